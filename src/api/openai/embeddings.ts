@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
+import { GatewayError } from '../../core/errors.ts';
+import { firstIssue } from '../validation.ts';
+
+/** OpenAI CreateEmbeddingRequest (../shared/specs/openai/openapi.yaml), loose at the top level. */
+const embeddingRequestSchema = z
+  .object({
+    model: z.string({ error: 'you must provide a model parameter' }).min(1, 'you must provide a model parameter'),
+    input: z.union([
+      z.string(),
+      z.array(z.string()).min(1).max(2048),
+      z.array(z.number().int()).min(1),
+      z.array(z.array(z.number().int()).min(1)).min(1).max(2048),
+    ]),
+    encoding_format: z.enum(['float', 'base64']).nullish(),
+    dimensions: z.number().int().positive().nullish(),
+    user: z.string().nullish(),
+    input_type: z.enum(['search_document', 'search_query', 'classification', 'clustering']).nullish(),
+    metadata: z.record(z.string(), z.string()).nullish(),
+  })
+  .loose();
+
+/** OpenAI embeddings body → EmbeddingRequest, or a 400. */
+export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<string, string>): EmbeddingRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The request body must be a JSON object.');
+  }
+  const parsed = embeddingRequestSchema.safeParse(body);
+  if (!parsed.success) throw firstIssue(parsed.error);
+  const request = parsed.data;
+  if (typeof request.input === 'string' && request.input === '') {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', "'input' must not be an empty string.", { param: 'input' });
+  }
+  const native = { ...(body as Record<string, unknown>) };
+  delete native.metadata;
+  delete native.input_type;
+  // Token-id inputs are only meaningful to OpenAI-style providers: they stay in `native`.
+  const input = typeof request.input === 'string' ? [request.input] : request.input.every((item) => typeof item === 'string') ? (request.input as string[]) : [];
+  return {
+    model: request.model,
+    input,
+    ...(request.dimensions != null ? { dimensions: request.dimensions } : {}),
+    ...(request.encoding_format ? { encodingFormat: request.encoding_format } : {}),
+    ...(request.user ? { user: request.user } : {}),
+    ...(request.input_type ? { inputType: request.input_type } : {}),
+    metadata: { ...headerMetadata, ...(request.metadata ?? {}) },
+    native: { format: 'openai-embeddings', body: native },
+  };
+}
+
+/** EmbeddingResult → OpenAI's list body (the provider's own body when it is already one). */
+export function formatEmbeddingResponse(result: EmbeddingResult): string {
+  if (result.native?.format === 'openai-embeddings') return result.native.body;
+  return JSON.stringify({
+    object: 'list',
+    data: result.embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+    model: result.model,
+    usage: { prompt_tokens: result.usage.inputTokens, total_tokens: result.usage.inputTokens },
+  });
+}

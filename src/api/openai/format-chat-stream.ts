@@ -1,0 +1,72 @@
+import type { StreamEvent } from '../../core/stream-event.ts';
+import { formatOpenAIError } from './format-error.ts';
+import { openAIFinishReason, openAIUsage } from './format-chat-response.ts';
+
+/**
+ * StreamEvents → OpenAI `chat.completion.chunk` SSE text, one write per event. When the
+ * provider speaks OpenAI (`stream-start.nativeFormat`), its chunks are written verbatim and the
+ * typed events are only read for accounting; otherwise chunks are built from the events.
+ * A stream ends with `data: [DONE]` after `finish`, or with an error chunk (no [DONE]) after
+ * `error`, which the official SDKs raise as an APIError.
+ */
+export function createOpenAIStreamFormatter(includeUsage: boolean): TransformStream<StreamEvent, string> {
+  let native = false;
+  let base = { id: '', object: 'chat.completion.chunk', created: 0, model: '' };
+  const toolIndexes = new Map<string, number>();
+
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) =>
+    `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] })}\n\n`;
+
+  return new TransformStream<StreamEvent, string>({
+    transform(event, controller) {
+      switch (event.type) {
+        case 'stream-start':
+          native = event.nativeFormat === 'openai-chat';
+          base = { id: event.id, object: 'chat.completion.chunk', created: event.created, model: event.model };
+          if (!native) controller.enqueue(chunk({ role: 'assistant', content: '' }));
+          return;
+        case 'native-chunk':
+          if (native && event.format === 'openai-chat' && !event.internal) controller.enqueue(`data: ${event.data}\n\n`);
+          return;
+        case 'error':
+          controller.enqueue(`data: ${JSON.stringify(formatOpenAIError(event.error))}\n\n`);
+          return;
+        case 'finish':
+          if (!native) {
+            controller.enqueue(chunk({}, openAIFinishReason(event.finishReason)));
+            if (includeUsage && event.usage) controller.enqueue(`data: ${JSON.stringify({ ...base, choices: [], usage: openAIUsage(event.usage) })}\n\n`);
+          }
+          controller.enqueue('data: [DONE]\n\n');
+          return;
+        default:
+          if (!native) writeTyped(event, controller);
+      }
+    },
+  });
+
+  function writeTyped(event: StreamEvent, controller: TransformStreamDefaultController<string>): void {
+    switch (event.type) {
+      case 'text-delta':
+        controller.enqueue(chunk({ content: event.delta }));
+        return;
+      case 'reasoning-delta':
+        controller.enqueue(chunk({ reasoning_content: event.delta }));
+        return;
+      case 'refusal-delta':
+        controller.enqueue(chunk({ refusal: event.delta }));
+        return;
+      case 'tool-input-start': {
+        const index = toolIndexes.size;
+        toolIndexes.set(event.id, index);
+        controller.enqueue(chunk({ tool_calls: [{ index, id: event.id, type: 'function', function: { name: event.toolName, arguments: '' } }] }));
+        return;
+      }
+      case 'tool-input-delta':
+        controller.enqueue(chunk({ tool_calls: [{ index: toolIndexes.get(event.id) ?? 0, function: { arguments: event.delta } }] }));
+        return;
+      default:
+        // Block boundaries (start/end) and signatures have no OpenAI chunk of their own.
+        return;
+    }
+  }
+}

@@ -1,0 +1,215 @@
+import type { ChatMessage, ChatRequest, FilePart, ImagePart, TextPart } from '../../core/chat-request.ts';
+import { GatewayError } from '../../core/errors.ts';
+import { firstIssue } from '../validation.ts';
+import { chatRequestSchema, type OpenAIChatRequestBody, type OpenAIMessage } from './chat-request-schema.ts';
+
+/** Body fields that are routing hints: read by the router, never sent to a provider. */
+const hintFields = ['metadata', 'models', 'provider'] as const;
+
+/**
+ * OpenAI Chat Completions body → ChatRequest, or a 400 GatewayError naming the field at fault
+ * (checked before any provider is called). `metadata` holds the header's routing metadata,
+ * which the body's `metadata` extends.
+ */
+export function parseChatRequest(body: unknown, headerMetadata: Record<string, string>): ChatRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The request body must be a JSON object.');
+  }
+  const parsed = chatRequestSchema.safeParse(body);
+  if (!parsed.success) throw firstIssue(parsed.error);
+  const request = parsed.data;
+  checkConsistency(request);
+
+  const native: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const field of hintFields) delete native[field];
+
+  const stop = request.stop == null ? undefined : typeof request.stop === 'string' ? [request.stop] : request.stop;
+  const toolChoice = request.tool_choice;
+  return {
+    model: request.model,
+    messages: request.messages.map(convertMessage),
+    ...(request.tools?.length
+      ? {
+          tools: request.tools.map((tool) => ({
+            name: tool.function.name,
+            ...(tool.function.description !== undefined ? { description: tool.function.description } : {}),
+            parameters: tool.function.parameters ?? { type: 'object', properties: {} },
+            ...(tool.function.strict != null ? { strict: tool.function.strict } : {}),
+          })),
+        }
+      : {}),
+    ...(toolChoice != null
+      ? { toolChoice: typeof toolChoice === 'string' ? toolChoice : { type: 'tool' as const, name: toolChoice.function.name } }
+      : {}),
+    ...optional('parallelToolCalls', request.parallel_tool_calls),
+    ...(request.response_format ? { responseFormat: convertResponseFormat(request.response_format) } : {}),
+    ...optional('maxOutputTokens', request.max_completion_tokens ?? request.max_tokens),
+    ...optional('temperature', request.temperature),
+    ...optional('topP', request.top_p),
+    ...optional('topK', request.top_k),
+    ...(stop?.length ? { stop } : {}),
+    ...optional('seed', request.seed),
+    ...optional('n', request.n),
+    ...optional('presencePenalty', request.presence_penalty),
+    ...optional('frequencyPenalty', request.frequency_penalty),
+    ...optional('logprobs', request.logprobs),
+    ...optional('topLogprobs', request.top_logprobs),
+    ...optional('user', request.user),
+    ...optional('reasoningEffort', request.reasoning_effort),
+    stream: request.stream === true,
+    includeUsage: request.stream === true && request.stream_options?.include_usage === true,
+    metadata: { ...headerMetadata, ...(request.metadata ?? {}) },
+    hints: {
+      ...(request.models?.length ? { models: request.models } : {}),
+      ...(request.provider ? { provider: convertProviderHint(request.provider) } : {}),
+    },
+    native: { format: 'openai-chat', body: native },
+  };
+}
+
+function optional<Key extends string, Value>(key: Key, value: Value | null | undefined): { [K in Key]?: Value } {
+  return (value === null || value === undefined ? {} : { [key]: value }) as { [K in Key]?: Value };
+}
+
+/** Cross-field rules OpenAI itself enforces, so a bad request is refused here, not upstream. */
+function checkConsistency(request: OpenAIChatRequestBody): void {
+  const invalid = (message: string, param: string) => new GatewayError('SB_ERR_INVALID_REQUEST', message, { param });
+  if (request.stream_options != null && request.stream !== true) {
+    throw invalid('The stream_options parameter is only allowed when stream is true.', 'stream_options');
+  }
+  if (request.top_logprobs != null && request.logprobs !== true) {
+    throw invalid('logprobs must be set to true when top_logprobs is used.', 'top_logprobs');
+  }
+  const toolNames = new Set((request.tools ?? []).map((tool) => tool.function.name));
+  const choice = request.tool_choice;
+  if (choice != null && choice !== 'none' && choice !== 'auto' && toolNames.size === 0) {
+    throw invalid('tool_choice is only allowed when tools are specified.', 'tool_choice');
+  }
+  if (choice != null && typeof choice === 'object' && !toolNames.has(choice.function.name)) {
+    throw invalid(`tool_choice names the function "${choice.function.name}", which is not in tools.`, 'tool_choice');
+  }
+  checkToolPairing(request.messages);
+}
+
+/**
+ * Every tool message must answer a tool call of an earlier assistant message, and every tool
+ * call must be answered before the next non-tool message (OpenAI rejects both, and providers
+ * such as Anthropic reject a tool_result without its tool_use).
+ */
+function checkToolPairing(messages: readonly OpenAIMessage[]): void {
+  let open = new Set<string>();
+  let openSince = -1;
+  messages.forEach((message, index) => {
+    if (message.role === 'tool') {
+      if (!open.delete(message.tool_call_id)) {
+        throw new GatewayError(
+          'SB_ERR_INVALID_REQUEST',
+          `Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' (tool_call_id "${message.tool_call_id}" at messages[${index}] matches none).`,
+          { param: `messages[${index}].tool_call_id` },
+        );
+      }
+      return;
+    }
+    if (open.size > 0) {
+      throw new GatewayError(
+        'SB_ERR_INVALID_REQUEST',
+        `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open].join(', ')} (messages[${openSince}]).`,
+        { param: `messages[${openSince}]` },
+      );
+    }
+    if (message.role === 'assistant' && message.tool_calls?.length) {
+      open = new Set(message.tool_calls.map((call) => call.id));
+      openSince = index;
+    }
+  });
+}
+
+function convertMessage(message: OpenAIMessage): ChatMessage {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return { role: 'system', content: toTextParts(message.content), ...(message.role === 'developer' ? { developer: true } : {}) };
+    case 'user':
+      return {
+        role: 'user',
+        content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content.map(convertUserPart),
+        ...(message.name ? { name: message.name } : {}),
+      };
+    case 'assistant': {
+      const content: Extract<ChatMessage, { role: 'assistant' }>['content'] = [];
+      if (message.reasoning_content) content.push({ type: 'reasoning', text: message.reasoning_content });
+      if (typeof message.content === 'string') {
+        if (message.content !== '') content.push({ type: 'text', text: message.content });
+      } else {
+        for (const part of message.content ?? []) {
+          if (part.type === 'text') content.push({ type: 'text', text: part.text });
+        }
+      }
+      for (const call of message.tool_calls ?? []) {
+        content.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: call.function.arguments });
+      }
+      return { role: 'assistant', content, ...(message.name ? { name: message.name } : {}) };
+    }
+    case 'tool':
+      return { role: 'tool', toolCallId: message.tool_call_id, content: toTextParts(message.content) };
+    default: {
+      const exhaustive: never = message;
+      return exhaustive;
+    }
+  }
+}
+
+function toTextParts(content: string | Array<{ text: string }>): TextPart[] {
+  return typeof content === 'string' ? [{ type: 'text', text: content }] : content.map((part) => ({ type: 'text', text: part.text }));
+}
+
+type UserPartBody = Exclude<Extract<OpenAIMessage, { role: 'user' }>['content'], string>[number];
+
+function convertUserPart(part: UserPartBody): TextPart | ImagePart | FilePart {
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: part.text };
+    case 'image_url':
+      return { type: 'image', url: part.image_url.url, ...(part.image_url.detail ? { detail: part.image_url.detail } : {}) };
+    case 'input_audio':
+      return { type: 'file', mediaType: part.input_audio.format === 'mp3' ? 'audio/mpeg' : 'audio/wav', data: part.input_audio.data };
+    case 'file': {
+      const dataUrl = part.file.file_data ? /^data:([^;,]+)(?:;[^,]*)?,(.*)$/s.exec(part.file.file_data) : null;
+      return {
+        type: 'file',
+        mediaType: dataUrl?.[1] ?? 'application/pdf',
+        ...(dataUrl ? { data: dataUrl[2] } : part.file.file_data ? { data: part.file.file_data } : {}),
+        ...(part.file.file_id ? { fileId: part.file.file_id } : {}),
+        ...(part.file.filename ? { filename: part.file.filename } : {}),
+      };
+    }
+    default: {
+      const exhaustive: never = part;
+      return exhaustive;
+    }
+  }
+}
+
+function convertResponseFormat(format: NonNullable<OpenAIChatRequestBody['response_format']>): NonNullable<ChatRequest['responseFormat']> {
+  if (format.type !== 'json_schema') return { type: format.type };
+  const schema = format.json_schema;
+  return {
+    type: 'json_schema',
+    name: schema.name,
+    schema: schema.schema ?? {},
+    ...(schema.description !== undefined ? { description: schema.description } : {}),
+    ...(schema.strict != null ? { strict: schema.strict } : {}),
+  };
+}
+
+function convertProviderHint(hint: NonNullable<OpenAIChatRequestBody['provider']>): NonNullable<ChatRequest['hints']['provider']> {
+  return {
+    ...optional('order', hint.order),
+    ...optional('only', hint.only),
+    ...optional('ignore', hint.ignore),
+    ...optional('sort', hint.sort),
+    ...optional('allowFallbacks', hint.allow_fallbacks),
+    ...(hint.max_price ? { maxPrice: { ...optional('prompt', hint.max_price.prompt), ...optional('completion', hint.max_price.completion) } } : {}),
+    ...optional('dataCollection', hint.data_collection),
+  };
+}

@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import type { Capability, CatalogEntry } from '../core/model.ts';
+
+/** The built-in model catalog (src/catalog/models.json, documented in docs/catalog.md). */
+export interface Catalog {
+  /** The dated note of the data file. */
+  readonly updated: string;
+  lookup(providerType: string, model: string): CatalogEntry | undefined;
+  entriesFor(providerType: string): readonly CatalogEntry[];
+  readonly size: number;
+}
+
+interface CatalogFile {
+  updated: string;
+  models: Array<{
+    provider: string;
+    model: string;
+    input_per_mtok: number;
+    output_per_mtok: number;
+    cached_input_per_mtok?: number;
+    context_window?: number;
+    max_output_tokens?: number;
+    capabilities: Capability[];
+    quality?: number;
+    embedding_dimensions?: number;
+    source: string;
+  }>;
+}
+
+/** Reads the catalog file once at startup. */
+export async function loadCatalog(file = new URL('./models.json', import.meta.url)): Promise<Catalog> {
+  const data = JSON.parse(await readFile(file, 'utf8')) as CatalogFile;
+  return createCatalog(data.updated, data.models.map(toEntry));
+}
+
+/** A catalog over given entries (also used by tests). */
+export function createCatalog(updated: string, entries: readonly CatalogEntry[]): Catalog {
+  const byKey = new Map<string, CatalogEntry>();
+  const byProvider = new Map<string, CatalogEntry[]>();
+  for (const entry of entries) {
+    byKey.set(`${entry.provider}\u0000${entry.model}`, entry);
+    const list = byProvider.get(entry.provider) ?? [];
+    list.push(entry);
+    byProvider.set(entry.provider, list);
+  }
+  return {
+    updated,
+    lookup: (providerType, model) => byKey.get(`${providerType}\u0000${model}`),
+    entriesFor: (providerType) => byProvider.get(providerType) ?? [],
+    size: entries.length,
+  };
+}
+
+function toEntry(row: CatalogFile['models'][number]): CatalogEntry {
+  return {
+    provider: row.provider,
+    model: row.model,
+    pricing: {
+      inputPerMtok: row.input_per_mtok,
+      outputPerMtok: row.output_per_mtok,
+      ...(row.cached_input_per_mtok !== undefined ? { cachedInputPerMtok: row.cached_input_per_mtok } : {}),
+    },
+    contextWindow: row.context_window,
+    maxOutputTokens: row.max_output_tokens,
+    capabilities: row.capabilities,
+    quality: row.quality,
+    embeddingDimensions: row.embedding_dimensions,
+    source: row.source,
+  };
+}

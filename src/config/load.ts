@@ -1,0 +1,92 @@
+import { access, readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { interpolate } from './interpolate.ts';
+import { configSchema, type Config } from './schema.ts';
+import { checkReferences, type KnownNames } from './check-references.ts';
+
+/** A config that cannot be used; `problems` lists each as `path: message`. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(source: string, problems: string[]) {
+    super(`Invalid configuration (${source}):\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** A validated config and where it came from. */
+export interface LoadedConfig {
+  config: Config;
+  /** The file read, or undefined when the config was built from the environment. */
+  file?: string;
+  /** Things that work but deserve the operator's attention, printed at startup. */
+  warnings: string[];
+}
+
+/**
+ * Picks the config file as ../shared/SPEC.md says: `--config`, else ./switchboard.yaml if
+ * present, else SWITCHBOARD_CONFIG. Undefined means "build the config from the environment".
+ */
+export async function findConfigFile(explicit: string | undefined, environment: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (explicit) return explicit;
+  try {
+    await access('switchboard.yaml');
+    return 'switchboard.yaml';
+  } catch {
+    return environment.SWITCHBOARD_CONFIG || undefined;
+  }
+}
+
+/** Reads, interpolates and validates a config file; throws ConfigError listing every problem. */
+export async function loadConfigFile(file: string, environment: NodeJS.ProcessEnv, known: KnownNames): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
+  }
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(file, document.errors.map((error) => `YAML: ${error.message.split('\n')[0]}`));
+  }
+  const raw = interpolate(document.toJS() ?? {}, environment);
+  return validateConfig(raw, file, environment, known);
+}
+
+/** Validates a config object (from a file or built from the environment). */
+export function validateConfig(
+  raw: unknown,
+  source: string | undefined,
+  environment: NodeJS.ProcessEnv,
+  known: KnownNames,
+): LoadedConfig {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(source ?? 'environment', parsed.error.issues.map(formatIssue));
+  const config = applyEnvironmentOverrides(parsed.data, environment);
+  const { problems, warnings } = checkReferences(config, known);
+  if (problems.length > 0) throw new ConfigError(source ?? 'environment', problems);
+  return { config, file: source, warnings };
+}
+
+/** `DATABASE_URL` and `REDIS_URL` override `storage` (../shared/SPEC.md "Running it"). */
+function applyEnvironmentOverrides(config: Config, environment: NodeJS.ProcessEnv): Config {
+  const url = environment.DATABASE_URL || config.storage.url;
+  const redis = environment.REDIS_URL || config.storage.redis;
+  return { ...config, storage: { url, ...(redis ? { redis } : {}) } };
+}
+
+/** `providers[0].type: Invalid input` from a zod issue. */
+export function formatIssue(issue: z.core.$ZodIssue): string {
+  return `${formatPath(issue.path)}: ${issue.message}`;
+}
+
+/** Renders a path as `models[2].provider`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else text += text === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return text === '' ? '(root)' : text;
+}

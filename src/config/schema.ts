@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * The zod schema of switchboard.yaml (../shared/SPEC.md "Configuration"): the single source of
+ * the config's types. Objects are strict so a typo is an error with its path, not a silent
+ * default. Numbers may arrive as strings from `${VAR}` interpolation and are coerced here.
+ */
+
+const numberFromText = (schema: z.ZodNumber) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema);
+
+const booleanFromText = z.preprocess(
+  (value) => (value === 'true' ? true : value === 'false' ? false : value),
+  z.boolean(),
+);
+
+const positiveInteger = numberFromText(z.number().int().positive());
+const nonNegativeNumber = numberFromText(z.number().nonnegative());
+
+const capability = z.enum(['chat', 'tools', 'vision', 'json_object', 'json_schema', 'reasoning', 'embeddings']);
+
+const serverSchema = z
+  .object({
+    port: numberFromText(z.number().int().min(0).max(65535)).default(4000),
+    host: z.string().optional(),
+    max_body_mb: numberFromText(z.number().positive()).default(32),
+    master_key: z.string().optional(),
+    /** How long SIGTERM waits for in-flight requests before closing them. */
+    drain_timeout_ms: positiveInteger.default(30000),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+const storageSchema = z
+  .object({
+    url: z.string().default('sqlite://./switchboard.db'),
+    redis: z.string().optional(),
+  })
+  .strict();
+
+const providerSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only'),
+    type: z.string(),
+    base_url: z.url().optional(),
+    api_key: z.string().optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+    timeout_ms: positiveInteger.default(60000),
+    limits: z.object({ rpm: positiveInteger.optional(), tpm: positiveInteger.optional() }).strict().optional(),
+    data_policy: z
+      .object({ on_prem: booleanFromText.optional(), retains_data: booleanFromText.optional() })
+      .strict()
+      .optional(),
+    /** azure-openai: the api-version query parameter. */
+    api_version: z.string().optional(),
+    /** bedrock: AWS region and credentials (default: the standard AWS environment variables). */
+    region: z.string().optional(),
+    aws_access_key_id: z.string().optional(),
+    aws_secret_access_key: z.string().optional(),
+    aws_session_token: z.string().optional(),
+  })
+  .strict();
+
+const pricingSchema = z
+  .object({
+    input_per_mtok: nonNegativeNumber,
+    output_per_mtok: nonNegativeNumber,
+    cached_input_per_mtok: nonNegativeNumber.optional(),
+  })
+  .strict();
+
+const modelSchema = z
+  .object({
+    id: z.string().min(1),
+    provider: z.string(),
+    upstream: z.string().optional(),
+    pricing: pricingSchema.optional(),
+    context_window: positiveInteger.optional(),
+    max_output_tokens: positiveInteger.optional(),
+    capabilities: z.array(capability).optional(),
+    quality: numberFromText(z.number().min(0).max(1)).optional(),
+    tags: z.array(z.string()).default([]),
+  })
+  .strict();
+
+const routeSchema = z
+  .object({
+    id: z.string().min(1),
+    strategy: z.string().default('ordered'),
+    candidates: z.array(z.string()).default([]),
+    min_quality: numberFromText(z.number().min(0).max(1)).optional(),
+    fallbacks: z.array(z.string()).default([]),
+    retry: z
+      .object({ attempts: numberFromText(z.number().int().min(0)).default(0), backoff_ms: nonNegativeNumber.default(200) })
+      .strict()
+      .optional(),
+    timeout_ms: positiveInteger.optional(),
+    hedge_after_ms: positiveInteger.optional(),
+    split: z.array(z.object({ model: z.string(), weight: nonNegativeNumber }).strict()).optional(),
+    cache: z.object({ ttl_s: positiveInteger }).strict().optional(),
+  })
+  .strict();
+
+const ruleSchema = z
+  .object({
+    when: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])).default({}),
+    route: z.string().optional(),
+    require: z
+      .object({ on_prem: booleanFromText.optional(), retains_data: booleanFromText.optional() })
+      .strict()
+      .optional(),
+    deny: z.union([z.boolean(), z.string()]).optional(),
+    set: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+/** The whole config file. */
+export const configSchema = z
+  .object({
+    server: serverSchema.default(() => serverSchema.parse({})),
+    storage: storageSchema.default(() => storageSchema.parse({})),
+    providers: z.array(providerSchema).default([]),
+    models: z.array(modelSchema).default([]),
+    routes: z.array(routeSchema).default([]),
+    rules: z.array(ruleSchema).default([]),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ProviderConfig = Config['providers'][number];
+export type ModelConfig = Config['models'][number];
+export type RouteConfig = Config['routes'][number];
+export type RuleConfig = Config['rules'][number];

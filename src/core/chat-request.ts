@@ -1,0 +1,173 @@
+/**
+ * The one internal request shape every ingress parses into and every provider adapter reads.
+ * Ingress formats (OpenAI Chat Completions, Anthropic Messages) become a ChatRequest; adapters
+ * turn it into their native body. Nothing here depends on a wire format except `native`,
+ * which keeps the caller's original body for same-format passthrough.
+ */
+
+/** Wire formats a request can arrive in and an adapter can speak natively. */
+export type WireFormat = 'openai-chat' | 'anthropic-messages';
+
+/** Plain text. */
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+/**
+ * An image, by URL: either a `data:<mime>;base64,...` URL or an http(s) URL. Adapters whose
+ * provider needs bytes fetch https URLs themselves (with a size limit and timeout).
+ */
+export interface ImagePart {
+  type: 'image';
+  url: string;
+  /** OpenAI's `detail` hint; other providers ignore it. */
+  detail?: 'auto' | 'low' | 'high';
+}
+
+/**
+ * A file or audio input: inline bytes (base64) with their media type, or a provider file id
+ * (OpenAI `file_id`, meaningful only to that provider). Adapters whose provider cannot take
+ * the media type reject the request with a 400 naming it.
+ */
+export interface FilePart {
+  type: 'file';
+  mediaType: string;
+  /** Base64 bytes. */
+  data?: string;
+  fileId?: string;
+  filename?: string;
+}
+
+/** A tool call the assistant made; `arguments` is the JSON text exactly as the model wrote it. */
+export interface ToolCallPart {
+  type: 'tool-call';
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** Model reasoning ("thinking") returned by providers that expose it. */
+export interface ReasoningPart {
+  type: 'reasoning';
+  text: string;
+  /** Provider signature that must be sent back unchanged on the next turn (Anthropic). */
+  signature?: string;
+  /** Redacted reasoning payload (Anthropic `redacted_thinking`). */
+  redacted?: string;
+}
+
+/** A system (or OpenAI `developer`) instruction. */
+export interface SystemMessage {
+  role: 'system';
+  content: TextPart[];
+  /** True when the caller used OpenAI's `developer` role; OpenAI-style egress keeps it. */
+  developer?: boolean;
+}
+
+/** A user turn: text and images. */
+export interface UserMessage {
+  role: 'user';
+  content: Array<TextPart | ImagePart | FilePart>;
+  name?: string;
+}
+
+/** An assistant turn from the history: text, tool calls and reasoning, in order. */
+export interface AssistantMessage {
+  role: 'assistant';
+  content: Array<TextPart | ToolCallPart | ReasoningPart>;
+  name?: string;
+}
+
+/** The result of one tool call, paired with the call by `toolCallId`. */
+export interface ToolMessage {
+  role: 'tool';
+  toolCallId: string;
+  content: Array<TextPart | ImagePart>;
+  /** Anthropic `is_error` on a tool_result. */
+  isError?: boolean;
+}
+
+export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
+
+/** A function the model may call. `parameters` is a JSON Schema object. */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  parameters: Record<string, unknown>;
+  strict?: boolean;
+}
+
+/** How the model must use the tools. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'tool'; name: string };
+
+/** The shape the answer must take. */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      name: string;
+      schema: Record<string, unknown>;
+      description?: string;
+      strict?: boolean;
+    };
+
+/**
+ * OpenRouter's routing extensions (`models`, `provider`), honoured by the router and never
+ * forwarded to a provider. See ../shared/SPEC.md "Routing hints".
+ */
+export interface RoutingHints {
+  models?: string[];
+  provider?: {
+    order?: string[];
+    only?: string[];
+    ignore?: string[];
+    sort?: 'price' | 'throughput' | 'latency';
+    allowFallbacks?: boolean;
+    maxPrice?: { prompt?: number; completion?: number };
+    dataCollection?: 'allow' | 'deny';
+  };
+}
+
+/** A chat request, independent of the format it arrived in. */
+export interface ChatRequest {
+  /** The model or route id the caller asked for. */
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  /** `max_tokens` / `max_completion_tokens` (OpenAI) or `max_tokens` (Anthropic). */
+  maxOutputTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  seed?: number;
+  /** Number of choices (OpenAI `n`); only OpenAI-style providers honour values above 1. */
+  n?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  logprobs?: boolean;
+  topLogprobs?: number;
+  /** End-user id for abuse tracking, and the stickiness key for split routing. */
+  user?: string;
+  /** Reasoning effort (OpenAI `reasoning_effort`) where the caller set one. */
+  reasoningEffort?: string;
+  /** Anthropic extended thinking budget, where the caller set one. */
+  thinkingBudgetTokens?: number;
+  stream: boolean;
+  /** OpenAI `stream_options.include_usage`: the caller wants the final usage chunk. */
+  includeUsage: boolean;
+  /** Routing metadata (header and body), string values only. Never forwarded. */
+  metadata: Record<string, string>;
+  hints: RoutingHints;
+  /**
+   * The caller's original body (routing hints removed) and its format. An adapter that speaks
+   * this format natively sends it with only `model` replaced, so fields Switchboard does not
+   * model still reach the provider unchanged.
+   */
+  native?: { format: WireFormat; body: Record<string, unknown> };
+}

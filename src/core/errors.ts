@@ -1,0 +1,103 @@
+/**
+ * Every failure Switchboard reports is a GatewayError with a stable code from this table.
+ * Adapters map upstream failures into them; the ingress formats (OpenAI, Anthropic) shape them
+ * for the caller at the edge only. docs/errors.md mirrors this table.
+ */
+
+/** What a code means to the caller and to the executor. */
+export interface ErrorKind {
+  status: number;
+  /** Whether another attempt (same or next candidate) may succeed. */
+  retryable: boolean;
+  /** OpenAI error `type`. */
+  type: string;
+}
+
+/** The table of error codes. */
+export const errorKinds = {
+  SB_ERR_INVALID_REQUEST: { status: 400, retryable: false, type: 'invalid_request_error' },
+  SB_ERR_UNAUTHORIZED: { status: 401, retryable: false, type: 'authentication_error' },
+  SB_ERR_MODEL_FORBIDDEN: { status: 403, retryable: false, type: 'permission_error' },
+  SB_ERR_NOT_FOUND: { status: 404, retryable: false, type: 'invalid_request_error' },
+  SB_ERR_MODEL_NOT_FOUND: { status: 404, retryable: false, type: 'invalid_request_error' },
+  SB_ERR_BODY_TOO_LARGE: { status: 413, retryable: false, type: 'invalid_request_error' },
+  SB_ERR_RATE_LIMITED: { status: 429, retryable: false, type: 'rate_limit_error' },
+  SB_ERR_BUDGET_EXCEEDED: { status: 429, retryable: false, type: 'insufficient_quota' },
+  SB_ERR_NO_CANDIDATE: { status: 400, retryable: false, type: 'invalid_request_error' },
+  SB_ERR_CONTEXT_LENGTH: { status: 400, retryable: true, type: 'invalid_request_error' },
+  SB_ERR_UPSTREAM_BAD_REQUEST: { status: 400, retryable: false, type: 'invalid_request_error' },
+  SB_ERR_UPSTREAM_AUTH: { status: 502, retryable: true, type: 'api_error' },
+  SB_ERR_UPSTREAM_NOT_FOUND: { status: 502, retryable: true, type: 'api_error' },
+  SB_ERR_UPSTREAM_RATE_LIMITED: { status: 429, retryable: true, type: 'rate_limit_error' },
+  SB_ERR_UPSTREAM_ERROR: { status: 502, retryable: true, type: 'api_error' },
+  SB_ERR_UPSTREAM_UNAVAILABLE: { status: 503, retryable: true, type: 'api_error' },
+  SB_ERR_UPSTREAM_TIMEOUT: { status: 504, retryable: true, type: 'timeout_error' },
+  SB_ERR_UPSTREAM_CONNECTION: { status: 502, retryable: true, type: 'api_error' },
+  SB_ERR_UPSTREAM_INVALID_RESPONSE: { status: 502, retryable: true, type: 'api_error' },
+  SB_ERR_STREAM_INTERRUPTED: { status: 502, retryable: false, type: 'api_error' },
+  SB_ERR_CLIENT_CLOSED: { status: 499, retryable: false, type: 'api_error' },
+  SB_ERR_UNAVAILABLE: { status: 503, retryable: false, type: 'api_error' },
+  SB_ERR_INTERNAL: { status: 500, retryable: false, type: 'api_error' },
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof errorKinds;
+
+/** Extra facts an error may carry. */
+export interface GatewayErrorOptions {
+  cause?: unknown;
+  /** Overrides the table's status (e.g. a provider's 500 vs 503). */
+  status?: number;
+  /** Seconds the caller should wait before retrying (from an upstream `retry-after`). */
+  retryAfterSeconds?: number;
+  /** The request field at fault, for 400s (OpenAI `param`). */
+  param?: string;
+  /** The provider that failed, for upstream errors. */
+  provider?: string;
+  /** The HTTP status the provider answered with, for upstream errors. */
+  upstreamStatus?: number;
+  /** A code for the caller other than the table's default (OpenAI `code`). */
+  publicCode?: string;
+}
+
+const brand = Symbol.for('switchboard.GatewayError');
+
+/** A failure with a stable code, an HTTP status and whether a retry may help. */
+export class GatewayError extends Error {
+  readonly [brand] = true;
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly type: string;
+  readonly retryAfterSeconds?: number;
+  readonly param?: string;
+  readonly provider?: string;
+  readonly upstreamStatus?: number;
+  readonly publicCode?: string;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const kind: ErrorKind = errorKinds[code];
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = options.status ?? kind.status;
+    this.retryable = kind.retryable;
+    this.type = kind.type;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.param = options.param;
+    this.provider = options.provider;
+    this.upstreamStatus = options.upstreamStatus;
+    this.publicCode = options.publicCode;
+  }
+
+  /** True for any GatewayError, even one from another copy of this module. */
+  static isInstance(value: unknown): value is GatewayError {
+    return typeof value === 'object' && value !== null && brand in value;
+  }
+}
+
+/** Wraps anything thrown into a GatewayError (unknown failures become SB_ERR_INTERNAL). */
+export function toGatewayError(value: unknown): GatewayError {
+  if (GatewayError.isInstance(value)) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new GatewayError('SB_ERR_INTERNAL', `Internal error: ${message}`, { cause: value });
+}

@@ -1,0 +1,44 @@
+/**
+ * The upstream HTTP port adapters call through. The implementation (src/upstream/) pools
+ * keep-alive connections per origin and applies the timeouts; adapters only build requests
+ * and read responses.
+ */
+
+/** One HTTP request to a provider. */
+export interface UpstreamRequest {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Aborts the call: the caller went away, the attempt's deadline passed, or a hedge won. */
+  signal: AbortSignal;
+  /** Longest wait for the response headers (the first byte, for a stream). */
+  firstByteTimeoutMs: number;
+  /** Longest silence between two body chunks. */
+  idleTimeoutMs: number;
+  /** Provider id, named in the errors this call raises. */
+  provider: string;
+}
+
+/** A provider's answer, body not yet read. */
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as a web stream of bytes (read it once). */
+  body: ReadableStream<Uint8Array>;
+  /** Reads the whole body as text. */
+  text(): Promise<string>;
+  /** Discards the body so the connection returns to the pool. */
+  discard(): Promise<void>;
+}
+
+/** Sends requests upstream. Throws GatewayError (SB_ERR_UPSTREAM_TIMEOUT / _CONNECTION). */
+export interface HttpClient {
+  send(request: UpstreamRequest): Promise<UpstreamResponse>;
+}
+
+/** Fetches an image for providers that need bytes rather than a URL. */
+export interface ImageFetcher {
+  /** Returns the bytes and media type, or throws GatewayError SB_ERR_INVALID_REQUEST. */
+  fetch(url: string, signal: AbortSignal): Promise<{ mediaType: string; data: Uint8Array }>;
+}

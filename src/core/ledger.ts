@@ -1,0 +1,57 @@
+import type { Warning } from './chat-result.ts';
+
+/** The outcome of one call to one provider. */
+export interface AttemptRecord {
+  /** Model id (as configured) and provider id of the attempt. */
+  model: string;
+  provider: string;
+  upstreamModel: string;
+  outcome: 'ok' | 'error' | 'aborted';
+  /** GatewayError code, for failed attempts. */
+  errorCode?: string;
+  /** The provider's HTTP status, when it answered. */
+  upstreamStatus?: number;
+  message?: string;
+  latencyMs: number;
+}
+
+/** How a request ended. `client_aborted`: the caller went away before the answer was complete. */
+export type RequestStatus = 'ok' | 'error' | 'client_aborted';
+
+/**
+ * One row per request, built whatever happened to it (../shared/SPEC.md "What is recorded").
+ * Never holds a provider key or a virtual key secret.
+ */
+export interface LedgerRow {
+  id: string;
+  /** ISO-8601 time the request arrived. */
+  time: string;
+  endpoint: 'chat' | 'messages' | 'embeddings';
+  keyId: string | null;
+  team: string | null;
+  modelRequested: string | null;
+  route: string | null;
+  /** Model id and provider that answered (null when none did). */
+  model: string | null;
+  provider: string | null;
+  upstreamModel: string | null;
+  attempts: AttemptRecord[];
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  reasoningTokens: number;
+  /** True when token counts were counted by Switchboard, not reported by the provider. */
+  tokensEstimated: boolean;
+  costUsd: number;
+  latencyMs: number;
+  ttftMs: number | null;
+  status: RequestStatus;
+  httpStatus: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  stream: boolean;
+  /** Why the router chose what it chose. */
+  reason: string | null;
+  metadata: Record<string, string>;
+  warnings: Warning[];
+}

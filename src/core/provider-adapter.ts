@@ -1,0 +1,77 @@
+import type { ChatRequest, WireFormat } from './chat-request.ts';
+import type { ChatResult } from './chat-result.ts';
+import type { EmbeddingRequest, EmbeddingResult } from './embedding.ts';
+import type { HttpClient, ImageFetcher } from './http-client.ts';
+import type { StreamEvent } from './stream-event.ts';
+
+/**
+ * A configured provider as adapters see it (the validated `providers[]` entry of the config).
+ * Type-specific settings (Azure's api_version, Bedrock's region and credentials) are in
+ * `options` under their config names.
+ */
+export interface ProviderSettings {
+  id: string;
+  type: string;
+  /** The base URL as the provider's own SDK takes it; adapters apply their default when absent. */
+  baseUrl?: string;
+  apiKey?: string;
+  /** Extra headers sent on every upstream call. */
+  headers: Record<string, string>;
+  timeoutMs: number;
+  options: Record<string, unknown>;
+}
+
+/** What one attempt needs besides the request. */
+export interface ProviderCall {
+  /** The provider's model name (the models entry's `upstream`). */
+  model: string;
+  /** Aborted when the caller disconnects, the attempt's deadline passes or a hedge wins. */
+  signal: AbortSignal;
+  /** Limit for the first byte and for silences between chunks. */
+  timeoutMs: number;
+  /** Switchboard's request id, for upstream headers and logs. */
+  requestId: string;
+}
+
+/**
+ * A provider adapter: translates ChatRequest into one provider's API and the answer back.
+ * Adapters throw GatewayError for every failure before a stream starts; once a stream has
+ * started, failures are `error` events.
+ */
+export interface ProviderAdapter {
+  readonly id: string;
+  readonly type: string;
+  /** The ingress format this provider speaks natively, enabling passthrough. */
+  readonly nativeFormat?: WireFormat;
+  chat(request: ChatRequest, call: ProviderCall): Promise<ChatResult>;
+  /** Resolves when the provider has accepted the request (status 2xx received). */
+  streamChat(request: ChatRequest, call: ProviderCall): Promise<ReadableStream<StreamEvent>>;
+  /** Absent when the provider has no embeddings API. */
+  embed?(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult>;
+}
+
+/** Services an adapter may use; injected by app.ts. */
+export interface AdapterDependencies {
+  http: HttpClient;
+  images: ImageFetcher;
+}
+
+/** Builds an adapter for one configured provider. */
+export type CreateProviderAdapter = (settings: ProviderSettings, dependencies: AdapterDependencies) => ProviderAdapter;
+
+/** A provider type's registry entry. */
+export interface ProviderDefinition {
+  create: CreateProviderAdapter;
+  /** Base URL when the config gives none. */
+  defaultBaseUrl?: string;
+  /** False for providers that need no base URL at all (in-process, or derived from a region). */
+  requiresBaseUrl?: boolean;
+  /** Environment variable that turns this provider on in no-config mode. */
+  environmentKey?: string;
+  /** The catalog's provider type whose models this type serves (azure-openai serves openai's). */
+  catalogType?: string;
+  /** False when the provider works without an API key (Ollama, self-hosted servers). */
+  requiresApiKey: boolean;
+  /** Provider keeps data on the operator's own machines (Ollama, vLLM). */
+  onPremDefault?: boolean;
+}

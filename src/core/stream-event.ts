@@ -1,0 +1,70 @@
+import type { FinishReason, Warning } from './chat-result.ts';
+import type { WireFormat } from './chat-request.ts';
+import type { GatewayError } from './errors.ts';
+import type { Usage } from './usage.ts';
+
+/**
+ * The typed events a provider adapter's stream emits, in order:
+ * `stream-start`, then content blocks (`text-*`, `reasoning-*`, `tool-input-*`, each
+ * start → delta* → end), then exactly one of `finish` or `error`.
+ *
+ * `native-chunk` events carry an upstream chunk verbatim when the provider speaks the request's
+ * own wire format; an ingress in that format writes them through and uses the typed events only
+ * for accounting. An upstream failure mid-stream is an `error` event, never a normal `finish`.
+ */
+export type StreamEvent =
+  | StreamStartEvent
+  | NativeChunkEvent
+  | { type: 'text-start'; id: string }
+  | { type: 'text-delta'; id: string; delta: string }
+  | { type: 'text-end'; id: string }
+  | { type: 'reasoning-start'; id: string }
+  | { type: 'reasoning-delta'; id: string; delta: string }
+  /** Anthropic's thinking signature, sent back verbatim on later turns. */
+  | { type: 'reasoning-signature'; id: string; signature: string }
+  | { type: 'reasoning-end'; id: string }
+  | { type: 'refusal-delta'; delta: string }
+  /** A tool call begins; `id` is the tool call id the client must echo in its result. */
+  | { type: 'tool-input-start'; id: string; toolName: string }
+  /** A fragment of the tool call's JSON arguments. */
+  | { type: 'tool-input-delta'; id: string; delta: string }
+  | { type: 'tool-input-end'; id: string }
+  | FinishEvent
+  | { type: 'error'; error: GatewayError };
+
+/** First event of every stream. */
+export interface StreamStartEvent {
+  type: 'stream-start';
+  id: string;
+  /** The model that answers, as the provider reported it. */
+  model: string;
+  /** Unix seconds. */
+  created: number;
+  /** Set when `native-chunk` events follow, in this format. */
+  nativeFormat?: WireFormat;
+  warnings: Warning[];
+}
+
+/** One upstream event, verbatim, for same-format passthrough. */
+export interface NativeChunkEvent {
+  type: 'native-chunk';
+  format: WireFormat;
+  /** SSE event name, where the format names events (Anthropic). */
+  event?: string;
+  /** The event's data text, exactly as received. */
+  data: string;
+  /**
+   * The chunk only exists because Switchboard asked the provider for usage (OpenAI's final
+   * usage chunk when the caller did not set `stream_options.include_usage`): not written.
+   */
+  internal?: boolean;
+}
+
+/** Last event of a successful stream. */
+export interface FinishEvent {
+  type: 'finish';
+  finishReason: FinishReason;
+  rawFinishReason?: string;
+  /** Absent when the provider reported none; the ledger then counts tokens itself. */
+  usage?: Usage;
+}

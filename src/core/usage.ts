@@ -1,0 +1,26 @@
+/**
+ * Token usage of one call. `inputTokens` is the whole prompt, cached parts included;
+ * `cachedInputTokens` and `cacheWriteTokens` say how much of it was read from or written to a
+ * provider's prompt cache. `reasoningTokens` is the part of `outputTokens` spent thinking.
+ */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+  /** True when the numbers were counted by Switchboard because the provider reported none. */
+  estimated?: boolean;
+}
+
+/** Adds two usages (for accumulating the attempts of one request). */
+export function addUsage(left: Usage, right: Usage): Usage {
+  return {
+    inputTokens: left.inputTokens + right.inputTokens,
+    outputTokens: left.outputTokens + right.outputTokens,
+    cachedInputTokens: (left.cachedInputTokens ?? 0) + (right.cachedInputTokens ?? 0),
+    cacheWriteTokens: (left.cacheWriteTokens ?? 0) + (right.cacheWriteTokens ?? 0),
+    reasoningTokens: (left.reasoningTokens ?? 0) + (right.reasoningTokens ?? 0),
+    estimated: Boolean(left.estimated) || Boolean(right.estimated),
+  };
+}

@@ -1,0 +1,94 @@
+import type { Warning } from '../core/chat-result.ts';
+import type { GatewayError } from '../core/errors.ts';
+import type { AttemptRecord, LedgerRow, RequestStatus } from '../core/ledger.ts';
+import type { ModelInfo } from '../core/model.ts';
+import type { Usage } from '../core/usage.ts';
+import { costOf } from './cost.ts';
+
+/**
+ * What is known about one request as it goes: filled in by each stage, turned into exactly one
+ * ledger row by `finish`, whatever path the request took (rejected at auth, failed upstream,
+ * completed, or abandoned by the caller mid-stream).
+ */
+export class RequestRecord {
+  readonly id: string;
+  readonly time: string;
+  readonly endpoint: LedgerRow['endpoint'];
+  readonly #started = performance.now();
+  keyId: string | null = null;
+  team: string | null = null;
+  modelRequested: string | null = null;
+  route: string | null = null;
+  answered: ModelInfo | null = null;
+  readonly attempts: AttemptRecord[] = [];
+  usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  ttftMs: number | null = null;
+  stream = false;
+  reason: string | null = null;
+  metadata: Record<string, string> = {};
+  readonly warnings: Warning[] = [];
+  #row: LedgerRow | undefined;
+  readonly #onFinish: (row: LedgerRow) => void;
+
+  constructor(id: string, endpoint: LedgerRow['endpoint'], onFinish: (row: LedgerRow) => void) {
+    this.id = id;
+    this.time = new Date().toISOString();
+    this.endpoint = endpoint;
+    this.#onFinish = onFinish;
+  }
+
+  /** Milliseconds since the request arrived. */
+  elapsedMs(): number {
+    return performance.now() - this.#started;
+  }
+
+  /** Marks the first output token as sent now. */
+  markFirstToken(): void {
+    if (this.ttftMs === null) this.ttftMs = Math.round(this.elapsedMs());
+  }
+
+  /** USD cost of the usage so far at the answering model's prices. */
+  cost(): number {
+    return costOf(this.usage, this.answered?.pricing);
+  }
+
+  get finished(): boolean {
+    return this.#row !== undefined;
+  }
+
+  /** Records the request's end once; later calls are ignored and return the first row. */
+  finish(status: RequestStatus, httpStatus: number, error?: GatewayError): LedgerRow {
+    if (this.#row) return this.#row;
+    this.#row = {
+      id: this.id,
+      time: this.time,
+      endpoint: this.endpoint,
+      keyId: this.keyId,
+      team: this.team,
+      modelRequested: this.modelRequested,
+      route: this.route,
+      model: this.answered?.id ?? null,
+      provider: this.answered?.providerId ?? null,
+      upstreamModel: this.answered?.upstream ?? null,
+      attempts: this.attempts,
+      inputTokens: this.usage.inputTokens,
+      outputTokens: this.usage.outputTokens,
+      cachedInputTokens: this.usage.cachedInputTokens ?? 0,
+      reasoningTokens: this.usage.reasoningTokens ?? 0,
+      tokensEstimated: Boolean(this.usage.estimated),
+      costUsd: this.cost(),
+      latencyMs: Math.round(this.elapsedMs()),
+      ttftMs: this.ttftMs,
+      status,
+      httpStatus,
+      errorCode: error?.code ?? null,
+      errorMessage: error?.message ?? null,
+      stream: this.stream,
+      reason: this.reason,
+      metadata: this.metadata,
+      warnings: this.warnings,
+    };
+    this.#onFinish(this.#row);
+    return this.#row;
+  }
+}

@@ -1,0 +1,80 @@
+import type { ChatRequest } from '../core/chat-request.ts';
+import { GatewayError } from '../core/errors.ts';
+import type { StreamEvent } from '../core/stream-event.ts';
+import type { Usage } from '../core/usage.ts';
+import { countPromptTokens, countTextTokens } from '../tokens/count.ts';
+import type { RequestRecord } from './request-record.ts';
+
+/**
+ * Reads a stream's events on their way to the caller, without copying them: marks the first
+ * token, keeps the streamed text (for counting when the provider reports no usage), and
+ * finishes the request's record on `finish`, on `error`, or when the caller goes away
+ * (`clientClosed`), with the tokens actually streamed.
+ */
+export class UsageTap {
+  readonly stream: TransformStream<StreamEvent, StreamEvent>;
+  readonly #record: RequestRecord;
+  readonly #request: ChatRequest;
+  readonly #output: string[] = [];
+
+  constructor(record: RequestRecord, request: ChatRequest) {
+    this.#record = record;
+    this.#request = request;
+    this.stream = new TransformStream<StreamEvent, StreamEvent>({
+      transform: (event, controller) => {
+        switch (event.type) {
+          case 'text-delta':
+          case 'reasoning-delta':
+          case 'refusal-delta':
+          case 'tool-input-delta':
+            this.#record.markFirstToken();
+            this.#output.push(event.delta);
+            break;
+          case 'tool-input-start':
+            this.#record.markFirstToken();
+            this.#output.push(event.toolName);
+            break;
+          case 'stream-start':
+            this.#record.warnings.push(...event.warnings);
+            break;
+          case 'finish': {
+            this.#record.markFirstToken();
+            const usage = event.usage ?? this.#estimate();
+            this.#record.usage = usage;
+            controller.enqueue(event.usage ? event : { ...event, usage });
+            this.#record.finish('ok', 200);
+            return;
+          }
+          case 'error':
+            this.#record.usage = this.#estimate();
+            this.#record.finish('error', 200, event.error);
+            break;
+          default:
+            break;
+        }
+        controller.enqueue(event);
+      },
+      flush: () => {
+        if (!this.#record.finished) {
+          this.#record.usage = this.#estimate();
+          this.#record.finish('error', 200, new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'The stream ended without finishing'));
+        }
+      },
+    });
+  }
+
+  /** The caller disconnected mid-stream: record what was streamed so far. */
+  clientClosed(): void {
+    if (this.#record.finished) return;
+    this.#record.usage = this.#estimate();
+    this.#record.finish('client_aborted', 499, new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the connection mid-stream'));
+  }
+
+  #estimate(): Usage {
+    return {
+      inputTokens: countPromptTokens(this.#request),
+      outputTokens: countTextTokens(this.#output.join('')),
+      estimated: true,
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import { GatewayError, type ErrorCode } from '../../core/errors.ts';
+import type { UpstreamResponse } from '../../core/http-client.ts';
+import { parseRetryAfter } from './retry-after.ts';
+
+/** What an adapter extracts from a provider's error body. */
+export interface ProviderErrorDetail {
+  message?: string;
+  /** The provider's own error code or type, e.g. `context_length_exceeded`. */
+  code?: string;
+}
+
+/** Reads an error body into a message; each adapter knows its provider's error shape. */
+export type ReadErrorBody = (body: unknown) => ProviderErrorDetail;
+
+// Context-window overflows, as each provider words them. Compiled once.
+const contextLengthPattern =
+  /context[_ ]length|context window|maximum context|prompt is too long|too many tokens|exceeds the maximum number of tokens|input is too long|maximum input length|reduce the length/i;
+
+/**
+ * Turns a provider's non-2xx answer into a GatewayError that keeps the provider's message and,
+ * for a 429, its retry-after. Reads (and so releases) the body.
+ */
+export async function errorFromResponse(response: UpstreamResponse, provider: string, readBody: ReadErrorBody): Promise<GatewayError> {
+  const text = await response.text().catch(() => '');
+  let detail: ProviderErrorDetail = {};
+  try {
+    detail = readBody(JSON.parse(text));
+  } catch {
+    detail = { message: text.slice(0, 500) || undefined };
+  }
+  return errorFromStatus(response.status, provider, detail, parseRetryAfter(response.headers));
+}
+
+/** Maps a provider's HTTP status and error detail to a GatewayError code. */
+export function errorFromStatus(
+  status: number,
+  provider: string,
+  detail: ProviderErrorDetail,
+  retryAfterSeconds?: number,
+): GatewayError {
+  const message = detail.message?.trim() || `HTTP ${status}`;
+  const code = codeForStatus(status, detail);
+  return new GatewayError(code, `Provider "${provider}" answered ${status}: ${message}`, {
+    provider,
+    upstreamStatus: status,
+    retryAfterSeconds,
+    ...(code === 'SB_ERR_CONTEXT_LENGTH' ? { publicCode: 'context_length_exceeded' } : {}),
+  });
+}
+
+function codeForStatus(status: number, detail: ProviderErrorDetail): ErrorCode {
+  if (status === 400 || status === 413 || status === 422) {
+    const text = `${detail.code ?? ''} ${detail.message ?? ''}`;
+    return contextLengthPattern.test(text) ? 'SB_ERR_CONTEXT_LENGTH' : 'SB_ERR_UPSTREAM_BAD_REQUEST';
+  }
+  if (status === 401 || status === 403) return 'SB_ERR_UPSTREAM_AUTH';
+  if (status === 404) return 'SB_ERR_UPSTREAM_NOT_FOUND';
+  if (status === 408 || status === 504) return 'SB_ERR_UPSTREAM_TIMEOUT';
+  if (status === 429) return 'SB_ERR_UPSTREAM_RATE_LIMITED';
+  // 529 is Anthropic's "overloaded"; 503 everyone's "unavailable".
+  if (status === 503 || status === 529) return 'SB_ERR_UPSTREAM_UNAVAILABLE';
+  return 'SB_ERR_UPSTREAM_ERROR';
+}
+
+/** Parses a provider's JSON body, or fails with SB_ERR_UPSTREAM_INVALID_RESPONSE. */
+export function parseProviderJson(text: string, provider: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${provider}" sent a body that is not valid JSON`, {
+      cause: error,
+      provider,
+    });
+  }
+}

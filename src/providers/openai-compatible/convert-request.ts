@@ -1,0 +1,173 @@
+import type { ChatMessage, ChatRequest, FilePart, ImagePart, TextPart } from '../../core/chat-request.ts';
+import type { Warning } from '../../core/chat-result.ts';
+
+/** How an OpenAI-style provider differs from OpenAI in the request body. */
+export interface OpenAIRequestDialect {
+  /** OpenAI deprecated `max_tokens` for `max_completion_tokens`; most compatible servers take the old one. */
+  maxTokensField: 'max_tokens' | 'max_completion_tokens';
+  /** Whether the server honours `stream_options.include_usage`. */
+  streamUsage: boolean;
+}
+
+/** The body to send, and whether Switchboard added the usage chunk the caller did not ask for. */
+export interface ConvertedRequest {
+  body: Record<string, unknown>;
+  warnings: Warning[];
+  /** True when the final usage chunk was requested only for accounting (not to be relayed). */
+  usageChunkInternal: boolean;
+}
+
+/**
+ * ChatRequest → OpenAI Chat Completions body. A request that arrived in the OpenAI format is
+ * sent as it came (only `model` replaced), so fields Switchboard does not model reach the
+ * provider unchanged; otherwise the body is built from the typed request.
+ */
+export function convertRequest(request: ChatRequest, model: string, dialect: OpenAIRequestDialect): ConvertedRequest {
+  const warnings: Warning[] = [];
+  const body: Record<string, unknown> =
+    request.native?.format === 'openai-chat' ? { ...request.native.body, model } : buildBody(request, model, dialect, warnings);
+  let usageChunkInternal = false;
+  if (request.stream) {
+    body.stream = true;
+    if (dialect.streamUsage && !request.includeUsage) {
+      // Ask for usage anyway so the ledger has the provider's counts; the chunk is not relayed.
+      const streamOptions = (body.stream_options as Record<string, unknown> | undefined) ?? {};
+      body.stream_options = { ...streamOptions, include_usage: true };
+      usageChunkInternal = true;
+    }
+  }
+  return { body, warnings, usageChunkInternal };
+}
+
+function buildBody(request: ChatRequest, model: string, dialect: OpenAIRequestDialect, warnings: Warning[]): Record<string, unknown> {
+  const body: Record<string, unknown> = { model, messages: request.messages.map((message) => convertMessage(message, warnings)) };
+  if (request.tools?.length) {
+    body.tools = request.tools.map((tool) => ({
+      type: 'function',
+      function: {
+        name: tool.name,
+        ...(tool.description !== undefined ? { description: tool.description } : {}),
+        parameters: tool.parameters,
+        ...(tool.strict !== undefined ? { strict: tool.strict } : {}),
+      },
+    }));
+  }
+  if (request.toolChoice !== undefined) {
+    body.tool_choice =
+      typeof request.toolChoice === 'string' ? request.toolChoice : { type: 'function', function: { name: request.toolChoice.name } };
+  }
+  if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+  if (request.responseFormat) {
+    const format = request.responseFormat;
+    body.response_format =
+      format.type === 'json_schema'
+        ? {
+            type: 'json_schema',
+            json_schema: {
+              name: format.name,
+              schema: format.schema,
+              ...(format.description !== undefined ? { description: format.description } : {}),
+              ...(format.strict !== undefined ? { strict: format.strict } : {}),
+            },
+          }
+        : { type: format.type };
+  }
+  if (request.maxOutputTokens !== undefined) body[dialect.maxTokensField] = request.maxOutputTokens;
+  setIfDefined(body, 'temperature', request.temperature);
+  setIfDefined(body, 'top_p', request.topP);
+  if (request.stop?.length) body.stop = request.stop;
+  setIfDefined(body, 'seed', request.seed);
+  setIfDefined(body, 'n', request.n);
+  setIfDefined(body, 'presence_penalty', request.presencePenalty);
+  setIfDefined(body, 'frequency_penalty', request.frequencyPenalty);
+  setIfDefined(body, 'logprobs', request.logprobs);
+  setIfDefined(body, 'top_logprobs', request.topLogprobs);
+  setIfDefined(body, 'user', request.user);
+  setIfDefined(body, 'reasoning_effort', request.reasoningEffort);
+  if (request.topK !== undefined) {
+    warnings.push({ type: 'unsupported-setting', setting: 'top_k', message: 'OpenAI-style providers have no top_k; it was not sent' });
+  }
+  if (request.thinkingBudgetTokens !== undefined) {
+    warnings.push({ type: 'unsupported-setting', setting: 'thinking', message: 'OpenAI-style providers take no thinking budget; it was not sent' });
+  }
+  return body;
+}
+
+function setIfDefined(body: Record<string, unknown>, key: string, value: unknown): void {
+  if (value !== undefined) body[key] = value;
+}
+
+function convertMessage(message: ChatMessage, warnings: Warning[]): Record<string, unknown> {
+  switch (message.role) {
+    case 'system':
+      return { role: message.developer ? 'developer' : 'system', content: textContent(message.content) };
+    case 'user': {
+      const content =
+        message.content.length === 1 && message.content[0]!.type === 'text'
+          ? message.content[0]!.text
+          : message.content.map(convertUserPart);
+      return { role: 'user', content, ...(message.name ? { name: message.name } : {}) };
+    }
+    case 'assistant': {
+      const text = message.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
+      const toolCalls = message.content.flatMap((part) =>
+        part.type === 'tool-call' ? [{ id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments } }] : [],
+      );
+      if (message.content.some((part) => part.type === 'reasoning')) {
+        warnings.push({ type: 'dropped-setting', setting: 'reasoning', message: 'Earlier reasoning blocks cannot be sent to an OpenAI-style provider; they were left out' });
+      }
+      return {
+        role: 'assistant',
+        content: text === '' && toolCalls.length > 0 ? null : text,
+        ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+        ...(message.name ? { name: message.name } : {}),
+      };
+    }
+    case 'tool': {
+      if (message.content.some((part) => part.type === 'image')) {
+        warnings.push({ type: 'dropped-setting', setting: 'tool_result.image', message: 'OpenAI tool messages take text only; images in a tool result were left out' });
+      }
+      const text = message.content.flatMap((part) => (part.type === 'text' ? [part] : []));
+      return { role: 'tool', tool_call_id: message.toolCallId, content: textContent(text) };
+    }
+    default: {
+      const exhaustive: never = message;
+      return exhaustive;
+    }
+  }
+}
+
+function convertUserPart(part: TextPart | ImagePart | FilePart): Record<string, unknown> {
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: part.text };
+    case 'image':
+      return { type: 'image_url', image_url: { url: part.url, ...(part.detail ? { detail: part.detail } : {}) } };
+    case 'file': {
+      const audioFormat = audioFormats[part.mediaType];
+      if (audioFormat && part.data) return { type: 'input_audio', input_audio: { data: part.data, format: audioFormat } };
+      return {
+        type: 'file',
+        file: {
+          ...(part.data ? { file_data: `data:${part.mediaType};base64,${part.data}` } : {}),
+          ...(part.fileId ? { file_id: part.fileId } : {}),
+          ...(part.filename ? { filename: part.filename } : {}),
+        },
+      };
+    }
+    default: {
+      const exhaustive: never = part;
+      return exhaustive;
+    }
+  }
+}
+
+/** OpenAI `input_audio.format` by media type. */
+const audioFormats: Record<string, string> = { 'audio/wav': 'wav', 'audio/mpeg': 'mp3', 'audio/mp3': 'mp3' };
+
+/** One text part as a plain string (the common case), several as OpenAI text parts. */
+function textContent(parts: ReadonlyArray<{ type: 'text'; text: string }>): string | Array<{ type: 'text'; text: string }> {
+  if (parts.length === 0) return '';
+  if (parts.length === 1) return parts[0]!.text;
+  return parts.map((part) => ({ type: 'text', text: part.text }));
+}

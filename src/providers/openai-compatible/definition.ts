@@ -1,0 +1,8 @@
+import type { ProviderDefinition } from '../../core/provider-adapter.ts';
+import { createOpenAICompatibleAdapter } from './index.ts';
+
+/** Any other server speaking OpenAI's API (vLLM, llama.cpp, LM Studio, ...): base_url required. */
+export const openAICompatibleProvider: ProviderDefinition = {
+  create: (settings, dependencies) => createOpenAICompatibleAdapter(settings, dependencies),
+  requiresApiKey: false,
+};

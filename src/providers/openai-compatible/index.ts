@@ -1,0 +1,129 @@
+import { GatewayError } from '../../core/errors.ts';
+import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
+import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderSettings } from '../../core/provider-adapter.ts';
+import { guardStream } from '../_shared/guard-stream.ts';
+import { parseServerSentEvents } from '../_shared/sse.ts';
+import { withWarnings } from '../_shared/with-warnings.ts';
+import { errorFromResponse, parseProviderJson } from '../_shared/upstream-error.ts';
+import { convertRequest, type OpenAIRequestDialect } from './convert-request.ts';
+import { convertResponse, convertUsage } from './convert-response.ts';
+import { readOpenAIError } from './errors.ts';
+import { createChunkTransform } from './stream.ts';
+import type { OpenAIChatBody, OpenAIEmbeddingBody } from './wire-types.ts';
+
+/**
+ * How one OpenAI-style provider type differs from plain OpenAI: where requests go, how the key
+ * is sent, and request-body quirks. Each provider folder (openai, groq, azure-openai, ...)
+ * passes its own.
+ */
+export interface OpenAIFlavor extends OpenAIRequestDialect {
+  /** URL of an operation ("chat/completions", "embeddings") for a model. */
+  url(baseUrl: string, operation: 'chat/completions' | 'embeddings', model: string): string;
+  /** Headers carrying the API key. */
+  authHeaders(apiKey: string | undefined): Record<string, string>;
+  /** False for providers without an embeddings endpoint. */
+  embeddings: boolean;
+}
+
+/** Plain OpenAI behaviour, which compatible servers mostly share. */
+export const openAIFlavor: OpenAIFlavor = {
+  url: (baseUrl, operation) => `${baseUrl}/${operation}`,
+  authHeaders: (apiKey): Record<string, string> => (apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+  maxTokensField: 'max_tokens',
+  streamUsage: true,
+  embeddings: true,
+};
+
+/** An adapter for any server speaking the OpenAI Chat Completions and Embeddings APIs. */
+export function createOpenAICompatibleAdapter(
+  settings: ProviderSettings,
+  dependencies: AdapterDependencies,
+  flavor: OpenAIFlavor = openAIFlavor,
+): ProviderAdapter {
+  const baseUrl = (settings.baseUrl ?? '').replace(/\/+$/, '');
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...settings.headers,
+    ...flavor.authHeaders(settings.apiKey),
+  };
+  const provider = settings.id;
+
+  const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string) => {
+    const response = await dependencies.http.send({
+      url: flavor.url(baseUrl, operation, call.model),
+      headers: { ...headers, accept },
+      body: JSON.stringify(body),
+      signal: call.signal,
+      firstByteTimeoutMs: call.timeoutMs,
+      idleTimeoutMs: call.timeoutMs,
+      provider,
+    });
+    if (response.status < 200 || response.status >= 300) throw await errorFromResponse(response, provider, readOpenAIError);
+    return response;
+  };
+
+  const adapter: ProviderAdapter = {
+    id: settings.id,
+    type: settings.type,
+    nativeFormat: 'openai-chat',
+
+    async chat(request, call) {
+      const { body, warnings } = convertRequest({ ...request, stream: false }, call.model, flavor);
+      const response = await post('chat/completions', body, call, 'application/json');
+      const text = await response.text();
+      const parsed = parseProviderJson(text, provider) as OpenAIChatBody;
+      if (parsed.error) throw errorFromBodyError(parsed, provider);
+      return {
+        ...convertResponse(parsed, call.model),
+        warnings,
+        ...(request.native?.format === 'openai-chat' ? { native: { format: 'openai-chat' as const, body: text } } : {}),
+      };
+    },
+
+    async streamChat(request, call) {
+      const { body, warnings, usageChunkInternal } = convertRequest({ ...request, stream: true }, call.model, flavor);
+      const response = await post('chat/completions', body, call, 'text/event-stream');
+      const events = parseServerSentEvents(response.body).pipeThrough(
+        createChunkTransform({
+          provider,
+          requestedModel: call.model,
+          passthrough: request.native?.format === 'openai-chat',
+          usageChunkInternal,
+        }),
+      );
+      return guardStream(withWarnings(events, warnings), provider);
+    },
+  };
+  if (flavor.embeddings) {
+    adapter.embed = async (request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> => {
+      const body = request.native
+        ? { ...request.native.body, model: call.model }
+        : {
+            model: call.model,
+            input: request.input,
+            ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}),
+            ...(request.encodingFormat ? { encoding_format: request.encodingFormat } : {}),
+            ...(request.user ? { user: request.user } : {}),
+          };
+      const response = await post('embeddings', body, call, 'application/json');
+      const text = await response.text();
+      const parsed = parseProviderJson(text, provider) as OpenAIEmbeddingBody;
+      const data = [...(parsed.data ?? [])].sort((left, right) => (left.index ?? 0) - (right.index ?? 0));
+      return {
+        model: parsed.model ?? call.model,
+        embeddings: data.map((item) => item.embedding ?? []),
+        usage: convertUsage({ prompt_tokens: parsed.usage?.prompt_tokens ?? 0, completion_tokens: 0 }),
+        native: { format: 'openai-embeddings', body: text },
+      };
+    };
+  }
+  return adapter;
+}
+
+/** A 200 whose body is an error object (some compatible servers do this). */
+function errorFromBodyError(body: OpenAIChatBody, provider: string): GatewayError {
+  return new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" answered with an error: ${body.error?.message ?? 'unknown error'}`, {
+    provider,
+    upstreamStatus: 200,
+  });
+}

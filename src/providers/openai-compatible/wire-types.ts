@@ -1,0 +1,54 @@
+/**
+ * The parts of OpenAI's response and chunk bodies this adapter reads (from
+ * ../shared/specs/openai/openapi.yaml, CreateChatCompletionResponse and
+ * CreateChatCompletionStreamResponse). Everything is optional and nullable: a server that
+ * leaves a field out or adds one must not break us. `reasoning_content` (DeepSeek) and
+ * `reasoning` (OpenRouter, Groq) are extensions of compatible servers.
+ */
+
+export interface OpenAIUsage {
+  prompt_tokens?: number | null;
+  completion_tokens?: number | null;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+  /** DeepSeek reports cache hits here. */
+  prompt_cache_hit_tokens?: number | null;
+}
+
+export interface OpenAIToolCall {
+  index?: number | null;
+  id?: string | null;
+  type?: string | null;
+  function?: { name?: string | null; arguments?: string | null } | null;
+}
+
+export interface OpenAIMessage {
+  role?: string | null;
+  content?: string | null;
+  refusal?: string | null;
+  reasoning_content?: string | null;
+  reasoning?: string | null;
+  tool_calls?: OpenAIToolCall[] | null;
+}
+
+export interface OpenAIChoice {
+  index?: number | null;
+  message?: OpenAIMessage | null;
+  delta?: OpenAIMessage | null;
+  finish_reason?: string | null;
+}
+
+export interface OpenAIChatBody {
+  id?: string | null;
+  model?: string | null;
+  created?: number | null;
+  choices?: OpenAIChoice[] | null;
+  usage?: OpenAIUsage | null;
+  error?: { message?: string | null; code?: string | number | null; type?: string | null } | null;
+}
+
+export interface OpenAIEmbeddingBody {
+  model?: string | null;
+  data?: Array<{ index?: number | null; embedding?: number[] | string | null }> | null;
+  usage?: { prompt_tokens?: number | null } | null;
+}

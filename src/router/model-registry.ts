@@ -1,0 +1,82 @@
+import type { ModelInfo } from '../core/model.ts';
+import type { Catalog } from '../catalog/index.ts';
+import type { ModelConfig } from '../config/schema.ts';
+
+/** A configured provider as the registry needs it: its id and the catalog type of its models. */
+export interface RegistryProvider {
+  id: string;
+  catalogType: string;
+}
+
+/**
+ * Every model a client can name: `models:` entries with catalog facts filled in, and
+ * `<provider id>/<upstream model>` addresses resolved on demand (cached, so the hot path does
+ * one map lookup).
+ */
+export class ModelRegistry {
+  readonly #models = new Map<string, ModelInfo>();
+  readonly #addresses = new Map<string, ModelInfo>();
+  readonly #providers: ReadonlyMap<string, RegistryProvider>;
+  readonly #catalog: Catalog;
+
+  constructor(models: readonly ModelConfig[], providers: readonly RegistryProvider[], catalog: Catalog) {
+    this.#providers = new Map(providers.map((provider) => [provider.id, provider]));
+    this.#catalog = catalog;
+    for (const model of models) {
+      const provider = this.#providers.get(model.provider);
+      if (!provider) continue;
+      this.#models.set(model.id, this.#describe(model.id, provider, model.upstream ?? model.id, model));
+    }
+  }
+
+  /** A `models:` entry by id. */
+  get(id: string): ModelInfo | undefined {
+    return this.#models.get(id);
+  }
+
+  /** A model id, or a `<provider id>/<upstream model>` address of a configured provider. */
+  resolve(name: string): ModelInfo | undefined {
+    const configured = this.#models.get(name);
+    if (configured) return configured;
+    const cached = this.#addresses.get(name);
+    if (cached) return cached;
+    const slash = name.indexOf('/');
+    if (slash <= 0 || slash === name.length - 1) return undefined;
+    const provider = this.#providers.get(name.slice(0, slash));
+    if (!provider) return undefined;
+    const info = this.#describe(name, provider, name.slice(slash + 1), undefined);
+    if (this.#addresses.size < 10_000) this.#addresses.set(name, info);
+    return info;
+  }
+
+  /** The configured models, in config order. */
+  list(): ModelInfo[] {
+    return [...this.#models.values()];
+  }
+
+  #describe(id: string, provider: RegistryProvider, upstream: string, model: ModelConfig | undefined): ModelInfo {
+    const known = this.#catalog.lookup(provider.catalogType, upstream);
+    const pricing = model?.pricing
+      ? {
+          inputPerMtok: model.pricing.input_per_mtok,
+          outputPerMtok: model.pricing.output_per_mtok,
+          ...(model.pricing.cached_input_per_mtok !== undefined ? { cachedInputPerMtok: model.pricing.cached_input_per_mtok } : {}),
+        }
+      : known?.pricing;
+    return {
+      id,
+      providerId: provider.id,
+      upstream,
+      ...(pricing ? { pricing } : {}),
+      ...defined('contextWindow', model?.context_window ?? known?.contextWindow),
+      ...defined('maxOutputTokens', model?.max_output_tokens ?? known?.maxOutputTokens),
+      ...defined('capabilities', model?.capabilities ?? known?.capabilities),
+      ...defined('quality', model?.quality ?? known?.quality),
+      tags: model?.tags ?? [],
+    };
+  }
+}
+
+function defined<Key extends string, Value>(key: Key, value: Value | undefined): { [K in Key]?: Value } {
+  return (value === undefined ? {} : { [key]: value }) as { [K in Key]?: Value };
+}

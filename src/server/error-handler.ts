@@ -1,0 +1,54 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError, toGatewayError } from '../core/errors.ts';
+import type { ErrorShaper } from './ingress-format.ts';
+
+/**
+ * The one place an error becomes a response: Fastify's own errors (body too large, bad JSON)
+ * and GatewayErrors alike, shaped by the route's ingress format, with retry-after on 429s.
+ * The request's ledger record is finished here for every failed API request.
+ */
+export function createErrorHandler(shapers: ReadonlyMap<string, ErrorShaper>, log: (error: GatewayError, request: FastifyRequest) => void) {
+  const fallbackShaper = shapers.get('openai')!;
+  return (thrown: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    const error = fromFastify(thrown);
+    const format = (request.routeOptions.config as { format?: string } | undefined)?.format ?? 'openai';
+    const shape = shapers.get(format) ?? fallbackShaper;
+    request.record?.finish(error.code === 'SB_ERR_CLIENT_CLOSED' ? 'client_aborted' : 'error', error.status, error);
+    log(error, request);
+    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (request.record) reply.header('x-switchboard-attempts', String(request.record.attempts.length));
+    // 499 is nginx's "client closed request": nobody reads it, but the log and ledger say what happened.
+    reply.code(error.status).type('application/json').send(JSON.stringify(shape(error)));
+  };
+}
+
+function fromFastify(error: FastifyError | Error): GatewayError {
+  if (GatewayError.isInstance(error)) return error;
+  const fastifyError = error as FastifyError;
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new GatewayError('SB_ERR_BODY_TOO_LARGE', 'The request body is too large.', { cause: error });
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new GatewayError(
+        'SB_ERR_INVALID_REQUEST',
+        "We could not parse the JSON body of your request. The body must be a JSON object; check that it is valid JSON.",
+        { cause: error },
+      );
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new GatewayError('SB_ERR_INVALID_REQUEST', error.message, { cause: error });
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError) {
+    return new GatewayError('SB_ERR_INVALID_REQUEST', 'We could not parse the JSON body of your request.', { cause: error });
+  }
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new GatewayError(fastifyError.statusCode === 413 ? 'SB_ERR_BODY_TOO_LARGE' : 'SB_ERR_INVALID_REQUEST', error.message, {
+      cause: error,
+      status: fastifyError.statusCode,
+    });
+  }
+  return toGatewayError(error);
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { LedgerRow } from '../core/ledger.ts';
+import { RequestRecord } from '../ledger/request-record.ts';
+import type { Identity } from './auth-hook.ts';
+import { authenticate } from './auth-hook.ts';
+import { createErrorHandler } from './error-handler.ts';
+import type { ErrorShaper } from './ingress-format.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The ledger record of an API request (null for health, metrics and admin). */
+    record: RequestRecord | null;
+    identity: Identity | null;
+  }
+  interface FastifyContextConfig {
+    /** The ingress format of an API route: it is authenticated and its errors take this shape. */
+    format?: string;
+    /** The ledger endpoint name of a billable API route: it gets a ledger row. */
+    endpoint?: LedgerRow['endpoint'];
+    /** Accept the key in `x-api-key` (Anthropic's header) as well as Authorization. */
+    apiKeyHeader?: boolean;
+  }
+}
+
+/** What the HTTP layer needs from the rest of the gateway. */
+export interface HttpServerOptions {
+  maxBodyBytes: number;
+  masterKey?: string;
+  logger: Logger;
+  errorShapers: ReadonlyMap<string, ErrorShaper>;
+  /** Called once per API request with its finished ledger row. */
+  onRequestFinished(row: LedgerRow): void;
+}
+
+/**
+ * The Fastify instance with the cross-cutting parts: body limit (413), JSON for any content
+ * type, request ids, a ledger record and authentication for every API route, and the one error
+ * handler. Endpoints are added by src/server/routes/*.
+ */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    bodyLimit: options.maxBodyBytes,
+    genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.decorateRequest('record', null);
+  app.decorateRequest('identity', null);
+
+  // Clients that forget the content type still send JSON: parse it as such rather than answer 415.
+  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('ignore', 'ignore'));
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    const config = request.routeOptions.config;
+    if (config.endpoint) request.record = new RequestRecord(request.id, config.endpoint, options.onRequestFinished);
+    if (!config.format) return;
+    request.identity = authenticate(request, options.masterKey, config.apiKeyHeader === true);
+    if (request.record) {
+      request.record.keyId = request.identity.keyId;
+      request.record.team = request.identity.team;
+    }
+  });
+
+  app.setErrorHandler(
+    createErrorHandler(options.errorShapers, (error, request) => {
+      const fields = { request_id: request.id, code: error.code, status: error.status, path: request.url };
+      if (error.status >= 500) request.log.error({ ...fields, err: error }, error.message);
+      else request.log.info(fields, error.message);
+    }),
+  );
+
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .type('application/json')
+      .send(JSON.stringify({ error: { message: `Unknown endpoint: ${request.method} ${request.url.split('?')[0]}`, type: 'invalid_request_error', param: null, code: 'not_found' } }));
+  });
+  return app;
+}

@@ -1,0 +1,31 @@
+import type { FastifyRequest } from 'fastify';
+import { GatewayError } from '../core/errors.ts';
+
+/**
+ * Routing metadata from the `x-switchboard-metadata` header: a JSON object with string values
+ * (../shared/SPEC.md "Routing hints"). A malformed header is a 400, not silently ignored.
+ */
+export function headerMetadata(request: FastifyRequest): Record<string, string> {
+  const header = request.headers['x-switchboard-metadata'];
+  if (header === undefined) return {};
+  const text = Array.isArray(header) ? header.join(',') : header;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The x-switchboard-metadata header must be a JSON object.', { param: 'x-switchboard-metadata' });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The x-switchboard-metadata header must be a JSON object.', { param: 'x-switchboard-metadata' });
+  }
+  const metadata: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value !== 'string') {
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', `x-switchboard-metadata values must be strings ("${key}" is not).`, {
+        param: 'x-switchboard-metadata',
+      });
+    }
+    metadata[key] = value;
+  }
+  return metadata;
+}

@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { formatEmbeddingResponse, parseEmbeddingRequest } from '../../api/openai/embeddings.ts';
+import { answerHeaders } from '../answer-headers.ts';
+import type { GatewayContext } from '../context.ts';
+import { headerMetadata } from '../request-metadata.ts';
+import { clientSignal } from './chat.ts';
+
+/** POST /v1/embeddings: OpenAI embeddings, routed like chat. */
+export function registerEmbeddingRoutes(app: FastifyInstance, context: GatewayContext): void {
+  app.post('/v1/embeddings', { config: { format: 'openai', endpoint: 'embeddings' } }, async (request, reply) => {
+    const record = request.record!;
+    const embeddingRequest = parseEmbeddingRequest(request.body, headerMetadata(request));
+    const { result, model } = await context.pipeline.embed(record, embeddingRequest, clientSignal(reply));
+    const text = formatEmbeddingResponse(result);
+    reply.headers(answerHeaders(record, model, true));
+    record.finish(reply.raw.destroyed ? 'client_aborted' : 'ok', 200);
+    return reply.code(200).type('application/json').send(text);
+  });
+}

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../../core/errors.ts';
+import type { GatewayContext } from '../context.ts';
+
+/** GET /v1/models: every model and route id the caller may use, in OpenAI's list shape. */
+export function registerModelRoutes(app: FastifyInstance, context: GatewayContext, startedAt: number): void {
+  const created = Math.floor(startedAt / 1000);
+  // Listing is authenticated like the API (config.format), but is not billable: no ledger row.
+  app.get('/v1/models', { config: { format: 'openai' } }, async () => ({
+    object: 'list',
+    data: context.listModels().map((model) => ({ id: model.id, object: 'model', created, owned_by: model.ownedBy })),
+  }));
+  app.get('/v1/models/*', { config: { format: 'openai' } }, async (request) => {
+    const id = (request.params as { '*': string })['*'];
+    const model = context.listModels().find((candidate) => candidate.id === id);
+    if (!model) {
+      throw new GatewayError('SB_ERR_MODEL_NOT_FOUND', `The model \`${id}\` does not exist or you do not have access to it.`, {
+        param: 'model',
+        publicCode: 'model_not_found',
+      });
+    }
+    return { id: model.id, object: 'model', created, owned_by: model.ownedBy };
+  });
+}

@@ -1,0 +1,83 @@
+import { request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { GatewayError } from '../core/errors.ts';
+import type { ImageFetcher } from '../core/http-client.ts';
+
+/** Limits for fetching images that a provider needs as bytes. */
+export interface ImageFetcherOptions {
+  maxBytes?: number;
+  timeoutMs?: number;
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * Fetches an image URL for providers that take only inline bytes (Gemini, Bedrock), with a size
+ * limit and a timeout. `data:` URLs are decoded without a request. Failures are the caller's
+ * 400s: the URL they sent could not be used.
+ */
+export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetcher {
+  const maxBytes = options.maxBytes ?? 20 * 1024 * 1024;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return {
+    async fetch(url, signal) {
+      const inline = decodeDataUrl(url);
+      if (inline) return inline;
+      // https only: plain http to internal addresses would let a caller probe the gateway's network.
+      if (!/^https:\/\//i.test(url)) {
+        throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Image URLs must be https:// or data: URLs.', { param: 'image_url' });
+      }
+      const failed = (reason: string) =>
+        new GatewayError('SB_ERR_INVALID_REQUEST', `Could not fetch the image at ${new URL(url).origin}: ${reason}`, { param: 'image_url' });
+      let response: Dispatcher.ResponseData<unknown>;
+      try {
+        response = await request(url, {
+          method: 'GET',
+          signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        } as Parameters<typeof request>[1]);
+      } catch (error) {
+        throw failed(error instanceof Error ? error.message : String(error));
+      }
+      if (response.statusCode !== 200) {
+        await response.body.dump().catch(() => undefined);
+        throw failed(`HTTP ${response.statusCode}`);
+      }
+      const declared = Number(response.headers['content-length'] ?? 0);
+      if (declared > maxBytes) {
+        await response.body.dump().catch(() => undefined);
+        throw failed(`larger than ${maxBytes} bytes`);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      try {
+        for await (const chunk of response.body as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (size > maxBytes) {
+            response.body.destroy();
+            throw failed(`larger than ${maxBytes} bytes`);
+          }
+          chunks.push(chunk);
+        }
+      } catch (error) {
+        if (GatewayError.isInstance(error)) throw error;
+        throw failed(error instanceof Error ? error.message : String(error));
+      }
+      const type = String(response.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim();
+      return { mediaType: type, data: new Uint8Array(Buffer.concat(chunks)) };
+    },
+  };
+}
+
+/** `data:image/png;base64,....` → bytes and media type; undefined for other URLs. */
+export function decodeDataUrl(url: string): { mediaType: string; data: Uint8Array } | undefined {
+  if (!url.startsWith('data:')) return undefined;
+  const comma = url.indexOf(',');
+  if (comma < 0) throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Malformed data: URL in an image part.', { param: 'image_url' });
+  const header = url.slice(5, comma);
+  const mediaType = header.split(';')[0] || 'application/octet-stream';
+  const payload = url.slice(comma + 1);
+  const data = header.endsWith(';base64') ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload));
+  return { mediaType, data: new Uint8Array(data) };
+}

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { OpenAISimulator } from '../simulators/openai/server.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+
+const masterKey = 'sb-master-test-key';
+
+describe('OpenAI ingress through an OpenAI provider (official openai SDK)', () => {
+  let simulator: OpenAISimulator;
+  let compatible: OpenAISimulator;
+  let gateway: TestGateway;
+  let client: OpenAI;
+
+  before(async () => {
+    simulator = await new OpenAISimulator().start();
+    compatible = await new OpenAISimulator({ apiKey: 'vllm-key', acceptUnknownFields: true }).start();
+    gateway = await startGateway({
+      server: { master_key: masterKey },
+      providers: [
+        { id: 'oai', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey },
+        { id: 'vllm', type: 'openai-compatible', base_url: compatible.url, api_key: 'vllm-key' },
+      ],
+      models: [
+        { id: 'fast', provider: 'oai', upstream: 'gpt-4o-mini', pricing: { input_per_mtok: 0.15, output_per_mtok: 0.6 } },
+        { id: 'embed', provider: 'oai', upstream: 'text-embedding-3-small', pricing: { input_per_mtok: 0.02, output_per_mtok: 0 } },
+        { id: 'local', provider: 'vllm', upstream: 'qwen', pricing: { input_per_mtok: 0, output_per_mtok: 0 } },
+      ],
+      routes: [{ id: 'auto', strategy: 'ordered', candidates: ['fast'] }],
+    });
+    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await simulator.close();
+    await compatible.close();
+  });
+
+  it('lists models and routes', async () => {
+    const ids = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    assert.deepEqual(ids.sort(), ['auto', 'embed', 'fast', 'local']);
+  });
+
+  it('answers a chat with the provider key injected, headers set and cost from the configured prices', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'fast', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello there' }], temperature: 0.2, seed: 7, user: 'u1' })
+      .withResponse();
+    assert.equal(data.choices[0]?.message.content, 'Simulated reply from gpt-4o-mini: Hello there');
+    assert.equal(data.model, 'gpt-4o-mini-2024-sim', 'the body names the model as the provider reported it');
+    const upstream = simulator.chatCalls().at(-1)!;
+    assert.equal(upstream.headers.authorization, `Bearer ${simulator.apiKey}`);
+    assert.equal(upstream.body?.model, 'gpt-4o-mini');
+    assert.equal(upstream.body?.temperature, 0.2);
+    assert.equal(upstream.body?.seed, 7);
+    assert.equal(upstream.body?.user, 'u1');
+    assert.match(response.headers.get('x-request-id') ?? '', /^req_[0-9a-f]{32}$/);
+    assert.equal(response.headers.get('x-switchboard-model'), 'fast');
+    assert.equal(response.headers.get('x-switchboard-provider'), 'oai');
+    assert.equal(response.headers.get('x-switchboard-route'), 'none');
+    assert.equal(response.headers.get('x-switchboard-attempts'), '1');
+    const usage = data.usage!;
+    const expected = (usage.prompt_tokens * 0.15 + usage.completion_tokens * 0.6) / 1e6;
+    assert.ok(Math.abs(Number(response.headers.get('x-switchboard-cost-usd')) - expected) < 1e-8);
+    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'));
+    assert.ok(row, 'the request is in the ledger under its id');
+    assert.equal(row.status, 'ok');
+    assert.equal(row.inputTokens, usage.prompt_tokens);
+    assert.equal(row.outputTokens, usage.completion_tokens);
+    assert.equal(row.tokensEstimated, false);
+  });
+
+  it('names the route in the headers when a route answered', async () => {
+    const { response } = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    assert.equal(response.headers.get('x-switchboard-route'), 'auto');
+    assert.equal(response.headers.get('x-switchboard-model'), 'fast');
+  });
+
+  it('streams chunk by chunk with the final usage chunk when asked', async () => {
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'fast', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count to three' }] })
+      .withResponse();
+    assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+    assert.equal(response.headers.get('x-switchboard-provider'), 'oai');
+    let text = '';
+    let usage;
+    let finish;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.equal(text, 'Simulated reply from gpt-4o-mini: count to three');
+    assert.equal(finish, 'stop');
+    assert.ok(usage && usage.completion_tokens > 0);
+  });
+
+  it('does not relay the usage chunk it asked for itself, but still records the provider usage', async () => {
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'fast', stream: true, messages: [{ role: 'user', content: 'no usage please' }] })
+      .withResponse();
+    let sawUsage = false;
+    for await (const chunk of stream) if (chunk.usage) sawUsage = true;
+    assert.equal(sawUsage, false);
+    const upstream = simulator.chatCalls().at(-1)!;
+    assert.deepEqual(upstream.body?.stream_options, { include_usage: true });
+    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    assert.equal(row.tokensEstimated, false);
+    assert.ok(row.outputTokens > 0);
+    assert.ok(row.ttftMs !== null);
+  });
+
+  it('round-trips a tool call, non-streamed and streamed, keeping the ids paired', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }];
+    const first = await client.chat.completions.create({ model: 'fast', tools, tool_choice: 'auto', messages: [{ role: 'user', content: 'weather in Paris?' }] });
+    const call = first.choices[0]!.message.tool_calls![0]!;
+    assert.equal(first.choices[0]!.finish_reason, 'tool_calls');
+    assert.equal(call.type === 'function' && call.function.name, 'get_weather');
+    assert.deepEqual(call.type === 'function' && JSON.parse(call.function.arguments), { city: 'value-city' });
+
+    const stream = await client.chat.completions.create({ model: 'fast', tools, stream: true, messages: [{ role: 'user', content: 'weather in Paris?' }] });
+    let id = '';
+    let name = '';
+    let args = '';
+    let finish;
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta.tool_calls?.[0];
+      if (delta?.id) id = delta.id;
+      if (delta?.function?.name) name = delta.function.name;
+      args += delta?.function?.arguments ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(id, call.id);
+    assert.equal(name, 'get_weather');
+    assert.deepEqual(JSON.parse(args), { city: 'value-city' });
+    assert.equal(finish, 'tool_calls');
+
+    const second = await client.chat.completions.create({
+      model: 'fast',
+      tools,
+      messages: [
+        { role: 'user', content: 'weather in Paris?' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: '18C and sunny' },
+      ],
+    });
+    assert.equal(second.choices[0]!.message.content, `The tool ${call.id} said: 18C and sunny`);
+  });
+
+  it('reaches any model of a configured provider as <provider>/<model>', async () => {
+    const { data, response } = await client.chat.completions.create({ model: 'oai/gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    assert.equal(data.choices[0]?.message.content, 'Simulated reply from gpt-4.1-nano: hi');
+    assert.equal(response.headers.get('x-switchboard-model'), 'oai/gpt-4.1-nano');
+    assert.equal(simulator.chatCalls().at(-1)?.body?.model, 'gpt-4.1-nano');
+  });
+
+  it('relays fields it does not model to OpenAI-style providers unchanged, and never forwards routing hints', async () => {
+    await client.chat.completions.create({
+      model: 'local',
+      messages: [{ role: 'user', content: 'hi' }],
+      // @ts-expect-error vLLM's own sampling fields and Switchboard's routing hints
+      repetition_penalty: 1.1,
+      guided_json: { type: 'object' },
+      metadata: { task: 'code' },
+      models: ['fast'],
+      provider: { sort: 'price' },
+    });
+    const upstream = compatible.chatCalls().at(-1)!;
+    assert.equal(upstream.body?.repetition_penalty, 1.1);
+    assert.deepEqual(upstream.body?.guided_json, { type: 'object' });
+    assert.equal('metadata' in upstream.body!, false);
+    assert.equal('models' in upstream.body!, false);
+    assert.equal('provider' in upstream.body!, false);
+  });
+
+  it('creates embeddings', async () => {
+    const { data, response } = await client.embeddings.create({ model: 'embed', input: ['one', 'three'], dimensions: 4 }).withResponse();
+    assert.equal(data.data.length, 2);
+    assert.equal(data.data[1]!.embedding.length, 4);
+    assert.equal(response.headers.get('x-switchboard-model'), 'embed');
+    assert.ok(Number(response.headers.get('x-switchboard-cost-usd')) > 0);
+  });
+
+  it('keeps the provider key out of responses, logs and metrics', async () => {
+    const metrics = await fetch(`${gateway.origin}/metrics`).then((response) => response.text());
+    assert.match(metrics, /switchboard_requests_total\{[^}]*model="fast"[^}]*provider="oai"/);
+    assert.match(metrics, /switchboard_request_duration_seconds_bucket/);
+    assert.match(metrics, /switchboard_tokens_total\{model="fast",provider="oai",direction="output"\}/);
+    for (const secret of [simulator.apiKey, 'vllm-key', masterKey]) {
+      assert.equal(gateway.logs.some((line) => line.includes(secret)), false, `a log line holds ${secret}`);
+      assert.equal(metrics.includes(secret), false);
+    }
+    const rows = JSON.stringify(await gateway.ledger());
+    assert.equal(rows.includes(simulator.apiKey), false);
+  });
+});

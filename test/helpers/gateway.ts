@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createGateway, knownNames, type Gateway } from '../../src/app.ts';
+import { validateConfig } from '../../src/config/load.ts';
+import type { LedgerRow } from '../../src/core/ledger.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
+
+/** A gateway started in-process on a free port, with a real SQLite file and captured logs. */
+export interface TestGateway {
+  gateway: Gateway;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  /** http://127.0.0.1:PORT/v1, what the OpenAI SDK takes as baseURL. */
+  baseURL: string;
+  /** Every log line written so far. */
+  logs: string[];
+  /** Ledger rows, newest first (flushes the writer first). */
+  ledger(): Promise<LedgerRow[]>;
+  close(): Promise<void>;
+}
+
+/** Starts a gateway from a raw config object (validated like a config file). */
+export async function startGateway(raw: Record<string, unknown>): Promise<TestGateway> {
+  const directory = await mkdtemp(join(tmpdir(), 'switchboard-test-'));
+  const storage = (raw.storage as Record<string, unknown> | undefined) ?? { url: `sqlite://${join(directory, 'switchboard.db')}` };
+  const { config } = validateConfig({ ...raw, storage }, 'test config', {}, knownNames());
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const gateway = await createGateway(config, { logger: createLogger('debug', sink) });
+  const address = await gateway.listen(0, '127.0.0.1');
+  return {
+    gateway,
+    origin: address,
+    baseURL: `${address}/v1`,
+    logs,
+    async ledger() {
+      await gateway.flushLedger();
+      return gateway.storage.ledger.query({ limit: 10_000 });
+    },
+    async close() {
+      await gateway.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

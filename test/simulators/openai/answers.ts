@@ -1,0 +1,86 @@
+/**
+ * How the OpenAI simulator answers: deterministic, derived from the request, so tests can
+ * assert exact content, tool calls and token counts.
+ */
+
+export interface SimulatedToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export interface SimulatedAnswer {
+  content: string | null;
+  toolCalls: SimulatedToolCall[];
+  finishReason: 'stop' | 'tool_calls' | 'length';
+  promptTokens: number;
+  completionTokens: number;
+}
+
+interface Message {
+  role: string;
+  content?: unknown;
+  tool_call_id?: string;
+}
+
+interface Tool {
+  function: { name: string; parameters?: { properties?: Record<string, unknown>; required?: string[] } };
+}
+
+/** Four characters per token, at least one: simple enough for tests to recompute. */
+export function simulatedTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content.map((part: { type?: string; text?: string }) => (part.type === 'text' ? (part.text ?? '') : `[${part.type}]`)).join(' ');
+  }
+  return '';
+}
+
+/**
+ * - the last message is a tool result: the answer quotes it;
+ * - tools are given (and tool_choice is not "none"): the model calls the first tool (or the
+ *   named one), with every required parameter set to "value-<name>"; with parallel calls allowed
+ *   and two tools given it calls both;
+ * - otherwise: "Simulated reply from <model>: <last user text>".
+ */
+export function answer(body: Record<string, unknown>): SimulatedAnswer {
+  const messages = body.messages as Message[];
+  const model = String(body.model);
+  const last = messages[messages.length - 1];
+  const prompt = messages.map((message) => textOf(message.content)).join('\n');
+  const promptTokens = simulatedTokens(prompt);
+  const tools = (body.tools as Tool[] | undefined) ?? [];
+  const choice = body.tool_choice as string | { function: { name: string } } | undefined;
+  if (last?.role !== 'tool' && tools.length > 0 && choice !== 'none') {
+    const named = typeof choice === 'object' ? tools.filter((tool) => tool.function.name === choice.function.name) : tools;
+    const calling = body.parallel_tool_calls !== false && typeof choice !== 'object' ? named.slice(0, 2) : named.slice(0, 1);
+    const toolCalls = calling.map((tool, index) => ({
+      id: `call_sim_${index}_${tool.function.name}`,
+      name: tool.function.name,
+      arguments: JSON.stringify(
+        Object.fromEntries((tool.function.parameters?.required ?? []).map((name) => [name, `value-${name}`])),
+      ),
+    }));
+    return {
+      content: null,
+      toolCalls,
+      finishReason: 'tool_calls',
+      promptTokens,
+      completionTokens: simulatedTokens(toolCalls.map((call) => call.name + call.arguments).join('')),
+    };
+  }
+  const content =
+    last?.role === 'tool'
+      ? `The tool ${last.tool_call_id} said: ${textOf(last.content)}`
+      : `Simulated reply from ${model}: ${textOf([...messages].reverse().find((message) => message.role === 'user')?.content)}`;
+  const limit = (body.max_completion_tokens ?? body.max_tokens) as number | undefined;
+  if (limit !== undefined && simulatedTokens(content) > limit) {
+    const cut = content.slice(0, limit * 4);
+    return { content: cut, toolCalls: [], finishReason: 'length', promptTokens, completionTokens: limit };
+  }
+  return { content, toolCalls: [], finishReason: 'stop', promptTokens, completionTokens: simulatedTokens(content) };
+}
