@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import type { ChatRequest } from '../../core/chat-request.ts';
+import type { StreamEvent } from '../../core/stream-event.ts';
+import { guardStream } from '../_shared/guard-stream.ts';
+import { parseServerSentEvents } from '../_shared/sse.ts';
+import { convertRequest } from './convert-request.ts';
+import { createChunkTransform } from './stream.ts';
+
+/** Replays a recorded SSE body, split into small byte chunks (mid-line, mid-UTF-8), through the adapter's stream. */
+async function replay(fixture: string, passthrough = false, chunkSize = 7): Promise<StreamEvent[]> {
+  const bytes = await readFile(new URL(`./__fixtures__/${fixture}`, import.meta.url));
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let offset = 0; offset < bytes.length; offset += chunkSize) controller.enqueue(bytes.subarray(offset, offset + chunkSize));
+      controller.close();
+    },
+  });
+  const events = guardStream(
+    parseServerSentEvents(body).pipeThrough(createChunkTransform({ provider: 'oai', requestedModel: 'gpt-4o', passthrough, usageChunkInternal: false })),
+    'oai',
+  );
+  const collected: StreamEvent[] = [];
+  for await (const event of events) collected.push(event);
+  return collected;
+}
+
+const baseRequest: ChatRequest = { model: 'fast', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], stream: false, includeUsage: false, metadata: {}, hints: {} };
+
+describe('openai-compatible stream (fixture replay)', () => {
+  it('turns a recorded text stream into text events, finish and usage', async () => {
+    const events = await replay('openai-stream-text.sse');
+    assert.equal(events[0]?.type, 'stream-start');
+    assert.equal(events[0]?.type === 'stream-start' && events[0].model, 'gpt-4o-2024-08-06');
+    const text = events.flatMap((event) => (event.type === 'text-delta' ? [event.delta] : [])).join('');
+    assert.ok(text.startsWith("I'm unable to provide"));
+    const finish = events.at(-1);
+    assert.deepEqual(finish?.type === 'finish' && { reason: finish.finishReason, usage: finish.usage }, {
+      reason: 'stop',
+      usage: { inputTokens: 14, outputTokens: 30 },
+    });
+    assert.deepEqual(
+      events.map((event) => event.type).filter((type) => type.startsWith('text-') && type !== 'text-delta'),
+      ['text-start', 'text-end'],
+    );
+  });
+
+  it('assembles a streamed tool call with its id and argument fragments', async () => {
+    const events = await replay('openai-stream-tool-call.sse', false, 3);
+    const start = events.find((event) => event.type === 'tool-input-start');
+    assert.deepEqual(start, { type: 'tool-input-start', id: 'call_4XzlGBLtUe9dy3GVNV4jhq7h', toolName: 'get_weather' });
+    const args = events.flatMap((event) => (event.type === 'tool-input-delta' ? [event.delta] : [])).join('');
+    assert.deepEqual(JSON.parse(args), { city: 'New York City' });
+    const finish = events.at(-1);
+    assert.equal(finish?.type === 'finish' && finish.finishReason, 'tool-calls');
+    assert.equal(events.at(-2)?.type, 'tool-input-end');
+  });
+
+  it('keeps parallel tool calls apart by index', async () => {
+    const events = await replay('openai-stream-parallel-tool-calls.sse');
+    const starts = events.filter((event) => event.type === 'tool-input-start');
+    assert.equal(starts.length, 2);
+    for (const start of starts) {
+      const args = events.flatMap((event) => (event.type === 'tool-input-delta' && start.type === 'tool-input-start' && event.id === start.id ? [event.delta] : [])).join('');
+      assert.doesNotThrow(() => JSON.parse(args));
+    }
+  });
+
+  it('maps refusals and length finishes', async () => {
+    const refusal = await replay('openai-stream-refusal.sse');
+    assert.ok(refusal.some((event) => event.type === 'refusal-delta'));
+    const length = await replay('openai-stream-finish-length.sse');
+    const finish = length.at(-1);
+    assert.equal(finish?.type === 'finish' && finish.finishReason, 'length');
+  });
+
+  it('passes every chunk through verbatim, all choices included, when the caller speaks OpenAI', async () => {
+    const events = await replay('openai-stream-n3-choices.sse', true);
+    const raw = (await readFile(new URL('./__fixtures__/openai-stream-n3-choices.sse', import.meta.url), 'utf8'))
+      .split('\n')
+      .filter((line) => line.startsWith('data: ') && line !== 'data: [DONE]')
+      .map((line) => line.slice(6));
+    assert.deepEqual(events.flatMap((event) => (event.type === 'native-chunk' ? [event.data] : [])), raw);
+  });
+
+  it('reports a stream that stops before its finish as an interruption, not a normal end', async () => {
+    const bytes = (await readFile(new URL('./__fixtures__/openai-stream-text.sse', import.meta.url), 'utf8')).split('\n\n').slice(0, 4).join('\n\n') + '\n\n';
+    const body = new ReadableStream<Uint8Array>({ start: (controller) => (controller.enqueue(new TextEncoder().encode(bytes)), controller.close()) });
+    const events: StreamEvent[] = [];
+    for await (const event of guardStream(parseServerSentEvents(body).pipeThrough(createChunkTransform({ provider: 'oai', requestedModel: 'x', passthrough: false, usageChunkInternal: false })), 'oai')) events.push(event);
+    const last = events.at(-1);
+    assert.equal(last?.type, 'error');
+    assert.equal(last?.type === 'error' && last.error.code, 'SB_ERR_STREAM_INTERRUPTED');
+  });
+});
+
+describe('openai-compatible request conversion', () => {
+  it('sends the caller\'s OpenAI body as it came, with only the model replaced', () => {
+    const native = { model: 'fast', messages: [{ role: 'user', content: 'hi', name: 'ann' }], logit_bias: { '50256': -100 } };
+    const { body } = convertRequest({ ...baseRequest, native: { format: 'openai-chat', body: native } }, 'gpt-4o-mini', { maxTokensField: 'max_tokens', streamUsage: true });
+    assert.deepEqual(body, { ...native, model: 'gpt-4o-mini' });
+  });
+
+  it('builds the body from the typed request for other ingress formats, with the provider\'s max-tokens field', () => {
+    const request: ChatRequest = {
+      ...baseRequest,
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Be brief.' }] },
+        { role: 'user', content: [{ type: 'text', text: 'Look:' }, { type: 'image', url: 'data:image/png;base64,AAAA' }] },
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'call_1', name: 'lookup', arguments: '{"q":"x"}' }] },
+        { role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: 'found' }] },
+      ],
+      tools: [{ name: 'lookup', description: 'Look up', parameters: { type: 'object' } }],
+      toolChoice: { type: 'tool', name: 'lookup' },
+      maxOutputTokens: 100,
+      stop: ['END'],
+      topK: 5,
+    };
+    const { body, warnings } = convertRequest(request, 'gpt-4o', { maxTokensField: 'max_completion_tokens', streamUsage: true });
+    assert.deepEqual(body, {
+      model: 'gpt-4o',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'Look:' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }] },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'found' },
+      ],
+      tools: [{ type: 'function', function: { name: 'lookup', description: 'Look up', parameters: { type: 'object' } } }],
+      tool_choice: { type: 'function', function: { name: 'lookup' } },
+      max_completion_tokens: 100,
+      stop: ['END'],
+    });
+    assert.deepEqual(warnings.map((warning) => warning.setting), ['top_k']);
+  });
+
+  it('asks for usage on streams and marks that chunk internal when the caller did not', () => {
+    const { body, usageChunkInternal } = convertRequest({ ...baseRequest, stream: true }, 'gpt-4o', { maxTokensField: 'max_tokens', streamUsage: true });
+    assert.deepEqual(body.stream_options, { include_usage: true });
+    assert.equal(usageChunkInternal, true);
+  });
+});
