@@ -31,6 +31,11 @@ export interface ProviderCall {
   timeoutMs: number;
   /** Switchboard's request id, for upstream headers and logs. */
   requestId: string;
+  /**
+   * The model's maximum output tokens where known (models entry or catalog), for providers that
+   * require a max-tokens value the caller did not give (Anthropic).
+   */
+  maxOutputTokens?: number;
 }
 
 /**

@@ -89,7 +89,13 @@ async function runAttempts<T>(
         );
       }, timeoutMs);
       try {
-        const value = await attempt(handle, { model: model.upstream, signal: controller.signal, timeoutMs, requestId: context.requestId });
+        const value = await attempt(handle, {
+          model: model.upstream,
+          signal: controller.signal,
+          timeoutMs,
+          requestId: context.requestId,
+          ...(model.maxOutputTokens !== undefined ? { maxOutputTokens: model.maxOutputTokens } : {}),
+        });
         context.attempts.push(record(model, 'ok', started));
         if (!streaming) context.signal.removeEventListener('abort', onAbort);
         return { value, model };
