@@ -238,6 +238,8 @@ export class OpenAISimulator {
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
     for (const [index, chunk] of chunks.entries()) {
       if (fault?.kind === 'cut-stream' && index === fault.afterChunks) {
+        // Let what was written reach the client first: a reset discards unread data.
+        await sleep(50);
         response.socket?.destroy();
         return;
       }

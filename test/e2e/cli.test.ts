@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import OpenAI from 'openai';
+import { OpenAISimulator } from '../simulators/openai/server.ts';
+import { cleanEnvironment, runCli, startCli } from '../helpers/cli.ts';
+
+describe('switchboard CLI', () => {
+  let directory: string;
+  let simulator: OpenAISimulator;
+
+  before(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'switchboard-cli-'));
+    simulator = await new OpenAISimulator({ chunkDelayMs: 40 }).start();
+  });
+  after(async () => {
+    await simulator.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('refuses an invalid config, listing every problem by path, without a stack trace', async () => {
+    const file = join(directory, 'bad.yaml');
+    await writeFile(
+      file,
+      [
+        'server: { port: "not-a-port" }',
+        'providers:',
+        '  - { id: oai, type: openai, api_key: x }',
+        '  - { id: weird, type: nonsense }',
+        'models:',
+        '  - { id: fast, provider: oai }',
+        '  - { id: slow, provider: oai, colour: blue }',
+        '  - { id: lost, provider: x }',
+        'routes:',
+        '  - { id: auto, strategy: magic, candidates: [fast, ghost] }',
+      ].join('\n'),
+    );
+    const { code, stderr } = await runCli(['serve', '--config', file]);
+    assert.equal(code, 1);
+    assert.match(stderr, /server\.port: /);
+    assert.match(stderr, /models\[1\]: Unrecognized key: "colour"/);
+    const second = await runCli(['serve', '--config', file.replace('bad', 'bad2')]);
+    assert.equal(second.code, 1);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('lists reference problems by path too', async () => {
+    const file = join(directory, 'references.yaml');
+    await writeFile(
+      file,
+      [
+        'providers:',
+        '  - { id: oai, type: openai, api_key: x }',
+        '  - { id: weird, type: nonsense }',
+        'models:',
+        '  - { id: fast, provider: oai }',
+        '  - { id: lost, provider: x }',
+        'routes:',
+        '  - { id: auto, strategy: magic, candidates: [fast, ghost] }',
+      ].join('\n'),
+    );
+    const { code, stderr } = await runCli(['serve', '--config', file]);
+    assert.equal(code, 1);
+    assert.match(stderr, /providers\[1\]\.type: unknown provider type "nonsense"/);
+    assert.match(stderr, /models\[1\]\.provider: unknown provider "x"/);
+    assert.match(stderr, /routes\[0\]\.strategy: unknown strategy "magic"/);
+    assert.match(stderr, /routes\[0\]\.candidates\[1\]: unknown model "ghost"/);
+  });
+
+  it('serves a config file with ${VAR} interpolation and drains a stream in flight on SIGTERM', async () => {
+    const file = join(directory, 'switchboard.yaml');
+    const database = join(directory, 'ledger.db');
+    await writeFile(
+      file,
+      [
+        'server:',
+        '  master_key: ${TEST_MASTER_KEY}',
+        'storage:',
+        `  url: \${TEST_DB:-sqlite://${database}}`,
+        'providers:',
+        '  - id: oai',
+        '    type: openai',
+        `    base_url: ${simulator.url}`,
+        '    api_key: ${TEST_UPSTREAM_KEY}',
+        'models:',
+        '  - { id: fast, provider: oai, upstream: gpt-4o-mini }',
+      ].join('\n'),
+    );
+    const server = await startCli(['--config', file, '--port', '0', '--host', '127.0.0.1'], {
+      env: cleanEnvironment({ TEST_MASTER_KEY: 'sb-cli-master', TEST_UPSTREAM_KEY: simulator.apiKey }),
+    });
+    assert.match(server.stderr(), /providers: oai \(openai\)/);
+    assert.match(server.stderr(), /models:\s+fast/);
+    const client = new OpenAI({ baseURL: `${server.origin}/v1`, apiKey: 'sb-cli-master', maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'fast', stream: true, messages: [{ role: 'user', content: 'one two three four five six seven eight' }] });
+    const iterator = stream[Symbol.asyncIterator]();
+    let text = '';
+    const first = await iterator.next();
+    text += first.value?.choices[0]?.delta.content ?? '';
+    const exited = server.stop();
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      text += next.value.choices[0]?.delta.content ?? '';
+    }
+    assert.equal(text, 'Simulated reply from gpt-4o-mini: one two three four five six seven eight');
+    assert.equal(await exited, 0);
+    const rows = new Database(database, { readonly: true }).prepare('SELECT status, model FROM ledger').all();
+    assert.deepEqual(rows, [{ status: 'ok', model: 'fast' }]);
+    assert.equal(server.stdout().includes(simulator.apiKey), false, 'the provider key is not in the logs');
+    assert.equal(server.stderr().includes(simulator.apiKey), false);
+  });
+
+  it('starts in demo mode with no config and no keys, and warns loudly without a master key', async () => {
+    const empty = await mkdtemp(join(directory, 'demo-'));
+    const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { cwd: empty, env: cleanEnvironment() });
+    try {
+      assert.match(server.stderr(), /demo mode/);
+      assert.match(server.stderr(), /WARNING: no master key/);
+      const client = new OpenAI({ baseURL: `${server.origin}/v1`, apiKey: 'anything', maxRetries: 0 });
+      const answer = await client.chat.completions.create({ model: 'demo-fast', messages: [{ role: 'user', content: 'hello' }] });
+      assert.match(answer.choices[0]?.message.content ?? '', /simulated/);
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
+    assert.ok((await readFile(join(empty, 'switchboard.db'))).length > 0, 'the default SQLite file is created in the working directory');
+  });
+
+  it('builds providers from the environment keys with the catalog', async () => {
+    const server = await startCli(['--port', '0', '--host', '127.0.0.1'], {
+      cwd: await mkdtemp(join(directory, 'environment-')),
+      env: cleanEnvironment({ OPENAI_API_KEY: 'sk-env-test-key', GROQ_API_KEY: 'gsk-env-test-key', SWITCHBOARD_MASTER_KEY: 'sb-env' }),
+    });
+    try {
+      assert.match(server.stderr(), /OPENAI_API_KEY is set: provider "openai"/);
+      assert.match(server.stderr(), /GROQ_API_KEY is set: provider "groq"/);
+      const client = new OpenAI({ baseURL: `${server.origin}/v1`, apiKey: 'sb-env', maxRetries: 0 });
+      const ids = (await client.models.list()).data.map((model) => model.id);
+      assert.ok(ids.includes('gpt-4o-mini'));
+      assert.ok(ids.length > 10);
+      assert.equal(server.stderr().includes('sk-env-test-key'), false);
+    } finally {
+      await server.stop();
+    }
+  });
+});

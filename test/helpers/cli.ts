@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
+
+/** A `switchboard serve` child process. */
+export interface ServerProcess {
+  child: ChildProcess;
+  /** http://127.0.0.1:PORT once it listens. */
+  origin: string;
+  stdout: () => string;
+  stderr: () => string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs the CLI to completion (for commands that exit, like a bad config). */
+export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env: options.env ?? cleanEnvironment() });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** Starts `switchboard serve ...` and waits for its "listening" line. */
+export async function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: options.cwd, env: options.env ?? cleanEnvironment() });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const listening = new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /Switchboard listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`switchboard exited with ${code}: ${stderr}`)));
+    setTimeout(() => reject(new Error(`switchboard did not start in time: ${stderr}`)), 20_000).unref();
+  });
+  const origin = (await listening).replace('localhost', '127.0.0.1');
+  return {
+    child,
+    origin,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}
+
+/** The environment without provider keys or a master key, so tests do not depend on the machine's. */
+export function cleanEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/_API_KEY$|^SWITCHBOARD_|^OLLAMA_BASE_URL$|^DATABASE_URL$|^REDIS_URL$|^AWS_/.test(name)) continue;
+    environment[name] = value;
+  }
+  return { ...environment, ...extra };
+}
