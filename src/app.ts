@@ -1,33 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { formatAnthropicError } from './api/anthropic/format-error.ts';
 import { formatOpenAIError } from './api/openai/format-error.ts';
 import { loadCatalog, type Catalog } from './catalog/index.ts';
 import type { KnownNames } from './config/check-references.ts';
 import type { EnvironmentProvider } from './config/from-env.ts';
-import type { Config } from './config/schema.ts';
+import type { Config, ProviderConfig } from './config/schema.ts';
 import { requestFinishedChannel, type RequestFinishedMessage } from './core/events.ts';
 import type { LedgerRow } from './core/ledger.ts';
 import type { ProviderSettings } from './core/provider-adapter.ts';
+import type { ProviderProfile } from './core/strategy.ts';
 import type { Storage } from './core/stores.ts';
+import { createGovernanceParts } from './keys/compose.ts';
+import { CredentialCipher } from './keys/credential-cipher.ts';
 import { LedgerWriter } from './ledger/writer.ts';
 import { Pipeline } from './pipeline.ts';
 import { providerDefinitions } from './providers/index.ts';
 import type { ProviderHandle } from './router/execute.ts';
 import { strategies } from './router/index.ts';
 import { ModelRegistry } from './router/model-registry.ts';
+import { candidateFilters } from './router/filters/index.ts';
 import { Planner } from './router/plan.ts';
+import { RuntimeProviders, type BuiltProvider } from './router/runtime-providers.ts';
+import { compileRules } from './router/rules.ts';
+import { registerAdminRoutes } from './server/admin/index.ts';
 import type { ErrorShaper } from './server/ingress-format.ts';
 import { createHttpServer } from './server/http.ts';
 import { registerChatRoutes } from './server/routes/chat.ts';
 import { registerEmbeddingRoutes } from './server/routes/embeddings.ts';
+import { registerMessageRoutes } from './server/routes/messages.ts';
 import { registerModelRoutes } from './server/routes/models.ts';
 import { registerOperationRoutes } from './server/routes/operations.ts';
+import { registerRouteExplainRoutes } from './server/routes/route-explain.ts';
 import { openStorage } from './store/open.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { createMetrics } from './telemetry/metrics.ts';
 import { createHttpClient } from './upstream/http-client.ts';
 import { createImageFetcher } from './upstream/image-fetcher.ts';
+import { tapRateLimits } from './upstream/rate-limit-tap.ts';
+import { createMemoryRoutingState } from './store/memory/routing-state.ts';
 
 /**
  * The composition root: the only module that picks concrete stores, adapters and strategies.
@@ -55,6 +67,8 @@ export function environmentProviders(catalog: Catalog): EnvironmentProvider[] {
 export interface GatewayOptions {
   logger?: Logger;
   catalog?: Catalog;
+  /** Where SWITCHBOARD_ENCRYPTION_KEY is read (default: process.env). */
+  environment?: NodeJS.ProcessEnv;
 }
 
 /** A running gateway's parts and lifecycle. */
@@ -85,8 +99,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const images = createImageFetcher();
 
   const providers = new Map<string, ProviderHandle>();
-  const registryProviders = config.providers.map((provider) => {
+  const profiles = new Map<string, ProviderProfile>();
+  const cooldowns = new Map(config.providers.map((provider) => [provider.id, provider.cooldown]));
+  const state = createMemoryRoutingState((deployment) => {
+    const cooldown = cooldowns.get(deployment.slice(0, deployment.indexOf('/')));
+    const seconds = cooldown?.seconds ?? 10;
+    return { failureThreshold: cooldown?.failures ?? 5, cooldownMs: seconds * 1000, maxCooldownMs: Math.max(seconds * 1000, 300_000) };
+  });
+  // Config providers at startup and /admin/providers at runtime are built the same way.
+  const buildProvider = (provider: ProviderConfig): BuiltProvider => {
     const definition = providerDefinitions.get(provider.type)!;
+    cooldowns.set(provider.id, provider.cooldown);
     const settings: ProviderSettings = {
       id: provider.id,
       type: provider.type,
@@ -102,12 +125,49 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         aws_session_token: provider.aws_session_token,
       },
     };
-    providers.set(provider.id, { adapter: definition.create(settings, { http, images }), timeoutMs: provider.timeout_ms });
-    return { id: provider.id, catalogType: definition.catalogType ?? provider.type };
+    const tapped = tapRateLimits(http, (limits) => state.recordRateLimit(provider.id, limits));
+    return {
+      handle: { adapter: definition.create(settings, { http: tapped, images }), timeoutMs: provider.timeout_ms },
+      profile: {
+        id: provider.id,
+        type: provider.type,
+        onPrem: provider.data_policy?.on_prem ?? definition.onPremDefault ?? false,
+        retainsData: provider.data_policy?.retains_data ?? !(definition.onPremDefault ?? false),
+        limits: { ...(provider.limits?.rpm ? { rpm: provider.limits.rpm } : {}), ...(provider.limits?.tpm ? { tpm: provider.limits.tpm } : {}) },
+      },
+      catalogType: definition.catalogType ?? provider.type,
+    };
+  };
+  const registryProviders = config.providers.map((provider) => {
+    const built = buildProvider(provider);
+    providers.set(provider.id, built.handle);
+    profiles.set(provider.id, built.profile);
+    return { id: provider.id, catalogType: built.catalogType };
   });
   const registry = new ModelRegistry(config.models, registryProviders, catalog);
-  const planner = new Planner(registry, config.routes, strategies);
-  const pipeline = new Pipeline({ planner, providers });
+  const governed = createGovernanceParts(storage, config, () => writer.flush());
+  const encryptionKey = (options.environment ?? process.env).SWITCHBOARD_ENCRYPTION_KEY || config.server.master_key;
+  const runtimeProviders = new RuntimeProviders({
+    store: storage.providers,
+    cipher: encryptionKey ? new CredentialCipher(encryptionKey) : undefined,
+    providerTypes: knownNames().providerTypes,
+    configured: config.providers,
+    build: buildProvider,
+    handles: providers,
+    profiles,
+    registry,
+    catalog,
+  });
+  for (const warning of await runtimeProviders.load()) logger.warn(warning);
+  const planner = new Planner({ registry, routes: config.routes, strategies, filters: candidateFilters, providers: (id) => profiles.get(id), state });
+  const pipeline = new Pipeline({
+    planner,
+    rules: compileRules(config.rules),
+    providers,
+    state,
+    countDispatchTokens: config.providers.some((provider) => provider.limits?.tpm !== undefined),
+    governance: governed.governance,
+  });
 
   const onRequestFinished = (row: LedgerRow) => {
     writer.append(row);
@@ -133,10 +193,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     );
   };
 
-  const errorShapers = new Map<string, ErrorShaper>([['openai', formatOpenAIError]]);
+  const errorShapers = new Map<string, ErrorShaper>([['openai', formatOpenAIError], ['anthropic', formatAnthropicError]]);
   const server = createHttpServer({
     maxBodyBytes: Math.round(config.server.max_body_mb * 1024 * 1024),
     ...(config.server.master_key ? { masterKey: config.server.master_key } : {}),
+    keys: governed.keys,
     logger,
     errorShapers,
     onRequestFinished,
@@ -159,9 +220,21 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     isDraining: () => draining,
   };
   registerChatRoutes(server, context);
+  registerMessageRoutes(server, context);
   registerEmbeddingRoutes(server, context);
   registerModelRoutes(server, context, Date.now());
   registerOperationRoutes(server, context);
+  registerRouteExplainRoutes(server, context);
+  registerAdminRoutes(server, {
+    ...governed,
+    masterKey: config.server.master_key,
+    ledger: storage.ledger,
+    flushLedger: () => writer.flush(),
+    audit: storage.audit,
+    providers: runtimeProviders,
+    hasGuardrail: (name) => governed.guardrails.has(name),
+    routes: config.routes,
+  });
 
   return {
     server,

@@ -136,7 +136,7 @@ function waitForShutdown(gateway: Gateway, drainTimeoutMs: number): Promise<void
         })
         .finally(() => {
           clearTimeout(force);
-          resolve();
+          gateway.logger.flush(() => resolve());
         });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -1,18 +1,32 @@
+import type { Caller } from './core/caller.ts';
 import type { ChatRequest } from './core/chat-request.ts';
 import type { ChatResult } from './core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from './core/embedding.ts';
+import { GatewayError } from './core/errors.ts';
+import type { RequestGovernance } from './core/governance.ts';
 import type { ModelInfo } from './core/model.ts';
+import type { RoutingStateStore } from './core/routing-state.ts';
 import type { StreamEvent } from './core/stream-event.ts';
 import type { RequestRecord } from './ledger/request-record.ts';
 import { UsageTap } from './ledger/usage-tap.ts';
-import { executeChat, executeEmbedding, executeStream, type ProviderHandle } from './router/execute.ts';
+import { executeChat, executeEmbedding, executeStream, type ExecutionContext, type ProviderHandle } from './router/execute.ts';
+import { explainPlan } from './router/explain.ts';
+import { applyOverrides } from './router/overrides.ts';
 import type { Plan, Planner } from './router/plan.ts';
+import { chatRoutingRequest, embeddingRoutingRequest, type Requirements } from './router/routing-request.ts';
+import type { CompiledRules, RuleMatch } from './router/rules.ts';
 import { countPromptTokens, countTextTokens } from './tokens/count.ts';
 
 /** What the pipeline needs; wired by app.ts. */
 export interface PipelineDependencies {
   planner: Planner;
+  rules: CompiledRules;
   providers: ReadonlyMap<string, ProviderHandle>;
+  state: RoutingStateStore;
+  /** Count prompt tokens at dispatch for providers' tpm windows (only when some provider has a tpm limit). */
+  countDispatchTokens: boolean;
+  /** Guardrails before routing, limits and budgets before execution (src/keys/governance.ts). */
+  governance?: RequestGovernance;
 }
 
 /** A finished chat: the answer, or a stream of events already tapped for accounting. */
@@ -22,24 +36,31 @@ export type ChatOutcome =
 
 /**
  * Per-request orchestration after the HTTP layer has authenticated and parsed the request:
- * plan → execute → account. Every outcome leaves the request's record filled in; the HTTP
+ * rules → plan → execute → account. Every outcome leaves the request's record filled in; the HTTP
  * layer finishes the record for non-streamed answers and errors, the usage tap for streams.
  */
 export class Pipeline {
-  readonly #planner: Planner;
-  readonly #providers: ReadonlyMap<string, ProviderHandle>;
+  readonly #dependencies: PipelineDependencies;
 
   constructor(dependencies: PipelineDependencies) {
-    this.#planner = dependencies.planner;
-    this.#providers = dependencies.providers;
+    this.#dependencies = dependencies;
   }
 
-  async chat(record: RequestRecord, request: ChatRequest, signal: AbortSignal): Promise<ChatOutcome> {
-    record.modelRequested = request.model;
-    record.stream = request.stream;
-    record.metadata = request.metadata;
-    const plan = this.#plan(record, request.model, request.metadata, request.user, () => countPromptTokens(request), request.maxOutputTokens);
-    const context = { requestId: record.id, signal, provider: (id: string) => this.#providers.get(id), attempts: record.attempts };
+  async chat(record: RequestRecord, incoming: ChatRequest, signal: AbortSignal, caller: Caller): Promise<ChatOutcome> {
+    record.modelRequested = incoming.model;
+    record.stream = incoming.stream;
+    record.metadata = incoming.metadata;
+    const { request, requested, requirements } = this.#screen(record, this.#applyRules(record, incoming, caller), caller);
+    const routing = chatRoutingRequest(request, requested, caller, requirements);
+    const plan = this.#plan(record, () => this.#dependencies.planner.plan(routing));
+    await this.#dependencies.governance?.admit(record, caller, {
+      requested,
+      candidates: plan.candidates,
+      promptTokens: routing.promptTokens,
+      ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+      hasOutput: true,
+    });
+    const context = this.#executionContext(record, signal, this.#dependencies.countDispatchTokens ? routing.promptTokens() : 0);
     if (request.stream) {
       const execution = await executeStream(plan, request, context);
       record.answered = execution.model;
@@ -54,45 +75,95 @@ export class Pipeline {
     return { kind: 'complete', result, model: execution.model, plan };
   }
 
-  async embed(record: RequestRecord, request: EmbeddingRequest, signal: AbortSignal): Promise<{ result: EmbeddingResult; model: ModelInfo; plan: Plan }> {
-    record.modelRequested = request.model;
-    record.metadata = request.metadata;
-    const plan = this.#plan(record, request.model, request.metadata, request.user, () => request.input.reduce((sum, text) => sum + countTextTokens(text), 0), 0);
-    const execution = await executeEmbedding(plan, request, {
-      requestId: record.id,
-      signal,
-      provider: (id: string) => this.#providers.get(id),
-      attempts: record.attempts,
-    });
+  async embed(record: RequestRecord, incoming: EmbeddingRequest, signal: AbortSignal, caller: Caller): Promise<{ result: EmbeddingResult; model: ModelInfo; plan: Plan }> {
+    record.modelRequested = incoming.model;
+    record.metadata = incoming.metadata;
+    this.#checkAllowed(incoming.model, caller);
+    const screened = this.#dependencies.governance?.screenEmbedding(record, incoming, caller);
+    const request = screened?.request ?? incoming;
+    const routing = embeddingRoutingRequest(request, caller, screened?.onPrem ? { onPrem: true } : {});
+    const plan = this.#plan(record, () => this.#dependencies.planner.plan(routing));
+    await this.#dependencies.governance?.admit(record, caller, { requested: request.model, candidates: plan.candidates, promptTokens: routing.promptTokens, hasOutput: false });
+    const execution = await executeEmbedding(plan, request, this.#executionContext(record, signal, 0));
     record.answered = execution.model;
-    record.usage = execution.value.usage;
+    record.usage = execution.value.usage.estimated
+      ? { inputTokens: request.input.reduce((sum, text) => sum + countTextTokens(text), 0), outputTokens: 0, estimated: true }
+      : execution.value.usage;
     return { result: execution.value, model: execution.model, plan };
+  }
+
+  /** The routing decision a chat request would get, with no provider called (/v1/route/explain). */
+  explain(incoming: ChatRequest, caller: Caller): Record<string, unknown> {
+    const rule = this.#matchRule(incoming, caller);
+    const { request, requested, requirements } = this.#rewrite(incoming, caller, rule);
+    const routing = chatRoutingRequest(request, requested, caller, requirements);
+    return explainPlan(this.#dependencies.planner.plan(routing), rule, routing);
   }
 
   /** Known route ids (for /v1/models). */
   routeIds(): string[] {
-    return this.#planner.routeIds();
+    return this.#dependencies.planner.routeIds();
   }
 
-  #plan(
-    record: RequestRecord,
-    model: string,
-    metadata: Record<string, string>,
-    user: string | undefined,
-    countInput: () => number,
-    maxOutputTokens: number | undefined,
-  ): Plan {
-    let counted: number | undefined;
-    const plan = this.#planner.plan(model, {
-      estimatedInputTokens: () => (counted ??= countInput()),
-      expectedOutputTokens: maxOutputTokens ?? 512,
-      metadata,
-      ...(user ?? record.keyId ? { stickyKey: user ?? record.keyId ?? undefined } : {}),
-      random: Math.random,
+  /** Guardrails on the rewritten request; an `on_prem` action adds a data-policy requirement. */
+  #screen(record: RequestRecord, ruled: { request: ChatRequest; requested: string; requirements: Requirements }, caller: Caller) {
+    const screened = this.#dependencies.governance?.screenChat(record, ruled.request, ruled.requested, caller);
+    if (!screened) return ruled;
+    return { ...ruled, request: screened.request, requirements: screened.onPrem ? { ...ruled.requirements, onPrem: true } : ruled.requirements };
+  }
+
+  #applyRules(record: RequestRecord, incoming: ChatRequest, caller: Caller) {
+    const rule = this.#matchRule(incoming, caller);
+    const rewritten = this.#rewrite(incoming, caller, rule);
+    record.warnings.push(...rewritten.warnings);
+    if (rule) record.reason = `rules[${rule.index}] matched`;
+    return rewritten;
+  }
+
+  #matchRule(request: ChatRequest, caller: Caller): RuleMatch | undefined {
+    this.#checkAllowed(request.model, caller);
+    return this.#dependencies.rules.match({
+      metadata: request.metadata,
+      keyId: caller.keyId,
+      keyName: caller.keyName,
+      team: caller.team,
+      model: request.model,
+      ...(request.user !== undefined ? { user: request.user } : {}),
+      header: (name) => caller.header(name),
+      now: new Date(),
     });
+  }
+
+  /** A rule's actions: deny (403), another route, data-policy requirements, parameter overrides. */
+  #rewrite(incoming: ChatRequest, _caller: Caller, rule: RuleMatch | undefined) {
+    if (rule?.deny) throw new GatewayError('SB_ERR_MODEL_FORBIDDEN', rule.deny, { publicCode: 'denied_by_rule' });
+    const requirements: Requirements = { ...(rule?.require ?? {}) };
+    const overridden = rule?.set ? applyOverrides(incoming, rule.set, rule.index) : { request: incoming, warnings: [] };
+    return { request: overridden.request, requested: rule?.route ?? incoming.model, requirements, warnings: overridden.warnings };
+  }
+
+  #checkAllowed(model: string, caller: Caller): void {
+    if (!caller.allowsModel(model)) {
+      throw new GatewayError('SB_ERR_MODEL_FORBIDDEN', `This key is not allowed to use the model \`${model}\`.`, { param: 'model', publicCode: 'model_not_allowed' });
+    }
+  }
+
+  #plan(record: RequestRecord, makePlan: () => Plan): Plan {
+    const plan = makePlan();
     record.route = plan.route?.id ?? null;
-    record.reason = plan.reason;
+    record.reason = record.reason ? `${record.reason}; ${plan.reason}` : plan.reason;
     return plan;
+  }
+
+  #executionContext(record: RequestRecord, signal: AbortSignal, dispatchTokens: number): ExecutionContext {
+    return {
+      requestId: record.id,
+      signal,
+      provider: (id: string) => this.#dependencies.providers.get(id),
+      attempts: record.attempts,
+      state: this.#dependencies.state,
+      dispatchTokens,
+    };
   }
 }
 

@@ -1,3 +1,4 @@
+import { checkGuardrailReferences } from './check-guardrails.ts';
 import type { Config } from './schema.ts';
 
 /** Names defined outside the config: registered provider types and routing strategies. */
@@ -67,12 +68,37 @@ export function checkReferences(config: Config, known: KnownNames): { problems: 
   });
 
   config.rules.forEach((rule, index) => {
+    const path = `rules[${index}]`;
     if (rule.route !== undefined && !routeIds.has(rule.route) && !isModel(rule.route)) {
-      problems.push(`rules[${index}].route: unknown route "${rule.route}"`);
+      problems.push(`${path}.route: unknown route "${rule.route}"`);
+    }
+    for (const [key, value] of Object.entries(rule.when)) {
+      if (!conditionKey.test(key)) {
+        problems.push(`${path}.when.${key}: unknown condition (use metadata.<name>, header.<name>, key, team, model, user or time)`);
+      } else if (key === 'time' && !timeWindow.test(String(value))) {
+        problems.push(`${path}.when.time: must look like "09:00-17:00" (UTC)`);
+      }
+    }
+    for (const key of Object.keys(rule.set ?? {})) {
+      if (!overridableParameters.has(key)) {
+        problems.push(`${path}.set.${key}: cannot be overridden (use ${[...overridableParameters].join(', ')})`);
+      }
+    }
+    if (rule.route === undefined && rule.require === undefined && rule.deny === undefined && rule.set === undefined) {
+      problems.push(`${path}: a rule needs an action (route, require, deny or set)`);
     }
   });
+  problems.push(...checkGuardrailReferences(config));
   return { problems, warnings };
 }
+
+const conditionKey = /^(metadata\.[^.\s]+|header\.[A-Za-z0-9-]+|key|team|model|user|time)$/;
+const timeWindow = /^\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}$/;
+
+/** Request parameters a rule's `set` may override (OpenAI names). */
+export const overridableParameters: ReadonlySet<string> = new Set([
+  'temperature', 'top_p', 'top_k', 'max_tokens', 'seed', 'stop', 'presence_penalty', 'frequency_penalty', 'reasoning_effort',
+]);
 
 /** `<provider id>/<upstream model>` with a configured provider id. */
 export function isProviderAddress(name: string, providerIds: ReadonlySet<string>): boolean {

@@ -59,7 +59,7 @@ export function configFromEnvironment(
         server,
         providers: [{ id: 'demo', type: 'demo' }],
         models: demoModels,
-        routes: [{ id: 'auto', strategy: 'ordered', candidates: ['demo-fast', 'demo-smart'] }],
+        routes: [{ id: 'auto', strategy: 'cost', candidates: ['demo-fast', 'demo-smart'], fallbacks: [] }],
       },
       notes,
     };

@@ -38,7 +38,8 @@ const storageSchema = z
   })
   .strict();
 
-const providerSchema = z
+/** One `providers[]` entry (also what POST /admin/providers takes). */
+export const providerSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only'),
     type: z.string(),
@@ -47,6 +48,11 @@ const providerSchema = z
     headers: z.record(z.string(), z.string()).default({}),
     timeout_ms: positiveInteger.default(60000),
     limits: z.object({ rpm: positiveInteger.optional(), tpm: positiveInteger.optional() }).strict().optional(),
+    /** Circuit breaker: failures in a row that take a deployment out, and for how long at first. */
+    cooldown: z
+      .object({ failures: positiveInteger.default(5), seconds: nonNegativeNumber.default(10) })
+      .strict()
+      .optional(),
     data_policy: z
       .object({ on_prem: booleanFromText.optional(), retains_data: booleanFromText.optional() })
       .strict()
@@ -98,6 +104,8 @@ const routeSchema = z
     hedge_after_ms: positiveInteger.optional(),
     split: z.array(z.object({ model: z.string(), weight: nonNegativeNumber }).strict()).optional(),
     cache: z.object({ ttl_s: positiveInteger }).strict().optional(),
+    /** Names of `guardrails:` entries applied to requests for this route (docs/guardrails.md). */
+    guardrails: z.array(z.string()).default([]),
   })
   .strict();
 
@@ -114,6 +122,35 @@ const ruleSchema = z
   })
   .strict();
 
+/** Kinds of data the `pii` guardrail detects (src/guardrails/pii.ts). */
+export const piiEntityNames = ['email', 'phone', 'card_number', 'iban', 'national_id', 'api_key'] as const;
+
+const guardrailName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only');
+const regularExpression = z.string().refine((source) => {
+  try {
+    new RegExp(source, 'iu');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a valid regular expression');
+
+/** A named guardrail (docs/guardrails.md); routes and keys refer to it by name. */
+const guardrailSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      name: guardrailName,
+      type: z.literal('pii'),
+      entities: z.array(z.enum(piiEntityNames)).min(1).default([...piiEntityNames]),
+      action: z.enum(['redact', 'block', 'on_prem']).default('redact'),
+    })
+    .strict(),
+  z
+    .object({ name: guardrailName, type: z.literal('deny'), patterns: z.array(regularExpression).min(1), case_sensitive: booleanFromText.default(false) })
+    .strict(),
+  z.object({ name: guardrailName, type: z.literal('max_prompt_tokens'), max_tokens: positiveInteger }).strict(),
+]);
+
 /** The whole config file. */
 export const configSchema = z
   .object({
@@ -123,6 +160,7 @@ export const configSchema = z
     models: z.array(modelSchema).default([]),
     routes: z.array(routeSchema).default([]),
     rules: z.array(ruleSchema).default([]),
+    guardrails: z.array(guardrailSchema).default([]),
   })
   .strict();
 
@@ -131,3 +169,4 @@ export type ProviderConfig = Config['providers'][number];
 export type ModelConfig = Config['models'][number];
 export type RouteConfig = Config['routes'][number];
 export type RuleConfig = Config['rules'][number];
+export type GuardrailConfig = Config['guardrails'][number];

@@ -169,5 +169,13 @@ export interface ChatRequest {
    * this format natively sends it with only `model` replaced, so fields Switchboard does not
    * model still reach the provider unchanged.
    */
-  native?: { format: WireFormat; body: Record<string, unknown> };
+  native?: {
+    format: WireFormat;
+    body: Record<string, unknown>;
+    /**
+     * Protocol headers the caller sent that govern how the body is read (Anthropic's
+     * `anthropic-version` and `anthropic-beta`), forwarded with the body in passthrough.
+     */
+    headers?: Record<string, string>;
+  };
 }

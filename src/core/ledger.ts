@@ -1,4 +1,5 @@
 import type { Warning } from './chat-result.ts';
+import type { GuardrailOutcome } from './governance.ts';
 
 /** The outcome of one call to one provider. */
 export interface AttemptRecord {
@@ -54,4 +55,6 @@ export interface LedgerRow {
   reason: string | null;
   metadata: Record<string, string>;
   warnings: Warning[];
+  /** What each guardrail that ran did (redacted, blocked, restricted), without the data found. */
+  guardrails: GuardrailOutcome[];
 }

@@ -1,3 +1,4 @@
+import type { BudgetPeriod, RateLimits } from './governance.ts';
 import type { LedgerRow } from './ledger.ts';
 
 /** Filters for reading ledger rows back. All optional; `limit` defaults to 100. */
@@ -17,13 +18,152 @@ export interface LedgerStore {
   /** Appends rows in one transaction. */
   append(rows: readonly LedgerRow[]): Promise<void>;
   query(query: LedgerQuery): Promise<LedgerRow[]>;
+  /** Totals with tokens and cost, grouped by one dimension. */
+  summary(query: UsageSummaryQuery): Promise<UsageTotals[]>;
+  /** USD spent by a key or team in rows at or after `from` (ISO-8601; undefined: all time). */
+  costSince(subject: SpendSubject, from: string | undefined): Promise<number>;
 }
 
 /** A storage backend: the stores it provides and its lifecycle. */
 export interface Storage {
   readonly kind: string;
   readonly ledger: LedgerStore;
+  readonly keys: KeyStore;
+  readonly teams: TeamStore;
+  readonly providers: ProviderCredentialStore;
+  readonly audit: AuditStore;
   /** Resolves when the backend answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Ledger totals grouped by one dimension (/admin/usage/summary). */
+export type UsageGroup = 'key' | 'team' | 'model' | 'provider' | 'day';
+
+/** Which rows a summary adds up. */
+export interface UsageSummaryQuery {
+  groupBy: UsageGroup;
+  from?: string;
+  to?: string;
+  keyId?: string;
+  team?: string;
+}
+
+/** One group's totals. `group` is null for rows without the dimension (e.g. no key). */
+export interface UsageTotals {
+  group: string | null;
+  requests: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+/** Whose spend to add up: one key's or one team's. */
+export type SpendSubject = { keyId: string } | { team: string };
+
+/** A virtual key as stored: the secret itself is never kept, only its hash and a hint. */
+export interface VirtualKeyRecord {
+  id: string;
+  name: string;
+  /** Team label (a team's name or id); the ledger records it as given. */
+  team: string | null;
+  /** Allowed model globs; null: every model. */
+  models: string[] | null;
+  budgetUsd: number | null;
+  budgetPeriod: BudgetPeriod;
+  rpm: number | null;
+  tpm: number | null;
+  modelLimits: Record<string, RateLimits>;
+  /** ISO-8601; null: never expires. */
+  expiresAt: string | null;
+  metadata: Record<string, string>;
+  guardrails: string[];
+  revoked: boolean;
+  createdAt: string;
+  updatedAt: string;
+  /** Hex SHA-256 of the secret. */
+  keyHash: string;
+  /** `sb-…` plus the last four characters, to tell keys apart. */
+  keyHint: string;
+}
+
+/** Where virtual keys are kept. */
+export interface KeyStore {
+  /** Inserts or replaces by id. */
+  save(record: VirtualKeyRecord): Promise<void>;
+  get(id: string): Promise<VirtualKeyRecord | undefined>;
+  findByHash(keyHash: string): Promise<VirtualKeyRecord | undefined>;
+  list(): Promise<VirtualKeyRecord[]>;
+}
+
+/** A team: budgets and limits shared by every key that names it. */
+export interface TeamRecord {
+  id: string;
+  /** Unique; keys may name a team by id or by name. */
+  name: string;
+  models: string[] | null;
+  budgetUsd: number | null;
+  budgetPeriod: BudgetPeriod;
+  rpm: number | null;
+  tpm: number | null;
+  modelLimits: Record<string, RateLimits>;
+  metadata: Record<string, string>;
+  guardrails: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Where teams are kept. */
+export interface TeamStore {
+  save(record: TeamRecord): Promise<void>;
+  get(id: string): Promise<TeamRecord | undefined>;
+  /** The team whose id or name equals the label. */
+  findByLabel(label: string): Promise<TeamRecord | undefined>;
+  list(): Promise<TeamRecord[]>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** A provider added at runtime: its whole config sealed (AES-256-GCM), never stored in clear. */
+export interface StoredProvider {
+  id: string;
+  type: string;
+  /** The sealed JSON of the provider's config entry. */
+  sealedConfig: string;
+  /** Last four characters of the API key, or null when it has none. */
+  apiKeyHint: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Where runtime providers are kept. */
+export interface ProviderCredentialStore {
+  save(record: StoredProvider): Promise<void>;
+  list(): Promise<StoredProvider[]>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** One admin action: who did what to which object, without secrets. */
+export interface AuditEntry {
+  id?: number;
+  time: string;
+  actor: string;
+  /** e.g. `key.create`, `provider.delete`. */
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  details: Record<string, unknown>;
+}
+
+/** Filters for reading the audit log back, newest first. */
+export interface AuditQuery {
+  action?: string;
+  targetId?: string;
+  limit?: number;
+}
+
+/** Where admin actions are recorded. */
+export interface AuditStore {
+  append(entry: AuditEntry): Promise<void>;
+  list(query: AuditQuery): Promise<AuditEntry[]>;
 }

@@ -1,23 +1,54 @@
-import type { ModelInfo } from './model.ts';
+import type { RoutingHints } from './chat-request.ts';
+import type { Capability, ModelInfo } from './model.ts';
+import type { RoutingSnapshot } from './routing-state.ts';
 
 /**
- * Routing seam: a strategy orders the candidates that survived the filters; it never calls a
- * provider, retries or falls back (src/router/execute.ts does). Strategies are pure over the
- * context they are given, so each is testable as a table of inputs and picks.
+ * Routing seams. Filters remove candidates that cannot serve a request; a strategy orders the
+ * rest. Neither calls a provider, retries or falls back (src/router/execute.ts does), so both
+ * are pure over the context they are given and testable as tables of inputs and picks.
  */
 
-/** What a strategy may look at for one request. */
-export interface RankingContext {
-  /** Prompt tokens, counted with a real tokenizer (lazily: only strategies that need it pay). */
-  estimatedInputTokens(): number;
-  /** Output tokens the caller allows or the model's typical answer length. */
-  expectedOutputTokens: number;
-  /** Routing metadata of the request (`task`, ...). */
+/** A configured provider as routing sees it. */
+export interface ProviderProfile {
+  id: string;
+  type: string;
+  /** Runs on the operator's own machines (data_policy.on_prem). */
+  onPrem: boolean;
+  /** Keeps or trains on request data (data_policy.retains_data). */
+  retainsData: boolean;
+  /** What the balancer must stay under (providers[].limits). */
+  limits: { rpm?: number; tpm?: number };
+}
+
+/** What routing knows about the request, independent of its wire format. */
+export interface RoutingRequest {
+  /** The model or route id the caller asked for (after rules). */
+  requested: string;
+  /** Capabilities the request needs: tools, vision, json_schema. */
+  needs: ReadonlySet<Capability>;
+  /** Prompt tokens, counted with a real tokenizer on first use. */
+  promptTokens(): number;
+  /** `max_tokens` / `max_completion_tokens`, when the request sets one. */
+  maxOutputTokens?: number;
+  /** Streamed requests are ranked by time to first token, others by whole-call latency. */
+  stream: boolean;
   metadata: Readonly<Record<string, string>>;
   /** Stickiness key for split routing: the request's `user`, else the caller's key id. */
   stickyKey?: string;
-  /** The route's settings the strategy may use. */
-  route: {
+  /** Data-policy requirements from rules and guardrails. */
+  requirements: { onPrem?: boolean; noRetention?: boolean };
+  hints: RoutingHints;
+  /** The caller's key allow-list (true for the master key and open access). */
+  allowsModel(name: string): boolean;
+}
+
+/** What filters and strategies may read. */
+export interface RoutingContext {
+  request: RoutingRequest;
+  provider(id: string): ProviderProfile | undefined;
+  state: RoutingSnapshot;
+  /** The route's settings (absent when a model was named directly). */
+  route?: {
     id: string;
     minQuality?: number;
     split?: ReadonlyArray<{ model: string; weight: number }>;
@@ -26,17 +57,31 @@ export interface RankingContext {
   random(): number;
 }
 
+/** Removes candidates that cannot serve a request, saying why. */
+export interface CandidateFilter {
+  readonly name: string;
+  /**
+   * False for filters that do not apply to a model the request names directly
+   * (../shared/SPEC.md: capabilities and context window only filter a route's candidates).
+   */
+  readonly appliesToDirectModel: boolean;
+  /** The reason the model is removed, or undefined to keep it. */
+  reject(model: ModelInfo, context: RoutingContext): string | undefined;
+}
+
 /** A strategy's answer: the candidates in the order to try them, and why. */
 export interface Ranking {
   ordered: ModelInfo[];
   /** One line for the ledger's routing reason and /v1/route/explain. */
   reason: string;
-  /** Score per model id, where the strategy computes one. */
+  /** Score per model id, where the strategy computes one (lower is better unless stated in the reason). */
   scores?: Record<string, number>;
+  /** Candidates the strategy itself left out (e.g. below min_quality), with the reason. */
+  excluded?: Record<string, string>;
 }
 
 /** A routing strategy (`routes[].strategy`). */
 export interface RoutingStrategy {
   readonly name: string;
-  rank(candidates: readonly ModelInfo[], context: RankingContext): Ranking;
+  rank(candidates: readonly ModelInfo[], context: RoutingContext): Ranking;
 }

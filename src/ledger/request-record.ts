@@ -1,5 +1,6 @@
 import type { Warning } from '../core/chat-result.ts';
 import type { GatewayError } from '../core/errors.ts';
+import type { GovernedRecord, GuardrailOutcome } from '../core/governance.ts';
 import type { AttemptRecord, LedgerRow, RequestStatus } from '../core/ledger.ts';
 import type { ModelInfo } from '../core/model.ts';
 import type { Usage } from '../core/usage.ts';
@@ -10,7 +11,7 @@ import { costOf } from './cost.ts';
  * ledger row by `finish`, whatever path the request took (rejected at auth, failed upstream,
  * completed, or abandoned by the caller mid-stream).
  */
-export class RequestRecord {
+export class RequestRecord implements GovernedRecord {
   readonly id: string;
   readonly time: string;
   readonly endpoint: LedgerRow['endpoint'];
@@ -27,8 +28,11 @@ export class RequestRecord {
   reason: string | null = null;
   metadata: Record<string, string> = {};
   readonly warnings: Warning[] = [];
+  readonly guardrails: GuardrailOutcome[] = [];
   #row: LedgerRow | undefined;
   readonly #onFinish: (row: LedgerRow) => void;
+  /** Settlement of reserved budget and rate-limit tokens (src/keys/limits.ts), run before the row is written. */
+  readonly #finishListeners: Array<(row: LedgerRow) => void> = [];
 
   constructor(id: string, endpoint: LedgerRow['endpoint'], onFinish: (row: LedgerRow) => void) {
     this.id = id;
@@ -50,6 +54,12 @@ export class RequestRecord {
   /** USD cost of the usage so far at the answering model's prices. */
   cost(): number {
     return costOf(this.usage, this.answered?.pricing);
+  }
+
+  /** Runs `listener` once with the finished row, whatever way the request ends. */
+  onFinish(listener: (row: LedgerRow) => void): void {
+    if (this.#row) listener(this.#row);
+    else this.#finishListeners.push(listener);
   }
 
   get finished(): boolean {
@@ -87,8 +97,14 @@ export class RequestRecord {
       reason: this.reason,
       metadata: this.metadata,
       warnings: this.warnings,
+      guardrails: this.guardrails,
     };
-    this.#onFinish(this.#row);
+    try {
+      for (const listener of this.#finishListeners) listener(this.#row);
+    } finally {
+      // The row is written even if a listener fails: no request goes unaccounted.
+      this.#onFinish(this.#row);
+    }
     return this.#row;
   }
 }

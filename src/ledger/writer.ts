@@ -41,7 +41,9 @@ export class LedgerWriter {
   async flush(): Promise<void> {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#flushing) await this.#flushing;
+    // Wait for every batch in flight, so a caller that finds its rows already taken by another
+    // flush still returns only once they are written (admin reads, budgets loading spend).
+    while (this.#flushing) await this.#flushing;
     if (this.#queue.length === 0) return;
     const batch = this.#queue;
     this.#queue = [];

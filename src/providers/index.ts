@@ -1,8 +1,13 @@
 import type { ProviderDefinition } from '../core/provider-adapter.ts';
+import { anthropicProvider } from './anthropic/index.ts';
 import { azureOpenAIProvider } from './azure-openai/index.ts';
+import { bedrockProvider } from './bedrock/index.ts';
+import { cohereProvider } from './cohere/index.ts';
 import { deepSeekProvider } from './deepseek/index.ts';
 import { demoProvider } from './demo/index.ts';
+import { geminiProvider } from './gemini/index.ts';
 import { groqProvider } from './groq/index.ts';
+import { mistralProvider } from './mistral/index.ts';
 import { ollamaProvider } from './ollama/index.ts';
 import { openAICompatibleProvider } from './openai-compatible/definition.ts';
 import { openAIProvider } from './openai/index.ts';
@@ -15,8 +20,13 @@ import { togetherProvider } from './together/index.ts';
  */
 export const providerDefinitions: ReadonlyMap<string, ProviderDefinition> = new Map<string, ProviderDefinition>([
   ['openai', openAIProvider],
+  ['anthropic', anthropicProvider],
+  ['gemini', geminiProvider],
   ['azure-openai', azureOpenAIProvider],
+  ['bedrock', bedrockProvider],
   ['groq', groqProvider],
+  ['mistral', mistralProvider],
+  ['cohere', cohereProvider],
   ['deepseek', deepSeekProvider],
   ['together', togetherProvider],
   ['openrouter', openRouterProvider],

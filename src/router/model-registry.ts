@@ -16,8 +16,10 @@ export interface RegistryProvider {
 export class ModelRegistry {
   readonly #models = new Map<string, ModelInfo>();
   readonly #addresses = new Map<string, ModelInfo>();
-  readonly #providers: ReadonlyMap<string, RegistryProvider>;
+  readonly #providers: Map<string, RegistryProvider>;
   readonly #catalog: Catalog;
+  /** Models each runtime provider (/admin/providers) added, so removing it removes them. */
+  readonly #runtimeModels = new Map<string, string[]>();
 
   constructor(models: readonly ModelConfig[], providers: readonly RegistryProvider[], catalog: Catalog) {
     this.#providers = new Map(providers.map((provider) => [provider.id, provider]));
@@ -52,6 +54,28 @@ export class ModelRegistry {
   /** The configured models, in config order. */
   list(): ModelInfo[] {
     return [...this.#models.values()];
+  }
+
+  /**
+   * Adds a provider at runtime: its `<id>/<model>` addresses resolve at once, and each of the
+   * given catalog models is added under its upstream name unless that name is already taken.
+   * Returns the model ids added.
+   */
+  addProvider(provider: RegistryProvider, catalogModels: readonly string[]): string[] {
+    this.removeProvider(provider.id);
+    this.#providers.set(provider.id, provider);
+    const added = catalogModels.filter((name) => !this.#models.has(name));
+    for (const name of added) this.#models.set(name, this.#describe(name, provider, name, undefined));
+    this.#runtimeModels.set(provider.id, added);
+    return added;
+  }
+
+  /** Removes a runtime provider, its models and its cached addresses. */
+  removeProvider(id: string): void {
+    for (const name of this.#runtimeModels.get(id) ?? []) this.#models.delete(name);
+    this.#runtimeModels.delete(id);
+    this.#providers.delete(id);
+    for (const [name, model] of this.#addresses) if (model.providerId === id) this.#addresses.delete(name);
   }
 
   #describe(id: string, provider: RegistryProvider, upstream: string, model: ModelConfig | undefined): ModelInfo {

@@ -1,8 +1,11 @@
 import { GatewayError } from '../core/errors.ts';
 import type { ModelInfo } from '../core/model.ts';
-import type { RankingContext, RoutingStrategy } from '../core/strategy.ts';
+import type { RoutingStateStore } from '../core/routing-state.ts';
+import type { CandidateFilter, ProviderProfile, RoutingContext, RoutingRequest, RoutingStrategy } from '../core/strategy.ts';
 import type { RouteConfig } from '../config/schema.ts';
 import type { ModelRegistry } from './model-registry.ts';
+import { orderByHints } from './provider-order.ts';
+import { pickWeighted, stickyRoll } from './split.ts';
 
 /** Retry policy of one candidate. */
 export interface RetryPolicy {
@@ -11,46 +14,67 @@ export interface RetryPolicy {
   backoffMs: number;
 }
 
+/** One model the planner looked at, and what became of it (for /v1/route/explain). */
+export interface ConsideredCandidate {
+  model: ModelInfo;
+  role: 'requested' | 'candidate' | 'fallback' | 'hint';
+  /** The filter or strategy that removed it, and why. */
+  removedBy?: string;
+  reason?: string;
+  score?: number;
+}
+
 /** The routing decision for one request: what to try, in order, and why. */
 export interface Plan {
+  requested: string;
   /** The route that was used, or null when a model was named directly. */
   route: RouteConfig | null;
+  strategy: string | null;
   /** Candidates in the order to try them, fallbacks last. */
   candidates: ModelInfo[];
+  considered: ConsideredCandidate[];
   retry: RetryPolicy;
   /** Per-attempt limit overriding the providers' timeouts (the route's `timeout_ms`). */
   timeoutMs?: number;
+  /** Start the next candidate in parallel when the first has not answered in this time. */
+  hedgeAfterMs?: number;
   reason: string;
-  scores?: Record<string, number>;
 }
 
-/** Ranking inputs other than the route's own settings. */
-export type PlanContext = Omit<RankingContext, 'route'>;
+interface CompiledRoute {
+  config: RouteConfig;
+  strategy: RoutingStrategy;
+  candidates: ModelInfo[];
+  fallbacks: ModelInfo[];
+}
 
-/** Turns a requested model or route id into a Plan. Compiled once from the config. */
+/** What the planner is built from; compiled once from the config. */
+export interface PlannerOptions {
+  registry: ModelRegistry;
+  routes: readonly RouteConfig[];
+  strategies: ReadonlyMap<string, RoutingStrategy>;
+  filters: readonly CandidateFilter[];
+  providers: (id: string) => ProviderProfile | undefined;
+  state: RoutingStateStore;
+}
+
+/** Turns a requested model or route id into a Plan: resolve, filter, rank, add fallbacks. */
 export class Planner {
-  readonly #registry: ModelRegistry;
-  readonly #routes: ReadonlyMap<string, { config: RouteConfig; strategy: RoutingStrategy; candidates: ModelInfo[]; fallbacks: ModelInfo[] }>;
+  readonly #options: PlannerOptions;
+  readonly #routes = new Map<string, CompiledRoute>();
 
-  constructor(registry: ModelRegistry, routes: readonly RouteConfig[], strategies: ReadonlyMap<string, RoutingStrategy>) {
-    this.#registry = registry;
-    const compiled = new Map<string, { config: RouteConfig; strategy: RoutingStrategy; candidates: ModelInfo[]; fallbacks: ModelInfo[] }>();
-    for (const route of routes) {
-      const strategy = strategies.get(route.strategy);
+  constructor(options: PlannerOptions) {
+    this.#options = options;
+    for (const route of options.routes) {
+      const strategy = options.strategies.get(route.strategy);
       if (!strategy) throw new Error(`routes: unknown strategy "${route.strategy}"`);
-      compiled.set(route.id, {
+      this.#routes.set(route.id, {
         config: route,
         strategy,
-        candidates: resolveAll(registry, route.candidates.length ? route.candidates : (route.split ?? []).map((arm) => arm.model)),
-        fallbacks: resolveAll(registry, route.fallbacks),
+        candidates: this.#resolveAll(route.candidates.length ? route.candidates : (route.split ?? []).map((arm) => arm.model)),
+        fallbacks: this.#resolveAll(route.fallbacks),
       });
     }
-    this.#routes = compiled;
-  }
-
-  /** Whether a name is a route id. */
-  isRoute(name: string): boolean {
-    return this.#routes.has(name);
   }
 
   /** Route ids, in config order. */
@@ -58,39 +82,131 @@ export class Planner {
     return [...this.#routes.keys()];
   }
 
-  /** The plan for a requested name; throws SB_ERR_MODEL_NOT_FOUND for an unknown one. */
-  plan(requested: string, context: PlanContext): Plan {
-    const route = this.#routes.get(requested);
-    if (route) {
-      const ranking = route.strategy.rank(route.candidates, {
-        ...context,
-        route: { id: route.config.id, minQuality: route.config.min_quality, split: route.config.split },
-      });
-      const seen = new Set(ranking.ordered.map((model) => model.id));
-      const fallbacks = route.fallbacks.filter((model) => !seen.has(model.id));
-      return {
-        route: route.config,
-        candidates: [...ranking.ordered, ...fallbacks],
-        retry: { attempts: route.config.retry?.attempts ?? 0, backoffMs: route.config.retry?.backoff_ms ?? 200 },
-        ...(route.config.timeout_ms !== undefined ? { timeoutMs: route.config.timeout_ms } : {}),
-        reason: `route ${route.config.id}: ${ranking.reason}`,
-        ...(ranking.scores ? { scores: ranking.scores } : {}),
-      };
-    }
-    const model = this.#registry.resolve(requested);
-    if (!model) {
-      throw new GatewayError('SB_ERR_MODEL_NOT_FOUND', `The model \`${requested}\` does not exist or you do not have access to it.`, {
+  /** Whether a name is a route id or resolves to a model. */
+  knows(name: string): boolean {
+    return this.#routes.has(name) || this.#options.registry.resolve(name) !== undefined;
+  }
+
+  /** The plan for a request; throws SB_ERR_MODEL_NOT_FOUND for an unknown name, SB_ERR_NO_CANDIDATE when nothing can serve it. */
+  plan(request: RoutingRequest, random: () => number = Math.random): Plan {
+    const route = this.#routes.get(request.requested);
+    const direct = route ? undefined : this.#options.registry.resolve(request.requested);
+    if (!route && !direct) {
+      throw new GatewayError('SB_ERR_MODEL_NOT_FOUND', `The model \`${request.requested}\` does not exist or you do not have access to it.`, {
         param: 'model',
         publicCode: 'model_not_found',
       });
     }
-    return { route: null, candidates: [model], retry: { attempts: 0, backoffMs: 200 }, reason: `model ${model.id} named directly` };
+    const context: RoutingContext = {
+      request,
+      provider: this.#options.providers,
+      state: this.#options.state.snapshot(),
+      random,
+      ...(route ? { route: { id: route.config.id, minQuality: route.config.min_quality, split: route.config.split } } : {}),
+    };
+    const considered: ConsideredCandidate[] = [];
+    const keep = (models: readonly ModelInfo[], role: ConsideredCandidate['role']) =>
+      models.filter((model) => {
+        const entry: ConsideredCandidate = { model, role };
+        considered.push(entry);
+        for (const filter of this.#options.filters) {
+          if (role === 'requested' && !filter.appliesToDirectModel) continue;
+          const reason = filter.reject(model, context);
+          if (reason !== undefined) {
+            entry.removedBy = filter.name;
+            entry.reason = reason;
+            return false;
+          }
+        }
+        return true;
+      });
+
+    // Cooldowns move traffic between candidates; when every candidate is cooling down they are all kept.
+    const keepOrCooled = (models: readonly ModelInfo[], role: ConsideredCandidate['role']) => {
+      const kept = keep(models, role);
+      if (kept.length > 0) return kept;
+      const cooled = considered.filter((entry) => entry.role === role && entry.removedBy === 'cooldown');
+      for (const entry of cooled) {
+        delete entry.removedBy;
+        entry.reason = `${entry.reason}; kept: every candidate is in cooldown`;
+      }
+      return cooled.map((entry) => entry.model);
+    };
+
+    let ordered: ModelInfo[];
+    let reason: string;
+    if (route) {
+      const ranking = route.strategy.rank(keepOrCooled(route.candidates, 'candidate'), context);
+      for (const entry of considered) {
+        if (entry.removedBy === undefined && ranking.excluded?.[entry.model.id]) {
+          entry.removedBy = route.strategy.name;
+          entry.reason = ranking.excluded[entry.model.id];
+        }
+        if (ranking.scores?.[entry.model.id] !== undefined) entry.score = ranking.scores[entry.model.id];
+      }
+      ordered = this.#applySplit(route, ranking.ordered, context);
+      reason = `route ${route.config.id}: ${ranking.reason}`;
+    } else {
+      ordered = keep([direct!], 'requested');
+      reason = `model ${direct!.id} named directly`;
+    }
+    const hinted = orderByHints(ordered, context);
+    if (hinted.reason) reason += `; ${hinted.reason}`;
+    const seen = new Set(hinted.ordered.map((model) => model.id));
+    const fresh = (models: readonly ModelInfo[]) => models.filter((model) => !seen.has(model.id) && (seen.add(model.id), true));
+    const fallbacks = route ? keep(fresh(route.fallbacks), 'fallback') : [];
+    const hintModels = keep(fresh(this.#resolveAll(request.hints.models ?? [])), 'hint');
+    let candidates = [...hinted.ordered, ...fallbacks, ...hintModels];
+    if (request.hints.provider?.allowFallbacks === false) candidates = candidates.slice(0, 1);
+    if (candidates.length === 0) throw noCandidate(request.requested, considered);
+    return {
+      requested: request.requested,
+      route: route?.config ?? null,
+      strategy: route?.strategy.name ?? null,
+      candidates,
+      considered,
+      retry: { attempts: route?.config.retry?.attempts ?? 0, backoffMs: route?.config.retry?.backoff_ms ?? 200 },
+      ...(route?.config.timeout_ms !== undefined ? { timeoutMs: route.config.timeout_ms } : {}),
+      ...(route?.config.hedge_after_ms !== undefined ? { hedgeAfterMs: route.config.hedge_after_ms } : {}),
+      reason,
+    };
+  }
+
+  /**
+   * A route's `split` (A/B arms) with a strategy other than `balance` (which uses the weights
+   * itself): the arm for this request's sticky key goes first; the strategy's order follows.
+   */
+  #applySplit(route: CompiledRoute, ordered: ModelInfo[], context: RoutingContext): ModelInfo[] {
+    const split = route.config.split;
+    if (!split?.length || route.strategy.name === 'balance') return ordered;
+    const arms = split.filter((arm) => ordered.some((model) => model.id === arm.model));
+    const key = context.request.stickyKey;
+    const index = pickWeighted(arms, key === undefined ? context.random() : stickyRoll(route.config.id, key));
+    if (index < 0) return ordered;
+    const arm = ordered.find((model) => model.id === arms[index]!.model)!;
+    return [arm, ...ordered.filter((model) => model !== arm)];
+  }
+
+  #resolveAll(names: readonly string[]): ModelInfo[] {
+    return names.flatMap((name) => {
+      const model = this.#options.registry.resolve(name);
+      return model ? [model] : [];
+    });
   }
 }
 
-function resolveAll(registry: ModelRegistry, names: readonly string[]): ModelInfo[] {
-  return names.flatMap((name) => {
-    const model = registry.resolve(name);
-    return model ? [model] : [];
-  });
+/**
+ * Nothing can serve the request. Cooldowns only: 503 with the time left; the key's allow-list
+ * or a data policy: 403; otherwise (capabilities, context window, quality): 400.
+ */
+function noCandidate(requested: string, considered: readonly ConsideredCandidate[]): GatewayError {
+  const reasons = considered.map((entry) => `${entry.model.id}: ${entry.reason ?? 'removed'}`).join('; ');
+  const message = `No model of \`${requested}\` can serve this request (${reasons || 'no candidates'}).`;
+  const filters = new Set(considered.map((entry) => entry.removedBy));
+  if (filters.size === 1 && filters.has('cooldown')) {
+    const waits = considered.map((entry) => /for (\d+) s/.exec(entry.reason ?? '')?.[1]).filter(Boolean).map(Number);
+    return new GatewayError('SB_ERR_UNAVAILABLE', message, { retryAfterSeconds: waits.length ? Math.min(...waits) : 1, status: 503 });
+  }
+  if (filters.has('key-allow-list') || filters.has('data-policy')) return new GatewayError('SB_ERR_MODEL_FORBIDDEN', message, { param: 'model' });
+  return new GatewayError('SB_ERR_NO_CANDIDATE', message, { param: 'model' });
 }

@@ -1,12 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.ts';
+import type { CallerGovernance, KeyResolution, KeyResolver } from '../core/governance.ts';
 
 /** Who is calling: the operator (master key), or anyone when no master key is set. */
 export interface Identity {
-  kind: 'master' | 'open';
+  kind: 'master' | 'open' | 'virtual';
   keyId: string | null;
+  keyName?: string | null;
   team: string | null;
+  /** The key's allow-list; absent means every model (master key, open access). */
+  allowsModel?: (name: string) => boolean;
+  /** A virtual key's (and its team's) budgets, limits and guardrails. */
+  governance?: CallerGovernance;
 }
 
 /** The key a request presents: `Authorization: Bearer <key>`, or `x-api-key` where allowed. */
@@ -33,10 +39,22 @@ export function keysEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(left, right);
 }
 
-/** Authenticates a /v1 request against the master key (no key configured: open access). */
-export function authenticate(request: FastifyRequest, masterKey: string | undefined, allowApiKeyHeader: boolean): Identity {
-  if (!masterKey) return { kind: 'open', keyId: null, team: null };
+/**
+ * Authenticates a /v1 request: the master key, or a virtual key (hash lookup, cached; revoked and
+ * expired keys are 401). Without a master key the API is open (local use), but a valid virtual
+ * key presented anyway still applies its allow-list, limits and budget.
+ */
+export async function authenticate(
+  request: FastifyRequest,
+  masterKey: string | undefined,
+  allowApiKeyHeader: boolean,
+  keys?: KeyResolver,
+): Promise<Identity> {
   const key = presentedKey(request, allowApiKeyHeader);
+  if (!masterKey) {
+    const resolved = key !== undefined && keys ? await keys.resolve(key) : undefined;
+    return resolved?.status === 'valid' ? virtualIdentity(resolved) : { kind: 'open', keyId: null, team: null };
+  }
   if (key === undefined) {
     throw new GatewayError(
       'SB_ERR_UNAUTHORIZED',
@@ -46,5 +64,26 @@ export function authenticate(request: FastifyRequest, masterKey: string | undefi
     );
   }
   if (keysEqual(key, masterKey)) return { kind: 'master', keyId: null, team: null };
-  throw new GatewayError('SB_ERR_UNAUTHORIZED', 'Incorrect API key provided.');
+  const resolved = keys ? await keys.resolve(key) : undefined;
+  switch (resolved?.status) {
+    case 'valid':
+      return virtualIdentity(resolved);
+    case 'revoked':
+      throw new GatewayError('SB_ERR_UNAUTHORIZED', 'This API key has been revoked.');
+    case 'expired':
+      throw new GatewayError('SB_ERR_UNAUTHORIZED', 'This API key has expired.');
+    default:
+      throw new GatewayError('SB_ERR_UNAUTHORIZED', 'Incorrect API key provided.');
+  }
+}
+
+function virtualIdentity(resolved: Extract<KeyResolution, { status: 'valid' }>): Identity {
+  return {
+    kind: 'virtual',
+    keyId: resolved.keyId,
+    keyName: resolved.keyName,
+    team: resolved.team,
+    allowsModel: resolved.allowsModel,
+    governance: resolved.governance,
+  };
 }

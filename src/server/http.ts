@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { KeyResolver } from '../core/governance.ts';
 import type { LedgerRow } from '../core/ledger.ts';
 import { RequestRecord } from '../ledger/request-record.ts';
 import type { Identity } from './auth-hook.ts';
@@ -28,6 +29,8 @@ declare module 'fastify' {
 export interface HttpServerOptions {
   maxBodyBytes: number;
   masterKey?: string;
+  /** Resolves virtual keys (src/keys/virtual-keys.ts); absent: the master key only. */
+  keys?: KeyResolver;
   logger: Logger;
   errorShapers: ReadonlyMap<string, ErrorShaper>;
   /** Called once per API request with its finished ledger row. */
@@ -60,7 +63,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const config = request.routeOptions.config;
     if (config.endpoint) request.record = new RequestRecord(request.id, config.endpoint, options.onRequestFinished);
     if (!config.format) return;
-    request.identity = authenticate(request, options.masterKey, config.apiKeyHeader === true);
+    request.identity = await authenticate(request, options.masterKey, config.apiKeyHeader === true, options.keys);
     if (request.record) {
       request.record.keyId = request.identity.keyId;
       request.record.team = request.identity.team;

@@ -4,10 +4,13 @@ import { GatewayError } from '../core/errors.ts';
 /**
  * Routing metadata from the `x-switchboard-metadata` header: a JSON object with string values
  * (../shared/SPEC.md "Routing hints"). A malformed header is a 400, not silently ignored.
+ * A virtual key's default metadata (and its team's) comes first; the header and then the body
+ * override it.
  */
 export function headerMetadata(request: FastifyRequest): Record<string, string> {
+  const defaults = request.identity?.governance?.metadata;
   const header = request.headers['x-switchboard-metadata'];
-  if (header === undefined) return {};
+  if (header === undefined) return { ...defaults };
   const text = Array.isArray(header) ? header.join(',') : header;
   let parsed: unknown;
   try {
@@ -18,7 +21,7 @@ export function headerMetadata(request: FastifyRequest): Record<string, string> 
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The x-switchboard-metadata header must be a JSON object.', { param: 'x-switchboard-metadata' });
   }
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = { ...defaults };
   for (const [key, value] of Object.entries(parsed)) {
     if (typeof value !== 'string') {
       throw new GatewayError('SB_ERR_INVALID_REQUEST', `x-switchboard-metadata values must be strings ("${key}" is not).`, {

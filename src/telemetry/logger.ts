@@ -24,6 +24,11 @@ export const redactedPaths = [
   '*.secret',
 ];
 
+/**
+ * A JSON logger. Without a destination it writes to stdout asynchronously (buffered by
+ * sonic-boom), so a request never waits on a terminal or a pipe; `logger.flush()` on shutdown
+ * writes what is buffered.
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
     {
@@ -32,7 +37,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       redact: { paths: redactedPaths, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination as pino.DestinationStream | undefined,
+    (destination as pino.DestinationStream | undefined) ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 

@@ -41,7 +41,8 @@ describe('errors in the OpenAI shape; bad input never reaches a provider', () =>
     gateway = await startGateway({
       server: { master_key: masterKey, max_body_mb: 1 },
       providers: [
-        { id: 'oai', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey, timeout_ms: 1500 },
+        // These tests inject many failures in a row; the circuit breaker has its own tests.
+        { id: 'oai', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey, timeout_ms: 1500, cooldown: { failures: 1000 } },
         { id: 'badkey', type: 'openai', base_url: simulator.url, api_key: 'sk-wrong-key-for-upstream' },
       ],
       models: [

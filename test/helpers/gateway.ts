@@ -16,15 +16,26 @@ export interface TestGateway {
   baseURL: string;
   /** Every log line written so far. */
   logs: string[];
+  /** The SQLite file (in a temp directory unless one was given). */
+  databasePath: string;
   /** Ledger rows, newest first (flushes the writer first). */
   ledger(): Promise<LedgerRow[]>;
   close(): Promise<void>;
 }
 
+/** Where a test gateway keeps its database and which environment it reads. */
+export interface TestGatewayOptions {
+  /** Variables the gateway reads (SWITCHBOARD_ENCRYPTION_KEY). Default: none. */
+  environment?: NodeJS.ProcessEnv;
+  /** Keep the database here (and leave it on close), e.g. to restart on the same file. */
+  directory?: string;
+}
+
 /** Starts a gateway from a raw config object (validated like a config file). */
-export async function startGateway(raw: Record<string, unknown>): Promise<TestGateway> {
-  const directory = await mkdtemp(join(tmpdir(), 'switchboard-test-'));
-  const storage = (raw.storage as Record<string, unknown> | undefined) ?? { url: `sqlite://${join(directory, 'switchboard.db')}` };
+export async function startGateway(raw: Record<string, unknown>, options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'switchboard-test-')));
+  const databasePath = join(directory, 'switchboard.db');
+  const storage = (raw.storage as Record<string, unknown> | undefined) ?? { url: `sqlite://${databasePath}` };
   const { config } = validateConfig({ ...raw, storage }, 'test config', {}, knownNames());
   const logs: string[] = [];
   const sink = new Writable({
@@ -33,20 +44,21 @@ export async function startGateway(raw: Record<string, unknown>): Promise<TestGa
       callback();
     },
   });
-  const gateway = await createGateway(config, { logger: createLogger('debug', sink) });
+  const gateway = await createGateway(config, { logger: createLogger('debug', sink), environment: options.environment ?? {} });
   const address = await gateway.listen(0, '127.0.0.1');
   return {
     gateway,
     origin: address,
     baseURL: `${address}/v1`,
     logs,
+    databasePath,
     async ledger() {
       await gateway.flushLedger();
       return gateway.storage.ledger.query({ limit: 10_000 });
     },
     async close() {
       await gateway.close();
-      await rm(directory, { recursive: true, force: true });
+      if (!options.directory) await rm(directory, { recursive: true, force: true });
     },
   };
 }

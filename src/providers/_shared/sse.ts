@@ -1,4 +1,4 @@
-import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { createParser } from 'eventsource-parser';
 
 /** One server-sent event: its name (when the format names events) and its data text. */
 export interface SseMessage {
@@ -7,12 +7,33 @@ export interface SseMessage {
 }
 
 /**
- * Decodes an SSE byte stream into messages as they arrive (UTF-8 split across chunks and lines
- * split across reads are reassembled by the decoder and the parser). Comment and keep-alive
- * lines are dropped by the parser.
+ * Decodes an SSE byte stream into messages as they arrive, in one stage: UTF-8 sequences split
+ * across chunks are held by the decoder, lines split across reads by the parser
+ * (eventsource-parser), and comment/keep-alive lines are dropped. One stage instead of
+ * TextDecoderStream + EventSourceParserStream: every stage costs a promise turn per chunk.
  */
 export function parseServerSentEvents(body: ReadableStream<Uint8Array>): ReadableStream<SseMessage> {
-  return body
-    .pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>)
-    .pipeThrough(new EventSourceParserStream());
+  return body.pipeThrough(createSseDecoder());
+}
+
+/** Bytes → SSE messages, as a TransformStream. */
+export function createSseDecoder(): TransformStream<Uint8Array, SseMessage> {
+  const decoder = new TextDecoder();
+  let output: TransformStreamDefaultController<SseMessage> | undefined;
+  const parser = createParser({
+    onEvent(event) {
+      output?.enqueue(event.event === undefined ? { data: event.data } : { event: event.event, data: event.data });
+    },
+  });
+  return new TransformStream<Uint8Array, SseMessage>({
+    transform(chunk, controller) {
+      output = controller;
+      parser.feed(decoder.decode(chunk, { stream: true }));
+    },
+    flush(controller) {
+      output = controller;
+      // A last event without its blank line (Gemini ends streams without a terminator) still counts.
+      parser.feed(`${decoder.decode()}\n\n`);
+    },
+  });
 }

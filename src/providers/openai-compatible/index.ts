@@ -5,6 +5,7 @@ import { guardStream } from '../_shared/guard-stream.ts';
 import { parseServerSentEvents } from '../_shared/sse.ts';
 import { withWarnings } from '../_shared/with-warnings.ts';
 import { errorFromResponse, parseProviderJson } from '../_shared/upstream-error.ts';
+import { postJson } from '../_shared/post-json.ts';
 import { convertRequest, type OpenAIRequestDialect } from './convert-request.ts';
 import { convertResponse, convertUsage } from './convert-response.ts';
 import { readOpenAIError } from './errors.ts';
@@ -49,17 +50,8 @@ export function createOpenAICompatibleAdapter(
   const provider = settings.id;
 
   const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string) => {
-    const response = await dependencies.http.send({
-      url: flavor.url(baseUrl, operation, call.model),
-      headers: { ...headers, accept },
-      body: JSON.stringify(body),
-      signal: call.signal,
-      firstByteTimeoutMs: call.timeoutMs,
-      idleTimeoutMs: call.timeoutMs,
-      provider,
-    });
-    if (response.status < 200 || response.status >= 300) throw await errorFromResponse(response, provider, readOpenAIError);
-    return response;
+    const post = { url: flavor.url(baseUrl, operation, call.model), headers: { ...headers, accept }, body: JSON.stringify(body), call, provider };
+    return postJson(dependencies.http, post, (response) => errorFromResponse(response, provider, readOpenAIError));
   };
 
   const adapter: ProviderAdapter = {

@@ -6,13 +6,14 @@ import { answerHeaders } from '../answer-headers.ts';
 import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
 import { sendEventStream } from '../send-stream.ts';
+import { callerOf } from '../caller.ts';
 
 /** POST /v1/chat/completions: OpenAI Chat Completions, plain and streamed. */
 export function registerChatRoutes(app: FastifyInstance, context: GatewayContext): void {
   app.post('/v1/chat/completions', { config: { format: 'openai', endpoint: 'chat' } }, async (request, reply) => {
     const record = request.record!;
     const chatRequest = parseChatRequest(request.body, headerMetadata(request));
-    const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply));
+    const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply), callerOf(request));
     if (outcome.kind === 'stream') {
       const body = outcome.events.pipeThrough(createOpenAIStreamFormatter(chatRequest.includeUsage));
       await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, () => outcome.tap.clientClosed());

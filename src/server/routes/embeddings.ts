@@ -4,13 +4,14 @@ import { answerHeaders } from '../answer-headers.ts';
 import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
 import { clientSignal } from './chat.ts';
+import { callerOf } from '../caller.ts';
 
 /** POST /v1/embeddings: OpenAI embeddings, routed like chat. */
 export function registerEmbeddingRoutes(app: FastifyInstance, context: GatewayContext): void {
   app.post('/v1/embeddings', { config: { format: 'openai', endpoint: 'embeddings' } }, async (request, reply) => {
     const record = request.record!;
     const embeddingRequest = parseEmbeddingRequest(request.body, headerMetadata(request));
-    const { result, model } = await context.pipeline.embed(record, embeddingRequest, clientSignal(reply));
+    const { result, model } = await context.pipeline.embed(record, embeddingRequest, clientSignal(reply), callerOf(request));
     const text = formatEmbeddingResponse(result);
     reply.headers(answerHeaders(record, model, true));
     record.finish(reply.raw.destroyed ? 'client_aborted' : 'ok', 200);

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.ts';
 import type { GatewayContext } from '../context.ts';
 
@@ -6,13 +6,19 @@ import type { GatewayContext } from '../context.ts';
 export function registerModelRoutes(app: FastifyInstance, context: GatewayContext, startedAt: number): void {
   const created = Math.floor(startedAt / 1000);
   // Listing is authenticated like the API (config.format), but is not billable: no ledger row.
-  app.get('/v1/models', { config: { format: 'openai' } }, async () => ({
+  // Only what the caller's key may use (its and its team's `models` globs).
+  const visible = (request: FastifyRequest) => {
+    const allows = request.identity?.allowsModel;
+    const models = context.listModels();
+    return allows ? models.filter((model) => allows(model.id)) : models;
+  };
+  app.get('/v1/models', { config: { format: 'openai' } }, async (request) => ({
     object: 'list',
-    data: context.listModels().map((model) => ({ id: model.id, object: 'model', created, owned_by: model.ownedBy })),
+    data: visible(request).map((model) => ({ id: model.id, object: 'model', created, owned_by: model.ownedBy })),
   }));
   app.get('/v1/models/*', { config: { format: 'openai' } }, async (request) => {
     const id = (request.params as { '*': string })['*'];
-    const model = context.listModels().find((candidate) => candidate.id === id);
+    const model = visible(request).find((candidate) => candidate.id === id);
     if (!model) {
       throw new GatewayError('SB_ERR_MODEL_NOT_FOUND', `The model \`${id}\` does not exist or you do not have access to it.`, {
         param: 'model',

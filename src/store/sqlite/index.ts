@@ -3,7 +3,11 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerRow } from '../../core/ledger.ts';
 import type { LedgerQuery, LedgerStore, Storage } from '../../core/stores.ts';
+import { createAuditStore } from './audit.ts';
+import { createKeyStore, createTeamStore } from './keys.ts';
+import { createLedgerTotals } from './ledger-totals.ts';
 import { migrations, type Migration } from './migrations.ts';
+import { createProviderCredentialStore } from './providers.ts';
 
 /**
  * The embedded default backend. better-sqlite3 is synchronous; every write goes through the
@@ -21,6 +25,10 @@ export async function openSqliteStorage(path: string): Promise<Storage & { datab
     kind: 'sqlite',
     database,
     ledger: createLedgerStore(database),
+    keys: createKeyStore(database),
+    teams: createTeamStore(database),
+    providers: createProviderCredentialStore(database),
+    audit: createAuditStore(database),
     async ping() {
       database.prepare('SELECT 1').get();
     },
@@ -54,7 +62,7 @@ const columns = [
   'id', 'time', 'endpoint', 'key_id', 'team', 'model_requested', 'route', 'model', 'provider', 'upstream_model',
   'attempts', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens', 'tokens_estimated',
   'cost_usd', 'latency_ms', 'ttft_ms', 'status', 'http_status', 'error_code', 'error_message', 'stream', 'reason',
-  'metadata', 'warnings',
+  'metadata', 'warnings', 'guardrails',
 ] as const;
 
 type LedgerRecord = Record<(typeof columns)[number], string | number | null>;
@@ -67,6 +75,7 @@ function createLedgerStore(database: Database.Database): LedgerStore {
     for (const row of rows) insert.run(toRecord(row));
   });
   return {
+    ...createLedgerTotals(database),
     async append(rows) {
       insertAll(rows);
     },
@@ -121,6 +130,7 @@ function toRecord(row: LedgerRow): LedgerRecord {
     reason: row.reason,
     metadata: JSON.stringify(row.metadata),
     warnings: JSON.stringify(row.warnings),
+    guardrails: JSON.stringify(row.guardrails),
   };
 }
 
@@ -154,5 +164,6 @@ function fromRecord(record: LedgerRecord): LedgerRow {
     reason: text(record.reason),
     metadata: JSON.parse(String(record.metadata)) as Record<string, string>,
     warnings: JSON.parse(String(record.warnings)) as LedgerRow['warnings'],
+    guardrails: JSON.parse(String(record.guardrails ?? '[]')) as LedgerRow['guardrails'],
   };
 }

@@ -49,4 +49,79 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX ledger_model_time ON ledger (model, time);
     `,
   },
+  {
+    version: 2,
+    name: 'ledger guardrails',
+    sql: `ALTER TABLE ledger ADD COLUMN guardrails TEXT NOT NULL DEFAULT '[]';`,
+  },
+  {
+    version: 3,
+    name: 'virtual keys and teams',
+    sql: `
+      CREATE TABLE virtual_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        team TEXT,
+        key_hash TEXT NOT NULL UNIQUE,
+        key_hint TEXT NOT NULL,
+        models TEXT,
+        budget_usd REAL,
+        budget_period TEXT NOT NULL,
+        rpm INTEGER,
+        tpm INTEGER,
+        model_limits TEXT NOT NULL,
+        expires_at TEXT,
+        metadata TEXT NOT NULL,
+        guardrails TEXT NOT NULL,
+        revoked INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX virtual_keys_team ON virtual_keys (team);
+      CREATE TABLE teams (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        models TEXT,
+        budget_usd REAL,
+        budget_period TEXT NOT NULL,
+        rpm INTEGER,
+        tpm INTEGER,
+        model_limits TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        guardrails TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: 'runtime providers',
+    sql: `
+      CREATE TABLE runtime_providers (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        sealed_config TEXT NOT NULL,
+        api_key_hint TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 5,
+    name: 'audit log',
+    sql: `
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target_type TEXT NOT NULL,
+        target_id TEXT,
+        details TEXT NOT NULL
+      );
+      CREATE INDEX audit_log_target ON audit_log (target_id, time);
+    `,
+  },
 ];

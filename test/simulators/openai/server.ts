@@ -42,6 +42,10 @@ export interface OpenAISimulatorOptions {
   azureApiVersion?: string;
   /** Delay between streamed chunks. */
   chunkDelayMs?: number;
+  /** Delay before answering, per model (a slower model, for latency routing). */
+  delays?: Record<string, number>;
+  /** Context window per model: longer prompts get OpenAI's context_length_exceeded 400. */
+  contextWindows?: Record<string, number>;
 }
 
 /** Top-level fields of CreateChatCompletionRequest / CreateEmbeddingRequest (allOf included). */
@@ -55,6 +59,8 @@ const knownFields = new Set([
 
 export class OpenAISimulator {
   readonly requests: ReceivedRequest[] = [];
+  /** Answers whose connection the gateway closed before they were complete. */
+  abandoned = 0;
   readonly apiKey: string;
   readonly #options: OpenAISimulatorOptions;
   readonly #faults: Array<{ fault: Fault; model?: string; remaining: number }> = [];
@@ -125,6 +131,9 @@ export class OpenAISimulator {
     }
     this.requests.push({ method: request.method ?? '', path: url.pathname, headers: request.headers, body });
 
+    response.on('close', () => {
+      if (!response.writableFinished) this.abandoned += 1;
+    });
     const operation = this.#operation(url);
     if (!operation) return sendError(404, `Invalid URL (${request.method} ${url.pathname})`, 'unknown_url');
     const authError = this.#checkAuth(request);
@@ -161,6 +170,12 @@ export class OpenAISimulator {
       return;
     }
     if (fault?.kind === 'slow') await sleep(fault.delayMs);
+    const delay = this.#options.delays?.[model];
+    if (delay) await sleep(delay);
+    const window = this.#options.contextWindows?.[model];
+    if (window !== undefined && operation.name === 'chat' && simulatedTokens(JSON.stringify(body.messages)) > window) {
+      return sendError(400, `This model's maximum context length is ${window} tokens. However, your messages resulted in more tokens. Please reduce the length of the messages.`, 'context_length_exceeded', 'messages');
+    }
     if (operation.name === 'embeddings') return this.#embeddings(response, body, model);
     const pairing = checkToolPairing(body.messages as Array<{ role: string; tool_call_id?: string; tool_calls?: Array<{ id: string }> }>);
     if (pairing) return sendError(400, pairing, null, 'messages');

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ChatResult } from '../../core/chat-result.ts';
+import { GatewayError, type ErrorCode } from '../../core/errors.ts';
+import { formatAnthropicError } from './format-error.ts';
+import { formatMessagesResponse } from './format-messages-response.ts';
+
+const base: ChatResult = {
+  id: 'chatcmpl-abc123',
+  model: 'gpt-4o-mini-2024-07-18',
+  created: 1_700_000_000,
+  content: [{ type: 'text', text: 'Hello!' }],
+  finishReason: 'stop',
+  rawFinishReason: 'stop',
+  usage: { inputTokens: 12, outputTokens: 3 },
+  warnings: [],
+};
+
+const parse = (result: ChatResult) => JSON.parse(formatMessagesResponse(result)) as unknown;
+
+describe('formatMessagesResponse: ChatResult → Anthropic message', () => {
+  it('formats a text answer exactly, the model as the provider reported it', () => {
+    assert.deepStrictEqual(parse(base), {
+      id: 'msg_chatcmpl-abc123',
+      type: 'message',
+      role: 'assistant',
+      model: 'gpt-4o-mini-2024-07-18',
+      content: [{ type: 'text', text: 'Hello!' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 3 },
+    });
+  });
+
+  it('formats thinking, text and tool calls in order, tool arguments as input objects', () => {
+    const result: ChatResult = {
+      ...base,
+      id: 'msg_01XYZ',
+      content: [
+        { type: 'reasoning', text: 'Need the weather.', signature: 'EqQBCgIYAhIM' },
+        { type: 'reasoning', text: '', redacted: 'cmVkYWN0ZWQ=' },
+        { type: 'text', text: 'Let me check.' },
+        { type: 'tool-call', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris","days":[1,2]}' },
+        { type: 'tool-call', id: 'call_2', name: 'get_time', arguments: '' },
+      ],
+      finishReason: 'tool-calls',
+      rawFinishReason: 'tool_calls',
+    };
+    assert.deepStrictEqual(parse(result), {
+      id: 'msg_01XYZ',
+      type: 'message',
+      role: 'assistant',
+      model: 'gpt-4o-mini-2024-07-18',
+      content: [
+        { type: 'thinking', thinking: 'Need the weather.', signature: 'EqQBCgIYAhIM' },
+        { type: 'redacted_thinking', data: 'cmVkYWN0ZWQ=' },
+        { type: 'text', text: 'Let me check.' },
+        { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris', days: [1, 2] } },
+        { type: 'tool_use', id: 'call_2', name: 'get_time', input: {} },
+      ],
+      stop_reason: 'tool_use',
+      stop_sequence: null,
+      usage: { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 3 },
+    });
+  });
+
+  it('maps every finish reason, keeping a raw reason that is already Anthropic', () => {
+    const stopReason = (finishReason: ChatResult['finishReason'], rawFinishReason?: string) =>
+      (parse({ ...base, finishReason, rawFinishReason }) as { stop_reason: string }).stop_reason;
+    assert.equal(stopReason('stop'), 'end_turn');
+    assert.equal(stopReason('length', 'length'), 'max_tokens');
+    assert.equal(stopReason('tool-calls', 'tool_calls'), 'tool_use');
+    assert.equal(stopReason('content-filter', 'content_filter'), 'refusal');
+    assert.equal(stopReason('other', 'weird'), 'end_turn');
+    assert.equal(stopReason('error'), 'end_turn');
+    assert.equal(stopReason('stop', 'stop_sequence'), 'stop_sequence');
+    assert.equal(stopReason('other', 'pause_turn'), 'pause_turn');
+  });
+
+  it('formats a refusal as text with stop_reason refusal', () => {
+    const result: ChatResult = { ...base, content: [{ type: 'refusal', text: "I can't help with that." }], finishReason: 'content-filter', rawFinishReason: 'stop' };
+    const body = parse(result) as { content: unknown; stop_reason: string };
+    assert.deepStrictEqual(body.content, [{ type: 'text', text: "I can't help with that." }]);
+    assert.equal(body.stop_reason, 'refusal');
+  });
+
+  it('takes cached prompt tokens out of input_tokens, as Anthropic counts them apart', () => {
+    const result: ChatResult = { ...base, usage: { inputTokens: 1000, outputTokens: 50, cachedInputTokens: 600, cacheWriteTokens: 300 } };
+    assert.deepStrictEqual((parse(result) as { usage: unknown }).usage, {
+      input_tokens: 100,
+      cache_creation_input_tokens: 300,
+      cache_read_input_tokens: 600,
+      output_tokens: 50,
+    });
+  });
+
+  it("returns an Anthropic provider's body unchanged", () => {
+    const body = '{"id":"msg_01","type":"message","role":"assistant","content":[],"model":"claude-x","stop_reason":"stop_sequence","stop_sequence":"END","usage":{"input_tokens":1,"output_tokens":0},"container":null}';
+    assert.equal(formatMessagesResponse({ ...base, native: { format: 'anthropic-messages', body } }), body);
+  });
+
+  it('refuses tool arguments that are not a JSON object rather than guess', () => {
+    for (const text of ['{"city": "Par', '[1,2]', '"text"']) {
+      assert.throws(
+        () => formatMessagesResponse({ ...base, content: [{ type: 'tool-call', id: 'c', name: 'f', arguments: text }] }),
+        (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE',
+      );
+    }
+  });
+});
+
+describe('formatAnthropicError: GatewayError → Anthropic error body', () => {
+  it('gives the error type for each status, as Anthropic pairs them', () => {
+    const cases: Array<[ErrorCode, string]> = [
+      ['SB_ERR_INVALID_REQUEST', 'invalid_request_error'],
+      ['SB_ERR_CONTEXT_LENGTH', 'invalid_request_error'],
+      ['SB_ERR_UNAUTHORIZED', 'authentication_error'],
+      ['SB_ERR_MODEL_FORBIDDEN', 'permission_error'],
+      ['SB_ERR_MODEL_NOT_FOUND', 'not_found_error'],
+      ['SB_ERR_NOT_FOUND', 'not_found_error'],
+      ['SB_ERR_BODY_TOO_LARGE', 'request_too_large'],
+      ['SB_ERR_RATE_LIMITED', 'rate_limit_error'],
+      ['SB_ERR_BUDGET_EXCEEDED', 'rate_limit_error'],
+      ['SB_ERR_UPSTREAM_RATE_LIMITED', 'rate_limit_error'],
+      ['SB_ERR_UPSTREAM_ERROR', 'api_error'],
+      ['SB_ERR_UPSTREAM_AUTH', 'api_error'],
+      ['SB_ERR_UPSTREAM_UNAVAILABLE', 'overloaded_error'],
+      ['SB_ERR_UNAVAILABLE', 'overloaded_error'],
+      ['SB_ERR_UPSTREAM_TIMEOUT', 'timeout_error'],
+      ['SB_ERR_STREAM_INTERRUPTED', 'api_error'],
+      ['SB_ERR_INTERNAL', 'api_error'],
+      ['SB_ERR_CLIENT_CLOSED', 'api_error'],
+    ];
+    for (const [code, type] of cases) {
+      assert.deepStrictEqual(formatAnthropicError(new GatewayError(code, 'what happened')), { type: 'error', error: { type, message: 'what happened' } }, code);
+    }
+  });
+
+  it('follows a status override (a provider 529 relayed as such is overloaded)', () => {
+    assert.equal(formatAnthropicError(new GatewayError('SB_ERR_UPSTREAM_ERROR', 'x', { status: 529 })).error.type, 'overloaded_error');
+    assert.equal(formatAnthropicError(new GatewayError('SB_ERR_INVALID_REQUEST', 'x', { status: 422 })).error.type, 'invalid_request_error');
+  });
+});

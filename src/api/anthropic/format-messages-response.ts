@@ -1,0 +1,116 @@
+import type { ChatResult, FinishReason } from '../../core/chat-result.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { Usage } from '../../core/usage.ts';
+
+/**
+ * ChatResult → Anthropic `message` JSON text (openapi.json `Message`). A provider's body that is
+ * already in this format is returned as received.
+ */
+export function formatMessagesResponse(result: ChatResult): string {
+  if (result.native?.format === 'anthropic-messages') return result.native.body;
+  return JSON.stringify({
+    id: anthropicMessageId(result.id),
+    type: 'message',
+    role: 'assistant',
+    model: result.model,
+    content: result.content.map(toContentBlock),
+    stop_reason: anthropicStopReason(result.finishReason, result.rawFinishReason),
+    // Which stop sequence matched is only known to Anthropic itself (passthrough answers carry it).
+    stop_sequence: null,
+    usage: anthropicUsage(result.usage),
+  });
+}
+
+type ContentPart = ChatResult['content'][number];
+
+function toContentBlock(part: ContentPart): Record<string, unknown> {
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: part.text };
+    // Anthropic has no refusal block: a refusal is text, with stop_reason "refusal".
+    case 'refusal':
+      return { type: 'text', text: part.text };
+    case 'tool-call':
+      return { type: 'tool_use', id: part.id, name: part.name, input: toolInput(part.name, part.arguments) };
+    case 'reasoning':
+      if (part.redacted !== undefined) return { type: 'redacted_thinking', data: part.redacted };
+      return { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };
+    default: {
+      const exhaustive: never = part;
+      return exhaustive;
+    }
+  }
+}
+
+/**
+ * A tool call's JSON argument text → tool_use.input, which must be an object
+ * (openapi.json `ResponseToolUseBlock.input`). Empty arguments are the empty object; anything
+ * that is not a JSON object cannot be expressed in Anthropic's format and is reported, not guessed.
+ */
+function toolInput(name: string, text: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `The model called the tool "${name}" with arguments that are not a JSON object, which Anthropic's tool_use.input must be.`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Anthropic message ids start with `msg_`; other providers' ids are kept after the prefix. */
+export function anthropicMessageId(id: string): string {
+  return id.startsWith('msg_') ? id : `msg_${id}`;
+}
+
+/** openapi.json `StopReason`. */
+const anthropicStopReasons: ReadonlySet<string> = new Set(['end_turn', 'max_tokens', 'stop_sequence', 'tool_use', 'pause_turn', 'refusal']);
+
+/**
+ * Unified finish reason → Anthropic `stop_reason`. A raw reason that already is one of
+ * Anthropic's (an Anthropic-protocol upstream, Bedrock's Converse API) is kept as it is, so
+ * `stop_sequence` and `pause_turn` survive; otherwise the unified reason is mapped.
+ */
+export function anthropicStopReason(reason: FinishReason, raw: string | undefined): string {
+  if (raw !== undefined && anthropicStopReasons.has(raw)) return raw;
+  switch (reason) {
+    case 'stop':
+    case 'other':
+    case 'error':
+      return 'end_turn';
+    case 'length':
+      return 'max_tokens';
+    case 'tool-calls':
+      return 'tool_use';
+    case 'content-filter':
+      return 'refusal';
+    default: {
+      const exhaustive: never = reason;
+      return exhaustive;
+    }
+  }
+}
+
+/**
+ * Usage → Anthropic's usage object. Anthropic's `input_tokens` excludes the prompt tokens read
+ * from or written to its cache (openapi.json `Usage`: the three counts add up to the prompt),
+ * while Usage.inputTokens is the whole prompt, so the cached parts are taken out of it.
+ */
+export function anthropicUsage(usage: Usage): {
+  input_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  output_tokens: number;
+} {
+  const cacheRead = usage.cachedInputTokens ?? 0;
+  const cacheWrite = usage.cacheWriteTokens ?? 0;
+  return {
+    input_tokens: Math.max(0, usage.inputTokens - cacheRead - cacheWrite),
+    cache_creation_input_tokens: cacheWrite,
+    cache_read_input_tokens: cacheRead,
+    output_tokens: usage.outputTokens,
+  };
+}

@@ -1,0 +1,281 @@
+import type {
+  AssistantMessage,
+  ChatMessage,
+  ChatRequest,
+  FilePart,
+  ImagePart,
+  RoutingHints,
+  TextPart,
+  ToolMessage,
+  UserMessage,
+} from '../../core/chat-request.ts';
+import { GatewayError } from '../../core/errors.ts';
+import { firstIssue } from '../validation.ts';
+import {
+  countTokensRequestSchema,
+  messagesRequestSchema,
+  type AnthropicAssistantBlock,
+  type AnthropicMessage,
+  type AnthropicMessagesBody,
+  type AnthropicUserBlock,
+} from './messages-request-schema.ts';
+
+/** Body fields that are routing hints: read by the router, never sent to a provider. */
+const hintFields = ['models', 'provider'] as const;
+
+/**
+ * Anthropic Messages body → ChatRequest, or a 400 GatewayError naming the field at fault
+ * (checked before any provider is called). Routing metadata comes from the
+ * `x-switchboard-metadata` header only: the body's `metadata` is Anthropic's own
+ * (`user_id`, which becomes `user`). The body, routing hints removed, is kept as `native` so an
+ * Anthropic-backed model receives it unchanged.
+ */
+export function parseMessagesRequest(body: unknown, headerMetadata: Record<string, string>): ChatRequest {
+  const request = validate(body, messagesRequestSchema);
+  checkConsistency(request);
+  const native: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const field of hintFields) delete native[field];
+  return {
+    ...convertBody(request),
+    ...(request.max_tokens !== undefined ? { maxOutputTokens: request.max_tokens } : {}),
+    stream: request.stream === true,
+    // OpenAI's stream_options.include_usage, which an Anthropic caller cannot ask for: adapters
+    // still request usage for the ledger, and message_delta carries it whatever this says.
+    includeUsage: false,
+    metadata: { ...headerMetadata },
+    hints: convertHints(request),
+    native: { format: 'anthropic-messages', body: native },
+  };
+}
+
+/**
+ * A /v1/messages/count_tokens body (CountMessageTokensParams: the Messages body without
+ * max_tokens) → the ChatRequest whose prompt is counted.
+ */
+export function parseCountTokensRequest(body: unknown): ChatRequest {
+  const request = validate(body, countTokensRequestSchema);
+  checkConsistency(request);
+  return { ...convertBody(request), stream: false, includeUsage: false, metadata: {}, hints: {} };
+}
+
+function validate<Schema extends typeof messagesRequestSchema | typeof countTokensRequestSchema>(
+  body: unknown,
+  schema: Schema,
+): AnthropicMessagesBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The request body must be a JSON object.');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw firstIssue(parsed.error);
+  return parsed.data as AnthropicMessagesBody;
+}
+
+type ConvertedBody = Omit<ChatRequest, 'stream' | 'includeUsage' | 'metadata' | 'hints' | 'native'>;
+
+function convertBody(request: AnthropicMessagesBody): ConvertedBody {
+  const messages: ChatMessage[] = [];
+  const system = typeof request.system === 'string' ? (request.system === '' ? [] : [{ type: 'text' as const, text: request.system }]) : toTextParts(request.system ?? []);
+  if (system.length > 0) messages.push({ role: 'system', content: system });
+  for (const message of request.messages) messages.push(...convertMessage(message));
+  const choice = request.tool_choice;
+  const format = request.output_config?.format;
+  return {
+    model: request.model,
+    messages,
+    ...(request.tools?.length
+      ? {
+          tools: request.tools.map((tool) => ({
+            name: tool.name,
+            ...(tool.description !== undefined ? { description: tool.description } : {}),
+            parameters: tool.input_schema,
+            ...(tool.strict !== undefined ? { strict: tool.strict } : {}),
+          })),
+        }
+      : {}),
+    ...(choice ? { toolChoice: convertToolChoice(choice) } : {}),
+    ...(choice && choice.type !== 'none' && choice.disable_parallel_tool_use !== undefined ? { parallelToolCalls: !choice.disable_parallel_tool_use } : {}),
+    // JsonOutputFormat has no name; OpenAI-style providers require one.
+    ...(format ? { responseFormat: { type: 'json_schema' as const, name: 'output', schema: format.schema } } : {}),
+    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+    ...(request.top_p !== undefined ? { topP: request.top_p } : {}),
+    ...(request.top_k !== undefined ? { topK: request.top_k } : {}),
+    ...(request.stop_sequences?.length ? { stop: request.stop_sequences } : {}),
+    ...(request.metadata?.user_id ? { user: request.metadata.user_id } : {}),
+    ...(request.thinking?.type === 'enabled' ? { thinkingBudgetTokens: request.thinking.budget_tokens } : {}),
+  };
+}
+
+function convertToolChoice(choice: NonNullable<AnthropicMessagesBody['tool_choice']>): NonNullable<ChatRequest['toolChoice']> {
+  switch (choice.type) {
+    case 'auto':
+      return 'auto';
+    case 'any':
+      return 'required';
+    case 'none':
+      return 'none';
+    case 'tool':
+      return { type: 'tool', name: choice.name };
+    default: {
+      const exhaustive: never = choice;
+      return exhaustive;
+    }
+  }
+}
+
+function convertHints(request: AnthropicMessagesBody): RoutingHints {
+  const provider = request.provider;
+  return {
+    ...(request.models?.length ? { models: request.models } : {}),
+    ...(provider
+      ? {
+          provider: {
+            ...(provider.order ? { order: provider.order } : {}),
+            ...(provider.only ? { only: provider.only } : {}),
+            ...(provider.ignore ? { ignore: provider.ignore } : {}),
+            ...(provider.sort ? { sort: provider.sort } : {}),
+            ...(provider.allow_fallbacks !== undefined ? { allowFallbacks: provider.allow_fallbacks } : {}),
+            ...(provider.max_price
+              ? {
+                  maxPrice: {
+                    ...(provider.max_price.prompt !== undefined ? { prompt: provider.max_price.prompt } : {}),
+                    ...(provider.max_price.completion !== undefined ? { completion: provider.max_price.completion } : {}),
+                  },
+                }
+              : {}),
+            ...(provider.data_collection ? { dataCollection: provider.data_collection } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Cross-field rules Anthropic itself enforces, so a bad request is refused here, not upstream. */
+function checkConsistency(request: AnthropicMessagesBody): void {
+  const choice = request.tool_choice;
+  const toolNames = new Set((request.tools ?? []).map((tool) => tool.name));
+  if (choice && (choice.type === 'any' || choice.type === 'tool') && toolNames.size === 0) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `tool_choice.type '${choice.type}' requires tools to be given.`, { param: 'tool_choice' });
+  }
+  if (choice?.type === 'tool' && !toolNames.has(choice.name)) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `tool_choice names the tool "${choice.name}", which is not in tools.`, { param: 'tool_choice.name' });
+  }
+  checkToolPairing(request.messages);
+}
+
+/**
+ * Anthropic's pairing rule, with its wording: every tool_use of an assistant message is answered
+ * by a tool_result in the next message, and every tool_result answers a tool_use of the message
+ * just before it. A trailing assistant message with tool_use (nothing after it) is let through,
+ * as on /v1/chat/completions.
+ */
+function checkToolPairing(messages: readonly AnthropicMessage[]): void {
+  let open = new Set<string>();
+  let openAt = -1;
+  messages.forEach((message, index) => {
+    const blocks = typeof message.content === 'string' ? [] : message.content;
+    if (message.role === 'user') {
+      blocks.forEach((block, position) => {
+        if (block.type !== 'tool_result') return;
+        if (!open.delete(block.tool_use_id)) {
+          throw new GatewayError(
+            'SB_ERR_INVALID_REQUEST',
+            `messages.${index}.content.${position}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${block.tool_use_id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
+            { param: `messages[${index}].content[${position}].tool_use_id` },
+          );
+        }
+      });
+    }
+    if (open.size > 0) {
+      throw new GatewayError(
+        'SB_ERR_INVALID_REQUEST',
+        `messages.${openAt}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${[...open].join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
+        { param: `messages[${openAt}]` },
+      );
+    }
+    open = new Set();
+    if (message.role === 'assistant') {
+      for (const block of blocks) if (block.type === 'tool_use') open.add(block.id);
+      openAt = index;
+    }
+  });
+}
+
+/**
+ * One Anthropic message → ChatMessages. A user turn's tool_result blocks become `tool` messages,
+ * in order, before a user message with the rest of the turn: OpenAI-style APIs need the tool
+ * messages right after the assistant's tool calls.
+ */
+function convertMessage(message: AnthropicMessage): ChatMessage[] {
+  if (message.role === 'system') {
+    const content = typeof message.content === 'string' ? [{ type: 'text' as const, text: message.content }] : toTextParts(message.content);
+    return [{ role: 'system', content }];
+  }
+  if (message.role === 'assistant') {
+    if (typeof message.content === 'string') return [{ role: 'assistant', content: message.content === '' ? [] : [{ type: 'text', text: message.content }] }];
+    return [{ role: 'assistant', content: message.content.map(convertAssistantBlock) }];
+  }
+  if (typeof message.content === 'string') return [{ role: 'user', content: [{ type: 'text', text: message.content }] }];
+  const tools: ToolMessage[] = [];
+  const rest: UserMessage['content'] = [];
+  for (const block of message.content) {
+    if (block.type === 'tool_result') tools.push(convertToolResult(block));
+    else rest.push(convertUserBlock(block));
+  }
+  return rest.length > 0 ? [...tools, { role: 'user', content: rest }] : tools;
+}
+
+function convertUserBlock(block: Exclude<AnthropicUserBlock, { type: 'tool_result' }>): TextPart | ImagePart | FilePart {
+  switch (block.type) {
+    case 'text':
+      return { type: 'text', text: block.text };
+    case 'image':
+      return convertImage(block);
+    case 'document':
+      return { type: 'file', mediaType: block.source.media_type, data: block.source.data };
+    default: {
+      const exhaustive: never = block;
+      return exhaustive;
+    }
+  }
+}
+
+function convertImage(block: Extract<AnthropicUserBlock, { type: 'image' }>): ImagePart {
+  const source = block.source;
+  return { type: 'image', url: source.type === 'base64' ? `data:${source.media_type};base64,${source.data}` : source.url };
+}
+
+function convertToolResult(block: Extract<AnthropicUserBlock, { type: 'tool_result' }>): ToolMessage {
+  const content = block.content;
+  return {
+    role: 'tool',
+    toolCallId: block.tool_use_id,
+    content:
+      content === undefined
+        ? []
+        : typeof content === 'string'
+          ? [{ type: 'text', text: content }]
+          : content.map((part) => (part.type === 'text' ? { type: 'text' as const, text: part.text } : convertImage(part))),
+    ...(block.is_error !== undefined ? { isError: block.is_error } : {}),
+  };
+}
+
+function convertAssistantBlock(block: AnthropicAssistantBlock): AssistantMessage['content'][number] {
+  switch (block.type) {
+    case 'text':
+      return { type: 'text', text: block.text };
+    case 'tool_use':
+      return { type: 'tool-call', id: block.id, name: block.name, arguments: JSON.stringify(block.input) };
+    case 'thinking':
+      return { type: 'reasoning', text: block.thinking, signature: block.signature };
+    case 'redacted_thinking':
+      return { type: 'reasoning', text: '', redacted: block.data };
+    default: {
+      const exhaustive: never = block;
+      return exhaustive;
+    }
+  }
+}
+
+function toTextParts(blocks: ReadonlyArray<{ text: string }>): TextPart[] {
+  return blocks.map((block) => ({ type: 'text', text: block.text }));
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { knownNames } from '../app.ts';
+import { configFromEnvironment } from './from-env.ts';
+import { interpolate } from './interpolate.ts';
+import { ConfigError, loadConfigFile, validateConfig } from './load.ts';
+
+describe('config', () => {
+  it('accepts the example config shipped in the repository', async () => {
+    const loaded = await loadConfigFile('switchboard.example.yaml', { OPENAI_API_KEY: 'x', ANTHROPIC_API_KEY: 'y', GEMINI_API_KEY: 'z' }, knownNames());
+    assert.ok(loaded.config.providers.length >= 4);
+    assert.equal(loaded.config.routes[0]?.strategy, 'cost');
+  });
+
+  it('interpolates ${VAR} and ${VAR:-default} in values, never in structure', () => {
+    const environment = { HOST: 'example.com', EMPTY: '', EVIL: 'x\nproviders: []' };
+    assert.deepEqual(
+      interpolate({ url: 'https://${HOST}/v1', port: '${PORT:-4000}', key: '${MISSING}', empty: '${EMPTY}', list: ['${MISSING}', 'a'], evil: '${EVIL}' }, environment),
+      { url: 'https://example.com/v1', port: '4000', list: ['a'], evil: 'x\nproviders: []' },
+    );
+  });
+
+  it('coerces numbers that came from the environment and applies DATABASE_URL', () => {
+    const { config } = validateConfig({ server: { port: '8080', max_body_mb: '2' } }, 'test', { DATABASE_URL: 'sqlite:///tmp/x.db' }, knownNames());
+    assert.equal(config.server.port, 8080);
+    assert.equal(config.server.max_body_mb, 2);
+    assert.equal(config.storage.url, 'sqlite:///tmp/x.db');
+  });
+
+  it('lists every problem by path', () => {
+    assert.throws(
+      () =>
+        validateConfig(
+          {
+            providers: [{ id: 'a', type: 'openai', api_key: 'k' }, { id: 'a', type: 'openai' }],
+            models: [{ id: 'm', provider: 'a' }, { id: 'n', provider: 'ghost' }],
+            routes: [{ id: 'm', candidates: ['m'] }, { id: 'r', strategy: 'cost', candidates: ['nope'], split: [{ model: 'm', weight: 0 }] }],
+            rules: [{ when: { colour: 'red' }, route: 'r' }, { when: { time: 'noon' }, set: { model: 'x' } }],
+          },
+          'test',
+          {},
+          knownNames(),
+        ),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems, [
+          'providers[1].id: duplicate provider id "a"',
+          'models[1].provider: unknown provider "ghost"',
+          'routes[0].id: "m" is already a model id',
+          'routes[1].candidates[0]: unknown model "nope"',
+          'routes[1].split: weights must add up to more than 0',
+          'rules[0].when.colour: unknown condition (use metadata.<name>, header.<name>, key, team, model, user or time)',
+          'rules[1].when.time: must look like "09:00-17:00" (UTC)',
+          'rules[1].set.model: cannot be overridden (use temperature, top_p, top_k, max_tokens, seed, stop, presence_penalty, frequency_penalty, reasoning_effort)',
+        ]);
+        return true;
+      },
+    );
+  });
+
+  it('reports a YAML syntax error with its line, and an unreadable file, as config errors', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-config-'));
+    const file = join(directory, 'bad.yaml');
+    await writeFile(file, 'server:\n  port: [4000\n');
+    await assert.rejects(loadConfigFile(file, {}, knownNames()), (error: unknown) => error instanceof ConfigError && /YAML/.test(error.message));
+    await assert.rejects(loadConfigFile(join(directory, 'missing.yaml'), {}, knownNames()), (error: unknown) => error instanceof ConfigError && /ENOENT/.test(error.message));
+  });
+
+  it('builds providers from environment keys, and the demo provider without any', () => {
+    const providers = [
+      { type: 'openai', environmentKey: 'OPENAI_API_KEY', catalogModels: ['gpt-4o-mini', 'gpt-4o'] },
+      { type: 'openrouter', environmentKey: 'OPENROUTER_API_KEY', catalogModels: ['openai/gpt-4o-mini', 'gpt-4o'] },
+    ];
+    const both = configFromEnvironment({ OPENAI_API_KEY: 'a', OPENROUTER_API_KEY: 'b' }, providers, []);
+    assert.deepEqual(both.raw.models, [
+      { id: 'gpt-4o-mini', provider: 'openai', upstream: 'gpt-4o-mini' },
+      { id: 'gpt-4o', provider: 'openai', upstream: 'gpt-4o' },
+    ], 'the first provider keeps a shared name; names shadowing a provider address are left to <provider>/<model>');
+    const demo = configFromEnvironment({}, providers, []);
+    assert.deepEqual((demo.raw.providers as Array<{ type: string }>).map((provider) => provider.type), ['demo']);
+    assert.match(demo.notes.join(' '), /demo mode/);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * Routing seam for learned state: what strategies and filters read (latency, health, load) and
+ * what the executor reports back. The in-process implementation is src/store/memory; a shared
+ * backend (Redis) for several replicas implements the same interface: reads come as one
+ * snapshot per decision, writes are fire-and-forget.
+ */
+
+/** Health and speed of one deployment (`<provider id>/<upstream model>`). */
+export interface DeploymentState {
+  /** Decaying average of the whole-call latency of non-streamed calls, ms. */
+  latencyMs?: number;
+  /** Decaying average of the time to first token of streamed calls, ms. */
+  ttftMs?: number;
+  /** Successful calls observed. */
+  samples: number;
+  /** Retryable failures in a row (reset by a success). */
+  consecutiveFailures: number;
+  /** Circuit breaker: calls are refused until this time (ms since epoch); 0 = closed. */
+  openUntil: number;
+  /** How many times the circuit opened in a row (grows the cooldown). */
+  openings: number;
+  /** A half-open probe is in flight (only one at a time). */
+  probing: boolean;
+}
+
+/** Load on one provider against its limits, for balancing. */
+export interface ProviderLoad {
+  /** Requests and tokens sent in the current minute window. */
+  requestsThisMinute: number;
+  tokensThisMinute: number;
+  /** From the provider's x-ratelimit-* (or anthropic-ratelimit-*) headers, where sent. */
+  remainingRequests?: number;
+  remainingTokens?: number;
+  limitRequests?: number;
+  limitTokens?: number;
+  /** When the provider said its limits reset (ms since epoch). */
+  resetsAt?: number;
+}
+
+/** What one routing decision reads. */
+export interface RoutingSnapshot {
+  deployment(key: string): DeploymentState;
+  provider(id: string): ProviderLoad;
+  /** Milliseconds since epoch at the time of the snapshot. */
+  now: number;
+}
+
+/** Rate-limit facts read from a provider's response headers. */
+export interface RateLimitHeaders {
+  remainingRequests?: number;
+  remainingTokens?: number;
+  limitRequests?: number;
+  limitTokens?: number;
+  resetMs?: number;
+}
+
+/** The store of learned routing state. */
+export interface RoutingStateStore {
+  snapshot(): RoutingSnapshot;
+  recordSuccess(deployment: string, observation: { latencyMs: number; streamed: boolean }): void;
+  /** A retryable failure; `cooldownMs` opens the circuit at once for that long (a 429's retry-after). */
+  recordFailure(deployment: string, options: { cooldownMs?: number }): void;
+  /** Claims the single half-open probe of a deployment whose cooldown has passed. */
+  claimProbe(deployment: string): boolean;
+  recordDispatch(provider: string, estimatedTokens: number): void;
+  recordRateLimit(provider: string, headers: RateLimitHeaders): void;
+}
+
+/** Circuit-breaker settings of a deployment's provider. */
+export interface CircuitPolicy {
+  /** Retryable failures in a row that open the circuit. */
+  failureThreshold: number;
+  /** First cooldown; doubles each time the circuit re-opens, up to maxCooldownMs. */
+  cooldownMs: number;
+  maxCooldownMs: number;
+}

@@ -1,0 +1,184 @@
+import type { Caller } from '../core/caller.ts';
+import type { ChatRequest } from '../core/chat-request.ts';
+import type { EmbeddingRequest } from '../core/embedding.ts';
+import { GatewayError } from '../core/errors.ts';
+import type { GovernedRecord, GuardrailOutcome, Screened } from '../core/governance.ts';
+import type { GuardrailConfig, RouteConfig } from '../config/schema.ts';
+import { countPromptTokens, countTextTokens } from '../tokens/count.ts';
+import { findPii, redactFindings, type PiiEntity, type PiiFinding } from './pii.ts';
+import { chatTextSlots, inputTextSlots, rewriteNativeBody, type TextSlot } from './text-slots.ts';
+
+/** A guardrail compiled once at startup (regular expressions, entity sets). */
+type CompiledGuardrail =
+  | { name: string; type: 'pii'; entities: ReadonlySet<PiiEntity>; action: 'redact' | 'block' | 'on_prem' }
+  | { name: string; type: 'deny'; patterns: readonly RegExp[] }
+  | { name: string; type: 'max_prompt_tokens'; maxTokens: number };
+
+/** The request under screening: its text, its prompt size, and how to redact it. */
+interface Subject {
+  slots(): TextSlot[];
+  promptTokens(): number;
+  /** Switches to a private copy before the first rewrite, so the caller's parsed body is untouched. */
+  beginRewrite(): void;
+  rewriteNative(rewrite: (text: string) => string): void;
+}
+
+/**
+ * Guardrails (docs/guardrails.md): named checks from the config's `guardrails:` list, applied
+ * to a request when its route or the caller's key (or team) names them, after rules and before
+ * routing. Each records what it did in the ledger row; a redaction is also a warning, so a
+ * request is never changed silently; a block is a 400 naming the guardrail and the kind of
+ * data, never the data.
+ */
+export class Guardrails {
+  readonly #byName: ReadonlyMap<string, CompiledGuardrail>;
+  readonly #byRoute: ReadonlyMap<string, readonly string[]>;
+
+  constructor(configs: readonly GuardrailConfig[], routes: readonly Pick<RouteConfig, 'id' | 'guardrails'>[]) {
+    this.#byName = new Map(configs.map((config) => [config.name, compile(config)]));
+    this.#byRoute = new Map(routes.filter((route) => route.guardrails.length > 0).map((route) => [route.id, route.guardrails]));
+  }
+
+  /** Whether a guardrail of this name is configured (keys may only name these). */
+  has(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  names(): string[] {
+    return [...this.#byName.keys()];
+  }
+
+  screenChat(record: GovernedRecord, request: ChatRequest, requested: string, caller: Caller): Screened<ChatRequest> {
+    const selected = this.#select(requested, caller);
+    if (selected === null) return { request, onPrem: false };
+    let current = request;
+    let slots: TextSlot[] | undefined;
+    return this.#run(record, selected, () => current, {
+      slots: () => (slots ??= chatTextSlots(current)),
+      promptTokens: () => countPromptTokens(current),
+      beginRewrite: () => {
+        if (current !== request) return;
+        current = structuredClone(request);
+        slots = undefined;
+      },
+      rewriteNative: (rewrite) => {
+        if (current.native) current.native = { ...current.native, body: rewriteNativeBody(current.native.body, rewrite) };
+      },
+    });
+  }
+
+  screenEmbedding(record: GovernedRecord, request: EmbeddingRequest, caller: Caller): Screened<EmbeddingRequest> {
+    const selected = this.#select(request.model, caller);
+    if (selected === null) return { request, onPrem: false };
+    let current = request;
+    return this.#run(record, selected, () => current, {
+      slots: () => inputTextSlots(current.input),
+      promptTokens: () => current.input.reduce((sum, text) => sum + countTextTokens(text), 0),
+      beginRewrite: () => {
+        if (current === request) current = { ...request, input: [...request.input] };
+      },
+      rewriteNative: (rewrite) => {
+        if (current.native) current.native = { ...current.native, body: rewriteNativeBody(current.native.body, rewrite) };
+      },
+    });
+  }
+
+  /** The route's guardrails, then the key's and team's; null when there are none (the common case). */
+  #select(requested: string, caller: Caller): CompiledGuardrail[] | null {
+    const fromRoute = this.#byRoute.get(requested);
+    const fromKey = caller.governance?.guardrails;
+    if (!fromRoute && !fromKey?.length) return null;
+    const names = new Set([...(fromRoute ?? []), ...(fromKey ?? [])]);
+    const selected = [...names].flatMap((name) => {
+      const guardrail = this.#byName.get(name);
+      return guardrail ? [guardrail] : [];
+    });
+    return selected.length ? selected : null;
+  }
+
+  #run<T>(record: GovernedRecord, selected: readonly CompiledGuardrail[], current: () => T, subject: Subject): Screened<T> {
+    let onPrem = false;
+    for (const guardrail of selected) {
+      const outcome = apply(guardrail, subject);
+      record.guardrails.push(outcome);
+      if (outcome.result === 'blocked') throw blocked(guardrail, outcome);
+      if (outcome.result === 'restricted_on_prem') onPrem = true;
+      if (outcome.result === 'redacted') {
+        record.warnings.push({ type: 'other', message: `guardrail "${guardrail.name}" redacted ${describeFindings(outcome.findings)}` });
+      }
+    }
+    return { request: current(), onPrem };
+  }
+}
+
+function compile(config: GuardrailConfig): CompiledGuardrail {
+  switch (config.type) {
+    case 'pii':
+      return { name: config.name, type: 'pii', entities: new Set(config.entities), action: config.action };
+    case 'deny':
+      return { name: config.name, type: 'deny', patterns: config.patterns.map((source) => new RegExp(source, config.case_sensitive ? 'u' : 'iu')) };
+    case 'max_prompt_tokens':
+      return { name: config.name, type: 'max_prompt_tokens', maxTokens: config.max_tokens };
+    default: {
+      const exhaustive: never = config;
+      return exhaustive;
+    }
+  }
+}
+
+function apply(guardrail: CompiledGuardrail, subject: Subject): GuardrailOutcome {
+  const base = { name: guardrail.name, type: guardrail.type };
+  switch (guardrail.type) {
+    case 'pii': {
+      const found = subject.slots().map((slot) => findPii(slot.get(), guardrail.entities));
+      const findings = countFindings(found.flat());
+      if (!findings) return { ...base, result: 'passed' };
+      if (guardrail.action === 'block') return { ...base, result: 'blocked', findings };
+      if (guardrail.action === 'on_prem') return { ...base, result: 'restricted_on_prem', findings };
+      subject.beginRewrite();
+      // Slots are taken again after the copy, in the same order as the findings.
+      subject.slots().forEach((slot, index) => {
+        if (found[index]!.length) slot.set(redactFindings(slot.get(), found[index]!));
+      });
+      subject.rewriteNative((text) => redactFindings(text, findPii(text, guardrail.entities)));
+      return { ...base, result: 'redacted', findings };
+    }
+    case 'deny': {
+      const index = guardrail.patterns.findIndex((pattern) => subject.slots().some((slot) => pattern.test(slot.get())));
+      return index < 0 ? { ...base, result: 'passed' } : { ...base, result: 'blocked', detail: `matches denied pattern ${index + 1}` };
+    }
+    case 'max_prompt_tokens': {
+      const tokens = subject.promptTokens();
+      return tokens > guardrail.maxTokens
+        ? { ...base, result: 'blocked', detail: `${tokens} prompt tokens > ${guardrail.maxTokens} allowed` }
+        : { ...base, result: 'passed' };
+    }
+    default: {
+      const exhaustive: never = guardrail;
+      return exhaustive;
+    }
+  }
+}
+
+function countFindings(findings: readonly PiiFinding[]): Record<string, number> | undefined {
+  if (findings.length === 0) return undefined;
+  const counts: Record<string, number> = {};
+  for (const finding of findings) counts[finding.entity] = (counts[finding.entity] ?? 0) + 1;
+  return counts;
+}
+
+function describeFindings(findings: Record<string, number> | undefined): string {
+  return Object.entries(findings ?? {})
+    .map(([entity, count]) => `${count} ${entity}`)
+    .join(', ');
+}
+
+function blocked(guardrail: CompiledGuardrail, outcome: GuardrailOutcome): GatewayError {
+  const why =
+    guardrail.type === 'pii'
+      ? `it contains ${Object.keys(outcome.findings ?? {}).join(', ')}`
+      : guardrail.type === 'deny'
+        ? 'it matches a denied pattern'
+        : `the prompt is too long (${outcome.detail ?? ''})`;
+  return new GatewayError('SB_ERR_INVALID_REQUEST', `Request blocked by guardrail "${guardrail.name}": ${why}.`, { publicCode: 'guardrail_blocked' });
+}

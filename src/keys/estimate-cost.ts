@@ -1,0 +1,21 @@
+import type { ModelInfo } from '../core/model.ts';
+
+/** Output tokens assumed when neither the request nor the model says how many it may write. */
+export const defaultOutputTokens = 4096;
+
+/**
+ * The most a request may cost before it runs, for budget reservations: its prompt tokens at the
+ * input price and its possible output (the request's max tokens, else the model's maximum,
+ * else 4096) at the output price, for the most expensive candidate, since any of them may answer.
+ * Models without a known price cost nothing here, as in the ledger (src/ledger/cost.ts).
+ */
+export function estimateCostUsd(candidates: readonly ModelInfo[], promptTokens: number, maxOutputTokens: number | undefined, hasOutput: boolean): number {
+  let highest = 0;
+  for (const model of candidates) {
+    if (!model.pricing) continue;
+    const output = hasOutput ? (maxOutputTokens ?? model.maxOutputTokens ?? defaultOutputTokens) : 0;
+    const dollars = (promptTokens * model.pricing.inputPerMtok + output * model.pricing.outputPerMtok) / 1_000_000;
+    if (dollars > highest) highest = dollars;
+  }
+  return highest;
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { GatewayError } from '../core/errors.ts';
+import type { BudgetPeriod, RateLimits } from '../core/governance.ts';
+import type { TeamRecord, TeamStore } from '../core/stores.ts';
+
+/** What a team is created with (camelCase view of the admin contract). */
+export interface TeamSettings {
+  name: string;
+  models: string[] | null;
+  budgetUsd: number | null;
+  budgetPeriod: BudgetPeriod;
+  rpm: number | null;
+  tpm: number | null;
+  modelLimits: Record<string, RateLimits>;
+  metadata: Record<string, string>;
+  guardrails: string[];
+}
+
+/**
+ * Teams: budgets, limits, allowed models and guardrails shared by every key that names the
+ * team. A team's name is its label on keys and ledger rows, so it cannot be renamed (keys and
+ * past rows would lose it); it is found by id or name. Every change tells the key cache.
+ */
+export class Teams {
+  readonly #store: TeamStore;
+  readonly #changed: () => void;
+  readonly #clock: () => number;
+
+  constructor(store: TeamStore, changed: () => void, clock: () => number = Date.now) {
+    this.#store = store;
+    this.#changed = changed;
+    this.#clock = clock;
+  }
+
+  async create(settings: TeamSettings, id?: string): Promise<TeamRecord> {
+    if (await this.#store.findByLabel(settings.name)) throw conflict(`A team named "${settings.name}" already exists.`);
+    if (id !== undefined && (await this.#store.findByLabel(id))) throw conflict(`A team with id "${id}" already exists.`);
+    const now = new Date(this.#clock()).toISOString();
+    const record: TeamRecord = { id: id ?? `team_${randomUUID().replaceAll('-', '').slice(0, 16)}`, ...settings, createdAt: now, updatedAt: now };
+    await this.#store.save(record);
+    this.#changed();
+    return record;
+  }
+
+  list(): Promise<TeamRecord[]> {
+    return this.#store.list();
+  }
+
+  /** A team by id or name. */
+  find(label: string): Promise<TeamRecord | undefined> {
+    return this.#store.findByLabel(label);
+  }
+
+  async update(label: string, changes: Partial<Omit<TeamSettings, 'name'>>): Promise<TeamRecord | undefined> {
+    const record = await this.#store.findByLabel(label);
+    if (!record) return undefined;
+    const updated: TeamRecord = { ...record, ...changes, updatedAt: new Date(this.#clock()).toISOString() };
+    await this.#store.save(updated);
+    this.#changed();
+    return updated;
+  }
+
+  /** Deletes the team; keys keep its name as a plain label, without the team's limits. */
+  async delete(label: string): Promise<TeamRecord | undefined> {
+    const record = await this.#store.findByLabel(label);
+    if (!record) return undefined;
+    await this.#store.delete(record.id);
+    this.#changed();
+    return record;
+  }
+}
+
+function conflict(message: string): GatewayError {
+  return new GatewayError('SB_ERR_INVALID_REQUEST', message, { status: 409, publicCode: 'conflict' });
+}

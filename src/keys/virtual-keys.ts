@@ -1,0 +1,208 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { BudgetPeriod, CallerGovernance, KeyResolution, KeyResolver, RateLimits, SpendPolicy } from '../core/governance.ts';
+import type { KeyStore, TeamRecord, TeamStore, VirtualKeyRecord } from '../core/stores.ts';
+import { bothAllow, compileModelAccess, type ModelAccess } from './model-access.ts';
+
+/**
+ * Virtual keys: `sb-` and 256 random bits, shown once at creation (and rotation), stored only
+ * as a SHA-256 hash. A fast hash is enough for secrets of this entropy (no dictionary to
+ * search), and lets authentication look the key up by its hash (docs/decisions/0004). The
+ * hash found is compared with the presented one in constant time before the key is trusted.
+ */
+
+/** What a key is created or updated with (camelCase view of the admin contract). */
+export interface KeySettings {
+  name: string;
+  team: string | null;
+  models: string[] | null;
+  budgetUsd: number | null;
+  budgetPeriod: BudgetPeriod;
+  rpm: number | null;
+  tpm: number | null;
+  modelLimits: Record<string, RateLimits>;
+  expiresAt: string | null;
+  metadata: Record<string, string>;
+  guardrails: string[];
+}
+
+/** A key with its secret: only ever the answer to create and rotate. */
+export interface IssuedKey {
+  record: VirtualKeyRecord;
+  secret: string;
+}
+
+/** A new secret: `sb-` and 43 base64url characters. */
+export function generateSecret(): string {
+  return `sb-${randomBytes(32).toString('base64url')}`;
+}
+
+/** The stored form of a secret. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** Constant-time equality of two hex hashes of the same algorithm. */
+export function hashesEqual(left: string, right: string): boolean {
+  const a = Buffer.from(left, 'hex');
+  const b = Buffer.from(right, 'hex');
+  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+}
+
+/** What a listing shows to tell keys apart without revealing them. */
+export function secretHint(secret: string): string {
+  return `sb-...${secret.slice(-4)}`;
+}
+
+interface CachedKey {
+  record: VirtualKeyRecord;
+  allowsModel: ModelAccess;
+  governance: CallerGovernance;
+  cachedAt: number;
+}
+
+export interface VirtualKeysOptions {
+  clock?: () => number;
+  /** How long a resolved key is trusted without reading the store again (other processes' edits). */
+  cacheTtlMs?: number;
+}
+
+/** Key lifecycle (create, update, revoke, rotate) and authentication by secret, with a cache. */
+export class VirtualKeys implements KeyResolver {
+  readonly #keys: KeyStore;
+  readonly #teams: TeamStore;
+  readonly #clock: () => number;
+  readonly #ttlMs: number;
+  readonly #cache = new Map<string, CachedKey>();
+
+  constructor(keys: KeyStore, teams: TeamStore, options: VirtualKeysOptions = {}) {
+    this.#keys = keys;
+    this.#teams = teams;
+    this.#clock = options.clock ?? Date.now;
+    this.#ttlMs = options.cacheTtlMs ?? 30_000;
+  }
+
+  async create(settings: KeySettings): Promise<IssuedKey> {
+    const secret = generateSecret();
+    const now = new Date(this.#clock()).toISOString();
+    const record: VirtualKeyRecord = {
+      id: `key_${randomUUID().replaceAll('-', '').slice(0, 20)}`,
+      ...settings,
+      team: await this.#teamLabel(settings.team),
+      revoked: false,
+      createdAt: now,
+      updatedAt: now,
+      keyHash: hashSecret(secret),
+      keyHint: secretHint(secret),
+    };
+    await this.#keys.save(record);
+    return { record, secret };
+  }
+
+  list(): Promise<VirtualKeyRecord[]> {
+    return this.#keys.list();
+  }
+
+  get(id: string): Promise<VirtualKeyRecord | undefined> {
+    return this.#keys.get(id);
+  }
+
+  async update(id: string, changes: Partial<KeySettings>): Promise<VirtualKeyRecord | undefined> {
+    const record = await this.#keys.get(id);
+    if (!record) return undefined;
+    const team = changes.team === undefined ? record.team : await this.#teamLabel(changes.team);
+    const updated: VirtualKeyRecord = { ...record, ...changes, team, updatedAt: new Date(this.#clock()).toISOString() };
+    await this.#keys.save(updated);
+    this.#forget(record.keyHash);
+    return updated;
+  }
+
+  async revoke(id: string): Promise<VirtualKeyRecord | undefined> {
+    const record = await this.#keys.get(id);
+    if (!record) return undefined;
+    const revoked: VirtualKeyRecord = { ...record, revoked: true, updatedAt: new Date(this.#clock()).toISOString() };
+    await this.#keys.save(revoked);
+    this.#forget(record.keyHash);
+    return revoked;
+  }
+
+  /** A new secret for the same key (same id, budget and spend); the old secret stops working at once. */
+  async rotate(id: string): Promise<IssuedKey | undefined> {
+    const record = await this.#keys.get(id);
+    if (!record) return undefined;
+    const secret = generateSecret();
+    const rotated: VirtualKeyRecord = {
+      ...record,
+      keyHash: hashSecret(secret),
+      keyHint: secretHint(secret),
+      updatedAt: new Date(this.#clock()).toISOString(),
+    };
+    await this.#keys.save(rotated);
+    this.#forget(record.keyHash);
+    return { record: rotated, secret };
+  }
+
+  /** A team changed or went away: keys resolve their team again. */
+  teamsChanged(): void {
+    this.#cache.clear();
+  }
+
+  async resolve(secret: string): Promise<KeyResolution> {
+    const presented = hashSecret(secret);
+    const now = this.#clock();
+    let cached = this.#cache.get(presented);
+    if (!cached || now - cached.cachedAt > this.#ttlMs) {
+      const record = await this.#keys.findByHash(presented);
+      if (!record) return { status: 'unknown' };
+      const team = record.team ? await this.#teams.findByLabel(record.team) : undefined;
+      cached = { record, ...describe(record, team), cachedAt: now };
+      // Bounded: a flood of distinct valid keys cannot grow the cache without limit.
+      if (this.#cache.size >= 10_000) this.#cache.clear();
+      this.#cache.set(presented, cached);
+    }
+    const { record } = cached;
+    if (!hashesEqual(record.keyHash, presented)) return { status: 'unknown' };
+    if (record.revoked) return { status: 'revoked' };
+    if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) return { status: 'expired' };
+    return { status: 'valid', keyId: record.id, keyName: record.name, team: record.team, allowsModel: cached.allowsModel, governance: cached.governance };
+  }
+
+  #forget(keyHash: string): void {
+    this.#cache.delete(keyHash);
+  }
+
+  /** Keys name a team by id or name; they record its name, so spend adds up under one label. */
+  async #teamLabel(label: string | null): Promise<string | null> {
+    if (label === null) return null;
+    const team = await this.#teams.findByLabel(label);
+    return team?.name ?? label;
+  }
+}
+
+/** The allow-list and policies of a key and its team, compiled once per cache entry. */
+function describe(record: VirtualKeyRecord, team: TeamRecord | undefined): Pick<CachedKey, 'allowsModel' | 'governance'> {
+  const policies: SpendPolicy[] = [policyOf('key', record.id, record.name, record)];
+  if (team) policies.push(policyOf('team', team.name, team.name, team));
+  return {
+    allowsModel: bothAllow(compileModelAccess(record.models), compileModelAccess(team?.models)),
+    governance: {
+      policies,
+      guardrails: [...new Set([...(team?.guardrails ?? []), ...record.guardrails])],
+      metadata: { ...team?.metadata, ...record.metadata },
+    },
+  };
+}
+
+type PolicySource = Pick<VirtualKeyRecord, 'budgetUsd' | 'budgetPeriod' | 'rpm' | 'tpm' | 'modelLimits'>;
+
+function policyOf(kind: SpendPolicy['kind'], subject: string, label: string, source: PolicySource): SpendPolicy {
+  return {
+    kind,
+    subject,
+    label,
+    budgetPeriod: source.budgetPeriod,
+    modelLimits: source.modelLimits,
+    ...(source.budgetUsd !== null ? { budgetUsd: source.budgetUsd } : {}),
+    ...(source.rpm !== null ? { rpm: source.rpm } : {}),
+    ...(source.tpm !== null ? { tpm: source.tpm } : {}),
+  };
+}

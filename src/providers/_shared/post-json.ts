@@ -1,0 +1,31 @@
+import type { GatewayError } from '../../core/errors.ts';
+import type { HttpClient, UpstreamResponse } from '../../core/http-client.ts';
+import type { ProviderCall } from '../../core/provider-adapter.ts';
+
+/** One upstream JSON call of an attempt. */
+export interface JsonPost {
+  url: string;
+  headers: Record<string, string>;
+  /** The serialised body (serialised once, by the caller, so a signer can hash the same bytes). */
+  body: string;
+  call: ProviderCall;
+  provider: string;
+}
+
+/**
+ * Sends a JSON request with the attempt's abort signal and timeouts (first byte and idle, both
+ * the attempt's limit) and turns a non-2xx answer into the provider's GatewayError.
+ */
+export async function postJson(http: HttpClient, post: JsonPost, toError: (response: UpstreamResponse) => Promise<GatewayError>): Promise<UpstreamResponse> {
+  const response = await http.send({
+    url: post.url,
+    headers: post.headers,
+    body: post.body,
+    signal: post.call.signal,
+    firstByteTimeoutMs: post.call.timeoutMs,
+    idleTimeoutMs: post.call.timeoutMs,
+    provider: post.provider,
+  });
+  if (response.status < 200 || response.status >= 300) throw await toError(response);
+  return response;
+}

@@ -1,0 +1,183 @@
+import type { ChatRequest, ResponseFormat, ToolChoice, ToolDefinition } from '../../core/chat-request.ts';
+import type { Warning } from '../../core/chat-result.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { ProviderCall } from '../../core/provider-adapter.ts';
+import { nativeExtras } from '../_shared/native-extras.ts';
+import { convertMessages } from './convert-messages.ts';
+
+/**
+ * `max_tokens` when neither the caller nor the model's entry gives one. Anthropic requires the
+ * field (openapi.json `CreateMessageParams.required`); 4096 is within every current model's
+ * output limit and enough for an ordinary answer.
+ */
+export const defaultMaxTokens = 4096;
+
+/** The body to send, and what of the request it could not carry. */
+export interface ConvertedRequest {
+  body: Record<string, unknown>;
+  warnings: Warning[];
+}
+
+/** openapi.json `EffortLevel`. */
+const effortLevels: ReadonlySet<string> = new Set(['low', 'medium', 'high', 'xhigh', 'max']);
+
+/**
+ * OpenAI-ingress fields ChatRequest does not model (logit_bias, service_tier, …) that Anthropic
+ * takes under the same name and meaning: none (Anthropic's `service_tier` and `metadata` take
+ * other values), so each one a caller set is dropped with a warning.
+ */
+const relayableOpenAIFields: ReadonlySet<string> = new Set();
+
+/**
+ * ChatRequest → Anthropic Messages body. A request that arrived in the Anthropic format is sent
+ * as it came, with only `model` (and `stream`) replaced, so fields Switchboard does not model
+ * reach Anthropic unchanged; otherwise the body is built from the typed request. Settings
+ * Anthropic cannot honour are dropped with a warning, or rejected (400, before any call) when
+ * dropping them would change what the answer is.
+ */
+export function convertRequest(request: ChatRequest, call: Pick<ProviderCall, 'model' | 'maxOutputTokens'>): ConvertedRequest {
+  if (request.native?.format === 'anthropic-messages') {
+    const body: Record<string, unknown> = { ...request.native.body, model: call.model };
+    if (request.stream) body.stream = true;
+    else delete body.stream;
+    return { body, warnings: [] };
+  }
+  rejectUnsupported(request);
+  const warnings: Warning[] = [];
+  const { system, messages } = convertMessages(request.messages, warnings);
+  const body: Record<string, unknown> = {
+    model: call.model,
+    max_tokens: request.maxOutputTokens ?? call.maxOutputTokens ?? defaultMaxTokens,
+    messages,
+  };
+  if (system !== undefined) body.system = system;
+  if (request.tools?.length) body.tools = request.tools.map(convertTool);
+  const toolChoice = convertToolChoice(request.toolChoice, request.parallelToolCalls, Boolean(request.tools?.length));
+  if (toolChoice) body.tool_choice = toolChoice;
+  const outputConfig = convertOutputConfig(request.responseFormat, request.reasoningEffort, warnings);
+  if (outputConfig) body.output_config = outputConfig;
+  setIfDefined(body, 'temperature', request.temperature);
+  setIfDefined(body, 'top_p', request.topP);
+  setIfDefined(body, 'top_k', request.topK);
+  if (request.stop?.length) body.stop_sequences = request.stop;
+  if (request.user !== undefined) body.metadata = { user_id: request.user };
+  if (request.thinkingBudgetTokens !== undefined) body.thinking = { type: 'enabled', budget_tokens: request.thinkingBudgetTokens };
+  if (request.stream) body.stream = true;
+  warnUnsupported(request, warnings);
+  return { body, warnings };
+}
+
+/** Settings whose absence would change the answer's shape or range: a 400 before any call. */
+function rejectUnsupported(request: ChatRequest): void {
+  if (request.n !== undefined && request.n > 1) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Anthropic answers with one choice only; n=${request.n} is not supported by this model's provider.`, { param: 'n' });
+  }
+  if (request.logprobs === true || (request.topLogprobs !== undefined && request.topLogprobs > 0)) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', "Anthropic does not return log probabilities; logprobs is not supported by this model's provider.", {
+      param: request.logprobs === true ? 'logprobs' : 'top_logprobs',
+    });
+  }
+  // openapi.json CreateMessageParams.temperature: "Ranges from 0.0 to 1.0" (OpenAI's goes to 2).
+  if (request.temperature !== undefined && request.temperature > 1) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Anthropic's temperature ranges from 0 to 1; ${request.temperature} is out of range for this model's provider.`, {
+      param: 'temperature',
+    });
+  }
+}
+
+/** Settings Anthropic has no field for, whose absence leaves the answer's shape intact. */
+function warnUnsupported(request: ChatRequest, warnings: Warning[]): void {
+  const dropped = (setting: string, value: unknown) => {
+    if (value !== undefined) warnings.push({ type: 'unsupported-setting', setting, message: `Anthropic has no ${setting}; it was not sent` });
+  };
+  dropped('seed', request.seed);
+  dropped('presence_penalty', request.presencePenalty);
+  dropped('frequency_penalty', request.frequencyPenalty);
+  warnings.push(...nativeExtras(request, relayableOpenAIFields, 'Anthropic').warnings);
+}
+
+/** openapi.json `Tool`: `input_schema` must be an object schema (`InputSchema.type: "object"`). */
+function convertTool(tool: ToolDefinition, index: number): Record<string, unknown> {
+  const schemaType = tool.parameters.type;
+  if (schemaType !== undefined && schemaType !== 'object') {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Anthropic tool parameters must be a JSON Schema of type "object"; tool "${tool.name}" has type ${JSON.stringify(schemaType)}.`, {
+      param: `tools[${index}].function.parameters`,
+    });
+  }
+  return {
+    name: tool.name,
+    ...(tool.description !== undefined ? { description: tool.description } : {}),
+    input_schema: schemaType === undefined ? { type: 'object', ...tool.parameters } : tool.parameters,
+    ...(tool.strict !== undefined ? { strict: tool.strict } : {}),
+  };
+}
+
+/**
+ * openapi.json `ToolChoice`: auto → auto, required → any, none → none, a named tool → tool.
+ * OpenAI's `parallel_tool_calls: false` is Anthropic's `disable_parallel_tool_use: true`, a
+ * field of the choice (so it needs one: auto when the caller gave none).
+ */
+function convertToolChoice(choice: ToolChoice | undefined, parallel: boolean | undefined, hasTools: boolean): Record<string, unknown> | undefined {
+  if (!hasTools) {
+    if (choice === undefined || choice === 'none' || choice === 'auto') return undefined;
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'tool_choice requires tools.', { param: 'tool_choice' });
+  }
+  const serial = parallel === false ? { disable_parallel_tool_use: true } : {};
+  if (choice === undefined) return parallel === false ? { type: 'auto', ...serial } : undefined;
+  if (typeof choice === 'object') return { type: 'tool', name: choice.name, ...serial };
+  switch (choice) {
+    case 'auto':
+      return { type: 'auto', ...serial };
+    case 'required':
+      return { type: 'any', ...serial };
+    case 'none':
+      // ToolChoiceNone has no disable_parallel_tool_use; with no calls there is nothing to serialise.
+      return { type: 'none' };
+    default: {
+      const exhaustive: never = choice;
+      return exhaustive;
+    }
+  }
+}
+
+/**
+ * openapi.json `OutputConfig`: `format` (a `JsonOutputFormat`, Anthropic's structured output)
+ * and `effort` (`EffortLevel`). `json_object` has no equivalent: Anthropic's JSON format needs a
+ * schema whose objects all set `additionalProperties: false`, which cannot express "any
+ * object", so it is dropped with a warning (OpenAI already requires the prompt itself to ask
+ * for JSON, so the instruction still reaches the model).
+ */
+function convertOutputConfig(format: ResponseFormat | undefined, effort: string | undefined, warnings: Warning[]): Record<string, unknown> | undefined {
+  const config: Record<string, unknown> = {};
+  switch (format?.type) {
+    case undefined:
+    case 'text':
+      break;
+    case 'json_object':
+      warnings.push({
+        type: 'unsupported-setting',
+        setting: 'response_format',
+        message: 'Anthropic has no JSON mode without a schema; response_format json_object was not sent (use json_schema for a guaranteed shape)',
+      });
+      break;
+    case 'json_schema':
+      config.format = { type: 'json_schema', schema: format.schema };
+      if (format.description !== undefined) {
+        warnings.push({ type: 'unsupported-setting', setting: 'response_format.json_schema.description', message: "Anthropic's JSON output format has no description; it was not sent" });
+      }
+      break;
+    default: {
+      const exhaustive: never = format;
+      return exhaustive;
+    }
+  }
+  if (effort !== undefined) {
+    if (effortLevels.has(effort)) config.effort = effort;
+    else warnings.push({ type: 'unsupported-setting', setting: 'reasoning_effort', message: `Anthropic has no effort level "${effort}"; reasoning_effort was not sent` });
+  }
+  return Object.keys(config).length > 0 ? config : undefined;
+}
+
+function setIfDefined(body: Record<string, unknown>, key: string, value: unknown): void {
+  if (value !== undefined) body[key] = value;
+}

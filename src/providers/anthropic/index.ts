@@ -1,0 +1,81 @@
+import type { ChatRequest } from '../../core/chat-request.ts';
+import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
+import { guardStream } from '../_shared/guard-stream.ts';
+import { parseServerSentEvents } from '../_shared/sse.ts';
+import { errorFromResponse, parseProviderJson } from '../_shared/upstream-error.ts';
+import { withWarnings } from '../_shared/with-warnings.ts';
+import { postJson } from '../_shared/post-json.ts';
+import { convertRequest } from './convert-request.ts';
+import { convertResponse } from './convert-response.ts';
+import { errorFromAnthropicDetail, readAnthropicError } from './errors.ts';
+import { createMessageStreamTransform } from './stream.ts';
+import type { AnthropicMessage } from './wire-types.ts';
+
+/**
+ * The API version this adapter speaks (Anthropic's versioning page; every request must name
+ * one). A provider's `headers` may override it, and add `anthropic-beta`.
+ */
+const anthropicVersion = '2023-06-01';
+
+/** Anthropic's Messages API. Base URL is the bare origin, as Anthropic's SDKs take it. */
+export const anthropicProvider: ProviderDefinition = {
+  create: createAnthropicAdapter,
+  defaultBaseUrl: 'https://api.anthropic.com',
+  environmentKey: 'ANTHROPIC_API_KEY',
+  catalogType: 'anthropic',
+  requiresApiKey: true,
+};
+
+/** An adapter for `POST ${baseUrl}/v1/messages`. Anthropic has no embeddings API. */
+export function createAnthropicAdapter(settings: ProviderSettings, dependencies: AdapterDependencies): ProviderAdapter {
+  const url = `${(settings.baseUrl ?? '').replace(/\/+$/, '')}/v1/messages`;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'anthropic-version': anthropicVersion,
+    ...settings.headers,
+    ...(settings.apiKey ? { 'x-api-key': settings.apiKey } : {}),
+  };
+  const provider = settings.id;
+
+  const post = async (body: unknown, call: ProviderCall, accept: string, callerHeaders?: Record<string, string>) => {
+    // A passed-through body goes with the caller's anthropic-version/-beta, which define how it reads.
+    const post = { url, headers: { ...headers, ...callerHeaders, accept }, body: JSON.stringify(body), call, provider };
+    return postJson(dependencies.http, post, (response) => errorFromResponse(response, provider, readAnthropicError));
+  };
+
+  return {
+    id: settings.id,
+    type: settings.type,
+    nativeFormat: 'anthropic-messages',
+
+    async chat(request, call) {
+      const { body, warnings } = convertRequest({ ...request, stream: false }, call);
+      const response = await post(body, call, 'application/json', passthroughHeaders(request));
+      const text = await response.text();
+      const parsed = parseProviderJson(text, provider) as AnthropicMessage;
+      if (parsed.type === 'error') throw errorFromAnthropicDetail(parsed.error, provider);
+      const passthrough = request.native?.format === 'anthropic-messages';
+      const result = convertResponse(parsed, call.model);
+      return {
+        ...result,
+        // In passthrough the caller gets the native body, server-tool blocks included.
+        warnings: passthrough ? warnings : [...warnings, ...result.warnings],
+        ...(passthrough ? { native: { format: 'anthropic-messages' as const, body: text } } : {}),
+      };
+    },
+
+    async streamChat(request, call) {
+      const { body, warnings } = convertRequest({ ...request, stream: true }, call);
+      const response = await post(body, call, 'text/event-stream', passthroughHeaders(request));
+      const events = parseServerSentEvents(response.body).pipeThrough(
+        createMessageStreamTransform({ provider, requestedModel: call.model, passthrough: request.native?.format === 'anthropic-messages' }),
+      );
+      return guardStream(withWarnings(events, warnings), provider);
+    },
+  };
+}
+
+/** The caller's protocol headers, when its body is sent as it came. */
+function passthroughHeaders(request: ChatRequest): Record<string, string> | undefined {
+  return request.native?.format === 'anthropic-messages' ? request.native.headers : undefined;
+}

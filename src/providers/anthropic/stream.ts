@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { GatewayError } from '../../core/errors.ts';
+import type { NativeChunkEvent, StreamEvent } from '../../core/stream-event.ts';
+import type { SseMessage } from '../_shared/sse.ts';
+import { convertUsage, mergeUsage } from './convert-usage.ts';
+import { errorFromAnthropicDetail } from './errors.ts';
+import { mapStopReason } from './map-stop-reason.ts';
+import type { AnthropicContentBlock, AnthropicStreamEvent, AnthropicUsage } from './wire-types.ts';
+
+/** How the events of one stream are to be turned into StreamEvents. */
+export interface MessageStreamOptions {
+  provider: string;
+  requestedModel: string;
+  /** Emit each upstream event verbatim as `native-chunk` too (the caller speaks Anthropic). */
+  passthrough: boolean;
+}
+
+/** An open content block, by its `index`. */
+interface OpenBlock {
+  kind: 'text' | 'reasoning' | 'tool' | 'ignored';
+  id: string;
+  /** tool: whether any argument text arrived; if none, the start block's `input` is the arguments. */
+  sawInput: boolean;
+  initialInput: string;
+}
+
+type Controller = TransformStreamDefaultController<StreamEvent>;
+
+/**
+ * Anthropic's named SSE events → StreamEvents (format in ../shared/specs/README.md and the
+ * recorded streams in ../shared/specs/anthropic/examples): `message_start`, per block
+ * `content_block_start` → `content_block_delta`* → `content_block_stop`, `message_delta`
+ * (stop_reason, cumulative usage), `message_stop`; `ping` anywhere; `error` mid-stream.
+ * `finish` is emitted at `message_stop` with the usage gathered so far; a stream that ends
+ * without `message_stop` emits nothing more, and guardStream reports it as interrupted.
+ * Unknown event and delta types are skipped, as Anthropic's versioning policy asks of clients.
+ */
+export function createMessageStreamTransform(options: MessageStreamOptions): TransformStream<SseMessage, StreamEvent> {
+  let started = false;
+  let ended = false;
+  /** Native chunks that arrived before `message_start` (a leading `ping`). */
+  const early: NativeChunkEvent[] = [];
+  const blocks = new Map<number, OpenBlock>();
+  let usage: AnthropicUsage | undefined;
+  let stopReason: string | undefined;
+
+  const start = (controller: Controller, id: string | null | undefined, model: string | null | undefined) => {
+    started = true;
+    controller.enqueue({
+      type: 'stream-start',
+      id: id ?? `msg_${randomUUID().replaceAll('-', '')}`,
+      model: model ?? options.requestedModel,
+      created: Math.floor(Date.now() / 1000),
+      warnings: [],
+      ...(options.passthrough ? { nativeFormat: 'anthropic-messages' as const } : {}),
+    });
+    for (const chunk of early.splice(0)) controller.enqueue(chunk);
+  };
+
+  const fail = (controller: Controller, error: GatewayError) => {
+    if (!started) start(controller, undefined, undefined);
+    ended = true;
+    controller.enqueue({ type: 'error', error });
+  };
+
+  return new TransformStream<SseMessage, StreamEvent>({
+    transform(message, controller) {
+      if (ended) return;
+      let data: AnthropicStreamEvent;
+      try {
+        data = JSON.parse(message.data) as AnthropicStreamEvent;
+      } catch (error) {
+        fail(controller, new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${options.provider}" sent a stream event that is not valid JSON`, { cause: error, provider: options.provider }));
+        return;
+      }
+      const type = message.event ?? data.type ?? '';
+      if (type === 'message_start') start(controller, data.message?.id, data.message?.model);
+      if (options.passthrough) {
+        const chunk: NativeChunkEvent = { type: 'native-chunk', format: 'anthropic-messages', event: type, data: message.data };
+        if (started) controller.enqueue(chunk);
+        else if (type !== 'error') early.push(chunk);
+        else {
+          start(controller, undefined, undefined);
+          controller.enqueue(chunk);
+        }
+      }
+      switch (type) {
+        case 'message_start':
+          usage = mergeUsage(undefined, data.message?.usage);
+          return;
+        case 'content_block_start':
+          openBlock(controller, data.index ?? 0, data.content_block ?? {});
+          return;
+        case 'content_block_delta':
+          applyDelta(controller, data);
+          return;
+        case 'content_block_stop':
+          closeBlock(controller, data.index ?? 0);
+          return;
+        case 'message_delta':
+          if (data.delta?.stop_reason) stopReason = data.delta.stop_reason;
+          usage = mergeUsage(usage, data.usage);
+          return;
+        case 'message_stop':
+          if (!started) start(controller, undefined, undefined);
+          for (const index of [...blocks.keys()]) closeBlock(controller, index);
+          ended = true;
+          controller.enqueue({
+            type: 'finish',
+            finishReason: mapStopReason(stopReason),
+            ...(stopReason ? { rawFinishReason: stopReason } : {}),
+            ...(usage ? { usage: convertUsage(usage) } : {}),
+          });
+          return;
+        case 'error':
+          fail(controller, errorFromAnthropicDetail(data.error, options.provider));
+          return;
+        default:
+          // `ping`, and event types added after this adapter was written.
+          return;
+      }
+    },
+  });
+
+  function openBlock(controller: Controller, index: number, block: AnthropicContentBlock): void {
+    if (!started) start(controller, undefined, undefined);
+    switch (block.type) {
+      case 'text':
+        blocks.set(index, { kind: 'text', id: `text-${index}`, sawInput: false, initialInput: '' });
+        controller.enqueue({ type: 'text-start', id: `text-${index}` });
+        if (block.text) controller.enqueue({ type: 'text-delta', id: `text-${index}`, delta: block.text });
+        return;
+      case 'thinking':
+      case 'redacted_thinking':
+        blocks.set(index, { kind: 'reasoning', id: `reasoning-${index}`, sawInput: false, initialInput: '' });
+        controller.enqueue({ type: 'reasoning-start', id: `reasoning-${index}` });
+        if (block.thinking) controller.enqueue({ type: 'reasoning-delta', id: `reasoning-${index}`, delta: block.thinking });
+        return;
+      case 'tool_use': {
+        const id = block.id ?? `toolu_${randomUUID().replaceAll('-', '')}`;
+        blocks.set(index, { kind: 'tool', id, sawInput: false, initialInput: JSON.stringify(block.input ?? {}) });
+        controller.enqueue({ type: 'tool-input-start', id, toolName: block.name ?? '' });
+        return;
+      }
+      default:
+        // Server-tool blocks (server_tool_use, web_search_tool_result …): native chunks only.
+        blocks.set(index, { kind: 'ignored', id: '', sawInput: false, initialInput: '' });
+    }
+  }
+
+  function applyDelta(controller: Controller, data: AnthropicStreamEvent): void {
+    const block = blocks.get(data.index ?? 0);
+    const delta = data.delta;
+    if (!block || !delta) return;
+    switch (delta.type) {
+      case 'text_delta':
+        if (block.kind === 'text' && delta.text) controller.enqueue({ type: 'text-delta', id: block.id, delta: delta.text });
+        return;
+      case 'input_json_delta':
+        // The first fragment is often "" (see the recorded tool-use streams); it carries nothing.
+        if (block.kind === 'tool' && delta.partial_json) {
+          block.sawInput = true;
+          controller.enqueue({ type: 'tool-input-delta', id: block.id, delta: delta.partial_json });
+        }
+        return;
+      case 'thinking_delta':
+        if (block.kind === 'reasoning' && delta.thinking) controller.enqueue({ type: 'reasoning-delta', id: block.id, delta: delta.thinking });
+        return;
+      case 'signature_delta':
+        if (block.kind === 'reasoning' && delta.signature) controller.enqueue({ type: 'reasoning-signature', id: block.id, signature: delta.signature });
+        return;
+      default:
+        // citations_delta and delta types added later.
+        return;
+    }
+  }
+
+  function closeBlock(controller: Controller, index: number): void {
+    const block = blocks.get(index);
+    if (!block) return;
+    blocks.delete(index);
+    switch (block.kind) {
+      case 'text':
+        controller.enqueue({ type: 'text-end', id: block.id });
+        return;
+      case 'reasoning':
+        controller.enqueue({ type: 'reasoning-end', id: block.id });
+        return;
+      case 'tool':
+        // A call without parameters streams no argument text: its arguments are the start block's input, `{}`.
+        if (!block.sawInput) controller.enqueue({ type: 'tool-input-delta', id: block.id, delta: block.initialInput });
+        controller.enqueue({ type: 'tool-input-end', id: block.id });
+        return;
+      case 'ignored':
+        return;
+      default: {
+        const exhaustive: never = block.kind;
+        return exhaustive;
+      }
+    }
+  }
+}

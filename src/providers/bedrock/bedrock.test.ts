@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import type { ChatRequest } from '../../core/chat-request.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { ImageFetcher } from '../../core/http-client.ts';
+import { toolUseId } from './convert-messages.ts';
+import { convertRequest } from './convert-request.ts';
+import { convertResponse, mapStopReason } from './convert-response.ts';
+import type { ConverseResponseBody } from './wire-types.ts';
+
+const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const base: ChatRequest = { model: 'claude', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], stream: false, includeUsage: false, metadata: {}, hints: {} };
+const claude = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
+const fetched: string[] = [];
+const images: ImageFetcher = {
+  async fetch(url) {
+    fetched.push(url);
+    return { mediaType: 'image/jpeg', data: new Uint8Array([1, 2, 3]) };
+  },
+};
+const context = { images, signal: new AbortController().signal };
+const convert = (request: Partial<ChatRequest>, model = claude) => convertRequest({ ...base, ...request }, model, context);
+const weather = { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+
+describe('bedrock request conversion (ChatRequest → Converse body)', () => {
+  it('builds the exact Converse body: system, merged turns, image bytes, tools, inference and model fields', async () => {
+    const { body, warnings } = await convert({
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Be brief.' }] },
+        { role: 'user', content: [{ type: 'text', text: 'Weather here?' }, { type: 'image', url: `data:image/png;base64,${png}` }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'reasoning', text: 'Need the tool.', signature: 'sig-1' },
+            { type: 'text', text: '' },
+            { type: 'tool-call', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' },
+            { type: 'tool-call', id: 'call_2', name: 'get_weather', arguments: '{"city":"Lyon"}' },
+          ],
+        },
+        { role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: '18C' }] },
+        { role: 'tool', toolCallId: 'call_2', content: [{ type: 'text', text: 'failed' }], isError: true },
+        { role: 'user', content: [{ type: 'text', text: 'Thanks, and tomorrow?' }] },
+      ],
+      tools: [weather],
+      toolChoice: { type: 'tool', name: 'get_weather' },
+      maxOutputTokens: 300,
+      temperature: 0.2,
+      topP: 0.9,
+      stop: ['END'],
+      topK: 40,
+      thinkingBudgetTokens: 1024,
+      responseFormat: { type: 'json_schema', name: 'forecast', schema: { type: 'object', properties: { summary: { type: 'string' } }, required: ['summary'] } },
+      seed: 7,
+      user: 'u-1',
+    });
+    assert.deepStrictEqual(body, {
+      messages: [
+        { role: 'user', content: [{ text: 'Weather here?' }, { image: { format: 'png', source: { bytes: png } } }] },
+        {
+          role: 'assistant',
+          content: [
+            { reasoningContent: { reasoningText: { text: 'Need the tool.', signature: 'sig-1' } } },
+            { toolUse: { toolUseId: 'call_1', name: 'get_weather', input: { city: 'Paris' } } },
+            { toolUse: { toolUseId: 'call_2', name: 'get_weather', input: { city: 'Lyon' } } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { toolResult: { toolUseId: 'call_1', content: [{ text: '18C' }] } },
+            { toolResult: { toolUseId: 'call_2', content: [{ text: 'failed' }], status: 'error' } },
+            { text: 'Thanks, and tomorrow?' },
+          ],
+        },
+      ],
+      system: [{ text: 'Be brief.' }],
+      inferenceConfig: { maxTokens: 300, temperature: 0.2, topP: 0.9, stopSequences: ['END'] },
+      toolConfig: {
+        tools: [{ toolSpec: { name: 'get_weather', description: 'Current weather', inputSchema: { json: weather.parameters } } }],
+        toolChoice: { tool: { name: 'get_weather' } },
+      },
+      outputConfig: {
+        textFormat: {
+          type: 'json_schema',
+          structure: { jsonSchema: { schema: '{"type":"object","properties":{"summary":{"type":"string"}},"required":["summary"]}', name: 'forecast' } },
+        },
+      },
+      additionalModelRequestFields: { top_k: 40, thinking: { type: 'enabled', budget_tokens: 1024 } },
+    });
+    assert.deepStrictEqual(warnings.map((warning) => warning.setting), ['seed', 'user']);
+  });
+
+  it('maps tool_choice auto and required, and adds type "object" to a schema without one', async () => {
+    const auto = await convert({ tools: [{ name: 'ping', parameters: {} }], toolChoice: 'auto' });
+    assert.deepStrictEqual(auto.body.toolConfig, { tools: [{ toolSpec: { name: 'ping', inputSchema: { json: { type: 'object' } } } }], toolChoice: { auto: {} } });
+    const required = await convert({ tools: [{ ...weather, strict: true }], toolChoice: 'required' });
+    assert.deepStrictEqual(required.body.toolConfig?.toolChoice, { any: {} });
+    assert.equal(required.body.toolConfig?.tools[0]?.toolSpec.strict, true);
+  });
+
+  it('leaves the tools out for tool_choice "none", unless the history holds tool calls (then warns)', async () => {
+    const plain = await convert({ tools: [weather], toolChoice: 'none' });
+    assert.equal(plain.body.toolConfig, undefined);
+    assert.deepStrictEqual(plain.warnings, []);
+    const withHistory = await convert({
+      tools: [weather],
+      toolChoice: 'none',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'call_1', name: 'get_weather', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: 'sunny' }] },
+      ],
+    });
+    assert.deepStrictEqual(withHistory.body.toolConfig, { tools: [{ toolSpec: { name: 'get_weather', description: 'Current weather', inputSchema: { json: weather.parameters } } }] });
+    assert.deepStrictEqual(withHistory.warnings.map((warning) => warning.setting), ['tool_choice']);
+  });
+
+  it('rejects before any call what Converse cannot answer: n > 1, logprobs, a choice without tools, bad tool arguments', async () => {
+    const rejects = (request: Partial<ChatRequest>, param: string) =>
+      assert.rejects(convert(request), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_INVALID_REQUEST' && error.param === param);
+    await rejects({ n: 2 }, 'n');
+    await rejects({ logprobs: true }, 'logprobs');
+    await rejects({ toolChoice: 'required' }, 'tool_choice');
+    await rejects({ messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }, { role: 'assistant', content: [{ type: 'tool-call', id: 'c', name: 'f', arguments: '[1]' }] }] }, 'messages[1].tool_calls');
+    await rejects({ messages: [{ role: 'user', content: [{ type: 'image', url: 'data:image/svg+xml;base64,PHN2Zy8+' }] }] }, 'messages[0].content');
+    await rejects({ messages: [{ role: 'user', content: [{ type: 'file', mediaType: 'application/pdf', fileId: 'file-abc' }] }] }, 'messages[0].content');
+    await rejects({ messages: [{ role: 'user', content: [{ type: 'file', mediaType: 'audio/wav', data: 'AAAA' }] }] }, 'messages[0].content');
+  });
+
+  it('fetches https images as bytes and sends documents with a valid name', async () => {
+    const { body } = await convert({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', url: 'https://example.com/cat.jpg' },
+            { type: 'file', mediaType: 'application/pdf', data: 'JVBERi0=', filename: 'q3 report.v2.pdf' },
+          ],
+        },
+      ],
+    });
+    assert.deepStrictEqual(fetched, ['https://example.com/cat.jpg']);
+    assert.deepStrictEqual(body.messages[0]?.content, [
+      { image: { format: 'jpeg', source: { bytes: 'AQID' } } },
+      { document: { format: 'pdf', name: 'q3 report-v2-pdf', source: { bytes: 'JVBERi0=' } } },
+    ]);
+  });
+
+  it('replaces tool call ids Bedrock would refuse by a stable hash, keeping call and result paired', async () => {
+    const odd = 'call.with:odd/characters';
+    const { body } = await convert({
+      tools: [weather],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'x' }] },
+        { role: 'assistant', content: [{ type: 'tool-call', id: odd, name: 'get_weather', arguments: '{"city":"Oslo"}' }] },
+        { role: 'tool', toolCallId: odd, content: [{ type: 'text', text: 'cold' }] },
+      ],
+    });
+    const mapped = toolUseId(odd);
+    assert.match(mapped, /^tooluse_[0-9a-f]{40}$/);
+    assert.deepStrictEqual(body.messages[1]?.content[0], { toolUse: { toolUseId: mapped, name: 'get_weather', input: { city: 'Oslo' } } });
+    assert.deepStrictEqual(body.messages[2]?.content[0], { toolResult: { toolUseId: mapped, content: [{ text: 'cold' }] } });
+    assert.equal(toolUseId('toolu_01A09q90qw90lq917835lq9'), 'toolu_01A09q90qw90lq917835lq9');
+  });
+
+  it('puts top_k where each model family takes it, and warns where none is known', async () => {
+    assert.deepStrictEqual((await convert({ topK: 5 }, 'us.amazon.nova-pro-v1:0')).body.additionalModelRequestFields, { inferenceConfig: { topK: 5 } });
+    const llama = await convert({ topK: 5, thinkingBudgetTokens: 100 }, 'meta.llama3-3-70b-instruct-v1:0');
+    assert.equal(llama.body.additionalModelRequestFields, undefined);
+    assert.deepStrictEqual(llama.warnings.map((warning) => warning.setting), ['top_k', 'thinking']);
+    assert.deepStrictEqual((await convert({ topK: 5 }, 'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0')).body.additionalModelRequestFields, { top_k: 5 });
+  });
+
+  it('warns about every setting it drops: json_object, parallel_tool_calls, penalties, reasoning without signature, unmodelled OpenAI fields', async () => {
+    const { body, warnings } = await convert({
+      responseFormat: { type: 'json_object' },
+      tools: [weather],
+      parallelToolCalls: false,
+      presencePenalty: 0.5,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'x' }], name: 'ann' },
+        { role: 'assistant', content: [{ type: 'reasoning', text: 'thought elsewhere' }, { type: 'text', text: 'ok' }] },
+        { role: 'user', content: [{ type: 'text', text: 'y' }] },
+      ],
+      native: { format: 'openai-chat', body: { model: 'claude', messages: [], logit_bias: { '1': 2 }, service_tier: null } },
+    });
+    assert.deepStrictEqual(body.messages[1], { role: 'assistant', content: [{ text: 'ok' }] });
+    assert.deepStrictEqual(warnings.map((warning) => warning.setting), ['messages[0].name', 'messages[1].reasoning', 'parallel_tool_calls', 'response_format', 'presence_penalty', 'logit_bias']);
+  });
+});
+
+describe('bedrock response conversion (Converse answer → ChatResult)', () => {
+  it('turns a recorded-shape answer into reasoning, text and a tool call with cache-aware usage', async () => {
+    const body = JSON.parse(await readFile(new URL('./__fixtures__/bedrock-converse-tool-use.json', import.meta.url), 'utf8')) as ConverseResponseBody;
+    const { created, ...result } = convertResponse(body, { id: 'req-1', model: claude });
+    assert.equal(typeof created, 'number');
+    assert.deepStrictEqual(result, {
+      id: 'req-1',
+      model: claude,
+      content: [
+        { type: 'reasoning', text: 'The user wants the weather; I should call the tool.', signature: 'ErUBCkYIBBgCIkDsig' },
+        { type: 'text', text: "I'll look that up." },
+        { type: 'tool-call', id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' },
+      ],
+      finishReason: 'tool-calls',
+      rawFinishReason: 'tool_use',
+      usage: { inputTokens: 1036, outputTokens: 87, cachedInputTokens: 1024 },
+    });
+  });
+
+  it('keeps redacted reasoning and maps every stop reason', () => {
+    const result = convertResponse({ output: { message: { content: [{ reasoningContent: { redactedContent: 'ZW5jcnlwdGVk' } }] } } }, { id: 'x', model: 'm' });
+    assert.deepStrictEqual(result.content, [{ type: 'reasoning', text: '', redacted: 'ZW5jcnlwdGVk' }]);
+    assert.deepStrictEqual(result.usage, { inputTokens: 0, outputTokens: 0, estimated: true });
+    const reasons = ['end_turn', 'stop_sequence', 'max_tokens', 'model_context_window_exceeded', 'tool_use', 'guardrail_intervened', 'content_filtered', 'malformed_tool_use', 'something_new'];
+    assert.deepStrictEqual(reasons.map(mapStopReason), ['stop', 'stop', 'length', 'length', 'tool-calls', 'content-filter', 'content-filter', 'error', 'other']);
+  });
+});

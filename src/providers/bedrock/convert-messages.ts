@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import type { AssistantMessage, ChatMessage, FilePart, ImagePart, TextPart, ToolMessage } from '../../core/chat-request.ts';
+import type { Warning } from '../../core/chat-result.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { ImageFetcher } from '../../core/http-client.ts';
+import type { ContentBlock, ConverseMessage, ImageFormat, ToolResultContent } from './wire-types.ts';
+
+/** What converting messages needs besides them. */
+export interface MessageContext {
+  images: ImageFetcher;
+  signal: AbortSignal;
+  warnings: Warning[];
+}
+
+/** The converted conversation, and whether it holds tool blocks (Bedrock then requires a toolConfig). */
+export interface ConvertedMessages {
+  system: Array<{ text: string }>;
+  messages: ConverseMessage[];
+  hasToolBlocks: boolean;
+}
+
+/**
+ * ChatMessages → Converse `system` and `messages`. Converse has one system list and the roles
+ * `user` and `assistant` only, which must alternate (API_runtime_Message.html): system messages
+ * go to `system`; tool results become `toolResult` blocks of a user turn; adjacent turns of one
+ * role are merged, so the results of parallel calls (and text after them) share one turn.
+ * Empty text parts are left out: Bedrock rejects blank text blocks.
+ */
+export async function convertMessages(input: readonly ChatMessage[], context: MessageContext): Promise<ConvertedMessages> {
+  const system: Array<{ text: string }> = [];
+  const messages: ConverseMessage[] = [];
+  let hasToolBlocks = false;
+  const push = (role: ConverseMessage['role'], content: ContentBlock[]) => {
+    if (content.length === 0) return;
+    const last = messages.at(-1);
+    if (last?.role === role) last.content.push(...content);
+    else messages.push({ role, content });
+  };
+  for (const [index, message] of input.entries()) {
+    switch (message.role) {
+      case 'system':
+        if (messages.length > 0) {
+          context.warnings.push({ type: 'other', setting: `messages[${index}]`, message: 'Bedrock takes the system prompt apart from the conversation; a system message from the middle of it was moved to the system prompt' });
+        }
+        system.push(...message.content.filter((part) => part.text !== '').map((part) => ({ text: part.text })));
+        break;
+      case 'user':
+        warnName(message.name, index, context.warnings);
+        push('user', await Promise.all(message.content.filter(notEmptyText).map((part) => convertUserPart(part, index, context))));
+        break;
+      case 'assistant': {
+        warnName(message.name, index, context.warnings);
+        const content = convertAssistantMessage(message, index, context.warnings);
+        hasToolBlocks ||= content.some((block) => 'toolUse' in block);
+        push('assistant', content);
+        break;
+      }
+      case 'tool':
+        hasToolBlocks = true;
+        push('user', [await convertToolMessage(message, index, context)]);
+        break;
+      default: {
+        const exhaustive: never = message;
+        return exhaustive;
+      }
+    }
+  }
+  return { system, messages, hasToolBlocks };
+}
+
+function notEmptyText(part: TextPart | ImagePart | FilePart): boolean {
+  return part.type !== 'text' || part.text !== '';
+}
+
+function warnName(name: string | undefined, index: number, warnings: Warning[]): void {
+  if (name) warnings.push({ type: 'unsupported-setting', setting: `messages[${index}].name`, message: 'Bedrock has no participant names; the name was not sent' });
+}
+
+async function convertUserPart(part: TextPart | ImagePart | FilePart, index: number, context: MessageContext): Promise<ContentBlock> {
+  switch (part.type) {
+    case 'text':
+      return { text: part.text };
+    case 'image':
+      return { image: await imageBlock(part.url, index, context) };
+    case 'file':
+      return convertFile(part, index);
+    default: {
+      const exhaustive: never = part;
+      return exhaustive;
+    }
+  }
+}
+
+/** ImageBlock.format by media type (enums.ts `ImageFormat`: png, jpeg, gif, webp). */
+const imageFormats: Readonly<Record<string, ImageFormat>> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
+
+/** DocumentBlock.format by media type (enums.ts `DocumentFormat`). */
+const documentFormats: Readonly<Record<string, string>> = {
+  'application/pdf': 'pdf',
+  'text/csv': 'csv',
+  'application/msword': 'doc',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.ms-excel': 'xls',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'text/html': 'html',
+  'text/plain': 'txt',
+  'text/markdown': 'md',
+};
+
+// `data:<mime>;base64,<bytes>`: the base64 is what the JSON protocol sends for a blob.
+const base64DataUrl = /^data:([^;,]+)(?:;[^;,]+)*;base64,(.*)$/s;
+
+/** An image as ImageBlock: data URLs decoded, https URLs fetched (size limit, timeout). */
+async function imageBlock(url: string, index: number, context: MessageContext): Promise<{ format: ImageFormat; source: { bytes: string } }> {
+  const inline = base64DataUrl.exec(url);
+  const image = inline
+    ? { mediaType: inline[1]!.toLowerCase(), bytes: inline[2]! }
+    : await context.images.fetch(url, context.signal).then((fetched) => ({ mediaType: fetched.mediaType.toLowerCase(), bytes: Buffer.from(fetched.data).toString('base64') }));
+  const format = imageFormats[image.mediaType.split(';')[0]!.trim()];
+  if (!format) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock takes PNG, JPEG, GIF and WebP images; ${image.mediaType} is not supported by this model's provider.`, {
+      param: `messages[${index}].content`,
+    });
+  }
+  return { format, source: { bytes: image.bytes } };
+}
+
+function convertFile(part: FilePart, index: number): ContentBlock {
+  const param = `messages[${index}].content`;
+  if (part.data === undefined) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', "Bedrock cannot read another provider's file ids; send the file inline (base64 file_data).", { param });
+  }
+  const imageFormat = imageFormats[part.mediaType];
+  if (imageFormat) return { image: { format: imageFormat, source: { bytes: part.data } } };
+  const format = documentFormats[part.mediaType];
+  if (!format) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock takes images and documents (pdf, csv, doc, docx, xls, xlsx, html, txt, md); ${part.mediaType} is not supported by this model's provider.`, { param });
+  }
+  return { document: { format, name: documentName(part.filename, index), source: { bytes: part.data } } };
+}
+
+/**
+ * DocumentBlock.name allows letters, digits, single spaces, hyphens, parentheses and square
+ * brackets only (API_runtime_DocumentBlock.html): other characters (the extension's dot) become
+ * hyphens.
+ */
+function documentName(filename: string | undefined, index: number): string {
+  const cleaned = (filename ?? '').replace(/[^A-Za-z0-9\s\-()[\]]/g, '-').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return cleaned === '' ? `document-${index}` : cleaned;
+}
+
+function convertAssistantMessage(message: AssistantMessage, index: number, warnings: Warning[]): ContentBlock[] {
+  const content: ContentBlock[] = [];
+  for (const part of message.content) {
+    switch (part.type) {
+      case 'text':
+        if (part.text !== '') content.push({ text: part.text });
+        break;
+      case 'tool-call':
+        content.push({ toolUse: { toolUseId: toolUseId(part.id), name: part.name, input: parseArguments(part.arguments, index) } });
+        break;
+      case 'reasoning':
+        if (part.redacted !== undefined) content.push({ reasoningContent: { redactedContent: part.redacted } });
+        else if (part.signature !== undefined) content.push({ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } });
+        else if (part.text !== '') {
+          // Claude on Bedrock rejects reasoning without its signature; other models cannot use it.
+          warnings.push({ type: 'dropped-setting', setting: `messages[${index}].reasoning`, message: 'Reasoning without a signature (from another provider) cannot be sent to Bedrock; it was left out' });
+        }
+        break;
+      default: {
+        const exhaustive: never = part;
+        return exhaustive;
+      }
+    }
+  }
+  return content;
+}
+
+/** ToolUseBlock.input is a JSON document the model's schema describes: an object. */
+function parseArguments(text: string, index: number): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Bedrock needs tool call arguments that are a JSON object.', { param: `messages[${index}].tool_calls` });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+async function convertToolMessage(message: ToolMessage, index: number, context: MessageContext): Promise<ContentBlock> {
+  const content: ToolResultContent[] = [];
+  for (const part of message.content) {
+    if (part.type === 'text') content.push({ text: part.text });
+    else content.push({ image: await imageBlock(part.url, index, context) });
+  }
+  return { toolResult: { toolUseId: toolUseId(message.toolCallId), content, ...(message.isError ? { status: 'error' as const } : {}) } };
+}
+
+// ToolUseBlock.toolUseId: 1-64 characters of [a-zA-Z0-9_-] (API_runtime_ToolUseBlock.html).
+const validToolUseId = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * A tool call id as Bedrock accepts it. Ids from other providers that do not fit the pattern
+ * are replaced by a hash of themselves; the call and its result map to the same id, so they
+ * stay paired.
+ */
+export function toolUseId(id: string): string {
+  return validToolUseId.test(id) ? id : `tooluse_${createHash('sha256').update(id).digest('hex').slice(0, 40)}`;
+}

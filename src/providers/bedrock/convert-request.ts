@@ -1,0 +1,192 @@
+import type { ChatRequest, ResponseFormat, ToolChoice, ToolDefinition } from '../../core/chat-request.ts';
+import type { Warning } from '../../core/chat-result.ts';
+import { GatewayError } from '../../core/errors.ts';
+import { nativeExtras } from '../_shared/native-extras.ts';
+import { convertMessages, type MessageContext } from './convert-messages.ts';
+import type { ConverseRequestBody } from './wire-types.ts';
+
+/** The body to send, and what of the request it could not carry. */
+export interface ConvertedRequest {
+  body: ConverseRequestBody;
+  warnings: Warning[];
+}
+
+/**
+ * ChatRequest → Converse body (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html);
+ * ConverseStream takes the same body. Settings Converse cannot honour are dropped with a warning,
+ * or rejected (400, before any call) when dropping them would change what the answer is.
+ * docs/providers/bedrock.md lists every field.
+ */
+export async function convertRequest(request: ChatRequest, model: string, context: Omit<MessageContext, 'warnings'>): Promise<ConvertedRequest> {
+  rejectUnsupported(request);
+  const warnings: Warning[] = [];
+  const { system, messages, hasToolBlocks } = await convertMessages(request.messages, { ...context, warnings });
+  const body: ConverseRequestBody = { messages };
+  if (system.length > 0) body.system = system;
+  const inferenceConfig: NonNullable<ConverseRequestBody['inferenceConfig']> = {};
+  if (request.maxOutputTokens !== undefined) inferenceConfig.maxTokens = request.maxOutputTokens;
+  if (request.temperature !== undefined) inferenceConfig.temperature = request.temperature;
+  if (request.topP !== undefined) inferenceConfig.topP = request.topP;
+  if (request.stop?.length) inferenceConfig.stopSequences = request.stop;
+  if (Object.keys(inferenceConfig).length > 0) body.inferenceConfig = inferenceConfig;
+  const toolConfig = convertToolConfig(request.tools ?? [], request.toolChoice, hasToolBlocks, warnings);
+  if (toolConfig) body.toolConfig = toolConfig;
+  if (request.parallelToolCalls === false && request.tools?.length) {
+    warnings.push({ type: 'unsupported-setting', setting: 'parallel_tool_calls', message: 'Converse cannot forbid parallel tool calls; parallel_tool_calls was not sent' });
+  }
+  const outputConfig = convertResponseFormat(request.responseFormat, warnings);
+  if (outputConfig) body.outputConfig = outputConfig;
+  const additional = additionalFields(request, model, warnings);
+  if (additional) body.additionalModelRequestFields = additional;
+  warnUnsupported(request, warnings);
+  return { body, warnings };
+}
+
+/** Settings whose absence would change the answer's shape: a 400 before any call. */
+function rejectUnsupported(request: ChatRequest): void {
+  if (request.n !== undefined && request.n > 1) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock answers with one choice only; n=${request.n} is not supported by this model's provider.`, { param: 'n' });
+  }
+  if (request.logprobs === true || (request.topLogprobs !== undefined && request.topLogprobs > 0)) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', "Bedrock's Converse API does not return log probabilities; logprobs is not supported by this model's provider.", {
+      param: request.logprobs === true ? 'logprobs' : 'top_logprobs',
+    });
+  }
+}
+
+const noRelayedFields: ReadonlySet<string> = new Set();
+
+/** Settings Converse has no field for, whose absence leaves the answer's shape intact. */
+function warnUnsupported(request: ChatRequest, warnings: Warning[]): void {
+  const dropped = (setting: string, value: unknown) => {
+    if (value !== undefined) warnings.push({ type: 'unsupported-setting', setting, message: `Bedrock's Converse API has no ${setting}; it was not sent` });
+  };
+  dropped('seed', request.seed);
+  dropped('presence_penalty', request.presencePenalty);
+  dropped('frequency_penalty', request.frequencyPenalty);
+  dropped('user', request.user);
+  dropped('reasoning_effort', request.reasoningEffort);
+  // OpenAI fields ChatRequest does not model (logit_bias, service_tier, ...): Converse takes none.
+  warnings.push(...nativeExtras(request, noRelayedFields, 'Bedrock').warnings);
+}
+
+/**
+ * ToolConfiguration (API_runtime_ToolConfiguration.html). ToolChoice has `auto`, `any` and
+ * `tool` but no "none": with tool_choice "none" the tools are left out, so the model cannot call
+ * one. Bedrock requires a toolConfig whenever the conversation holds toolUse/toolResult blocks,
+ * though; then the tools are sent without a choice and a warning says the model may still call
+ * one.
+ */
+function convertToolConfig(tools: readonly ToolDefinition[], choice: ToolChoice | undefined, hasToolBlocks: boolean, warnings: Warning[]): ConverseRequestBody['toolConfig'] {
+  if (tools.length === 0) {
+    if (choice === undefined || choice === 'none' || choice === 'auto') return undefined;
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'tool_choice requires tools.', { param: 'tool_choice' });
+  }
+  const specs = tools.map(convertTool);
+  if (choice === 'none') {
+    if (!hasToolBlocks) return undefined;
+    warnings.push({
+      type: 'unsupported-setting',
+      setting: 'tool_choice',
+      message: 'Converse has no tool_choice "none", and needs the tools when the conversation holds tool calls; the tools were sent without a choice, so the model may still call one',
+    });
+    return { tools: specs };
+  }
+  if (choice === undefined) return { tools: specs };
+  if (typeof choice === 'object') return { tools: specs, toolChoice: { tool: { name: choice.name } } };
+  switch (choice) {
+    case 'auto':
+      return { tools: specs, toolChoice: { auto: {} } };
+    case 'required':
+      return { tools: specs, toolChoice: { any: {} } };
+    default: {
+      const exhaustive: never = choice;
+      return exhaustive;
+    }
+  }
+}
+
+/** ToolSpecification: `inputSchema.json` must describe an object (as Anthropic's input_schema). */
+function convertTool(tool: ToolDefinition, index: number): NonNullable<ConverseRequestBody['toolConfig']>['tools'][number] {
+  const schemaType = tool.parameters.type;
+  if (schemaType !== undefined && schemaType !== 'object') {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock tool parameters must be a JSON Schema of type "object"; tool "${tool.name}" has type ${JSON.stringify(schemaType)}.`, {
+      param: `tools[${index}].function.parameters`,
+    });
+  }
+  return {
+    toolSpec: {
+      name: tool.name,
+      // ToolSpecification.description has a minimum length of 1.
+      ...(tool.description ? { description: tool.description } : {}),
+      inputSchema: { json: schemaType === undefined ? { type: 'object', ...tool.parameters } : tool.parameters },
+      ...(tool.strict === true ? { strict: true } : {}),
+    },
+  };
+}
+
+/**
+ * `json_schema` → `outputConfig.textFormat` (Bedrock structured outputs,
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/structured-output.html): the schema is
+ * sent as a JSON string. Models without structured outputs answer Bedrock's 400, passed on.
+ * `json_object` has no Converse equivalent and is dropped with a warning (OpenAI requires the
+ * prompt itself to ask for JSON, so the instruction still reaches the model).
+ */
+function convertResponseFormat(format: ResponseFormat | undefined, warnings: Warning[]): ConverseRequestBody['outputConfig'] {
+  switch (format?.type) {
+    case undefined:
+    case 'text':
+      return undefined;
+    case 'json_object':
+      warnings.push({
+        type: 'unsupported-setting',
+        setting: 'response_format',
+        message: 'Bedrock has no JSON mode without a schema; response_format json_object was not sent (use json_schema for a guaranteed shape)',
+      });
+      return undefined;
+    case 'json_schema':
+      return {
+        textFormat: {
+          type: 'json_schema',
+          structure: {
+            jsonSchema: { schema: JSON.stringify(format.schema), name: format.name, ...(format.description ? { description: format.description } : {}) },
+          },
+        },
+      };
+    default: {
+      const exhaustive: never = format;
+      return exhaustive;
+    }
+  }
+}
+
+// The model's vendor from a model id, inference profile id (`us.anthropic.…`) or ARN.
+const vendorPattern = /(?:^|[./])(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|openai|qwen|writer)\./;
+
+/** The vendor of a Bedrock model id (`anthropic`, `amazon`, ...), when the id names it. */
+export function modelVendor(model: string): string | undefined {
+  return vendorPattern.exec(model)?.[1];
+}
+
+/**
+ * `additionalModelRequestFields`: model-specific settings Converse passes to the model as they
+ * are. top_k: Anthropic's `top_k` and Nova's `inferenceConfig.topK`
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/conversation-inference-call.html,
+ * https://docs.aws.amazon.com/nova/latest/userguide/using-converse-api.html); extended thinking:
+ * Anthropic's `thinking` (https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-extended-thinking.html).
+ * Other models get a warning instead.
+ */
+function additionalFields(request: ChatRequest, model: string, warnings: Warning[]): Record<string, unknown> | undefined {
+  const vendor = modelVendor(model);
+  const fields: Record<string, unknown> = {};
+  if (request.topK !== undefined) {
+    if (vendor === 'anthropic') fields.top_k = request.topK;
+    else if (vendor === 'amazon' && /(?:^|[./])amazon\.nova/.test(model)) fields.inferenceConfig = { topK: request.topK };
+    else warnings.push({ type: 'unsupported-setting', setting: 'top_k', message: `top_k has no known field for Bedrock model "${model}"; it was not sent` });
+  }
+  if (request.thinkingBudgetTokens !== undefined) {
+    if (vendor === 'anthropic') fields.thinking = { type: 'enabled', budget_tokens: request.thinkingBudgetTokens };
+    else warnings.push({ type: 'unsupported-setting', setting: 'thinking', message: `A thinking budget has no known field for Bedrock model "${model}"; it was not sent` });
+  }
+  return Object.keys(fields).length > 0 ? fields : undefined;
+}

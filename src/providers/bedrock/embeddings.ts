@@ -1,0 +1,104 @@
+import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
+import { GatewayError } from '../../core/errors.ts';
+import { float32Base64 } from '../_shared/float32-base64.ts';
+import type { CohereEmbeddingBody, TitanEmbeddingBody } from './wire-types.ts';
+
+/** One InvokeModel call: the model's JSON body → its JSON answer and the token count header. */
+export type InvokeModel = (body: Record<string, unknown>) => Promise<{ body: unknown; inputTokens?: number }>;
+
+/** Embedding families by model id (also inside inference-profile ids and ARNs). */
+const titanV2 = /(?:^|[./])amazon\.titan-embed-text-v2/;
+const titanV1 = /(?:^|[./])amazon\.titan-embed-(?:text-v1|g1-text)/;
+const cohere = /(?:^|[./])cohere\.embed-/;
+const cohereV4 = /(?:^|[./])cohere\.embed-v4/;
+
+/** Cohere Embed takes at most 96 texts per call (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-embed.html). */
+const cohereBatch = 96;
+/** Titan embeds one text per call; this many calls run at once. */
+const titanConcurrency = 4;
+
+/**
+ * Embeddings through InvokeModel (`POST /model/{modelId}/invoke`, the model's own body format):
+ * - Amazon Titan Text Embeddings v2 (`{inputText, dimensions?, normalize: true}`, one call per
+ *   input; normalised like OpenAI's vectors) and v1/G1 (`{inputText}`, no dimensions)
+ *   (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-titan-embed-text.html);
+ * - Cohere Embed (`{texts, input_type, embedding_types: ["float"]}`, up to 96 texts per call;
+ *   `output_dimension` on v4 only) (model-parameters-embed.html, model-parameters-embed-v4.html).
+ * Other models are a 400: their body format is unknown here. `user` has no field in either
+ * family and is not sent.
+ */
+export async function embedWithBedrock(request: EmbeddingRequest, model: string, provider: string, invoke: InvokeModel): Promise<EmbeddingResult> {
+  if (request.input.length === 0) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Bedrock embeds text only; token-id inputs cannot be sent to it.', { param: 'input' });
+  }
+  let vectors: number[][];
+  let inputTokens: number | undefined;
+  if (titanV2.test(model) || titanV1.test(model)) {
+    ({ vectors, inputTokens } = await embedWithTitan(request, model, invoke));
+  } else if (cohere.test(model)) {
+    ({ vectors, inputTokens } = await embedWithCohere(request, model, invoke));
+  } else {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock model "${model}" is not an embedding model Switchboard can call (amazon.titan-embed-text-v1/v2, cohere.embed-*).`, { param: 'model' });
+  }
+  if (vectors.length !== request.input.length) {
+    throw new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${provider}" returned ${vectors.length} embeddings for ${request.input.length} inputs`, { provider });
+  }
+  const estimated = inputTokens === undefined;
+  return {
+    model,
+    // base64 is the openai SDK's default; Bedrock returns floats only.
+    embeddings: request.encodingFormat === 'base64' ? vectors.map(float32Base64) : vectors,
+    usage: {
+      inputTokens: inputTokens ?? request.input.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0),
+      outputTokens: 0,
+      ...(estimated ? { estimated } : {}),
+    },
+  };
+}
+
+async function embedWithTitan(request: EmbeddingRequest, model: string, invoke: InvokeModel): Promise<{ vectors: number[][]; inputTokens?: number }> {
+  const v2 = titanV2.test(model);
+  if (!v2 && request.dimensions !== undefined) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock model "${model}" has a fixed size; dimensions is not supported by it (Titan Text Embeddings v2 takes 256, 512 or 1024).`, { param: 'dimensions' });
+  }
+  const vectors: number[][] = new Array<number[]>(request.input.length);
+  let inputTokens: number | undefined = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < request.input.length) {
+      const index = next++;
+      const body = v2
+        ? { inputText: request.input[index]!, ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}), normalize: true }
+        : { inputText: request.input[index]! };
+      const answer = await invoke(body);
+      const parsed = answer.body as TitanEmbeddingBody;
+      vectors[index] = parsed.embedding ?? [];
+      const tokens = parsed.inputTextTokenCount ?? answer.inputTokens;
+      inputTokens = tokens === undefined || inputTokens === undefined ? undefined : inputTokens + tokens;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(titanConcurrency, request.input.length) }, worker));
+  return { vectors, ...(inputTokens !== undefined ? { inputTokens } : {}) };
+}
+
+async function embedWithCohere(request: EmbeddingRequest, model: string, invoke: InvokeModel): Promise<{ vectors: number[][]; inputTokens?: number }> {
+  const v4 = cohereV4.test(model);
+  if (!v4 && request.dimensions !== undefined) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock model "${model}" has a fixed size; dimensions is not supported by it (Cohere Embed v4 takes 256, 512, 1024 or 1536).`, { param: 'dimensions' });
+  }
+  const vectors: number[][] = [];
+  let inputTokens: number | undefined = 0;
+  for (let offset = 0; offset < request.input.length; offset += cohereBatch) {
+    const answer = await invoke({
+      texts: request.input.slice(offset, offset + cohereBatch),
+      // input_type is required; documents are the common case when the caller gives no hint.
+      input_type: request.inputType ?? 'search_document',
+      embedding_types: ['float'],
+      ...(v4 && request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
+    });
+    const embeddings = (answer.body as CohereEmbeddingBody).embeddings;
+    vectors.push(...((Array.isArray(embeddings) ? embeddings : embeddings?.float) ?? []));
+    inputTokens = answer.inputTokens === undefined || inputTokens === undefined ? undefined : inputTokens + answer.inputTokens;
+  }
+  return { vectors, ...(inputTokens !== undefined ? { inputTokens } : {}) };
+}

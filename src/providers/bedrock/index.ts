@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
+import type { UpstreamResponse } from '../../core/http-client.ts';
+import { guardStream } from '../_shared/guard-stream.ts';
+import { parseProviderJson } from '../_shared/upstream-error.ts';
+import { withWarnings } from '../_shared/with-warnings.ts';
+import { postJson } from '../_shared/post-json.ts';
+import { modelPath, resolveConnection, type Environment } from './connection.ts';
+import { convertRequest } from './convert-request.ts';
+import { convertResponse } from './convert-response.ts';
+import { embedWithBedrock } from './embeddings.ts';
+import { errorFromBedrockResponse } from './errors.ts';
+import { parseEventStream } from './event-stream.ts';
+import { createConverseStreamTransform } from './stream.ts';
+import type { ConverseResponseBody } from './wire-types.ts';
+
+/**
+ * Amazon Bedrock Runtime: chat through Converse / ConverseStream, embeddings through InvokeModel.
+ * The endpoint derives from the region (a config `base_url` overrides it) and the credentials
+ * are AWS credentials or a Bedrock API key, so neither a base URL nor an api_key is required.
+ */
+export const bedrockProvider: ProviderDefinition = {
+  create: (settings, dependencies) => createBedrockAdapter(settings, dependencies),
+  requiresBaseUrl: false,
+  catalogType: 'bedrock',
+  requiresApiKey: false,
+};
+
+type Operation = 'converse' | 'converse-stream' | 'invoke';
+
+/**
+ * An adapter for one configured Bedrock provider. Region and credentials are resolved once, here
+ * (config first, then the environment; see connection.ts), so a missing one fails at startup.
+ */
+export function createBedrockAdapter(settings: ProviderSettings, dependencies: AdapterDependencies, environment: Environment = process.env): ProviderAdapter {
+  const connection = resolveConnection(settings, environment);
+  const provider = settings.id;
+
+  const post = async (operation: Operation, body: unknown, call: ProviderCall, accept: string): Promise<UpstreamResponse> => {
+    const url = new URL(`${connection.baseUrl}${modelPath(call.model, operation)}`);
+    const text = JSON.stringify(body);
+    const headers = await connection.authorize(url, { ...settings.headers, 'content-type': 'application/json', accept }, text);
+    return postJson(dependencies.http, { url: url.toString(), headers, body: text, call, provider }, (response) => errorFromBedrockResponse(response, provider));
+  };
+
+  return {
+    id: settings.id,
+    type: settings.type,
+
+    async chat(request, call) {
+      const { body, warnings } = await convertRequest(request, call.model, { images: dependencies.images, signal: call.signal });
+      const response = await post('converse', body, call, 'application/json');
+      const parsed = parseProviderJson(await response.text(), provider) as ConverseResponseBody;
+      return { ...convertResponse(parsed, { id: requestId(response), model: call.model }), warnings };
+    },
+
+    async streamChat(request, call) {
+      const { body, warnings } = await convertRequest(request, call.model, { images: dependencies.images, signal: call.signal });
+      const response = await post('converse-stream', body, call, 'application/vnd.amazon.eventstream');
+      const events = parseEventStream(response.body, provider).pipeThrough(
+        createConverseStreamTransform({ provider, id: requestId(response), model: call.model }),
+      );
+      return guardStream(withWarnings(events, warnings), provider);
+    },
+
+    async embed(request, call) {
+      return embedWithBedrock(request, call.model, provider, async (body) => {
+        const response = await post('invoke', body, call, 'application/json');
+        const parsed = parseProviderJson(await response.text(), provider);
+        // InvokeModel reports the prompt's token count in a header for every model.
+        const header = firstHeader(response, 'x-amzn-bedrock-input-token-count');
+        const count = header === undefined ? Number.NaN : Number(header);
+        return { body: parsed, ...(Number.isInteger(count) && count >= 0 ? { inputTokens: count } : {}) };
+      });
+    },
+  };
+}
+
+/** Bedrock's request id (`x-amzn-requestid`) names the answer; Converse bodies carry no id. */
+function requestId(response: UpstreamResponse): string {
+  return firstHeader(response, 'x-amzn-requestid') ?? `bedrock-${randomUUID()}`;
+}
+
+function firstHeader(response: UpstreamResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,168 @@
+import type { FinishReason } from '../../core/chat-result.ts';
+import type { GatewayError } from '../../core/errors.ts';
+import type { StreamEvent } from '../../core/stream-event.ts';
+import type { Usage } from '../../core/usage.ts';
+import { convertUsage, mapStopReason } from './convert-response.ts';
+import { errorFromException, errorMessage } from './errors.ts';
+import type { StreamMessage } from './event-stream.ts';
+import type { ConverseStreamPayload } from './wire-types.ts';
+
+/** What the stream's events do not say: its id (`x-amzn-requestid`) and the model. */
+export interface ConverseStreamOptions {
+  provider: string;
+  id: string;
+  model: string;
+}
+
+/** An open content block, by its `contentBlockIndex`. */
+interface OpenBlock {
+  kind: 'text' | 'reasoning' | 'tool';
+  id: string;
+  /** tool: whether any input text arrived (a call without parameters streams none). */
+  sawInput: boolean;
+}
+
+type Controller = TransformStreamDefaultController<StreamEvent>;
+
+/**
+ * ConverseStream events → StreamEvents (ConverseStreamOutput,
+ * https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStreamOutput.html):
+ * `messageStart`, per block `contentBlockStart` (tool use only; text and reasoning blocks begin
+ * with their first delta) → `contentBlockDelta`* → `contentBlockStop`, `messageStop`
+ * (stopReason), then `metadata` (usage, metrics). `finish` goes out once `messageStop` and
+ * `metadata` are both in, or at the end of a stream that had `messageStop` but no metadata; a
+ * stream that ends before `messageStop` emits nothing more, and guardStream reports it as
+ * interrupted. Exception frames (`:message-type` exception or error) become an `error` event.
+ * Payloads carry a padding field `p` and may gain fields; unknown ones are ignored.
+ */
+export function createConverseStreamTransform(options: ConverseStreamOptions): TransformStream<StreamMessage, StreamEvent> {
+  let started = false;
+  let ended = false;
+  const blocks = new Map<number, OpenBlock>();
+  let stopReason: string | undefined;
+  let stopped = false;
+  let usage: Usage | undefined;
+
+  const start = (controller: Controller) => {
+    if (started) return;
+    started = true;
+    controller.enqueue({ type: 'stream-start', id: options.id, model: options.model, created: Math.floor(Date.now() / 1000), warnings: [] });
+  };
+
+  const finish = (controller: Controller) => {
+    for (const index of [...blocks.keys()]) closeBlock(controller, index);
+    ended = true;
+    const finishReason: FinishReason = mapStopReason(stopReason);
+    controller.enqueue({ type: 'finish', finishReason, ...(stopReason ? { rawFinishReason: stopReason } : {}), ...(usage ? { usage } : {}) });
+  };
+
+  const fail = (controller: Controller, error: GatewayError) => {
+    start(controller);
+    ended = true;
+    controller.enqueue({ type: 'error', error });
+  };
+
+  return new TransformStream<StreamMessage, StreamEvent>({
+    transform(message, controller) {
+      if (ended) return;
+      if (message.messageType !== 'event') {
+        const text = message.errorMessage ?? errorMessage(message.payload);
+        fail(controller, errorFromException(message.errorType, text, options.provider));
+        return;
+      }
+      const payload = (typeof message.payload === 'object' && message.payload !== null ? message.payload : {}) as ConverseStreamPayload;
+      start(controller);
+      const index = payload.contentBlockIndex ?? 0;
+      switch (message.eventType) {
+        case 'messageStart':
+          return;
+        case 'contentBlockStart': {
+          const toolUse = payload.start?.toolUse;
+          if (!toolUse) return;
+          closeBlock(controller, index);
+          const id = toolUse.toolUseId ?? `tooluse_${options.id}_${index}`;
+          blocks.set(index, { kind: 'tool', id, sawInput: false });
+          controller.enqueue({ type: 'tool-input-start', id, toolName: toolUse.name ?? '' });
+          return;
+        }
+        case 'contentBlockDelta':
+          applyDelta(controller, index, payload.delta ?? {});
+          return;
+        case 'contentBlockStop':
+          closeBlock(controller, index);
+          return;
+        case 'messageStop':
+          stopped = true;
+          stopReason = payload.stopReason ?? undefined;
+          if (usage) finish(controller);
+          return;
+        case 'metadata':
+          usage = convertUsage(payload.usage);
+          if (stopped) finish(controller);
+          return;
+        default:
+          // Event types added after this adapter was written.
+          return;
+      }
+    },
+    flush(controller) {
+      if (!ended && stopped) finish(controller);
+    },
+  });
+
+  function applyDelta(controller: Controller, index: number, delta: NonNullable<ConverseStreamPayload['delta']>): void {
+    if (typeof delta.text === 'string') {
+      const block = open(controller, index, 'text');
+      if (delta.text !== '') controller.enqueue({ type: 'text-delta', id: block.id, delta: delta.text });
+      return;
+    }
+    if (delta.toolUse) {
+      const block = blocks.get(index);
+      if (block?.kind !== 'tool' || !delta.toolUse.input) return;
+      block.sawInput = true;
+      controller.enqueue({ type: 'tool-input-delta', id: block.id, delta: delta.toolUse.input });
+      return;
+    }
+    const reasoning = delta.reasoningContent;
+    if (reasoning) {
+      const block = open(controller, index, 'reasoning');
+      if (reasoning.text) controller.enqueue({ type: 'reasoning-delta', id: block.id, delta: reasoning.text });
+      if (reasoning.signature) controller.enqueue({ type: 'reasoning-signature', id: block.id, signature: reasoning.signature });
+      // redactedContent has no stream event of its own; the block still opens and closes.
+    }
+  }
+
+  /** The block at `index`, opened now if it is not (text and reasoning blocks have no start event). */
+  function open(controller: Controller, index: number, kind: 'text' | 'reasoning'): OpenBlock {
+    const existing = blocks.get(index);
+    if (existing?.kind === kind) return existing;
+    if (existing) closeBlock(controller, index);
+    const block: OpenBlock = { kind, id: `${kind}-${index}`, sawInput: false };
+    blocks.set(index, block);
+    controller.enqueue(kind === 'text' ? { type: 'text-start', id: block.id } : { type: 'reasoning-start', id: block.id });
+    return block;
+  }
+
+  function closeBlock(controller: Controller, index: number): void {
+    const block = blocks.get(index);
+    if (!block) return;
+    blocks.delete(index);
+    switch (block.kind) {
+      case 'text':
+        controller.enqueue({ type: 'text-end', id: block.id });
+        return;
+      case 'reasoning':
+        controller.enqueue({ type: 'reasoning-end', id: block.id });
+        return;
+      case 'tool':
+        // A call without parameters streams no input: its arguments are `{}`.
+        if (!block.sawInput) controller.enqueue({ type: 'tool-input-delta', id: block.id, delta: '{}' });
+        controller.enqueue({ type: 'tool-input-end', id: block.id });
+        return;
+      default: {
+        const exhaustive: never = block.kind;
+        return exhaustive;
+      }
+    }
+  }
+}

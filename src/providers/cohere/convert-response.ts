@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatResult, FinishReason } from '../../core/chat-result.ts';
+import type { Usage } from '../../core/usage.ts';
+import type { CohereChatBody, CohereUsage } from './wire-types.ts';
+
+/**
+ * Cohere Chat v2 response → ChatResult (https://docs.cohere.com/reference/chat, "Response").
+ * `message.tool_plan` (the model's reasoning before its tool calls) becomes a reasoning part, as
+ * `thinking` content items do; `citations` have no place in ChatResult and are not kept. The
+ * response names no model, so the one called is reported.
+ */
+export function convertResponse(body: CohereChatBody, requestedModel: string): Omit<ChatResult, 'warnings'> {
+  const message = body.message ?? {};
+  const content: ChatResult['content'] = [];
+  const thinking = (message.content ?? []).flatMap((item) => (item.type === 'thinking' && item.thinking ? [item.thinking] : [])).join('');
+  const reasoning = thinking + (message.tool_plan ?? '');
+  if (reasoning) content.push({ type: 'reasoning', text: reasoning });
+  const text = (message.content ?? []).flatMap((item) => (item.type === 'text' && item.text ? [item.text] : [])).join('');
+  if (text) content.push({ type: 'text', text });
+  for (const call of message.tool_calls ?? []) {
+    content.push({
+      type: 'tool-call',
+      id: call.id ?? `call_${randomUUID().replaceAll('-', '')}`,
+      name: call.function?.name ?? '',
+      arguments: call.function?.arguments ?? '',
+    });
+  }
+  return {
+    id: body.id ?? randomUUID(),
+    model: requestedModel,
+    created: Math.floor(Date.now() / 1000),
+    content,
+    finishReason: mapFinishReason(body.finish_reason),
+    ...(body.finish_reason ? { rawFinishReason: body.finish_reason } : {}),
+    usage: convertUsage(body.usage),
+  };
+}
+
+/** Chat v2 `finish_reason` → unified reason. */
+export function mapFinishReason(reason: string | null | undefined): FinishReason {
+  switch (reason) {
+    case 'COMPLETE':
+    case 'STOP_SEQUENCE':
+      return 'stop';
+    case 'MAX_TOKENS':
+      return 'length';
+    case 'TOOL_CALL':
+      return 'tool-calls';
+    case 'ERROR':
+    case 'TIMEOUT':
+      return 'error';
+    default:
+      return 'other';
+  }
+}
+
+/**
+ * Usage from `tokens` (what the model read and wrote) or, when absent, `billed_units`; Cohere
+ * reports prompt-cache hits as `cached_tokens` beside them.
+ */
+export function convertUsage(usage: CohereUsage | null | undefined): Usage {
+  const counts = usage?.tokens ?? usage?.billed_units;
+  if (!counts) return { inputTokens: 0, outputTokens: 0, estimated: true };
+  return {
+    inputTokens: counts.input_tokens ?? 0,
+    outputTokens: counts.output_tokens ?? 0,
+    ...(usage?.cached_tokens ? { cachedInputTokens: usage.cached_tokens } : {}),
+  };
+}

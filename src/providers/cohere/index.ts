@@ -1,0 +1,91 @@
+import type { ChatResult } from '../../core/chat-result.ts';
+import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
+import { float32Base64 } from '../_shared/float32-base64.ts';
+import { guardStream } from '../_shared/guard-stream.ts';
+import { parseServerSentEvents } from '../_shared/sse.ts';
+import { errorFromResponse, parseProviderJson } from '../_shared/upstream-error.ts';
+import { withWarnings } from '../_shared/with-warnings.ts';
+import { postJson } from '../_shared/post-json.ts';
+import { convertRequest } from './convert-request.ts';
+import { convertResponse } from './convert-response.ts';
+import { readCohereError } from './errors.ts';
+import { createCohereEventTransform } from './stream.ts';
+import type { CohereChatBody, CohereEmbedBody } from './wire-types.ts';
+
+/**
+ * Cohere's Chat v2 and Embed v2 APIs (docs/providers/cohere.md). No `environmentKey`: the
+ * product spec's no-config list does not include Cohere, so it is configured explicitly.
+ */
+export const cohereProvider: ProviderDefinition = {
+  create: (settings, dependencies) => createCohereAdapter(settings, dependencies),
+  defaultBaseUrl: 'https://api.cohere.com',
+  catalogType: 'cohere',
+  requiresApiKey: true,
+};
+
+/**
+ * POST {origin}/v2/chat and {origin}/v2/embed with a Bearer key. The base URL is the bare origin,
+ * as Cohere's SDKs take it (https://docs.cohere.com/reference/chat: `POST https://api.cohere.com/v2/chat`).
+ */
+export function createCohereAdapter(settings: ProviderSettings, dependencies: AdapterDependencies): ProviderAdapter {
+  const baseUrl = (settings.baseUrl ?? cohereProvider.defaultBaseUrl!).replace(/\/+$/, '');
+  const provider = settings.id;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...settings.headers,
+    ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
+  };
+
+  const post = async (path: '/v2/chat' | '/v2/embed', body: unknown, call: ProviderCall, accept: string) => {
+    const post = { url: `${baseUrl}${path}`, headers: { ...headers, accept }, body: JSON.stringify(body), call, provider };
+    return postJson(dependencies.http, post, (response) => errorFromResponse(response, provider, readCohereError));
+  };
+
+  return {
+    id: settings.id,
+    type: settings.type,
+
+    async chat(request, call): Promise<ChatResult> {
+      const { body, warnings } = convertRequest({ ...request, stream: false }, call.model);
+      const response = await post('/v2/chat', body, call, 'application/json');
+      const parsed = parseProviderJson(await response.text(), provider) as CohereChatBody;
+      const result = convertResponse(parsed, call.model);
+      if (result.finishReason === 'error') {
+        // ERROR / TIMEOUT: the generation failed; never return it as an answer.
+        const code = parsed.finish_reason === 'TIMEOUT' ? 'SB_ERR_UPSTREAM_TIMEOUT' : 'SB_ERR_UPSTREAM_ERROR';
+        throw new GatewayError(code, `Provider "${provider}" ended the generation with finish_reason ${parsed.finish_reason ?? 'ERROR'}`, { provider, upstreamStatus: response.status });
+      }
+      return { ...result, warnings };
+    },
+
+    async streamChat(request, call) {
+      const { body, warnings } = convertRequest({ ...request, stream: true }, call.model);
+      const response = await post('/v2/chat', body, call, 'text/event-stream');
+      const events = parseServerSentEvents(response.body).pipeThrough(createCohereEventTransform({ provider, requestedModel: call.model }));
+      return guardStream(withWarnings(events, warnings), provider);
+    },
+
+    async embed(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> {
+      // Embed v2 (https://docs.cohere.com/reference/embed): `input_type` is required for v3+
+      // models; float vectors are asked for and base64-encoded here when the caller wants base64.
+      const body = {
+        model: call.model,
+        texts: request.input,
+        input_type: request.inputType ?? 'search_document',
+        embedding_types: ['float'],
+        ...(request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
+      };
+      const response = await post('/v2/embed', body, call, 'application/json');
+      const parsed = parseProviderJson(await response.text(), provider) as CohereEmbedBody;
+      const vectors = parsed.embeddings?.float ?? [];
+      const inputTokens = parsed.meta?.tokens?.input_tokens ?? parsed.meta?.billed_units?.input_tokens;
+      return {
+        model: call.model,
+        embeddings: request.encodingFormat === 'base64' ? vectors.map(float32Base64) : vectors,
+        usage: inputTokens === null || inputTokens === undefined ? { inputTokens: 0, outputTokens: 0, estimated: true } : { inputTokens, outputTokens: 0 },
+      };
+    },
+  };
+}

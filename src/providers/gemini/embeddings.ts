@@ -1,0 +1,50 @@
+import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
+import { GatewayError } from '../../core/errors.ts';
+import { float32Base64 } from '../_shared/float32-base64.ts';
+import type { GeminiBatchEmbedResponse } from './wire-types.ts';
+
+/** EmbeddingRequest.inputType → generative_service.proto TaskType. */
+const taskTypes: Record<NonNullable<EmbeddingRequest['inputType']>, string> = {
+  search_document: 'RETRIEVAL_DOCUMENT',
+  search_query: 'RETRIEVAL_QUERY',
+  classification: 'CLASSIFICATION',
+  clustering: 'CLUSTERING',
+};
+
+/**
+ * EmbeddingRequest → BatchEmbedContentsRequest: one EmbedContentRequest per input, each naming
+ * the model again (`models/<model>`, which must equal the URL's, per the proto). Token-id inputs
+ * (OpenAI-only) cannot be sent: a 400. `user` has no Gemini field and is not sent.
+ */
+export function convertEmbeddingRequest(request: EmbeddingRequest, modelPath: string): Record<string, unknown> {
+  if (request.input.length === 0) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Gemini embeds text only; token-id inputs cannot be sent to it.', { param: 'input' });
+  }
+  const taskType = request.inputType ? taskTypes[request.inputType] : undefined;
+  return {
+    requests: request.input.map((text) => ({
+      model: modelPath,
+      content: { parts: [{ text }] },
+      ...(taskType ? { taskType } : {}),
+      ...(request.dimensions !== undefined ? { outputDimensionality: request.dimensions } : {}),
+    })),
+  };
+}
+
+/**
+ * BatchEmbedContentsResponse → EmbeddingResult. Gemini reports no token usage for embeddings, so
+ * the input is counted here at four characters per token (adapters cannot reach the tokenizer in
+ * src/tokens) and marked `estimated`. Vectors are floats; when the caller asked for base64 (the
+ * openai SDK's default), they are encoded as OpenAI does (_shared/float32-base64.ts).
+ */
+export function convertEmbeddingResponse(body: GeminiBatchEmbedResponse, request: EmbeddingRequest, model: string, provider: string): EmbeddingResult {
+  const vectors = (body.embeddings ?? []).map((embedding) => embedding.values ?? []);
+  if (vectors.length !== request.input.length) {
+    throw new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${provider}" returned ${vectors.length} embeddings for ${request.input.length} inputs`, { provider });
+  }
+  return {
+    model,
+    embeddings: request.encodingFormat === 'base64' ? vectors.map(float32Base64) : vectors,
+    usage: { inputTokens: request.input.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0), outputTokens: 0, estimated: true },
+  };
+}

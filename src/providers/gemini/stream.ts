@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import { GatewayError } from '../../core/errors.ts';
+import type { StreamEvent } from '../../core/stream-event.ts';
+import type { SseMessage } from '../_shared/sse.ts';
+import { convertPart, type ConvertedPart } from './convert-response.ts';
+import { convertUsage } from './convert-usage.ts';
+import { errorFromStreamMessage } from './errors.ts';
+import { mapFinishReason, promptBlockedReason } from './map-finish-reason.ts';
+import type { GeminiResponse, GeminiUsageMetadata } from './wire-types.ts';
+
+/** How one stream's messages are to be turned into events. */
+export interface GeminiStreamOptions {
+  provider: string;
+  requestedModel: string;
+}
+
+type Controller = TransformStreamDefaultController<StreamEvent>;
+
+const blankLine = new TextEncoder().encode('\r\n\r\n');
+
+/**
+ * Ends the body with a blank line, so a last event that lacks one is still dispatched: an SSE
+ * parser dispatches an event only at a blank line, and the recorded prompt-block stream ends
+ * after a single CRLF (examples/streaming-failure-prompt-blocked-safety.txt). A connection that
+ * breaks errors the body instead of closing it, so a cut stream is still reported as cut.
+ */
+export function terminateLastEvent(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      flush(controller) {
+        controller.enqueue(blankLine);
+      },
+    }),
+  );
+}
+
+/**
+ * `streamGenerateContent?alt=sse` messages → StreamEvents. Each `data:` message is a whole
+ * GenerateContentResponse holding the next parts; there is no terminator, and the finishReason
+ * and final usageMetadata ride on the last message (../shared/specs/README.md, examples/streaming-*).
+ * Function calls arrive whole, so each becomes tool-input-start/delta/end at once. `finish` is
+ * emitted at the end only if a finishReason (or a prompt block) was seen; a stream that stops
+ * without one is left unfinished, and guardStream reports it as interrupted.
+ * Parts Switchboard cannot relay (code execution, inline media: never asked for) are skipped.
+ */
+export function createGeminiStreamTransform(options: GeminiStreamOptions): TransformStream<SseMessage, StreamEvent> {
+  let started = false;
+  let failed = false;
+  let open: { type: 'text' | 'reasoning'; id: string } | undefined;
+  let blocks = 0;
+  let hasToolCalls = false;
+  let finishReason: string | undefined;
+  let blockReason: string | undefined;
+  let usage: GeminiUsageMetadata | undefined;
+
+  const close = (controller: Controller) => {
+    if (open) controller.enqueue({ type: open.type === 'text' ? 'text-end' : 'reasoning-end', id: open.id });
+    open = undefined;
+  };
+  const ensureOpen = (controller: Controller, type: 'text' | 'reasoning'): string => {
+    if (open?.type !== type) {
+      close(controller);
+      open = { type, id: `${type}-${blocks++}` };
+      controller.enqueue({ type: type === 'text' ? 'text-start' : 'reasoning-start', id: open.id });
+    }
+    return open.id;
+  };
+
+  const emit = (part: ConvertedPart, controller: Controller) => {
+    switch (part.type) {
+      case 'text':
+        controller.enqueue({ type: 'text-delta', id: ensureOpen(controller, 'text'), delta: part.text });
+        return;
+      case 'reasoning': {
+        if (part.text === '') {
+          // The signature of answer text: a block of its own, as convert-response.ts makes it.
+          close(controller);
+          const id = `reasoning-${blocks++}`;
+          controller.enqueue({ type: 'reasoning-start', id });
+          if (part.signature) controller.enqueue({ type: 'reasoning-signature', id, signature: part.signature });
+          controller.enqueue({ type: 'reasoning-end', id });
+          return;
+        }
+        const id = ensureOpen(controller, 'reasoning');
+        controller.enqueue({ type: 'reasoning-delta', id, delta: part.text });
+        if (part.signature) controller.enqueue({ type: 'reasoning-signature', id, signature: part.signature });
+        return;
+      }
+      case 'tool-call':
+        close(controller);
+        hasToolCalls = true;
+        controller.enqueue({ type: 'tool-input-start', id: part.id, toolName: part.name });
+        controller.enqueue({ type: 'tool-input-delta', id: part.id, delta: part.arguments });
+        controller.enqueue({ type: 'tool-input-end', id: part.id });
+        return;
+      case 'refusal':
+        // convertPart never makes refusals; Gemini reports refusals as finish reasons.
+        return;
+      default: {
+        const exhaustive: never = part;
+        return exhaustive;
+      }
+    }
+  };
+
+  return new TransformStream<SseMessage, StreamEvent>({
+    transform(message, controller) {
+      if (failed) return;
+      let chunk: GeminiResponse;
+      try {
+        chunk = JSON.parse(message.data) as GeminiResponse;
+      } catch (error) {
+        failed = true;
+        controller.enqueue({
+          type: 'error',
+          error: new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${options.provider}" sent a stream message that is not valid JSON`, { cause: error, provider: options.provider }),
+        });
+        return;
+      }
+      if (chunk.error) {
+        failed = true;
+        controller.enqueue({ type: 'error', error: errorFromStreamMessage(chunk.error, options.provider) });
+        return;
+      }
+      if (!started) {
+        started = true;
+        controller.enqueue({
+          type: 'stream-start',
+          id: chunk.responseId ?? `chatcmpl-${randomUUID()}`,
+          model: chunk.modelVersion ?? options.requestedModel,
+          created: Math.floor(Date.now() / 1000),
+          warnings: [],
+        });
+      }
+      if (chunk.usageMetadata) usage = chunk.usageMetadata;
+      if (chunk.promptFeedback?.blockReason) blockReason = chunk.promptFeedback.blockReason;
+      const candidate = chunk.candidates?.find((item) => (item.index ?? 0) === 0);
+      for (const part of candidate?.content?.parts ?? []) {
+        const converted = convertPart(part);
+        if (Array.isArray(converted)) for (const item of converted) emit(item, controller);
+      }
+      if (candidate?.finishReason) finishReason = candidate.finishReason;
+    },
+    flush(controller) {
+      if (failed || !started || (finishReason === undefined && blockReason === undefined)) return;
+      close(controller);
+      controller.enqueue({
+        type: 'finish',
+        ...(finishReason !== undefined
+          ? { finishReason: mapFinishReason(finishReason, hasToolCalls), rawFinishReason: finishReason }
+          : { finishReason: 'content-filter' as const, rawFinishReason: promptBlockedReason(blockReason!) }),
+        ...(usage ? { usage: convertUsage(usage) } : {}),
+      });
+    },
+  });
+}

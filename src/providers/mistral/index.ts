@@ -1,0 +1,87 @@
+import type { ChatResult } from '../../core/chat-result.ts';
+import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
+import { float32Base64 } from '../_shared/float32-base64.ts';
+import { guardStream } from '../_shared/guard-stream.ts';
+import { parseServerSentEvents } from '../_shared/sse.ts';
+import { errorFromResponse, parseProviderJson } from '../_shared/upstream-error.ts';
+import { withWarnings } from '../_shared/with-warnings.ts';
+import { postJson } from '../_shared/post-json.ts';
+import { convertRequest } from './convert-request.ts';
+import { convertResponse, convertUsage } from './convert-response.ts';
+import { readMistralError } from './errors.ts';
+import { createMistralChunkTransform } from './stream.ts';
+import type { MistralChatBody, MistralEmbeddingBody } from './wire-types.ts';
+
+/** Mistral's La Plateforme API (docs/providers/mistral.md). */
+export const mistralProvider: ProviderDefinition = {
+  create: (settings, dependencies) => createMistralAdapter(settings, dependencies),
+  defaultBaseUrl: 'https://api.mistral.ai/v1',
+  environmentKey: 'MISTRAL_API_KEY',
+  catalogType: 'mistral',
+  requiresApiKey: true,
+};
+
+/**
+ * POST {base}/chat/completions and {base}/embeddings with a Bearer key
+ * (../shared/specs/mistral/openapi.yaml). No OpenAI passthrough: Mistral rejects fields it does
+ * not define with a 422, so bodies are always built from the typed request (convert-request.ts).
+ */
+export function createMistralAdapter(settings: ProviderSettings, dependencies: AdapterDependencies): ProviderAdapter {
+  const baseUrl = (settings.baseUrl ?? mistralProvider.defaultBaseUrl!).replace(/\/+$/, '');
+  const provider = settings.id;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...settings.headers,
+    ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
+  };
+
+  const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string) => {
+    const post = { url: `${baseUrl}/${operation}`, headers: { ...headers, accept }, body: JSON.stringify(body), call, provider };
+    return postJson(dependencies.http, post, (response) => errorFromResponse(response, provider, readMistralError));
+  };
+
+  return {
+    id: settings.id,
+    type: settings.type,
+
+    async chat(request, call): Promise<ChatResult> {
+      const { body, warnings } = convertRequest({ ...request, stream: false }, call.model);
+      const response = await post('chat/completions', body, call, 'application/json');
+      const parsed = parseProviderJson(await response.text(), provider) as MistralChatBody;
+      const result = convertResponse(parsed, call.model);
+      if (result.finishReason === 'error') {
+        // finish_reason "error": the generation failed; never return it as an answer.
+        throw new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" ended the generation with finish_reason "error"`, { provider, upstreamStatus: response.status });
+      }
+      return { ...result, warnings };
+    },
+
+    async streamChat(request, call) {
+      const { body, warnings } = convertRequest({ ...request, stream: true }, call.model);
+      const response = await post('chat/completions', body, call, 'text/event-stream');
+      const events = parseServerSentEvents(response.body).pipeThrough(createMistralChunkTransform({ provider, requestedModel: call.model }));
+      return guardStream(withWarnings(events, warnings), provider);
+    },
+
+    async embed(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> {
+      // EmbeddingRequest: float vectors are asked for and base64-encoded here when the caller wants
+      // base64, so the bytes are exactly OpenAI's (little-endian float32).
+      const body = {
+        model: call.model,
+        input: request.input,
+        ...(request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
+      };
+      const response = await post('embeddings', body, call, 'application/json');
+      const parsed = parseProviderJson(await response.text(), provider) as MistralEmbeddingBody;
+      const data = [...(parsed.data ?? [])].sort((left, right) => (left.index ?? 0) - (right.index ?? 0));
+      const vectors = data.map((item) => item.embedding ?? []);
+      return {
+        model: parsed.model ?? call.model,
+        embeddings: request.encodingFormat === 'base64' ? vectors.map(float32Base64) : vectors,
+        usage: { ...convertUsage(parsed.usage), outputTokens: 0 },
+      };
+    },
+  };
+}

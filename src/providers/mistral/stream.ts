@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { FinishReason } from '../../core/chat-result.ts';
+import type { StreamEvent } from '../../core/stream-event.ts';
+import type { Usage } from '../../core/usage.ts';
+import type { SseMessage } from '../_shared/sse.ts';
+import { errorFromStatus } from '../_shared/upstream-error.ts';
+import { convertUsage, mapFinishReason, randomToolCallId, splitContent, toolArguments } from './convert-response.ts';
+import { readMistralError } from './errors.ts';
+import type { MistralChatBody } from './wire-types.ts';
+
+/**
+ * Mistral CompletionChunk SSE messages (`data: {chunk}` ... `data: [DONE]`, the `stream` field of
+ * ChatCompletionRequest in ../shared/specs/mistral/openapi.yaml; chunk sequence as in
+ * examples/chat-completions-stream-docs.ndjson) → StreamEvents.
+ *
+ * The OpenAI chunk transform does not fit: Mistral deltas may carry ContentChunk arrays
+ * (`thinking` for reasoning models), may send tool calls whole and without a distinct `index`
+ * (ToolCall.index defaults to 0 in the spec, so calls are told apart by id), end with
+ * `model_length` or `error`, and put usage on the last chunk beside the finish_reason, without
+ * any `stream_options`.
+ */
+export function createMistralChunkTransform(options: { provider: string; requestedModel: string }): TransformStream<SseMessage, StreamEvent> {
+  let started = false;
+  let textOpen = false;
+  let reasoningOpen = false;
+  /** Tool call ids in order; `lastByIndex` finds the call a fragment without an id continues. */
+  const toolIds: string[] = [];
+  const lastByIndex = new Map<number, string>();
+  let finishReason: FinishReason | undefined;
+  let rawFinishReason: string | undefined;
+  let usage: Usage | undefined;
+  let done = false;
+  let failed = false;
+
+  const closeBlocks = (controller: TransformStreamDefaultController<StreamEvent>) => {
+    if (reasoningOpen) controller.enqueue({ type: 'reasoning-end', id: 'reasoning-0' });
+    if (textOpen) controller.enqueue({ type: 'text-end', id: 'text-0' });
+    reasoningOpen = false;
+    textOpen = false;
+  };
+
+  const fail = (controller: TransformStreamDefaultController<StreamEvent>, message: string | undefined, code?: string) => {
+    controller.enqueue({ type: 'error', error: errorFromStatus(502, options.provider, { message, ...(code ? { code } : {}) }) });
+    done = true;
+    failed = true;
+  };
+
+  return new TransformStream<SseMessage, StreamEvent>({
+    transform(message, controller) {
+      if (done) return;
+      if (message.data === '[DONE]') {
+        done = true;
+        return;
+      }
+      const chunk = JSON.parse(message.data) as MistralChatBody;
+      // An in-band error is an error body instead of a chunk (`"object": "error"`).
+      if (chunk.object === 'error' || chunk.error || (!chunk.choices && chunk.message !== undefined)) {
+        const detail = readMistralError(chunk);
+        fail(controller, detail.message ?? 'error event in the stream', detail.code);
+        return;
+      }
+      if (!started) {
+        started = true;
+        controller.enqueue({
+          type: 'stream-start',
+          id: chunk.id ?? `chatcmpl-${randomUUID()}`,
+          model: chunk.model ?? options.requestedModel,
+          created: chunk.created ?? Math.floor(Date.now() / 1000),
+          warnings: [],
+        });
+      }
+      if (chunk.usage) usage = convertUsage(chunk.usage);
+      const choice = chunk.choices?.find((candidate) => (candidate.index ?? 0) === 0);
+      if (!choice) return;
+      const delta = choice.delta ?? {};
+      const { text, reasoning } = splitContent(delta.content);
+      if (reasoning) {
+        if (!reasoningOpen) controller.enqueue({ type: 'reasoning-start', id: 'reasoning-0' });
+        reasoningOpen = true;
+        controller.enqueue({ type: 'reasoning-delta', id: 'reasoning-0', delta: reasoning });
+      }
+      if (text) {
+        if (reasoningOpen) controller.enqueue({ type: 'reasoning-end', id: 'reasoning-0' });
+        reasoningOpen = false;
+        if (!textOpen) controller.enqueue({ type: 'text-start', id: 'text-0' });
+        textOpen = true;
+        controller.enqueue({ type: 'text-delta', id: 'text-0', delta: text });
+      }
+      for (const call of delta.tool_calls ?? []) {
+        const index = call.index ?? 0;
+        let id = call.id && toolIds.includes(call.id) ? call.id : call.id ? undefined : lastByIndex.get(index);
+        if (id === undefined) {
+          closeBlocks(controller);
+          id = call.id ?? randomToolCallId();
+          toolIds.push(id);
+          controller.enqueue({ type: 'tool-input-start', id, toolName: call.function?.name ?? '' });
+        }
+        lastByIndex.set(index, id);
+        const fragment = toolArguments(call);
+        if (fragment) controller.enqueue({ type: 'tool-input-delta', id, delta: fragment });
+      }
+      if (choice.finish_reason) {
+        finishReason = mapFinishReason(choice.finish_reason);
+        rawFinishReason = choice.finish_reason;
+      }
+    },
+    flush(controller) {
+      // Neither [DONE] nor a finish_reason: the stream was cut; guardStream reports it.
+      if (failed || !started || (finishReason === undefined && !done)) return;
+      if (finishReason === 'error') {
+        // A generation that failed must not look like a normal end (STYLE rule 3).
+        controller.enqueue({ type: 'error', error: errorFromStatus(502, options.provider, { message: 'the generation ended with finish_reason "error"' }) });
+        return;
+      }
+      closeBlocks(controller);
+      for (const id of toolIds) controller.enqueue({ type: 'tool-input-end', id });
+      controller.enqueue({
+        type: 'finish',
+        finishReason: finishReason ?? 'other',
+        ...(rawFinishReason ? { rawFinishReason } : {}),
+        ...(usage ? { usage } : {}),
+      });
+    },
+  });
+}

@@ -1,0 +1,56 @@
+import { GatewayError } from '../core/errors.ts';
+import type { AttemptRecord } from '../core/ledger.ts';
+import type { ModelInfo } from '../core/model.ts';
+
+/** The ledger's record of one attempt. */
+export function attemptRecord(model: ModelInfo, outcome: AttemptRecord['outcome'], latencyMs: number, error?: GatewayError): AttemptRecord {
+  return {
+    model: model.id,
+    provider: model.providerId,
+    upstreamModel: model.upstream,
+    outcome,
+    latencyMs: Math.round(latencyMs),
+    ...(error ? { errorCode: error.code, message: error.message } : {}),
+    ...(error?.upstreamStatus !== undefined ? { upstreamStatus: error.upstreamStatus } : {}),
+  };
+}
+
+/**
+ * Failures that say the deployment is down or broken (5xx, timeouts, connection failures,
+ * garbage answers, rejected credentials) and so count toward its circuit breaker. A request's
+ * own fault (a 400, a context overflow), the caller leaving, and rate limits do not: a 429 is
+ * the provider working as designed, handled by retry-after, fallback and the balancer.
+ */
+export function countsAgainstDeployment(error: GatewayError): boolean {
+  switch (error.code) {
+    case 'SB_ERR_UPSTREAM_ERROR':
+    case 'SB_ERR_UPSTREAM_UNAVAILABLE':
+    case 'SB_ERR_UPSTREAM_TIMEOUT':
+    case 'SB_ERR_UPSTREAM_CONNECTION':
+    case 'SB_ERR_UPSTREAM_INVALID_RESPONSE':
+    case 'SB_ERR_UPSTREAM_AUTH':
+    case 'SB_ERR_UPSTREAM_NOT_FOUND':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The error of a request whose every attempt failed, naming each attempt. */
+export function allFailed(attempts: readonly AttemptRecord[], lastError: GatewayError | undefined): GatewayError {
+  if (!lastError) {
+    return new GatewayError('SB_ERR_UNAVAILABLE', 'No provider is available for this model right now (every candidate is in cooldown)', { status: 503, retryAfterSeconds: 1 });
+  }
+  const failed = attempts.filter((attempt) => attempt.outcome === 'error');
+  const summary = failed.map((attempt) => `${attempt.provider}/${attempt.upstreamModel}: ${attempt.message ?? attempt.errorCode}`).join('; ');
+  const heading = failed.length === 1 ? '1 attempt failed' : `All ${failed.length} attempts failed`;
+  const allRateLimited = failed.length > 0 && failed.every((attempt) => attempt.errorCode === 'SB_ERR_UPSTREAM_RATE_LIMITED');
+  return new GatewayError(lastError.code, `${heading}: ${summary}`, {
+    cause: lastError,
+    status: allRateLimited ? 429 : lastError.status,
+    retryAfterSeconds: lastError.retryAfterSeconds,
+    provider: lastError.provider,
+    upstreamStatus: lastError.upstreamStatus,
+    publicCode: lastError.publicCode,
+  });
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createMemoryRoutingState } from '../store/memory/routing-state.ts';
+import { parseDuration, readRateLimitHeaders } from '../upstream/rate-limit-tap.ts';
+import { compileRules, type RuleSubject } from './rules.ts';
+import { pickWeighted, stickyRoll } from './split.ts';
+
+const subject = (extra: Partial<RuleSubject> = {}): RuleSubject => ({
+  metadata: {},
+  keyId: null,
+  keyName: null,
+  team: null,
+  model: 'auto',
+  header: () => undefined,
+  now: new Date('2026-11-25T12:00:00Z'),
+  ...extra,
+});
+
+describe('rules', () => {
+  const rules = compileRules([
+    { when: { 'metadata.env': 'staging' }, route: 'cheap' },
+    { when: { 'metadata.sensitive': 'true' }, require: { on_prem: true } },
+    { when: { model: 'gpt-*', team: ['red', 'blue'] }, set: { temperature: 0 } },
+    { when: { 'header.x-tier': 'free', time: '22:00-06:00' }, deny: true },
+    { when: { key: 'batch-key' }, deny: 'batch keys cannot call this' },
+  ]);
+
+  it('takes the first matching rule', () => {
+    assert.equal(rules.match(subject({ metadata: { env: 'staging', sensitive: 'true' } }))?.route, 'cheap');
+    assert.deepEqual(rules.match(subject({ metadata: { sensitive: 'true' } }))?.require, { onPrem: true });
+    assert.equal(rules.match(subject({ metadata: { env: 'prod' } })), undefined);
+  });
+
+  it('matches globs, lists, headers, keys and time windows that wrap midnight', () => {
+    assert.deepEqual(rules.match(subject({ model: 'gpt-4o', team: 'blue' }))?.set, { temperature: 0 });
+    assert.equal(rules.match(subject({ model: 'gpt-4o', team: 'green' })), undefined);
+    const free = { header: (name: string) => (name === 'x-tier' ? 'free' : undefined) };
+    assert.equal(rules.match(subject({ ...free, now: new Date('2026-11-25T23:30:00Z') }))?.deny, 'Request denied by rule 3.');
+    assert.equal(rules.match(subject({ ...free, now: new Date('2026-11-25T12:00:00Z') })), undefined);
+    assert.equal(rules.match(subject({ keyName: 'batch-key' }))?.deny, 'batch keys cannot call this');
+  });
+});
+
+describe('split', () => {
+  it('is deterministic per route and key, and spreads keys by weight', () => {
+    assert.equal(stickyRoll('route', 'ann'), stickyRoll('route', 'ann'));
+    assert.notEqual(stickyRoll('route', 'ann'), stickyRoll('other', 'ann'));
+    const arms = [{ model: 'a', weight: 3 }, { model: 'b', weight: 1 }];
+    let a = 0;
+    for (let index = 0; index < 4000; index += 1) if (pickWeighted(arms, stickyRoll('route', `user-${index}`)) === 0) a += 1;
+    assert.ok(Math.abs(a / 4000 - 0.75) < 0.03, `share ${a / 4000}`);
+    assert.equal(pickWeighted([{ model: 'a', weight: 0 }], 0.5), -1);
+  });
+});
+
+describe('memory routing state: circuit breaker', () => {
+  it('opens after the threshold, refuses during the cooldown, lets one probe through, closes on success', () => {
+    let now = 1000;
+    const state = createMemoryRoutingState(() => ({ failureThreshold: 2, cooldownMs: 500, maxCooldownMs: 4000 }), () => now);
+    state.recordFailure('p/m', {});
+    assert.equal(state.snapshot().deployment('p/m').openUntil, 0);
+    state.recordFailure('p/m', {});
+    assert.equal(state.snapshot().deployment('p/m').openUntil, 1500);
+    assert.equal(state.claimProbe('p/m'), false);
+    now = 1600;
+    assert.equal(state.claimProbe('p/m'), true);
+    assert.equal(state.claimProbe('p/m'), false, 'only one probe at a time');
+    state.recordFailure('p/m', {});
+    assert.equal(state.snapshot().deployment('p/m').openUntil, 1600 + 1000, 'a failed probe re-opens for twice as long');
+    now = 2700;
+    assert.equal(state.claimProbe('p/m'), true);
+    state.recordSuccess('p/m', { latencyMs: 100, streamed: false });
+    assert.equal(state.snapshot().deployment('p/m').openUntil, 0);
+    assert.equal(state.claimProbe('p/m'), true);
+  });
+
+  it('keeps decaying latency averages per kind', () => {
+    const state = createMemoryRoutingState(() => ({ failureThreshold: 5, cooldownMs: 1, maxCooldownMs: 1 }));
+    state.recordSuccess('p/m', { latencyMs: 100, streamed: false });
+    state.recordSuccess('p/m', { latencyMs: 200, streamed: false });
+    state.recordSuccess('p/m', { latencyMs: 40, streamed: true });
+    const deployment = state.snapshot().deployment('p/m');
+    assert.equal(deployment.latencyMs, 130);
+    assert.equal(deployment.ttftMs, 40);
+  });
+});
+
+describe('rate-limit headers', () => {
+  it('reads OpenAI-style and Anthropic-style headers', () => {
+    assert.deepEqual(readRateLimitHeaders({ 'x-ratelimit-remaining-requests': '12', 'x-ratelimit-limit-requests': '500', 'x-ratelimit-reset-requests': '6m0s', 'x-ratelimit-remaining-tokens': '1000' }), {
+      remainingRequests: 12,
+      limitRequests: 500,
+      remainingTokens: 1000,
+      resetMs: 360_000,
+    });
+    assert.deepEqual(readRateLimitHeaders({ 'anthropic-ratelimit-requests-remaining': '3', 'anthropic-ratelimit-requests-reset': '2026-11-25T12:00:30Z' }, Date.parse('2026-11-25T12:00:00Z')), {
+      remainingRequests: 3,
+      resetMs: 30_000,
+    });
+    assert.equal(readRateLimitHeaders({ 'content-type': 'application/json' }), undefined);
+    assert.equal(parseDuration('1.5s'), 1500);
+    assert.equal(parseDuration('20ms'), 20);
+  });
+});

@@ -1,0 +1,181 @@
+import type { Catalog } from '../catalog/index.ts';
+import type { KnownNames } from '../config/check-references.ts';
+import { formatIssue } from '../config/load.ts';
+import { providerSchema, type ProviderConfig } from '../config/schema.ts';
+import { GatewayError } from '../core/errors.ts';
+import type { ProviderCredentialStore, StoredProvider } from '../core/stores.ts';
+import type { ProviderProfile } from '../core/strategy.ts';
+import type { CredentialCipher } from '../keys/credential-cipher.ts';
+import type { ProviderHandle } from './execute.ts';
+import type { ModelRegistry } from './model-registry.ts';
+
+/** A provider ready to route to: its adapter handle, its routing profile and its catalog type. */
+export interface BuiltProvider {
+  handle: ProviderHandle;
+  profile: ProviderProfile;
+  catalogType: string;
+}
+
+/** A provider as /admin/providers shows it: never a credential, only a hint of the API key. */
+export interface ProviderView {
+  id: string;
+  type: string;
+  source: 'config' | 'runtime';
+  base_url: string | null;
+  api_key_hint: string | null;
+  /** Names only: header values may carry credentials. */
+  header_names: string[];
+  timeout_ms: number;
+  limits: ProviderConfig['limits'] | null;
+  data_policy: ProviderConfig['data_policy'] | null;
+  models: string[];
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+export interface RuntimeProvidersOptions {
+  store: ProviderCredentialStore;
+  /** Absent when neither SWITCHBOARD_ENCRYPTION_KEY nor a master key is set: no runtime providers. */
+  cipher: CredentialCipher | undefined;
+  providerTypes: KnownNames['providerTypes'];
+  /** Providers from the config file: listed read-only, their ids cannot be taken. */
+  configured: readonly ProviderConfig[];
+  /** Builds adapter, handle and profile from a provider entry (app.ts, which knows the adapters). */
+  build(config: ProviderConfig): BuiltProvider;
+  handles: Map<string, ProviderHandle>;
+  profiles: Map<string, ProviderProfile>;
+  registry: ModelRegistry;
+  catalog: Catalog;
+  clock?: () => number;
+}
+
+/**
+ * Providers added through /admin/providers: validated with the config's own schema, stored
+ * sealed (AES-256-GCM, the whole entry, so headers and cloud credentials are covered too),
+ * routable at once (as `<id>/<model>` and through the catalog models of their type) and loaded
+ * again at startup.
+ */
+export class RuntimeProviders {
+  readonly #options: RuntimeProvidersOptions;
+  readonly #clock: () => number;
+  readonly #runtime = new Map<string, { config: ProviderConfig; stored: StoredProvider }>();
+
+  constructor(options: RuntimeProvidersOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? Date.now;
+  }
+
+  /** Installs the stored providers; returns a warning per provider that could not be. */
+  async load(): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const stored of await this.#options.store.list()) {
+      if (!this.#options.cipher) {
+        warnings.push(`runtime provider "${stored.id}" is not loaded: set SWITCHBOARD_ENCRYPTION_KEY (or a master key) to decrypt it`);
+        continue;
+      }
+      try {
+        const config = providerSchema.parse(JSON.parse(this.#options.cipher.open(stored.sealedConfig, stored.id)));
+        this.#install(config, stored);
+      } catch (error) {
+        // The message never holds the plaintext: decryption failed, or the stored entry is no longer valid.
+        warnings.push(`runtime provider "${stored.id}" is not loaded: ${error instanceof Error ? error.message.split('\n')[0] : 'unreadable'} (was the encryption key changed?)`);
+      }
+    }
+    return warnings;
+  }
+
+  /** Validates, seals, stores and installs a provider; an existing runtime provider of that id is replaced. */
+  async add(raw: unknown): Promise<ProviderView> {
+    const cipher = this.#options.cipher;
+    if (!cipher) {
+      throw new GatewayError('SB_ERR_UNAVAILABLE', 'Runtime providers need an encryption key: set SWITCHBOARD_ENCRYPTION_KEY or a master key.');
+    }
+    const config = this.#validate(raw);
+    const now = new Date(this.#clock()).toISOString();
+    const stored: StoredProvider = {
+      id: config.id,
+      type: config.type,
+      sealedConfig: cipher.seal(JSON.stringify(config), config.id),
+      apiKeyHint: hintOf(config.api_key),
+      createdAt: this.#runtime.get(config.id)?.stored.createdAt ?? now,
+      updatedAt: now,
+    };
+    // Built before it is stored, so an entry the adapter rejects is never persisted.
+    const built = this.#options.build(config);
+    await this.#options.store.save(stored);
+    this.#install(config, stored, built);
+    return this.#view(config, 'runtime', stored);
+  }
+
+  /** Removes a runtime provider; false when there is none of that id. Config providers are read-only. */
+  async remove(id: string): Promise<boolean> {
+    if (this.#options.configured.some((provider) => provider.id === id)) {
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Provider "${id}" comes from the config file and is read-only here.`, { status: 409, publicCode: 'read_only' });
+    }
+    if (!this.#runtime.has(id)) return false;
+    await this.#options.store.delete(id);
+    this.#runtime.delete(id);
+    this.#options.handles.delete(id);
+    this.#options.profiles.delete(id);
+    this.#options.registry.removeProvider(id);
+    return true;
+  }
+
+  /** Config providers first, then runtime ones. */
+  list(): ProviderView[] {
+    return [
+      ...this.#options.configured.map((config) => this.#view(config, 'config', undefined)),
+      ...[...this.#runtime.values()].map(({ config, stored }) => this.#view(config, 'runtime', stored)),
+    ];
+  }
+
+  #install(config: ProviderConfig, stored: StoredProvider, built = this.#options.build(config)): void {
+    this.#options.handles.set(config.id, built.handle);
+    this.#options.profiles.set(config.id, built.profile);
+    const catalogModels = this.#options.catalog.entriesFor(built.catalogType).map((entry) => entry.model);
+    this.#options.registry.addProvider({ id: config.id, catalogType: built.catalogType }, catalogModels);
+    this.#runtime.set(config.id, { config, stored });
+  }
+
+  #validate(raw: unknown): ProviderConfig {
+    const parsed = providerSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Invalid provider: ${parsed.error.issues.map(formatIssue).join('; ')}`);
+    }
+    const config = parsed.data;
+    const type = this.#options.providerTypes.get(config.type);
+    if (!type) {
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Invalid provider: type: unknown provider type "${config.type}" (known: ${[...this.#options.providerTypes.keys()].join(', ')})`, { param: 'type' });
+    }
+    if (!config.base_url && type.requiresBaseUrl) {
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Invalid provider: base_url: required for type "${config.type}"`, { param: 'base_url' });
+    }
+    if (this.#options.configured.some((provider) => provider.id === config.id)) {
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Provider "${config.id}" comes from the config file and is read-only here.`, { status: 409, publicCode: 'read_only' });
+    }
+    return config;
+  }
+
+  #view(config: ProviderConfig, source: ProviderView['source'], stored: StoredProvider | undefined): ProviderView {
+    return {
+      id: config.id,
+      type: config.type,
+      source,
+      base_url: config.base_url ?? null,
+      api_key_hint: hintOf(config.api_key),
+      header_names: Object.keys(config.headers),
+      timeout_ms: config.timeout_ms,
+      limits: config.limits ?? null,
+      data_policy: config.data_policy ?? null,
+      models: this.#options.registry.list().filter((model) => model.providerId === config.id).map((model) => model.id),
+      created_at: stored?.createdAt ?? null,
+      updated_at: stored?.updatedAt ?? null,
+    };
+  }
+}
+
+/** The last four characters of a key, enough to tell keys apart; short keys show nothing. */
+function hintOf(apiKey: string | undefined): string | null {
+  if (!apiKey) return null;
+  return apiKey.length >= 12 ? `...${apiKey.slice(-4)}` : '...';
+}

@@ -1,0 +1,33 @@
+import type { RoutingStrategy } from '../../core/strategy.ts';
+import { estimatedCost, formatUsd } from './estimate.ts';
+
+/**
+ * `cost`: the cheapest candidate whose quality is at least the route's `min_quality`, counting
+ * the prompt's tokens and the expected output at each model's prices. Candidates below
+ * min_quality (or of unknown quality when a minimum is set) are left out; ties go to the
+ * higher quality.
+ */
+export const costStrategy: RoutingStrategy = {
+  name: 'cost',
+  rank(candidates, context) {
+    const minimum = context.route?.minQuality;
+    const excluded: Record<string, string> = {};
+    const scores: Record<string, number> = {};
+    const qualifying = candidates.filter((model) => {
+      if (minimum === undefined) return true;
+      if (model.quality === undefined) excluded[model.id] = `quality unknown (min_quality ${minimum})`;
+      else if (model.quality < minimum) excluded[model.id] = `quality ${model.quality} < min_quality ${minimum}`;
+      return model.quality !== undefined && model.quality >= minimum;
+    });
+    for (const model of qualifying) scores[model.id] = estimatedCost(model, context);
+    const ordered = [...qualifying].sort((left, right) => scores[left.id]! - scores[right.id]! || (right.quality ?? 0) - (left.quality ?? 0));
+    const pick = ordered[0];
+    const bound = minimum === undefined ? '' : ` with quality >= ${minimum}`;
+    return {
+      ordered,
+      scores,
+      excluded,
+      reason: pick ? `cost: cheapest of ${ordered.length}${bound}: ${pick.id} (${formatUsd(scores[pick.id]!)})` : `cost: no candidate${bound}`,
+    };
+  },
+};

@@ -1,0 +1,74 @@
+import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { formatIssue } from '../../config/load.ts';
+import type { RouteConfig } from '../../config/schema.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { AuditStore, LedgerStore } from '../../core/stores.ts';
+import type { LimitsEngine } from '../../keys/limits.ts';
+import type { Teams } from '../../keys/teams.ts';
+import type { VirtualKeys } from '../../keys/virtual-keys.ts';
+import type { RuntimeProviders } from '../../router/runtime-providers.ts';
+
+/** What the admin endpoints use; built by app.ts. */
+export interface AdminContext {
+  /** Undefined: the admin API is disabled. */
+  masterKey: string | undefined;
+  keys: VirtualKeys;
+  teams: Teams;
+  limits: LimitsEngine;
+  ledger: LedgerStore;
+  /** Writes queued ledger rows so reads see every finished request. */
+  flushLedger(): Promise<void>;
+  audit: AuditStore;
+  providers: RuntimeProviders;
+  /** Whether a guardrail of this name is configured. */
+  hasGuardrail(name: string): boolean;
+  routes: readonly RouteConfig[];
+}
+
+/** Parses a body or query with a contract schema; a 400 lists every problem by field. */
+export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unknown, what: string): z.infer<Schema> {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const first = parsed.error.issues[0];
+  throw new GatewayError('SB_ERR_INVALID_REQUEST', `Invalid ${what}: ${parsed.error.issues.map(formatIssue).join('; ')}`, {
+    ...(first?.path.length ? { param: first.path.map(String).join('.') } : {}),
+  });
+}
+
+/** The `{id}` path parameter. */
+export function idOf(request: FastifyRequest): string {
+  return (request.params as { id: string }).id;
+}
+
+/** 404 in the OpenAI shape. */
+export function notFound(kind: string, id: string): GatewayError {
+  return new GatewayError('SB_ERR_NOT_FOUND', `No ${kind} with id "${id}".`);
+}
+
+/** Every guardrail a key or team names must be configured. */
+export function checkGuardrails(context: AdminContext, names: readonly string[] | undefined): void {
+  const unknown = (names ?? []).filter((name) => !context.hasGuardrail(name));
+  if (unknown.length) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Unknown guardrail(s): ${unknown.join(', ')} (configure them under guardrails: in the config file).`, { param: 'guardrails' });
+  }
+}
+
+/** Records an admin write: who (the master key), what, which object, when; never a secret. */
+export async function audit(
+  context: AdminContext,
+  request: FastifyRequest,
+  action: string,
+  targetType: string,
+  targetId: string | null,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await context.audit.append({
+    time: new Date().toISOString(),
+    actor: 'master',
+    action,
+    targetType,
+    targetId,
+    details: { ...details, request_id: request.id, ip: request.ip },
+  });
+}

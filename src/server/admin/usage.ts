@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import { parseWith, type AdminContext } from './context.ts';
+import { summaryQuery, usageQuery } from './contract.ts';
+import { ledgerCsv, ledgerRowJson } from './ledger-json.ts';
+
+/** /admin/usage: ledger rows by request id, key, team, model and time range (JSON or CSV), and totals. */
+export function registerUsageRoutes(app: FastifyInstance, context: AdminContext): void {
+  app.get('/usage', async (request, reply) => {
+    const query = parseWith(usageQuery, request.query, 'usage query');
+    await context.flushLedger();
+    const rows = await context.ledger.query({
+      ...(query.request_id !== undefined ? { requestId: query.request_id } : {}),
+      ...(query.key_id !== undefined ? { keyId: query.key_id } : {}),
+      ...(query.team !== undefined ? { team: query.team } : {}),
+      ...(query.model !== undefined ? { model: query.model } : {}),
+      ...(query.from !== undefined ? { from: query.from } : {}),
+      ...(query.to !== undefined ? { to: query.to } : {}),
+      limit: query.limit ?? 100,
+    });
+    if (query.format === 'csv') {
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="switchboard-usage.csv"')
+        .send(ledgerCsv(rows));
+    }
+    return { object: 'list', data: rows.map(ledgerRowJson) };
+  });
+
+  app.get('/usage/summary', async (request) => {
+    const query = parseWith(summaryQuery, request.query, 'summary query');
+    await context.flushLedger();
+    const groups = await context.ledger.summary({
+      groupBy: query.group_by,
+      ...(query.from !== undefined ? { from: query.from } : {}),
+      ...(query.to !== undefined ? { to: query.to } : {}),
+      ...(query.key_id !== undefined ? { keyId: query.key_id } : {}),
+      ...(query.team !== undefined ? { team: query.team } : {}),
+    });
+    const data = groups.map((group) => ({
+      group: group.group,
+      [query.group_by]: group.group,
+      requests: group.requests,
+      errors: group.errors,
+      input_tokens: group.inputTokens,
+      output_tokens: group.outputTokens,
+      total_tokens: group.inputTokens + group.outputTokens,
+      cost_usd: group.costUsd,
+    }));
+    const sum = (pick: (item: (typeof data)[number]) => number) => data.reduce((total, item) => total + pick(item), 0);
+    return {
+      object: 'list',
+      group_by: query.group_by,
+      from: query.from ?? null,
+      to: query.to ?? null,
+      data,
+      total: {
+        requests: sum((item) => item.requests),
+        errors: sum((item) => item.errors),
+        input_tokens: sum((item) => item.input_tokens),
+        output_tokens: sum((item) => item.output_tokens),
+        total_tokens: sum((item) => item.total_tokens),
+        cost_usd: Math.round(sum((item) => item.cost_usd) * 1e8) / 1e8,
+      },
+    };
+  });
+}

@@ -1,0 +1,102 @@
+import type {
+  CircuitPolicy,
+  DeploymentState,
+  ProviderLoad,
+  RateLimitHeaders,
+  RoutingSnapshot,
+  RoutingStateStore,
+} from '../../core/routing-state.ts';
+
+/** Weight of the newest latency sample in the decaying average. */
+const smoothing = 0.3;
+const minuteMs = 60_000;
+
+/**
+ * Routing state in this process's memory: decaying latency averages, the circuit breaker per
+ * deployment, and per-minute load per provider. Snapshots are live views (no copy): the
+ * in-process store has nothing to fetch.
+ */
+export function createMemoryRoutingState(policyFor: (deployment: string) => CircuitPolicy, clock: () => number = Date.now): RoutingStateStore {
+  const deployments = new Map<string, DeploymentState>();
+  const providers = new Map<string, ProviderLoad & { windowStartedAt: number }>();
+
+  const deployment = (key: string): DeploymentState => {
+    let state = deployments.get(key);
+    if (!state) {
+      state = { samples: 0, consecutiveFailures: 0, openUntil: 0, openings: 0, probing: false };
+      deployments.set(key, state);
+    }
+    return state;
+  };
+  const provider = (id: string) => {
+    let load = providers.get(id);
+    const now = clock();
+    if (!load) {
+      load = { requestsThisMinute: 0, tokensThisMinute: 0, windowStartedAt: now };
+      providers.set(id, load);
+    }
+    if (now - load.windowStartedAt >= minuteMs) {
+      load.requestsThisMinute = 0;
+      load.tokensThisMinute = 0;
+      load.windowStartedAt = now;
+    }
+    if (load.resetsAt !== undefined && now >= load.resetsAt) {
+      delete load.remainingRequests;
+      delete load.remainingTokens;
+      delete load.resetsAt;
+    }
+    return load;
+  };
+  const open = (key: string, state: DeploymentState, cooldownMs?: number) => {
+    const policy = policyFor(key);
+    const duration = cooldownMs ?? Math.min(policy.cooldownMs * 2 ** state.openings, policy.maxCooldownMs);
+    state.openUntil = clock() + duration;
+    state.openings += 1;
+    state.probing = false;
+  };
+
+  return {
+    snapshot(): RoutingSnapshot {
+      return { deployment, provider, now: clock() };
+    },
+    recordSuccess(key, observation) {
+      const state = deployment(key);
+      const field = observation.streamed ? 'ttftMs' : 'latencyMs';
+      const previous = state[field];
+      state[field] = previous === undefined ? observation.latencyMs : previous + smoothing * (observation.latencyMs - previous);
+      state.samples += 1;
+      state.consecutiveFailures = 0;
+      state.openUntil = 0;
+      state.openings = 0;
+      state.probing = false;
+    },
+    recordFailure(key, options) {
+      const state = deployment(key);
+      state.consecutiveFailures += 1;
+      const wasProbe = state.probing;
+      if (options.cooldownMs !== undefined) open(key, state, options.cooldownMs);
+      else if (wasProbe || state.consecutiveFailures >= policyFor(key).failureThreshold) open(key, state);
+      state.probing = false;
+    },
+    claimProbe(key) {
+      const state = deployment(key);
+      if (state.openUntil === 0) return true;
+      if (clock() < state.openUntil || state.probing) return false;
+      state.probing = true;
+      return true;
+    },
+    recordDispatch(id, estimatedTokens) {
+      const load = provider(id);
+      load.requestsThisMinute += 1;
+      load.tokensThisMinute += estimatedTokens;
+    },
+    recordRateLimit(id, headers: RateLimitHeaders) {
+      const load = provider(id);
+      if (headers.remainingRequests !== undefined) load.remainingRequests = headers.remainingRequests;
+      if (headers.remainingTokens !== undefined) load.remainingTokens = headers.remainingTokens;
+      if (headers.limitRequests !== undefined) load.limitRequests = headers.limitRequests;
+      if (headers.limitTokens !== undefined) load.limitTokens = headers.limitTokens;
+      if (headers.resetMs !== undefined) load.resetsAt = clock() + headers.resetMs;
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import type { LedgerRow } from '../../core/ledger.ts';
+import type { VirtualKeyRecord } from '../../core/stores.ts';
+import { applyMigrations, openSqliteStorage } from './index.ts';
+import { migrations } from './migrations.ts';
+
+function row(overrides: Partial<LedgerRow>): LedgerRow {
+  return {
+    id: `req_${Math.random().toString(16).slice(2)}`, time: '2025-06-01T10:00:00.000Z', endpoint: 'chat', keyId: 'key_a', team: 'red',
+    modelRequested: 'fast', route: null, model: 'fast', provider: 'oai', upstreamModel: 'gpt', attempts: [], inputTokens: 10, outputTokens: 5,
+    cachedInputTokens: 0, reasoningTokens: 0, tokensEstimated: false, costUsd: 0.1, latencyMs: 5, ttftMs: null, status: 'ok', httpStatus: 200,
+    errorCode: null, errorMessage: null, stream: false, reason: null, metadata: {}, warnings: [], guardrails: [], ...overrides,
+  };
+}
+
+describe('SQLite governance stores (real files)', () => {
+  let directory: string;
+  before(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'switchboard-store-'));
+  });
+  after(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('applies migrations once, in order, and upgrades a database made by the first one', async () => {
+    const path = join(directory, 'upgrade.db');
+    const database = new Database(path);
+    assert.equal(applyMigrations(database, migrations.slice(0, 1)), 1);
+    database.prepare(`INSERT INTO ledger (id, time, endpoint, attempts, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
+      tokens_estimated, cost_usd, latency_ms, status, http_status, stream, metadata, warnings)
+      VALUES ('old', '2025-01-01T00:00:00.000Z', 'chat', '[]', 1, 1, 0, 0, 0, 0.5, 1, 'ok', 200, 0, '{}', '[]')`).run();
+    assert.equal(applyMigrations(database, migrations), migrations.length - 1);
+    assert.equal(applyMigrations(database, migrations), 0, 're-running is a no-op');
+    const versions = (database.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map((entry) => entry.version);
+    assert.deepEqual(versions, migrations.map((migration) => migration.version));
+    database.close();
+    const storage = await openSqliteStorage(path);
+    const [old] = await storage.ledger.query({ requestId: 'old' });
+    assert.deepEqual(old?.guardrails, [], 'old rows read back with an empty guardrails list');
+    await storage.close();
+    const again = await openSqliteStorage(path);
+    await again.close();
+  });
+
+  it('keeps keys by id and hash, and teams by id or name', async () => {
+    const storage = await openSqliteStorage(join(directory, 'keys.db'));
+    const key: VirtualKeyRecord = {
+      id: 'key_1', name: 'app', team: 'red', models: ['fast'], budgetUsd: 2, budgetPeriod: 'month', rpm: 5, tpm: null,
+      modelLimits: { 'gpt-*': { rpm: 1 } }, expiresAt: null, metadata: { env: 'prod' }, guardrails: ['pii'], revoked: false,
+      createdAt: '2025-06-01T00:00:00.000Z', updatedAt: '2025-06-01T00:00:00.000Z', keyHash: 'ab'.repeat(32), keyHint: 'sb-...abcd',
+    };
+    await storage.keys.save(key);
+    assert.deepEqual(await storage.keys.get('key_1'), key);
+    assert.deepEqual(await storage.keys.findByHash('ab'.repeat(32)), key);
+    await storage.keys.save({ ...key, revoked: true, keyHash: 'cd'.repeat(32) });
+    assert.equal(await storage.keys.findByHash('ab'.repeat(32)), undefined);
+    assert.equal((await storage.keys.list()).length, 1);
+
+    const team = { id: 'team_1', name: 'red', models: null, budgetUsd: null, budgetPeriod: 'total' as const, rpm: 3, tpm: null, modelLimits: {}, metadata: {}, guardrails: [], createdAt: 'x', updatedAt: 'x' };
+    await storage.teams.save(team);
+    assert.deepEqual(await storage.teams.findByLabel('red'), team);
+    assert.deepEqual(await storage.teams.findByLabel('team_1'), team);
+    assert.equal(await storage.teams.delete('team_1'), true);
+    assert.equal(await storage.teams.delete('team_1'), false);
+    await storage.close();
+  });
+
+  it('sums the ledger by key, team, model, provider and day, and spend since a time', async () => {
+    const storage = await openSqliteStorage(join(directory, 'ledger.db'));
+    await storage.ledger.append([
+      row({ costUsd: 0.1 }),
+      row({ costUsd: 0.2, time: '2025-06-02T10:00:00.000Z', model: 'smart' }),
+      row({ costUsd: 0.4, keyId: 'key_b', team: 'blue', provider: 'anthropic', status: 'error' }),
+      row({ costUsd: 0.8, keyId: null, team: null }),
+    ]);
+    const byKey = await storage.ledger.summary({ groupBy: 'key' });
+    assert.deepEqual(byKey.map((group) => [group.group, group.requests, group.costUsd]), [[null, 1, 0.8], ['key_b', 1, 0.4], ['key_a', 2, 0.3]]);
+    const byDay = await storage.ledger.summary({ groupBy: 'day' });
+    assert.deepEqual(byDay.map((group) => [group.group, group.requests]), [['2025-06-01', 3], ['2025-06-02', 1]]);
+    const byProvider = await storage.ledger.summary({ groupBy: 'provider', from: '2025-06-01T00:00:00.000Z', to: '2025-06-02T00:00:00.000Z' });
+    assert.deepEqual(byProvider.map((group) => [group.group, group.requests, group.errors]), [['oai', 2, 0], ['anthropic', 1, 1]]);
+    assert.equal((await storage.ledger.summary({ groupBy: 'model', team: 'red' })).length, 2);
+    assert.ok(Math.abs((await storage.ledger.costSince({ keyId: 'key_a' }, undefined)) - 0.3) < 1e-9);
+    assert.ok(Math.abs((await storage.ledger.costSince({ keyId: 'key_a' }, '2025-06-02T00:00:00.000Z')) - 0.2) < 1e-9);
+    assert.ok(Math.abs((await storage.ledger.costSince({ team: 'blue' }, undefined)) - 0.4) < 1e-9);
+    await storage.close();
+  });
+
+  it('keeps runtime providers sealed and an append-only audit log', async () => {
+    const storage = await openSqliteStorage(join(directory, 'admin.db'));
+    await storage.providers.save({ id: 'rt', type: 'openai', sealedConfig: 'v1:abc', apiKeyHint: '...1234', createdAt: 'a', updatedAt: 'b' });
+    assert.deepEqual((await storage.providers.list()).map((provider) => provider.id), ['rt']);
+    assert.equal(await storage.providers.delete('rt'), true);
+    for (const action of ['key.create', 'key.rotate', 'team.create']) {
+      await storage.audit.append({ time: new Date().toISOString(), actor: 'master', action, targetType: action.split('.')[0]!, targetId: 'x', details: { n: 1 } });
+    }
+    assert.deepEqual((await storage.audit.list({})).map((entry) => entry.action), ['team.create', 'key.rotate', 'key.create']);
+    assert.equal((await storage.audit.list({ action: 'key.rotate' })).length, 1);
+    assert.equal((await storage.audit.list({ limit: 2 })).length, 2);
+    await storage.close();
+  });
+});

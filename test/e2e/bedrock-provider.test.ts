@@ -1,0 +1,318 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import Anthropic from '@anthropic-ai/sdk';
+import { SignatureV4 } from '@smithy/signature-v4';
+import OpenAI from 'openai';
+import { BedrockSimulator } from '../simulators/bedrock/server.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+
+const masterKey = 'sb-master-bedrock-key';
+const claude = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
+const titan = 'amazon.titan-embed-text-v2:0';
+const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const weatherTool = {
+  type: 'function' as const,
+  function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+};
+
+describe('OpenAI ingress through the Bedrock provider (official openai SDK → Converse simulator)', () => {
+  let simulator: BedrockSimulator;
+  let gateway: TestGateway;
+  let client: OpenAI;
+
+  before(async () => {
+    simulator = await new BedrockSimulator().start();
+    const signed = { type: 'bedrock', base_url: simulator.url, region: simulator.region, timeout_ms: 2000, cooldown: { failures: 1000 } };
+    gateway = await startGateway({
+      server: { master_key: masterKey },
+      providers: [
+        { id: 'aws', ...signed, aws_access_key_id: simulator.credentials.accessKeyId, aws_secret_access_key: simulator.credentials.secretAccessKey },
+        { id: 'aws-key', type: 'bedrock', base_url: simulator.url, api_key: simulator.apiKey },
+        { id: 'aws-wrong', ...signed, aws_access_key_id: simulator.credentials.accessKeyId, aws_secret_access_key: 'not-the-secret-key-0000' },
+      ],
+      models: [
+        { id: 'claude', provider: 'aws', upstream: claude, pricing: { input_per_mtok: 3, output_per_mtok: 15 } },
+        { id: 'titan', provider: 'aws', upstream: titan, pricing: { input_per_mtok: 0.02, output_per_mtok: 0 } },
+        { id: 'claude-key', provider: 'aws-key', upstream: claude },
+        { id: 'claude-wrong', provider: 'aws-wrong', upstream: claude },
+      ],
+    });
+    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await simulator.close();
+  });
+
+  it('answers a chat through Converse, signed, with the model id encoded in the path', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'claude', max_tokens: 200, temperature: 0.3, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello there' }] })
+      .withResponse();
+    assert.equal(data.choices[0]?.message.content, `Simulated reply from ${claude}: Hello there`);
+    assert.equal(data.choices[0]?.finish_reason, 'stop');
+    const upstream = simulator.calls('converse').at(-1)!;
+    assert.equal(upstream.path, '/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse');
+    assert.match(String(upstream.headers.authorization), /^AWS4-HMAC-SHA256 Credential=AKIASIMULATOR0000001\/\d{8}\/us-east-1\/bedrock\/aws4_request, /);
+    assert.deepEqual(upstream.body, {
+      messages: [{ role: 'user', content: [{ text: 'Hello there' }] }],
+      system: [{ text: 'Be brief.' }],
+      inferenceConfig: { maxTokens: 200, temperature: 0.3 },
+    });
+    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    assert.equal(row.status, 'ok');
+    assert.equal(row.provider, 'aws');
+    assert.equal(row.inputTokens, data.usage?.prompt_tokens);
+    assert.equal(row.tokensEstimated, false);
+  });
+
+  it('sends a Bedrock API key as a bearer token instead of signing', async () => {
+    const data = await client.chat.completions.create({ model: 'claude-key', messages: [{ role: 'user', content: 'key?' }] });
+    assert.equal(data.choices[0]?.message.content, `Simulated reply from ${claude}: key?`);
+    const upstream = simulator.calls('converse').at(-1)!;
+    assert.equal(upstream.headers.authorization, `Bearer ${simulator.apiKey}`);
+    assert.equal(upstream.headers['x-amz-date'], undefined);
+  });
+
+  it('streams ConverseStream frames (split at odd byte boundaries) with the final usage chunk', async () => {
+    const stream = await client.chat.completions.create({ model: 'claude', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count to three please' }] });
+    let text = '';
+    let finish;
+    let usage;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.equal(text, `Simulated reply from ${claude}: count to three please`);
+    assert.equal(finish, 'stop');
+    assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
+    assert.equal(simulator.calls('converse-stream').at(-1)?.path, '/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse-stream');
+  });
+
+  it('round-trips a tool call, non-streamed and streamed, keeping the ids paired', async () => {
+    const first = await client.chat.completions.create({ model: 'claude', tools: [weatherTool], tool_choice: 'auto', messages: [{ role: 'user', content: 'weather in Paris?' }] });
+    const call = first.choices[0]!.message.tool_calls![0]!;
+    assert.equal(first.choices[0]!.finish_reason, 'tool_calls');
+    assert.equal(call.type === 'function' && call.function.name, 'get_weather');
+    assert.deepEqual(call.type === 'function' && JSON.parse(call.function.arguments), { city: 'value-city' });
+
+    const stream = await client.chat.completions.create({ model: 'claude', tools: [weatherTool], stream: true, messages: [{ role: 'user', content: 'weather in Paris?' }] });
+    let id = '';
+    let args = '';
+    let finish;
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta.tool_calls?.[0];
+      if (delta?.id) id = delta.id;
+      args += delta?.function?.arguments ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(id, call.id);
+    assert.deepEqual(JSON.parse(args), { city: 'value-city' });
+    assert.equal(finish, 'tool_calls');
+
+    const second = await client.chat.completions.create({
+      model: 'claude',
+      tools: [weatherTool],
+      messages: [
+        { role: 'user', content: 'weather in Paris?' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: '18C and sunny' },
+      ],
+    });
+    assert.equal(second.choices[0]!.message.content, `The tool ${call.id} said: 18C and sunny`);
+    const upstream = simulator.calls('converse').at(-1)!;
+    assert.deepEqual((upstream.body?.messages as unknown[])[2], { role: 'user', content: [{ toolResult: { toolUseId: call.id, content: [{ text: '18C and sunny' }] } }] });
+  });
+
+  it('sends image bytes, decoded from a data URL', async () => {
+    const data = await client.chat.completions.create({
+      model: 'claude',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] }],
+    });
+    assert.equal(data.choices[0]?.message.content, `Simulated reply from ${claude}: What is this? [image/png ${Buffer.from(png, 'base64').length} bytes]`);
+    const content = (simulator.calls('converse').at(-1)!.body?.messages as Array<{ content: unknown[] }>)[0]!.content;
+    assert.deepEqual(content[1], { image: { format: 'png', source: { bytes: png } } });
+  });
+
+  it('round-trips thinking with its signature and a tool call through the Anthropic ingress (official @anthropic-ai/sdk)', async () => {
+    const anthropic = new Anthropic({ baseURL: gateway.origin, apiKey: masterKey, maxRetries: 0 });
+    const tools = [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } }];
+    const question = { role: 'user' as const, content: 'weather in Oslo?' };
+    const first = await anthropic.messages.create({ model: 'claude', max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, tools, messages: [question] });
+    assert.deepEqual(first.content.map((block) => block.type), ['thinking', 'tool_use']);
+    assert.equal(first.stop_reason, 'tool_use');
+    const thinking = first.content[0]!;
+    assert.ok(thinking.type === 'thinking');
+    assert.equal(thinking.signature, 'c2ltdWxhdGVkLXNpZ25hdHVyZQ==');
+    assert.deepEqual(simulator.calls('converse').at(-1)!.body?.additionalModelRequestFields, { thinking: { type: 'enabled', budget_tokens: 1024 } });
+    const toolUse = first.content[1]!;
+    assert.ok(toolUse.type === 'tool_use');
+    const second = await anthropic.messages.create({
+      model: 'claude',
+      max_tokens: 2000,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      tools,
+      messages: [question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '-3C and snow' }] }],
+    });
+    assert.deepEqual(second.content.filter((block) => block.type === 'text').map((block) => block.type === 'text' && block.text), [`The tool ${toolUse.id} said: -3C and snow`]);
+    const assistant = (simulator.calls('converse').at(-1)!.body?.messages as Array<{ content: unknown[] }>)[1]!;
+    assert.deepEqual(assistant.content[0], { reasoningContent: { reasoningText: { text: thinking.thinking, signature: thinking.signature } } });
+  });
+
+  it('sends json_schema as Converse structured output', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+    const data = await client.chat.completions.create({
+      model: 'claude',
+      messages: [{ role: 'user', content: 'Largest city?' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'city', schema, strict: true } },
+    });
+    assert.deepEqual(JSON.parse(data.choices[0]!.message.content!), { city: 'value-city' });
+    assert.deepEqual(simulator.calls('converse').at(-1)!.body?.outputConfig, {
+      textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: JSON.stringify(schema), name: 'city' } } },
+    });
+  });
+
+  it('creates Titan embeddings through InvokeModel, one call per input', async () => {
+    const before = simulator.calls('invoke').length;
+    const { data, response } = await client.embeddings.create({ model: 'titan', input: ['one', 'three'], dimensions: 256 }).withResponse();
+    assert.equal(data.data.length, 2);
+    assert.equal(data.data[1]!.embedding.length, 256);
+    assert.equal(data.usage.prompt_tokens, 1 + 2);
+    assert.ok(Number(response.headers.get('x-switchboard-cost-usd')) > 0);
+    const calls = simulator.calls('invoke').slice(before);
+    assert.deepEqual(calls.map((call) => [call.path, call.body]), [
+      ['/model/amazon.titan-embed-text-v2%3A0/invoke', { inputText: 'one', dimensions: 256, normalize: true }],
+      ['/model/amazon.titan-embed-text-v2%3A0/invoke', { inputText: 'three', dimensions: 256, normalize: true }],
+    ]);
+  });
+
+  it('keeps a throttling 429 retryable and rate-limited for the caller', async () => {
+    simulator.fail({ kind: 'status', status: 429, message: 'Too many requests, please wait before trying again.' }, { model: claude });
+    await assert.rejects(client.chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.RateLimitError);
+      assert.match(error.message, /ThrottlingException: Too many requests/);
+      return true;
+    });
+  });
+
+  it("returns Bedrock's own validation 400 as it is", async () => {
+    await assert.rejects(
+      client.chat.completions.create({ model: 'claude', messages: [{ role: 'assistant', content: 'I start.' }, { role: 'user', content: 'hi' }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.BadRequestError);
+        assert.match(error.message, /answered 400: ValidationException: A conversation must start with a user message/);
+        return true;
+      },
+    );
+  });
+
+  it('raises an exception frame mid-stream as an SDK error after the text before it', async () => {
+    simulator.fail({ kind: 'stream-error', afterFrames: 3, exceptionType: 'throttlingException', message: 'Rate exceeded mid-stream' }, { model: claude });
+    const stream = await client.chat.completions.create({ model: 'claude', stream: true, messages: [{ role: 'user', content: 'tell me a long story please' }] });
+    let text = '';
+    await assert.rejects(async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    }, /Rate exceeded mid-stream/);
+    assert.ok(text.length > 0, 'the text before the exception was delivered');
+  });
+
+  it('ends a cut stream with an SDK error, not a silent end', async () => {
+    simulator.fail({ kind: 'cut-stream', afterFrames: 4 }, { model: claude });
+    const stream = await client.chat.completions.create({ model: 'claude', stream: true, messages: [{ role: 'user', content: 'tell me a long story please' }] });
+    await assert.rejects(async () => {
+      for await (const chunk of stream) void chunk;
+    }, OpenAI.APIError);
+  });
+
+  it('maps a hung, reset or garbled Bedrock to 504 and 502s', async () => {
+    const status = async () => {
+      try {
+        await client.chat.completions.create({ model: 'claude', messages: [{ role: 'user', content: 'hi' }] });
+      } catch (error) {
+        assert.ok(error instanceof OpenAI.APIError);
+        return error.status;
+      }
+      return 200;
+    };
+    simulator.fail({ kind: 'hang' }, { model: claude });
+    assert.equal(await status(), 504);
+    simulator.fail({ kind: 'reset' }, { model: claude });
+    assert.equal(await status(), 502);
+    simulator.fail({ kind: 'invalid-json' }, { model: claude });
+    assert.equal(await status(), 502);
+    simulator.fail({ kind: 'slow', delayMs: 100 }, { model: claude });
+    assert.equal(await status(), 200);
+  });
+
+  it('is refused by the simulator when the signature is wrong: a 502 that names the 403 and holds no secret', async () => {
+    await assert.rejects(client.chat.completions.create({ model: 'claude-wrong', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.APIError);
+      assert.equal(error.status, 502);
+      assert.match(error.message, /answered 403: InvalidSignatureException: The request signature we calculated does not match/);
+      assert.equal(error.message.includes('not-the-secret-key-0000'), false);
+      return true;
+    });
+  });
+
+  it('keeps AWS secrets out of logs and the ledger', async () => {
+    const rows = JSON.stringify(await gateway.ledger());
+    for (const secret of [simulator.credentials.secretAccessKey, 'not-the-secret-key-0000', simulator.apiKey]) {
+      assert.equal(gateway.logs.some((line) => line.includes(secret)), false, 'a log line holds a secret');
+      assert.equal(rows.includes(secret), false);
+    }
+  });
+});
+
+describe('the Bedrock simulator rejects what Bedrock rejects', () => {
+  let simulator: BedrockSimulator;
+  before(async () => {
+    simulator = await new BedrockSimulator().start();
+  });
+  after(async () => {
+    await simulator.close();
+  });
+
+  /** A Converse call signed with the simulator's credentials (or not signed at all). */
+  async function converse(body: unknown, sign = true): Promise<{ status: number; errorType: string | null; message: string }> {
+    const url = new URL(`${simulator.url}/model/${encodeURIComponent(claude)}/converse`);
+    const text = JSON.stringify(body);
+    let headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (sign) {
+      const signer = new SignatureV4({ service: 'bedrock', region: simulator.region, credentials: simulator.credentials, sha256: Sha256 });
+      const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, path: url.pathname, query: {}, headers: { ...headers, host: url.host }, body: text });
+      const { host: _host, ...rest } = signed.headers;
+      headers = rest;
+    }
+    const response = await fetch(url, { method: 'POST', headers, body: text });
+    const answer = (await response.json()) as { message: string };
+    return { status: response.status, errorType: response.headers.get('x-amzn-errortype')?.split(':')[0] ?? null, message: answer.message };
+  }
+
+  const user = { role: 'user', content: [{ text: 'hi' }] };
+
+  it('answers a valid signed call, and 403s an unsigned one', async () => {
+    assert.equal((await converse({ messages: [user] })).status, 200);
+    assert.deepEqual(await converse({ messages: [user] }, false), { status: 403, errorType: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+  });
+
+  it('rejects unknown fields, unknown roles, a toolResult without its toolUse and tool blocks without a toolConfig', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ messages: [user], temperature: 0.5 }, /extraneous key \[temperature\]/],
+      [{ messages: [user], inferenceConfig: { max_tokens: 5 } }, /extraneous key \[max_tokens\]/],
+      [{ messages: [{ role: 'system', content: [{ text: 'x' }] }] }, /failed to satisfy constraint: Member must satisfy enum value set: \[user, assistant\]/],
+      [{ messages: [user, { role: 'user', content: [{ text: 'again' }] }] }, /must alternate between user and assistant/],
+      [{ messages: [user, { role: 'assistant', content: [{ text: 'ok' }] }, { role: 'user', content: [{ toolResult: { toolUseId: 'tooluse_1', content: [{ text: 'r' }] } }] }], toolConfig: { tools: [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }] } }, /exceeds the number of toolUse blocks/],
+      [{ messages: [user, { role: 'assistant', content: [{ toolUse: { toolUseId: 'tooluse_1', name: 'f', input: {} } }] }, { role: 'user', content: [{ toolResult: { toolUseId: 'tooluse_1', content: [{ text: 'r' }] } }] }] }, /toolConfig field must be defined/],
+      [{ messages: [{ role: 'user', content: [{ text: '  ' }] }] }, /is blank/],
+      [{ messages: [{ role: 'user', content: [{ image: { format: 'bmp', source: { bytes: 'AAAA' } } }] }] }, /format \(png, jpeg, gif, webp\)/],
+    ];
+    for (const [body, message] of cases) {
+      const answer = await converse(body);
+      assert.equal(answer.status, 400, JSON.stringify(body));
+      assert.equal(answer.errorType, 'ValidationException');
+      assert.match(answer.message, message);
+    }
+  });
+});

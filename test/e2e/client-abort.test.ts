@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { OpenAISimulator } from '../simulators/openai/server.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+
+describe('a caller that goes away', () => {
+  let simulator: OpenAISimulator;
+  let gateway: TestGateway;
+  let client: OpenAI;
+
+  before(async () => {
+    simulator = await new OpenAISimulator({ chunkDelayMs: 30 }).start();
+    gateway = await startGateway({
+      providers: [{ id: 'oai', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey }],
+      models: [{ id: 'fast', provider: 'oai', upstream: 'gpt-4o-mini', pricing: { input_per_mtok: 1, output_per_mtok: 2 } }],
+    });
+    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: 'unused', maxRetries: 0 });
+  });
+  after(async () => {
+    await gateway.close();
+    await simulator.close();
+  });
+
+  it('mid-stream: the upstream call is closed and the ledger records the tokens streamed', async () => {
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create(
+      { model: 'fast', stream: true, messages: [{ role: 'user', content: 'one two three four five six seven eight nine ten eleven twelve' }] },
+      { signal: controller.signal },
+    );
+    let received = 0;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) received += 1;
+      if (received === 3) {
+        controller.abort();
+        break;
+      }
+    }
+    await sleep(300);
+    assert.equal(simulator.abandoned, 1, 'the upstream stream was not closed');
+    const row = (await gateway.ledger()).find((candidate) => candidate.stream);
+    assert.ok(row);
+    assert.equal(row.status, 'client_aborted');
+    assert.equal(row.tokensEstimated, true);
+    assert.ok(row.outputTokens >= 3 && row.outputTokens < 20, `output tokens ${row.outputTokens}`);
+    assert.ok(row.costUsd > 0);
+  });
+
+  it('before the answer: the pending upstream call is aborted', async () => {
+    simulator.fail({ kind: 'hang' });
+    const controller = new AbortController();
+    const pending = client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }, { signal: controller.signal });
+    await sleep(100);
+    controller.abort();
+    await assert.rejects(pending);
+    await sleep(200);
+    assert.equal(simulator.abandoned, 2);
+    const rows = await gateway.ledger();
+    assert.equal(rows.filter((row) => row.status === 'client_aborted').length, 2);
+  });
+});

@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { adminClient, chat } from '../helpers/admin.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { OpenAISimulator } from '../simulators/openai/server.ts';
+
+const masterKey = 'sb-master-governance-budgets';
+/** Expensive on purpose, so a few requests spend a budget: $100 / $200 per million tokens. */
+const prices = { input_per_mtok: 100, output_per_mtok: 200 };
+
+describe('budgets and rate limits (real gateway, SQLite file)', () => {
+  let simulator: OpenAISimulator;
+  /** Answers every call after 80 ms, so concurrent requests are in flight together. */
+  let slowSimulator: OpenAISimulator;
+  let gateway: TestGateway;
+  let admin: ReturnType<typeof adminClient>;
+
+  const createKey = async (body: Record<string, unknown>) => {
+    const answer = await admin.post<{ id: string; key: string }>('/admin/keys', body);
+    assert.equal(answer.status, 201, answer.text);
+    return answer.body;
+  };
+  const ask = (key: string, model = 'fast', extra: Record<string, unknown> = {}) =>
+    chat(gateway.origin, key, { model, messages: [{ role: 'user', content: 'count to three' }], ...extra });
+  const spentOf = async (id: string) => (await admin.get<{ spent_usd: number }>(`/admin/keys/${id}`)).body.spent_usd;
+  const ledgerSpend = async (id: string) => (await gateway.ledger()).filter((row) => row.keyId === id).reduce((sum, row) => sum + row.costUsd, 0);
+
+  before(async () => {
+    simulator = await new OpenAISimulator().start();
+    slowSimulator = await new OpenAISimulator().start();
+    slowSimulator.fail({ kind: 'slow', delayMs: 80 }, { times: 1_000_000 });
+    gateway = await startGateway({
+      server: { master_key: masterKey },
+      providers: [
+        { id: 'oai', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey },
+        { id: 'slow', type: 'openai', base_url: slowSimulator.url, api_key: slowSimulator.apiKey },
+      ],
+      models: [
+        { id: 'fast', provider: 'oai', upstream: 'gpt-4o-mini', pricing: prices },
+        { id: 'smart', provider: 'oai', upstream: 'gpt-4o', pricing: prices },
+        { id: 'slow-fast', provider: 'slow', upstream: 'gpt-4o-mini', pricing: prices },
+      ],
+    });
+    admin = adminClient(gateway.origin, masterKey);
+  });
+
+  after(async () => {
+    await gateway.close();
+    await simulator.close();
+    await slowSimulator.close();
+  });
+
+  it('puts the cost at the configured prices in the header and the same row in /admin/usage by request id', async () => {
+    const key = await createKey({ name: 'costed', team: 'finance' });
+    const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: key.key, maxRetries: 0 });
+    const { data, response } = await client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'price this' }] }).withResponse();
+    const usage = data.usage!;
+    const expected = (usage.prompt_tokens * prices.input_per_mtok + usage.completion_tokens * prices.output_per_mtok) / 1e6;
+    const header = Number(response.headers.get('x-switchboard-cost-usd'));
+    assert.ok(Math.abs(header - expected) < 1e-8, `header ${header} vs ${expected}`);
+    const requestId = response.headers.get('x-request-id')!;
+    const rows = await admin.get<{ data: Array<Record<string, unknown>> }>(`/admin/usage?request_id=${requestId}`);
+    assert.equal(rows.status, 200);
+    assert.equal(rows.body.data.length, 1);
+    const row = rows.body.data[0]!;
+    assert.equal(row.id, requestId);
+    assert.equal(row.key_id, key.id);
+    assert.equal(row.team, 'finance');
+    assert.equal(row.model_requested, 'fast');
+    assert.equal(row.model, 'fast');
+    assert.equal(row.provider, 'oai');
+    assert.equal(row.input_tokens, usage.prompt_tokens);
+    assert.equal(row.output_tokens, usage.completion_tokens);
+    assert.ok(Math.abs(Number(row.cost_usd) - header) < 1e-8);
+    assert.equal(row.status, 'ok');
+    for (const field of ['time', 'route', 'attempts', 'latency_ms', 'ttft_ms', 'reason', 'metadata']) assert.ok(field in row, `row lacks ${field}`);
+  });
+
+  it('stops a small total budget with 429 within one request of the limit', async () => {
+    const budget = 0.02;
+    const key = await createKey({ name: 'small-budget', budget_usd: budget, budget_period: 'total' });
+    let answered = 0;
+    let last: Awaited<ReturnType<typeof ask>> | undefined;
+    for (let index = 0; index < 100; index += 1) {
+      last = await ask(key.key);
+      if (last.status !== 200) break;
+      answered += 1;
+    }
+    assert.equal(last?.status, 429, last?.text);
+    assert.equal(last?.json?.error?.type, 'insufficient_quota');
+    assert.equal(last?.json?.error?.code, 'budget_exceeded');
+    assert.match(last?.json?.error?.message ?? '', /Budget exceeded for key "small-budget"/);
+    const spent = await ledgerSpend(key.id);
+    const perRequest = spent / answered;
+    assert.ok(answered >= 2, `only ${answered} requests before the budget stopped`);
+    assert.ok(spent >= budget, `stopped early: spent ${spent} of ${budget}`);
+    assert.ok(spent - budget <= perRequest + 1e-9, `overspent by ${spent - budget}, more than one request (${perRequest})`);
+    assert.ok(Math.abs((await spentOf(key.id)) - spent) < 1e-8, 'spent_usd agrees with the ledger');
+    assert.equal((await ask(key.key)).status, 429, 'a spent budget stays spent');
+    assert.equal(simulator.chatCalls().length > 0, true);
+  });
+
+  it('holds 50 concurrent requests to the budget: overspend at most the requests in flight', async () => {
+    const budget = 0.05;
+    const key = await createKey({ name: 'concurrent', budget_usd: budget });
+    {
+      let admitted = 0;
+      let largestWave = 0;
+      let maxCost = 0;
+      for (let wave = 0; wave < 20; wave += 1) {
+        const answers = await Promise.all(Array.from({ length: 50 }, () => ask(key.key, 'slow-fast', { max_tokens: 20 })));
+        const ok = answers.filter((answer) => answer.status === 200);
+        for (const answer of ok) maxCost = Math.max(maxCost, Number(answer.headers.get('x-switchboard-cost-usd')));
+        assert.ok(answers.every((answer) => answer.status === 200 || answer.status === 429), 'only 200 and 429');
+        admitted += ok.length;
+        largestWave = Math.max(largestWave, ok.length);
+        if (ok.length === 0) break;
+      }
+      const spent = await ledgerSpend(key.id);
+      const overspend = Math.max(0, spent - budget);
+      // At most the requests in flight at once (never more than a wave's admissions) × the dearest request.
+      const bound = largestWave * maxCost;
+      assert.ok(overspend <= bound + 1e-9, `overspend ${overspend} > bound ${bound}`);
+      assert.ok(admitted > 1 && largestWave < 50, `admitted ${admitted}, largest wave ${largestWave}`);
+      process.stdout.write(`# budget ${budget}: ${admitted} admitted, largest concurrent wave ${largestWave}, spent ${spent.toFixed(6)}, overspend ${overspend.toFixed(6)} (bound ${bound.toFixed(6)})\n`);
+    }
+  });
+
+  it('limits requests per minute with 429 and retry-after', async () => {
+    const key = await createKey({ name: 'rpm', rpm: 3 });
+    for (let index = 0; index < 3; index += 1) assert.equal((await ask(key.key)).status, 200);
+    const limited = await ask(key.key);
+    assert.equal(limited.status, 429);
+    assert.equal(limited.json?.error?.type, 'rate_limit_error');
+    assert.equal(limited.json?.error?.code, 'rate_limit_exceeded');
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `retry-after ${limited.headers.get('retry-after')}`);
+    const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: key.key, maxRetries: 0 });
+    await assert.rejects(client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'x' }] }), (error: unknown) => error instanceof OpenAI.RateLimitError);
+  });
+
+  it('limits tokens per minute and per-model requests', async () => {
+    const tokens = await createKey({ name: 'tpm', tpm: 40 });
+    let status = 200;
+    let sent = 0;
+    while (status === 200 && sent < 20) {
+      status = (await ask(tokens.key)).status;
+      sent += 1;
+    }
+    assert.equal(status, 429);
+    assert.ok(sent > 1, 'the first request always passes an empty window');
+    const perModel = await createKey({ name: 'per-model', model_limits: { 'sm*': { rpm: 1 } } });
+    assert.equal((await ask(perModel.key, 'smart')).status, 200);
+    const limited = await ask(perModel.key, 'smart');
+    assert.equal(limited.status, 429);
+    assert.match(limited.json?.error?.message ?? '', /models "sm\*"/);
+    assert.equal((await ask(perModel.key, 'fast')).status, 200, 'other models are not limited');
+  });
+
+  it('applies team limits together with key limits', async () => {
+    const team = await admin.post<{ id: string; name: string }>('/admin/teams', { name: 'growth', rpm: 3 });
+    assert.equal(team.status, 201, team.text);
+    const first = await createKey({ name: 'growth-a', team: 'growth', rpm: 10 });
+    const second = await createKey({ name: 'growth-b', team: team.body.id, rpm: 1 });
+    assert.equal((await admin.get<{ team: string }>(`/admin/keys/${second.id}`)).body.team, 'growth', 'a team named by id is recorded by name');
+    assert.equal((await ask(second.key)).status, 200);
+    const keyLimited = await ask(second.key);
+    assert.equal(keyLimited.status, 429);
+    assert.match(keyLimited.json?.error?.message ?? '', /key "growth-b"/);
+    assert.equal((await ask(first.key)).status, 200);
+    assert.equal((await ask(first.key)).status, 200);
+    const teamLimited = await ask(first.key);
+    assert.equal(teamLimited.status, 429);
+    assert.match(teamLimited.json?.error?.message ?? '', /team "growth"/);
+
+    const budgeted = await admin.post<{ id: string }>('/admin/teams', { name: 'tiny', budget_usd: 0.000001, budget_period: 'month' });
+    const member = await createKey({ name: 'tiny-member', team: 'tiny' });
+    assert.equal((await ask(member.key)).status, 200);
+    const spent = await ask(member.key);
+    assert.equal(spent.status, 429);
+    assert.match(spent.json?.error?.message ?? '', /team "tiny"/);
+    const retryAfter = Number(spent.headers.get('retry-after'));
+    const nextMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 1));
+    assert.ok(Math.abs(retryAfter - (nextMonth.getTime() - Date.now()) / 1000) < 5, 'retry-after points at the start of next month (UTC)');
+    const teamView = await admin.get<{ spent_usd: number; budget_usd: number }>(`/admin/teams/${budgeted.body.id}`);
+    assert.ok(teamView.body.spent_usd > teamView.body.budget_usd);
+    const spend = await admin.get<{ data: Array<{ kind: string; name: string; spent_usd: number; resets_at: string | null }> }>('/admin/spend');
+    const tiny = spend.body.data.find((entry) => entry.kind === 'team' && entry.name === 'tiny');
+    assert.equal(tiny?.resets_at, nextMonth.toISOString());
+  });
+
+  it('resets a daily budget at UTC midnight (retry-after says when)', async () => {
+    const key = await createKey({ name: 'daily', budget_usd: 0.000001, budget_period: 'day' });
+    assert.equal((await ask(key.key)).status, 200);
+    const spent = await ask(key.key);
+    assert.equal(spent.status, 429);
+    const now = new Date();
+    const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+    assert.ok(Math.abs(Number(spent.headers.get('retry-after')) - (midnight - Date.now()) / 1000) < 5);
+    assert.match(spent.json?.error?.message ?? '', /resets at/);
+  });
+});

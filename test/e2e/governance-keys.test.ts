@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { adminClient, chat } from '../helpers/admin.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { OpenAISimulator } from '../simulators/openai/server.ts';
+
+const masterKey = 'sb-master-governance-keys';
+
+interface KeyAnswer {
+  id: string;
+  key?: string;
+  name: string;
+  team: string | null;
+  models: string[] | null;
+  revoked: boolean;
+  key_hint: string;
+  metadata: Record<string, string>;
+  expires_at: string | null;
+}
+
+describe('virtual keys through /admin/keys (real gateway, SQLite file, official openai SDK)', () => {
+  let simulator: OpenAISimulator;
+  let gateway: TestGateway;
+  let admin: ReturnType<typeof adminClient>;
+  const secrets: string[] = [];
+
+  const createKey = async (body: Record<string, unknown>) => {
+    const answer = await admin.post<KeyAnswer>('/admin/keys', body);
+    assert.equal(answer.status, 201, answer.text);
+    secrets.push(answer.body.key!);
+    return answer.body as KeyAnswer & { key: string };
+  };
+  const hello = (key: string | undefined, model = 'fast') => chat(gateway.origin, key, { model, messages: [{ role: 'user', content: 'hello' }] });
+
+  before(async () => {
+    simulator = await new OpenAISimulator().start();
+    gateway = await startGateway({
+      server: { master_key: masterKey },
+      providers: [{ id: 'oai', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey }],
+      models: [
+        { id: 'fast', provider: 'oai', upstream: 'gpt-4o-mini', pricing: { input_per_mtok: 0.15, output_per_mtok: 0.6 } },
+        { id: 'smart', provider: 'oai', upstream: 'gpt-4o', pricing: { input_per_mtok: 2.5, output_per_mtok: 10 } },
+        { id: 'gpt-4.1-mini', provider: 'oai', pricing: { input_per_mtok: 0.4, output_per_mtok: 1.6 } },
+      ],
+      routes: [{ id: 'auto', strategy: 'ordered', candidates: ['fast', 'smart'] }],
+    });
+    admin = adminClient(gateway.origin, masterKey);
+  });
+
+  after(async () => {
+    await gateway.close();
+    await simulator.close();
+  });
+
+  it('shows the secret once, at creation, and never in a listing, a read or the database', async () => {
+    const created = await createKey({ name: 'billing-app', team: 'payments', models: ['fast', 'gpt-*'], metadata: { env: 'prod' }, rpm: 100 });
+    assert.match(created.key, /^sb-[A-Za-z0-9_-]{43}$/);
+    assert.match(created.id, /^key_/);
+    assert.equal(created.name, 'billing-app');
+    assert.deepEqual(created.models, ['fast', 'gpt-*']);
+    assert.equal(created.key_hint, `sb-...${created.key.slice(-4)}`);
+
+    const listed = await admin.get<{ data: KeyAnswer[] }>('/admin/keys');
+    assert.equal(listed.status, 200);
+    const entry = listed.body.data.find((key) => key.id === created.id);
+    assert.ok(entry);
+    assert.equal(entry.key, undefined);
+    for (const field of ['id', 'name', 'team', 'models', 'budget_usd', 'budget_period', 'spent_usd', 'rpm', 'tpm', 'expires_at', 'revoked', 'created_at', 'key_hint']) {
+      assert.ok(field in entry, `listing lacks ${field}`);
+    }
+    assert.ok(!listed.text.includes(created.key), 'the listing holds the secret');
+    const read = await admin.get<KeyAnswer>(`/admin/keys/${created.id}`);
+    assert.equal(read.status, 200);
+    assert.ok(!read.text.includes(created.key));
+
+    const answer = await hello(created.key);
+    assert.equal(answer.status, 200, answer.text);
+    const row = (await gateway.ledger()).find((candidate) => candidate.id === answer.headers.get('x-request-id'));
+    assert.equal(row?.keyId, created.id);
+    assert.equal(row?.team, 'payments');
+
+    const bytes = Buffer.concat([await readFile(gateway.databasePath), await readFile(`${gateway.databasePath}-wal`).catch(() => Buffer.alloc(0))]);
+    assert.ok(!bytes.includes(Buffer.from(created.key)), 'the secret is in the database file');
+    assert.ok(!bytes.includes(Buffer.from(created.key.slice(3))), 'the secret body is in the database file');
+  });
+
+  it('answers 403 for models outside the allow-list and lists only allowed ones in /v1/models', async () => {
+    const created = await createKey({ name: 'narrow', models: ['fast', 'gpt-*'] });
+    const forbidden = await hello(created.key, 'smart');
+    assert.equal(forbidden.status, 403);
+    assert.equal(forbidden.json?.error?.type, 'permission_error');
+    assert.equal(forbidden.json?.error?.code, 'model_not_allowed');
+    assert.equal(simulator.chatCalls('gpt-4o').length, 0, 'a forbidden model reached the provider');
+    assert.equal((await hello(created.key, 'auto')).status, 403, 'a route id is checked against the globs too');
+    assert.equal((await hello(created.key, 'gpt-4.1-mini')).status, 200, 'the glob gpt-* allows it');
+
+    const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: created.key, maxRetries: 0 });
+    const ids: string[] = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    assert.deepEqual(ids.sort(), ['fast', 'gpt-4.1-mini']);
+    await assert.rejects(client.models.retrieve('smart'), (error: unknown) => error instanceof OpenAI.NotFoundError);
+
+    const master = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    const all: string[] = [];
+    for await (const model of master.models.list()) all.push(model.id);
+    assert.deepEqual(all.sort(), ['auto', 'fast', 'gpt-4.1-mini', 'smart']);
+  });
+
+  it('takes a virtual key in x-api-key on /v1/messages, with its allow-list', async () => {
+    const created = await createKey({ name: 'anthropic-client', models: ['fast'] });
+    const send = (model: string, key: string) =>
+      fetch(`${gateway.origin}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model, max_tokens: 20, messages: [{ role: 'user', content: 'hello' }] }),
+      });
+    const ok = await send('fast', created.key);
+    assert.equal(ok.status, 200, await ok.clone().text());
+    const row = (await gateway.ledger()).find((candidate) => candidate.id === ok.headers.get('x-request-id'));
+    assert.equal(row?.keyId, created.id);
+    const forbidden = await send('smart', created.key);
+    assert.equal(forbidden.status, 403);
+    assert.equal(((await forbidden.json()) as { type: string }).type, 'error', 'errors take the Anthropic shape');
+    assert.equal((await send('fast', 'sb-not-a-key')).status, 401);
+  });
+
+  it('applies a PATCH at once (the key cache is invalidated)', async () => {
+    const created = await createKey({ name: 'patched', models: ['fast'] });
+    assert.equal((await hello(created.key, 'smart')).status, 403);
+    const patched = await admin.patch<KeyAnswer>(`/admin/keys/${created.id}`, { models: ['fast', 'smart'], metadata: { owner: 'ana' } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.deepEqual(patched.body.models, ['fast', 'smart']);
+    assert.deepEqual(patched.body.metadata, { owner: 'ana' });
+    assert.equal((await hello(created.key, 'smart')).status, 200);
+  });
+
+  it('rotates: the new secret works, the old one is 401 at once, the id stays', async () => {
+    const created = await createKey({ name: 'rotating' });
+    assert.equal((await hello(created.key)).status, 200);
+    const rotated = await admin.post<KeyAnswer>(`/admin/keys/${created.id}/rotate`);
+    assert.equal(rotated.status, 200);
+    secrets.push(rotated.body.key!);
+    assert.equal(rotated.body.id, created.id);
+    assert.notEqual(rotated.body.key, created.key);
+    const old = await hello(created.key);
+    assert.equal(old.status, 401);
+    assert.equal(old.json?.error?.type, 'authentication_error');
+    assert.equal((await hello(rotated.body.key)).status, 200);
+  });
+
+  it('revokes with DELETE: the key is 401 and listed as revoked', async () => {
+    const created = await createKey({ name: 'revoked' });
+    assert.equal((await hello(created.key)).status, 200);
+    const revoked = await admin.delete<KeyAnswer>(`/admin/keys/${created.id}`);
+    assert.equal(revoked.status, 200);
+    assert.equal(revoked.body.revoked, true);
+    const answer = await hello(created.key);
+    assert.equal(answer.status, 401);
+    assert.match(answer.json?.error?.message ?? '', /revoked/);
+    assert.equal((await admin.get<KeyAnswer>(`/admin/keys/${created.id}`)).body.revoked, true);
+  });
+
+  it('expires: a key past expires_at is 401, one before it works', async () => {
+    const expired = await createKey({ name: 'expired', expires_at: new Date(Date.now() - 1000).toISOString() });
+    const answer = await hello(expired.key);
+    assert.equal(answer.status, 401);
+    assert.match(answer.json?.error?.message ?? '', /expired/);
+    const soon = await createKey({ name: 'soon', expires_at: new Date(Date.now() + 1500).toISOString() });
+    assert.equal((await hello(soon.key)).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    assert.equal((await hello(soon.key)).status, 401, 'expiry is checked on every request, cached or not');
+  });
+
+  it('needs the master key on /admin: none or a wrong one is 401, a virtual key 403', async () => {
+    const created = await createKey({ name: 'not-admin' });
+    assert.equal((await adminClient(gateway.origin, undefined).get('/admin/keys')).status, 401);
+    assert.equal((await adminClient(gateway.origin, 'sb-wrong').get('/admin/keys')).status, 401);
+    const virtual = await adminClient(gateway.origin, created.key).get<{ error: { type: string; message: string } }>('/admin/keys');
+    assert.equal(virtual.status, 403);
+    assert.equal(virtual.body.error.type, 'permission_error');
+    assert.equal((await adminClient(gateway.origin, created.key).post('/admin/keys', { name: 'escalate' })).status, 403);
+  });
+
+  it('rejects bad bodies with a 400 naming the field', async () => {
+    const missing = await admin.post<{ error: { message: string; param: string | null } }>('/admin/keys', { team: 'x' });
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.error.param, 'name');
+    const unknownField = await admin.post<{ error: { message: string } }>('/admin/keys', { name: 'x', budget: 5 });
+    assert.equal(unknownField.status, 400);
+    assert.match(unknownField.body.error.message, /budget/);
+    const badPeriod = await admin.post('/admin/keys', { name: 'x', budget_usd: 1, budget_period: 'week' });
+    assert.equal(badPeriod.status, 400);
+    const unknownGuardrail = await admin.post<{ error: { message: string } }>('/admin/keys', { name: 'x', guardrails: ['nope'] });
+    assert.equal(unknownGuardrail.status, 400);
+    assert.match(unknownGuardrail.body.error.message, /nope/);
+    assert.equal((await admin.get('/admin/keys/key_missing')).status, 404);
+  });
+
+  it('audits every admin write without secrets', async () => {
+    const created = await createKey({ name: 'audited' });
+    await admin.post(`/admin/keys/${created.id}/rotate`).then((answer) => secrets.push((answer.body as { key: string }).key));
+    await admin.delete(`/admin/keys/${created.id}`);
+    const log = await admin.get<{ data: Array<{ action: string; actor: string; target_id: string; time: string }> }>(`/admin/audit?target_id=${created.id}`);
+    assert.equal(log.status, 200);
+    assert.deepEqual(log.body.data.map((entry) => entry.action), ['key.revoke', 'key.rotate', 'key.create']);
+    assert.ok(log.body.data.every((entry) => entry.actor === 'master' && entry.target_id === created.id && !Number.isNaN(Date.parse(entry.time))));
+    const everything = await admin.get('/admin/audit?limit=1000');
+    for (const secret of secrets) assert.ok(!everything.text.includes(secret), 'a secret is in the audit log');
+  });
+
+  it('gives requests the key\'s metadata as defaults, which the request overrides', async () => {
+    const created = await createKey({ name: 'tagged', metadata: { env: 'prod', tier: 'gold' } });
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${created.key}`, 'x-switchboard-metadata': '{"tier":"silver"}' },
+      body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }], metadata: { task: 'chat' } }),
+    });
+    assert.equal(response.status, 200);
+    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'));
+    assert.deepEqual(row?.metadata, { env: 'prod', tier: 'silver', task: 'chat' });
+  });
+
+  it('never writes a virtual key secret or the provider key to logs, metrics or ledger rows', async () => {
+    const logs = gateway.logs.join('\n');
+    assert.ok(secrets.length >= 8);
+    for (const secret of secrets) assert.ok(!logs.includes(secret), 'a virtual key secret is in the logs');
+    assert.ok(!logs.includes(simulator.apiKey), 'the provider key is in the logs');
+    const metrics = await (await fetch(`${gateway.origin}/metrics`)).text();
+    const rows = JSON.stringify(await gateway.ledger());
+    for (const text of [metrics, rows]) {
+      for (const secret of [...secrets, simulator.apiKey, masterKey]) assert.ok(!text.includes(secret), 'a secret is in the metrics or the ledger');
+    }
+  });
+});
+
+describe('the admin API without a master key', () => {
+  it('is disabled with a 403 that says how to enable it, while /v1 stays open', async () => {
+    const simulator = await new OpenAISimulator().start();
+    const gateway = await startGateway({
+      providers: [{ id: 'oai', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey }],
+      models: [{ id: 'fast', provider: 'oai', upstream: 'gpt-4o-mini' }],
+    });
+    try {
+      const answer = await adminClient(gateway.origin, 'anything').get<{ error: { message: string; code: string } }>('/admin/keys');
+      assert.equal(answer.status, 403);
+      assert.equal(answer.body.error.code, 'admin_disabled');
+      assert.match(answer.body.error.message, /master key/);
+      assert.equal((await chat(gateway.origin, undefined, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+    } finally {
+      await gateway.close();
+      await simulator.close();
+    }
+  });
+});

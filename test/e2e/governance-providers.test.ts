@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { adminClient, chat } from '../helpers/admin.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { OpenAISimulator } from '../simulators/openai/server.ts';
+
+const masterKey = 'sb-master-governance-providers';
+const encryptionKey = 'a-separate-encryption-key-for-tests';
+
+interface ProviderAnswer {
+  id: string;
+  type: string;
+  source: string;
+  api_key_hint: string | null;
+  header_names: string[];
+  models: string[];
+}
+
+describe('providers added at runtime through /admin/providers', () => {
+  let configured: OpenAISimulator;
+  let runtime: OpenAISimulator;
+  let directory: string;
+  let gateway: TestGateway;
+  const runtimeKey = 'sk-runtime-provider-secret-0123456789abcdef';
+  const headerSecret = 'org-header-secret-value-42';
+  const config = () => ({
+    server: { master_key: masterKey },
+    providers: [{ id: 'oai', type: 'openai', base_url: configured.url, api_key: configured.apiKey }],
+    models: [{ id: 'fast', provider: 'oai', upstream: 'gpt-4o-mini', pricing: { input_per_mtok: 1, output_per_mtok: 2 } }],
+  });
+  const databaseBytes = async (path: string) =>
+    Buffer.concat([await readFile(path), await readFile(`${path}-wal`).catch(() => Buffer.alloc(0))]);
+  const ask = (model: string) => chat(gateway.origin, masterKey, { model, messages: [{ role: 'user', content: 'hi' }] });
+
+  before(async () => {
+    configured = await new OpenAISimulator().start();
+    runtime = await new OpenAISimulator({ apiKey: runtimeKey }).start();
+    directory = await mkdtemp(join(tmpdir(), 'switchboard-providers-'));
+    gateway = await startGateway(config(), { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: encryptionKey } });
+  });
+
+  after(async () => {
+    await gateway.close();
+    await configured.close();
+    await runtime.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('adds a provider that is usable at once, as <id>/<model> and through its catalog models', async () => {
+    const admin = adminClient(gateway.origin, masterKey);
+    assert.equal((await ask('rt/gpt-4o')).status, 404);
+    const created = await admin.post<ProviderAnswer>('/admin/providers', {
+      id: 'rt',
+      type: 'openai',
+      base_url: runtime.url,
+      api_key: runtimeKey,
+      headers: { 'x-org': headerSecret },
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.body.source, 'runtime');
+    assert.equal(created.body.api_key_hint, `...${runtimeKey.slice(-4)}`);
+    assert.deepEqual(created.body.header_names, ['x-org']);
+    assert.ok(!created.text.includes(runtimeKey) && !created.text.includes(headerSecret), 'the answer holds a credential');
+
+    const direct = await ask('rt/gpt-4o');
+    assert.equal(direct.status, 200, direct.text);
+    assert.equal(direct.headers.get('x-switchboard-provider'), 'rt');
+    const upstream = runtime.chatCalls().at(-1)!;
+    assert.equal(upstream.headers.authorization, `Bearer ${runtimeKey}`);
+    assert.equal(upstream.headers['x-org'], headerSecret);
+
+    assert.ok(created.body.models.includes('gpt-4.1-mini'), 'catalog models of its type are added');
+    assert.ok(!created.body.models.includes('fast'));
+    const catalog = await ask('gpt-4.1-mini');
+    assert.equal(catalog.status, 200, catalog.text);
+    assert.equal(catalog.headers.get('x-switchboard-provider'), 'rt');
+    const models = (await (await fetch(`${gateway.baseURL}/models`, { headers: { authorization: `Bearer ${masterKey}` } })).json()) as { data: Array<{ id: string; owned_by: string }> };
+    assert.ok(models.data.some((model) => model.id === 'gpt-4.1-mini' && model.owned_by === 'rt'));
+  });
+
+  it('never returns a credential: the listing shows hints, config providers read-only', async () => {
+    const admin = adminClient(gateway.origin, masterKey);
+    const listed = await admin.get<{ data: ProviderAnswer[] }>('/admin/providers');
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.body.data.map((provider) => [provider.id, provider.source]), [['oai', 'config'], ['rt', 'runtime']]);
+    for (const secret of [runtimeKey, headerSecret, configured.apiKey]) assert.ok(!listed.text.includes(secret), 'the listing holds a credential');
+    const removeConfigured = await admin.delete<{ error: { code: string } }>('/admin/providers/oai');
+    assert.equal(removeConfigured.status, 409);
+    const audit = await admin.get('/admin/audit?action=provider.create');
+    assert.match(audit.text, /"target_id":"rt"/);
+    assert.ok(!audit.text.includes(runtimeKey) && !audit.text.includes(headerSecret));
+    assert.ok(!gateway.logs.join('\n').includes(runtimeKey), 'the provider key is in the logs');
+  });
+
+  it('stores credentials encrypted: the key is not in the database file bytes', async () => {
+    await gateway.gateway.flushLedger();
+    const bytes = await databaseBytes(gateway.databasePath);
+    assert.ok(bytes.length > 0);
+    assert.ok(!bytes.includes(Buffer.from(runtimeKey)), 'the API key is in the database in clear');
+    assert.ok(!bytes.includes(Buffer.from(headerSecret)), 'a header value is in the database in clear');
+    assert.ok(bytes.includes(Buffer.from('runtime_providers')), 'the table exists (sanity check of the grep)');
+  });
+
+  it('rejects invalid providers with a 400 that does not echo the key', async () => {
+    const admin = adminClient(gateway.origin, masterKey);
+    const unknownType = await admin.post<{ error: { message: string } }>('/admin/providers', { id: 'x', type: 'nope', api_key: runtimeKey });
+    assert.equal(unknownType.status, 400);
+    assert.match(unknownType.body.error.message, /unknown provider type "nope"/);
+    const noBaseUrl = await admin.post('/admin/providers', { id: 'y', type: 'openai-compatible', api_key: runtimeKey });
+    assert.equal(noBaseUrl.status, 400);
+    const badField = await admin.post('/admin/providers', { id: 'z', type: 'openai', api_key: 42, extra: runtimeKey });
+    assert.equal(badField.status, 400);
+    for (const answer of [unknownType, noBaseUrl, badField]) assert.ok(!answer.text.includes(runtimeKey));
+    assert.equal((await admin.post('/admin/providers', { id: 'oai', type: 'openai', api_key: 'x' })).status, 409, 'a config provider id is taken');
+  });
+
+  it('survives a restart, and is not loaded with another encryption key', async () => {
+    await gateway.close();
+    gateway = await startGateway(config(), { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: encryptionKey } });
+    const after = await ask('rt/gpt-4o');
+    assert.equal(after.status, 200, after.text);
+    assert.equal(runtime.chatCalls().at(-1)!.headers.authorization, `Bearer ${runtimeKey}`);
+
+    await gateway.close();
+    gateway = await startGateway(config(), { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: 'the-wrong-key' } });
+    assert.equal((await ask('rt/gpt-4o')).status, 404);
+    assert.ok(gateway.logs.some((line) => line.includes('runtime provider \\"rt\\" is not loaded')), 'a warning names the provider');
+
+    await gateway.close();
+    gateway = await startGateway(config(), { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: encryptionKey } });
+    assert.equal((await ask('rt/gpt-4o')).status, 200);
+  });
+
+  it('deletes a runtime provider: its models go away now and after a restart', async () => {
+    const admin = adminClient(gateway.origin, masterKey);
+    const removed = await admin.delete('/admin/providers/rt');
+    assert.equal(removed.status, 200);
+    assert.equal((await ask('rt/gpt-4o')).status, 404);
+    assert.equal((await ask('gpt-4.1-mini')).status, 404);
+    assert.equal((await admin.delete('/admin/providers/rt')).status, 404);
+    await gateway.close();
+    gateway = await startGateway(config(), { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: encryptionKey } });
+    assert.equal((await ask('rt/gpt-4o')).status, 404);
+    assert.equal((await ask('fast')).status, 200);
+  });
+});
+
+describe('runtime providers sealed with the master key', () => {
+  it('derives the key from SWITCHBOARD_MASTER_KEY when no separate key is set', async () => {
+    const simulator = await new OpenAISimulator({ apiKey: 'sk-master-derived-0123456789' }).start();
+    const gateway = await startGateway({ server: { master_key: masterKey } });
+    try {
+      const admin = adminClient(gateway.origin, masterKey);
+      const created = await admin.post('/admin/providers', { id: 'mk', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey });
+      assert.equal(created.status, 201, created.text);
+      assert.equal((await chat(gateway.origin, masterKey, { model: 'mk/gpt-4o', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+      const bytes = Buffer.concat([await readFile(gateway.databasePath), await readFile(`${gateway.databasePath}-wal`).catch(() => Buffer.alloc(0))]);
+      assert.ok(!bytes.includes(Buffer.from(simulator.apiKey)));
+    } finally {
+      await gateway.close();
+      await simulator.close();
+    }
+  });
+});

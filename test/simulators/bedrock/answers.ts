@@ -1,0 +1,87 @@
+/**
+ * How the Bedrock simulator answers a (valid) Converse body: deterministic and derived from the
+ * request, so tests can assert exact content, tool calls and token counts.
+ */
+
+type Json = Record<string, unknown>;
+
+/** An answer as Converse content blocks, its stop reason and usage. */
+export interface SimulatedAnswer {
+  content: Json[];
+  stopReason: 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence';
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Four characters per token, at least one: simple enough for tests to recompute. */
+export function simulatedTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+/** A content block as text: images and documents by format and size, so tests can check the bytes arrived. */
+function blockText(block: Json): string {
+  if (typeof block.text === 'string') return block.text;
+  const image = block.image as { format: string; source: { bytes: string } } | undefined;
+  if (image) return `[image/${image.format} ${Buffer.from(image.source.bytes, 'base64').length} bytes]`;
+  const document = block.document as { name: string } | undefined;
+  if (document) return `[document ${document.name}]`;
+  const result = block.toolResult as { content: Json[] } | undefined;
+  if (result) return result.content.map(blockText).join(' ');
+  if (block.json !== undefined) return JSON.stringify(block.json);
+  return '';
+}
+
+/**
+ * - the last user turn carries tool results: "The tool <toolUseId> said: <result text>";
+ * - tools are given: the model calls the named tool (toolChoice.tool) or the first one, every
+ *   required parameter set to "value-<name>";
+ * - `outputConfig` asks for a JSON schema: a JSON object with every required property "value-<name>";
+ * - otherwise: "Simulated reply from <model>: <last user text>".
+ * With Anthropic's `thinking` in additionalModelRequestFields, a signed reasoning block comes
+ * first. `stopSequences` and `maxTokens` cut the text as a model would.
+ */
+export function answer(body: Json, model: string): SimulatedAnswer {
+  const messages = body.messages as Array<{ role: string; content: Json[] }>;
+  const system = ((body.system as Json[] | undefined) ?? []).map(blockText);
+  const inputTokens = simulatedTokens([...system, ...messages.flatMap((message) => message.content.map(blockText))].join('\n'));
+  const last = messages.at(-1)!;
+  const content: Json[] = [];
+  const additional = (body.additionalModelRequestFields as Json | undefined) ?? {};
+  if (additional.thinking !== undefined) {
+    content.push({ reasoningContent: { reasoningText: { text: 'Thinking about the question.', signature: 'c2ltdWxhdGVkLXNpZ25hdHVyZQ==' } } });
+  }
+  const results = last.content.filter((block) => block.toolResult !== undefined).map((block) => block.toolResult as { toolUseId: string; content: Json[] });
+  const toolConfig = body.toolConfig as { tools: Array<{ toolSpec: { name: string; inputSchema: { json: { required?: string[] } } } }>; toolChoice?: Json } | undefined;
+  if (results.length === 0 && toolConfig) {
+    const named = (toolConfig.toolChoice?.tool as { name: string } | undefined)?.name;
+    const tool = toolConfig.tools.find((candidate) => named === undefined || candidate.toolSpec.name === named)!;
+    const input = Object.fromEntries((tool.toolSpec.inputSchema.json.required ?? []).map((name) => [name, `value-${name}`]));
+    content.push({ toolUse: { toolUseId: `tooluse_sim_0_${tool.toolSpec.name}`, name: tool.toolSpec.name, input } });
+    return { content, stopReason: 'tool_use', inputTokens, outputTokens: simulatedTokens(tool.toolSpec.name + JSON.stringify(input)) };
+  }
+  let text: string;
+  const schema = (body.outputConfig as { textFormat: { structure: { jsonSchema: { schema: string } } } } | undefined)?.textFormat.structure.jsonSchema.schema;
+  if (results.length > 0) text = results.map((result) => `The tool ${result.toolUseId} said: ${result.content.map(blockText).join(' ')}`).join('\n');
+  else if (schema !== undefined) {
+    const required = (JSON.parse(schema) as { required?: string[] }).required ?? [];
+    text = JSON.stringify(Object.fromEntries(required.map((name) => [name, `value-${name}`])));
+  } else {
+    const lastUser = [...messages].reverse().find((message) => message.role === 'user')!;
+    text = `Simulated reply from ${model}: ${lastUser.content.map(blockText).join(' ')}`;
+  }
+  const inference = (body.inferenceConfig as { maxTokens?: number; stopSequences?: string[] } | undefined) ?? {};
+  let stopReason: SimulatedAnswer['stopReason'] = 'end_turn';
+  for (const sequence of inference.stopSequences ?? []) {
+    const at = text.indexOf(sequence);
+    if (at >= 0) {
+      text = text.slice(0, at);
+      stopReason = 'stop_sequence';
+    }
+  }
+  if (inference.maxTokens !== undefined && simulatedTokens(text) > inference.maxTokens) {
+    text = text.slice(0, inference.maxTokens * 4);
+    stopReason = 'max_tokens';
+  }
+  content.push({ text });
+  return { content, stopReason, inputTokens, outputTokens: simulatedTokens(text) };
+}
