@@ -4,7 +4,7 @@ import type { Usage } from '../core/usage.ts';
 /**
  * USD cost of a call: uncached prompt tokens at the input price, cached ones at the cached
  * price (input price when none is published), output tokens at the output price. Rounded to
- * a millionth of a cent so sums over the ledger do not drift.
+ * 1e-12 USD: below any real price step, above floating-point noise (0.1 + 0.2 style).
  */
 export function costOf(usage: Usage, pricing: ModelPricing | undefined): number {
   if (!pricing) return 0;
@@ -13,5 +13,5 @@ export function costOf(usage: Usage, pricing: ModelPricing | undefined): number 
   const dollars =
     (uncached * pricing.inputPerMtok + cached * (pricing.cachedInputPerMtok ?? pricing.inputPerMtok) + usage.outputTokens * pricing.outputPerMtok) /
     1_000_000;
-  return Math.round(dollars * 1e8) / 1e8;
+  return Math.round(dollars * 1e12) / 1e12;
 }

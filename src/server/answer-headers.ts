@@ -12,6 +12,11 @@ export function answerHeaders(record: RequestRecord, model: ModelInfo, withCost:
     'x-switchboard-provider': model.providerId,
     'x-switchboard-route': record.route ?? 'none',
     'x-switchboard-attempts': String(record.attempts.length),
-    ...(withCost ? { 'x-switchboard-cost-usd': record.cost().toFixed(8) } : {}),
+    ...(withCost ? { 'x-switchboard-cost-usd': formatUsd(record.cost()) } : {}),
   };
+}
+
+/** A USD amount in plain decimal notation (never exponent form), without trailing zeros. */
+export function formatUsd(value: number): string {
+  return value.toFixed(12).replace(/\.?0+$/, '') || '0';
 }

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Reads the Gemini API's own definition (../shared/specs/gemini/protos/v1beta/*.proto) into
+ * Reads the Gemini API's own definition (protos/*.proto, copied from ../shared/specs/gemini/protos/v1beta) into
  * message and enum tables, so the simulator checks request bodies against the protos rather than
  * against a hand-copied field list. Only what JSON validation needs is kept: fields with their
  * JSON names, labels, types, oneofs; enum value names. Services and options are skipped.
@@ -26,7 +26,7 @@ export interface ProtoSchema {
   enums: Map<string, Set<string>>;
 }
 
-const specDirectory = new URL('../../../../shared/specs/gemini/protos/v1beta/', import.meta.url);
+const specDirectory = new URL('./protos/', import.meta.url);
 const packagePrefix = 'google.ai.generativelanguage.v1beta.';
 
 /** Parses every .proto of the spec folder (once per process). */
