@@ -54,13 +54,14 @@ export function knownNames(): KnownNames {
   };
 }
 
-/** Provider types no-config mode turns on from *_API_KEY variables, with their catalog models. */
+/** Provider types no-config mode turns on from *_API_KEY (or base URL) variables, with their catalog models. */
 export function environmentProviders(catalog: Catalog): EnvironmentProvider[] {
-  return [...providerDefinitions].flatMap(([type, definition]) =>
-    definition.environmentKey
-      ? [{ type, environmentKey: definition.environmentKey, catalogModels: catalog.entriesFor(definition.catalogType ?? type).map((entry) => entry.model) }]
-      : [],
-  );
+  return [...providerDefinitions].flatMap(([type, definition]): EnvironmentProvider[] => {
+    const catalogModels = catalog.entriesFor(definition.catalogType ?? type).map((entry) => entry.model);
+    if (definition.environmentKey) return [{ type, variable: definition.environmentKey, carries: 'api_key' as const, catalogModels }];
+    if (definition.environmentBaseUrl) return [{ type, variable: definition.environmentBaseUrl, carries: 'base_url' as const, catalogModels }];
+    return [];
+  });
 }
 
 /** Options mostly for tests: where logs go. */

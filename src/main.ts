@@ -80,8 +80,7 @@ async function loadConfiguration(explicit: string | undefined): Promise<{ loaded
   const file = await findConfigFile(explicit, process.env);
   if (file) return { loaded: await loadConfigFile(file, process.env, knownNames()), notes: [] };
   const catalog = await loadCatalog();
-  const ollamaModels = catalog.entriesFor('ollama').map((entry) => entry.model);
-  const { raw, notes } = configFromEnvironment(process.env, environmentProviders(catalog), ollamaModels);
+  const { raw, notes } = configFromEnvironment(process.env, environmentProviders(catalog));
   return { loaded: validateConfig(raw, undefined, process.env, knownNames()), notes };
 }
 

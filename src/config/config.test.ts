@@ -71,15 +71,18 @@ describe('config', () => {
 
   it('builds providers from environment keys, and the demo provider without any', () => {
     const providers = [
-      { type: 'openai', environmentKey: 'OPENAI_API_KEY', catalogModels: ['gpt-4o-mini', 'gpt-4o'] },
-      { type: 'openrouter', environmentKey: 'OPENROUTER_API_KEY', catalogModels: ['openai/gpt-4o-mini', 'gpt-4o'] },
+      { type: 'openai', variable: 'OPENAI_API_KEY', carries: 'api_key' as const, catalogModels: ['gpt-4o-mini', 'gpt-4o'] },
+      { type: 'openrouter', variable: 'OPENROUTER_API_KEY', carries: 'api_key' as const, catalogModels: ['openai/gpt-4o-mini', 'gpt-4o'] },
+      { type: 'ollama', variable: 'OLLAMA_BASE_URL', carries: 'base_url' as const, catalogModels: ['llama3.1:8b'] },
     ];
-    const both = configFromEnvironment({ OPENAI_API_KEY: 'a', OPENROUTER_API_KEY: 'b' }, providers, []);
+    const both = configFromEnvironment({ OPENAI_API_KEY: 'a', OPENROUTER_API_KEY: 'b' }, providers);
     assert.deepEqual(both.raw.models, [
       { id: 'gpt-4o-mini', provider: 'openai', upstream: 'gpt-4o-mini' },
       { id: 'gpt-4o', provider: 'openai', upstream: 'gpt-4o' },
     ], 'the first provider keeps a shared name; names shadowing a provider address are left to <provider>/<model>');
-    const demo = configFromEnvironment({}, providers, []);
+    const local = configFromEnvironment({ OLLAMA_BASE_URL: 'http://gpu-box:11434' }, providers);
+    assert.deepEqual(local.raw.providers, [{ id: 'ollama', type: 'ollama', base_url: 'http://gpu-box:11434' }]);
+    const demo = configFromEnvironment({}, providers);
     assert.deepEqual((demo.raw.providers as Array<{ type: string }>).map((provider) => provider.type), ['demo']);
     assert.match(demo.notes.join(' '), /demo mode/);
   });

@@ -1,8 +1,10 @@
 /** A provider type that no-config mode can turn on from an environment variable. */
 export interface EnvironmentProvider {
   type: string;
-  /** The variable holding its key (e.g. OPENAI_API_KEY). */
-  environmentKey: string;
+  /** The variable that turns it on (e.g. OPENAI_API_KEY, OLLAMA_BASE_URL). */
+  variable: string;
+  /** Whether the variable holds the API key or the base URL. */
+  carries: 'api_key' | 'base_url';
   /** Upstream model names of the built-in catalog for this type. */
   catalogModels: readonly string[];
 }
@@ -16,7 +18,7 @@ const demoModels = [
 
 /**
  * The config used when there is no config file (../shared/SPEC.md "Running it"): one provider
- * per provider key set in the environment (id = type), plus Ollama at OLLAMA_BASE_URL, each
+ * per provider variable set in the environment (id = type; a key, or Ollama's base URL), each
  * exposing the catalog's models under their upstream names (the first provider to claim a
  * name keeps it; every model stays reachable as `<provider>/<model>`). With no key at all, the
  * demo provider. Returns a raw config for the usual validation, and what it did, for printing.
@@ -24,7 +26,6 @@ const demoModels = [
 export function configFromEnvironment(
   environment: NodeJS.ProcessEnv,
   providers: readonly EnvironmentProvider[],
-  ollamaModels: readonly string[],
 ): { raw: Record<string, unknown>; notes: string[] } {
   const configured: Array<Record<string, unknown>> = [];
   const models: Array<Record<string, unknown>> = [];
@@ -33,22 +34,18 @@ export function configFromEnvironment(
   const addModels = (providerId: string, names: readonly string[]) => {
     for (const name of names) {
       // A name like "openai/gpt-4o" would shadow the `<provider>/<model>` address of a configured provider.
-      if (taken.has(name) || providers.some((provider) => name.startsWith(`${provider.type}/`) && environment[provider.environmentKey])) continue;
+      if (taken.has(name) || providers.some((provider) => name.startsWith(`${provider.type}/`) && environment[provider.variable])) continue;
       taken.add(name);
       models.push({ id: name, provider: providerId, upstream: name });
     }
   };
   for (const provider of providers) {
-    const key = environment[provider.environmentKey];
-    if (!key) continue;
-    configured.push({ id: provider.type, type: provider.type, api_key: key });
+    const value = environment[provider.variable];
+    if (!value) continue;
+    configured.push({ id: provider.type, type: provider.type, [provider.carries]: value });
     addModels(provider.type, provider.catalogModels);
-    notes.push(`${provider.environmentKey} is set: provider "${provider.type}" with ${provider.catalogModels.length} catalog models`);
-  }
-  if (environment.OLLAMA_BASE_URL) {
-    configured.push({ id: 'ollama', type: 'ollama', base_url: environment.OLLAMA_BASE_URL });
-    addModels('ollama', ollamaModels);
-    notes.push(`OLLAMA_BASE_URL is set: provider "ollama" at ${environment.OLLAMA_BASE_URL}`);
+    const where = provider.carries === 'base_url' ? ` at ${value}` : '';
+    notes.push(`${provider.variable} is set: provider "${provider.type}"${where} with ${provider.catalogModels.length} catalog models`);
   }
   const server: Record<string, unknown> = {};
   if (environment.SWITCHBOARD_MASTER_KEY) server.master_key = environment.SWITCHBOARD_MASTER_KEY;

@@ -71,8 +71,10 @@ export interface ProviderDefinition {
   defaultBaseUrl?: string;
   /** False for providers that need no base URL at all (in-process, or derived from a region). */
   requiresBaseUrl?: boolean;
-  /** Environment variable that turns this provider on in no-config mode. */
+  /** Environment variable holding an API key that turns this provider on in no-config mode. */
   environmentKey?: string;
+  /** Environment variable holding a base URL that turns this provider on (Ollama's OLLAMA_BASE_URL). */
+  environmentBaseUrl?: string;
   /** The catalog's provider type whose models this type serves (azure-openai serves openai's). */
   catalogType?: string;
   /** False when the provider works without an API key (Ollama, self-hosted servers). */

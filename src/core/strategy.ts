@@ -83,5 +83,10 @@ export interface Ranking {
 /** A routing strategy (`routes[].strategy`). */
 export interface RoutingStrategy {
   readonly name: string;
+  /**
+   * True when the strategy itself spreads traffic by the route's `split` weights (balance).
+   * Otherwise a route's `split` is an A/B test the planner applies before the strategy's order.
+   */
+  readonly usesSplitWeights?: boolean;
   rank(candidates: readonly ModelInfo[], context: RoutingContext): Ranking;
 }

@@ -173,12 +173,12 @@ export class Planner {
   }
 
   /**
-   * A route's `split` (A/B arms) with a strategy other than `balance` (which uses the weights
-   * itself): the arm for this request's sticky key goes first; the strategy's order follows.
+   * A route's `split` (A/B arms) with a strategy that does not use the weights itself: the arm
+   * for this request's sticky key goes first; the strategy's order follows.
    */
   #applySplit(route: CompiledRoute, ordered: ModelInfo[], context: RoutingContext): ModelInfo[] {
     const split = route.config.split;
-    if (!split?.length || route.strategy.name === 'balance') return ordered;
+    if (!split?.length || route.strategy.usesSplitWeights) return ordered;
     const arms = split.filter((arm) => ordered.some((model) => model.id === arm.model));
     const key = context.request.stickyKey;
     const index = pickWeighted(arms, key === undefined ? context.random() : stickyRoll(route.config.id, key));

@@ -31,10 +31,14 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           bodyTimeout: upstream.idleTimeoutMs,
         });
         const body = response.body;
+        let stream: ReadableStream<Uint8Array> | undefined;
         return {
           status: response.statusCode,
           headers: response.headers,
-          body: toWebStream(body, upstream),
+          // Made on first use: a web stream costs more to create than a small JSON answer to read.
+          get body() {
+            return (stream ??= toWebStream(body, upstream));
+          },
           text: async () => {
             try {
               return await body.text();

@@ -12,6 +12,7 @@ export const ollamaProvider: ProviderDefinition = {
     return createOpenAICompatibleAdapter({ ...settings, baseUrl: baseUrl.endsWith('/v1') ? baseUrl : `${baseUrl}/v1` }, dependencies);
   },
   defaultBaseUrl: 'http://127.0.0.1:11434/v1',
+  environmentBaseUrl: 'OLLAMA_BASE_URL',
   catalogType: 'ollama',
   requiresApiKey: false,
   onPremDefault: true,

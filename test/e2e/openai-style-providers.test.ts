@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { providerDefinitions } from '../../src/providers/index.ts';
+import { OpenAISimulator } from '../simulators/openai/server.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+
+describe('OpenAI-style provider types', () => {
+  let azure: OpenAISimulator;
+  let ollama: OpenAISimulator;
+  let groq: OpenAISimulator;
+  let gateway: TestGateway;
+  let client: OpenAI;
+
+  before(async () => {
+    azure = await new OpenAISimulator({ apiKey: 'azure-key', azureApiVersion: '2024-10-21' }).start();
+    ollama = await new OpenAISimulator({ apiKey: 'unused', acceptUnknownFields: true }).start();
+    groq = await new OpenAISimulator({ apiKey: 'gsk-key' }).start();
+    gateway = await startGateway({
+      providers: [
+        { id: 'az', type: 'azure-openai', base_url: azure.url, api_key: 'azure-key' },
+        { id: 'az-deployment', type: 'azure-openai', base_url: `${azure.url}/openai/deployments/prod-4o`, api_key: 'azure-key' },
+        // Ollama's own origin, as OLLAMA_BASE_URL usually is: /v1 is appended.
+        { id: 'local', type: 'ollama', base_url: ollama.url.replace(/\/v1$/, ''), headers: { authorization: 'Bearer unused' } },
+        { id: 'fastinfer', type: 'groq', base_url: groq.url, api_key: 'gsk-key' },
+      ],
+      models: [
+        { id: 'azure-4o', provider: 'az', upstream: 'my-gpt4o-deployment' },
+        { id: 'azure-fixed', provider: 'az-deployment', upstream: 'ignored' },
+        { id: 'llama', provider: 'local', upstream: 'llama3.1:8b' },
+        { id: 'oss', provider: 'fastinfer', upstream: 'openai/gpt-oss-20b' },
+      ],
+    });
+    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: 'open', maxRetries: 0 });
+  });
+  after(async () => {
+    await gateway.close();
+    await Promise.all([azure.close(), ollama.close(), groq.close()]);
+  });
+
+  it('azure-openai: deployment in the URL, api-version, api-key header', async () => {
+    const answer = await client.chat.completions.create({ model: 'azure-4o', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(answer.choices[0]?.message.content, 'Simulated reply from my-gpt4o-deployment: hi');
+    const call = azure.requests.at(-1)!;
+    assert.equal(call.path, '/openai/deployments/my-gpt4o-deployment/chat/completions');
+    assert.equal(call.headers['api-key'], 'azure-key');
+    assert.equal(call.headers.authorization, undefined);
+    const stream = await client.chat.completions.create({ model: 'azure-fixed', stream: true, messages: [{ role: 'user', content: 'yo' }] });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(text, 'Simulated reply from prod-4o: yo');
+    assert.equal(azure.requests.at(-1)!.path, '/openai/deployments/prod-4o/chat/completions');
+  });
+
+  it('ollama: OpenAI-compatible /v1 under the origin, streamed with usage', async () => {
+    const stream = await client.chat.completions.create({ model: 'llama', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'local?' }] });
+    let usage;
+    for await (const chunk of stream) usage = chunk.usage ?? usage;
+    assert.ok(usage?.total_tokens);
+    assert.equal(ollama.requests.at(-1)!.path, '/v1/chat/completions');
+  });
+
+  it('groq: Bearer key, model names with a slash', async () => {
+    const answer = await client.chat.completions.create({ model: 'oss', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(answer.choices[0]?.message.content, 'Simulated reply from openai/gpt-oss-20b: hi');
+    assert.equal(groq.requests.at(-1)!.headers.authorization, 'Bearer gsk-key');
+  });
+
+  it('registers every OpenAI-style type the spec names, with its documented default base URL', () => {
+    const expected: Record<string, string | undefined> = {
+      openai: 'https://api.openai.com/v1',
+      groq: 'https://api.groq.com/openai/v1',
+      deepseek: 'https://api.deepseek.com/v1',
+      together: 'https://api.together.xyz/v1',
+      openrouter: 'https://openrouter.ai/api/v1',
+      ollama: 'http://127.0.0.1:11434/v1',
+      'azure-openai': undefined,
+      'openai-compatible': undefined,
+    };
+    for (const [type, url] of Object.entries(expected)) {
+      const definition = providerDefinitions.get(type);
+      assert.ok(definition, `provider type ${type} is not registered`);
+      assert.equal(definition.defaultBaseUrl, url, type);
+    }
+    for (const type of ['anthropic', 'gemini', 'bedrock', 'mistral', 'cohere']) assert.ok(providerDefinitions.get(type), type);
+  });
+});
