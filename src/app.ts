@@ -33,6 +33,8 @@ import { registerMessageRoutes } from './server/routes/messages.ts';
 import { registerModelRoutes } from './server/routes/models.ts';
 import { registerOperationRoutes } from './server/routes/operations.ts';
 import { registerRouteExplainRoutes } from './server/routes/route-explain.ts';
+import { registerFeedbackRoutes } from './server/routes/feedback.ts';
+import { createFeedbackRecorder } from './feedback/record-feedback.ts';
 import { openStorage } from './store/open.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { createMetrics } from './telemetry/metrics.ts';
@@ -160,6 +162,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     catalog,
   });
   for (const warning of await runtimeProviders.load()) logger.warn(warning);
+  state.loadFeedback(await storage.feedback.totals());
   const planner = new Planner({ registry, routes: config.routes, strategies, filters: candidateFilters, providers: (id) => profiles.get(id), state });
   const pipeline = new Pipeline({
     planner,
@@ -226,6 +229,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   registerModelRoutes(server, context, Date.now());
   registerOperationRoutes(server, context);
   registerRouteExplainRoutes(server, context);
+  registerFeedbackRoutes(server, createFeedbackRecorder({ ledger: storage.ledger, feedback: storage.feedback, state, flushLedger: () => writer.flush() }));
   registerAdminRoutes(server, {
     ...governed,
     masterKey: config.server.master_key,

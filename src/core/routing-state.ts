@@ -37,10 +37,20 @@ export interface ProviderLoad {
   resetsAt?: number;
 }
 
+/** Quality learned from feedback for one model id. */
+export interface LearnedQuality {
+  /** Feedback scores received. */
+  count: number;
+  /** Their sum (scores are in [0, 1]). */
+  sum: number;
+}
+
 /** What one routing decision reads. */
 export interface RoutingSnapshot {
   deployment(key: string): DeploymentState;
   provider(id: string): ProviderLoad;
+  /** Feedback on a model id, or undefined when it has none. */
+  quality(model: string): LearnedQuality | undefined;
   /** Milliseconds since epoch at the time of the snapshot. */
   now: number;
 }
@@ -64,6 +74,10 @@ export interface RoutingStateStore {
   claimProbe(deployment: string): boolean;
   recordDispatch(provider: string, estimatedTokens: number): void;
   recordRateLimit(provider: string, headers: RateLimitHeaders): void;
+  /** A feedback score for an answer of `model`; `replaced` is the score it supersedes, if any. */
+  recordFeedback(model: string, score: number, replaced?: number): void;
+  /** Seeds learned quality from stored feedback totals (at startup). */
+  loadFeedback(totals: ReadonlyArray<{ model: string; count: number; sum: number }>): void;
 }
 
 /** Circuit-breaker settings of a deployment's provider. */

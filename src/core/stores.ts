@@ -32,6 +32,7 @@ export interface Storage {
   readonly teams: TeamStore;
   readonly providers: ProviderCredentialStore;
   readonly audit: AuditStore;
+  readonly feedback: FeedbackStore;
   /** Resolves when the backend answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -166,4 +167,25 @@ export interface AuditQuery {
 export interface AuditStore {
   append(entry: AuditEntry): Promise<void>;
   list(query: AuditQuery): Promise<AuditEntry[]>;
+}
+
+/** Quality feedback on one answered request (POST /v1/feedback). */
+export interface FeedbackRecord {
+  requestId: string;
+  /** ISO-8601 time the feedback was given. */
+  time: string;
+  /** The model id and provider that answered the request. */
+  model: string;
+  provider: string;
+  keyId: string | null;
+  /** In [0, 1]. */
+  score: number;
+}
+
+/** Where feedback is kept; one record per request (newer feedback replaces older). */
+export interface FeedbackStore {
+  /** Saves the feedback; resolves with the score it replaced, if the request had one. */
+  save(record: FeedbackRecord): Promise<{ replacedScore?: number }>;
+  /** Count and sum of scores per model, for the adaptive strategy's learned quality. */
+  totals(): Promise<Array<{ model: string; count: number; sum: number }>>;
 }

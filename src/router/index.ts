@@ -1,4 +1,5 @@
 import type { RoutingStrategy } from '../core/strategy.ts';
+import { adaptiveStrategy } from './strategies/adaptive.ts';
 import { balanceStrategy } from './strategies/balance.ts';
 import { capabilityStrategy } from './strategies/capability.ts';
 import { costStrategy } from './strategies/cost.ts';
@@ -11,5 +12,6 @@ export const strategies: ReadonlyMap<string, RoutingStrategy> = new Map<string, 
   [latencyStrategy.name, latencyStrategy],
   [balanceStrategy.name, balanceStrategy],
   [capabilityStrategy.name, capabilityStrategy],
+  [adaptiveStrategy.name, adaptiveStrategy],
   [orderedStrategy.name, orderedStrategy],
 ]);

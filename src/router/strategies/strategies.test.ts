@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { ModelInfo } from '../../core/model.ts';
 import type { DeploymentState, ProviderLoad } from '../../core/routing-state.ts';
 import type { ProviderProfile, RoutingContext } from '../../core/strategy.ts';
+import { adaptiveStrategy, learnedQuality } from './adaptive.ts';
 import { balanceStrategy } from './balance.ts';
 import { capabilityStrategy } from './capability.ts';
 import { costStrategy } from './cost.ts';
@@ -21,6 +22,7 @@ function context(options: {
   stream?: boolean;
   deployments?: Record<string, Partial<DeploymentState>>;
   loads?: Record<string, Partial<ProviderLoad>>;
+  feedback?: Record<string, { count: number; sum: number }>;
   profiles?: Record<string, Partial<ProviderProfile>>;
   random?: () => number;
 } = {}): RoutingContext {
@@ -42,6 +44,7 @@ function context(options: {
       now: 0,
       deployment: (key) => ({ samples: 0, consecutiveFailures: 0, openUntil: 0, openings: 0, probing: false, ...options.deployments?.[key] }),
       provider: (id) => ({ requestsThisMinute: 0, tokensThisMinute: 0, ...options.loads?.[id] }),
+      quality: (model) => options.feedback?.[model],
     },
     route: { id: 'route', minQuality: options.minQuality, split: options.split },
     random: options.random ?? (() => 0.5),
@@ -144,5 +147,27 @@ describe('capability and ordered strategies', () => {
 
   it('keeps the configured order', () => {
     assert.deepEqual(orderedStrategy.rank([model('x'), model('y')], context()).ordered.map((candidate) => candidate.id), ['x', 'y']);
+  });
+});
+
+describe('adaptive strategy', () => {
+  const cheap = model('cheap', { pricing: { inputPerMtok: 0.1, outputPerMtok: 0.4 }, quality: 0.8 });
+  const premium = model('premium', { pricing: { inputPerMtok: 3, outputPerMtok: 15 }, quality: 0.9 });
+
+  it('learns quality as the prior counted ten times, averaged with feedback', () => {
+    assert.equal(learnedQuality(cheap, context()).quality, 0.8);
+    assert.equal(learnedQuality(cheap, context({ feedback: { cheap: { count: 10, sum: 0 } } })).quality, 0.4);
+    assert.equal(learnedQuality(model('fresh'), context()).quality, 0.5);
+  });
+
+  it('takes the cheapest model clearing min_quality on learned quality', () => {
+    assert.equal(adaptiveStrategy.rank([premium, cheap], context({ minQuality: 0.7 })).ordered[0]!.id, 'cheap');
+    const disappointed = adaptiveStrategy.rank([premium, cheap], context({ minQuality: 0.7, feedback: { cheap: { count: 10, sum: 1 } } }));
+    assert.deepEqual(disappointed.ordered.map((candidate) => candidate.id), ['premium']);
+    assert.match(disappointed.excluded?.cheap ?? '', /learned quality 0.450 \(10 feedback\)/);
+  });
+
+  it('without a minimum, ranks by learned quality per dollar', () => {
+    assert.equal(adaptiveStrategy.rank([premium, cheap], context()).ordered[0]!.id, 'cheap');
   });
 });

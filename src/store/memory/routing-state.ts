@@ -1,6 +1,7 @@
 import type {
   CircuitPolicy,
   DeploymentState,
+  LearnedQuality,
   ProviderLoad,
   RateLimitHeaders,
   RoutingSnapshot,
@@ -19,6 +20,7 @@ const minuteMs = 60_000;
 export function createMemoryRoutingState(policyFor: (deployment: string) => CircuitPolicy, clock: () => number = Date.now): RoutingStateStore {
   const deployments = new Map<string, DeploymentState>();
   const providers = new Map<string, ProviderLoad & { windowStartedAt: number }>();
+  const qualities = new Map<string, LearnedQuality>();
 
   const deployment = (key: string): DeploymentState => {
     let state = deployments.get(key);
@@ -57,7 +59,7 @@ export function createMemoryRoutingState(policyFor: (deployment: string) => Circ
 
   return {
     snapshot(): RoutingSnapshot {
-      return { deployment, provider, now: clock() };
+      return { deployment, provider, quality: (model) => qualities.get(model), now: clock() };
     },
     recordSuccess(key, observation) {
       const state = deployment(key);
@@ -89,6 +91,15 @@ export function createMemoryRoutingState(policyFor: (deployment: string) => Circ
       const load = provider(id);
       load.requestsThisMinute += 1;
       load.tokensThisMinute += estimatedTokens;
+    },
+    recordFeedback(model, score, replaced) {
+      const learned = qualities.get(model) ?? { count: 0, sum: 0 };
+      if (replaced === undefined) learned.count += 1;
+      learned.sum += score - (replaced ?? 0);
+      qualities.set(model, learned);
+    },
+    loadFeedback(totals) {
+      for (const total of totals) qualities.set(total.model, { count: total.count, sum: total.sum });
     },
     recordRateLimit(id, headers: RateLimitHeaders) {
       const load = provider(id);

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { LedgerRow } from '../../core/ledger.ts';
 import type { LedgerQuery, LedgerStore, Storage } from '../../core/stores.ts';
 import { createAuditStore } from './audit.ts';
+import { createFeedbackStore } from './feedback.ts';
 import { createKeyStore, createTeamStore } from './keys.ts';
 import { createLedgerTotals } from './ledger-totals.ts';
 import { migrations, type Migration } from './migrations.ts';
@@ -29,6 +30,7 @@ export async function openSqliteStorage(path: string): Promise<Storage & { datab
     teams: createTeamStore(database),
     providers: createProviderCredentialStore(database),
     audit: createAuditStore(database),
+    feedback: createFeedbackStore(database),
     async ping() {
       database.prepare('SELECT 1').get();
     },

@@ -124,4 +124,19 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_log_target ON audit_log (target_id, time);
     `,
   },
+  {
+    version: 6,
+    name: 'feedback',
+    sql: `
+      CREATE TABLE feedback (
+        request_id TEXT PRIMARY KEY,
+        time TEXT NOT NULL,
+        model TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        key_id TEXT,
+        score REAL NOT NULL
+      );
+      CREATE INDEX feedback_model ON feedback (model);
+    `,
+  },
 ];
