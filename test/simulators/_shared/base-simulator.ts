@@ -1,28 +1,80 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Fault, ReceivedRequest } from '../openai/server.ts';
+import type { Fault, FaultShape, ReceivedRequest } from './types.ts';
 
-export type { Fault, ReceivedRequest };
+export type { Fault, FaultShape, ReceivedRequest };
 
 /**
- * What the Mistral and Cohere simulators share with test/simulators/openai/server.ts: a server on
- * port 0, the received requests, and the same fault injection (`fail(fault, {times, model})`:
+ * What every simulator shares, whatever protocol it speaks: a node:http server on port 0 whose
+ * `close` does not wait for kept-alive or hung connections, the received requests, the answers
+ * the gateway walked away from (`abandoned`), and fault injection (`fail(fault, {times, model})`:
  * status, hang, reset, slow first byte, cut stream, in-band stream error, invalid JSON).
- * Subclasses speak their provider's protocol in `handle`.
+ * Subclasses speak their protocol in `handle` and word its errors through the hooks below.
  */
-export abstract class BaseSimulator {
+
+/** A request's URL and body, read once for `handle`. */
+export interface RequestContent {
+  url: URL;
+  /** The body's bytes (Bedrock signs them). */
+  raw: Buffer;
+  /** The body as UTF-8 text ('' when empty). */
+  text: string;
+  /** The body parsed as JSON; undefined when empty or not JSON. */
+  body: Record<string, unknown> | undefined;
+  /** The body is not empty and not JSON: each protocol refuses it at its own point. */
+  malformed: boolean;
+}
+
+export interface BaseSimulatorOptions {
+  apiKey: string;
+  /** Delay between streamed frames. */
+  chunkDelayMs?: number;
+  /** Delay before answering, per model (a slower model, for latency routing). */
+  delays?: Record<string, number>;
+}
+
+/** A piece of a streamed answer, as `response.write` takes it. */
+export type StreamPiece = string | Uint8Array;
+
+export interface StreamAnswer<TFault> {
+  /** Headers of the 200; SSE's content type and no-cache unless given. */
+  headers?: OutgoingHttpHeaders;
+  /** The frames, in order; a frame given as pieces is written piece by piece (Bedrock splits frames across writes). */
+  frames: Array<StreamPiece | StreamPiece[]>;
+  /** The request's fault: `cut-stream` and `stream-error` strike before the frame they name. */
+  fault: TFault | undefined;
+  /** The protocol's in-band error, which ends the stream in place of the frame `stream-error` names. */
+  errorFrame: (fault: Extract<TFault, { kind: 'stream-error' }>) => StreamPiece;
+  /** What ends a complete stream (`data: [DONE]`), if anything. */
+  end?: StreamPiece;
+}
+
+/** What `injectFault` returns when the fault answered the request itself (or never will). */
+export const answered: unique symbol = Symbol('answered');
+
+const sseHeaders: OutgoingHttpHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
+
+export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
   readonly requests: ReceivedRequest[] = [];
+  /** Answers whose connection the gateway closed before they were complete. */
+  abandoned = 0;
   readonly apiKey: string;
   protected readonly chunkDelayMs: number;
-  readonly #faults: Array<{ fault: Fault; model?: string; remaining: number }> = [];
+  /** How this protocol writes JSON answers (Gemini's recorded ones carry a charset and are pretty-printed). */
+  protected readonly jsonStyle: { contentType: string; indent?: number } = { contentType: 'application/json' };
+  /** The 200 body of the `invalid-json` fault: the start of the protocol's answer, cut short. */
+  protected readonly brokenJson: string = '{"id": "broken", "choices": [';
+  readonly #delays: Record<string, number>;
+  readonly #faults: Array<{ fault: TFault; model?: string; remaining: number }> = [];
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
-  protected port = 0;
+  #port = 0;
 
-  constructor(apiKey: string, chunkDelayMs = 0) {
-    this.apiKey = apiKey;
-    this.chunkDelayMs = chunkDelayMs;
+  constructor(options: BaseSimulatorOptions) {
+    this.apiKey = options.apiKey;
+    this.chunkDelayMs = options.chunkDelayMs ?? 0;
+    this.#delays = options.delays ?? {};
     this.#server = createServer((request, response) => void this.#receive(request, response));
     this.#server.on('connection', (socket) => {
       this.#sockets.add(socket);
@@ -33,23 +85,110 @@ export abstract class BaseSimulator {
   /** Base URL as the provider's SDK takes it. */
   abstract get url(): string;
 
+  /** `http://127.0.0.1:PORT`, once started. */
+  protected get origin(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.#server.address() as AddressInfo).port;
+    this.#port = (this.#server.address() as AddressInfo).port;
     return this;
   }
 
   async close(): Promise<void> {
+    // server.close() waits for open connections, and a hung answer or a kept-alive socket never closes.
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
   /** Injects a fault into the next `times` requests (for one model, if given). */
-  fail(fault: Fault, options: { times?: number; model?: string } = {}): void {
+  fail(fault: TFault, options: { times?: number; model?: string } = {}): void {
     this.#faults.push({ fault, remaining: options.times ?? 1, ...(options.model ? { model: options.model } : {}) });
   }
 
-  protected takeFault(model: string | undefined): Fault | undefined {
+  /** Answers a request whose body was read (and recorded). */
+  protected abstract handle(request: IncomingMessage, response: ServerResponse, content: RequestContent): Promise<void> | void;
+
+  /** What is recorded of a request; Bedrock adds the operation and model it read from the path. */
+  protected record(request: IncomingMessage, content: RequestContent): ReceivedRequest {
+    return { method: request.method ?? '', path: content.url.pathname, query: content.url.search, headers: request.headers, body: content.body };
+  }
+
+  protected sendJson(response: ServerResponse, status: number, body: unknown): void {
+    if (response.headersSent) return;
+    response.writeHead(status, { 'content-type': this.jsonStyle.contentType });
+    response.end(JSON.stringify(body, null, this.jsonStyle.indent));
+  }
+
+  /**
+   * Takes the next fault for `model` and applies what acts before an answer. A status, hang,
+   * reset or invalid JSON consume the request (`answered`); `slow` and the model's configured
+   * delay wait, then the fault is returned for the stream to honour. `errorBody` is the
+   * protocol's error body for a status fault that brings none.
+   */
+  protected async injectFault(model: string, request: IncomingMessage, response: ServerResponse, errorBody?: (status: number) => unknown): Promise<TFault | undefined | typeof answered> {
+    const fault = this.#takeFault(model);
+    const shape: FaultShape | undefined = fault;
+    if (shape?.kind === 'status') {
+      this.answerStatusFault(response, shape, errorBody);
+      return answered;
+    }
+    if (shape?.kind === 'hang') return answered;
+    if (shape?.kind === 'reset') {
+      request.socket.destroy();
+      return answered;
+    }
+    if (shape?.kind === 'invalid-json') {
+      response.writeHead(200, { 'content-type': this.jsonStyle.contentType });
+      response.end(this.brokenJson);
+      return answered;
+    }
+    if (shape?.kind === 'slow') await sleep(shape.delayMs);
+    const delay = this.#delays[model];
+    if (delay) await sleep(delay);
+    return fault;
+  }
+
+  /** A `status` fault's answer: its headers, and its body or the protocol's error body for the status. */
+  protected answerStatusFault(response: ServerResponse, fault: Extract<FaultShape, { kind: 'status' }>, errorBody?: (status: number) => unknown): void {
+    for (const [name, value] of Object.entries(fault.headers ?? {})) response.setHeader(name, value);
+    this.sendJson(response, fault.status, fault.body ?? errorBody?.(fault.status));
+  }
+
+  /**
+   * Writes a streamed answer frame by frame (after `chunkDelayMs` each), honouring the request's
+   * `cut-stream` (the connection destroyed) and `stream-error` (the protocol's error frame, then
+   * the end) before the frame they name.
+   */
+  protected async writeStream(response: ServerResponse, stream: StreamAnswer<TFault>): Promise<void> {
+    const shape: FaultShape | undefined = stream.fault;
+    const strikesAt = shape?.kind === 'cut-stream' || shape?.kind === 'stream-error' ? ('afterChunks' in shape ? shape.afterChunks : shape.afterFrames) : -1;
+    response.writeHead(200, stream.headers ?? sseHeaders);
+    for (const [index, frame] of stream.frames.entries()) {
+      if (index === strikesAt) {
+        if (isFault(stream.fault, 'stream-error')) response.end(stream.errorFrame(stream.fault));
+        else await this.cutStream(response);
+        return;
+      }
+      for (const piece of Array.isArray(frame) ? frame : [frame]) {
+        if (response.destroyed) return;
+        response.write(piece);
+      }
+      if (this.chunkDelayMs) await sleep(this.chunkDelayMs);
+    }
+    if (stream.end === undefined) response.end();
+    else response.end(stream.end);
+  }
+
+  /** Destroys a stream's connection mid-answer (the `cut-stream` fault). */
+  protected async cutStream(response: ServerResponse): Promise<void> {
+    // Let what was written reach the client first: a reset discards unread data.
+    await sleep(50);
+    response.socket?.destroy();
+  }
+
+  #takeFault(model: string): TFault | undefined {
     const index = this.#faults.findIndex((entry) => !entry.model || entry.model === model);
     if (index < 0) return undefined;
     const entry = this.#faults[index]!;
@@ -58,78 +197,41 @@ export abstract class BaseSimulator {
     return entry.fault;
   }
 
-  /** Handles a request whose body was read; `text` is undefined when the body was empty. */
-  protected abstract handle(request: IncomingMessage, response: ServerResponse, path: string, text: string | undefined): Promise<void>;
-
   async #receive(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: Record<string, unknown> | undefined;
     try {
-      body = text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>);
-    } catch {
-      body = undefined;
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const raw = Buffer.concat(chunks);
+      const text = raw.toString('utf8');
+      let body: Record<string, unknown> | undefined;
+      let malformed = false;
+      try {
+        body = text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>);
+      } catch {
+        malformed = true;
+      }
+      const content: RequestContent = { url: new URL(request.url ?? '/', 'http://localhost'), raw, text, body, malformed };
+      this.requests.push(this.record(request, content));
+      response.on('close', () => {
+        if (!response.writableFinished) this.abandoned += 1;
+      });
+      await this.handle(request, response, content);
+    } catch (error) {
+      this.#answerBug(response, error);
     }
-    this.requests.push({ method: request.method ?? '', path, headers: request.headers, body });
-    await this.handle(request, response, path, text === '' ? undefined : text);
   }
 
-  /**
-   * Applies the faults that act before an answer. Returns true when the request was consumed
-   * (status, hang, reset, invalid JSON); `slow` waits and lets the answer follow.
-   */
-  protected async applyFault(fault: Fault | undefined, request: IncomingMessage, response: ServerResponse, errorBody: unknown): Promise<boolean> {
-    if (fault?.kind === 'status') {
-      for (const [name, value] of Object.entries(fault.headers ?? {})) response.setHeader(name, value);
-      json(response, fault.status, fault.body ?? errorBody);
-      return true;
-    }
-    if (fault?.kind === 'hang') return true;
-    if (fault?.kind === 'reset') {
-      request.socket.destroy();
-      return true;
-    }
-    if (fault?.kind === 'invalid-json') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{"id": "broken", "choices": [');
-      return true;
-    }
-    if (fault?.kind === 'slow') await sleep(fault.delayMs);
-    return false;
-  }
-
-  /**
-   * Writes SSE frames (each a complete `...\n\n` block), honouring `cut-stream` (destroy the
-   * connection after N frames) and `stream-error` (the provider's in-band error frame after N
-   * frames, then end), and `end` after the last frame.
-   */
-  protected async writeStream(response: ServerResponse, frames: string[], fault: Fault | undefined, errorFrame: (message: string) => string, end: string): Promise<void> {
-    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-    for (const [index, frame] of frames.entries()) {
-      if (fault?.kind === 'cut-stream' && index === fault.afterChunks) {
-        // Let what was written reach the client first: a reset discards unread data.
-        await sleep(50);
-        response.socket?.destroy();
-        return;
-      }
-      if (fault?.kind === 'stream-error' && index === fault.afterChunks) {
-        response.end(errorFrame(fault.message ?? 'Internal server error'));
-        return;
-      }
-      if (response.destroyed) return;
-      response.write(frame);
-      if (this.chunkDelayMs) await sleep(this.chunkDelayMs);
-    }
-    response.end(end);
+  /** A simulator bug fails the test at once (a 500, or a cut connection) instead of leaving it to time out. */
+  #answerBug(response: ServerResponse, error: unknown): void {
+    console.error(`${this.constructor.name} failed to answer:`, error);
+    if (!response.headersSent) this.sendJson(response, 500, { error: { message: `Simulator bug: ${error instanceof Error ? error.message : String(error)}` } });
+    else if (!response.writableEnded) response.socket?.destroy();
   }
 }
 
-export function json(response: ServerResponse, status: number, body: unknown): void {
-  if (response.headersSent) return;
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
+/** Narrows a simulator's fault to one kind, keeping the simulator's own fields. */
+export function isFault<TFault extends FaultShape, TKind extends TFault['kind']>(fault: TFault | undefined, kind: TKind): fault is Extract<TFault, { kind: TKind }> {
+  return fault?.kind === kind;
 }
 
 /** The Bearer token of a request, if any. */

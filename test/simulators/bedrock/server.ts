@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answered, BaseSimulator, type RequestContent } from '../_shared/base-simulator.ts';
+import type { ReceivedRequest as SharedReceivedRequest } from '../_shared/types.ts';
 import { answer } from './answers.ts';
 import { answerFrames, encodeEvent, encodeException, splitOddly } from './frames.ts';
 import { invokeModel } from './invoke.ts';
@@ -13,10 +13,10 @@ import { verifySignature, type SimulatorCredentials } from './verify-signature.t
  * `application/vnd.amazon.eventstream` frames from the AWS codec, written in odd-sized pieces)
  * and InvokeModel for embedding models. It verifies SigV4 signatures for its test credentials
  * (or a Bedrock API key), rejects what Bedrock rejects (validate.ts), answers deterministically
- * (answers.ts) and injects faults on demand, with the same API as the OpenAI simulator.
+ * (answers.ts) and injects faults on demand (../_shared/base-simulator.ts).
  */
 
-/** A failure to inject into the next matching request. */
+/** A failure to inject into the next matching request: the shared faults, in AWS's terms. */
 export type Fault =
   /** An AWS error answer: `x-amzn-errortype` and `{"message"}` (type defaults by status). */
   | { kind: 'status'; status: number; errorType?: string; message?: string; headers?: Record<string, string> }
@@ -33,15 +33,13 @@ export type Fault =
   /** A 200 whose body is not JSON. */
   | { kind: 'invalid-json' };
 
-export interface ReceivedRequest {
-  method: string;
-  /** The raw path, as sent (model ids percent-encoded). */
-  path: string;
-  operation?: 'converse' | 'converse-stream' | 'invoke';
+type Operation = 'converse' | 'converse-stream' | 'invoke';
+
+/** A request as received, with the operation and model its path names (when it names them). */
+export interface ReceivedRequest extends SharedReceivedRequest {
+  operation?: Operation;
   /** The model id, decoded. */
   model?: string;
-  headers: IncomingMessage['headers'];
-  body: Record<string, unknown> | undefined;
 }
 
 export interface BedrockSimulatorOptions {
@@ -62,48 +60,21 @@ const errorTypes: Record<number, string> = {
   424: 'ModelErrorException', 429: 'ThrottlingException', 500: 'InternalServerException', 503: 'ServiceUnavailableException',
 };
 
-export class BedrockSimulator {
-  readonly requests: ReceivedRequest[] = [];
+export class BedrockSimulator extends BaseSimulator<Fault> {
+  declare readonly requests: ReceivedRequest[];
   readonly region: string;
   readonly credentials: SimulatorCredentials;
-  readonly apiKey: string;
-  readonly #options: BedrockSimulatorOptions;
-  readonly #faults: Array<{ fault: Fault; model?: string; remaining: number }> = [];
-  readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
-  #port = 0;
+  protected override readonly brokenJson = '{"output": {"message": ';
 
   constructor(options: BedrockSimulatorOptions = {}) {
-    this.#options = options;
+    super({ apiKey: options.apiKey ?? 'bedrock-api-key-simulator-0123456789', chunkDelayMs: options.chunkDelayMs });
     this.region = options.region ?? 'us-east-1';
     this.credentials = options.credentials ?? simulatorCredentials;
-    this.apiKey = options.apiKey ?? 'bedrock-api-key-simulator-0123456789';
-    this.#server = createServer((request, response) => void this.#handle(request, response));
-    this.#server.on('connection', (socket) => {
-      this.#sockets.add(socket);
-      socket.on('close', () => this.#sockets.delete(socket));
-    });
   }
 
   /** The endpoint, as a Bedrock provider's `base_url` takes it: the bare origin. */
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    this.#port = (this.#server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-
-  /** Injects a fault into the next `times` requests (for one model, if given). */
-  fail(fault: Fault, options: { times?: number; model?: string } = {}): void {
-    this.#faults.push({ fault, remaining: options.times ?? 1, ...(options.model ? { model: options.model } : {}) });
+    return this.origin;
   }
 
   /** Requests received for an operation (and model, if given). */
@@ -111,32 +82,17 @@ export class BedrockSimulator {
     return this.requests.filter((request) => request.operation === operation && (!model || request.model === model));
   }
 
-  #takeFault(model: string): Fault | undefined {
-    const index = this.#faults.findIndex((entry) => !entry.model || entry.model === model);
-    if (index < 0) return undefined;
-    const entry = this.#faults[index]!;
-    entry.remaining -= 1;
-    if (entry.remaining <= 0) this.#faults.splice(index, 1);
-    return entry.fault;
+  protected override record(request: IncomingMessage, content: RequestContent): ReceivedRequest {
+    const route = routeOf(content.url.pathname);
+    return { ...super.record(request, content), ...route };
   }
 
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
-    const path = new URL(request.url ?? '/', 'http://simulator').pathname;
-    const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(path);
-    const model = match ? decodeURIComponent(match[1]!) : undefined;
-    const operation = match?.[2] as ReceivedRequest['operation'];
-    let body: Record<string, unknown> | undefined;
-    try {
-      body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : undefined;
-    } catch {
-      body = undefined;
-    }
-    this.requests.push({ method: request.method ?? '', path, ...(operation ? { operation } : {}), ...(model ? { model } : {}), headers: request.headers, body });
-    const fail = (status: number, errorType: string, message: string, headers: Record<string, string> = {}) =>
-      sendError(response, status, errorType, message, headers);
+  protected async handle(request: IncomingMessage, response: ServerResponse, { url, raw, body }: RequestContent): Promise<void> {
+    // Every answer carries one, errors, faults and streams included.
+    response.setHeader('x-amzn-requestid', randomUUID());
+    const fail = (status: number, errorType: string, message: string) => sendError(response, status, errorType, message);
+    const path = url.pathname;
+    const { operation, model } = routeOf(path);
 
     const authorization = String(request.headers.authorization ?? '');
     if (authorization.startsWith('Bearer ')) {
@@ -145,7 +101,7 @@ export class BedrockSimulator {
       const failure = await verifySignature(request, raw, { region: this.region, credentials: this.credentials });
       if (failure) return fail(403, failure.errorType, failure.message);
     }
-    if (request.method !== 'POST' || !match || !model) return fail(404, 'UnknownOperationException', `Unknown operation ${request.method} ${path}`);
+    if (request.method !== 'POST' || !operation || !model) return fail(404, 'UnknownOperationException', `Unknown operation ${request.method} ${path}`);
     if (!String(request.headers['content-type'] ?? '').startsWith('application/json')) return fail(415, 'UnsupportedMediaTypeException', 'Content-Type must be application/json');
     if (!body) return fail(400, 'SerializationException', 'Could not parse the request body as JSON.');
 
@@ -153,26 +109,12 @@ export class BedrockSimulator {
       const invalid = validateConverse(body);
       if (invalid) return fail(400, 'ValidationException', invalid);
     }
-    const fault = this.#takeFault(model);
-    if (fault?.kind === 'status') {
-      const errorType = fault.errorType ?? errorTypes[fault.status] ?? 'InternalServerException';
-      return fail(fault.status, errorType, fault.message ?? `Simulated ${errorType}`, fault.headers);
-    }
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'reset') {
-      request.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'invalid-json') {
-      response.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() });
-      response.end('{"output": {"message": ');
-      return;
-    }
-    if (fault?.kind === 'slow') await sleep(fault.delayMs);
+    const fault = await this.injectFault(model, request, response);
+    if (fault === answered) return;
     if (operation === 'invoke') return this.#invoke(response, model, body);
     if (operation === 'converse-stream') return this.#stream(response, model, body, fault);
     const result = answer(body, model);
-    json(response, 200, {
+    this.sendJson(response, 200, {
       output: { message: { role: 'assistant', content: result.content } },
       stopReason: result.stopReason,
       usage: { inputTokens: result.inputTokens, outputTokens: result.outputTokens, totalTokens: result.inputTokens + result.outputTokens },
@@ -180,27 +122,17 @@ export class BedrockSimulator {
     });
   }
 
+  /** AWS's error answer for a status fault, its type defaulting by status. */
+  protected override answerStatusFault(response: ServerResponse, fault: Extract<Fault, { kind: 'status' }>): void {
+    const errorType = fault.errorType ?? errorTypes[fault.status] ?? 'InternalServerException';
+    sendError(response, fault.status, errorType, fault.message ?? `Simulated ${errorType}`, fault.headers);
+  }
+
   async #stream(response: ServerResponse, model: string, body: Record<string, unknown>, fault: Fault | undefined): Promise<void> {
-    const frames = answerFrames(answer(body, model));
-    response.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': randomUUID() });
-    for (const [index, frame] of frames.entries()) {
-      if (fault?.kind === 'cut-stream' && index === fault.afterFrames) {
-        // Let what was written reach the client first: a reset discards unread data.
-        await sleep(50);
-        response.socket?.destroy();
-        return;
-      }
-      if (fault?.kind === 'stream-error' && index === fault.afterFrames) {
-        response.end(encodeException(fault.exceptionType ?? 'throttlingException', fault.message ?? 'Too many requests, please wait before trying again.'));
-        return;
-      }
-      for (const piece of splitOddly(encodeEvent(frame, index))) {
-        if (response.destroyed) return;
-        response.write(piece);
-      }
-      if (this.#options.chunkDelayMs) await sleep(this.#options.chunkDelayMs);
-    }
-    response.end();
+    const frames = answerFrames(answer(body, model)).map((frame, index) => splitOddly(encodeEvent(frame, index)));
+    const errorFrame = (streamError: Extract<Fault, { kind: 'stream-error' }>) =>
+      encodeException(streamError.exceptionType ?? 'throttlingException', streamError.message ?? 'Too many requests, please wait before trying again.');
+    await this.writeStream(response, { headers: { 'content-type': 'application/vnd.amazon.eventstream' }, frames, fault, errorFrame });
   }
 
   #invoke(response: ServerResponse, model: string, body: Record<string, unknown>): void {
@@ -208,7 +140,6 @@ export class BedrockSimulator {
     if ('error' in result) return sendError(response, 400, 'ValidationException', result.error);
     response.writeHead(200, {
       'content-type': 'application/json',
-      'x-amzn-requestid': randomUUID(),
       'x-amzn-bedrock-input-token-count': String(result.inputTokens),
       'x-amzn-bedrock-invocation-latency': '42',
     });
@@ -221,15 +152,14 @@ function sendError(response: ServerResponse, status: number, errorType: string, 
   if (response.headersSent) return;
   response.writeHead(status, {
     'content-type': 'application/json',
-    'x-amzn-requestid': randomUUID(),
     'x-amzn-errortype': `${errorType}:http://internal.amazon.com/coral/com.amazon.bedrock/`,
     ...headers,
   });
   response.end(JSON.stringify({ message }));
 }
 
-function json(response: ServerResponse, status: number, body: unknown): void {
-  if (response.headersSent) return;
-  response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() });
-  response.end(JSON.stringify(body));
+/** The operation and model a path names: `/model/{modelId}/{operation}`. */
+function routeOf(path: string): { operation?: Operation; model?: string } {
+  const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(path);
+  return match ? { operation: match[2] as Operation, model: decodeURIComponent(match[1]!) } : {};
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answer, simulatedTokens } from '../openai/answers.ts';
-import { BaseSimulator, bearer, json, type Fault, type ReceivedRequest } from '../_shared/base-simulator.ts';
+import { answered, BaseSimulator, bearer, type RequestContent } from '../_shared/base-simulator.ts';
+import type { Fault, ReceivedRequest } from '../_shared/types.ts';
 import { checkChat, checkEmbed } from './validate.ts';
 
 export type { Fault, ReceivedRequest };
@@ -12,7 +13,7 @@ export type { Fault, ReceivedRequest };
  * /reference/chat-stream and /reference/embed): Bearer auth, unknown fields and roles refused,
  * tool messages without their call refused (validate.ts), deterministic answers
  * (../openai/answers.ts), the typed SSE events (`event: <type>` + `data: {...}`, then
- * `data: [DONE]`), and the fault injection of test/simulators/openai/server.ts. An in-band
+ * `data: [DONE]`), and the fault injection of ../_shared/base-simulator.ts. An in-band
  * error is Cohere's: `message-end` with `finish_reason: "ERROR"` and `delta.error`.
  */
 
@@ -21,43 +22,40 @@ export const preambleTokens = 20;
 
 export class CohereSimulator extends BaseSimulator {
   constructor(options: { apiKey?: string; chunkDelayMs?: number } = {}) {
-    super(options.apiKey ?? 'cohere-simulator-key-0123', options.chunkDelayMs);
+    super({ apiKey: options.apiKey ?? 'cohere-simulator-key-0123', chunkDelayMs: options.chunkDelayMs });
   }
 
   /** The bare origin, as Cohere's SDKs take it. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return this.origin;
   }
 
   chatCalls(model?: string): ReceivedRequest[] {
     return this.requests.filter((request) => request.path === '/v2/chat' && (!model || request.body?.model === model));
   }
 
-  protected async handle(request: IncomingMessage, response: ServerResponse, path: string, text: string | undefined): Promise<void> {
+  protected async handle(request: IncomingMessage, response: ServerResponse, { url, text, body }: RequestContent): Promise<void> {
+    const path = url.pathname;
     const operation = path === '/v2/chat' ? 'chat' : path === '/v2/embed' ? 'embed' : undefined;
-    const id = 'sim-' + createHash('md5').update(text ?? '').digest('hex').slice(0, 12);
-    if (!operation) return json(response, 404, { id, message: `route ${path} not found` });
+    const id = 'sim-' + createHash('md5').update(text).digest('hex').slice(0, 12);
+    if (!operation) return this.sendJson(response, 404, { id, message: `route ${path} not found` });
     const key = bearer(request);
-    if (!key) return json(response, 401, { id, message: 'no api key supplied' });
-    if (key !== this.apiKey) return json(response, 401, { id, message: 'invalid api token' });
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(text ?? '') as Record<string, unknown>;
-    } catch {
-      return json(response, 400, { id, message: 'invalid request: could not parse the JSON body' });
-    }
+    if (!key) return this.sendJson(response, 401, { id, message: 'no api key supplied' });
+    if (key !== this.apiKey) return this.sendJson(response, 401, { id, message: 'invalid api token' });
+    // An empty body does not parse either.
+    if (body === undefined) return this.sendJson(response, 400, { id, message: 'invalid request: could not parse the JSON body' });
     const problem = operation === 'chat' ? checkChat(body) : checkEmbed(body);
-    if (problem) return json(response, 400, { id, message: problem });
+    if (problem) return this.sendJson(response, 400, { id, message: problem });
     const model = String(body.model);
-    const fault = this.takeFault(model);
-    if (await this.applyFault(fault, request, response, { id, message: `Simulated ${fault?.kind === 'status' ? fault.status : ''}` })) return;
+    const fault = await this.injectFault(model, request, response, (status) => ({ id, message: `Simulated ${status}` }));
+    if (fault === answered) return;
     if (operation === 'embed') return this.#embed(response, body, id);
     return body.stream === true ? this.#stream(response, body, model, id, fault) : this.#complete(response, body, model, id);
   }
 
   #complete(response: ServerResponse, body: Record<string, unknown>, model: string, id: string): void {
     const result = simulate(body, model);
-    json(response, 200, {
+    this.sendJson(response, 200, {
       id,
       message: result.toolCalls.length
         ? { role: 'assistant', tool_plan: result.plan, tool_calls: result.toolCalls.map(wireToolCall) }
@@ -87,14 +85,15 @@ export class CohereSimulator extends BaseSimulator {
       frames.push(frame({ type: 'content-end', index: 0 }));
     }
     frames.push(frame({ type: 'message-end', delta: { finish_reason: result.finishReason, usage: result.usage } }));
-    const errorFrame = (message: string) => frame({ type: 'message-end', delta: { error: message, finish_reason: 'ERROR', usage: result.usage } }) + 'data: [DONE]\n\n';
-    await this.writeStream(response, frames, fault, errorFrame, 'data: [DONE]\n\n');
+    const errorFrame = (fault: Extract<Fault, { kind: 'stream-error' }>) =>
+      frame({ type: 'message-end', delta: { error: fault.message ?? 'Internal server error', finish_reason: 'ERROR', usage: result.usage } }) + 'data: [DONE]\n\n';
+    await this.writeStream(response, { frames, fault, errorFrame, end: 'data: [DONE]\n\n' });
   }
 
   #embed(response: ServerResponse, body: Record<string, unknown>, id: string): void {
     const texts = body.texts as string[];
     const dimensions = Number(body.output_dimension ?? 8);
-    json(response, 200, {
+    this.sendJson(response, 200, {
       id,
       texts,
       embeddings: { float: texts.map((text) => simulatedVector(text, dimensions)) },

@@ -1,7 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Fault } from '../openai/server.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answered, BaseSimulator, type RequestContent } from '../_shared/base-simulator.ts';
+import type { Fault, ReceivedRequest } from '../_shared/types.ts';
 import { answer, simulatedTokens, type SimulatedAnswer } from './answers.ts';
 import { checkConversation, type GenerateContentBody } from './conversation-rules.ts';
 import { badRequestBody, validateProtoJson } from './validate.ts';
@@ -13,25 +12,12 @@ import { badRequestBody, validateProtoJson } from './validate.ts';
  * `:batchEmbedContents`, `:embedContent`), the `x-goog-api-key` check with the recorded error
  * bodies (examples/unary-failure-*.txt), bodies parsed against the protos (unknown names are a
  * 400, validate.ts), the conversation rules of conversation-rules.ts, deterministic answers
- * (answers.ts) streamed byte-for-byte in the recorded format, and the fault injection of the
- * OpenAI simulator.
+ * (answers.ts) streamed byte-for-byte in the recorded format, and the fault injection of
+ * ../_shared/base-simulator.ts (whose records keep the query string: `alt=sse`, and the proof
+ * that no `?key=` was sent).
  */
 
-/**
- * Faults are the OpenAI simulator's (status, hang, reset, slow, cut-stream, stream-error,
- * invalid-json). This class does not extend test/simulators/_shared/base-simulator.ts because it
- * records the query string too (`alt=sse`, and proof that no `?key=` was sent).
- */
-export type { Fault };
-
-export interface ReceivedRequest {
-  method: string;
-  path: string;
-  /** The query string, `?` included ('' when none). */
-  query: string;
-  headers: IncomingMessage['headers'];
-  body: Record<string, unknown> | undefined;
-}
+export type { Fault, ReceivedRequest };
 
 export interface GeminiSimulatorOptions {
   apiKey?: string;
@@ -55,47 +41,22 @@ const statusNames: Record<number, string> = {
   429: 'RESOURCE_EXHAUSTED', 499: 'CANCELLED', 500: 'INTERNAL', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED',
 };
 
-export class GeminiSimulator {
-  readonly requests: ReceivedRequest[] = [];
-  readonly apiKey: string;
+export class GeminiSimulator extends BaseSimulator {
+  protected override readonly jsonStyle = { contentType: 'application/json; charset=UTF-8', indent: 2 };
+  protected override readonly brokenJson = '{"candidates": [';
   readonly #options: GeminiSimulatorOptions;
   readonly #models: Set<string>;
-  readonly #faults: Array<{ fault: Fault; model?: string; remaining: number }> = [];
-  readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
-  #port = 0;
   #answers = 0;
 
   constructor(options: GeminiSimulatorOptions = {}) {
+    super({ apiKey: options.apiKey ?? 'AIza-simulator-key-0123456789', chunkDelayMs: options.chunkDelayMs });
     this.#options = options;
-    this.apiKey = options.apiKey ?? 'AIza-simulator-key-0123456789';
     this.#models = new Set(options.models ?? ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-2.0-flash', 'gemini-3-pro-preview', 'gemini-embedding-001', 'text-embedding-004']);
-    this.#server = createServer((request, response) => void this.#handle(request, response));
-    this.#server.on('connection', (socket) => {
-      this.#sockets.add(socket);
-      socket.on('close', () => this.#sockets.delete(socket));
-    });
   }
 
   /** The bare origin, as Google's SDKs and the adapter's base URL take it. */
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    this.#port = (this.#server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-
-  /** Injects a fault into the next `times` requests (for one model, if given). */
-  fail(fault: Fault, options: { times?: number; model?: string } = {}): void {
-    this.#faults.push({ fault, remaining: options.times ?? 1, ...(options.model ? { model: options.model } : {}) });
+    return this.origin;
   }
 
   /** generateContent / streamGenerateContent requests received (for one model, if given). */
@@ -103,29 +64,8 @@ export class GeminiSimulator {
     return this.requests.filter((request) => /:(stream)?[gG]enerateContent$/.test(request.path) && (!model || request.path.includes(`/${model}:`)));
   }
 
-  #takeFault(model: string): Fault | undefined {
-    const index = this.#faults.findIndex((entry) => !entry.model || entry.model === model);
-    if (index < 0) return undefined;
-    const entry = this.#faults[index]!;
-    entry.remaining -= 1;
-    if (entry.remaining <= 0) this.#faults.splice(index, 1);
-    return entry.fault;
-  }
-
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: Record<string, unknown> | undefined;
-    let parseFailed = false;
-    try {
-      body = text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>);
-    } catch {
-      parseFailed = true;
-    }
-    this.requests.push({ method: request.method ?? '', path: url.pathname, query: url.search, headers: request.headers, body });
-    const fail = (status: number, message: string, details?: unknown[]) => json(response, status, { error: { code: status, message, status: statusNames[status] ?? 'UNKNOWN', ...(details ? { details } : {}) } });
+  protected async handle(request: IncomingMessage, response: ServerResponse, { url, text, body, malformed }: RequestContent): Promise<void> {
+    const fail = (status: number, message: string, details?: unknown[]) => this.sendJson(response, status, errorBody(status, message, details));
 
     const match = /^\/v1beta\/(models|tunedModels)\/([^/:]+):([A-Za-z]+)$/.exec(url.pathname);
     const method = match?.[3] as Method | undefined;
@@ -149,34 +89,18 @@ export class GeminiSimulator {
       return fail(404, `models/${model} is not found for API version v1beta, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`);
     }
     if (!String(request.headers['content-type'] ?? '').startsWith('application/json')) return fail(400, 'Invalid JSON payload received. Expected a JSON body (Content-Type: application/json).');
-    if (parseFailed || !body || typeof body !== 'object' || Array.isArray(body)) return fail(400, `Invalid JSON payload received. Unexpected token.\n${text.slice(0, 40)}\n^`);
+    if (malformed || !body || typeof body !== 'object' || Array.isArray(body)) return fail(400, `Invalid JSON payload received. Unexpected token.\n${text.slice(0, 40)}\n^`);
     const violations = validateProtoJson(body, requestTypes[method]);
-    if (violations.length) return json(response, 400, badRequestBody(violations));
+    if (violations.length) return this.sendJson(response, 400, badRequestBody(violations));
     const broken = embedding ? checkEmbedding(body, method, model) : checkConversation(body as GenerateContentBody, this.#options.requireThoughtSignatures ?? true);
     if (broken) return fail(400, broken);
 
-    const fault = this.#takeFault(model);
-    if (fault?.kind === 'status') {
-      const status = fault.status;
-      response.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...fault.headers });
-      response.end(JSON.stringify(fault.body ?? { error: { code: status, message: `Simulated ${status}`, status: statusNames[status] ?? 'UNKNOWN' } }));
-      return;
-    }
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'reset') {
-      request.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'invalid-json') {
-      response.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
-      response.end('{"candidates": [');
-      return;
-    }
-    if (fault?.kind === 'slow') await sleep(fault.delayMs);
+    const fault = await this.injectFault(model, request, response, (status) => errorBody(status, `Simulated ${status}`));
+    if (fault === answered) return;
     if (embedding) return this.#embed(response, body, method);
     this.#answers += 1;
     const result = answer(body as GenerateContentBody, model, this.#answers);
-    if (method === 'generateContent') return json(response, 200, responseBody(result, model, [result.parts], true)[0]);
+    if (method === 'generateContent') return this.sendJson(response, 200, responseBody(result, model, [result.parts], true)[0]);
     return this.#stream(response, result, model, url.searchParams.get('alt') === 'sse', fault);
   }
 
@@ -189,24 +113,11 @@ export class GeminiSimulator {
       response.end(`[${chunks.map(googleJson).join(',\r\n')}]`);
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    for (const [index, chunk] of chunks.entries()) {
-      if (fault?.kind === 'cut-stream' && index === fault.afterChunks) {
-        // Let what was written reach the client first: a reset discards unread data.
-        await sleep(50);
-        response.socket?.destroy();
-        return;
-      }
-      if (fault?.kind === 'stream-error' && index === fault.afterChunks) {
-        response.end(`data: ${googleJson({ error: { code: 500, message: fault.message ?? 'An internal error has occurred.', status: 'INTERNAL' } })}\r\n\r\n`);
-        return;
-      }
-      if (response.destroyed) return;
-      // The recorded format: `data: ` + JSON with ": " after keys, events ended by CRLF CRLF.
-      response.write(`data: ${googleJson(chunk)}\r\n\r\n`);
-      if (this.#options.chunkDelayMs) await sleep(this.#options.chunkDelayMs);
-    }
-    response.end();
+    const errorFrame = (fault: Extract<Fault, { kind: 'stream-error' }>) =>
+      `data: ${googleJson({ error: { code: 500, message: fault.message ?? 'An internal error has occurred.', status: 'INTERNAL' } })}\r\n\r\n`;
+    // The recorded format: `data: ` + JSON with ": " after keys, events ended by CRLF CRLF.
+    const frames = chunks.map((chunk) => `data: ${googleJson(chunk)}\r\n\r\n`);
+    await this.writeStream(response, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, frames, fault, errorFrame });
   }
 
   #embed(response: ServerResponse, body: Record<string, unknown>, method: Method): void {
@@ -216,7 +127,7 @@ export class GeminiSimulator {
       const dimensions = Number(item.outputDimensionality ?? 8);
       return { values: Array.from({ length: dimensions }, (_, position) => ((text.length + position) % 10) / 10) };
     });
-    json(response, 200, method === 'embedContent' ? { embedding: embeddings[0] } : { embeddings });
+    this.sendJson(response, 200, method === 'embedContent' ? { embedding: embeddings[0] } : { embeddings });
   }
 }
 
@@ -262,10 +173,9 @@ function googleJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function json(response: ServerResponse, status: number, body: unknown): void {
-  if (response.headersSent) return;
-  response.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
-  response.end(JSON.stringify(body, null, 2));
+/** Google's error body (google.rpc.Status as JSON). */
+function errorBody(status: number, message: string, details?: unknown[]) {
+  return { error: { code: status, message, status: statusNames[status] ?? 'UNKNOWN', ...(details ? { details } : {}) } };
 }
 
 export { simulatedTokens };

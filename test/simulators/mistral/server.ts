@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answer, simulatedTokens } from '../openai/answers.ts';
-import { BaseSimulator, bearer, json, type Fault, type ReceivedRequest } from '../_shared/base-simulator.ts';
+import { answered, BaseSimulator, bearer, type RequestContent } from '../_shared/base-simulator.ts';
+import type { Fault, ReceivedRequest } from '../_shared/types.ts';
 import { declaredFields, validateAgainstSpec, type ValidationDetail } from './validate.ts';
 
 export type { Fault, ReceivedRequest };
@@ -13,7 +14,7 @@ export type { Fault, ReceivedRequest };
  * call ids that are not nine letters or digits and for tool messages without their call;
  * deterministic answers (../openai/answers.ts); streams as `data: {CompletionChunk}` lines shaped
  * like examples/chat-completions-stream-docs.ndjson, ending with `data: [DONE]`; and the fault
- * injection of test/simulators/openai/server.ts.
+ * injection of ../_shared/base-simulator.ts.
  */
 
 const roles: Record<string, string> = { system: 'SystemMessage', user: 'UserMessage', assistant: 'AssistantMessage', tool: 'ToolMessage' };
@@ -30,11 +31,11 @@ interface Message {
 
 export class MistralSimulator extends BaseSimulator {
   constructor(options: { apiKey?: string; chunkDelayMs?: number } = {}) {
-    super(options.apiKey ?? 'mistral-simulator-key-0123', options.chunkDelayMs);
+    super({ apiKey: options.apiKey ?? 'mistral-simulator-key-0123', chunkDelayMs: options.chunkDelayMs });
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/v1`;
+    return `${this.origin}/v1`;
   }
 
   /** Chat requests received (for one model, if given). */
@@ -42,32 +43,29 @@ export class MistralSimulator extends BaseSimulator {
     return this.requests.filter((request) => request.path === '/v1/chat/completions' && (!model || request.body?.model === model));
   }
 
-  protected async handle(request: IncomingMessage, response: ServerResponse, path: string, text: string | undefined): Promise<void> {
+  protected async handle(request: IncomingMessage, response: ServerResponse, { url, body }: RequestContent): Promise<void> {
+    const path = url.pathname;
     const operation = path === '/v1/chat/completions' ? 'chat' : path === '/v1/embeddings' ? 'embeddings' : path === '/v1/models' ? 'models' : undefined;
-    if (!operation) return json(response, 404, { detail: 'Not Found' });
+    if (!operation) return this.sendJson(response, 404, { detail: 'Not Found' });
     const key = bearer(request);
-    if (key !== this.apiKey) return json(response, 401, { message: 'Unauthorized', request_id: 'sim-request' });
-    if (operation === 'models') return json(response, 200, { object: 'list', data: [] });
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(text ?? '') as Record<string, unknown>;
-    } catch {
-      return unprocessable(response, [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error' }]);
-    }
+    if (key !== this.apiKey) return this.sendJson(response, 401, { message: 'Unauthorized', request_id: 'sim-request' });
+    if (operation === 'models') return this.sendJson(response, 200, { object: 'list', data: [] });
+    // An empty body is a JSON decode error too.
+    if (body === undefined) return this.sendJson(response, 422, { detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error' }] });
     const invalid = operation === 'chat' ? validateChat(body) : validateBody('EmbeddingRequest', embeddingFields, body);
-    if (invalid) return unprocessable(response, [invalid]);
+    if (invalid) return this.sendJson(response, 422, { detail: [invalid] });
     const model = String(body.model);
-    const fault = this.takeFault(model);
-    if (await this.applyFault(fault, request, response, mistralError(`Simulated ${fault?.kind === 'status' ? fault.status : ''}`, 'internal_server_error', '1000'))) return;
+    const fault = await this.injectFault(model, request, response, (status) => mistralError(`Simulated ${status}`, 'internal_server_error', '1000'));
+    if (fault === answered) return;
     if (operation === 'embeddings') return this.#embeddings(response, body, model);
     const rejected = checkToolCalls(body.messages as Message[]);
-    if (rejected) return json(response, 400, rejected);
+    if (rejected) return this.sendJson(response, 400, rejected);
     return body.stream === true ? this.#stream(response, body, model, fault) : this.#complete(response, body, model);
   }
 
   #complete(response: ServerResponse, body: Record<string, unknown>, model: string): void {
     const result = simulate(body, model);
-    json(response, 200, {
+    this.sendJson(response, 200, {
       id: completionId(body),
       object: 'chat.completion',
       model,
@@ -101,15 +99,15 @@ export class MistralSimulator extends BaseSimulator {
       const words = result.content?.match(/\S+\s*/g) ?? [''];
       words.forEach((word, index) => frames.push(chunk({ content: word }, index === words.length - 1 ? result.finishReason : null, index === words.length - 1 ? usage : null)));
     }
-    const errorFrame = (message: string) => `data: ${JSON.stringify(mistralError(message, 'internal_server_error', '1000'))}\n\n`;
-    await this.writeStream(response, frames, fault, errorFrame, 'data: [DONE]\n\n');
+    const errorFrame = (fault: Extract<Fault, { kind: 'stream-error' }>) => `data: ${JSON.stringify(mistralError(fault.message ?? 'Internal server error', 'internal_server_error', '1000'))}\n\n`;
+    await this.writeStream(response, { frames, fault, errorFrame, end: 'data: [DONE]\n\n' });
   }
 
   #embeddings(response: ServerResponse, body: Record<string, unknown>, model: string): void {
     const inputs = typeof body.input === 'string' ? [body.input] : (body.input as string[]);
     const dimensions = Number(body.output_dimension ?? 8);
     const tokens = inputs.reduce((sum, input) => sum + simulatedTokens(input), 0);
-    json(response, 200, {
+    this.sendJson(response, 200, {
       id: 'embd-sim',
       object: 'list',
       data: inputs.map((input, index) => ({ object: 'embedding', embedding: simulatedVector(input, dimensions), index })),
@@ -145,10 +143,6 @@ function completionId(body: Record<string, unknown>): string {
 
 function mistralError(message: string, type: string, code: string | null) {
   return { object: 'error', message, type, param: null, code };
-}
-
-function unprocessable(response: ServerResponse, detail: ValidationDetail[]): void {
-  json(response, 422, { detail });
 }
 
 /** Top-level fields first (`extra_forbidden`), then each message against its role's schema, then the rest. */

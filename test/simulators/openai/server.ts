@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { answered, BaseSimulator, type RequestContent } from '../_shared/base-simulator.ts';
+import type { Fault, ReceivedRequest } from '../_shared/types.ts';
 import { answer, simulatedTokens } from './answers.ts';
 import { validateAgainstSpec } from './validate.ts';
 
@@ -8,31 +8,11 @@ import { validateAgainstSpec } from './validate.ts';
  * A strict OpenAI-protocol upstream for tests, built from ../shared/specs/openai: it checks
  * auth, path, content type and the body against the published schema, rejects unknown fields
  * and unpaired tool messages as the real API does, answers deterministically (answers.ts), and
- * injects faults on demand.
+ * injects faults on demand (../_shared/base-simulator.ts).
  */
 
-/** A failure to inject into the next matching request. */
-export type Fault =
-  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
-  /** Accept the request and never answer. */
-  | { kind: 'hang' }
-  /** Destroy the connection without answering. */
-  | { kind: 'reset' }
-  /** Answer normally after a delay before the first byte. */
-  | { kind: 'slow'; delayMs: number }
-  /** Stream `afterChunks` chunks, then destroy the connection. */
-  | { kind: 'cut-stream'; afterChunks: number }
-  /** Stream `afterChunks` chunks, then an in-band error event. */
-  | { kind: 'stream-error'; afterChunks: number; message?: string }
-  /** A 200 whose body is not JSON. */
-  | { kind: 'invalid-json' };
-
-export interface ReceivedRequest {
-  method: string;
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: Record<string, unknown> | undefined;
-}
+// Exported from here as before the move to _shared, so imports of this module keep working.
+export type { Fault, ReceivedRequest };
 
 export interface OpenAISimulatorOptions {
   apiKey?: string;
@@ -57,46 +37,18 @@ const knownFields = new Set([
   'prompt_cache_key', 'service_tier', 'prompt_cache_retention', 'moderation', 'input', 'encoding_format', 'dimensions',
 ]);
 
-export class OpenAISimulator {
-  readonly requests: ReceivedRequest[] = [];
-  /** Answers whose connection the gateway closed before they were complete. */
-  abandoned = 0;
-  readonly apiKey: string;
+export class OpenAISimulator extends BaseSimulator {
+  protected override readonly brokenJson = '{"id": "chatcmpl-broken", "choices": [';
   readonly #options: OpenAISimulatorOptions;
-  readonly #faults: Array<{ fault: Fault; model?: string; remaining: number }> = [];
-  readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
-  #port = 0;
 
   constructor(options: OpenAISimulatorOptions = {}) {
+    super({ apiKey: options.apiKey ?? 'sk-simulator-key-0123456789', chunkDelayMs: options.chunkDelayMs, delays: options.delays });
     this.#options = options;
-    this.apiKey = options.apiKey ?? 'sk-simulator-key-0123456789';
-    this.#server = createServer((request, response) => void this.#handle(request, response));
-    this.#server.on('connection', (socket) => {
-      this.#sockets.add(socket);
-      socket.on('close', () => this.#sockets.delete(socket));
-    });
   }
 
   /** Base URL as the provider's SDK takes it (`http://127.0.0.1:PORT/v1`, or the bare origin for Azure). */
   get url(): string {
-    return this.#options.azureApiVersion ? `http://127.0.0.1:${this.#port}` : `http://127.0.0.1:${this.#port}/v1`;
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    this.#port = (this.#server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-
-  /** Injects a fault into the next `times` requests (for one model, if given). */
-  fail(fault: Fault, options: { times?: number; model?: string } = {}): void {
-    this.#faults.push({ fault, remaining: options.times ?? 1, ...(options.model ? { model: options.model } : {}) });
+    return this.#options.azureApiVersion ? this.origin : `${this.origin}/v1`;
   }
 
   /** Chat requests received (for one model, if given). */
@@ -104,36 +56,11 @@ export class OpenAISimulator {
     return this.requests.filter((request) => request.path.endsWith('/chat/completions') && (!model || request.body?.model === model || request.path.includes(`/${model}/`)));
   }
 
-  #takeFault(model: string | undefined): Fault | undefined {
-    const index = this.#faults.findIndex((entry) => !entry.model || entry.model === model);
-    if (index < 0) return undefined;
-    const entry = this.#faults[index]!;
-    entry.remaining -= 1;
-    if (entry.remaining <= 0) this.#faults.splice(index, 1);
-    return entry.fault;
-  }
-
-  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    let body: Record<string, unknown> | undefined;
-    const text = Buffer.concat(chunks).toString('utf8');
+  protected async handle(request: IncomingMessage, response: ServerResponse, { url, body, malformed }: RequestContent): Promise<void> {
     const sendError = (status: number, message: string, code: string | null = null, param: string | null = null, type = 'invalid_request_error') =>
-      json(response, status, { error: { message, type, param, code } });
-    if (text !== '') {
-      try {
-        body = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        this.requests.push({ method: request.method ?? '', path: url.pathname, headers: request.headers, body: undefined });
-        return sendError(400, 'We could not parse the JSON body of your request.');
-      }
-    }
-    this.requests.push({ method: request.method ?? '', path: url.pathname, headers: request.headers, body });
-
-    response.on('close', () => {
-      if (!response.writableFinished) this.abandoned += 1;
-    });
+      this.sendJson(response, status, { error: { message, type, param, code } });
+    // The API refuses a body that is not JSON before it looks at the path or the key.
+    if (malformed) return sendError(400, 'We could not parse the JSON body of your request.');
     const operation = this.#operation(url);
     if (!operation) return sendError(404, `Invalid URL (${request.method} ${url.pathname})`, 'unknown_url');
     const authError = this.#checkAuth(request);
@@ -141,7 +68,7 @@ export class OpenAISimulator {
     if (this.#options.azureApiVersion && url.searchParams.get('api-version') !== this.#options.azureApiVersion) {
       return sendError(404, 'Resource not found', '404');
     }
-    if (operation.name === 'models') return json(response, 200, { object: 'list', data: [] });
+    if (operation.name === 'models') return this.sendJson(response, 200, { object: 'list', data: [] });
     if (!String(request.headers['content-type'] ?? '').startsWith('application/json')) {
       return sendError(400, 'Content-Type must be application/json');
     }
@@ -154,24 +81,8 @@ export class OpenAISimulator {
       if (unknown) return sendError(400, `Unrecognized request argument supplied: ${unknown}`);
     }
     const model = operation.deployment ?? String(body.model);
-    const fault = this.#takeFault(model);
-    if (fault?.kind === 'status') {
-      for (const [name, value] of Object.entries(fault.headers ?? {})) response.setHeader(name, value);
-      return json(response, fault.status, fault.body ?? { error: { message: `Simulated ${fault.status}`, type: 'server_error', param: null, code: null } });
-    }
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'reset') {
-      request.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'invalid-json') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end('{"id": "chatcmpl-broken", "choices": [');
-      return;
-    }
-    if (fault?.kind === 'slow') await sleep(fault.delayMs);
-    const delay = this.#options.delays?.[model];
-    if (delay) await sleep(delay);
+    const fault = await this.injectFault(model, request, response, (status) => ({ error: { message: `Simulated ${status}`, type: 'server_error', param: null, code: null } }));
+    if (fault === answered) return;
     const window = this.#options.contextWindows?.[model];
     if (window !== undefined && operation.name === 'chat' && simulatedTokens(JSON.stringify(body.messages)) > window) {
       return sendError(400, `This model's maximum context length is ${window} tokens. However, your messages resulted in more tokens. Please reduce the length of the messages.`, 'context_length_exceeded', 'messages');
@@ -223,7 +134,7 @@ export class OpenAISimulator {
       logprobs: null,
       finish_reason: result.finishReason,
     }));
-    json(response, 200, {
+    this.sendJson(response, 200, {
       id: `chatcmpl-sim${Date.now()}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
@@ -250,29 +161,15 @@ export class OpenAISimulator {
     const chunks: Array<Record<string, unknown>> = deltas.map((delta) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }], ...(includeUsage ? { usage: null } : {}) }));
     chunks.push({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: result.finishReason }], ...(includeUsage ? { usage: null } : {}) });
     if (includeUsage) chunks.push({ ...base, choices: [], usage: usageOf(result.promptTokens, result.completionTokens) });
-    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
-    for (const [index, chunk] of chunks.entries()) {
-      if (fault?.kind === 'cut-stream' && index === fault.afterChunks) {
-        // Let what was written reach the client first: a reset discards unread data.
-        await sleep(50);
-        response.socket?.destroy();
-        return;
-      }
-      if (fault?.kind === 'stream-error' && index === fault.afterChunks) {
-        response.end(`data: ${JSON.stringify({ error: { message: fault.message ?? 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })}\n\n`);
-        return;
-      }
-      if (response.destroyed) return;
-      response.write(`data: ${JSON.stringify(chunk)}\n\n`);
-      if (this.#options.chunkDelayMs) await sleep(this.#options.chunkDelayMs);
-    }
-    response.end('data: [DONE]\n\n');
+    const errorFrame = (fault: Extract<Fault, { kind: 'stream-error' }>) =>
+      `data: ${JSON.stringify({ error: { message: fault.message ?? 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })}\n\n`;
+    await this.writeStream(response, { frames: chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`), fault, errorFrame, end: 'data: [DONE]\n\n' });
   }
 
   #embeddings(response: ServerResponse, body: Record<string, unknown>, model: string): void {
     const inputs = typeof body.input === 'string' ? [body.input] : (body.input as unknown[]);
     const dimensions = Number(body.dimensions ?? 8);
-    json(response, 200, {
+    this.sendJson(response, 200, {
       object: 'list',
       data: inputs.map((input, index) => {
         const vector = Array.from({ length: dimensions }, (_, position) => ((String(input).length + position) % 10) / 10);
@@ -294,12 +191,6 @@ function usageOf(prompt: number, completion: number) {
     prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
-}
-
-function json(response: ServerResponse, status: number, body: unknown): void {
-  if (response.headersSent) return;
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
 }
 
 /** The real API's pairing rule: each tool message answers an earlier assistant tool call. */
