@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/store/sqlite/driver.ts';
 import OpenAI from 'openai';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 import { cleanEnvironment, runCli, startCli } from '../helpers/cli.ts';

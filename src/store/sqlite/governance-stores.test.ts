@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { Database } from './driver.ts';
 import type { LedgerRow } from '../../core/ledger.ts';
 import type { VirtualKeyRecord } from '../../core/stores.ts';
 import { applyMigrations, openSqliteStorage } from './index.ts';

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { Database } from './driver.ts';
 import type { LedgerRow } from '../../core/ledger.ts';
 import type { LedgerQuery, LedgerStore, Storage } from '../../core/stores.ts';
 import { createAuditStore } from './audit.ts';
@@ -15,7 +16,7 @@ import { createProviderCredentialStore } from './providers.ts';
  * ledger writer's batches (one transaction per batch, off the request path) and WAL mode keeps
  * readers from blocking it. See docs/decisions/0002-storage.md.
  */
-export async function openSqliteStorage(path: string): Promise<Storage & { database: Database.Database }> {
+export async function openSqliteStorage(path: string): Promise<Storage & { database: BetterSqlite3.Database }> {
   if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
   const database = new Database(path);
   database.pragma('journal_mode = WAL');
@@ -41,7 +42,7 @@ export async function openSqliteStorage(path: string): Promise<Storage & { datab
 }
 
 /** Applies the migrations not yet recorded; safe to call on every start. */
-export function applyMigrations(database: Database.Database, list: readonly Migration[]): number {
+export function applyMigrations(database: BetterSqlite3.Database, list: readonly Migration[]): number {
   database.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
   const applied = new Set(
     (database.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((row) => row.version),
@@ -69,7 +70,7 @@ const columns = [
 
 type LedgerRecord = Record<(typeof columns)[number], string | number | null>;
 
-function createLedgerStore(database: Database.Database): LedgerStore {
+function createLedgerStore(database: BetterSqlite3.Database): LedgerStore {
   const insert = database.prepare(
     `INSERT OR REPLACE INTO ledger (${columns.join(', ')}) VALUES (${columns.map((column) => `@${column}`).join(', ')})`,
   );

@@ -1,0 +1,16 @@
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
+
+const require = createRequire(import.meta.url);
+const major = Number(process.versions.node.split('.')[0]);
+
+/**
+ * The better-sqlite3 build for this Node.js. Version 13 is a Node-API addon with prebuilt
+ * binaries in its package; it needs Node 22 or newer (on 20 it crashes). Version 12 builds from
+ * source, and its legacy node::ObjectWrap classes abort the process on Node >= 24.19, whose
+ * ObjectWrap removes a cleanup hook in the destructor that a background GC cannot satisfy
+ * (WiseLibs/better-sqlite3#1515). So: 13 (installed as `better-sqlite3-napi`) from Node 22 on,
+ * 12 on Node 20. Both expose the same API. See docs/decisions/0002-libraries.md.
+ */
+export const Database: typeof BetterSqlite3 = major >= 22 ? require('better-sqlite3-napi') : require('better-sqlite3');
+
