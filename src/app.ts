@@ -42,6 +42,7 @@ import { createHttpClient } from './upstream/http-client.ts';
 import { createImageFetcher } from './upstream/image-fetcher.ts';
 import { tapRateLimits } from './upstream/rate-limit-tap.ts';
 import { createMemoryRoutingState } from './store/memory/routing-state.ts';
+import { createMemoryResponseCache } from './store/memory/response-cache.ts';
 
 /**
  * The composition root: the only module that picks concrete stores, adapters and strategies.
@@ -170,6 +171,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     providers,
     state,
     countDispatchTokens: config.providers.some((provider) => provider.limits?.tpm !== undefined),
+    ...(config.routes.some((route) => route.cache) ? { cache: createMemoryResponseCache() } : {}),
     governance: governed.governance,
   });
 

@@ -9,6 +9,10 @@ import type { RoutingStateStore } from './core/routing-state.ts';
 import type { StreamEvent } from './core/stream-event.ts';
 import type { RequestRecord } from './ledger/request-record.ts';
 import { UsageTap } from './ledger/usage-tap.ts';
+import { cacheKey } from './cache/cache-key.ts';
+import { ResultCollector } from './cache/collect-result.ts';
+import { replayAsStream } from './cache/replay.ts';
+import type { CachedAnswer, ResponseCache } from './core/response-cache.ts';
 import { executeChat, executeEmbedding, executeStream, type ExecutionContext, type ProviderHandle } from './router/execute.ts';
 import { explainPlan } from './router/explain.ts';
 import { applyOverrides } from './router/overrides.ts';
@@ -27,6 +31,8 @@ export interface PipelineDependencies {
   countDispatchTokens: boolean;
   /** Guardrails before routing, limits and budgets before execution (src/keys/governance.ts). */
   governance?: RequestGovernance;
+  /** The exact-match cache of routes with `cache: {ttl_s}`. */
+  cache?: ResponseCache;
 }
 
 /** A finished chat: the answer, or a stream of events already tapped for accounting. */
@@ -53,6 +59,9 @@ export class Pipeline {
     const { request, requested, requirements } = this.#screen(record, this.#applyRules(record, incoming, caller), caller);
     const routing = chatRoutingRequest(request, requested, caller, requirements);
     const plan = this.#plan(record, () => this.#dependencies.planner.plan(routing));
+    const cache = this.#cacheSlot(record, plan, request);
+    const cached = cache?.lookup();
+    if (cached) return answerFromCache(record, request, cached, plan);
     await this.#dependencies.governance?.admit(record, caller, {
       requested,
       candidates: plan.candidates,
@@ -64,7 +73,10 @@ export class Pipeline {
     if (request.stream) {
       const execution = await executeStream(plan, request, context);
       record.answered = execution.model;
-      const tap = new UsageTap(record, request);
+      const collector = cache ? new ResultCollector() : undefined;
+      const tap = new UsageTap(record, request, {
+        ...(collector ? { observe: (event) => collector.add(event), onFinish: () => cache!.store(collector.take(), execution.model) } : {}),
+      });
       return { kind: 'stream', events: execution.value.pipeThrough(tap.stream), tap, model: execution.model, plan };
     }
     const execution = await executeChat(plan, request, context);
@@ -72,7 +84,26 @@ export class Pipeline {
     record.answered = execution.model;
     record.warnings.push(...result.warnings);
     record.usage = result.usage.estimated ? estimateChatUsage(request, result) : result.usage;
+    cache?.store(result, execution.model);
     return { kind: 'complete', result, model: execution.model, plan };
+  }
+
+  /** The response-cache entry of this request, when its route has `cache: {ttl_s}`. */
+  #cacheSlot(record: RequestRecord, plan: Plan, request: ChatRequest) {
+    const ttl = plan.route?.cache?.ttl_s;
+    const responses = this.#dependencies.cache;
+    if (!ttl || !responses || !plan.route) return undefined;
+    const key = cacheKey(plan.route.id, request);
+    return {
+      lookup: () => {
+        const answer = responses.get(key);
+        record.cache = answer ? 'hit' : 'miss';
+        return answer;
+      },
+      store: (result: ChatResult | undefined, model: ModelInfo) => {
+        if (result && result.finishReason !== 'error') responses.set(key, { result, model: model.id, provider: model.providerId, upstream: model.upstream }, ttl * 1000);
+      },
+    };
   }
 
   async embed(record: RequestRecord, incoming: EmbeddingRequest, signal: AbortSignal, caller: Caller): Promise<{ result: EmbeddingResult; model: ModelInfo; plan: Plan }> {
@@ -165,6 +196,22 @@ export class Pipeline {
       dispatchTokens,
     };
   }
+}
+
+/**
+ * A cache hit: the stored answer, costing nothing (no tokens, no attempts), streamed as events
+ * when the request streams.
+ */
+function answerFromCache(record: RequestRecord, request: ChatRequest, cached: CachedAnswer, plan: Plan): ChatOutcome {
+  const model: ModelInfo = { id: cached.model, providerId: cached.provider, upstream: cached.upstream, tags: [] };
+  record.answered = model;
+  record.reason = `${record.reason ?? ''}; answered from the response cache`;
+  if (request.stream) {
+    const tap = new UsageTap(record, request, { free: true });
+    return { kind: 'stream', events: replayAsStream(cached.result).pipeThrough(tap.stream), tap, model, plan };
+  }
+  record.usage = { inputTokens: 0, outputTokens: 0 };
+  return { kind: 'complete', result: cached.result, model, plan };
 }
 
 /** Counted usage for a provider that reported none. */

@@ -25,6 +25,8 @@ export class RequestRecord implements GovernedRecord {
   usage: Usage = { inputTokens: 0, outputTokens: 0 };
   ttftMs: number | null = null;
   stream = false;
+  /** Whether the route's response cache answered (`hit`) or was consulted and missed; null: no cache. */
+  cache: 'hit' | 'miss' | null = null;
   reason: string | null = null;
   metadata: Record<string, string> = {};
   readonly warnings: Warning[] = [];

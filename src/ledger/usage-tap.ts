@@ -5,6 +5,16 @@ import type { Usage } from '../core/usage.ts';
 import { countPromptTokens, countTextTokens } from '../tokens/count.ts';
 import type { RequestRecord } from './request-record.ts';
 
+/** What else a tap may do with a stream it reads. */
+export interface UsageTapOptions {
+  /** Sees every event (the response cache assembles the answer with it). */
+  observe?: (event: StreamEvent) => void;
+  /** Called once the stream finished normally. */
+  onFinish?: () => void;
+  /** The answer cost nothing (a cache hit): record zero tokens whatever the events say. */
+  free?: boolean;
+}
+
 /**
  * Reads a stream's events on their way to the caller, without copying them: marks the first
  * token, keeps the streamed text (for counting when the provider reports no usage), and
@@ -17,11 +27,12 @@ export class UsageTap {
   readonly #request: ChatRequest;
   readonly #output: string[] = [];
 
-  constructor(record: RequestRecord, request: ChatRequest) {
+  constructor(record: RequestRecord, request: ChatRequest, options: UsageTapOptions = {}) {
     this.#record = record;
     this.#request = request;
     this.stream = new TransformStream<StreamEvent, StreamEvent>({
       transform: (event, controller) => {
+        options.observe?.(event);
         switch (event.type) {
           case 'text-delta':
           case 'reasoning-delta':
@@ -40,9 +51,10 @@ export class UsageTap {
           case 'finish': {
             this.#record.markFirstToken();
             const usage = event.usage ?? this.#estimate();
-            this.#record.usage = usage;
+            this.#record.usage = options.free ? { inputTokens: 0, outputTokens: 0 } : usage;
             controller.enqueue(event.usage ? event : { ...event, usage });
             this.#record.finish('ok', 200);
+            options.onFinish?.();
             return;
           }
           case 'error':

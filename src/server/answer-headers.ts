@@ -4,7 +4,7 @@ import type { RequestRecord } from '../ledger/request-record.ts';
 /**
  * The x-switchboard-* headers every answer carries (../shared/SPEC.md "HTTP API"): what
  * answered, through which route (`none` when a model was named directly) and after how many
- * attempts. Non-streamed answers add their cost.
+ * attempts. Non-streamed answers add their cost; routes with a response cache say hit or miss.
  */
 export function answerHeaders(record: RequestRecord, model: ModelInfo, withCost: boolean): Record<string, string> {
   return {
@@ -13,6 +13,7 @@ export function answerHeaders(record: RequestRecord, model: ModelInfo, withCost:
     'x-switchboard-route': record.route ?? 'none',
     'x-switchboard-attempts': String(record.attempts.length),
     ...(withCost ? { 'x-switchboard-cost-usd': formatUsd(record.cost()) } : {}),
+    ...(record.cache ? { 'x-switchboard-cache': record.cache } : {}),
   };
 }
 

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { OpenAISimulator } from '../simulators/openai/server.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+
+describe('exact-match response cache (routes[].cache)', () => {
+  let simulator: OpenAISimulator;
+  let gateway: TestGateway;
+  let client: OpenAI;
+
+  before(async () => {
+    simulator = await new OpenAISimulator().start();
+    gateway = await startGateway({
+      providers: [{ id: 'oai', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey }],
+      models: [{ id: 'fast', provider: 'oai', upstream: 'gpt-4o-mini', pricing: { input_per_mtok: 1, output_per_mtok: 2 } }],
+      routes: [
+        { id: 'cached', strategy: 'ordered', candidates: ['fast'], cache: { ttl_s: 60 } },
+        { id: 'uncached', strategy: 'ordered', candidates: ['fast'] },
+      ],
+    });
+    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: 'open', maxRetries: 0 });
+  });
+  after(async () => {
+    await gateway.close();
+    await simulator.close();
+  });
+
+  it('answers a repeated request from the cache, free and without calling the provider', async () => {
+    const body = { model: 'cached', messages: [{ role: 'user' as const, content: 'what is 2+2?' }], temperature: 0 };
+    const first = await client.chat.completions.create(body).withResponse();
+    assert.equal(first.response.headers.get('x-switchboard-cache'), 'miss');
+    const calls = simulator.chatCalls().length;
+    const second = await client.chat.completions.create(body).withResponse();
+    assert.equal(second.response.headers.get('x-switchboard-cache'), 'hit');
+    assert.equal(second.response.headers.get('x-switchboard-attempts'), '0');
+    assert.equal(second.response.headers.get('x-switchboard-cost-usd'), '0');
+    assert.deepEqual(second.data, first.data);
+    assert.equal(simulator.chatCalls().length, calls);
+    const row = (await gateway.ledger()).find((candidate) => candidate.id === second.response.headers.get('x-request-id'))!;
+    assert.equal(row.costUsd, 0);
+    assert.match(row.reason ?? '', /response cache/);
+
+    const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }).withResponse();
+    assert.equal(stream.response.headers.get('x-switchboard-cache'), 'hit');
+    let text = '';
+    for await (const chunk of stream.data) text += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(text, first.data.choices[0]?.message.content);
+    assert.equal(simulator.chatCalls().length, calls);
+  });
+
+  it('misses on any difference in the body, stores streamed answers too, and is off on other routes', async () => {
+    const differs = await client.chat.completions.create({ model: 'cached', messages: [{ role: 'user', content: 'what is 2+2?' }], temperature: 0.5 }).withResponse();
+    assert.equal(differs.response.headers.get('x-switchboard-cache'), 'miss');
+    const streamed = await client.chat.completions.create({ model: 'cached', stream: true, messages: [{ role: 'user', content: 'stream me' }] });
+    for await (const chunk of streamed) void chunk;
+    const replay = await client.chat.completions.create({ model: 'cached', messages: [{ role: 'user', content: 'stream me' }] }).withResponse();
+    assert.equal(replay.response.headers.get('x-switchboard-cache'), 'hit');
+    assert.equal(replay.data.choices[0]?.message.content, 'Simulated reply from gpt-4o-mini: stream me');
+    const plain = await client.chat.completions.create({ model: 'uncached', messages: [{ role: 'user', content: 'what is 2+2?' }] }).withResponse();
+    assert.equal(plain.response.headers.get('x-switchboard-cache'), null);
+  });
+});
