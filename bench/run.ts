@@ -1,12 +1,15 @@
 /**
- * `npm run bench`: what Switchboard adds to a call. Starts the OpenAI simulator and a gateway in
- * front of it (SQLite ledger, metrics on), then measures the same requests sent directly and
- * through the gateway: non-streamed latency (sequential and 16 concurrent) and streamed time to
- * first byte. Then micro-benchmarks of the hot helpers. Prints a table; exits 0.
+ * `npm run bench`: what Switchboard adds to a call. The OpenAI simulator and the gateway
+ * (`switchboard serve`, SQLite ledger, metrics on, logs at warn) each run in their own process,
+ * as in production; this process only sends requests, the same ones directly and through the
+ * gateway: non-streamed latency (sequential and 16 concurrent) and streamed time to first byte.
+ * Then micro-benchmarks of the hot helpers. Prints a table; exits 0. Results: docs/benchmarks.md.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { startGateway } from '../test/helpers/gateway.ts';
-import { OpenAISimulator } from '../test/simulators/openai/server.ts';
 import { runMicroBenchmarks } from './micro.ts';
 
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
@@ -21,12 +24,10 @@ async function timed(url: string, key: string, payload: string, stream: boolean)
     body: stream ? payload.replace('{', '{"stream":true,') : payload,
   });
   if (stream) {
-    for await (const chunk of response.body) {
-      void chunk;
-      const first = performance.now() - started;
-      await response.body.dump();
-      return first;
-    }
+    // Time to the first body bytes, then read the rest (the connection goes back to the pool).
+    const first = new Promise<number>((resolve) => response.body.once('data', () => resolve(performance.now() - started)));
+    await response.body.dump({ limit: Number.POSITIVE_INFINITY });
+    return first;
   }
   await response.body.text();
   if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
@@ -55,14 +56,35 @@ async function series(label: string, run: () => Promise<number>, count: number, 
   return { label, p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), rps: count / seconds };
 }
 
-const simulator = await new OpenAISimulator().start();
-const gateway = await startGateway({
-  server: { master_key: 'bench-master', log_level: 'warn' },
-  providers: [{ id: 'oai', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey }],
-  models: [{ id: 'gpt-4o-mini', provider: 'oai', upstream: 'gpt-4o-mini' }],
-});
-const direct = `${simulator.url}/chat/completions`;
-const through = `${gateway.baseURL}/chat/completions`;
+/** Starts a child process and resolves with the first match of `pattern` in its output. */
+function startChild(args: string[], pattern: RegExp, stream: 'stdout' | 'stderr'): Promise<{ child: ChildProcess; match: string }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child[stream]!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = pattern.exec(output);
+      if (found) resolve({ child, match: found[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${output}`)));
+  });
+}
+
+const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
+const simulator = await startChild(['--import', 'tsx', 'bench/simulator-process.ts'], /(http:\/\/\S+)\n/, 'stdout');
+const config = join(directory, 'bench.yaml');
+await writeFile(
+  config,
+  [
+    'server: { master_key: bench-master, log_level: warn }',
+    `storage: { url: "sqlite://${join(directory, 'bench.db')}" }`,
+    `providers: [{ id: oai, type: openai, base_url: "${simulator.match}", api_key: bench-upstream-key }]`,
+    'models: [{ id: gpt-4o-mini, provider: oai, upstream: gpt-4o-mini }]',
+  ].join('\n'),
+);
+const gateway = await startChild(['bin/switchboard.js', 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1'], /listening on (http:\/\/\S+)/, 'stderr');
+const direct = `${simulator.match}/chat/completions`;
+const through = `${gateway.match}/v1/chat/completions`;
 const count = Number(process.env.BENCH_REQUESTS ?? 2000);
 
 const rows = [];
@@ -71,15 +93,16 @@ for (const [name, concurrency, stream] of [
   ['chat, 16 concurrent', 16, false],
   ['stream TTFB, sequential', 1, true],
 ] as const) {
-  const base = await series(`${name} (direct)`, () => timed(direct, simulator.apiKey, body, stream), count, concurrency);
+  const base = await series(`${name} (direct)`, () => timed(direct, 'bench-upstream-key', body, stream), count, concurrency);
   const gate = await series(`${name} (gateway)`, () => timed(through, 'bench-master', body, stream), count, concurrency);
   rows.push(base, gate, { label: `${name}: overhead`, p50: gate.p50 - base.p50, p99: gate.p99 - base.p99, rps: Number.NaN });
 }
-await gateway.close();
-await simulator.close();
+gateway.child.kill('SIGTERM');
+simulator.child.kill('SIGTERM');
 await agent.close();
+await rm(directory, { recursive: true, force: true });
 
-console.log(`\nGateway overhead (${count} requests per series, loopback, Node ${process.version})`);
+console.log(`\nGateway overhead (${count} requests per series; client, gateway and simulator in separate processes on loopback; Node ${process.version})`);
 console.log('series'.padEnd(40), 'p50 ms'.padStart(9), 'p99 ms'.padStart(9), 'req/s'.padStart(9));
 for (const row of rows) {
   console.log(row.label.padEnd(40), row.p50.toFixed(3).padStart(9), row.p99.toFixed(3).padStart(9), (Number.isNaN(row.rps) ? '' : row.rps.toFixed(0)).padStart(9));
