@@ -63,19 +63,24 @@ export interface UsageTotals {
 /** Whose spend to add up: one key's or one team's. */
 export type SpendSubject = { keyId: string } | { team: string };
 
-/** A virtual key as stored: the secret itself is never kept, only its hash and a hint. */
-export interface VirtualKeyRecord {
-  id: string;
-  name: string;
-  /** Team label (a team's name or id); the ledger records it as given. */
-  team: string | null;
+/** The allowed models, budget and rate limits that keys and teams both carry. */
+export interface LimitSettings {
   /** Allowed model globs; null: every model. */
   models: string[] | null;
   budgetUsd: number | null;
   budgetPeriod: BudgetPeriod;
   rpm: number | null;
   tpm: number | null;
+  /** Limits per requested model, by glob. */
   modelLimits: Record<string, RateLimits>;
+}
+
+/** A virtual key as stored: the secret itself is never kept, only its hash and a hint. */
+export interface VirtualKeyRecord extends LimitSettings {
+  id: string;
+  name: string;
+  /** Team label (a team's name or id); the ledger records it as given. */
+  team: string | null;
   /** ISO-8601; null: never expires. */
   expiresAt: string | null;
   metadata: Record<string, string>;
@@ -99,16 +104,10 @@ export interface KeyStore {
 }
 
 /** A team: budgets and limits shared by every key that names it. */
-export interface TeamRecord {
+export interface TeamRecord extends LimitSettings {
   id: string;
   /** Unique; keys may name a team by id or by name. */
   name: string;
-  models: string[] | null;
-  budgetUsd: number | null;
-  budgetPeriod: BudgetPeriod;
-  rpm: number | null;
-  tpm: number | null;
-  modelLimits: Record<string, RateLimits>;
   metadata: Record<string, string>;
   guardrails: string[];
   createdAt: string;

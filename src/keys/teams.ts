@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../core/errors.ts';
-import type { BudgetPeriod, RateLimits } from '../core/governance.ts';
-import type { TeamRecord, TeamStore } from '../core/stores.ts';
+import type { LimitSettings, TeamRecord, TeamStore } from '../core/stores.ts';
 
 /** What a team is created with (camelCase view of the admin contract). */
-export interface TeamSettings {
-  name: string;
-  models: string[] | null;
-  budgetUsd: number | null;
-  budgetPeriod: BudgetPeriod;
-  rpm: number | null;
-  tpm: number | null;
-  modelLimits: Record<string, RateLimits>;
-  metadata: Record<string, string>;
-  guardrails: string[];
-}
+export type TeamSettings = Pick<TeamRecord, 'name' | keyof LimitSettings | 'metadata' | 'guardrails'>;
 
 /**
  * Teams: budgets, limits, allowed models and guardrails shared by every key that names the

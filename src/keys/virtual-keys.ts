@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { BudgetPeriod, CallerGovernance, KeyResolution, KeyResolver, RateLimits, SpendPolicy } from '../core/governance.ts';
-import type { KeyStore, TeamRecord, TeamStore, VirtualKeyRecord } from '../core/stores.ts';
+import type { CallerGovernance, KeyResolution, KeyResolver, SpendPolicy } from '../core/governance.ts';
+import type { KeyStore, LimitSettings, TeamRecord, TeamStore, VirtualKeyRecord } from '../core/stores.ts';
 import { bothAllow, compileModelAccess, type ModelAccess } from './model-access.ts';
 
 /**
@@ -11,19 +11,7 @@ import { bothAllow, compileModelAccess, type ModelAccess } from './model-access.
  */
 
 /** What a key is created or updated with (camelCase view of the admin contract). */
-export interface KeySettings {
-  name: string;
-  team: string | null;
-  models: string[] | null;
-  budgetUsd: number | null;
-  budgetPeriod: BudgetPeriod;
-  rpm: number | null;
-  tpm: number | null;
-  modelLimits: Record<string, RateLimits>;
-  expiresAt: string | null;
-  metadata: Record<string, string>;
-  guardrails: string[];
-}
+export type KeySettings = Pick<VirtualKeyRecord, 'name' | 'team' | keyof LimitSettings | 'expiresAt' | 'metadata' | 'guardrails'>;
 
 /** A key with its secret: only ever the answer to create and rotate. */
 export interface IssuedKey {
@@ -106,39 +94,22 @@ export class VirtualKeys implements KeyResolver {
     return this.#keys.get(id);
   }
 
-  async update(id: string, changes: Partial<KeySettings>): Promise<VirtualKeyRecord | undefined> {
-    const record = await this.#keys.get(id);
-    if (!record) return undefined;
-    const team = changes.team === undefined ? record.team : await this.#teamLabel(changes.team);
-    const updated: VirtualKeyRecord = { ...record, ...changes, team, updatedAt: new Date(this.#clock()).toISOString() };
-    await this.#keys.save(updated);
-    this.#forget(record.keyHash);
-    return updated;
+  update(id: string, changes: Partial<KeySettings>): Promise<VirtualKeyRecord | undefined> {
+    return this.#change(id, async (record, updatedAt) => {
+      const team = changes.team === undefined ? record.team : await this.#teamLabel(changes.team);
+      return { ...record, ...changes, team, updatedAt };
+    });
   }
 
-  async revoke(id: string): Promise<VirtualKeyRecord | undefined> {
-    const record = await this.#keys.get(id);
-    if (!record) return undefined;
-    const revoked: VirtualKeyRecord = { ...record, revoked: true, updatedAt: new Date(this.#clock()).toISOString() };
-    await this.#keys.save(revoked);
-    this.#forget(record.keyHash);
-    return revoked;
+  revoke(id: string): Promise<VirtualKeyRecord | undefined> {
+    return this.#change(id, (record, updatedAt) => ({ ...record, revoked: true, updatedAt }));
   }
 
   /** A new secret for the same key (same id, budget and spend); the old secret stops working at once. */
   async rotate(id: string): Promise<IssuedKey | undefined> {
-    const record = await this.#keys.get(id);
-    if (!record) return undefined;
     const secret = generateSecret();
-    const rotated: VirtualKeyRecord = {
-      ...record,
-      keyHash: hashSecret(secret),
-      keyHint: secretHint(secret),
-      updatedAt: new Date(this.#clock()).toISOString(),
-    };
-    await this.#keys.save(rotated);
-    this.#forget(record.keyHash);
-    return { record: rotated, secret };
+    const rotated = await this.#change(id, (record, updatedAt) => ({ ...record, keyHash: hashSecret(secret), keyHint: secretHint(secret), updatedAt }));
+    return rotated && { record: rotated, secret };
   }
 
   /** A team changed or went away: keys resolve their team again. */
@@ -166,8 +137,20 @@ export class VirtualKeys implements KeyResolver {
     return { status: 'valid', keyId: record.id, keyName: record.name, team: record.team, allowsModel: cached.allowsModel, governance: cached.governance };
   }
 
-  #forget(keyHash: string): void {
-    this.#cache.delete(keyHash);
+  /**
+   * Saves a changed key and drops its cached resolution, so the change (a revocation above all)
+   * takes effect at once in this process; undefined when there is no such key.
+   */
+  async #change(
+    id: string,
+    change: (record: VirtualKeyRecord, updatedAt: string) => VirtualKeyRecord | Promise<VirtualKeyRecord>,
+  ): Promise<VirtualKeyRecord | undefined> {
+    const record = await this.#keys.get(id);
+    if (!record) return undefined;
+    const changed = await change(record, new Date(this.#clock()).toISOString());
+    await this.#keys.save(changed);
+    this.#cache.delete(record.keyHash);
+    return changed;
   }
 
   /** Keys name a team by id or name; they record its name, so spend adds up under one label. */
@@ -192,9 +175,7 @@ function describe(record: VirtualKeyRecord, team: TeamRecord | undefined): Pick<
   };
 }
 
-type PolicySource = Pick<VirtualKeyRecord, 'budgetUsd' | 'budgetPeriod' | 'rpm' | 'tpm' | 'modelLimits'>;
-
-function policyOf(kind: SpendPolicy['kind'], subject: string, label: string, source: PolicySource): SpendPolicy {
+function policyOf(kind: SpendPolicy['kind'], subject: string, label: string, source: LimitSettings): SpendPolicy {
   return {
     kind,
     subject,

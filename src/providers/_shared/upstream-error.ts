@@ -21,14 +21,29 @@ const contextLengthPattern =
  * for a 429, its retry-after. Reads (and so releases) the body.
  */
 export async function errorFromResponse(response: UpstreamResponse, provider: string, readBody: ReadErrorBody): Promise<GatewayError> {
-  const text = await response.text().catch(() => '');
-  let detail: ProviderErrorDetail = {};
+  const { json, textMessage } = await readErrorBody(response);
+  let detail: ProviderErrorDetail;
   try {
-    detail = readBody(JSON.parse(text));
+    detail = json === undefined ? { message: textMessage } : readBody(json);
   } catch {
-    detail = { message: text.slice(0, 500) || undefined };
+    detail = { message: textMessage };
   }
   return errorFromStatus(response.status, provider, detail, parseRetryAfter(response.headers));
+}
+
+/**
+ * Reads (and so releases) a non-2xx answer's body: its JSON value (undefined when the body is
+ * not JSON), and the start of its text, the message to report when the JSON gives none.
+ */
+export async function readErrorBody(response: UpstreamResponse): Promise<{ json: unknown; textMessage: string | undefined }> {
+  const text = await response.text().catch(() => '');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { json, textMessage: text.slice(0, 500) || undefined };
 }
 
 /** Maps a provider's HTTP status and error detail to a GatewayError code. */

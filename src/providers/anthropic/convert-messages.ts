@@ -1,6 +1,7 @@
 import type { AssistantMessage, ChatMessage, FilePart, ImagePart, TextPart, ToolMessage, UserMessage } from '../../core/chat-request.ts';
 import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
+import { parseToolArguments } from '../_shared/parse-tool-arguments.ts';
 
 /**
  * ChatRequest messages → Anthropic's top-level `system` and its `messages` (openapi.json
@@ -190,17 +191,12 @@ function convertFile(part: FilePart, index: number): RequestBlock {
  * parameters) are `{}`.
  */
 function parseArguments(text: string, id: string, index: number): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
+  const parsed = parseToolArguments(text);
+  if ('object' in parsed) return parsed.object;
+  if (parsed.problem === 'not-json') {
     throw invalid(`The arguments of tool call "${id}" at messages[${index}] are not valid JSON; Anthropic needs them as a JSON object.`, `messages[${index}]`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid(`The arguments of tool call "${id}" at messages[${index}] are not a JSON object; Anthropic needs them as one.`, `messages[${index}]`);
-  }
-  return value as Record<string, unknown>;
+  throw invalid(`The arguments of tool call "${id}" at messages[${index}] are not a JSON object; Anthropic needs them as one.`, `messages[${index}]`);
 }
 
 /**

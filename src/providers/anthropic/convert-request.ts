@@ -3,6 +3,7 @@ import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { ProviderCall } from '../../core/provider-adapter.ts';
 import { nativeExtras } from '../_shared/native-extras.ts';
+import { setIfDefined } from '../_shared/set-if-defined.ts';
 import { convertMessages } from './convert-messages.ts';
 
 /**
@@ -176,8 +177,4 @@ function convertOutputConfig(format: ResponseFormat | undefined, effort: string 
     else warnings.push({ type: 'unsupported-setting', setting: 'reasoning_effort', message: `Anthropic has no effort level "${effort}"; reasoning_effort was not sent` });
   }
   return Object.keys(config).length > 0 ? config : undefined;
-}
-
-function setIfDefined(body: Record<string, unknown>, key: string, value: unknown): void {
-  if (value !== undefined) body[key] = value;
 }

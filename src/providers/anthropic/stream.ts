@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../core/errors.ts';
 import type { NativeChunkEvent, StreamEvent } from '../../core/stream-event.ts';
+import { createIndexedBlocks } from '../_shared/indexed-blocks.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import { convertUsage, mergeUsage } from './convert-usage.ts';
 import { errorFromAnthropicDetail } from './errors.ts';
@@ -13,15 +14,6 @@ export interface MessageStreamOptions {
   requestedModel: string;
   /** Emit each upstream event verbatim as `native-chunk` too (the caller speaks Anthropic). */
   passthrough: boolean;
-}
-
-/** An open content block, by its `index`. */
-interface OpenBlock {
-  kind: 'text' | 'reasoning' | 'tool' | 'ignored';
-  id: string;
-  /** tool: whether any argument text arrived; if none, the start block's `input` is the arguments. */
-  sawInput: boolean;
-  initialInput: string;
 }
 
 type Controller = TransformStreamDefaultController<StreamEvent>;
@@ -40,7 +32,8 @@ export function createMessageStreamTransform(options: MessageStreamOptions): Tra
   let ended = false;
   /** Native chunks that arrived before `message_start` (a leading `ping`). */
   const early: NativeChunkEvent[] = [];
-  const blocks = new Map<number, OpenBlock>();
+  /** Open content blocks by `index`. */
+  const blocks = createIndexedBlocks();
   let usage: AnthropicUsage | undefined;
   let stopReason: string | undefined;
 
@@ -95,7 +88,7 @@ export function createMessageStreamTransform(options: MessageStreamOptions): Tra
           applyDelta(controller, data);
           return;
         case 'content_block_stop':
-          closeBlock(controller, data.index ?? 0);
+          blocks.close(controller, data.index ?? 0);
           return;
         case 'message_delta':
           if (data.delta?.stop_reason) stopReason = data.delta.stop_reason;
@@ -103,7 +96,7 @@ export function createMessageStreamTransform(options: MessageStreamOptions): Tra
           return;
         case 'message_stop':
           if (!started) start(controller, undefined, undefined);
-          for (const index of [...blocks.keys()]) closeBlock(controller, index);
+          blocks.closeAll(controller);
           ended = true;
           controller.enqueue({
             type: 'finish',
@@ -125,26 +118,26 @@ export function createMessageStreamTransform(options: MessageStreamOptions): Tra
   function openBlock(controller: Controller, index: number, block: AnthropicContentBlock): void {
     if (!started) start(controller, undefined, undefined);
     switch (block.type) {
-      case 'text':
-        blocks.set(index, { kind: 'text', id: `text-${index}`, sawInput: false, initialInput: '' });
-        controller.enqueue({ type: 'text-start', id: `text-${index}` });
-        if (block.text) controller.enqueue({ type: 'text-delta', id: `text-${index}`, delta: block.text });
+      case 'text': {
+        const { id } = blocks.open(controller, index, 'text');
+        if (block.text) controller.enqueue({ type: 'text-delta', id, delta: block.text });
         return;
+      }
       case 'thinking':
-      case 'redacted_thinking':
-        blocks.set(index, { kind: 'reasoning', id: `reasoning-${index}`, sawInput: false, initialInput: '' });
-        controller.enqueue({ type: 'reasoning-start', id: `reasoning-${index}` });
-        if (block.thinking) controller.enqueue({ type: 'reasoning-delta', id: `reasoning-${index}`, delta: block.thinking });
+      case 'redacted_thinking': {
+        const { id } = blocks.open(controller, index, 'reasoning');
+        if (block.thinking) controller.enqueue({ type: 'reasoning-delta', id, delta: block.thinking });
         return;
+      }
       case 'tool_use': {
         const id = block.id ?? `toolu_${randomUUID().replaceAll('-', '')}`;
-        blocks.set(index, { kind: 'tool', id, sawInput: false, initialInput: JSON.stringify(block.input ?? {}) });
-        controller.enqueue({ type: 'tool-input-start', id, toolName: block.name ?? '' });
+        // A call without parameters streams no argument text: its arguments are the start block's input, `{}`.
+        blocks.openTool(controller, index, id, block.name ?? '', JSON.stringify(block.input ?? {}));
         return;
       }
       default:
         // Server-tool blocks (server_tool_use, web_search_tool_result …): native chunks only.
-        blocks.set(index, { kind: 'ignored', id: '', sawInput: false, initialInput: '' });
+        blocks.ignore(index);
     }
   }
 
@@ -172,31 +165,6 @@ export function createMessageStreamTransform(options: MessageStreamOptions): Tra
       default:
         // citations_delta and delta types added later.
         return;
-    }
-  }
-
-  function closeBlock(controller: Controller, index: number): void {
-    const block = blocks.get(index);
-    if (!block) return;
-    blocks.delete(index);
-    switch (block.kind) {
-      case 'text':
-        controller.enqueue({ type: 'text-end', id: block.id });
-        return;
-      case 'reasoning':
-        controller.enqueue({ type: 'reasoning-end', id: block.id });
-        return;
-      case 'tool':
-        // A call without parameters streams no argument text: its arguments are the start block's input, `{}`.
-        if (!block.sawInput) controller.enqueue({ type: 'tool-input-delta', id: block.id, delta: block.initialInput });
-        controller.enqueue({ type: 'tool-input-end', id: block.id });
-        return;
-      case 'ignored':
-        return;
-      default: {
-        const exhaustive: never = block.kind;
-        return exhaustive;
-      }
     }
   }
 }

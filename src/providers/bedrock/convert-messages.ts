@@ -3,6 +3,7 @@ import type { AssistantMessage, ChatMessage, FilePart, ImagePart, TextPart, Tool
 import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { ImageFetcher } from '../../core/http-client.ts';
+import { parseToolArguments } from '../_shared/parse-tool-arguments.ts';
 import type { ContentBlock, ConverseMessage, ImageFormat, ToolResultContent } from './wire-types.ts';
 
 /** What converting messages needs besides them. */
@@ -184,17 +185,9 @@ function convertAssistantMessage(message: AssistantMessage, index: number, warni
 
 /** ToolUseBlock.input is a JSON document the model's schema describes: an object. */
 function parseArguments(text: string, index: number): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Bedrock needs tool call arguments that are a JSON object.', { param: `messages[${index}].tool_calls` });
-  }
-  return parsed as Record<string, unknown>;
+  const parsed = parseToolArguments(text);
+  if ('object' in parsed) return parsed.object;
+  throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Bedrock needs tool call arguments that are a JSON object.', { param: `messages[${index}].tool_calls` });
 }
 
 async function convertToolMessage(message: ToolMessage, index: number, context: MessageContext): Promise<ContentBlock> {

@@ -1,7 +1,7 @@
 import type { GatewayError } from '../../core/errors.ts';
 import type { UpstreamResponse } from '../../core/http-client.ts';
 import { parseRetryAfter } from '../_shared/retry-after.ts';
-import { errorFromStatus, type ProviderErrorDetail } from '../_shared/upstream-error.ts';
+import { errorFromStatus, readErrorBody, type ProviderErrorDetail } from '../_shared/upstream-error.ts';
 
 /**
  * The HTTP status of each Bedrock Runtime error type, for errors that come without one (an
@@ -58,15 +58,9 @@ export function errorMessage(body: unknown): string | undefined {
  * recognises "Input is too long" and "too many tokens" as context-window overflows). Reads the body.
  */
 export async function errorFromBedrockResponse(response: UpstreamResponse, provider: string): Promise<GatewayError> {
-  const text = await response.text().catch(() => '');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
+  const { json: body, textMessage } = await readErrorBody(response);
   const type = errorType(response.headers, body);
-  const message = body === undefined ? text.slice(0, 500) || undefined : errorMessage(body);
+  const message = body === undefined ? textMessage : errorMessage(body);
   const status = type?.toLowerCase() === 'servicequotaexceededexception' ? 429 : response.status;
   return errorFromStatus(status, provider, detail(message, type), parseRetryAfter(response.headers));
 }

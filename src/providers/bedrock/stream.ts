@@ -2,6 +2,7 @@ import type { FinishReason } from '../../core/chat-result.ts';
 import type { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
+import { createIndexedBlocks, type OpenBlock } from '../_shared/indexed-blocks.ts';
 import { convertUsage, mapStopReason } from './convert-response.ts';
 import { errorFromException, errorMessage } from './errors.ts';
 import type { StreamMessage } from './event-stream.ts';
@@ -12,14 +13,6 @@ export interface ConverseStreamOptions {
   provider: string;
   id: string;
   model: string;
-}
-
-/** An open content block, by its `contentBlockIndex`. */
-interface OpenBlock {
-  kind: 'text' | 'reasoning' | 'tool';
-  id: string;
-  /** tool: whether any input text arrived (a call without parameters streams none). */
-  sawInput: boolean;
 }
 
 type Controller = TransformStreamDefaultController<StreamEvent>;
@@ -38,7 +31,8 @@ type Controller = TransformStreamDefaultController<StreamEvent>;
 export function createConverseStreamTransform(options: ConverseStreamOptions): TransformStream<StreamMessage, StreamEvent> {
   let started = false;
   let ended = false;
-  const blocks = new Map<number, OpenBlock>();
+  /** Open content blocks by `contentBlockIndex`. */
+  const blocks = createIndexedBlocks();
   let stopReason: string | undefined;
   let stopped = false;
   let usage: Usage | undefined;
@@ -50,7 +44,7 @@ export function createConverseStreamTransform(options: ConverseStreamOptions): T
   };
 
   const finish = (controller: Controller) => {
-    for (const index of [...blocks.keys()]) closeBlock(controller, index);
+    blocks.closeAll(controller);
     ended = true;
     const finishReason: FinishReason = mapStopReason(stopReason);
     controller.enqueue({ type: 'finish', finishReason, ...(stopReason ? { rawFinishReason: stopReason } : {}), ...(usage ? { usage } : {}) });
@@ -79,17 +73,17 @@ export function createConverseStreamTransform(options: ConverseStreamOptions): T
         case 'contentBlockStart': {
           const toolUse = payload.start?.toolUse;
           if (!toolUse) return;
-          closeBlock(controller, index);
+          blocks.close(controller, index);
           const id = toolUse.toolUseId ?? `tooluse_${options.id}_${index}`;
-          blocks.set(index, { kind: 'tool', id, sawInput: false });
-          controller.enqueue({ type: 'tool-input-start', id, toolName: toolUse.name ?? '' });
+          // A call without parameters streams no input: its arguments are `{}`.
+          blocks.openTool(controller, index, id, toolUse.name ?? '', '{}');
           return;
         }
         case 'contentBlockDelta':
           applyDelta(controller, index, payload.delta ?? {});
           return;
         case 'contentBlockStop':
-          closeBlock(controller, index);
+          blocks.close(controller, index);
           return;
         case 'messageStop':
           stopped = true;
@@ -136,33 +130,7 @@ export function createConverseStreamTransform(options: ConverseStreamOptions): T
   function open(controller: Controller, index: number, kind: 'text' | 'reasoning'): OpenBlock {
     const existing = blocks.get(index);
     if (existing?.kind === kind) return existing;
-    if (existing) closeBlock(controller, index);
-    const block: OpenBlock = { kind, id: `${kind}-${index}`, sawInput: false };
-    blocks.set(index, block);
-    controller.enqueue(kind === 'text' ? { type: 'text-start', id: block.id } : { type: 'reasoning-start', id: block.id });
-    return block;
-  }
-
-  function closeBlock(controller: Controller, index: number): void {
-    const block = blocks.get(index);
-    if (!block) return;
-    blocks.delete(index);
-    switch (block.kind) {
-      case 'text':
-        controller.enqueue({ type: 'text-end', id: block.id });
-        return;
-      case 'reasoning':
-        controller.enqueue({ type: 'reasoning-end', id: block.id });
-        return;
-      case 'tool':
-        // A call without parameters streams no input: its arguments are `{}`.
-        if (!block.sawInput) controller.enqueue({ type: 'tool-input-delta', id: block.id, delta: '{}' });
-        controller.enqueue({ type: 'tool-input-end', id: block.id });
-        return;
-      default: {
-        const exhaustive: never = block.kind;
-        return exhaustive;
-      }
-    }
+    blocks.close(controller, index);
+    return blocks.open(controller, index, kind);
   }
 }

@@ -2,6 +2,7 @@ import type { AssistantMessage, ChatMessage, ChatRequest, FilePart, ImagePart, T
 import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { nativeExtras } from '../_shared/native-extras.ts';
+import { functionToolCalls, imageUrlPart, textContent } from '../_shared/openai-style-content.ts';
 
 /**
  * ChatRequest → Cohere Chat v2 body (POST /v2/chat, https://docs.cohere.com/reference/chat).
@@ -127,9 +128,7 @@ function convertAssistant(message: AssistantMessage, warnings: WarningList): Rec
   if (message.name) warnings.add('messages.name', 'Cohere messages have no name; it was not sent', 'dropped-setting');
   const text = message.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
   const reasoning = message.content.flatMap((part) => (part.type === 'reasoning' && part.text ? [part.text] : [])).join('');
-  const toolCalls = message.content.flatMap((part) =>
-    part.type === 'tool-call' ? [{ id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments } }] : [],
-  );
+  const toolCalls = functionToolCalls(message);
   if (toolCalls.length === 0) {
     if (reasoning) warnings.add('reasoning', 'Earlier reasoning cannot be sent to Cohere outside a tool plan; it was left out', 'dropped-setting');
     return { role: 'assistant', content: text };
@@ -160,7 +159,7 @@ function userContent(parts: Array<TextPart | ImagePart | FilePart>): string | Ar
       case 'text':
         return { type: 'text', text: part.text };
       case 'image':
-        return { type: 'image_url', image_url: { url: part.url, ...(part.detail ? { detail: part.detail } : {}) } };
+        return imageUrlPart(part);
       case 'file':
         throw new GatewayError('SB_ERR_INVALID_REQUEST', `Cohere chat takes text and images, not ${part.mediaType} files.`, { param: 'messages' });
       default: {
@@ -169,11 +168,4 @@ function userContent(parts: Array<TextPart | ImagePart | FilePart>): string | Ar
       }
     }
   });
-}
-
-/** One text part as a plain string, several as text content items (never joined: no separator is invented). */
-function textContent(parts: ReadonlyArray<TextPart>): string | Array<{ type: 'text'; text: string }> {
-  if (parts.length === 1) return parts[0]!.text;
-  if (parts.length === 0) return '';
-  return parts.map((part) => ({ type: 'text', text: part.text }));
 }

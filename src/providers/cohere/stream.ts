@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamEvent } from '../../core/stream-event.ts';
+import { createIndexedBlocks } from '../_shared/indexed-blocks.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import { errorFromStatus } from '../_shared/upstream-error.ts';
 import { convertUsage, mapFinishReason } from './convert-response.ts';
@@ -25,7 +26,7 @@ export function createCohereEventTransform(options: { provider: string; requeste
   let ended = false;
   let planOpen = false;
   /** Open content blocks by `index`. */
-  const blocks = new Map<number, { kind: 'text' | 'reasoning'; id: string }>();
+  const blocks = createIndexedBlocks();
   /** Tool call ids by `index`, while their block is open. */
   const tools = new Map<number, string>();
 
@@ -37,17 +38,6 @@ export function createCohereEventTransform(options: { provider: string; requeste
   const closePlan = (controller: Controller) => {
     if (planOpen) controller.enqueue({ type: 'reasoning-end', id: 'tool-plan' });
     planOpen = false;
-  };
-  const openBlock = (controller: Controller, index: number, kind: 'text' | 'reasoning') => {
-    const block = { kind, id: `${kind}-${index}` };
-    blocks.set(index, block);
-    controller.enqueue({ type: kind === 'text' ? 'text-start' : 'reasoning-start', id: block.id });
-    return block;
-  };
-  const closeBlock = (controller: Controller, index: number) => {
-    const block = blocks.get(index);
-    if (block) controller.enqueue({ type: block.kind === 'text' ? 'text-end' : 'reasoning-end', id: block.id });
-    blocks.delete(index);
   };
   const fail = (controller: Controller, status: number, message: string) => {
     ended = true;
@@ -70,8 +60,8 @@ export function createCohereEventTransform(options: { provider: string; requeste
       switch (type) {
         case 'content-start': {
           closePlan(controller);
-          closeBlock(controller, index);
-          openBlock(controller, index, delta?.content?.type === 'thinking' ? 'reasoning' : 'text');
+          blocks.close(controller, index);
+          blocks.open(controller, index, delta?.content?.type === 'thinking' ? 'reasoning' : 'text');
           return;
         }
         case 'content-delta': {
@@ -80,12 +70,12 @@ export function createCohereEventTransform(options: { provider: string; requeste
           const piece = kind === 'reasoning' ? content?.thinking : content?.text;
           if (!piece) return;
           closePlan(controller);
-          const block = blocks.get(index) ?? openBlock(controller, index, kind);
+          const block = blocks.get(index) ?? blocks.open(controller, index, kind);
           controller.enqueue({ type: block.kind === 'text' ? 'text-delta' : 'reasoning-delta', id: block.id, delta: piece });
           return;
         }
         case 'content-end':
-          closeBlock(controller, index);
+          blocks.close(controller, index);
           return;
         case 'tool-plan-delta': {
           const piece = delta?.tool_plan;
@@ -135,7 +125,7 @@ export function createCohereEventTransform(options: { provider: string; requeste
     }
     ended = true;
     closePlan(controller);
-    for (const index of [...blocks.keys()]) closeBlock(controller, index);
+    blocks.closeAll(controller);
     for (const id of tools.values()) controller.enqueue({ type: 'tool-input-end', id });
     tools.clear();
     const usage = event.delta?.usage ? convertUsage(event.delta.usage) : undefined;

@@ -2,6 +2,7 @@ import type { AssistantMessage, ChatMessage, FilePart, ImagePart, TextPart, Tool
 import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { ImageFetcher } from '../../core/http-client.ts';
+import { parseToolArguments } from '../_shared/parse-tool-arguments.ts';
 import { signatureFromToolCallId } from './tool-call-id.ts';
 
 /** A content.proto Part as this adapter sends it (one `data` field set, per the proto's oneof). */
@@ -165,17 +166,9 @@ function attachSignature(parts: RequestPart[], signature: string, keepForNext: (
 
 /** FunctionCall.args is a google.protobuf.Struct: the arguments must be a JSON object. */
 function parseArguments(text: string, index: number): Record<string, unknown> {
-  if (text.trim() === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Gemini needs tool call arguments that are a JSON object.', { param: `messages[${index}].tool_calls` });
-  }
-  return parsed as Record<string, unknown>;
+  const parsed = parseToolArguments(text);
+  if ('object' in parsed) return parsed.object;
+  throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Gemini needs tool call arguments that are a JSON object.', { param: `messages[${index}].tool_calls` });
 }
 
 async function convertToolMessage(message: ToolMessage, index: number, toolNames: Map<string, string>, context: MessageContext): Promise<RequestPart[]> {

@@ -3,6 +3,7 @@ import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { ImageFetcher } from '../../core/http-client.ts';
 import { nativeExtras } from '../_shared/native-extras.ts';
+import { setIfDefined } from '../_shared/set-if-defined.ts';
 import { convertMessages, type RequestContent, type RequestPart } from './convert-messages.ts';
 import { ignoredSchemaKeywords } from './convert-schema.ts';
 
@@ -113,10 +114,6 @@ function convertGenerationConfig(request: ChatRequest, warnings: Warning[]): Rec
     warnings.push({ type: 'unsupported-setting', setting: 'logprobs', message: 'Switchboard does not relay Gemini log probabilities; logprobs and top_logprobs were not sent' });
   }
   return config;
-}
-
-function setIfDefined(config: Record<string, unknown>, key: string, value: unknown): void {
-  if (value !== undefined) config[key] = value;
 }
 
 function convertResponseFormat(format: ResponseFormat, warnings: Warning[]): Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { GatewayError } from '../../core/errors.ts';
 import type { UpstreamResponse } from '../../core/http-client.ts';
 import { parseRetryAfter } from '../_shared/retry-after.ts';
-import { errorFromStatus, type ProviderErrorDetail } from '../_shared/upstream-error.ts';
+import { errorFromStatus, readErrorBody, type ProviderErrorDetail } from '../_shared/upstream-error.ts';
 import type { GeminiErrorBody, GeminiErrorStatus } from './wire-types.ts';
 
 /**
@@ -32,15 +32,9 @@ function errorStatusOf(body: unknown): GeminiErrorStatus | undefined {
  * the operator's misconfiguration, not the caller's bad request, so it maps like a 401.
  */
 export async function errorFromGeminiResponse(response: UpstreamResponse, provider: string): Promise<GatewayError> {
-  const text = await response.text().catch(() => '');
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
+  const { json: body, textMessage } = await readErrorBody(response);
   const status = errorStatusOf(body);
-  const detail: ProviderErrorDetail = body === undefined ? { message: text.slice(0, 500) || undefined } : readGeminiError(body);
+  const detail: ProviderErrorDetail = body === undefined ? { message: textMessage } : readGeminiError(body);
   const retryAfter = parseRetryAfter(response.headers) ?? retryDelaySeconds(status);
   if (status?.details?.some((item) => item.reason === 'API_KEY_INVALID')) {
     return new GatewayError('SB_ERR_UPSTREAM_AUTH', `Provider "${provider}" answered ${response.status}: ${detail.message ?? 'API key not valid'}`, {

@@ -2,6 +2,8 @@ import type { AssistantMessage, ChatMessage, ChatRequest, FilePart, ImagePart, T
 import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { nativeExtras } from '../_shared/native-extras.ts';
+import { functionToolCalls, imageUrlPart, textContent } from '../_shared/openai-style-content.ts';
+import { convertResponseFormat, convertToolChoice, convertTools } from '../openai-compatible/request-fields.ts';
 import { mistralToolCallId } from './tool-call-id.ts';
 
 /**
@@ -29,38 +31,13 @@ export interface ConvertedRequest {
 export function convertRequest(request: ChatRequest, model: string): ConvertedRequest {
   const warnings = new WarningList();
   const body: Record<string, unknown> = { model, messages: convertMessages(request.messages, warnings) };
-  if (request.tools?.length) {
-    body.tools = request.tools.map((tool) => ({
-      type: 'function',
-      function: {
-        name: tool.name,
-        ...(tool.description !== undefined ? { description: tool.description } : {}),
-        parameters: tool.parameters,
-        ...(tool.strict !== undefined ? { strict: tool.strict } : {}),
-      },
-    }));
-  }
+  if (request.tools?.length) body.tools = convertTools(request.tools);
   if (request.toolChoice !== undefined) {
     // ToolChoiceEnum: Mistral's documented name for "must call a tool" is `any`.
-    const choice = request.toolChoice;
-    body.tool_choice = choice === 'required' ? 'any' : typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
+    body.tool_choice = request.toolChoice === 'required' ? 'any' : convertToolChoice(request.toolChoice);
   }
   if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
-  if (request.responseFormat) {
-    const format = request.responseFormat;
-    body.response_format =
-      format.type === 'json_schema'
-        ? {
-            type: 'json_schema',
-            json_schema: {
-              name: format.name,
-              schema: format.schema,
-              ...(format.description !== undefined ? { description: format.description } : {}),
-              ...(format.strict !== undefined ? { strict: format.strict } : {}),
-            },
-          }
-        : { type: format.type };
-  }
+  if (request.responseFormat) body.response_format = convertResponseFormat(request.responseFormat);
   if (request.maxOutputTokens !== undefined) body.max_tokens = request.maxOutputTokens;
   if (request.temperature !== undefined) {
     if (request.temperature > maximumTemperature) {
@@ -140,9 +117,7 @@ function convertAssistant(message: AssistantMessage, warnings: WarningList): Rec
   if (message.content.some((part) => part.type === 'reasoning' && !part.text && part.redacted)) {
     warnings.add('reasoning', 'Redacted reasoning cannot be sent to Mistral; it was left out', 'dropped-setting');
   }
-  const toolCalls = message.content.flatMap((part) =>
-    part.type === 'tool-call' ? [{ id: mistralToolCallId(part.id), type: 'function', function: { name: part.name, arguments: part.arguments } }] : [],
-  );
+  const toolCalls = functionToolCalls(message, mistralToolCallId);
   // Earlier reasoning goes back as a ThinkChunk (ContentChunk `thinking` in the spec).
   const content = reasoning
     ? [{ type: 'thinking', thinking: [{ type: 'text', text: reasoning }] }, ...(text ? [{ type: 'text', text }] : [])]
@@ -178,7 +153,7 @@ function contentChunk(part: TextPart | ImagePart | FilePart): Record<string, unk
     case 'text':
       return { type: 'text', text: part.text };
     case 'image':
-      return { type: 'image_url', image_url: { url: part.url, ...(part.detail ? { detail: part.detail } : {}) } };
+      return imageUrlPart(part);
     case 'file':
       if (part.fileId) return { type: 'file', file_id: part.fileId };
       if (part.data && part.mediaType.startsWith('audio/')) return { type: 'input_audio', input_audio: part.data };
@@ -188,11 +163,4 @@ function contentChunk(part: TextPart | ImagePart | FilePart): Record<string, unk
       return exhaustive;
     }
   }
-}
-
-/** One text part as a plain string (the common case), several as TextChunks. */
-function textContent(parts: ReadonlyArray<TextPart>): string | Array<{ type: 'text'; text: string }> {
-  if (parts.length === 0) return '';
-  if (parts.length === 1) return parts[0]!.text;
-  return parts.map((part) => ({ type: 'text', text: part.text }));
 }

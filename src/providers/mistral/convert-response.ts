@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatResult, FinishReason } from '../../core/chat-result.ts';
 import type { Usage } from '../../core/usage.ts';
+import { completionHeader } from '../openai-compatible/convert-response.ts';
 import type { MistralChatBody, MistralContent, MistralToolCall, MistralUsage } from './wire-types.ts';
 
 /**
@@ -19,9 +20,7 @@ export function convertResponse(body: MistralChatBody, requestedModel: string): 
     content.push({ type: 'tool-call', id: call.id ?? randomToolCallId(), name: call.function?.name ?? '', arguments: toolArguments(call) });
   }
   return {
-    id: body.id ?? `chatcmpl-${randomUUID()}`,
-    model: body.model ?? requestedModel,
-    created: body.created ?? Math.floor(Date.now() / 1000),
+    ...completionHeader(body, requestedModel),
     content,
     finishReason: mapFinishReason(choice?.finish_reason),
     ...(choice?.finish_reason ? { rawFinishReason: choice.finish_reason } : {}),

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { FinishReason } from '../../core/chat-result.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import { errorFromStatus } from '../_shared/upstream-error.ts';
+import { createChoiceEvents } from '../openai-compatible/choice-events.ts';
+import { completionHeader } from '../openai-compatible/convert-response.ts';
 import { convertUsage, mapFinishReason, randomToolCallId, splitContent, toolArguments } from './convert-response.ts';
 import { readMistralError } from './errors.ts';
 import type { MistralChatBody } from './wire-types.ts';
@@ -17,27 +18,19 @@ import type { MistralChatBody } from './wire-types.ts';
  * (`thinking` for reasoning models), may send tool calls whole and without a distinct `index`
  * (ToolCall.index defaults to 0 in the spec, so calls are told apart by id), end with
  * `model_length` or `error`, and put usage on the last chunk beside the finish_reason, without
- * any `stream_options`.
+ * any `stream_options`. The blocks those deltas open and close are the same as OpenAI's
+ * (../openai-compatible/choice-events.ts).
  */
 export function createMistralChunkTransform(options: { provider: string; requestedModel: string }): TransformStream<SseMessage, StreamEvent> {
   let started = false;
-  let textOpen = false;
-  let reasoningOpen = false;
-  /** Tool call ids in order; `lastByIndex` finds the call a fragment without an id continues. */
-  const toolIds: string[] = [];
+  const blocks = createChoiceEvents();
+  /** The call a fragment without an id continues, by `index`. */
   const lastByIndex = new Map<number, string>();
   let finishReason: FinishReason | undefined;
   let rawFinishReason: string | undefined;
   let usage: Usage | undefined;
   let done = false;
   let failed = false;
-
-  const closeBlocks = (controller: TransformStreamDefaultController<StreamEvent>) => {
-    if (reasoningOpen) controller.enqueue({ type: 'reasoning-end', id: 'reasoning-0' });
-    if (textOpen) controller.enqueue({ type: 'text-end', id: 'text-0' });
-    reasoningOpen = false;
-    textOpen = false;
-  };
 
   const fail = (controller: TransformStreamDefaultController<StreamEvent>, message: string | undefined, code?: string) => {
     controller.enqueue({ type: 'error', error: errorFromStatus(502, options.provider, { message, ...(code ? { code } : {}) }) });
@@ -61,39 +54,21 @@ export function createMistralChunkTransform(options: { provider: string; request
       }
       if (!started) {
         started = true;
-        controller.enqueue({
-          type: 'stream-start',
-          id: chunk.id ?? `chatcmpl-${randomUUID()}`,
-          model: chunk.model ?? options.requestedModel,
-          created: chunk.created ?? Math.floor(Date.now() / 1000),
-          warnings: [],
-        });
+        controller.enqueue({ type: 'stream-start', ...completionHeader(chunk, options.requestedModel), warnings: [] });
       }
       if (chunk.usage) usage = convertUsage(chunk.usage);
       const choice = chunk.choices?.find((candidate) => (candidate.index ?? 0) === 0);
       if (!choice) return;
       const delta = choice.delta ?? {};
       const { text, reasoning } = splitContent(delta.content);
-      if (reasoning) {
-        if (!reasoningOpen) controller.enqueue({ type: 'reasoning-start', id: 'reasoning-0' });
-        reasoningOpen = true;
-        controller.enqueue({ type: 'reasoning-delta', id: 'reasoning-0', delta: reasoning });
-      }
-      if (text) {
-        if (reasoningOpen) controller.enqueue({ type: 'reasoning-end', id: 'reasoning-0' });
-        reasoningOpen = false;
-        if (!textOpen) controller.enqueue({ type: 'text-start', id: 'text-0' });
-        textOpen = true;
-        controller.enqueue({ type: 'text-delta', id: 'text-0', delta: text });
-      }
+      if (reasoning) blocks.reasoningDelta(controller, reasoning);
+      if (text) blocks.textDelta(controller, text);
       for (const call of delta.tool_calls ?? []) {
         const index = call.index ?? 0;
-        let id = call.id && toolIds.includes(call.id) ? call.id : call.id ? undefined : lastByIndex.get(index);
+        let id = call.id && blocks.toolIds.includes(call.id) ? call.id : call.id ? undefined : lastByIndex.get(index);
         if (id === undefined) {
-          closeBlocks(controller);
           id = call.id ?? randomToolCallId();
-          toolIds.push(id);
-          controller.enqueue({ type: 'tool-input-start', id, toolName: call.function?.name ?? '' });
+          blocks.toolStart(controller, id, call.function?.name ?? '');
         }
         lastByIndex.set(index, id);
         const fragment = toolArguments(call);
@@ -112,14 +87,7 @@ export function createMistralChunkTransform(options: { provider: string; request
         controller.enqueue({ type: 'error', error: errorFromStatus(502, options.provider, { message: 'the generation ended with finish_reason "error"' }) });
         return;
       }
-      closeBlocks(controller);
-      for (const id of toolIds) controller.enqueue({ type: 'tool-input-end', id });
-      controller.enqueue({
-        type: 'finish',
-        finishReason: finishReason ?? 'other',
-        ...(rawFinishReason ? { rawFinishReason } : {}),
-        ...(usage ? { usage } : {}),
-      });
+      blocks.finish(controller, { finishReason, rawFinishReason, usage });
     },
   });
 }

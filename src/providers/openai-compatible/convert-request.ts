@@ -1,5 +1,8 @@
 import type { ChatMessage, ChatRequest, FilePart, ImagePart, TextPart } from '../../core/chat-request.ts';
 import type { Warning } from '../../core/chat-result.ts';
+import { functionToolCalls, imageUrlPart, textContent } from '../_shared/openai-style-content.ts';
+import { setIfDefined } from '../_shared/set-if-defined.ts';
+import { convertResponseFormat, convertToolChoice, convertTools } from './request-fields.ts';
 
 /** How an OpenAI-style provider differs from OpenAI in the request body. */
 export interface OpenAIRequestDialect {
@@ -41,37 +44,10 @@ export function convertRequest(request: ChatRequest, model: string, dialect: Ope
 
 function buildBody(request: ChatRequest, model: string, dialect: OpenAIRequestDialect, warnings: Warning[]): Record<string, unknown> {
   const body: Record<string, unknown> = { model, messages: request.messages.map((message) => convertMessage(message, warnings)) };
-  if (request.tools?.length) {
-    body.tools = request.tools.map((tool) => ({
-      type: 'function',
-      function: {
-        name: tool.name,
-        ...(tool.description !== undefined ? { description: tool.description } : {}),
-        parameters: tool.parameters,
-        ...(tool.strict !== undefined ? { strict: tool.strict } : {}),
-      },
-    }));
-  }
-  if (request.toolChoice !== undefined) {
-    body.tool_choice =
-      typeof request.toolChoice === 'string' ? request.toolChoice : { type: 'function', function: { name: request.toolChoice.name } };
-  }
+  if (request.tools?.length) body.tools = convertTools(request.tools);
+  if (request.toolChoice !== undefined) body.tool_choice = convertToolChoice(request.toolChoice);
   if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
-  if (request.responseFormat) {
-    const format = request.responseFormat;
-    body.response_format =
-      format.type === 'json_schema'
-        ? {
-            type: 'json_schema',
-            json_schema: {
-              name: format.name,
-              schema: format.schema,
-              ...(format.description !== undefined ? { description: format.description } : {}),
-              ...(format.strict !== undefined ? { strict: format.strict } : {}),
-            },
-          }
-        : { type: format.type };
-  }
+  if (request.responseFormat) body.response_format = convertResponseFormat(request.responseFormat);
   if (request.maxOutputTokens !== undefined) body[dialect.maxTokensField] = request.maxOutputTokens;
   setIfDefined(body, 'temperature', request.temperature);
   setIfDefined(body, 'top_p', request.topP);
@@ -93,10 +69,6 @@ function buildBody(request: ChatRequest, model: string, dialect: OpenAIRequestDi
   return body;
 }
 
-function setIfDefined(body: Record<string, unknown>, key: string, value: unknown): void {
-  if (value !== undefined) body[key] = value;
-}
-
 function convertMessage(message: ChatMessage, warnings: Warning[]): Record<string, unknown> {
   switch (message.role) {
     case 'system':
@@ -110,9 +82,7 @@ function convertMessage(message: ChatMessage, warnings: Warning[]): Record<strin
     }
     case 'assistant': {
       const text = message.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
-      const toolCalls = message.content.flatMap((part) =>
-        part.type === 'tool-call' ? [{ id: part.id, type: 'function', function: { name: part.name, arguments: part.arguments } }] : [],
-      );
+      const toolCalls = functionToolCalls(message);
       if (message.content.some((part) => part.type === 'reasoning')) {
         warnings.push({ type: 'dropped-setting', setting: 'reasoning', message: 'Earlier reasoning blocks cannot be sent to an OpenAI-style provider; they were left out' });
       }
@@ -142,7 +112,7 @@ function convertUserPart(part: TextPart | ImagePart | FilePart): Record<string, 
     case 'text':
       return { type: 'text', text: part.text };
     case 'image':
-      return { type: 'image_url', image_url: { url: part.url, ...(part.detail ? { detail: part.detail } : {}) } };
+      return imageUrlPart(part);
     case 'file': {
       const audioFormat = audioFormats[part.mediaType];
       if (audioFormat && part.data) return { type: 'input_audio', input_audio: { data: part.data, format: audioFormat } };
@@ -164,10 +134,3 @@ function convertUserPart(part: TextPart | ImagePart | FilePart): Record<string, 
 
 /** OpenAI `input_audio.format` by media type. */
 const audioFormats: Record<string, string> = { 'audio/wav': 'wav', 'audio/mpeg': 'mp3', 'audio/mp3': 'mp3' };
-
-/** One text part as a plain string (the common case), several as OpenAI text parts. */
-function textContent(parts: ReadonlyArray<{ type: 'text'; text: string }>): string | Array<{ type: 'text'; text: string }> {
-  if (parts.length === 0) return '';
-  if (parts.length === 1) return parts[0]!.text;
-  return parts.map((part) => ({ type: 'text', text: part.text }));
-}

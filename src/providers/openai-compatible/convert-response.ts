@@ -21,13 +21,26 @@ export function convertResponse(body: OpenAIChatBody, requestedModel: string): O
     });
   }
   return {
-    id: body.id ?? `chatcmpl-${randomUUID()}`,
-    model: body.model ?? requestedModel,
-    created: body.created ?? Math.floor(Date.now() / 1000),
+    ...completionHeader(body, requestedModel),
     content,
     finishReason: mapFinishReason(choice?.finish_reason),
     ...(choice?.finish_reason ? { rawFinishReason: choice.finish_reason } : {}),
     usage: convertUsage(body.usage),
+  };
+}
+
+/**
+ * The id, model and creation time of a completion or chunk (`chat.completion`'s `id`, `model`,
+ * `created`), made up where the body leaves them out: `chatcmpl-<uuid>`, the model called, now.
+ */
+export function completionHeader(
+  body: { id?: string | null; model?: string | null; created?: number | null },
+  requestedModel: string,
+): { id: string; model: string; created: number } {
+  return {
+    id: body.id ?? `chatcmpl-${randomUUID()}`,
+    model: body.model ?? requestedModel,
+    created: body.created ?? Math.floor(Date.now() / 1000),
   };
 }
 

@@ -4,7 +4,8 @@ import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import { errorFromStatus } from '../_shared/upstream-error.ts';
-import { convertUsage, mapFinishReason } from './convert-response.ts';
+import { createChoiceEvents } from './choice-events.ts';
+import { completionHeader, convertUsage, mapFinishReason } from './convert-response.ts';
 import type { OpenAIChatBody } from './wire-types.ts';
 
 /** How the chunks of one stream are to be turned into events. */
@@ -27,21 +28,14 @@ export interface ChunkStreamOptions {
  */
 export function createChunkTransform(options: ChunkStreamOptions): TransformStream<SseMessage, StreamEvent> {
   let started = false;
-  let textOpen = false;
-  let reasoningOpen = false;
+  const blocks = createChoiceEvents();
+  /** Tool call ids by the `index` their chunks carry. */
   const toolIds = new Map<number, string>();
   let finishReason: FinishReason | undefined;
   let rawFinishReason: string | undefined;
   let usage: Usage | undefined;
   let done = false;
   let failed = false;
-
-  const closeText = (controller: TransformStreamDefaultController<StreamEvent>) => {
-    if (reasoningOpen) controller.enqueue({ type: 'reasoning-end', id: 'reasoning-0' });
-    if (textOpen) controller.enqueue({ type: 'text-end', id: 'text-0' });
-    reasoningOpen = false;
-    textOpen = false;
-  };
 
   return new TransformStream<SseMessage, StreamEvent>({
     transform(message, controller) {
@@ -67,9 +61,7 @@ export function createChunkTransform(options: ChunkStreamOptions): TransformStre
         started = true;
         controller.enqueue({
           type: 'stream-start',
-          id: chunk.id ?? `chatcmpl-${randomUUID()}`,
-          model: chunk.model ?? options.requestedModel,
-          created: chunk.created ?? Math.floor(Date.now() / 1000),
+          ...completionHeader(chunk, options.requestedModel),
           warnings: [],
           ...(options.passthrough ? { nativeFormat: 'openai-chat' as const } : {}),
         });
@@ -84,27 +76,16 @@ export function createChunkTransform(options: ChunkStreamOptions): TransformStre
       if (!choice) return;
       const delta = choice.delta ?? {};
       const reasoning = delta.reasoning_content ?? delta.reasoning;
-      if (reasoning) {
-        if (!reasoningOpen) controller.enqueue({ type: 'reasoning-start', id: 'reasoning-0' });
-        reasoningOpen = true;
-        controller.enqueue({ type: 'reasoning-delta', id: 'reasoning-0', delta: reasoning });
-      }
-      if (delta.content) {
-        if (reasoningOpen) controller.enqueue({ type: 'reasoning-end', id: 'reasoning-0' });
-        reasoningOpen = false;
-        if (!textOpen) controller.enqueue({ type: 'text-start', id: 'text-0' });
-        textOpen = true;
-        controller.enqueue({ type: 'text-delta', id: 'text-0', delta: delta.content });
-      }
+      if (reasoning) blocks.reasoningDelta(controller, reasoning);
+      if (delta.content) blocks.textDelta(controller, delta.content);
       if (delta.refusal) controller.enqueue({ type: 'refusal-delta', delta: delta.refusal });
       for (const call of delta.tool_calls ?? []) {
         const index = call.index ?? 0;
         let id = toolIds.get(index);
         if (id === undefined) {
-          closeText(controller);
           id = call.id ?? `call_${randomUUID().replaceAll('-', '')}`;
           toolIds.set(index, id);
-          controller.enqueue({ type: 'tool-input-start', id, toolName: call.function?.name ?? '' });
+          blocks.toolStart(controller, id, call.function?.name ?? '');
         }
         const fragment = call.function?.arguments;
         if (fragment) controller.enqueue({ type: 'tool-input-delta', id, delta: fragment });
@@ -116,14 +97,7 @@ export function createChunkTransform(options: ChunkStreamOptions): TransformStre
     },
     flush(controller) {
       if (failed || !started || (finishReason === undefined && !done)) return;
-      closeText(controller);
-      for (const id of toolIds.values()) controller.enqueue({ type: 'tool-input-end', id });
-      controller.enqueue({
-        type: 'finish',
-        finishReason: finishReason ?? 'other',
-        ...(rawFinishReason ? { rawFinishReason } : {}),
-        ...(usage ? { usage } : {}),
-      });
+      blocks.finish(controller, { finishReason, rawFinishReason, usage });
     },
   });
 }

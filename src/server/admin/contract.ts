@@ -76,11 +76,8 @@ export const auditQuery = z
 
 export type BudgetPeriodName = z.infer<typeof budgetPeriod>;
 
-/** A key as every admin answer shows it: never the secret, only `key_hint`. */
-export interface KeyView {
-  id: string;
-  name: string;
-  team: string | null;
+/** The allowed models, budget (with the spend of its current period) and rate limits of a key or team. */
+export interface LimitsView {
   models: string[] | null;
   budget_usd: number | null;
   budget_period: BudgetPeriodName;
@@ -88,6 +85,13 @@ export interface KeyView {
   rpm: number | null;
   tpm: number | null;
   model_limits: Record<string, { rpm?: number; tpm?: number }>;
+}
+
+/** A key as every admin answer shows it: never the secret, only `key_hint`. */
+export interface KeyView extends LimitsView {
+  id: string;
+  name: string;
+  team: string | null;
   expires_at: string | null;
   metadata: Record<string, string>;
   guardrails: string[];
@@ -102,16 +106,9 @@ export interface IssuedKeyView extends KeyView {
   key: string;
 }
 
-export interface TeamView {
+export interface TeamView extends LimitsView {
   id: string;
   name: string;
-  models: string[] | null;
-  budget_usd: number | null;
-  budget_period: BudgetPeriodName;
-  spent_usd: number;
-  rpm: number | null;
-  tpm: number | null;
-  model_limits: Record<string, { rpm?: number; tpm?: number }>;
   metadata: Record<string, string>;
   guardrails: string[];
   created_at: string;

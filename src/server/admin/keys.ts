@@ -3,6 +3,8 @@ import type { VirtualKeyRecord } from '../../core/stores.ts';
 import type { KeySettings } from '../../keys/virtual-keys.ts';
 import { audit, checkGuardrails, idOf, notFound, parseWith, type AdminContext } from './context.ts';
 import { createKeyRequest, updateKeyRequest, type IssuedKeyView, type KeyView, type UpdateKeyRequest } from './contract.ts';
+import { limitChangesOf, limitSettingsOf, limitsView } from './limit-fields.ts';
+import { registerRecordRoutes } from './record-routes.ts';
 
 /** /admin/keys: create (secret shown once), list, get, update, revoke (DELETE), rotate. */
 export function registerKeyRoutes(app: FastifyInstance, context: AdminContext): void {
@@ -12,12 +14,7 @@ export function registerKeyRoutes(app: FastifyInstance, context: AdminContext): 
     const issued = await context.keys.create({
       name: body.name,
       team: body.team ?? null,
-      models: body.models ?? null,
-      budgetUsd: body.budget_usd ?? null,
-      budgetPeriod: body.budget_period ?? 'total',
-      rpm: body.rpm ?? null,
-      tpm: body.tpm ?? null,
-      modelLimits: body.model_limits ?? {},
+      ...limitSettingsOf(body),
       expiresAt: body.expires_at ?? null,
       metadata: body.metadata ?? {},
       guardrails: body.guardrails ?? [],
@@ -27,24 +24,13 @@ export function registerKeyRoutes(app: FastifyInstance, context: AdminContext): 
     return reply.code(201).send(answer);
   });
 
-  app.get('/keys', async () => {
-    const records = await context.keys.list();
-    return { object: 'list', data: await Promise.all(records.map((record) => keyView(context, record))) };
-  });
-
-  app.get('/keys/:id', async (request) => {
-    const record = await context.keys.get(idOf(request));
-    if (!record) throw notFound('key', idOf(request));
-    return keyView(context, record);
-  });
-
-  app.patch('/keys/:id', async (request) => {
-    const body = parseWith(updateKeyRequest, request.body, 'key update');
-    checkGuardrails(context, body.guardrails);
-    const record = await context.keys.update(idOf(request), changesOf(body));
-    if (!record) throw notFound('key', idOf(request));
-    await audit(context, request, 'key.update', 'key', record.id, { changed: body });
-    return keyView(context, record);
+  registerRecordRoutes(app, context, {
+    noun: 'key',
+    list: () => context.keys.list(),
+    find: (id) => context.keys.get(id),
+    updateRequest: updateKeyRequest,
+    update: (id, body) => context.keys.update(id, changesOf(body)),
+    view: (record) => keyView(context, record),
   });
 
   // DELETE revokes rather than erases: the key's ledger rows keep pointing at a known key.
@@ -71,13 +57,7 @@ export async function keyView(context: AdminContext, record: VirtualKeyRecord): 
     id: record.id,
     name: record.name,
     team: record.team,
-    models: record.models,
-    budget_usd: record.budgetUsd,
-    budget_period: record.budgetPeriod,
-    spent_usd: spend.spentUsd,
-    rpm: record.rpm,
-    tpm: record.tpm,
-    model_limits: record.modelLimits,
+    ...limitsView(record, spend.spentUsd),
     expires_at: record.expiresAt,
     metadata: record.metadata,
     guardrails: record.guardrails,
@@ -90,15 +70,9 @@ export async function keyView(context: AdminContext, record: VirtualKeyRecord): 
 
 /** Only the fields the PATCH body sets; `null` clears a limit. */
 function changesOf(body: UpdateKeyRequest): Partial<KeySettings> {
-  const changes: Partial<KeySettings> = {};
+  const changes: Partial<KeySettings> = limitChangesOf(body);
   if (body.name !== undefined) changes.name = body.name;
   if (body.team !== undefined) changes.team = body.team;
-  if (body.models !== undefined) changes.models = body.models;
-  if (body.budget_usd !== undefined) changes.budgetUsd = body.budget_usd;
-  if (body.budget_period !== undefined) changes.budgetPeriod = body.budget_period;
-  if (body.rpm !== undefined) changes.rpm = body.rpm;
-  if (body.tpm !== undefined) changes.tpm = body.tpm;
-  if (body.model_limits !== undefined) changes.modelLimits = body.model_limits;
   if (body.expires_at !== undefined) changes.expiresAt = body.expires_at;
   if (body.metadata !== undefined) changes.metadata = body.metadata;
   if (body.guardrails !== undefined) changes.guardrails = body.guardrails;

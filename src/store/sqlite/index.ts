@@ -10,6 +10,7 @@ import { createKeyStore, createTeamStore } from './keys.ts';
 import { createLedgerTotals } from './ledger-totals.ts';
 import { migrations, type Migration } from './migrations.ts';
 import { createProviderCredentialStore } from './providers.ts';
+import { whereClause } from './where-clause.ts';
 
 /**
  * The embedded default backend. better-sqlite3 is synchronous; every write goes through the
@@ -83,22 +84,16 @@ function createLedgerStore(database: BetterSqlite3.Database): LedgerStore {
       insertAll(rows);
     },
     async query(query: LedgerQuery) {
-      const conditions: string[] = [];
-      const parameters: Record<string, string | number> = {};
-      const add = (condition: string, name: string, value: string | undefined) => {
-        if (value === undefined || value === '') return;
-        conditions.push(condition);
-        parameters[name] = value;
-      };
-      add('id = @requestId', 'requestId', query.requestId);
-      add('key_id = @keyId', 'keyId', query.keyId);
-      add('team = @team', 'team', query.team);
-      add('(model = @model OR model_requested = @model)', 'model', query.model);
-      add('time >= @from', 'from', query.from);
-      add('time < @to', 'to', query.to);
-      parameters.limit = Math.min(Math.max(query.limit ?? 100, 1), 10_000);
-      const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-      const rows = database.prepare(`SELECT * FROM ledger ${where} ORDER BY time DESC LIMIT @limit`).all(parameters) as LedgerRecord[];
+      const { where, parameters } = whereClause([
+        ['id = @requestId', 'requestId', query.requestId],
+        ['key_id = @keyId', 'keyId', query.keyId],
+        ['team = @team', 'team', query.team],
+        ['(model = @model OR model_requested = @model)', 'model', query.model],
+        ['time >= @from', 'from', query.from],
+        ['time < @to', 'to', query.to],
+      ]);
+      const limit = Math.min(Math.max(query.limit ?? 100, 1), 10_000);
+      const rows = database.prepare(`SELECT * FROM ledger ${where} ORDER BY time DESC LIMIT @limit`).all({ ...parameters, limit }) as LedgerRecord[];
       return rows.map(fromRecord);
     },
   };

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { BudgetPeriod, RateLimits } from '../../core/governance.ts';
-import type { KeyStore, TeamRecord, TeamStore, VirtualKeyRecord } from '../../core/stores.ts';
+import type { KeyStore, LimitSettings, TeamRecord, TeamStore, VirtualKeyRecord } from '../../core/stores.ts';
 
 type Row = Record<string, string | number | null>;
 
@@ -31,12 +31,7 @@ export function createKeyStore(database: Database.Database): KeyStore {
         team: record.team,
         key_hash: record.keyHash,
         key_hint: record.keyHint,
-        models: record.models === null ? null : JSON.stringify(record.models),
-        budget_usd: record.budgetUsd,
-        budget_period: record.budgetPeriod,
-        rpm: record.rpm,
-        tpm: record.tpm,
-        model_limits: JSON.stringify(record.modelLimits),
+        ...limitColumns(record),
         expires_at: record.expiresAt,
         metadata: JSON.stringify(record.metadata),
         guardrails: JSON.stringify(record.guardrails),
@@ -64,12 +59,7 @@ function keyFromRow(row: Row): VirtualKeyRecord {
     id: String(row.id),
     name: String(row.name),
     team: text(row.team),
-    models: json<string[] | null>(row.models, null),
-    budgetUsd: number(row.budget_usd),
-    budgetPeriod: String(row.budget_period) as BudgetPeriod,
-    rpm: number(row.rpm),
-    tpm: number(row.tpm),
-    modelLimits: json<Record<string, RateLimits>>(row.model_limits, {}),
+    ...limitsFromRow(row),
     expiresAt: text(row.expires_at),
     metadata: json<Record<string, string>>(row.metadata, {}),
     guardrails: json<string[]>(row.guardrails, []),
@@ -98,12 +88,7 @@ export function createTeamStore(database: Database.Database): TeamStore {
       upsert.run({
         id: record.id,
         name: record.name,
-        models: record.models === null ? null : JSON.stringify(record.models),
-        budget_usd: record.budgetUsd,
-        budget_period: record.budgetPeriod,
-        rpm: record.rpm,
-        tpm: record.tpm,
-        model_limits: JSON.stringify(record.modelLimits),
+        ...limitColumns(record),
         metadata: JSON.stringify(record.metadata),
         guardrails: JSON.stringify(record.guardrails),
         created_at: record.createdAt,
@@ -131,15 +116,33 @@ function teamFromRow(row: Row): TeamRecord {
   return {
     id: String(row.id),
     name: String(row.name),
+    ...limitsFromRow(row),
+    metadata: json<Record<string, string>>(row.metadata, {}),
+    guardrails: json<string[]>(row.guardrails, []),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+  };
+}
+
+/** The columns keys and teams both have for their allowed models, budget and rate limits. */
+function limitColumns(record: LimitSettings): Row {
+  return {
+    models: record.models === null ? null : JSON.stringify(record.models),
+    budget_usd: record.budgetUsd,
+    budget_period: record.budgetPeriod,
+    rpm: record.rpm,
+    tpm: record.tpm,
+    model_limits: JSON.stringify(record.modelLimits),
+  };
+}
+
+function limitsFromRow(row: Row): LimitSettings {
+  return {
     models: json<string[] | null>(row.models, null),
     budgetUsd: number(row.budget_usd),
     budgetPeriod: String(row.budget_period) as BudgetPeriod,
     rpm: number(row.rpm),
     tpm: number(row.tpm),
     modelLimits: json<Record<string, RateLimits>>(row.model_limits, {}),
-    metadata: json<Record<string, string>>(row.metadata, {}),
-    guardrails: json<string[]>(row.guardrails, []),
-    createdAt: String(row.created_at),
-    updatedAt: String(row.updated_at),
   };
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SpendSubject, UsageGroup, UsageSummaryQuery, UsageTotals } from '../../core/stores.ts';
+import { whereClause } from './where-clause.ts';
 
 /** The SQL expression of each grouping; `day` is the UTC date of the row's ISO time. */
 const groupExpressions: Record<UsageGroup, string> = {
@@ -17,18 +18,12 @@ export function createLedgerTotals(database: Database.Database) {
   return {
     async summary(query: UsageSummaryQuery): Promise<UsageTotals[]> {
       const expression = groupExpressions[query.groupBy];
-      const conditions: string[] = [];
-      const parameters: Record<string, string> = {};
-      const add = (condition: string, name: string, value: string | undefined) => {
-        if (value === undefined || value === '') return;
-        conditions.push(condition);
-        parameters[name] = value;
-      };
-      add('time >= @from', 'from', query.from);
-      add('time < @to', 'to', query.to);
-      add('key_id = @keyId', 'keyId', query.keyId);
-      add('team = @team', 'team', query.team);
-      const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+      const { where, parameters } = whereClause([
+        ['time >= @from', 'from', query.from],
+        ['time < @to', 'to', query.to],
+        ['key_id = @keyId', 'keyId', query.keyId],
+        ['team = @team', 'team', query.team],
+      ]);
       const rows = database
         .prepare(
           `SELECT ${expression} AS grouped, COUNT(*) AS requests, SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) AS errors,
