@@ -31,22 +31,10 @@ export async function sendEventStream(
     'x-accel-buffering': 'no',
   });
   response.flushHeaders();
-  // Events that are ready in the same turn of the event loop (an upstream read often carries
-  // several) leave in one write: corked until the next turn, so each chunk is still sent at once.
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    response.uncork();
-  };
   try {
     for (;;) {
       const next = await reader.read();
       if (next.done || clientGone) break;
-      if (!corked) {
-        corked = true;
-        response.cork();
-        setImmediate(uncork);
-      }
       if (!response.write(next.value)) await Promise.race([once(response, 'drain'), once(response, 'close')]);
     }
   } catch {
