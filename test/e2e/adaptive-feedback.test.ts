@@ -3,9 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/http.ts';
+import { openaiClient } from '../helpers/openai-client.ts';
 
 const masterKey = 'sb-adaptive-master';
 
@@ -23,18 +25,16 @@ describe('feedback and the adaptive strategy', () => {
     ],
     routes: [{ id: 'smart', strategy: 'adaptive', candidates: ['cheap', 'premium'], min_quality: 0.7 }],
   });
-  const feedback = (body: unknown) =>
-    fetch(`${gateway.origin}/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const feedback = (body: unknown, key: string | null = masterKey) => rawPost<{ error: { message: string } }>(gateway.origin, '/v1/feedback', body, { key });
 
   before(async () => {
     simulator = await new OpenAISimulator().start();
     directory = await mkdtemp(join(tmpdir(), 'switchboard-adaptive-'));
     gateway = await startGateway(config(), { directory });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    client = openaiClient(gateway, masterKey);
   });
   after(async () => {
-    await gateway.close();
-    await simulator.close();
+    await closeAll(gateway, simulator);
     await rm(directory, { recursive: true, force: true });
   });
 
@@ -46,7 +46,7 @@ describe('feedback and the adaptive strategy', () => {
       if (response.headers.get('x-switchboard-model') !== 'cheap') break;
       const answer = await feedback({ request_id: response.headers.get('x-request-id'), score: 0 });
       assert.equal(answer.status, 200);
-      assert.deepEqual(await answer.json(), { request_id: response.headers.get('x-request-id'), model: 'cheap', provider: 'oai', score: 0, recorded: true });
+      assert.deepEqual(answer.body, { request_id: response.headers.get('x-request-id'), model: 'cheap', provider: 'oai', score: 0, recorded: true });
     }
     const later = await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'again' }] }).withResponse();
     assert.equal(later.response.headers.get('x-switchboard-model'), 'premium');
@@ -55,7 +55,7 @@ describe('feedback and the adaptive strategy', () => {
   it('keeps what it learned across a restart', async () => {
     await gateway.close();
     gateway = await startGateway(config(), { directory });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    client = openaiClient(gateway, masterKey);
     const { response } = await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'after restart' }] }).withResponse();
     assert.equal(response.headers.get('x-switchboard-model'), 'premium');
   });
@@ -66,10 +66,10 @@ describe('feedback and the adaptive strategy', () => {
     for (const [body, status] of [[{ request_id: id, score: 1.5 }, 400], [{ request_id: id }, 400], [{ score: 1 }, 400], [{ request_id: 'req_nope', score: 1 }, 404]] as const) {
       const answer = await feedback(body);
       assert.equal(answer.status, status, JSON.stringify(body));
-      const error = ((await answer.json()) as { error: { message: string } }).error;
+      const error = answer.body.error;
       assert.ok(error.message);
     }
-    const unauthenticated = await fetch(`${gateway.origin}/v1/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ request_id: id, score: 1 }) });
+    const unauthenticated = await feedback({ request_id: id, score: 1 }, null);
     assert.equal(unauthenticated.status, 401);
   });
 });

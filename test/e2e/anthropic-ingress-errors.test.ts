@@ -3,7 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { AnthropicSimulator } from '../simulators/anthropic/server.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { anthropicClient } from '../helpers/anthropic-client.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/http.ts';
 
 const masterKey = 'sb-master-anthropic-errors';
 const message = { model: 'fast', max_tokens: 100, messages: [{ role: 'user' as const, content: 'hi' }] };
@@ -14,13 +16,8 @@ interface AnthropicErrorBody {
 }
 
 /** A raw POST to /v1/messages (authenticated by x-api-key unless `key` says otherwise). */
-async function post(origin: string, body: string, key: string | null = masterKey, headers: Record<string, string> = {}) {
-  const response = await fetch(`${origin}/v1/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...(key === null ? {} : { 'x-api-key': key }), ...headers },
-    body,
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as AnthropicErrorBody };
+function post(origin: string, body: string, key: string | null = masterKey) {
+  return rawPost<AnthropicErrorBody>(origin, '/v1/messages', body, { headers: { 'anthropic-version': '2023-06-01', ...(key === null ? {} : { 'x-api-key': key }) } });
 }
 
 /** Exactly Anthropic's error body: `{type: "error", error: {type, message}}` and nothing else. */
@@ -56,14 +53,10 @@ describe('Anthropic ingress errors: Anthropic shape, status and SDK error classe
         { id: 'claude', provider: 'ant', upstream: 'claude-sim-1' },
       ],
     });
-    client = new Anthropic({ baseURL: gateway.origin, apiKey: masterKey, maxRetries: 0 });
+    client = anthropicClient(gateway, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await openai.close();
-    await anthropic.close();
-  });
+  after(() => closeAll(gateway, openai, anthropic));
 
   it('answers 401 authentication_error for a wrong or missing key, before the handler runs', async () => {
     const wrong = await post(gateway.origin, JSON.stringify(message), 'sk-guessing-1234');
@@ -73,7 +66,7 @@ describe('Anthropic ingress errors: Anthropic shape, status and SDK error classe
     const missing = await post(gateway.origin, JSON.stringify(message), null);
     assert.equal(missing.status, 401);
     assertAnthropicError(missing.body, 'authentication_error', /x-api-key/);
-    await assert.rejects(new Anthropic({ baseURL: gateway.origin, apiKey: 'wrong', maxRetries: 0 }).messages.create(message), (error: unknown) => {
+    await assert.rejects(anthropicClient(gateway, 'wrong').messages.create(message), (error: unknown) => {
       assert.ok(error instanceof Anthropic.AuthenticationError);
       assert.equal(error.type, 'authentication_error');
       return true;
@@ -179,18 +172,18 @@ describe('Anthropic ingress errors: Anthropic shape, status and SDK error classe
 
   it("relays an Anthropic provider's in-band error event once, unchanged, once tokens have flowed", async () => {
     const streamed = JSON.stringify({ ...message, model: 'claude', stream: true, messages: [{ role: 'user', content: 'tell me a long story please' }] });
-    const send = () => fetch(`${gateway.origin}/v1/messages`, { method: 'POST', headers: { 'x-api-key': masterKey, 'content-type': 'application/json' }, body: streamed });
+    const send = () => rawPost<AnthropicErrorBody>(gateway.origin, '/v1/messages', streamed, { headers: { 'x-api-key': masterKey } });
     // Events 0-2 are message_start, content_block_start and ping: an error there precedes the first
     // token, so the router counts a failed attempt and the answer is a plain JSON error.
     anthropic.fail({ kind: 'stream-error', afterChunks: 3 }, { model: 'claude-sim-1' });
     const early = await send();
     assert.equal(early.status, 503);
-    assertAnthropicError((await early.json()) as AnthropicErrorBody, 'overloaded_error', /Overloaded/);
+    assertAnthropicError(early.body, 'overloaded_error', /Overloaded/);
 
     anthropic.fail({ kind: 'stream-error', afterChunks: 6 }, { model: 'claude-sim-1' });
     const late = await send();
     assert.equal(late.status, 200);
-    const text = await late.text();
+    const text = late.text;
     assert.match(text, /"text_delta"/);
     assert.equal(text.match(/event: error/g)?.length, 1, text);
     assert.ok(text.endsWith('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'), text);

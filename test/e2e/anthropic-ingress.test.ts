@@ -5,7 +5,9 @@ import { AnthropicSimulator } from '../simulators/anthropic/server.ts';
 import { answer as anthropicAnswer } from '../simulators/anthropic/answers.ts';
 import { sseText, streamEvents } from '../simulators/anthropic/wire.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { anthropicClient } from '../helpers/anthropic-client.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/http.ts';
 
 const masterKey = 'sb-master-anthropic-ingress';
 const weatherTool = {
@@ -37,15 +39,10 @@ describe('Anthropic ingress (POST /v1/messages) driven by the official @anthropi
         { id: 'demo-model', provider: 'sim', upstream: 'demo-1', pricing: { input_per_mtok: 0, output_per_mtok: 0 } },
       ],
     });
-    // The SDK appends /v1/messages to baseURL, so it takes the bare origin (as with api.anthropic.com).
-    client = new Anthropic({ baseURL: gateway.origin, apiKey: masterKey, maxRetries: 0 });
+    client = anthropicClient(gateway, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await openai.close();
-    await anthropic.close();
-  });
+  after(() => closeAll(gateway, openai, anthropic));
 
   it('answers through an OpenAI-backed model, with the system prompt, stop sequences, sampling and user translated', async () => {
     // temperature and top_p are deprecated in openapi.json and gone from SDK 1.x's types, but
@@ -86,7 +83,7 @@ describe('Anthropic ingress (POST /v1/messages) driven by the official @anthropi
     assert.equal(response.headers.get('x-switchboard-model'), 'fast');
     assert.equal(response.headers.get('x-switchboard-provider'), 'oai');
     assert.equal(response.headers.get('request-id'), response.headers.get('x-request-id'));
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'));
+    const row = await gateway.ledgerRow(response);
     assert.ok(row);
     assert.equal(row.endpoint, 'messages');
     assert.equal(row.status, 'ok');
@@ -232,13 +229,11 @@ describe('Anthropic ingress (POST /v1/messages) driven by the official @anthropi
     const headerClient = new Anthropic({ baseURL: gateway.origin, apiKey: null, defaultHeaders: { 'x-api-key': masterKey }, maxRetries: 0 });
     const message = await headerClient.messages.create({ model: 'fast', max_tokens: 50, messages: [{ role: 'user', content: 'via x-api-key' }] });
     assert.equal(message.type, 'message');
-    const response = await fetch(`${gateway.origin}/v1/messages`, {
-      method: 'POST',
-      headers: { 'x-api-key': masterKey, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'fast', max_tokens: 50, messages: [{ role: 'user', content: 'raw' }] }),
+    const response = await rawPost<{ type: string }>(gateway.origin, '/v1/messages', { model: 'fast', max_tokens: 50, messages: [{ role: 'user', content: 'raw' }] }, {
+      headers: { 'x-api-key': masterKey, 'anthropic-version': '2023-06-01' },
     });
     assert.equal(response.status, 200);
-    assert.equal(((await response.json()) as { type: string }).type, 'message');
+    assert.equal(response.body.type, 'message');
   });
 
   it('counts tokens without calling a provider', async () => {
@@ -273,19 +268,15 @@ describe('Anthropic ingress (POST /v1/messages) driven by the official @anthropi
 
     it("writes the provider's events through unchanged", async () => {
       const streamed = { ...body, stream: true };
-      const response = await fetch(`${gateway.origin}/v1/messages`, {
-        method: 'POST',
-        headers: { 'x-api-key': masterKey, 'content-type': 'application/json' },
-        body: JSON.stringify(streamed),
-      });
-      const text = await response.text();
+      const response = await rawPost(gateway.origin, '/v1/messages', streamed, { headers: { 'x-api-key': masterKey } });
+      const text = response.text;
       const upstream = anthropic.messageCalls().at(-1)!;
       assert.deepEqual(upstream.body, { ...streamed, model: 'claude-sim-1' });
       const id = /"id":"(msg_sim\d+)"/.exec(text)?.[1];
       assert.ok(id, text);
       const expected = streamEvents(id, 'claude-sim-1', anthropicAnswer(upstream.body!), { read: 0, write: 0 }).map(sseText).join('');
       assert.equal(text, expected);
-      const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'));
+      const row = await gateway.ledgerRow(response);
       assert.equal(row?.status, 'ok');
       assert.equal(row?.tokensEstimated, false);
     });

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { AnthropicSimulator } from '../simulators/anthropic/server.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { collectStream, onlyToolCall, openaiClient, textBeforeStreamError } from '../helpers/openai-client.ts';
 
 const masterKey = 'sb-master-anthropic-key';
 const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -38,14 +39,10 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
         { id: 'cut-stream', provider: 'claude', upstream: 'claude-sim-cut-stream' },
       ],
     });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    client = openaiClient(gateway, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await simulator.close();
-    await cachedSimulator.close();
-  });
+  after(() => closeAll(gateway, simulator, cachedSimulator));
 
   it('sends the system prompt and stop sequences in native form, with the key and version headers, and maps the stop', async () => {
     const { data, response } = await client.chat.completions
@@ -68,7 +65,7 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
     assert.equal(data.choices[0]?.finish_reason, 'stop');
     assert.equal(data.model, 'claude-sim-sonnet');
     assert.equal(response.headers.get('x-switchboard-provider'), 'claude');
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(response))!;
     assert.equal(row.status, 'ok');
     assert.equal(row.inputTokens, data.usage!.prompt_tokens);
     assert.equal(row.outputTokens, data.usage!.completion_tokens);
@@ -88,14 +85,7 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
     const messages = [{ role: 'user' as const, content: 'count to three' }];
     const plain = await client.chat.completions.create({ model: 'sonnet', messages });
     const stream = await client.chat.completions.create({ model: 'sonnet', stream: true, stream_options: { include_usage: true }, messages });
-    let text = '';
-    let finish;
-    let usage;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await collectStream(stream);
     assert.equal(simulator.messageCalls().at(-1)!.body?.stream, true);
     assert.equal(text, 'Simulated reply from claude-sim-sonnet: count to three');
     assert.equal(text, plain.choices[0]?.message.content);
@@ -108,28 +98,18 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
     const plain = await client.chat.completions.create({ model: 'sonnet', messages: [{ role: 'user', content: 'hi again' }] });
     assert.equal(data.usage!.prompt_tokens, plain.usage!.prompt_tokens + 110);
     assert.equal(data.usage!.prompt_tokens_details?.cached_tokens, 100);
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(response))!;
     assert.equal(row.cachedInputTokens, 100);
   });
 
   it('streams a tool call, then sends the result back with the ids paired', async () => {
     const question = { role: 'user' as const, content: 'weather in Paris?' };
-    const stream = await client.chat.completions.create({ model: 'sonnet', tools: [weather], stream: true, messages: [question] });
-    let id = '';
-    let name = '';
-    let args = '';
-    let finish;
-    for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta.tool_calls?.[0];
-      if (delta?.id) id = delta.id;
-      if (delta?.function?.name) name = delta.function.name;
-      args += delta?.function?.arguments ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
+    const streamed = await collectStream(await client.chat.completions.create({ model: 'sonnet', tools: [weather], stream: true, messages: [question] }));
+    const { id, name, args } = onlyToolCall(streamed);
     assert.equal(id, 'toolu_sim_0_get_weather');
     assert.equal(name, 'get_weather');
     assert.deepStrictEqual(JSON.parse(args), { city: 'value-city' });
-    assert.equal(finish, 'tool_calls');
+    assert.equal(streamed.finish, 'tool_calls');
 
     const second = await client.chat.completions.create({
       model: 'sonnet',
@@ -153,17 +133,8 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
       ['toolu_sim_1_get_time', 'get_time', { zone: 'value-zone' }],
     ]);
 
-    const stream = await client.chat.completions.create({ model: 'sonnet', tools: [weather, time], stream: true, messages: [question] });
-    const streamed = new Map<number, { id: string; args: string }>();
-    for await (const chunk of stream) {
-      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
-        const entry = streamed.get(delta.index) ?? { id: '', args: '' };
-        if (delta.id) entry.id = delta.id;
-        entry.args += delta.function?.arguments ?? '';
-        streamed.set(delta.index, entry);
-      }
-    }
-    assert.deepStrictEqual([...streamed.values()].map((entry) => [entry.id, JSON.parse(entry.args)]), [
+    const { toolCalls } = await collectStream(await client.chat.completions.create({ model: 'sonnet', tools: [weather, time], stream: true, messages: [question] }));
+    assert.deepStrictEqual(toolCalls.map((entry) => [entry.id, JSON.parse(entry.args)]), [
       ['toolu_sim_0_get_weather', { city: 'value-city' }],
       ['toolu_sim_1_get_time', { zone: 'value-zone' }],
     ]);
@@ -228,7 +199,7 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
 
     const { response } = await client.chat.completions.create({ model: 'sonnet', seed: 7, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     assert.equal('seed' in simulator.messageCalls().at(-1)!.body!, false);
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(response))!;
     assert.deepStrictEqual(row.warnings.map((warning) => warning.setting), ['seed']);
   });
 
@@ -262,17 +233,11 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
     for (const fault of [{ kind: 'stream-error', afterChunks: 4 }, { kind: 'cut-stream', afterChunks: 4 }] as const) {
       simulator.fail(fault, { model: `claude-sim-${fault.kind}` });
       const stream = await client.chat.completions.create({ model: fault.kind, stream: true, messages: [{ role: 'user', content: 'tell me a story' }] });
-      let text = '';
-      await assert.rejects(
-        (async () => {
-          for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-        })(),
-        (error: unknown) => {
-          assert.ok(error instanceof OpenAI.APIError, `${fault.kind}: ${String(error)}`);
-          if (fault.kind === 'stream-error') assert.match(error.message, /reported an error \(overloaded_error\): Overloaded/);
-          return true;
-        },
-      );
+      const text = await textBeforeStreamError(stream, (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError, `${fault.kind}: ${String(error)}`);
+        if (fault.kind === 'stream-error') assert.match(error.message, /reported an error \(overloaded_error\): Overloaded/);
+        return true;
+      });
       assert.equal(text, 'Simulated ', `${fault.kind}: the text before the failure arrived`);
     }
     const rows = await gateway.ledger();

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Sha256 } from '@aws-crypto/sha256-js';
-import Anthropic from '@anthropic-ai/sdk';
 import { SignatureV4 } from '@smithy/signature-v4';
 import OpenAI from 'openai';
 import { BedrockSimulator } from '../simulators/bedrock/server.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { anthropicClient, thinkingWeatherConversation } from '../helpers/anthropic-client.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { collectStream, onlyToolCall, openaiClient, textBeforeStreamError } from '../helpers/openai-client.ts';
 
 const masterKey = 'sb-master-bedrock-key';
 const claude = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
@@ -38,13 +39,10 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
         { id: 'claude-wrong', provider: 'aws-wrong', upstream: claude },
       ],
     });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    client = openaiClient(gateway, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await simulator.close();
-  });
+  after(() => closeAll(gateway, simulator));
 
   it('answers a chat through Converse, signed, with the model id encoded in the path', async () => {
     const { data, response } = await client.chat.completions
@@ -60,7 +58,7 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
       system: [{ text: 'Be brief.' }],
       inferenceConfig: { maxTokens: 200, temperature: 0.3 },
     });
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(response))!;
     assert.equal(row.status, 'ok');
     assert.equal(row.provider, 'aws');
     assert.equal(row.inputTokens, data.usage?.prompt_tokens);
@@ -77,14 +75,7 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
 
   it('streams ConverseStream frames (split at odd byte boundaries) with the final usage chunk', async () => {
     const stream = await client.chat.completions.create({ model: 'claude', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count to three please' }] });
-    let text = '';
-    let finish;
-    let usage;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await collectStream(stream);
     assert.equal(text, `Simulated reply from ${claude}: count to three please`);
     assert.equal(finish, 'stop');
     assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
@@ -98,19 +89,11 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
     assert.equal(call.type === 'function' && call.function.name, 'get_weather');
     assert.deepEqual(call.type === 'function' && JSON.parse(call.function.arguments), { city: 'value-city' });
 
-    const stream = await client.chat.completions.create({ model: 'claude', tools: [weatherTool], stream: true, messages: [{ role: 'user', content: 'weather in Paris?' }] });
-    let id = '';
-    let args = '';
-    let finish;
-    for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta.tool_calls?.[0];
-      if (delta?.id) id = delta.id;
-      args += delta?.function?.arguments ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
+    const streamed = await collectStream(await client.chat.completions.create({ model: 'claude', tools: [weatherTool], stream: true, messages: [{ role: 'user', content: 'weather in Paris?' }] }));
+    const { id, args } = onlyToolCall(streamed);
     assert.equal(id, call.id);
     assert.deepEqual(JSON.parse(args), { city: 'value-city' });
-    assert.equal(finish, 'tool_calls');
+    assert.equal(streamed.finish, 'tool_calls');
 
     const second = await client.chat.completions.create({
       model: 'claude',
@@ -137,10 +120,8 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
   });
 
   it('round-trips thinking with its signature and a tool call through the Anthropic ingress (official @anthropic-ai/sdk)', async () => {
-    const anthropic = new Anthropic({ baseURL: gateway.origin, apiKey: masterKey, maxRetries: 0 });
-    const tools = [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } }];
-    const question = { role: 'user' as const, content: 'weather in Oslo?' };
-    const first = await anthropic.messages.create({ model: 'claude', max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, tools, messages: [question] });
+    const conversation = thinkingWeatherConversation(anthropicClient(gateway, masterKey), 'claude');
+    const first = await conversation.ask();
     assert.deepEqual(first.content.map((block) => block.type), ['thinking', 'tool_use']);
     assert.equal(first.stop_reason, 'tool_use');
     const thinking = first.content[0]!;
@@ -149,13 +130,7 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
     assert.deepEqual(simulator.calls('converse').at(-1)!.body?.additionalModelRequestFields, { thinking: { type: 'enabled', budget_tokens: 1024 } });
     const toolUse = first.content[1]!;
     assert.ok(toolUse.type === 'tool_use');
-    const second = await anthropic.messages.create({
-      model: 'claude',
-      max_tokens: 2000,
-      thinking: { type: 'enabled', budget_tokens: 1024 },
-      tools,
-      messages: [question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '-3C and snow' }] }],
-    });
+    const second = await conversation.answer(first, toolUse.id, '-3C and snow');
     assert.deepEqual(second.content.filter((block) => block.type === 'text').map((block) => block.type === 'text' && block.text), [`The tool ${toolUse.id} said: -3C and snow`]);
     const assistant = (simulator.calls('converse').at(-1)!.body?.messages as Array<{ content: unknown[] }>)[1]!;
     assert.deepEqual(assistant.content[0], { reasoningContent: { reasoningText: { text: thinking.thinking, signature: thinking.signature } } });
@@ -211,19 +186,14 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
   it('raises an exception frame mid-stream as an SDK error after the text before it', async () => {
     simulator.fail({ kind: 'stream-error', afterFrames: 3, exceptionType: 'throttlingException', message: 'Rate exceeded mid-stream' }, { model: claude });
     const stream = await client.chat.completions.create({ model: 'claude', stream: true, messages: [{ role: 'user', content: 'tell me a long story please' }] });
-    let text = '';
-    await assert.rejects(async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    }, /Rate exceeded mid-stream/);
+    const text = await textBeforeStreamError(stream, /Rate exceeded mid-stream/);
     assert.ok(text.length > 0, 'the text before the exception was delivered');
   });
 
   it('ends a cut stream with an SDK error, not a silent end', async () => {
     simulator.fail({ kind: 'cut-stream', afterFrames: 4 }, { model: claude });
     const stream = await client.chat.completions.create({ model: 'claude', stream: true, messages: [{ role: 'user', content: 'tell me a long story please' }] });
-    await assert.rejects(async () => {
-      for await (const chunk of stream) void chunk;
-    }, OpenAI.APIError);
+    await textBeforeStreamError(stream, OpenAI.APIError);
   });
 
   it('maps a hung, reset or garbled Bedrock to 504 and 502s', async () => {
@@ -270,9 +240,7 @@ describe('the Bedrock simulator rejects what Bedrock rejects', () => {
   before(async () => {
     simulator = await new BedrockSimulator().start();
   });
-  after(async () => {
-    await simulator.close();
-  });
+  after(() => simulator.close());
 
   /** A Converse call signed with the simulator's credentials (or not signed at all). */
   async function converse(body: unknown, sign = true): Promise<{ status: number; errorType: string | null; message: string }> {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Database } from '../../src/store/sqlite/driver.ts';
-import OpenAI from 'openai';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 import { cleanEnvironment, runCli, startCli } from '../helpers/cli.ts';
+import { openaiClient } from '../helpers/openai-client.ts';
 
 describe('switchboard CLI', () => {
   let directory: string;
@@ -94,7 +94,7 @@ describe('switchboard CLI', () => {
     });
     assert.match(server.stderr(), /providers: oai \(openai\)/);
     assert.match(server.stderr(), /models:\s+fast/);
-    const client = new OpenAI({ baseURL: `${server.origin}/v1`, apiKey: 'sb-cli-master', maxRetries: 0 });
+    const client = openaiClient(server, 'sb-cli-master');
     const stream = await client.chat.completions.create({ model: 'fast', stream: true, messages: [{ role: 'user', content: 'one two three four five six seven eight' }] });
     const iterator = stream[Symbol.asyncIterator]();
     let text = '';
@@ -120,7 +120,7 @@ describe('switchboard CLI', () => {
     try {
       assert.match(server.stderr(), /demo mode/);
       assert.match(server.stderr(), /WARNING: no master key/);
-      const client = new OpenAI({ baseURL: `${server.origin}/v1`, apiKey: 'anything', maxRetries: 0 });
+      const client = openaiClient(server, 'anything');
       const answer = await client.chat.completions.create({ model: 'demo-fast', messages: [{ role: 'user', content: 'hello' }] });
       assert.match(answer.choices[0]?.message.content ?? '', /simulated/);
     } finally {
@@ -137,7 +137,7 @@ describe('switchboard CLI', () => {
     try {
       assert.match(server.stderr(), /OPENAI_API_KEY is set: provider "openai"/);
       assert.match(server.stderr(), /GROQ_API_KEY is set: provider "groq"/);
-      const client = new OpenAI({ baseURL: `${server.origin}/v1`, apiKey: 'sb-env', maxRetries: 0 });
+      const client = openaiClient(server, 'sb-env');
       const ids = (await client.models.list()).data.map((model) => model.id);
       assert.ok(ids.includes('gpt-4o-mini'));
       assert.ok(ids.length > 10);

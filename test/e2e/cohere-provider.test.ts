@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { collectStream, openaiClient, textBeforeStreamError } from '../helpers/openai-client.ts';
 import { CohereSimulator, preambleTokens, simulatedVector } from '../simulators/cohere/server.ts';
 
 const masterKey = 'sb-master-cohere-key';
@@ -25,13 +26,10 @@ describe('OpenAI ingress → Cohere provider → strict Cohere Chat v2 simulator
         { id: 'cembed', provider: 'co', upstream: 'embed-v4.0', pricing: { input_per_mtok: 0.12, output_per_mtok: 0 } },
       ],
     });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    client = openaiClient(gateway, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await simulator.close();
-  });
+  after(() => closeAll(gateway, simulator));
 
   it('answers a plain chat with Cohere parameter names and usage from tokens', async () => {
     const { data, response } = await client.chat.completions
@@ -51,7 +49,7 @@ describe('OpenAI ingress → Cohere provider → strict Cohere Chat v2 simulator
       p: 0.5,
       seed: 7,
     });
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'));
+    const row = await gateway.ledgerRow(response);
     assert.equal(row?.status, 'ok');
     assert.equal(row?.provider, 'co');
     assert.equal(data.usage!.prompt_tokens, row?.inputTokens);
@@ -61,14 +59,7 @@ describe('OpenAI ingress → Cohere provider → strict Cohere Chat v2 simulator
 
   it('streams typed events as text with the usage chunk', async () => {
     const stream = await client.chat.completions.create({ model: 'command', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count to three' }] });
-    let text = '';
-    let finish;
-    let usage;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await collectStream(stream);
     assert.equal(text, 'Simulated reply from command-a-03-2025: count to three');
     assert.equal(finish, 'stop');
     assert.ok(usage && usage.completion_tokens > 0 && usage.prompt_tokens > preambleTokens);
@@ -83,18 +74,9 @@ describe('OpenAI ingress → Cohere provider → strict Cohere Chat v2 simulator
     assert.deepStrictEqual(message.tool_calls!.map((call) => call.id), ['get_weather_sim0', 'get_time_sim1']);
     assert.equal(simulator.chatCalls().at(-1)?.body?.tool_choice, 'REQUIRED');
 
-    const stream = await client.chat.completions.create({ model: 'command', tools, stream: true, messages: [{ role: 'user', content: 'weather and time in Paris?' }] });
-    const calls = new Map<number, { id: string; name: string; args: string }>();
-    let reasoning = '';
-    for await (const chunk of stream) {
-      reasoning += (chunk.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? '';
-      for (const delta of chunk.choices[0]?.delta.tool_calls ?? []) {
-        const entry = calls.get(delta.index) ?? { id: '', name: '', args: '' };
-        calls.set(delta.index, { id: delta.id ?? entry.id, name: delta.function?.name ?? entry.name, args: entry.args + (delta.function?.arguments ?? '') });
-      }
-    }
+    const { reasoning, toolCalls } = await collectStream(await client.chat.completions.create({ model: 'command', tools, stream: true, messages: [{ role: 'user', content: 'weather and time in Paris?' }] }));
     assert.equal(reasoning, 'I will call get_weather and get_time.');
-    assert.deepStrictEqual([...calls.values()], [
+    assert.deepStrictEqual(toolCalls, [
       { id: 'get_weather_sim0', name: 'get_weather', args: '{"city":"value-city"}' },
       { id: 'get_time_sim1', name: 'get_time', args: '{"zone":"value-zone"}' },
     ]);
@@ -130,7 +112,7 @@ describe('OpenAI ingress → Cohere provider → strict Cohere Chat v2 simulator
     assert.deepStrictEqual(data.choices[0]!.message.tool_calls!.map((call) => call.type === 'function' && call.function.name), ['get_time']);
     const body = simulator.chatCalls().at(-1)!.body!;
     assert.deepStrictEqual([(body.tools as Array<{ function: { name: string } }>).map((tool) => tool.function.name), body.tool_choice], [['get_time'], 'REQUIRED']);
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'));
+    const row = await gateway.ledgerRow(response);
     assert.deepStrictEqual(row?.warnings.map((warning) => warning.setting), ['tool_choice']);
   });
 
@@ -167,17 +149,12 @@ describe('OpenAI ingress → Cohere provider → strict Cohere Chat v2 simulator
   it('reaches the SDK as an error when the stream is cut mid-way or ends with ERROR', async () => {
     simulator.fail({ kind: 'cut-stream', afterChunks: 4 });
     const stream = await client.chat.completions.create({ model: 'command', stream: true, messages: [{ role: 'user', content: 'tell me a long story please' }] });
-    let text = '';
-    await assert.rejects(async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    }, OpenAI.APIError);
+    const text = await textBeforeStreamError(stream, OpenAI.APIError);
     assert.ok(text.length > 0, 'the part before the cut was delivered');
 
     simulator.fail({ kind: 'stream-error', afterChunks: 3, message: 'internal generation failure' });
     const failing = await client.chat.completions.create({ model: 'command', stream: true, messages: [{ role: 'user', content: 'another long story please' }] });
-    await assert.rejects(async () => {
-      for await (const chunk of failing) void chunk;
-    }, /internal generation failure/);
+    await textBeforeStreamError(failing, /internal generation failure/);
     const rows = await gateway.ledger();
     assert.ok(rows.some((row) => row.stream && row.status === 'error' && row.errorCode === 'SB_ERR_STREAM_INTERRUPTED'));
     assert.ok(rows.some((row) => row.stream && row.status === 'error' && row.errorCode === 'SB_ERR_UPSTREAM_ERROR'));

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { GeminiSimulator } from '../simulators/gemini/server.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { anthropicClient, thinkingWeatherConversation } from '../helpers/anthropic-client.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { assertCutStreamReported, collectStream, onlyToolCall, openaiClient, textBeforeStreamError } from '../helpers/openai-client.ts';
 
 const masterKey = 'sb-master-gemini-key';
 const pixel = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -29,13 +30,10 @@ describe('OpenAI ingress through the Gemini provider (official openai SDK)', () 
         { id: 'misconfigured', provider: 'gem-badkey', upstream: 'gemini-2.5-flash' },
       ],
     });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    client = openaiClient(gateway, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await simulator.close();
-  });
+  after(() => closeAll(gateway, simulator));
 
   it('answers a chat, with the key in x-goog-api-key only and Gemini usage recorded', async () => {
     const { data, response } = await client.chat.completions
@@ -51,7 +49,7 @@ describe('OpenAI ingress through the Gemini provider (official openai SDK)', () 
     assert.equal(upstream.headers.authorization, undefined);
     assert.deepEqual(upstream.body?.systemInstruction, { parts: [{ text: 'Be brief.' }] });
     assert.deepEqual(upstream.body?.generationConfig, { maxOutputTokens: 200, temperature: 0.2 });
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(response))!;
     assert.equal(row.provider, 'gem');
     assert.equal(row.tokensEstimated, false);
     assert.equal(row.inputTokens, data.usage?.prompt_tokens);
@@ -60,14 +58,7 @@ describe('OpenAI ingress through the Gemini provider (official openai SDK)', () 
 
   it('streams over alt=sse with the final usage chunk', async () => {
     const stream = await client.chat.completions.create({ model: 'flash', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count to three please' }] });
-    let text = '';
-    let finish;
-    let usage;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await collectStream(stream);
     assert.equal(text, 'Simulated reply from gemini-2.5-flash: count to three please');
     assert.equal(finish, 'stop');
     assert.ok(usage && usage.prompt_tokens > 0 && usage.completion_tokens > 0);
@@ -77,21 +68,11 @@ describe('OpenAI ingress through the Gemini provider (official openai SDK)', () 
 
   it('round-trips a streamed tool call: ids pair, the thought signature returns, the function name is recovered', async () => {
     const question = { role: 'user' as const, content: 'weather in Paris?' };
-    const stream = await client.chat.completions.create({ model: 'flash', tools: [weatherTool], stream: true, messages: [question] });
-    let id = '';
-    let name = '';
-    let args = '';
-    let finish;
-    for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta.tool_calls?.[0];
-      if (delta?.id) id = delta.id;
-      if (delta?.function?.name) name = delta.function.name;
-      args += delta?.function?.arguments ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
+    const streamed = await collectStream(await client.chat.completions.create({ model: 'flash', tools: [weatherTool], stream: true, messages: [question] }));
+    const { id, name, args } = onlyToolCall(streamed);
     assert.equal(name, 'get_weather');
     assert.deepEqual(JSON.parse(args), { city: 'value-city' });
-    assert.equal(finish, 'tool_calls');
+    assert.equal(streamed.finish, 'tool_calls');
     assert.match(id, /^call_[0-9a-f]{24}__thought__/, 'Gemini gave no id: one is made, carrying the signature');
 
     const second = await client.chat.completions.create({
@@ -126,22 +107,14 @@ describe('OpenAI ingress through the Gemini provider (official openai SDK)', () 
   });
 
   it('round-trips thinking and a tool call through the Anthropic ingress (official @anthropic-ai/sdk)', async () => {
-    const anthropic = new Anthropic({ baseURL: gateway.origin, apiKey: masterKey, maxRetries: 0 });
-    const tools = [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } }];
-    const question = { role: 'user' as const, content: 'weather in Oslo?' };
-    const first = await anthropic.messages.create({ model: 'flash', max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, tools, messages: [question] });
+    const conversation = thinkingWeatherConversation(anthropicClient(gateway, masterKey), 'flash');
+    const first = await conversation.ask();
     assert.deepEqual(first.content.map((block) => block.type), ['thinking', 'tool_use']);
     assert.equal(first.stop_reason, 'tool_use');
     const toolUse = first.content[1]!;
     assert.ok(toolUse.type === 'tool_use');
     assert.match(toolUse.id, /^[a-zA-Z0-9_-]+$/, 'the id (signature included) fits Anthropic\'s id pattern');
-    const second = await anthropic.messages.create({
-      model: 'flash',
-      max_tokens: 2000,
-      thinking: { type: 'enabled', budget_tokens: 1024 },
-      tools,
-      messages: [question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '-3C and snow' }] }],
-    });
+    const second = await conversation.answer(first, toolUse.id, '-3C and snow');
     assert.deepEqual(second.content.filter((block) => block.type === 'text').map((block) => block.type === 'text' && block.text), ['The tool get_weather said: -3C and snow']);
     const contents = simulator.chatCalls().at(-1)!.body?.contents as Array<{ parts: Array<Record<string, unknown>> }>;
     assert.equal(contents[1]!.parts[0]!.thought, true);
@@ -183,7 +156,7 @@ describe('OpenAI ingress through the Gemini provider (official openai SDK)', () 
     const upstream = simulator.requests.at(-1)!;
     assert.equal(upstream.path, '/v1beta/models/gemini-embedding-001:batchEmbedContents');
     assert.deepEqual((upstream.body?.requests as unknown[])[0], { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'one' }] }, outputDimensionality: 4 });
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(response))!;
     assert.equal(row.tokensEstimated, true);
   });
 
@@ -222,20 +195,11 @@ describe('OpenAI ingress through the Gemini provider (official openai SDK)', () 
 
   it('ends a stream cut mid-way, or failing in-band, with an error the SDK raises', async () => {
     simulator.fail({ kind: 'cut-stream', afterChunks: 3 });
-    const stream = await client.chat.completions.create({ model: 'flash', stream: true, messages: [{ role: 'user', content: 'tell me a long story please' }] });
-    let text = '';
-    await assert.rejects(async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    }, OpenAI.APIError);
-    assert.ok(text.length > 0, 'the part before the cut was delivered');
-    const row = (await gateway.ledger()).find((candidate) => candidate.stream && candidate.errorCode === 'SB_ERR_STREAM_INTERRUPTED');
-    assert.equal(row?.status, 'error');
+    await assertCutStreamReported(client, gateway, 'flash');
 
     simulator.fail({ kind: 'stream-error', afterChunks: 2, message: 'An internal error has occurred.' });
     const failing = await client.chat.completions.create({ model: 'flash', stream: true, messages: [{ role: 'user', content: 'tell me a long story please' }] });
-    await assert.rejects(async () => {
-      for await (const chunk of failing) void chunk;
-    }, /An internal error has occurred/);
+    await textBeforeStreamError(failing, /An internal error has occurred/);
   });
 });
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { adminClient, chat } from '../helpers/admin.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { openaiClient } from '../helpers/openai-client.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 
 const masterKey = 'sb-master-governance-budgets';
@@ -45,15 +46,11 @@ describe('budgets and rate limits (real gateway, SQLite file)', () => {
     admin = adminClient(gateway.origin, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await simulator.close();
-    await slowSimulator.close();
-  });
+  after(() => closeAll(gateway, simulator, slowSimulator));
 
   it('puts the cost at the configured prices in the header and the same row in /admin/usage by request id', async () => {
     const key = await createKey({ name: 'costed', team: 'finance' });
-    const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: key.key, maxRetries: 0 });
+    const client = openaiClient(gateway, key.key);
     const { data, response } = await client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'price this' }] }).withResponse();
     const usage = data.usage!;
     const expected = (usage.prompt_tokens * prices.input_per_mtok + usage.completion_tokens * prices.output_per_mtok) / 1e6;
@@ -136,7 +133,7 @@ describe('budgets and rate limits (real gateway, SQLite file)', () => {
     assert.equal(limited.json?.error?.code, 'rate_limit_exceeded');
     const retryAfter = Number(limited.headers.get('retry-after'));
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `retry-after ${limited.headers.get('retry-after')}`);
-    const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: key.key, maxRetries: 0 });
+    const client = openaiClient(gateway, key.key);
     await assert.rejects(client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'x' }] }), (error: unknown) => error instanceof OpenAI.RateLimitError);
   });
 

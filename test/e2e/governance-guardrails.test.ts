@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adminClient, chat } from '../helpers/admin.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/http.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 
 const masterKey = 'sb-master-governance-guardrails';
@@ -19,7 +20,6 @@ describe('guardrails per route and per key (real gateway, SQLite file)', () => {
   let admin: ReturnType<typeof adminClient>;
 
   const ask = (model: string, content: string, key = masterKey) => chat(gateway.origin, key, { model, messages: [{ role: 'user', content }] });
-  const rowOf = async (requestId: string | null) => (await gateway.ledger()).find((row) => row.id === requestId);
 
   before(async () => {
     cloud = await new OpenAISimulator().start();
@@ -51,11 +51,7 @@ describe('guardrails per route and per key (real gateway, SQLite file)', () => {
     admin = adminClient(gateway.origin, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await cloud.close();
-    await onPrem.close();
-  });
+  after(() => closeAll(gateway, cloud, onPrem));
 
   it('redacts emails, phones, valid card numbers and keys before the provider sees them, and records it', async () => {
     const secretKey = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123';
@@ -65,14 +61,14 @@ describe('guardrails per route and per key (real gateway, SQLite file)', () => {
     for (const raw of ['jane.doe@example.com', '+1 415 555 2671', '4111 1111 1111 1111', secretKey]) assert.ok(!sent.includes(raw), `${raw} reached the provider`);
     for (const marker of ['[REDACTED_EMAIL]', '[REDACTED_PHONE]', '[REDACTED_CARD_NUMBER]', '[REDACTED_API_KEY]']) assert.ok(sent.includes(marker), `${marker} missing`);
     assert.ok(sent.includes('4111 1111 1111 1112'), 'a number failing the Luhn check is not a card');
-    const row = await rowOf(answer.headers.get('x-request-id'));
+    const row = await gateway.ledgerRow(answer);
     assert.deepEqual(row?.guardrails, [{ name: 'pii-redact', type: 'pii', result: 'redacted', findings: { email: 1, phone: 1, card_number: 1, api_key: 1 } }]);
     assert.ok(row?.warnings.some((warning) => /pii-redact/.test(warning.message)), 'the redaction is a warning too');
     assert.ok(!JSON.stringify(row).includes('jane.doe@example.com'), 'the ledger row holds the data');
 
     const clean = await ask('redacted', 'nothing personal here, order 12345678');
     assert.equal(clean.status, 200);
-    assert.deepEqual((await rowOf(clean.headers.get('x-request-id')))?.guardrails, [{ name: 'pii-redact', type: 'pii', result: 'passed' }]);
+    assert.deepEqual((await gateway.ledgerRow(clean))?.guardrails, [{ name: 'pii-redact', type: 'pii', result: 'passed' }]);
   });
 
   it('blocks with a 400 naming the guardrail and the kind of data, never the data', async () => {
@@ -84,7 +80,7 @@ describe('guardrails per route and per key (real gateway, SQLite file)', () => {
     assert.match(answer.json?.error?.message ?? '', /guardrail "pii-block".*iban/);
     assert.ok(!answer.text.includes(iban) && !answer.text.includes('DE89'));
     assert.equal(cloud.chatCalls().length, calls, 'a blocked request reached the provider');
-    const row = await rowOf(answer.headers.get('x-request-id'));
+    const row = await gateway.ledgerRow(answer);
     assert.equal(row?.status, 'error');
     assert.deepEqual(row?.guardrails, [{ name: 'pii-block', type: 'pii', result: 'blocked', findings: { iban: 1 } }]);
 
@@ -101,7 +97,7 @@ describe('guardrails per route and per key (real gateway, SQLite file)', () => {
     const long = await ask('strict', 'word '.repeat(200));
     assert.equal(long.status, 400);
     assert.match(long.json?.error?.message ?? '', /guardrail "short".*prompt is too long/);
-    const row = await rowOf(long.headers.get('x-request-id'));
+    const row = await gateway.ledgerRow(long);
     assert.equal(row?.guardrails.at(-1)?.result, 'blocked');
   });
 
@@ -113,7 +109,7 @@ describe('guardrails per route and per key (real gateway, SQLite file)', () => {
     assert.equal(personal.status, 200, personal.text);
     assert.equal(personal.headers.get('x-switchboard-provider'), 'local');
     assert.ok(upstreamText(onPrem).includes('jane.doe@example.com'), 'on_prem keeps the text as it is');
-    const row = await rowOf(personal.headers.get('x-request-id'));
+    const row = await gateway.ledgerRow(personal);
     assert.deepEqual(row?.guardrails, [{ name: 'pii-on-prem', type: 'pii', result: 'restricted_on_prem', findings: { email: 1 } }]);
   });
 
@@ -123,12 +119,8 @@ describe('guardrails per route and per key (real gateway, SQLite file)', () => {
     const key = created.body.key;
     assert.equal((await ask('fast', 'hello there', key)).status, 200);
     assert.equal((await ask('fast', 'card 5500 0055 5555 5559', key)).status, 400);
-    const embedded = await fetch(`${gateway.baseURL}/embeddings`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ model: 'embed', input: ['contact bob@example.org', 'plain text'] }),
-    });
-    assert.equal(embedded.status, 200, await embedded.clone().text());
+    const embedded = await rawPost(gateway.origin, '/v1/embeddings', { model: 'embed', input: ['contact bob@example.org', 'plain text'] }, { key });
+    assert.equal(embedded.status, 200, embedded.text);
     const sent = upstreamText(cloud);
     assert.ok(sent.includes('[REDACTED_EMAIL]') && !sent.includes('bob@example.org'), sent);
   });

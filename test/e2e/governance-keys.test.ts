@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { adminClient, chat } from '../helpers/admin.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, databaseBytes, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/http.ts';
+import { openaiClient } from '../helpers/openai-client.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 
 const masterKey = 'sb-master-governance-keys';
@@ -49,10 +50,7 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
     admin = adminClient(gateway.origin, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await simulator.close();
-  });
+  after(() => closeAll(gateway, simulator));
 
   it('shows the secret once, at creation, and never in a listing, a read or the database', async () => {
     const created = await createKey({ name: 'billing-app', team: 'payments', models: ['fast', 'gpt-*'], metadata: { env: 'prod' }, rpm: 100 });
@@ -77,11 +75,11 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
 
     const answer = await hello(created.key);
     assert.equal(answer.status, 200, answer.text);
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === answer.headers.get('x-request-id'));
+    const row = await gateway.ledgerRow(answer);
     assert.equal(row?.keyId, created.id);
     assert.equal(row?.team, 'payments');
 
-    const bytes = Buffer.concat([await readFile(gateway.databasePath), await readFile(`${gateway.databasePath}-wal`).catch(() => Buffer.alloc(0))]);
+    const bytes = await databaseBytes(gateway);
     assert.ok(!bytes.includes(Buffer.from(created.key)), 'the secret is in the database file');
     assert.ok(!bytes.includes(Buffer.from(created.key.slice(3))), 'the secret body is in the database file');
   });
@@ -96,13 +94,13 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
     assert.equal((await hello(created.key, 'auto')).status, 403, 'a route id is checked against the globs too');
     assert.equal((await hello(created.key, 'gpt-4.1-mini')).status, 200, 'the glob gpt-* allows it');
 
-    const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: created.key, maxRetries: 0 });
+    const client = openaiClient(gateway, created.key);
     const ids: string[] = [];
     for await (const model of client.models.list()) ids.push(model.id);
     assert.deepEqual(ids.sort(), ['fast', 'gpt-4.1-mini']);
     await assert.rejects(client.models.retrieve('smart'), (error: unknown) => error instanceof OpenAI.NotFoundError);
 
-    const master = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    const master = openaiClient(gateway, masterKey);
     const all: string[] = [];
     for await (const model of master.models.list()) all.push(model.id);
     assert.deepEqual(all.sort(), ['auto', 'fast', 'gpt-4.1-mini', 'smart']);
@@ -111,18 +109,14 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
   it('takes a virtual key in x-api-key on /v1/messages, with its allow-list', async () => {
     const created = await createKey({ name: 'anthropic-client', models: ['fast'] });
     const send = (model: string, key: string) =>
-      fetch(`${gateway.origin}/v1/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
-        body: JSON.stringify({ model, max_tokens: 20, messages: [{ role: 'user', content: 'hello' }] }),
-      });
+      rawPost<{ type: string }>(gateway.origin, '/v1/messages', { model, max_tokens: 20, messages: [{ role: 'user', content: 'hello' }] }, { headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01' } });
     const ok = await send('fast', created.key);
-    assert.equal(ok.status, 200, await ok.clone().text());
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === ok.headers.get('x-request-id'));
+    assert.equal(ok.status, 200, ok.text);
+    const row = await gateway.ledgerRow(ok);
     assert.equal(row?.keyId, created.id);
     const forbidden = await send('smart', created.key);
     assert.equal(forbidden.status, 403);
-    assert.equal(((await forbidden.json()) as { type: string }).type, 'error', 'errors take the Anthropic shape');
+    assert.equal(forbidden.body.type, 'error', 'errors take the Anthropic shape');
     assert.equal((await send('fast', 'sb-not-a-key')).status, 401);
   });
 
@@ -212,13 +206,12 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
 
   it('gives requests the key\'s metadata as defaults, which the request overrides', async () => {
     const created = await createKey({ name: 'tagged', metadata: { env: 'prod', tier: 'gold' } });
-    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${created.key}`, 'x-switchboard-metadata': '{"tier":"silver"}' },
-      body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }], metadata: { task: 'chat' } }),
+    const response = await rawPost(gateway.origin, '/v1/chat/completions', { model: 'fast', messages: [{ role: 'user', content: 'hi' }], metadata: { task: 'chat' } }, {
+      key: created.key,
+      headers: { 'x-switchboard-metadata': '{"tier":"silver"}' },
     });
     assert.equal(response.status, 200);
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'));
+    const row = await gateway.ledgerRow(response);
     assert.deepEqual(row?.metadata, { env: 'prod', tier: 'silver', task: 'chat' });
   });
 

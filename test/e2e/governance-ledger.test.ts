@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
 import { openSqliteStorage } from '../../src/store/sqlite/index.ts';
 import { adminClient, chat } from '../helpers/admin.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { openaiClient } from '../helpers/openai-client.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 
 const masterKey = 'sb-master-governance-ledger';
@@ -57,10 +57,7 @@ describe('the ledger and /admin/usage (real gateway, SQLite file)', () => {
     }
   });
 
-  after(async () => {
-    await gateway.close();
-    await simulator.close();
-  });
+  after(() => closeAll(gateway, simulator));
 
   it('filters rows by key, team, model, time range and limit', async () => {
     const byKey = await admin.get<{ data: UsageRow[] }>(`/admin/usage?key_id=${keys.gamma!.id}`);
@@ -118,7 +115,7 @@ describe('the ledger and /admin/usage (real gateway, SQLite file)', () => {
 
   it('has one row per request after a burst where some clients abort mid-stream', async () => {
     const key = (await admin.post<{ id: string; key: string }>('/admin/keys', { name: 'burst', budget_usd: 100 })).body;
-    const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: key.key, maxRetries: 0 });
+    const client = openaiClient(gateway, key.key);
     const total = 30;
     const aborting = new Set([0, 3, 7, 11, 15, 19, 23, 27]);
     const prompt = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen';

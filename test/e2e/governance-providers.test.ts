@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { adminClient, chat } from '../helpers/admin.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, databaseBytes, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 
 const masterKey = 'sb-master-governance-providers';
@@ -31,8 +31,6 @@ describe('providers added at runtime through /admin/providers', () => {
     providers: [{ id: 'oai', type: 'openai', base_url: configured.url, api_key: configured.apiKey }],
     models: [{ id: 'fast', provider: 'oai', upstream: 'gpt-4o-mini', pricing: { input_per_mtok: 1, output_per_mtok: 2 } }],
   });
-  const databaseBytes = async (path: string) =>
-    Buffer.concat([await readFile(path), await readFile(`${path}-wal`).catch(() => Buffer.alloc(0))]);
   const ask = (model: string) => chat(gateway.origin, masterKey, { model, messages: [{ role: 'user', content: 'hi' }] });
 
   before(async () => {
@@ -43,9 +41,7 @@ describe('providers added at runtime through /admin/providers', () => {
   });
 
   after(async () => {
-    await gateway.close();
-    await configured.close();
-    await runtime.close();
+    await closeAll(gateway, configured, runtime);
     await rm(directory, { recursive: true, force: true });
   });
 
@@ -97,7 +93,7 @@ describe('providers added at runtime through /admin/providers', () => {
 
   it('stores credentials encrypted: the key is not in the database file bytes', async () => {
     await gateway.gateway.flushLedger();
-    const bytes = await databaseBytes(gateway.databasePath);
+    const bytes = await databaseBytes(gateway);
     assert.ok(bytes.length > 0);
     assert.ok(!bytes.includes(Buffer.from(runtimeKey)), 'the API key is in the database in clear');
     assert.ok(!bytes.includes(Buffer.from(headerSecret)), 'a header value is in the database in clear');
@@ -157,7 +153,7 @@ describe('runtime providers sealed with the master key', () => {
       const created = await admin.post('/admin/providers', { id: 'mk', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey });
       assert.equal(created.status, 201, created.text);
       assert.equal((await chat(gateway.origin, masterKey, { model: 'mk/gpt-4o', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
-      const bytes = Buffer.concat([await readFile(gateway.databasePath), await readFile(`${gateway.databasePath}-wal`).catch(() => Buffer.alloc(0))]);
+      const bytes = await databaseBytes(gateway);
       assert.ok(!bytes.includes(Buffer.from(simulator.apiKey)));
     } finally {
       await gateway.close();

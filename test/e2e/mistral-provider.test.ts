@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { assertCutStreamReported, collectStream, onlyToolCall, openaiClient, textBeforeStreamError } from '../helpers/openai-client.ts';
 import { MistralSimulator, simulatedVector } from '../simulators/mistral/server.ts';
 
 const masterKey = 'sb-master-mistral-key';
@@ -23,15 +24,10 @@ describe('OpenAI ingress → Mistral provider → strict Mistral simulator (offi
         { id: 'membed', provider: 'mis', upstream: 'mistral-embed', pricing: { input_per_mtok: 0.1, output_per_mtok: 0 } },
       ],
     });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    client = openaiClient(gateway, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await simulator.close();
-  });
-
-  const rowOf = async (id: string | null) => (await gateway.ledger()).find((row) => row.id === id);
+  after(() => closeAll(gateway, simulator));
 
   it('answers a plain chat from a body built for Mistral, with the dropped fields recorded as warnings', async () => {
     const { data, response } = await client.chat.completions
@@ -49,7 +45,7 @@ describe('OpenAI ingress → Mistral provider → strict Mistral simulator (offi
       random_seed: 7,
     });
     assert.equal(response.headers.get('x-switchboard-provider'), 'mis');
-    const row = await rowOf(response.headers.get('x-request-id'));
+    const row = await gateway.ledgerRow(response);
     assert.equal(row?.status, 'ok');
     assert.equal(row?.inputTokens, data.usage?.prompt_tokens);
     assert.equal(row?.tokensEstimated, false);
@@ -58,14 +54,7 @@ describe('OpenAI ingress → Mistral provider → strict Mistral simulator (offi
 
   it('streams with the usage chunk, without sending stream_options Mistral does not define', async () => {
     const stream = await client.chat.completions.create({ model: 'small', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count to three' }] });
-    let text = '';
-    let finish;
-    let usage;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await collectStream(stream);
     assert.equal(text, 'Simulated reply from mistral-small-latest: count to three');
     assert.equal(finish, 'stop');
     assert.ok(usage && usage.completion_tokens > 0 && usage.prompt_tokens > 0);
@@ -82,19 +71,11 @@ describe('OpenAI ingress → Mistral provider → strict Mistral simulator (offi
     assert.equal(simulator.chatCalls().at(-1)?.body?.tool_choice, 'any');
     assert.deepEqual(call.type === 'function' && JSON.parse(call.function.arguments), { city: 'value-city' });
 
-    const stream = await client.chat.completions.create({ model: 'small', tools, stream: true, messages: [{ role: 'user', content: 'weather in Paris?' }] });
-    let id = '';
-    let args = '';
-    let finish;
-    for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta.tool_calls?.[0];
-      if (delta?.id) id = delta.id;
-      args += delta?.function?.arguments ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
+    const streamed = await collectStream(await client.chat.completions.create({ model: 'small', tools, stream: true, messages: [{ role: 'user', content: 'weather in Paris?' }] }));
+    const { id, args } = onlyToolCall(streamed);
     assert.equal(id, call.id);
     assert.deepEqual(JSON.parse(args), { city: 'value-city' });
-    assert.equal(finish, 'tool_calls');
+    assert.equal(streamed.finish, 'tool_calls');
 
     const second = await client.chat.completions.create({
       model: 'small',
@@ -160,20 +141,11 @@ describe('OpenAI ingress → Mistral provider → strict Mistral simulator (offi
 
   it('reaches the SDK as an error when the stream is cut mid-way or carries an error', async () => {
     simulator.fail({ kind: 'cut-stream', afterChunks: 3 });
-    const stream = await client.chat.completions.create({ model: 'small', stream: true, messages: [{ role: 'user', content: 'tell me a long story please' }] });
-    let text = '';
-    await assert.rejects(async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    }, OpenAI.APIError);
-    assert.ok(text.length > 0, 'the part before the cut was delivered');
-    const row = (await gateway.ledger()).find((candidate) => candidate.stream && candidate.errorCode === 'SB_ERR_STREAM_INTERRUPTED');
-    assert.equal(row?.status, 'error');
+    await assertCutStreamReported(client, gateway, 'small');
 
     simulator.fail({ kind: 'stream-error', afterChunks: 2, message: 'Service overloaded' });
     const failing = await client.chat.completions.create({ model: 'small', stream: true, messages: [{ role: 'user', content: 'another long story please' }] });
-    await assert.rejects(async () => {
-      for await (const chunk of failing) void chunk;
-    }, /Service overloaded/);
+    await textBeforeStreamError(failing, /Service overloaded/);
   });
 });
 

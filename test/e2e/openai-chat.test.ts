@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { collectStream, onlyToolCall, openaiClient } from '../helpers/openai-client.ts';
 
 const masterKey = 'sb-master-test-key';
 
@@ -28,14 +29,10 @@ describe('OpenAI ingress through an OpenAI provider (official openai SDK)', () =
       ],
       routes: [{ id: 'auto', strategy: 'ordered', candidates: ['fast'] }],
     });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    client = openaiClient(gateway, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await simulator.close();
-    await compatible.close();
-  });
+  after(() => closeAll(gateway, simulator, compatible));
 
   it('lists models and routes', async () => {
     const ids = [];
@@ -63,7 +60,7 @@ describe('OpenAI ingress through an OpenAI provider (official openai SDK)', () =
     const usage = data.usage!;
     const expected = (usage.prompt_tokens * 0.15 + usage.completion_tokens * 0.6) / 1e6;
     assert.ok(Math.abs(Number(response.headers.get('x-switchboard-cost-usd')) - expected) < 1e-8);
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'));
+    const row = await gateway.ledgerRow(response);
     assert.ok(row, 'the request is in the ledger under its id');
     assert.equal(row.status, 'ok');
     assert.equal(row.inputTokens, usage.prompt_tokens);
@@ -83,14 +80,7 @@ describe('OpenAI ingress through an OpenAI provider (official openai SDK)', () =
       .withResponse();
     assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
     assert.equal(response.headers.get('x-switchboard-provider'), 'oai');
-    let text = '';
-    let usage;
-    let finish;
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
+    const { text, finish, usage } = await collectStream(stream);
     assert.equal(text, 'Simulated reply from gpt-4o-mini: count to three');
     assert.equal(finish, 'stop');
     assert.ok(usage && usage.completion_tokens > 0);
@@ -100,12 +90,11 @@ describe('OpenAI ingress through an OpenAI provider (official openai SDK)', () =
     const { data: stream, response } = await client.chat.completions
       .create({ model: 'fast', stream: true, messages: [{ role: 'user', content: 'no usage please' }] })
       .withResponse();
-    let sawUsage = false;
-    for await (const chunk of stream) if (chunk.usage) sawUsage = true;
-    assert.equal(sawUsage, false);
+    const { usage } = await collectStream(stream);
+    assert.equal(usage, undefined, 'the usage chunk the gateway asked for itself was relayed');
     const upstream = simulator.chatCalls().at(-1)!;
     assert.deepEqual(upstream.body?.stream_options, { include_usage: true });
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(response))!;
     assert.equal(row.tokensEstimated, false);
     assert.ok(row.outputTokens > 0);
     assert.ok(row.ttftMs !== null);
@@ -119,22 +108,12 @@ describe('OpenAI ingress through an OpenAI provider (official openai SDK)', () =
     assert.equal(call.type === 'function' && call.function.name, 'get_weather');
     assert.deepEqual(call.type === 'function' && JSON.parse(call.function.arguments), { city: 'value-city' });
 
-    const stream = await client.chat.completions.create({ model: 'fast', tools, stream: true, messages: [{ role: 'user', content: 'weather in Paris?' }] });
-    let id = '';
-    let name = '';
-    let args = '';
-    let finish;
-    for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta.tool_calls?.[0];
-      if (delta?.id) id = delta.id;
-      if (delta?.function?.name) name = delta.function.name;
-      args += delta?.function?.arguments ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-    }
+    const streamed = await collectStream(await client.chat.completions.create({ model: 'fast', tools, stream: true, messages: [{ role: 'user', content: 'weather in Paris?' }] }));
+    const { id, name, args } = onlyToolCall(streamed);
     assert.equal(id, call.id);
     assert.equal(name, 'get_weather');
     assert.deepEqual(JSON.parse(args), { city: 'value-city' });
-    assert.equal(finish, 'tool_calls');
+    assert.equal(streamed.finish, 'tool_calls');
 
     const second = await client.chat.completions.create({
       model: 'fast',

@@ -2,39 +2,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/http.ts';
+import { assertCutStreamReported, assertOpenAIError, collectStream, openaiClient, textBeforeStreamError, type OpenAIErrorBody } from '../helpers/openai-client.ts';
 
 const masterKey = 'sb-master-errors-key';
-
-/** Sends a raw request and returns status, headers and the parsed body. */
-async function raw(origin: string, path: string, init: RequestInit & { key?: string | null } = {}) {
-  const headers = new Headers(init.headers);
-  if (init.key !== null) headers.set('authorization', `Bearer ${init.key ?? masterKey}`);
-  if (!headers.has('content-type') && init.body !== undefined) headers.set('content-type', 'application/json');
-  const response = await fetch(`${origin}${path}`, { ...init, headers });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: response.status, headers: response.headers, body: body as { error: { message: string; type: string; param: string | null; code: string | null } } };
-}
-
-function assertOpenAIError(body: unknown): void {
-  const error = (body as { error?: Record<string, unknown> }).error;
-  assert.ok(error, `not an OpenAI error body: ${JSON.stringify(body)}`);
-  assert.deepEqual(Object.keys(error).sort(), ['code', 'message', 'param', 'type']);
-  assert.equal(typeof error.message, 'string');
-  assert.equal(typeof error.type, 'string');
-}
 
 describe('errors in the OpenAI shape; bad input never reaches a provider', () => {
   let simulator: OpenAISimulator;
   let gateway: TestGateway;
   let client: OpenAI;
   const chat = { model: 'fast', messages: [{ role: 'user', content: 'hi' }] };
+  /** A chat completion sent without the SDK, with the master key unless another (or none: null) is given. */
+  const post = (body: unknown, key: string | null = masterKey) => rawPost<OpenAIErrorBody>(gateway.origin, '/v1/chat/completions', body, { key });
 
   before(async () => {
     simulator = await new OpenAISimulator().start();
@@ -52,13 +32,10 @@ describe('errors in the OpenAI shape; bad input never reaches a provider', () =>
       ],
       routes: [{ id: 'two', strategy: 'ordered', candidates: ['fast', 'other'] }],
     });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    client = openaiClient(gateway, masterKey);
   });
 
-  after(async () => {
-    await gateway.close();
-    await simulator.close();
-  });
+  after(() => closeAll(gateway, simulator));
 
   const cases: Array<{ name: string; body: string; status: number; param?: string; pattern: RegExp }> = [
     { name: 'malformed JSON', body: '{"model": "fast", "messages": [', status: 400, pattern: /parse the JSON body/ },
@@ -78,7 +55,7 @@ describe('errors in the OpenAI shape; bad input never reaches a provider', () =>
   for (const testCase of cases) {
     it(`answers 400 for ${testCase.name}, calling no provider`, async () => {
       const before = simulator.requests.length;
-      const response = await raw(gateway.origin, '/v1/chat/completions', { method: 'POST', body: testCase.body });
+      const response = await post(testCase.body);
       assert.equal(response.status, testCase.status);
       assertOpenAIError(response.body);
       assert.match(response.body.error.message, testCase.pattern);
@@ -97,13 +74,13 @@ describe('errors in the OpenAI shape; bad input never reaches a provider', () =>
   });
 
   it('answers 401 without a key and with a wrong key, and never echoes the key', async () => {
-    const missing = await raw(gateway.origin, '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), key: null });
+    const missing = await post(chat, null);
     assert.equal(missing.status, 401);
     assertOpenAIError(missing.body);
-    const wrong = await raw(gateway.origin, '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat), key: 'sk-guessing-1234' });
+    const wrong = await post(chat, 'sk-guessing-1234');
     assert.equal(wrong.status, 401);
     assert.equal(JSON.stringify(wrong.body).includes('sk-guessing-1234'), false);
-    await assert.rejects(new OpenAI({ baseURL: gateway.baseURL, apiKey: 'wrong', maxRetries: 0 }).models.list(), OpenAI.AuthenticationError);
+    await assert.rejects(openaiClient(gateway, 'wrong').models.list(), OpenAI.AuthenticationError);
   });
 
   it('answers 413 for a 60 MB body without reading it into a provider, and stays up', async () => {
@@ -121,7 +98,7 @@ describe('errors in the OpenAI shape; bad input never reaches a provider', () =>
 
   it('answers 503 naming the attempts when the only provider fails', async () => {
     simulator.fail({ kind: 'status', status: 503 }, { model: 'gpt-4o-mini' });
-    const response = await raw(gateway.origin, '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat) });
+    const response = await post(chat);
     assert.equal(response.status, 503);
     assertOpenAIError(response.body);
     assert.match(response.body.error.message, /1 attempt failed: oai\/gpt-4o-mini: Provider "oai" answered 503/);
@@ -136,14 +113,14 @@ describe('errors in the OpenAI shape; bad input never reaches a provider', () =>
 
     simulator.fail({ kind: 'status', status: 502 }, { model: 'gpt-4o-mini' });
     simulator.fail({ kind: 'status', status: 500 }, { model: 'gpt-4.1-mini' });
-    const failed = await raw(gateway.origin, '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ ...chat, model: 'two' }) });
+    const failed = await post({ ...chat, model: 'two' });
     assert.equal(failed.status, 502);
     assert.match(failed.body.error.message, /All 2 attempts failed: oai\/gpt-4o-mini: .*; oai\/gpt-4\.1-mini: /);
   });
 
   it('keeps an upstream 429 and its retry-after', async () => {
     simulator.fail({ kind: 'status', status: 429, headers: { 'retry-after': '7' }, body: { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } } }, { model: 'gpt-4o-mini' });
-    const response = await raw(gateway.origin, '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat) });
+    const response = await post(chat);
     assert.equal(response.status, 429);
     assert.equal(response.headers.get('retry-after'), '7');
     assert.equal(response.body.error.type, 'rate_limit_error');
@@ -153,14 +130,14 @@ describe('errors in the OpenAI shape; bad input never reaches a provider', () =>
   it("returns a provider's 400 as it is after one attempt", async () => {
     simulator.fail({ kind: 'status', status: 400, body: { error: { message: 'Invalid value for logit_bias', type: 'invalid_request_error', param: 'logit_bias', code: null } } }, { model: 'gpt-4o-mini' });
     const before = simulator.chatCalls().length;
-    const response = await raw(gateway.origin, '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ ...chat, model: 'two' }) });
+    const response = await post({ ...chat, model: 'two' });
     assert.equal(response.status, 400);
     assert.match(response.body.error.message, /Invalid value for logit_bias/);
     assert.equal(simulator.chatCalls().length - before, 1, 'no fallback for a 400 every model would share');
   });
 
   it('maps a provider rejecting its key to a 502 that does not blame the caller', async () => {
-    const response = await raw(gateway.origin, '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ ...chat, model: 'misconfigured' }) });
+    const response = await post({ ...chat, model: 'misconfigured' });
     assert.equal(response.status, 502);
     assert.match(response.body.error.message, /answered 401/);
     assert.equal(JSON.stringify(response.body).includes('sk-wrong-key-for-upstream'), false);
@@ -169,53 +146,42 @@ describe('errors in the OpenAI shape; bad input never reaches a provider', () =>
   it('cuts a hung provider at its timeout with a 504', async () => {
     simulator.fail({ kind: 'hang' }, { model: 'gpt-4o-mini' });
     const started = Date.now();
-    const response = await raw(gateway.origin, '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat) });
+    const response = await post(chat);
     assert.equal(response.status, 504);
     assert.ok(Date.now() - started < 5000);
   });
 
   it('maps a connection reset and invalid JSON from the provider to 502s', async () => {
     simulator.fail({ kind: 'reset' }, { model: 'gpt-4o-mini' });
-    const reset = await raw(gateway.origin, '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat) });
+    const reset = await post(chat);
     assert.equal(reset.status, 502);
     simulator.fail({ kind: 'invalid-json' }, { model: 'gpt-4o-mini' });
-    const invalid = await raw(gateway.origin, '/v1/chat/completions', { method: 'POST', body: JSON.stringify(chat) });
+    const invalid = await post(chat);
     assert.equal(invalid.status, 502);
     assert.match(invalid.body.error.message, /not valid JSON/);
   });
 
   it('ends a stream cut mid-way with an error the SDK raises, not a silent end', async () => {
     simulator.fail({ kind: 'cut-stream', afterChunks: 3 }, { model: 'gpt-4o-mini' });
-    const stream = await client.chat.completions.create({ model: 'fast', stream: true, messages: [{ role: 'user', content: 'tell me a long story please' }] });
-    let text = '';
-    await assert.rejects(async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    }, OpenAI.APIError);
-    assert.ok(text.length > 0, 'the part before the cut was delivered');
-    const row = (await gateway.ledger()).find((candidate) => candidate.stream && candidate.errorCode === 'SB_ERR_STREAM_INTERRUPTED');
-    assert.ok(row, 'the ledger records the interrupted stream');
-    assert.equal(row.status, 'error');
+    await assertCutStreamReported(client, gateway, 'fast');
   });
 
   it('relays an in-band error event mid-stream as an error', async () => {
     simulator.fail({ kind: 'stream-error', afterChunks: 2, message: 'overloaded upstream' }, { model: 'gpt-4o-mini' });
     const stream = await client.chat.completions.create({ model: 'fast', stream: true, messages: [{ role: 'user', content: 'tell me a long story please' }] });
-    await assert.rejects(async () => {
-      for await (const chunk of stream) void chunk;
-    }, /overloaded upstream/);
+    await textBeforeStreamError(stream, /overloaded upstream/);
   });
 
   it('falls back invisibly when a stream fails before its first token', async () => {
     simulator.fail({ kind: 'status', status: 503 }, { model: 'gpt-4o-mini' });
     const { data: stream, response } = await client.chat.completions.create({ model: 'two', stream: true, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
-    let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    const { text } = await collectStream(stream);
     assert.equal(text, 'Simulated reply from gpt-4.1-mini: hi');
     assert.equal(response.headers.get('x-switchboard-attempts'), '2');
   });
 
   it('answers unknown endpoints with an OpenAI-shaped 404', async () => {
-    const response = await raw(gateway.origin, '/v1/completions-nope', { method: 'POST', body: '{}' });
+    const response = await rawPost(gateway.origin, '/v1/completions-nope', '{}', { key: masterKey });
     assert.equal(response.status, 404);
     assertOpenAIError(response.body);
   });

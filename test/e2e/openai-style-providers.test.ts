@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { providerDefinitions } from '../../src/providers/index.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { collectStream, openaiClient } from '../helpers/openai-client.ts';
 
 describe('OpenAI-style provider types', () => {
   let azure: OpenAISimulator;
@@ -31,7 +32,7 @@ describe('OpenAI-style provider types', () => {
         { id: 'oss', provider: 'fastinfer', upstream: 'openai/gpt-oss-20b' },
       ],
     });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: 'open', maxRetries: 0 });
+    client = openaiClient(gateway, 'open');
   });
   after(async () => {
     await gateway.close();
@@ -46,16 +47,14 @@ describe('OpenAI-style provider types', () => {
     assert.equal(call.headers['api-key'], 'azure-key');
     assert.equal(call.headers.authorization, undefined);
     const stream = await client.chat.completions.create({ model: 'azure-fixed', stream: true, messages: [{ role: 'user', content: 'yo' }] });
-    let text = '';
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    const { text } = await collectStream(stream);
     assert.equal(text, 'Simulated reply from prod-4o: yo');
     assert.equal(azure.requests.at(-1)!.path, '/openai/deployments/prod-4o/chat/completions');
   });
 
   it('ollama: OpenAI-compatible /v1 under the origin, streamed with usage', async () => {
     const stream = await client.chat.completions.create({ model: 'llama', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'local?' }] });
-    let usage;
-    for await (const chunk of stream) usage = chunk.usage ?? usage;
+    const { usage } = await collectStream(stream);
     assert.ok(usage?.total_tokens);
     assert.equal(ollama.requests.at(-1)!.path, '/v1/chat/completions');
   });

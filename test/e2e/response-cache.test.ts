@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { collectStream, openaiClient } from '../helpers/openai-client.ts';
 
 describe('exact-match response cache (routes[].cache)', () => {
   let simulator: OpenAISimulator;
@@ -19,12 +20,9 @@ describe('exact-match response cache (routes[].cache)', () => {
         { id: 'uncached', strategy: 'ordered', candidates: ['fast'] },
       ],
     });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: 'open', maxRetries: 0 });
+    client = openaiClient(gateway, 'open');
   });
-  after(async () => {
-    await gateway.close();
-    await simulator.close();
-  });
+  after(() => closeAll(gateway, simulator));
 
   it('answers a repeated request from the cache, free and without calling the provider', async () => {
     const body = { model: 'cached', messages: [{ role: 'user' as const, content: 'what is 2+2?' }], temperature: 0 };
@@ -37,14 +35,13 @@ describe('exact-match response cache (routes[].cache)', () => {
     assert.equal(second.response.headers.get('x-switchboard-cost-usd'), '0');
     assert.deepEqual(second.data, first.data);
     assert.equal(simulator.chatCalls().length, calls);
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === second.response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(second.response))!;
     assert.equal(row.costUsd, 0);
     assert.match(row.reason ?? '', /response cache/);
 
     const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }).withResponse();
     assert.equal(stream.response.headers.get('x-switchboard-cache'), 'hit');
-    let text = '';
-    for await (const chunk of stream.data) text += chunk.choices[0]?.delta.content ?? '';
+    const { text } = await collectStream(stream.data);
     assert.equal(text, first.data.choices[0]?.message.content);
     assert.equal(simulator.chatCalls().length, calls);
   });
@@ -53,7 +50,7 @@ describe('exact-match response cache (routes[].cache)', () => {
     const differs = await client.chat.completions.create({ model: 'cached', messages: [{ role: 'user', content: 'what is 2+2?' }], temperature: 0.5 }).withResponse();
     assert.equal(differs.response.headers.get('x-switchboard-cache'), 'miss');
     const streamed = await client.chat.completions.create({ model: 'cached', stream: true, messages: [{ role: 'user', content: 'stream me' }] });
-    for await (const chunk of streamed) void chunk;
+    await collectStream(streamed);
     const replay = await client.chat.completions.create({ model: 'cached', messages: [{ role: 'user', content: 'stream me' }] }).withResponse();
     assert.equal(replay.response.headers.get('x-switchboard-cache'), 'hit');
     assert.equal(replay.data.choices[0]?.message.content, 'Simulated reply from gpt-4o-mini: stream me');

@@ -3,9 +3,18 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/http.ts';
+import { openaiClient } from '../helpers/openai-client.ts';
 
 const masterKey = 'sb-routing-master';
 const price = (input: number, output: number) => ({ input_per_mtok: input, output_per_mtok: output });
+
+/** What /v1/route/explain answers: the candidates, why each was kept or removed, and the pick. */
+interface Explanation {
+  pick: { model: string };
+  strategy: string;
+  candidates: Array<{ model: string; status: string; removed_by?: string; reason?: string; score?: number }>;
+}
 
 describe('routing engine (two OpenAI-protocol providers)', () => {
   let east: OpenAISimulator;
@@ -63,7 +72,7 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
         { when: { 'metadata.blocked': 'yes' }, deny: 'Blocked by policy for this test.' },
       ],
     });
-    client = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0 });
+    client = openaiClient(gateway, masterKey);
   });
 
   after(async () => {
@@ -71,6 +80,7 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
     await Promise.all([east.close(), west.close(), onPrem.close()]);
   });
 
+  const explain = (body: Record<string, unknown>) => rawPost<Explanation>(gateway.origin, '/v1/route/explain', body, { key: masterKey });
   const ask = (model: string, extra: Record<string, unknown> = {}, options: { headers?: Record<string, string> } = {}) =>
     client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }], ...extra } as never, options).withResponse();
 
@@ -111,7 +121,7 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
     assert.equal(response.headers.get('x-switchboard-model'), 'wide');
     assert.equal(response.headers.get('x-switchboard-attempts'), '2');
     assert.ok(data.choices[0]?.message.content);
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(response))!;
     assert.equal(row.attempts[0]?.errorCode, 'SB_ERR_CONTEXT_LENGTH');
   });
 
@@ -179,7 +189,7 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
     await assert.rejects(ask('cheap', { metadata: { blocked: 'yes' } }), (error: unknown) => error instanceof OpenAI.PermissionDeniedError && /Blocked by policy/.test(error.message));
     const { response } = await ask('cheap', { temperature: 0.9 }, { headers: { 'x-team-policy': 'frugal' } });
     assert.equal(east.chatCalls('cheap-model').at(-1)?.body?.temperature, 0);
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(response))!;
     assert.ok(row.warnings.some((warning) => warning.setting === 'temperature'));
   });
 
@@ -215,7 +225,7 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
     const { response } = await ask('hedged');
     assert.equal(response.headers.get('x-switchboard-model'), 'quick');
     assert.ok(Date.now() - started < 350, 'did not wait for the slow candidate');
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(response))!;
     assert.deepEqual(row.attempts.map((attempt) => [attempt.model, attempt.outcome]).sort(), [['quick', 'ok'], ['slow', 'aborted']]);
   });
 
@@ -235,11 +245,7 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
       assert.equal(response.headers.get('x-switchboard-attempts'), '1', 'the cooled-down deployment was tried');
     }
     assert.equal(east.chatCalls('flaky-model').length, calls, 'flaky-model was called during its cooldown');
-    const explained = await fetch(`${gateway.origin}/v1/route/explain`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'guarded', messages: [{ role: 'user', content: 'hi' }] }),
-    }).then((response) => response.json() as Promise<{ candidates: Array<{ model: string; removed_by?: string }> }>);
+    const { body: explained } = await explain({ model: 'guarded', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(explained.candidates.find((candidate) => candidate.model === 'flaky')?.removed_by, 'cooldown');
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const probe = await ask('guarded');
@@ -249,13 +255,8 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
 
   it('explain: returns candidates, removals, scores and the pick without calling a provider', async () => {
     const before = east.requests.length + west.requests.length + onPrem.requests.length;
-    const response = await fetch(`${gateway.origin}/v1/route/explain`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'thrifty', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f' } }] }),
-    });
-    assert.equal(response.status, 200);
-    const body = (await response.json()) as { pick: { model: string }; strategy: string; candidates: Array<{ model: string; status: string; removed_by?: string; reason?: string; score?: number }> };
+    const { status, body } = await explain({ model: 'thrifty', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f' } }] });
+    assert.equal(status, 200);
     assert.equal(body.strategy, 'cost');
     assert.equal(body.pick.model, 'mid');
     const cheap = body.candidates.find((candidate) => candidate.model === 'cheap')!;
@@ -270,7 +271,7 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
   it('records the routing reason and every attempt in the ledger', async () => {
     east.fail({ kind: 'status', status: 502 }, { model: 'premium-model' });
     const { response } = await ask('premium', { models: ['mid'] });
-    const row = (await gateway.ledger()).find((candidate) => candidate.id === response.headers.get('x-request-id'))!;
+    const row = (await gateway.ledgerRow(response))!;
     assert.match(row.reason ?? '', /named directly/);
     assert.deepEqual(row.attempts.map((attempt) => [attempt.model, attempt.outcome]), [['premium', 'error'], ['mid', 'ok']]);
   });

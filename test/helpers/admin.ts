@@ -1,28 +1,11 @@
+import { rawPost, rawRequest, type RawAnswer } from './http.ts';
+
 /** An answer from the admin API: status, headers and the parsed JSON body (text for CSV). */
-export interface AdminAnswer<Body = Record<string, unknown>> {
-  status: number;
-  headers: Headers;
-  body: Body;
-  text: string;
-}
+export type AdminAnswer<Body = Record<string, unknown>> = RawAnswer<Body>;
 
 /** A small client for /admin with a given key (the master key, a virtual key, or none). */
 export function adminClient(origin: string, key: string | undefined) {
-  const call = async <Body = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<AdminAnswer<Body>> => {
-    const response = await fetch(`${origin}${path}`, {
-      method,
-      headers: { ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // CSV and other non-JSON answers stay text.
-    }
-    return { status: response.status, headers: response.headers, body: parsed as Body, text };
-  };
+  const call = <Body = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<AdminAnswer<Body>> => rawRequest<Body>(method, origin, path, body, { key });
   return {
     get: <Body = Record<string, unknown>>(path: string) => call<Body>('GET', path),
     post: <Body = Record<string, unknown>>(path: string, body?: unknown) => call<Body>('POST', path, body ?? {}),
@@ -39,13 +22,8 @@ export interface ChatJson {
 }
 
 /** POSTs a chat completion with a key and returns the raw response (status, headers, JSON). */
-export async function chat(origin: string, key: string | undefined, body: Record<string, unknown>, signal?: AbortSignal) {
-  const response = await fetch(`${origin}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key !== undefined ? { authorization: `Bearer ${key}` } : {}) },
-    body: JSON.stringify(body),
-    ...(signal ? { signal } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, text, json: (text.startsWith('{') ? JSON.parse(text) : undefined) as ChatJson | undefined };
+export async function chat(origin: string, key: string | undefined, body: Record<string, unknown>) {
+  const { status, headers, text } = await rawPost(origin, '/v1/chat/completions', body, { key });
+  // Parsed strictly: an answer that looks like JSON but is not must fail the test.
+  return { status, headers, text, json: (text.startsWith('{') ? JSON.parse(text) : undefined) as ChatJson | undefined };
 }

@@ -9,6 +9,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** http://127.0.0.1:PORT once it listens. */
   origin: string;
+  /** http://127.0.0.1:PORT/v1, what the OpenAI SDK takes as baseURL. */
+  baseURL: string;
   stdout: () => string;
   stderr: () => string;
   /** Sends SIGTERM and resolves with the exit code. */
@@ -45,6 +47,7 @@ export async function startCli(args: string[], options: { cwd?: string; env?: No
   return {
     child,
     origin,
+    baseURL: `${origin}/v1`,
     stdout: () => stdout,
     stderr: () => stderr,
     async stop() {

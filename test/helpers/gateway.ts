@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -20,6 +20,8 @@ export interface TestGateway {
   databasePath: string;
   /** Ledger rows, newest first (flushes the writer first). */
   ledger(): Promise<LedgerRow[]>;
+  /** The ledger row of the request an answer came from, found by its x-request-id header. */
+  ledgerRow(answer: { headers: Headers }): Promise<LedgerRow | undefined>;
   close(): Promise<void>;
 }
 
@@ -46,19 +48,40 @@ export async function startGateway(raw: Record<string, unknown>, options: TestGa
   });
   const gateway = await createGateway(config, { logger: createLogger('debug', sink), environment: options.environment ?? {} });
   const address = await gateway.listen(0, '127.0.0.1');
+  const ledger = async () => {
+    await gateway.flushLedger();
+    return gateway.storage.ledger.query({ limit: 10_000 });
+  };
   return {
     gateway,
     origin: address,
     baseURL: `${address}/v1`,
     logs,
     databasePath,
-    async ledger() {
-      await gateway.flushLedger();
-      return gateway.storage.ledger.query({ limit: 10_000 });
+    ledger,
+    async ledgerRow(answer) {
+      const requestId = answer.headers.get('x-request-id');
+      return (await ledger()).find((row) => row.id === requestId);
     },
     async close() {
       await gateway.close();
       if (!options.directory) await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The bytes of a gateway's SQLite file with its write-ahead log (recent writes may not have reached
+ * the main file yet), for checking that a secret is not stored in clear.
+ */
+export async function databaseBytes(gateway: { databasePath: string }): Promise<Buffer> {
+  return Buffer.concat([await readFile(gateway.databasePath), await readFile(`${gateway.databasePath}-wal`).catch(() => Buffer.alloc(0))]);
+}
+
+/**
+ * Closes servers one after the other, in the order given: the gateway first, so that no request
+ * of its is still on its way to a simulator that has already gone.
+ */
+export async function closeAll(...servers: Array<{ close(): Promise<unknown> }>): Promise<void> {
+  for (const server of servers) await server.close();
 }
