@@ -19,7 +19,7 @@ import { applyOverrides } from './router/overrides.ts';
 import type { Plan, Planner } from './router/plan.ts';
 import { chatRoutingRequest, embeddingRoutingRequest, type Requirements } from './router/routing-request.ts';
 import type { CompiledRules, RuleMatch } from './router/rules.ts';
-import { countPromptTokens, countTextTokens } from './tokens/count.ts';
+import { countPromptTokens, countTextsTokens } from './tokens/count.ts';
 
 /** What the pipeline needs; wired by app.ts. */
 export interface PipelineDependencies {
@@ -118,7 +118,7 @@ export class Pipeline {
     const execution = await executeEmbedding(plan, request, this.#executionContext(record, signal, 0));
     record.answered = execution.model;
     record.usage = execution.value.usage.estimated
-      ? { inputTokens: request.input.reduce((sum, text) => sum + countTextTokens(text), 0), outputTokens: 0, estimated: true }
+      ? { inputTokens: countTextsTokens(request.input), outputTokens: 0, estimated: true }
       : execution.value.usage;
     return { result: execution.value, model: execution.model, plan };
   }
@@ -216,6 +216,6 @@ function answerFromCache(record: RequestRecord, request: ChatRequest, cached: Ca
 
 /** Counted usage for a provider that reported none. */
 function estimateChatUsage(request: ChatRequest, result: ChatResult) {
-  const output = result.content.map((part) => (part.type === 'tool-call' ? part.name + part.arguments : part.text)).join('');
-  return { inputTokens: countPromptTokens(request), outputTokens: countTextTokens(output), estimated: true };
+  const output = result.content.flatMap((part) => (part.type === 'tool-call' ? [part.name, part.arguments] : [part.text]));
+  return { inputTokens: countPromptTokens(request), outputTokens: countTextsTokens(output), estimated: true };
 }

@@ -4,7 +4,7 @@ import type { EmbeddingRequest } from '../core/embedding.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { GovernedRecord, GuardrailOutcome, Screened } from '../core/governance.ts';
 import type { GuardrailConfig, RouteConfig } from '../config/schema.ts';
-import { countPromptTokens, countTextTokens } from '../tokens/count.ts';
+import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
 import { findPii, redactFindings, type PiiEntity, type PiiFinding } from './pii.ts';
 import { chatTextSlots, inputTextSlots, rewriteNativeBody, type TextSlot } from './text-slots.ts';
 
@@ -73,7 +73,7 @@ export class Guardrails {
     let current = request;
     return this.#run(record, selected, () => current, {
       slots: () => inputTextSlots(current.input),
-      promptTokens: () => current.input.reduce((sum, text) => sum + countTextTokens(text), 0),
+      promptTokens: () => countTextsTokens(current.input),
       beginRewrite: () => {
         if (current === request) current = { ...request, input: [...request.input] };
       },

@@ -2,8 +2,11 @@ import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
 import type { Usage } from '../core/usage.ts';
-import { countPromptTokens, countTextTokens } from '../tokens/count.ts';
+import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
 import type { RequestRecord } from './request-record.ts';
+
+/** Streamed text kept for counting output tokens; the rest is counted by length at the same rate. */
+const keptOutputChars = 1 << 20;
 
 /** What else a tap may do with a stream it reads. */
 export interface UsageTapOptions {
@@ -25,7 +28,10 @@ export class UsageTap {
   readonly stream: TransformStream<StreamEvent, StreamEvent>;
   readonly #record: RequestRecord;
   readonly #request: ChatRequest;
+  /** Streamed text kept for counting, up to `keptOutputChars`; `#outputChars` counts all of it. */
   readonly #output: string[] = [];
+  #keptChars = 0;
+  #outputChars = 0;
 
   constructor(record: RequestRecord, request: ChatRequest, options: UsageTapOptions = {}) {
     this.#record = record;
@@ -39,11 +45,11 @@ export class UsageTap {
           case 'refusal-delta':
           case 'tool-input-delta':
             this.#record.markFirstToken();
-            this.#output.push(event.delta);
+            this.#keep(event.delta);
             break;
           case 'tool-input-start':
             this.#record.markFirstToken();
-            this.#output.push(event.toolName);
+            this.#keep(event.toolName);
             break;
           case 'stream-start':
             this.#record.warnings.push(...event.warnings);
@@ -82,11 +88,20 @@ export class UsageTap {
     this.#record.finish('client_aborted', 499, new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the connection mid-stream'));
   }
 
+  #keep(text: string): void {
+    this.#outputChars += text.length;
+    if (this.#keptChars >= keptOutputChars) return;
+    this.#output.push(text);
+    this.#keptChars += text.length;
+  }
+
+  /**
+   * Counted usage when the provider reported none. Bounded in time and memory however much was
+   * streamed: text past `keptOutputChars` is not kept, and is counted at the kept text's rate.
+   */
   #estimate(): Usage {
-    return {
-      inputTokens: countPromptTokens(this.#request),
-      outputTokens: countTextTokens(this.#output.join('')),
-      estimated: true,
-    };
+    const kept = countTextsTokens(this.#output);
+    const outputTokens = this.#keptChars === 0 ? 0 : Math.round((kept * this.#outputChars) / this.#keptChars);
+    return { inputTokens: countPromptTokens(this.#request), outputTokens, estimated: true };
   }
 }

@@ -3,7 +3,7 @@ import type { ChatRequest } from '../core/chat-request.ts';
 import type { EmbeddingRequest } from '../core/embedding.ts';
 import type { Capability } from '../core/model.ts';
 import type { RoutingRequest } from '../core/strategy.ts';
-import { countPromptTokens, countTextTokens } from '../tokens/count.ts';
+import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
 
 /** Data-policy requirements gathered before routing (rules, guardrails). */
 export interface Requirements {
@@ -36,7 +36,7 @@ export function embeddingRoutingRequest(request: EmbeddingRequest, caller: Calle
   return {
     requested: request.model,
     needs: new Set<Capability>(['embeddings']),
-    promptTokens: () => (counted ??= request.input.reduce((sum, text) => sum + countTextTokens(text), 0)),
+    promptTokens: () => (counted ??= countTextsTokens(request.input)),
     stream: false,
     metadata: request.metadata,
     ...(stickyKey !== undefined ? { stickyKey } : {}),

@@ -5,10 +5,27 @@ import type { ChatMessage, ChatRequest } from '../core/chat-request.ts';
  * Token counts for routing estimates and for the ledger when a provider reports none. Uses
  * OpenAI's o200k_base encoding for every model: exact for current OpenAI models and within a
  * few percent for others, which is what a budget estimate or a context-window filter needs.
+ *
+ * Bounded in time whatever the input (issue 13, defect 1): byte-pair encoding is quadratic in
+ * the length of one pre-tokenized piece, and a run without spaces (or CJK text, base64, minified
+ * code) is one piece, so gpt-tokenizer takes seconds on 100 KB of such text and minutes on
+ * 400 KB. Text is therefore encoded in slices of at most `sliceChars` (cut at whitespace when
+ * there is some), which keeps the cost linear; and past `exactChars` in all, a request's texts
+ * are sampled in evenly spaced windows and the count extrapolated from their tokens per
+ * character, so no input costs more than about `exactChars` characters of encoding.
  */
 
 // Text like "<|endoftext|>" in a prompt is counted as text, not rejected as a special token.
 const encodeOptions = { disallowedSpecial: new Set<string>() };
+
+/** Longest slice handed to the encoder (a piece this long encodes in well under a millisecond). */
+const sliceChars = 256;
+/** A slice is cut at the last whitespace in its second half when it has one. */
+const sliceSearchFrom = 128;
+/** Up to this many characters in all are counted exactly; beyond it, samples are. */
+export const exactChars = 16_384;
+/** Width of one sample window past `exactChars`. */
+const sampleChars = 1_024;
 
 /** Per-message framing tokens in OpenAI's chat format. */
 const tokensPerMessage = 3;
@@ -17,35 +34,49 @@ const tokensPerImage = 85;
 
 /** Tokens in a text. */
 export function countTextTokens(text: string): number {
-  if (text.length === 0) return 0;
-  return countTokens(text, encodeOptions);
+  return countTextsTokens([text]);
+}
+
+/** Tokens in several texts together (bounded in time however long they are). */
+export function countTextsTokens(texts: readonly string[]): number {
+  let total = 0;
+  for (const text of texts) total += text.length;
+  if (total === 0) return 0;
+  if (total <= exactChars) {
+    let tokens = 0;
+    for (const text of texts) tokens += countSliced(text, 0, text.length);
+    return tokens;
+  }
+  return estimateFromSamples(texts, total);
 }
 
 /** Estimated prompt tokens of a chat request (messages and tool definitions). */
 export function countPromptTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
-  let total = 3;
-  for (const message of request.messages) total += countMessageTokens(message);
-  if (request.tools?.length) total += countTextTokens(JSON.stringify(request.tools));
-  return total;
+  const texts: string[] = [];
+  let fixed = 3;
+  for (const message of request.messages) fixed += collectMessage(message, texts);
+  if (request.tools?.length) texts.push(JSON.stringify(request.tools));
+  return fixed + countTextsTokens(texts);
 }
 
-function countMessageTokens(message: ChatMessage): number {
-  let total = tokensPerMessage;
+/** Pushes a message's texts; returns its tokens that are not text (framing, images, files). */
+function collectMessage(message: ChatMessage, texts: string[]): number {
+  let fixed = tokensPerMessage;
   for (const part of message.content) {
     switch (part.type) {
       case 'text':
       case 'reasoning':
-        total += countTextTokens(part.text);
+        texts.push(part.text);
         break;
       case 'image':
-        total += tokensPerImage;
+        fixed += tokensPerImage;
         break;
       case 'file':
         // Files are billed by the provider after its own extraction; count their size roughly.
-        total += Math.ceil((part.data?.length ?? 0) / 8);
+        fixed += Math.ceil((part.data?.length ?? 0) / 8);
         break;
       case 'tool-call':
-        total += countTextTokens(part.name) + countTextTokens(part.arguments);
+        texts.push(part.name, part.arguments);
         break;
       default: {
         const exhaustive: never = part;
@@ -53,5 +84,64 @@ function countMessageTokens(message: ChatMessage): number {
       }
     }
   }
-  return total;
+  return fixed;
+}
+
+/** Exact-enough count of text[start, end): slices of at most `sliceChars`, cut at whitespace when possible. */
+function countSliced(text: string, start: number, end: number): number {
+  let tokens = 0;
+  let position = start;
+  while (position < end) {
+    let cut = Math.min(position + sliceChars, end);
+    if (cut < end) {
+      const space = lastWhitespace(text, position + sliceSearchFrom, cut);
+      if (space > position) cut = space;
+      // Never split a surrogate pair: the halves would count as two replacement characters.
+      else if (isLowSurrogate(text.charCodeAt(cut))) cut -= 1;
+    }
+    tokens += countTokens(text.slice(position, cut), encodeOptions);
+    position = cut;
+  }
+  return tokens;
+}
+
+function lastWhitespace(text: string, from: number, to: number): number {
+  for (let index = to; index > from; index -= 1) {
+    const code = text.charCodeAt(index);
+    if (code === 32 || code === 10 || code === 9 || code === 13) return index;
+  }
+  return -1;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/**
+ * Evenly spaced windows over the texts taken end to end, `exactChars` characters in all; the
+ * total is their tokens per character times the total length.
+ */
+function estimateFromSamples(texts: readonly string[], total: number): number {
+  const windows = Math.floor(exactChars / sampleChars);
+  const stride = total / windows;
+  let sampledChars = 0;
+  let sampledTokens = 0;
+  let textIndex = 0;
+  let textStart = 0;
+  for (let window = 0; window < windows; window += 1) {
+    const at = Math.floor(window * stride);
+    while (textIndex < texts.length && textStart + texts[textIndex]!.length <= at) {
+      textStart += texts[textIndex]!.length;
+      textIndex += 1;
+    }
+    const text = texts[textIndex];
+    if (text === undefined) break;
+    let start = at - textStart;
+    if (isLowSurrogate(text.charCodeAt(start))) start += 1;
+    const end = Math.min(text.length, start + sampleChars);
+    sampledChars += end - start;
+    sampledTokens += countSliced(text, start, end);
+  }
+  if (sampledChars === 0) return Math.ceil(total / 4);
+  return Math.round((sampledTokens / sampledChars) * total);
 }

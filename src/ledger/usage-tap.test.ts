@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ChatRequest } from '../core/chat-request.ts';
+import type { LedgerRow } from '../core/ledger.ts';
+import type { StreamEvent } from '../core/stream-event.ts';
+import { RequestRecord } from './request-record.ts';
+import { UsageTap } from './usage-tap.ts';
+
+const request: ChatRequest = {
+  model: 'fast',
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'Write something long.' }] }],
+  stream: true,
+  includeUsage: false,
+  metadata: {},
+  hints: {},
+};
+
+function tapped(): { tap: UsageTap; rows: LedgerRow[]; writer: WritableStreamDefaultWriter<StreamEvent> } {
+  const rows: LedgerRow[] = [];
+  const record = new RequestRecord('req_test', 'chat', (row) => rows.push(row));
+  const tap = new UsageTap(record, request);
+  const writer = tap.stream.writable.getWriter();
+  void tap.stream.readable.pipeTo(new WritableStream());
+  return { tap, rows, writer };
+}
+
+describe('UsageTap', () => {
+  it('records the streamed usage the provider reported, and finishes the row once', async () => {
+    const { rows, writer } = tapped();
+    await writer.write({ type: 'text-delta', id: 't', delta: 'Hello' });
+    await writer.write({ type: 'finish', finishReason: 'stop', rawFinishReason: 'stop', usage: { inputTokens: 7, outputTokens: 2 } });
+    await writer.close();
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.status, 'ok');
+    assert.equal(rows[0]!.outputTokens, 2);
+    assert.equal(rows[0]!.tokensEstimated, false);
+  });
+
+  // Issue 13, defect 1: a client hanging up on a long stream of text without spaces made the tap
+  // count everything streamed with the quadratic encoder: the CPU stayed at 100% for minutes.
+  it('counts a client-abandoned stream of 4 MB without spaces in bounded time and memory', async () => {
+    const { tap, rows, writer } = tapped();
+    const delta = 'x'.repeat(4_096);
+    for (let index = 0; index < 1_024; index += 1) await writer.write({ type: 'text-delta', id: 't', delta });
+    const started = performance.now();
+    tap.clientClosed();
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 1_000, `estimate took ${elapsed.toFixed(0)} ms`);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.status, 'client_aborted');
+    assert.equal(rows[0]!.tokensEstimated, true);
+    // o200k encodes runs of "x" at about 8 characters per token; text past the kept part is
+    // counted at the kept part's rate, so the whole 4 MB is accounted, not just the first MB.
+    const expected = (4_096 * 1_024) / 8;
+    assert.ok(Math.abs(rows[0]!.outputTokens - expected) / expected < 0.1, `${rows[0]!.outputTokens} output tokens`);
+  });
+
+  it('estimates usage when the provider sent none, and an upstream error finishes the row as an error', async () => {
+    const first = tapped();
+    await first.writer.write({ type: 'text-delta', id: 't', delta: 'Hello there, how are you?' });
+    await first.writer.write({ type: 'finish', finishReason: 'stop', rawFinishReason: 'stop' });
+    assert.equal(first.rows[0]!.tokensEstimated, true);
+    assert.ok(first.rows[0]!.outputTokens >= 5);
+
+    const second = tapped();
+    await second.writer.write({ type: 'text-delta', id: 't', delta: 'partial' });
+    await second.writer.close();
+    assert.equal(second.rows[0]!.status, 'error');
+    assert.equal(second.rows[0]!.errorCode, 'SB_ERR_STREAM_INTERRUPTED');
+  });
+});

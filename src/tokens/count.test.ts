@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { countPromptTokens, countTextTokens, countTextsTokens, exactChars } from './count.ts';
+
+/** A seeded generator, so a failure is reproducible. */
+function letters(length: number, seed = 7): string {
+  let state = seed;
+  let text = '';
+  for (let index = 0; index < length; index += 1) {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    text += String.fromCharCode(97 + (state % 26));
+  }
+  return text;
+}
+
+const prose =
+  'Routers pick a provider per request by cost, latency and capability; when one fails, the next answers. ' +
+  'Every token and cent is recorded, and nothing is lost when a client hangs up. ';
+
+/** Milliseconds `work` takes. */
+function timed(work: () => void): number {
+  const started = performance.now();
+  work();
+  return performance.now() - started;
+}
+
+describe('token counting', () => {
+  it('counts ordinary text like the encoder itself (within 1%)', () => {
+    const text = prose.repeat(80); // ~14 KB: counted exactly, in slices cut at spaces
+    const exact = countTokens(text);
+    const counted = countTextTokens(text);
+    assert.ok(Math.abs(counted - exact) / exact < 0.01, `${counted} vs ${exact}`);
+  });
+
+  it('counts a short text exactly', () => {
+    assert.equal(countTextTokens('Hello, world!'), countTokens('Hello, world!'));
+    assert.equal(countTextTokens(''), 0);
+  });
+
+  it('counts text past the exact limit from samples, within 3% of the encoder', () => {
+    const text = prose.repeat(2_000); // ~360 KB
+    assert.ok(text.length > exactChars * 10);
+    const exact = countTokens(text);
+    const counted = countTextTokens(text);
+    assert.ok(Math.abs(counted - exact) / exact < 0.03, `${counted} vs ${exact}`);
+  });
+
+  // Issue 13, defect 1: on a run without spaces byte-pair encoding is quadratic; a 156 KB prompt
+  // took 10.8 s and a 391 KB one over 60 s. The bound here is loose on purpose (machines differ);
+  // the unbounded encoder misses it by two orders of magnitude.
+  it('is bounded in time on long runs without spaces, CJK text and random letters', () => {
+    for (const text of [letters(400_000), 'a'.repeat(400_000), '漢字かな'.repeat(100_000), letters(30_000, 3)]) {
+      let counted = 0;
+      const elapsed = timed(() => {
+        counted = countTextTokens(text);
+      });
+      assert.ok(elapsed < 1_000, `${text.length} characters took ${elapsed.toFixed(0)} ms`);
+      assert.ok(counted > text.length / 12 && counted <= text.length, `${counted} tokens for ${text.length} characters`);
+    }
+  });
+
+  it('keeps a request of many texts bounded too (the budget is per request, not per text)', () => {
+    const texts = Array.from({ length: 400 }, (_, index) => letters(3_000, index + 1));
+    const elapsed = timed(() => countTextsTokens(texts));
+    assert.ok(elapsed < 1_000, `took ${elapsed.toFixed(0)} ms`);
+    const messages = texts.map((text) => ({ role: 'user' as const, content: [{ type: 'text' as const, text }] }));
+    const prompt = countPromptTokens({ messages });
+    assert.ok(prompt > 400 * 3, 'framing tokens are counted for every message');
+  });
+
+  it('never splits a surrogate pair into two unknown characters', () => {
+    const emoji = '😀'.repeat(2_000); // no whitespace: cut every slice
+    const counted = countTextTokens(emoji);
+    const exact = countTokens(emoji);
+    assert.ok(Math.abs(counted - exact) / exact < 0.05, `${counted} vs ${exact}`);
+  });
+});
