@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { formatAnthropicError } from './api/anthropic/format-error.ts';
@@ -7,6 +8,7 @@ import { loadCatalog, type Catalog } from './catalog/index.ts';
 import type { KnownNames } from './config/check-references.ts';
 import type { EnvironmentProvider } from './config/from-env.ts';
 import type { Config, ProviderConfig } from './config/schema.ts';
+import { GatewayError } from './core/errors.ts';
 import { requestFinishedChannel, type RequestFinishedMessage } from './core/events.ts';
 import type { LedgerRow } from './core/ledger.ts';
 import type { ProviderSettings } from './core/provider-adapter.ts';
@@ -14,6 +16,7 @@ import type { ProviderProfile } from './core/strategy.ts';
 import type { Storage } from './core/stores.ts';
 import { createGovernanceParts } from './keys/compose.ts';
 import { CredentialCipher } from './keys/credential-cipher.ts';
+import { FileRowJournal, readJournal } from './ledger/journal.ts';
 import { LedgerWriter } from './ledger/writer.ts';
 import { Pipeline } from './pipeline.ts';
 import { providerDefinitions } from './providers/index.ts';
@@ -83,10 +86,52 @@ export interface Gateway {
   storage: Storage;
   /** Starts listening; resolves with the bound address. */
   listen(port: number, host: string): Promise<string>;
-  /** Stops taking requests, lets in-flight ones (streams too) finish, flushes the ledger. */
-  close(): Promise<void>;
+  /**
+   * Stops taking requests, lets in-flight ones (streams too) finish until `drainTimeoutMs`
+   * (default: server.drain_timeout_ms), ends those left with an error, flushes the ledger.
+   */
+  close(drainTimeoutMs?: number): Promise<void>;
   /** Flushes queued ledger rows now (tests and admin reads). */
   flushLedger(): Promise<void>;
+}
+
+/** How long connections may stay open after the drain deadline ended their requests. */
+const closeGraceMs = 2_000;
+/** How often the drain closes connections that went idle. */
+const idleSweepMs = 50;
+
+/**
+ * The ledger writer, with its crash journal next to an SQLite file. Rows a previous process
+ * journaled but may not have written go through it first, so budgets loaded from the ledger
+ * include them (issue 13, defect 9).
+ */
+function openLedgerWriter(storage: Storage, url: string, logger: Logger): LedgerWriter {
+  const journalBase = sqliteFilePath(url);
+  const recovered = journalBase ? readJournal(journalBase) : [];
+  const writer = new LedgerWriter(storage.ledger, {
+    ...(journalBase ? { journal: new FileRowJournal(journalBase) } : {}),
+    onFailure: (error, details) =>
+      logger.error({ err: error, ...details }, 'ledger write failed; rows stay queued and journaled, and are retried (further failures in the next 10 s are counted, not logged)'),
+    onRecovered: (details) => logger.warn(details, 'ledger writes succeed again'),
+    onDropped: (details) => logger.error(details, 'ledger rows could not be kept'),
+  });
+  if (recovered.length > 0) logger.warn({ rows: recovered.length }, 'writing ledger rows journaled by the previous run (it ended before writing them)');
+  for (const row of recovered) writer.append(row);
+  return writer;
+}
+
+/** The database file of an `sqlite://path` URL (none for `:memory:` or another backend). */
+function sqliteFilePath(url: string): string | undefined {
+  if (!url.startsWith('sqlite://')) return undefined;
+  const path = url.slice('sqlite://'.length);
+  return path === ':memory:' ? undefined : path;
+}
+
+/** Why readiness fails on the ledger, or undefined. */
+function ledgerProblem(writer: LedgerWriter): string | undefined {
+  if (writer.healthy) return undefined;
+  const stats = writer.stats();
+  return `${stats.lastError ?? 'writes are failing'} (${stats.queued} rows queued, ${stats.writeFailures} failed batches)`;
 }
 
 /** Builds a gateway from a validated config. */
@@ -95,10 +140,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logger = options.logger ?? createLogger(config.server.log_level);
   const catalog = options.catalog ?? (await loadCatalog());
   const storage = await openStorage(config.storage.url);
-  const writer = new LedgerWriter(storage.ledger, {
-    onFailure: (error, rows) => logger.error({ err: error, rows }, 'ledger write failed; rows kept for the next batch'),
-  });
-  const metrics = createMetrics(instance);
+  const writer = openLedgerWriter(storage, config.storage.url, logger);
+  const metrics = createMetrics(instance, { ledger: () => writer.stats() });
+  const shutdown = new AbortController();
+  // One listener per request and stream in flight: not a leak, so no warning past ten.
+  setMaxListeners(0, shutdown.signal);
   const http = createHttpClient();
   const images = createImageFetcher();
 
@@ -173,6 +219,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     countDispatchTokens: config.providers.some((provider) => provider.limits?.tpm !== undefined),
     ...(config.routes.some((route) => route.cache) ? { cache: createMemoryResponseCache() } : {}),
     governance: governed.governance,
+    shutdown: shutdown.signal,
+    canRecord: () => !writer.full,
   });
 
   const onRequestFinished = (row: LedgerRow) => {
@@ -224,6 +272,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     metricsRegistry: metrics.registry,
     pingStorage: () => storage.ping(),
     isDraining: () => draining,
+    ledgerProblem: () => ledgerProblem(writer),
+    shutdown: shutdown.signal,
   };
   registerChatRoutes(server, context);
   registerMessageRoutes(server, context);
@@ -251,10 +301,29 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     async listen(port, host) {
       return server.listen({ port, host });
     },
-    async close() {
+    async close(drainTimeoutMs = config.server.drain_timeout_ms) {
       draining = true;
-      await server.close();
-      await writer.close();
+      // Requests and streams in flight may finish until the deadline; then they end with an
+      // error (503, or an error event on a stream) and their rows are written like any other.
+      // Connections still open a moment later are closed. Only then is storage closed, so no
+      // row arrives after it (issue 13, defect 4).
+      const deadline = setTimeout(() => {
+        logger.warn({ drain_timeout_ms: drainTimeoutMs }, 'drain deadline reached: ending the requests and streams still open');
+        shutdown.abort(new GatewayError('SB_ERR_UNAVAILABLE', 'Switchboard is shutting down: the request was ended at the drain deadline.'));
+      }, drainTimeoutMs);
+      const force = setTimeout(() => server.server.closeAllConnections(), drainTimeoutMs + closeGraceMs);
+      // A keep-alive connection whose last request finished during the drain is idle: close it
+      // then rather than wait for the client to, or for the force timer.
+      const idle = setInterval(() => server.server.closeIdleConnections(), idleSweepMs);
+      try {
+        await server.close();
+      } finally {
+        clearTimeout(deadline);
+        clearTimeout(force);
+        clearInterval(idle);
+      }
+      const unwritten = await writer.close();
+      if (unwritten > 0) logger.error({ rows: unwritten, journal: writer.journalLocation }, 'ledger rows could not be written before exit; they are kept in the journal and written at the next start');
       metrics.close();
       await http.close();
       await storage.close();

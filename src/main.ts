@@ -113,29 +113,31 @@ function summarize(names: readonly string[]): string {
   return names.length > 12 ? `${shown}, ... (${names.length} in all)` : shown;
 }
 
-/** SIGTERM/SIGINT: stop taking requests, let in-flight ones finish (up to the drain timeout), exit 0. */
+/**
+ * SIGTERM/SIGINT: stop taking requests, let in-flight ones finish until the drain timeout, end
+ * those left with an error, write their rows, close storage, exit 0 (src/app.ts `close`). The
+ * process exits once that is done even if something (a library's timer, a socket) would keep it
+ * alive: a drained gateway that does not exit is what a supervisor kills -9.
+ */
 function waitForShutdown(gateway: Gateway, drainTimeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      gateway.logger.info({ signal }, 'draining: no new requests; waiting for in-flight requests and streams');
-      const force = setTimeout(() => {
-        gateway.logger.warn({ drain_timeout_ms: drainTimeoutMs }, 'drain timeout reached: closing remaining connections');
-        gateway.server.server.closeAllConnections();
-      }, drainTimeoutMs);
-      force.unref();
+      gateway.logger.info({ signal, drain_timeout_ms: drainTimeoutMs }, 'draining: no new requests; waiting for in-flight requests and streams');
       gateway
-        .close()
+        .close(drainTimeoutMs)
         .then(() => gateway.logger.info('stopped'))
         .catch((error: unknown) => {
           gateway.logger.error({ err: error }, 'error while stopping');
           process.exitCode = 1;
         })
         .finally(() => {
-          clearTimeout(force);
-          gateway.logger.flush(() => resolve());
+          gateway.logger.flush(() => {
+            resolve();
+            setImmediate(() => process.exit());
+          });
         });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

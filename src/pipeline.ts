@@ -9,6 +9,7 @@ import type { RoutingStateStore } from './core/routing-state.ts';
 import type { StreamEvent } from './core/stream-event.ts';
 import type { RequestRecord } from './ledger/request-record.ts';
 import { UsageTap } from './ledger/usage-tap.ts';
+import { endOnSignal } from './streams/end-on-signal.ts';
 import { cacheKey } from './cache/cache-key.ts';
 import { ResultCollector } from './cache/collect-result.ts';
 import { replayAsStream } from './cache/replay.ts';
@@ -33,6 +34,13 @@ export interface PipelineDependencies {
   governance?: RequestGovernance;
   /** The exact-match cache of routes with `cache: {ttl_s}`. */
   cache?: ResponseCache;
+  /** Aborted at the SIGTERM drain's deadline: streams still open end with an error event. */
+  shutdown?: AbortSignal;
+  /**
+   * False when a finished request's row could be kept nowhere (the ledger store failing and its
+   * queue full): new requests are then refused before any provider is paid for them.
+   */
+  canRecord?: () => boolean;
 }
 
 /** A finished chat: the answer, or a stream of events already tapped for accounting. */
@@ -53,6 +61,7 @@ export class Pipeline {
   }
 
   async chat(record: RequestRecord, incoming: ChatRequest, signal: AbortSignal, caller: Caller): Promise<ChatOutcome> {
+    this.#checkRecording();
     record.modelRequested = incoming.model;
     record.stream = incoming.stream;
     record.metadata = incoming.metadata;
@@ -77,7 +86,9 @@ export class Pipeline {
       const tap = new UsageTap(record, request, {
         ...(collector ? { observe: (event) => collector.add(event), onFinish: () => cache!.store(collector.take(), execution.model) } : {}),
       });
-      return { kind: 'stream', events: execution.value.pipeThrough(tap.stream), tap, model: execution.model, plan };
+      const shutdown = this.#dependencies.shutdown;
+      const events = shutdown ? endOnSignal(execution.value, shutdown) : execution.value;
+      return { kind: 'stream', events: events.pipeThrough(tap.stream), tap, model: execution.model, plan };
     }
     const execution = await executeChat(plan, request, context);
     const result = execution.value;
@@ -107,6 +118,7 @@ export class Pipeline {
   }
 
   async embed(record: RequestRecord, incoming: EmbeddingRequest, signal: AbortSignal, caller: Caller): Promise<{ result: EmbeddingResult; model: ModelInfo; plan: Plan }> {
+    this.#checkRecording();
     record.modelRequested = incoming.model;
     record.metadata = incoming.metadata;
     this.#checkAllowed(incoming.model, caller);
@@ -171,6 +183,14 @@ export class Pipeline {
     const requirements: Requirements = { ...(rule?.require ?? {}) };
     const overridden = rule?.set ? applyOverrides(incoming, rule.set, rule.index) : { request: incoming, warnings: [] };
     return { request: overridden.request, requested: rule?.route ?? incoming.model, requirements, warnings: overridden.warnings };
+  }
+
+  #checkRecording(): void {
+    if (this.#dependencies.canRecord && !this.#dependencies.canRecord()) {
+      throw new GatewayError('SB_ERR_UNAVAILABLE', 'Switchboard cannot record requests right now (its ledger store is failing); no provider was called. Retry later.', {
+        retryAfterSeconds: 5,
+      });
+    }
   }
 
   #checkAllowed(model: string, caller: Caller): void {

@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../core/chat-request.ts';
-import { GatewayError } from '../core/errors.ts';
+import { GatewayError, toGatewayError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
 import type { Usage } from '../core/usage.ts';
 import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
@@ -79,6 +79,13 @@ export class UsageTap {
         }
       },
     });
+  }
+
+  /** The stream failed outside its events (a fault of ours): recorded as an error with what was streamed. */
+  failed(error: unknown): void {
+    if (this.#record.finished) return;
+    this.#record.usage = this.#estimate();
+    this.#record.finish('error', 200, toGatewayError(error));
   }
 
   /** The caller disconnected mid-stream: record what was streamed so far. */

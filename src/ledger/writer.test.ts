@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { LedgerRow } from '../core/ledger.ts';
 import type { LedgerStore } from '../core/stores.ts';
+import { FileRowJournal, readJournal } from './journal.ts';
 import { LedgerWriter } from './writer.ts';
 
 /** A store whose writes take time, like a remote database would. */
@@ -40,7 +44,7 @@ describe('ledger writer', () => {
   it('keeps a failed batch and writes it with the next one; close writes everything', async () => {
     const written: LedgerRow[] = [];
     const failures: number[] = [];
-    const writer = new LedgerWriter(slowStore(written, 1, 1), { onFailure: (_error, rows) => failures.push(rows), intervalMs: 10_000 });
+    const writer = new LedgerWriter(slowStore(written, 1, 1), { onFailure: (_error, details) => failures.push(details.rows), intervalMs: 10_000 });
     for (const id of ['a', 'b', 'c']) writer.append(row(id));
     await writer.flush();
     assert.deepEqual(failures, [3]);
@@ -58,5 +62,78 @@ describe('ledger writer', () => {
     await sleep(100);
     assert.equal(written.length, 25);
     await writer.close();
+  });
+});
+
+describe('ledger writer under store failures (issue 13, defect 10)', () => {
+  it('reports itself failing, logs failures at a bounded rate, and recovers', async () => {
+    const written: LedgerRow[] = [];
+    const reports: number[] = [];
+    const recovered: number[] = [];
+    const writer = new LedgerWriter(slowStore(written, 0, 30), {
+      onFailure: (_error, details) => reports.push(details.suppressed),
+      onRecovered: (details) => recovered.push(details.failures),
+      intervalMs: 1,
+      reportEveryMs: 60_000,
+    });
+    writer.append(row('a'));
+    await writer.flush();
+    assert.equal(writer.healthy, false, 'a failing store makes the writer unhealthy');
+    for (let attempt = 0; attempt < 28; attempt += 1) await writer.flush();
+    assert.equal(reports.length, 1, '29 failures in a row are logged once, the rest counted');
+    assert.equal(writer.stats().writeFailures, 29);
+    assert.equal(writer.pending, 1, 'the row stays queued');
+    await writer.flush(); // the 30th failure
+    await writer.flush(); // succeeds
+    assert.equal(writer.healthy, true);
+    assert.deepEqual(recovered, [30]);
+    assert.deepEqual(written.map((entry) => entry.id), ['a']);
+    await writer.close();
+  });
+
+  it('refuses nothing silently when full: rows past the bound are counted as dropped without a journal', async () => {
+    const dropped: number[] = [];
+    const writer = new LedgerWriter(slowStore([], 0, 1_000), { onFailure: () => undefined, onDropped: (details) => dropped.push(details.dropped), maxQueued: 3, intervalMs: 10_000 });
+    for (const id of ['a', 'b', 'c']) writer.append(row(id));
+    assert.equal(writer.full, true);
+    writer.append(row('d'));
+    assert.deepEqual(dropped, [1]);
+    assert.equal(writer.stats().dropped, 1);
+    await writer.close(10);
+    assert.equal(writer.stats().dropped, 4, 'rows unwritten at close without a journal are reported too');
+  });
+});
+
+describe('ledger journal (issue 13, defect 9)', () => {
+  const fullRow = (id: string) => ({ id, time: new Date().toISOString(), attempts: [], costUsd: 0.001 }) as unknown as LedgerRow;
+
+  it('keeps each row on disk until the store has it, and empties its segments after', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
+    const base = join(directory, 'switchboard.db');
+    const written: LedgerRow[] = [];
+    const writer = new LedgerWriter(slowStore(written, 5), { onFailure: () => undefined, journal: new FileRowJournal(base), intervalMs: 10_000 });
+    for (const id of ['a', 'b', 'c']) writer.append(fullRow(id));
+    // A crash now (nothing flushed) leaves every row readable.
+    assert.deepEqual(readJournal(base).map((entry) => entry.id).sort(), ['a', 'b', 'c']);
+    const flushing = writer.flush();
+    writer.append(fullRow('d')); // journaled in the other segment while the batch is written
+    await flushing;
+    assert.deepEqual(readJournal(base).map((entry) => entry.id), ['d'], 'the written batch left the journal');
+    await writer.flush();
+    assert.deepEqual(readJournal(base), []);
+    assert.deepEqual(written.map((entry) => entry.id), ['a', 'b', 'c', 'd']);
+    await writer.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('keeps rows a failing store would not take at shutdown, for the next start', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
+    const base = join(directory, 'switchboard.db');
+    const writer = new LedgerWriter(slowStore([], 0, 1_000), { onFailure: () => undefined, journal: new FileRowJournal(base), intervalMs: 10_000 });
+    for (const id of ['a', 'b']) writer.append(fullRow(id));
+    assert.equal(await writer.close(50), 2, 'two rows left unwritten');
+    assert.equal(writer.stats().dropped, 0, 'they are in the journal, not dropped');
+    assert.deepEqual(readJournal(base).map((entry) => entry.id).sort(), ['a', 'b']);
+    await rm(directory, { recursive: true, force: true });
   });
 });

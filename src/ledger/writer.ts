@@ -1,33 +1,104 @@
 import type { LedgerRow } from '../core/ledger.ts';
 import type { LedgerStore } from '../core/stores.ts';
+import type { RowJournal } from './journal.ts';
 
-/** Where the writer reports a failed batch (the logger). */
-export type WriteFailureReporter = (error: unknown, rows: number) => void;
+/** What the writer reports; the gateway logs it (at most once per `reportEveryMs` for failures). */
+export interface WriterReports {
+  /** Batches failed since the last report (`suppressed` of them not reported one by one). */
+  onFailure(error: unknown, details: { rows: number; queued: number; suppressed: number }): void;
+  /** A batch succeeded after failures. */
+  onRecovered?(details: { queued: number; failures: number }): void;
+  /** Rows that could be kept nowhere (queue full and journal failing), counted and reported. */
+  onDropped?(details: { dropped: number; reason: string }): void;
+}
+
+/** Counters for /metrics and readiness. */
+export interface WriterStats {
+  queued: number;
+  /** Rows kept only in the journal (queue full, or finished after close): written at the next start. */
+  journalOnly: number;
+  writeFailures: number;
+  journalFailures: number;
+  dropped: number;
+  /** The last batch failed and none has succeeded since. */
+  failing: boolean;
+  lastError: string | null;
+}
+
+export interface LedgerWriterOptions extends WriterReports {
+  batchSize?: number;
+  intervalMs?: number;
+  /** Rows kept in memory at most while the store fails; past it, rows live in the journal only. */
+  maxQueued?: number;
+  /** Failures are logged at most this often; the rest are counted. */
+  reportEveryMs?: number;
+  journal?: RowJournal;
+}
+
+interface QueuedRow {
+  row: LedgerRow;
+  /** Journal segment holding it, or -1 when it is only in memory. */
+  segment: number;
+}
 
 /**
- * Writes ledger rows off the request path: rows queue in memory and go to the store in batches
- * (every `intervalMs`, or at once when `batchSize` are waiting). A failed batch stays queued and
- * is retried with the next one; `close` flushes everything (SIGTERM drain).
+ * Writes ledger rows off the request path: each row is journaled synchronously (so it outlives
+ * a crash; src/ledger/journal.ts), queued in memory, and sent to the store in batches (every
+ * `intervalMs`, or at once when `batchSize` are waiting). A failed batch stays queued and is
+ * retried with the next one, the failure is counted and logged at a bounded rate, and the writer
+ * reports itself failing until a batch succeeds (readiness; issue 13, defect 10). Nothing is
+ * dropped silently: past `maxQueued` a row stays only in the journal, and a row that can be
+ * kept nowhere is counted and reported.
  */
 export class LedgerWriter {
   readonly #store: LedgerStore;
   readonly #batchSize: number;
   readonly #intervalMs: number;
-  readonly #onFailure: WriteFailureReporter;
-  #queue: LedgerRow[] = [];
+  readonly #maxQueued: number;
+  readonly #reportEveryMs: number;
+  readonly #reports: WriterReports;
+  readonly #journal: RowJournal | undefined;
+  #queue: QueuedRow[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
+  #closed = false;
+  #failing = false;
+  #lastError: string | null = null;
+  #writeFailures = 0;
+  #journalFailures = 0;
+  #dropped = 0;
+  #journalOnly = 0;
+  #failuresSinceRecovery = 0;
+  #lastReportAt = Number.NEGATIVE_INFINITY;
+  #suppressed = 0;
 
-  constructor(store: LedgerStore, options: { batchSize?: number; intervalMs?: number; onFailure: WriteFailureReporter }) {
+  constructor(store: LedgerStore, options: LedgerWriterOptions) {
     this.#store = store;
     this.#batchSize = options.batchSize ?? 200;
     this.#intervalMs = options.intervalMs ?? 250;
-    this.#onFailure = options.onFailure;
+    this.#maxQueued = options.maxQueued ?? 100_000;
+    this.#reportEveryMs = options.reportEveryMs ?? 10_000;
+    this.#reports = options;
+    this.#journal = options.journal;
   }
 
-  /** Queues a row; never blocks the caller. */
+  /** Journals and queues a row; never waits. After `close`, rows are counted as dropped and reported. */
   append(row: LedgerRow): void {
-    this.#queue.push(row);
+    let segment = -1;
+    if (this.#journal) {
+      try {
+        segment = this.#journal.append(row);
+      } catch (error) {
+        this.#journalFailures += 1;
+        this.#fail(error, 1);
+      }
+    }
+    if (this.#closed || this.#queue.length >= this.#maxQueued) {
+      if (segment >= 0) this.#journalOnly += 1;
+      else this.#drop(1, this.#closed ? 'the ledger was closed and the journal could not be written' : 'the queue is full and the journal could not be written');
+      return;
+    }
+    this.#queue.push({ row, segment });
     if (this.#queue.length >= this.#batchSize) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs);
   }
@@ -35,6 +106,33 @@ export class LedgerWriter {
   /** Rows waiting to be written. */
   get pending(): number {
     return this.#queue.length;
+  }
+
+  /** False while the store fails or rows no longer fit in memory (readiness). */
+  get healthy(): boolean {
+    return !this.#failing && !this.full;
+  }
+
+  /** No room left in memory for another row: new requests are refused until the store recovers. */
+  get full(): boolean {
+    return this.#queue.length >= this.#maxQueued;
+  }
+
+  /** Where rows are journaled (for messages), if anywhere. */
+  get journalLocation(): string | undefined {
+    return this.#journal?.location;
+  }
+
+  stats(): WriterStats {
+    return {
+      queued: this.#queue.length,
+      journalOnly: this.#journalOnly,
+      writeFailures: this.#writeFailures,
+      journalFailures: this.#journalFailures,
+      dropped: this.#dropped,
+      failing: this.#failing,
+      lastError: this.#lastError,
+    };
   }
 
   /** Writes everything queued so far. */
@@ -47,24 +145,83 @@ export class LedgerWriter {
     if (this.#queue.length === 0) return;
     const batch = this.#queue;
     this.#queue = [];
+    this.#journal?.rotate();
     this.#flushing = this.#store
-      .append(batch)
-      .catch((error: unknown) => {
-        this.#queue = [...batch, ...this.#queue];
-        this.#onFailure(error, batch.length);
-      })
+      .append(batch.map((entry) => entry.row))
+      .then(
+        () => this.#succeeded(batch),
+        (error: unknown) => {
+          this.#queue = [...batch, ...this.#queue];
+          this.#writeFailures += 1;
+          this.#fail(error, batch.length);
+        },
+      )
       .finally(() => {
         this.#flushing = undefined;
       });
     await this.#flushing;
-    if (this.#queue.length > 0 && !this.#timer) this.#timer = setTimeout(() => void this.flush(), this.#intervalMs);
+    if (this.#queue.length > 0 && !this.#timer && !this.#closed) this.#timer = setTimeout(() => void this.flush(), this.#intervalMs);
   }
 
-  /** Flushes and stops the timer. */
-  async close(): Promise<void> {
+  /**
+   * Flushes, retrying a failing store until `deadlineMs`; then stops. Rows still unwritten stay
+   * in the journal for the next start; without a journal they are reported as dropped.
+   * Resolves with the number of rows left unwritten.
+   */
+  async close(deadlineMs = 5_000): Promise<number> {
+    const deadline = performance.now() + deadlineMs;
     await this.flush();
-    if (this.#queue.length > 0) await this.flush();
+    while (this.#queue.length > 0 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.#intervalMs, 500)));
+      await this.flush();
+    }
+    this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    const left = this.#queue.length;
+    const unjournaled = this.#queue.filter((entry) => entry.segment < 0).length;
+    this.#queue = [];
+    if (unjournaled > 0) this.#drop(unjournaled, 'the store could not be written before shutdown and the journal could not be written');
+    try {
+      this.#journal?.close();
+    } catch {
+      // Closing a descriptor that failed to write already: nothing more to lose.
+    }
+    return left;
+  }
+
+  #succeeded(batch: readonly QueuedRow[]): void {
+    try {
+      this.#journal?.committed(batch.map((entry) => entry.segment));
+    } catch (error) {
+      this.#journalFailures += 1;
+      this.#fail(error, 0);
+    }
+    if (this.#failing) {
+      this.#failing = false;
+      this.#reports.onRecovered?.({ queued: this.#queue.length, failures: this.#failuresSinceRecovery });
+      this.#failuresSinceRecovery = 0;
+      this.#lastReportAt = Number.NEGATIVE_INFINITY;
+    }
+  }
+
+  /** Marks the writer failing and reports at a bounded rate (a full disk must not flood the log). */
+  #fail(error: unknown, rows: number): void {
+    this.#failing = true;
+    this.#failuresSinceRecovery += 1;
+    this.#lastError = error instanceof Error ? error.message : String(error);
+    const now = performance.now();
+    if (now - this.#lastReportAt < this.#reportEveryMs) {
+      this.#suppressed += 1;
+      return;
+    }
+    this.#lastReportAt = now;
+    this.#reports.onFailure(error, { rows, queued: this.#queue.length, suppressed: this.#suppressed });
+    this.#suppressed = 0;
+  }
+
+  #drop(rows: number, reason: string): void {
+    this.#dropped += rows;
+    this.#reports.onDropped?.({ dropped: rows, reason });
   }
 }

@@ -185,7 +185,7 @@ class Executor<T> {
         const latencyMs = performance.now() - started;
         if (this.#context.signal.aborted || cancel.signal.aborted) {
           this.#context.attempts.push(attemptRecord(model, 'aborted', latencyMs, error));
-          const closed = this.#context.signal.aborted ? new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the request', { cause: error }) : error;
+          const closed = this.#context.signal.aborted ? callerEnded(this.#context.signal, error) : error;
           return { error: closed, stop: this.#context.signal.aborted };
         }
         this.#context.attempts.push(attemptRecord(model, 'error', latencyMs, error));
@@ -198,13 +198,23 @@ class Executor<T> {
         const waitMs = backoff(this.#plan.retry.backoffMs, retry, error.retryAfterSeconds);
         if (waitMs > longestRetryWaitMs) return { error, stop: false };
         await sleep(waitMs, undefined, { signal: this.#context.signal }).catch(() => undefined);
-        if (this.#context.signal.aborted) return { error: new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the request'), stop: true };
+        if (this.#context.signal.aborted) return { error: callerEnded(this.#context.signal), stop: true };
       } finally {
         clearTimeout(timer);
       }
     }
     return { error: this.#lastError!, stop: false };
   }
+}
+
+/**
+ * Why the request's own signal ended it: the caller leaving, or the gateway's drain deadline
+ * (the signal's reason says which; src/server/routes/chat.ts clientSignal).
+ */
+function callerEnded(signal: AbortSignal, cause?: GatewayError): GatewayError {
+  const reason: unknown = signal.reason;
+  if (GatewayError.isInstance(reason)) return reason;
+  return new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the request', cause ? { cause } : {});
 }
 
 /** A candidate that did not answer; `stop` ends the request (non-retryable or caller gone). */

@@ -10,4 +10,8 @@ export interface GatewayContext {
   /** Resolves when storage answers; rejects otherwise (readiness). */
   pingStorage(): Promise<void>;
   isDraining(): boolean;
+  /** Why the ledger cannot be written now (readiness), or undefined when it can. */
+  ledgerProblem(): string | undefined;
+  /** Aborted at the SIGTERM drain's deadline: requests and streams still open end with its reason. */
+  shutdown: AbortSignal;
 }

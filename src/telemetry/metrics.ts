@@ -1,6 +1,7 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { requestFinishedChannel, type RequestFinishedMessage } from '../core/events.ts';
+import type { WriterStats } from '../ledger/writer.ts';
 
 /** Prometheus metrics fed by the request-finished channel (served at GET /metrics). */
 export interface Metrics {
@@ -10,9 +11,15 @@ export interface Metrics {
   close(): void;
 }
 
-export function createMetrics(instance: string): Metrics {
+/** State read when /metrics is scraped. */
+export interface MetricSources {
+  ledger(): WriterStats;
+}
+
+export function createMetrics(instance: string, sources: MetricSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_process_' });
+  registerLedgerMetrics(registry, sources.ledger);
   const requests = new Counter({
     name: 'switchboard_requests_total',
     help: 'Requests handled, by endpoint, answering model and provider, route and outcome',
@@ -82,4 +89,23 @@ export function createMetrics(instance: string): Metrics {
     inFlight,
     close: () => diagnosticsChannel.unsubscribe(requestFinishedChannel.name, onFinished),
   };
+}
+
+/** The ledger writer's queue and failures (issue 13, defect 10: a failing store is never silent). */
+function registerLedgerMetrics(registry: Registry, stats: () => WriterStats): void {
+  const gauge = (name: string, help: string, read: (current: WriterStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read(stats()));
+      },
+    });
+  gauge('switchboard_ledger_queued_rows', 'Ledger rows waiting to be written to the store', (current) => current.queued);
+  gauge('switchboard_ledger_journal_only_rows', 'Ledger rows kept only in the crash journal, written at the next start', (current) => current.journalOnly);
+  gauge('switchboard_ledger_write_failures', 'Ledger batches the store failed to write since start', (current) => current.writeFailures);
+  gauge('switchboard_ledger_journal_failures', 'Rows the crash journal failed to write since start', (current) => current.journalFailures);
+  gauge('switchboard_ledger_dropped_rows', 'Ledger rows that could be kept nowhere since start (also logged)', (current) => current.dropped);
+  gauge('switchboard_ledger_failing', '1 while the ledger store fails to write (readiness is then 503)', (current) => (current.failing ? 1 : 0));
 }

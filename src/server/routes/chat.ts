@@ -1,11 +1,13 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
+import { GatewayError } from '../../core/errors.ts';
+import type { UsageTap } from '../../ledger/usage-tap.ts';
 import { parseChatRequest } from '../../api/openai/parse-chat-request.ts';
 import { formatChatResponse } from '../../api/openai/format-chat-response.ts';
 import { createOpenAIStreamFormatter } from '../../api/openai/format-chat-stream.ts';
 import { answerHeaders } from '../answer-headers.ts';
 import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
-import { sendEventStream } from '../send-stream.ts';
+import { sendEventStream, type StreamEndings } from '../send-stream.ts';
 import { callerOf } from '../caller.ts';
 
 /** POST /v1/chat/completions: OpenAI Chat Completions, plain and streamed. */
@@ -13,10 +15,10 @@ export function registerChatRoutes(app: FastifyInstance, context: GatewayContext
   app.post('/v1/chat/completions', { config: { format: 'openai', endpoint: 'chat' } }, async (request, reply) => {
     const record = request.record!;
     const chatRequest = parseChatRequest(request.body, headerMetadata(request));
-    const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply), callerOf(request));
+    const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply, context.shutdown), callerOf(request));
     if (outcome.kind === 'stream') {
       const body = outcome.events.pipeThrough(createOpenAIStreamFormatter(chatRequest.includeUsage));
-      await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, () => outcome.tap.clientClosed());
+      await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, streamEndings(outcome.tap, request.log));
       return reply;
     }
     const text = formatChatResponse(outcome.result);
@@ -28,12 +30,27 @@ export function registerChatRoutes(app: FastifyInstance, context: GatewayContext
 
 /**
  * Aborted when the caller goes away before the answer is complete, so the upstream call is
- * cancelled instead of running to completion for nobody.
+ * cancelled instead of running to completion for nobody; and at the SIGTERM drain's deadline
+ * (`shutdown`), with its reason, so the request ends with that error instead of being cut.
  */
-export function clientSignal(reply: FastifyReply): AbortSignal {
+export function clientSignal(reply: FastifyReply, shutdown: AbortSignal): AbortSignal {
   const controller = new AbortController();
+  const onShutdown = () => controller.abort(shutdown.reason);
+  shutdown.addEventListener('abort', onShutdown, { once: true });
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
+    shutdown.removeEventListener('abort', onShutdown);
+    if (!reply.raw.writableFinished) controller.abort(new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the request'));
   });
   return controller.signal;
+}
+
+/** A stream's record finishes on the caller leaving, or on a fault after the headers went out. */
+export function streamEndings(tap: UsageTap, log: FastifyBaseLogger): StreamEndings {
+  return {
+    onClientClosed: () => tap.clientClosed(),
+    onFailed: (error) => {
+      log.error({ err: error }, 'stream failed after its headers were sent');
+      tap.failed(error);
+    },
+  };
 }

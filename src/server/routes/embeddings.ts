@@ -11,7 +11,7 @@ export function registerEmbeddingRoutes(app: FastifyInstance, context: GatewayCo
   app.post('/v1/embeddings', { config: { format: 'openai', endpoint: 'embeddings' } }, async (request, reply) => {
     const record = request.record!;
     const embeddingRequest = parseEmbeddingRequest(request.body, headerMetadata(request));
-    const { result, model } = await context.pipeline.embed(record, embeddingRequest, clientSignal(reply), callerOf(request));
+    const { result, model } = await context.pipeline.embed(record, embeddingRequest, clientSignal(reply, context.shutdown), callerOf(request));
     const text = formatEmbeddingResponse(result);
     reply.headers(answerHeaders(record, model, true));
     record.finish(reply.raw.destroyed ? 'client_aborted' : 'ok', 200);

@@ -10,7 +10,7 @@ import { callerOf } from '../caller.ts';
 import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
 import { sendEventStream } from '../send-stream.ts';
-import { clientSignal } from './chat.ts';
+import { clientSignal, streamEndings } from './chat.ts';
 
 /**
  * POST /v1/messages: the Anthropic Messages API, plain and streamed, in front of every model
@@ -23,10 +23,10 @@ export function registerMessageRoutes(app: FastifyInstance, context: GatewayCont
     // Anthropic's SDKs read the request id from `request-id` (APIError.requestID, `_request_id`).
     reply.header('request-id', request.id);
     const chatRequest = withProtocolHeaders(parseMessagesRequest(request.body, headerMetadata(request)), request.headers);
-    const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply), callerOf(request));
+    const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply, context.shutdown), callerOf(request));
     if (outcome.kind === 'stream') {
       const body = outcome.events.pipeThrough(createAnthropicStreamFormatter());
-      await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, () => outcome.tap.clientClosed());
+      await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, streamEndings(outcome.tap, request.log));
       return reply;
     }
     const text = formatMessagesResponse(outcome.result);

@@ -8,6 +8,10 @@ export function registerOperationRoutes(app: FastifyInstance, context: GatewayCo
     if (context.isDraining()) return reply.code(503).send({ status: 'draining' });
     try {
       await context.pingStorage();
+      // Storage that answers but cannot take ledger rows (a full disk, a read-only file) is not
+      // ready: requests would be served without being recorded (issue 13, defect 10).
+      const problem = context.ledgerProblem();
+      if (problem) return reply.code(503).send({ status: 'unavailable', reason: `ledger: ${problem}` });
       return { status: 'ready' };
     } catch (error) {
       return reply.code(503).send({ status: 'unavailable', reason: `storage: ${error instanceof Error ? error.message : String(error)}` });

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GatewayError } from '../core/errors.ts';
+import type { StreamEvent } from '../core/stream-event.ts';
+import { endOnSignal } from './end-on-signal.ts';
+
+/** A source that yields one delta and then waits forever, like a stalled upstream; records its cancel. */
+function hangingSource(): { stream: ReadableStream<StreamEvent>; cancelled: () => unknown } {
+  let reason: unknown;
+  let sent = false;
+  const stream = new ReadableStream<StreamEvent>({
+    pull(controller) {
+      if (sent) return new Promise<void>(() => undefined);
+      sent = true;
+      controller.enqueue({ type: 'text-delta', id: 't', delta: 'Hel' });
+      return undefined;
+    },
+    cancel(why) {
+      reason = why;
+    },
+  });
+  return { stream, cancelled: () => reason };
+}
+
+async function readAll(stream: ReadableStream<StreamEvent>): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+describe('endOnSignal', () => {
+  it('ends an open stream with an error event carrying the reason, and cancels the source', async () => {
+    const controller = new AbortController();
+    const source = hangingSource();
+    const reading = readAll(endOnSignal(source.stream, controller.signal));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort(new GatewayError('SB_ERR_UNAVAILABLE', 'shutting down'));
+    const events = await reading;
+    assert.deepEqual(events.map((event) => event.type), ['text-delta', 'error']);
+    const last = events.at(-1) as Extract<StreamEvent, { type: 'error' }>;
+    assert.equal(last.error.code, 'SB_ERR_UNAVAILABLE');
+    assert.ok(GatewayError.isInstance(source.cancelled()), 'the upstream source was cancelled');
+  });
+
+  it('passes a stream that finishes through unchanged and stops listening', async () => {
+    const controller = new AbortController();
+    const events: StreamEvent[] = [
+      { type: 'text-delta', id: 't', delta: 'Hi' },
+      { type: 'finish', finishReason: 'stop' },
+    ];
+    const source = new ReadableStream<StreamEvent>({
+      start(sourceController) {
+        for (const event of events) sourceController.enqueue(event);
+        sourceController.close();
+      },
+    });
+    assert.deepEqual(await readAll(endOnSignal(source, controller.signal)), events);
+    controller.abort(new GatewayError('SB_ERR_UNAVAILABLE', 'late'));
+  });
+
+  it('removes its listener when the caller cancels the stream', async () => {
+    const controller = new AbortController();
+    let listeners = 0;
+    const signal = controller.signal;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      listeners += 1;
+      add(...args);
+    }) as typeof signal.addEventListener;
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      listeners -= 1;
+      remove(...args);
+    }) as typeof signal.removeEventListener;
+    const stream = endOnSignal(hangingSource().stream, signal);
+    const reader = stream.getReader();
+    await reader.read();
+    assert.equal(listeners, 1);
+    await reader.cancel('client left');
+    assert.equal(listeners, 0);
+  });
+});
