@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const concrete = ['**/providers/*', '**/providers/**', '**/store/*', '**/store/**'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'ui/dist/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'ui/dist/**', 'coverage/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
