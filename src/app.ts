@@ -192,7 +192,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const built = buildProvider(provider);
     providers.set(provider.id, built.handle);
     profiles.set(provider.id, built.profile);
-    return { id: provider.id, catalogType: built.catalogType };
+    return { id: provider.id, catalogType: built.catalogType, selfHosted: built.profile.onPrem };
   });
   const registry = new ModelRegistry(config.models, registryProviders, catalog);
   const governed = createGovernanceParts(storage, config, () => writer.flush());

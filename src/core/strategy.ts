@@ -40,6 +40,11 @@ export interface RoutingRequest {
   hints: RoutingHints;
   /** The caller's key allow-list (true for the master key and open access). */
   allowsModel(name: string): boolean;
+  /**
+   * The caller's key or team has a budget: a model without a known price cannot be admitted
+   * against it (its cost would count as $0), so such candidates are removed.
+   */
+  budgeted?: boolean;
 }
 
 /** What filters and strategies may read. */

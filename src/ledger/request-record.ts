@@ -71,6 +71,10 @@ export class RequestRecord implements GovernedRecord {
   /** Records the request's end once; later calls are ignored and return the first row. */
   finish(status: RequestStatus, httpStatus: number, error?: GatewayError): LedgerRow {
     if (this.#row) return this.#row;
+    if (this.answered && !this.answered.pricing && this.usage.inputTokens + this.usage.outputTokens > 0) {
+      // Never let an unknown price pass for free without a trace (issue 13, defect 5).
+      this.warnings.push({ type: 'other', setting: 'pricing', message: `price unknown for ${this.answered.providerId}/${this.answered.upstream}: cost recorded as $0` });
+    }
     this.#row = {
       id: this.id,
       time: this.time,

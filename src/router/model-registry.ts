@@ -6,6 +6,8 @@ import type { ModelConfig } from '../config/schema.ts';
 export interface RegistryProvider {
   id: string;
   catalogType: string;
+  /** Self-hosted (data_policy.on_prem): its models cost $0 unless a models entry prices them. */
+  selfHosted?: boolean;
 }
 
 /**
@@ -18,10 +20,12 @@ export class ModelRegistry {
   readonly #addresses = new Map<string, ModelInfo>();
   readonly #providers: Map<string, RegistryProvider>;
   readonly #catalog: Catalog;
+  readonly #configs: readonly ModelConfig[];
   /** Models each runtime provider (/admin/providers) added, so removing it removes them. */
   readonly #runtimeModels = new Map<string, string[]>();
 
   constructor(models: readonly ModelConfig[], providers: readonly RegistryProvider[], catalog: Catalog) {
+    this.#configs = models;
     this.#providers = new Map(providers.map((provider) => [provider.id, provider]));
     this.#catalog = catalog;
     for (const model of models) {
@@ -46,7 +50,10 @@ export class ModelRegistry {
     if (slash <= 0 || slash === name.length - 1) return undefined;
     const provider = this.#providers.get(name.slice(0, slash));
     if (!provider) return undefined;
-    const info = this.#describe(name, provider, name.slice(slash + 1), undefined);
+    const upstream = name.slice(slash + 1);
+    // The address of an upstream a models entry configures takes that entry's facts (pricing
+    // above all): `oai/my-finetune` costs what the `models` entry for it says, not $0.
+    const info = this.#describe(name, provider, upstream, this.#configuredFor(provider.id, upstream));
     if (this.#addresses.size < 10_000) this.#addresses.set(name, info);
     return info;
   }
@@ -78,6 +85,17 @@ export class ModelRegistry {
     for (const [name, model] of this.#addresses) if (model.providerId === id) this.#addresses.delete(name);
   }
 
+  /** The `models` entry (first with pricing, else first) that maps to this provider's upstream. */
+  #configuredFor(providerId: string, upstream: string): ModelConfig | undefined {
+    let found: ModelConfig | undefined;
+    for (const model of this.#configs) {
+      if (model.provider !== providerId || (model.upstream ?? model.id) !== upstream) continue;
+      if (model.pricing) return model;
+      found ??= model;
+    }
+    return found;
+  }
+
   #describe(id: string, provider: RegistryProvider, upstream: string, model: ModelConfig | undefined): ModelInfo {
     const known = this.#catalog.lookup(provider.catalogType, upstream);
     const pricing = model?.pricing
@@ -86,7 +104,7 @@ export class ModelRegistry {
           outputPerMtok: model.pricing.output_per_mtok,
           ...(model.pricing.cached_input_per_mtok !== undefined ? { cachedInputPerMtok: model.pricing.cached_input_per_mtok } : {}),
         }
-      : known?.pricing;
+      : (known?.pricing ?? (provider.selfHosted ? { inputPerMtok: 0, outputPerMtok: 0 } : undefined));
     return {
       id,
       providerId: provider.id,

@@ -196,8 +196,9 @@ export class Planner {
 }
 
 /**
- * Nothing can serve the request. Cooldowns only: 503 with the time left; the key's allow-list
- * or a data policy: 403; otherwise (capabilities, context window, quality): 400.
+ * Nothing can serve the request. Cooldowns only: 503 with the time left; the key's allow-list,
+ * a data policy or a budget that cannot price the model: 403; otherwise (capabilities, context
+ * window, quality): 400.
  */
 function noCandidate(requested: string, considered: readonly ConsideredCandidate[]): GatewayError {
   const reasons = considered.map((entry) => `${entry.model.id}: ${entry.reason ?? 'removed'}`).join('; ');
@@ -207,6 +208,7 @@ function noCandidate(requested: string, considered: readonly ConsideredCandidate
     const waits = considered.map((entry) => /for (\d+) s/.exec(entry.reason ?? '')?.[1]).filter(Boolean).map(Number);
     return new GatewayError('SB_ERR_UNAVAILABLE', message, { retryAfterSeconds: waits.length ? Math.min(...waits) : 1, status: 503 });
   }
+  if (filters.has('unknown-price')) return new GatewayError('SB_ERR_MODEL_FORBIDDEN', message, { param: 'model', publicCode: 'model_price_unknown' });
   if (filters.has('key-allow-list') || filters.has('data-policy')) return new GatewayError('SB_ERR_MODEL_FORBIDDEN', message, { param: 'model' });
   return new GatewayError('SB_ERR_NO_CANDIDATE', message, { param: 'model' });
 }

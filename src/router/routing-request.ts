@@ -26,6 +26,7 @@ export function chatRoutingRequest(request: ChatRequest, requested: string, call
     requirements,
     hints: request.hints,
     allowsModel: (name) => caller.allowsModel(name),
+    ...(isBudgeted(caller) ? { budgeted: true } : {}),
   };
 }
 
@@ -43,7 +44,12 @@ export function embeddingRoutingRequest(request: EmbeddingRequest, caller: Calle
     requirements,
     hints: {},
     allowsModel: (name) => caller.allowsModel(name),
+    ...(isBudgeted(caller) ? { budgeted: true } : {}),
   };
+}
+
+function isBudgeted(caller: Caller): boolean {
+  return caller.governance?.policies.some((policy) => policy.budgetUsd !== undefined) ?? false;
 }
 
 /** Tools (unless tool_choice is none), vision (an image anywhere), json_schema (structured output). */

@@ -133,7 +133,7 @@ export class RuntimeProviders {
     this.#options.handles.set(config.id, built.handle);
     this.#options.profiles.set(config.id, built.profile);
     const catalogModels = this.#options.catalog.entriesFor(built.catalogType).map((entry) => entry.model);
-    this.#options.registry.addProvider({ id: config.id, catalogType: built.catalogType }, catalogModels);
+    this.#options.registry.addProvider({ id: config.id, catalogType: built.catalogType, selfHosted: built.profile.onPrem }, catalogModels);
     this.#runtime.set(config.id, { config, stored });
   }
 
