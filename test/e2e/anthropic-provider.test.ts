@@ -28,7 +28,7 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
         { id: 'claude-badkey', type: 'anthropic', base_url: simulator.url, api_key: 'sk-ant-wrong-key' },
       ],
       models: [
-        { id: 'sonnet', provider: 'claude', upstream: 'claude-sim-sonnet' },
+        { id: 'sonnet', provider: 'claude', upstream: 'claude-sim-sonnet', pricing: { input_per_mtok: 3, output_per_mtok: 15 } },
         { id: 'haiku', provider: 'claude', upstream: 'claude-sim-haiku', max_output_tokens: 2048 },
         { id: 'cached', provider: 'claude-cached', upstream: 'claude-sim-cached' },
         { id: 'misconfigured', provider: 'claude-badkey', upstream: 'claude-sim-sonnet' },
