@@ -28,7 +28,7 @@ describe('feedback and the adaptive strategy', () => {
   const feedback = (body: unknown, key: string | null = masterKey) => rawPost<{ error: { message: string } }>(gateway.origin, '/v1/feedback', body, { key });
 
   before(async () => {
-    simulator = await new OpenAISimulator().start();
+    simulator = await new OpenAISimulator({ models: ['cheap-model', 'premium-model'] }).start();
     directory = await mkdtemp(join(tmpdir(), 'switchboard-adaptive-'));
     gateway = await startGateway(config(), { directory });
     client = openaiClient(gateway, masterKey);

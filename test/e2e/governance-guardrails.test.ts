@@ -23,7 +23,7 @@ describe('guardrails per route and per key (real gateway, SQLite file)', () => {
 
   before(async () => {
     cloud = await new OpenAISimulator().start();
-    onPrem = await new OpenAISimulator({ apiKey: 'vllm-key', acceptUnknownFields: true }).start();
+    onPrem = await new OpenAISimulator({ apiKey: 'vllm-key', acceptUnknownFields: true, models: ['qwen'] }).start();
     gateway = await startGateway({
       server: { master_key: masterKey },
       providers: [

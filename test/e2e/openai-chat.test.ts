@@ -15,7 +15,7 @@ describe('OpenAI ingress through an OpenAI provider (official openai SDK)', () =
 
   before(async () => {
     simulator = await new OpenAISimulator().start();
-    compatible = await new OpenAISimulator({ apiKey: 'vllm-key', acceptUnknownFields: true }).start();
+    compatible = await new OpenAISimulator({ apiKey: 'vllm-key', acceptUnknownFields: true, models: ['qwen'] }).start();
     gateway = await startGateway({
       server: { master_key: masterKey },
       providers: [

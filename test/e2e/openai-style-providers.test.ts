@@ -15,8 +15,8 @@ describe('OpenAI-style provider types', () => {
 
   before(async () => {
     azure = await new OpenAISimulator({ apiKey: 'azure-key', azureApiVersion: '2024-10-21' }).start();
-    ollama = await new OpenAISimulator({ apiKey: 'unused', acceptUnknownFields: true }).start();
-    groq = await new OpenAISimulator({ apiKey: 'gsk-key' }).start();
+    ollama = await new OpenAISimulator({ apiKey: 'unused', acceptUnknownFields: true, models: ['llama3.1:8b'] }).start();
+    groq = await new OpenAISimulator({ apiKey: 'gsk-key', models: ['openai/gpt-oss-20b'] }).start();
     gateway = await startGateway({
       providers: [
         { id: 'az', type: 'azure-openai', base_url: azure.url, api_key: 'azure-key' },

@@ -24,9 +24,14 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
   let client: OpenAI;
 
   before(async () => {
-    east = await new OpenAISimulator({ apiKey: 'east-key', delays: { 'slow-model': 400 }, contextWindows: { 'small-window': 50 } }).start();
-    west = await new OpenAISimulator({ apiKey: 'west-key' }).start();
-    onPrem = await new OpenAISimulator({ apiKey: 'onprem-key', acceptUnknownFields: true }).start();
+    east = await new OpenAISimulator({
+      apiKey: 'east-key',
+      models: ['cheap-model', 'premium-model', 'slow-model', 'arm-a', 'small-window', 'flaky-model'],
+      delays: { 'slow-model': 400 },
+      contextWindows: { 'small-window': 50 },
+    }).start();
+    west = await new OpenAISimulator({ apiKey: 'west-key', models: ['mid-model', 'notools-model', 'tiny-model', 'quick-model', 'arm-b', 'wide-window', 'steady-model'] }).start();
+    onPrem = await new OpenAISimulator({ apiKey: 'onprem-key', acceptUnknownFields: true, models: ['llama-local'] }).start();
     gateway = await startGateway({
       server: { master_key: masterKey },
       providers: [

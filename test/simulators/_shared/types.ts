@@ -48,4 +48,6 @@ export interface ReceivedRequest {
   headers: IncomingMessage['headers'];
   /** The JSON body; undefined when empty or not JSON. */
   body: Record<string, unknown> | undefined;
+  /** When its body had arrived, on `performance.now()`'s clock: how long the gateway waited between attempts. */
+  receivedAt: number;
 }

@@ -2,13 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answered, BaseSimulator, type RequestContent } from '../_shared/base-simulator.ts';
 import type { Fault, ReceivedRequest } from '../_shared/types.ts';
 import { answer, simulatedTokens } from './answers.ts';
-import { validateAgainstSpec } from './validate.ts';
+import { unexpectedMessageFields, validateAgainstSpec } from './validate.ts';
 
 /**
  * A strict OpenAI-protocol upstream for tests, built from ../shared/specs/openai: it checks
  * auth, path, content type and the body against the published schema, rejects unknown fields
- * and unpaired tool messages as the real API does, answers deterministically (answers.ts), and
- * injects faults on demand (../_shared/base-simulator.ts).
+ * (in the body and in each message), unknown models and unpaired tool messages as the real API
+ * does, answers deterministically (answers.ts), and injects faults on demand
+ * (../_shared/base-simulator.ts).
  */
 
 // Exported from here as before the move to _shared, so imports of this module keep working.
@@ -16,8 +17,14 @@ export type { Fault, ReceivedRequest };
 
 export interface OpenAISimulatorOptions {
   apiKey?: string;
-  /** Accept fields the spec does not define (compatible servers such as vLLM do). */
+  /** Accept fields the spec does not define, in the body and in messages (compatible servers such as vLLM do). */
   acceptUnknownFields?: boolean;
+  /**
+   * Model names that exist (default: the OpenAI models the tests use, `openAIModels`); any other
+   * gets OpenAI's 404 model_not_found. Not checked with `azureApiVersion`: there the URL names a
+   * deployment, which the operator names.
+   */
+  models?: readonly string[];
   /** Serve Azure OpenAI's deployment URLs and `api-key` header instead. */
   azureApiVersion?: string;
   /** Delay between streamed chunks. */
@@ -37,13 +44,18 @@ const knownFields = new Set([
   'prompt_cache_key', 'service_tier', 'prompt_cache_retention', 'moderation', 'input', 'encoding_format', 'dimensions',
 ]);
 
+/** The OpenAI models that exist unless a simulator is given its own list. */
+export const openAIModels: readonly string[] = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4.1-nano', 'text-embedding-3-small'];
+
 export class OpenAISimulator extends BaseSimulator {
   protected override readonly brokenJson = '{"id": "chatcmpl-broken", "choices": [';
   readonly #options: OpenAISimulatorOptions;
+  readonly #models: ReadonlySet<string>;
 
   constructor(options: OpenAISimulatorOptions = {}) {
     super({ apiKey: options.apiKey ?? 'sk-simulator-key-0123456789', chunkDelayMs: options.chunkDelayMs, delays: options.delays });
     this.#options = options;
+    this.#models = new Set(options.models ?? openAIModels);
   }
 
   /** Base URL as the provider's SDK takes it (`http://127.0.0.1:PORT/v1`, or the bare origin for Azure). */
@@ -68,7 +80,9 @@ export class OpenAISimulator extends BaseSimulator {
     if (this.#options.azureApiVersion && url.searchParams.get('api-version') !== this.#options.azureApiVersion) {
       return sendError(404, 'Resource not found', '404');
     }
-    if (operation.name === 'models') return this.sendJson(response, 200, { object: 'list', data: [] });
+    if (operation.name === 'models') {
+      return this.sendJson(response, 200, { object: 'list', data: [...this.#models].map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'system' })) });
+    }
     if (!String(request.headers['content-type'] ?? '').startsWith('application/json')) {
       return sendError(400, 'Content-Type must be application/json');
     }
@@ -79,8 +93,15 @@ export class OpenAISimulator extends BaseSimulator {
     if (!this.#options.acceptUnknownFields) {
       const unknown = Object.keys(body).find((key) => !knownFields.has(key));
       if (unknown) return sendError(400, `Unrecognized request argument supplied: ${unknown}`);
+      const unexpected = operation.name === 'chat' ? unexpectedMessageFields(body.messages as Array<Record<string, unknown>>) : undefined;
+      if (unexpected) return sendError(400, unexpected);
     }
     const model = operation.deployment ?? String(body.model);
+    if (!operation.deployment && !this.#models.has(model)) {
+      // The API's answer for a model that does not exist (or that the key may not use), e.g.
+      // github.com/Aider-AI/aider/issues/2030: 404 invalid_request_error, code model_not_found.
+      return sendError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'model_not_found');
+    }
     const fault = await this.injectFault(model, request, response, (status) => ({ error: { message: `Simulated ${status}`, type: 'server_error', param: null, code: null } }));
     if (fault === answered) return;
     const window = this.#options.contextWindows?.[model];

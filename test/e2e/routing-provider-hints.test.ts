@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { OpenAISimulator } from '../simulators/openai/server.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/http.ts';
+import { openaiClient } from '../helpers/openai-client.ts';
+
+const masterKey = 'sb-hints-master';
+const price = (input: number, output: number) => ({ input_per_mtok: input, output_per_mtok: output });
+
+/**
+ * OpenRouter's `provider` object in the request body (../shared/SPEC.md "Routing hints",
+ * docs/routing.md): `sort` and `order` reorder a route's candidates, `data_collection: "deny"`
+ * removes the ones whose provider retains data. Every route here is `ordered`, so without a hint
+ * the first candidate in the config answers.
+ */
+describe('OpenRouter provider hints: sort, order, data_collection (real gateway, official openai SDK)', () => {
+  let east: OpenAISimulator;
+  let west: OpenAISimulator;
+  let vault: OpenAISimulator;
+  let gateway: TestGateway;
+  let client: OpenAI;
+
+  before(async () => {
+    east = await new OpenAISimulator({ apiKey: 'east-key', models: ['pricey-model', 'slow-model'], delays: { 'slow-model': 250 } }).start();
+    west = await new OpenAISimulator({ apiKey: 'west-key', models: ['budget-model', 'quick-model'] }).start();
+    vault = await new OpenAISimulator({ apiKey: 'vault-key', models: ['sealed-model'] }).start();
+    gateway = await startGateway({
+      server: { master_key: masterKey },
+      providers: [
+        // Cloud providers retain data unless their data_policy says otherwise (docs/configuration.md).
+        { id: 'east', type: 'openai', base_url: east.url, api_key: 'east-key' },
+        { id: 'west', type: 'openai-compatible', base_url: west.url, api_key: 'west-key' },
+        { id: 'vault', type: 'openai-compatible', base_url: vault.url, api_key: 'vault-key', data_policy: { retains_data: false } },
+      ],
+      models: [
+        { id: 'pricey', provider: 'east', upstream: 'pricey-model', pricing: price(5, 15) },
+        { id: 'budget', provider: 'west', upstream: 'budget-model', pricing: price(0.1, 0.2) },
+        { id: 'slow', provider: 'east', upstream: 'slow-model', pricing: price(1, 1) },
+        { id: 'quick', provider: 'west', upstream: 'quick-model', pricing: price(1, 1) },
+        { id: 'sealed', provider: 'vault', upstream: 'sealed-model', pricing: price(9, 30) },
+      ],
+      routes: [
+        { id: 'priced', strategy: 'ordered', candidates: ['pricey', 'budget'] },
+        { id: 'timed', strategy: 'ordered', candidates: ['slow', 'quick'] },
+        { id: 'private', strategy: 'ordered', candidates: ['pricey', 'sealed'] },
+        { id: 'retaining', strategy: 'ordered', candidates: ['pricey', 'budget'] },
+      ],
+    });
+    client = openaiClient(gateway, masterKey);
+  });
+
+  after(() => closeAll(gateway, east, west, vault));
+
+  /** The model that answered a chat sent with these provider hints (none when undefined). */
+  const answeredBy = async (model: string, provider?: Record<string, unknown>) => {
+    const body = { model, messages: [{ role: 'user' as const, content: 'hello' }], ...(provider ? { provider } : {}) };
+    const { response } = await client.chat.completions.create(body as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
+    return response.headers.get('x-switchboard-model');
+  };
+
+  it('provider.sort "price" tries the cheapest candidate first', async () => {
+    assert.equal(await answeredBy('priced'), 'pricey', 'without a hint the route order holds');
+    assert.equal(await answeredBy('priced', { sort: 'price' }), 'budget');
+  });
+
+  it('provider.sort "latency" and "throughput" try the candidate that has answered fastest first', async () => {
+    // Each model answers once directly, so the gateway has measured both.
+    assert.equal(await answeredBy('slow'), 'slow');
+    assert.equal(await answeredBy('quick'), 'quick');
+    assert.equal(await answeredBy('timed'), 'slow', 'without a hint the route order holds');
+    assert.equal(await answeredBy('timed', { sort: 'latency' }), 'quick');
+    assert.equal(await answeredBy('timed', { sort: 'throughput' }), 'quick');
+  });
+
+  it('provider.order puts the named providers (by id or type) first, in the order given', async () => {
+    assert.equal(await answeredBy('priced', { order: ['west'] }), 'budget');
+    assert.equal(await answeredBy('priced', { order: ['openai-compatible'] }), 'budget');
+    assert.equal(await answeredBy('priced', { order: ['west', 'east'] }), 'budget');
+    assert.equal(await answeredBy('priced', { order: ['east', 'west'] }), 'pricey');
+  });
+
+  it('provider.max_price removes candidates priced above it (USD per million tokens)', async () => {
+    const eastCalls = east.chatCalls('pricey-model').length;
+    assert.equal(await answeredBy('priced', { max_price: { prompt: 1 } }), 'budget');
+    assert.equal(await answeredBy('priced', { max_price: { completion: 1 } }), 'budget');
+    assert.equal(east.chatCalls('pricey-model').length, eastCalls, 'a candidate above max_price was called');
+    assert.equal(await answeredBy('priced', { max_price: { prompt: 5, completion: 15 } }), 'pricey', 'a price equal to the cap is under it');
+  });
+
+  it('provider.data_collection "deny" removes candidates whose provider retains data, before any call', async () => {
+    const eastCalls = east.chatCalls('pricey-model').length;
+    assert.equal(await answeredBy('private', { data_collection: 'deny' }), 'sealed');
+    assert.equal(east.chatCalls('pricey-model').length, eastCalls, 'a provider that retains data was called');
+    assert.equal(await answeredBy('private', { data_collection: 'allow' }), 'pricey');
+    assert.equal(await answeredBy('private'), 'pricey');
+
+    const { body } = await rawPost<{ candidates: Array<{ model: string; removed_by?: string }> }>(
+      gateway.origin,
+      '/v1/route/explain',
+      { model: 'private', messages: [{ role: 'user', content: 'hi' }], provider: { data_collection: 'deny' } },
+      { key: masterKey },
+    );
+    assert.equal(body.candidates.find((candidate) => candidate.model === 'pricey')?.removed_by, 'data-policy');
+  });
+
+  it('provider.data_collection "deny" with only data-retaining candidates is refused, and no provider is called', async () => {
+    const calls = east.requests.length + west.requests.length;
+    await assert.rejects(answeredBy('retaining', { data_collection: 'deny' }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.PermissionDeniedError, `expected a 403, got ${String(error)}`);
+      assert.match(error.message, /retains data/);
+      return true;
+    });
+    assert.equal(east.requests.length + west.requests.length, calls);
+  });
+});
