@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adminClient, chat } from '../helpers/admin.ts';
 import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { OpenAISimulator } from '../simulators/openai/server.ts';
+import { OpenAISimulator, openAIModels } from '../simulators/openai/server.ts';
 
 /**
  * Issue 13, defect 5: `<provider>/<upstream>` with an upstream not in the catalog cost $0 and so
@@ -23,7 +23,7 @@ describe('models without a catalog price', () => {
   let budgetKey: { id: string; key: string };
 
   before(async () => {
-    simulator = await new OpenAISimulator().start();
+    simulator = await new OpenAISimulator({ models: [...openAIModels, tuned, unlisted, 'llama-local'] }).start();
     // Slow answers keep concurrent requests in flight together.
     simulator.fail({ kind: 'slow', delayMs: 60 }, { times: 1_000_000 });
     gateway = await startGateway({
