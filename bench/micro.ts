@@ -46,7 +46,7 @@ export async function runMicroBenchmarks(): Promise<void> {
   for (const passthrough of [true, false]) {
     await measureAsync(`stream 200 chunks: SSE → events → OpenAI SSE (${passthrough ? 'passthrough' : 'typed'})`, 300, async () => {
       const events = parseServerSentEvents(new ReadableStream({ start: (controller) => (controller.enqueue(sse), controller.close()) }))
-        .pipeThrough(createChunkTransform({ provider: 'p', requestedModel: 'm', passthrough, usageChunkInternal: false }))
+        .pipeThrough(createChunkTransform({ source: { provider: 'p', redact: (text) => text }, requestedModel: 'm', passthrough, usageChunkInternal: false }))
         .pipeThrough(new TransformStream<StreamEvent, StreamEvent>())
         .pipeThrough(createOpenAIStreamFormatter(false));
       for await (const piece of events) void piece;

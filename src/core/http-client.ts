@@ -18,6 +18,11 @@ export interface UpstreamRequest {
   idleTimeoutMs: number;
   /** Provider id, named in the errors this call raises. */
   provider: string;
+  /**
+   * Takes the provider's secrets out of a transport error's text (which may quote the URL, and
+   * with it a key in the query). The adapter's redactor, built once per provider.
+   */
+  redact?: (text: string) => string;
 }
 
 /** A provider's answer, body not yet read. */

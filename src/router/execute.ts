@@ -70,9 +70,10 @@ export function executeEmbedding(plan: Plan, request: EmbeddingRequest, context:
 /**
  * The attempt loop (../shared/SPEC.md `retry`, `timeout_ms`, `fallbacks`; docs/routing.md):
  * candidates in plan order; each gets its retries with exponential backoff and jitter that
- * honours retry-after; a timeout, a 429 with another candidate left, or a context-length error
- * moves on at once (the latter only to models with a larger window); a non-retryable error
- * ends the request. Deployments in cooldown are skipped; a half-open one gets a single probe.
+ * honours retry-after; a timeout, a rejected provider key (401/403), a 429 with another candidate
+ * left, or a context-length error moves on at once (the latter only to models with a larger
+ * window); a non-retryable error ends the request. Deployments in cooldown are skipped; a
+ * half-open one gets a single probe.
  * With `hedge_after_ms`, the next candidate starts in parallel when the current one has not
  * answered in time, and the first answer wins.
  */
@@ -192,7 +193,8 @@ class Executor<T> {
         this.#lastError = error;
         if (countsAgainstDeployment(error)) this.#context.state.recordFailure(key, {});
         if (!error.retryable) return { error, stop: true };
-        if (error.code === 'SB_ERR_UPSTREAM_TIMEOUT' || error.code === 'SB_ERR_CONTEXT_LENGTH') return { error, stop: false };
+        // A rejected key fails the same way on every retry: move on at once, like a timeout.
+        if (error.code === 'SB_ERR_UPSTREAM_TIMEOUT' || error.code === 'SB_ERR_UPSTREAM_AUTH' || error.code === 'SB_ERR_CONTEXT_LENGTH') return { error, stop: false };
         if (error.code === 'SB_ERR_UPSTREAM_RATE_LIMITED' && othersLeft) return { error, stop: false };
         if (retry === this.#plan.retry.attempts) return { error, stop: false };
         const waitMs = backoff(this.#plan.retry.backoffMs, retry, error.retryAfterSeconds);

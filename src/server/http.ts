@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { KeyResolver } from '../core/governance.ts';
 import type { LedgerRow } from '../core/ledger.ts';
 import { RequestRecord } from '../ledger/request-record.ts';
+import { redactUrl } from '../telemetry/redact-url.ts';
 import type { Identity } from './auth-hook.ts';
 import { authenticate } from './auth-hook.ts';
 import { createErrorHandler } from './error-handler.ts';
@@ -72,7 +73,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   app.setErrorHandler(
     createErrorHandler(options.errorShapers, (error, request) => {
-      const fields = { request_id: request.id, code: error.code, status: error.status, path: request.url };
+      const fields = { request_id: request.id, code: error.code, status: error.status, path: redactUrl(request.url) };
       if (error.status >= 500) request.log.error({ ...fields, err: error }, error.message);
       else request.log.info(fields, error.message);
     }),

@@ -5,17 +5,18 @@ import { pino, type Logger } from 'pino';
  * a log line even if a header or a provider config is logged by mistake.
  */
 export const redactedPaths = [
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'headers["api-key"]',
-  'request.headers.authorization',
-  'request.headers["x-api-key"]',
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
+  // Every header a provider key or a caller's key travels in (Azure `api-key`, Gemini
+  // `x-goog-api-key`, AWS temporary credentials' `x-amz-security-token`).
+  ...['headers', 'request.headers', 'req.headers'].flatMap((prefix) =>
+    ['authorization', '["x-api-key"]', '["api-key"]', '["x-goog-api-key"]', '["x-amz-security-token"]', 'cookie'].map((name) =>
+      name.startsWith('[') ? `${prefix}${name}` : `${prefix}.${name}`,
+    ),
+  ),
   'apiKey',
   'api_key',
   '*.apiKey',
   '*.api_key',
+  '*.aws_access_key_id',
   '*.aws_secret_access_key',
   '*.aws_session_token',
   'master_key',

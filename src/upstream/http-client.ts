@@ -103,6 +103,14 @@ export function transportError(error: unknown, upstream: UpstreamRequest): Gatew
     return new GatewayError('SB_ERR_UPSTREAM_TIMEOUT', `Could not connect to provider "${provider}" in time`, { cause: error, provider });
   }
   const code = (error as { code?: string }).code;
-  const detail = code ?? (error instanceof Error ? error.message : String(error));
-  return new GatewayError('SB_ERR_UPSTREAM_CONNECTION', `Connection to provider "${provider}" failed (${detail})`, { cause: error, provider });
+  if (code !== undefined) return new GatewayError('SB_ERR_UPSTREAM_CONNECTION', `Connection to provider "${provider}" failed (${code})`, { cause: error, provider });
+  // Without a code the error's own text is all there is, and it may quote the URL (a key in its
+  // query) or a header: it is redacted, and when that took something out the cause is left off,
+  // since log lines print a cause's message and stack in full.
+  const text = error instanceof Error ? error.message : String(error);
+  const redacted = upstream.redact ? upstream.redact(text) : text;
+  return new GatewayError('SB_ERR_UPSTREAM_CONNECTION', `Connection to provider "${provider}" failed (${redacted})`, {
+    ...(redacted === text ? { cause: error } : {}),
+    provider,
+  });
 }

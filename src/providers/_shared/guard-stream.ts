@@ -1,5 +1,6 @@
 import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
+import { upstreamError, type UpstreamSource } from './upstream-error.ts';
 
 /**
  * Makes a provider's event stream end in exactly one terminal event. A transport failure or a
@@ -7,8 +8,9 @@ import type { StreamEvent } from '../../core/stream-event.ts';
  * `error` event too (SB_ERR_STREAM_INTERRUPTED), never a silent normal end. Cancelling the
  * result cancels the source, which closes the upstream connection.
  */
-export function guardStream(source: ReadableStream<StreamEvent>, provider: string): ReadableStream<StreamEvent> {
-  const reader = source.getReader();
+export function guardStream(events: ReadableStream<StreamEvent>, source: UpstreamSource): ReadableStream<StreamEvent> {
+  const { provider } = source;
+  const reader = events.getReader();
   let ended = false;
   return new ReadableStream<StreamEvent>(
     {
@@ -38,7 +40,7 @@ export function guardStream(source: ReadableStream<StreamEvent>, provider: strin
           }
         } catch (error) {
           ended = true;
-          controller.enqueue({ type: 'error', error: interruption(error, provider) });
+          controller.enqueue({ type: 'error', error: interruption(error, source) });
           controller.close();
         }
       },
@@ -59,14 +61,19 @@ async function drain(reader: ReadableStreamDefaultReader<StreamEvent>): Promise<
   }
 }
 
-function interruption(error: unknown, provider: string): GatewayError {
+function interruption(error: unknown, source: UpstreamSource): GatewayError {
   if (GatewayError.isInstance(error)) {
     // A connection failure after the stream started is an interruption, not a connect error.
     if (error.code === 'SB_ERR_UPSTREAM_CONNECTION') {
-      return new GatewayError('SB_ERR_STREAM_INTERRUPTED', error.message, { cause: error, provider });
+      return new GatewayError('SB_ERR_STREAM_INTERRUPTED', error.message, { cause: error, provider: source.provider });
     }
     return error;
   }
+  // JSON.parse's message quotes the provider's bytes, and may cut a secret too short to be
+  // recognised: it is not repeated. No cause either way, since log lines print causes in full.
+  if (error instanceof SyntaxError) {
+    return new GatewayError('SB_ERR_STREAM_INTERRUPTED', `Provider "${source.provider}" sent a stream event that is not valid JSON`, { provider: source.provider });
+  }
   const message = error instanceof Error ? error.message : String(error);
-  return new GatewayError('SB_ERR_STREAM_INTERRUPTED', `Stream from provider "${provider}" failed: ${message}`, { cause: error, provider });
+  return upstreamError('SB_ERR_STREAM_INTERRUPTED', source, `Stream from provider "${source.provider}" failed`, message);
 }

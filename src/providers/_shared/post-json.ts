@@ -1,6 +1,7 @@
 import type { GatewayError } from '../../core/errors.ts';
 import type { HttpClient, UpstreamResponse } from '../../core/http-client.ts';
 import type { ProviderCall } from '../../core/provider-adapter.ts';
+import type { UpstreamSource } from './upstream-error.ts';
 
 /** One upstream JSON call of an attempt. */
 export interface JsonPost {
@@ -9,7 +10,8 @@ export interface JsonPost {
   /** The serialised body (serialised once, by the caller, so a signer can hash the same bytes). */
   body: string;
   call: ProviderCall;
-  provider: string;
+  /** The provider, and the redactor for the transport errors this call may raise. */
+  source: UpstreamSource;
 }
 
 /**
@@ -24,7 +26,8 @@ export async function postJson(http: HttpClient, post: JsonPost, toError: (respo
     signal: post.call.signal,
     firstByteTimeoutMs: post.call.timeoutMs,
     idleTimeoutMs: post.call.timeoutMs,
-    provider: post.provider,
+    provider: post.source.provider,
+    redact: post.source.redact,
   });
   if (response.status < 200 || response.status >= 300) throw await toError(response);
   return response;

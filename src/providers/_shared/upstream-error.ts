@@ -1,6 +1,36 @@
-import { GatewayError, type ErrorCode } from '../../core/errors.ts';
+import { GatewayError, type ErrorCode, type GatewayErrorOptions } from '../../core/errors.ts';
 import type { UpstreamResponse } from '../../core/http-client.ts';
+import type { ProviderSettings } from '../../core/provider-adapter.ts';
+import { configuredSecrets, createRedactor, type Redact } from './redact-secrets.ts';
 import { parseRetryAfter } from './retry-after.ts';
+
+/**
+ * Where upstream text comes from: the provider's id, and how to take its secrets out of that
+ * text. Built once per adapter (upstreamSource), handed to every helper that reads a provider's
+ * words.
+ */
+export interface UpstreamSource {
+  provider: string;
+  redact: Redact;
+}
+
+/**
+ * The source of one configured provider: its configured secrets, plus any it found elsewhere
+ * (Bedrock's credentials from the environment), compiled into its redactor now.
+ */
+export function upstreamSource(settings: ProviderSettings, moreSecrets: Iterable<string | undefined> = []): UpstreamSource {
+  return { provider: settings.id, redact: createRedactor([...configuredSecrets(settings), ...moreSecrets]) };
+}
+
+/**
+ * A GatewayError that quotes a provider: the one way upstream text becomes an error message.
+ * A provider, or a proxy in front of it, may echo the credentials it was sent; they are taken
+ * out here, before the message reaches the caller, the ledger or a log line.
+ */
+export function upstreamError(code: ErrorCode, source: UpstreamSource, heading: string, upstreamText: string | undefined, options: GatewayErrorOptions = {}): GatewayError {
+  const message = upstreamText === undefined || upstreamText === '' ? heading : `${heading}: ${source.redact(upstreamText)}`;
+  return new GatewayError(code, message, { ...options, provider: source.provider });
+}
 
 /** What an adapter extracts from a provider's error body. */
 export interface ProviderErrorDetail {
@@ -20,22 +50,24 @@ const contextLengthPattern =
  * Turns a provider's non-2xx answer into a GatewayError that keeps the provider's message and,
  * for a 429, its retry-after. Reads (and so releases) the body.
  */
-export async function errorFromResponse(response: UpstreamResponse, provider: string, readBody: ReadErrorBody): Promise<GatewayError> {
-  const { json, textMessage } = await readErrorBody(response);
+export async function errorFromResponse(response: UpstreamResponse, source: UpstreamSource, readBody: ReadErrorBody): Promise<GatewayError> {
+  const { json, textMessage } = await readErrorBody(response, source);
   let detail: ProviderErrorDetail;
   try {
     detail = json === undefined ? { message: textMessage } : readBody(json);
   } catch {
     detail = { message: textMessage };
   }
-  return errorFromStatus(response.status, provider, detail, parseRetryAfter(response.headers));
+  return errorFromStatus(response.status, source, detail, parseRetryAfter(response.headers));
 }
 
 /**
  * Reads (and so releases) a non-2xx answer's body: its JSON value (undefined when the body is
- * not JSON), and the start of its text, the message to report when the JSON gives none.
+ * not JSON), and the start of its text, the message to report when the JSON gives none. The
+ * text is redacted before it is cut short: cut first, a secret at the cut would lose its end and
+ * no longer be recognised.
  */
-export async function readErrorBody(response: UpstreamResponse): Promise<{ json: unknown; textMessage: string | undefined }> {
+export async function readErrorBody(response: UpstreamResponse, source: UpstreamSource): Promise<{ json: unknown; textMessage: string | undefined }> {
   const text = await response.text().catch(() => '');
   let json: unknown;
   try {
@@ -43,20 +75,18 @@ export async function readErrorBody(response: UpstreamResponse): Promise<{ json:
   } catch {
     json = undefined;
   }
-  return { json, textMessage: text.slice(0, 500) || undefined };
+  return { json, textMessage: source.redact(text.slice(0, 4096)).slice(0, 500) || undefined };
 }
 
 /** Maps a provider's HTTP status and error detail to a GatewayError code. */
 export function errorFromStatus(
   status: number,
-  provider: string,
+  source: UpstreamSource,
   detail: ProviderErrorDetail,
   retryAfterSeconds?: number,
 ): GatewayError {
-  const message = detail.message?.trim() || `HTTP ${status}`;
   const code = codeForStatus(status, detail);
-  return new GatewayError(code, `Provider "${provider}" answered ${status}: ${message}`, {
-    provider,
+  return upstreamError(code, source, `Provider "${source.provider}" answered ${status}`, detail.message?.trim() || `HTTP ${status}`, {
     upstreamStatus: status,
     retryAfterSeconds,
     ...(code === 'SB_ERR_CONTEXT_LENGTH' ? { publicCode: 'context_length_exceeded' } : {}),
@@ -77,14 +107,14 @@ function codeForStatus(status: number, detail: ProviderErrorDetail): ErrorCode {
   return 'SB_ERR_UPSTREAM_ERROR';
 }
 
-/** Parses a provider's JSON body, or fails with SB_ERR_UPSTREAM_INVALID_RESPONSE. */
+/**
+ * Parses a provider's JSON body, or fails with SB_ERR_UPSTREAM_INVALID_RESPONSE. The parse error
+ * is not kept as the cause: its message quotes the provider's bytes, and log lines print causes.
+ */
 export function parseProviderJson(text: string, provider: string): unknown {
   try {
     return JSON.parse(text);
-  } catch (error) {
-    throw new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${provider}" sent a body that is not valid JSON`, {
-      cause: error,
-      provider,
-    });
+  } catch {
+    throw new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${provider}" sent a body that is not valid JSON`, { provider });
   }
 }

@@ -8,6 +8,11 @@ import { convertResponse } from './convert-response.ts';
 import { mapStopReason } from './map-stop-reason.ts';
 import { createMessageStreamTransform } from './stream.ts';
 import type { AnthropicMessage } from './wire-types.ts';
+import { createRedactor } from '../_shared/redact-secrets.ts';
+import type { UpstreamSource } from '../_shared/upstream-error.ts';
+
+/** A provider's source with no configured secrets. */
+const testSource = (provider: string): UpstreamSource => ({ provider, redact: createRedactor([]) });
 
 /**
  * Fixtures are verbatim copies of ../shared/specs/anthropic/examples. The docs examples were
@@ -29,8 +34,8 @@ async function replay(text: string, passthrough = false, chunkSize = 7): Promise
     },
   });
   const events = guardStream(
-    parseServerSentEvents(body).pipeThrough(createMessageStreamTransform({ provider: 'claude', requestedModel: 'claude-requested', passthrough })),
-    'claude',
+    parseServerSentEvents(body).pipeThrough(createMessageStreamTransform({ source: testSource('claude'), requestedModel: 'claude-requested', passthrough })),
+    testSource('claude'),
   );
   const collected: StreamEvent[] = [];
   for await (const event of events) collected.push(event.type === 'stream-start' ? { ...event, created: 0 } : event);

@@ -1,5 +1,5 @@
-import { GatewayError } from '../../core/errors.ts';
-import { errorFromStatus, type ProviderErrorDetail } from '../_shared/upstream-error.ts';
+import type { GatewayError } from '../../core/errors.ts';
+import { errorFromStatus, upstreamError, type ProviderErrorDetail, type UpstreamSource } from '../_shared/upstream-error.ts';
 import type { AnthropicErrorDetail } from './wire-types.ts';
 
 /**
@@ -38,12 +38,11 @@ const statusByErrorType: Readonly<Record<string, number>> = {
  * An error that came without an HTTP status of its own → GatewayError, coded as its type's
  * status would be (`overloaded_error` is retryable, "prompt is too long" a context overflow).
  */
-export function errorFromAnthropicDetail(detail: AnthropicErrorDetail | null | undefined, provider: string): GatewayError {
+export function errorFromAnthropicDetail(detail: AnthropicErrorDetail | null | undefined, source: UpstreamSource): GatewayError {
   const type = detail?.type ?? 'api_error';
   const message = detail?.message?.trim() || 'no message';
-  const mapped = errorFromStatus(statusByErrorType[type] ?? 500, provider, { message, code: type });
-  return new GatewayError(mapped.code, `Provider "${provider}" reported an error (${type}): ${message}`, {
-    provider,
+  const mapped = errorFromStatus(statusByErrorType[type] ?? 500, source, { message, code: type });
+  return upstreamError(mapped.code, source, `Provider "${source.provider}" reported an error (${source.redact(type)})`, message, {
     ...(mapped.publicCode ? { publicCode: mapped.publicCode } : {}),
   });
 }

@@ -2,7 +2,7 @@ import type { ChatRequest } from '../../core/chat-request.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { parseServerSentEvents } from '../_shared/sse.ts';
-import { errorFromResponse, parseProviderJson } from '../_shared/upstream-error.ts';
+import { errorFromResponse, parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
 import { withWarnings } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { convertRequest } from './convert-request.ts';
@@ -36,11 +36,12 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
     ...(settings.apiKey ? { 'x-api-key': settings.apiKey } : {}),
   };
   const provider = settings.id;
+  const source = upstreamSource(settings);
 
   const post = async (body: unknown, call: ProviderCall, accept: string, callerHeaders?: Record<string, string>) => {
     // A passed-through body goes with the caller's anthropic-version/-beta, which define how it reads.
-    const post = { url, headers: { ...headers, ...callerHeaders, accept }, body: JSON.stringify(body), call, provider };
-    return postJson(dependencies.http, post, (response) => errorFromResponse(response, provider, readAnthropicError));
+    const post = { url, headers: { ...headers, ...callerHeaders, accept }, body: JSON.stringify(body), call, source };
+    return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readAnthropicError));
   };
 
   return {
@@ -53,7 +54,7 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
       const response = await post(body, call, 'application/json', passthroughHeaders(request));
       const text = await response.text();
       const parsed = parseProviderJson(text, provider) as AnthropicMessage;
-      if (parsed.type === 'error') throw errorFromAnthropicDetail(parsed.error, provider);
+      if (parsed.type === 'error') throw errorFromAnthropicDetail(parsed.error, source);
       const passthrough = request.native?.format === 'anthropic-messages';
       const result = convertResponse(parsed, call.model);
       return {
@@ -68,9 +69,9 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
       const { body, warnings } = convertRequest({ ...request, stream: true }, call);
       const response = await post(body, call, 'text/event-stream', passthroughHeaders(request));
       const events = parseServerSentEvents(response.body).pipeThrough(
-        createMessageStreamTransform({ provider, requestedModel: call.model, passthrough: request.native?.format === 'anthropic-messages' }),
+        createMessageStreamTransform({ source, requestedModel: call.model, passthrough: request.native?.format === 'anthropic-messages' }),
       );
-      return guardStream(withWarnings(events, warnings), provider);
+      return guardStream(withWarnings(events, warnings), source);
     },
   };
 }

@@ -3,6 +3,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { NativeChunkEvent, StreamEvent } from '../../core/stream-event.ts';
 import { createIndexedBlocks } from '../_shared/indexed-blocks.ts';
 import type { SseMessage } from '../_shared/sse.ts';
+import type { UpstreamSource } from '../_shared/upstream-error.ts';
 import { convertUsage, mergeUsage } from './convert-usage.ts';
 import { errorFromAnthropicDetail } from './errors.ts';
 import { mapStopReason } from './map-stop-reason.ts';
@@ -10,7 +11,7 @@ import type { AnthropicContentBlock, AnthropicStreamEvent, AnthropicUsage } from
 
 /** How the events of one stream are to be turned into StreamEvents. */
 export interface MessageStreamOptions {
-  provider: string;
+  source: UpstreamSource;
   requestedModel: string;
   /** Emit each upstream event verbatim as `native-chunk` too (the caller speaks Anthropic). */
   passthrough: boolean;
@@ -62,14 +63,17 @@ export function createMessageStreamTransform(options: MessageStreamOptions): Tra
       let data: AnthropicStreamEvent;
       try {
         data = JSON.parse(message.data) as AnthropicStreamEvent;
-      } catch (error) {
-        fail(controller, new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${options.provider}" sent a stream event that is not valid JSON`, { cause: error, provider: options.provider }));
+      } catch {
+        // No cause: JSON.parse's message quotes the provider's bytes, and log lines print causes.
+        fail(controller, new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${options.source.provider}" sent a stream event that is not valid JSON`, { provider: options.source.provider }));
         return;
       }
       const type = message.event ?? data.type ?? '';
       if (type === 'message_start') start(controller, data.message?.id, data.message?.model);
       if (options.passthrough) {
-        const chunk: NativeChunkEvent = { type: 'native-chunk', format: 'anthropic-messages', event: type, data: message.data };
+        // An error event is relayed as it came, but for the secrets a provider may echo in it.
+        const data = type === 'error' ? options.source.redact(message.data) : message.data;
+        const chunk: NativeChunkEvent = { type: 'native-chunk', format: 'anthropic-messages', event: type, data };
         if (started) controller.enqueue(chunk);
         else if (type !== 'error') early.push(chunk);
         else {
@@ -106,7 +110,7 @@ export function createMessageStreamTransform(options: MessageStreamOptions): Tra
           });
           return;
         case 'error':
-          fail(controller, errorFromAnthropicDetail(data.error, options.provider));
+          fail(controller, errorFromAnthropicDetail(data.error, options.source));
           return;
         default:
           // `ping`, and event types added after this adapter was written.

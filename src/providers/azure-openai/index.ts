@@ -1,8 +1,19 @@
 import type { ProviderDefinition } from '../../core/provider-adapter.ts';
+import { modelPathSegment, type ModelNameRule } from '../_shared/model-path.ts';
 import { createOpenAICompatibleAdapter, openAIFlavor } from '../openai-compatible/index.ts';
 
 /** The GA api-version used when the config names none (Azure OpenAI REST reference, 2024-10-21). */
 const defaultApiVersion = '2024-10-21';
+
+/**
+ * Deployment names as Azure takes them: 1 to 64 letters, digits, "-", "_" and ".", starting with
+ * a letter or digit (so never a `.`/`..` path segment).
+ */
+const deploymentName: ModelNameRule = {
+  pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+  description: '1 to 64 letters, digits, "-", "_" or ".", starting with a letter or digit',
+  kind: 'Azure OpenAI deployment name',
+};
 
 /**
  * Azure OpenAI: the model is a deployment in the URL
@@ -15,10 +26,11 @@ export const azureOpenAIProvider: ProviderDefinition = {
     const apiVersion = typeof settings.options.api_version === 'string' ? settings.options.api_version : defaultApiVersion;
     return createOpenAICompatibleAdapter(settings, dependencies, {
       ...openAIFlavor,
+      // Throws the 400 for a deployment name Azure could not have (before the call is made).
       url: (baseUrl, operation, deployment) => {
         const deploymentUrl = /\/openai\/deployments\/[^/]+$/.test(baseUrl)
           ? baseUrl
-          : `${baseUrl}/openai/deployments/${encodeURIComponent(deployment)}`;
+          : `${baseUrl}/openai/deployments/${modelPathSegment(deployment, deploymentName)}`;
         return `${deploymentUrl}/${operation}?api-version=${encodeURIComponent(apiVersion)}`;
       },
       authHeaders: (apiKey): Record<string, string> => (apiKey ? { 'api-key': apiKey } : {}),

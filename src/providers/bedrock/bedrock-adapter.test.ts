@@ -63,6 +63,20 @@ describe('bedrock adapter: endpoint, signing and credentials', () => {
     assert.equal(again.headers.authorization, authorization);
   });
 
+  it('refuses a model id Bedrock could not have with a 400 before any call, and encodes ARNs as the SDK does', async () => {
+    const { http, sent } = fakeHttp();
+    const adapter = createBedrockAdapter(settings(keys), { http, images }, {});
+    for (const model of ['..', '../../evil', '.hidden', 'model?x=1', 'model#x', 'a b', '', 'x'.repeat(2049)]) {
+      for (const attempt of [() => adapter.chat(request, { ...call, model }), () => adapter.streamChat({ ...request, stream: true }, { ...call, model })]) {
+        await assert.rejects(attempt(), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_INVALID_REQUEST' && error.status === 400 && error.param === 'model', JSON.stringify(model));
+      }
+    }
+    assert.equal(sent.length, 0);
+    const arn = 'arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.anthropic.claude-3-7-sonnet-20250219-v1:0';
+    await adapter.chat(request, { ...call, model: arn });
+    assert.equal(sent[0]!.url, 'https://bedrock-runtime.us-west-2.amazonaws.com/model/arn%3Aaws%3Abedrock%3Aus-west-2%3A123456789012%3Ainference-profile%2Fus.anthropic.claude-3-7-sonnet-20250219-v1%3A0/converse');
+  });
+
   it('prefers config over the environment, and a Bedrock API key over signing at each level', async () => {
     const environment = { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIAENV', AWS_SECRET_ACCESS_KEY: 'env-secret', AWS_SESSION_TOKEN: 'env-token', AWS_BEARER_TOKEN_BEDROCK: 'env-bearer' };
     const sentWith = async (options: Record<string, unknown>, env: Record<string, string>, apiKey?: string) => {

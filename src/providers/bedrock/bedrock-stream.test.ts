@@ -7,6 +7,11 @@ import type { StreamEvent } from '../../core/stream-event.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { parseEventStream } from './event-stream.ts';
 import { createConverseStreamTransform } from './stream.ts';
+import { createRedactor } from '../_shared/redact-secrets.ts';
+import type { UpstreamSource } from '../_shared/upstream-error.ts';
+
+/** A provider's source with no configured secrets. */
+const testSource = (provider: string): UpstreamSource => ({ provider, redact: createRedactor([]) });
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const stringHeaders = (headers: Record<string, string>): MessageHeaders =>
@@ -40,7 +45,7 @@ async function replay(bytes: Uint8Array, size: number): Promise<StreamEvent[]> {
       controller.close();
     },
   });
-  const events = guardStream(parseEventStream(body, 'aws').pipeThrough(createConverseStreamTransform({ provider: 'aws', id: 'req-1', model: 'claude' })), 'aws');
+  const events = guardStream(parseEventStream(body, 'aws').pipeThrough(createConverseStreamTransform({ source: testSource('aws'), id: 'req-1', model: 'claude' })), testSource('aws'));
   const collected: StreamEvent[] = [];
   for await (const event of events) collected.push(event.type === 'stream-start' ? { ...event, created: 0 } : event);
   return collected;

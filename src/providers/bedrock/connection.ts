@@ -1,6 +1,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { ProviderSettings } from '../../core/provider-adapter.ts';
+import { modelPathSegment, type ModelNameRule } from '../_shared/model-path.ts';
 
 /** The environment variables this adapter reads (once, when the adapter is created). */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -15,6 +16,8 @@ export interface BedrockConnection {
   authorize: Authorize;
   /** `sigv4` or `bearer`, for tests and error messages (never the secret). */
   scheme: 'sigv4' | 'bearer';
+  /** The credentials in use, wherever they came from, for the adapter's redactor. */
+  secrets: string[];
 }
 
 /**
@@ -44,13 +47,13 @@ export function resolveConnection(settings: ProviderSettings, environment: Envir
   const baseUrl = (settings.baseUrl ?? `https://bedrock-runtime.${needRegion('it names the endpoint')}.amazonaws.com`).replace(/\/+$/, '');
 
   const bearer = settings.apiKey || undefined;
-  if (bearer !== undefined) return { baseUrl, authorize: bearerAuthorizer(bearer), scheme: 'bearer' };
+  if (bearer !== undefined) return { baseUrl, authorize: bearerAuthorizer(bearer), scheme: 'bearer', secrets: [bearer] };
   const configKeys = keyPair(option('aws_access_key_id'), option('aws_secret_access_key'), option('aws_session_token'), 'aws_access_key_id and aws_secret_access_key in its config', problem);
-  if (configKeys) return { baseUrl, authorize: sigV4Authorizer(needRegion('requests are signed for a region'), configKeys), scheme: 'sigv4' };
+  if (configKeys) return { baseUrl, authorize: sigV4Authorizer(needRegion('requests are signed for a region'), configKeys), scheme: 'sigv4', secrets: credentialSecrets(configKeys) };
   const environmentBearer = fromEnvironment('AWS_BEARER_TOKEN_BEDROCK');
-  if (environmentBearer !== undefined) return { baseUrl, authorize: bearerAuthorizer(environmentBearer), scheme: 'bearer' };
+  if (environmentBearer !== undefined) return { baseUrl, authorize: bearerAuthorizer(environmentBearer), scheme: 'bearer', secrets: [environmentBearer] };
   const environmentKeys = keyPair(fromEnvironment('AWS_ACCESS_KEY_ID'), fromEnvironment('AWS_SECRET_ACCESS_KEY'), fromEnvironment('AWS_SESSION_TOKEN'), 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY', problem);
-  if (environmentKeys) return { baseUrl, authorize: sigV4Authorizer(needRegion('requests are signed for a region'), environmentKeys), scheme: 'sigv4' };
+  if (environmentKeys) return { baseUrl, authorize: sigV4Authorizer(needRegion('requests are signed for a region'), environmentKeys), scheme: 'sigv4', secrets: credentialSecrets(environmentKeys) };
   throw problem(
     'no credentials: set "api_key" (a Bedrock API key) or "aws_access_key_id" and "aws_secret_access_key" in its config, or AWS_BEARER_TOKEN_BEDROCK, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
   );
@@ -66,6 +69,11 @@ function keyPair(id: string | undefined, secret: string | undefined, token: stri
   if (id === undefined && secret === undefined) return undefined;
   if (id === undefined || secret === undefined) throw problem(`${names} must be set together`);
   return { accessKeyId: id, secretAccessKey: secret, ...(token !== undefined ? { sessionToken: token } : {}) };
+}
+
+/** The access key id is no secret by itself, but it names the account: it is taken out too. */
+function credentialSecrets(credentials: Credentials): string[] {
+  return [credentials.accessKeyId, credentials.secretAccessKey, ...(credentials.sessionToken !== undefined ? [credentials.sessionToken] : [])];
 }
 
 function bearerAuthorizer(token: string): Authorize {
@@ -97,14 +105,26 @@ function sigV4Authorizer(region: string, credentials: Credentials): Authorize {
 }
 
 /**
- * `/model/{modelId}/<operation>`: the SDK fills the `modelId` label with
- * `extendedEncodeURIComponent` (aws-sdk-js-v3 Aws_restJson1.ts `b.p("modelId", …)`, smithy
- * `extended-encode-uri-component.js`): ids with `:` (`anthropic.claude-3-5-sonnet-20240620-v1:0`)
- * and ARNs with `/` go as `%3A` and `%2F`.
+ * What Bedrock Runtime takes as `modelId` (API_runtime_Converse.html, URI request parameters:
+ * 1 to 2048 characters; model ids `anthropic.claude-3-5-sonnet-20240620-v1:0`, inference
+ * profiles `us.anthropic.…`, ARNs `arn:aws:bedrock:us-east-1:123456789012:inference-profile/…`,
+ * whose alternatives all draw on letters, digits, `.`, `-`, `_`, `:` and `/`). Starting with a
+ * letter or digit, it is never a `.`/`..` path segment.
  */
-export function modelPath(modelId: string, operation: 'converse' | 'converse-stream' | 'invoke'): string {
-  const encoded = /^[\w.~-]+$/.test(modelId)
-    ? modelId
-    : encodeURIComponent(modelId).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `/model/${encoded}/${operation}`;
+const modelId: ModelNameRule = {
+  pattern: /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,2047}$/,
+  description: 'a Bedrock model id, inference profile id or ARN: up to 2048 letters, digits, ".", "-", "_", ":" and "/", starting with a letter or digit',
+  kind: 'Bedrock model id',
+};
+
+/**
+ * `/model/{modelId}/<operation>`, for a model id Bedrock could have (a 400 before any call
+ * otherwise). The SDK fills the `modelId` label with `extendedEncodeURIComponent`
+ * (aws-sdk-js-v3 Aws_restJson1.ts `b.p("modelId", …)`, smithy `extended-encode-uri-component.js`):
+ * ids with `:` (`anthropic.claude-3-5-sonnet-20240620-v1:0`) and ARNs with `/` go as `%3A` and
+ * `%2F`. For the characters a valid id holds, that is exactly encodeURIComponent (the extension
+ * only adds `!'()*`, which no valid id has).
+ */
+export function modelPath(model: string, operation: 'converse' | 'converse-stream' | 'invoke'): string {
+  return `/model/${modelPathSegment(model, modelId)}/${operation}`;
 }

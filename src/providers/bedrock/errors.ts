@@ -1,7 +1,7 @@
 import type { GatewayError } from '../../core/errors.ts';
 import type { UpstreamResponse } from '../../core/http-client.ts';
 import { parseRetryAfter } from '../_shared/retry-after.ts';
-import { errorFromStatus, readErrorBody, type ProviderErrorDetail } from '../_shared/upstream-error.ts';
+import { errorFromStatus, readErrorBody, type ProviderErrorDetail, type UpstreamSource } from '../_shared/upstream-error.ts';
 
 /**
  * The HTTP status of each Bedrock Runtime error type, for errors that come without one (an
@@ -57,18 +57,18 @@ export function errorMessage(body: unknown): string | undefined {
  * A non-2xx answer → GatewayError, with Bedrock's message and error type (the shared mapper
  * recognises "Input is too long" and "too many tokens" as context-window overflows). Reads the body.
  */
-export async function errorFromBedrockResponse(response: UpstreamResponse, provider: string): Promise<GatewayError> {
-  const { json: body, textMessage } = await readErrorBody(response);
+export async function errorFromBedrockResponse(response: UpstreamResponse, source: UpstreamSource): Promise<GatewayError> {
+  const { json: body, textMessage } = await readErrorBody(response, source);
   const type = errorType(response.headers, body);
   const message = body === undefined ? textMessage : errorMessage(body);
   const status = type?.toLowerCase() === 'servicequotaexceededexception' ? 429 : response.status;
-  return errorFromStatus(status, provider, detail(message, type), parseRetryAfter(response.headers));
+  return errorFromStatus(status, source, detail(message, type), parseRetryAfter(response.headers));
 }
 
 /** An exception frame mid-stream (`:exception-type` and its `{message}` payload) → GatewayError. */
-export function errorFromException(type: string | undefined, message: string | undefined, provider: string): GatewayError {
+export function errorFromException(type: string | undefined, message: string | undefined, source: UpstreamSource): GatewayError {
   const status = (type ? statusByErrorType[type.toLowerCase()] : undefined) ?? 500;
-  return errorFromStatus(status, provider, detail(message, type));
+  return errorFromStatus(status, source, detail(message, type));
 }
 
 /** The message as callers see it, led by the error type (`ThrottlingException: Too many requests…`). */

@@ -99,8 +99,9 @@ export function createMessageDecoder(provider: string): TransformStream<Uint8Arr
       if (text.trim() !== '') {
         try {
           payload = JSON.parse(text);
-        } catch (error) {
-          throw new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${provider}" sent a stream event that is not valid JSON`, { cause: error, provider });
+        } catch {
+          // No cause: JSON.parse's message quotes the provider's bytes, and log lines print causes.
+          throw new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${provider}" sent a stream event that is not valid JSON`, { provider });
         }
       }
       const messageType = header(message.headers, ':message-type') ?? 'event';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import type { UpstreamResponse } from '../../core/http-client.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
-import { parseProviderJson } from '../_shared/upstream-error.ts';
+import { parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
 import { withWarnings } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { modelPath, resolveConnection, type Environment } from './connection.ts';
@@ -26,8 +26,6 @@ export const bedrockProvider: ProviderDefinition = {
   requiresApiKey: false,
 };
 
-type Operation = 'converse' | 'converse-stream' | 'invoke';
-
 /**
  * An adapter for one configured Bedrock provider. Region and credentials are resolved once, here
  * (config first, then the environment; see connection.ts), so a missing one fails at startup.
@@ -35,12 +33,14 @@ type Operation = 'converse' | 'converse-stream' | 'invoke';
 export function createBedrockAdapter(settings: ProviderSettings, dependencies: AdapterDependencies, environment: Environment = process.env): ProviderAdapter {
   const connection = resolveConnection(settings, environment);
   const provider = settings.id;
+  const source = upstreamSource(settings, connection.secrets);
 
-  const post = async (operation: Operation, body: unknown, call: ProviderCall, accept: string): Promise<UpstreamResponse> => {
-    const url = new URL(`${connection.baseUrl}${modelPath(call.model, operation)}`);
+  // The path first, checked before anything else is done (modelPath: a 400 for an impossible id).
+  const post = async (path: string, body: unknown, call: ProviderCall, accept: string): Promise<UpstreamResponse> => {
+    const url = new URL(`${connection.baseUrl}${path}`);
     const text = JSON.stringify(body);
     const headers = await connection.authorize(url, { ...settings.headers, 'content-type': 'application/json', accept }, text);
-    return postJson(dependencies.http, { url: url.toString(), headers, body: text, call, provider }, (response) => errorFromBedrockResponse(response, provider));
+    return postJson(dependencies.http, { url: url.toString(), headers, body: text, call, source }, (response) => errorFromBedrockResponse(response, source));
   };
 
   return {
@@ -48,24 +48,27 @@ export function createBedrockAdapter(settings: ProviderSettings, dependencies: A
     type: settings.type,
 
     async chat(request, call) {
+      const path = modelPath(call.model, 'converse');
       const { body, warnings } = await convertRequest(request, call.model, { images: dependencies.images, signal: call.signal });
-      const response = await post('converse', body, call, 'application/json');
+      const response = await post(path, body, call, 'application/json');
       const parsed = parseProviderJson(await response.text(), provider) as ConverseResponseBody;
       return { ...convertResponse(parsed, { id: requestId(response), model: call.model }), warnings };
     },
 
     async streamChat(request, call) {
+      const path = modelPath(call.model, 'converse-stream');
       const { body, warnings } = await convertRequest(request, call.model, { images: dependencies.images, signal: call.signal });
-      const response = await post('converse-stream', body, call, 'application/vnd.amazon.eventstream');
+      const response = await post(path, body, call, 'application/vnd.amazon.eventstream');
       const events = parseEventStream(response.body, provider).pipeThrough(
-        createConverseStreamTransform({ provider, id: requestId(response), model: call.model }),
+        createConverseStreamTransform({ source, id: requestId(response), model: call.model }),
       );
-      return guardStream(withWarnings(events, warnings), provider);
+      return guardStream(withWarnings(events, warnings), source);
     },
 
     async embed(request, call) {
+      const path = modelPath(call.model, 'invoke');
       return embedWithBedrock(request, call.model, provider, async (body) => {
-        const response = await post('invoke', body, call, 'application/json');
+        const response = await post(path, body, call, 'application/json');
         const parsed = parseProviderJson(await response.text(), provider);
         // InvokeModel reports the prompt's token count in a header for every model.
         const header = firstHeader(response, 'x-amzn-bedrock-input-token-count');

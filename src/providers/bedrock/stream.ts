@@ -5,12 +5,13 @@ import type { Usage } from '../../core/usage.ts';
 import { createIndexedBlocks, type OpenBlock } from '../_shared/indexed-blocks.ts';
 import { convertUsage, mapStopReason } from './convert-response.ts';
 import { errorFromException, errorMessage } from './errors.ts';
+import type { UpstreamSource } from '../_shared/upstream-error.ts';
 import type { StreamMessage } from './event-stream.ts';
 import type { ConverseStreamPayload } from './wire-types.ts';
 
 /** What the stream's events do not say: its id (`x-amzn-requestid`) and the model. */
 export interface ConverseStreamOptions {
-  provider: string;
+  source: UpstreamSource;
   id: string;
   model: string;
 }
@@ -61,7 +62,7 @@ export function createConverseStreamTransform(options: ConverseStreamOptions): T
       if (ended) return;
       if (message.messageType !== 'event') {
         const text = message.errorMessage ?? errorMessage(message.payload);
-        fail(controller, errorFromException(message.errorType, text, options.provider));
+        fail(controller, errorFromException(message.errorType, text, options.source));
         return;
       }
       const payload = (typeof message.payload === 'object' && message.payload !== null ? message.payload : {}) as ConverseStreamPayload;

@@ -12,6 +12,11 @@ import { convertResponse, mapFinishReason } from './convert-response.ts';
 import { readCohereError } from './errors.ts';
 import { createCohereEventTransform } from './stream.ts';
 import type { CohereChatBody } from './wire-types.ts';
+import { createRedactor } from '../_shared/redact-secrets.ts';
+import type { UpstreamSource } from '../_shared/upstream-error.ts';
+
+/** A provider's source with no configured secrets. */
+const testSource = (provider: string): UpstreamSource => ({ provider, redact: createRedactor([]) });
 
 const base: ChatRequest = { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], stream: false, includeUsage: false, metadata: {}, hints: {} };
 
@@ -25,7 +30,7 @@ async function replay(source: string, chunkSize = 7): Promise<StreamEvent[]> {
     },
   });
   const events: StreamEvent[] = [];
-  for await (const event of guardStream(parseServerSentEvents(body).pipeThrough(createCohereEventTransform({ provider: 'co', requestedModel: 'command-a-03-2025' })), 'co')) {
+  for await (const event of guardStream(parseServerSentEvents(body).pipeThrough(createCohereEventTransform({ source: testSource('co'), requestedModel: 'command-a-03-2025' })), testSource('co'))) {
     events.push(event.type === 'stream-start' ? { ...event, created: 0 } : event);
   }
   return events;
@@ -226,7 +231,7 @@ describe('cohere stream (fixture replay, golden)', () => {
 describe('cohere errors', () => {
   it('keeps Cohere messages; "too many tokens" is a context overflow', () => {
     assert.deepStrictEqual(readCohereError({ id: 'a', message: 'invalid request: p must be between 0.01 and 0.99' }), { message: 'invalid request: p must be between 0.01 and 0.99' });
-    const overflow = errorFromStatus(400, 'co', readCohereError({ message: 'too many tokens: total number of tokens in the prompt cannot exceed 4081 - received 4292.' }));
+    const overflow = errorFromStatus(400, testSource('co'), readCohereError({ message: 'too many tokens: total number of tokens in the prompt cannot exceed 4081 - received 4292.' }));
     assert.equal(overflow.code, 'SB_ERR_CONTEXT_LENGTH');
   });
 });

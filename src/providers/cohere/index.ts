@@ -1,11 +1,10 @@
 import type { ChatResult } from '../../core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
-import { GatewayError } from '../../core/errors.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import { float32Base64 } from '../_shared/float32-base64.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { parseServerSentEvents } from '../_shared/sse.ts';
-import { errorFromResponse, parseProviderJson } from '../_shared/upstream-error.ts';
+import { errorFromResponse, parseProviderJson, upstreamError, upstreamSource } from '../_shared/upstream-error.ts';
 import { withWarnings } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { convertRequest } from './convert-request.ts';
@@ -32,6 +31,7 @@ export const cohereProvider: ProviderDefinition = {
 export function createCohereAdapter(settings: ProviderSettings, dependencies: AdapterDependencies): ProviderAdapter {
   const baseUrl = (settings.baseUrl ?? cohereProvider.defaultBaseUrl!).replace(/\/+$/, '');
   const provider = settings.id;
+  const source = upstreamSource(settings);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     ...settings.headers,
@@ -39,8 +39,8 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
   };
 
   const post = async (path: '/v2/chat' | '/v2/embed', body: unknown, call: ProviderCall, accept: string) => {
-    const post = { url: `${baseUrl}${path}`, headers: { ...headers, accept }, body: JSON.stringify(body), call, provider };
-    return postJson(dependencies.http, post, (response) => errorFromResponse(response, provider, readCohereError));
+    const post = { url: `${baseUrl}${path}`, headers: { ...headers, accept }, body: JSON.stringify(body), call, source };
+    return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readCohereError));
   };
 
   return {
@@ -55,7 +55,7 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
       if (result.finishReason === 'error') {
         // ERROR / TIMEOUT: the generation failed; never return it as an answer.
         const code = parsed.finish_reason === 'TIMEOUT' ? 'SB_ERR_UPSTREAM_TIMEOUT' : 'SB_ERR_UPSTREAM_ERROR';
-        throw new GatewayError(code, `Provider "${provider}" ended the generation with finish_reason ${parsed.finish_reason ?? 'ERROR'}`, { provider, upstreamStatus: response.status });
+        throw upstreamError(code, source, `Provider "${provider}" ended the generation with finish_reason`, parsed.finish_reason ?? 'ERROR', { upstreamStatus: response.status });
       }
       return { ...result, warnings };
     },
@@ -63,8 +63,8 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
     async streamChat(request, call) {
       const { body, warnings } = convertRequest({ ...request, stream: true }, call.model);
       const response = await post('/v2/chat', body, call, 'text/event-stream');
-      const events = parseServerSentEvents(response.body).pipeThrough(createCohereEventTransform({ provider, requestedModel: call.model }));
-      return guardStream(withWarnings(events, warnings), provider);
+      const events = parseServerSentEvents(response.body).pipeThrough(createCohereEventTransform({ source, requestedModel: call.model }));
+      return guardStream(withWarnings(events, warnings), source);
     },
 
     async embed(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { createIndexedBlocks } from '../_shared/indexed-blocks.ts';
 import type { SseMessage } from '../_shared/sse.ts';
-import { errorFromStatus } from '../_shared/upstream-error.ts';
+import { errorFromStatus, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { convertUsage, mapFinishReason } from './convert-response.ts';
 import type { CohereStreamEvent } from './wire-types.ts';
 
@@ -21,7 +21,7 @@ type Controller = TransformStreamDefaultController<StreamEvent>;
  * - `message-end` → `finish` with finish reason and usage, or `error` when it reports ERROR or
  *   TIMEOUT (with `delta.error`): a failed generation never ends like an answer.
  */
-export function createCohereEventTransform(options: { provider: string; requestedModel: string }): TransformStream<SseMessage, StreamEvent> {
+export function createCohereEventTransform(options: { source: UpstreamSource; requestedModel: string }): TransformStream<SseMessage, StreamEvent> {
   let started = false;
   let ended = false;
   let planOpen = false;
@@ -41,7 +41,7 @@ export function createCohereEventTransform(options: { provider: string; requeste
   };
   const fail = (controller: Controller, status: number, message: string) => {
     ended = true;
-    controller.enqueue({ type: 'error', error: errorFromStatus(status, options.provider, { message }) });
+    controller.enqueue({ type: 'error', error: errorFromStatus(status, options.source, { message }) });
   };
 
   return new TransformStream<SseMessage, StreamEvent>({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatResult, Warning } from '../../core/chat-result.ts';
 import { convertUsage } from './convert-usage.ts';
-import { mapFinishReason, promptBlockedReason } from './map-finish-reason.ts';
+import { mapFinishReason } from './map-finish-reason.ts';
 import { encodeToolCallId } from './tool-call-id.ts';
 import type { GeminiPart, GeminiResponse } from './wire-types.ts';
 
@@ -38,10 +38,8 @@ export function skippedPartWarning(kind: string): Warning {
 
 /**
  * GenerateContentResponse → ChatResult, from the first candidate (n > 1 is refused before the
- * call). A prompt Gemini blocked comes back as a 200 with no candidates and a
- * `promptFeedback.blockReason` (examples/streaming-failure-prompt-blocked-safety.txt): that is an
- * empty answer with finish reason `content-filter` — what OpenAI clients know for filtered
- * content — and the block reason as the raw reason, plus a warning naming it.
+ * call). An answer without candidates (a blocked prompt, or none at all) is an error, found
+ * before this (errors.ts errorFromBlockedPrompt, errorFromEmptyAnswer).
  */
 export function convertResponse(body: GeminiResponse, requestedModel: string): Omit<ChatResult, 'native'> {
   const warnings: Warning[] = [];
@@ -53,16 +51,9 @@ export function convertResponse(body: GeminiResponse, requestedModel: string): O
     else warnings.push(skippedPartWarning(converted.skipped));
   }
   const hasToolCalls = content.some((part) => part.type === 'tool-call');
-  const blockReason = body.promptFeedback?.blockReason;
-  let finish: Pick<ChatResult, 'finishReason' | 'rawFinishReason'>;
-  if (candidate?.finishReason) {
-    finish = { finishReason: mapFinishReason(candidate.finishReason, hasToolCalls), rawFinishReason: candidate.finishReason };
-  } else if (blockReason) {
-    finish = { finishReason: 'content-filter', rawFinishReason: promptBlockedReason(blockReason) };
-    warnings.push({ type: 'other', setting: 'prompt', message: `Gemini blocked the prompt (${blockReason}) and gave no answer` });
-  } else {
-    finish = { finishReason: hasToolCalls ? 'tool-calls' : 'other' };
-  }
+  const finish: Pick<ChatResult, 'finishReason' | 'rawFinishReason'> = candidate?.finishReason
+    ? { finishReason: mapFinishReason(candidate.finishReason, hasToolCalls), rawFinishReason: candidate.finishReason }
+    : { finishReason: hasToolCalls ? 'tool-calls' : 'other' };
   return {
     id: body.responseId ?? `chatcmpl-${randomUUID()}`,
     model: body.modelVersion ?? requestedModel,

@@ -1,7 +1,7 @@
 import { GatewayError } from '../../core/errors.ts';
 import type { UpstreamResponse } from '../../core/http-client.ts';
 import { parseRetryAfter } from '../_shared/retry-after.ts';
-import { errorFromStatus, readErrorBody, type ProviderErrorDetail } from '../_shared/upstream-error.ts';
+import { errorFromStatus, readErrorBody, upstreamError, type ProviderErrorDetail, type UpstreamSource } from '../_shared/upstream-error.ts';
 import type { GeminiErrorBody, GeminiErrorStatus } from './wire-types.ts';
 
 /**
@@ -31,18 +31,17 @@ function errorStatusOf(body: unknown): GeminiErrorStatus | undefined {
  * 400 INVALID_ARGUMENT with reason API_KEY_INVALID (examples/unary-failure-api-key.txt), which is
  * the operator's misconfiguration, not the caller's bad request, so it maps like a 401.
  */
-export async function errorFromGeminiResponse(response: UpstreamResponse, provider: string): Promise<GatewayError> {
-  const { json: body, textMessage } = await readErrorBody(response);
+export async function errorFromGeminiResponse(response: UpstreamResponse, source: UpstreamSource): Promise<GatewayError> {
+  const { json: body, textMessage } = await readErrorBody(response, source);
   const status = errorStatusOf(body);
   const detail: ProviderErrorDetail = body === undefined ? { message: textMessage } : readGeminiError(body);
   const retryAfter = parseRetryAfter(response.headers) ?? retryDelaySeconds(status);
   if (status?.details?.some((item) => item.reason === 'API_KEY_INVALID')) {
-    return new GatewayError('SB_ERR_UPSTREAM_AUTH', `Provider "${provider}" answered ${response.status}: ${detail.message ?? 'API key not valid'}`, {
-      provider,
+    return upstreamError('SB_ERR_UPSTREAM_AUTH', source, `Provider "${source.provider}" answered ${response.status}`, detail.message ?? 'API key not valid', {
       upstreamStatus: response.status,
     });
   }
-  return errorFromStatus(response.status, provider, detail, retryAfter);
+  return errorFromStatus(response.status, source, detail, retryAfter);
 }
 
 /** Seconds of the first RetryInfo `retryDelay` (a google.protobuf.Duration: "30s", "1.5s"). */
@@ -54,8 +53,30 @@ function retryDelaySeconds(status: GeminiErrorStatus | undefined): number | unde
   return undefined;
 }
 
+/**
+ * A prompt Gemini blocked: a 200 with no candidates and `promptFeedback.blockReason`
+ * (generative_service.proto PromptFeedback: "If set, the prompt was blocked and no candidates are
+ * returned. Rephrase the prompt."; examples/streaming-failure-prompt-blocked-safety.txt). A
+ * content-policy refusal of the request, so SB_ERR_UPSTREAM_BAD_REQUEST: a 400 with the reason,
+ * not retried (../shared/SPEC.md: a provider's 400 that any model would share is returned after
+ * one attempt), never an empty answer at $0.
+ */
+export function errorFromBlockedPrompt(blockReason: string, source: UpstreamSource): GatewayError {
+  return upstreamError('SB_ERR_UPSTREAM_BAD_REQUEST', source, `Provider "${source.provider}" blocked the prompt under its content policy; rephrase it`, `blockReason ${blockReason}`, {
+    upstreamStatus: 200,
+  });
+}
+
+/** A 200 with no candidates and no block reason: no answer at all, which another attempt may give. */
+export function errorFromEmptyAnswer(source: UpstreamSource): GatewayError {
+  return new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${source.provider}" answered with no candidates and no reason`, {
+    provider: source.provider,
+    upstreamStatus: 200,
+  });
+}
+
 /** An `{"error": ...}` message inside a 200 stream → the error event's GatewayError. */
-export function errorFromStreamMessage(error: GeminiErrorStatus, provider: string): GatewayError {
+export function errorFromStreamMessage(error: GeminiErrorStatus, source: UpstreamSource): GatewayError {
   const code = typeof error.code === 'number' && error.code >= 400 ? error.code : 500;
-  return errorFromStatus(code, provider, readGeminiError({ error }));
+  return errorFromStatus(code, source, readGeminiError({ error }));
 }

@@ -6,6 +6,11 @@ import { guardStream } from '../_shared/guard-stream.ts';
 import { parseServerSentEvents } from '../_shared/sse.ts';
 import { createGeminiStreamTransform, terminateLastEvent } from './stream.ts';
 import { signatureFromToolCallId } from './tool-call-id.ts';
+import { createRedactor } from '../_shared/redact-secrets.ts';
+import type { UpstreamSource } from '../_shared/upstream-error.ts';
+
+/** A provider's source with no configured secrets. */
+const testSource = (provider: string): UpstreamSource => ({ provider, redact: createRedactor([]) });
 
 /** Replays an SSE body split into small byte chunks (mid-line, mid-UTF-8) through the adapter's stream. */
 async function replay(source: string | Uint8Array, chunkSize = 7): Promise<StreamEvent[]> {
@@ -16,7 +21,7 @@ async function replay(source: string | Uint8Array, chunkSize = 7): Promise<Strea
       controller.close();
     },
   });
-  const events = guardStream(parseServerSentEvents(terminateLastEvent(body)).pipeThrough(createGeminiStreamTransform({ provider: 'g', requestedModel: 'gemini-x' })), 'g');
+  const events = guardStream(parseServerSentEvents(terminateLastEvent(body)).pipeThrough(createGeminiStreamTransform({ source: testSource('g'), requestedModel: 'gemini-x' })), testSource('g'));
   const collected: StreamEvent[] = [];
   for await (const event of events) collected.push(event);
   return collected;
@@ -70,9 +75,26 @@ describe('gemini stream (fixture replay)', () => {
     assert.deepEqual(events.at(-1), { type: 'finish', finishReason: 'tool-calls', rawFinishReason: 'STOP', usage: { inputTokens: 38, outputTokens: 174, reasoningTokens: 168 } });
   });
 
-  it('finishes a blocked prompt as content-filter, and a recitation stop too', async () => {
+  it('ends a blocked prompt in a 400 content-policy error, never an empty finish', async () => {
     const blocked = await replay('gemini-stream-prompt-blocked-safety.sse');
-    assert.deepEqual(withoutStart(blocked), [{ type: 'finish', finishReason: 'content-filter', rawFinishReason: 'PROMPT_BLOCKED_SAFETY' }]);
+    assert.equal(blocked.length, 1);
+    const error = blocked[0]!;
+    assert.ok(error.type === 'error');
+    assert.deepEqual([error.error.code, error.error.status, error.error.retryable], ['SB_ERR_UPSTREAM_BAD_REQUEST', 400, false]);
+    assert.match(error.error.message, /Provider "g" blocked the prompt under its content policy; rephrase it: blockReason SAFETY/);
+  });
+
+  it('ends a stream without any candidate in a retryable invalid-response error', async () => {
+    for (const body of ['data: {"usageMetadata": {"promptTokenCount": 4, "totalTokenCount": 4}, "modelVersion": "gemini-x"}\r\n\r\n', 'data: {"candidates": []}\r\n\r\n', '']) {
+      const events = await replay(new TextEncoder().encode(body));
+      const last = events.at(-1);
+      assert.ok(last?.type === 'error', `no error for ${JSON.stringify(body)}`);
+      assert.deepEqual([last.error.code, last.error.retryable], ['SB_ERR_UPSTREAM_INVALID_RESPONSE', true]);
+      assert.equal(events.some((event) => event.type === 'finish'), false);
+    }
+  });
+
+  it('finishes a recitation stop as content-filter', async () => {
     const recitation = await replay('gemini-stream-recitation-no-content.sse');
     assert.equal(recitation.flatMap((event) => (event.type === 'text-delta' ? [event.delta] : [])).join(''), 'text1text2text3text4text5text6text7text8');
     assert.deepEqual(recitation.at(-1), { type: 'finish', finishReason: 'content-filter', rawFinishReason: 'RECITATION', usage: { inputTokens: 9, outputTokens: 261 } });

@@ -10,6 +10,11 @@ import { convertEmbeddingRequest, convertEmbeddingResponse } from './embeddings.
 import { errorFromGeminiResponse, readGeminiError } from './errors.ts';
 import { signatureFromToolCallId } from './tool-call-id.ts';
 import type { GeminiResponse } from './wire-types.ts';
+import { createRedactor } from '../_shared/redact-secrets.ts';
+import type { UpstreamSource } from '../_shared/upstream-error.ts';
+
+/** A provider's source with no configured secrets. */
+const testSource = (provider: string): UpstreamSource => ({ provider, redact: createRedactor([]) });
 
 const fixture = async (name: string) => readFile(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
 const fixtureJson = async (name: string) => JSON.parse(await fixture(name)) as GeminiResponse;
@@ -178,14 +183,9 @@ describe('gemini convert-response (golden, recorded answers)', () => {
     assert.deepEqual(result.usage, { inputTokens: 38, outputTokens: 509, reasoningTokens: 501 });
   });
 
-  it('maps SAFETY to content-filter and a blocked prompt to an empty content-filter answer', async () => {
+  it('maps a SAFETY finish to content-filter (a blocked prompt is an error: gemini-adapter.test.ts)', async () => {
     const safety = convertResponse(await fixtureJson('gemini-unary-finish-reason-safety.json'), 'gemini-2.0-flash');
     assert.deepEqual([safety.finishReason, safety.rawFinishReason], ['content-filter', 'SAFETY']);
-    const blockedBody = JSON.parse((await fixture('gemini-stream-prompt-blocked-safety.sse')).replace(/^data: /, '')) as GeminiResponse;
-    const blocked = convertResponse(blockedBody, 'gemini-2.0-flash');
-    assert.deepEqual([blocked.content, blocked.finishReason, blocked.rawFinishReason], [[], 'content-filter', 'PROMPT_BLOCKED_SAFETY']);
-    assert.equal(blocked.usage.estimated, true);
-    assert.match(blocked.warnings[0]!.message, /blocked the prompt \(SAFETY\)/);
   });
 
   it('keeps Gemini ids, and a signature on answer text as a reasoning part after it', () => {
@@ -210,7 +210,7 @@ function upstream(status: number, body: string, headers: Record<string, string> 
 describe('gemini errors', () => {
   it('reads google.rpc.Status bodies, and a wrong key (a 400) as an upstream auth failure', async () => {
     assert.deepEqual(readGeminiError(JSON.parse(await fixture('gemini-error-unknown-model.json'))).code, 'NOT_FOUND');
-    const auth = await errorFromGeminiResponse(upstream(400, await fixture('gemini-error-api-key.json')), 'g');
+    const auth = await errorFromGeminiResponse(upstream(400, await fixture('gemini-error-api-key.json')), testSource('g'));
     assert.equal(auth.code, 'SB_ERR_UPSTREAM_AUTH');
     assert.equal(auth.upstreamStatus, 400);
     assert.match(auth.message, /API key not valid/);
@@ -218,15 +218,15 @@ describe('gemini errors', () => {
 
   it('takes a 429 wait from RetryInfo.retryDelay, or from the header first', async () => {
     const body = JSON.stringify({ error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '29.2s' }] } });
-    const fromBody = await errorFromGeminiResponse(upstream(429, body), 'g');
+    const fromBody = await errorFromGeminiResponse(upstream(429, body), testSource('g'));
     assert.deepEqual([fromBody.code, fromBody.retryAfterSeconds], ['SB_ERR_UPSTREAM_RATE_LIMITED', 30]);
-    const fromHeader = await errorFromGeminiResponse(upstream(429, body, { 'retry-after': '4' }), 'g');
+    const fromHeader = await errorFromGeminiResponse(upstream(429, body, { 'retry-after': '4' }), testSource('g'));
     assert.equal(fromHeader.retryAfterSeconds, 4);
   });
 
   it('maps a token-limit INVALID_ARGUMENT to a context-length error', async () => {
     const body = JSON.stringify({ error: { code: 400, message: 'The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).', status: 'INVALID_ARGUMENT' } });
-    assert.equal((await errorFromGeminiResponse(upstream(400, body), 'g')).code, 'SB_ERR_CONTEXT_LENGTH');
+    assert.equal((await errorFromGeminiResponse(upstream(400, body), testSource('g'))).code, 'SB_ERR_CONTEXT_LENGTH');
   });
 });
 

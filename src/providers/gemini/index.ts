@@ -1,13 +1,14 @@
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
+import { modelPathSegment, type ModelNameRule } from '../_shared/model-path.ts';
 import { parseServerSentEvents } from '../_shared/sse.ts';
-import { parseProviderJson } from '../_shared/upstream-error.ts';
+import { parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
 import { withWarnings } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { convertEmbeddingRequest, convertEmbeddingResponse } from './embeddings.ts';
-import { errorFromGeminiResponse } from './errors.ts';
+import { errorFromBlockedPrompt, errorFromEmptyAnswer, errorFromGeminiResponse } from './errors.ts';
 import { createGeminiStreamTransform, terminateLastEvent } from './stream.ts';
 import type { GeminiBatchEmbedResponse, GeminiResponse } from './wire-types.ts';
 
@@ -31,16 +32,17 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
   // The base URL is the bare origin, as Google's SDKs take it; a trailing /v1beta is tolerated.
   const baseUrl = (settings.baseUrl ?? geminiProvider.defaultBaseUrl!).replace(/\/+$/, '').replace(/\/v1beta$/, '');
   const provider = settings.id;
+  const source = upstreamSource(settings);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     ...settings.headers,
     ...(settings.apiKey ? { 'x-goog-api-key': settings.apiKey } : {}),
   };
 
-  const post = async (method: Method, body: unknown, call: ProviderCall, accept: string) => {
+  const post = async (path: string, method: Method, body: unknown, call: ProviderCall, accept: string) => {
     const query = method === 'streamGenerateContent' ? '?alt=sse' : '';
-    const post = { url: `${baseUrl}/v1beta/${modelPath(call.model)}:${method}${query}`, headers: { ...headers, accept }, body: JSON.stringify(body), call, provider };
-    return postJson(dependencies.http, post, (response) => errorFromGeminiResponse(response, provider));
+    const post = { url: `${baseUrl}/v1beta/${path}:${method}${query}`, headers: { ...headers, accept }, body: JSON.stringify(body), call, source };
+    return postJson(dependencies.http, post, (response) => errorFromGeminiResponse(response, source));
   };
 
   return {
@@ -48,30 +50,54 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
     type: settings.type,
 
     async chat(request, call) {
+      const path = modelPath(call.model);
       const { body, warnings } = await convertRequest(request, { images: dependencies.images, signal: call.signal });
-      const response = await post('generateContent', body, call, 'application/json');
+      const response = await post(path, 'generateContent', body, call, 'application/json');
       const parsed = parseProviderJson(await response.text(), provider) as GeminiResponse;
+      const blockReason = parsed.promptFeedback?.blockReason;
+      if (blockReason) throw errorFromBlockedPrompt(blockReason, source);
+      if (!parsed.candidates?.length) throw errorFromEmptyAnswer(source);
       const result = convertResponse(parsed, call.model);
       return { ...result, warnings: [...warnings, ...result.warnings] };
     },
 
     async streamChat(request, call) {
+      const path = modelPath(call.model);
       const { body, warnings } = await convertRequest(request, { images: dependencies.images, signal: call.signal });
-      const response = await post('streamGenerateContent', body, call, 'text/event-stream');
-      const events = parseServerSentEvents(terminateLastEvent(response.body)).pipeThrough(createGeminiStreamTransform({ provider, requestedModel: call.model }));
-      return guardStream(withWarnings(events, warnings), provider);
+      const response = await post(path, 'streamGenerateContent', body, call, 'text/event-stream');
+      const events = parseServerSentEvents(terminateLastEvent(response.body)).pipeThrough(createGeminiStreamTransform({ source, requestedModel: call.model }));
+      return guardStream(withWarnings(events, warnings), source);
     },
 
     async embed(request, call) {
-      const body = convertEmbeddingRequest(request, modelPath(call.model));
-      const response = await post('batchEmbedContents', body, call, 'application/json');
+      const path = modelPath(call.model);
+      const body = convertEmbeddingRequest(request, path);
+      const response = await post(path, 'batchEmbedContents', body, call, 'application/json');
       const parsed = parseProviderJson(await response.text(), provider) as GeminiBatchEmbedResponse;
       return convertEmbeddingResponse(parsed, request, call.model, provider);
     },
   };
 }
 
-/** `gemini-2.5-flash` → `models/gemini-2.5-flash`; names already qualified (`tunedModels/...`) stay. */
+/**
+ * Model ids as the protos name them (model.proto `models/{model}`, e.g. `gemini-2.5-flash-001`;
+ * tuned_model.proto `tunedModels/{tuned_model}`, e.g. `sentence-translator-u3b7m`): one path
+ * segment of letters, digits, "-", "_" and ".", starting with a letter or digit.
+ */
+const modelId: ModelNameRule = {
+  pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+  description: 'a model id of letters, digits, "-", "_" and ".", starting with a letter or digit (optionally after "models/" or "tunedModels/")',
+  kind: 'Gemini model name',
+};
+
+const qualifiedName = /^(models|tunedModels)\/(.*)$/s;
+
+/**
+ * `gemini-2.5-flash` → `models/gemini-2.5-flash`; a name already qualified (`models/...`,
+ * `tunedModels/...`) keeps its collection. The id is checked and encoded (a 400 before any call
+ * for a name Gemini could not have, such as `../../evil/path?`).
+ */
 function modelPath(model: string): string {
-  return /^(models|tunedModels)\//.test(model) ? model : `models/${model}`;
+  const qualified = qualifiedName.exec(model);
+  return `${qualified?.[1] ?? 'models'}/${modelPathSegment(qualified?.[2] ?? model, modelId)}`;
 }

@@ -27,11 +27,3 @@ export function mapFinishReason(reason: string, hasToolCalls: boolean): FinishRe
       return 'other';
   }
 }
-
-/**
- * The raw reason recorded when Gemini blocked the prompt itself: no candidates, only
- * `promptFeedback.blockReason` (examples/streaming-failure-prompt-blocked-safety.txt).
- */
-export function promptBlockedReason(blockReason: string): string {
-  return `PROMPT_BLOCKED_${blockReason}`;
-}

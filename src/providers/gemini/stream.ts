@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import type { SseMessage } from '../_shared/sse.ts';
+import type { UpstreamSource } from '../_shared/upstream-error.ts';
 import { convertPart, type ConvertedPart } from './convert-response.ts';
 import { convertUsage } from './convert-usage.ts';
-import { errorFromStreamMessage } from './errors.ts';
-import { mapFinishReason, promptBlockedReason } from './map-finish-reason.ts';
+import { errorFromBlockedPrompt, errorFromEmptyAnswer, errorFromStreamMessage } from './errors.ts';
+import { mapFinishReason } from './map-finish-reason.ts';
 import type { GeminiResponse, GeminiUsageMetadata } from './wire-types.ts';
 
 /** How one stream's messages are to be turned into events. */
 export interface GeminiStreamOptions {
-  provider: string;
+  source: UpstreamSource;
   requestedModel: string;
 }
 
@@ -39,8 +40,10 @@ export function terminateLastEvent(body: ReadableStream<Uint8Array>): ReadableSt
  * GenerateContentResponse holding the next parts; there is no terminator, and the finishReason
  * and final usageMetadata ride on the last message (../shared/specs/README.md, examples/streaming-*).
  * Function calls arrive whole, so each becomes tool-input-start/delta/end at once. `finish` is
- * emitted at the end only if a finishReason (or a prompt block) was seen; a stream that stops
- * without one is left unfinished, and guardStream reports it as interrupted.
+ * emitted at the end only if a finishReason was seen; a stream that stops without one is left
+ * unfinished, and guardStream reports it as interrupted. A prompt block is an error at once
+ * (errorFromBlockedPrompt), and a stream that ends without any candidate an empty answer
+ * (errorFromEmptyAnswer), never an empty finish.
  * Parts Switchboard cannot relay (code execution, inline media: never asked for) are skipped.
  */
 export function createGeminiStreamTransform(options: GeminiStreamOptions): TransformStream<SseMessage, StreamEvent> {
@@ -49,8 +52,8 @@ export function createGeminiStreamTransform(options: GeminiStreamOptions): Trans
   let open: { type: 'text' | 'reasoning'; id: string } | undefined;
   let blocks = 0;
   let hasToolCalls = false;
+  let sawCandidate = false;
   let finishReason: string | undefined;
-  let blockReason: string | undefined;
   let usage: GeminiUsageMetadata | undefined;
 
   const close = (controller: Controller) => {
@@ -109,17 +112,19 @@ export function createGeminiStreamTransform(options: GeminiStreamOptions): Trans
       let chunk: GeminiResponse;
       try {
         chunk = JSON.parse(message.data) as GeminiResponse;
-      } catch (error) {
+      } catch {
+        // No cause: JSON.parse's message quotes the provider's bytes, and log lines print causes.
         failed = true;
         controller.enqueue({
           type: 'error',
-          error: new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${options.provider}" sent a stream message that is not valid JSON`, { cause: error, provider: options.provider }),
+          error: new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${options.source.provider}" sent a stream message that is not valid JSON`, { provider: options.source.provider }),
         });
         return;
       }
-      if (chunk.error) {
+      if (chunk.error || chunk.promptFeedback?.blockReason) {
         failed = true;
-        controller.enqueue({ type: 'error', error: errorFromStreamMessage(chunk.error, options.provider) });
+        const error = chunk.error ? errorFromStreamMessage(chunk.error, options.source) : errorFromBlockedPrompt(chunk.promptFeedback!.blockReason!, options.source);
+        controller.enqueue({ type: 'error', error });
         return;
       }
       if (!started) {
@@ -133,7 +138,7 @@ export function createGeminiStreamTransform(options: GeminiStreamOptions): Trans
         });
       }
       if (chunk.usageMetadata) usage = chunk.usageMetadata;
-      if (chunk.promptFeedback?.blockReason) blockReason = chunk.promptFeedback.blockReason;
+      if (chunk.candidates?.length) sawCandidate = true;
       const candidate = chunk.candidates?.find((item) => (item.index ?? 0) === 0);
       for (const part of candidate?.content?.parts ?? []) {
         const converted = convertPart(part);
@@ -142,13 +147,18 @@ export function createGeminiStreamTransform(options: GeminiStreamOptions): Trans
       if (candidate?.finishReason) finishReason = candidate.finishReason;
     },
     flush(controller) {
-      if (failed || !started || (finishReason === undefined && blockReason === undefined)) return;
+      if (failed) return;
+      if (!sawCandidate) {
+        // The body ended cleanly (a cut connection errors it instead) without a single candidate.
+        controller.enqueue({ type: 'error', error: errorFromEmptyAnswer(options.source) });
+        return;
+      }
+      if (finishReason === undefined) return;
       close(controller);
       controller.enqueue({
         type: 'finish',
-        ...(finishReason !== undefined
-          ? { finishReason: mapFinishReason(finishReason, hasToolCalls), rawFinishReason: finishReason }
-          : { finishReason: 'content-filter' as const, rawFinishReason: promptBlockedReason(blockReason!) }),
+        finishReason: mapFinishReason(finishReason, hasToolCalls),
+        rawFinishReason: finishReason,
         ...(usage ? { usage: convertUsage(usage) } : {}),
       });
     },

@@ -5,7 +5,7 @@ import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefini
 import { float32Base64 } from '../_shared/float32-base64.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { parseServerSentEvents } from '../_shared/sse.ts';
-import { errorFromResponse, parseProviderJson } from '../_shared/upstream-error.ts';
+import { errorFromResponse, parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
 import { withWarnings } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { convertRequest } from './convert-request.ts';
@@ -31,6 +31,7 @@ export const mistralProvider: ProviderDefinition = {
 export function createMistralAdapter(settings: ProviderSettings, dependencies: AdapterDependencies): ProviderAdapter {
   const baseUrl = (settings.baseUrl ?? mistralProvider.defaultBaseUrl!).replace(/\/+$/, '');
   const provider = settings.id;
+  const source = upstreamSource(settings);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     ...settings.headers,
@@ -38,8 +39,8 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
   };
 
   const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string) => {
-    const post = { url: `${baseUrl}/${operation}`, headers: { ...headers, accept }, body: JSON.stringify(body), call, provider };
-    return postJson(dependencies.http, post, (response) => errorFromResponse(response, provider, readMistralError));
+    const post = { url: `${baseUrl}/${operation}`, headers: { ...headers, accept }, body: JSON.stringify(body), call, source };
+    return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readMistralError));
   };
 
   return {
@@ -61,8 +62,8 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
     async streamChat(request, call) {
       const { body, warnings } = convertRequest({ ...request, stream: true }, call.model);
       const response = await post('chat/completions', body, call, 'text/event-stream');
-      const events = parseServerSentEvents(response.body).pipeThrough(createMistralChunkTransform({ provider, requestedModel: call.model }));
-      return guardStream(withWarnings(events, warnings), provider);
+      const events = parseServerSentEvents(response.body).pipeThrough(createMistralChunkTransform({ source, requestedModel: call.model }));
+      return guardStream(withWarnings(events, warnings), source);
     },
 
     async embed(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> {

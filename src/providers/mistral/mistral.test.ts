@@ -13,6 +13,11 @@ import { readMistralError } from './errors.ts';
 import { createMistralChunkTransform } from './stream.ts';
 import { mistralToolCallId } from './tool-call-id.ts';
 import type { MistralChatBody } from './wire-types.ts';
+import { createRedactor } from '../_shared/redact-secrets.ts';
+import type { UpstreamSource } from '../_shared/upstream-error.ts';
+
+/** A provider's source with no configured secrets. */
+const testSource = (provider: string): UpstreamSource => ({ provider, redact: createRedactor([]) });
 
 const base: ChatRequest = { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], stream: false, includeUsage: false, metadata: {}, hints: {} };
 
@@ -26,7 +31,7 @@ async function replay(source: string, chunkSize = 7): Promise<StreamEvent[]> {
     },
   });
   const events: StreamEvent[] = [];
-  for await (const event of guardStream(parseServerSentEvents(body).pipeThrough(createMistralChunkTransform({ provider: 'mis', requestedModel: 'asked' })), 'mis')) events.push(event);
+  for await (const event of guardStream(parseServerSentEvents(body).pipeThrough(createMistralChunkTransform({ source: testSource('mis'), requestedModel: 'asked' })), testSource('mis'))) events.push(event);
   return events;
 }
 
@@ -256,7 +261,7 @@ describe('mistral errors', () => {
       message: 'body.messages.0.user.name: Extra inputs are not permitted',
       code: 'invalid_request_error',
     });
-    const error = errorFromStatus(422, 'mis', readMistralError({ detail }));
+    const error = errorFromStatus(422, testSource('mis'), readMistralError({ detail }));
     assert.equal(error.code, 'SB_ERR_UPSTREAM_BAD_REQUEST');
     assert.equal(error.status, 400);
   });

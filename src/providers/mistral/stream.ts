@@ -2,7 +2,7 @@ import type { FinishReason } from '../../core/chat-result.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
 import type { SseMessage } from '../_shared/sse.ts';
-import { errorFromStatus } from '../_shared/upstream-error.ts';
+import { errorFromStatus, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { createChoiceEvents } from '../openai-compatible/choice-events.ts';
 import { completionHeader } from '../openai-compatible/convert-response.ts';
 import { convertUsage, mapFinishReason, randomToolCallId, splitContent, toolArguments } from './convert-response.ts';
@@ -21,7 +21,7 @@ import type { MistralChatBody } from './wire-types.ts';
  * any `stream_options`. The blocks those deltas open and close are the same as OpenAI's
  * (../openai-compatible/choice-events.ts).
  */
-export function createMistralChunkTransform(options: { provider: string; requestedModel: string }): TransformStream<SseMessage, StreamEvent> {
+export function createMistralChunkTransform(options: { source: UpstreamSource; requestedModel: string }): TransformStream<SseMessage, StreamEvent> {
   let started = false;
   const blocks = createChoiceEvents();
   /** The call a fragment without an id continues, by `index`. */
@@ -33,7 +33,7 @@ export function createMistralChunkTransform(options: { provider: string; request
   let failed = false;
 
   const fail = (controller: TransformStreamDefaultController<StreamEvent>, message: string | undefined, code?: string) => {
-    controller.enqueue({ type: 'error', error: errorFromStatus(502, options.provider, { message, ...(code ? { code } : {}) }) });
+    controller.enqueue({ type: 'error', error: errorFromStatus(502, options.source, { message, ...(code ? { code } : {}) }) });
     done = true;
     failed = true;
   };
@@ -84,7 +84,7 @@ export function createMistralChunkTransform(options: { provider: string; request
       if (failed || !started || (finishReason === undefined && !done)) return;
       if (finishReason === 'error') {
         // A generation that failed must not look like a normal end (STYLE rule 3).
-        controller.enqueue({ type: 'error', error: errorFromStatus(502, options.provider, { message: 'the generation ended with finish_reason "error"' }) });
+        controller.enqueue({ type: 'error', error: errorFromStatus(502, options.source, { message: 'the generation ended with finish_reason "error"' }) });
         return;
       }
       blocks.finish(controller, { finishReason, rawFinishReason, usage });

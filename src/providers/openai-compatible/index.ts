@@ -1,10 +1,10 @@
-import { GatewayError } from '../../core/errors.ts';
+import type { GatewayError } from '../../core/errors.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderSettings } from '../../core/provider-adapter.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { parseServerSentEvents } from '../_shared/sse.ts';
 import { withWarnings } from '../_shared/with-warnings.ts';
-import { errorFromResponse, parseProviderJson } from '../_shared/upstream-error.ts';
+import { errorFromResponse, parseProviderJson, upstreamError, upstreamSource, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { convertRequest, type OpenAIRequestDialect } from './convert-request.ts';
 import { convertResponse, convertUsage } from './convert-response.ts';
@@ -18,7 +18,10 @@ import type { OpenAIChatBody, OpenAIEmbeddingBody } from './wire-types.ts';
  * passes its own.
  */
 export interface OpenAIFlavor extends OpenAIRequestDialect {
-  /** URL of an operation ("chat/completions", "embeddings") for a model. */
+  /**
+   * URL of an operation ("chat/completions", "embeddings") for a model. Throws a GatewayError
+   * (400) when the model goes in the URL and is not a name the provider could have.
+   */
   url(baseUrl: string, operation: 'chat/completions' | 'embeddings', model: string): string;
   /** Headers carrying the API key. */
   authHeaders(apiKey: string | undefined): Record<string, string>;
@@ -48,10 +51,11 @@ export function createOpenAICompatibleAdapter(
     ...flavor.authHeaders(settings.apiKey),
   };
   const provider = settings.id;
+  const source = upstreamSource(settings);
 
   const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string) => {
-    const post = { url: flavor.url(baseUrl, operation, call.model), headers: { ...headers, accept }, body: JSON.stringify(body), call, provider };
-    return postJson(dependencies.http, post, (response) => errorFromResponse(response, provider, readOpenAIError));
+    const post = { url: flavor.url(baseUrl, operation, call.model), headers: { ...headers, accept }, body: JSON.stringify(body), call, source };
+    return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readOpenAIError));
   };
 
   const adapter: ProviderAdapter = {
@@ -64,7 +68,7 @@ export function createOpenAICompatibleAdapter(
       const response = await post('chat/completions', body, call, 'application/json');
       const text = await response.text();
       const parsed = parseProviderJson(text, provider) as OpenAIChatBody;
-      if (parsed.error) throw errorFromBodyError(parsed, provider);
+      if (parsed.error) throw errorFromBodyError(parsed, source);
       return {
         ...convertResponse(parsed, call.model),
         warnings,
@@ -77,13 +81,13 @@ export function createOpenAICompatibleAdapter(
       const response = await post('chat/completions', body, call, 'text/event-stream');
       const events = parseServerSentEvents(response.body).pipeThrough(
         createChunkTransform({
-          provider,
+          source,
           requestedModel: call.model,
           passthrough: request.native?.format === 'openai-chat',
           usageChunkInternal,
         }),
       );
-      return guardStream(withWarnings(events, warnings), provider);
+      return guardStream(withWarnings(events, warnings), source);
     },
   };
   if (flavor.embeddings) {
@@ -113,9 +117,6 @@ export function createOpenAICompatibleAdapter(
 }
 
 /** A 200 whose body is an error object (some compatible servers do this). */
-function errorFromBodyError(body: OpenAIChatBody, provider: string): GatewayError {
-  return new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" answered with an error: ${body.error?.message ?? 'unknown error'}`, {
-    provider,
-    upstreamStatus: 200,
-  });
+function errorFromBodyError(body: OpenAIChatBody, source: UpstreamSource): GatewayError {
+  return upstreamError('SB_ERR_UPSTREAM_ERROR', source, `Provider "${source.provider}" answered with an error`, body.error?.message ?? 'unknown error', { upstreamStatus: 200 });
 }

@@ -7,6 +7,11 @@ import { guardStream } from '../_shared/guard-stream.ts';
 import { parseServerSentEvents } from '../_shared/sse.ts';
 import { convertRequest } from './convert-request.ts';
 import { createChunkTransform } from './stream.ts';
+import { createRedactor } from '../_shared/redact-secrets.ts';
+import type { UpstreamSource } from '../_shared/upstream-error.ts';
+
+/** A provider's source with no configured secrets. */
+const testSource = (provider: string): UpstreamSource => ({ provider, redact: createRedactor([]) });
 
 /** Replays a recorded SSE body, split into small byte chunks (mid-line, mid-UTF-8), through the adapter's stream. */
 async function replay(fixture: string, passthrough = false, chunkSize = 7): Promise<StreamEvent[]> {
@@ -18,8 +23,8 @@ async function replay(fixture: string, passthrough = false, chunkSize = 7): Prom
     },
   });
   const events = guardStream(
-    parseServerSentEvents(body).pipeThrough(createChunkTransform({ provider: 'oai', requestedModel: 'gpt-4o', passthrough, usageChunkInternal: false })),
-    'oai',
+    parseServerSentEvents(body).pipeThrough(createChunkTransform({ source: testSource('oai'), requestedModel: 'gpt-4o', passthrough, usageChunkInternal: false })),
+    testSource('oai'),
   );
   const collected: StreamEvent[] = [];
   for await (const event of events) collected.push(event);
@@ -88,7 +93,7 @@ describe('openai-compatible stream (fixture replay)', () => {
     const bytes = (await readFile(new URL('./__fixtures__/openai-stream-text.sse', import.meta.url), 'utf8')).split('\n\n').slice(0, 4).join('\n\n') + '\n\n';
     const body = new ReadableStream<Uint8Array>({ start: (controller) => (controller.enqueue(new TextEncoder().encode(bytes)), controller.close()) });
     const events: StreamEvent[] = [];
-    for await (const event of guardStream(parseServerSentEvents(body).pipeThrough(createChunkTransform({ provider: 'oai', requestedModel: 'x', passthrough: false, usageChunkInternal: false })), 'oai')) events.push(event);
+    for await (const event of guardStream(parseServerSentEvents(body).pipeThrough(createChunkTransform({ source: testSource('oai'), requestedModel: 'x', passthrough: false, usageChunkInternal: false })), testSource('oai'))) events.push(event);
     const last = events.at(-1);
     assert.equal(last?.type, 'error');
     assert.equal(last?.type === 'error' && last.error.code, 'SB_ERR_STREAM_INTERRUPTED');

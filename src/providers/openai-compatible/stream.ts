@@ -3,14 +3,14 @@ import type { FinishReason } from '../../core/chat-result.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
 import type { SseMessage } from '../_shared/sse.ts';
-import { errorFromStatus } from '../_shared/upstream-error.ts';
+import { errorFromStatus, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { createChoiceEvents } from './choice-events.ts';
 import { completionHeader, convertUsage, mapFinishReason } from './convert-response.ts';
 import type { OpenAIChatBody } from './wire-types.ts';
 
 /** How the chunks of one stream are to be turned into events. */
 export interface ChunkStreamOptions {
-  provider: string;
+  source: UpstreamSource;
   requestedModel: string;
   /** Emit each chunk verbatim as `native-chunk` too (the caller speaks OpenAI). */
   passthrough: boolean;
@@ -48,7 +48,7 @@ export function createChunkTransform(options: ChunkStreamOptions): TransformStre
       if (chunk.error) {
         controller.enqueue({
           type: 'error',
-          error: errorFromStatus(502, options.provider, {
+          error: errorFromStatus(502, options.source, {
             message: chunk.error.message ?? undefined,
             code: chunk.error.code === null || chunk.error.code === undefined ? undefined : String(chunk.error.code),
           }),

@@ -53,6 +53,16 @@ export interface StreamAnswer<TFault> {
 /** What `injectFault` returns when the fault answered the request itself (or never will). */
 export const answered: unique symbol = Symbol('answered');
 
+/**
+ * Written anywhere in a fault (a status body, a stream error's message), this is replaced by the
+ * credential headers the request carried, as `name: value` pairs: a provider, or a proxy in front
+ * of it, that echoes the key it was sent back in its error text.
+ */
+export const echoedCredentials = '{{credentials}}';
+
+/** The headers that carry a provider credential (Bedrock SigV4 adds its session token header). */
+const credentialHeaders = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'x-amz-security-token'];
+
 const sseHeaders: OutgoingHttpHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 
 export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
@@ -128,7 +138,7 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
    * protocol's error body for a status fault that brings none.
    */
   protected async injectFault(model: string, request: IncomingMessage, response: ServerResponse, errorBody?: (status: number) => unknown): Promise<TFault | undefined | typeof answered> {
-    const fault = this.#takeFault(model);
+    const fault = echoCredentials(this.#takeFault(model), request);
     const shape: FaultShape | undefined = fault;
     if (shape?.kind === 'status') {
       this.answerStatusFault(response, shape, errorBody);
@@ -227,6 +237,16 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
     if (!response.headersSent) this.sendJson(response, 500, { error: { message: `Simulator bug: ${error instanceof Error ? error.message : String(error)}` } });
     else if (!response.writableEnded) response.socket?.destroy();
   }
+}
+
+/** The fault with `echoedCredentials` replaced by the request's credential headers. */
+function echoCredentials<TFault>(fault: TFault | undefined, request: IncomingMessage): TFault | undefined {
+  if (fault === undefined) return undefined;
+  const text = JSON.stringify(fault);
+  if (!text.includes(echoedCredentials)) return fault;
+  const credentials = credentialHeaders.flatMap((name) => (request.headers[name] === undefined ? [] : [`${name}: ${String(request.headers[name])}`])).join(', ');
+  // Inserted into JSON text, so escaped as a JSON string's inside.
+  return JSON.parse(text.replaceAll(echoedCredentials, JSON.stringify(credentials).slice(1, -1))) as TFault;
 }
 
 /** Narrows a simulator's fault to one kind, keeping the simulator's own fields. */

@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { redactUrl } from './redact-url.ts';
+
+describe('redactUrl', () => {
+  it('replaces the values of credential parameters, whatever their case or encoding', () => {
+    assert.equal(redactUrl('/v1/chat/completions?api_key=sb-0123456789'), '/v1/chat/completions?api_key=[redacted]');
+    assert.equal(redactUrl('/v1/models?key=AIzaSecret&limit=5'), '/v1/models?key=[redacted]&limit=5');
+    assert.equal(redactUrl('/x?a=1&Api-Key=s1&access_token=s2&client_secret=s3&X-Amz-Signature=s4&apikey=s5&api%5Fkey=s6#frag'), '/x?a=1&Api-Key=[redacted]&access_token=[redacted]&client_secret=[redacted]&X-Amz-Signature=[redacted]&apikey=[redacted]&api%5Fkey=[redacted]#frag');
+  });
+
+  it('leaves other URLs and parameters as they are', () => {
+    for (const url of ['/v1/chat/completions', '/admin/usage?model=fast&limit=10&group_by=key', '/admin/keys/key_123?monkey=1', '/x?%E0%A4%A=1']) assert.equal(redactUrl(url), url);
+  });
+});

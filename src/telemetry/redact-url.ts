@@ -1,0 +1,33 @@
+/**
+ * Request URLs as they may be logged: the value of every query parameter that carries a
+ * credential is replaced. Clients put keys in query strings (`?api_key=`, `?key=` as Google's
+ * APIs take it, `?token=`), and a URL in a log line would keep them.
+ */
+
+/** `name=value` pairs of a query string (compiled once). */
+const queryParameter = /([?&;])([^=&;#]*)=([^&;#]*)/g;
+
+/**
+ * Parameter names that hold a credential: `key`, `api_key`, `api-key`, `apikey`, `access_token`,
+ * `token`, `secret`, `client_secret`, `password`, `sig`, `signature`, and presigned URLs'
+ * `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`.
+ */
+const secretName = /(?:^|[-_.])(?:key|apikey|token|secret|password|passwd|sig|signature|credential|auth|authorization)$/i;
+
+/** The URL with the values of its credential parameters replaced by `[redacted]`. */
+export function redactUrl(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart < 0) return url;
+  const query = url.slice(queryStart).replace(queryParameter, (pair: string, separator: string, name: string) =>
+    secretName.test(decodeName(name)) ? `${separator}${name}=[redacted]` : pair,
+  );
+  return url.slice(0, queryStart) + query;
+}
+
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name.replaceAll('+', ' '));
+  } catch {
+    return name;
+  }
+}

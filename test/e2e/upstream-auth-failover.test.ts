@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { chat } from '../helpers/admin.ts';
+import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { OpenAISimulator } from '../simulators/openai/server.ts';
+
+const masterKey = 'sb-auth-failover-master';
+
+/**
+ * Issue 13, defect 13a: a provider that rejects its key (401/403) rejects it again on every
+ * retry, so the request moves on to the next candidate at once, with no retry and no backoff on
+ * the same deployment; with no candidate left it fails with a 502 naming the attempt.
+ */
+describe('a provider key the provider rejects', () => {
+  let primary: OpenAISimulator;
+  let backup: OpenAISimulator;
+  let gateway: TestGateway;
+
+  before(async () => {
+    primary = await new OpenAISimulator({ apiKey: 'primary-key-0123456789' }).start();
+    backup = await new OpenAISimulator({ apiKey: 'backup-key-0123456789' }).start();
+    gateway = await startGateway({
+      server: { master_key: masterKey },
+      providers: [
+        // Configured with a key the provider does not take.
+        { id: 'primary', type: 'openai', base_url: primary.url, api_key: 'revoked-key-0123456789' },
+        { id: 'backup', type: 'openai', base_url: backup.url, api_key: 'backup-key-0123456789' },
+      ],
+      models: [
+        { id: 'first', provider: 'primary', upstream: 'gpt-4o-mini' },
+        { id: 'second', provider: 'backup', upstream: 'gpt-4o-mini' },
+      ],
+      routes: [
+        // Retries and a long backoff: a retry on the rejected key would show in both.
+        { id: 'with-backup', strategy: 'ordered', candidates: ['first', 'second'], retry: { attempts: 2, backoff_ms: 1000 } },
+        { id: 'alone', strategy: 'ordered', candidates: ['first'], retry: { attempts: 2, backoff_ms: 1000 } },
+      ],
+    });
+  });
+
+  after(async () => {
+    await closeAll(gateway, primary, backup);
+  });
+
+  it('makes one attempt on it, then the next candidate answers at once', async () => {
+    const primaryCalls = primary.chatCalls().length;
+    const started = performance.now();
+    const answer = await chat(gateway.origin, masterKey, { model: 'with-backup', messages: [{ role: 'user', content: 'hi' }] });
+    const elapsedMs = performance.now() - started;
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.headers.get('x-switchboard-provider'), 'backup');
+    assert.equal(answer.headers.get('x-switchboard-attempts'), '2');
+    assert.equal(primary.chatCalls().length - primaryCalls, 1, 'the rejected key was tried again');
+    assert.ok(elapsedMs < 900, `the fallback waited ${Math.round(elapsedMs)} ms (a backoff)`);
+    const row = await gateway.ledgerRow(answer);
+    assert.deepEqual(
+      row?.attempts.map((attempt) => [attempt.provider, attempt.outcome, attempt.errorCode ?? null, attempt.upstreamStatus ?? null]),
+      [
+        ['primary', 'error', 'SB_ERR_UPSTREAM_AUTH', 401],
+        ['backup', 'ok', null, null],
+      ],
+    );
+  });
+
+  it('with no other candidate, fails after that one attempt with a 502 naming it', async () => {
+    const primaryCalls = primary.chatCalls().length;
+    const answer = await chat(gateway.origin, masterKey, { model: 'alone', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(answer.status, 502, answer.text);
+    assert.equal(primary.chatCalls().length - primaryCalls, 1);
+    assert.equal(answer.headers.get('x-switchboard-attempts'), '1');
+    assert.match(answer.json?.error?.message ?? '', /^1 attempt failed: primary\/gpt-4o-mini: Provider "primary" answered 401: Incorrect API key provided\.$/);
+  });
+});
