@@ -40,6 +40,21 @@ describe('OpenAI ingress through an OpenAI provider (official openai SDK)', () =
     assert.deepEqual(ids.sort(), ['auto', 'embed', 'fast', 'local']);
   });
 
+  it('sends back a reasoning answer in the history: dropped for OpenAI (which refuses it) with a warning, relayed to a compatible server', async () => {
+    const messages = [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'Hello.', reasoning_content: 'A greeting.' },
+      { role: 'user', content: 'again' },
+    ] as OpenAI.ChatCompletionMessageParam[];
+    const { response } = await client.chat.completions.create({ model: 'fast', messages }).withResponse();
+    assert.equal(response.status, 200);
+    assert.equal('reasoning_content' in (simulator.chatCalls().at(-1)!.body!.messages as Array<Record<string, unknown>>)[1]!, false);
+    const row = await gateway.ledgerRow(response);
+    assert.deepEqual(row?.warnings.map((warning) => warning.setting), ['reasoning_content']);
+    await client.chat.completions.create({ model: 'local', messages });
+    assert.equal((compatible.chatCalls().at(-1)!.body!.messages as Array<Record<string, unknown>>)[1]!.reasoning_content, 'A greeting.');
+  });
+
   it('answers a chat with the provider key injected, headers set and cost from the configured prices', async () => {
     const { data, response } = await client.chat.completions
       .create({ model: 'fast', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello there' }], temperature: 0.2, seed: 7, user: 'u1' })

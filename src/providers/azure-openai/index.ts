@@ -26,6 +26,7 @@ export const azureOpenAIProvider: ProviderDefinition = {
     const apiVersion = typeof settings.options.api_version === 'string' ? settings.options.api_version : defaultApiVersion;
     return createOpenAICompatibleAdapter(settings, dependencies, {
       ...openAIFlavor,
+      reasoningInHistory: 'drop',
       // Throws the 400 for a deployment name Azure could not have (before the call is made).
       url: (baseUrl, operation, deployment) => {
         const deploymentUrl = /\/openai\/deployments\/[^/]+$/.test(baseUrl)

@@ -7,7 +7,7 @@ import { createOpenAICompatibleAdapter, openAIFlavor } from '../openai-compatibl
  * reader maps to reasoning events.
  */
 export const deepSeekProvider: ProviderDefinition = {
-  create: (settings, dependencies) => createOpenAICompatibleAdapter(settings, dependencies, { ...openAIFlavor, embeddings: false }),
+  create: (settings, dependencies) => createOpenAICompatibleAdapter(settings, dependencies, { ...openAIFlavor, embeddings: false, reasoningInHistory: 'drop' }),
   defaultBaseUrl: 'https://api.deepseek.com/v1',
   environmentKey: 'DEEPSEEK_API_KEY',
   catalogType: 'deepseek',

@@ -10,6 +10,14 @@ export interface OpenAIRequestDialect {
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
   /** Whether the server honours `stream_options.include_usage`. */
   streamUsage: boolean;
+  /**
+   * An assistant message's `reasoning_content` (the earlier answer's thinking, which Switchboard
+   * returns in that field) is refused by some servers: OpenAI rejects properties a message schema
+   * does not define ("Additional properties are not allowed"), and DeepSeek's reasoning guide
+   * (api-docs.deepseek.com/guides/reasoning_model) answers 400 when it is sent back. `drop`
+   * leaves it out of a relayed body, with a warning; other servers get the body as it came.
+   */
+  reasoningInHistory?: 'drop';
 }
 
 /** The body to send, and whether Switchboard added the usage chunk the caller did not ask for. */
@@ -28,7 +36,7 @@ export interface ConvertedRequest {
 export function convertRequest(request: ChatRequest, model: string, dialect: OpenAIRequestDialect): ConvertedRequest {
   const warnings: Warning[] = [];
   const body: Record<string, unknown> =
-    request.native?.format === 'openai-chat' ? { ...request.native.body, model } : buildBody(request, model, dialect, warnings);
+    request.native?.format === 'openai-chat' ? relayedBody(request.native.body, model, dialect, warnings) : buildBody(request, model, dialect, warnings);
   let usageChunkInternal = false;
   if (request.stream) {
     body.stream = true;
@@ -40,6 +48,25 @@ export function convertRequest(request: ChatRequest, model: string, dialect: Ope
     }
   }
   return { body, warnings, usageChunkInternal };
+}
+
+/** The caller's own body with `model` replaced and what the dialect refuses left out (with a warning). */
+function relayedBody(native: Record<string, unknown>, model: string, dialect: OpenAIRequestDialect, warnings: Warning[]): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...native, model };
+  if (dialect.reasoningInHistory !== 'drop' || !Array.isArray(body.messages)) return body;
+  const messages = body.messages as unknown[];
+  if (!messages.some(hasReasoningContent)) return body;
+  body.messages = messages.map((message) => {
+    if (!hasReasoningContent(message)) return message;
+    const { reasoning_content: _dropped, ...rest } = message;
+    return rest;
+  });
+  warnings.push({ type: 'dropped-setting', setting: 'reasoning_content', message: 'This provider refuses reasoning_content in earlier assistant messages; it was left out' });
+  return body;
+}
+
+function hasReasoningContent(message: unknown): message is Record<string, unknown> & { reasoning_content: unknown } {
+  return typeof message === 'object' && message !== null && 'reasoning_content' in message;
 }
 
 function buildBody(request: ChatRequest, model: string, dialect: OpenAIRequestDialect, warnings: Warning[]): Record<string, unknown> {

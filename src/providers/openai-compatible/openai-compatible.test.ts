@@ -107,6 +107,25 @@ describe('openai-compatible request conversion', () => {
     assert.deepEqual(body, { ...native, model: 'gpt-4o-mini' });
   });
 
+  it('leaves an earlier answer\'s reasoning_content out for providers that refuse it, with a warning; relays it to others', () => {
+    const native = {
+      model: 'fast',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'Hello.', reasoning_content: 'The user greets me.' },
+        { role: 'user', content: 'and?' },
+      ],
+    };
+    const request = { ...baseRequest, native: { format: 'openai-chat' as const, body: native } };
+    const dropped = convertRequest(request, 'gpt-4o', { maxTokensField: 'max_completion_tokens', streamUsage: true, reasoningInHistory: 'drop' });
+    assert.deepEqual(dropped.body.messages, [native.messages[0], { role: 'assistant', content: 'Hello.' }, native.messages[2]]);
+    assert.deepEqual(dropped.warnings.map((warning) => warning.setting), ['reasoning_content']);
+    assert.equal(native.messages[1]!.reasoning_content, 'The user greets me.', "the caller's body is not changed in place");
+    const relayed = convertRequest(request, 'qwen3', { maxTokensField: 'max_tokens', streamUsage: true });
+    assert.deepEqual(relayed.body, { ...native, model: 'qwen3' });
+    assert.deepEqual(relayed.warnings, []);
+  });
+
   it('builds the body from the typed request for other ingress formats, with the provider\'s max-tokens field', () => {
     const request: ChatRequest = {
       ...baseRequest,

@@ -4,7 +4,7 @@ import { createOpenAICompatibleAdapter, openAIFlavor } from '../openai-compatibl
 /** OpenAI itself. It deprecated `max_tokens` (o-series models reject it) for `max_completion_tokens`. */
 export const openAIProvider: ProviderDefinition = {
   create: (settings, dependencies) =>
-    createOpenAICompatibleAdapter(settings, dependencies, { ...openAIFlavor, maxTokensField: 'max_completion_tokens' }),
+    createOpenAICompatibleAdapter(settings, dependencies, { ...openAIFlavor, maxTokensField: 'max_completion_tokens', reasoningInHistory: 'drop' }),
   defaultBaseUrl: 'https://api.openai.com/v1',
   environmentKey: 'OPENAI_API_KEY',
   catalogType: 'openai',
