@@ -169,6 +169,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       timeoutMs: provider.timeout_ms,
       options: {
         api_version: provider.api_version,
+        continue_final_message: provider.continue_final_message,
         region: provider.region,
         aws_access_key_id: provider.aws_access_key_id,
         aws_secret_access_key: provider.aws_secret_access_key,

@@ -57,6 +57,11 @@ export const providerSchema = z
       .object({ on_prem: booleanFromText.optional(), retains_data: booleanFromText.optional() })
       .strict()
       .optional(),
+    /**
+     * openai-compatible: the server is vLLM (or another that takes vLLM's
+     * `continue_final_message`), so a broken stream can be continued there.
+     */
+    continue_final_message: booleanFromText.optional(),
     /** azure-openai: the api-version query parameter. */
     api_version: z.string().optional(),
     /** bedrock: AWS region and credentials (default: the standard AWS environment variables). */
@@ -97,10 +102,21 @@ const routeSchema = z
     min_quality: numberFromText(z.number().min(0).max(1)).optional(),
     fallbacks: z.array(z.string()).default([]),
     retry: z
-      .object({ attempts: numberFromText(z.number().int().min(0)).default(0), backoff_ms: nonNegativeNumber.default(200) })
+      .object({
+        attempts: numberFromText(z.number().int().min(0)).default(0),
+        backoff_ms: nonNegativeNumber.default(200),
+        /** Longest retry-after (429, 503) waited out on the same model; a longer one moves on (docs/routing.md). */
+        max_retry_after_ms: nonNegativeNumber.optional(),
+      })
       .strict()
       .optional(),
     timeout_ms: positiveInteger.optional(),
+    /** Streams: longest wait for the first token before the next candidate (docs/routing.md "Deadlines"). */
+    ttft_timeout_ms: positiveInteger.optional(),
+    /** Streams: longest silence between two events after the first token. */
+    stall_timeout_ms: positiveInteger.optional(),
+    /** Continue a stream that breaks after output on a candidate that can (docs/routing.md "Stream resume"). */
+    resume_streams: booleanFromText.optional(),
     hedge_after_ms: positiveInteger.optional(),
     split: z.array(z.object({ model: z.string(), weight: nonNegativeNumber }).strict()).optional(),
     cache: z.object({ ttl_s: positiveInteger }).strict().optional(),

@@ -161,6 +161,12 @@ export interface ChatRequest {
   stream: boolean;
   /** OpenAI `stream_options.include_usage`: the caller wants the final usage chunk. */
   includeUsage: boolean;
+  /**
+   * A partial answer the model is to continue (stream resume, src/router/resume-stream.ts): the
+   * adapter sends it as the final assistant turn its API continues from. Set only for adapters
+   * with `continuation` (src/core/provider-adapter.ts), on requests without `native`.
+   */
+  assistantPrefix?: string;
   /** Routing metadata (header and body), string values only. Never forwarded. */
   metadata: Record<string, string>;
   hints: RoutingHints;

@@ -14,6 +14,11 @@ export interface AttemptRecord {
   upstreamStatus?: number;
   message?: string;
   latencyMs: number;
+  /**
+   * This attempt continued a stream that broke after output (stream resume): the index, in the
+   * row's attempts, of the attempt whose partial answer it continued.
+   */
+  resumedFrom?: number;
 }
 
 /** How a request ended. `client_aborted`: the caller went away before the answer was complete. */

@@ -39,6 +39,20 @@ export interface ProviderCall {
 }
 
 /**
+ * How a provider continues a partial answer given as a final assistant turn
+ * (`ChatRequest.assistantPrefix`), for stream resume. Only APIs that document continuing it
+ * have one (Anthropic Messages' prefill, Mistral's `prefix: true`, vLLM's
+ * `continue_final_message`); others (OpenAI Chat Completions) would answer afresh and repeat
+ * text, so they cannot continue.
+ */
+export interface Continuation {
+  /** Whether this request can be continued (Anthropic: not with extended thinking). */
+  accepts(request: ChatRequest): boolean;
+  /** The answer may start by repeating the prefix before continuing it: the repeat is dropped. */
+  mayRepeatPrefix?: boolean;
+}
+
+/**
  * A provider adapter: translates ChatRequest into one provider's API and the answer back.
  * Adapters throw GatewayError for every failure before a stream starts; once a stream has
  * started, failures are `error` events.
@@ -51,6 +65,8 @@ export interface ProviderAdapter {
   chat(request: ChatRequest, call: ProviderCall): Promise<ChatResult>;
   /** Resolves when the provider has accepted the request (status 2xx received). */
   streamChat(request: ChatRequest, call: ProviderCall): Promise<ReadableStream<StreamEvent>>;
+  /** Absent when the provider cannot continue a partial answer (stream resume). */
+  readonly continuation?: Continuation;
   /** Absent when the provider has no embeddings API. */
   embed?(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult>;
 }

@@ -17,7 +17,10 @@ export interface DeploymentState {
   consecutiveFailures: number;
   /** Circuit breaker: calls are refused until this time (ms since epoch); 0 = closed. */
   openUntil: number;
-  /** How many times the circuit opened in a row (grows the cooldown). */
+  /**
+   * Failed probes since the circuit last closed: each doubles the next cooldown (once per
+   * failed probe, never per failure), up to the policy's maximum.
+   */
   openings: number;
   /** A half-open probe is in flight (only one at a time). */
   probing: boolean;
@@ -64,14 +67,29 @@ export interface RateLimitHeaders {
   resetMs?: number;
 }
 
+/**
+ * Whether a deployment may be called now: `closed` (its circuit is closed), `probe` (its cooldown
+ * has passed and this caller holds its single half-open probe), or `refused` (in cooldown, or
+ * another probe is in flight).
+ */
+export type Admission = 'closed' | 'probe' | 'refused';
+
 /** The store of learned routing state. */
 export interface RoutingStateStore {
   snapshot(): RoutingSnapshot;
+  /** A call answered; it closes the circuit (a probe's success included). */
   recordSuccess(deployment: string, observation: { latencyMs: number; streamed: boolean }): void;
-  /** A retryable failure; `cooldownMs` opens the circuit at once for that long (a 429's retry-after). */
-  recordFailure(deployment: string, options: { cooldownMs?: number }): void;
-  /** Claims the single half-open probe of a deployment whose cooldown has passed. */
-  claimProbe(deployment: string): boolean;
+  /**
+   * A failure that counts against the deployment. A closed circuit opens once the failures in a
+   * row reach the threshold; a failed `probe` re-opens it for twice as long; a failure of a call
+   * that started before the circuit opened changes nothing more. `cooldownMs` opens the circuit at
+   * once for that long.
+   */
+  recordFailure(deployment: string, options: { cooldownMs?: number; probe?: boolean }): void;
+  /** Admits a call (claiming the single half-open probe of a deployment whose cooldown has passed). */
+  admit(deployment: string): Admission;
+  /** A probe ended with neither a success nor a failure that counts (the caller left, a 400, a 429): the next call probes. */
+  releaseProbe(deployment: string): void;
   recordDispatch(provider: string, estimatedTokens: number): void;
   recordRateLimit(provider: string, headers: RateLimitHeaders): void;
   /** A feedback score for an answer of `model`; `replaced` is the score it supersedes, if any. */
@@ -84,7 +102,7 @@ export interface RoutingStateStore {
 export interface CircuitPolicy {
   /** Retryable failures in a row that open the circuit. */
   failureThreshold: number;
-  /** First cooldown; doubles each time the circuit re-opens, up to maxCooldownMs. */
+  /** First cooldown; doubles with each failed probe, up to maxCooldownMs. */
   cooldownMs: number;
   maxCooldownMs: number;
 }

@@ -1,6 +1,7 @@
 import type { FinishReason, Warning } from './chat-result.ts';
 import type { WireFormat } from './chat-request.ts';
 import type { GatewayError } from './errors.ts';
+import type { ModelInfo } from './model.ts';
 import type { Usage } from './usage.ts';
 
 /**
@@ -29,6 +30,17 @@ export type StreamEvent =
   /** A fragment of the tool call's JSON arguments. */
   | { type: 'tool-input-delta'; id: string; delta: string }
   | { type: 'tool-input-end'; id: string }
+  /**
+   * Something the caller should know about the answer that came up mid-stream (a malformed
+   * upstream event that was skipped): kept in the ledger's warnings, not written to the caller.
+   */
+  | { type: 'warning'; warning: Warning }
+  /**
+   * The answer continues from another call (stream resume, src/router/resume-stream.ts): the
+   * events that follow carry the rest of the same answer. Native chunks, if the stream had any,
+   * stop here: a formatter writing them verbatim switches to the typed events.
+   */
+  | { type: 'resume' }
   | FinishEvent
   | { type: 'error'; error: GatewayError };
 
@@ -67,4 +79,9 @@ export interface FinishEvent {
   rawFinishReason?: string;
   /** Absent when the provider reported none; the ledger then counts tokens itself. */
   usage?: Usage;
+  /**
+   * Set when several calls made this answer (a resumed stream): each one's model and usage,
+   * which `usage` sums. The caller pays for all of them; each is priced at its own model's rates.
+   */
+  usageByAttempt?: Array<{ model: ModelInfo; usage: Usage }>;
 }

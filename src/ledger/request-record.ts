@@ -23,6 +23,8 @@ export class RequestRecord implements GovernedRecord {
   answered: ModelInfo | null = null;
   readonly attempts: AttemptRecord[] = [];
   usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  /** Set when several calls made the answer (a resumed stream): each one's model and usage, priced at its own rates. */
+  usageByAttempt: Array<{ model: ModelInfo; usage: Usage }> | undefined;
   ttftMs: number | null = null;
   stream = false;
   /** Whether the route's response cache answered (`hit`) or was consulted and missed; null: no cache. */
@@ -53,8 +55,9 @@ export class RequestRecord implements GovernedRecord {
     if (this.ttftMs === null) this.ttftMs = Math.round(this.elapsedMs());
   }
 
-  /** USD cost of the usage so far at the answering model's prices. */
+  /** USD cost of the usage so far at the answering model's prices (each call's own, when several answered). */
   cost(): number {
+    if (this.usageByAttempt) return this.usageByAttempt.reduce((sum, part) => sum + costOf(part.usage, part.model.pricing), 0);
     return costOf(this.usage, this.answered?.pricing);
   }
 

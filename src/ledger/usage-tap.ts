@@ -54,10 +54,14 @@ export class UsageTap {
           case 'stream-start':
             this.#record.warnings.push(...event.warnings);
             break;
+          case 'warning':
+            this.#record.warnings.push(event.warning);
+            return;
           case 'finish': {
             this.#record.markFirstToken();
             const usage = event.usage ?? this.#estimate();
             this.#record.usage = options.free ? { inputTokens: 0, outputTokens: 0 } : usage;
+            if (!options.free && event.usageByAttempt) this.#record.usageByAttempt = event.usageByAttempt;
             controller.enqueue(event.usage ? event : { ...event, usage });
             this.#record.finish('ok', 200);
             options.onFinish?.();

@@ -9,9 +9,11 @@ import type { ProviderAdapter, ProviderCall } from '../core/provider-adapter.ts'
 import type { RoutingStateStore } from '../core/routing-state.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
 import { allFailed, attemptRecord, countsAgainstDeployment } from './attempt-outcome.ts';
+import { answerTimeout, firstTokenTimeout, streamDeadlines } from './deadlines.ts';
 import { deploymentKey } from './deployment.ts';
-import { peekStream } from './peek-stream.ts';
+import { peekStream, type PeekedStream } from './peek-stream.ts';
 import type { Plan } from './plan.ts';
+import { resumableStream, type LiveAttempt, type StreamAttempt, type StreamContinuer } from './resume-stream.ts';
 
 /** A configured provider as the executor calls it. */
 export interface ProviderHandle {
@@ -22,7 +24,7 @@ export interface ProviderHandle {
 /** Per-request inputs of the attempt loop. */
 export interface ExecutionContext {
   requestId: string;
-  /** Aborted when the caller goes away. */
+  /** Aborted when the caller goes away (or at the drain deadline, with its reason). */
   signal: AbortSignal;
   provider(id: string): ProviderHandle | undefined;
   /** Every attempt is appended here as it ends, successful or not (the ledger keeps them). */
@@ -41,39 +43,84 @@ export interface Execution<T> {
 
 type Attempt<T> = (handle: ProviderHandle, call: ProviderCall) => Promise<T>;
 
-/** A retry-after longer than this moves on to the next candidate instead of waiting. */
+/** With no other candidate left, a retry-after up to this long is still waited out. */
 const longestRetryWaitMs = 10_000;
 
 /** Non-streamed chat through the plan's candidates. */
-export function executeChat(plan: Plan, request: ChatRequest, context: ExecutionContext): Promise<Execution<ChatResult>> {
-  return new Executor<ChatResult>(plan, context, false).run((handle, call) => handle.adapter.chat(request, call));
+export async function executeChat(plan: Plan, request: ChatRequest, context: ExecutionContext): Promise<Execution<ChatResult>> {
+  const { value, model } = await new Executor<ChatResult>(plan, context, false).run((handle, call) => handle.adapter.chat(request, call));
+  return { value, model };
 }
 
 /**
  * Streamed chat. An attempt counts as successful once its first output event arrived; a
  * stream that fails before that falls back to the next candidate without the caller seeing it.
+ * One that breaks or stalls after it is continued where a candidate can (resume-stream.ts).
  */
-export function executeStream(plan: Plan, request: ChatRequest, context: ExecutionContext): Promise<Execution<ReadableStream<StreamEvent>>> {
-  return new Executor<ReadableStream<StreamEvent>>(plan, context, true).run(async (handle, call) => peekStream(await handle.adapter.streamChat(request, call)));
+export async function executeStream(plan: Plan, request: ChatRequest, context: ExecutionContext): Promise<Execution<ReadableStream<StreamEvent>>> {
+  const executor = new Executor<PeekedStream>(plan, context, true);
+  const first = await executor.run(streamAttempt(request));
+  const continuer: StreamContinuer = {
+    broke: (attempt, error) => executor.broke(attempt, error),
+    async continueStream(broken, error, continuation) {
+      const accepts = (adapter: ProviderAdapter) => adapter.continuation?.accepts(continuation) ?? false;
+      const success = await executor.continueWith(broken, error, streamAttempt(continuation), accepts);
+      return success && streamOf(success, context.provider(success.model.providerId)?.adapter.continuation?.mayRepeatPrefix);
+    },
+  };
+  const stream = resumableStream(streamOf(first), request, { continuer, signal: context.signal, resume: plan.resumeStreams });
+  return { value: stream, model: first.model };
 }
 
 /** Embeddings through the plan's candidates. */
-export function executeEmbedding(plan: Plan, request: EmbeddingRequest, context: ExecutionContext): Promise<Execution<EmbeddingResult>> {
-  return new Executor<EmbeddingResult>(plan, context, false).run((handle, call) => {
+export async function executeEmbedding(plan: Plan, request: EmbeddingRequest, context: ExecutionContext): Promise<Execution<EmbeddingResult>> {
+  const { value, model } = await new Executor<EmbeddingResult>(plan, context, false).run((handle, call) => {
     if (!handle.adapter.embed) {
       throw new GatewayError('SB_ERR_UPSTREAM_BAD_REQUEST', `Provider "${handle.adapter.id}" has no embeddings API`, { provider: handle.adapter.id });
     }
     return handle.adapter.embed(request, call);
   });
+  return { value, model };
+}
+
+function streamAttempt(request: ChatRequest): Attempt<PeekedStream> {
+  return async (handle, call) => peekStream(await handle.adapter.streamChat(request, call));
+}
+
+function streamOf(success: Success<PeekedStream>, mayRepeatPrefix = false): StreamAttempt {
+  return { ...success.value, ...success.live, mayRepeatPrefix };
+}
+
+interface Success<T> {
+  value: T;
+  model: ModelInfo;
+  live: LiveAttempt;
+}
+
+/** A candidate that did not answer; `stop` ends the request (non-retryable or caller gone). */
+interface Failure {
+  error: GatewayError;
+  stop: boolean;
+}
+
+/** How #candidate treats one candidate. */
+interface CandidateOptions {
+  /** This call holds the deployment's half-open probe: a single attempt, no retries. */
+  probe: boolean;
+  /** Another candidate comes after this one. */
+  othersLeft: boolean;
+  /** A stream continuation (resume): a single attempt, and a refusal moves on rather than ending the request. */
+  continuation?: boolean;
 }
 
 /**
  * The attempt loop (../shared/SPEC.md `retry`, `timeout_ms`, `fallbacks`; docs/routing.md):
  * candidates in plan order; each gets its retries with exponential backoff and jitter that
  * honours retry-after; a timeout, a rejected provider key (401/403), a 429 with another candidate
- * left, or a context-length error moves on at once (the latter only to models with a larger
- * window); a non-retryable error ends the request. Deployments in cooldown are skipped; a
- * half-open one gets a single probe.
+ * left (unless its retry-after is short enough to wait out), or a context-length error moves on at
+ * once (the latter only to models with a larger window); a non-retryable error ends the request.
+ * Deployments in cooldown are skipped; a half-open one gets a single probe, never retried, and a
+ * deployment whose circuit opens during the request is not called again in it.
  * With `hedge_after_ms`, the next candidate starts in parallel when the current one has not
  * answered in time, and the first answer wins.
  */
@@ -81,60 +128,106 @@ class Executor<T> {
   readonly #plan: Plan;
   readonly #context: ExecutionContext;
   readonly #streaming: boolean;
+  /** Candidates not tried yet, in plan order. */
+  readonly #queue: ModelInfo[];
+  #minimumWindow = -1;
   #lastError: GatewayError | undefined;
 
   constructor(plan: Plan, context: ExecutionContext, streaming: boolean) {
     this.#plan = plan;
     this.#context = context;
     this.#streaming = streaming;
+    this.#queue = [...plan.candidates];
   }
 
-  async run(attempt: Attempt<T>): Promise<Execution<T>> {
-    const queue = [...this.#plan.candidates];
-    let minimumWindow = -1;
-    while (queue.length > 0) {
-      const model = queue.shift()!;
-      if (minimumWindow >= 0 && (model.contextWindow ?? Number.POSITIVE_INFINITY) <= minimumWindow) continue;
-      if (!this.#startable(model)) continue;
-      const hedge = this.#plan.hedgeAfterMs !== undefined ? this.#nextStartable(queue, minimumWindow) : undefined;
-      const outcome = hedge ? await this.#hedged(model, hedge, attempt) : await this.#candidate(model, attempt, new AbortController(), queue.length > 0);
+  async run(attempt: Attempt<T>): Promise<Success<T>> {
+    for (let next = this.#nextStartable(); next; next = this.#nextStartable()) {
+      const hedge = this.#plan.hedgeAfterMs !== undefined ? this.#nextStartable() : undefined;
+      const outcome = hedge
+        ? await this.#hedged(next, hedge, attempt)
+        : await this.#candidate(next.model, attempt, new AbortController(), { probe: next.probe, othersLeft: this.#queue.length > 0 });
       if ('value' in outcome) return outcome;
       if (outcome.stop) throw outcome.error;
-      if (outcome.error.code === 'SB_ERR_CONTEXT_LENGTH') minimumWindow = Math.max(minimumWindow, model.contextWindow ?? minimumWindow);
+      if (outcome.error.code === 'SB_ERR_CONTEXT_LENGTH') this.#minimumWindow = Math.max(this.#minimumWindow, next.model.contextWindow ?? this.#minimumWindow);
     }
     throw allFailed(this.#context.attempts, this.#lastError);
   }
 
-  /** Handle present and not in cooldown (claims the half-open probe when there is one). */
-  #startable(model: ModelInfo): boolean {
-    return this.#context.provider(model.providerId) !== undefined && this.#context.state.claimProbe(deploymentKey(model));
+  /**
+   * The stream of `broken` broke after output: its ledger entry says how, and the failure counts
+   * against its deployment like any other.
+   */
+  broke(broken: LiveAttempt, error: GatewayError): void {
+    broken.release();
+    Object.assign(broken.record, {
+      outcome: 'error',
+      errorCode: error.code,
+      message: error.message,
+      latencyMs: Math.round(performance.now() - broken.startedAt),
+      ...(error.upstreamStatus !== undefined ? { upstreamStatus: error.upstreamStatus } : {}),
+    });
+    this.#lastError = error;
+    if (countsAgainstDeployment(error)) this.#context.state.recordFailure(deploymentKey(broken.model), {});
   }
 
-  #nextStartable(queue: ModelInfo[], minimumWindow: number): ModelInfo | undefined {
-    while (queue.length > 0) {
-      const model = queue.shift()!;
-      if (minimumWindow >= 0 && (model.contextWindow ?? Number.POSITIVE_INFINITY) <= minimumWindow) continue;
-      if (this.#startable(model)) return model;
+  /**
+   * The attempt that continues a broken stream (`attempt` sends the continuation), started and
+   * read up to its first output: the same model first after a cut (not after a stall, which
+   * moves on like any timeout, nor once its circuit is open), then the candidates not tried yet,
+   * each only if `accepts` its adapter. A candidate that refuses the continuation (a 400) is passed
+   * over. Undefined when none answered; the caller then gets the stream's error.
+   */
+  async continueWith(broken: LiveAttempt, error: GatewayError, attempt: Attempt<T>, accepts: (adapter: ProviderAdapter) => boolean): Promise<Success<T> | undefined> {
+    const from = this.#context.attempts.indexOf(broken.record);
+    const same = error.code === 'SB_ERR_UPSTREAM_TIMEOUT' ? [] : [broken.model];
+    for (let model = same.shift() ?? this.#queue.shift(); model; model = this.#queue.shift()) {
+      if (this.#context.signal.aborted) return undefined;
+      const handle = this.#context.provider(model.providerId);
+      if (!handle || !accepts(handle.adapter)) continue;
+      const admission = this.#context.state.admit(deploymentKey(model));
+      if (admission === 'refused') continue;
+      const outcome = await this.#candidate(model, attempt, new AbortController(), { probe: admission === 'probe', othersLeft: this.#queue.length > 0, continuation: true });
+      if ('value' in outcome) {
+        if (from >= 0) outcome.live.record.resumedFrom = from;
+        return outcome;
+      }
+      if (outcome.stop) return undefined;
+    }
+    return undefined;
+  }
+
+  /** The next candidate that may be called now (claiming its half-open probe where it has one). */
+  #nextStartable(): { model: ModelInfo; probe: boolean } | undefined {
+    for (let model = this.#queue.shift(); model; model = this.#queue.shift()) {
+      if (this.#minimumWindow >= 0 && (model.contextWindow ?? Number.POSITIVE_INFINITY) <= this.#minimumWindow) continue;
+      if (this.#context.provider(model.providerId) === undefined) continue;
+      const admission = this.#context.state.admit(deploymentKey(model));
+      if (admission !== 'refused') return { model, probe: admission === 'probe' };
     }
     return undefined;
   }
 
   /** Two candidates, the second started after hedge_after_ms unless the first settled; first success wins. */
-  async #hedged(first: ModelInfo, second: ModelInfo, attempt: Attempt<T>): Promise<Execution<T> | Failure> {
+  async #hedged(first: { model: ModelInfo; probe: boolean }, second: { model: ModelInfo; probe: boolean }, attempt: Attempt<T>): Promise<Success<T> | Failure> {
     const controllers = [new AbortController(), new AbortController()];
-    const runs: Array<Promise<Execution<T> | Failure>> = [this.#candidate(first, attempt, controllers[0]!, true)];
+    const runs: Array<Promise<Success<T> | Failure>> = [this.#candidate(first.model, attempt, controllers[0]!, { probe: first.probe, othersLeft: true })];
+    const runSecond = () => this.#candidate(second.model, attempt, controllers[1]!, { probe: second.probe, othersLeft: this.#queue.length > 0 });
     let timer: NodeJS.Timeout | undefined;
     const started = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        runs.push(this.#candidate(second, attempt, controllers[1]!, false));
+        runs.push(runSecond());
         resolve();
       }, this.#plan.hedgeAfterMs);
     });
     const firstOutcome = await Promise.race([runs[0]!, started.then(() => undefined)]);
     if (firstOutcome !== undefined) {
       clearTimeout(timer);
-      if ('value' in firstOutcome || firstOutcome.stop) return firstOutcome;
-      return this.#candidate(second, attempt, controllers[1]!, false);
+      if ('value' in firstOutcome || firstOutcome.stop) {
+        // The second candidate was never called: its probe, if it held one, goes to the next request.
+        if (second.probe) this.#context.state.releaseProbe(deploymentKey(second.model));
+        return firstOutcome;
+      }
+      return runSecond();
     }
     const winner = await firstSuccess(runs);
     controllers.forEach((controller, index) => {
@@ -144,68 +237,93 @@ class Executor<T> {
   }
 
   /** One candidate with its retries. */
-  async #candidate(model: ModelInfo, attempt: Attempt<T>, cancel: AbortController, othersLeft: boolean): Promise<Execution<T> | Failure> {
+  async #candidate(model: ModelInfo, attempt: Attempt<T>, cancel: AbortController, options: CandidateOptions): Promise<Success<T> | Failure> {
     const handle = this.#context.provider(model.providerId)!;
     const key = deploymentKey(model);
-    for (let retry = 0; retry <= this.#plan.retry.attempts; retry += 1) {
-      const started = performance.now();
-      const timeoutMs = this.#plan.timeoutMs ?? handle.timeoutMs;
+    const single = options.probe || options.continuation === true;
+    const retries = single ? 0 : this.#plan.retry.attempts;
+    const timeoutMs = this.#plan.timeoutMs ?? handle.timeoutMs;
+    const deadlines = this.#streaming ? streamDeadlines(this.#plan, model, timeoutMs) : undefined;
+    for (let retry = 0; retry <= retries; retry += 1) {
+      // Opened meanwhile by another request's failures: no more calls to it in this one.
+      if (retry > 0 && this.#circuitOpen(key)) return { error: this.#lastError!, stop: false };
+      const startedAt = performance.now();
       const controller = new AbortController();
       const abort = (reason: unknown) => controller.abort(reason);
       const onClientAbort = () => abort(this.#context.signal.reason);
       const onCancel = () => abort(cancel.signal.reason);
+      const release = () => {
+        this.#context.signal.removeEventListener('abort', onClientAbort);
+        cancel.signal.removeEventListener('abort', onCancel);
+      };
       this.#context.signal.addEventListener('abort', onClientAbort, { once: true });
       cancel.signal.addEventListener('abort', onCancel, { once: true });
-      const timer = setTimeout(
-        () => abort(new GatewayError('SB_ERR_UPSTREAM_TIMEOUT', `Provider "${model.providerId}" did not answer within ${timeoutMs} ms`, { provider: model.providerId })),
-        timeoutMs,
-      );
+      // One timer per attempt: the whole answer, or (streams) the first token; the stall timer
+      // of resume-stream.ts takes over once it came.
+      const limitMs = deadlines ? deadlines.ttftMs : timeoutMs;
+      const timer = setTimeout(() => abort(deadlines ? firstTokenTimeout(model, limitMs) : answerTimeout(model, limitMs)), limitMs);
       this.#context.state.recordDispatch(model.providerId, this.#context.dispatchTokens ?? 0);
       try {
         const value = await attempt(handle, {
           model: model.upstream,
           signal: controller.signal,
-          timeoutMs,
+          // The transport's own limits stay behind ours, so the error names the deadline that passed.
+          timeoutMs: deadlines ? Math.max(timeoutMs, deadlines.ttftMs, deadlines.stallMs) : timeoutMs,
           requestId: this.#context.requestId,
           ...(model.maxOutputTokens !== undefined ? { maxOutputTokens: model.maxOutputTokens } : {}),
         });
-        const latencyMs = performance.now() - started;
-        this.#context.attempts.push(attemptRecord(model, 'ok', latencyMs));
+        clearTimeout(timer);
+        const latencyMs = performance.now() - startedAt;
+        const record = attemptRecord(model, 'ok', latencyMs);
+        this.#context.attempts.push(record);
         this.#context.state.recordSuccess(key, { latencyMs, streamed: this.#streaming });
         // A stream keeps listening: the caller leaving or a lost hedge must still cancel it.
-        if (!this.#streaming) {
-          this.#context.signal.removeEventListener('abort', onClientAbort);
-          cancel.signal.removeEventListener('abort', onCancel);
-        }
-        return { value, model };
+        if (!this.#streaming) release();
+        return { value, model, live: { model, record, startedAt, stallMs: deadlines?.stallMs ?? timeoutMs, abort, release } };
       } catch (thrown) {
-        this.#context.signal.removeEventListener('abort', onClientAbort);
-        cancel.signal.removeEventListener('abort', onCancel);
+        clearTimeout(timer);
+        release();
         const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
         const error = GatewayError.isInstance(reason) ? reason : toGatewayError(thrown);
-        const latencyMs = performance.now() - started;
+        const latencyMs = performance.now() - startedAt;
         if (this.#context.signal.aborted || cancel.signal.aborted) {
           this.#context.attempts.push(attemptRecord(model, 'aborted', latencyMs, error));
+          if (options.probe) this.#context.state.releaseProbe(key);
           const closed = this.#context.signal.aborted ? callerEnded(this.#context.signal, error) : error;
           return { error: closed, stop: this.#context.signal.aborted };
         }
         this.#context.attempts.push(attemptRecord(model, 'error', latencyMs, error));
         this.#lastError = error;
-        if (countsAgainstDeployment(error)) this.#context.state.recordFailure(key, {});
-        if (!error.retryable) return { error, stop: true };
+        const counts = countsAgainstDeployment(error);
+        if (counts) this.#context.state.recordFailure(key, { probe: options.probe });
+        else if (options.probe) this.#context.state.releaseProbe(key);
+        if (!error.retryable) return { error, stop: !options.continuation };
+        if (single || (counts && this.#circuitOpen(key))) return { error, stop: false };
         // A rejected key fails the same way on every retry: move on at once, like a timeout.
         if (error.code === 'SB_ERR_UPSTREAM_TIMEOUT' || error.code === 'SB_ERR_UPSTREAM_AUTH' || error.code === 'SB_ERR_CONTEXT_LENGTH') return { error, stop: false };
-        if (error.code === 'SB_ERR_UPSTREAM_RATE_LIMITED' && othersLeft) return { error, stop: false };
-        if (retry === this.#plan.retry.attempts) return { error, stop: false };
+        if (retry === retries) return { error, stop: false };
+        if (options.othersLeft && this.#movesOn(error)) return { error, stop: false };
         const waitMs = backoff(this.#plan.retry.backoffMs, retry, error.retryAfterSeconds);
         if (waitMs > longestRetryWaitMs) return { error, stop: false };
         await sleep(waitMs, undefined, { signal: this.#context.signal }).catch(() => undefined);
         if (this.#context.signal.aborted) return { error: callerEnded(this.#context.signal), stop: true };
-      } finally {
-        clearTimeout(timer);
       }
     }
     return { error: this.#lastError!, stop: false };
+  }
+
+  /**
+   * With another candidate left, whether to move on rather than retry: a 429 that does not say
+   * when to come back, or any retry-after longer than `retry.max_retry_after_ms` (or the route's
+   * `timeout_ms`). A short retry-after is waited out on the same model, as the provider asked.
+   */
+  #movesOn(error: GatewayError): boolean {
+    if (error.retryAfterSeconds === undefined) return error.code === 'SB_ERR_UPSTREAM_RATE_LIMITED';
+    return error.retryAfterSeconds * 1000 > Math.min(this.#plan.retry.maxRetryAfterMs, this.#plan.timeoutMs ?? Number.POSITIVE_INFINITY);
+  }
+
+  #circuitOpen(key: string): boolean {
+    return this.#context.state.snapshot().deployment(key).openUntil !== 0;
   }
 }
 
@@ -219,14 +337,8 @@ function callerEnded(signal: AbortSignal, cause?: GatewayError): GatewayError {
   return new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the request', cause ? { cause } : {});
 }
 
-/** A candidate that did not answer; `stop` ends the request (non-retryable or caller gone). */
-interface Failure {
-  error: GatewayError;
-  stop: boolean;
-}
-
 /** The first run that succeeds, or the last failure when none does. */
-async function firstSuccess<T>(runs: Array<Promise<Execution<T> | Failure>>): Promise<{ index: number; outcome: Execution<T> | Failure }> {
+async function firstSuccess<T>(runs: Array<Promise<Success<T> | Failure>>): Promise<{ index: number; outcome: Success<T> | Failure }> {
   return new Promise((resolve) => {
     let pending = runs.length;
     let lastFailure: { index: number; outcome: Failure } | undefined;

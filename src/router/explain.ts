@@ -39,8 +39,11 @@ export function explainPlan(plan: Plan, rule: RuleMatch | undefined, request: Ro
         capabilities: entry.model.capabilities ?? null,
       };
     }),
-    retry: { attempts: plan.retry.attempts, backoff_ms: plan.retry.backoffMs },
+    retry: { attempts: plan.retry.attempts, backoff_ms: plan.retry.backoffMs, max_retry_after_ms: plan.retry.maxRetryAfterMs },
     timeout_ms: plan.timeoutMs ?? null,
+    ttft_timeout_ms: plan.ttftTimeoutMs ?? null,
+    stall_timeout_ms: plan.stallTimeoutMs ?? null,
+    resume_streams: plan.resumeStreams,
     hedge_after_ms: plan.hedgeAfterMs ?? null,
     reason: plan.reason,
   };

@@ -1,3 +1,4 @@
+import { GatewayError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
 
 /** Events that mean the provider has started answering (the caller would see them). */
@@ -14,17 +15,26 @@ function isFirstOutput(event: StreamEvent): boolean {
   }
 }
 
+/** A stream read up to its first output: the events read so far, and the reader of the rest. */
+export interface PeekedStream {
+  buffered: StreamEvent[];
+  reader: ReadableStreamDefaultReader<StreamEvent>;
+}
+
 /**
  * Reads a stream up to its first output event. Throws the stream's error if it fails before
- * that (so the executor can fall back with the caller none the wiser); otherwise returns a
- * stream that replays what was read, then continues.
+ * that (so the executor can fall back with the caller none the wiser); otherwise returns what
+ * was read and the reader, for the resumable stream (resume-stream.ts) to replay, then continue.
  */
-export async function peekStream(stream: ReadableStream<StreamEvent>): Promise<ReadableStream<StreamEvent>> {
+export async function peekStream(stream: ReadableStream<StreamEvent>): Promise<PeekedStream> {
   const reader = stream.getReader();
   const buffered: StreamEvent[] = [];
   for (;;) {
-    const next = await reader.read();
-    if (next.done) break;
+    const next = await reader.read().catch(async (error: unknown) => {
+      await reader.cancel().catch(() => undefined);
+      throw error;
+    });
+    if (next.done) throw new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'The provider ended the stream before it answered');
     if (next.value.type === 'error') {
       await reader.cancel().catch(() => undefined);
       throw next.value.error;
@@ -32,22 +42,5 @@ export async function peekStream(stream: ReadableStream<StreamEvent>): Promise<R
     buffered.push(next.value);
     if (isFirstOutput(next.value)) break;
   }
-  return new ReadableStream<StreamEvent>(
-    {
-      async pull(controller) {
-        const event = buffered.shift();
-        if (event) {
-          controller.enqueue(event);
-          return;
-        }
-        const next = await reader.read();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      async cancel(reason) {
-        await reader.cancel(reason).catch(() => undefined);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  return { buffered, reader };
 }

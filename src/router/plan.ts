@@ -12,7 +12,12 @@ export interface RetryPolicy {
   /** Retries after the first try (0: one try). */
   attempts: number;
   backoffMs: number;
+  /** Longest retry-after waited out on the same model (429, 503); a longer one moves on. */
+  maxRetryAfterMs: number;
 }
+
+/** Default of `retry.max_retry_after_ms`. */
+export const defaultMaxRetryAfterMs = 5000;
 
 /** One model the planner looked at, and what became of it (for /v1/route/explain). */
 export interface ConsideredCandidate {
@@ -38,6 +43,11 @@ export interface Plan {
   timeoutMs?: number;
   /** Start the next candidate in parallel when the first has not answered in this time. */
   hedgeAfterMs?: number;
+  /** The route's `ttft_timeout_ms` and `stall_timeout_ms`, where set (defaults: src/router/deadlines.ts). */
+  ttftTimeoutMs?: number;
+  stallTimeoutMs?: number;
+  /** Continue a stream that breaks after output (the route's `resume_streams`, on by default). */
+  resumeStreams: boolean;
   reason: string;
 }
 
@@ -165,9 +175,16 @@ export class Planner {
       strategy: route?.strategy.name ?? null,
       candidates,
       considered,
-      retry: { attempts: route?.config.retry?.attempts ?? 0, backoffMs: route?.config.retry?.backoff_ms ?? 200 },
+      retry: {
+        attempts: route?.config.retry?.attempts ?? 0,
+        backoffMs: route?.config.retry?.backoff_ms ?? 200,
+        maxRetryAfterMs: route?.config.retry?.max_retry_after_ms ?? defaultMaxRetryAfterMs,
+      },
       ...(route?.config.timeout_ms !== undefined ? { timeoutMs: route.config.timeout_ms } : {}),
       ...(route?.config.hedge_after_ms !== undefined ? { hedgeAfterMs: route.config.hedge_after_ms } : {}),
+      ...(route?.config.ttft_timeout_ms !== undefined ? { ttftTimeoutMs: route.config.ttft_timeout_ms } : {}),
+      ...(route?.config.stall_timeout_ms !== undefined ? { stallTimeoutMs: route.config.stall_timeout_ms } : {}),
+      resumeStreams: route?.config.resume_streams ?? true,
       reason,
     };
   }

@@ -61,17 +61,52 @@ describe('memory routing state: circuit breaker', () => {
     assert.equal(state.snapshot().deployment('p/m').openUntil, 0);
     state.recordFailure('p/m', {});
     assert.equal(state.snapshot().deployment('p/m').openUntil, 1500);
-    assert.equal(state.claimProbe('p/m'), false);
+    assert.equal(state.admit('p/m'), 'refused');
     now = 1600;
-    assert.equal(state.claimProbe('p/m'), true);
-    assert.equal(state.claimProbe('p/m'), false, 'only one probe at a time');
-    state.recordFailure('p/m', {});
+    assert.equal(state.admit('p/m'), 'probe');
+    assert.equal(state.admit('p/m'), 'refused', 'only one probe at a time');
+    state.recordFailure('p/m', { probe: true });
     assert.equal(state.snapshot().deployment('p/m').openUntil, 1600 + 1000, 'a failed probe re-opens for twice as long');
     now = 2700;
-    assert.equal(state.claimProbe('p/m'), true);
+    assert.equal(state.admit('p/m'), 'probe');
     state.recordSuccess('p/m', { latencyMs: 100, streamed: false });
     assert.equal(state.snapshot().deployment('p/m').openUntil, 0);
-    assert.equal(state.claimProbe('p/m'), true);
+    assert.equal(state.admit('p/m'), 'closed');
+  });
+
+  it('doubles the cooldown once per failed probe, not per failure while open (issue 14)', () => {
+    let now = 0;
+    const state = createMemoryRoutingState(() => ({ failureThreshold: 2, cooldownMs: 10_000, maxCooldownMs: 300_000 }), () => now);
+    state.recordFailure('p/m', {});
+    state.recordFailure('p/m', {});
+    assert.equal(state.snapshot().deployment('p/m').openUntil, 10_000);
+    // Calls that were in flight when it opened fail too: the cooldown stays as it is.
+    for (let failure = 0; failure < 5; failure += 1) state.recordFailure('p/m', {});
+    assert.equal(state.snapshot().deployment('p/m').openUntil, 10_000);
+    const cooldowns: number[] = [];
+    for (let probe = 0; probe < 3; probe += 1) {
+      now = state.snapshot().deployment('p/m').openUntil;
+      assert.equal(state.admit('p/m'), 'probe');
+      state.recordFailure('p/m', {}); // a late failure of an older call while the probe runs
+      state.recordFailure('p/m', { probe: true });
+      cooldowns.push(state.snapshot().deployment('p/m').openUntil - now);
+    }
+    assert.deepEqual(cooldowns, [20_000, 40_000, 80_000]);
+    now = state.snapshot().deployment('p/m').openUntil;
+    assert.equal(state.admit('p/m'), 'probe');
+    state.recordSuccess('p/m', { latencyMs: 1, streamed: true });
+    assert.equal(state.admit('p/m'), 'closed', 'one success closes the circuit');
+  });
+
+  it('gives the probe to the next call when the probe ended without a verdict', () => {
+    let now = 0;
+    const state = createMemoryRoutingState(() => ({ failureThreshold: 1, cooldownMs: 100, maxCooldownMs: 100 }), () => now);
+    state.recordFailure('p/m', {});
+    now = 200;
+    assert.equal(state.admit('p/m'), 'probe');
+    assert.equal(state.admit('p/m'), 'refused');
+    state.releaseProbe('p/m');
+    assert.equal(state.admit('p/m'), 'probe');
   });
 
   it('keeps decaying latency averages per kind', () => {

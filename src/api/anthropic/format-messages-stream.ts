@@ -36,10 +36,14 @@ const refusalId = 'refusal';
  * until the open one ends.
  *
  * When the provider speaks Anthropic (`stream-start.nativeFormat`), its events are written
- * verbatim and the typed events only serve accounting.
+ * verbatim and the typed events only serve accounting. A resumed stream (`resume`,
+ * src/router/resume-stream.ts) goes on in typed events: the text block the verbatim events left
+ * open continues under its own index, and later blocks are numbered after the verbatim ones.
  */
 export function createAnthropicStreamFormatter(): TransformStream<StreamEvent, string> {
   let native = false;
+  /** Verbatim blocks started, whether the last is still open, the typed id of an open text block, and whether message_delta went out. */
+  const verbatim = { blocks: 0, open: false, textId: undefined as string | undefined, stopped: false };
   let started = false;
   let done = false;
   let nextIndex = 0;
@@ -171,6 +175,34 @@ export function createAnthropicStreamFormatter(): TransformStream<StreamEvent, s
     }
   };
 
+  const trackVerbatim = (name: string | undefined) => {
+    if (name === 'content_block_start') {
+      verbatim.blocks += 1;
+      verbatim.open = true;
+    } else if (name === 'content_block_stop') verbatim.open = false;
+    else if (name === 'message_delta') verbatim.stopped = true;
+  };
+
+  /** From verbatim events to typed ones, mid-answer (a resumed stream). */
+  const continueTyped = () => {
+    native = false;
+    nextIndex = verbatim.blocks;
+    if (verbatim.stopped) {
+      // The answer was complete but for its message_stop.
+      write('message_stop', { type: 'message_stop' });
+      done = true;
+      return;
+    }
+    if (!verbatim.open) return;
+    if (verbatim.textId === undefined) {
+      write('content_block_stop', { type: 'content_block_stop', index: verbatim.blocks - 1 });
+      return;
+    }
+    const block: Block = { key: `text:${verbatim.textId}`, start: { type: 'text', text: '' }, pending: [], ended: false, index: verbatim.blocks - 1 };
+    blocks.set(block.key, block);
+    current = block;
+  };
+
   return new TransformStream<StreamEvent, string>({
     start(controller) {
       output = controller;
@@ -192,11 +224,15 @@ export function createAnthropicStreamFormatter(): TransformStream<StreamEvent, s
           output.enqueue(event.event ? `event: ${event.event}\ndata: ${event.data}\n\n` : `data: ${event.data}\n\n`);
           // An upstream error event ends the stream: a typed error repeating it is not written again.
           if (event.event === 'error') done = true;
+          else trackVerbatim(event.event);
         }
+        if (event.type === 'text-start') verbatim.textId = event.id;
+        if (event.type === 'text-end') verbatim.textId = undefined;
         if (event.type === 'finish') done = true;
+        if (event.type === 'resume') continueTyped();
         return;
       }
-      if (event.type === 'native-chunk') return;
+      if (event.type === 'native-chunk' || event.type === 'resume' || event.type === 'warning') return;
       if (!started) startMessage('', '');
       writeTyped(event);
     },

@@ -7,7 +7,8 @@ import { openAIFinishReason, openAIUsage } from './format-chat-response.ts';
  * provider speaks OpenAI (`stream-start.nativeFormat`), its chunks are written verbatim and the
  * typed events are only read for accounting; otherwise chunks are built from the events.
  * A stream ends with `data: [DONE]` after `finish`, or with an error chunk (no [DONE]) after
- * `error`, which the official SDKs raise as an APIError.
+ * `error`, which the official SDKs raise as an APIError. A resumed stream (`resume`) goes on in
+ * typed chunks after the verbatim ones.
  */
 export function createOpenAIStreamFormatter(includeUsage: boolean): TransformStream<StreamEvent, string> {
   let native = false;
@@ -27,6 +28,11 @@ export function createOpenAIStreamFormatter(includeUsage: boolean): TransformStr
           return;
         case 'native-chunk':
           if (native && event.format === 'openai-chat' && !event.internal) controller.enqueue(`data: ${event.data}\n\n`);
+          return;
+        case 'resume':
+          // The answer goes on from another call, in typed events only (src/router/resume-stream.ts):
+          // chunks built from them continue the verbatim ones under the same id.
+          native = false;
           return;
         case 'error':
           controller.enqueue(`data: ${JSON.stringify(formatOpenAIError(event.error))}\n\n`);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { GatewayError } from '../../core/errors.ts';
+import type { GatewayError } from '../../core/errors.ts';
 import type { NativeChunkEvent, StreamEvent } from '../../core/stream-event.ts';
 import { createIndexedBlocks } from '../_shared/indexed-blocks.ts';
+import { createEventJsonReader } from '../_shared/event-json.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
 import { convertUsage, mergeUsage } from './convert-usage.ts';
@@ -31,6 +32,7 @@ type Controller = TransformStreamDefaultController<StreamEvent>;
 export function createMessageStreamTransform(options: MessageStreamOptions): TransformStream<SseMessage, StreamEvent> {
   let started = false;
   let ended = false;
+  const readJson = createEventJsonReader(options.source.provider);
   /** Native chunks that arrived before `message_start` (a leading `ping`). */
   const early: NativeChunkEvent[] = [];
   /** Open content blocks by `index`. */
@@ -60,14 +62,8 @@ export function createMessageStreamTransform(options: MessageStreamOptions): Tra
   return new TransformStream<SseMessage, StreamEvent>({
     transform(message, controller) {
       if (ended) return;
-      let data: AnthropicStreamEvent;
-      try {
-        data = JSON.parse(message.data) as AnthropicStreamEvent;
-      } catch {
-        // No cause: JSON.parse's message quotes the provider's bytes, and log lines print causes.
-        fail(controller, new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${options.source.provider}" sent a stream event that is not valid JSON`, { provider: options.source.provider }));
-        return;
-      }
+      const data = readJson<AnthropicStreamEvent>(message.data, controller);
+      if (data === undefined) return;
       const type = message.event ?? data.type ?? '';
       if (type === 'message_start') start(controller, data.message?.id, data.message?.model);
       if (options.passthrough) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { createIndexedBlocks } from '../_shared/indexed-blocks.ts';
+import { createEventJsonReader } from '../_shared/event-json.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import { errorFromStatus, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { convertUsage, mapFinishReason } from './convert-response.ts';
@@ -24,6 +25,7 @@ type Controller = TransformStreamDefaultController<StreamEvent>;
 export function createCohereEventTransform(options: { source: UpstreamSource; requestedModel: string }): TransformStream<SseMessage, StreamEvent> {
   let started = false;
   let ended = false;
+  const readJson = createEventJsonReader(options.source.provider);
   let planOpen = false;
   /** Open content blocks by `index`. */
   const blocks = createIndexedBlocks();
@@ -47,7 +49,8 @@ export function createCohereEventTransform(options: { source: UpstreamSource; re
   return new TransformStream<SseMessage, StreamEvent>({
     transform(message, controller) {
       if (ended || message.data === '[DONE]') return;
-      const event = JSON.parse(message.data) as CohereStreamEvent;
+      const event = readJson<CohereStreamEvent>(message.data, controller);
+      if (event === undefined) return;
       const type = event.type ?? message.event;
       if (!type) {
         // An error body in place of an event.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
+import { createEventJsonReader } from '../_shared/event-json.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
 import { convertPart, type ConvertedPart } from './convert-response.ts';
@@ -49,6 +49,7 @@ export function terminateLastEvent(body: ReadableStream<Uint8Array>): ReadableSt
 export function createGeminiStreamTransform(options: GeminiStreamOptions): TransformStream<SseMessage, StreamEvent> {
   let started = false;
   let failed = false;
+  const readJson = createEventJsonReader(options.source.provider);
   let open: { type: 'text' | 'reasoning'; id: string } | undefined;
   let blocks = 0;
   let hasToolCalls = false;
@@ -109,18 +110,8 @@ export function createGeminiStreamTransform(options: GeminiStreamOptions): Trans
   return new TransformStream<SseMessage, StreamEvent>({
     transform(message, controller) {
       if (failed) return;
-      let chunk: GeminiResponse;
-      try {
-        chunk = JSON.parse(message.data) as GeminiResponse;
-      } catch {
-        // No cause: JSON.parse's message quotes the provider's bytes, and log lines print causes.
-        failed = true;
-        controller.enqueue({
-          type: 'error',
-          error: new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${options.source.provider}" sent a stream message that is not valid JSON`, { provider: options.source.provider }),
-        });
-        return;
-      }
+      const chunk = readJson<GeminiResponse>(message.data, controller);
+      if (chunk === undefined) return;
       if (chunk.error || chunk.promptFeedback?.blockReason) {
         failed = true;
         const error = chunk.error ? errorFromStreamMessage(chunk.error, options.source) : errorFromBlockedPrompt(chunk.promptFeedback!.blockReason!, options.source);

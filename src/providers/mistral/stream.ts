@@ -1,6 +1,7 @@
 import type { FinishReason } from '../../core/chat-result.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
+import { createEventJsonReader } from '../_shared/event-json.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import { errorFromStatus, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { createChoiceEvents } from '../openai-compatible/choice-events.ts';
@@ -31,6 +32,7 @@ export function createMistralChunkTransform(options: { source: UpstreamSource; r
   let usage: Usage | undefined;
   let done = false;
   let failed = false;
+  const readJson = createEventJsonReader(options.source.provider);
 
   const fail = (controller: TransformStreamDefaultController<StreamEvent>, message: string | undefined, code?: string) => {
     controller.enqueue({ type: 'error', error: errorFromStatus(502, options.source, { message, ...(code ? { code } : {}) }) });
@@ -45,7 +47,8 @@ export function createMistralChunkTransform(options: { source: UpstreamSource; r
         done = true;
         return;
       }
-      const chunk = JSON.parse(message.data) as MistralChatBody;
+      const chunk = readJson<MistralChatBody>(message.data, controller);
+      if (chunk === undefined) return;
       // An in-band error is an error body instead of a chunk (`"object": "error"`).
       if (chunk.object === 'error' || chunk.error || (!chunk.choices && chunk.message !== undefined)) {
         const detail = readMistralError(chunk);

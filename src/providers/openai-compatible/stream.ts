@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FinishReason } from '../../core/chat-result.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
+import { createEventJsonReader } from '../_shared/event-json.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import { errorFromStatus, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { createChoiceEvents } from './choice-events.ts';
@@ -36,6 +37,7 @@ export function createChunkTransform(options: ChunkStreamOptions): TransformStre
   let usage: Usage | undefined;
   let done = false;
   let failed = false;
+  const readJson = createEventJsonReader(options.source.provider);
 
   return new TransformStream<SseMessage, StreamEvent>({
     transform(message, controller) {
@@ -44,7 +46,8 @@ export function createChunkTransform(options: ChunkStreamOptions): TransformStre
         done = true;
         return;
       }
-      const chunk = JSON.parse(message.data) as OpenAIChatBody;
+      const chunk = readJson<OpenAIChatBody>(message.data, controller);
+      if (chunk === undefined) return;
       if (chunk.error) {
         controller.enqueue({
           type: 'error',

@@ -51,9 +51,7 @@ export function createMemoryRoutingState(policyFor: (deployment: string) => Circ
   };
   const open = (key: string, state: DeploymentState, cooldownMs?: number) => {
     const policy = policyFor(key);
-    const duration = cooldownMs ?? Math.min(policy.cooldownMs * 2 ** state.openings, policy.maxCooldownMs);
-    state.openUntil = clock() + duration;
-    state.openings += 1;
+    state.openUntil = clock() + (cooldownMs ?? Math.min(policy.cooldownMs * 2 ** state.openings, policy.maxCooldownMs));
     state.probing = false;
   };
 
@@ -75,17 +73,23 @@ export function createMemoryRoutingState(policyFor: (deployment: string) => Circ
     recordFailure(key, options) {
       const state = deployment(key);
       state.consecutiveFailures += 1;
-      const wasProbe = state.probing;
       if (options.cooldownMs !== undefined) open(key, state, options.cooldownMs);
-      else if (wasProbe || state.consecutiveFailures >= policyFor(key).failureThreshold) open(key, state);
-      state.probing = false;
+      else if (options.probe) {
+        // The cooldown doubles once per failed probe (issue 14): not per failure of the calls
+        // that were already in flight when the circuit opened, nor per retry.
+        state.openings += 1;
+        open(key, state);
+      } else if (state.openUntil === 0 && state.consecutiveFailures >= policyFor(key).failureThreshold) open(key, state);
     },
-    claimProbe(key) {
+    admit(key) {
       const state = deployment(key);
-      if (state.openUntil === 0) return true;
-      if (clock() < state.openUntil || state.probing) return false;
+      if (state.openUntil === 0) return 'closed';
+      if (clock() < state.openUntil || state.probing) return 'refused';
       state.probing = true;
-      return true;
+      return 'probe';
+    },
+    releaseProbe(key) {
+      deployment(key).probing = false;
     },
     recordDispatch(id, estimatedTokens) {
       const load = provider(id);

@@ -1,0 +1,350 @@
+import type { ChatRequest } from '../core/chat-request.ts';
+import { GatewayError, toGatewayError } from '../core/errors.ts';
+import type { AttemptRecord } from '../core/ledger.ts';
+import type { ModelInfo } from '../core/model.ts';
+import type { FinishEvent, NativeChunkEvent, StreamEvent } from '../core/stream-event.ts';
+import { addUsage, type Usage } from '../core/usage.ts';
+import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
+import { stallTimeout } from './deadlines.ts';
+import type { PeekedStream } from './peek-stream.ts';
+import { ContinuationOverlap } from './resume-overlap.ts';
+
+/** Most continuations of one answer: a provider that breaks every stream must not loop forever. */
+const maxResumes = 4;
+
+/** A call that answered and may still be running (a stream being read). */
+export interface LiveAttempt {
+  model: ModelInfo;
+  /** Its ledger entry, updated if its stream breaks later. */
+  record: AttemptRecord;
+  startedAt: number;
+  /** Longest silence between two stream events. */
+  stallMs: number;
+  /** Aborts its upstream call. */
+  abort(reason: GatewayError): void;
+  /** Stops listening to the request's signals (once its stream has ended). */
+  release(): void;
+}
+
+/** A streamed attempt read up to its first output. */
+export interface StreamAttempt extends PeekedStream, LiveAttempt {
+  /** Its provider may repeat the prefix before continuing it (src/core/provider-adapter.ts `Continuation`). */
+  mayRepeatPrefix?: boolean;
+}
+
+/** The executor's side of a resume (src/router/execute.ts). */
+export interface StreamContinuer {
+  /** The attempt's stream broke after output: record it (ledger, circuit breaker) and stop listening to it. */
+  broke(attempt: StreamAttempt, error: GatewayError): void;
+  /** The attempt that continues the answer, sending `continuation`; undefined when no candidate can. */
+  continueStream(broken: StreamAttempt, error: GatewayError, continuation: ChatRequest): Promise<StreamAttempt | undefined>;
+}
+
+export interface ResumeOptions {
+  continuer: StreamContinuer;
+  /** The request's signal: once it aborted (caller gone, drain deadline) nothing is resumed. */
+  signal: AbortSignal;
+  /** The route's `resume_streams`. */
+  resume: boolean;
+}
+
+/**
+ * The caller's stream of a streamed chat (docs/decisions/0007-stream-resume.md): the first
+ * attempt's events, watched for stalls (`stall_timeout_ms` between two events, one timer reset
+ * per read), and continued when it breaks or stalls after output. The answer so far (text only:
+ * once reasoning, a refusal or a tool call went out there is nothing a provider can continue) is
+ * sent as an assistant prefix to the next attempt that can continue it; its events are spliced in
+ * so the caller sees one stream: one stream-start, the text going on in the same block without a
+ * character repeated or lost, exactly one finish whose usage sums every attempt. When nothing can
+ * continue, the stream ends with an error event, never as if it had finished.
+ */
+export function resumableStream(first: StreamAttempt, request: ChatRequest, options: ResumeOptions): ReadableStream<StreamEvent> {
+  const resumable = new ResumableStream(first, request, options);
+  return new ReadableStream<StreamEvent>(
+    {
+      pull: (controller) => resumable.pull(controller),
+      cancel: (reason) => resumable.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+type Controller = ReadableStreamDefaultController<StreamEvent>;
+
+class ResumableStream {
+  readonly #original: ChatRequest;
+  readonly #options: ResumeOptions;
+  #attempt: StreamAttempt;
+  /** What the current attempt was sent (for counting its tokens if it breaks). */
+  #request: ChatRequest;
+  /** Every piece of text the caller got, in order. */
+  readonly #sent: string[] = [];
+  /** The text the current attempt produced. */
+  #attemptText: string[] = [];
+  /** Only text went out so far: a provider can continue it. */
+  #continuable = true;
+  /** The caller's open text block. */
+  #openTextId: string | undefined;
+  /** The continuation's text block ids → the caller's. */
+  readonly #ids = new Map<string, string>();
+  #overlap: ContinuationOverlap | undefined;
+  /** An upstream `error` event in native form, held until it is known whether the stream resumes. */
+  #heldError: NativeChunkEvent | undefined;
+  #resumes = 0;
+  /** Usage of the attempts that broke. */
+  readonly #spent: Array<{ model: ModelInfo; usage: Usage }> = [];
+  #timer: NodeJS.Timeout | undefined;
+  #reading = false;
+  #stalled: GatewayError | undefined;
+  #ended = false;
+
+  constructor(first: StreamAttempt, request: ChatRequest, options: ResumeOptions) {
+    this.#original = request;
+    this.#request = request;
+    this.#options = options;
+    this.#attempt = first;
+    this.#watch();
+  }
+
+  async pull(controller: Controller): Promise<void> {
+    while (!this.#ended) {
+      const next = await this.#next();
+      if (this.#ended) return;
+      if (GatewayError.isInstance(next)) {
+        if (!(await this.#recover(next, controller))) return;
+        continue;
+      }
+      if (this.#forward(next, controller)) return;
+    }
+  }
+
+  async cancel(reason: unknown): Promise<void> {
+    this.#end();
+    this.#attempt.release();
+    await this.#attempt.reader.cancel(reason).catch(() => undefined);
+  }
+
+  /** The next event of the current attempt, or why it failed. */
+  async #next(): Promise<StreamEvent | GatewayError> {
+    const buffered = this.#attempt.buffered.shift();
+    if (buffered) return buffered;
+    this.#reading = true;
+    this.#timer?.refresh();
+    try {
+      const next = await this.#attempt.reader.read();
+      if (this.#stalled) return this.#stalled;
+      if (next.done) return new GatewayError('SB_ERR_STREAM_INTERRUPTED', `Provider "${this.#attempt.model.providerId}" ended the stream before it finished`, { provider: this.#attempt.model.providerId });
+      return next.value.type === 'error' ? next.value.error : next.value;
+    } catch (error) {
+      return this.#stalled ?? toGatewayError(error);
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  /** Passes one event on; true once something was enqueued (or the stream closed). */
+  #forward(event: StreamEvent, controller: Controller): boolean {
+    if (this.#heldError && event.type !== 'native-chunk') {
+      controller.enqueue(this.#heldError);
+      this.#heldError = undefined;
+    }
+    const continuing = this.#resumes > 0;
+    switch (event.type) {
+      case 'stream-start':
+        if (continuing) return false;
+        break;
+      case 'native-chunk':
+        if (event.event === 'error') {
+          this.#heldError = event;
+          return false;
+        }
+        break;
+      case 'text-start': {
+        if (!continuing) {
+          this.#openTextId = event.id;
+          break;
+        }
+        if (this.#openTextId !== undefined) {
+          this.#ids.set(event.id, this.#openTextId);
+          return false;
+        }
+        this.#ids.set(event.id, event.id);
+        this.#openTextId = event.id;
+        break;
+      }
+      case 'text-delta': {
+        const text = this.#overlap ? this.#overlap.take(event.delta) : event.delta;
+        if (text === '') return false;
+        this.#sent.push(text);
+        this.#attemptText.push(text);
+        controller.enqueue(continuing ? { type: 'text-delta', id: this.#ids.get(event.id) ?? event.id, delta: text } : event);
+        return true;
+      }
+      case 'text-end': {
+        const id = continuing ? (this.#ids.get(event.id) ?? event.id) : event.id;
+        this.#flushOverlap(controller, id);
+        if (id === this.#openTextId) this.#openTextId = undefined;
+        controller.enqueue(continuing ? { type: 'text-end', id } : event);
+        return true;
+      }
+      case 'finish':
+        this.#finish(event, controller);
+        return true;
+      case 'warning':
+      case 'resume':
+        break;
+      default:
+        // Reasoning, a refusal or a tool call: nothing a provider could continue from here on.
+        this.#continuable = false;
+        if (continuing && this.#openTextId !== undefined) {
+          this.#flushOverlap(controller, this.#openTextId);
+          controller.enqueue({ type: 'text-end', id: this.#openTextId });
+          this.#openTextId = undefined;
+        }
+        if (event.type === 'tool-input-delta') this.#attemptText.push(event.delta);
+        else if (event.type === 'reasoning-delta' || event.type === 'refusal-delta') this.#attemptText.push(event.delta);
+    }
+    controller.enqueue(event);
+    return true;
+  }
+
+  /** The last attempt finished: the one finish the caller gets, its usage summing every attempt. */
+  #finish(event: FinishEvent, controller: Controller): void {
+    if (this.#openTextId !== undefined) this.#flushOverlap(controller, this.#openTextId);
+    let finish = event;
+    if (this.#spent.length > 0) {
+      const parts = [...this.#spent, { model: this.#attempt.model, usage: event.usage ?? this.#estimate() }];
+      const usage = parts.map((part) => part.usage).reduce((sum, part) => addUsage(sum, part));
+      finish = { ...event, usage, usageByAttempt: parts };
+    }
+    controller.enqueue(finish);
+    this.#attempt.release();
+    this.#close(controller);
+  }
+
+  /**
+   * The current attempt failed after output: continue on another attempt (true), or end the
+   * stream with the error (false).
+   */
+  async #recover(failure: GatewayError, controller: Controller): Promise<boolean> {
+    this.#clearTimer();
+    const broken = this.#attempt;
+    if (this.#options.signal.aborted) {
+      // The caller left, or the drain deadline passed: its reason is the stream's end.
+      broken.release();
+      const reason: unknown = this.#options.signal.reason;
+      this.#fail(controller, GatewayError.isInstance(reason) ? reason : failure);
+      return false;
+    }
+    this.#options.continuer.broke(broken, failure);
+    const continuation = this.#options.resume && this.#continuable && this.#resumes < maxResumes ? this.#continuation() : undefined;
+    if (!continuation) {
+      this.#fail(controller, failure);
+      return false;
+    }
+    this.#spent.push({ model: broken.model, usage: this.#estimate() });
+    const next = await this.#options.continuer.continueStream(broken, failure, continuation);
+    if (this.#ended) {
+      if (next) await this.#cancelAttempt(next);
+      return false;
+    }
+    if (!next) {
+      const reason: unknown = this.#options.signal.aborted ? this.#options.signal.reason : undefined;
+      this.#fail(controller, GatewayError.isInstance(reason) ? reason : failure);
+      return false;
+    }
+    // The native error event of the broken attempt is not the stream's end any more.
+    this.#heldError = undefined;
+    this.#attempt = next;
+    this.#request = continuation;
+    this.#attemptText = [];
+    this.#resumes += 1;
+    this.#ids.clear();
+    this.#overlap = new ContinuationOverlap(this.#sent.join(''), next.mayRepeatPrefix ?? false);
+    this.#watch();
+    controller.enqueue({ type: 'resume' });
+    return true;
+  }
+
+  async #cancelAttempt(attempt: StreamAttempt): Promise<void> {
+    attempt.release();
+    await attempt.reader.cancel().catch(() => undefined);
+  }
+
+  /**
+   * The request that continues the answer: the same request with the text so far as an
+   * assistant prefix, built from the typed request (a continuation is never passed through
+   * verbatim: its messages differ from the caller's), asking for no more tokens than the caller
+   * still allows. A request that itself ends with an assistant turn (a caller's own prefill) has
+   * that text put before the answer's. Undefined when it cannot be continued.
+   */
+  #continuation(): ChatRequest | undefined {
+    const original = this.#original;
+    if (original.n !== undefined && original.n > 1) return undefined;
+    let messages = original.messages;
+    let prefix = this.#sent.join('');
+    const last = messages.at(-1);
+    if (last?.role === 'assistant') {
+      if (!last.content.every((part) => part.type === 'text')) return undefined;
+      prefix = last.content.map((part) => (part.type === 'text' ? part.text : '')).join('') + prefix;
+      messages = messages.slice(0, -1);
+    }
+    const { native: _native, ...typed } = original;
+    const request: ChatRequest = { ...typed, messages, assistantPrefix: prefix };
+    if (original.maxOutputTokens !== undefined) request.maxOutputTokens = Math.max(1, original.maxOutputTokens - countTextsTokens(this.#sent));
+    return request;
+  }
+
+  /** What the current attempt cost, counted (it broke before reporting usage). */
+  #estimate(): Usage {
+    const prefix = this.#request.assistantPrefix;
+    return {
+      inputTokens: countPromptTokens(this.#request) + (prefix ? countTextsTokens([prefix]) : 0),
+      outputTokens: countTextsTokens(this.#attemptText),
+      estimated: true,
+    };
+  }
+
+  #flushOverlap(controller: Controller, id: string): void {
+    const held = this.#overlap?.flush();
+    this.#overlap = undefined;
+    if (!held) return;
+    this.#sent.push(held);
+    this.#attemptText.push(held);
+    controller.enqueue({ type: 'text-delta', id, delta: held });
+  }
+
+  #fail(controller: Controller, error: GatewayError): void {
+    if (this.#heldError) controller.enqueue(this.#heldError);
+    this.#heldError = undefined;
+    controller.enqueue({ type: 'error', error });
+    this.#close(controller);
+  }
+
+  #close(controller: Controller): void {
+    this.#end();
+    controller.close();
+  }
+
+  #end(): void {
+    this.#ended = true;
+    this.#clearTimer();
+  }
+
+  /** Arms the stall timer of the current attempt: it runs only while an upstream read is pending. */
+  #watch(): void {
+    this.#clearTimer();
+    this.#stalled = undefined;
+    const attempt = this.#attempt;
+    this.#timer = setTimeout(() => {
+      if (!this.#reading || this.#ended || attempt !== this.#attempt) return;
+      this.#stalled = stallTimeout(attempt.model, attempt.stallMs);
+      attempt.abort(this.#stalled);
+    }, attempt.stallMs);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
