@@ -181,6 +181,9 @@ describe('Anthropic ingress errors: Anthropic shape, status and SDK error classe
     assertAnthropicError(early.body, 'overloaded_error', /Overloaded/);
 
     anthropic.fail({ kind: 'stream-error', afterChunks: 6 }, { model: 'claude-sim-1' });
+    // The continuation the gateway then tries (stream resume, on the same model) is refused too,
+    // so the stream ends with the provider's own error event.
+    anthropic.fail({ kind: 'status', status: 529 }, { model: 'claude-sim-1' });
     const late = await send();
     assert.equal(late.status, 200);
     const text = late.text;

@@ -232,6 +232,8 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
   it('raises a mid-stream error event (and a cut stream) in the SDK, never a silent end', async () => {
     for (const fault of [{ kind: 'stream-error', afterChunks: 4 }, { kind: 'cut-stream', afterChunks: 4 }] as const) {
       simulator.fail(fault, { model: `claude-sim-${fault.kind}` });
+      // The continuation the gateway then tries (stream resume) is refused too: nothing can finish the answer.
+      simulator.fail({ kind: 'status', status: 529 }, { model: `claude-sim-${fault.kind}` });
       const stream = await client.chat.completions.create({ model: fault.kind, stream: true, messages: [{ role: 'user', content: 'tell me a story' }] });
       const text = await textBeforeStreamError(stream, (error: unknown) => {
         assert.ok(error instanceof OpenAI.APIError, `${fault.kind}: ${String(error)}`);

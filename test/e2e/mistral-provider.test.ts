@@ -140,10 +140,13 @@ describe('OpenAI ingress → Mistral provider → strict Mistral simulator (offi
   });
 
   it('reaches the SDK as an error when the stream is cut mid-way or carries an error', async () => {
+    // Each time the continuation the gateway then tries (stream resume) is refused too: nothing can finish the answer.
     simulator.fail({ kind: 'cut-stream', afterChunks: 3 });
+    simulator.fail({ kind: 'status', status: 503 });
     await assertCutStreamReported(client, gateway, 'small');
 
     simulator.fail({ kind: 'stream-error', afterChunks: 2, message: 'Service overloaded' });
+    simulator.fail({ kind: 'status', status: 503 });
     const failing = await client.chat.completions.create({ model: 'small', stream: true, messages: [{ role: 'user', content: 'another long story please' }] });
     await textBeforeStreamError(failing, /Service overloaded/);
   });

@@ -177,6 +177,9 @@ describe('provider credentials echoed by an upstream error never leave the gatew
       for (const item of cases) {
         if (scenario.shapes && !scenario.shapes.includes(item.shape)) continue;
         item.simulator.fail(scenario.fault(item.shape) as never, { model: item.model });
+        // Providers that can continue a broken stream (stream resume) are asked to; that call
+        // fails too, echoing the credentials again, so the fault still reaches the caller.
+        if (scenario.fault === echoingStreamFault && (item.shape === 'anthropic' || item.shape === 'mistral')) item.simulator.fail(echoingStatusFault(item.shape) as never, { model: item.model });
         const logsBefore = gateway.logs.length;
         const answer = await send(item, scenario.stream, scenario.ingress);
         assert.ok(answer.status >= 400 || /error/.test(answer.text), `${item.name} / ${scenario.name}: the fault was not reported: ${answer.status} ${answer.text.slice(0, 200)}`);

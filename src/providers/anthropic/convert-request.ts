@@ -46,6 +46,13 @@ export function convertRequest(request: ChatRequest, call: Pick<ProviderCall, 'm
   rejectUnsupported(request);
   const warnings: Warning[] = [];
   const { system, messages } = convertMessages(request.messages, warnings);
+  const prefill = request.assistantPrefix?.trimEnd();
+  // A stream resume: a final assistant turn is a prefill the model continues (openapi.json
+  // `Message.content`: "If the request input messages ended with an assistant turn, then the
+  // response content will continue directly from that last turn"). The API refuses one that ends
+  // in whitespace ("final assistant content cannot end with trailing whitespace"), so that is
+  // trimmed off; the resume drops it from the continuation if the model writes it again.
+  if (prefill) messages.push({ role: 'assistant', content: [{ type: 'text', text: prefill }] });
   const body: Record<string, unknown> = {
     model: call.model,
     max_tokens: request.maxOutputTokens ?? call.maxOutputTokens ?? defaultMaxTokens,

@@ -48,6 +48,9 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
     id: settings.id,
     type: settings.type,
     nativeFormat: 'anthropic-messages',
+    // Prefill continues an answer, but not with extended thinking (the final assistant turn would
+    // have to start with a thinking block), and structured output is left out to be safe.
+    continuation: { accepts: (request) => request.thinkingBudgetTokens === undefined && request.responseFormat?.type !== 'json_schema' },
 
     async chat(request, call) {
       const { body, warnings } = convertRequest({ ...request, stream: false }, call);

@@ -30,7 +30,12 @@ export interface ConvertedRequest {
 
 export function convertRequest(request: ChatRequest, model: string): ConvertedRequest {
   const warnings = new WarningList();
-  const body: Record<string, unknown> = { model, messages: convertMessages(request.messages, warnings) };
+  const messages = convertMessages(request.messages, warnings);
+  // A stream resume: the answer so far as a final assistant message with `prefix: true`, which
+  // Mistral continues (openapi.yaml AssistantMessage.prefix: "force the model to start its answer
+  // by the content of the message").
+  if (request.assistantPrefix !== undefined) messages.push({ role: 'assistant', content: request.assistantPrefix, prefix: true });
+  const body: Record<string, unknown> = { model, messages };
   if (request.tools?.length) body.tools = convertTools(request.tools);
   if (request.toolChoice !== undefined) {
     // ToolChoiceEnum: Mistral's documented name for "must call a tool" is `any`.

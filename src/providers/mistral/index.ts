@@ -46,6 +46,9 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
   return {
     id: settings.id,
     type: settings.type,
+    // Its answer starts with the prefix ("force the model to start its answer by the content of
+    // the message"), which the resume drops rather than repeat it.
+    continuation: { accepts: () => true, mayRepeatPrefix: true },
 
     async chat(request, call): Promise<ChatResult> {
       const { body, warnings } = convertRequest({ ...request, stream: false }, call.model);

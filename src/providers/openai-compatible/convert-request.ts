@@ -93,6 +93,15 @@ function buildBody(request: ChatRequest, model: string, dialect: OpenAIRequestDi
   if (request.thinkingBudgetTokens !== undefined) {
     warnings.push({ type: 'unsupported-setting', setting: 'thinking', message: 'OpenAI-style providers take no thinking budget; it was not sent' });
   }
+  if (request.assistantPrefix !== undefined) {
+    // A stream resume on a vLLM server (only adapters with `continuation` get a prefix): vLLM's
+    // chat API continues a final assistant message with `continue_final_message: true`, which
+    // it takes only without `add_generation_prompt` (vLLM docs, "Extra parameters" of the
+    // OpenAI-compatible server).
+    (body.messages as Array<Record<string, unknown>>).push({ role: 'assistant', content: request.assistantPrefix });
+    body.continue_final_message = true;
+    body.add_generation_prompt = false;
+  }
   return body;
 }
 

@@ -27,6 +27,8 @@ export interface OpenAIFlavor extends OpenAIRequestDialect {
   authHeaders(apiKey: string | undefined): Record<string, string>;
   /** False for providers without an embeddings endpoint. */
   embeddings: boolean;
+  /** The server takes vLLM's `continue_final_message` (an `openai-compatible` provider's setting). */
+  continueFinalMessage?: boolean;
 }
 
 /** Plain OpenAI behaviour, which compatible servers mostly share. */
@@ -62,6 +64,9 @@ export function createOpenAICompatibleAdapter(
     id: settings.id,
     type: settings.type,
     nativeFormat: 'openai-chat',
+    // OpenAI's Chat Completions cannot continue a partial answer (it would answer afresh): only a
+    // server configured as vLLM's (`continue_final_message`) takes part in stream resume.
+    ...(flavor.continueFinalMessage ? { continuation: { accepts: () => true } } : {}),
 
     async chat(request, call) {
       const { body, warnings } = convertRequest({ ...request, stream: false }, call.model, flavor);

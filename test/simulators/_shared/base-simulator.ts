@@ -9,7 +9,9 @@ export type { Fault, FaultShape, ReceivedRequest };
  * What every simulator shares, whatever protocol it speaks: a node:http server on port 0 whose
  * `close` does not wait for kept-alive or hung connections, the received requests, the answers
  * the gateway walked away from (`abandoned`), and fault injection (`fail(fault, {times, model})`:
- * status, hang, reset, slow first byte, cut stream, in-band stream error, invalid JSON).
+ * status, hang, reset, slow first byte, cut stream, in-band stream error, stalled stream, an
+ * invalid event mid-stream, invalid JSON; `down(fault)` … `up()` for an outage, every request
+ * failing until it ends).
  * Subclasses speak their protocol in `handle` and word its errors through the hooks below.
  */
 
@@ -48,6 +50,8 @@ export interface StreamAnswer<TFault> {
   errorFrame: (fault: Extract<TFault, { kind: 'stream-error' }>) => StreamPiece;
   /** What ends a complete stream (`data: [DONE]`), if anything. */
   end?: StreamPiece;
+  /** The `invalid-event` fault's event: well-formed SSE whose data is not JSON (default: an OpenAI-style `data:` line cut short). */
+  invalidFrame?: StreamPiece;
 }
 
 /** What `injectFault` returns when the fault answered the request itself (or never will). */
@@ -77,6 +81,8 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
   protected readonly brokenJson: string = '{"id": "broken", "choices": [';
   readonly #delays: Record<string, number>;
   readonly #faults: Array<{ fault: TFault; model?: string; remaining: number }> = [];
+  /** A standing fault (an outage): every request gets it until `up()`. */
+  #outage: TFault | undefined;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #port = 0;
@@ -115,6 +121,16 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
   /** Injects a fault into the next `times` requests (for one model, if given). */
   fail(fault: TFault, options: { times?: number; model?: string } = {}): void {
     this.#faults.push({ fault, remaining: options.times ?? 1, ...(options.model ? { model: options.model } : {}) });
+  }
+
+  /** Starts an outage: every request (after its checks) gets `fault` until `up()`. */
+  down(fault: TFault): void {
+    this.#outage = fault;
+  }
+
+  /** Ends the outage. */
+  up(): void {
+    this.#outage = undefined;
   }
 
   /** Answers a request whose body was read (and recorded). */
@@ -174,12 +190,20 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
   protected async writeStream(response: ServerResponse, stream: StreamAnswer<TFault>): Promise<void> {
     const shape: FaultShape | undefined = stream.fault;
     const strikesAt = shape?.kind === 'cut-stream' || shape?.kind === 'stream-error' ? ('afterChunks' in shape ? shape.afterChunks : shape.afterFrames) : -1;
+    const pausesAt = shape?.kind === 'stall' || shape?.kind === 'invalid-event' ? shape.afterChunks : -1;
     response.writeHead(200, stream.headers ?? sseHeaders);
     for (const [index, frame] of stream.frames.entries()) {
       if (index === strikesAt) {
         if (isFault(stream.fault, 'stream-error')) response.end(stream.errorFrame(stream.fault));
         else await this.cutStream(response);
         return;
+      }
+      if (index === pausesAt && shape?.kind === 'invalid-event') response.write(stream.invalidFrame ?? 'data: {"id": "broken", "choices": [\n\n');
+      if (index === pausesAt && shape?.kind === 'stall') {
+        // Nothing more until the pause ends, or the gateway gives up on the connection.
+        const closed = new Promise<void>((resolve) => response.once('close', () => resolve()));
+        await (shape.ms === undefined ? closed : Promise.race([closed, sleep(shape.ms)]));
+        if (response.destroyed) return;
       }
       for (const piece of Array.isArray(frame) ? frame : [frame]) {
         if (response.destroyed) return;
@@ -199,6 +223,7 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
   }
 
   #takeFault(model: string): TFault | undefined {
+    if (this.#outage) return this.#outage;
     const index = this.#faults.findIndex((entry) => !entry.model || entry.model === model);
     if (index < 0) return undefined;
     const entry = this.#faults[index]!;

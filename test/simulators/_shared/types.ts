@@ -18,6 +18,10 @@ export type Fault =
   | { kind: 'cut-stream'; afterChunks: number }
   /** Stream `afterChunks` chunks, then the protocol's in-band error event. */
   | { kind: 'stream-error'; afterChunks: number; message?: string }
+  /** Stream `afterChunks` chunks, then send nothing for `ms` (then go on), or until the connection closes. */
+  | { kind: 'stall'; afterChunks: number; ms?: number }
+  /** Stream `afterChunks` chunks, then one event whose data is not valid JSON, then the rest. */
+  | { kind: 'invalid-event'; afterChunks: number }
   /** A 200 whose body is not JSON. */
   | { kind: 'invalid-json' };
 
@@ -33,7 +37,9 @@ export type FaultShape =
   | { kind: 'slow'; delayMs: number }
   | { kind: 'invalid-json' }
   | { kind: 'cut-stream' | 'stream-error'; afterChunks: number }
-  | { kind: 'cut-stream' | 'stream-error'; afterFrames: number };
+  | { kind: 'cut-stream' | 'stream-error'; afterFrames: number }
+  | { kind: 'stall'; afterChunks: number; ms?: number }
+  | { kind: 'invalid-event'; afterChunks: number };
 
 /** A request as a simulator received it. */
 export interface ReceivedRequest {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answered, BaseSimulator, type RequestContent } from '../_shared/base-simulator.ts';
 import type { Fault as SharedFault, ReceivedRequest } from '../_shared/types.ts';
-import { answer, simulatedTokens, textOf } from './answers.ts';
+import { continueAnswer } from '../_shared/continuation.ts';
+import { answer, simulatedTokens, textOf, type SimulatedMessage } from './answers.ts';
 import { checkBody, checkHeaders, type Operation } from './checks.ts';
 import { errorBody, errorTypeForStatus, messageBody, sseText, streamEvents, type CacheTokens } from './wire.ts';
 
@@ -80,20 +81,23 @@ export class AnthropicSimulator extends BaseSimulator<Fault> {
     }
 
     const model = String(valid.model);
+    const prefill = prefillOf(valid);
+    if (prefill?.problem) return sendError(400, 'invalid_request_error', prefill.problem);
     const fault = await this.injectFault(model, request, response, (status) => {
       const preset = errorTypeForStatus(status);
       return errorBody(preset.type, preset.message, requestId);
     });
     if (fault === answered) return;
     const id = `msg_sim${this.#sequence.toString().padStart(6, '0')}`;
-    const simulated = answer(valid);
+    const simulated = prefill ? continued(valid, prefill.text, model) : answer(valid);
     if (valid.stream !== true) return this.sendJson(response, 200, messageBody(id, model, simulated, this.#cache));
     const errorFrame = (streamError: Extract<Fault, { kind: 'stream-error' }>) => {
       const preset = errorTypeForStatus(529);
       const type = streamError.errorType ?? preset.type;
       return sseText({ event: 'error', data: { type: 'error', error: { type, message: streamError.message ?? (type === preset.type ? preset.message : 'Simulated error') } } });
     };
-    await this.writeStream(response, { frames: streamEvents(id, model, simulated, this.#cache).map(sseText), fault, errorFrame });
+    const invalidFrame = 'event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0, "delta": {\n\n';
+    await this.writeStream(response, { frames: streamEvents(id, model, simulated, this.#cache).map(sseText), fault, errorFrame, invalidFrame });
   }
 
   protected override async cutStream(response: ServerResponse): Promise<void> {
@@ -102,6 +106,38 @@ export class AnthropicSimulator extends BaseSimulator<Fault> {
     await new Promise<void>((resolve) => response.write('\n', () => resolve()));
     response.socket?.destroy();
   }
+}
+
+/**
+ * A request whose messages end with assistant turns: a prefill the answer continues (openapi.json
+ * `Message.content`: "If the request input messages ended with an assistant turn, then the
+ * response content will continue directly from that last turn"; consecutive turns of one role
+ * are combined). The API refuses a prefill that ends in whitespace ("messages: final assistant
+ * content cannot end with trailing whitespace") and one with extended thinking on, whose final
+ * assistant turn must start with a thinking block.
+ */
+function prefillOf(body: Record<string, unknown>): { text: string; problem?: string } | undefined {
+  const messages = body.messages as Array<{ role: string; content: unknown }>;
+  let first = messages.length;
+  while (first > 0 && messages[first - 1]!.role === 'assistant') first -= 1;
+  if (first === messages.length) return undefined;
+  const text = messages.slice(first).map((message) => textOf(message.content)).join('');
+  if (/\s$/.test(text)) return { text, problem: 'messages: final assistant content cannot end with trailing whitespace' };
+  if ((body.thinking as { type?: string } | undefined)?.type === 'enabled') {
+    return { text, problem: 'messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `text`. When `thinking` is enabled, a final `assistant` message must start with a thinking block.' };
+  }
+  return { text };
+}
+
+/** The answer to the messages before the prefill, continued from it. */
+function continued(body: Record<string, unknown>, prefill: string, model: string): SimulatedMessage {
+  const messages = body.messages as Array<{ role: string }>;
+  let first = messages.length;
+  while (first > 0 && messages[first - 1]!.role === 'assistant') first -= 1;
+  const whole = answer({ ...body, messages: messages.slice(0, first) });
+  const content = whole.content.map((block) => (block.type === 'text' ? { ...block, text: continueAnswer(block.text, prefill, model) } : block));
+  const text = content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
+  return { ...whole, content, outputTokens: simulatedTokens(text) };
 }
 
 function operationOf(method: string | undefined, path: string): Operation | 'models' | undefined {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answer, simulatedTokens } from '../openai/answers.ts';
+import { continueAnswer } from '../_shared/continuation.ts';
 import { answered, BaseSimulator, bearer, type RequestContent } from '../_shared/base-simulator.ts';
 import type { Fault, ReceivedRequest } from '../_shared/types.ts';
 import { declaredFields, validateAgainstSpec, type ValidationDetail } from './validate.ts';
@@ -24,6 +25,7 @@ const embeddingFields = declaredFields('EmbeddingRequest');
 
 interface Message {
   role: string;
+  prefix?: boolean;
   content?: unknown;
   tool_call_id?: string | null;
   tool_calls?: Array<{ id?: string }> | null;
@@ -55,6 +57,8 @@ export class MistralSimulator extends BaseSimulator {
     const invalid = operation === 'chat' ? validateChat(body) : validateBody('EmbeddingRequest', embeddingFields, body);
     if (invalid) return this.sendJson(response, 422, { detail: [invalid] });
     const model = String(body.model);
+    const order = operation === 'chat' ? checkLastRole(body.messages as Message[]) : undefined;
+    if (order) return this.sendJson(response, 400, order);
     const fault = await this.injectFault(model, request, response, (status) => mistralError(`Simulated ${status}`, 'internal_server_error', '1000'));
     if (fault === answered) return;
     if (operation === 'embeddings') return this.#embeddings(response, body, model);
@@ -96,7 +100,7 @@ export class MistralSimulator extends BaseSimulator {
       frames.push(chunk({ tool_calls: result.toolCalls.map((call) => ({ ...wireToolCall(call), index: 0 })) }, null));
       frames.push(chunk({ content: '' }, 'tool_calls', usage));
     } else {
-      const words = result.content?.match(/\S+\s*/g) ?? [''];
+      const words = result.content?.match(/\S+\s*|\s+/g) ?? [''];
       words.forEach((word, index) => frames.push(chunk({ content: word }, index === words.length - 1 ? result.finishReason : null, index === words.length - 1 ? usage : null)));
     }
     const errorFrame = (fault: Extract<Fault, { kind: 'stream-error' }>) => `data: ${JSON.stringify(mistralError(fault.message ?? 'Internal server error', 'internal_server_error', '1000'))}\n\n`;
@@ -128,8 +132,18 @@ export function simulatedToolCallId(name: string, index: number): string {
 }
 
 function simulate(body: Record<string, unknown>, model: string) {
+  const messages = body.messages as Message[];
+  const last = messages.at(-1);
+  // A final assistant message with `prefix: true` is the start of the answer: the model goes on
+  // from it, and the answer begins with it (Mistral's prefix guide cuts it off the answer's
+  // content before use).
+  const prefix = last?.role === 'assistant' && last.prefix === true ? String(last.content ?? '') : undefined;
   // answers.ts reads OpenAI's names; `any` means "must call a tool" like `required`.
-  const result = answer({ ...body, model, tool_choice: body.tool_choice === 'any' ? 'required' : body.tool_choice });
+  const result = answer({ ...body, model, messages: prefix === undefined ? messages : messages.slice(0, -1), tool_choice: body.tool_choice === 'any' ? 'required' : body.tool_choice });
+  if (prefix !== undefined && result.content !== null) {
+    result.content = prefix + continueAnswer(result.content, prefix, model);
+    result.completionTokens = simulatedTokens(result.content);
+  }
   return { ...result, toolCalls: result.toolCalls.map((call, index) => ({ ...call, id: simulatedToolCallId(call.name, index) })) };
 }
 
@@ -166,6 +180,15 @@ function validateBody(schema: string, fields: Set<string>, body: Record<string, 
   const extra = Object.keys(body).find((field) => !fields.has(field));
   if (extra) return { type: 'extra_forbidden', loc: ['body', extra], msg: 'Extra inputs are not permitted', input: body[extra] };
   return validateAgainstSpec(schema, body, ['body']);
+}
+
+/** The API serves a conversation that ends with the user, a tool, or an assistant prefix (`prefix: true`). */
+function checkLastRole(messages: Message[]) {
+  const last = messages.at(-1);
+  if (last?.role === 'assistant' && last.prefix !== true) {
+    return mistralError('Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant', 'invalid_request_message_order', '3230');
+  }
+  return undefined;
 }
 
 /**

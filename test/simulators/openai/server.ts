@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answered, BaseSimulator, type RequestContent } from '../_shared/base-simulator.ts';
 import type { Fault, ReceivedRequest } from '../_shared/types.ts';
-import { answer, simulatedTokens } from './answers.ts';
+import { continueAnswer } from '../_shared/continuation.ts';
+import { answer, simulatedTokens, type SimulatedAnswer } from './answers.ts';
 import { unexpectedMessageFields, validateAgainstSpec } from './validate.ts';
 
 /**
@@ -33,6 +34,12 @@ export interface OpenAISimulatorOptions {
   delays?: Record<string, number>;
   /** Context window per model: longer prompts get OpenAI's context_length_exceeded 400. */
   contextWindows?: Record<string, number>;
+  /**
+   * Be a vLLM server: take vLLM's `continue_final_message` and `add_generation_prompt`, and with
+   * the former continue the final assistant message (vLLM docs, OpenAI-compatible server's extra
+   * parameters). Without it the simulator is OpenAI, which has no such field.
+   */
+  continueFinalMessage?: boolean;
 }
 
 /** Top-level fields of CreateChatCompletionRequest / CreateEmbeddingRequest (allOf included). */
@@ -87,6 +94,19 @@ export class OpenAISimulator extends BaseSimulator {
       return sendError(400, 'Content-Type must be application/json');
     }
     if (!body) return sendError(400, 'You must provide a JSON body.');
+    let prefix: string | undefined;
+    if (this.#options.continueFinalMessage && operation.name === 'chat') {
+      const { continue_final_message: continues, add_generation_prompt: generationPrompt, ...rest } = body;
+      const messages = rest.messages as Array<{ role?: string; content?: unknown }> | undefined;
+      if (continues === true) {
+        // vLLM refuses both at once, and a final message that is not the assistant's to continue.
+        if (generationPrompt === true) return sendError(400, 'Cannot set both `continue_final_message` and `add_generation_prompt` to True.');
+        const last = messages?.at(-1);
+        if (last?.role !== 'assistant' || typeof last.content !== 'string') return sendError(400, 'continue_final_message requires a final assistant message.');
+        prefix = last.content;
+      }
+      body = rest;
+    }
     const schema = operation.name === 'chat' ? 'CreateChatCompletionRequest' : 'CreateEmbeddingRequest';
     const invalid = validateAgainstSpec(schema, this.#options.azureApiVersion ? { model: operation.deployment, ...body } : body);
     if (invalid) return sendError(400, `Invalid request: ${invalid}`);
@@ -114,8 +134,8 @@ export class OpenAISimulator extends BaseSimulator {
     if (body.stream_options !== undefined && body.stream !== true) {
       return sendError(400, 'The stream_options parameter is only allowed when stream is true.', null, 'stream_options');
     }
-    if (body.stream === true) return this.#stream(response, body, model, fault);
-    return this.#complete(response, body, model);
+    if (body.stream === true) return this.#stream(response, body, model, fault, prefix);
+    return this.#complete(response, body, model, prefix);
   }
 
   #operation(url: URL): { name: 'chat' | 'embeddings' | 'models'; deployment?: string } | undefined {
@@ -139,8 +159,16 @@ export class OpenAISimulator extends BaseSimulator {
     return undefined;
   }
 
-  #complete(response: ServerResponse, body: Record<string, unknown>, model: string): void {
-    const result = answer({ ...body, model });
+  /** The answer, or with `prefix` (vLLM's continue_final_message) the rest of it. */
+  #answer(body: Record<string, unknown>, model: string, prefix: string | undefined): SimulatedAnswer {
+    if (prefix === undefined) return answer({ ...body, model });
+    const result = answer({ ...body, model, messages: (body.messages as unknown[]).slice(0, -1) });
+    const content = continueAnswer(result.content ?? '', prefix, model);
+    return { ...result, content, completionTokens: simulatedTokens(content) };
+  }
+
+  #complete(response: ServerResponse, body: Record<string, unknown>, model: string, prefix?: string): void {
+    const result = this.#answer(body, model, prefix);
     const choices = Array.from({ length: Number(body.n ?? 1) }, (_, index) => ({
       index,
       message: {
@@ -166,11 +194,11 @@ export class OpenAISimulator extends BaseSimulator {
     });
   }
 
-  async #stream(response: ServerResponse, body: Record<string, unknown>, model: string, fault: Fault | undefined): Promise<void> {
-    const result = answer({ ...body, model });
+  async #stream(response: ServerResponse, body: Record<string, unknown>, model: string, fault: Fault | undefined, prefix?: string): Promise<void> {
+    const result = this.#answer(body, model, prefix);
     const base = { id: `chatcmpl-sim${Date.now()}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: `${model}-2024-sim`, system_fingerprint: 'fp_simulator' };
     const deltas: Array<Record<string, unknown>> = [{ role: 'assistant', content: result.toolCalls.length ? null : '', refusal: null }];
-    for (const word of result.content?.match(/\S+\s*/g) ?? []) deltas.push({ content: word });
+    for (const word of result.content?.match(/\S+\s*|\s+/g) ?? []) deltas.push({ content: word });
     result.toolCalls.forEach((call, index) => {
       deltas.push({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] });
       const half = Math.ceil(call.arguments.length / 2);
