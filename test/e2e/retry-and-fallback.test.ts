@@ -86,6 +86,28 @@ describe('retries and fallback on 429 / 503 (real gateway, official openai SDK)'
     );
   });
 
+  it('waits out a short retry-after of a 429 on the same model, though another candidate is left', async () => {
+    const spareCalls = secondary.chatCalls('spare-model').length;
+    primary.fail({ kind: 'status', status: 429, headers: { 'retry-after': '1' } }, { model: 'limited-model' });
+    const { data, response } = await ask('rate-limited');
+    assert.equal(response.headers.get('x-switchboard-model'), 'limited', 'a 429 asking for one second moved on');
+    assert.equal(response.headers.get('x-switchboard-attempts'), '2');
+    assert.match(data.choices[0]?.message.content ?? '', /^Simulated reply from limited-model/);
+    assert.equal(secondary.chatCalls('spare-model').length, spareCalls);
+    const gap = gapBetweenLastTwoCalls('limited-model');
+    assert.ok(gap >= 1000 - timerSlackMs, `retried after ${gap.toFixed(0)} ms, before the provider's retry-after of 1000 ms`);
+  });
+
+  it('moves on at once after a 429 whose retry-after is longer than max_retry_after_ms', async () => {
+    const before = primary.chatCalls('limited-model').length;
+    primary.fail({ kind: 'status', status: 429, headers: { 'retry-after': '30' } }, { model: 'limited-model' });
+    const started = performance.now();
+    const { response } = await ask('rate-limited');
+    assert.equal(response.headers.get('x-switchboard-model'), 'spare');
+    assert.ok(performance.now() - started < 1000, 'waited for a long retry-after instead of moving on');
+    assert.equal(primary.chatCalls('limited-model').length, before + 1);
+  });
+
   it('retries the same candidate after a 503 (its retries come before the next candidate)', async () => {
     const spareCalls = secondary.chatCalls('spare-model').length;
     primary.fail({ kind: 'status', status: 503, headers: { 'retry-after': '0' } }, { model: 'busy-model' });
