@@ -34,7 +34,7 @@ export const errorKinds = {
   SB_ERR_UPSTREAM_TIMEOUT: { status: 504, retryable: true, type: 'timeout_error' },
   SB_ERR_UPSTREAM_CONNECTION: { status: 502, retryable: true, type: 'api_error' },
   SB_ERR_UPSTREAM_INVALID_RESPONSE: { status: 502, retryable: true, type: 'api_error' },
-  SB_ERR_STREAM_INTERRUPTED: { status: 502, retryable: false, type: 'api_error' },
+  SB_ERR_STREAM_INTERRUPTED: { status: 502, retryable: true, type: 'api_error' },
   SB_ERR_CLIENT_CLOSED: { status: 499, retryable: false, type: 'api_error' },
   SB_ERR_UNAVAILABLE: { status: 503, retryable: false, type: 'api_error' },
   SB_ERR_INTERNAL: { status: 500, retryable: false, type: 'api_error' },

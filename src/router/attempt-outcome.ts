@@ -17,7 +17,7 @@ export function attemptRecord(model: ModelInfo, outcome: AttemptRecord['outcome'
 
 /**
  * Failures that say the deployment is down or broken (5xx, timeouts, connection failures,
- * garbage answers, rejected credentials) and so count toward its circuit breaker. A request's
+ * garbage answers, streams cut short, rejected credentials) and so count toward its circuit breaker. A request's
  * own fault (a 400, a context overflow), the caller leaving, and rate limits do not: a 429 is
  * the provider working as designed, handled by retry-after, fallback and the balancer.
  */
@@ -28,6 +28,7 @@ export function countsAgainstDeployment(error: GatewayError): boolean {
     case 'SB_ERR_UPSTREAM_TIMEOUT':
     case 'SB_ERR_UPSTREAM_CONNECTION':
     case 'SB_ERR_UPSTREAM_INVALID_RESPONSE':
+    case 'SB_ERR_STREAM_INTERRUPTED':
     case 'SB_ERR_UPSTREAM_AUTH':
     case 'SB_ERR_UPSTREAM_NOT_FOUND':
       return true;

@@ -83,6 +83,8 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
   readonly #faults: Array<{ fault: TFault; model?: string; remaining: number }> = [];
   /** A standing fault (an outage): every request gets it until `up()`. */
   #outage: TFault | undefined;
+  /** Decides a fault for each request that has no queued one (a chaos run). */
+  #policy: ((model: string) => TFault | undefined) | undefined;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #port = 0;
@@ -131,6 +133,11 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
   /** Ends the outage. */
   up(): void {
     this.#outage = undefined;
+  }
+
+  /** Lets `policy` pick the fault of every request with no outage or queued fault (undefined: answer normally). */
+  chaos(policy: ((model: string) => TFault | undefined) | undefined): void {
+    this.#policy = policy;
   }
 
   /** Answers a request whose body was read (and recorded). */
@@ -225,7 +232,7 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
   #takeFault(model: string): TFault | undefined {
     if (this.#outage) return this.#outage;
     const index = this.#faults.findIndex((entry) => !entry.model || entry.model === model);
-    if (index < 0) return undefined;
+    if (index < 0) return this.#policy?.(model);
     const entry = this.#faults[index]!;
     entry.remaining -= 1;
     if (entry.remaining <= 0) this.#faults.splice(index, 1);
