@@ -8,6 +8,8 @@ import { MistralSimulator } from '../simulators/mistral/server.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 import type { Fault } from '../simulators/_shared/types.ts';
 import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import type { AttemptRecord } from '../../src/core/ledger.ts';
+import { Database } from '../../src/store/sqlite/driver.ts';
 
 /**
  * A chaos run (issue 14): load through three routes whose first provider fails in every way the
@@ -118,9 +120,9 @@ function faultOf(kind: FaultKind, random: () => number): Fault {
     case 'stall':
       return { kind: 'stall', afterChunks: 4 + Math.floor(random() * 5) };
     case 'slow-first-byte':
-      return { kind: 'slow', delayMs: 2500 };
+      return { kind: 'slow', delayMs: 5000 };
     case 'slow-first-token':
-      return { kind: 'stall', afterChunks: 1, ms: 2500 };
+      return { kind: 'stall', afterChunks: 1, ms: 5000 };
     case 'invalid-event':
       return { kind: 'invalid-event', afterChunks: 3 + Math.floor(random() * 4) };
     case 'stream-error':
@@ -177,9 +179,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       strategy: 'ordered',
       candidates: [`${family}-first`, `${family}-second`],
       retry: { attempts: 2, backoff_ms: 20, max_retry_after_ms: 1000 },
-      timeout_ms: 2000,
-      ttft_timeout_ms: 700,
-      stall_timeout_ms: 500,
+      timeout_ms: 4000,
+      ttft_timeout_ms: 2000,
+      stall_timeout_ms: 1500,
     })),
   });
   const openai = new OpenAI({ baseURL: gateway.baseURL, apiKey: masterKey, maxRetries: 0, timeout: 60_000 });
@@ -258,11 +260,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
   };
 
-  // Warm-up, so the heap figure before is of a gateway that has served traffic.
-  for (let index = 0; index < 30; index += 1) await oneRequest(index * 4 + 1).catch(() => undefined);
+  // Warm-up under the same faults, so that what is loaded on first use (the tokenizer counting a
+  // broken attempt's tokens, connection pools, compiled code) is in the heap figure before.
+  const warmUpMs = Math.max(3000, Math.min(15_000, options.durationMs / 10));
+  const warmUpStarted = performance.now();
+  let warmUp = 0;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (performance.now() - warmUpStarted < warmUpMs) await oneRequest((warmUp += 1));
+    }),
+  );
   const warmUpRequests = report.requests;
+  gateway.logs.length = 0;
   report.heap.beforeMb = heapMb();
-  log(`warm-up: ${warmUpRequests} requests; heap ${report.heap.beforeMb.toFixed(1)} MB`);
+  log(`warm-up: ${warmUpRequests} requests in ${Math.round(warmUpMs / 1000)} s; heap ${report.heap.beforeMb.toFixed(1)} MB`);
 
   loadStarted = performance.now();
   const outageCallsFrom = claudeA.messageCalls().length;
@@ -302,7 +313,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   await checkLedger(gateway, report, requestIds, failedIds);
   requestIds.length = 0;
 
-  // What the run kept for its own checks is not the gateway's: the simulators' request logs go.
+  // What the run kept for its own checks is not the gateway's: the simulators' request logs and
+  // the captured log lines go.
+  gateway.logs.length = 0;
   for (const simulator of [claudeA, claudeB, gptA, vllm, mistralA, mistralB]) {
     simulator.chaos(undefined);
     simulator.requests.length = 0;
@@ -316,7 +329,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
 /** Every request has exactly one ledger row, with its attempts. */
 async function checkLedger(gateway: TestGateway, report: ChaosReport, requestIds: readonly string[], failedIds: readonly string[]): Promise<void> {
-  const rows = await gateway.ledger();
+  await gateway.gateway.flushLedger();
+  // Every row, read from the gateway's SQLite file: the admin query stops at 10,000.
+  const database = new Database(gateway.databasePath, { readonly: true });
+  const rows = (database.prepare('SELECT id, attempts FROM ledger').all() as Array<{ id: string; attempts: string }>).map((row) => ({ id: row.id, attempts: JSON.parse(row.attempts) as AttemptRecord[] }));
+  database.close();
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(row.id, (counts.get(row.id) ?? 0) + 1);
   report.ledgerRows = rows.length;
