@@ -151,6 +151,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logger = options.logger ?? createLogger(config.server.log_level);
   const catalog = options.catalog ?? (await loadCatalog());
   const link = options.cluster;
+  const workers = link?.workers ?? 1;
   const storage = await openStorage(config.storage.url);
   const { writer, inFlight } = await openLedger(storage, sqliteFilePath(config.storage.url), logger, link?.slot);
   const metrics = createMetrics(instance, { ledger: () => writer.stats() }, link ? { worker: String(link.slot) } : {});
@@ -197,7 +198,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         type: provider.type,
         onPrem: provider.data_policy?.on_prem ?? definition.onPremDefault ?? false,
         retainsData: provider.data_policy?.retains_data ?? !(definition.onPremDefault ?? false),
-        limits: { ...(provider.limits?.rpm ? { rpm: provider.limits.rpm } : {}), ...(provider.limits?.tpm ? { tpm: provider.limits.tpm } : {}) },
+        // Each worker counts what it dispatches itself, so it steers by its share of the limits.
+        limits: { ...(provider.limits?.rpm ? { rpm: provider.limits.rpm / workers } : {}), ...(provider.limits?.tpm ? { tpm: provider.limits.tpm / workers } : {}) },
       },
       catalogType: definition.catalogType ?? provider.type,
     };
@@ -303,7 +305,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   registerModelRoutes(server, context, Date.now());
   registerOperationRoutes(server, context);
   registerRouteExplainRoutes(server, context);
-  registerFeedbackRoutes(server, createFeedbackRecorder({ ledger: storage.ledger, feedback: storage.feedback, state, flushLedger: flushAllLedgers }));
+  // Learned quality is per process: a score recorded here is applied by every worker.
+  const learned = link
+    ? {
+        recordFeedback: (model: string, score: number, replaced?: number) => {
+          state.recordFeedback(model, score, replaced);
+          void link.announce({ kind: 'feedback', model, score, ...(replaced !== undefined ? { replaced } : {}) }).catch((error: unknown) => logger.warn({ err: error }, 'feedback did not reach every worker'));
+        },
+      }
+    : state;
+  registerFeedbackRoutes(server, createFeedbackRecorder({ ledger: storage.ledger, feedback: storage.feedback, state: learned, flushLedger: flushAllLedgers }));
   registerAdminRoutes(server, {
     ...governed,
     masterKey: config.server.master_key,
@@ -319,6 +330,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     apply: async (change) => {
       if (change.kind === 'key') governed.keys.forget(change.keyHash);
       else if (change.kind === 'teams') governed.keys.teamsChanged();
+      else if (change.kind === 'feedback') state.recordFeedback(change.model, change.score, change.replaced);
       else {
         const warning = await runtimeProviders.refresh(change.id);
         if (warning) logger.warn(warning);

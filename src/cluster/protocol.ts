@@ -11,6 +11,7 @@ import type { SpendStatus, Usage } from '../keys/limits.ts';
 /** What a worker needs to start: its slot and the config the primary validated. */
 export interface WorkerSetup {
   slot: number;
+  /** How many workers share the port. */
   workers: number;
   config: Config;
   port: number;
@@ -25,8 +26,15 @@ export interface AdmitParams {
   tokens: number;
 }
 
-/** A change made through /admin in one worker that the others must see at once. */
-export type SharedChange = { kind: 'key'; keyHash: string } | { kind: 'teams' } | { kind: 'provider'; id: string };
+/**
+ * A change made in one worker that the others must see at once: through /admin (a key, the
+ * teams, a runtime provider), or a quality score through /v1/feedback (learned quality).
+ */
+export type SharedChange =
+  | { kind: 'key'; keyHash: string }
+  | { kind: 'teams' }
+  | { kind: 'provider'; id: string }
+  | { kind: 'feedback'; model: string; score: number; replaced?: number };
 
 /** One worker's metrics, as prom-client's aggregation takes them. */
 export type WorkerMetrics = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;

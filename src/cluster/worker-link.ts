@@ -15,7 +15,7 @@ export function isClusterWorker(): boolean {
 
 /** What a worker's gateway serves to the primary. */
 export interface WorkerHandlers {
-  /** Another worker changed a key, team or provider through /admin: drop or reload it here. */
+  /** Another worker changed a key, team or provider, or recorded feedback: apply it here. */
   apply(change: SharedChange): Promise<void>;
   /** Write this worker's queued ledger rows. */
   flushLedger(): Promise<void>;
@@ -25,6 +25,8 @@ export interface WorkerHandlers {
 /** What a worker's gateway gets from the cluster (app.ts wires it in). */
 export interface ClusterLink {
   readonly slot: number;
+  /** How many workers share the port. */
+  readonly workers: number;
   /** Limits and budgets, held by the primary for all workers. */
   readonly admission: Admission;
   /** Tells the other workers of an /admin change; resolves once each has applied it. */
@@ -65,6 +67,7 @@ export async function connectToPrimary(): Promise<WorkerConnection> {
   const setup = await peer.call('hello', undefined);
   const link: ClusterLink = {
     slot: setup.slot,
+    workers: setup.workers,
     admission: new RemoteAdmission(peer),
     announce: (change) => peer.call('announce', change, 10_000),
     flushAllLedgers: () => peer.call('flushAll', undefined, 15_000),

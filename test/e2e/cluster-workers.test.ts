@@ -188,6 +188,8 @@ describe('switchboard serve --workers 2', () => {
     assert.equal(rows.length, admitted, 'every admitted request is in the ledger, read through any worker');
     assert.ok(spent >= budget, `stopped early: spent ${spent} of ${budget}`);
     assert.ok(overspend <= bound + 1e-9, `overspend ${overspend} > bound ${bound}`);
+    // Each worker holding its own budget would let each spend it: twice the budget with two.
+    assert.ok(spent < 1.5 * budget, `spent ${spent} of a ${budget} budget`);
     assert.ok(admitted > 1 && largestWave < 50, `admitted ${admitted}, largest wave ${largestWave}`);
     const view = await admin.get<{ spent_usd: number }>(`/admin/keys/${key.id}`);
     assert.ok(Math.abs(view.body.spent_usd - spent) < 1e-8, `spent_usd ${view.body.spent_usd} vs ledger ${spent}`);
