@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -157,9 +157,8 @@ describe('switchboard serve --workers 2', () => {
     const key = await createKey({ name: 'rpm-across', rpm: 20 });
     const answers = await many(60, () => chat(key.key, 'fast'));
     assert.ok(answers.every((answer) => answer.status === 200 || answer.status === 429), answers.map((answer) => answer.status).join(' '));
-    const admitted = answers.filter((answer) => answer.status === 200);
-    assert.equal(admitted.length, 20);
-    assert.deepEqual([...(await servedBy(server, idsOf(admitted)))].sort(), [1, 2], 'both workers served the key');
+    assert.equal(answers.filter((answer) => answer.status === 200).length, 20);
+    assert.deepEqual([...(await servedBy(server, idsOf(answers)))].sort(), [1, 2], 'both workers took requests of the key');
   });
 
   it('holds one budget across the workers: overspend at most the requests in flight', async () => {
@@ -173,7 +172,7 @@ describe('switchboard serve --workers 2', () => {
       const answers = await many(50, () => chat(key.key, 'paced', { max_tokens: 20 }));
       assert.ok(answers.every((answer) => answer.status === 200 || answer.status === 429), 'only 200 and 429');
       const ok = answers.filter((answer) => answer.status === 200);
-      served.push(...idsOf(ok));
+      served.push(...idsOf(answers));
       admitted += ok.length;
       largestWave = Math.max(largestWave, ok.length);
       if (ok.length === 0) break;
@@ -300,11 +299,75 @@ describe('switchboard serve --workers 2', () => {
   });
 });
 
+describe('kill -9 of the primary', () => {
+  let simulator: OpenAISimulator;
+  let directory: string;
+
+  before(async () => {
+    simulator = await new OpenAISimulator({ delays: { 'gpt-4.1-mini': 5_000 } }).start();
+    directory = await mkdtemp(join(tmpdir(), 'switchboard-cluster-primary-'));
+  });
+  after(async () => {
+    await simulator.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('its workers stop with it, and the next start, a single process, writes a row for every request', async () => {
+    const database = join(directory, 'switchboard.db');
+    const file = join(directory, 'switchboard.yaml');
+    await writeFile(
+      file,
+      [
+        `server: { master_key: "${masterKey}" }`,
+        `storage: { url: "sqlite://${database}" }`,
+        'providers:',
+        `  - { id: oai, type: openai, base_url: "${simulator.url}", api_key: "${simulator.apiKey}" }`,
+        'models:',
+        `  - { id: fast, provider: oai, upstream: gpt-4o-mini, pricing: ${JSON.stringify(prices)} }`,
+        `  - { id: stuck, provider: oai, upstream: gpt-4.1-mini, pricing: ${JSON.stringify(prices)} }`,
+      ].join('\n'),
+    );
+    const cluster = await startCli(['--config', file, '--port', '0', '--host', '127.0.0.1', '--workers', '2'], { env: cleanEnvironment() });
+    const key = (await adminClient(cluster.origin, masterKey).post<{ id: string; key: string }>('/admin/keys', { name: 'orphaned', budget_usd: 100 })).body;
+    const ask = (model: string) => fresh(cluster.origin, '/v1/chat/completions', key.key, { model, max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+    const stuck = Array.from({ length: 6 }, () => ask('stuck').catch((error: Error) => error));
+    await waitFor('the provider to receive the 6 requests', () => simulator.chatCalls('gpt-4.1-mini').length >= 6);
+    const answered = await Promise.all(Array.from({ length: 6 }, () => ask('fast')));
+    assert.deepEqual(answered.map((answer) => answer.status), Array(6).fill(200));
+    const workers = logLines(cluster).filter((line) => line.msg === 'worker started').map((line) => line.pid as number);
+    cluster.child.kill('SIGKILL');
+    assert.ok((await Promise.all(stuck)).every((outcome) => outcome instanceof Error), 'the requests in flight are cut off');
+    await waitFor('the workers to exit', () =>
+      workers.every((pid) => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      }),
+    );
+
+    const single = await startCli(['--config', file, '--port', '0', '--host', '127.0.0.1', '--workers', '1'], { env: cleanEnvironment() });
+    try {
+      const admin = adminClient(single.origin, masterKey);
+      const rows = (await admin.get<{ data: Array<{ id: string; status: string; error_code: string | null }> }>(`/admin/usage?key_id=${key.id}`)).body.data;
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const answer of answered) assert.equal(byId.get(answer.requestId!)?.status, 'ok');
+      assert.equal(rows.filter((row) => row.error_code === 'SB_ERR_INTERNAL').length, 6, 'a row for each request cut off');
+      assert.equal(rows.length, 12);
+      const spend = (await admin.get<{ data: Array<{ id: string; reserved_usd: number; in_flight: number }> }>('/admin/spend')).body.data.find((entry) => entry.id === key.id);
+      assert.deepEqual([spend?.reserved_usd, spend?.in_flight], [0, 0]);
+    } finally {
+      assert.equal(await single.stop(), 0);
+    }
+    const left = (await readdir(directory)).filter((name) => name.includes('-ledger-w'));
+    assert.deepEqual(left, [], 'the workers’ journals were taken over and removed');
+  });
+});
+
 describe('switchboard serve --workers: refusals', () => {
-  it('refuses a worker count that is not a number of processes, and more than one over a database in memory', async () => {
-    const invalid = await runCli(['serve', '--workers', '0'], { env: cleanEnvironment() });
-    assert.equal(invalid.code, 2);
-    assert.match(invalid.stderr, /--workers: "0" is not a number of processes/);
+  it('refuses more than one worker over a database in memory (each process would have its own)', async () => {
     const shared = await runCli(['serve', '--workers', '2', '--port', '0'], { env: cleanEnvironment({ DATABASE_URL: 'sqlite://:memory:' }) });
     assert.equal(shared.code, 2);
     assert.match(shared.stderr, /cannot be shared by several processes/);
