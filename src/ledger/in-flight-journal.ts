@@ -19,19 +19,23 @@ export interface InFlightJournalOptions {
 
 /**
  * Requests in flight, in `<db>-<journal>-inflight.jsonl`: a line per request once it is
- * authenticated, one synchronous `write(2)` like the row journal (src/ledger/journal.ts). A
- * finished request's row is in the row journal before it leaves the open set here, so after
- * the process is killed (kill -9, out of memory, a crash) a request listed here that has a row
- * neither in the row journal nor in the store was cut off in flight: whoever takes the journal
- * over writes it a row (src/ledger/recovery.ts; docs/decisions/0007). Nothing is written when a
- * request finishes; the file is rewritten with the open requests every `compactEvery` lines,
- * and emptied when none is open at that point, so it stays small under any load.
+ * authenticated, written synchronously like the row journal (src/ledger/journal.ts) at the end
+ * of the event-loop turn it started in, one `write(2)` for all the requests of that turn (under
+ * load, many), before any answer from a provider can arrive for them. A finished request's row
+ * is in the row journal before it leaves the open set here (one finished within its first turn
+ * is never written), so after the process is killed (kill -9, out of memory, a crash) a request
+ * listed here with a row neither in the row journal nor in the store was cut off in flight:
+ * whoever takes the journal over writes it a row (src/ledger/recovery.ts; docs/decisions/0007).
+ * Nothing is written when a request finishes; the file is rewritten with the open requests every
+ * `compactEvery` lines, and emptied when none is open then, so it stays small under any load.
  */
 export class InFlightJournal {
   readonly location: string;
   readonly #compactEvery: number;
   readonly #onFailure: ((error: unknown) => void) | undefined;
   readonly #open = new Map<string, string>();
+  /** Ids started in this event-loop turn, written at its end. */
+  #pending: string[] = [];
   #descriptor: number;
   #lines = 0;
   #failures = 0;
@@ -45,16 +49,8 @@ export class InFlightJournal {
   }
 
   started(request: StartedRequest): void {
-    const line = `${JSON.stringify(request)}\n`;
-    this.#open.set(request.id, line);
-    try {
-      writeSync(this.#descriptor, line);
-      this.#lines += 1;
-      // Twice the open set at least, so a rewrite's cost is spread over as many new lines.
-      if (this.#lines >= Math.max(this.#compactEvery, 2 * this.#open.size)) this.#compact();
-    } catch (error) {
-      this.#fail(error);
-    }
+    this.#open.set(request.id, `${JSON.stringify(request)}\n`);
+    if (this.#pending.push(request.id) === 1) setImmediate(this.#flush);
   }
 
   /** The request's row is journaled: it no longer needs a row written for it. */
@@ -72,6 +68,7 @@ export class InFlightJournal {
 
   /** After the drain: empties the file when nothing is open (else leaves it for the next start). */
   close(): void {
+    this.#flush();
     try {
       if (this.#open.size === 0) ftruncateSync(this.#descriptor, 0);
       else this.#compact();
@@ -80,6 +77,24 @@ export class InFlightJournal {
       this.#fail(error);
     }
   }
+
+  readonly #flush = (): void => {
+    const lines: string[] = [];
+    for (const id of this.#pending) {
+      const line = this.#open.get(id);
+      if (line) lines.push(line);
+    }
+    this.#pending = [];
+    if (lines.length === 0) return;
+    try {
+      writeSync(this.#descriptor, lines.join(''));
+      this.#lines += lines.length;
+      // Twice the open set at least, so a rewrite's cost is spread over as many new lines.
+      if (this.#lines >= Math.max(this.#compactEvery, 2 * this.#open.size)) this.#compact();
+    } catch (error) {
+      this.#fail(error);
+    }
+  };
 
   #compact(): void {
     if (this.#open.size === 0) {

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setImmediate as turn } from 'node:timers/promises';
 import type { LedgerRow } from '../core/ledger.ts';
 import { InFlightJournal, readInFlight, type StartedRequest } from './in-flight-journal.ts';
 import { FileRowJournal } from './journal.ts';
@@ -29,6 +30,7 @@ describe('journals of requests in flight (a killed process’s requests still ge
     const inFlight = new InFlightJournal(base, name);
     const rows = new FileRowJournal(base, name);
     for (const id of ['answered-journaled', 'answered-stored', 'cut-1', 'cut-2']) inFlight.started(started(id));
+    await turn(); // listed at the end of the turn they started in
     rows.append(finishedRow('answered-journaled'));
     inFlight.finished('answered-journaled');
     inFlight.finished('answered-stored');
@@ -58,6 +60,7 @@ describe('journals of requests in flight (a killed process’s requests still ge
     inFlight.started(started('long-stream'));
     for (let index = 0; index < 1000; index += 1) {
       inFlight.started(started(`short-${index}`));
+      await turn();
       inFlight.finished(`short-${index}`);
     }
     const lines = (await readFile(inFlight.location, 'utf8')).split('\n').filter(Boolean);
@@ -68,10 +71,20 @@ describe('journals of requests in flight (a killed process’s requests still ge
     assert.equal(await readFile(inFlight.location, 'utf8'), '', 'emptied when nothing is left in flight');
   });
 
+  it('does not write a request that finished in the turn it started in', async () => {
+    const base = join(directory, 'quick.db');
+    const inFlight = new InFlightJournal(base, 'ledger');
+    inFlight.started(started('refused-at-once'));
+    inFlight.finished('refused-at-once');
+    await turn();
+    assert.equal(await readFile(inFlight.location, 'utf8'), '');
+  });
+
   it('skips a line torn by the kill', async () => {
     const base = join(directory, 'torn.db');
     const inFlight = new InFlightJournal(base, 'ledger');
     inFlight.started(started('whole'));
+    await turn();
     const { appendFileSync } = await import('node:fs');
     appendFileSync(inFlight.location, '{"id":"torn","ti');
     assert.deepEqual(readInFlight(base, 'ledger').map((request) => request.id), ['whole']);
