@@ -110,14 +110,15 @@ function workerCount(config: Config, requested: number | undefined, notes: strin
   if (inMemory && requested !== undefined && requested > 1) {
     return new Error(`--workers ${requested}: storage ${config.storage.url} cannot be shared by several processes; use a database file (sqlite://path) or --workers 1`);
   }
-  if (inMemory) return 1;
-  if (requested !== undefined) return requested;
   // Already a worker of another cluster manager (pm2 cluster mode): that manager runs the copies.
   if (!cluster.isPrimary) {
     notes.push('running as a worker of another cluster manager: one process here');
     return 1;
   }
-  return availableParallelism();
+  if (requested !== undefined) return requested;
+  const cores = availableParallelism();
+  if (inMemory && cores > 1) notes.push('storage in memory: one process (workers would each have a database of their own)');
+  return inMemory ? 1 : cores;
 }
 
 /** The primary of `--workers N` (src/cluster/primary.ts): forks the workers and waits for them to stop. */
