@@ -219,6 +219,20 @@ describe('switchboard serve --workers 2', () => {
     await onBothWorkers(() => chat(masterKey, 'runtime/gpt-4o-mini'), [404]);
   });
 
+  it('/metrics on any worker counts the requests of every worker, with each worker’s process metrics', async () => {
+    const scrape = async () => {
+      const text = await (await fetch(`${server.origin}/metrics`)).text();
+      const requests = [...text.matchAll(/^switchboard_requests_total\{[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+      return { text, requests };
+    };
+    const before = await scrape();
+    const sent = await onBothWorkers(() => chat(masterKey, 'fast'), [200]);
+    const after = await scrape();
+    assert.equal(after.requests - before.requests, sent.length);
+    assert.match(after.text, /switchboard_process_process_resident_memory_bytes\{worker="1"\} \d+/);
+    assert.match(after.text, /switchboard_process_process_resident_memory_bytes\{worker="2"\} \d+/);
+  });
+
   it('kill -9 of a worker: it is replaced, every request sent has a row, and its reservations are released', async () => {
     const key = await createKey({ name: 'crash', budget_usd: 100 });
     const pidOf = (slot: number) => logLines(server).filter((line) => line.msg === 'worker started' && line.slot === slot).map((line) => line.pid as number).at(-1)!;
