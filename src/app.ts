@@ -6,6 +6,8 @@ import { formatAnthropicError } from './api/anthropic/format-error.ts';
 import { formatOpenAIError } from './api/openai/format-error.ts';
 import { loadCatalog, type Catalog } from './catalog/index.ts';
 import type { KnownNames } from './config/check-references.ts';
+import type { ClusterLink } from './cluster/worker-link.ts';
+import type { PrimaryParts } from './cluster/primary.ts';
 import type { EnvironmentProvider } from './config/from-env.ts';
 import type { Config, ProviderConfig } from './config/schema.ts';
 import { GatewayError } from './core/errors.ts';
@@ -16,8 +18,11 @@ import type { ProviderProfile } from './core/strategy.ts';
 import type { Storage } from './core/stores.ts';
 import { createGovernanceParts } from './keys/compose.ts';
 import { CredentialCipher } from './keys/credential-cipher.ts';
-import { FileRowJournal, readJournal } from './ledger/journal.ts';
-import { LedgerWriter } from './ledger/writer.ts';
+import { LimitsEngine } from './keys/limits.ts';
+import type { RequestRecord } from './ledger/request-record.ts';
+import { isStoredIn, openLedger } from './ledger/open-ledger.ts';
+import { journalsOnDisk, recoverJournal, removeJournalFiles, slotOf } from './ledger/recovery.ts';
+import type { LedgerWriter } from './ledger/writer.ts';
 import { Pipeline } from './pipeline.ts';
 import { providerDefinitions } from './providers/index.ts';
 import type { ProviderHandle } from './router/execute.ts';
@@ -76,6 +81,8 @@ export interface GatewayOptions {
   catalog?: Catalog;
   /** Where SWITCHBOARD_ENCRYPTION_KEY is read (default: process.env). */
   environment?: NodeJS.ProcessEnv;
+  /** Set in a worker of `--workers N`: limits, /admin changes, ledger flushes and metrics go through the primary. */
+  cluster?: ClusterLink;
 }
 
 /** A running gateway's parts and lifecycle. */
@@ -101,23 +108,27 @@ const closeGraceMs = 2_000;
 const idleSweepMs = 50;
 
 /**
- * The ledger writer, with its crash journal next to an SQLite file. Rows a previous process
- * journaled but may not have written go through it first, so budgets loaded from the ledger
- * include them (issue 13, defect 9).
+ * What the primary of `--workers N` holds (src/cluster/primary.ts): the storage, opened (and
+ * migrated) once before any worker starts, the one limits engine all workers are admitted by,
+ * and the journals of slots no worker will take over (the workers were fewer, or a single
+ * process ran last) written to the store.
  */
-function openLedgerWriter(storage: Storage, url: string, logger: Logger): LedgerWriter {
-  const journalBase = sqliteFilePath(url);
-  const recovered = journalBase ? readJournal(journalBase) : [];
-  const writer = new LedgerWriter(storage.ledger, {
-    ...(journalBase ? { journal: new FileRowJournal(journalBase) } : {}),
-    onFailure: (error, details) =>
-      logger.error({ err: error, ...details }, 'ledger write failed; rows stay queued and journaled, and are retried (further failures in the next 10 s are counted, not logged)'),
-    onRecovered: (details) => logger.warn(details, 'ledger writes succeed again'),
-    onDropped: (details) => logger.error(details, 'ledger rows could not be kept'),
-  });
-  if (recovered.length > 0) logger.warn({ rows: recovered.length }, 'writing ledger rows journaled by the previous run (it ended before writing them)');
-  for (const row of recovered) writer.append(row);
-  return writer;
+export async function openPrimary(config: Config, logger: Logger, options: { workers: number; flushWorkers(): Promise<void> }): Promise<PrimaryParts> {
+  const storage = await openStorage(config.storage.url);
+  const database = sqliteFilePath(config.storage.url);
+  const owned = (name: string) => (slotOf(name) ?? 0) >= 1 && (slotOf(name) ?? 0) <= options.workers;
+  for (const name of database ? journalsOnDisk(database).filter((each) => !owned(each)) : []) {
+    const { rows, cutOff } = await recoverJournal(database!, name, isStoredIn(storage));
+    try {
+      if (rows.length > 0) await storage.ledger.append(rows);
+      removeJournalFiles(database!, name);
+      if (rows.length > 0) logger.warn({ journal: name, rows: rows.length, cut_off: cutOff }, 'wrote ledger rows journaled by a previous run');
+    } catch (error) {
+      logger.error({ err: error, journal: name }, 'could not write the ledger rows of a previous run; they stay in its journal for the next start');
+    }
+  }
+  const limits = new LimitsEngine({ costSince: (subject, from) => storage.ledger.costSince(subject, from), flushLedger: options.flushWorkers });
+  return { admission: limits, close: () => storage.close() };
 }
 
 /** The database file of an `sqlite://path` URL (none for `:memory:` or another backend). */
@@ -139,9 +150,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const instance = randomUUID();
   const logger = options.logger ?? createLogger(config.server.log_level);
   const catalog = options.catalog ?? (await loadCatalog());
+  const link = options.cluster;
+  const workers = link?.workers ?? 1;
   const storage = await openStorage(config.storage.url);
-  const writer = openLedgerWriter(storage, config.storage.url, logger);
-  const metrics = createMetrics(instance, { ledger: () => writer.stats() });
+  const { writer, inFlight } = await openLedger(storage, sqliteFilePath(config.storage.url), logger, link?.slot);
+  const metrics = createMetrics(instance, { ledger: () => writer.stats() }, link ? { worker: String(link.slot) } : {});
+  // Reads that must see every finished request (admin, feedback): with workers, all of them flush.
+  const flushAllLedgers = link ? () => link.flushAllLedgers() : () => writer.flush();
   const shutdown = new AbortController();
   // One listener per request and stream in flight: not a leak, so no warning past ten.
   setMaxListeners(0, shutdown.signal);
@@ -184,7 +199,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         type: provider.type,
         onPrem: provider.data_policy?.on_prem ?? definition.onPremDefault ?? false,
         retainsData: provider.data_policy?.retains_data ?? !(definition.onPremDefault ?? false),
-        limits: { ...(provider.limits?.rpm ? { rpm: provider.limits.rpm } : {}), ...(provider.limits?.tpm ? { tpm: provider.limits.tpm } : {}) },
+        // Each worker counts what it dispatches itself, so it steers by its share of the limits.
+        limits: { ...(provider.limits?.rpm ? { rpm: provider.limits.rpm / workers } : {}), ...(provider.limits?.tpm ? { tpm: provider.limits.tpm / workers } : {}) },
       },
       catalogType: definition.catalogType ?? provider.type,
     };
@@ -196,7 +212,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return { id: provider.id, catalogType: built.catalogType, selfHosted: built.profile.onPrem };
   });
   const registry = new ModelRegistry(config.models, registryProviders, catalog);
-  const governed = createGovernanceParts(storage, config, () => writer.flush());
+  const governed = createGovernanceParts(
+    storage,
+    config,
+    () => writer.flush(),
+    link ? { admission: link.admission, keyChanged: (keyHash) => link.announce({ kind: 'key', keyHash }), teamsChanged: () => link.announce({ kind: 'teams' }) } : {},
+  );
   const encryptionKey = (options.environment ?? process.env).SWITCHBOARD_ENCRYPTION_KEY || config.server.master_key;
   const runtimeProviders = new RuntimeProviders({
     store: storage.providers,
@@ -208,6 +229,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     profiles,
     registry,
     catalog,
+    ...(link ? { changed: (id: string) => link.announce({ kind: 'provider', id }) } : {}),
   });
   for (const warning of await runtimeProviders.load()) logger.warn(warning);
   state.loadFeedback(await storage.feedback.totals());
@@ -226,6 +248,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const onRequestFinished = (row: LedgerRow) => {
     writer.append(row);
+    inFlight?.finished(row.id);
     if (requestFinishedChannel.hasSubscribers) requestFinishedChannel.publish({ instance, row } satisfies RequestFinishedMessage);
     logger.info(
       {
@@ -256,6 +279,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     logger,
     errorShapers,
     onRequestFinished,
+    ...(inFlight ? { onRequestStarted: (record: RequestRecord) => inFlight.started({ id: record.id, time: record.time, endpoint: record.endpoint, keyId: record.keyId, team: record.team }) } : {}),
   });
   let draining = false;
   server.addHook('onRequest', async () => {
@@ -270,7 +294,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       ...registry.list().map((model) => ({ id: model.id, ownedBy: model.providerId })),
       ...planner.routeIds().map((id) => ({ id, ownedBy: 'switchboard' })),
     ],
-    metricsRegistry: metrics.registry,
+    metricsRegistry: link ? { contentType: metrics.registry.contentType, metrics: () => link.clusterMetrics() } : metrics.registry,
     pingStorage: () => storage.ping(),
     isDraining: () => draining,
     ledgerProblem: () => ledgerProblem(writer),
@@ -282,16 +306,39 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   registerModelRoutes(server, context, Date.now());
   registerOperationRoutes(server, context);
   registerRouteExplainRoutes(server, context);
-  registerFeedbackRoutes(server, createFeedbackRecorder({ ledger: storage.ledger, feedback: storage.feedback, state, flushLedger: () => writer.flush() }));
+  // Learned quality is per process: a score recorded here is applied by every worker.
+  const learned = link
+    ? {
+        recordFeedback: (model: string, score: number, replaced?: number) => {
+          state.recordFeedback(model, score, replaced);
+          void link.announce({ kind: 'feedback', model, score, ...(replaced !== undefined ? { replaced } : {}) }).catch((error: unknown) => logger.warn({ err: error }, 'feedback did not reach every worker'));
+        },
+      }
+    : state;
+  registerFeedbackRoutes(server, createFeedbackRecorder({ ledger: storage.ledger, feedback: storage.feedback, state: learned, flushLedger: flushAllLedgers }));
   registerAdminRoutes(server, {
     ...governed,
     masterKey: config.server.master_key,
     ledger: storage.ledger,
-    flushLedger: () => writer.flush(),
+    flushLedger: flushAllLedgers,
     audit: storage.audit,
     providers: runtimeProviders,
     hasGuardrail: (name) => governed.guardrails.has(name),
     routes: config.routes,
+  });
+  await link?.serve({
+    // Another worker's /admin change: drop what this one cached, or load the provider as stored now.
+    apply: async (change) => {
+      if (change.kind === 'key') governed.keys.forget(change.keyHash);
+      else if (change.kind === 'teams') governed.keys.teamsChanged();
+      else if (change.kind === 'feedback') state.recordFeedback(change.model, change.score, change.replaced);
+      else {
+        const warning = await runtimeProviders.refresh(change.id);
+        if (warning) logger.warn(warning);
+      }
+    },
+    flushLedger: () => writer.flush(),
+    metrics: () => metrics.registry.getMetricsAsJSON(),
   });
 
   return {
@@ -325,6 +372,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       }
       const unwritten = await writer.close();
       if (unwritten > 0) logger.error({ rows: unwritten, journal: writer.journalLocation }, 'ledger rows could not be written before exit; they are kept in the journal and written at the next start');
+      inFlight?.close();
       metrics.close();
       await http.close();
       await storage.close();

@@ -1,20 +1,30 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createGateway, environmentProviders, knownNames, type Gateway } from './app.ts';
+import { createGateway, environmentProviders, knownNames, openPrimary, type Gateway } from './app.ts';
 import { loadCatalog } from './catalog/index.ts';
+import { runPrimary } from './cluster/primary.ts';
+import { connectToPrimary, isClusterWorker } from './cluster/worker-link.ts';
 import { configFromEnvironment } from './config/from-env.ts';
 import { ConfigError, findConfigFile, loadConfigFile, validateConfig, type LoadedConfig } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import { createLogger } from './telemetry/logger.ts';
 
-const usage = `Usage: switchboard serve [--config FILE] [--port N] [--host H]
+const usage = `Usage: switchboard serve [--config FILE] [--port N] [--host H] [--workers N]
 
   --config FILE   config file (default: ./switchboard.yaml if present, else $SWITCHBOARD_CONFIG;
                   with neither, providers come from *_API_KEY environment variables)
   --port N        port to listen on (default: server.port, 4000)
   --host H        address to bind (default: server.host; else 0.0.0.0 with a master key,
                   localhost without one)
+  --workers N     processes serving the port (default: server.workers, else the number of
+                  cores); 1 runs a single process
 `;
 
 /** The CLI: `switchboard serve`. Returns when the server has stopped. */
 export async function main(argv: readonly string[]): Promise<void> {
+  // A worker forked by the primary below: it takes its config from the primary, not from argv.
+  if (isClusterWorker()) return serveAsWorker();
   let parsed;
   try {
     parsed = parseArgs({
@@ -24,6 +34,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         config: { type: 'string', short: 'c' },
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
+        workers: { type: 'string', short: 'w' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -49,6 +60,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
 
+  const requestedWorkers = parsed.values.workers === undefined ? undefined : Number(parsed.values.workers);
+  if (requestedWorkers !== undefined && (!Number.isInteger(requestedWorkers) || requestedWorkers < 1 || requestedWorkers > 256)) {
+    process.stderr.write(`--workers: "${parsed.values.workers}" is not a number of processes (1 to 256)\n`);
+    process.exitCode = 2;
+    return;
+  }
+
   let loaded: LoadedConfig;
   let notes: string[] = [];
   try {
@@ -63,6 +81,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const { config } = loaded;
   const host = parsed.values.host ?? config.server.host ?? (config.server.master_key ? '0.0.0.0' : 'localhost');
+  const workers = workerCount(config, requestedWorkers ?? config.server.workers, notes);
+  if (workers instanceof Error) {
+    process.stderr.write(`${workers.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (workers > 1) return servePrimary(config, workers, port ?? config.server.port, host, (address) => printBanner(address, loaded, notes, workers));
   let gateway: Gateway;
   try {
     gateway = await createGateway(config);
@@ -72,8 +97,73 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const address = await gateway.listen(port ?? config.server.port, host);
-  printBanner(address, loaded, notes);
-  await waitForShutdown(gateway, config.server.drain_timeout_ms);
+  printBanner(address, loaded, notes, 1);
+  await waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM', 'SIGINT']);
+}
+
+/**
+ * How many processes serve the port: asked for, else one per core. A database in memory is
+ * each process's own, so it cannot be shared: one process then (an error if more were asked for).
+ */
+function workerCount(config: Config, requested: number | undefined, notes: string[]): number | Error {
+  const inMemory = !config.storage.url.startsWith('sqlite://') || config.storage.url === 'sqlite://:memory:';
+  if (inMemory && requested !== undefined && requested > 1) {
+    return new Error(`--workers ${requested}: storage ${config.storage.url} cannot be shared by several processes; use a database file (sqlite://path) or --workers 1`);
+  }
+  // Already a worker of another cluster manager (pm2 cluster mode): that manager runs the copies.
+  if (!cluster.isPrimary) {
+    notes.push('running as a worker of another cluster manager: one process here');
+    return 1;
+  }
+  if (requested !== undefined) return requested;
+  const cores = availableParallelism();
+  if (inMemory && cores > 1) notes.push('storage in memory: one process (workers would each have a database of their own)');
+  return inMemory ? 1 : cores;
+}
+
+/** The primary of `--workers N` (src/cluster/primary.ts): forks the workers and waits for them to stop. */
+async function servePrimary(config: Config, workers: number, port: number, host: string, onListening: (address: string) => void): Promise<void> {
+  const logger = createLogger(config.server.log_level).child({ worker: 'primary' });
+  let code: number;
+  try {
+    code = await runPrimary({
+      workers,
+      config,
+      port,
+      host,
+      logger,
+      onListening,
+      onStartFailed: (message) => process.stderr.write(`Switchboard could not start: ${message}\n`),
+      open: (flushWorkers) => openPrimary(config, logger, { workers, flushWorkers }),
+    });
+  } catch (error) {
+    process.stderr.write(`Switchboard could not start: ${(error as Error).message}\n`);
+    code = 1;
+  }
+  process.exitCode = code;
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  setImmediate(() => process.exit());
+}
+
+/** A worker of `--workers N`: the config and its slot come from the primary. */
+async function serveAsWorker(): Promise<void> {
+  // Ctrl-C reaches every process of the terminal's group: the primary alone acts on it, by
+  // sending each worker SIGTERM, so a worker is never replaced while the whole server stops.
+  process.on('SIGINT', () => undefined);
+  const connection = await connectToPrimary();
+  const { config, slot, port, host } = connection.setup;
+  const logger = createLogger(config.server.log_level).child({ worker: slot });
+  let gateway: Gateway;
+  try {
+    gateway = await createGateway(config, { logger, cluster: connection.link });
+  } catch (error) {
+    process.stderr.write(`Switchboard could not start (worker ${slot}): ${(error as Error).message}\n`);
+    process.exitCode = 1;
+    setImmediate(() => process.exit());
+    return;
+  }
+  connection.listening(await gateway.listen(port, host));
+  await waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM']);
 }
 
 async function loadConfiguration(explicit: string | undefined): Promise<{ loaded: LoadedConfig; notes: string[] }> {
@@ -85,12 +175,13 @@ async function loadConfiguration(explicit: string | undefined): Promise<{ loaded
 }
 
 /** Human-readable startup summary on stderr (logs proper are JSON on stdout). */
-function printBanner(address: string, loaded: LoadedConfig, notes: readonly string[]): void {
+function printBanner(address: string, loaded: LoadedConfig, notes: readonly string[], workers: number): void {
   const { config } = loaded;
   const lines = [
     `Switchboard listening on ${address}`,
     `  config:    ${loaded.file ?? 'none (built from the environment)'}`,
     ...notes.map((note) => `             ${note}`),
+    `  workers:   ${workers === 1 ? '1 (a single process)' : `${workers} processes on one port (--workers)`}`,
     `  storage:   ${config.storage.url}`,
     `  providers: ${config.providers.map((provider) => `${provider.id} (${provider.type})`).join(', ') || 'none'}`,
     `  models:    ${summarize(config.models.map((model) => model.id))}`,
@@ -119,7 +210,7 @@ function summarize(names: readonly string[]): string {
  * process exits once that is done even if something (a library's timer, a socket) would keep it
  * alive: a drained gateway that does not exit is what a supervisor kills -9.
  */
-function waitForShutdown(gateway: Gateway, drainTimeoutMs: number): Promise<void> {
+function waitForShutdown(gateway: Gateway, drainTimeoutMs: number, signals: readonly NodeJS.Signals[]): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -140,7 +231,6 @@ function waitForShutdown(gateway: Gateway, drainTimeoutMs: number): Promise<void
           });
         });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    for (const signal of signals) process.once(signal, () => stop(signal));
   });
 }

@@ -30,6 +30,12 @@ describe('config', () => {
     assert.equal(config.storage.url, 'sqlite:///tmp/x.db');
   });
 
+  it('takes server.workers as a number (also as text from a variable), and refuses a count below one', () => {
+    assert.equal(validateConfig({ server: { workers: '3' } }, 'test', {}, knownNames()).config.server.workers, 3);
+    assert.equal(validateConfig({}, 'test', {}, knownNames()).config.server.workers, undefined, 'unset: one per core, decided at start');
+    assert.throws(() => validateConfig({ server: { workers: 0 } }, 'test', {}, knownNames()), /server\.workers/);
+  });
+
   it('lists every problem by path', () => {
     assert.throws(
       () =>

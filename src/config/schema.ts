@@ -28,6 +28,8 @@ const serverSchema = z
     /** How long SIGTERM waits for in-flight requests before closing them. */
     drain_timeout_ms: positiveInteger.default(30000),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Processes serving the port (`--workers`); default: the number of cores. 1: a single process. */
+    workers: numberFromText(z.number().int().min(1).max(256)).optional(),
   })
   .strict();
 

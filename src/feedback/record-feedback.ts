@@ -7,7 +7,8 @@ import type { FeedbackStore, LedgerStore } from '../core/stores.ts';
 export interface FeedbackDependencies {
   ledger: LedgerStore;
   feedback: FeedbackStore;
-  state: RoutingStateStore;
+  /** Where learned quality lives (with `--workers N`, a wrapper that tells the other workers too). */
+  state: Pick<RoutingStateStore, 'recordFeedback'>;
   /** Writes queued ledger rows, so feedback on a request that just finished finds its row. */
   flushLedger(): Promise<void>;
 }

@@ -4,7 +4,7 @@ import type { EmbeddingRequest } from '../core/embedding.ts';
 import type { AdmissionRequest, GovernedRecord, RequestGovernance, Screened, SpendPolicy } from '../core/governance.ts';
 import type { Guardrails } from '../guardrails/guardrails.ts';
 import { estimateCostUsd } from './estimate-cost.ts';
-import type { LimitsEngine } from './limits.ts';
+import type { Admission } from './limits.ts';
 
 /**
  * The pipeline's governance hooks: guardrails before routing, limits and budgets after
@@ -13,9 +13,9 @@ import type { LimitsEngine } from './limits.ts';
  */
 export class Governance implements RequestGovernance {
   readonly #guardrails: Guardrails;
-  readonly #limits: LimitsEngine;
+  readonly #limits: Admission;
 
-  constructor(guardrails: Guardrails, limits: LimitsEngine) {
+  constructor(guardrails: Guardrails, limits: Admission) {
     this.#guardrails = guardrails;
     this.#limits = limits;
   }

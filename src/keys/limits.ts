@@ -53,6 +53,18 @@ export interface SpendStatus {
   resetsAt: string | null;
 }
 
+/**
+ * Admission control as the pipeline and the admin API use it: the in-process engine below, or,
+ * with `--workers N`, a client of the one engine the cluster primary holds (src/cluster/), so
+ * that every worker draws on the same windows and budgets.
+ */
+export interface Admission {
+  /** Admits the request against every policy or throws a 429; the ticket must be settled. */
+  admit(policies: readonly SpendPolicy[], demand: Demand): Promise<Ticket>;
+  /** Spend of a key or team in its current period (for /admin/keys and /admin/spend). */
+  spend(kind: SpendPolicy['kind'], subject: string, period: BudgetPeriod): Promise<SpendStatus>;
+}
+
 export interface LimitsOptions {
   /** Spend already in the ledger. */
   costSince(subject: SpendSubject, from: string | undefined): Promise<number>;
@@ -82,7 +94,7 @@ interface SubjectState extends Windows {
 /** A check that failed, as a 429. */
 type Refusal = GatewayError;
 
-export class LimitsEngine {
+export class LimitsEngine implements Admission {
   readonly #options: LimitsOptions;
   readonly #clock: () => number;
   readonly #subjects = new Map<string, SubjectState>();

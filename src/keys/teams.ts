@@ -8,14 +8,15 @@ export type TeamSettings = Pick<TeamRecord, 'name' | keyof LimitSettings | 'meta
 /**
  * Teams: budgets, limits, allowed models and guardrails shared by every key that names the
  * team. A team's name is its label on keys and ledger rows, so it cannot be renamed (keys and
- * past rows would lose it); it is found by id or name. Every change tells the key cache.
+ * past rows would lose it); it is found by id or name. Every change tells the key cache (and,
+ * with `--workers N`, the other workers' caches) before it answers.
  */
 export class Teams {
   readonly #store: TeamStore;
-  readonly #changed: () => void;
+  readonly #changed: () => void | Promise<void>;
   readonly #clock: () => number;
 
-  constructor(store: TeamStore, changed: () => void, clock: () => number = Date.now) {
+  constructor(store: TeamStore, changed: () => void | Promise<void>, clock: () => number = Date.now) {
     this.#store = store;
     this.#changed = changed;
     this.#clock = clock;
@@ -27,7 +28,7 @@ export class Teams {
     const now = new Date(this.#clock()).toISOString();
     const record: TeamRecord = { id: id ?? `team_${randomUUID().replaceAll('-', '').slice(0, 16)}`, ...settings, createdAt: now, updatedAt: now };
     await this.#store.save(record);
-    this.#changed();
+    await this.#changed();
     return record;
   }
 
@@ -45,7 +46,7 @@ export class Teams {
     if (!record) return undefined;
     const updated: TeamRecord = { ...record, ...changes, updatedAt: new Date(this.#clock()).toISOString() };
     await this.#store.save(updated);
-    this.#changed();
+    await this.#changed();
     return updated;
   }
 
@@ -54,7 +55,7 @@ export class Teams {
     const record = await this.#store.findByLabel(label);
     if (!record) return undefined;
     await this.#store.delete(record.id);
-    this.#changed();
+    await this.#changed();
     return record;
   }
 }

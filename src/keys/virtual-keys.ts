@@ -52,6 +52,11 @@ export interface VirtualKeysOptions {
   clock?: () => number;
   /** How long a resolved key is trusted without reading the store again (other processes' edits). */
   cacheTtlMs?: number;
+  /**
+   * Called with the old hash once a key's change is saved, before the admin call answers:
+   * other workers drop their cached copy (src/cluster/), so a revocation holds on all at once.
+   */
+  changed?(keyHash: string): Promise<void>;
 }
 
 /** Key lifecycle (create, update, revoke, rotate) and authentication by secret, with a cache. */
@@ -60,6 +65,7 @@ export class VirtualKeys implements KeyResolver {
   readonly #teams: TeamStore;
   readonly #clock: () => number;
   readonly #ttlMs: number;
+  readonly #changed: ((keyHash: string) => Promise<void>) | undefined;
   readonly #cache = new Map<string, CachedKey>();
 
   constructor(keys: KeyStore, teams: TeamStore, options: VirtualKeysOptions = {}) {
@@ -67,6 +73,7 @@ export class VirtualKeys implements KeyResolver {
     this.#teams = teams;
     this.#clock = options.clock ?? Date.now;
     this.#ttlMs = options.cacheTtlMs ?? 30_000;
+    this.#changed = options.changed;
   }
 
   async create(settings: KeySettings): Promise<IssuedKey> {
@@ -117,6 +124,11 @@ export class VirtualKeys implements KeyResolver {
     this.#cache.clear();
   }
 
+  /** Another process changed the key of this hash: read it from the store at its next use. */
+  forget(keyHash: string): void {
+    this.#cache.delete(keyHash);
+  }
+
   async resolve(secret: string): Promise<KeyResolution> {
     const presented = hashSecret(secret);
     const now = this.#clock();
@@ -150,6 +162,7 @@ export class VirtualKeys implements KeyResolver {
     const changed = await change(record, new Date(this.#clock()).toISOString());
     await this.#keys.save(changed);
     this.#cache.delete(record.keyHash);
+    await this.#changed?.(record.keyHash);
     return changed;
   }
 

@@ -21,8 +21,9 @@ export interface RowJournal {
 
 /**
  * A synchronous append-only log of JSON lines in two segments next to the database
- * (`<db>-ledger-a.jsonl`, `<db>-ledger-b.jsonl`). One `write(2)` per row, before the answer is
- * sent: a write to the page cache takes microseconds and outlives the process whatever kills it
+ * (`<db>-ledger-a.jsonl`, `<db>-ledger-b.jsonl`; a cluster worker's are named by its slot,
+ * `<db>-ledger-w2-a.jsonl`, so that its replacement finds them: docs/decisions/0007). One
+ * `write(2)` per row, before the answer is sent: a write to the page cache takes microseconds and outlives the process whatever kills it
  * (only a crash of the machine itself could lose it; the database's own WAL makes the same trade
  * with `synchronous = NORMAL`). While the writer sends a batch to the store, new rows go to the
  * other segment; a segment is emptied once every row in it is in the store, so the files stay
@@ -36,9 +37,9 @@ export class FileRowJournal implements RowJournal {
   readonly #pending: [number, number] = [0, 0];
   #active: 0 | 1 = 0;
 
-  constructor(basePath: string) {
-    this.location = `${basePath}-ledger-{a,b}.jsonl`;
-    const [first, second] = segmentPaths(basePath);
+  constructor(basePath: string, name = 'ledger') {
+    this.location = `${basePath}-${name}-{a,b}.jsonl`;
+    const [first, second] = segmentPaths(basePath, name);
     this.#descriptors = [openSync(first, 'a'), openSync(second, 'a')];
   }
 
@@ -70,17 +71,17 @@ export class FileRowJournal implements RowJournal {
   }
 }
 
-function segmentPaths(basePath: string): [string, string] {
-  return [`${basePath}-ledger-a.jsonl`, `${basePath}-ledger-b.jsonl`];
+function segmentPaths(basePath: string, name: string): [string, string] {
+  return [`${basePath}-${name}-a.jsonl`, `${basePath}-${name}-b.jsonl`];
 }
 
 /**
  * Rows a previous process journaled and may not have written to the store. A line cut short by
  * the crash (the last one) is skipped: its request had not been answered yet.
  */
-export function readJournal(basePath: string): LedgerRow[] {
+export function readJournal(basePath: string, name = 'ledger'): LedgerRow[] {
   const rows = new Map<string, LedgerRow>();
-  for (const path of segmentPaths(basePath)) {
+  for (const path of segmentPaths(basePath, name)) {
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
@@ -101,8 +102,8 @@ export function readJournal(basePath: string): LedgerRow[] {
 }
 
 /** Empties both segments after their rows reached the store. */
-export function clearJournal(basePath: string): void {
-  for (const path of segmentPaths(basePath)) {
+export function clearJournal(basePath: string, name = 'ledger'): void {
+  for (const path of segmentPaths(basePath, name)) {
     try {
       closeSync(openSync(path, 'w'));
     } catch {

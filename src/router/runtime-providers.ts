@@ -47,6 +47,11 @@ export interface RuntimeProvidersOptions {
   registry: ModelRegistry;
   catalog: Catalog;
   clock?: () => number;
+  /**
+   * Called once an add or a removal is stored, before the admin call answers: other workers
+   * install or drop the provider too (`refresh`, src/cluster/).
+   */
+  changed?(id: string): Promise<void>;
 }
 
 /**
@@ -69,19 +74,23 @@ export class RuntimeProviders {
   async load(): Promise<string[]> {
     const warnings: string[] = [];
     for (const stored of await this.#options.store.list()) {
-      if (!this.#options.cipher) {
-        warnings.push(`runtime provider "${stored.id}" is not loaded: set SWITCHBOARD_ENCRYPTION_KEY (or a master key) to decrypt it`);
-        continue;
-      }
-      try {
-        const config = providerSchema.parse(JSON.parse(this.#options.cipher.open(stored.sealedConfig, stored.id)));
-        this.#install(config, stored);
-      } catch (error) {
-        // The message never holds the plaintext: decryption failed, or the stored entry is no longer valid.
-        warnings.push(`runtime provider "${stored.id}" is not loaded: ${error instanceof Error ? error.message.split('\n')[0] : 'unreadable'} (was the encryption key changed?)`);
-      }
+      const warning = this.#load(stored);
+      if (warning) warnings.push(warning);
     }
     return warnings;
+  }
+
+  /** Decrypts and installs a stored provider; a warning when it cannot be. */
+  #load(stored: StoredProvider): string | undefined {
+    if (!this.#options.cipher) return `runtime provider "${stored.id}" is not loaded: set SWITCHBOARD_ENCRYPTION_KEY (or a master key) to decrypt it`;
+    try {
+      const config = providerSchema.parse(JSON.parse(this.#options.cipher.open(stored.sealedConfig, stored.id)));
+      this.#install(config, stored);
+      return undefined;
+    } catch (error) {
+      // The message never holds the plaintext: decryption failed, or the stored entry is no longer valid.
+      return `runtime provider "${stored.id}" is not loaded: ${error instanceof Error ? error.message.split('\n')[0] : 'unreadable'} (was the encryption key changed?)`;
+    }
   }
 
   /** Validates, seals, stores and installs a provider; an existing runtime provider of that id is replaced. */
@@ -104,6 +113,7 @@ export class RuntimeProviders {
     const built = this.#options.build(config);
     await this.#options.store.save(stored);
     this.#install(config, stored, built);
+    await this.#options.changed?.(config.id);
     return this.#view(config, 'runtime', stored);
   }
 
@@ -114,11 +124,22 @@ export class RuntimeProviders {
     }
     if (!this.#runtime.has(id)) return false;
     await this.#options.store.delete(id);
-    this.#runtime.delete(id);
-    this.#options.handles.delete(id);
-    this.#options.profiles.delete(id);
-    this.#options.registry.removeProvider(id);
+    this.#uninstall(id);
+    await this.#options.changed?.(id);
     return true;
+  }
+
+  /**
+   * Another process added, replaced or removed the runtime provider `id`: installs it as stored
+   * now, or drops it. Returns a warning when the stored entry cannot be loaded.
+   */
+  async refresh(id: string): Promise<string | undefined> {
+    const stored = (await this.#options.store.list()).find((entry) => entry.id === id);
+    if (!stored) {
+      if (this.#runtime.has(id)) this.#uninstall(id);
+      return undefined;
+    }
+    return this.#load(stored);
   }
 
   /** Config providers first, then runtime ones. */
@@ -135,6 +156,13 @@ export class RuntimeProviders {
     const catalogModels = this.#options.catalog.entriesFor(built.catalogType).map((entry) => entry.model);
     this.#options.registry.addProvider({ id: config.id, catalogType: built.catalogType, selfHosted: built.profile.onPrem }, catalogModels);
     this.#runtime.set(config.id, { config, stored });
+  }
+
+  #uninstall(id: string): void {
+    this.#runtime.delete(id);
+    this.#options.handles.delete(id);
+    this.#options.profiles.delete(id);
+    this.#options.registry.removeProvider(id);
   }
 
   #validate(raw: unknown): ProviderConfig {

@@ -6,7 +6,8 @@ export interface GatewayContext {
   pipeline: Pipeline;
   /** Model and route ids a caller may use, with the provider that owns each. */
   listModels(): Array<{ id: string; ownedBy: string }>;
-  metricsRegistry: Registry;
+  /** This process's registry, or (a cluster worker) one that asks the primary for every worker's. */
+  metricsRegistry: Pick<Registry, 'metrics' | 'contentType'>;
   /** Resolves when storage answers; rejects otherwise (readiness). */
   pingStorage(): Promise<void>;
   isDraining(): boolean;

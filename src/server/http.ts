@@ -36,6 +36,8 @@ export interface HttpServerOptions {
   errorShapers: ReadonlyMap<string, ErrorShaper>;
   /** Called once per API request with its finished ledger row. */
   onRequestFinished(row: LedgerRow): void;
+  /** Called once an API request is authenticated (its key known), before anything else runs. */
+  onRequestStarted?(record: RequestRecord): void;
 }
 
 /**
@@ -68,6 +70,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     if (request.record) {
       request.record.keyId = request.identity.keyId;
       request.record.team = request.identity.team;
+      options.onRequestStarted?.(request.record);
     }
   });
 

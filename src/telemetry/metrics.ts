@@ -16,9 +16,13 @@ export interface MetricSources {
   ledger(): WriterStats;
 }
 
-export function createMetrics(instance: string, sources: MetricSources): Metrics {
+/**
+ * `processLabels`: labels on the process metrics (memory, CPU, event loop); a cluster worker
+ * sets `worker`, so the primary's aggregation keeps each worker's apart (src/cluster/primary.ts).
+ */
+export function createMetrics(instance: string, sources: MetricSources, processLabels: Record<string, string> = {}): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'switchboard_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'switchboard_process_', labels: processLabels });
   registerLedgerMetrics(registry, sources.ledger);
   const requests = new Counter({
     name: 'switchboard_requests_total',

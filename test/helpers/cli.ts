@@ -28,9 +28,14 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Node
   return { code, stdout, stderr };
 }
 
-/** Starts `switchboard serve ...` and waits for its "listening" line. */
+/**
+ * Starts `switchboard serve ...` and waits for its "listening" line. One process unless the
+ * arguments say `--workers` (the default is one per core): tests of workers say so
+ * (test/e2e/cluster-workers.test.ts), the others test what one process does.
+ */
 export async function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: options.cwd, env: options.env ?? cleanEnvironment() });
+  const workers = args.includes('--workers') ? [] : ['--workers', '1'];
+  const child = spawn(process.execPath, [bin, 'serve', ...args, ...workers], { cwd: options.cwd, env: options.env ?? cleanEnvironment() });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

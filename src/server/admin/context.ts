@@ -4,7 +4,7 @@ import { formatIssue } from '../../config/load.ts';
 import type { RouteConfig } from '../../config/schema.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { AuditStore, LedgerStore } from '../../core/stores.ts';
-import type { LimitsEngine } from '../../keys/limits.ts';
+import type { Admission } from '../../keys/limits.ts';
 import type { Teams } from '../../keys/teams.ts';
 import type { VirtualKeys } from '../../keys/virtual-keys.ts';
 import type { RuntimeProviders } from '../../router/runtime-providers.ts';
@@ -15,7 +15,7 @@ export interface AdminContext {
   masterKey: string | undefined;
   keys: VirtualKeys;
   teams: Teams;
-  limits: LimitsEngine;
+  limits: Admission;
   ledger: LedgerStore;
   /** Writes queued ledger rows so reads see every finished request. */
   flushLedger(): Promise<void>;

@@ -1,0 +1,73 @@
+import type { Admission, SpendStatus, Ticket, Usage } from '../keys/limits.ts';
+import type { AdmitParams, PrimaryMethods } from './protocol.ts';
+
+/**
+ * The primary's side of admission: one engine (src/keys/limits.ts) for every worker, so rate
+ * windows and budget reservations are checked and taken in one place, one message at a time.
+ * Tickets are kept by the worker that holds them; when a worker dies, what its requests in
+ * flight reserved is released (their rows, written by its replacement, cost $0:
+ * src/ledger/recovery.ts).
+ */
+export class AdmissionArbiter {
+  readonly #engine: Admission;
+  readonly #tickets = new Map<number, { owner: number; ticket: Ticket }>();
+  readonly #owned = new Map<number, Set<number>>();
+  #next = 1;
+
+  constructor(engine: Admission) {
+    this.#engine = engine;
+  }
+
+  /** Admits for a worker (`owner`); resolves with the ticket's number, or throws the engine's 429. */
+  async admit(owner: number, params: AdmitParams): Promise<number> {
+    const ticket = await this.#engine.admit(params.policies, {
+      requested: params.requested,
+      estimatedCostUsd: () => params.costUsd,
+      estimatedTokens: () => params.tokens,
+    });
+    const id = this.#next++;
+    this.#tickets.set(id, { owner, ticket });
+    let owned = this.#owned.get(owner);
+    if (!owned) {
+      owned = new Set();
+      this.#owned.set(owner, owned);
+    }
+    owned.add(id);
+    return id;
+  }
+
+  settle(owner: number, id: number, usage: Usage): void {
+    const held = this.#tickets.get(id);
+    if (!held || held.owner !== owner) return;
+    this.#tickets.delete(id);
+    this.#owned.get(owner)?.delete(id);
+    held.ticket.settle(usage);
+  }
+
+  spend(params: PrimaryMethods['spend'][0]): Promise<SpendStatus> {
+    return this.#engine.spend(params.kind, params.subject, params.period);
+  }
+
+  /**
+   * A worker is gone: its unsettled tickets are settled at no cost (their requests' rows say
+   * $0 too), which frees their budget reservations; their requests still count in the rate
+   * windows, as they were sent. Returns how many were released.
+   */
+  release(owner: number): number {
+    const owned = this.#owned.get(owner);
+    this.#owned.delete(owner);
+    if (!owned) return 0;
+    const time = new Date().toISOString();
+    for (const id of owned) {
+      const held = this.#tickets.get(id);
+      this.#tickets.delete(id);
+      held?.ticket.settle({ time, costUsd: 0, inputTokens: 0, outputTokens: 0 });
+    }
+    return owned.size;
+  }
+
+  /** Tickets not settled yet. */
+  get outstanding(): number {
+    return this.#tickets.size;
+  }
+}

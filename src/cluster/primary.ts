@@ -1,0 +1,233 @@
+import cluster, { type Worker } from 'node:cluster';
+import { once } from 'node:events';
+import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
+import type { Config } from '../config/schema.ts';
+import { GatewayError } from '../core/errors.ts';
+import type { Admission } from '../keys/limits.ts';
+import { AdmissionArbiter } from './arbiter.ts';
+import type { PrimaryMethods, SharedChange, WorkerMethods, WorkerMetrics, WorkerSetup } from './protocol.ts';
+import { RpcPeer } from './rpc.ts';
+import { workerMarker } from './worker-link.ts';
+
+/**
+ * `switchboard serve --workers N`: the primary forks N workers that share the listening port
+ * (node:cluster hands connections to them in turn), and is the one place that holds what must
+ * be shared: rate windows and budgets (src/cluster/arbiter.ts), and the relay that makes an
+ * /admin change on one worker reach the others before it answers. It replaces a worker that
+ * dies (at once, then with growing delays while it keeps dying young), and on SIGTERM drains
+ * every worker and exits when all have. See docs/decisions/0007-workers.md.
+ */
+
+/** What the primary opens for itself (app.ts): the engine over the shared store. */
+export interface PrimaryParts {
+  admission: Admission;
+  close(): Promise<void>;
+}
+
+export interface PrimaryOptions {
+  workers: number;
+  config: Config;
+  port: number;
+  host: string;
+  logger: Logger;
+  /** Opens the primary's parts; `flushWorkers` makes every worker write its queued ledger rows. */
+  open(flushWorkers: () => Promise<void>): Promise<PrimaryParts>;
+  /** Every worker listens: print the banner (once). */
+  onListening(address: string): void;
+  /** A worker exited before every worker listened: the cluster stops (exit code 1). */
+  onStartFailed(message: string): void;
+}
+
+/** A worker that dies younger than this counts as crashing in a row. */
+const youngMs = 30_000;
+/** How long the primary waits for a worker's answer to a flush, change or metrics request. */
+const workerCallMs = 5_000;
+
+/** How long to wait before replacing a worker that died young `streak` times in a row. */
+export function restartDelay(streak: number): number {
+  if (streak <= 1) return 0;
+  return Math.min(30_000, 500 * 2 ** (streak - 2));
+}
+
+interface Member {
+  slot: number;
+  worker: Worker;
+  peer: RpcPeer<PrimaryMethods, WorkerMethods>;
+  startedAt: number;
+  /** It has asked for its setup: it gets flush and change requests from now on. */
+  greeted: boolean;
+  listening: boolean;
+}
+
+/** Runs the cluster until it has stopped; resolves with the process's exit code. */
+export function runPrimary(options: PrimaryOptions): Promise<number> {
+  return new Supervisor(options).run();
+}
+
+class Supervisor {
+  readonly #options: PrimaryOptions;
+  readonly #logger: Logger;
+  readonly #members = new Map<number, Member>();
+  readonly #streaks = new Map<number, number>();
+  readonly #restarts = new Map<number, NodeJS.Timeout>();
+  #arbiter: AdmissionArbiter | undefined;
+  #parts: PrimaryParts | undefined;
+  #started = false;
+  #stopping = false;
+  #exitCode = 0;
+  #finished: ((code: number) => void) | undefined;
+
+  constructor(options: PrimaryOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+  }
+
+  async run(): Promise<number> {
+    const done = new Promise<number>((resolve) => (this.#finished = resolve));
+    process.once('SIGTERM', () => this.#stop('SIGTERM'));
+    process.once('SIGINT', () => this.#stop('SIGINT'));
+    this.#parts = await this.#options.open(() => this.#flushAll());
+    this.#arbiter = new AdmissionArbiter(this.#parts.admission);
+    if (this.#stopping) this.#finish();
+    else for (let slot = 1; slot <= this.#options.workers; slot += 1) this.#fork(slot);
+    return done;
+  }
+
+  #fork(slot: number): void {
+    const worker = cluster.fork({ [workerMarker]: '1' });
+    const peer = new RpcPeer<PrimaryMethods, WorkerMethods>(
+      (envelope, sent) => {
+        worker.send(envelope, undefined, {}, sent);
+      },
+      { onNotifyError: (method, error) => this.#logger.error({ slot, method, err: error }, 'a worker notification failed') },
+    );
+    const member: Member = { slot, worker, peer, startedAt: Date.now(), greeted: false, listening: false };
+    this.#members.set(slot, member);
+    const arbiter = this.#arbiter!;
+    peer.handle('hello', (): WorkerSetup => {
+      member.greeted = true;
+      const { workers, config, port, host } = this.#options;
+      return { slot, workers, config, port, host };
+    });
+    peer.handle('listening', ({ address }) => {
+      member.listening = true;
+      this.#logger.info({ slot, pid: worker.process.pid, address }, 'worker listening');
+      if (!this.#started && [...this.#members.values()].filter((each) => each.listening).length === this.#options.workers) {
+        this.#started = true;
+        this.#options.onListening(address);
+      }
+    });
+    peer.handle('admit', (params) => arbiter.admit(worker.id, params));
+    peer.handle('settle', ({ ticket, usage }) => arbiter.settle(worker.id, ticket, usage));
+    peer.handle('spend', (params) => arbiter.spend(params));
+    peer.handle('announce', (change) => this.#relay(member, change));
+    peer.handle('flushAll', () => this.#flushAll());
+    peer.handle('metrics', () => this.#metrics());
+    worker.on('message', (message: unknown) => peer.receive(message));
+    worker.on('error', (error) => this.#logger.warn({ slot, err: error }, 'worker channel error'));
+    this.#logger.info({ slot, pid: worker.process.pid }, 'worker started');
+    // Released only once the channel is read to its end too: a settle the worker sent just
+    // before it died still arrives, and counts.
+    const disconnected = once(worker, 'disconnect').catch(() => undefined);
+    once(worker, 'exit')
+      .then(async (args) => {
+        const [code, signal] = args as [number | null, string | null];
+        await Promise.race([disconnected, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+        this.#exited(member, code, signal);
+      })
+      .catch((error: unknown) => this.#logger.error({ slot, err: error }, 'could not follow a worker'));
+  }
+
+  #exited(member: Member, code: number | null, signal: string | null): void {
+    const { slot, worker } = member;
+    if (this.#members.get(slot) === member) this.#members.delete(slot);
+    member.peer.close(new GatewayError('SB_ERR_UNAVAILABLE', `Worker ${slot} is gone.`));
+    const released = this.#arbiter!.release(worker.id);
+    const facts = { slot, pid: worker.process.pid, code, signal, released_reservations: released };
+    if (this.#stopping) {
+      this.#logger.info(facts, 'worker stopped');
+      if (code !== null && code !== 0) this.#exitCode = 1;
+      if (this.#members.size === 0) this.#finish();
+      return;
+    }
+    if (!this.#started) {
+      this.#logger.error(facts, 'a worker exited before the cluster was up: stopping');
+      this.#options.onStartFailed(`worker ${slot} exited (${signal ?? `code ${code}`}) before it could serve; see its error above.`);
+      this.#exitCode = 1;
+      this.#stop('startup failure');
+      return;
+    }
+    const streak = Date.now() - member.startedAt < youngMs ? (this.#streaks.get(slot) ?? 0) + 1 : 1;
+    this.#streaks.set(slot, streak);
+    const delay = restartDelay(streak);
+    const clean = code === 0 && signal === null;
+    this.#logger[clean ? 'info' : 'error'](
+      { ...facts, restart_in_ms: delay },
+      clean ? 'worker exited; starting a replacement' : 'worker died; starting a replacement, which writes the rows of its requests from its journal',
+    );
+    this.#restarts.set(
+      slot,
+      setTimeout(() => {
+        this.#restarts.delete(slot);
+        if (!this.#stopping) this.#fork(slot);
+      }, delay),
+    );
+  }
+
+  /** SIGTERM/SIGINT: every worker drains (as a single process does) and the primary exits after the last. */
+  #stop(reason: string): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#logger.info({ reason, workers: this.#members.size }, 'stopping: every worker drains its requests and exits');
+    for (const timer of this.#restarts.values()) clearTimeout(timer);
+    this.#restarts.clear();
+    for (const member of this.#members.values()) member.worker.process.kill('SIGTERM');
+    // A worker that outlives its own drain deadline by far is stuck: its journal keeps its rows.
+    setTimeout(() => {
+      for (const member of this.#members.values()) {
+        this.#logger.error({ slot: member.slot, pid: member.worker.process.pid }, 'worker did not stop after its drain: killing it');
+        member.worker.process.kill('SIGKILL');
+      }
+    }, this.#options.config.server.drain_timeout_ms + 15_000).unref();
+    if (this.#members.size === 0 && this.#parts) this.#finish();
+  }
+
+  #finish(): void {
+    const parts = this.#parts;
+    const close = parts ? parts.close() : Promise.resolve();
+    close
+      .catch((error: unknown) => {
+        this.#logger.error({ err: error }, 'error while closing the primary');
+        this.#exitCode = 1;
+      })
+      .finally(() => this.#finished?.(this.#exitCode));
+  }
+
+  /** An /admin change made on `from`: every other worker applies it before the change answers. */
+  async #relay(from: Member, change: SharedChange): Promise<void> {
+    const others = [...this.#members.values()].filter((member) => member !== from && member.greeted);
+    await Promise.all(
+      others.map((member) =>
+        member.peer.call('apply', change, workerCallMs).catch((error: unknown) => {
+          this.#logger.warn({ slot: member.slot, change: change.kind, err: error }, 'a worker did not confirm an /admin change (a key change still reaches it within 30 s)');
+        }),
+      ),
+    );
+  }
+
+  async #flushAll(): Promise<void> {
+    await Promise.all(this.#greeted().map((member) => member.peer.call('flush', undefined, workerCallMs).catch(() => undefined)));
+  }
+
+  /** /metrics: every worker's registry, summed by prom-client's cluster aggregation. */
+  async #metrics(): Promise<string> {
+    const answers = await Promise.all(this.#greeted().map((member) => member.peer.call('metrics', undefined, workerCallMs).catch(() => undefined)));
+    const found = answers.filter((answer): answer is WorkerMetrics => answer !== undefined);
+    return AggregatorRegistry.aggregate(found).metrics();
+  }
+
+  #greeted(): Member[] {
+    return [...this.#members.values()].filter((member) => member.greeted);
+  }
+}

@@ -1,0 +1,59 @@
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/schema.ts';
+import type { BudgetPeriod, SpendPolicy } from '../core/governance.ts';
+import type { SpendStatus, Usage } from '../keys/limits.ts';
+
+/**
+ * What the cluster primary and its workers say to each other (src/cluster/rpc.ts carries it;
+ * docs/decisions/0007-workers.md explains why each exists).
+ */
+
+/** What a worker needs to start: its slot and the config the primary validated. */
+export interface WorkerSetup {
+  slot: number;
+  /** How many workers share the port. */
+  workers: number;
+  config: Config;
+  port: number;
+  host: string;
+}
+
+/** An admission as a worker asks for it: the estimates are computed there, only when a limit needs them. */
+export interface AdmitParams {
+  policies: readonly SpendPolicy[];
+  requested: string;
+  costUsd: number;
+  tokens: number;
+}
+
+/**
+ * A change made in one worker that the others must see at once: through /admin (a key, the
+ * teams, a runtime provider), or a quality score through /v1/feedback (learned quality).
+ */
+export type SharedChange =
+  | { kind: 'key'; keyHash: string }
+  | { kind: 'teams' }
+  | { kind: 'provider'; id: string }
+  | { kind: 'feedback'; model: string; score: number; replaced?: number };
+
+/** One worker's metrics, as prom-client's aggregation takes them. */
+export type WorkerMetrics = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+/** Served by the primary, called by workers. */
+export type PrimaryMethods = {
+  hello: [undefined, WorkerSetup];
+  listening: [{ address: string }, void];
+  admit: [AdmitParams, number];
+  settle: [{ ticket: number; usage: Usage }, void];
+  spend: [{ kind: SpendPolicy['kind']; subject: string; period: BudgetPeriod }, SpendStatus];
+  announce: [SharedChange, void];
+  flushAll: [undefined, void];
+  metrics: [undefined, string];
+};
+
+/** Served by workers, called by the primary. */
+export type WorkerMethods = {
+  apply: [SharedChange, void];
+  flush: [undefined, void];
+  metrics: [undefined, WorkerMetrics];
+};

@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { Storage } from '../core/stores.ts';
+import { InFlightJournal } from './in-flight-journal.ts';
+import { FileRowJournal } from './journal.ts';
+import { journalName, journalsOnDisk, recoverJournal, removeJournalFiles } from './recovery.ts';
+import { LedgerWriter } from './writer.ts';
+
+/**
+ * The ledger writer, with its crash journals next to an SQLite file (ADR 0006, 0007). What the
+ * previous process of this journal left (rows it journaled but may not have written, and a row
+ * for each request it had in flight) goes through the writer first, so budgets loaded from the
+ * ledger include it. A cluster worker takes over its slot's journal; a single process every
+ * journal there is (a cluster's, when the last run had workers).
+ */
+export async function openLedger(storage: Storage, database: string | undefined, logger: Logger, slot: number | undefined): Promise<{ writer: LedgerWriter; inFlight: InFlightJournal | undefined }> {
+  const name = journalName(slot);
+  const writer = new LedgerWriter(storage.ledger, {
+    ...(database ? { journal: new FileRowJournal(database, name) } : {}),
+    onFailure: (error, details) =>
+      logger.error({ err: error, ...details }, 'ledger write failed; rows stay queued and journaled, and are retried (further failures in the next 10 s are counted, not logged)'),
+    onRecovered: (details) => logger.warn(details, 'ledger writes succeed again'),
+    onDropped: (details) => logger.error(details, 'ledger rows could not be kept'),
+  });
+  if (!database) return { writer, inFlight: undefined };
+  const names = slot === undefined ? [...new Set([name, ...journalsOnDisk(database)])] : [name];
+  for (const each of names) {
+    const { rows, cutOff } = await recoverJournal(database, each, isStoredIn(storage));
+    if (rows.length > 0) {
+      logger.warn({ journal: each, rows: rows.length, cut_off: cutOff }, 'writing ledger rows journaled by a previous run (it ended before writing them; cut_off: requests it had in flight)');
+    }
+    for (const row of rows) writer.append(row);
+    // Journaled again in this process's own journal: another's files are no longer needed.
+    if (each !== name) removeJournalFiles(database, each);
+  }
+  const inFlight = new InFlightJournal(database, name, {
+    onFailure: (error) => logger.error({ err: error }, 'the journal of requests in flight cannot be written: a crash now would leave them without a row'),
+  });
+  return { writer, inFlight };
+}
+
+/** Whether the ledger has a row of this id. */
+export function isStoredIn(storage: Storage): (id: string) => Promise<boolean> {
+  return async (id) => (await storage.ledger.query({ requestId: id, limit: 1 })).length > 0;
+}

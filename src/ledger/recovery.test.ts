@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setImmediate as turn } from 'node:timers/promises';
+import type { LedgerRow } from '../core/ledger.ts';
+import { InFlightJournal, readInFlight, type StartedRequest } from './in-flight-journal.ts';
+import { FileRowJournal } from './journal.ts';
+import { journalName, journalsOnDisk, recoverJournal, removeJournalFiles } from './recovery.ts';
+
+const started = (id: string): StartedRequest => ({ id, time: '2025-06-01T00:00:00.000Z', endpoint: 'chat', keyId: 'key_1', team: 'red' });
+const finishedRow = (id: string): LedgerRow => ({
+  id, time: '2025-06-01T00:00:00.000Z', endpoint: 'chat', keyId: 'key_1', team: 'red', modelRequested: 'fast', route: null, model: 'fast',
+  provider: 'oai', upstreamModel: 'gpt', attempts: [], inputTokens: 3, outputTokens: 4, cachedInputTokens: 0, reasoningTokens: 0,
+  tokensEstimated: false, costUsd: 0.01, latencyMs: 5, ttftMs: null, status: 'ok', httpStatus: 200, errorCode: null, errorMessage: null,
+  stream: false, reason: null, metadata: {}, warnings: [], guardrails: [],
+});
+
+describe('journals of requests in flight (a killed process’s requests still get rows)', () => {
+  let directory: string;
+  before(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'switchboard-recovery-'));
+  });
+  after(() => rm(directory, { recursive: true, force: true }));
+
+  it('gives each request cut off in flight an error row, and none to those whose row exists', async () => {
+    const base = join(directory, 'kill.db');
+    const name = journalName(2);
+    const inFlight = new InFlightJournal(base, name);
+    const rows = new FileRowJournal(base, name);
+    for (const id of ['answered-journaled', 'answered-stored', 'cut-1', 'cut-2']) inFlight.started(started(id));
+    await turn(); // listed at the end of the turn they started in
+    rows.append(finishedRow('answered-journaled'));
+    inFlight.finished('answered-journaled');
+    inFlight.finished('answered-stored');
+    // Killed here: nothing is closed.
+    const recovered = await recoverJournal(base, name, async (id) => id === 'answered-stored');
+    assert.equal(recovered.cutOff, 2);
+    assert.deepEqual(recovered.rows.map((row) => [row.id, row.status, row.errorCode]), [
+      ['answered-journaled', 'ok', null],
+      ['cut-1', 'error', 'SB_ERR_INTERNAL'],
+      ['cut-2', 'error', 'SB_ERR_INTERNAL'],
+    ]);
+    const cut = recovered.rows[1]!;
+    assert.equal(cut.keyId, 'key_1');
+    assert.equal(cut.team, 'red');
+    assert.equal(cut.costUsd, 0);
+    assert.equal(cut.httpStatus, 500);
+    assert.match(cut.errorMessage ?? '', /ended \(killed or crashed\) before answering/);
+    assert.deepEqual(journalsOnDisk(base), ['ledger-w2']);
+    rows.close();
+    removeJournalFiles(base, name);
+    assert.deepEqual(journalsOnDisk(base), []);
+  });
+
+  it('stays small under endless load: rewritten with only the open requests', async () => {
+    const base = join(directory, 'compact.db');
+    const inFlight = new InFlightJournal(base, 'ledger', { compactEvery: 16 });
+    inFlight.started(started('long-stream'));
+    for (let index = 0; index < 1000; index += 1) {
+      inFlight.started(started(`short-${index}`));
+      await turn();
+      inFlight.finished(`short-${index}`);
+    }
+    const lines = (await readFile(inFlight.location, 'utf8')).split('\n').filter(Boolean);
+    assert.ok(lines.length <= 16, `${lines.length} lines for 1 open request`);
+    assert.deepEqual(readInFlight(base, 'ledger').map((request) => request.id).filter((id) => id === 'long-stream'), ['long-stream']);
+    inFlight.finished('long-stream');
+    inFlight.close();
+    assert.equal(await readFile(inFlight.location, 'utf8'), '', 'emptied when nothing is left in flight');
+  });
+
+  it('does not write a request that finished in the turn it started in', async () => {
+    const base = join(directory, 'quick.db');
+    const inFlight = new InFlightJournal(base, 'ledger');
+    inFlight.started(started('refused-at-once'));
+    inFlight.finished('refused-at-once');
+    await turn();
+    assert.equal(await readFile(inFlight.location, 'utf8'), '');
+  });
+
+  it('skips a line torn by the kill', async () => {
+    const base = join(directory, 'torn.db');
+    const inFlight = new InFlightJournal(base, 'ledger');
+    inFlight.started(started('whole'));
+    await turn();
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(inFlight.location, '{"id":"torn","ti');
+    assert.deepEqual(readInFlight(base, 'ledger').map((request) => request.id), ['whole']);
+  });
+});
