@@ -16,7 +16,7 @@ import { workerMarker } from './worker-link.ts';
  * be shared: rate windows and budgets (src/cluster/arbiter.ts), and the relay that makes an
  * /admin change on one worker reach the others before it answers. It replaces a worker that
  * dies (at once, then with growing delays while it keeps dying young), and on SIGTERM drains
- * every worker and exits when all have. See docs/decisions/0007-workers.md.
+ * every worker and exits when all have. See docs/decisions/0008-workers.md.
  */
 
 /** What the primary opens for itself (app.ts): the engine over the shared store. */

@@ -5,7 +5,7 @@ import type { SpendStatus, Usage } from '../keys/limits.ts';
 
 /**
  * What the cluster primary and its workers say to each other (src/cluster/rpc.ts carries it;
- * docs/decisions/0007-workers.md explains why each exists).
+ * docs/decisions/0008-workers.md explains why each exists).
  */
 
 /** What a worker needs to start: its slot and the config the primary validated. */

@@ -25,7 +25,7 @@ export interface InFlightJournalOptions {
  * is in the row journal before it leaves the open set here (one finished within its first turn
  * is never written), so after the process is killed (kill -9, out of memory, a crash) a request
  * listed here with a row neither in the row journal nor in the store was cut off in flight:
- * whoever takes the journal over writes it a row (src/ledger/recovery.ts; docs/decisions/0007).
+ * whoever takes the journal over writes it a row (src/ledger/recovery.ts; docs/decisions/0008-workers.md).
  * Nothing is written when a request finishes; the file is rewritten with the open requests every
  * `compactEvery` lines, and emptied when none is open then, so it stays small under any load.
  */

@@ -22,7 +22,7 @@ export interface RowJournal {
 /**
  * A synchronous append-only log of JSON lines in two segments next to the database
  * (`<db>-ledger-a.jsonl`, `<db>-ledger-b.jsonl`; a cluster worker's are named by its slot,
- * `<db>-ledger-w2-a.jsonl`, so that its replacement finds them: docs/decisions/0007). One
+ * `<db>-ledger-w2-a.jsonl`, so that its replacement finds them: docs/decisions/0008-workers.md). One
  * `write(2)` per row, before the answer is sent: a write to the page cache takes microseconds and outlives the process whatever kills it
  * (only a crash of the machine itself could lose it; the database's own WAL makes the same trade
  * with `synchronous = NORMAL`). While the writer sends a batch to the store, new rows go to the

@@ -6,7 +6,7 @@ import { journalName, journalsOnDisk, recoverJournal, removeJournalFiles } from 
 import { LedgerWriter } from './writer.ts';
 
 /**
- * The ledger writer, with its crash journals next to an SQLite file (ADR 0006, 0007). What the
+ * The ledger writer, with its crash journals next to an SQLite file (ADR 0006, 0008). What the
  * previous process of this journal left (rows it journaled but may not have written, and a row
  * for each request it had in flight) goes through the writer first, so budgets loaded from the
  * ledger include it. A cluster worker takes over its slot's journal; a single process every

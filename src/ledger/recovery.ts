@@ -12,7 +12,7 @@ import { clearJournal, readJournal } from './journal.ts';
  * `ledger` for a single process, `ledger-w<slot>` for the worker in a slot of `--workers N`.
  * A process replays its own journal at start; the process that starts first (the single
  * process, or the cluster primary) also replays the journals no running process owns (a slot
- * that no longer exists, or the other mode's). See docs/decisions/0007.
+ * that no longer exists, or the other mode's). See docs/decisions/0008-workers.md.
  */
 
 /** The journal name of a single process (undefined) or of a cluster worker's slot. */
