@@ -166,7 +166,7 @@ export const messagesRequestSchema = z
   .object({
     model: modelName(z.string({ error: required }).min(1, 'Field required')),
     // The spec allows 0 (a prompt-cache pre-warm, an Anthropic-only feature): refused, because a
-    // route may send the request to a provider that rejects 0 or reads it as "no limit"
+    // route may send the request to a provider that gives 0 no meaning
     // (docs/decisions/0005-request-field-policy.md).
     max_tokens: z.number({ error: required }).int().min(1, 'max_tokens must be at least 1'),
     messages: z.array(messageSchema, { error: required }).min(1, 'at least one message is required').max(maxMessages),
