@@ -12,7 +12,7 @@ describe('safeParseFirstIssue / parseBody: validation that stops at the first is
     assert.equal(schema.safeParse(body).error?.issues.length, 200_000, 'zod alone collects them all');
     const started = performance.now();
     const parsed = safeParseFirstIssue(schema, body);
-    assert.ok(performance.now() - started < 100, `took ${performance.now() - started} ms`);
+    assert.ok(performance.now() - started < 300, `took ${performance.now() - started} ms`);
     assert.equal(parsed.error?.issues.length, 1);
     assert.deepStrictEqual(parsed.error?.issues[0]?.path, ['names', 0]);
   });

@@ -35,7 +35,10 @@ export function createClientErrorHandler(shapers: ReadonlyMap<string, ErrorShape
     const shape = shapers.get(format) ?? shapers.get('openai')!;
     const body = JSON.stringify(shape(refusal));
     logger.info({ code: error.code, status: refusal.status }, `refused a malformed HTTP request: ${refusal.message}`);
-    if (socket.writable) {
+    // An answer already under way on this socket (a 413 while its body drains) cannot take a
+    // second status line: the connection is only closed.
+    const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent === true;
+    if (socket.writable && !started) {
       socket.end(
         `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );

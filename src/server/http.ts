@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { KeyResolver } from '../core/governance.ts';
 import type { LedgerRow } from '../core/ledger.ts';
 import { shorten } from '../api/validation.ts';
+import { GatewayError } from '../core/errors.ts';
 import { RequestRecord } from '../ledger/request-record.ts';
 import { redactUrl } from '../telemetry/redact-url.ts';
 import type { Identity } from './auth-hook.ts';
@@ -41,6 +42,14 @@ export interface HttpServerOptions {
   onRequestFinished(row: LedgerRow): void;
 }
 
+/**
+ * Longest a client may take to send a whole request (headers and body): Node's default is none
+ * in Fastify, so a client trickling a body held a connection and its buffer forever. Fastify's
+ * docs recommend setting one (e.g. 120 s) when no reverse proxy is in front. The answer is a 408
+ * (src/server/client-error.ts). Streamed answers are not limited by it.
+ */
+const requestTimeoutMs = 120_000;
+
 /** A refused (413) body is read and dropped up to this many times the body limit (64 MiB at least)… */
 const drainBodyLimits = 4;
 /** …and for this long, so that the client reads the 413 (src/server/drain-request-body.ts). */
@@ -58,6 +67,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: options.maxBodyBytes,
+    requestTimeout: requestTimeoutMs,
     genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -97,11 +107,12 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     }, { maxBytes: Math.max(drainBodyLimits * options.maxBodyBytes, 64 * 1024 * 1024), maxMs: drainMs }),
   );
 
+  // In the shape of the API the path belongs to: Anthropic's under /v1/messages, else OpenAI's.
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
-      .type('application/json')
-      .send(JSON.stringify({ error: { message: `Unknown endpoint: ${request.method} ${shorten(request.url.split('?')[0] ?? '')}`, type: 'invalid_request_error', param: null, code: 'not_found' } }));
+    const path = request.url.split('?')[0] ?? '';
+    const shape = options.errorShapers.get(path.startsWith('/v1/messages') ? 'anthropic' : 'openai') ?? options.errorShapers.get('openai')!;
+    const error = new GatewayError('SB_ERR_NOT_FOUND', `Unknown endpoint: ${request.method} ${shorten(path)}`);
+    reply.code(404).type('application/json').send(JSON.stringify(shape(error)));
   });
   return app;
 }

@@ -131,6 +131,9 @@ describe('the HTTP edge: malformed requests, oversized and empty bodies', () => 
     assert.equal(answer.status, 404);
     assertOpenAIError(answer.body);
     assert.ok(answer.text.length < 500);
+    const anthropic = await rawRequest('POST', gateway.origin, '/v1/messages/batches', {}, { key: masterKey });
+    assert.equal(anthropic.status, 404);
+    assert.deepStrictEqual(anthropic.body, { type: 'error', error: { type: 'not_found_error', message: 'Unknown endpoint: POST /v1/messages/batches' } });
   });
 
   it('still answers a good request after all this', async () => {

@@ -49,9 +49,10 @@ describe('parseEmbeddingRequest: OpenAI embeddings body → EmbeddingRequest', (
   });
 
   it('refuses a 1.5M-element token array by its size, before reading its elements', () => {
+    const body = { model: 'embed', input: new Array(1_500_000).fill(true) };
     const started = performance.now();
-    rejects({ model: 'embed', input: new Array(1_500_000).fill(true) }, /300000|2048/, 'input');
-    assert.ok(performance.now() - started < 200, `took ${performance.now() - started} ms`);
+    rejects(body, /300000|2048/, 'input');
+    assert.ok(performance.now() - started < 500, `took ${performance.now() - started} ms`);
   });
 });
 
