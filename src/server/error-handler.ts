@@ -26,7 +26,7 @@ export function createErrorHandler(
     if (error.code === 'SB_ERR_BODY_TOO_LARGE' && !request.raw.complete) {
       // Fastify asks for `connection: close`, which resets a client still sending: drain instead.
       reply.removeHeader('connection');
-      drainRequestBody(request.raw, drainLimits);
+      drainRequestBody(request.raw, reply.raw, drainLimits);
     }
     // 499 is nginx's "client closed request": nobody reads it, but the log and ledger say what happened.
     reply.code(error.status).type('application/json').send(JSON.stringify(shape(error)));

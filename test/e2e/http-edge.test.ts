@@ -53,13 +53,16 @@ describe('the HTTP edge: malformed requests, oversized and empty bodies', () => 
 
   it('answers 413 to a client that writes a whole body over the limit before reading, every time', async () => {
     const size = 60 * 1024 * 1024;
-    const request = Buffer.concat([
-      Buffer.from(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`),
-      Buffer.alloc(size, 0x20),
-    ]);
+    const body = Buffer.alloc(size, 0x20);
+    // Half the clients ask to close the connection after the answer, half keep it alive.
+    const request = (connection: string) =>
+      Buffer.concat([
+        Buffer.from(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\nContent-Type: application/json\r\nConnection: ${connection}\r\nContent-Length: ${size}\r\n\r\n`),
+        body,
+      ]);
     const statuses: Array<number | string> = [];
     for (let attempt = 0; attempt < 10; attempt++) {
-      const answer = await sendRaw(gateway.origin, request, 15_000);
+      const answer = await sendRaw(gateway.origin, request(attempt % 2 === 0 ? 'close' : 'keep-alive'), 15_000);
       // The whole body must go out without EPIPE: the client is not cut off while it still writes.
       statuses.push(answer.complete && !answer.error ? answer.status : `${answer.status} (${answer.error ?? 'incomplete'})`);
       if (answer.complete) {
