@@ -2,7 +2,7 @@ import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.ts';
-import type { ErrorShaper } from './ingress-format.ts';
+import { formatForPath, type ErrorShaper } from './ingress-format.ts';
 
 /** What Node's HTTP parser attaches to the errors it emits as `clientError` (`rawPacket` is a Buffer). */
 type ParserError = Error & { code?: string; reason?: string; rawPacket?: unknown };
@@ -31,8 +31,7 @@ export function createClientErrorHandler(shapers: ReadonlyMap<string, ErrorShape
     answered.add(socket);
     const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined;
     const refusal = refusalOf(error, raw);
-    const format = requestPath(raw).startsWith('/v1/messages') ? 'anthropic' : 'openai';
-    const shape = shapers.get(format) ?? shapers.get('openai')!;
+    const shape = shapers.get(formatForPath(requestPath(raw))) ?? shapers.get('openai')!;
     const body = JSON.stringify(shape(refusal));
     logger.info({ code: error.code, status: refusal.status }, `refused a malformed HTTP request: ${refusal.message}`);
     // An answer already under way on this socket (a 413 while its body drains) cannot take a

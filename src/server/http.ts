@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyResolver } from '../core/governance.ts';
 import type { LedgerRow } from '../core/ledger.ts';
@@ -11,7 +11,7 @@ import type { Identity } from './auth-hook.ts';
 import { authenticate } from './auth-hook.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { createErrorHandler } from './error-handler.ts';
-import type { ErrorShaper } from './ingress-format.ts';
+import { formatForPath, type ErrorShaper } from './ingress-format.ts';
 import { parseJsonBody } from './json-body.ts';
 
 declare module 'fastify' {
@@ -64,6 +64,14 @@ const drainMs = 10_000;
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     clientErrorHandler: createClientErrorHandler(options.errorShapers, options.logger),
+    // A URL Fastify's router cannot decode (bad percent-encoding) or with a path parameter over
+    // its 100 characters: answered in the caller's shape, not Fastify's.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const message = status === 414 ? 'A path parameter of the URL is too long (100 characters at most).' : 'The request URL is not valid (a malformed percent-encoding).';
+      reply.header('x-request-id', request.id);
+      sendRouteless(reply, request.url, new GatewayError('SB_ERR_INVALID_REQUEST', message, { status }));
+    },
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: options.maxBodyBytes,
@@ -107,12 +115,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     }, { maxBytes: Math.max(drainBodyLimits * options.maxBodyBytes, 64 * 1024 * 1024), maxMs: drainMs }),
   );
 
-  // In the shape of the API the path belongs to: Anthropic's under /v1/messages, else OpenAI's.
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
-    const shape = options.errorShapers.get(path.startsWith('/v1/messages') ? 'anthropic' : 'openai') ?? options.errorShapers.get('openai')!;
-    const error = new GatewayError('SB_ERR_NOT_FOUND', `Unknown endpoint: ${request.method} ${shorten(path)}`);
-    reply.code(404).type('application/json').send(JSON.stringify(shape(error)));
+    sendRouteless(reply, path, new GatewayError('SB_ERR_NOT_FOUND', `Unknown endpoint: ${request.method} ${shorten(path)}`));
   });
   return app;
+
+  /** An answer to a request that matched no route, in the shape of the API its path belongs to. */
+  function sendRouteless(reply: FastifyReply, path: string, error: GatewayError): void {
+    const shape = options.errorShapers.get(formatForPath(path)) ?? options.errorShapers.get('openai')!;
+    void reply.code(error.status).type('application/json').send(JSON.stringify(shape(error)));
+  }
 }

@@ -129,7 +129,7 @@ describe('the HTTP edge: malformed requests, oversized and empty bodies', () => 
     assert.match(chat.body.error.message, /must be a JSON object/);
   });
 
-  it('answers unknown endpoints with a bounded message', async () => {
+  it('answers unknown endpoints and malformed URLs in the caller’s shape, briefly', async () => {
     const answer = await rawRequest('GET', gateway.origin, `/v1/${'x'.repeat(8000)}`, undefined, { key: masterKey });
     assert.equal(answer.status, 404);
     assertOpenAIError(answer.body);
@@ -137,6 +137,13 @@ describe('the HTTP edge: malformed requests, oversized and empty bodies', () => 
     const anthropic = await rawRequest('POST', gateway.origin, '/v1/messages/batches', {}, { key: masterKey });
     assert.equal(anthropic.status, 404);
     assert.deepStrictEqual(anthropic.body, { type: 'error', error: { type: 'not_found_error', message: 'Unknown endpoint: POST /v1/messages/batches' } });
+
+    const badEncoding = await sendRaw(gateway.origin, `GET /v1/models/%E0%A4%A HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\n\r\n`);
+    assert.equal(badEncoding.status, 400);
+    assertOpenAIError(JSON.parse(badEncoding.body));
+    const longParameter = await rawRequest('GET', gateway.origin, `/admin/keys/${'k'.repeat(150)}`, undefined, { key: masterKey });
+    assert.equal(longParameter.status, 414);
+    assertOpenAIError(longParameter.body);
   });
 
   it('still answers a good request after all this', async () => {
