@@ -55,6 +55,7 @@ function print(result: FuzzReport): void {
     `\nfuzz: seed ${result.seed}, ${result.ran} cases in ${(result.durationMs / 1000).toFixed(1)} s${result.stoppedEarly ? ' (stopped at the time limit)' : ''}` +
       `\n  answers by status: ${statuses}` +
       `\n  5xx: ${result.serverErrors}, provider calls: ${result.providerCalls}, longest event-loop delay: ${Math.round(result.maxDelayMs)} ms (case ${result.worstCase ?? '-'}), gateway peak RSS: ${result.peakRssMb} MB` +
+      (result.inconclusiveStalls.length ? `\n  stalls while the machine itself was slow (not counted): cases ${result.inconclusiveStalls.join(', ')}` : '') +
       `\n  ${result.failures.length === 0 ? '✔ no failures' : `✖ ${result.failures.length} failures`}`,
   );
 }

@@ -12,7 +12,8 @@ describe('fuzz: hostile requests against every endpoint', () => {
     const seed = 20_261_304;
     const report = await runFuzz({ count: 600, seed, timeLimitMs: 90_000, stallLimitMs: 100, validShare: 0.03 });
     context.diagnostic(
-      `seed ${seed}: ${report.ran} cases in ${report.durationMs} ms; statuses ${JSON.stringify(report.statuses)}; longest event-loop delay ${Math.round(report.maxDelayMs)} ms; peak RSS ${report.peakRssMb} MB`,
+      `seed ${seed}: ${report.ran} cases in ${report.durationMs} ms; statuses ${JSON.stringify(report.statuses)}; longest event-loop delay ${Math.round(report.maxDelayMs)} ms; peak RSS ${report.peakRssMb} MB` +
+        (report.inconclusiveStalls.length ? `; stalls while the machine was busy (not counted): cases ${report.inconclusiveStalls.join(', ')}` : ''),
     );
     const described = report.failures
       .slice(0, 10)

@@ -42,12 +42,27 @@ export interface FuzzReport {
   peakRssMb: number;
   durationMs: number;
   stoppedEarly: boolean;
+  /** Cases that stalled on every run while the machine itself was slow: reported, not failed. */
+  inconclusiveStalls: number[];
 }
 
 /** How long one case may take to be answered (a slow body, a drained 6 MB body included). */
 const answerTimeoutMs = 20_000;
-/** A stalled case is sent again this many times; it fails only if every run stalls (the machine may be busy). */
-const stallRetries = 2;
+/** A stalled case is sent again up to this many times: the machine may be busy (other processes, GC). */
+const stallAttempts = 4;
+/** A delay this long is never the machine being busy. */
+const certainStallMs = 1000;
+
+/** A health check, sent after a stalled case to see whether the machine itself is slow. */
+const control: FuzzCase = {
+  index: -1,
+  endpoint: 'health-live',
+  attack: 'control',
+  request: { method: 'GET', target: '/health/live', headers: [] },
+  format: 'openai',
+  expect: 'answered',
+  ledgerRow: false,
+};
 
 /**
  * Runs `count` generated cases against a fresh gateway in its own process, one at a time, and
@@ -58,7 +73,7 @@ const stallRetries = 2;
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const started = performance.now();
   const host = await startHost();
-  const report: FuzzReport = { seed: options.seed, ran: 0, failures: [], statuses: {}, serverErrors: 0, providerCalls: 0, maxDelayMs: 0, worstCase: undefined, peakRssMb: 0, durationMs: 0, stoppedEarly: false };
+  const report: FuzzReport = { seed: options.seed, ran: 0, failures: [], statuses: {}, serverErrors: 0, providerCalls: 0, maxDelayMs: 0, worstCase: undefined, peakRssMb: 0, durationMs: 0, stoppedEarly: false, inconclusiveStalls: [] };
   const withLedgerRow: string[] = [];
   const indexes = options.only ?? Array.from({ length: options.count }, (_, index) => index);
   try {
@@ -73,12 +88,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       if (host.exited()) break;
       const fuzzCase = generateCase(options.seed, index, { validShare: options.validShare });
       const callsBefore = report.providerCalls;
-      let answer = await host.send(fuzzCase);
-      let measure = await host.measure();
-      for (let retry = 0; retry < stallRetries && measure.maxDelayMs > options.stallLimitMs; retry++) {
-        answer = await host.send(fuzzCase);
-        measure = await host.measure();
-      }
+      const answer = await host.send(fuzzCase);
+      const measure = await host.measure();
+      const stall = measure.maxDelayMs > options.stallLimitMs ? await confirmStall(host, fuzzCase, measure.maxDelayMs, options.stallLimitMs) : 'none';
+      if (stall === 'inconclusive') report.inconclusiveStalls.push(index);
       report.ran++;
       report.statuses[answer.status] = (report.statuses[answer.status] ?? 0) + 1;
       if (answer.status >= 500) report.serverErrors++;
@@ -90,7 +103,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       }
       const problems = problemsOfAnswer(fuzzCase, answer);
       if (measure.providerCalls !== callsBefore) problems.push(`a provider was called (${measure.providerCalls - callsBefore} calls)`);
-      if (measure.maxDelayMs > options.stallLimitMs) problems.push(`the gateway's event loop stalled ${Math.round(measure.maxDelayMs)} ms (in ${stallRetries + 1} runs)`);
+      if (stall === 'confirmed') problems.push(`the gateway's event loop stalled ${Math.round(measure.maxDelayMs)} ms (and on each of ${stallAttempts} more runs)`);
       if (host.exited()) problems.push(`the gateway process exited (${host.exitDescription()})`);
       if (problems.length > 0) report.failures.push(failure(fuzzCase, problems, answer));
       const requestId = answer.headers['x-request-id'];
@@ -110,6 +123,27 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   }
   report.durationMs = Math.round(performance.now() - started);
   return report;
+}
+
+/**
+ * Whether a stall is the case's doing: the case is sent again, each time followed by a health
+ * check (the control). It is not if any run does not stall (a busy machine or a GC pause made the
+ * first one slow). It is if a delay is beyond anything load explains, or if every run stalls and
+ * some control after one did not (the machine was quiet). If every run and every control is slow,
+ * the machine is too busy to say.
+ */
+async function confirmStall(host: Host, fuzzCase: FuzzCase, firstDelayMs: number, limitMs: number): Promise<'none' | 'confirmed' | 'inconclusive'> {
+  if (firstDelayMs > certainStallMs) return 'confirmed';
+  let quietControl = false;
+  for (let attempt = 0; attempt < stallAttempts; attempt++) {
+    await host.send(fuzzCase);
+    const delay = (await host.measure()).maxDelayMs;
+    if (delay <= limitMs) return 'none';
+    if (delay > certainStallMs) return 'confirmed';
+    await host.send(control);
+    if ((await host.measure()).maxDelayMs <= limitMs / 4) quietControl = true;
+  }
+  return quietControl ? 'confirmed' : 'inconclusive';
 }
 
 function failure(fuzzCase: FuzzCase, problems: string[], answer: SocketAnswer): FuzzFailure {
