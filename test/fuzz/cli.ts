@@ -40,14 +40,15 @@ function print(result: FuzzReport): void {
     if (failure.request) console.log(`  request:\n${indent(failure.request)}\n  answer:\n${indent(failure.answer)}`);
   }
   if (result.failures.length > 50) console.log(`\n… and ${result.failures.length - 50} more failures`);
-  const kinds = new Map<string, number>();
+  const kinds = new Map<string, number[]>();
   for (const failure of result.failures) {
     for (const problem of failure.problems) {
       const kind = problem.replace(/\d+/g, 'N');
-      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      kinds.set(kind, [...(kinds.get(kind) ?? []), failure.index]);
     }
   }
-  if (kinds.size > 0) console.log(`\nfailures by kind:\n${[...kinds].sort((left, right) => right[1] - left[1]).map(([kind, count]) => `  ${count} × ${kind}`).join('\n')}`);
+  const byKind = [...kinds].sort((left, right) => right[1].length - left[1].length);
+  if (byKind.length > 0) console.log(`\nfailures by kind:\n${byKind.map(([kind, cases]) => `  ${cases.length} × ${kind} (cases ${cases.slice(0, 8).join(', ')}${cases.length > 8 ? ', …' : ''})`).join('\n')}`);
   const statuses = Object.entries(result.statuses)
     .map(([status, count]) => `${status === '0' ? 'none' : status}: ${count}`)
     .join(', ');
