@@ -19,10 +19,11 @@ import { GatewayError } from '../core/errors.ts';
 export const maxJsonDepth = 100;
 /**
  * Most values (numbers, strings, objects… counted by their separators) a body may hold. The
- * largest real requests hold a few hundred thousand (100,000 messages; 300,000 embedding tokens,
- * OpenAI's cap); JSON.parse of 1.5M small values alone blocks the event loop for 60-200 ms.
+ * largest real requests hold a few hundred thousand (300,000 embedding token ids, OpenAI's cap
+ * per request; tens of thousands of messages); JSON.parse of 900,000 small values alone blocks
+ * the event loop for 100-200 ms, of 500,000 for 30-70 ms.
  */
-export const maxJsonValues = 1_000_000;
+export const maxJsonValues = 500_000;
 
 /** Keys that could reach a prototype, spelt plainly or with JSON escapes (as secure-json-parse checks). */
 const protoKey = /"(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])"\s*:/;
