@@ -14,5 +14,6 @@ export interface RouteFormat {
  * OpenAI's.
  */
 export function formatForPath(path: string): 'anthropic' | 'openai' {
-  return path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+  const format = path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+  return format;
 }
