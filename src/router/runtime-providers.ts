@@ -1,5 +1,6 @@
 import type { Catalog } from '../catalog/index.ts';
 import type { KnownNames } from '../config/check-references.ts';
+import { boundMessage, quote, safeParseFirstIssue } from '../api/validation.ts';
 import { formatIssue } from '../config/load.ts';
 import { providerSchema, type ProviderConfig } from '../config/schema.ts';
 import { GatewayError } from '../core/errors.ts';
@@ -166,14 +167,17 @@ export class RuntimeProviders {
   }
 
   #validate(raw: unknown): ProviderConfig {
-    const parsed = providerSchema.safeParse(raw);
+    // The first problem only, found without reading the rest (src/api/validation.ts): a body of
+    // 100,000 bad header values must not cost 100,000 issues and a megabytes-long answer.
+    const parsed = safeParseFirstIssue(providerSchema, raw);
     if (!parsed.success) {
-      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Invalid provider: ${parsed.error.issues.map(formatIssue).join('; ')}`);
+      const first = parsed.error.issues[0];
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', boundMessage(`Invalid provider: ${first ? formatIssue(first) : 'invalid value'}`));
     }
     const config = parsed.data;
     const type = this.#options.providerTypes.get(config.type);
     if (!type) {
-      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Invalid provider: type: unknown provider type "${config.type}" (known: ${[...this.#options.providerTypes.keys()].join(', ')})`, { param: 'type' });
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Invalid provider: type: unknown provider type ${quote(config.type)} (known: ${[...this.#options.providerTypes.keys()].join(', ')})`, { param: 'type' });
     }
     if (!config.base_url && type.requiresBaseUrl) {
       throw new GatewayError('SB_ERR_INVALID_REQUEST', `Invalid provider: base_url: required for type "${config.type}"`, { param: 'base_url' });

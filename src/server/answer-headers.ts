@@ -8,13 +8,25 @@ import type { RequestRecord } from '../ledger/request-record.ts';
  */
 export function answerHeaders(record: RequestRecord, model: ModelInfo, withCost: boolean): Record<string, string> {
   return {
-    'x-switchboard-model': model.id,
-    'x-switchboard-provider': model.providerId,
-    'x-switchboard-route': record.route ?? 'none',
+    'x-switchboard-model': headerValue(model.id),
+    'x-switchboard-provider': headerValue(model.providerId),
+    'x-switchboard-route': headerValue(record.route ?? 'none'),
     'x-switchboard-attempts': String(record.attempts.length),
     ...(withCost ? { 'x-switchboard-cost-usd': formatUsd(record.cost()) } : {}),
     ...(record.cache ? { 'x-switchboard-cache': record.cache } : {}),
   };
+}
+
+/** What Node accepts in a header value without throwing ERR_INVALID_CHAR, kept to ASCII. */
+const plainHeaderText = /^[\t\x20-\x7e]*$/;
+
+/**
+ * A header value that can never make Node throw ERR_INVALID_CHAR (which turned a billed answer
+ * into a 500): text with a control or non-ASCII character is sent percent-encoded. Request bodies
+ * cannot name such a model (src/api/model-name.ts), but config and runtime ids are not limited.
+ */
+export function headerValue(text: string): string {
+  return plainHeaderText.test(text) ? text : encodeURIComponent(text);
 }
 
 /** A USD amount in plain decimal notation (never exponent form), without trailing zeros. */

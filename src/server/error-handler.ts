@@ -1,13 +1,19 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, toGatewayError } from '../core/errors.ts';
+import { drainRequestBody, type DrainLimits } from './drain-request-body.ts';
 import type { ErrorShaper } from './ingress-format.ts';
 
 /**
  * The one place an error becomes a response: Fastify's own errors (body too large, bad JSON)
  * and GatewayErrors alike, shaped by the route's ingress format, with retry-after on 429s.
- * The request's ledger record is finished here for every failed API request.
+ * The request's ledger record is finished here for every failed API request. A body refused as
+ * too large is drained (bounded by `drainLimits`) so that the client reads the 413.
  */
-export function createErrorHandler(shapers: ReadonlyMap<string, ErrorShaper>, log: (error: GatewayError, request: FastifyRequest) => void) {
+export function createErrorHandler(
+  shapers: ReadonlyMap<string, ErrorShaper>,
+  log: (error: GatewayError, request: FastifyRequest) => void,
+  drainLimits: DrainLimits,
+) {
   const fallbackShaper = shapers.get('openai')!;
   return (thrown: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const error = fromFastify(thrown);
@@ -17,6 +23,11 @@ export function createErrorHandler(shapers: ReadonlyMap<string, ErrorShaper>, lo
     log(error, request);
     if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
     if (request.record) reply.header('x-switchboard-attempts', String(request.record.attempts.length));
+    if (error.code === 'SB_ERR_BODY_TOO_LARGE' && !request.raw.complete) {
+      // Fastify asks for `connection: close`, which resets a client still sending: drain instead.
+      reply.removeHeader('connection');
+      drainRequestBody(request.raw, reply.raw, drainLimits);
+    }
     // 499 is nginx's "client closed request": nobody reads it, but the log and ledger say what happened.
     reply.code(error.status).type('application/json').send(JSON.stringify(shape(error)));
   };
@@ -29,7 +40,6 @@ function fromFastify(error: FastifyError | Error): GatewayError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new GatewayError('SB_ERR_BODY_TOO_LARGE', 'The request body is too large.', { cause: error });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new GatewayError(
         'SB_ERR_INVALID_REQUEST',
         "We could not parse the JSON body of your request. The body must be a JSON object; check that it is valid JSON.",

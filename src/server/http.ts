@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyResolver } from '../core/governance.ts';
 import type { LedgerRow } from '../core/ledger.ts';
+import { shorten } from '../api/validation.ts';
+import { GatewayError } from '../core/errors.ts';
 import { RequestRecord } from '../ledger/request-record.ts';
 import { redactUrl } from '../telemetry/redact-url.ts';
 import type { Identity } from './auth-hook.ts';
 import { authenticate } from './auth-hook.ts';
+import { createClientErrorHandler } from './client-error.ts';
 import { createErrorHandler } from './error-handler.ts';
-import type { ErrorShaper } from './ingress-format.ts';
+import { formatForPath, type ErrorShaper } from './ingress-format.ts';
+import { parseJsonBody } from './json-body.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,15 +45,39 @@ export interface HttpServerOptions {
 }
 
 /**
+ * Longest a client may take to send a whole request (headers and body): Node's default is none
+ * in Fastify, so a client trickling a body held a connection and its buffer forever. Fastify's
+ * docs recommend setting one (e.g. 120 s) when no reverse proxy is in front. The answer is a 408
+ * (src/server/client-error.ts). Streamed answers are not limited by it.
+ */
+const requestTimeoutMs = 120_000;
+
+/** A refused (413) body is read and dropped up to this many times the body limit (64 MiB at least)… */
+const drainBodyLimits = 4;
+/** …and for this long, so that the client reads the 413 (src/server/drain-request-body.ts). */
+const drainMs = 10_000;
+
+/**
  * The Fastify instance with the cross-cutting parts: body limit (413), JSON for any content
- * type, request ids, a ledger record and authentication for every API route, and the one error
- * handler. Endpoints are added by src/server/routes/*.
+ * type, request ids, a ledger record and authentication for every API route, the one error
+ * handler, and answers in the caller's error shape to what Node's HTTP parser refuses.
+ * Endpoints are added by src/server/routes/*.
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
+    clientErrorHandler: createClientErrorHandler(options.errorShapers, options.logger),
+    // A URL Fastify's router cannot decode (bad percent-encoding) or with a path parameter over
+    // its 100 characters: answered in the caller's shape, not Fastify's.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const message = status === 414 ? 'A path parameter of the URL is too long (100 characters at most).' : 'The request URL is not valid (a malformed percent-encoding).';
+      reply.header('x-request-id', request.id);
+      sendRouteless(reply, request.url, new GatewayError('SB_ERR_INVALID_REQUEST', message, { status }));
+    },
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: options.maxBodyBytes,
+    requestTimeout: requestTimeoutMs,
     genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -58,8 +86,16 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.decorateRequest('record', null);
   app.decorateRequest('identity', null);
 
-  // Clients that forget the content type still send JSON: parse it as such rather than answer 415.
-  app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('ignore', 'ignore'));
+  // One parser for every content type (src/server/json-body.ts): clients that forget the content
+  // type, or send text/plain, still send JSON; an empty body is no body.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
+    try {
+      done(null, parseJsonBody(text as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -79,14 +115,18 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       const fields = { request_id: request.id, code: error.code, status: error.status, path: redactUrl(request.url) };
       if (error.status >= 500) request.log.error({ ...fields, err: error }, error.message);
       else request.log.info(fields, error.message);
-    }),
+    }, { maxBytes: Math.max(drainBodyLimits * options.maxBodyBytes, 64 * 1024 * 1024), maxMs: drainMs }),
   );
 
   app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
-      .type('application/json')
-      .send(JSON.stringify({ error: { message: `Unknown endpoint: ${request.method} ${request.url.split('?')[0]}`, type: 'invalid_request_error', param: null, code: 'not_found' } }));
+    const path = request.url.split('?')[0] ?? '';
+    sendRouteless(reply, path, new GatewayError('SB_ERR_NOT_FOUND', `Unknown endpoint: ${request.method} ${shorten(path)}`));
   });
   return app;
+
+  /** An answer to a request that matched no route, in the shape of the API its path belongs to. */
+  function sendRouteless(reply: FastifyReply, path: string, error: GatewayError): void {
+    const shape = options.errorShapers.get(formatForPath(path)) ?? options.errorShapers.get('openai')!;
+    void reply.code(error.status).type('application/json').send(JSON.stringify(shape(error)));
+  }
 }

@@ -7,3 +7,13 @@ export type ErrorShaper = (error: GatewayError) => unknown;
 export interface RouteFormat {
   format: string;
 }
+
+/**
+ * The format of an answer to a request that matched no route (unknown endpoint, malformed URL or
+ * request line): Anthropic's under /v1/messages, where Anthropic SDK clients read the error, else
+ * OpenAI's.
+ */
+export function formatForPath(path: string): 'anthropic' | 'openai' {
+  const format = path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+  return format;
+}

@@ -1,4 +1,5 @@
 import type { GatewayError } from '../../core/errors.ts';
+import { callerMessage } from '../validation.ts';
 
 /**
  * Anthropic's error types: openapi.json `ErrorType`, plus `request_too_large`, which Anthropic's
@@ -24,7 +25,7 @@ export interface AnthropicErrorBody {
 
 /** GatewayError → Anthropic's error body `{"type": "error", "error": {"type", "message"}}`. */
 export function formatAnthropicError(error: GatewayError): AnthropicErrorBody {
-  return { type: 'error', error: { type: anthropicErrorType(error), message: error.message } };
+  return { type: 'error', error: { type: anthropicErrorType(error), message: callerMessage(error) } };
 }
 
 /**

@@ -132,7 +132,9 @@ describe('formatAnthropicError: GatewayError → Anthropic error body', () => {
       ['SB_ERR_CLIENT_CLOSED', 'api_error'],
     ];
     for (const [code, type] of cases) {
-      assert.deepStrictEqual(formatAnthropicError(new GatewayError(code, 'what happened')), { type: 'error', error: { type, message: 'what happened' } }, code);
+      // An internal error's own text (a bug's message) is never shown: src/api/validation.ts callerMessage.
+      const message = code === 'SB_ERR_INTERNAL' ? 'Internal error: the gateway failed to handle this request. The server log has the details.' : 'what happened';
+      assert.deepStrictEqual(formatAnthropicError(new GatewayError(code, 'what happened')), { type: 'error', error: { type, message } }, code);
     }
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelName } from '../model-name.ts';
 import { chatRequestSchema } from '../openai/chat-request-schema.ts';
 
 /**
@@ -8,8 +9,15 @@ import { chatRequestSchema } from '../openai/chat-request-schema.ts';
  * strictly (types, ranges, roles, block types per role); block objects and the top level are
  * loose, because fields we do not model (cache_control, citations, service_tier, …) are relayed
  * unchanged to Anthropic-backed models through `native`. Like Anthropic, optional parameters
- * are absent or set: null is not a value.
+ * are absent or set: null is not a value. Arrays have caps, checked before any element is read
+ * (src/api/validation.ts): Anthropic's documented 100,000 messages per request, else far above
+ * any real request.
  */
+
+const maxMessages = 100_000;
+const maxBlocks = 10_000;
+const maxTools = 1_000;
+const maxStopSequences = 1_000;
 
 /** Anthropic's id pattern for tool_use.id and tool_result.tool_use_id (RequestToolUseBlock). */
 const toolIdPattern = /^[a-zA-Z0-9_-]+$/;
@@ -58,11 +66,13 @@ const toolResult = z
     content: z
       .union([
         z.string(),
-        z.array(
-          z.discriminatedUnion('type', [text, image], {
-            error: (issue) => (issue.code === 'invalid_union' ? 'tool_result content blocks must be text or image' : undefined),
-          }),
-        ),
+        z
+          .array(
+            z.discriminatedUnion('type', [text, image], {
+              error: (issue) => (issue.code === 'invalid_union' ? 'tool_result content blocks must be text or image' : undefined),
+            }),
+          )
+          .max(maxBlocks),
       ])
       .optional(),
     is_error: z.boolean().optional(),
@@ -92,14 +102,14 @@ const assistantBlock = z.discriminatedUnion('type', [text, toolUse, thinking, re
       : undefined,
 });
 
-const userMessage = z.object({ role: z.literal('user'), content: z.union([z.string(), z.array(userBlock)]) }).loose();
-const assistantMessage = z.object({ role: z.literal('assistant'), content: z.union([z.string(), z.array(assistantBlock)]) }).loose();
+const userMessage = z.object({ role: z.literal('user'), content: z.union([z.string(), z.array(userBlock).max(maxBlocks)]) }).loose();
+const assistantMessage = z.object({ role: z.literal('assistant'), content: z.union([z.string(), z.array(assistantBlock).max(maxBlocks)]) }).loose();
 
 /**
  * API version 2026-10-21 (the @anthropic-ai/sdk 1.x default) also takes system instructions as
  * `role: "system"` messages (the SDK's SystemMessageParam), besides the top-level `system`.
  */
-const systemMessage = z.object({ role: z.literal('system'), content: z.union([z.string(), z.array(text)]) }).loose();
+const systemMessage = z.object({ role: z.literal('system'), content: z.union([z.string(), z.array(text).max(maxBlocks)]) }).loose();
 
 const messageSchema = z.discriminatedUnion('role', [userMessage, assistantMessage, systemMessage], {
   error: (issue) => (issue.code === 'invalid_union' ? "role must be 'user', 'assistant' or 'system'" : undefined),
@@ -154,13 +164,16 @@ const required = (issue: { input?: unknown }) => (issue.input === undefined ? 'F
 
 export const messagesRequestSchema = z
   .object({
-    model: z.string({ error: required }).min(1, 'Field required'),
-    max_tokens: z.number({ error: required }).int().min(0),
-    messages: z.array(messageSchema, { error: required }).min(1, 'at least one message is required'),
-    system: z.union([z.string(), z.array(text)]).optional(),
-    tools: z.array(toolSchema).optional(),
+    model: modelName(z.string({ error: required }).min(1, 'Field required')),
+    // The spec allows 0 (a prompt-cache pre-warm, an Anthropic-only feature): refused, because a
+    // route may send the request to a provider that gives 0 no meaning
+    // (docs/decisions/0009-request-field-policy.md).
+    max_tokens: z.number({ error: required }).int().min(1, 'max_tokens must be at least 1'),
+    messages: z.array(messageSchema, { error: required }).min(1, 'at least one message is required').max(maxMessages),
+    system: z.union([z.string(), z.array(text).max(maxBlocks)]).optional(),
+    tools: z.array(toolSchema).max(maxTools).optional(),
     tool_choice: toolChoiceSchema.optional(),
-    stop_sequences: z.array(z.string()).optional(),
+    stop_sequences: z.array(z.string()).max(maxStopSequences).optional(),
     temperature: z.number().min(0).max(1).optional(),
     top_p: z.number().min(0).max(1).optional(),
     top_k: z.number().int().min(0).optional(),

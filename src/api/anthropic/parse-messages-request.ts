@@ -10,7 +10,8 @@ import type {
   UserMessage,
 } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
-import { firstIssue } from '../validation.ts';
+import { checkFieldNames } from '../field-names.ts';
+import { parseBody, quote, shorten } from '../validation.ts';
 import {
   countTokensRequestSchema,
   messagesRequestSchema,
@@ -19,6 +20,7 @@ import {
   type AnthropicMessagesBody,
   type AnthropicUserBlock,
 } from './messages-request-schema.ts';
+import { messagesFieldPolicy } from './request-fields.ts';
 
 /** Body fields that are routing hints: read by the router, never sent to a provider. */
 const hintFields = ['models', 'provider'] as const;
@@ -65,9 +67,8 @@ function validate<Schema extends typeof messagesRequestSchema | typeof countToke
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The request body must be a JSON object.');
   }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw firstIssue(parsed.error);
-  return parsed.data as AnthropicMessagesBody;
+  checkFieldNames(body as Record<string, unknown>, messagesFieldPolicy);
+  return parseBody(schema, body) as AnthropicMessagesBody;
 }
 
 type ConvertedBody = Omit<ChatRequest, 'stream' | 'includeUsage' | 'metadata' | 'hints' | 'native'>;
@@ -157,9 +158,24 @@ function checkConsistency(request: AnthropicMessagesBody): void {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', `tool_choice.type '${choice.type}' requires tools to be given.`, { param: 'tool_choice' });
   }
   if (choice?.type === 'tool' && !toolNames.has(choice.name)) {
-    throw new GatewayError('SB_ERR_INVALID_REQUEST', `tool_choice names the tool "${choice.name}", which is not in tools.`, { param: 'tool_choice.name' });
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `tool_choice names the tool ${quote(choice.name)}, which is not in tools.`, { param: 'tool_choice.name' });
   }
+  checkNonEmptyContent(request.messages);
   checkToolPairing(request.messages);
+}
+
+/**
+ * Anthropic's rule, in its wording: every message has content, except a final assistant message
+ * (a prefill the model continues, which may be empty). An empty text block is already refused by
+ * the schema; this catches `""` and `[]`.
+ */
+function checkNonEmptyContent(messages: readonly AnthropicMessage[]): void {
+  messages.forEach((message, index) => {
+    if (message.content.length > 0 || (message.role === 'assistant' && index === messages.length - 1)) return;
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `messages.${index}: all messages must have non-empty content except for the optional final assistant message`, {
+      param: `messages[${index}].content`,
+    });
+  });
 }
 
 /**
@@ -179,7 +195,7 @@ function checkToolPairing(messages: readonly AnthropicMessage[]): void {
         if (!open.delete(block.tool_use_id)) {
           throw new GatewayError(
             'SB_ERR_INVALID_REQUEST',
-            `messages.${index}.content.${position}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${block.tool_use_id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
+            `messages.${index}.content.${position}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${shorten(block.tool_use_id)}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`,
             { param: `messages[${index}].content[${position}].tool_use_id` },
           );
         }
@@ -188,7 +204,7 @@ function checkToolPairing(messages: readonly AnthropicMessage[]): void {
     if (open.size > 0) {
       throw new GatewayError(
         'SB_ERR_INVALID_REQUEST',
-        `messages.${openAt}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${[...open].join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
+        `messages.${openAt}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${[...open].slice(0, 5).map(shorten).join(', ')}${open.size > 5 ? ` and ${open.size - 5} more` : ''}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`,
         { param: `messages[${openAt}]` },
       );
     }

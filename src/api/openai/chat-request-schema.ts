@@ -1,12 +1,23 @@
 import { z } from 'zod';
+import { modelName } from '../model-name.ts';
 
 /**
  * The OpenAI Chat Completions request as Switchboard validates it, from
  * ../shared/specs/openai/openapi.yaml (CreateChatCompletionRequest and the
  * ChatCompletionRequest*Message schemas). Fields Switchboard reads are checked strictly (types,
  * ranges, roles, part types); the top level is loose, because fields we do not model are relayed
- * unchanged to OpenAI-style providers. Optional parameters accept null, as OpenAI's do.
+ * unchanged to OpenAI-style providers (request-fields.ts refuses near misses of known ones).
+ * Optional parameters accept null, as OpenAI's do. Content arrays are non-empty (`minItems: 1`
+ * in the spec). Every array has a cap, which zod checks before it reads an element, so a huge
+ * array costs nothing to refuse (src/api/validation.ts); caps are provider limits where a
+ * provider documents one (128 tools, 4 stop sequences), else far above any real request.
  */
+
+/** Caps of arrays no provider documents a limit for. */
+const maxMessages = 100_000;
+const maxParts = 10_000;
+const maxToolCalls = 1_000;
+const maxNames = 100;
 
 const text = z.object({ type: z.literal('text'), text: z.string() }).loose();
 const image = z
@@ -26,7 +37,7 @@ const file = z
   .loose();
 const refusal = z.object({ type: z.literal('refusal'), refusal: z.string() }).loose();
 
-const textContent = z.union([z.string(), z.array(text)]);
+const textContent = z.union([z.string(), z.array(text).min(1, 'content arrays must not be empty').max(maxParts)]);
 
 const toolCall = z
   .object({
@@ -40,16 +51,16 @@ const systemMessage = z.object({ role: z.enum(['system', 'developer']), content:
 const userMessage = z
   .object({
     role: z.literal('user'),
-    content: z.union([z.string(), z.array(z.discriminatedUnion('type', [text, image, audio, file]))]),
+    content: z.union([z.string(), z.array(z.discriminatedUnion('type', [text, image, audio, file])).min(1, 'content arrays must not be empty').max(maxParts)]),
     name: z.string().optional(),
   })
   .loose();
 const assistantMessage = z
   .object({
     role: z.literal('assistant'),
-    content: z.union([z.string(), z.array(z.discriminatedUnion('type', [text, refusal]))]).nullish(),
+    content: z.union([z.string(), z.array(z.discriminatedUnion('type', [text, refusal])).min(1, 'content arrays must not be empty').max(maxParts)]).nullish(),
     refusal: z.string().nullish(),
-    tool_calls: z.array(toolCall).nullish(),
+    tool_calls: z.array(toolCall).max(maxToolCalls).nullish(),
     name: z.string().optional(),
     reasoning_content: z.string().nullish(),
   })
@@ -103,9 +114,9 @@ const positiveInteger = z.number().int().positive();
 /** Routing hints (../shared/SPEC.md "Routing hints"): read here, never forwarded. */
 const providerHintSchema = z
   .object({
-    order: z.array(z.string()).optional(),
-    only: z.array(z.string()).optional(),
-    ignore: z.array(z.string()).optional(),
+    order: z.array(z.string()).max(maxNames).optional(),
+    only: z.array(z.string()).max(maxNames).optional(),
+    ignore: z.array(z.string()).max(maxNames).optional(),
     sort: z.enum(['price', 'throughput', 'latency']).optional(),
     allow_fallbacks: z.boolean().optional(),
     max_price: z.object({ prompt: z.number().optional(), completion: z.number().optional() }).loose().optional(),
@@ -115,9 +126,10 @@ const providerHintSchema = z
 
 export const chatRequestSchema = z
   .object({
-    model: z.string({ error: 'you must provide a model parameter' }).min(1, 'you must provide a model parameter'),
-    messages: z.array(messageSchema, { error: 'messages must be an array of message objects' }).min(1, 'messages must not be empty'),
-    tools: z.array(toolSchema).nullish(),
+    model: modelName(z.string({ error: 'you must provide a model parameter' }).min(1, 'you must provide a model parameter')),
+    messages: z.array(messageSchema, { error: (issue) => (issue.code === 'invalid_type' ? 'messages must be an array of message objects' : undefined) }).min(1, 'messages must not be empty').max(maxMessages),
+    // OpenAI: "A max of 128 functions are supported" (CreateChatCompletionRequest.tools).
+    tools: z.array(toolSchema).max(128).nullish(),
     tool_choice: toolChoiceSchema.nullish(),
     parallel_tool_calls: z.boolean().nullish(),
     response_format: responseFormatSchema.nullish(),
@@ -138,7 +150,7 @@ export const chatRequestSchema = z
     stream: z.boolean().nullish(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullish(),
     metadata: z.record(z.string(), z.string({ error: 'metadata values must be strings' })).nullish(),
-    models: z.array(z.string()).nullish(),
+    models: z.array(modelName(z.string())).max(maxNames).nullish(),
     provider: providerHintSchema.nullish(),
   })
   .loose();

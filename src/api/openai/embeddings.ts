@@ -1,17 +1,28 @@
 import { z } from 'zod';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
 import { GatewayError } from '../../core/errors.ts';
-import { firstIssue } from '../validation.ts';
+import { checkFieldNames } from '../field-names.ts';
+import { modelName } from '../model-name.ts';
+import { parseBody } from '../validation.ts';
+import { embeddingFieldPolicy } from './request-fields.ts';
+
+/**
+ * OpenAI's limit on the tokens of one embeddings request, summed over its inputs
+ * (CreateEmbeddingRequest.input: "all embedding models enforce a maximum of 300,000 tokens summed
+ * across all inputs in a single request"):
+ * the cap of a token-id array, checked before any element is read (src/api/validation.ts).
+ */
+const maxInputTokens = 300_000;
 
 /** OpenAI CreateEmbeddingRequest (../shared/specs/openai/openapi.yaml), loose at the top level. */
 const embeddingRequestSchema = z
   .object({
-    model: z.string({ error: 'you must provide a model parameter' }).min(1, 'you must provide a model parameter'),
+    model: modelName(z.string({ error: 'you must provide a model parameter' }).min(1, 'you must provide a model parameter')),
     input: z.union([
       z.string(),
       z.array(z.string()).min(1).max(2048),
-      z.array(z.number().int()).min(1),
-      z.array(z.array(z.number().int()).min(1)).min(1).max(2048),
+      z.array(z.number().int()).min(1).max(maxInputTokens),
+      z.array(z.array(z.number().int()).min(1).max(maxInputTokens)).min(1).max(2048),
     ]),
     encoding_format: z.enum(['float', 'base64']).nullish(),
     dimensions: z.number().int().positive().nullish(),
@@ -26,9 +37,8 @@ export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<stri
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The request body must be a JSON object.');
   }
-  const parsed = embeddingRequestSchema.safeParse(body);
-  if (!parsed.success) throw firstIssue(parsed.error);
-  const request = parsed.data;
+  checkFieldNames(body as Record<string, unknown>, embeddingFieldPolicy);
+  const request = parseBody(embeddingRequestSchema, body);
   if (typeof request.input === 'string' && request.input === '') {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', "'input' must not be an empty string.", { param: 'input' });
   }

@@ -1,4 +1,5 @@
 import type { GatewayError } from '../../core/errors.ts';
+import { callerMessage, formatParam } from '../validation.ts';
 
 /** OpenAI's `code` for each error, where the table's code has an OpenAI equivalent. */
 const openAICodes: Partial<Record<GatewayError['code'], string>> = {
@@ -18,9 +19,9 @@ const openAICodes: Partial<Record<GatewayError['code'], string>> = {
 export function formatOpenAIError(error: GatewayError): { error: { message: string; type: string; param: string | null; code: string | null } } {
   return {
     error: {
-      message: error.message,
+      message: callerMessage(error),
       type: error.type,
-      param: error.param ?? null,
+      param: error.param === undefined ? null : formatParam([error.param]),
       code: error.publicCode ?? openAICodes[error.code] ?? error.code.replace(/^SB_ERR_/, '').toLowerCase(),
     },
   };

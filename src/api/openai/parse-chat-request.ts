@@ -1,7 +1,9 @@
 import type { ChatMessage, ChatRequest, FilePart, ImagePart, TextPart } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
-import { firstIssue } from '../validation.ts';
+import { checkFieldNames } from '../field-names.ts';
+import { parseBody, quote, shorten } from '../validation.ts';
 import { chatRequestSchema, type OpenAIChatRequestBody, type OpenAIMessage } from './chat-request-schema.ts';
+import { chatFieldPolicy } from './request-fields.ts';
 
 /** Body fields that are routing hints: read by the router, never sent to a provider. */
 const hintFields = ['metadata', 'models', 'provider'] as const;
@@ -15,9 +17,8 @@ export function parseChatRequest(body: unknown, headerMetadata: Record<string, s
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The request body must be a JSON object.');
   }
-  const parsed = chatRequestSchema.safeParse(body);
-  if (!parsed.success) throw firstIssue(parsed.error);
-  const request = parsed.data;
+  checkFieldNames(body as Record<string, unknown>, chatFieldPolicy);
+  const request = parseBody(chatRequestSchema, body);
   checkConsistency(request);
 
   const native: Record<string, unknown> = { ...(body as Record<string, unknown>) };
@@ -86,7 +87,7 @@ function checkConsistency(request: OpenAIChatRequestBody): void {
     throw invalid('tool_choice is only allowed when tools are specified.', 'tool_choice');
   }
   if (choice != null && typeof choice === 'object' && !toolNames.has(choice.function.name)) {
-    throw invalid(`tool_choice names the function "${choice.function.name}", which is not in tools.`, 'tool_choice');
+    throw invalid(`tool_choice names the function ${quote(choice.function.name)}, which is not in tools.`, 'tool_choice');
   }
   checkToolPairing(request.messages);
 }
@@ -104,7 +105,7 @@ function checkToolPairing(messages: readonly OpenAIMessage[]): void {
       if (!open.delete(message.tool_call_id)) {
         throw new GatewayError(
           'SB_ERR_INVALID_REQUEST',
-          `Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' (tool_call_id "${message.tool_call_id}" at messages[${index}] matches none).`,
+          `Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' (tool_call_id ${quote(message.tool_call_id)} at messages[${index}] matches none).`,
           { param: `messages[${index}].tool_call_id` },
         );
       }
@@ -113,7 +114,7 @@ function checkToolPairing(messages: readonly OpenAIMessage[]): void {
     if (open.size > 0) {
       throw new GatewayError(
         'SB_ERR_INVALID_REQUEST',
-        `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open].join(', ')} (messages[${openSince}]).`,
+        `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${quoteList(open)} (messages[${openSince}]).`,
         { param: `messages[${openSince}]` },
       );
     }
@@ -122,6 +123,12 @@ function checkToolPairing(messages: readonly OpenAIMessage[]): void {
       openSince = index;
     }
   });
+}
+
+/** The first few ids of a set, quoted: a message never echoes an unbounded list. */
+function quoteList(ids: ReadonlySet<string>): string {
+  const shown = [...ids].slice(0, 5).map(shorten).join(', ');
+  return ids.size > 5 ? `${shown} and ${ids.size - 5} more` : shown;
 }
 
 function convertMessage(message: OpenAIMessage): ChatMessage {

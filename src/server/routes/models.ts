@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { shorten } from '../../api/validation.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { GatewayContext } from '../context.ts';
 
@@ -20,7 +21,7 @@ export function registerModelRoutes(app: FastifyInstance, context: GatewayContex
     const id = (request.params as { '*': string })['*'];
     const model = visible(request).find((candidate) => candidate.id === id);
     if (!model) {
-      throw new GatewayError('SB_ERR_MODEL_NOT_FOUND', `The model \`${id}\` does not exist or you do not have access to it.`, {
+      throw new GatewayError('SB_ERR_MODEL_NOT_FOUND', `The model \`${shorten(id)}\` does not exist or you do not have access to it.`, {
         param: 'model',
         publicCode: 'model_not_found',
       });

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GatewayError } from '../../core/errors.ts';
+import { formatEmbeddingResponse, parseEmbeddingRequest } from './embeddings.ts';
+
+function rejects(body: unknown, pattern: RegExp, param?: string): void {
+  assert.throws(
+    () => parseEmbeddingRequest(body, {}),
+    (error: unknown) => {
+      assert.ok(GatewayError.isInstance(error), String(error));
+      assert.equal(error.status, 400);
+      assert.match(error.message, pattern);
+      if (param !== undefined) assert.equal(error.param, param);
+      return true;
+    },
+  );
+}
+
+describe('parseEmbeddingRequest: OpenAI embeddings body → EmbeddingRequest', () => {
+  it('maps a string input and every option, keeping the body (without Switchboard fields) as native', () => {
+    const body = { model: 'embed', input: 'hello', dimensions: 256, encoding_format: 'base64', user: 'u-1', input_type: 'search_query', metadata: { team: 'a' } };
+    assert.deepStrictEqual(parseEmbeddingRequest(body, { env: 'prod' }), {
+      model: 'embed',
+      input: ['hello'],
+      dimensions: 256,
+      encodingFormat: 'base64',
+      user: 'u-1',
+      inputType: 'search_query',
+      metadata: { env: 'prod', team: 'a' },
+      native: { format: 'openai-embeddings', body: { model: 'embed', input: 'hello', dimensions: 256, encoding_format: 'base64', user: 'u-1' } },
+    });
+  });
+
+  it('keeps string arrays as inputs, and token-id inputs for OpenAI-style providers only (in native)', () => {
+    assert.deepStrictEqual(parseEmbeddingRequest({ model: 'embed', input: ['a', 'b'] }, {}).input, ['a', 'b']);
+    const tokens = parseEmbeddingRequest({ model: 'embed', input: [[1, 2], [3]] }, {});
+    assert.deepStrictEqual(tokens.input, []);
+    assert.deepStrictEqual(tokens.native?.body.input, [[1, 2], [3]]);
+  });
+
+  it('refuses an empty input, a bad model name, a typo of a known field and wrong types', () => {
+    rejects({ model: 'embed', input: '' }, /must not be an empty string/, 'input');
+    rejects({ model: 'embed', input: [] }, /input/);
+    rejects({ input: 'x' }, /model/, 'model');
+    rejects({ model: 'embed\r\nx', input: 'x' }, /printable ASCII/, 'model');
+    rejects({ model: 'embed', input: 'x', dimensons: 5 }, /Did you mean 'dimensions'\?/, 'dimensons');
+    rejects({ model: 'embed', input: 'x', encoding_format: 'int8' }, /encoding_format/, 'encoding_format');
+    rejects([1], /must be a JSON object/);
+  });
+
+  it('refuses a 1.5M-element token array by its size, before reading its elements', () => {
+    const body = { model: 'embed', input: new Array(1_500_000).fill(true) };
+    const started = performance.now();
+    rejects(body, /300000|2048/, 'input');
+    assert.ok(performance.now() - started < 500, `took ${performance.now() - started} ms`);
+  });
+});
+
+describe('formatEmbeddingResponse', () => {
+  it("returns an OpenAI-style provider's body as it came", () => {
+    const native = '{"object":"list","data":[],"model":"text-embedding-3-small","usage":{"prompt_tokens":1,"total_tokens":1}}';
+    assert.equal(formatEmbeddingResponse({ model: 'x', embeddings: [], usage: { inputTokens: 0, outputTokens: 0 }, native: { format: 'openai-embeddings', body: native } }), native);
+  });
+
+  it("builds OpenAI's list body from other providers' vectors", () => {
+    assert.deepStrictEqual(JSON.parse(formatEmbeddingResponse({ model: 'gemini-embedding-001', embeddings: [[0.1, 0.2], 'AAAA'], usage: { inputTokens: 4, outputTokens: 0 } })), {
+      object: 'list',
+      data: [
+        { object: 'embedding', index: 0, embedding: [0.1, 0.2] },
+        { object: 'embedding', index: 1, embedding: 'AAAA' },
+      ],
+      model: 'gemini-embedding-001',
+      usage: { prompt_tokens: 4, total_tokens: 4 },
+    });
+  });
+});

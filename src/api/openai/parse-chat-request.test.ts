@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ChatRequest } from '../../core/chat-request.ts';
+import { GatewayError } from '../../core/errors.ts';
+import { parseChatRequest } from './parse-chat-request.ts';
+
+const hi = [{ role: 'user', content: 'hi' }];
+const minimal = { model: 'fast', messages: hi };
+
+/** Asserts a 400 whose message matches, naming `param` when given. */
+function rejects(body: unknown, pattern: RegExp, param?: string): GatewayError {
+  let caught: GatewayError | undefined;
+  assert.throws(
+    () => parseChatRequest(body, {}),
+    (error: unknown) => {
+      assert.ok(GatewayError.isInstance(error), String(error));
+      assert.equal(error.code, 'SB_ERR_INVALID_REQUEST');
+      assert.equal(error.status, 400);
+      assert.match(error.message, pattern);
+      if (param !== undefined) assert.equal(error.param, param);
+      caught = error;
+      return true;
+    },
+  );
+  return caught!;
+}
+
+describe('parseChatRequest: OpenAI Chat Completions body → ChatRequest', () => {
+  it('maps the minimal body, keeping the body as native', () => {
+    const expected: ChatRequest = {
+      model: 'fast',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      stream: false,
+      includeUsage: false,
+      metadata: {},
+      hints: {},
+      native: { format: 'openai-chat', body: minimal },
+    };
+    assert.deepStrictEqual(parseChatRequest(minimal, {}), expected);
+  });
+
+  it('maps every message role and part type', () => {
+    const request = parseChatRequest(
+      {
+        model: 'fast',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'developer', content: [{ type: 'text', text: 'Use French.' }] },
+          {
+            role: 'user',
+            name: 'ann',
+            content: [
+              { type: 'text', text: 'Look:' },
+              { type: 'image_url', image_url: { url: 'https://example.com/a.png', detail: 'low' } },
+              { type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'mp3' } },
+              { type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' } },
+            ],
+          },
+          { role: 'assistant', content: null, reasoning_content: 'thinking', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":1}' } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: 'found' },
+        ],
+      },
+      {},
+    );
+    assert.deepStrictEqual(request.messages, [
+      { role: 'system', content: [{ type: 'text', text: 'Be brief.' }] },
+      { role: 'system', content: [{ type: 'text', text: 'Use French.' }], developer: true },
+      {
+        role: 'user',
+        name: 'ann',
+        content: [
+          { type: 'text', text: 'Look:' },
+          { type: 'image', url: 'https://example.com/a.png', detail: 'low' },
+          { type: 'file', mediaType: 'audio/mpeg', data: 'UklGRg==' },
+          { type: 'file', mediaType: 'application/pdf', data: 'JVBERi0=', filename: 'a.pdf' },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'reasoning', text: 'thinking' }, { type: 'tool-call', id: 'call_1', name: 'lookup', arguments: '{"q":1}' }] },
+      { role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: 'found' }] },
+    ]);
+  });
+
+  it('maps sampling, tools, response format and streaming; max_completion_tokens wins over max_tokens', () => {
+    const request = parseChatRequest(
+      {
+        ...minimal,
+        tools: [{ type: 'function', function: { name: 'lookup', description: 'Look up', parameters: { type: 'object', properties: { q: { type: 'string' } } }, strict: true } }],
+        tool_choice: { type: 'function', function: { name: 'lookup' } },
+        parallel_tool_calls: false,
+        response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
+        max_tokens: 10,
+        max_completion_tokens: 20,
+        temperature: 0.5,
+        top_p: 0.9,
+        stop: 'END',
+        seed: 7,
+        n: 2,
+        presence_penalty: 0.1,
+        frequency_penalty: -0.1,
+        logprobs: true,
+        top_logprobs: 3,
+        user: 'u-1',
+        reasoning_effort: 'low',
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+      {},
+    );
+    assert.deepStrictEqual(request.tools, [{ name: 'lookup', description: 'Look up', parameters: { type: 'object', properties: { q: { type: 'string' } } }, strict: true }]);
+    assert.deepStrictEqual(request.toolChoice, { type: 'tool', name: 'lookup' });
+    assert.equal(request.parallelToolCalls, false);
+    assert.deepStrictEqual(request.responseFormat, { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true });
+    assert.equal(request.maxOutputTokens, 20);
+    assert.deepStrictEqual(
+      [request.temperature, request.topP, request.stop, request.seed, request.n, request.presencePenalty, request.frequencyPenalty, request.logprobs, request.topLogprobs, request.user, request.reasoningEffort],
+      [0.5, 0.9, ['END'], 7, 2, 0.1, -0.1, true, 3, 'u-1', 'low'],
+    );
+    assert.equal(request.stream, true);
+    assert.equal(request.includeUsage, true);
+  });
+
+  it('reads routing hints and metadata (the body extends the header), and keeps them out of native', () => {
+    const body = { ...minimal, metadata: { task: 'code' }, models: ['fast', 'oai/gpt-4o'], provider: { order: ['oai'], allow_fallbacks: false }, logit_bias: { '50256': -100 } };
+    const request = parseChatRequest(body, { env: 'prod', task: 'chat' });
+    assert.deepStrictEqual(request.metadata, { env: 'prod', task: 'code' });
+    assert.deepStrictEqual(request.hints, { models: ['fast', 'oai/gpt-4o'], provider: { order: ['oai'], allowFallbacks: false } });
+    assert.deepStrictEqual(request.native, { format: 'openai-chat', body: { ...minimal, logit_bias: { '50256': -100 } } });
+    assert.ok('models' in body, "the caller's object is not modified");
+  });
+
+  it('relays fields of OpenAI and of OpenAI-compatible servers it does not model', () => {
+    const body = { ...minimal, store: true, service_tier: 'flex', min_p: 0.1, repetition_penalty: 1.1, guided_json: { type: 'object' }, top_a: 0.2, my_server_flag: true };
+    assert.deepStrictEqual(parseChatRequest(body, {}).native?.body, body);
+  });
+
+  it('refuses a near miss of a known field, naming the field and suggesting the right one', () => {
+    rejects({ ...minimal, temprature: 0.5 }, /Unrecognized request argument supplied: temprature\. Did you mean 'temperature'\?/, 'temprature');
+    rejects({ ...minimal, max_token: 5 }, /Did you mean 'max_tokens'\?/, 'max_token');
+    rejects({ ...minimal, 'top-p': 0.5 }, /Did you mean 'top_p'\?/, 'top-p');
+    rejects({ ...minimal, maxTokens: 5 }, /Did you mean 'max_tokens'\?/, 'maxTokens');
+    rejects({ ...minimal, frequence_penalty: 1 }, /Did you mean 'frequency_penalty'\?/);
+  });
+
+  it('refuses field names no provider has: prototype keys and names that are not parameter names', () => {
+    rejects(JSON.parse('{"model":"fast","messages":[{"role":"user","content":"hi"}],"__proto__":{"x":1}}'), /not a parameter name/, '__proto__');
+    rejects({ ...minimal, constructor: {} }, /not a parameter name/);
+    rejects({ ...minimal, 'bad name\n': 1 }, /"bad name\\n".*not a parameter name/);
+  });
+
+  it('refuses model names with control or non-ASCII characters, and over-long ones', () => {
+    for (const model of ['oai/m\r\nx: 1', 'oai/m\u0000x', 'oai/модель', 'x'.repeat(257)]) rejects({ model, messages: hi }, /model names/, 'model');
+    rejects({ ...minimal, models: ['fast', 'oai/a\nb'] }, /model names are printable ASCII/, 'models[1]');
+  });
+
+  it('refuses empty content arrays (minItems 1 in the spec) in every role', () => {
+    rejects({ model: 'fast', messages: [{ role: 'user', content: [] }] }, /content arrays must not be empty/, 'messages[0].content');
+    rejects({ model: 'fast', messages: [{ role: 'system', content: [] }, ...hi] }, /must not be empty/, 'messages[0].content');
+    rejects({ model: 'fast', messages: [...hi, { role: 'assistant', content: [] }] }, /must not be empty/, 'messages[1].content');
+  });
+
+  it('stops at the first problem of a huge wrong array, fast, with a short message', () => {
+    const tooMany = { model: 'fast', messages: new Array(150_000).fill({ role: 'tool', content: 'x', tool_call_id: '' }) };
+    const allWrong = { model: 'fast', messages: new Array(90_000).fill({ role: 'tool', content: 'x', tool_call_id: '' }) };
+    const started = performance.now();
+    const error = rejects(tooMany, /100000/, 'messages');
+    const elements = rejects(allWrong, /tool_call_id/, 'messages[0].tool_call_id');
+    // Collecting every issue took seconds (one issue per element, each with its path and message).
+    assert.ok(performance.now() - started < 500, `took ${performance.now() - started} ms`);
+    assert.ok(error.message.length < 200);
+    assert.ok(elements.message.length < 200);
+  });
+
+  it('refuses what OpenAI refuses across fields, quoting names briefly', () => {
+    rejects({ ...minimal, stream_options: { include_usage: true } }, /only allowed when stream is true/, 'stream_options');
+    rejects({ ...minimal, top_logprobs: 2 }, /logprobs must be set to true/, 'top_logprobs');
+    rejects({ ...minimal, tool_choice: 'required' }, /only allowed when tools are specified/, 'tool_choice');
+    const long = rejects(
+      { ...minimal, tools: [{ type: 'function', function: { name: 'a' } }], tool_choice: { type: 'function', function: { name: 'b'.repeat(5000) } } },
+      /which is not in tools/,
+      'tool_choice',
+    );
+    assert.ok(long.message.length < 300, 'a 5,000-character name is not echoed whole');
+    rejects({ model: 'fast', messages: [...hi, { role: 'tool', tool_call_id: 'call_x', content: 'r' }] }, /must be a response to a preceding message with 'tool_calls'/, 'messages[1].tool_call_id');
+    rejects({ model: 'fast', messages: [{ role: 'assistant', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }, ...hi] }, /did not have response messages: call_1/, 'messages[0]');
+  });
+
+  it('refuses bodies that are not objects and values of the wrong type or range', () => {
+    for (const body of [null, [], 'text', 42, undefined]) rejects(body, /must be a JSON object/);
+    rejects({ messages: hi }, /model/, 'model');
+    rejects({ model: 'fast', messages: [] }, /must not be empty/, 'messages');
+    rejects({ model: 'fast', messages: [{ role: 'wizard', content: 'hi' }] }, /role must be one of/, 'messages[0].role');
+    rejects({ ...minimal, temperature: 3 }, /temperature/, 'temperature');
+    rejects({ ...minimal, max_tokens: 0 }, /max_tokens/, 'max_tokens');
+    rejects({ ...minimal, stop: ['a', 'b', 'c', 'd', 'e'] }, /stop/, 'stop');
+    rejects({ ...minimal, metadata: { n: 1 } }, /metadata values must be strings/, 'metadata.n');
+  });
+});

@@ -1,0 +1,72 @@
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { GatewayError } from '../core/errors.ts';
+import { formatForPath, type ErrorShaper } from './ingress-format.ts';
+
+/** What Node's HTTP parser attaches to the errors it emits as `clientError` (`rawPacket` is a Buffer). */
+type ParserError = Error & { code?: string; reason?: string; rawPacket?: unknown };
+
+/** How long a refused connection still reads what the client sends, so that it reads the answer. */
+const lingerMs = 1000;
+
+/**
+ * Answers requests Node's HTTP parser refuses before there is a request to route (a bad request
+ * line, headers over Node's 16 KB `maxHeaderSize`, a malformed header or body framing, headers
+ * not received in time), in place of Fastify's default (its own JSON shape, 400 or 431). The
+ * answer takes the ingress format's error shape, chosen from the request line's path (Anthropic's
+ * on /v1/messages), and says what is wrong: 414 when the request line alone is over the limit,
+ * 431 when the headers are, 408 on a timeout, else 400. There is no request id or ledger row:
+ * nothing was received that names a caller, a model or an endpoint.
+ *
+ * The socket is ended, not destroyed: a client still sending (the rest of its headers, a body)
+ * would otherwise get a reset that can discard the answer before it is read. Whatever still
+ * arrives is ignored for `lingerMs`, then the socket is destroyed.
+ */
+export function createClientErrorHandler(shapers: ReadonlyMap<string, ErrorShaper>, logger: Logger) {
+  const answered = new WeakSet<Socket>();
+  return (error: ParserError, socket: Socket): void => {
+    // A reset connection has nobody to answer; a second parser error on one socket is the same request.
+    if (error.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
+    answered.add(socket);
+    const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined;
+    const refusal = refusalOf(error, raw);
+    const shape = shapers.get(formatForPath(requestPath(raw))) ?? shapers.get('openai')!;
+    const body = JSON.stringify(shape(refusal));
+    logger.info({ code: error.code, status: refusal.status }, `refused a malformed HTTP request: ${refusal.message}`);
+    // An answer already under way on this socket (a 413 while its body drains) cannot take a
+    // second status line: the connection is only closed.
+    const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent === true;
+    if (socket.writable && !started) {
+      socket.end(
+        `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    }
+    const timer = setTimeout(() => socket.destroy(), lingerMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+}
+
+function refusalOf(error: ParserError, raw: Buffer | undefined): GatewayError {
+  const invalid = (message: string, status: number) => new GatewayError('SB_ERR_INVALID_REQUEST', message, { status, cause: error });
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return invalid('The request was not received in time.', 408);
+    case 'HPE_HEADER_OVERFLOW': {
+      const lineEnd = raw?.indexOf('\r\n') ?? -1;
+      return lineEnd === -1 || lineEnd >= maxHeaderSize
+        ? invalid(`The request URI is too long (the request line and headers may take ${maxHeaderSize} bytes).`, 414)
+        : invalid(`The request headers are too large (${maxHeaderSize} bytes at most).`, 431);
+    }
+    default:
+      return invalid(`Malformed HTTP request: ${error.reason ?? 'the request could not be parsed'}.`, 400);
+  }
+}
+
+/** The path of the request line at the start of what the client sent ('' when there is none). */
+function requestPath(raw: Buffer | undefined): string {
+  if (!raw) return '';
+  const line = raw.subarray(0, Math.min(raw.length, 256)).toString('latin1');
+  return line.split(' ', 2)[1] ?? '';
+}
