@@ -97,8 +97,10 @@ export async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const address = await gateway.listen(port ?? config.server.port, host);
+  // Signals are handled before the banner says it listens: whoever reads that line may stop it at once.
+  const stopped = waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM', 'SIGINT']);
   printBanner(address, loaded, notes, 1);
-  await waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM', 'SIGINT']);
+  await stopped;
 }
 
 /**
@@ -162,8 +164,10 @@ async function serveAsWorker(): Promise<void> {
     setImmediate(() => process.exit());
     return;
   }
-  connection.listening(await gateway.listen(port, host));
-  await waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM']);
+  const address = await gateway.listen(port, host);
+  const stopped = waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM']);
+  connection.listening(address);
+  await stopped;
 }
 
 async function loadConfiguration(explicit: string | undefined): Promise<{ loaded: LoadedConfig; notes: string[] }> {

@@ -58,7 +58,8 @@ export async function startCli(args: string[], options: { cwd?: string; env?: No
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');
-      const [code] = (await once(child, 'exit')) as [number | null];
+      const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+      if (code === null) process.stderr.write(`switchboard ended by ${signal}; its stderr:\n${stderr}\nstdout:\n${stdout.slice(-4000)}\n`);
       return code;
     },
   };
