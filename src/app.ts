@@ -171,6 +171,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const seconds = cooldown?.seconds ?? 10;
     return { failureThreshold: cooldown?.failures ?? 5, cooldownMs: seconds * 1000, maxCooldownMs: Math.max(seconds * 1000, 300_000) };
   });
+  // Rate-limit headers are read off every answer only when a route's strategy ranks by them.
+  const readsRateLimits = config.routes.some((route) => strategies.get(route.strategy)?.readsRateLimits === true);
   // Config providers at startup and /admin/providers at runtime are built the same way.
   const buildProvider = (provider: ProviderConfig): BuiltProvider => {
     const definition = providerDefinitions.get(provider.type)!;
@@ -191,9 +193,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         aws_session_token: provider.aws_session_token,
       },
     };
-    const tapped = tapRateLimits(http, (limits) => state.recordRateLimit(provider.id, limits));
+    const client = readsRateLimits ? tapRateLimits(http, (limits) => state.recordRateLimit(provider.id, limits)) : http;
     return {
-      handle: { adapter: definition.create(settings, { http: tapped, images }), timeoutMs: provider.timeout_ms },
+      handle: { adapter: definition.create(settings, { http: client, images }), timeoutMs: provider.timeout_ms },
       profile: {
         id: provider.id,
         type: provider.type,
@@ -246,10 +248,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     canRecord: () => !writer.full,
   });
 
+  const logShare = Number(config.server.log_requests);
   const onRequestFinished = (row: LedgerRow) => {
     writer.append(row);
     inFlight?.finished(row.id);
     if (requestFinishedChannel.hasSubscribers) requestFinishedChannel.publish({ instance, row } satisfies RequestFinishedMessage);
+    if (logShare <= 0 || (logShare < 1 && Math.random() >= logShare)) return;
     logger.info(
       {
         request_id: row.id,

@@ -165,6 +165,7 @@ export class Pipeline {
 
   #matchRule(request: ChatRequest, caller: Caller): RuleMatch | undefined {
     this.#checkAllowed(request.model, caller);
+    if (this.#dependencies.rules.empty) return undefined;
     return this.#dependencies.rules.match({
       metadata: request.metadata,
       keyId: caller.keyId,

@@ -28,6 +28,12 @@ const serverSchema = z
     /** How long SIGTERM waits for in-flight requests before closing them. */
     drain_timeout_ms: positiveInteger.default(30000),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * A "request finished" info line per API request: off by default, since the ledger holds
+     * every request (GET /admin/ledger) and the line cost ~8% of CPU. true: every request; a
+     * number in 0..1: that share of requests, sampled.
+     */
+    log_requests: z.union([booleanFromText, numberFromText(z.number().min(0).max(1))]).default(false),
     /** Processes serving the port (`--workers`); default: the number of cores. 1: a single process. */
     workers: numberFromText(z.number().int().min(1).max(256)).optional(),
   })

@@ -93,5 +93,10 @@ export interface RoutingStrategy {
    * Otherwise a route's `split` is an A/B test the planner applies before the strategy's order.
    */
   readonly usesSplitWeights?: boolean;
+  /**
+   * True when the ranking reads providers' rate-limit headers (RoutingState.recordRateLimit):
+   * those headers are parsed from every answer only when a configured route's strategy says so.
+   */
+  readonly readsRateLimits?: boolean;
   rank(candidates: readonly ModelInfo[], context: RoutingContext): Ranking;
 }

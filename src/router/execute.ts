@@ -145,7 +145,7 @@ class Executor<T> {
       const hedge = this.#plan.hedgeAfterMs !== undefined ? this.#nextStartable() : undefined;
       const outcome = hedge
         ? await this.#hedged(next, hedge, attempt)
-        : await this.#candidate(next.model, attempt, new AbortController(), { probe: next.probe, othersLeft: this.#queue.length > 0 });
+        : await this.#candidate(next.model, attempt, undefined, { probe: next.probe, othersLeft: this.#queue.length > 0 });
       if ('value' in outcome) return outcome;
       if (outcome.stop) throw outcome.error;
       if (outcome.error.code === 'SB_ERR_CONTEXT_LENGTH') this.#minimumWindow = Math.max(this.#minimumWindow, next.model.contextWindow ?? this.#minimumWindow);
@@ -186,7 +186,7 @@ class Executor<T> {
       if (!handle || !accepts(handle.adapter)) continue;
       const admission = this.#context.state.admit(deploymentKey(model));
       if (admission === 'refused') continue;
-      const outcome = await this.#candidate(model, attempt, new AbortController(), { probe: admission === 'probe', othersLeft: this.#queue.length > 0, continuation: true });
+      const outcome = await this.#candidate(model, attempt, undefined, { probe: admission === 'probe', othersLeft: this.#queue.length > 0, continuation: true });
       if ('value' in outcome) {
         if (from >= 0) outcome.live.record.resumedFrom = from;
         return outcome;
@@ -236,8 +236,8 @@ class Executor<T> {
     return winner.outcome;
   }
 
-  /** One candidate with its retries. */
-  async #candidate(model: ModelInfo, attempt: Attempt<T>, cancel: AbortController, options: CandidateOptions): Promise<Success<T> | Failure> {
+  /** One candidate with its retries; `cancel` (hedging only) calls it off when the other won. */
+  async #candidate(model: ModelInfo, attempt: Attempt<T>, cancel: AbortController | undefined, options: CandidateOptions): Promise<Success<T> | Failure> {
     const handle = this.#context.provider(model.providerId)!;
     const key = deploymentKey(model);
     const single = options.probe || options.continuation === true;
@@ -251,13 +251,13 @@ class Executor<T> {
       const controller = new AbortController();
       const abort = (reason: unknown) => controller.abort(reason);
       const onClientAbort = () => abort(this.#context.signal.reason);
-      const onCancel = () => abort(cancel.signal.reason);
+      const onCancel = () => abort(cancel!.signal.reason);
       const release = () => {
         this.#context.signal.removeEventListener('abort', onClientAbort);
-        cancel.signal.removeEventListener('abort', onCancel);
+        cancel?.signal.removeEventListener('abort', onCancel);
       };
       this.#context.signal.addEventListener('abort', onClientAbort, { once: true });
-      cancel.signal.addEventListener('abort', onCancel, { once: true });
+      cancel?.signal.addEventListener('abort', onCancel, { once: true });
       // One timer per attempt: the whole answer, or (streams) the first token; the stall timer
       // of resume-stream.ts takes over once it came.
       const limitMs = deadlines ? deadlines.ttftMs : timeoutMs;
@@ -286,7 +286,7 @@ class Executor<T> {
         const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
         const error = GatewayError.isInstance(reason) ? reason : toGatewayError(thrown);
         const latencyMs = performance.now() - startedAt;
-        if (this.#context.signal.aborted || cancel.signal.aborted) {
+        if (this.#context.signal.aborted || cancel?.signal.aborted === true) {
           this.#context.attempts.push(attemptRecord(model, 'aborted', latencyMs, error));
           if (options.probe) this.#context.state.releaseProbe(key);
           const closed = this.#context.signal.aborted ? callerEnded(this.#context.signal, error) : error;

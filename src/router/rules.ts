@@ -30,6 +30,8 @@ type Condition = (subject: RuleSubject) => boolean;
 
 /** The `rules:` list compiled once at config load: conditions become predicates, globs regexes. */
 export interface CompiledRules {
+  /** No rules configured: callers skip building a subject (and reading the clock) at all. */
+  readonly empty: boolean;
   /** The first rule whose every condition holds, or undefined. */
   match(subject: RuleSubject): RuleMatch | undefined;
 }
@@ -58,6 +60,7 @@ export function compileRules(rules: readonly RuleConfig[]): CompiledRules {
     return { conditions, action };
   });
   return {
+    empty: compiled.length === 0,
     match(subject) {
       for (const rule of compiled) if (rule.conditions.every((condition) => condition(subject))) return rule.action;
       return undefined;

@@ -8,7 +8,7 @@ import { GatewayError } from '../core/errors.ts';
 import { RequestRecord } from '../ledger/request-record.ts';
 import { redactUrl } from '../telemetry/redact-url.ts';
 import type { Identity } from './auth-hook.ts';
-import { authenticate } from './auth-hook.ts';
+import { authenticate, keyMatcher } from './auth-hook.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { createErrorHandler } from './error-handler.ts';
 import { formatForPath, type ErrorShaper } from './ingress-format.ts';
@@ -76,6 +76,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     },
     loggerInstance: options.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    // No child logger per request (a pino child per request cost more than the few lines that
+    // use it): request.log is the server's logger, and those lines name request_id themselves.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: options.maxBodyBytes,
     requestTimeout: requestTimeoutMs,
     genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
@@ -83,6 +86,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
   });
+  const isMasterKey = options.masterKey ? keyMatcher(options.masterKey) : undefined;
   app.decorateRequest('record', null);
   app.decorateRequest('identity', null);
 
@@ -102,7 +106,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const config = request.routeOptions.config;
     if (config.endpoint) request.record = new RequestRecord(request.id, config.endpoint, options.onRequestFinished);
     if (!config.format) return;
-    request.identity = await authenticate(request, options.masterKey, config.apiKeyHeader === true, options.keys);
+    request.identity = await authenticate(request, isMasterKey, config.apiKeyHeader === true, options.keys);
     if (request.record) {
       request.record.keyId = request.identity.keyId;
       request.record.team = request.identity.team;

@@ -128,7 +128,7 @@ describe('switchboard serve --workers 2', () => {
     await writeFile(
       file,
       [
-        `server: { master_key: "${masterKey}", drain_timeout_ms: 10000 }`,
+        `server: { master_key: "${masterKey}", drain_timeout_ms: 10000, log_requests: true }`,
         `storage: { url: "sqlite://${database}" }`,
         'providers:',
         `  - { id: oai, type: openai, base_url: "${simulator.url}", api_key: "${simulator.apiKey}" }`,

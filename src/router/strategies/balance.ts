@@ -16,6 +16,7 @@ const headroomMargin = 0.2;
 export const balanceStrategy: RoutingStrategy = {
   name: 'balance',
   usesSplitWeights: true,
+  readsRateLimits: true,
   rank(candidates, context) {
     const configured = new Map((context.route?.split ?? []).map((arm) => [arm.model, arm.weight]));
     const scores: Record<string, number> = {};

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.ts';
-import { keysEqual, presentedKey } from '../auth-hook.ts';
+import { keyMatcher, presentedKey } from '../auth-hook.ts';
 import { registerAuditRoutes } from './audit.ts';
 import type { AdminContext } from './context.ts';
 import { registerKeyRoutes } from './keys.ts';
@@ -21,7 +21,8 @@ export type { AdminContext } from './context.ts';
 export function registerAdminRoutes(app: FastifyInstance, context: AdminContext): void {
   void app.register(
     async (admin) => {
-      admin.addHook('onRequest', async (request) => authorize(request, context));
+      const isMasterKey = context.masterKey ? keyMatcher(context.masterKey) : undefined;
+      admin.addHook('onRequest', async (request) => authorize(request, context, isMasterKey));
       registerKeyRoutes(admin, context);
       registerTeamRoutes(admin, context);
       registerUsageRoutes(admin, context);
@@ -34,8 +35,8 @@ export function registerAdminRoutes(app: FastifyInstance, context: AdminContext)
   );
 }
 
-async function authorize(request: FastifyRequest, context: AdminContext): Promise<void> {
-  if (!context.masterKey) {
+async function authorize(request: FastifyRequest, context: AdminContext, isMasterKey: ((key: string) => boolean) | undefined): Promise<void> {
+  if (!isMasterKey) {
     throw new GatewayError(
       'SB_ERR_MODEL_FORBIDDEN',
       'The admin API is disabled: set a master key (server.master_key, e.g. from SWITCHBOARD_MASTER_KEY) to enable it.',
@@ -44,7 +45,7 @@ async function authorize(request: FastifyRequest, context: AdminContext): Promis
   }
   const key = presentedKey(request, false);
   if (key === undefined) throw new GatewayError('SB_ERR_UNAUTHORIZED', 'Missing API key: the admin API needs "Authorization: Bearer <master key>".');
-  if (keysEqual(key, context.masterKey)) return;
+  if (isMasterKey(key)) return;
   const resolved = await context.keys.resolve(key);
   if (resolved.status === 'valid') {
     throw new GatewayError('SB_ERR_MODEL_FORBIDDEN', 'The admin API needs the master key; virtual keys cannot use it.', { publicCode: 'admin_forbidden' });

@@ -18,7 +18,7 @@ export function registerChatRoutes(app: FastifyInstance, context: GatewayContext
     const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply, context.shutdown), callerOf(request));
     if (outcome.kind === 'stream') {
       const body = outcome.events.pipeThrough(createOpenAIStreamFormatter(chatRequest.includeUsage));
-      await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, streamEndings(outcome.tap, request.log));
+      await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, streamEndings(outcome.tap, request.log, record.id));
       return reply;
     }
     const text = formatChatResponse(outcome.result);
@@ -45,11 +45,11 @@ export function clientSignal(reply: FastifyReply, shutdown: AbortSignal): AbortS
 }
 
 /** A stream's record finishes on the caller leaving, or on a fault after the headers went out. */
-export function streamEndings(tap: UsageTap, log: FastifyBaseLogger): StreamEndings {
+export function streamEndings(tap: UsageTap, log: FastifyBaseLogger, requestId: string): StreamEndings {
   return {
     onClientClosed: () => tap.clientClosed(),
     onFailed: (error) => {
-      log.error({ err: error }, 'stream failed after its headers were sent');
+      log.error({ request_id: requestId, err: error }, 'stream failed after its headers were sent');
       tap.failed(error);
     },
   };

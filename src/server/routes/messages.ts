@@ -26,7 +26,7 @@ export function registerMessageRoutes(app: FastifyInstance, context: GatewayCont
     const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply, context.shutdown), callerOf(request));
     if (outcome.kind === 'stream') {
       const body = outcome.events.pipeThrough(createAnthropicStreamFormatter());
-      await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, streamEndings(outcome.tap, request.log));
+      await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, streamEndings(outcome.tap, request.log, record.id));
       return reply;
     }
     const text = formatMessagesResponse(outcome.result);

@@ -40,6 +40,13 @@ export interface OpenAISimulatorOptions {
    * parameters). Without it the simulator is OpenAI, which has no such field.
    */
   continueFinalMessage?: boolean;
+  /**
+   * The key's requests per minute: every chat answer then carries OpenAI's rate-limit headers
+   * (`x-ratelimit-limit-requests`, `x-ratelimit-remaining-requests`, `x-ratelimit-reset-requests`
+   * as "1m0s"/"12.5s"; platform.openai.com/docs/guides/rate-limits "Rate limits in headers"),
+   * counted over the current minute. The API does not refuse at 0 here: tests see who listens.
+   */
+  requestsPerMinute?: number;
 }
 
 /** Top-level fields of CreateChatCompletionRequest / CreateEmbeddingRequest (allOf included). */
@@ -58,6 +65,7 @@ export class OpenAISimulator extends BaseSimulator {
   protected override readonly brokenJson = '{"id": "chatcmpl-broken", "choices": [';
   readonly #options: OpenAISimulatorOptions;
   readonly #models: ReadonlySet<string>;
+  #minute = { startedAt: 0, requests: 0 };
 
   constructor(options: OpenAISimulatorOptions = {}) {
     super({ apiKey: options.apiKey ?? 'sk-simulator-key-0123456789', chunkDelayMs: options.chunkDelayMs, delays: options.delays });
@@ -122,6 +130,7 @@ export class OpenAISimulator extends BaseSimulator {
       // github.com/Aider-AI/aider/issues/2030: 404 invalid_request_error, code model_not_found.
       return sendError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'model_not_found');
     }
+    if (operation.name === 'chat') this.#rateLimitHeaders(response);
     const fault = await this.injectFault(model, request, response, (status) => ({ error: { message: `Simulated ${status}`, type: 'server_error', param: null, code: null } }));
     if (fault === answered) return;
     const window = this.#options.contextWindows?.[model];
@@ -136,6 +145,17 @@ export class OpenAISimulator extends BaseSimulator {
     }
     if (body.stream === true) return this.#stream(response, body, model, fault, prefix);
     return this.#complete(response, body, model, prefix);
+  }
+
+  #rateLimitHeaders(response: ServerResponse): void {
+    const limit = this.#options.requestsPerMinute;
+    if (limit === undefined) return;
+    const now = Date.now();
+    if (now - this.#minute.startedAt >= 60_000) this.#minute = { startedAt: now, requests: 0 };
+    this.#minute.requests += 1;
+    response.setHeader('x-ratelimit-limit-requests', String(limit));
+    response.setHeader('x-ratelimit-remaining-requests', String(Math.max(0, limit - this.#minute.requests)));
+    response.setHeader('x-ratelimit-reset-requests', `${((60_000 - (now - this.#minute.startedAt)) / 1000).toFixed(1)}s`);
   }
 
   #operation(url: URL): { name: 'chat' | 'embeddings' | 'models'; deployment?: string } | undefined {

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { OpenAISimulator } from '../simulators/openai/server.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { openaiClient } from '../helpers/openai-client.ts';
+
+/**
+ * The balance strategy steers by the rate-limit headers providers send (x-ratelimit-remaining-*),
+ * which the gateway reads only when a route's strategy ranks by them (issue 15: no header parsing
+ * on every answer for nothing). A provider whose headers say its minute is used up gets no more
+ * traffic while the other one has room.
+ */
+describe('balance reads the providers’ rate-limit headers', () => {
+  let east: OpenAISimulator;
+  let west: OpenAISimulator;
+  let gateway: TestGateway;
+
+  before(async () => {
+    east = await new OpenAISimulator({ apiKey: 'east-key', requestsPerMinute: 8 }).start();
+    west = await new OpenAISimulator({ apiKey: 'west-key', requestsPerMinute: 1000 }).start();
+    gateway = await startGateway({
+      providers: [
+        { id: 'east', type: 'openai', base_url: east.url, api_key: 'east-key' },
+        { id: 'west', type: 'openai', base_url: west.url, api_key: 'west-key' },
+      ],
+      models: [
+        { id: 'a', provider: 'east', upstream: 'gpt-4o-mini' },
+        { id: 'b', provider: 'west', upstream: 'gpt-4o-mini' },
+      ],
+      routes: [{ id: 'even', strategy: 'balance', candidates: ['a', 'b'] }],
+    });
+  });
+  after(async () => {
+    await gateway.close();
+    await east.close();
+    await west.close();
+  });
+
+  it('sends nothing more to a provider that reported no requests left, while the other has room', async () => {
+    const client = openaiClient(gateway, 'unused');
+    for (let index = 0; index < 60; index += 1) {
+      await client.chat.completions.create({ model: 'even', messages: [{ role: 'user', content: 'hi' }] });
+    }
+    // An even split would give east about 30 of 60; its headers say 8 a minute, and balance
+    // stops sending once they report 0 left (a request or two may be in flight as they arrive).
+    const eastCalls = east.chatCalls().length;
+    assert.ok(eastCalls >= 1 && eastCalls <= 9, `east answered ${eastCalls} of 60 with 8 requests a minute`);
+    assert.equal(eastCalls + west.chatCalls().length, 60);
+  });
+});
