@@ -9,7 +9,9 @@ import type { RoutingStateStore } from './core/routing-state.ts';
 import type { StreamEvent } from './core/stream-event.ts';
 import type { RequestRecord } from './ledger/request-record.ts';
 import { UsageTap } from './ledger/usage-tap.ts';
+import type { Transformer } from 'node:stream/web';
 import { endOnSignal } from './streams/end-on-signal.ts';
+import { fuseTransformers } from './streams/fuse.ts';
 import { cacheKey } from './cache/cache-key.ts';
 import { ResultCollector } from './cache/collect-result.ts';
 import { replayAsStream } from './cache/replay.ts';
@@ -46,7 +48,22 @@ export interface PipelineDependencies {
 /** A finished chat: the answer, or a stream of events already tapped for accounting. */
 export type ChatOutcome =
   | { kind: 'complete'; result: ChatResult; model: ModelInfo; plan: Plan }
-  | { kind: 'stream'; events: ReadableStream<StreamEvent>; tap: UsageTap; model: ModelInfo; plan: Plan };
+  | {
+      kind: 'stream';
+      /**
+       * The events, through the usage tap and then `formatter` (the caller's wire format), as
+       * one fused stage (src/streams/fuse.ts). Read once.
+       */
+      body<T>(formatter: Transformer<StreamEvent, T>): ReadableStream<T>;
+      tap: UsageTap;
+      model: ModelInfo;
+      plan: Plan;
+    };
+
+/** A stream outcome over `events`, which `tap` accounts for on their way to the formatter. */
+function streamOutcome(events: ReadableStream<StreamEvent>, tap: UsageTap, model: ModelInfo, plan: Plan): ChatOutcome {
+  return { kind: 'stream', body: (formatter) => events.pipeThrough(fuseTransformers(tap.transformer, formatter)), tap, model, plan };
+}
 
 /**
  * Per-request orchestration after the HTTP layer has authenticated and parsed the request:
@@ -88,7 +105,7 @@ export class Pipeline {
       });
       const shutdown = this.#dependencies.shutdown;
       const events = shutdown ? endOnSignal(execution.value, shutdown) : execution.value;
-      return { kind: 'stream', events: events.pipeThrough(tap.stream), tap, model: execution.model, plan };
+      return streamOutcome(events, tap, execution.model, plan);
     }
     const execution = await executeChat(plan, request, context);
     const result = execution.value;
@@ -229,7 +246,7 @@ function answerFromCache(record: RequestRecord, request: ChatRequest, cached: Ca
   record.reason = `${record.reason ?? ''}; answered from the response cache`;
   if (request.stream) {
     const tap = new UsageTap(record, request, { free: true });
-    return { kind: 'stream', events: replayAsStream(cached.result).pipeThrough(tap.stream), tap, model, plan };
+    return streamOutcome(replayAsStream(cached.result), tap, model, plan);
   }
   record.usage = { inputTokens: 0, outputTokens: 0 };
   return { kind: 'complete', result: cached.result, model, plan };

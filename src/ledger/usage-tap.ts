@@ -1,3 +1,4 @@
+import type { Transformer } from 'node:stream/web';
 import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError, toGatewayError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
@@ -25,7 +26,8 @@ export interface UsageTapOptions {
  * (`clientClosed`), with the tokens actually streamed.
  */
 export class UsageTap {
-  readonly stream: TransformStream<StreamEvent, StreamEvent>;
+  /** The tap as a stream stage, to fuse with the formatter after it (src/streams/fuse.ts). */
+  readonly transformer: Transformer<StreamEvent, StreamEvent>;
   readonly #record: RequestRecord;
   readonly #request: ChatRequest;
   /** Streamed text kept for counting, up to `keptOutputChars`; `#outputChars` counts all of it. */
@@ -36,7 +38,7 @@ export class UsageTap {
   constructor(record: RequestRecord, request: ChatRequest, options: UsageTapOptions = {}) {
     this.#record = record;
     this.#request = request;
-    this.stream = new TransformStream<StreamEvent, StreamEvent>({
+    this.transformer = {
       transform: (event, controller) => {
         options.observe?.(event);
         switch (event.type) {
@@ -82,7 +84,14 @@ export class UsageTap {
           this.#record.finish('error', 200, new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'The stream ended without finishing'));
         }
       },
-    });
+    };
+  }
+
+  #stream: TransformStream<StreamEvent, StreamEvent> | undefined;
+
+  /** The tap as a stream of its own (made on first use). */
+  get stream(): TransformStream<StreamEvent, StreamEvent> {
+    return (this.#stream ??= new TransformStream(this.transformer));
   }
 
   /** The stream failed outside its events (a fault of ours): recorded as an error with what was streamed. */

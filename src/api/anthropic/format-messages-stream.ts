@@ -1,3 +1,4 @@
+import type { Transformer } from 'node:stream/web';
 import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { formatAnthropicError } from './format-error.ts';
@@ -41,6 +42,11 @@ const refusalId = 'refusal';
  * open continues under its own index, and later blocks are numbered after the verbatim ones.
  */
 export function createAnthropicStreamFormatter(): TransformStream<StreamEvent, string> {
+  return new TransformStream(anthropicStreamFormatter());
+}
+
+/** The same as a Transformer, to fuse after the usage tap (src/streams/fuse.ts). */
+export function anthropicStreamFormatter(): Transformer<StreamEvent, string> {
   let native = false;
   /** Verbatim blocks started, whether the last is still open, the typed id of an open text block, and whether message_delta went out. */
   const verbatim = { blocks: 0, open: false, textId: undefined as string | undefined, stopped: false };
@@ -203,7 +209,7 @@ export function createAnthropicStreamFormatter(): TransformStream<StreamEvent, s
     current = block;
   };
 
-  return new TransformStream<StreamEvent, string>({
+  return {
     start(controller) {
       output = controller;
     },
@@ -240,5 +246,5 @@ export function createAnthropicStreamFormatter(): TransformStream<StreamEvent, s
       // The events stopped without a finish or an error: say so rather than end as if complete.
       if (started && !done) fail(new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'The stream ended without finishing.'));
     },
-  });
+  };
 }

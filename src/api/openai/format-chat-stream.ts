@@ -1,3 +1,4 @@
+import type { Transformer } from 'node:stream/web';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { formatOpenAIError } from './format-error.ts';
 import { openAIFinishReason, openAIUsage } from './format-chat-response.ts';
@@ -11,6 +12,11 @@ import { openAIFinishReason, openAIUsage } from './format-chat-response.ts';
  * typed chunks after the verbatim ones.
  */
 export function createOpenAIStreamFormatter(includeUsage: boolean): TransformStream<StreamEvent, string> {
+  return new TransformStream(openAIStreamFormatter(includeUsage));
+}
+
+/** The same as a Transformer, to fuse after the usage tap (src/streams/fuse.ts). */
+export function openAIStreamFormatter(includeUsage: boolean): Transformer<StreamEvent, string> {
   let native = false;
   let base = { id: '', object: 'chat.completion.chunk', created: 0, model: '' };
   const toolIndexes = new Map<string, number>();
@@ -18,7 +24,7 @@ export function createOpenAIStreamFormatter(includeUsage: boolean): TransformStr
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) =>
     `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] })}\n\n`;
 
-  return new TransformStream<StreamEvent, string>({
+  return {
     transform(event, controller) {
       switch (event.type) {
         case 'stream-start':
@@ -48,7 +54,7 @@ export function createOpenAIStreamFormatter(includeUsage: boolean): TransformStr
           if (!native) writeTyped(event, controller);
       }
     },
-  });
+  };
 
   function writeTyped(event: StreamEvent, controller: TransformStreamDefaultController<string>): void {
     switch (event.type) {

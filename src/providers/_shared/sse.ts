@@ -1,4 +1,6 @@
+import type { Transformer } from 'node:stream/web';
 import { createParser } from 'eventsource-parser';
+import { fuseTransformers } from '../../streams/fuse.ts';
 
 /** One server-sent event: its name (when the format names events) and its data text. */
 export interface SseMessage {
@@ -16,8 +18,21 @@ export function parseServerSentEvents(body: ReadableStream<Uint8Array>): Readabl
   return body.pipeThrough(createSseDecoder());
 }
 
+/**
+ * Bytes → SSE messages → a provider's events (its chunk transformer), with `then` after it (e.g.
+ * warnings), fused into one stream stage (src/streams/fuse.ts).
+ */
+export function decodeServerSentEvents<T>(body: ReadableStream<Uint8Array>, events: Transformer<SseMessage, T>, then?: Transformer<T, T>): ReadableStream<T> {
+  return body.pipeThrough(then ? fuseTransformers(sseDecoder(), events, then) : fuseTransformers(sseDecoder(), events));
+}
+
 /** Bytes → SSE messages, as a TransformStream. */
 export function createSseDecoder(): TransformStream<Uint8Array, SseMessage> {
+  return new TransformStream(sseDecoder());
+}
+
+/** Bytes → SSE messages, as a Transformer (a stage that can be fused). */
+export function sseDecoder(): Transformer<Uint8Array, SseMessage> {
   const decoder = new TextDecoder();
   let output: TransformStreamDefaultController<SseMessage> | undefined;
   const parser = createParser({
@@ -25,7 +40,7 @@ export function createSseDecoder(): TransformStream<Uint8Array, SseMessage> {
       output?.enqueue(event.event === undefined ? { data: event.data } : { event: event.event, data: event.data });
     },
   });
-  return new TransformStream<Uint8Array, SseMessage>({
+  return {
     transform(chunk, controller) {
       output = controller;
       parser.feed(decoder.decode(chunk, { stream: true }));
@@ -35,5 +50,5 @@ export function createSseDecoder(): TransformStream<Uint8Array, SseMessage> {
       // A last event without its blank line (Gemini ends streams without a terminator) still counts.
       parser.feed(`${decoder.decode()}\n\n`);
     },
-  });
+  };
 }

@@ -1,3 +1,4 @@
+import type { Transformer } from 'node:stream/web';
 import type { Warning } from '../../core/chat-result.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 
@@ -11,4 +12,14 @@ export function withWarnings(events: ReadableStream<StreamEvent>, warnings: read
       },
     }),
   );
+}
+
+/** The same as a Transformer, to fuse after a provider's events (src/streams/fuse.ts); undefined without warnings. */
+export function warningsTransformer(warnings: readonly Warning[]): Transformer<StreamEvent, StreamEvent> | undefined {
+  if (warnings.length === 0) return undefined;
+  return {
+    transform(event, controller) {
+      controller.enqueue(event.type === 'stream-start' ? { ...event, warnings: [...event.warnings, ...warnings] } : event);
+    },
+  };
 }

@@ -1,14 +1,14 @@
 import type { ChatRequest } from '../../core/chat-request.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
-import { parseServerSentEvents } from '../_shared/sse.ts';
+import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { errorFromResponse, parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
-import { withWarnings } from '../_shared/with-warnings.ts';
+import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { errorFromAnthropicDetail, readAnthropicError } from './errors.ts';
-import { createMessageStreamTransform } from './stream.ts';
+import { messageStreamTransformer } from './stream.ts';
 import type { AnthropicMessage } from './wire-types.ts';
 
 /**
@@ -71,10 +71,8 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
     async streamChat(request, call) {
       const { body, warnings } = convertRequest({ ...request, stream: true }, call);
       const response = await post(body, call, 'text/event-stream', passthroughHeaders(request));
-      const events = parseServerSentEvents(response.body).pipeThrough(
-        createMessageStreamTransform({ source, requestedModel: call.model, passthrough: request.native?.format === 'anthropic-messages' }),
-      );
-      return guardStream(withWarnings(events, warnings), source);
+      const messages = messageStreamTransformer({ source, requestedModel: call.model, passthrough: request.native?.format === 'anthropic-messages' });
+      return guardStream(decodeServerSentEvents(response.body, messages, warningsTransformer(warnings)), source);
     },
   };
 }

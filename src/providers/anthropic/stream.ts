@@ -1,3 +1,4 @@
+import type { Transformer } from 'node:stream/web';
 import { randomUUID } from 'node:crypto';
 import type { GatewayError } from '../../core/errors.ts';
 import type { NativeChunkEvent, StreamEvent } from '../../core/stream-event.ts';
@@ -30,6 +31,11 @@ type Controller = TransformStreamDefaultController<StreamEvent>;
  * Unknown event and delta types are skipped, as Anthropic's versioning policy asks of clients.
  */
 export function createMessageStreamTransform(options: MessageStreamOptions): TransformStream<SseMessage, StreamEvent> {
+  return new TransformStream(messageStreamTransformer(options));
+}
+
+/** The same as a Transformer, to fuse with the SSE decoder (src/providers/_shared/sse.ts). */
+export function messageStreamTransformer(options: MessageStreamOptions): Transformer<SseMessage, StreamEvent> {
   let started = false;
   let ended = false;
   const readJson = createEventJsonReader(options.source.provider);
@@ -59,7 +65,7 @@ export function createMessageStreamTransform(options: MessageStreamOptions): Tra
     controller.enqueue({ type: 'error', error });
   };
 
-  return new TransformStream<SseMessage, StreamEvent>({
+  return {
     transform(message, controller) {
       if (ended) return;
       const data = readJson<AnthropicStreamEvent>(message.data, controller);
@@ -113,7 +119,7 @@ export function createMessageStreamTransform(options: MessageStreamOptions): Tra
           return;
       }
     },
-  });
+  };
 
   function openBlock(controller: Controller, index: number, block: AnthropicContentBlock): void {
     if (!started) start(controller, undefined, undefined);

@@ -3,14 +3,14 @@ import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts'
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import { float32Base64 } from '../_shared/float32-base64.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
-import { parseServerSentEvents } from '../_shared/sse.ts';
+import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { errorFromResponse, parseProviderJson, upstreamError, upstreamSource } from '../_shared/upstream-error.ts';
-import { withWarnings } from '../_shared/with-warnings.ts';
+import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { readCohereError } from './errors.ts';
-import { createCohereEventTransform } from './stream.ts';
+import { cohereEventTransformer } from './stream.ts';
 import type { CohereChatBody, CohereEmbedBody } from './wire-types.ts';
 
 /**
@@ -63,8 +63,8 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
     async streamChat(request, call) {
       const { body, warnings } = convertRequest({ ...request, stream: true }, call.model);
       const response = await post('/v2/chat', body, call, 'text/event-stream');
-      const events = parseServerSentEvents(response.body).pipeThrough(createCohereEventTransform({ source, requestedModel: call.model }));
-      return guardStream(withWarnings(events, warnings), source);
+      const chunks = cohereEventTransformer({ source, requestedModel: call.model });
+      return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
     },
 
     async embed(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> {

@@ -1,3 +1,4 @@
+import type { Transformer } from 'node:stream/web';
 import { randomUUID } from 'node:crypto';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { createIndexedBlocks } from '../_shared/indexed-blocks.ts';
@@ -23,6 +24,11 @@ type Controller = TransformStreamDefaultController<StreamEvent>;
  *   TIMEOUT (with `delta.error`): a failed generation never ends like an answer.
  */
 export function createCohereEventTransform(options: { source: UpstreamSource; requestedModel: string }): TransformStream<SseMessage, StreamEvent> {
+  return new TransformStream(cohereEventTransformer(options));
+}
+
+/** The same as a Transformer, to fuse with the SSE decoder (src/providers/_shared/sse.ts). */
+export function cohereEventTransformer(options: { source: UpstreamSource; requestedModel: string }): Transformer<SseMessage, StreamEvent> {
   let started = false;
   let ended = false;
   const readJson = createEventJsonReader(options.source.provider);
@@ -46,7 +52,7 @@ export function createCohereEventTransform(options: { source: UpstreamSource; re
     controller.enqueue({ type: 'error', error: errorFromStatus(status, options.source, { message }) });
   };
 
-  return new TransformStream<SseMessage, StreamEvent>({
+  return {
     transform(message, controller) {
       if (ended || message.data === '[DONE]') return;
       const event = readJson<CohereStreamEvent>(message.data, controller);
@@ -117,7 +123,7 @@ export function createCohereEventTransform(options: { source: UpstreamSource; re
           return;
       }
     },
-  });
+  };
 
   function finish(controller: Controller, event: CohereStreamEvent): void {
     const reason = event.delta?.finish_reason ?? undefined;

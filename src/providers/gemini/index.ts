@@ -1,15 +1,15 @@
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { modelPathSegment, type ModelNameRule } from '../_shared/model-path.ts';
-import { parseServerSentEvents } from '../_shared/sse.ts';
+import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
-import { withWarnings } from '../_shared/with-warnings.ts';
+import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { convertEmbeddingRequest, convertEmbeddingResponse } from './embeddings.ts';
 import { errorFromBlockedPrompt, errorFromEmptyAnswer, errorFromGeminiResponse } from './errors.ts';
-import { createGeminiStreamTransform, terminateLastEvent } from './stream.ts';
+import { geminiStreamTransformer, terminateLastEvent } from './stream.ts';
 import type { GeminiBatchEmbedResponse, GeminiResponse } from './wire-types.ts';
 
 /** Google's Gemini Developer API (generativelanguage.googleapis.com), v1beta. */
@@ -65,8 +65,8 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
       const path = modelPath(call.model);
       const { body, warnings } = await convertRequest(request, { images: dependencies.images, signal: call.signal });
       const response = await post(path, 'streamGenerateContent', body, call, 'text/event-stream');
-      const events = parseServerSentEvents(terminateLastEvent(response.body)).pipeThrough(createGeminiStreamTransform({ source, requestedModel: call.model }));
-      return guardStream(withWarnings(events, warnings), source);
+      const chunks = geminiStreamTransformer({ source, requestedModel: call.model });
+      return guardStream(decodeServerSentEvents(terminateLastEvent(response.body), chunks, warningsTransformer(warnings)), source);
     },
 
     async embed(request, call) {

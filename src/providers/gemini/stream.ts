@@ -1,3 +1,4 @@
+import type { Transformer } from 'node:stream/web';
 import { randomUUID } from 'node:crypto';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { createEventJsonReader } from '../_shared/event-json.ts';
@@ -47,6 +48,11 @@ export function terminateLastEvent(body: ReadableStream<Uint8Array>): ReadableSt
  * Parts Switchboard cannot relay (code execution, inline media: never asked for) are skipped.
  */
 export function createGeminiStreamTransform(options: GeminiStreamOptions): TransformStream<SseMessage, StreamEvent> {
+  return new TransformStream(geminiStreamTransformer(options));
+}
+
+/** The same as a Transformer, to fuse with the SSE decoder (src/providers/_shared/sse.ts). */
+export function geminiStreamTransformer(options: GeminiStreamOptions): Transformer<SseMessage, StreamEvent> {
   let started = false;
   let failed = false;
   const readJson = createEventJsonReader(options.source.provider);
@@ -107,7 +113,7 @@ export function createGeminiStreamTransform(options: GeminiStreamOptions): Trans
     }
   };
 
-  return new TransformStream<SseMessage, StreamEvent>({
+  return {
     transform(message, controller) {
       if (failed) return;
       const chunk = readJson<GeminiResponse>(message.data, controller);
@@ -153,5 +159,5 @@ export function createGeminiStreamTransform(options: GeminiStreamOptions): Trans
         ...(usage ? { usage: convertUsage(usage) } : {}),
       });
     },
-  });
+  };
 }

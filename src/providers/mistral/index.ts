@@ -4,14 +4,14 @@ import { GatewayError } from '../../core/errors.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import { float32Base64 } from '../_shared/float32-base64.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
-import { parseServerSentEvents } from '../_shared/sse.ts';
+import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { errorFromResponse, parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
-import { withWarnings } from '../_shared/with-warnings.ts';
+import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse, convertUsage } from './convert-response.ts';
 import { readMistralError } from './errors.ts';
-import { createMistralChunkTransform } from './stream.ts';
+import { mistralChunkTransformer } from './stream.ts';
 import type { MistralChatBody, MistralEmbeddingBody } from './wire-types.ts';
 
 /** Mistral's La Plateforme API (docs/providers/mistral.md). */
@@ -65,8 +65,8 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
     async streamChat(request, call) {
       const { body, warnings } = convertRequest({ ...request, stream: true }, call.model);
       const response = await post('chat/completions', body, call, 'text/event-stream');
-      const events = parseServerSentEvents(response.body).pipeThrough(createMistralChunkTransform({ source, requestedModel: call.model }));
-      return guardStream(withWarnings(events, warnings), source);
+      const chunks = mistralChunkTransformer({ source, requestedModel: call.model });
+      return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
     },
 
     async embed(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> {

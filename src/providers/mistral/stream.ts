@@ -1,3 +1,4 @@
+import type { Transformer } from 'node:stream/web';
 import type { FinishReason } from '../../core/chat-result.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
@@ -23,6 +24,11 @@ import type { MistralChatBody } from './wire-types.ts';
  * (../openai-compatible/choice-events.ts).
  */
 export function createMistralChunkTransform(options: { source: UpstreamSource; requestedModel: string }): TransformStream<SseMessage, StreamEvent> {
+  return new TransformStream(mistralChunkTransformer(options));
+}
+
+/** The same as a Transformer, to fuse with the SSE decoder (src/providers/_shared/sse.ts). */
+export function mistralChunkTransformer(options: { source: UpstreamSource; requestedModel: string }): Transformer<SseMessage, StreamEvent> {
   let started = false;
   const blocks = createChoiceEvents();
   /** The call a fragment without an id continues, by `index`. */
@@ -40,7 +46,7 @@ export function createMistralChunkTransform(options: { source: UpstreamSource; r
     failed = true;
   };
 
-  return new TransformStream<SseMessage, StreamEvent>({
+  return {
     transform(message, controller) {
       if (done) return;
       if (message.data === '[DONE]') {
@@ -92,5 +98,5 @@ export function createMistralChunkTransform(options: { source: UpstreamSource; r
       }
       blocks.finish(controller, { finishReason, rawFinishReason, usage });
     },
-  });
+  };
 }

@@ -2,14 +2,14 @@ import type { GatewayError } from '../../core/errors.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderSettings } from '../../core/provider-adapter.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
-import { parseServerSentEvents } from '../_shared/sse.ts';
-import { withWarnings } from '../_shared/with-warnings.ts';
+import { decodeServerSentEvents } from '../_shared/sse.ts';
+import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { errorFromResponse, parseProviderJson, upstreamError, upstreamSource, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { convertRequest, type OpenAIRequestDialect } from './convert-request.ts';
 import { convertResponse, convertUsage } from './convert-response.ts';
 import { readOpenAIError } from './errors.ts';
-import { createChunkTransform } from './stream.ts';
+import { chunkTransformer } from './stream.ts';
 import type { OpenAIChatBody, OpenAIEmbeddingBody } from './wire-types.ts';
 
 /**
@@ -84,15 +84,8 @@ export function createOpenAICompatibleAdapter(
     async streamChat(request, call) {
       const { body, warnings, usageChunkInternal } = convertRequest({ ...request, stream: true }, call.model, flavor);
       const response = await post('chat/completions', body, call, 'text/event-stream');
-      const events = parseServerSentEvents(response.body).pipeThrough(
-        createChunkTransform({
-          source,
-          requestedModel: call.model,
-          passthrough: request.native?.format === 'openai-chat',
-          usageChunkInternal,
-        }),
-      );
-      return guardStream(withWarnings(events, warnings), source);
+      const chunks = chunkTransformer({ source, requestedModel: call.model, passthrough: request.native?.format === 'openai-chat', usageChunkInternal });
+      return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
     },
   };
   if (flavor.embeddings) {

@@ -1,3 +1,4 @@
+import type { Transformer } from 'node:stream/web';
 import { randomUUID } from 'node:crypto';
 import type { FinishReason } from '../../core/chat-result.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
@@ -28,6 +29,11 @@ export interface ChunkStreamOptions {
  * unfinished, and guardStream reports it as interrupted.
  */
 export function createChunkTransform(options: ChunkStreamOptions): TransformStream<SseMessage, StreamEvent> {
+  return new TransformStream(chunkTransformer(options));
+}
+
+/** The same as a Transformer, to fuse with the SSE decoder (src/providers/_shared/sse.ts). */
+export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMessage, StreamEvent> {
   let started = false;
   const blocks = createChoiceEvents();
   /** Tool call ids by the `index` their chunks carry. */
@@ -39,7 +45,7 @@ export function createChunkTransform(options: ChunkStreamOptions): TransformStre
   let failed = false;
   const readJson = createEventJsonReader(options.source.provider);
 
-  return new TransformStream<SseMessage, StreamEvent>({
+  return {
     transform(message, controller) {
       if (done) return;
       if (message.data === '[DONE]') {
@@ -102,5 +108,5 @@ export function createChunkTransform(options: ChunkStreamOptions): TransformStre
       if (failed || !started || (finishReason === undefined && !done)) return;
       blocks.finish(controller, { finishReason, rawFinishReason, usage });
     },
-  });
+  };
 }

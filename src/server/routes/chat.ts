@@ -3,7 +3,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { UsageTap } from '../../ledger/usage-tap.ts';
 import { parseChatRequest } from '../../api/openai/parse-chat-request.ts';
 import { formatChatResponse } from '../../api/openai/format-chat-response.ts';
-import { createOpenAIStreamFormatter } from '../../api/openai/format-chat-stream.ts';
+import { openAIStreamFormatter } from '../../api/openai/format-chat-stream.ts';
 import { answerHeaders } from '../answer-headers.ts';
 import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
@@ -17,7 +17,7 @@ export function registerChatRoutes(app: FastifyInstance, context: GatewayContext
     const chatRequest = parseChatRequest(request.body, headerMetadata(request));
     const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply, context.shutdown), callerOf(request));
     if (outcome.kind === 'stream') {
-      const body = outcome.events.pipeThrough(createOpenAIStreamFormatter(chatRequest.includeUsage));
+      const body = outcome.body(openAIStreamFormatter(chatRequest.includeUsage));
       await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, streamEndings(outcome.tap, request.log, record.id));
       return reply;
     }

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ChatRequest } from '../../core/chat-request.ts';
 import { formatMessagesResponse } from '../../api/anthropic/format-messages-response.ts';
-import { createAnthropicStreamFormatter } from '../../api/anthropic/format-messages-stream.ts';
+import { anthropicStreamFormatter } from '../../api/anthropic/format-messages-stream.ts';
 import { parseCountTokensRequest, parseMessagesRequest } from '../../api/anthropic/parse-messages-request.ts';
 import { countPromptTokens } from '../../tokens/count.ts';
 import { answerHeaders } from '../answer-headers.ts';
@@ -25,7 +25,7 @@ export function registerMessageRoutes(app: FastifyInstance, context: GatewayCont
     const chatRequest = withProtocolHeaders(parseMessagesRequest(request.body, headerMetadata(request)), request.headers);
     const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply, context.shutdown), callerOf(request));
     if (outcome.kind === 'stream') {
-      const body = outcome.events.pipeThrough(createAnthropicStreamFormatter());
+      const body = outcome.body(anthropicStreamFormatter());
       await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, streamEndings(outcome.tap, request.log, record.id));
       return reply;
     }

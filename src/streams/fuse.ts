@@ -1,0 +1,67 @@
+import type { Transformer } from 'node:stream/web';
+/**
+ * Synchronous stream stages run as one TransformStream. Each stage is written as a Transformer
+ * (the object `new TransformStream()` takes), but instead of a web stream per stage, with a
+ * promise turn per chunk at each, a stage's `enqueue` calls the next stage's `transform` at once.
+ * A streamed answer passes through some ten stages (bytes → SSE → provider events → guard →
+ * resume → tap → formatter): building and crossing a web stream costs several microseconds on
+ * Node 20 (each is made transferable), per request and per chunk, so the stages that follow
+ * each other synchronously are fused (issue 15, docs/performance.md).
+ *
+ * Stages must be synchronous: a `transform`, `start` or `flush` that returns a promise is not
+ * awaited. An exception in any stage errors the whole stream, as it would have errored its own.
+ */
+// The stages' types chain (each one's output is the next one's input), which a rest parameter
+// cannot say; the overloads below keep callers typed.
+type AnyTransformer = Transformer<unknown, unknown>;
+
+export function fuseTransformers<A, B, C>(first: Transformer<A, B>, second: Transformer<B, C>): TransformStream<A, C>;
+export function fuseTransformers<A, B, C, D>(first: Transformer<A, B>, second: Transformer<B, C>, third: Transformer<C, D>): TransformStream<A, D>;
+export function fuseTransformers(...stages: Array<Transformer<never, unknown>>): TransformStream<unknown, unknown> {
+  const chain = stages as AnyTransformer[];
+  let controllers: Array<TransformStreamDefaultController<unknown>> = [];
+  return new TransformStream<unknown, unknown>({
+    start(output) {
+      controllers = chain.map((_, index) => stageController(chain, index, output, () => controllers));
+      chain.forEach((stage, index) => stage.start?.(controllers[index]!));
+    },
+    transform(chunk) {
+      pass(chain, 0, chunk, controllers);
+    },
+    flush() {
+      chain.forEach((stage, index) => stage.flush?.(controllers[index]!));
+    },
+  });
+}
+
+/** Hands `chunk` to stage `index`, or to the stream's reader after the last stage. */
+function pass(chain: AnyTransformer[], index: number, chunk: unknown, controllers: Array<TransformStreamDefaultController<unknown>>): void {
+  const stage = chain[index]!;
+  if (stage.transform) stage.transform(chunk, controllers[index]!);
+  else controllers[index]!.enqueue(chunk);
+}
+
+/** What stage `index` sees as its controller: enqueue feeds the next stage, the rest acts on the stream. */
+function stageController(
+  chain: AnyTransformer[],
+  index: number,
+  output: TransformStreamDefaultController<unknown>,
+  controllers: () => Array<TransformStreamDefaultController<unknown>>,
+): TransformStreamDefaultController<unknown> {
+  const last = index === chain.length - 1;
+  return {
+    get desiredSize() {
+      return output.desiredSize;
+    },
+    enqueue(chunk?: unknown) {
+      if (last) output.enqueue(chunk);
+      else pass(chain, index + 1, chunk, controllers());
+    },
+    error(reason?: unknown) {
+      output.error(reason);
+    },
+    terminate() {
+      output.terminate();
+    },
+  };
+}
