@@ -4,13 +4,14 @@
 // since), it runs src/ through tsx instead and says so in one line on stderr, rather than
 // rebuilding: a build takes seconds, and concurrent starts (tests, a cluster's workers) would
 // race to rewrite the same dist/. See docs/decisions/0010-compiled-build-and-benchmark.md.
+import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { staleReason } from '../scripts/build-state.js';
 
 // The workers of `--workers N` run this file too: they take the primary's choice (inherited
 // through the environment) instead of checking again, so every process runs the same code.
 const choiceVariable = 'SWITCHBOARD_RUN_FROM';
-const inherited = process.env.NODE_UNIQUE_ID !== undefined ? process.env[choiceVariable] : undefined;
+const inherited = cluster.isWorker ? process.env[choiceVariable] : undefined;
 let reason;
 if (inherited === undefined) {
   reason = staleReason(fileURLToPath(new URL('..', import.meta.url)));

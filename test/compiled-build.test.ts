@@ -23,6 +23,22 @@ function setTime(path: string, time: number): void {
   utimesSync(path, seconds(time), seconds(time));
 }
 
+/**
+ * A main() that says which build it is; with --workers it forks one cluster worker, which says
+ * so too (a worker runs the bin again, as `switchboard serve --workers N` does).
+ */
+function fakeMain(name: string): string {
+  return [
+    "import cluster from 'node:cluster';",
+    'export async function main(argv) {',
+    `  if (cluster.isWorker) return void process.stdout.write(' ${name} worker', () => process.exit(0));`,
+    `  process.stdout.write(\`${name} \${argv.join(' ')}\`);`,
+    "  if (argv.includes('--workers')) await new Promise((resolve) => cluster.fork().once('exit', resolve));",
+    '}',
+    '',
+  ].join('\n');
+}
+
 /** A package root with src/ (files and folders dated before the build) and a finished dist/. */
 function makeRoot(): string {
   const root = mkdtempSync(join(tmpdir(), 'switchboard-build-'));
@@ -34,16 +50,16 @@ function makeRoot(): string {
   copyFileSync(join(repository, 'scripts', 'build-state.js'), join(root, 'scripts', 'build-state.js'));
   writeFileSync(join(root, 'package.json'), '{"type": "module"}\n');
   symlinkSync(join(repository, 'node_modules'), join(root, 'node_modules'));
-  writeFileSync(join(root, 'src', 'main.ts'), "export async function main(argv: readonly string[]): Promise<void> {\n  process.stdout.write(`src ${argv.join(' ')}`);\n}\n");
+  writeFileSync(join(root, 'src', 'main.ts'), fakeMain('src'));
   writeFileSync(join(root, 'src', 'router', 'plan.ts'), 'export const plan: number = 1;\n');
-  writeFileSync(join(root, 'dist', 'main.js'), "export async function main(argv) {\n  process.stdout.write(`dist ${argv.join(' ')}`);\n}\n");
+  writeFileSync(join(root, 'dist', 'main.js'), fakeMain('dist'));
   writeFileSync(join(root, 'dist', stampName), `${builtAt}\n`);
   for (const path of ['src/main.ts', 'src/router/plan.ts', 'src/router', 'src']) setTime(join(root, path), builtAt - 60_000);
   return root;
 }
 
-async function runBin(root: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'switchboard.js'), 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function runBin(root: string, args = ['serve', '--port', '0']): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'switchboard.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -69,7 +85,15 @@ describe('compiled build: which code the bin runs', () => {
     assert.equal(result.code, 0);
     assert.equal(result.stdout, 'src serve --port 0');
     assert.match(result.stderr, /^switchboard: running src\/ through tsx .*src\/router\/plan\.ts changed after dist\/ was built.*npm run build.*\n$/);
+  });
+
+  it("runs a cluster worker from the primary's choice, without checking or saying it again", async () => {
+    const result = await runBin(root, ['serve', '--workers', '2']);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, 'src serve --workers 2 src worker');
+    assert.equal(result.stderr.match(/running src\/ through tsx/g)?.length, 1, result.stderr);
     setTime(join(root, 'src', 'router', 'plan.ts'), builtAt - 60_000);
+    assert.deepEqual(await runBin(root, ['serve', '--workers', '2']), { code: 0, stdout: 'dist serve --workers 2 dist worker', stderr: '' });
   });
 
   it('counts a source removed after the build as a change (its folder changed)', () => {
