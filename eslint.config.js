@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const concrete = ['**/providers/*', '**/providers/**', '**/store/*', '**/store/**'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'ui/dist/**', 'coverage/**', 'scratch/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'ui/dist/**', 'coverage/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -26,7 +26,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/app.ts', 'src/core/**', 'src/providers/**', 'src/store/**', 'src/**/*.test.ts'],
+    ignores: ['src/app.ts', 'src/app-primary.ts', 'src/core/**', 'src/providers/**', 'src/store/**', 'src/**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: concrete, message: 'Only src/app.ts imports concrete providers and stores; use the interfaces in src/core.' }] }],
     },

@@ -1,110 +1,120 @@
 /**
- * `npm run bench`: what Switchboard adds to a call. The OpenAI simulator and the gateway
- * (`switchboard serve`, SQLite ledger, metrics on, logs at warn) each run in their own process,
- * as in production; this process only sends requests, the same ones directly and through the
- * gateway: non-streamed latency (sequential and 16 concurrent) and streamed time to first byte.
- * Then micro-benchmarks of the hot helpers. Prints a table; exits 0. Results: docs/benchmarks.md.
+ * `npm run bench`: what Switchboard costs next to the least a Node proxy can do. Four processes,
+ * as an outside harness would run them: the OpenAI simulator as the upstream, a raw Node
+ * pass-through proxy (bench/raw-proxy.mjs), the gateway (`switchboard serve --workers 1` from
+ * dist/, SQLite ledger, logs at the default level) and a load generator (wrk when installed,
+ * else bench/load-client.ts; streamed series always the latter, which times the first byte).
+ * Proxy and gateway run on core 1, the upstream and the generator on core 0 (`taskset`).
+ *
+ * Series: non-streamed and streamed chat at each concurrency, against the upstream directly,
+ * through the proxy and through the gateway, one after the other: req/s, p50/p99 latency, time
+ * to first byte, CPU µs per request and peak RSS of the proxy or gateway; then the gateway's
+ * ratios to the proxy; start time and memory per process (1 and 2 workers); micro-benchmarks.
+ * Writes bench/results/latest.json and latest.svg. Results and how to read them:
+ * docs/performance.md.
+ *
+ * Environment: BENCH_DURATION (seconds per series, 3), BENCH_WARMUP (seconds, 1), BENCH_REQUESTS
+ * (at most this many requests per series; uses the Node client), BENCH_CONCURRENCY ("1,16,64"),
+ * BENCH_GENERATOR=node (no wrk), BENCH_GATEWAY_BIN (another checkout's bin/switchboard.js, to
+ * measure it instead), BENCH_GATEWAY_NODE_FLAGS (node flags for the gateway), BENCH_STARTUP=0
+ * and BENCH_MICRO=0 (skip those parts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { runMicroBenchmarks } from './micro.ts';
+import { runNodeLoad, runWrkLoad, wrkInstalled, type LoadOptions } from './load.ts';
+import { cpuMicros, sampleResident } from './process-stats.ts';
+import { masterKey, repository, startGateway, startRawProxy, startSimulator, upstreamKey, writeGatewayConfig, type Running } from './processes.ts';
+import { compare, printResults, writeResults, type Mode, type SeriesResult, type Target } from './report.ts';
+import { measureStartup, workerCounts, type StartupResult } from './startup.ts';
 
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback) * 1000;
+const durationMs = seconds('BENCH_DURATION', 3);
+const warmupMs = seconds('BENCH_WARMUP', 1);
+const requests = process.env.BENCH_REQUESTS === undefined ? undefined : Number(process.env.BENCH_REQUESTS);
+const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
+const useWrk = process.env.BENCH_GENERATOR !== 'node' && requests === undefined && wrkInstalled();
+const canPin = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+const [generatorCore, serverCore] = canPin ? [0, 1] : [undefined, undefined];
+const gatewayBin = process.env.BENCH_GATEWAY_BIN ?? join(repository, 'bin', 'switchboard.js');
+
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello in five words.' }] });
+const streamBody = JSON.stringify({ ...JSON.parse(body), stream: true, stream_options: { include_usage: true } });
 
-async function timed(url: string, key: string, payload: string, stream: boolean): Promise<number> {
-  const started = performance.now();
-  const response = await request(url, {
-    method: 'POST',
-    dispatcher: agent,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: stream ? payload.replace('{', '{"stream":true,') : payload,
-  });
-  if (stream) {
-    // Time to the first body bytes, then read the rest (the connection goes back to the pool).
-    const first = new Promise<number>((resolve) => response.body.once('data', () => resolve(performance.now() - started)));
-    await response.body.dump({ limit: Number.POSITIVE_INFINITY });
-    return first;
-  }
-  await response.body.text();
-  if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
-  return performance.now() - started;
-}
-
-function percentile(values: number[], share: number): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))]!;
-}
-
-async function series(label: string, run: () => Promise<number>, count: number, concurrency: number) {
-  for (let index = 0; index < 50; index += 1) await run();
-  const samples: number[] = [];
-  const started = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        next += 1;
-        samples.push(await run());
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { label, p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), rps: count / seconds };
-}
-
-/** Starts a child process and resolves with the first match of `pattern` in its output. */
-function startChild(args: string[], pattern: RegExp, stream: 'stdout' | 'stderr'): Promise<{ child: ChildProcess; match: string }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child[stream]!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = pattern.exec(output);
-      if (found) resolve({ child, match: found[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${output}`)));
-  });
+// The gateway runs the compiled build: bring dist/ up to date first (the bin would otherwise
+// fall back to tsx, and the figures would be of that).
+if (process.env.BENCH_GATEWAY_BIN === undefined) {
+  const build = spawnSync(process.execPath, ['scripts/build.js', '--if-stale'], { cwd: repository, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
 const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
-const simulator = await startChild(['--import', 'tsx', 'bench/simulator-process.ts'], /(http:\/\/\S+)\n/, 'stdout');
-const config = join(directory, 'bench.yaml');
-await writeFile(
-  config,
-  [
-    'server: { master_key: bench-master, log_level: warn }',
-    `storage: { url: "sqlite://${join(directory, 'bench.db')}" }`,
-    `providers: [{ id: oai, type: openai, base_url: "${simulator.match}", api_key: bench-upstream-key }]`,
-    'models: [{ id: gpt-4o-mini, provider: oai, upstream: gpt-4o-mini }]',
-  ].join('\n'),
-);
-const gateway = await startChild(['bin/switchboard.js', 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1'], /listening on (http:\/\/\S+)/, 'stderr');
-const direct = `${simulator.match}/chat/completions`;
-const through = `${gateway.match}/v1/chat/completions`;
-const count = Number(process.env.BENCH_REQUESTS ?? 2000);
+const simulator = await startSimulator(generatorCore);
+const simulatorOrigin = new URL(simulator.origin).origin;
+const proxy = await startRawProxy(simulatorOrigin, serverCore);
+const config = await writeGatewayConfig(directory, simulator.origin);
+const gateway = await startGateway(gatewayBin, config, 1, serverCore);
+const path = new URL(simulator.origin).pathname.replace(/\/$/, '');
 
-const rows = [];
-for (const [name, concurrency, stream] of [
-  ['chat, sequential', 1, false],
-  ['chat, 16 concurrent', 16, false],
-  ['stream TTFB, sequential', 1, true],
-] as const) {
-  const base = await series(`${name} (direct)`, () => timed(direct, 'bench-upstream-key', body, stream), count, concurrency);
-  const gate = await series(`${name} (gateway)`, () => timed(through, 'bench-master', body, stream), count, concurrency);
-  rows.push(base, gate, { label: `${name}: overhead`, p50: gate.p50 - base.p50, p99: gate.p99 - base.p99, rps: Number.NaN });
+const targets: Record<Target, { url: string; key: string; process?: Running }> = {
+  direct: { url: `${simulatorOrigin}${path}/chat/completions`, key: upstreamKey },
+  proxy: { url: `${proxy.origin}${path}/chat/completions`, key: upstreamKey, process: proxy },
+  gateway: { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, process: gateway },
+};
+
+async function runSeries(mode: Mode, concurrency: number, target: Target): Promise<SeriesResult> {
+  const { url, key, process: underTest } = targets[target];
+  const options: LoadOptions = { url, key, body: mode === 'stream' ? streamBody : body, concurrency, warmupMs, durationMs, ...(requests !== undefined ? { requests } : {}) };
+  let cpuBefore: number | undefined;
+  let sampler: ReturnType<typeof sampleResident> | undefined;
+  const onMeasuring = () => {
+    if (!underTest) return;
+    cpuBefore = cpuMicros(underTest.pid);
+    sampler = sampleResident(() => [underTest.pid]);
+  };
+  const result = mode === 'chat' && useWrk ? await runWrkLoad(options, generatorCore, onMeasuring) : await runNodeLoad(options, generatorCore, onMeasuring);
+  const cpuAfter = underTest ? cpuMicros(underTest.pid) : undefined;
+  const peak = underTest && sampler ? sampler.stop().get(underTest.pid) : undefined;
+  const cpuMicrosPerRequest = cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0 ? (cpuAfter - cpuBefore) / result.requests : undefined;
+  const row: SeriesResult = { mode, concurrency, target, ...result, ...(cpuMicrosPerRequest !== undefined ? { cpuMicrosPerRequest } : {}), ...(peak !== undefined ? { peakRssMb: peak } : {}) };
+  process.stderr.write(`  ${mode} c${concurrency} ${target}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(3)} ms${result.errors ? `, ${result.errors} errors` : ''}\n`);
+  return row;
 }
-gateway.child.kill('SIGTERM');
-simulator.child.kill('SIGTERM');
-await agent.close();
+
+const series: SeriesResult[] = [];
+process.stderr.write(`bench: ${useWrk ? 'wrk' : 'Node client'} for non-streamed series, ${canPin ? 'proxy and gateway on core 1, upstream and generator on core 0' : 'no pinning'}\n`);
+try {
+  for (const mode of ['chat', 'stream'] as const) {
+    for (const concurrency of concurrencies) {
+      for (const target of ['direct', 'proxy', 'gateway'] as const) series.push(await runSeries(mode, concurrency, target));
+    }
+  }
+} finally {
+  await Promise.all([gateway.stop(), proxy.stop()]);
+}
+
+const startup: StartupResult[] = [];
+if (process.env.BENCH_STARTUP !== '0') {
+  process.stderr.write('bench: start time and memory per process\n');
+  for (const workers of workerCounts()) {
+    startup.push(await measureStartup(workers, { bin: gatewayBin, config, body, runs: 3, loadMs: durationMs, generatorCore }));
+  }
+}
+await simulator.stop();
 await rm(directory, { recursive: true, force: true });
 
-console.log(`\nGateway overhead (${count} requests per series; client, gateway and simulator in separate processes on loopback; Node ${process.version})`);
-console.log('series'.padEnd(40), 'p50 ms'.padStart(9), 'p99 ms'.padStart(9), 'req/s'.padStart(9));
-for (const row of rows) {
-  console.log(row.label.padEnd(40), row.p50.toFixed(3).padStart(9), row.p99.toFixed(3).padStart(9), (Number.isNaN(row.rps) ? '' : row.rps.toFixed(0)).padStart(9));
-}
-await runMicroBenchmarks();
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: availableParallelism(),
+  settings: { durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, requestsCap: requests ?? null, generator: useWrk ? 'wrk (non-streamed), node (streamed)' : 'node', pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: process.env.BENCH_GATEWAY_NODE_FLAGS ?? '' },
+  series,
+  comparisons: compare(series),
+  startup,
+};
+printResults(results);
+await writeResults(results, join(repository, 'bench', 'results'));
+console.log('\nWrote bench/results/latest.json and bench/results/latest.svg');
+if (process.env.BENCH_MICRO !== '0') await runMicroBenchmarks();

@@ -4,11 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { formatAnthropicError } from './api/anthropic/format-error.ts';
 import { formatOpenAIError } from './api/openai/format-error.ts';
+import { knownNames, sqliteFilePath } from './app-primary.ts';
 import { loadCatalog, type Catalog } from './catalog/index.ts';
-import type { KnownNames } from './config/check-references.ts';
 import type { ClusterLink } from './cluster/worker-link.ts';
-import type { PrimaryParts } from './cluster/primary.ts';
-import type { EnvironmentProvider } from './config/from-env.ts';
 import type { Config, ProviderConfig } from './config/schema.ts';
 import { GatewayError } from './core/errors.ts';
 import { requestFinishedChannel, type RequestFinishedMessage } from './core/events.ts';
@@ -18,10 +16,8 @@ import type { ProviderProfile } from './core/strategy.ts';
 import type { Storage } from './core/stores.ts';
 import { createGovernanceParts } from './keys/compose.ts';
 import { CredentialCipher } from './keys/credential-cipher.ts';
-import { LimitsEngine } from './keys/limits.ts';
 import type { RequestRecord } from './ledger/request-record.ts';
-import { isStoredIn, openLedger } from './ledger/open-ledger.ts';
-import { journalsOnDisk, recoverJournal, removeJournalFiles, slotOf } from './ledger/recovery.ts';
+import { openLedger } from './ledger/open-ledger.ts';
 import type { LedgerWriter } from './ledger/writer.ts';
 import { Pipeline } from './pipeline.ts';
 import { providerDefinitions } from './providers/index.ts';
@@ -53,27 +49,13 @@ import { createMemoryRoutingState } from './store/memory/routing-state.ts';
 import { createMemoryResponseCache } from './store/memory/response-cache.ts';
 
 /**
- * The composition root: the only module that picks concrete stores, adapters and strategies.
+ * The composition root of a gateway (a single process or a worker of `--workers N`): with
+ * src/app-primary.ts, the only modules that pick concrete stores, adapters and strategies.
  * Everything else receives what it needs through interfaces from src/core/.
  */
 
-/** Names the config validator checks against. */
-export function knownNames(): KnownNames {
-  return {
-    providerTypes: new Map([...providerDefinitions].map(([type, definition]) => [type, { requiresApiKey: definition.requiresApiKey, requiresBaseUrl: !definition.defaultBaseUrl && definition.requiresBaseUrl !== false }])),
-    strategies: [...strategies.keys()],
-  };
-}
-
-/** Provider types no-config mode turns on from *_API_KEY (or base URL) variables, with their catalog models. */
-export function environmentProviders(catalog: Catalog): EnvironmentProvider[] {
-  return [...providerDefinitions].flatMap(([type, definition]): EnvironmentProvider[] => {
-    const catalogModels = catalog.entriesFor(definition.catalogType ?? type).map((entry) => entry.model);
-    if (definition.environmentKey) return [{ type, variable: definition.environmentKey, carries: 'api_key' as const, catalogModels }];
-    if (definition.environmentBaseUrl) return [{ type, variable: definition.environmentBaseUrl, carries: 'base_url' as const, catalogModels }];
-    return [];
-  });
-}
+// Re-exported: tests and tools build configs against the same names as the CLI.
+export { environmentProviders, knownNames } from './app-primary.ts';
 
 /** Options mostly for tests: where logs go. */
 export interface GatewayOptions {
@@ -106,37 +88,6 @@ export interface Gateway {
 const closeGraceMs = 2_000;
 /** How often the drain closes connections that went idle. */
 const idleSweepMs = 50;
-
-/**
- * What the primary of `--workers N` holds (src/cluster/primary.ts): the storage, opened (and
- * migrated) once before any worker starts, the one limits engine all workers are admitted by,
- * and the journals of slots no worker will take over (the workers were fewer, or a single
- * process ran last) written to the store.
- */
-export async function openPrimary(config: Config, logger: Logger, options: { workers: number; flushWorkers(): Promise<void> }): Promise<PrimaryParts> {
-  const storage = await openStorage(config.storage.url);
-  const database = sqliteFilePath(config.storage.url);
-  const owned = (name: string) => (slotOf(name) ?? 0) >= 1 && (slotOf(name) ?? 0) <= options.workers;
-  for (const name of database ? journalsOnDisk(database).filter((each) => !owned(each)) : []) {
-    const { rows, cutOff } = await recoverJournal(database!, name, isStoredIn(storage));
-    try {
-      if (rows.length > 0) await storage.ledger.append(rows);
-      removeJournalFiles(database!, name);
-      if (rows.length > 0) logger.warn({ journal: name, rows: rows.length, cut_off: cutOff }, 'wrote ledger rows journaled by a previous run');
-    } catch (error) {
-      logger.error({ err: error, journal: name }, 'could not write the ledger rows of a previous run; they stay in its journal for the next start');
-    }
-  }
-  const limits = new LimitsEngine({ costSince: (subject, from) => storage.ledger.costSince(subject, from), flushLedger: options.flushWorkers });
-  return { admission: limits, close: () => storage.close() };
-}
-
-/** The database file of an `sqlite://path` URL (none for `:memory:` or another backend). */
-function sqliteFilePath(url: string): string | undefined {
-  if (!url.startsWith('sqlite://')) return undefined;
-  const path = url.slice('sqlite://'.length);
-  return path === ':memory:' ? undefined : path;
-}
 
 /** Why readiness fails on the ledger, or undefined. */
 function ledgerProblem(writer: LedgerWriter): string | undefined {

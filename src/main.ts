@@ -1,9 +1,9 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createGateway, environmentProviders, knownNames, openPrimary, type Gateway } from './app.ts';
+import type { Gateway } from './app.ts';
+import { environmentProviders, knownNames, openPrimary } from './app-primary.ts';
 import { loadCatalog } from './catalog/index.ts';
-import { runPrimary } from './cluster/primary.ts';
 import { connectToPrimary, isClusterWorker } from './cluster/worker-link.ts';
 import { configFromEnvironment } from './config/from-env.ts';
 import { ConfigError, findConfigFile, loadConfigFile, validateConfig, type LoadedConfig } from './config/load.ts';
@@ -20,6 +20,13 @@ const usage = `Usage: switchboard serve [--config FILE] [--port N] [--host H] [-
   --workers N     processes serving the port (default: server.workers, else the number of
                   cores); 1 runs a single process
 `;
+
+/*
+ * The gateway (src/app.ts: Fastify, the pipeline, the ingress formats, undici) and the cluster
+ * primary (src/cluster/primary.ts) are imported when the command needs them, not above: the
+ * primary of `--workers N` never serves a request and so never loads the gateway, and `--help`
+ * or a config error answers without loading either (docs/decisions/0010-compiled-build-and-benchmark.md).
+ */
 
 /** The CLI: `switchboard serve`. Returns when the server has stopped. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -90,6 +97,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (workers > 1) return servePrimary(config, workers, port ?? config.server.port, host, (address) => printBanner(address, loaded, notes, workers));
   let gateway: Gateway;
   try {
+    const { createGateway } = await import('./app.ts');
     gateway = await createGateway(config);
   } catch (error) {
     process.stderr.write(`Switchboard could not start: ${(error as Error).message}\n`);
@@ -128,6 +136,7 @@ async function servePrimary(config: Config, workers: number, port: number, host:
   const logger = createLogger(config.server.log_level).child({ worker: 'primary' });
   let code: number;
   try {
+    const { runPrimary } = await import('./cluster/primary.ts');
     code = await runPrimary({
       workers,
       config,
@@ -152,11 +161,14 @@ async function serveAsWorker(): Promise<void> {
   // Ctrl-C reaches every process of the terminal's group: the primary alone acts on it, by
   // sending each worker SIGTERM, so a worker is never replaced while the whole server stops.
   process.on('SIGINT', () => undefined);
+  // Loading starts before the primary is asked for the config, so the two overlap.
+  const gatewayModule = import('./app.ts');
   const connection = await connectToPrimary();
   const { config, slot, port, host } = connection.setup;
   const logger = createLogger(config.server.log_level).child({ worker: slot });
   let gateway: Gateway;
   try {
+    const { createGateway } = await gatewayModule;
     gateway = await createGateway(config, { logger, cluster: connection.link });
   } catch (error) {
     process.stderr.write(`Switchboard could not start (worker ${slot}): ${(error as Error).message}\n`);

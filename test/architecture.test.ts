@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { providerDefinitions } from '../src/providers/index.ts';
 import { strategies } from '../src/router/index.ts';
@@ -46,5 +46,28 @@ describe('architecture', () => {
         assert.ok(match[1]!.startsWith('node:') || match[1]!.startsWith('./'), `${file} imports ${match[1]}`);
       }
     }
+  });
+
+  it('loads neither the gateway nor the token tables in the cluster primary (static imports of src/main.ts)', async () => {
+    // What main.ts loads before it knows the command: the primary of --workers N stops there.
+    const reached = new Set<string>();
+    const packages = new Set<string>();
+    const pending = ['src/main.ts'];
+    while (pending.length > 0) {
+      const file = pending.pop()!;
+      if (reached.has(file)) continue;
+      reached.add(file);
+      const text = await readFile(file, 'utf8');
+      // Value imports and re-exports; `import type` and `await import(...)` load nothing here.
+      for (const match of text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s+'([^']+)'/gm)) {
+        const specifier = match[1]!;
+        if (specifier.startsWith('.')) pending.push(join(dirname(file), specifier));
+        else if (!specifier.startsWith('node:')) packages.add(specifier);
+      }
+    }
+    const gateway = [...reached].filter((file) => /^src\/(app\.ts|pipeline\.ts|server\/|api\/|upstream\/|tokens\/)/.test(file));
+    assert.deepEqual(gateway, []);
+    const heavy = [...packages].filter((name) => /^(fastify|undici|prom-client|gpt-tokenizer|yaml|@smithy|@aws-crypto)/.test(name));
+    assert.deepEqual(heavy, []);
   });
 });

@@ -1,7 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
-import { AggregatorRegistry } from 'prom-client';
 import type { Config } from '../config/schema.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Admission } from '../keys/limits.ts';
@@ -224,6 +223,8 @@ class Supervisor {
   async #metrics(): Promise<string> {
     const answers = await Promise.all(this.#greeted().map((member) => member.peer.call('metrics', undefined, workerCallMs).catch(() => undefined)));
     const found = answers.filter((answer): answer is WorkerMetrics => answer !== undefined);
+    // Loaded on the first scrape: a primary that is never scraped does without it.
+    const { AggregatorRegistry } = await import('prom-client');
     return AggregatorRegistry.aggregate(found).metrics();
   }
 

@@ -1,5 +1,4 @@
 import { access, readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { interpolate } from './interpolate.ts';
 import { configSchema, type Config } from './schema.ts';
@@ -46,6 +45,9 @@ export async function loadConfigFile(file: string, environment: NodeJS.ProcessEn
   } catch (error) {
     throw new ConfigError(file, [`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
   }
+  // Loaded here, not with the module: workers and the admin API validate configs they receive
+  // as objects and never parse YAML.
+  const { parseDocument } = await import('yaml');
   const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
     throw new ConfigError(file, document.errors.map((error) => `YAML: ${error.message.split('\n')[0]}`));

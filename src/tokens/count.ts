@@ -1,4 +1,5 @@
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
+import type { countTokens as CountTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage, ChatRequest } from '../core/chat-request.ts';
 
 /**
@@ -17,6 +18,20 @@ import type { ChatMessage, ChatRequest } from '../core/chat-request.ts';
 
 // Text like "<|endoftext|>" in a prompt is counted as text, not rejected as a special token.
 const encodeOptions = { disallowedSpecial: new Set<string>() };
+
+const require = createRequire(import.meta.url);
+let encoder: typeof CountTokens | undefined;
+
+/**
+ * The o200k_base encoder, loaded on the first count: its tables take about 70 MB of memory and
+ * 0.3-0.4 s to load, and a gateway whose providers report usage and that has no token limit
+ * never counts (docs/decisions/0010-compiled-build-and-benchmark.md). Counting is synchronous,
+ * so the package's CommonJS build is required rather than imported.
+ */
+function countTokens(text: string): number {
+  encoder ??= (require('gpt-tokenizer/encoding/o200k_base') as { countTokens: typeof CountTokens }).countTokens;
+  return encoder(text, encodeOptions);
+}
 
 /** Longest slice handed to the encoder (a piece this long encodes in well under a millisecond). */
 const sliceChars = 256;
@@ -99,7 +114,7 @@ function countSliced(text: string, start: number, end: number): number {
       // Never split a surrogate pair: the halves would count as two replacement characters.
       else if (isLowSurrogate(text.charCodeAt(cut))) cut -= 1;
     }
-    tokens += countTokens(text.slice(position, cut), encodeOptions);
+    tokens += countTokens(text.slice(position, cut));
     position = cut;
   }
   return tokens;

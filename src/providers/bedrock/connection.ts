@@ -1,5 +1,4 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { ProviderSettings } from '../../core/provider-adapter.ts';
 import { modelPathSegment, type ModelNameRule } from '../_shared/model-path.ts';
 
@@ -88,9 +87,10 @@ function bearerAuthorizer(token: string): Authorize {
  * service but S3 (https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
  */
 function sigV4Authorizer(region: string, credentials: Credentials): Authorize {
-  const signer = new SignatureV4({ service: 'bedrock', region, credentials, sha256: Sha256 });
+  let signer: Promise<SignatureV4> | undefined;
   return async (url, headers, body) => {
-    const signed = await signer.sign({
+    signer ??= createSigner(region, credentials);
+    const signed = await (await signer).sign({
       method: 'POST',
       protocol: url.protocol,
       hostname: url.hostname,
@@ -102,6 +102,16 @@ function sigV4Authorizer(region: string, credentials: Credentials): Authorize {
     });
     return signed.headers;
   };
+}
+
+/**
+ * The AWS signing libraries are loaded on the first signed request, not with the adapter: every
+ * process loads every provider's module, and these take about 10 MB and 0.1 s that a gateway
+ * without a signing Bedrock provider never needs (docs/decisions/0010-compiled-build-and-benchmark.md).
+ */
+async function createSigner(region: string, credentials: Credentials): Promise<SignatureV4> {
+  const [{ SignatureV4 }, { Sha256 }] = await Promise.all([import('@smithy/signature-v4'), import('@aws-crypto/sha256-js')]);
+  return new SignatureV4({ service: 'bedrock', region, credentials, sha256: Sha256 });
 }
 
 /**

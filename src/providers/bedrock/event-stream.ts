@@ -1,5 +1,4 @@
-import { EventStreamCodec, type Message, type MessageHeaders } from '@smithy/eventstream-codec';
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import type { EventStreamCodec, Message, MessageHeaders } from '@smithy/eventstream-codec';
 import { GatewayError } from '../../core/errors.ts';
 
 /** One decoded `application/vnd.amazon.eventstream` message of a ConverseStream answer. */
@@ -83,10 +82,20 @@ export function createMessageSplitter(provider: string): TransformStream<Uint8Ar
   });
 }
 
-/** Decodes whole messages (CRCs checked by the AWS codec) and parses their JSON payloads. */
+/**
+ * Decodes whole messages (CRCs checked by the AWS codec) and parses their JSON payloads. The
+ * codec's libraries are loaded by the first stream that needs them (`start` runs before any
+ * chunk), not when the module is: see `createSigner` in connection.ts.
+ */
 export function createMessageDecoder(provider: string): TransformStream<Uint8Array, StreamMessage> {
-  const codec = new EventStreamCodec(toUtf8, fromUtf8);
+  let codec: EventStreamCodec;
+  let toUtf8: (bytes: Uint8Array) => string;
   return new TransformStream<Uint8Array, StreamMessage>({
+    async start() {
+      const [codecModule, utf8] = await Promise.all([import('@smithy/eventstream-codec'), import('@smithy/util-utf8')]);
+      codec = new codecModule.EventStreamCodec(utf8.toUtf8, utf8.fromUtf8);
+      toUtf8 = utf8.toUtf8;
+    },
     transform(bytes, controller) {
       let message: Message;
       try {

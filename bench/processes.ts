@@ -1,0 +1,93 @@
+/**
+ * The processes of `npm run bench`: the OpenAI simulator as the upstream, the raw Node proxy
+ * (bench/raw-proxy.mjs) and the gateway (`switchboard serve --workers 1`, compiled, SQLite ledger,
+ * logs at the default level), each pinned to a core when `taskset` exists.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pinned } from './load.ts';
+
+export const repository = fileURLToPath(new URL('..', import.meta.url));
+export const upstreamKey = 'bench-upstream-key';
+export const masterKey = 'bench-master';
+
+export interface Running {
+  child: ChildProcess;
+  pid: number;
+  /** What the process printed that the pattern matched (its origin). */
+  origin: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `command` and resolves once `pattern` matches its `stream`. */
+export function startProcess(command: string[], pattern: RegExp, stream: 'stdout' | 'stderr', core?: number, environment?: NodeJS.ProcessEnv): Promise<Running> {
+  const [file, ...args] = pinned(core, command);
+  const child = spawn(file!, args, {
+    cwd: repository,
+    env: environment ?? process.env,
+    // The gateway's JSON logs go to /dev/null: written, as in production, but not read here.
+    stdio: ['ignore', stream === 'stdout' ? 'pipe' : 'ignore', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = pattern.exec(output);
+      if (!found) return;
+      child[stream]!.off('data', onData);
+      child[stream]!.resume();
+      resolve({
+        child,
+        pid: child.pid!,
+        origin: found[1]!,
+        async stop() {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill('SIGTERM');
+          await once(child, 'exit');
+        },
+      });
+    };
+    child[stream]!.on('data', onData);
+    if (stream === 'stdout') child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}: ${output}`)));
+  });
+}
+
+export function startSimulator(core?: number): Promise<Running> {
+  return startProcess([process.execPath, '--import', 'tsx', 'bench/simulator-process.ts'], /(http:\/\/\S+)\n/, 'stdout', core);
+}
+
+/** The raw proxy in front of the simulator; its origin is the simulator's with another port. */
+export function startRawProxy(upstreamOrigin: string, core?: number): Promise<Running> {
+  return startProcess([process.execPath, 'bench/raw-proxy.mjs', upstreamOrigin], /(http:\/\/\S+)\n/, 'stdout', core);
+}
+
+/** Writes the gateway's config: one OpenAI provider (the simulator), SQLite, default log level. */
+export async function writeGatewayConfig(directory: string, simulatorUrl: string): Promise<string> {
+  const file = join(directory, 'bench.yaml');
+  await writeFile(
+    file,
+    [
+      `server: { master_key: ${masterKey} }`,
+      `storage: { url: "sqlite://${join(directory, 'bench.db')}" }`,
+      `providers: [{ id: oai, type: openai, base_url: "${simulatorUrl}", api_key: ${upstreamKey} }]`,
+      'models: [{ id: gpt-4o-mini, provider: oai, upstream: gpt-4o-mini }]',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/**
+ * `switchboard serve` from `bin` (default: this checkout's, which runs dist/), with
+ * BENCH_GATEWAY_NODE_FLAGS (space-separated) before the bin: V8 heap settings, say.
+ */
+export function startGateway(bin: string, config: string, workers: number, core?: number): Promise<Running> {
+  const flags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const command = [process.execPath, ...flags, bin, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--workers', String(workers)];
+  // Without the caller's SWITCHBOARD_* or provider keys: the config above is the whole setup.
+  const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^SWITCHBOARD_|_API_KEY$/.test(name)));
+  return startProcess(command, /listening on (http:\/\/\S+)/, 'stderr', core, environment);
+}

@@ -1,0 +1,123 @@
+/**
+ * What `npm run bench` prints and writes: a table per series, the gateway's ratios to the raw
+ * proxy and to the direct upstream, bench/results/latest.json and bench/results/latest.svg.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderChart } from './chart.ts';
+import type { GeneratorResult } from './load.ts';
+import type { StartupResult } from './startup.ts';
+
+export type Target = 'direct' | 'proxy' | 'gateway';
+export type Mode = 'chat' | 'stream';
+
+export interface SeriesResult extends GeneratorResult {
+  mode: Mode;
+  concurrency: number;
+  target: Target;
+  /** CPU time the process under test (proxy or gateway) spent per request, in microseconds. */
+  cpuMicrosPerRequest?: number;
+  /** Highest resident memory of the process under test during the series. */
+  peakRssMb?: number;
+}
+
+/** The gateway against the baselines, for one mode and concurrency. */
+export interface Comparison {
+  mode: Mode;
+  concurrency: number;
+  /** Gateway req/s divided by the raw proxy's. */
+  rpsVsProxy: number;
+  /** Latency added over calling the upstream directly, in ms (p50, p99; streams: first byte too). */
+  proxyAddedP50: number;
+  gatewayAddedP50: number;
+  proxyAddedP99: number;
+  gatewayAddedP99: number;
+  gatewayAddedTtfbP50?: number;
+  /** Gateway CPU per request divided by the proxy's. */
+  cpuVsProxy?: number;
+}
+
+export interface BenchResults {
+  date: string;
+  node: string;
+  cpus: number;
+  settings: Record<string, unknown>;
+  series: SeriesResult[];
+  comparisons: Comparison[];
+  startup: StartupResult[];
+}
+
+export function compare(series: readonly SeriesResult[]): Comparison[] {
+  const comparisons: Comparison[] = [];
+  for (const gateway of series.filter((each) => each.target === 'gateway')) {
+    const find = (target: Target) => series.find((each) => each.target === target && each.mode === gateway.mode && each.concurrency === gateway.concurrency);
+    const direct = find('direct');
+    const proxy = find('proxy');
+    if (!direct || !proxy) continue;
+    comparisons.push({
+      mode: gateway.mode,
+      concurrency: gateway.concurrency,
+      rpsVsProxy: gateway.rps / proxy.rps,
+      proxyAddedP50: proxy.p50 - direct.p50,
+      gatewayAddedP50: gateway.p50 - direct.p50,
+      proxyAddedP99: proxy.p99 - direct.p99,
+      gatewayAddedP99: gateway.p99 - direct.p99,
+      ...(gateway.ttfbP50 !== undefined && direct.ttfbP50 !== undefined ? { gatewayAddedTtfbP50: gateway.ttfbP50 - direct.ttfbP50 } : {}),
+      ...(gateway.cpuMicrosPerRequest !== undefined && proxy.cpuMicrosPerRequest ? { cpuVsProxy: gateway.cpuMicrosPerRequest / proxy.cpuMicrosPerRequest } : {}),
+    });
+  }
+  return comparisons;
+}
+
+const fixed = (value: number | undefined, digits: number, width: number) => (value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits)).padStart(width);
+
+export function printResults(results: BenchResults): void {
+  const { settings } = results;
+  console.log(`\nSwitchboard benchmark, ${results.date}, Node ${results.node}, ${results.cpus} cores; ${JSON.stringify(settings)}`);
+  console.log(
+    ['series'.padEnd(10), 'target'.padEnd(8), 'gen'.padEnd(5), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'ttfb50'.padStart(8), 'ttfb99'.padStart(8), 'cpu µs/req'.padStart(11), 'peak MB'.padStart(8), 'errors'.padStart(7)].join(' '),
+  );
+  for (const row of results.series) {
+    console.log(
+      [
+        `${row.mode} c${row.concurrency}`.padEnd(10),
+        row.target.padEnd(8),
+        row.generator.padEnd(5),
+        fixed(row.rps, 0, 8),
+        fixed(row.p50, 3, 8),
+        fixed(row.p99, 3, 8),
+        fixed(row.ttfbP50, 3, 8),
+        fixed(row.ttfbP99, 3, 8),
+        fixed(row.cpuMicrosPerRequest, 0, 11),
+        fixed(row.peakRssMb, 1, 8),
+        String(row.errors).padStart(7),
+      ].join(' '),
+    );
+  }
+  console.log('\nGateway vs raw proxy (added = over direct; ms)');
+  console.log(['series'.padEnd(10), 'req/s ÷ proxy'.padStart(14), 'added p50 proxy/gateway'.padStart(24), 'added p99 proxy/gateway'.padStart(24), 'added ttfb p50'.padStart(15), 'cpu ÷ proxy'.padStart(12)].join(' '));
+  for (const row of results.comparisons) {
+    console.log(
+      [
+        `${row.mode} c${row.concurrency}`.padEnd(10),
+        fixed(row.rpsVsProxy, 2, 14),
+        `${row.proxyAddedP50.toFixed(3)} / ${row.gatewayAddedP50.toFixed(3)}`.padStart(24),
+        `${row.proxyAddedP99.toFixed(3)} / ${row.gatewayAddedP99.toFixed(3)}`.padStart(24),
+        fixed(row.gatewayAddedTtfbP50, 3, 15),
+        fixed(row.cpuVsProxy, 1, 12),
+      ].join(' '),
+    );
+  }
+  for (const startup of results.startup) {
+    const sorted = [...startup.coldStartMs].sort((left, right) => left - right);
+    const memory = startup.processes.map((each) => `${each.role} ${fixed(each.idleMb, 0, 0)}/${fixed(each.loadedMb, 0, 0)}`).join(', ');
+    console.log(`\nStart (--workers ${startup.workers}): ${startup.coldStartMs.map((ms) => ms.toFixed(0)).join(', ')} ms (median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)}); RSS MB idle/under load: ${memory}`);
+  }
+}
+
+/** Writes latest.json and latest.svg into `directory`. */
+export async function writeResults(results: BenchResults, directory: string): Promise<void> {
+  await mkdir(directory, { recursive: true });
+  await writeFile(join(directory, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(directory, 'latest.svg'), renderChart(results));
+}
