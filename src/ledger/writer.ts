@@ -36,15 +36,18 @@ export interface LedgerWriterOptions extends WriterReports {
 }
 
 interface QueuedRow {
-  row: LedgerRow;
+  /** The row's JSON text (the journal's line) when the store takes rows serialised, else the row. */
+  row: string | LedgerRow;
   /** Journal segment holding it, or -1 when it is only in memory. */
   segment: number;
 }
 
 /**
- * Writes ledger rows off the request path: each row is journaled synchronously (so it outlives
- * a crash; src/ledger/journal.ts), queued in memory, and sent to the store in batches (every
- * `intervalMs`, or at once when `batchSize` are waiting). A failed batch stays queued and is
+ * Writes ledger rows off the request path: each row is serialised once and journaled
+ * synchronously (so it outlives a crash; src/ledger/journal.ts), queued in memory, and sent to
+ * the store in batches (every `intervalMs`, or at once when `batchSize` are waiting): as the
+ * journal's text to a store with `appendSerialized` (SQLite's writer thread:
+ * docs/decisions/0011-ledger-write-path.md), as objects to another. A failed batch stays queued and is
  * retried with the next one, the failure is counted and logged at a bounded rate, and the writer
  * reports itself failing until a batch succeeds (readiness; issue 13, defect 10). Nothing is
  * dropped silently: past `maxQueued` a row stays only in the journal, and a row that can be
@@ -84,10 +87,15 @@ export class LedgerWriter {
 
   /** Journals and queues a row; never waits. After `close`, rows are counted as dropped and reported. */
   append(row: LedgerRow): void {
+    // The one serialisation of the row on the request thread (none without a journal); a store
+    // that takes serialised rows gets that text, another the object, so neither converts again.
+    let queued: string | LedgerRow = row;
     let segment = -1;
     if (this.#journal) {
       try {
-        segment = this.#journal.append(row);
+        const line = JSON.stringify(row);
+        if (this.#store.appendSerialized) queued = line;
+        segment = this.#journal.append(line);
       } catch (error) {
         this.#journalFailures += 1;
         this.#fail(error, 1);
@@ -98,7 +106,7 @@ export class LedgerWriter {
       else this.#drop(1, this.#closed ? 'the ledger was closed and the journal could not be written' : 'the queue is full and the journal could not be written');
       return;
     }
-    this.#queue.push({ row, segment });
+    this.#queue.push({ row: queued, segment });
     if (this.#queue.length >= this.#batchSize) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs);
   }
@@ -146,8 +154,7 @@ export class LedgerWriter {
     const batch = this.#queue;
     this.#queue = [];
     this.#journal?.rotate();
-    this.#flushing = this.#store
-      .append(batch.map((entry) => entry.row))
+    this.#flushing = this.#write(batch)
       .then(
         () => this.#succeeded(batch),
         (error: unknown) => {
@@ -188,6 +195,12 @@ export class LedgerWriter {
       // Closing a descriptor that failed to write already: nothing more to lose.
     }
     return left;
+  }
+
+  /** Rows in the form the store takes (converted only when there was no journal to serialise them). */
+  async #write(batch: readonly QueuedRow[]): Promise<void> {
+    if (this.#store.appendSerialized) return this.#store.appendSerialized(batch.map(({ row }) => (typeof row === 'string' ? row : JSON.stringify(row))));
+    return this.#store.append(batch.map(({ row }) => row as LedgerRow));
   }
 
   #succeeded(batch: readonly QueuedRow[]): void {
