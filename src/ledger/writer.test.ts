@@ -105,7 +105,7 @@ describe('ledger writer under store failures (issue 13, defect 10)', () => {
 });
 
 describe('ledger journal (issue 13, defect 9)', () => {
-  const fullRow = (id: string) => ({ id, time: new Date().toISOString(), attempts: [], costUsd: 0.001 }) as unknown as LedgerRow;
+  const fullRow = (id: string) => ({ id, time: new Date().toISOString(), attempts: [], warnings: [], guardrails: [], costUsd: 0.001 }) as unknown as LedgerRow;
 
   it('keeps each row on disk until the store has it, and empties its segments after', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
@@ -150,6 +150,20 @@ describe('ledger journal (issue 13, defect 9)', () => {
     await writer.flush();
     assert.deepEqual(given, journaled);
     assert.deepEqual(given.map((line) => JSON.parse(line)), rows);
+    await writer.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('serialises a row again when its attempts grew after it was journaled (a hedge lost after the answer)', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
+    const given: string[] = [];
+    const store: LedgerStore = { ...slowStore([], 0), appendSerialized: async (lines) => void given.push(...lines) };
+    const writer = new LedgerWriter(store, { onFailure: () => undefined, journal: new FileRowJournal(join(directory, 'switchboard.db')), intervalMs: 10_000 });
+    const hedged = { ...fullRow('hedged'), attempts: [{ model: 'quick', outcome: 'ok' }], warnings: [], guardrails: [] } as unknown as LedgerRow;
+    writer.append(hedged);
+    hedged.attempts.push({ model: 'slow', outcome: 'aborted' } as LedgerRow['attempts'][number]);
+    await writer.flush();
+    assert.deepEqual((JSON.parse(given[0]!) as LedgerRow).attempts.map((attempt) => attempt.model), ['quick', 'slow']);
     await writer.close();
     await rm(directory, { recursive: true, force: true });
   });

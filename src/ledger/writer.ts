@@ -36,8 +36,11 @@ export interface LedgerWriterOptions extends WriterReports {
 }
 
 interface QueuedRow {
-  /** The row's JSON text (the journal's line) when the store takes rows serialised, else the row. */
-  row: string | LedgerRow;
+  row: LedgerRow;
+  /** The journal's line, kept when the store takes rows serialised. */
+  line: string | undefined;
+  /** Entries in the row's lists when it was serialised (see `entriesOf`). */
+  entries: number;
   /** Journal segment holding it, or -1 when it is only in memory. */
   segment: number;
 }
@@ -87,15 +90,15 @@ export class LedgerWriter {
 
   /** Journals and queues a row; never waits. After `close`, rows are counted as dropped and reported. */
   append(row: LedgerRow): void {
-    // The one serialisation of the row on the request thread (none without a journal); a store
-    // that takes serialised rows gets that text, another the object, so neither converts again.
-    let queued: string | LedgerRow = row;
+    // The one serialisation of the row on the request thread (none without a journal): a store
+    // that takes serialised rows is given that text at batch time, another the object.
+    let line: string | undefined;
     let segment = -1;
     if (this.#journal) {
       try {
-        const line = JSON.stringify(row);
-        if (this.#store.appendSerialized) queued = line;
-        segment = this.#journal.append(line);
+        const text = JSON.stringify(row);
+        if (this.#store.appendSerialized) line = text;
+        segment = this.#journal.append(text);
       } catch (error) {
         this.#journalFailures += 1;
         this.#fail(error, 1);
@@ -106,7 +109,7 @@ export class LedgerWriter {
       else this.#drop(1, this.#closed ? 'the ledger was closed and the journal could not be written' : 'the queue is full and the journal could not be written');
       return;
     }
-    this.#queue.push({ row: queued, segment });
+    this.#queue.push({ row, line, entries: line === undefined ? 0 : entriesOf(row), segment });
     if (this.#queue.length >= this.#batchSize) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs);
   }
@@ -197,10 +200,10 @@ export class LedgerWriter {
     return left;
   }
 
-  /** Rows in the form the store takes (converted only when there was no journal to serialise them). */
+  /** Rows in the form the store takes: the journal's text unless the row grew since it was written. */
   async #write(batch: readonly QueuedRow[]): Promise<void> {
-    if (this.#store.appendSerialized) return this.#store.appendSerialized(batch.map(({ row }) => (typeof row === 'string' ? row : JSON.stringify(row))));
-    return this.#store.append(batch.map(({ row }) => row as LedgerRow));
+    if (!this.#store.appendSerialized) return this.#store.append(batch.map((entry) => entry.row));
+    return this.#store.appendSerialized(batch.map((entry) => (entry.line !== undefined && entriesOf(entry.row) === entry.entries ? entry.line : JSON.stringify(entry.row))));
   }
 
   #succeeded(batch: readonly QueuedRow[]): void {
@@ -237,4 +240,15 @@ export class LedgerWriter {
     this.#dropped += rows;
     this.#reports.onDropped?.({ dropped: rows, reason });
   }
+}
+
+/**
+ * How many entries a row's lists hold. A row's lists are its request's own, and one can grow
+ * after the row is finished: a hedged request's losing attempt is recorded once its abort lands,
+ * after the answer (src/router/execute.ts, `#hedged`). Such a row is serialised again at batch
+ * time, so the store has the attempt, as it did when it was given the objects; the journal keeps
+ * the row as it was when the answer was sent.
+ */
+function entriesOf(row: LedgerRow): number {
+  return row.attempts.length + row.warnings.length + row.guardrails.length;
 }

@@ -70,8 +70,7 @@ function toRecord(row: LedgerRow): LedgerRecord {
     reason: row.reason,
     metadata: JSON.stringify(row.metadata),
     warnings: JSON.stringify(row.warnings),
-    // Rows journaled before guardrails were recorded have none.
-    guardrails: JSON.stringify(row.guardrails ?? []),
+    guardrails: JSON.stringify(row.guardrails),
   };
 }
 
