@@ -6,6 +6,7 @@ import { createChunkTransform } from '../src/providers/openai-compatible/stream.
 import { countPromptTokens } from '../src/tokens/count.ts';
 import { compileRules } from '../src/router/rules.ts';
 import { runGovernanceBenchmarks } from './governance.ts';
+import { runLedgerBenchmarks } from './ledger-write.ts';
 
 /** Time per call of the helpers every request runs, in microseconds. */
 function measure(label: string, iterations: number, run: () => unknown): void {
@@ -53,5 +54,6 @@ export async function runMicroBenchmarks(): Promise<void> {
     });
   }
   await runGovernanceBenchmarks();
+  await runLedgerBenchmarks(1);
 }
 

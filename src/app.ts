@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { formatAnthropicError } from './api/anthropic/format-error.ts';
@@ -103,7 +104,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const catalog = options.catalog ?? (await loadCatalog());
   const link = options.cluster;
   const workers = link?.workers ?? 1;
-  const storage = await openStorage(config.storage.url);
+  // Ledger batches in a thread of their own only when another core can run it: on one core the
+  // thread costs more CPU than it frees (docs/decisions/0011-ledger-write-path.md).
+  const storage = await openStorage(config.storage.url, { ledgerThread: availableParallelism() > 1 });
   const { writer, inFlight } = await openLedger(storage, sqliteFilePath(config.storage.url), logger, link?.slot);
   const metrics = createMetrics(instance, { ledger: () => writer.stats() }, link ? { worker: String(link.slot) } : {});
   // Reads that must see every finished request (admin, feedback): with workers, all of them flush.

@@ -17,6 +17,13 @@ export interface LedgerQuery {
 export interface LedgerStore {
   /** Appends rows in one transaction. */
   append(rows: readonly LedgerRow[]): Promise<void>;
+  /**
+   * Appends rows given as their JSON text (`JSON.stringify(row)`, the line the ledger journal
+   * already wrote), in one transaction; the ledger writer uses it when present, so a row is
+   * serialised once on the request thread and the store reads it where it writes (a worker
+   * thread, or the database itself). Resolves once the rows are readable through `query`.
+   */
+  appendSerialized?(rows: readonly string[]): Promise<void>;
   query(query: LedgerQuery): Promise<LedgerRow[]>;
   /** Totals with tokens and cost, grouped by one dimension. */
   summary(query: UsageSummaryQuery): Promise<UsageTotals[]>;

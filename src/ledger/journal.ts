@@ -7,8 +7,11 @@ import type { LedgerRow } from '../core/ledger.ts';
  * requests answered in the last 175 ms, and spend rebuilt from the ledger at start came up short).
  */
 export interface RowJournal {
-  /** Records a row; returns the segment it went to. Throws when the file cannot be written. */
-  append(row: LedgerRow): number;
+  /**
+   * Records a row given as its JSON text (`JSON.stringify(row)`, which the writer then hands to
+   * the store as it is); returns the segment it went to. Throws when the file cannot be written.
+   */
+  append(line: string): number;
   /** Rows of these segments are in the store now: segments with nothing left uncommitted are emptied. */
   committed(segments: readonly number[]): void;
   /** Starts appending to a segment with nothing uncommitted, when there is one (at each batch). */
@@ -43,9 +46,9 @@ export class FileRowJournal implements RowJournal {
     this.#descriptors = [openSync(first, 'a'), openSync(second, 'a')];
   }
 
-  append(row: LedgerRow): number {
+  append(line: string): number {
     const segment = this.#active;
-    writeSync(this.#descriptors[segment], `${JSON.stringify(row)}\n`);
+    writeSync(this.#descriptors[segment], `${line}\n`);
     this.#pending[segment] += 1;
     return segment;
   }

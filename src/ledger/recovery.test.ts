@@ -31,7 +31,7 @@ describe('journals of requests in flight (a killed process’s requests still ge
     const rows = new FileRowJournal(base, name);
     for (const id of ['answered-journaled', 'answered-stored', 'cut-1', 'cut-2']) inFlight.started(started(id));
     await turn(); // listed at the end of the turn they started in
-    rows.append(finishedRow('answered-journaled'));
+    rows.append(JSON.stringify(finishedRow('answered-journaled')));
     inFlight.finished('answered-journaled');
     inFlight.finished('answered-stored');
     // Killed here: nothing is closed.

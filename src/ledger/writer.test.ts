@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -105,7 +105,7 @@ describe('ledger writer under store failures (issue 13, defect 10)', () => {
 });
 
 describe('ledger journal (issue 13, defect 9)', () => {
-  const fullRow = (id: string) => ({ id, time: new Date().toISOString(), attempts: [], costUsd: 0.001 }) as unknown as LedgerRow;
+  const fullRow = (id: string) => ({ id, time: new Date().toISOString(), attempts: [], warnings: [], guardrails: [], costUsd: 0.001 }) as unknown as LedgerRow;
 
   it('keeps each row on disk until the store has it, and empties its segments after', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
@@ -123,6 +123,62 @@ describe('ledger journal (issue 13, defect 9)', () => {
     assert.deepEqual(readJournal(base), []);
     assert.deepEqual(written.map((entry) => entry.id), ['a', 'b', 'c', 'd']);
     await writer.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('serialises a row once: the journal line is what a store taking serialised rows is given', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
+    const base = join(directory, 'switchboard.db');
+    const given: string[] = [];
+    const store: LedgerStore = {
+      ...slowStore([], 0),
+      append: async () => assert.fail('rows already serialised must not go through append'),
+      appendSerialized: async (lines) => void given.push(...lines),
+    };
+    const writer = new LedgerWriter(store, { onFailure: () => undefined, journal: new FileRowJournal(base), intervalMs: 10_000 });
+    const rows = ['a', 'b'].map(fullRow);
+    let serialisations = 0;
+    const stringify = JSON.stringify;
+    JSON.stringify = ((...parameters: Parameters<typeof stringify>) => ((serialisations += 1), stringify(...parameters))) as typeof stringify;
+    try {
+      for (const each of rows) writer.append(each);
+    } finally {
+      JSON.stringify = stringify;
+    }
+    assert.equal(serialisations, 2, 'one serialisation per row on the request thread');
+    const journaled = (await readFile(`${base}-ledger-a.jsonl`, 'utf8')).split('\n').filter(Boolean);
+    await writer.flush();
+    assert.deepEqual(given, journaled);
+    assert.deepEqual(given.map((line) => JSON.parse(line)), rows);
+    await writer.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('serialises a row again when its attempts grew after it was journaled (a hedge lost after the answer)', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
+    const given: string[] = [];
+    const store: LedgerStore = { ...slowStore([], 0), appendSerialized: async (lines) => void given.push(...lines) };
+    const writer = new LedgerWriter(store, { onFailure: () => undefined, journal: new FileRowJournal(join(directory, 'switchboard.db')), intervalMs: 10_000 });
+    const hedged = { ...fullRow('hedged'), attempts: [{ model: 'quick', outcome: 'ok' }], warnings: [], guardrails: [] } as unknown as LedgerRow;
+    writer.append(hedged);
+    hedged.attempts.push({ model: 'slow', outcome: 'aborted' } as LedgerRow['attempts'][number]);
+    await writer.flush();
+    assert.deepEqual((JSON.parse(given[0]!) as LedgerRow).attempts.map((attempt) => attempt.model), ['quick', 'slow']);
+    await writer.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('gives a store that takes objects the rows themselves, journal or not (nothing parsed back)', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
+    for (const journal of [undefined, new FileRowJournal(join(directory, 'switchboard.db'))]) {
+      const written: LedgerRow[] = [];
+      const writer = new LedgerWriter(slowStore(written, 0), { onFailure: () => undefined, intervalMs: 10_000, ...(journal ? { journal } : {}) });
+      const first = fullRow('a');
+      writer.append(first);
+      await writer.flush();
+      assert.equal(written[0], first);
+      await writer.close();
+    }
     await rm(directory, { recursive: true, force: true });
   });
 

@@ -37,14 +37,20 @@ export interface LedgerWriterOptions extends WriterReports {
 
 interface QueuedRow {
   row: LedgerRow;
+  /** The journal's line, kept when the store takes rows serialised. */
+  line: string | undefined;
+  /** Entries in the row's lists when it was serialised (see `entriesOf`). */
+  entries: number;
   /** Journal segment holding it, or -1 when it is only in memory. */
   segment: number;
 }
 
 /**
- * Writes ledger rows off the request path: each row is journaled synchronously (so it outlives
- * a crash; src/ledger/journal.ts), queued in memory, and sent to the store in batches (every
- * `intervalMs`, or at once when `batchSize` are waiting). A failed batch stays queued and is
+ * Writes ledger rows off the request path: each row is serialised once and journaled
+ * synchronously (so it outlives a crash; src/ledger/journal.ts), queued in memory, and sent to
+ * the store in batches (every `intervalMs`, or at once when `batchSize` are waiting): as the
+ * journal's text to a store with `appendSerialized` (SQLite's writer thread:
+ * docs/decisions/0011-ledger-write-path.md), as objects to another. A failed batch stays queued and is
  * retried with the next one, the failure is counted and logged at a bounded rate, and the writer
  * reports itself failing until a batch succeeds (readiness; issue 13, defect 10). Nothing is
  * dropped silently: past `maxQueued` a row stays only in the journal, and a row that can be
@@ -84,10 +90,15 @@ export class LedgerWriter {
 
   /** Journals and queues a row; never waits. After `close`, rows are counted as dropped and reported. */
   append(row: LedgerRow): void {
+    // The one serialisation of the row on the request thread (none without a journal): a store
+    // that takes serialised rows is given that text at batch time, another the object.
+    let line: string | undefined;
     let segment = -1;
     if (this.#journal) {
       try {
-        segment = this.#journal.append(row);
+        const text = JSON.stringify(row);
+        if (this.#store.appendSerialized) line = text;
+        segment = this.#journal.append(text);
       } catch (error) {
         this.#journalFailures += 1;
         this.#fail(error, 1);
@@ -98,7 +109,7 @@ export class LedgerWriter {
       else this.#drop(1, this.#closed ? 'the ledger was closed and the journal could not be written' : 'the queue is full and the journal could not be written');
       return;
     }
-    this.#queue.push({ row, segment });
+    this.#queue.push({ row, line, entries: line === undefined ? 0 : entriesOf(row), segment });
     if (this.#queue.length >= this.#batchSize) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs);
   }
@@ -146,8 +157,7 @@ export class LedgerWriter {
     const batch = this.#queue;
     this.#queue = [];
     this.#journal?.rotate();
-    this.#flushing = this.#store
-      .append(batch.map((entry) => entry.row))
+    this.#flushing = this.#write(batch)
       .then(
         () => this.#succeeded(batch),
         (error: unknown) => {
@@ -190,6 +200,12 @@ export class LedgerWriter {
     return left;
   }
 
+  /** Rows in the form the store takes: the journal's text unless the row grew since it was written. */
+  async #write(batch: readonly QueuedRow[]): Promise<void> {
+    if (!this.#store.appendSerialized) return this.#store.append(batch.map((entry) => entry.row));
+    return this.#store.appendSerialized(batch.map((entry) => (entry.line !== undefined && entriesOf(entry.row) === entry.entries ? entry.line : JSON.stringify(entry.row))));
+  }
+
   #succeeded(batch: readonly QueuedRow[]): void {
     try {
       this.#journal?.committed(batch.map((entry) => entry.segment));
@@ -224,4 +240,15 @@ export class LedgerWriter {
     this.#dropped += rows;
     this.#reports.onDropped?.({ dropped: rows, reason });
   }
+}
+
+/**
+ * How many entries a row's lists hold. A row's lists are its request's own, and one can grow
+ * after the row is finished: a hedged request's losing attempt is recorded once its abort lands,
+ * after the answer (src/router/execute.ts, `#hedged`). Such a row is serialised again at batch
+ * time, so the store has the attempt, as it did when it was given the objects; the journal keeps
+ * the row as it was when the answer was sent.
+ */
+function entriesOf(row: LedgerRow): number {
+  return row.attempts.length + row.warnings.length + row.guardrails.length;
 }

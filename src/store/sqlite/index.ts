@@ -2,32 +2,45 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { Database } from './driver.ts';
-import type { LedgerRow } from '../../core/ledger.ts';
 import type { LedgerQuery, LedgerStore, Storage } from '../../core/stores.ts';
 import { createAuditStore } from './audit.ts';
 import { createFeedbackStore } from './feedback.ts';
 import { createKeyStore, createTeamStore } from './keys.ts';
+import { fromRecord, prepareLedgerInsert, type LedgerRecord } from './ledger-rows.ts';
+import { LedgerThread } from './ledger-thread.ts';
 import { createLedgerTotals } from './ledger-totals.ts';
 import { migrations, type Migration } from './migrations.ts';
 import { createProviderCredentialStore } from './providers.ts';
 import { whereClause } from './where-clause.ts';
 
+export interface SqliteStorageOptions {
+  /**
+   * Write the ledger writer's batches (`ledger.appendSerialized`) from a worker thread with its
+   * own connection, off the event loop (./ledger-thread.ts). Not for `:memory:`, which a second
+   * connection cannot open.
+   */
+  ledgerThread?: boolean;
+}
+
 /**
- * The embedded default backend. better-sqlite3 is synchronous; every write goes through the
- * ledger writer's batches (one transaction per batch, off the request path) and WAL mode keeps
- * readers from blocking it. See docs/decisions/0002-storage.md.
+ * The embedded default backend. better-sqlite3 is synchronous; ledger rows go through the
+ * ledger writer's batches (one transaction per batch, in a thread of their own with
+ * `ledgerThread`) and WAL mode keeps readers from blocking it. See docs/decisions/0002-libraries.md
+ * and 0011-ledger-write-path.md.
  */
-export async function openSqliteStorage(path: string): Promise<Storage & { database: BetterSqlite3.Database }> {
+export async function openSqliteStorage(path: string, options: SqliteStorageOptions = {}): Promise<Storage & { database: BetterSqlite3.Database }> {
   if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
   const database = new Database(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   applyMigrations(database, migrations);
+  // Started once the schema is in place: the thread's connection does not migrate.
+  const thread = options.ledgerThread && path !== ':memory:' ? new LedgerThread(path) : undefined;
   return {
     kind: 'sqlite',
     database,
-    ledger: createLedgerStore(database),
+    ledger: createLedgerStore(database, thread),
     keys: createKeyStore(database),
     teams: createTeamStore(database),
     providers: createProviderCredentialStore(database),
@@ -37,6 +50,7 @@ export async function openSqliteStorage(path: string): Promise<Storage & { datab
       database.prepare('SELECT 1').get();
     },
     async close() {
+      await thread?.close();
       database.close();
     },
   };
@@ -62,27 +76,15 @@ export function applyMigrations(database: BetterSqlite3.Database, list: readonly
   return count;
 }
 
-const columns = [
-  'id', 'time', 'endpoint', 'key_id', 'team', 'model_requested', 'route', 'model', 'provider', 'upstream_model',
-  'attempts', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens', 'tokens_estimated',
-  'cost_usd', 'latency_ms', 'ttft_ms', 'status', 'http_status', 'error_code', 'error_message', 'stream', 'reason',
-  'metadata', 'warnings', 'guardrails',
-] as const;
-
-type LedgerRecord = Record<(typeof columns)[number], string | number | null>;
-
-function createLedgerStore(database: BetterSqlite3.Database): LedgerStore {
-  const insert = database.prepare(
-    `INSERT OR REPLACE INTO ledger (${columns.join(', ')}) VALUES (${columns.map((column) => `@${column}`).join(', ')})`,
-  );
-  const insertAll = database.transaction((rows: readonly LedgerRow[]) => {
-    for (const row of rows) insert.run(toRecord(row));
-  });
+function createLedgerStore(database: BetterSqlite3.Database, thread: LedgerThread | undefined): LedgerStore {
+  const insert = prepareLedgerInsert(database);
   return {
     ...createLedgerTotals(database),
     async append(rows) {
-      insertAll(rows);
+      insert.rows(rows);
     },
+    // Only with a thread: without one, rows given as objects skip a serialisation round trip.
+    ...(thread ? { appendSerialized: (lines: readonly string[]) => thread.write(lines) } : {}),
     async query(query: LedgerQuery) {
       const { where, parameters } = whereClause([
         ['id = @requestId', 'requestId', query.requestId],
@@ -96,72 +98,5 @@ function createLedgerStore(database: BetterSqlite3.Database): LedgerStore {
       const rows = database.prepare(`SELECT * FROM ledger ${where} ORDER BY time DESC LIMIT @limit`).all({ ...parameters, limit }) as LedgerRecord[];
       return rows.map(fromRecord);
     },
-  };
-}
-
-function toRecord(row: LedgerRow): LedgerRecord {
-  return {
-    id: row.id,
-    time: row.time,
-    endpoint: row.endpoint,
-    key_id: row.keyId,
-    team: row.team,
-    model_requested: row.modelRequested,
-    route: row.route,
-    model: row.model,
-    provider: row.provider,
-    upstream_model: row.upstreamModel,
-    attempts: JSON.stringify(row.attempts),
-    input_tokens: row.inputTokens,
-    output_tokens: row.outputTokens,
-    cached_input_tokens: row.cachedInputTokens,
-    reasoning_tokens: row.reasoningTokens,
-    tokens_estimated: row.tokensEstimated ? 1 : 0,
-    cost_usd: row.costUsd,
-    latency_ms: row.latencyMs,
-    ttft_ms: row.ttftMs,
-    status: row.status,
-    http_status: row.httpStatus,
-    error_code: row.errorCode,
-    error_message: row.errorMessage,
-    stream: row.stream ? 1 : 0,
-    reason: row.reason,
-    metadata: JSON.stringify(row.metadata),
-    warnings: JSON.stringify(row.warnings),
-    guardrails: JSON.stringify(row.guardrails),
-  };
-}
-
-function fromRecord(record: LedgerRecord): LedgerRow {
-  const text = (value: string | number | null) => (value === null ? null : String(value));
-  return {
-    id: String(record.id),
-    time: String(record.time),
-    endpoint: String(record.endpoint) as LedgerRow['endpoint'],
-    keyId: text(record.key_id),
-    team: text(record.team),
-    modelRequested: text(record.model_requested),
-    route: text(record.route),
-    model: text(record.model),
-    provider: text(record.provider),
-    upstreamModel: text(record.upstream_model),
-    attempts: JSON.parse(String(record.attempts)) as LedgerRow['attempts'],
-    inputTokens: Number(record.input_tokens),
-    outputTokens: Number(record.output_tokens),
-    cachedInputTokens: Number(record.cached_input_tokens),
-    reasoningTokens: Number(record.reasoning_tokens),
-    tokensEstimated: record.tokens_estimated === 1,
-    costUsd: Number(record.cost_usd),
-    latencyMs: Number(record.latency_ms),
-    ttftMs: record.ttft_ms === null ? null : Number(record.ttft_ms),
-    status: String(record.status) as LedgerRow['status'],
-    httpStatus: Number(record.http_status),
-    errorCode: text(record.error_code),
-    errorMessage: text(record.error_message),
-    stream: record.stream === 1,
-    reason: text(record.reason),
-    metadata: JSON.parse(String(record.metadata)) as Record<string, string>,
-    warnings: JSON.parse(String(record.warnings)) as LedgerRow['warnings'],
-    guardrails: JSON.parse(String(record.guardrails ?? '[]')) as LedgerRow['guardrails'],
   };
 }

@@ -1,0 +1,109 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { LedgerRow } from '../../core/ledger.ts';
+
+/**
+ * Ledger rows ↔ the `ledger` table, shared by the main thread (reads, and writes without a
+ * writer thread) and the ledger writer thread (./ledger-worker.ts), so both write the same
+ * columns the same way.
+ */
+
+const columns = [
+  'id', 'time', 'endpoint', 'key_id', 'team', 'model_requested', 'route', 'model', 'provider', 'upstream_model',
+  'attempts', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens', 'tokens_estimated',
+  'cost_usd', 'latency_ms', 'ttft_ms', 'status', 'http_status', 'error_code', 'error_message', 'stream', 'reason',
+  'metadata', 'warnings', 'guardrails',
+] as const;
+
+export type LedgerRecord = Record<(typeof columns)[number], string | number | null>;
+
+/** Inserts rows (objects, or their JSON text as the ledger journal holds it) in one transaction each call. */
+export interface LedgerInsert {
+  rows(rows: readonly LedgerRow[]): void;
+  /** Each line is `JSON.stringify(row)`; the transaction takes the write lock at its start (BEGIN IMMEDIATE). */
+  lines(lines: readonly string[]): void;
+}
+
+export function prepareLedgerInsert(database: BetterSqlite3.Database): LedgerInsert {
+  const insert = database.prepare(
+    `INSERT OR REPLACE INTO ledger (${columns.join(', ')}) VALUES (${columns.map((column) => `@${column}`).join(', ')})`,
+  );
+  const insertRows = database.transaction((rows: readonly LedgerRow[]) => {
+    for (const row of rows) insert.run(toRecord(row));
+  });
+  const insertLines = database.transaction((lines: readonly string[]) => {
+    for (const line of lines) insert.run(toRecord(JSON.parse(line) as LedgerRow));
+  });
+  return {
+    rows: (rows) => insertRows(rows),
+    // IMMEDIATE: another connection (the main thread's, another worker process's) waits for the
+    // lock at BEGIN through busy_timeout, instead of failing on a read lock upgraded mid-transaction.
+    lines: (lines) => insertLines.immediate(lines),
+  };
+}
+
+function toRecord(row: LedgerRow): LedgerRecord {
+  return {
+    id: row.id,
+    time: row.time,
+    endpoint: row.endpoint,
+    key_id: row.keyId,
+    team: row.team,
+    model_requested: row.modelRequested,
+    route: row.route,
+    model: row.model,
+    provider: row.provider,
+    upstream_model: row.upstreamModel,
+    attempts: JSON.stringify(row.attempts),
+    input_tokens: row.inputTokens,
+    output_tokens: row.outputTokens,
+    cached_input_tokens: row.cachedInputTokens,
+    reasoning_tokens: row.reasoningTokens,
+    tokens_estimated: row.tokensEstimated ? 1 : 0,
+    cost_usd: row.costUsd,
+    latency_ms: row.latencyMs,
+    ttft_ms: row.ttftMs,
+    status: row.status,
+    http_status: row.httpStatus,
+    error_code: row.errorCode,
+    error_message: row.errorMessage,
+    stream: row.stream ? 1 : 0,
+    reason: row.reason,
+    metadata: JSON.stringify(row.metadata),
+    warnings: JSON.stringify(row.warnings),
+    guardrails: JSON.stringify(row.guardrails),
+  };
+}
+
+export function fromRecord(record: LedgerRecord): LedgerRow {
+  const text = (value: string | number | null) => (value === null ? null : String(value));
+  return {
+    id: String(record.id),
+    time: String(record.time),
+    endpoint: String(record.endpoint) as LedgerRow['endpoint'],
+    keyId: text(record.key_id),
+    team: text(record.team),
+    modelRequested: text(record.model_requested),
+    route: text(record.route),
+    model: text(record.model),
+    provider: text(record.provider),
+    upstreamModel: text(record.upstream_model),
+    attempts: JSON.parse(String(record.attempts)) as LedgerRow['attempts'],
+    inputTokens: Number(record.input_tokens),
+    outputTokens: Number(record.output_tokens),
+    cachedInputTokens: Number(record.cached_input_tokens),
+    reasoningTokens: Number(record.reasoning_tokens),
+    tokensEstimated: record.tokens_estimated === 1,
+    costUsd: Number(record.cost_usd),
+    latencyMs: Number(record.latency_ms),
+    ttftMs: record.ttft_ms === null ? null : Number(record.ttft_ms),
+    status: String(record.status) as LedgerRow['status'],
+    httpStatus: Number(record.http_status),
+    errorCode: text(record.error_code),
+    errorMessage: text(record.error_message),
+    stream: record.stream === 1,
+    reason: text(record.reason),
+    metadata: JSON.parse(String(record.metadata)) as Record<string, string>,
+    warnings: JSON.parse(String(record.warnings)) as LedgerRow['warnings'],
+    guardrails: JSON.parse(String(record.guardrails ?? '[]')) as LedgerRow['guardrails'],
+  };
+}
