@@ -1,8 +1,10 @@
+import type { Transformer } from 'node:stream/web';
 import { parseChatRequest } from '../src/api/openai/parse-chat-request.ts';
-import { createOpenAIStreamFormatter } from '../src/api/openai/format-chat-stream.ts';
+import { openAIStreamFormatter } from '../src/api/openai/format-chat-stream.ts';
 import type { StreamEvent } from '../src/core/stream-event.ts';
-import { parseServerSentEvents } from '../src/providers/_shared/sse.ts';
-import { createChunkTransform } from '../src/providers/openai-compatible/stream.ts';
+import { decodeServerSentEvents } from '../src/providers/_shared/sse.ts';
+import { chunkTransformer } from '../src/providers/openai-compatible/stream.ts';
+import { fuseTransformers } from '../src/streams/fuse.ts';
 import { countPromptTokens } from '../src/tokens/count.ts';
 import { compileRules } from '../src/router/rules.ts';
 import { runGovernanceBenchmarks } from './governance.ts';
@@ -46,10 +48,12 @@ export async function runMicroBenchmarks(): Promise<void> {
   const sse = new TextEncoder().encode(`${`data: ${chunk}\n\n`.repeat(200)}data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`);
   for (const passthrough of [true, false]) {
     await measureAsync(`stream 200 chunks: SSE → events → OpenAI SSE (${passthrough ? 'passthrough' : 'typed'})`, 300, async () => {
-      const events = parseServerSentEvents(new ReadableStream({ start: (controller) => (controller.enqueue(sse), controller.close()) }))
-        .pipeThrough(createChunkTransform({ source: { provider: 'p', redact: (text) => text }, requestedModel: 'm', passthrough, usageChunkInternal: false }))
-        .pipeThrough(new TransformStream<StreamEvent, StreamEvent>())
-        .pipeThrough(createOpenAIStreamFormatter(false));
+      // As the gateway composes it: decoder and provider events fused, then a stand-in for the
+      // usage tap fused with the formatter (src/pipeline.ts).
+      const body = new ReadableStream<Uint8Array>({ start: (controller) => (controller.enqueue(sse), controller.close()) });
+      const events = decodeServerSentEvents(body, chunkTransformer({ source: { provider: 'p', redact: (text) => text }, requestedModel: 'm', passthrough, usageChunkInternal: false })).pipeThrough(
+        fuseTransformers({} as Transformer<StreamEvent, StreamEvent>, openAIStreamFormatter(false)),
+      );
       for await (const piece of events) void piece;
     });
   }

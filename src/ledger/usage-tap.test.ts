@@ -19,8 +19,9 @@ function tapped(): { tap: UsageTap; rows: LedgerRow[]; writer: WritableStreamDef
   const rows: LedgerRow[] = [];
   const record = new RequestRecord('req_test', 'chat', (row) => rows.push(row));
   const tap = new UsageTap(record, request);
-  const writer = tap.stream.writable.getWriter();
-  void tap.stream.readable.pipeTo(new WritableStream());
+  const stream = new TransformStream(tap.transformer);
+  const writer = stream.writable.getWriter();
+  void stream.readable.pipeTo(new WritableStream());
   return { tap, rows, writer };
 }
 

@@ -87,13 +87,6 @@ export class UsageTap {
     };
   }
 
-  #stream: TransformStream<StreamEvent, StreamEvent> | undefined;
-
-  /** The tap as a stream of its own (made on first use). */
-  get stream(): TransformStream<StreamEvent, StreamEvent> {
-    return (this.#stream ??= new TransformStream(this.transformer));
-  }
-
   /** The stream failed outside its events (a fault of ours): recorded as an error with what was streamed. */
   failed(error: unknown): void {
     if (this.#record.finished) return;

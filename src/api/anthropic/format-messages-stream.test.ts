@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
-import { createAnthropicStreamFormatter } from './format-messages-stream.ts';
+import { anthropicStreamFormatter } from './format-messages-stream.ts';
 
 /** Runs events through the formatter and returns the SSE text written. */
 async function format(events: StreamEvent[]): Promise<string> {
@@ -14,7 +14,7 @@ async function format(events: StreamEvent[]): Promise<string> {
     },
   });
   let text = '';
-  for await (const piece of source.pipeThrough(createAnthropicStreamFormatter())) text += piece;
+  for await (const piece of source.pipeThrough(new TransformStream(anthropicStreamFormatter()))) text += piece;
   return text;
 }
 
@@ -41,7 +41,7 @@ const specExample = async (name: string) => parseSse(await readFile(new URL(`./_
 
 const start = (id = 'msg_4QpJur2dWWDjF6C758FbBw5vm12BaVipnK', model = 'claude-opus-4-8'): StreamEvent => ({ type: 'stream-start', id, model, created: 1, warnings: [] });
 
-describe('createAnthropicStreamFormatter: StreamEvents → Anthropic SSE', () => {
+describe('anthropicStreamFormatter: StreamEvents → Anthropic SSE', () => {
   it('writes a text stream exactly', async () => {
     const text = await format([
       start('chatcmpl-1', 'gpt-4o-mini'),

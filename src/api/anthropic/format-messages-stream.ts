@@ -41,11 +41,6 @@ const refusalId = 'refusal';
  * src/router/resume-stream.ts) goes on in typed events: the text block the verbatim events left
  * open continues under its own index, and later blocks are numbered after the verbatim ones.
  */
-export function createAnthropicStreamFormatter(): TransformStream<StreamEvent, string> {
-  return new TransformStream(anthropicStreamFormatter());
-}
-
-/** The same as a Transformer, to fuse after the usage tap (src/streams/fuse.ts). */
 export function anthropicStreamFormatter(): Transformer<StreamEvent, string> {
   let native = false;
   /** Verbatim blocks started, whether the last is still open, the typed id of an open text block, and whether message_delta went out. */

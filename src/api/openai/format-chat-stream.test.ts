@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
-import { createOpenAIStreamFormatter } from './format-chat-stream.ts';
+import { openAIStreamFormatter } from './format-chat-stream.ts';
 
 /** Runs events through the formatter and returns the SSE text written. */
 async function format(events: StreamEvent[], includeUsage = false): Promise<string> {
@@ -13,7 +13,7 @@ async function format(events: StreamEvent[], includeUsage = false): Promise<stri
     },
   });
   let text = '';
-  for await (const piece of source.pipeThrough(createOpenAIStreamFormatter(includeUsage))) text += piece;
+  for await (const piece of source.pipeThrough(new TransformStream(openAIStreamFormatter(includeUsage)))) text += piece;
   return text;
 }
 
@@ -34,7 +34,7 @@ const start: StreamEvent = { type: 'stream-start', id: 'msg_1', model: 'claude-s
 const base = { id: 'msg_1', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'claude-sonnet-4-5' };
 const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
 
-describe('createOpenAIStreamFormatter: StreamEvents → chat.completion.chunk SSE', () => {
+describe('openAIStreamFormatter: StreamEvents → chat.completion.chunk SSE', () => {
   it('writes a text stream: a role chunk, one chunk per delta, the finish chunk, [DONE]', async () => {
     const text = await format([
       start,

@@ -11,11 +11,6 @@ import { openAIFinishReason, openAIUsage } from './format-chat-response.ts';
  * `error`, which the official SDKs raise as an APIError. A resumed stream (`resume`) goes on in
  * typed chunks after the verbatim ones.
  */
-export function createOpenAIStreamFormatter(includeUsage: boolean): TransformStream<StreamEvent, string> {
-  return new TransformStream(openAIStreamFormatter(includeUsage));
-}
-
-/** The same as a Transformer, to fuse after the usage tap (src/streams/fuse.ts). */
 export function openAIStreamFormatter(includeUsage: boolean): Transformer<StreamEvent, string> {
   let native = false;
   let base = { id: '', object: 'chat.completion.chunk', created: 0, model: '' };

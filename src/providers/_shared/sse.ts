@@ -9,29 +9,19 @@ export interface SseMessage {
 }
 
 /**
- * Decodes an SSE byte stream into messages as they arrive, in one stage: UTF-8 sequences split
- * across chunks are held by the decoder, lines split across reads by the parser
- * (eventsource-parser), and comment/keep-alive lines are dropped. One stage instead of
- * TextDecoderStream + EventSourceParserStream: every stage costs a promise turn per chunk.
- */
-export function parseServerSentEvents(body: ReadableStream<Uint8Array>): ReadableStream<SseMessage> {
-  return body.pipeThrough(createSseDecoder());
-}
-
-/**
  * Bytes → SSE messages → a provider's events (its chunk transformer), with `then` after it (e.g.
- * warnings), fused into one stream stage (src/streams/fuse.ts).
+ * warnings), fused into one stream stage (src/streams/fuse.ts): every stage of its own would
+ * cost a web stream and a promise turn per chunk.
  */
 export function decodeServerSentEvents<T>(body: ReadableStream<Uint8Array>, events: Transformer<SseMessage, T>, then?: Transformer<T, T>): ReadableStream<T> {
   return body.pipeThrough(then ? fuseTransformers(sseDecoder(), events, then) : fuseTransformers(sseDecoder(), events));
 }
 
-/** Bytes → SSE messages, as a TransformStream. */
-export function createSseDecoder(): TransformStream<Uint8Array, SseMessage> {
-  return new TransformStream(sseDecoder());
-}
-
-/** Bytes → SSE messages, as a Transformer (a stage that can be fused). */
+/**
+ * Bytes → SSE messages as they arrive: UTF-8 sequences split across chunks are held by the
+ * decoder, lines split across reads by the parser (eventsource-parser), and comment/keep-alive
+ * lines are dropped.
+ */
 export function sseDecoder(): Transformer<Uint8Array, SseMessage> {
   const decoder = new TextDecoder();
   let output: TransformStreamDefaultController<SseMessage> | undefined;

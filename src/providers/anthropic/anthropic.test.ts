@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
-import { parseServerSentEvents } from '../_shared/sse.ts';
+import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { convertResponse } from './convert-response.ts';
 import { mapStopReason } from './map-stop-reason.ts';
-import { createMessageStreamTransform } from './stream.ts';
+import { messageStreamTransformer } from './stream.ts';
 import type { AnthropicMessage } from './wire-types.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
@@ -34,7 +34,7 @@ async function replay(text: string, passthrough = false, chunkSize = 7): Promise
     },
   });
   const events = guardStream(
-    parseServerSentEvents(body).pipeThrough(createMessageStreamTransform({ source: testSource('claude'), requestedModel: 'claude-requested', passthrough })),
+    decodeServerSentEvents(body, messageStreamTransformer({ source: testSource('claude'), requestedModel: 'claude-requested', passthrough })),
     testSource('claude'),
   );
   const collected: StreamEvent[] = [];

@@ -30,11 +30,6 @@ type Controller = TransformStreamDefaultController<StreamEvent>;
  * without `message_stop` emits nothing more, and guardStream reports it as interrupted.
  * Unknown event and delta types are skipped, as Anthropic's versioning policy asks of clients.
  */
-export function createMessageStreamTransform(options: MessageStreamOptions): TransformStream<SseMessage, StreamEvent> {
-  return new TransformStream(messageStreamTransformer(options));
-}
-
-/** The same as a Transformer, to fuse with the SSE decoder (src/providers/_shared/sse.ts). */
 export function messageStreamTransformer(options: MessageStreamOptions): Transformer<SseMessage, StreamEvent> {
   let started = false;
   let ended = false;

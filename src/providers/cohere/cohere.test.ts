@@ -5,12 +5,12 @@ import type { ChatRequest } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
-import { parseServerSentEvents } from '../_shared/sse.ts';
+import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { errorFromStatus } from '../_shared/upstream-error.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse, mapFinishReason } from './convert-response.ts';
 import { readCohereError } from './errors.ts';
-import { createCohereEventTransform } from './stream.ts';
+import { cohereEventTransformer } from './stream.ts';
 import type { CohereChatBody } from './wire-types.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
@@ -30,7 +30,7 @@ async function replay(source: string, chunkSize = 7): Promise<StreamEvent[]> {
     },
   });
   const events: StreamEvent[] = [];
-  for await (const event of guardStream(parseServerSentEvents(body).pipeThrough(createCohereEventTransform({ source: testSource('co'), requestedModel: 'command-a-03-2025' })), testSource('co'))) {
+  for await (const event of guardStream(decodeServerSentEvents(body, cohereEventTransformer({ source: testSource('co'), requestedModel: 'command-a-03-2025' })), testSource('co'))) {
     events.push(event.type === 'stream-start' ? { ...event, created: 0 } : event);
   }
   return events;

@@ -23,11 +23,6 @@ type Controller = TransformStreamDefaultController<StreamEvent>;
  * - `message-end` → `finish` with finish reason and usage, or `error` when it reports ERROR or
  *   TIMEOUT (with `delta.error`): a failed generation never ends like an answer.
  */
-export function createCohereEventTransform(options: { source: UpstreamSource; requestedModel: string }): TransformStream<SseMessage, StreamEvent> {
-  return new TransformStream(cohereEventTransformer(options));
-}
-
-/** The same as a Transformer, to fuse with the SSE decoder (src/providers/_shared/sse.ts). */
 export function cohereEventTransformer(options: { source: UpstreamSource; requestedModel: string }): Transformer<SseMessage, StreamEvent> {
   let started = false;
   let ended = false;

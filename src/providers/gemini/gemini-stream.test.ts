@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
-import { parseServerSentEvents } from '../_shared/sse.ts';
-import { createGeminiStreamTransform, terminateLastEvent } from './stream.ts';
+import { decodeServerSentEvents } from '../_shared/sse.ts';
+import { geminiStreamTransformer, terminateLastEvent } from './stream.ts';
 import { signatureFromToolCallId } from './tool-call-id.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
@@ -21,7 +21,7 @@ async function replay(source: string | Uint8Array, chunkSize = 7): Promise<Strea
       controller.close();
     },
   });
-  const events = guardStream(parseServerSentEvents(terminateLastEvent(body)).pipeThrough(createGeminiStreamTransform({ source: testSource('g'), requestedModel: 'gemini-x' })), testSource('g'));
+  const events = guardStream(decodeServerSentEvents(terminateLastEvent(body), geminiStreamTransformer({ source: testSource('g'), requestedModel: 'gemini-x' })), testSource('g'));
   const collected: StreamEvent[] = [];
   for await (const event of events) collected.push(event);
   return collected;

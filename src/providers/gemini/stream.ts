@@ -47,11 +47,6 @@ export function terminateLastEvent(body: ReadableStream<Uint8Array>): ReadableSt
  * (errorFromEmptyAnswer), never an empty finish.
  * Parts Switchboard cannot relay (code execution, inline media: never asked for) are skipped.
  */
-export function createGeminiStreamTransform(options: GeminiStreamOptions): TransformStream<SseMessage, StreamEvent> {
-  return new TransformStream(geminiStreamTransformer(options));
-}
-
-/** The same as a Transformer, to fuse with the SSE decoder (src/providers/_shared/sse.ts). */
 export function geminiStreamTransformer(options: GeminiStreamOptions): Transformer<SseMessage, StreamEvent> {
   let started = false;
   let failed = false;

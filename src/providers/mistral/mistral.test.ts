@@ -5,12 +5,12 @@ import type { ChatRequest } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
-import { parseServerSentEvents } from '../_shared/sse.ts';
+import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { errorFromStatus } from '../_shared/upstream-error.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { readMistralError } from './errors.ts';
-import { createMistralChunkTransform } from './stream.ts';
+import { mistralChunkTransformer } from './stream.ts';
 import { mistralToolCallId } from './tool-call-id.ts';
 import type { MistralChatBody } from './wire-types.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
@@ -31,7 +31,7 @@ async function replay(source: string, chunkSize = 7): Promise<StreamEvent[]> {
     },
   });
   const events: StreamEvent[] = [];
-  for await (const event of guardStream(parseServerSentEvents(body).pipeThrough(createMistralChunkTransform({ source: testSource('mis'), requestedModel: 'asked' })), testSource('mis'))) events.push(event);
+  for await (const event of guardStream(decodeServerSentEvents(body, mistralChunkTransformer({ source: testSource('mis'), requestedModel: 'asked' })), testSource('mis'))) events.push(event);
   return events;
 }
 

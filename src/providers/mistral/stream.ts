@@ -23,11 +23,6 @@ import type { MistralChatBody } from './wire-types.ts';
  * any `stream_options`. The blocks those deltas open and close are the same as OpenAI's
  * (../openai-compatible/choice-events.ts).
  */
-export function createMistralChunkTransform(options: { source: UpstreamSource; requestedModel: string }): TransformStream<SseMessage, StreamEvent> {
-  return new TransformStream(mistralChunkTransformer(options));
-}
-
-/** The same as a Transformer, to fuse with the SSE decoder (src/providers/_shared/sse.ts). */
 export function mistralChunkTransformer(options: { source: UpstreamSource; requestedModel: string }): Transformer<SseMessage, StreamEvent> {
   let started = false;
   const blocks = createChoiceEvents();

@@ -4,9 +4,9 @@ import { describe, it } from 'node:test';
 import type { ChatRequest } from '../../core/chat-request.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
-import { parseServerSentEvents } from '../_shared/sse.ts';
+import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { convertRequest } from './convert-request.ts';
-import { createChunkTransform } from './stream.ts';
+import { chunkTransformer } from './stream.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
 
@@ -23,7 +23,7 @@ async function replay(fixture: string, passthrough = false, chunkSize = 7): Prom
     },
   });
   const events = guardStream(
-    parseServerSentEvents(body).pipeThrough(createChunkTransform({ source: testSource('oai'), requestedModel: 'gpt-4o', passthrough, usageChunkInternal: false })),
+    decodeServerSentEvents(body, chunkTransformer({ source: testSource('oai'), requestedModel: 'gpt-4o', passthrough, usageChunkInternal: false })),
     testSource('oai'),
   );
   const collected: StreamEvent[] = [];
@@ -93,7 +93,7 @@ describe('openai-compatible stream (fixture replay)', () => {
     const bytes = (await readFile(new URL('./__fixtures__/openai-stream-text.sse', import.meta.url), 'utf8')).split('\n\n').slice(0, 4).join('\n\n') + '\n\n';
     const body = new ReadableStream<Uint8Array>({ start: (controller) => (controller.enqueue(new TextEncoder().encode(bytes)), controller.close()) });
     const events: StreamEvent[] = [];
-    for await (const event of guardStream(parseServerSentEvents(body).pipeThrough(createChunkTransform({ source: testSource('oai'), requestedModel: 'x', passthrough: false, usageChunkInternal: false })), testSource('oai'))) events.push(event);
+    for await (const event of guardStream(decodeServerSentEvents(body, chunkTransformer({ source: testSource('oai'), requestedModel: 'x', passthrough: false, usageChunkInternal: false })), testSource('oai'))) events.push(event);
     const last = events.at(-1);
     assert.equal(last?.type, 'error');
     assert.equal(last?.type === 'error' && last.error.code, 'SB_ERR_STREAM_INTERRUPTED');

@@ -28,11 +28,6 @@ export interface ChunkStreamOptions {
  * finish_reason chunk; a stream that ends with neither `[DONE]` nor a finish_reason is left
  * unfinished, and guardStream reports it as interrupted.
  */
-export function createChunkTransform(options: ChunkStreamOptions): TransformStream<SseMessage, StreamEvent> {
-  return new TransformStream(chunkTransformer(options));
-}
-
-/** The same as a Transformer, to fuse with the SSE decoder (src/providers/_shared/sse.ts). */
 export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMessage, StreamEvent> {
   let started = false;
   const blocks = createChoiceEvents();
