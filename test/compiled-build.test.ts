@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { stampName, staleReason } from '../scripts/build-state.js';
+import { runCli } from './helpers/cli.ts';
 
 /**
  * The compiled build (docs/decisions/0010-compiled-build-and-benchmark.md): bin/switchboard.js
@@ -58,14 +57,9 @@ function makeRoot(): string {
   return root;
 }
 
-async function runBin(root: string, args = ['serve', '--port', '0']): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'switchboard.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
+/** The bin of a copy of the package at `root` (test/helpers/cli.ts runs this repository's). */
+function runBin(root: string, args = ['serve', '--port', '0']): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCli(args, { bin: join(root, 'bin', 'switchboard.js') });
 }
 
 describe('compiled build: which code the bin runs', () => {

@@ -18,8 +18,8 @@ export interface ServerProcess {
 }
 
 /** Runs the CLI to completion (for commands that exit, like a bad config). */
-export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env: options.env ?? cleanEnvironment() });
+export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [options.bin ?? bin, ...args], { cwd: options.cwd, env: options.env ?? cleanEnvironment() });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
