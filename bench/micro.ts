@@ -4,7 +4,8 @@ import { openAIStreamFormatter } from '../src/api/openai/format-chat-stream.ts';
 import type { StreamEvent } from '../src/core/stream-event.ts';
 import { decodeServerSentEvents } from '../src/providers/_shared/sse.ts';
 import { chunkTransformer } from '../src/providers/openai-compatible/stream.ts';
-import { fuseTransformers } from '../src/streams/fuse.ts';
+import { transformReader } from '../src/streams/event-reader.ts';
+import { fuse } from '../src/streams/fuse.ts';
 import { countPromptTokens } from '../src/tokens/count.ts';
 import { compileRules } from '../src/router/rules.ts';
 import { runGovernanceBenchmarks } from './governance.ts';
@@ -51,10 +52,11 @@ export async function runMicroBenchmarks(): Promise<void> {
       // As the gateway composes it: decoder and provider events fused, then a stand-in for the
       // usage tap fused with the formatter (src/pipeline.ts).
       const body = new ReadableStream<Uint8Array>({ start: (controller) => (controller.enqueue(sse), controller.close()) });
-      const events = decodeServerSentEvents(body, chunkTransformer({ source: { provider: 'p', redact: (text) => text }, requestedModel: 'm', passthrough, usageChunkInternal: false })).pipeThrough(
-        fuseTransformers({} as Transformer<StreamEvent, StreamEvent>, openAIStreamFormatter(false)),
+      const events = transformReader(
+        decodeServerSentEvents(body, chunkTransformer({ source: { provider: 'p', redact: (text) => text }, requestedModel: 'm', passthrough, usageChunkInternal: false })),
+        fuse({} as Transformer<StreamEvent, StreamEvent>, openAIStreamFormatter(false)),
       );
-      for await (const piece of events) void piece;
+      for (let next = await events.read(); !next.done; next = await events.read()) void next.value;
     });
   }
   await runGovernanceBenchmarks();

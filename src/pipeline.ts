@@ -6,12 +6,13 @@ import { GatewayError } from './core/errors.ts';
 import type { RequestGovernance } from './core/governance.ts';
 import type { ModelInfo } from './core/model.ts';
 import type { RoutingStateStore } from './core/routing-state.ts';
-import type { StreamEvent } from './core/stream-event.ts';
+import type { EventReader, StreamEvent } from './core/stream-event.ts';
 import type { RequestRecord } from './ledger/request-record.ts';
 import { UsageTap } from './ledger/usage-tap.ts';
 import type { Transformer } from 'node:stream/web';
 import { endOnSignal } from './streams/end-on-signal.ts';
-import { fuseTransformers } from './streams/fuse.ts';
+import { readerOf, transformReader } from './streams/event-reader.ts';
+import { fuse } from './streams/fuse.ts';
 import { cacheKey } from './cache/cache-key.ts';
 import { ResultCollector } from './cache/collect-result.ts';
 import { replayAsStream } from './cache/replay.ts';
@@ -52,17 +53,17 @@ export type ChatOutcome =
       kind: 'stream';
       /**
        * The events, through the usage tap and then `formatter` (the caller's wire format), as
-       * one fused stage (src/streams/fuse.ts). Read once.
+       * one fused stage (src/streams/fuse.ts) with a lean reader (src/streams/event-reader.ts). Read once.
        */
-      body<T>(formatter: Transformer<StreamEvent, T>): ReadableStream<T>;
+      body<T>(formatter: Transformer<StreamEvent, T>): EventReader<T>;
       tap: UsageTap;
       model: ModelInfo;
       plan: Plan;
     };
 
 /** A stream outcome over `events`, which `tap` accounts for on their way to the formatter. */
-function streamOutcome(events: ReadableStream<StreamEvent>, tap: UsageTap, model: ModelInfo, plan: Plan): ChatOutcome {
-  return { kind: 'stream', body: (formatter) => events.pipeThrough(fuseTransformers(tap.transformer, formatter)), tap, model, plan };
+function streamOutcome(events: EventReader<StreamEvent>, tap: UsageTap, model: ModelInfo, plan: Plan): ChatOutcome {
+  return { kind: 'stream', body: (formatter) => transformReader(events, fuse(tap.transformer, formatter)), tap, model, plan };
 }
 
 /**
@@ -246,7 +247,7 @@ function answerFromCache(record: RequestRecord, request: ChatRequest, cached: Ca
   record.reason = `${record.reason ?? ''}; answered from the response cache`;
   if (request.stream) {
     const tap = new UsageTap(record, request, { free: true });
-    return streamOutcome(replayAsStream(cached.result), tap, model, plan);
+    return streamOutcome(readerOf(replayAsStream(cached.result)), tap, model, plan);
   }
   record.usage = { inputTokens: 0, outputTokens: 0 };
   return { kind: 'complete', result: cached.result, model, plan };

@@ -29,8 +29,12 @@ export interface UpstreamRequest {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  /** The body as a web stream of bytes (read it once). */
-  body: ReadableStream<Uint8Array>;
+  /**
+   * The body's bytes as they arrive (iterate once; breaking off closes the connection). An async
+   * iterable rather than a web stream: adapters read it with the gateway's lean stream stages
+   * (src/streams/event-reader.ts), and a web stream (which is one too) still fits here.
+   */
+  body: AsyncIterable<Uint8Array>;
   /** Reads the whole body as text. */
   text(): Promise<string>;
   /** Discards the body so the connection returns to the pool. */

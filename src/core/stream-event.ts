@@ -85,3 +85,17 @@ export interface FinishEvent {
    */
   usageByAttempt?: Array<{ model: ModelInfo; usage: Usage }>;
 }
+
+/** One read of a stream: a chunk, or its end. */
+export type ReadResult<T> = { done: false; value: T } | { done: true; value?: undefined };
+
+/**
+ * A stream as its one reader sees it: what a web stream's reader does, and all the gateway's own
+ * stream stages need (src/streams/event-reader.ts). A ReadableStreamDefaultReader is one.
+ */
+export interface EventReader<T> {
+  /** The next chunk; `done` once the stream ended. Rejects when the stream errored. */
+  read(): Promise<ReadResult<T>>;
+  /** Ends the stream for its reader and cancels its source (closing the upstream call). */
+  cancel(reason?: unknown): Promise<void>;
+}

@@ -7,7 +7,7 @@ import type { AttemptRecord } from '../core/ledger.ts';
 import type { ModelInfo } from '../core/model.ts';
 import type { ProviderAdapter, ProviderCall } from '../core/provider-adapter.ts';
 import type { RoutingStateStore } from '../core/routing-state.ts';
-import type { StreamEvent } from '../core/stream-event.ts';
+import type { EventReader, StreamEvent } from '../core/stream-event.ts';
 import { allFailed, attemptRecord, countsAgainstDeployment } from './attempt-outcome.ts';
 import { answerTimeout, firstTokenTimeout, streamDeadlines } from './deadlines.ts';
 import { deploymentKey } from './deployment.ts';
@@ -57,7 +57,7 @@ export async function executeChat(plan: Plan, request: ChatRequest, context: Exe
  * stream that fails before that falls back to the next candidate without the caller seeing it.
  * One that breaks or stalls after it is continued where a candidate can (resume-stream.ts).
  */
-export async function executeStream(plan: Plan, request: ChatRequest, context: ExecutionContext): Promise<Execution<ReadableStream<StreamEvent>>> {
+export async function executeStream(plan: Plan, request: ChatRequest, context: ExecutionContext): Promise<Execution<EventReader<StreamEvent>>> {
   const executor = new Executor<PeekedStream>(plan, context, true);
   const first = await executor.run(streamAttempt(request));
   const continuer: StreamContinuer = {

@@ -1,5 +1,6 @@
 import { GatewayError } from '../core/errors.ts';
-import type { StreamEvent } from '../core/stream-event.ts';
+import type { EventReader, StreamEvent } from '../core/stream-event.ts';
+import { readerOf } from '../streams/event-reader.ts';
 
 /** Events that mean the provider has started answering (the caller would see them). */
 function isFirstOutput(event: StreamEvent): boolean {
@@ -18,7 +19,7 @@ function isFirstOutput(event: StreamEvent): boolean {
 /** A stream read up to its first output: the events read so far, and the reader of the rest. */
 export interface PeekedStream {
   buffered: StreamEvent[];
-  reader: ReadableStreamDefaultReader<StreamEvent>;
+  reader: EventReader<StreamEvent>;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface PeekedStream {
  * was read and the reader, for the resumable stream (resume-stream.ts) to replay, then continue.
  */
 export async function peekStream(stream: ReadableStream<StreamEvent>): Promise<PeekedStream> {
-  const reader = stream.getReader();
+  const reader = readerOf(stream);
   const buffered: StreamEvent[] = [];
   for (;;) {
     const next = await reader.read().catch(async (error: unknown) => {

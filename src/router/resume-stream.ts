@@ -2,7 +2,8 @@ import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError, toGatewayError } from '../core/errors.ts';
 import type { AttemptRecord } from '../core/ledger.ts';
 import type { ModelInfo } from '../core/model.ts';
-import type { FinishEvent, NativeChunkEvent, StreamEvent } from '../core/stream-event.ts';
+import type { EventReader, FinishEvent, NativeChunkEvent, StreamEvent } from '../core/stream-event.ts';
+import { PullReader, type PullController } from '../streams/event-reader.ts';
 import { addUsage, type Usage } from '../core/usage.ts';
 import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
 import { stallTimeout } from './deadlines.ts';
@@ -58,18 +59,15 @@ export interface ResumeOptions {
  * character repeated or lost, exactly one finish whose usage sums every attempt. When nothing can
  * continue, the stream ends with an error event, never as if it had finished.
  */
-export function resumableStream(first: StreamAttempt, request: ChatRequest, options: ResumeOptions): ReadableStream<StreamEvent> {
+export function resumableStream(first: StreamAttempt, request: ChatRequest, options: ResumeOptions): EventReader<StreamEvent> {
   const resumable = new ResumableStream(first, request, options);
-  return new ReadableStream<StreamEvent>(
-    {
-      pull: (controller) => resumable.pull(controller),
-      cancel: (reason) => resumable.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
+  return new PullReader<StreamEvent>({
+    pull: (controller) => resumable.pull(controller),
+    cancel: (reason) => resumable.cancel(reason),
+  });
 }
 
-type Controller = ReadableStreamDefaultController<StreamEvent>;
+type Controller = PullController<StreamEvent>;
 
 class ResumableStream {
   readonly #original: ChatRequest;

@@ -22,7 +22,7 @@ function hangingSource(): { stream: ReadableStream<StreamEvent>; cancelled: () =
   return { stream, cancelled: () => reason };
 }
 
-async function readAll(stream: ReadableStream<StreamEvent>): Promise<StreamEvent[]> {
+async function readAll(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   const events: StreamEvent[] = [];
   for await (const event of stream) events.push(event);
   return events;
@@ -72,8 +72,7 @@ describe('endOnSignal', () => {
       listeners -= 1;
       remove(...args);
     }) as typeof signal.removeEventListener;
-    const stream = endOnSignal(hangingSource().stream, signal);
-    const reader = stream.getReader();
+    const reader = endOnSignal(hangingSource().stream, signal);
     await reader.read();
     assert.equal(listeners, 1);
     await reader.cancel('client left');

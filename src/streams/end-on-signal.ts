@@ -1,5 +1,6 @@
 import { GatewayError } from '../core/errors.ts';
-import type { StreamEvent } from '../core/stream-event.ts';
+import type { EventReader, StreamEvent } from '../core/stream-event.ts';
+import { PullReader, readerOf } from './event-reader.ts';
 
 /**
  * Passes a stream's events through until `signal` aborts, then ends it with an `error` event
@@ -10,8 +11,8 @@ import type { StreamEvent } from '../core/stream-event.ts';
  * removed however the stream ends (finished, failed, or cancelled by the caller), so a
  * long-lived signal does not collect one per stream served.
  */
-export function endOnSignal(source: ReadableStream<StreamEvent>, signal: AbortSignal): ReadableStream<StreamEvent> {
-  const reader = source.getReader();
+export function endOnSignal(source: EventReader<StreamEvent> | ReadableStream<StreamEvent>, signal: AbortSignal): PullReader<StreamEvent> {
+  const reader = readerOf(source);
   /** Set once the signal ended the stream: whatever the source still says is dropped. */
   let ended = false;
   let onAbort: (() => void) | undefined;
@@ -19,45 +20,42 @@ export function endOnSignal(source: ReadableStream<StreamEvent>, signal: AbortSi
     if (onAbort) signal.removeEventListener('abort', onAbort);
     onAbort = undefined;
   };
-  return new ReadableStream<StreamEvent>(
-    {
-      start(controller) {
-        onAbort = () => {
-          release();
-          ended = true;
-          const reason: unknown = signal.reason;
-          const error = GatewayError.isInstance(reason) ? reason : new GatewayError('SB_ERR_UNAVAILABLE', 'The stream was ended by the gateway.');
-          controller.enqueue({ type: 'error', error });
-          controller.close();
-          reader.cancel(error).catch(() => undefined);
-        };
-        if (signal.aborted) onAbort();
-        else signal.addEventListener('abort', onAbort, { once: true });
-      },
-      async pull(controller) {
-        let next: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          next = await reader.read();
-        } catch (error) {
-          if (ended) return;
-          release();
-          controller.error(error);
-          return;
-        }
-        if (ended) return;
-        if (next.done) {
-          release();
-          controller.close();
-          return;
-        }
-        controller.enqueue(next.value);
-        if (next.value.type === 'finish' || next.value.type === 'error') release();
-      },
-      cancel(reason) {
+  return new PullReader<StreamEvent>({
+    start(controller) {
+      onAbort = () => {
         release();
-        return reader.cancel(reason);
-      },
+        ended = true;
+        const reason: unknown = signal.reason;
+        const error = GatewayError.isInstance(reason) ? reason : new GatewayError('SB_ERR_UNAVAILABLE', 'The stream was ended by the gateway.');
+        controller.enqueue({ type: 'error', error });
+        controller.close();
+        reader.cancel(error).catch(() => undefined);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
     },
-    { highWaterMark: 0 },
-  );
+    async pull(controller) {
+      let next: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        if (ended) return;
+        release();
+        controller.error(error);
+        return;
+      }
+      if (ended) return;
+      if (next.done) {
+        release();
+        controller.close();
+        return;
+      }
+      controller.enqueue(next.value);
+      if (next.value.type === 'finish' || next.value.type === 'error') release();
+    },
+    cancel(reason) {
+      release();
+      return reader.cancel(reason);
+    },
+  });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Transformer } from 'node:stream/web';
 import { describe, it } from 'node:test';
-import { fuseTransformers } from './fuse.ts';
+import { fuse } from './fuse.ts';
 
 async function run<T>(input: unknown[], stream: TransformStream<unknown, T>): Promise<T[]> {
   const source = new ReadableStream({
@@ -15,7 +15,7 @@ async function run<T>(input: unknown[], stream: TransformStream<unknown, T>): Pr
   return output;
 }
 
-describe('fuseTransformers', () => {
+describe('fuse', () => {
   it('gives what the same stages give as separate streams: each output in order, flushes in stage order', async () => {
     // Splits words into letters; a flush adds a marker that the next stage still transforms.
     const letters = (): Transformer<string, string> => ({
@@ -33,7 +33,7 @@ describe('fuseTransformers', () => {
     const separate = await run(input, new TransformStream<unknown, string>()).then((items) =>
       run(items, new TransformStream(letters() as Transformer<unknown, string>)).then((split) => run(split, new TransformStream(upper() as Transformer<unknown, string>))),
     );
-    const fused = await run(input, fuseTransformers(letters(), upper()) as TransformStream<unknown, string>);
+    const fused = await run(input, new TransformStream(fuse(letters(), upper())) as TransformStream<unknown, string>);
     assert.deepEqual(fused, ['<', 'A', 'B', 'C', '|', '>']);
     assert.deepEqual(fused, separate);
   });
@@ -46,7 +46,7 @@ describe('fuseTransformers', () => {
         controller.enqueue(value * 10);
       },
     };
-    const stream = fuseTransformers(pass, failOnThree) as TransformStream<unknown, number>;
+    const stream = new TransformStream(fuse(pass, failOnThree)) as TransformStream<unknown, number>;
     const seen: number[] = [];
     await assert.rejects(async () => {
       for await (const value of new ReadableStream({ start: (controller) => [1, 2, 3, 4].forEach((value) => controller.enqueue(value)) }).pipeThrough(stream)) seen.push(value);

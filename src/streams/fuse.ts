@@ -1,8 +1,9 @@
 import type { Transformer } from 'node:stream/web';
 /**
- * Synchronous stream stages run as one TransformStream. Each stage is written as a Transformer
- * (the object `new TransformStream()` takes), but instead of a web stream per stage, with a
- * promise turn per chunk at each, a stage's `enqueue` calls the next stage's `transform` at once.
+ * Synchronous stream stages run as one stage. Each stage is written as a Transformer (the object
+ * `new TransformStream()` takes), but instead of a stream per stage, with a promise turn per
+ * chunk at each, a stage's `enqueue` calls the next stage's `transform` at once. The result is a
+ * Transformer too, run by transformReader() (./event-reader.ts) or a TransformStream.
  * A streamed answer passes through some ten stages (bytes → SSE → provider events → guard →
  * resume → tap → formatter): building and crossing a web stream costs several microseconds on
  * Node 20 (each is made transferable), per request and per chunk, so the stages that follow
@@ -15,12 +16,12 @@ import type { Transformer } from 'node:stream/web';
 // cannot say; the overloads below keep callers typed.
 type AnyTransformer = Transformer<unknown, unknown>;
 
-export function fuseTransformers<A, B, C>(first: Transformer<A, B>, second: Transformer<B, C>): TransformStream<A, C>;
-export function fuseTransformers<A, B, C, D>(first: Transformer<A, B>, second: Transformer<B, C>, third: Transformer<C, D>): TransformStream<A, D>;
-export function fuseTransformers(...stages: Array<Transformer<never, unknown>>): TransformStream<unknown, unknown> {
+export function fuse<A, B, C>(first: Transformer<A, B>, second: Transformer<B, C>): Transformer<A, C>;
+export function fuse<A, B, C, D>(first: Transformer<A, B>, second: Transformer<B, C>, third: Transformer<C, D>): Transformer<A, D>;
+export function fuse(...stages: Array<Transformer<never, unknown>>): Transformer<unknown, unknown> {
   const chain = stages as AnyTransformer[];
   let controllers: Array<TransformStreamDefaultController<unknown>> = [];
-  return new TransformStream<unknown, unknown>({
+  return {
     start(output) {
       controllers = chain.map((_, index) => stageController(chain, index, output, () => controllers));
       chain.forEach((stage, index) => stage.start?.(controllers[index]!));
@@ -31,7 +32,7 @@ export function fuseTransformers(...stages: Array<Transformer<never, unknown>>):
     flush() {
       chain.forEach((stage, index) => stage.flush?.(controllers[index]!));
     },
-  });
+  };
 }
 
 /** Hands `chunk` to stage `index`, or to the stream's reader after the last stage. */

@@ -31,14 +31,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           bodyTimeout: upstream.idleTimeoutMs,
         });
         const body = response.body;
-        let stream: ReadableStream<Uint8Array> | undefined;
         return {
           status: response.statusCode,
           headers: response.headers,
-          // Made on first use: a web stream costs more to create than a small JSON answer to read.
-          get body() {
-            return (stream ??= toWebStream(body, upstream));
-          },
+          body: { [Symbol.asyncIterator]: () => chunksOf(body, upstream) },
           text: async () => {
             try {
               return await body.text();
@@ -59,29 +55,19 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
 }
 
 /**
- * A web stream over undici's body that turns transport failures into GatewayErrors, so
- * adapters never see undici's error classes. highWaterMark 0: nothing is read ahead of the
- * consumer, chunks flow through as they arrive.
+ * The chunks of undici's body, with transport failures turned into GatewayErrors, so adapters
+ * never see undici's error classes. Returning the iterator early (the caller cancelled) destroys
+ * the body at once, even while a read is pending, which closes the connection.
  */
-function toWebStream(body: Readable, upstream: UpstreamRequest): ReadableStream<Uint8Array> {
+function chunksOf(body: Readable, upstream: UpstreamRequest): AsyncIterator<Uint8Array> {
   const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const next = await iterator.next();
-          if (next.done) controller.close();
-          else controller.enqueue(next.value);
-        } catch (error) {
-          controller.error(transportError(error, upstream));
-        }
-      },
-      cancel() {
-        body.destroy();
-      },
+  return {
+    next: () => iterator.next().catch((error: unknown) => Promise.reject(transportError(error, upstream))),
+    return: () => {
+      body.destroy();
+      return Promise.resolve({ done: true, value: undefined });
     },
-    { highWaterMark: 0 },
-  );
+  };
 }
 
 /** Maps undici and socket errors to GatewayErrors naming the provider. */

@@ -1,19 +1,21 @@
 import { GatewayError } from '../../core/errors.ts';
-import type { StreamEvent } from '../../core/stream-event.ts';
+import type { EventReader, StreamEvent } from '../../core/stream-event.ts';
+import { PullReader, readerOf, webStreamOf } from '../../streams/event-reader.ts';
 import { upstreamError, type UpstreamSource } from './upstream-error.ts';
 
 /**
  * Makes a provider's event stream end in exactly one terminal event. A transport failure or a
  * parse error becomes an `error` event; a stream that stops before its `finish` becomes an
  * `error` event too (SB_ERR_STREAM_INTERRUPTED), never a silent normal end. Cancelling the
- * result cancels the source, which closes the upstream connection.
+ * result cancels the source, which closes the upstream connection. The result is a web stream (what
+ * `streamChat` returns) that the executor reads without crossing it (src/streams/event-reader.ts).
  */
-export function guardStream(events: ReadableStream<StreamEvent>, source: UpstreamSource): ReadableStream<StreamEvent> {
+export function guardStream(events: EventReader<StreamEvent> | ReadableStream<StreamEvent>, source: UpstreamSource): ReadableStream<StreamEvent> {
   const { provider } = source;
-  const reader = events.getReader();
+  const reader = readerOf(events);
   let ended = false;
-  return new ReadableStream<StreamEvent>(
-    {
+  return webStreamOf(
+    new PullReader<StreamEvent>({
       async pull(controller) {
         if (ended) return;
         try {
@@ -48,12 +50,11 @@ export function guardStream(events: ReadableStream<StreamEvent>, source: Upstrea
         ended = true;
         await reader.cancel(reason).catch(() => undefined);
       },
-    },
-    { highWaterMark: 0 },
+    }),
   );
 }
 
-async function drain(reader: ReadableStreamDefaultReader<StreamEvent>): Promise<void> {
+async function drain(reader: EventReader<StreamEvent>): Promise<void> {
   try {
     while (!(await reader.read()).done);
   } catch {

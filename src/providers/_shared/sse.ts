@@ -1,6 +1,8 @@
 import type { Transformer } from 'node:stream/web';
 import { createParser } from 'eventsource-parser';
-import { fuseTransformers } from '../../streams/fuse.ts';
+import type { EventReader } from '../../core/stream-event.ts';
+import { iterableReader, transformReader } from '../../streams/event-reader.ts';
+import { fuse } from '../../streams/fuse.ts';
 
 /** One server-sent event: its name (when the format names events) and its data text. */
 export interface SseMessage {
@@ -10,11 +12,12 @@ export interface SseMessage {
 
 /**
  * Bytes → SSE messages → a provider's events (its chunk transformer), with `then` after it (e.g.
- * warnings), fused into one stream stage (src/streams/fuse.ts): every stage of its own would
- * cost a web stream and a promise turn per chunk.
+ * warnings), fused into one stage (src/streams/fuse.ts) read by a lean reader
+ * (src/streams/event-reader.ts): every stage of its own, or a web stream, would cost a promise
+ * turn per chunk and more.
  */
-export function decodeServerSentEvents<T>(body: ReadableStream<Uint8Array>, events: Transformer<SseMessage, T>, then?: Transformer<T, T>): ReadableStream<T> {
-  return body.pipeThrough(then ? fuseTransformers(sseDecoder(), events, then) : fuseTransformers(sseDecoder(), events));
+export function decodeServerSentEvents<T>(body: AsyncIterable<Uint8Array>, events: Transformer<SseMessage, T>, then?: Transformer<T, T>): EventReader<T> {
+  return transformReader(iterableReader(body), then ? fuse(sseDecoder(), events, then) : fuse(sseDecoder(), events));
 }
 
 /**

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { decodeServerSentEvents } from '../_shared/sse.ts';
-import { geminiStreamTransformer, terminateLastEvent } from './stream.ts';
+import { geminiStreamTransformer } from './stream.ts';
 import { signatureFromToolCallId } from './tool-call-id.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
@@ -21,7 +21,7 @@ async function replay(source: string | Uint8Array, chunkSize = 7): Promise<Strea
       controller.close();
     },
   });
-  const events = guardStream(decodeServerSentEvents(terminateLastEvent(body), geminiStreamTransformer({ source: testSource('g'), requestedModel: 'gemini-x' })), testSource('g'));
+  const events = guardStream(decodeServerSentEvents(body, geminiStreamTransformer({ source: testSource('g'), requestedModel: 'gemini-x' })), testSource('g'));
   const collected: StreamEvent[] = [];
   for await (const event of events) collected.push(event);
   return collected;

@@ -9,7 +9,7 @@ import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { convertEmbeddingRequest, convertEmbeddingResponse } from './embeddings.ts';
 import { errorFromBlockedPrompt, errorFromEmptyAnswer, errorFromGeminiResponse } from './errors.ts';
-import { geminiStreamTransformer, terminateLastEvent } from './stream.ts';
+import { geminiStreamTransformer } from './stream.ts';
 import type { GeminiBatchEmbedResponse, GeminiResponse } from './wire-types.ts';
 
 /** Google's Gemini Developer API (generativelanguage.googleapis.com), v1beta. */
@@ -66,7 +66,7 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
       const { body, warnings } = await convertRequest(request, { images: dependencies.images, signal: call.signal });
       const response = await post(path, 'streamGenerateContent', body, call, 'text/event-stream');
       const chunks = geminiStreamTransformer({ source, requestedModel: call.model });
-      return guardStream(decodeServerSentEvents(terminateLastEvent(response.body), chunks, warningsTransformer(warnings)), source);
+      return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
     },
 
     async embed(request, call) {

@@ -18,24 +18,6 @@ export interface GeminiStreamOptions {
 
 type Controller = TransformStreamDefaultController<StreamEvent>;
 
-const blankLine = new TextEncoder().encode('\r\n\r\n');
-
-/**
- * Ends the body with a blank line, so a last event that lacks one is still dispatched: an SSE
- * parser dispatches an event only at a blank line, and the recorded prompt-block stream ends
- * after a single CRLF (examples/streaming-failure-prompt-blocked-safety.txt). A connection that
- * breaks errors the body instead of closing it, so a cut stream is still reported as cut.
- */
-export function terminateLastEvent(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      flush(controller) {
-        controller.enqueue(blankLine);
-      },
-    }),
-  );
-}
-
 /**
  * `streamGenerateContent?alt=sse` messages → StreamEvents. Each `data:` message is a whole
  * GenerateContentResponse holding the next parts; there is no terminator, and the finishReason
@@ -44,7 +26,9 @@ export function terminateLastEvent(body: ReadableStream<Uint8Array>): ReadableSt
  * emitted at the end only if a finishReason was seen; a stream that stops without one is left
  * unfinished, and guardStream reports it as interrupted. A prompt block is an error at once
  * (errorFromBlockedPrompt), and a stream that ends without any candidate an empty answer
- * (errorFromEmptyAnswer), never an empty finish.
+ * (errorFromEmptyAnswer), never an empty finish. The recorded prompt-block stream ends after a
+ * single CRLF (examples/streaming-failure-prompt-blocked-safety.txt): the SSE decoder dispatches
+ * a last event that lacks its blank line at the body's end (src/providers/_shared/sse.ts).
  * Parts Switchboard cannot relay (code execution, inline media: never asked for) are skipped.
  */
 export function geminiStreamTransformer(options: GeminiStreamOptions): Transformer<SseMessage, StreamEvent> {

@@ -1,0 +1,211 @@
+import type { Transformer } from 'node:stream/web';
+import type { EventReader, ReadResult } from '../core/stream-event.ts';
+
+/**
+ * The gateway's own streams: a reader (read, cancel) over an underlying source (start, pull,
+ * cancel), with the semantics of `new ReadableStream(source, { highWaterMark: 0 })` and its
+ * reader, but without a web stream (docs/decisions/0013-lean-streams.md). On Node 20 a web stream
+ * costs several microseconds to build (each is made transferable) and a chain of promise turns per
+ * chunk at each hop; a streamed answer crossed eight of them. Stages are still written as the
+ * objects web streams take (underlying sources, Transformers), so any of them can be put back into
+ * a web stream; only the runner differs.
+ */
+
+/** What a pull source sees: the subset of a ReadableStreamDefaultController the gateway uses. */
+export interface PullController<T> {
+  enqueue(chunk: T): void;
+  close(): void;
+  error(reason: unknown): void;
+}
+
+/** An underlying source, as `new ReadableStream()` takes it. */
+export interface PullSource<T> {
+  start?(controller: PullController<T>): void;
+  /** Called while a read waits and nothing is queued; enqueue, close or error, or it is called again. */
+  pull(controller: PullController<T>): Promise<void> | void;
+  cancel?(reason: unknown): Promise<void> | void;
+}
+
+const done: ReadResult<never> = Object.freeze({ done: true, value: undefined });
+
+/** A reader over `source`, pulling only while a read waits (high-water mark 0). */
+export class PullReader<T> implements EventReader<T>, AsyncIterable<T> {
+  readonly #source: PullSource<T>;
+  readonly #queue: T[] = [];
+  #closed = false;
+  #errored = false;
+  #error: unknown;
+  #waiting: { resolve(result: ReadResult<T>): void; reject(reason: unknown): void } | undefined;
+  #pulling = false;
+  readonly #controller: PullController<T>;
+
+  constructor(source: PullSource<T>) {
+    this.#source = source;
+    this.#controller = {
+      enqueue: (chunk) => {
+        if (this.#closed || this.#errored) return;
+        const waiting = this.#waiting;
+        if (waiting) {
+          this.#waiting = undefined;
+          waiting.resolve({ done: false, value: chunk });
+        } else this.#queue.push(chunk);
+      },
+      close: () => {
+        if (this.#closed || this.#errored) return;
+        this.#closed = true;
+        const waiting = this.#waiting;
+        this.#waiting = undefined;
+        waiting?.resolve(done);
+      },
+      error: (reason) => {
+        if (this.#closed || this.#errored) return;
+        this.#errored = true;
+        this.#error = reason;
+        this.#queue.length = 0;
+        const waiting = this.#waiting;
+        this.#waiting = undefined;
+        waiting?.reject(reason);
+      },
+    };
+    try {
+      source.start?.(this.#controller);
+    } catch (error) {
+      this.#controller.error(error);
+    }
+  }
+
+  read(): Promise<ReadResult<T>> {
+    if (this.#queue.length > 0) return Promise.resolve({ done: false, value: this.#queue.shift()! });
+    if (this.#errored) return Promise.reject(this.#error);
+    if (this.#closed) return Promise.resolve(done);
+    if (this.#waiting) return Promise.reject(new TypeError('A stream has one reader, reading one chunk at a time'));
+    const result = new Promise<ReadResult<T>>((resolve, reject) => (this.#waiting = { resolve, reject }));
+    void this.#pull();
+    return result;
+  }
+
+  /** Ends the stream for its reader (a pending read gets `done`) and cancels the source. */
+  async cancel(reason?: unknown): Promise<void> {
+    if (this.#closed || this.#errored) return;
+    this.#queue.length = 0;
+    this.#controller.close();
+    await this.#source.cancel?.(reason);
+  }
+
+  async #pull(): Promise<void> {
+    if (this.#pulling) return;
+    this.#pulling = true;
+    try {
+      // Pulled again while a read still waits: a pull that produced nothing (a transformer that
+      // swallowed its chunk) is followed by the next, as a TransformStream would.
+      do await this.#source.pull(this.#controller);
+      while (this.#waiting && !this.#closed && !this.#errored);
+    } catch (error) {
+      this.#controller.error(error);
+    } finally {
+      this.#pulling = false;
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: () => this.read() as Promise<IteratorResult<T>>,
+      return: async () => {
+        await this.cancel();
+        return done as IteratorResult<T>;
+      },
+    };
+  }
+}
+
+/**
+ * `transformer`'s output over `source`: what `source.pipeThrough(new TransformStream(transformer))`
+ * reads, without the two web streams and the pipe between them. `terminate()` ends the output and
+ * cancels the source; an exception in the transformer errors the output and cancels the source.
+ */
+export function transformReader<I, O>(source: EventReader<I>, transformer: Transformer<I, O>): PullReader<O> {
+  let stage: TransformStreamDefaultController<O>;
+  return new PullReader<O>({
+    start(controller) {
+      stage = {
+        get desiredSize() {
+          return 0;
+        },
+        enqueue: (chunk?: O) => controller.enqueue(chunk as O),
+        error: (reason?: unknown) => {
+          controller.error(reason);
+          source.cancel(reason).catch(() => undefined);
+        },
+        terminate: () => {
+          controller.close();
+          source.cancel().catch(() => undefined);
+        },
+      };
+      void transformer.start?.(stage);
+    },
+    async pull(controller) {
+      const next = await source.read();
+      try {
+        if (next.done) {
+          void transformer.flush?.(stage);
+          controller.close();
+        } else if (transformer.transform) void transformer.transform(next.value, stage);
+        else stage.enqueue(next.value as unknown as O);
+      } catch (error) {
+        stage.error(error);
+      }
+    },
+    cancel: (reason) => source.cancel(reason),
+  });
+}
+
+/** A reader over an async iterable (an upstream body); cancelling it returns the iterator. */
+export function iterableReader<T>(iterable: AsyncIterable<T>): PullReader<T> {
+  const iterator = iterable[Symbol.asyncIterator]();
+  return new PullReader<T>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+}
+
+/** Web streams made over a lean reader, and that reader: readerOf() reads it without the web stream. */
+const leanReaders = new WeakMap<ReadableStream<unknown>, EventReader<unknown>>();
+
+/**
+ * A web stream over `reader`, for a seam typed as ReadableStream (a provider adapter's
+ * `streamChat`, src/core/provider-adapter.ts). Whoever reads it through readerOf() gets `reader`
+ * itself and never crosses the web stream; any other reader gets a normal web stream.
+ */
+export function webStreamOf<T>(reader: EventReader<T>): ReadableStream<T> {
+  const stream = new ReadableStream<T>(
+    {
+      async pull(controller) {
+        const next = await reader.read();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+  leanReaders.set(stream, reader);
+  return stream;
+}
+
+/** A reader of `source`: itself when it is one, the lean reader of a webStreamOf() stream, or a web reader. */
+export function readerOf<T>(source: ReadableStream<T> | EventReader<T>): EventReader<T> {
+  if (!(source instanceof ReadableStream)) return source;
+  const lean = leanReaders.get(source) as EventReader<T> | undefined;
+  if (lean && !source.locked) {
+    // One reader per stream: the web stream is not read through any more.
+    leanReaders.delete(source);
+    return lean;
+  }
+  return source.getReader() as EventReader<T>;
+}
