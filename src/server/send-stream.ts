@@ -13,30 +13,41 @@ export interface StreamEndings {
   onFailed(error: unknown): void;
 }
 
+/** Past this much text, what was produced is written without waiting for the turn to end. */
+const batchLimit = 64 * 1024;
+
 /**
  * Writes a server-sent-event body as it is produced, honouring the socket's backpressure. What is
- * produced in one turn of the event loop goes out in one socket write: the headers with the first
- * events (already read when the answer is known to be a success), and the events of one upstream
- * chunk together, instead of a system call per event; nothing waits longer than that turn. When
- * the caller disconnects, the source is cancelled (which closes the upstream call) and
- * `onClientClosed` records it.
+ * produced in one turn of the event loop goes out as one chunk in one socket write: the headers
+ * with the first events (already read when the answer is known to be a success), the events of
+ * one upstream chunk together, instead of a chunk and a system call per event; nothing waits
+ * longer than that turn. When the caller disconnects, the source is cancelled (which closes the
+ * upstream call) and `onClientClosed` records it.
  */
 export async function sendEventStream(reply: FastifyReply, headers: Record<string, string>, reader: EventReader<string>, endings: StreamEndings): Promise<void> {
   reply.hijack();
   const response = reply.raw;
-  let corked = false;
+  let pending = '';
+  let scheduled = false;
   let wrote = false;
-  const uncork = () => {
-    corked = false;
-    response.uncork();
-    // Nothing to send with them yet: the headers go alone, so the caller knows the answer started.
-    if (!wrote && !response.writableEnded) response.flushHeaders();
+  const flush = () => {
+    scheduled = false;
+    if (response.writableEnded) return;
+    if (pending === '') {
+      // Nothing to send with them yet: the headers go alone, so the caller knows the answer started.
+      if (!wrote) response.flushHeaders();
+      wrote = true;
+      return;
+    }
+    const text = pending;
+    pending = '';
+    wrote = true;
+    response.write(text);
   };
-  const holdUntilNextTurn = () => {
-    if (corked) return;
-    corked = true;
-    response.cork();
-    setImmediate(uncork);
+  const flushSoon = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
   };
   let clientGone = false;
   response.on('close', () => {
@@ -45,7 +56,6 @@ export async function sendEventStream(reply: FastifyReply, headers: Record<strin
     endings.onClientClosed();
     reader.cancel().catch(() => undefined);
   });
-  holdUntilNextTurn();
   response.writeHead(200, {
     ...(reply.getHeaders() as Record<string, string>),
     ...headers,
@@ -54,13 +64,15 @@ export async function sendEventStream(reply: FastifyReply, headers: Record<strin
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
+  flushSoon();
   try {
     for (;;) {
       const next = await reader.read();
       if (next.done || clientGone) break;
-      holdUntilNextTurn();
-      wrote = true;
-      if (!response.write(next.value)) await Promise.race([once(response, 'drain'), once(response, 'close')]);
+      pending += next.value;
+      if (pending.length > batchLimit) flush();
+      else flushSoon();
+      if (response.writableNeedDrain) await Promise.race([once(response, 'drain'), once(response, 'close')]);
     }
   } catch (error) {
     // The typed stream turns every upstream failure into an error event, so this is a fault of
@@ -70,5 +82,8 @@ export async function sendEventStream(reply: FastifyReply, headers: Record<strin
     if (!clientGone) response.destroy();
     return;
   }
-  if (!clientGone) response.end();
+  if (clientGone) return;
+  const text = pending;
+  pending = '';
+  response.end(text);
 }
