@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { CallerGovernance, KeyResolution, KeyResolver, SpendPolicy } from '../core/governance.ts';
 import type { KeyStore, LimitSettings, TeamRecord, TeamStore, VirtualKeyRecord } from '../core/stores.ts';
 import { bothAllow, compileModelAccess, type ModelAccess } from './model-access.ts';
@@ -26,7 +26,7 @@ export function generateSecret(): string {
 
 /** The stored form of a secret. */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 /** Constant-time equality of two hex hashes of the same algorithm. */

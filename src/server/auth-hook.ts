@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.ts';
 import type { CallerGovernance, KeyResolution, KeyResolver } from '../core/governance.ts';
@@ -32,11 +32,12 @@ export function presentedKey(request: FastifyRequest, allowApiKeyHeader: boolean
 /**
  * A constant-time test for one key: both sides are compared as SHA-256 digests, so neither the
  * content nor the length of the master key leaks through timing. The expected key is hashed
- * once, here, not on every request.
+ * once, here, not on every request; the presented key with the one-shot `crypto.hash` (Node 20.12+),
+ * which builds no Hash object.
  */
 export function keyMatcher(expected: string): (presented: string) => boolean {
-  const digest = createHash('sha256').update(expected).digest();
-  return (presented) => timingSafeEqual(createHash('sha256').update(presented).digest(), digest);
+  const digest = hash('sha256', expected, 'buffer');
+  return (presented) => timingSafeEqual(hash('sha256', presented, 'buffer'), digest);
 }
 
 /**

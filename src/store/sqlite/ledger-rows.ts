@@ -25,13 +25,14 @@ export interface LedgerInsert {
 
 export function prepareLedgerInsert(database: BetterSqlite3.Database): LedgerInsert {
   const insert = database.prepare(
-    `INSERT OR REPLACE INTO ledger (${columns.join(', ')}) VALUES (${columns.map((column) => `@${column}`).join(', ')})`,
+    `INSERT OR REPLACE INTO ledger (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
   );
+  // Positional parameters: binding by name makes better-sqlite3 look each one up in an object.
   const insertRows = database.transaction((rows: readonly LedgerRow[]) => {
-    for (const row of rows) insert.run(toRecord(row));
+    for (const row of rows) insert.run(toValues(row));
   });
   const insertLines = database.transaction((lines: readonly string[]) => {
-    for (const line of lines) insert.run(toRecord(JSON.parse(line) as LedgerRow));
+    for (const line of lines) insert.run(toValues(JSON.parse(line) as LedgerRow));
   });
   return {
     rows: (rows) => insertRows(rows),
@@ -41,37 +42,38 @@ export function prepareLedgerInsert(database: BetterSqlite3.Database): LedgerIns
   };
 }
 
-function toRecord(row: LedgerRow): LedgerRecord {
-  return {
-    id: row.id,
-    time: row.time,
-    endpoint: row.endpoint,
-    key_id: row.keyId,
-    team: row.team,
-    model_requested: row.modelRequested,
-    route: row.route,
-    model: row.model,
-    provider: row.provider,
-    upstream_model: row.upstreamModel,
-    attempts: JSON.stringify(row.attempts),
-    input_tokens: row.inputTokens,
-    output_tokens: row.outputTokens,
-    cached_input_tokens: row.cachedInputTokens,
-    reasoning_tokens: row.reasoningTokens,
-    tokens_estimated: row.tokensEstimated ? 1 : 0,
-    cost_usd: row.costUsd,
-    latency_ms: row.latencyMs,
-    ttft_ms: row.ttftMs,
-    status: row.status,
-    http_status: row.httpStatus,
-    error_code: row.errorCode,
-    error_message: row.errorMessage,
-    stream: row.stream ? 1 : 0,
-    reason: row.reason,
-    metadata: JSON.stringify(row.metadata),
-    warnings: JSON.stringify(row.warnings),
-    guardrails: JSON.stringify(row.guardrails),
-  };
+/** A row's values in the order of `columns`. */
+function toValues(row: LedgerRow): Array<string | number | null> {
+  return [
+    row.id,
+    row.time,
+    row.endpoint,
+    row.keyId,
+    row.team,
+    row.modelRequested,
+    row.route,
+    row.model,
+    row.provider,
+    row.upstreamModel,
+    JSON.stringify(row.attempts),
+    row.inputTokens,
+    row.outputTokens,
+    row.cachedInputTokens,
+    row.reasoningTokens,
+    row.tokensEstimated ? 1 : 0,
+    row.costUsd,
+    row.latencyMs,
+    row.ttftMs,
+    row.status,
+    row.httpStatus,
+    row.errorCode,
+    row.errorMessage,
+    row.stream ? 1 : 0,
+    row.reason,
+    JSON.stringify(row.metadata),
+    JSON.stringify(row.warnings),
+    JSON.stringify(row.guardrails),
+  ];
 }
 
 export function fromRecord(record: LedgerRecord): LedgerRow {
