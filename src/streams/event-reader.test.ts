@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import type { Transformer } from 'node:stream/web';
+import { describe, it } from 'node:test';
+import { iterableReader, PullReader, readerOf, transformReader, webStreamOf, type PullController } from './event-reader.ts';
+
+async function readAll<T>(reader: { read(): Promise<{ done: boolean; value?: T }> }): Promise<T[]> {
+  const items: T[] = [];
+  for (let next = await reader.read(); !next.done; next = await reader.read()) items.push(next.value as T);
+  return items;
+}
+
+describe('PullReader', () => {
+  it('pulls only while a read waits, and a pull that enqueues several chunks serves several reads', async () => {
+    let pulls = 0;
+    const reader = new PullReader<number>({
+      pull(controller) {
+        pulls += 1;
+        if (pulls === 1) {
+          controller.enqueue(1);
+          controller.enqueue(2);
+        } else controller.close();
+      },
+    });
+    assert.equal(pulls, 0, 'nothing is read ahead of the reader');
+    assert.deepEqual(await reader.read(), { done: false, value: 1 });
+    assert.deepEqual(await reader.read(), { done: false, value: 2 });
+    assert.equal(pulls, 1);
+    assert.deepEqual(await reader.read(), { done: true, value: undefined });
+    assert.deepEqual(await reader.read(), { done: true, value: undefined });
+  });
+
+  it('hands a chunk enqueued from outside a pull (a signal, a timer) to the read waiting on a pending pull', async () => {
+    let outside!: PullController<string>;
+    const reader = new PullReader<string>({
+      start: (controller) => (outside = controller),
+      pull: () => new Promise<void>(() => undefined),
+    });
+    const reading = reader.read();
+    outside.enqueue('from outside');
+    outside.close();
+    assert.deepEqual(await reading, { done: false, value: 'from outside' });
+    assert.deepEqual(await reader.read(), { done: true, value: undefined });
+  });
+
+  it('rejects reads once errored (a throwing pull errors the stream), and cancel ends a waiting read and cancels the source', async () => {
+    const failing = new PullReader<number>({
+      pull() {
+        throw new Error('source failed');
+      },
+    });
+    await assert.rejects(failing.read(), /source failed/);
+    await assert.rejects(failing.read(), /source failed/);
+
+    let cancelled: unknown;
+    const hanging = new PullReader<number>({ pull: () => new Promise<void>(() => undefined), cancel: (reason) => void (cancelled = reason) });
+    const reading = hanging.read();
+    await hanging.cancel('caller left');
+    assert.deepEqual(await reading, { done: true, value: undefined });
+    assert.equal(cancelled, 'caller left');
+  });
+
+  it('is async-iterable, and breaking out of the loop cancels the source', async () => {
+    let cancelled = false;
+    let next = 0;
+    const reader = new PullReader<number>({ pull: (controller) => controller.enqueue((next += 1)), cancel: () => void (cancelled = true) });
+    const seen: number[] = [];
+    for await (const value of reader) {
+      seen.push(value);
+      if (value === 3) break;
+    }
+    assert.deepEqual(seen, [1, 2, 3]);
+    assert.equal(cancelled, true);
+  });
+});
+
+describe('transformReader', () => {
+  const words = (items: string[]) => iterableReader((async function* () { yield* items; })());
+
+  it('reads what pipeThrough(new TransformStream(transformer)) reads: swallowed chunks, several outputs per chunk, start and flush', async () => {
+    const letters = (): Transformer<string, string> => ({
+      start: (controller) => controller.enqueue('<'),
+      transform: (word, controller) => {
+        for (const letter of word) controller.enqueue(letter);
+      },
+      flush: (controller) => controller.enqueue('>'),
+    });
+    const input = ['ab', '', '', 'c'];
+    const web: string[] = [];
+    for await (const item of ReadableStream.from(input).pipeThrough(new TransformStream(letters()))) web.push(item);
+    assert.deepEqual(await readAll(transformReader(words(input), letters())), web);
+    assert.deepEqual(web, ['<', 'a', 'b', 'c', '>']);
+  });
+
+  it('errors the output and cancels the source when the transformer throws; terminate ends the output and cancels the source', async () => {
+    let cancels = 0;
+    const source = () => new PullReader<number>({ pull: (controller) => controller.enqueue(1), cancel: () => void (cancels += 1) });
+    const throwing = transformReader<number, number>(source(), {
+      transform() {
+        throw new Error('bad chunk');
+      },
+    });
+    await assert.rejects(throwing.read(), /bad chunk/);
+    assert.equal(cancels, 1);
+    const terminating = transformReader<number, number>(source(), {
+      transform(value, controller) {
+        controller.enqueue(value);
+        controller.terminate();
+      },
+    });
+    assert.deepEqual(await readAll(terminating), [1]);
+    assert.equal(cancels, 2);
+  });
+});
+
+describe('webStreamOf and readerOf', () => {
+  it('reads a webStreamOf() stream through its lean reader, and any other web stream through a reader of its own', async () => {
+    const lean = new PullReader<number>({ pull: (controller) => (controller.enqueue(7), controller.close()) });
+    const stream = webStreamOf(lean);
+    assert.equal(readerOf(stream), lean);
+    assert.notEqual(readerOf(stream), lean, 'handed out once');
+
+    const other = webStreamOf(new PullReader<number>({ pull: (controller) => (controller.enqueue(8), controller.close()) }));
+    const collected: number[] = [];
+    for await (const value of other) collected.push(value);
+    assert.deepEqual(collected, [8], 'still a working web stream for anyone else');
+    assert.deepEqual(await readAll(readerOf(ReadableStream.from([1, 2]))), [1, 2]);
+  });
+});
