@@ -34,6 +34,11 @@ export interface BaseSimulatorOptions {
   chunkDelayMs?: number;
   /** Delay before answering, per model (a slower model, for latency routing). */
   delays?: Record<string, number>;
+  /**
+   * Keep every request in `requests` (default true, what tests inspect). The benchmark's upstream
+   * turns it off: half a million kept requests slow the simulator's GC and skew the run.
+   */
+  recordRequests?: boolean;
 }
 
 /** A piece of a streamed answer, as `response.write` takes it. */
@@ -87,12 +92,14 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
   #policy: ((model: string) => TFault | undefined) | undefined;
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
+  readonly #recordRequests: boolean;
   #port = 0;
 
   constructor(options: BaseSimulatorOptions) {
     this.apiKey = options.apiKey;
     this.chunkDelayMs = options.chunkDelayMs ?? 0;
     this.#delays = options.delays ?? {};
+    this.#recordRequests = options.recordRequests ?? true;
     this.#server = createServer((request, response) => void this.#receive(request, response));
     this.#server.on('connection', (socket) => {
       this.#sockets.add(socket);
@@ -253,7 +260,7 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
         malformed = true;
       }
       const content: RequestContent = { url: new URL(request.url ?? '/', 'http://localhost'), raw, text, body, malformed };
-      this.requests.push(this.record(request, content));
+      if (this.#recordRequests) this.requests.push(this.record(request, content));
       response.on('close', () => {
         if (!response.writableFinished) this.abandoned += 1;
       });

@@ -32,6 +32,8 @@ export interface OpenAISimulatorOptions {
   chunkDelayMs?: number;
   /** Delay before answering, per model (a slower model, for latency routing). */
   delays?: Record<string, number>;
+  /** Keep every request in `requests` (default true; see BaseSimulatorOptions). */
+  recordRequests?: boolean;
   /** Context window per model: longer prompts get OpenAI's context_length_exceeded 400. */
   contextWindows?: Record<string, number>;
   /**
@@ -68,7 +70,7 @@ export class OpenAISimulator extends BaseSimulator {
   #minute = { startedAt: 0, requests: 0 };
 
   constructor(options: OpenAISimulatorOptions = {}) {
-    super({ apiKey: options.apiKey ?? 'sk-simulator-key-0123456789', chunkDelayMs: options.chunkDelayMs, delays: options.delays });
+    super({ apiKey: options.apiKey ?? 'sk-simulator-key-0123456789', chunkDelayMs: options.chunkDelayMs, delays: options.delays, recordRequests: options.recordRequests });
     this.#options = options;
     this.#models = new Set(options.models ?? openAIModels);
   }
