@@ -17,11 +17,11 @@ export interface StreamEndings {
 const batchLimit = 64 * 1024;
 
 /**
- * Writes a server-sent-event body as it is produced, honouring the socket's backpressure. What is
- * produced in one turn of the event loop goes out as one chunk in one socket write: the headers
- * with the first events (already read when the answer is known to be a success), the events of
- * one upstream chunk together, instead of a chunk and a system call per event; nothing waits
- * longer than that turn. When the caller disconnects, the source is cancelled (which closes the
+ * Writes a server-sent-event body as it is produced, honouring the socket's backpressure. The
+ * headers go with the first piece, at once (it was read before the answer was known to be a
+ * success); after it, what is produced in one turn of the event loop goes out as one chunk in one
+ * socket write (the events of one upstream chunk together) instead of a chunk and a system call
+ * per event; nothing waits longer than that turn. When the caller disconnects, the source is cancelled (which closes the
  * upstream call) and `onClientClosed` records it.
  */
 export async function sendEventStream(reply: FastifyReply, headers: Record<string, string>, reader: EventReader<string>, endings: StreamEndings): Promise<void> {
@@ -70,7 +70,8 @@ export async function sendEventStream(reply: FastifyReply, headers: Record<strin
       const next = await reader.read();
       if (next.done || clientGone) break;
       pending += next.value;
-      if (pending.length > batchLimit) flush();
+      // The first piece goes at once (with the headers): the caller's time to first token.
+      if (!wrote || pending.length > batchLimit) flush();
       else flushSoon();
       if (response.writableNeedDrain) await Promise.race([once(response, 'drain'), once(response, 'close')]);
     }
