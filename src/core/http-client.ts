@@ -32,7 +32,8 @@ export interface UpstreamResponse {
   /**
    * The body's bytes as they arrive (iterate once; breaking off closes the connection). An async
    * iterable rather than a web stream: adapters read it with the gateway's lean stream stages
-   * (src/streams/event-reader.ts), and a web stream (which is one too) still fits here.
+   * (src/streams/event-reader.ts), and a web stream (which is one too) still fits here. An
+   * iterator's `return()` must close the body at once, even while a `next()` is pending.
    */
   body: AsyncIterable<Uint8Array>;
   /** Reads the whole body as text. */

@@ -32,7 +32,7 @@ export async function sendEventStream(reply: FastifyReply, headers: Record<strin
   let wrote = false;
   const flush = () => {
     scheduled = false;
-    if (response.writableEnded) return;
+    if (response.writableEnded || response.destroyed) return;
     if (pending === '') {
       // Nothing to send with them yet: the headers go alone, so the caller knows the answer started.
       if (!wrote) response.flushHeaders();
@@ -80,7 +80,10 @@ export async function sendEventStream(reply: FastifyReply, headers: Record<strin
     // ours after the headers went out: the caller gets the connection closed without [DONE]
     // (no normal end), and the record says what happened.
     endings.onFailed(error);
-    if (!clientGone) response.destroy();
+    if (clientGone) return;
+    // What was read before the fault (counted by the tap) still goes out, then the connection is cut.
+    flush();
+    response.destroy();
     return;
   }
   if (clientGone) return;

@@ -9,7 +9,7 @@ async function readAll<T>(reader: { read(): Promise<{ done: boolean; value?: T }
   return items;
 }
 
-describe('PullReader', () => {
+describe('PullReader', { timeout: 2000 }, () => {
   it('pulls only while a read waits, and a pull that enqueues several chunks serves several reads', async () => {
     let pulls = 0;
     const reader = new PullReader<number>({
@@ -73,7 +73,7 @@ describe('PullReader', () => {
   });
 });
 
-describe('transformReader', () => {
+describe('transformReader', { timeout: 2000 }, () => {
   const words = (items: string[]) => iterableReader((async function* () { yield* items; })());
 
   it('reads what pipeThrough(new TransformStream(transformer)) reads: swallowed chunks, several outputs per chunk, start and flush', async () => {
@@ -110,9 +110,54 @@ describe('transformReader', () => {
     assert.deepEqual(await readAll(terminating), [1]);
     assert.equal(cancels, 2);
   });
+
+  it('does not flush when its output is cancelled while a read waits on the source (as a TransformStream does not)', async () => {
+    let flushed = 0;
+    let release!: () => void;
+    const source = new PullReader<number>({
+      pull: () => new Promise<void>((resolve) => (release = resolve)),
+      cancel: () => release(),
+    });
+    const output = transformReader<number, number>(source, { flush: () => void (flushed += 1) });
+    const reading = output.read();
+    await output.cancel('caller left');
+    assert.deepEqual(await reading, { done: true, value: undefined });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(flushed, 0);
+  });
 });
 
-describe('webStreamOf and readerOf', () => {
+describe('iterableReader', { timeout: 2000 }, () => {
+  it('cancels without waiting for a pending next() of an iterator whose source stalls', async () => {
+    let returned = false;
+    const stalled: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => new Promise<IteratorResult<number>>(() => undefined),
+        return: () => {
+          returned = true;
+          return new Promise<IteratorResult<number>>(() => undefined);
+        },
+      }),
+    };
+    const reader = iterableReader(stalled);
+    const reading = reader.read();
+    await reader.cancel();
+    assert.equal(returned, true);
+    assert.deepEqual(await reading, { done: true, value: undefined });
+  });
+
+  it('reads a web stream through its reader, so cancel reaches it while a read is pending', async () => {
+    let cancelled: unknown;
+    const stream = new ReadableStream<number>({ pull: () => new Promise<void>(() => undefined), cancel: (reason) => void (cancelled = reason) });
+    const reader = iterableReader(stream);
+    const reading = reader.read();
+    await reader.cancel('gone');
+    assert.equal(cancelled, 'gone');
+    assert.deepEqual(await reading, { done: true, value: undefined });
+  });
+});
+
+describe('webStreamOf and readerOf', { timeout: 2000 }, () => {
   it('reads a webStreamOf() stream through its lean reader, and any other web stream through a reader of its own', async () => {
     const lean = new PullReader<number>({ pull: (controller) => (controller.enqueue(7), controller.close()) });
     const stream = webStreamOf(lean);

@@ -86,8 +86,8 @@ export class PullReader<T> implements EventReader<T>, AsyncIterable<T> {
 
   /** Ends the stream for its reader (a pending read gets `done`) and cancels the source. */
   async cancel(reason?: unknown): Promise<void> {
-    if (this.#closed || this.#errored) return;
     this.#queue.length = 0;
+    if (this.#closed || this.#errored) return;
     this.#controller.close();
     await this.#source.cancel?.(reason);
   }
@@ -125,6 +125,8 @@ export class PullReader<T> implements EventReader<T>, AsyncIterable<T> {
  */
 export function transformReader<I, O>(source: EventReader<I>, transformer: Transformer<I, O>): PullReader<O> {
   let stage: TransformStreamDefaultController<O>;
+  /** Set when the output was cancelled: what a pending source read returns then is not transformed or flushed. */
+  let cancelled = false;
   return new PullReader<O>({
     start(controller) {
       stage = {
@@ -145,6 +147,9 @@ export function transformReader<I, O>(source: EventReader<I>, transformer: Trans
     },
     async pull(controller) {
       const next = await source.read();
+      // A TransformStream never flushes on cancel: the usage tap's flush would record the
+      // stream as interrupted over the reason it was cancelled for.
+      if (cancelled) return;
       try {
         if (next.done) {
           void transformer.flush?.(stage);
@@ -155,12 +160,21 @@ export function transformReader<I, O>(source: EventReader<I>, transformer: Trans
         stage.error(error);
       }
     },
-    cancel: (reason) => source.cancel(reason),
+    cancel: (reason) => {
+      cancelled = true;
+      return source.cancel(reason);
+    },
   });
 }
 
-/** A reader over an async iterable (an upstream body); cancelling it returns the iterator. */
-export function iterableReader<T>(iterable: AsyncIterable<T>): PullReader<T> {
+/**
+ * A reader over an async iterable (an upstream body). Cancelling it returns the iterator without
+ * waiting: an async generator's or a web stream's `return()` waits for a pending `next()`, which
+ * may never come from a stalled upstream. A web stream is read through its own reader, whose
+ * cancel is immediate.
+ */
+export function iterableReader<T>(iterable: AsyncIterable<T>): EventReader<T> {
+  if (iterable instanceof ReadableStream) return readerOf(iterable as ReadableStream<T>);
   const iterator = iterable[Symbol.asyncIterator]();
   return new PullReader<T>({
     async pull(controller) {
@@ -168,8 +182,8 @@ export function iterableReader<T>(iterable: AsyncIterable<T>): PullReader<T> {
       if (next.done) controller.close();
       else controller.enqueue(next.value);
     },
-    async cancel() {
-      await iterator.return?.();
+    cancel() {
+      iterator.return?.()?.catch(() => undefined);
     },
   });
 }
