@@ -15,11 +15,14 @@ import type { LedgerRow } from '../src/core/ledger.ts';
 import { FileRowJournal } from '../src/ledger/journal.ts';
 import { LedgerWriter } from '../src/ledger/writer.ts';
 import { openSqliteStorage } from '../src/store/sqlite/index.ts';
+import { newRequestId } from '../src/server/request-id.ts';
 
 /** A row as a completed chat request leaves it: one attempt, two metadata entries, one warning. */
 export function sampleRow(index: number): LedgerRow {
   return {
-    id: `req_${index.toString(36).padStart(8, '0')}_bench`,
+    // The gateway's id (time-ordered, src/server/request-id.ts): a sequential id would hide
+    // the cost of keys spread over the B-tree, which random ids had.
+    id: newRequestId(1_760_000_000_000 + index),
     time: new Date(1_760_000_000_000 + index).toISOString(),
     endpoint: 'chat',
     keyId: 'key_01HZX3',

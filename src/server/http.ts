@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyResolver } from '../core/governance.ts';
@@ -13,6 +12,7 @@ import { createClientErrorHandler } from './client-error.ts';
 import { createErrorHandler } from './error-handler.ts';
 import { formatForPath, type ErrorShaper } from './ingress-format.ts';
 import { parseJsonBody } from './json-body.ts';
+import { newRequestId } from './request-id.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,7 +81,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     childLoggerFactory: (logger) => logger,
     bodyLimit: options.maxBodyBytes,
     requestTimeout: requestTimeoutMs,
-    genReqId: () => `req_${randomUUID().replaceAll('-', '')}`,
+    genReqId: () => newRequestId(),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
