@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { newRequestId } from '../src/server/request-id.ts';
 import { openSqliteStorage } from '../src/store/sqlite/index.ts';
 import { prepareLedgerInsert } from '../src/store/sqlite/ledger-rows.ts';
-import { sampleRow } from './ledger-write.ts';
+import { ledgerRow } from '../test/helpers/ledger-row.ts';
 
 const total = Number(process.env.BENCH_ROWS ?? 400_000);
 const batch = 200;
@@ -29,7 +29,7 @@ for (const [order, id] of Object.entries(orders)) {
   const insert = prepareLedgerInsert(storage.database);
   let spent = 0;
   for (let done = 0; done < total; done += batch) {
-    const rows = Array.from({ length: batch }, (_, offset) => ({ ...sampleRow(done + offset), id: id(done + offset) }));
+    const rows = Array.from({ length: batch }, (_, offset) => ledgerRow(id(done + offset)));
     const started = process.cpuUsage();
     insert.rows(rows);
     const used = process.cpuUsage(started);

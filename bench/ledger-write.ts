@@ -16,41 +16,14 @@ import { FileRowJournal } from '../src/ledger/journal.ts';
 import { LedgerWriter } from '../src/ledger/writer.ts';
 import { openSqliteStorage } from '../src/store/sqlite/index.ts';
 import { newRequestId } from '../src/server/request-id.ts';
+import { ledgerRow } from '../test/helpers/ledger-row.ts';
 
-/** A row as a completed chat request leaves it: one attempt, two metadata entries, one warning. */
-export function sampleRow(index: number): LedgerRow {
-  return {
-    // The gateway's id (time-ordered, src/server/request-id.ts): a sequential id would hide
-    // the cost of keys spread over the B-tree, which random ids had.
-    id: newRequestId(1_760_000_000_000 + index),
-    time: new Date(1_760_000_000_000 + index).toISOString(),
-    endpoint: 'chat',
-    keyId: 'key_01HZX3',
-    team: 'search',
-    modelRequested: 'fast',
-    route: null,
-    model: 'fast',
-    provider: 'oai',
-    upstreamModel: 'gpt-4o-mini',
-    attempts: [{ model: 'fast', provider: 'oai', upstreamModel: 'gpt-4o-mini', outcome: 'ok', upstreamStatus: 200, latencyMs: 312 }],
-    inputTokens: 1_204,
-    outputTokens: 87,
-    cachedInputTokens: 0,
-    reasoningTokens: 0,
-    tokensEstimated: false,
-    costUsd: 0.00023281,
-    latencyMs: 318,
-    ttftMs: null,
-    status: 'ok',
-    httpStatus: 200,
-    errorCode: null,
-    errorMessage: null,
-    stream: false,
-    reason: 'model requested by name',
-    metadata: { env: 'prod', feature: 'summaries' },
-    warnings: [{ type: 'unsupported-setting', setting: 'seed', message: 'seed is not supported by this provider' }],
-    guardrails: [],
-  };
+/** The fixture row (test/helpers/ledger-row.ts) with the gateway's id and time of request `index`. */
+function sampleRow(index: number): LedgerRow {
+  const time = 1_760_000_000_000 + index;
+  // The gateway's id (time-ordered, src/server/request-id.ts): a sequential id would hide
+  // the cost of keys spread over the B-tree, which random ids had.
+  return ledgerRow(newRequestId(time), { time: new Date(time).toISOString() });
 }
 
 const rowsOnRequestThread = 10_000;

@@ -4,18 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setImmediate as turn } from 'node:timers/promises';
+import { ledgerRow } from '../../test/helpers/ledger-row.ts';
 import type { LedgerRow } from '../core/ledger.ts';
 import { InFlightJournal, readInFlight, type StartedRequest } from './in-flight-journal.ts';
 import { FileRowJournal } from './journal.ts';
 import { journalName, journalsOnDisk, recoverJournal, removeJournalFiles } from './recovery.ts';
 
 const started = (id: string): StartedRequest => ({ id, time: '2025-06-01T00:00:00.000Z', endpoint: 'chat', keyId: 'key_1', team: 'red' });
-const finishedRow = (id: string): LedgerRow => ({
-  id, time: '2025-06-01T00:00:00.000Z', endpoint: 'chat', keyId: 'key_1', team: 'red', modelRequested: 'fast', route: null, model: 'fast',
-  provider: 'oai', upstreamModel: 'gpt', attempts: [], inputTokens: 3, outputTokens: 4, cachedInputTokens: 0, reasoningTokens: 0,
-  tokensEstimated: false, costUsd: 0.01, latencyMs: 5, ttftMs: null, status: 'ok', httpStatus: 200, errorCode: null, errorMessage: null,
-  stream: false, reason: null, metadata: {}, warnings: [], guardrails: [],
-});
+const finishedRow = (id: string): LedgerRow => ledgerRow(id, { time: '2025-06-01T00:00:00.000Z', team: 'red' });
 
 describe('journals of requests in flight (a killed process’s requests still get rows)', () => {
   let directory: string;

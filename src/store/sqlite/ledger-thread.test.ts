@@ -3,43 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { LedgerRow } from '../../core/ledger.ts';
+import { ledgerRow } from '../../../test/helpers/ledger-row.ts';
 import { Database } from './driver.ts';
 import { openSqliteStorage } from './index.ts';
-
-function ledgerRow(id: string, overrides: Partial<LedgerRow> = {}): LedgerRow {
-  return {
-    id,
-    time: '2026-01-02T03:04:05.678Z',
-    endpoint: 'chat',
-    keyId: 'key_1',
-    team: 'search',
-    modelRequested: 'fast',
-    route: null,
-    model: 'fast',
-    provider: 'oai',
-    upstreamModel: 'gpt-4o-mini',
-    attempts: [{ model: 'fast', provider: 'oai', upstreamModel: 'gpt-4o-mini', outcome: 'ok', upstreamStatus: 200, latencyMs: 12 }],
-    inputTokens: 10,
-    outputTokens: 2,
-    cachedInputTokens: 0,
-    reasoningTokens: 0,
-    tokensEstimated: true,
-    costUsd: 0.00012345,
-    latencyMs: 15,
-    ttftMs: null,
-    status: 'ok',
-    httpStatus: 200,
-    errorCode: null,
-    errorMessage: null,
-    stream: false,
-    reason: 'cheapest',
-    metadata: { env: 'prod' },
-    warnings: [],
-    guardrails: [],
-    ...overrides,
-  };
-}
 
 describe('SQLite ledger writer thread', () => {
   let directory: string;
@@ -55,7 +21,7 @@ describe('SQLite ledger writer thread', () => {
       ledgerRow('plain'),
       // Text that UTF-8 and JSON must carry exactly: newlines and quotes, three-byte and four-byte characters.
       ledgerRow('text', { errorMessage: 'line one\nline "two"\u2028 — 日本語 😀', metadata: { note: 'tab\there' }, warnings: [{ type: 'other', message: 'é' }] }),
-      ledgerRow('numbers', { costUsd: 0.1 + 0.2, ttftMs: 7, tokensEstimated: false, stream: true }),
+      ledgerRow('numbers', { costUsd: 0.1 + 0.2, ttftMs: 7, tokensEstimated: true, stream: true }),
     ];
     await storage.ledger.appendSerialized(rows.map((row) => JSON.stringify(row)));
     const stored = new Map((await storage.ledger.query({ limit: 10 })).map((row) => [row.id, row]));
