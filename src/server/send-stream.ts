@@ -21,8 +21,8 @@ const batchLimit = 64 * 1024;
  * headers go with the first piece, at once (it was read before the answer was known to be a
  * success); after it, what is produced in one turn of the event loop goes out as one chunk in one
  * socket write (the events of one upstream chunk together) instead of a chunk and a system call
- * per event; nothing waits longer than that turn. When the caller disconnects, the source is cancelled (which closes the
- * upstream call) and `onClientClosed` records it.
+ * per event; nothing waits longer than that turn. When the caller disconnects, the source is
+ * cancelled (which closes the upstream call) and `onClientClosed` records it.
  */
 export async function sendEventStream(reply: FastifyReply, headers: Record<string, string>, reader: EventReader<string>, endings: StreamEndings): Promise<void> {
   reply.hijack();
@@ -86,8 +86,6 @@ export async function sendEventStream(reply: FastifyReply, headers: Record<strin
     response.destroy();
     return;
   }
-  if (clientGone) return;
-  const text = pending;
-  pending = '';
-  response.end(text);
+  // The rest goes with the end; a flush still scheduled finds the response ended.
+  if (!clientGone) response.end(pending);
 }

@@ -96,10 +96,11 @@ export class PullReader<T> implements EventReader<T>, AsyncIterable<T> {
     if (this.#pulling) return;
     this.#pulling = true;
     try {
-      // Pulled again while a read still waits: a pull that produced nothing (a transformer that
-      // swallowed its chunk) is followed by the next, as a TransformStream would.
+      // Pulled again while a read still waits (closing or erroring answers it): a pull that
+      // produced nothing (a transformer that swallowed its chunk) is followed by the next, as a
+      // TransformStream would.
       do await this.#source.pull(this.#controller);
-      while (this.#waiting && !this.#closed && !this.#errored);
+      while (this.#waiting);
     } catch (error) {
       this.#controller.error(error);
     } finally {

@@ -136,6 +136,5 @@ function header(headers: MessageHeaders, name: string): string | undefined {
 /** A ConverseStream body → its messages, decoded as they arrive. */
 export function parseEventStream(body: AsyncIterable<Uint8Array>, provider: string): ReadableStream<StreamMessage> {
   // Web streams here: the decoder loads its codec in an async start(), which a fused stage cannot wait for.
-  const bytes = body instanceof ReadableStream ? (body as ReadableStream<Uint8Array>) : ReadableStream.from(body);
-  return bytes.pipeThrough(createMessageSplitter(provider)).pipeThrough(createMessageDecoder(provider));
+  return ReadableStream.from(body).pipeThrough(createMessageSplitter(provider)).pipeThrough(createMessageDecoder(provider));
 }

@@ -14,3 +14,17 @@ const major = Number(process.versions.node.split('.')[0]);
  */
 export const Database: typeof BetterSqlite3 = major >= 22 ? require('better-sqlite3-napi') : require('better-sqlite3');
 
+
+/**
+ * A connection to the database at `path` with the gateway's settings: WAL (readers do not block
+ * the writer; persistent in the file, a no-op once set), `synchronous = NORMAL` (no fsync per
+ * commit in WAL mode) and a 5 s `busy_timeout` (another connection's transaction is waited for).
+ * The settings but WAL are per connection, so the ledger writer thread's connection opens here too.
+ */
+export function openConnection(path: string): BetterSqlite3.Database {
+  const database = new Database(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  return database;
+}

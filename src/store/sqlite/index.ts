@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { Database } from './driver.ts';
+import { openConnection } from './driver.ts';
 import type { LedgerQuery, LedgerStore, Storage } from '../../core/stores.ts';
 import { createAuditStore } from './audit.ts';
 import { createFeedbackStore } from './feedback.ts';
@@ -30,10 +30,7 @@ export interface SqliteStorageOptions {
  */
 export async function openSqliteStorage(path: string, options: SqliteStorageOptions = {}): Promise<Storage & { database: BetterSqlite3.Database }> {
   if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-  const database = new Database(path);
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
-  database.pragma('busy_timeout = 5000');
+  const database = openConnection(path);
   applyMigrations(database, migrations);
   // Started once the schema is in place: the thread's connection does not migrate.
   const thread = options.ledgerThread && path !== ':memory:' ? new LedgerThread(path) : undefined;

@@ -1,6 +1,6 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Database } from './driver.ts';
+import { openConnection } from './driver.ts';
 import { prepareLedgerInsert } from './ledger-rows.ts';
 import type { LedgerThreadData, LedgerThreadReply, LedgerThreadRequest } from './ledger-thread.ts';
 
@@ -11,10 +11,8 @@ import type { LedgerThreadData, LedgerThreadReply, LedgerThreadRequest } from '.
 
 const port = parentPort!;
 const { path } = workerData as LedgerThreadData;
-const database = new Database(path);
-// Per connection: the main connection's settings (./index.ts) are not inherited.
-database.pragma('synchronous = NORMAL');
-database.pragma('busy_timeout = 5000');
+// A connection of its own, with the main connection's settings (they are per connection).
+const database = openConnection(path);
 const insert = prepareLedgerInsert(database);
 
 if (process.platform === 'linux') {
