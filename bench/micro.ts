@@ -56,7 +56,7 @@ export async function runMicroBenchmarks(): Promise<void> {
         decodeServerSentEvents(body, chunkTransformer({ source: { provider: 'p', redact: (text) => text }, requestedModel: 'm', passthrough, usageChunkInternal: false })),
         fuse({} as Transformer<StreamEvent, StreamEvent>, openAIStreamFormatter(false)),
       );
-      for (let next = await events.read(); !next.done; next = await events.read()) void next.value;
+      for await (const piece of events) void piece;
     });
   }
   await runGovernanceBenchmarks();
