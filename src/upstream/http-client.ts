@@ -1,7 +1,7 @@
-import type { Readable } from 'node:stream';
-import { Agent, errors, request } from 'undici';
+import { Agent, errors } from 'undici';
 import { GatewayError } from '../core/errors.ts';
 import type { HttpClient, UpstreamRequest, UpstreamResponse } from '../core/http-client.ts';
+import { UpstreamCall } from './upstream-call.ts';
 
 /** Pool settings for upstream connections. */
 export interface HttpClientOptions {
@@ -10,63 +10,60 @@ export interface HttpClientOptions {
   keepAliveTimeoutMs?: number;
 }
 
-/** An HttpClient over one undici Agent: a keep-alive pool per origin, shared by all adapters. */
+/** A request URL split as undici's dispatch takes it; providers use a handful of URLs, so they are kept. */
+interface Target {
+  origin: string;
+  path: string;
+}
+const maxTargets = 1024;
+
+/**
+ * An HttpClient over one undici Agent: a keep-alive pool per origin, shared by all adapters.
+ * Calls are dispatched with the gateway's own handler (./upstream-call.ts) rather than through
+ * `undici.request()`: docs/decisions/0014-upstream-calls.md.
+ */
 export function createHttpClient(options: HttpClientOptions = {}): HttpClient & { close(): Promise<void> } {
   const agent = new Agent({
     connect: { timeout: options.connectTimeoutMs ?? 10_000 },
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
     keepAliveMaxTimeout: 600_000,
   });
+  const targets = new Map<string, Target>();
+  const targetOf = (url: string): Target => {
+    let target = targets.get(url);
+    if (target === undefined) {
+      const parsed = new URL(url);
+      target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      if (targets.size >= maxTargets) targets.clear();
+      targets.set(url, target);
+    }
+    return target;
+  };
 
   return {
-    async send(upstream: UpstreamRequest): Promise<UpstreamResponse> {
+    send(upstream: UpstreamRequest): Promise<UpstreamResponse> {
+      if (upstream.signal.aborted) return Promise.reject(transportError(upstream.signal.reason, upstream));
       try {
-        const response = await request(upstream.url, {
-          method: upstream.method ?? 'POST',
-          headers: upstream.headers,
-          body: upstream.body,
-          signal: upstream.signal,
-          dispatcher: agent,
-          headersTimeout: upstream.firstByteTimeoutMs,
-          bodyTimeout: upstream.idleTimeoutMs,
-        });
-        const body = response.body;
-        return {
-          status: response.statusCode,
-          headers: response.headers,
-          body: { [Symbol.asyncIterator]: () => chunksOf(body, upstream) },
-          text: async () => {
-            try {
-              return await body.text();
-            } catch (error) {
-              throw transportError(error, upstream);
-            }
+        const { origin, path } = targetOf(upstream.url);
+        const call = new UpstreamCall({ signal: upstream.signal, toError: (error) => transportError(error, upstream) });
+        agent.dispatch(
+          {
+            origin,
+            path,
+            method: upstream.method ?? 'POST',
+            headers: upstream.headers,
+            body: upstream.body ?? null,
+            headersTimeout: upstream.firstByteTimeoutMs,
+            bodyTimeout: upstream.idleTimeoutMs,
           },
-          discard: async () => {
-            await body.dump().catch(() => undefined);
-          },
-        };
+          call,
+        );
+        return call.response;
       } catch (error) {
-        throw transportError(error, upstream);
+        return Promise.reject(transportError(error, upstream));
       }
     },
     close: () => agent.close(),
-  };
-}
-
-/**
- * The chunks of undici's body, with transport failures turned into GatewayErrors, so adapters
- * never see undici's error classes. Returning the iterator early (the caller cancelled) destroys
- * the body at once, even while a read is pending, which closes the connection.
- */
-function chunksOf(body: Readable, upstream: UpstreamRequest): AsyncIterator<Uint8Array> {
-  const iterator = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  return {
-    next: () => iterator.next().catch((error: unknown) => Promise.reject(transportError(error, upstream))),
-    return: () => {
-      body.destroy();
-      return Promise.resolve({ done: true, value: undefined });
-    },
   };
 }
 

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { GatewayError } from '../core/errors.ts';
+import type { UpstreamRequest } from '../core/http-client.ts';
+import { createHttpClient } from './http-client.ts';
+
+/**
+ * The upstream client against a real HTTP server: how each way of reading an answer behaves
+ * (iterating, text, discard), backpressure, closing early, failures mid-body, and aborts.
+ */
+
+type Route = (request: IncomingMessage, response: ServerResponse) => void;
+const routes = new Map<string, Route>();
+const sockets = new Set<string>();
+let server: Server;
+let origin: string;
+const client = createHttpClient({ keepAliveTimeoutMs: 5_000 });
+
+before(async () => {
+  server = createServer((request, response) => {
+    sockets.add(`${request.socket.remotePort}`);
+    routes.get(request.url ?? '')!(request, response);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  await client.close();
+  server.closeAllConnections();
+  server.close();
+});
+
+function call(path: string, overrides: Partial<UpstreamRequest> = {}, through = client): Promise<Awaited<ReturnType<typeof client.send>>> {
+  return through.send({
+    url: `${origin}${path}`,
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+    signal: new AbortController().signal,
+    firstByteTimeoutMs: 2_000,
+    idleTimeoutMs: 2_000,
+    provider: 'local',
+    ...overrides,
+  });
+}
+
+const megabyte = Buffer.alloc(1024 * 1024, 'a');
+
+describe('upstream calls', () => {
+  it('read an answer as text, with its status and headers', async () => {
+    routes.set('/text', (_request, response) => {
+      response.writeHead(201, { 'content-type': 'application/json', 'x-extra': 'yes' });
+      response.write('{"a":');
+      setTimeout(() => response.end('"é"}'), 10);
+    });
+    const response = await call('/text');
+    assert.equal(response.status, 201);
+    assert.equal(response.headers['x-extra'], 'yes');
+    assert.equal(await response.text(), '{"a":"é"}');
+  });
+
+  it('iterate the chunks as they arrive, and pause the connection while they are not read', async () => {
+    let written = 0;
+    routes.set('/big', (_request, response) => {
+      response.writeHead(200);
+      const pump = () => {
+        while (written < 16) {
+          written += 1;
+          if (!response.write(megabyte)) return void response.once('drain', pump);
+        }
+        response.end();
+      };
+      pump();
+    });
+    const response = await call('/big');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Nothing read yet: the server could not write the 16 MB into a paused connection.
+    assert.ok(written < 16, `the server wrote ${written} MB into an unread answer`);
+    let bytes = 0;
+    for await (const chunk of response.body) bytes += chunk.length;
+    assert.equal(bytes, 16 * megabyte.length);
+  });
+
+  it('close the connection when the reader stops early, even while a read waits', async () => {
+    let closed = false;
+    routes.set('/stall', (request, response) => {
+      response.writeHead(200);
+      response.write('first');
+      request.socket.once('close', () => (closed = true));
+    });
+    const response = await call('/stall');
+    const iterator = response.body[Symbol.asyncIterator]();
+    assert.equal(Buffer.from((await iterator.next()).value!).toString(), 'first');
+    const pending = iterator.next();
+    await iterator.return!();
+    assert.deepEqual(await pending, { done: true, value: undefined });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(closed, 'the connection was left open');
+  });
+
+  it('discard an answer still arriving, read to its end, and reuse its connection', async () => {
+    routes.set('/small', (_request, response) => {
+      response.writeHead(200, { 'content-length': String(100 * 1024) });
+      response.write('x'.repeat(50 * 1024));
+      setTimeout(() => response.end('x'.repeat(50 * 1024)), 20);
+    });
+    // A client of its own, so that no connection of another test is in its pool.
+    const own = createHttpClient();
+    try {
+      sockets.clear();
+      for (let index = 0; index < 3; index += 1) {
+        await (await call('/small', {}, own)).discard();
+        // undici marks the connection free again on its next tick.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(sockets.size, 1, 'the discarded answer did not give its connection back');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('fail a read with a connection error when the answer is cut mid-body', async () => {
+    routes.set('/cut', (request, response) => {
+      response.writeHead(200, { 'content-length': '100' });
+      response.write('partial');
+      setTimeout(() => request.socket.destroy(), 20);
+    });
+    const response = await call('/cut');
+    await assert.rejects(response.text(), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_CONNECTION');
+  });
+
+  it('time out on a silent body, naming the idle limit', async () => {
+    routes.set('/silent', (_request, response) => {
+      response.writeHead(200);
+      response.write('one');
+    });
+    const response = await call('/silent', { idleTimeoutMs: 100 });
+    await assert.rejects(response.text(), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_TIMEOUT' && /100 ms/.test(error.message));
+  });
+
+  it('end with the signal’s reason when aborted before or after the answer began', async () => {
+    routes.set('/slow', (_request, response) => void setTimeout(() => response.end('late'), 1_000));
+    const reason = new GatewayError('SB_ERR_UPSTREAM_TIMEOUT', 'deadline');
+    const before = new AbortController();
+    const pending = call('/slow', { signal: before.signal });
+    setTimeout(() => before.abort(reason), 20);
+    await assert.rejects(pending, (error: unknown) => error === reason);
+
+    const already = new AbortController();
+    already.abort(reason);
+    await assert.rejects(call('/slow', { signal: already.signal }), (error: unknown) => error === reason);
+
+    routes.set('/drip', (_request, response) => {
+      response.writeHead(200);
+      response.write('one');
+    });
+    const during = new AbortController();
+    const response = await call('/drip', { signal: during.signal });
+    const iterator = response.body[Symbol.asyncIterator]();
+    await iterator.next();
+    const waiting = iterator.next();
+    during.abort();
+    await assert.rejects(waiting, (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_CLIENT_CLOSED');
+  });
+
+  it('refuse a second reader of one answer', async () => {
+    routes.set('/once', (_request, response) => response.end('x'));
+    const response = await call('/once');
+    await response.text();
+    assert.throws(() => response.text(), /already read/);
+  });
+});
