@@ -207,11 +207,16 @@ class Executor<T> {
     return undefined;
   }
 
-  /** Two candidates, the second started after hedge_after_ms unless the first settled; first success wins. */
+  /**
+   * Two candidates, the second started after hedge_after_ms unless the first settled; first
+   * success wins. The loser's call in flight is entered in the ledger as aborted when the winner
+   * is known, before the answer and its row go out, and then cancelled: recorded later, it would
+   * miss the row already journaled (docs/decisions/0011-ledger-write-path.md).
+   */
   async #hedged(first: { model: ModelInfo; probe: boolean }, second: { model: ModelInfo; probe: boolean }, attempt: Attempt<T>): Promise<Success<T> | Failure> {
-    const controllers = [new AbortController(), new AbortController()];
-    const runs: Array<Promise<Success<T> | Failure>> = [this.#candidate(first.model, attempt, controllers[0]!, { probe: first.probe, othersLeft: true })];
-    const runSecond = () => this.#candidate(second.model, attempt, controllers[1]!, { probe: second.probe, othersLeft: this.#queue.length > 0 });
+    const lanes: HedgeLane[] = [newLane(first.model), newLane(second.model)];
+    const runs: Array<Promise<Success<T> | Failure>> = [this.#candidate(first.model, attempt, lanes[0], { probe: first.probe, othersLeft: true })];
+    const runSecond = () => this.#candidate(second.model, attempt, lanes[1], { probe: second.probe, othersLeft: this.#queue.length > 0 });
     let timer: NodeJS.Timeout | undefined;
     const started = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -230,14 +235,21 @@ class Executor<T> {
       return runSecond();
     }
     const winner = await firstSuccess(runs);
-    controllers.forEach((controller, index) => {
-      if (winner.index !== index) controller.abort(new GatewayError('SB_ERR_CLIENT_CLOSED', 'Hedged request lost the race'));
+    const lost = new GatewayError('SB_ERR_CLIENT_CLOSED', 'Hedged request lost the race');
+    lanes.forEach((lane, index) => {
+      if (winner.index === index) return;
+      if (lane.startedAt !== undefined) {
+        this.#context.attempts.push(attemptRecord(lane.model, 'aborted', performance.now() - lane.startedAt, lost));
+        lane.recorded = true;
+      }
+      lane.controller.abort(lost);
     });
     return winner.outcome;
   }
 
-  /** One candidate with its retries; `cancel` (hedging only) calls it off when the other won. */
-  async #candidate(model: ModelInfo, attempt: Attempt<T>, cancel: AbortController | undefined, options: CandidateOptions): Promise<Success<T> | Failure> {
+  /** One candidate with its retries; `lane` (hedging only) calls it off when the other won. */
+  async #candidate(model: ModelInfo, attempt: Attempt<T>, lane: HedgeLane | undefined, options: CandidateOptions): Promise<Success<T> | Failure> {
+    const cancel = lane?.controller;
     const handle = this.#context.provider(model.providerId)!;
     const key = deploymentKey(model);
     const single = options.probe || options.continuation === true;
@@ -247,7 +259,10 @@ class Executor<T> {
     for (let retry = 0; retry <= retries; retry += 1) {
       // Opened meanwhile by another request's failures: no more calls to it in this one.
       if (retry > 0 && this.#circuitOpen(key)) return { error: this.#lastError!, stop: false };
+      // The other hedged candidate won while this one waited to retry.
+      if (cancel?.signal.aborted) return { error: cancel.signal.reason as GatewayError, stop: false };
       const startedAt = performance.now();
+      if (lane) lane.startedAt = startedAt;
       const controller = new AbortController();
       const abort = (reason: unknown) => controller.abort(reason);
       const onClientAbort = () => abort(this.#context.signal.reason);
@@ -273,6 +288,7 @@ class Executor<T> {
           ...(model.maxOutputTokens !== undefined ? { maxOutputTokens: model.maxOutputTokens } : {}),
         });
         clearTimeout(timer);
+        if (lane) lane.startedAt = undefined;
         const latencyMs = performance.now() - startedAt;
         const record = attemptRecord(model, 'ok', latencyMs);
         this.#context.attempts.push(record);
@@ -283,11 +299,13 @@ class Executor<T> {
       } catch (thrown) {
         clearTimeout(timer);
         release();
+        if (lane) lane.startedAt = undefined;
         const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
         const error = GatewayError.isInstance(reason) ? reason : toGatewayError(thrown);
         const latencyMs = performance.now() - startedAt;
         if (this.#context.signal.aborted || cancel?.signal.aborted === true) {
-          this.#context.attempts.push(attemptRecord(model, 'aborted', latencyMs, error));
+          // A lost hedge's call was entered when the race was decided (#hedged).
+          if (lane?.recorded !== true) this.#context.attempts.push(attemptRecord(model, 'aborted', latencyMs, error));
           if (options.probe) this.#context.state.releaseProbe(key);
           const closed = this.#context.signal.aborted ? callerEnded(this.#context.signal, error) : error;
           return { error: closed, stop: this.#context.signal.aborted };
@@ -305,7 +323,7 @@ class Executor<T> {
         if (options.othersLeft && this.#movesOn(error)) return { error, stop: false };
         const waitMs = backoff(this.#plan.retry.backoffMs, retry, error.retryAfterSeconds);
         if (waitMs > longestRetryWaitMs) return { error, stop: false };
-        await sleep(waitMs, undefined, { signal: this.#context.signal }).catch(() => undefined);
+        await sleep(waitMs, undefined, { signal: cancel ? AbortSignal.any([this.#context.signal, cancel.signal]) : this.#context.signal }).catch(() => undefined);
         if (this.#context.signal.aborted) return { error: callerEnded(this.#context.signal), stop: true };
       }
     }
@@ -335,6 +353,19 @@ function callerEnded(signal: AbortSignal, cause?: GatewayError): GatewayError {
   const reason: unknown = signal.reason;
   if (GatewayError.isInstance(reason)) return reason;
   return new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the request', cause ? { cause } : {});
+}
+
+/** A hedged candidate: its cancellation, and the start of its call in flight (if one is). */
+interface HedgeLane {
+  model: ModelInfo;
+  controller: AbortController;
+  startedAt: number | undefined;
+  /** Its call in flight was entered in the ledger when it lost the race. */
+  recorded: boolean;
+}
+
+function newLane(model: ModelInfo): HedgeLane {
+  return { model, controller: new AbortController(), startedAt: undefined, recorded: false };
 }
 
 /** The first run that succeeds, or the last failure when none does. */

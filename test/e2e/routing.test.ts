@@ -230,6 +230,8 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
     const { response } = await ask('hedged');
     assert.equal(response.headers.get('x-switchboard-model'), 'quick');
     assert.ok(Date.now() - started < 350, 'did not wait for the slow candidate');
+    // The lost call is entered before the answer (and its ledger row) goes out, not after.
+    assert.equal(response.headers.get('x-switchboard-attempts'), '2');
     const row = (await gateway.ledgerRow(response))!;
     assert.deepEqual(row.attempts.map((attempt) => [attempt.model, attempt.outcome]).sort(), [['quick', 'ok'], ['slow', 'aborted']]);
   });
