@@ -16,14 +16,21 @@ const lingerMs = 1000;
  * not received in time), in place of Fastify's default (its own JSON shape, 400 or 431). The
  * answer takes the ingress format's error shape, chosen from the request line's path (Anthropic's
  * on /v1/messages), and says what is wrong: 414 when the request line alone is over the limit,
- * 431 when the headers are, 408 on a timeout, else 400. There is no request id or ledger row:
- * nothing was received that names a caller, a model or an endpoint.
+ * 431 when the headers are, 408 on a timeout, else 400. A refused request whose path is one of
+ * the API's billable endpoints gets a ledger row (no key: the headers were not read) and its id in
+ * `x-request-id`, through `onRefused`: every request to the API is in the ledger, whatever
+ * happened to it (issue 13). Another path has no row, as an unknown endpoint has none.
  *
  * The socket is ended, not destroyed: a client still sending (the rest of its headers, a body)
  * would otherwise get a reset that can discard the answer before it is read. Whatever still
  * arrives is ignored for `lingerMs`, then the socket is destroyed.
  */
-export function createClientErrorHandler(shapers: ReadonlyMap<string, ErrorShaper>, logger: Logger) {
+export function createClientErrorHandler(
+  shapers: ReadonlyMap<string, ErrorShaper>,
+  logger: Logger,
+  /** Records the refusal of a request to `path` (query included); returns its request id if it has a row. */
+  onRefused?: (path: string, refusal: GatewayError) => string | undefined,
+) {
   const answered = new WeakSet<Socket>();
   return (error: ParserError, socket: Socket): void => {
     // A reset connection has nobody to answer; a second parser error on one socket is the same request.
@@ -31,15 +38,17 @@ export function createClientErrorHandler(shapers: ReadonlyMap<string, ErrorShape
     answered.add(socket);
     const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined;
     const refusal = refusalOf(error, raw);
-    const shape = shapers.get(formatForPath(requestPath(raw))) ?? shapers.get('openai')!;
+    const path = requestPath(raw);
+    const shape = shapers.get(formatForPath(path)) ?? shapers.get('openai')!;
     const body = JSON.stringify(shape(refusal));
-    logger.info({ code: error.code, status: refusal.status }, `refused a malformed HTTP request: ${refusal.message}`);
+    const requestId = onRefused?.(path, refusal);
+    logger.info({ code: error.code, status: refusal.status, ...(requestId ? { request_id: requestId } : {}) }, `refused a malformed HTTP request: ${refusal.message}`);
     // An answer already under way on this socket (a 413 while its body drains) cannot take a
     // second status line: the connection is only closed.
     const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent === true;
     if (socket.writable && !started) {
       socket.end(
-        `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${requestId ? `x-request-id: ${requestId}\r\n` : ''}connection: close\r\n\r\n${body}`,
       );
     }
     const timer = setTimeout(() => socket.destroy(), lingerMs);

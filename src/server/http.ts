@@ -64,8 +64,19 @@ const drainMs = 10_000;
  * Endpoints are added by src/server/routes/*.
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  // The billable routes by path, filled as routes are added: a request Node's HTTP parser refuses
+  // on one of them still gets its ledger row (src/server/client-error.ts).
+  const billable = new Map<string, LedgerRow['endpoint']>();
+  const recordRefusal = (path: string, refusal: GatewayError): string | undefined => {
+    const bare = path.split('?', 1)[0]!;
+    const endpoint = billable.get(bare.length > 1 && bare.endsWith('/') ? bare.slice(0, -1) : bare);
+    if (endpoint === undefined) return undefined;
+    const record = new RequestRecord(newRequestId(), endpoint, options.onRequestFinished);
+    record.finish('error', refusal.status, refusal);
+    return record.id;
+  };
   const app = Fastify({
-    clientErrorHandler: createClientErrorHandler(options.errorShapers, options.logger),
+    clientErrorHandler: createClientErrorHandler(options.errorShapers, options.logger, recordRefusal),
     // A URL Fastify's router cannot decode (bad percent-encoding) or with a path parameter over
     // its 100 characters: answered in the caller's shape, not Fastify's.
     frameworkErrors: (error, request, reply) => {
@@ -87,6 +98,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true },
   });
   const isMasterKey = options.masterKey ? keyMatcher(options.masterKey) : undefined;
+  app.addHook('onRoute', (route) => {
+    if (route.config?.endpoint) billable.set(route.url, route.config.endpoint);
+  });
   app.decorateRequest('record', null);
   app.decorateRequest('identity', null);
 

@@ -49,6 +49,22 @@ describe('the HTTP edge: malformed requests, oversized and empty bodies', () => 
     const bigHeader = await sendRaw(gateway.origin, `POST /v1/messages HTTP/1.1\r\nHost: x\r\nx-padding: ${'a'.repeat(20_000)}\r\n\r\n`);
     assert.equal(bigHeader.status, 431);
     assert.deepStrictEqual(JSON.parse(bigHeader.body), { type: 'error', error: { type: 'invalid_request_error', message: 'The request headers are too large (16384 bytes at most).' } });
+
+    // Refused on an API endpoint: a ledger row (no key, the headers were not read), named by the answer.
+    const longChatUri = await sendRaw(gateway.origin, `POST /v1/chat/completions?${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assert.equal(longChatUri.status, 414);
+    const rows = await gateway.ledger();
+    const refused = [bigHeader, longChatUri].map((answer) => rows.find((row) => row.id === answer.headers['x-request-id']));
+    assert.deepStrictEqual(
+      refused.map((row) => row && [row.endpoint, row.status, row.httpStatus, row.errorCode, row.keyId]),
+      [
+        ['messages', 'error', 431, 'SB_ERR_INVALID_REQUEST', null],
+        ['chat', 'error', 414, 'SB_ERR_INVALID_REQUEST', null],
+      ],
+    );
+    // Not an API endpoint, or no path at all: no row, as for an unknown endpoint.
+    for (const answer of [badLine, badHeader, longUri]) assert.equal(answer.headers['x-request-id'], undefined);
+    assert.equal(rows.filter((row) => row.httpStatus === 414 || row.httpStatus === 431).length, 2);
   });
 
   it('answers 413 to a client that writes a whole body over the limit before reading, every time', async () => {
