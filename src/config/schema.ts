@@ -51,7 +51,8 @@ export const providerSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only'),
     type: z.string(),
-    base_url: z.url().optional(),
+    // An upstream is reached over HTTP(S) only: any other scheme (file:, ftp:, javascript:) is refused.
+    base_url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
     api_key: z.string().optional(),
     headers: z.record(z.string(), z.string()).default({}),
     timeout_ms: positiveInteger.default(60000),

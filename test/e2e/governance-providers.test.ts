@@ -109,7 +109,17 @@ describe('providers added at runtime through /admin/providers', () => {
     assert.equal(noBaseUrl.status, 400);
     const badField = await admin.post('/admin/providers', { id: 'z', type: 'openai', api_key: 42, extra: runtimeKey });
     assert.equal(badField.status, 400);
-    for (const answer of [unknownType, noBaseUrl, badField]) assert.ok(!answer.text.includes(runtimeKey));
+    // Only HTTP(S) upstreams: a file:, ftp: or javascript: URL is refused, not stored.
+    const schemes = await Promise.all(
+      ['file:///etc/passwd', 'ftp://files.example/v1', 'javascript:alert(1)'].map((base_url) =>
+        admin.post<{ error: { message: string } }>('/admin/providers', { id: 'w', type: 'openai-compatible', base_url, api_key: runtimeKey }),
+      ),
+    );
+    for (const answer of schemes) {
+      assert.equal(answer.status, 400);
+      assert.match(answer.body.error.message, /base_url.*http:\/\/ or https:\/\//);
+    }
+    for (const answer of [unknownType, noBaseUrl, badField, ...schemes]) assert.ok(!answer.text.includes(runtimeKey));
     assert.equal((await admin.post('/admin/providers', { id: 'oai', type: 'openai', api_key: 'x' })).status, 409, 'a config provider id is taken');
   });
 
