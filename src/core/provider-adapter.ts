@@ -2,7 +2,7 @@ import type { ChatRequest, WireFormat } from './chat-request.ts';
 import type { ChatResult } from './chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from './embedding.ts';
 import type { HttpClient, ImageFetcher } from './http-client.ts';
-import type { StreamEvent } from './stream-event.ts';
+import type { EventStream } from './stream-event.ts';
 
 /**
  * A configured provider as adapters see it (the validated `providers[]` entry of the config).
@@ -64,7 +64,7 @@ export interface ProviderAdapter {
   readonly nativeFormat?: WireFormat;
   chat(request: ChatRequest, call: ProviderCall): Promise<ChatResult>;
   /** Resolves when the provider has accepted the request (status 2xx received). */
-  streamChat(request: ChatRequest, call: ProviderCall): Promise<ReadableStream<StreamEvent>>;
+  streamChat(request: ChatRequest, call: ProviderCall): Promise<EventStream>;
   /** Absent when the provider cannot continue a partial answer (stream resume). */
   readonly continuation?: Continuation;
   /** Absent when the provider has no embeddings API. */

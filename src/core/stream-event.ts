@@ -99,3 +99,10 @@ export interface EventReader<T> {
   /** Ends the stream for its reader and cancels its source (closing the upstream call). */
   cancel(reason?: unknown): Promise<void>;
 }
+
+/**
+ * A stream of events as a provider adapter returns it: a web stream (any adapter can build one),
+ * or the gateway's lean reader (what the built-in adapters return; src/streams/event-reader.ts,
+ * docs/decisions/0013-lean-streams.md). Its consumer reads either through `readerOf()`.
+ */
+export type EventStream = ReadableStream<StreamEvent> | EventReader<StreamEvent>;

@@ -1,5 +1,5 @@
 import { GatewayError } from '../core/errors.ts';
-import type { EventReader, StreamEvent } from '../core/stream-event.ts';
+import type { EventReader, EventStream, StreamEvent } from '../core/stream-event.ts';
 import { readerOf } from '../streams/event-reader.ts';
 
 /** Events that mean the provider has started answering (the caller would see them). */
@@ -27,7 +27,7 @@ export interface PeekedStream {
  * that (so the executor can fall back with the caller none the wiser); otherwise returns what
  * was read and the reader, for the resumable stream (resume-stream.ts) to replay, then continue.
  */
-export async function peekStream(stream: ReadableStream<StreamEvent>): Promise<PeekedStream> {
+export async function peekStream(stream: EventStream): Promise<PeekedStream> {
   const reader = readerOf(stream);
   const buffered: StreamEvent[] = [];
   for (;;) {

@@ -189,38 +189,11 @@ export function iterableReader<T>(iterable: AsyncIterable<T>): EventReader<T> {
   });
 }
 
-/** Web streams made over a lean reader, and that reader: readerOf() reads it without the web stream. */
-const leanReaders = new WeakMap<ReadableStream<unknown>, EventReader<unknown>>();
-
 /**
- * A web stream over `reader`, for a seam typed as ReadableStream (a provider adapter's
- * `streamChat`, src/core/provider-adapter.ts). Whoever reads it through readerOf() gets `reader`
- * itself and never crosses the web stream; any other reader gets a normal web stream.
+ * A reader of `source`: itself when it is one (what the built-in adapters' `streamChat` returns,
+ * core EventStream), else a reader of the web stream (a stream another adapter built).
  */
-export function webStreamOf<T>(reader: EventReader<T>): ReadableStream<T> {
-  const stream = new ReadableStream<T>(
-    {
-      async pull(controller) {
-        const next = await reader.read();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
-  leanReaders.set(stream, reader);
-  return stream;
-}
-
-/** A reader of `source`: itself when it is one, the lean reader of a webStreamOf() stream, or a web reader. */
 export function readerOf<T>(source: ReadableStream<T> | EventReader<T>): EventReader<T> {
   if (!(source instanceof ReadableStream)) return source;
-  const lean = leanReaders.get(source) as EventReader<T> | undefined;
-  if (lean && !source.locked) {
-    // One reader per stream: the web stream is not read through any more.
-    leanReaders.delete(source);
-    return lean;
-  }
   return source.getReader() as EventReader<T>;
 }

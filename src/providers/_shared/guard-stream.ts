@@ -1,57 +1,55 @@
 import { GatewayError } from '../../core/errors.ts';
-import type { EventReader, StreamEvent } from '../../core/stream-event.ts';
-import { PullReader, readerOf, webStreamOf } from '../../streams/event-reader.ts';
+import type { EventReader, EventStream, StreamEvent } from '../../core/stream-event.ts';
+import { PullReader, readerOf } from '../../streams/event-reader.ts';
 import { upstreamError, type UpstreamSource } from './upstream-error.ts';
 
 /**
  * Makes a provider's event stream end in exactly one terminal event. A transport failure or a
  * parse error becomes an `error` event; a stream that stops before its `finish` becomes an
  * `error` event too (SB_ERR_STREAM_INTERRUPTED), never a silent normal end. Cancelling the
- * result cancels the source, which closes the upstream connection. The result is a web stream (what
- * `streamChat` returns) that the executor reads without crossing it (src/streams/event-reader.ts).
+ * result cancels the source, which closes the upstream connection. The result is a lean reader
+ * (src/streams/event-reader.ts), which `streamChat` may return as it is (core EventStream).
  */
-export function guardStream(events: EventReader<StreamEvent> | ReadableStream<StreamEvent>, source: UpstreamSource): ReadableStream<StreamEvent> {
+export function guardStream(events: EventStream, source: UpstreamSource): PullReader<StreamEvent> {
   const { provider } = source;
   const reader = readerOf(events);
   let ended = false;
-  return webStreamOf(
-    new PullReader<StreamEvent>({
-      async pull(controller) {
-        if (ended) return;
-        try {
-          const next = await reader.read();
-          if (next.done) {
-            ended = true;
-            controller.enqueue({
-              type: 'error',
-              error: new GatewayError('SB_ERR_STREAM_INTERRUPTED', `Provider "${provider}" ended the stream before it finished`, { provider }),
-            });
-            controller.close();
-            return;
-          }
-          controller.enqueue(next.value);
-          if (next.value.type === 'finish') {
-            ended = true;
-            controller.close();
-            // Read what is left (usually nothing) so the connection goes back to the pool.
-            void drain(reader);
-          } else if (next.value.type === 'error') {
-            ended = true;
-            controller.close();
-            reader.cancel().catch(() => undefined);
-          }
-        } catch (error) {
+  return new PullReader<StreamEvent>({
+    async pull(controller) {
+      if (ended) return;
+      try {
+        const next = await reader.read();
+        if (next.done) {
           ended = true;
-          controller.enqueue({ type: 'error', error: interruption(error, source) });
+          controller.enqueue({
+            type: 'error',
+            error: new GatewayError('SB_ERR_STREAM_INTERRUPTED', `Provider "${provider}" ended the stream before it finished`, { provider }),
+          });
           controller.close();
+          return;
         }
-      },
-      async cancel(reason) {
+        controller.enqueue(next.value);
+        if (next.value.type === 'finish') {
+          ended = true;
+          controller.close();
+          // Read what is left (usually nothing) so the connection goes back to the pool.
+          void drain(reader);
+        } else if (next.value.type === 'error') {
+          ended = true;
+          controller.close();
+          reader.cancel().catch(() => undefined);
+        }
+      } catch (error) {
         ended = true;
-        await reader.cancel(reason).catch(() => undefined);
-      },
-    }),
-  );
+        controller.enqueue({ type: 'error', error: interruption(error, source) });
+        controller.close();
+      }
+    },
+    async cancel(reason) {
+      ended = true;
+      await reader.cancel(reason).catch(() => undefined);
+    },
+  });
 }
 
 async function drain(reader: EventReader<StreamEvent>): Promise<void> {

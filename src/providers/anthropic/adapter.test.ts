@@ -1,3 +1,4 @@
+import { collectEvents } from '../../../test/helpers/events.ts';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
@@ -5,7 +6,6 @@ import type { ChatRequest } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { HttpClient, UpstreamRequest, UpstreamResponse } from '../../core/http-client.ts';
 import type { ProviderCall } from '../../core/provider-adapter.ts';
-import type { StreamEvent } from '../../core/stream-event.ts';
 import { anthropicProvider } from './index.ts';
 
 /** An HttpClient that records requests and answers with canned responses. */
@@ -89,8 +89,7 @@ describe('anthropic adapter over HTTP', () => {
   it('streams with the conversion warnings on stream-start', async () => {
     const sse = await readFile(new URL('./__fixtures__/anthropic-stream-text.sse', import.meta.url), 'utf8');
     const { http, sent } = fakeHttp({ status: 200, body: sse });
-    const events: StreamEvent[] = [];
-    for await (const event of await adapter(http).streamChat({ ...request, stream: true, frequencyPenalty: 1 }, call)) events.push(event);
+    const events = await collectEvents(await adapter(http).streamChat({ ...request, stream: true, frequencyPenalty: 1 }, call));
     assert.equal(sent[0]!.headers.accept, 'text/event-stream');
     assert.equal(JSON.parse(String(sent[0]!.body)).stream, true);
     assert.deepStrictEqual(events[0]?.type === 'stream-start' && events[0].warnings.map((warning) => warning.setting), ['frequency_penalty']);

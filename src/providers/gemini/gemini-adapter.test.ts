@@ -1,10 +1,10 @@
+import { collectEvents } from '../../../test/helpers/events.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatRequest } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { HttpClient, UpstreamRequest } from '../../core/http-client.ts';
 import type { ProviderCall, ProviderSettings } from '../../core/provider-adapter.ts';
-import type { StreamEvent } from '../../core/stream-event.ts';
 import { createGeminiAdapter } from './index.ts';
 
 /** An HttpClient that records what the adapter sends and answers every call with `body`. */
@@ -31,11 +31,6 @@ const settings: ProviderSettings = { id: 'gem', type: 'gemini', baseUrl: 'https:
 const call = (model: string): ProviderCall => ({ model, signal: new AbortController().signal, timeoutMs: 1000, requestId: 'req' });
 const request: ChatRequest = { model: 'x', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], stream: false, includeUsage: false, metadata: {}, hints: {} };
 
-async function collect(stream: ReadableStream<StreamEvent>): Promise<StreamEvent[]> {
-  const events: StreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
 
 describe('gemini adapter: model names in the URL', () => {
   it('refuses a name that would leave models/{model} with a 400, before any call', async () => {
@@ -74,7 +69,7 @@ describe('gemini adapter: answers without candidates', () => {
       GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_BAD_REQUEST' && error.status === 400 && !error.retryable && /blocked the prompt.*blockReason PROHIBITED_CONTENT/.test(error.message);
     await assert.rejects(adapter.chat(request, call('gemini-2.5-flash')), refused);
     const streamed = createGeminiAdapter(settings, { http: fakeHttp(`data: ${blocked}\r\n\r\n`).http, images });
-    const events = await collect(await streamed.streamChat({ ...request, stream: true }, call('gemini-2.5-flash')));
+    const events = await collectEvents(await streamed.streamChat({ ...request, stream: true }, call('gemini-2.5-flash')));
     const last = events.at(-1);
     assert.ok(last?.type === 'error' && refused(last.error));
   });
@@ -85,7 +80,7 @@ describe('gemini adapter: answers without candidates', () => {
       const empty = (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.retryable && error.status === 502;
       await assert.rejects(adapter.chat(request, call('gemini-2.5-flash')), empty);
       const streamed = createGeminiAdapter(settings, { http: fakeHttp(`data: ${body}\r\n\r\n`).http, images });
-      const last = (await collect(await streamed.streamChat({ ...request, stream: true }, call('gemini-2.5-flash')))).at(-1);
+      const last = (await collectEvents(await streamed.streamChat({ ...request, stream: true }, call('gemini-2.5-flash')))).at(-1);
       assert.ok(last?.type === 'error' && empty(last.error), body);
     }
   });
