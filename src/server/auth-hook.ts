@@ -43,18 +43,20 @@ export function keyMatcher(expected: string): (presented: string) => boolean {
 /**
  * Authenticates a /v1 request: the master key, or a virtual key (hash lookup, cached; revoked and
  * expired keys are 401). Without a master key the API is open (local use), but a valid virtual
- * key presented anyway still applies its allow-list, limits and budget.
+ * key presented anyway still applies its allow-list, limits and budget. The master key and a
+ * missing key are answered synchronously (no promise on the hot path); a virtual key waits for
+ * its resolution. Refusals are thrown (synchronously, or as the promise's rejection).
  */
-export async function authenticate(
+export function authenticate(
   request: FastifyRequest,
   isMasterKey: ((key: string) => boolean) | undefined,
   allowApiKeyHeader: boolean,
   keys?: KeyResolver,
-): Promise<Identity> {
+): Identity | Promise<Identity> {
   const key = presentedKey(request, allowApiKeyHeader);
   if (!isMasterKey) {
-    const resolved = key !== undefined && keys ? await keys.resolve(key) : undefined;
-    return resolved?.status === 'valid' ? virtualIdentity(resolved) : { kind: 'open', keyId: null, team: null };
+    if (key === undefined || !keys) return { kind: 'open', keyId: null, team: null };
+    return keys.resolve(key).then((resolved) => (resolved.status === 'valid' ? virtualIdentity(resolved) : { kind: 'open', keyId: null, team: null }));
   }
   if (key === undefined) {
     throw new GatewayError(
@@ -65,7 +67,11 @@ export async function authenticate(
     );
   }
   if (isMasterKey(key)) return { kind: 'master', keyId: null, team: null };
-  const resolved = keys ? await keys.resolve(key) : undefined;
+  if (!keys) return virtualOrRefused(undefined);
+  return keys.resolve(key).then(virtualOrRefused);
+}
+
+function virtualOrRefused(resolved: KeyResolution | undefined): Identity {
   switch (resolved?.status) {
     case 'valid':
       return virtualIdentity(resolved);

@@ -115,17 +115,36 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     }
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: with the master key (or no key needed) it completes in
+  // the same turn, without the promise Fastify awaits for an async hook; a virtual key waits for
+  // its resolution.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     const config = request.routeOptions.config;
     if (config.endpoint) request.record = new RequestRecord(request.id, config.endpoint, options.onRequestFinished);
-    if (!config.format) return;
-    request.identity = await authenticate(request, isMasterKey, config.apiKeyHeader === true, options.keys);
-    if (request.record) {
-      request.record.keyId = request.identity.keyId;
-      request.record.team = request.identity.team;
-      options.onRequestStarted?.(request.record);
+    if (!config.format) return done();
+    const authenticated = (identity: Identity) => {
+      try {
+        request.identity = identity;
+        if (request.record) {
+          request.record.keyId = identity.keyId;
+          request.record.team = identity.team;
+          options.onRequestStarted?.(request.record);
+        }
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      done();
+    };
+    let identity: Identity | Promise<Identity>;
+    try {
+      identity = authenticate(request, isMasterKey, config.apiKeyHeader === true, options.keys);
+    } catch (error) {
+      return done(error as Error);
     }
+    if (identity instanceof Promise) identity.then(authenticated, (error: unknown) => done(error as Error));
+    else authenticated(identity);
   });
 
   app.setErrorHandler(
