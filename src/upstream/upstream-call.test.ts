@@ -167,10 +167,42 @@ describe('upstream calls', () => {
     await assert.rejects(waiting, (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_CLIENT_CLOSED');
   });
 
-  it('refuse a second reader of one answer', async () => {
+  it('read a large answer as text or discard it when the reader comes after the connection paused', async () => {
+    const size = 300 * 1024;
+    routes.set('/paused', (_request, response) => response.end('y'.repeat(size)));
+    const late = async () => {
+      const response = await call('/paused');
+      // Nobody reads for a while: the connection pauses past 64 KiB of unread chunks.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return response;
+    };
+    const within = <T>(promise: Promise<T>) =>
+      Promise.race([promise, new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('never settled')), 2_000))]);
+    assert.equal((await within((await late()).text())).length, size);
+    await within((await late()).discard());
+    let bytes = 0;
+    for await (const chunk of (await late()).body) bytes += chunk.length;
+    assert.equal(bytes, size);
+  });
+
+  it('refuse a second reader of one answer, leaving the first one as it was', async () => {
     routes.set('/once', (_request, response) => response.end('x'));
     const response = await call('/once');
     await response.text();
-    assert.throws(() => response.text(), /already read/);
+    await assert.rejects(response.text(), /already read/);
+
+    routes.set('/pending', (_request, response) => {
+      response.writeHead(200);
+      response.write('first');
+      setTimeout(() => response.end('second'), 50);
+    });
+    const streaming = await call('/pending');
+    const iterator = streaming.body[Symbol.asyncIterator]();
+    assert.equal(Buffer.from((await iterator.next()).value!).toString(), 'first');
+    const waiting = iterator.next();
+    await assert.rejects(streaming.text(), /already read/);
+    await assert.rejects(streaming.discard(), /already read/);
+    assert.equal(Buffer.from((await waiting).value!).toString(), 'second');
+    assert.deepEqual(await iterator.next(), { done: true, value: undefined });
   });
 });

@@ -22,6 +22,12 @@ const discardLimit = 128 * 1024;
 
 type Reader = 'none' | 'iterator' | 'text' | 'discard';
 
+/** A read waiting for the connection: the iterator's `next()`, `text()` or `discard()`. */
+interface Waiting {
+  resolve(value: IteratorResult<Uint8Array> | string | undefined): void;
+  reject(error: GatewayError): void;
+}
+
 export interface CallOptions {
   /** Maps what undici reports (or the signal's reason) to the gateway's error. */
   toError(error: unknown): GatewayError;
@@ -38,10 +44,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #reader: Reader = 'none';
   #chunks: Buffer[] = [];
   #queuedBytes = 0;
+  /** The body's declared length, when the answer gave one (discard closes at once past its limit). */
+  #declaredLength = -1;
   #ended = false;
   #error: GatewayError | undefined;
   /** The pending `next()`, or the pending `text()` / `discard()`. */
-  #waiting: { resolve(value: IteratorResult<Uint8Array> | string | undefined): void; reject(error: GatewayError): void } | undefined;
+  #waiting: Waiting | undefined;
 
   constructor(options: CallOptions) {
     this.#options = options;
@@ -61,6 +69,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: UpstreamResponse['headers']): void {
     if (statusCode < 200) return; // 1xx informational: the answer's own head follows
     this.#started = true;
+    const length = headers['content-length'];
+    if (typeof length === 'string') this.#declaredLength = Number(length);
     const iterator: AsyncIterator<Uint8Array> = {
       next: () => this.#next(),
       return: () => {
@@ -71,9 +81,21 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#resolveResponse({
       status: statusCode,
       headers,
-      body: { [Symbol.asyncIterator]: () => this.#claim('iterator', iterator) },
-      text: () => this.#claim('text', this.#readAll()),
-      discard: () => this.#claim('discard', this.#discard()),
+      body: {
+        [Symbol.asyncIterator]: () => {
+          const refusal = this.#claim('iterator');
+          if (refusal) throw refusal;
+          return iterator;
+        },
+      },
+      text: () => {
+        const refusal = this.#claim('text');
+        return refusal ? Promise.reject(refusal) : this.#readAll();
+      },
+      discard: () => {
+        const refusal = this.#claim('discard');
+        return refusal ? Promise.reject(refusal) : this.#discard();
+      },
     });
   }
 
@@ -101,19 +123,19 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const waiting = this.#waiting;
     if (!waiting) return;
     this.#waiting = undefined;
-    if (this.#reader === 'text') waiting.resolve(this.#text());
-    else if (this.#reader === 'discard') waiting.resolve(undefined);
-    else waiting.resolve({ done: true, value: undefined });
+    if (this.#reader === 'discard') waiting.resolve(undefined);
+    else if (this.#reader === 'iterator') waiting.resolve({ done: true, value: undefined });
+    else this.#settleText(waiting);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.#release();
+    if (this.#started && this.#ended) return; // the reader closed it, or it was complete
     const failure = this.#options.toError(error);
     if (!this.#started) {
       this.#rejectResponse(failure);
       return;
     }
-    if (this.#ended) return;
     this.#error = failure;
     this.#chunks = [];
     const waiting = this.#waiting;
@@ -123,56 +145,71 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     else waiting.reject(failure);
   }
 
-  /** The body has one reader: a second one is a bug in the adapter, said at once. */
-  #claim<T>(reader: Reader, value: T): T {
-    if (this.#reader !== 'none') throw new TypeError(`The upstream body is already read (${this.#reader})`);
+  /**
+   * Makes `reader` the body's one reader, before anything is read (a resume may deliver the rest
+   * of the body at once, and it must find its reader). A second reader is a bug in an adapter:
+   * it gets an error and leaves the first reader as it was.
+   */
+  #claim(reader: Reader): TypeError | undefined {
+    if (this.#reader !== 'none') return new TypeError(`The upstream body is already read (${this.#reader})`);
     this.#reader = reader;
-    return value;
+    return undefined;
   }
 
   #next(): Promise<IteratorResult<Uint8Array>> {
     const chunk = this.#chunks.shift();
     if (chunk !== undefined) {
       this.#queuedBytes -= chunk.length;
-      if (this.#queuedBytes < highWaterMark && this.#controller?.paused) this.#controller.resume();
+      if (this.#queuedBytes < highWaterMark) this.#resume();
       return Promise.resolve({ done: false, value: chunk });
     }
     if (this.#error) return Promise.reject(this.#error);
     if (this.#ended) return Promise.resolve({ done: true, value: undefined });
-    this.#controller?.resume();
-    return new Promise((resolve, reject) => {
-      this.#waiting = { resolve: resolve as (value: unknown) => void, reject };
-    });
+    return this.#wait();
   }
 
   #readAll(): Promise<string> {
     if (this.#error) return Promise.reject(this.#error);
-    if (this.#ended) return Promise.resolve(this.#text());
-    if (this.#controller?.paused) this.#controller.resume();
-    return new Promise((resolve, reject) => {
-      this.#waiting = { resolve: resolve as (value: unknown) => void, reject };
-    });
+    if (this.#ended) return new Promise((resolve, reject) => this.#settleText({ resolve: resolve as (value: unknown) => void, reject }));
+    return this.#wait();
   }
 
-  #text(): string {
+  /** Resolves `waiting` with the body's text, or rejects it when the text cannot be made (too long for a string). */
+  #settleText(waiting: Waiting): void {
     const chunks = this.#chunks;
     this.#chunks = [];
-    if (chunks.length === 1) return chunks[0]!.toString('utf8');
-    return Buffer.concat(chunks).toString('utf8');
+    try {
+      waiting.resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    } catch (error) {
+      waiting.reject(this.#options.toError(error));
+    }
   }
 
   /** Reads to the end so the connection goes back to the pool; never fails. */
   #discard(): Promise<void> {
     this.#chunks = [];
     if (this.#ended || this.#error) return Promise.resolve();
-    if (this.#queuedBytes > discardLimit) {
+    if (this.#queuedBytes > discardLimit || this.#declaredLength > discardLimit) {
       this.#close();
       return Promise.resolve();
     }
-    if (this.#controller?.paused) this.#controller.resume();
-    return new Promise((resolve) => {
-      this.#waiting = { resolve: () => resolve(), reject: () => resolve() };
+    return this.#wait() as Promise<unknown> as Promise<void>;
+  }
+
+  /**
+   * Waits for what the connection brings next. The wait is registered before the connection is
+   * resumed: resuming parses what the socket holds at once, which may settle it on the spot.
+   */
+  #wait<T>(): Promise<T> {
+    const waiting = new Promise<T>((resolve, reject) => {
+      this.#waiting = { resolve: resolve as (value: unknown) => void, reject };
     });
+    this.#resume();
+    return waiting;
+  }
+
+  #resume(): void {
+    if (this.#controller?.paused) this.#controller.resume();
   }
 
   /** The reader stopped early: the connection is closed (its remaining bytes are unwanted). */
@@ -189,9 +226,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   readonly #onAbort = (): void => {
-    // Before the request started, onRequestStart aborts it; after, undici reports the reason
-    // through onResponseError, which maps it with the signal's reason.
-    this.#controller?.abort(this.#options.signal.reason as Error);
+    const reason = this.#options.signal.reason as Error;
+    // Still waiting for a connection: the caller learns now, not once one is free (the request
+    // is aborted when undici starts it, in onRequestStart). Once started, undici reports the
+    // reason through onResponseError, which maps it with the signal's reason.
+    if (this.#controller === undefined) this.#rejectResponse(this.#options.toError(reason));
+    else this.#controller.abort(reason);
   };
 
   #release(): void {
