@@ -240,11 +240,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     ...(inFlight ? { onRequestStarted: (record: RequestRecord) => inFlight.started({ id: record.id, time: record.time, endpoint: record.endpoint, keyId: record.keyId, team: record.team }) } : {}),
   });
   let draining = false;
-  server.addHook('onRequest', async () => {
+  // Callback hooks: an async one costs a promise per request for a counter.
+  server.addHook('onRequest', (_request, _reply, done) => {
     metrics.inFlight.inc();
+    done();
   });
-  server.addHook('onResponse', async () => {
+  server.addHook('onResponse', (_request, _reply, done) => {
     metrics.inFlight.dec();
+    done();
   });
   const context = {
     pipeline,

@@ -289,6 +289,11 @@ class Executor<T> {
         });
         clearTimeout(timer);
         if (lane) lane.startedAt = undefined;
+        if (lane?.recorded) {
+          // It answered just as it lost the race, which entered it as aborted: not a second entry.
+          release();
+          return { error: cancel!.signal.reason as GatewayError, stop: false };
+        }
         const latencyMs = performance.now() - startedAt;
         const record = attemptRecord(model, 'ok', latencyMs);
         this.#context.attempts.push(record);

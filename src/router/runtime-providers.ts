@@ -84,13 +84,24 @@ export class RuntimeProviders {
   /** Decrypts and installs a stored provider; a warning when it cannot be. */
   #load(stored: StoredProvider): string | undefined {
     if (!this.#options.cipher) return `runtime provider "${stored.id}" is not loaded: set SWITCHBOARD_ENCRYPTION_KEY (or a master key) to decrypt it`;
+    let opened: unknown;
     try {
-      const config = providerSchema.parse(JSON.parse(this.#options.cipher.open(stored.sealedConfig, stored.id)));
-      this.#install(config, stored);
+      opened = JSON.parse(this.#options.cipher.open(stored.sealedConfig, stored.id));
+    } catch (error) {
+      // The message never holds the plaintext.
+      return `runtime provider "${stored.id}" is not loaded: ${error instanceof Error ? error.message.split('\n')[0] : 'unreadable'} (was the encryption key changed?)`;
+    }
+    const parsed = providerSchema.safeParse(opened);
+    if (!parsed.success) {
+      // Stored under older rules (e.g. a base_url scheme refused since): say which field, not its value.
+      const issue = parsed.error.issues[0];
+      return `runtime provider "${stored.id}" is not loaded: its stored configuration is no longer valid (${issue?.path.join('.') || 'config'}: ${issue?.message ?? 'invalid'}); delete it and add it again`;
+    }
+    try {
+      this.#install(parsed.data, stored);
       return undefined;
     } catch (error) {
-      // The message never holds the plaintext: decryption failed, or the stored entry is no longer valid.
-      return `runtime provider "${stored.id}" is not loaded: ${error instanceof Error ? error.message.split('\n')[0] : 'unreadable'} (was the encryption key changed?)`;
+      return `runtime provider "${stored.id}" is not loaded: ${error instanceof Error ? error.message.split('\n')[0] : 'unreadable'}`;
     }
   }
 

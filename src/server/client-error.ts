@@ -28,8 +28,8 @@ const lingerMs = 1000;
 export function createClientErrorHandler(
   shapers: ReadonlyMap<string, ErrorShaper>,
   logger: Logger,
-  /** Records the refusal of a request to `path` (query included); returns its request id if it has a row. */
-  onRefused?: (path: string, refusal: GatewayError) => string | undefined,
+  /** Records the refusal of `method path` (query included); returns its request id if it has a row. */
+  onRefused?: (method: string, path: string, refusal: GatewayError) => string | undefined,
 ) {
   const answered = new WeakSet<Socket>();
   return (error: ParserError, socket: Socket): void => {
@@ -37,11 +37,11 @@ export function createClientErrorHandler(
     if (error.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
     answered.add(socket);
     const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined;
-    const refusal = refusalOf(error, raw);
-    const path = requestPath(raw);
-    const shape = shapers.get(formatForPath(path)) ?? shapers.get('openai')!;
+    const line = requestLine(raw);
+    const refusal = refusalOf(error, raw, line !== undefined);
+    const shape = shapers.get(formatForPath(line?.path ?? '')) ?? shapers.get('openai')!;
     const body = JSON.stringify(shape(refusal));
-    const requestId = onRefused?.(path, refusal);
+    const requestId = line ? onRefused?.(line.method, line.path, refusal) : undefined;
     logger.info({ code: error.code, status: refusal.status, ...(requestId ? { request_id: requestId } : {}) }, `refused a malformed HTTP request: ${refusal.message}`);
     // An answer already under way on this socket (a 413 while its body drains) cannot take a
     // second status line: the connection is only closed.
@@ -57,13 +57,19 @@ export function createClientErrorHandler(
   };
 }
 
-function refusalOf(error: ParserError, raw: Buffer | undefined): GatewayError {
+/**
+ * `raw` is the chunk the parser was reading when it failed (`rawPacket`): the start of the request
+ * when it came in one piece, else a later piece (headers split over TCP segments) that holds no
+ * request line. Then the path is unknown: the answer takes OpenAI's shape and there is no row.
+ */
+function refusalOf(error: ParserError, raw: Buffer | undefined, startsRequest: boolean): GatewayError {
   const invalid = (message: string, status: number) => new GatewayError('SB_ERR_INVALID_REQUEST', message, { status, cause: error });
   switch (error.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return invalid('The request was not received in time.', 408);
     case 'HPE_HEADER_OVERFLOW': {
-      const lineEnd = raw?.indexOf('\r\n') ?? -1;
+      // A piece after the request line is headers: 431. From the start, 414 when the line alone is over.
+      const lineEnd = startsRequest ? (raw?.indexOf('\r\n') ?? -1) : 0;
       return lineEnd === -1 || lineEnd >= maxHeaderSize
         ? invalid(`The request URI is too long (the request line and headers may take ${maxHeaderSize} bytes).`, 414)
         : invalid(`The request headers are too large (${maxHeaderSize} bytes at most).`, 431);
@@ -73,9 +79,12 @@ function refusalOf(error: ParserError, raw: Buffer | undefined): GatewayError {
   }
 }
 
-/** The path of the request line at the start of what the client sent ('' when there is none). */
-function requestPath(raw: Buffer | undefined): string {
-  if (!raw) return '';
-  const line = raw.subarray(0, Math.min(raw.length, 256)).toString('latin1');
-  return line.split(' ', 2)[1] ?? '';
+/** A request line of a token and a target: `POST /v1/...` (RFC 9112 §3). */
+const requestLinePattern = /^([A-Z]+) (\S+)/;
+
+/** The method and path of the request line `raw` starts with, if it starts with one. */
+function requestLine(raw: Buffer | undefined): { method: string; path: string } | undefined {
+  if (!raw) return undefined;
+  const found = requestLinePattern.exec(raw.subarray(0, Math.min(raw.length, 256)).toString('latin1'));
+  return found ? { method: found[1]!, path: found[2]! } : undefined;
 }

@@ -67,9 +67,14 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   // The billable routes by path, filled as routes are added: a request Node's HTTP parser refuses
   // on one of them still gets its ledger row (src/server/client-error.ts).
   const billable = new Map<string, LedgerRow['endpoint']>();
-  const recordRefusal = (path: string, refusal: GatewayError): string | undefined => {
-    const bare = path.split('?', 1)[0]!;
-    const endpoint = billable.get(bare.length > 1 && bare.endsWith('/') ? bare.slice(0, -1) : bare);
+  const recordRefusal = (method: string, path: string, refusal: GatewayError): string | undefined => {
+    let bare = path.split(/[?#]/, 1)[0]!;
+    try {
+      bare = decodeURIComponent(bare); // as the router decodes it: /v1/chat/%63ompletions is chat
+    } catch {
+      // A malformed escape matches no route.
+    }
+    const endpoint = billable.get(`${method} ${bare.length > 1 && bare.endsWith('/') ? bare.slice(0, -1) : bare}`);
     if (endpoint === undefined) return undefined;
     const record = new RequestRecord(newRequestId(), endpoint, options.onRequestFinished);
     record.finish('error', refusal.status, refusal);
@@ -99,7 +104,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   const isMasterKey = options.masterKey ? keyMatcher(options.masterKey) : undefined;
   app.addHook('onRoute', (route) => {
-    if (route.config?.endpoint) billable.set(route.url, route.config.endpoint);
+    if (!route.config?.endpoint) return;
+    for (const method of [route.method].flat()) billable.set(`${method} ${route.url}`, route.config.endpoint);
   });
   app.decorateRequest('record', null);
   app.decorateRequest('identity', null);
@@ -143,7 +149,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     } catch (error) {
       return done(error as Error);
     }
-    if (identity instanceof Promise) identity.then(authenticated, (error: unknown) => done(error as Error));
+    if (identity instanceof Promise) identity.then(authenticated, (error: unknown) => done(error instanceof Error ? error : new Error(`Authentication failed: ${String(error)}`)));
     else authenticated(identity);
   });
 

@@ -65,6 +65,16 @@ describe('the HTTP edge: malformed requests, oversized and empty bodies', () => 
     // Not an API endpoint, or no path at all: no row, as for an unknown endpoint.
     for (const answer of [badLine, badHeader, longUri]) assert.equal(answer.headers['x-request-id'], undefined);
     assert.equal(rows.filter((row) => row.httpStatus === 414 || row.httpStatus === 431).length, 2);
+
+    // Headers that overflow in a later TCP segment than the request line: still 431 (the parser's
+    // chunk holds no request line, so the path is unknown: OpenAI's shape, no row).
+    const split = await sendRaw(gateway.origin, { pieces: ['POST /v1/messages HTTP/1.1\r\nHost: x\r\n', `x-padding: ${'a'.repeat(20_000)}\r\n\r\n`], pauseMs: 50 });
+    assert.equal(split.status, 431);
+    assertOpenAIError(JSON.parse(split.body));
+    // A method the endpoint does not take is no API request (a well-formed one is a 404 without a row).
+    const getChat = await sendRaw(gateway.origin, `GET /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-padding: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.equal(getChat.status, 431);
+    assert.equal(getChat.headers['x-request-id'], undefined);
   });
 
   it('answers 413 to a client that writes a whole body over the limit before reading, every time', async () => {
