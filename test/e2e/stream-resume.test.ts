@@ -52,7 +52,9 @@ describe('stream resume (real gateway, official SDKs, strict simulators)', () =>
         { id: 'small', provider: 'mistral', upstream: 'mistral-shared' },
       ],
       routes: [
-        { id: 'claude', strategy: 'ordered', candidates: ['first', 'second'], stall_timeout_ms: 300, ttft_timeout_ms: 800 },
+        // stall_timeout_ms leaves room for a loaded machine: a cut (socket closed 50 ms after the
+        // last frame) must be seen as a cut, not outrun by the stall timer when the loop lags.
+        { id: 'claude', strategy: 'ordered', candidates: ['first', 'second'], stall_timeout_ms: 1000, ttft_timeout_ms: 800 },
         { id: 'claude-off', strategy: 'ordered', candidates: ['first', 'second'], resume_streams: false },
         { id: 'openai-only', strategy: 'ordered', candidates: ['gpt'] },
         { id: 'openai-then-vllm', strategy: 'ordered', candidates: ['gpt', 'gpt-vllm'] },
@@ -104,13 +106,13 @@ describe('stream resume (real gateway, official SDKs, strict simulators)', () =>
     const started = performance.now();
     const { answer, response } = await streamed('claude');
     assert.equal(answer.text, `Simulated reply from claude-shared: ${question}`);
-    assert.ok(performance.now() - started < 3000, 'the stall was waited out much longer than stall_timeout_ms');
+    assert.ok(performance.now() - started < 4000, 'the stall was waited out much longer than stall_timeout_ms');
     const { attempts, row } = await attemptsOf(response);
     assert.deepEqual(attempts, [
       ['claude-a', 'error', 'SB_ERR_UPSTREAM_TIMEOUT', null],
       ['claude-b', 'ok', null, 0],
     ]);
-    assert.match(row.attempts[0]!.message ?? '', /stalled: nothing for 300 ms mid-stream/);
+    assert.match(row.attempts[0]!.message ?? '', /stalled: nothing for 1000 ms mid-stream/);
   });
 
   it('fails over invisibly when the first token does not come within ttft_timeout_ms', async () => {
