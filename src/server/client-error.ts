@@ -79,8 +79,12 @@ function refusalOf(error: ParserError, raw: Buffer | undefined, startsRequest: b
   }
 }
 
-/** A request line of a token and a target: `POST /v1/...` (RFC 9112 §3). */
-const requestLinePattern = /^([A-Z]+) (\S+)/;
+/**
+ * A request line: a method and an origin-form target, `POST /v1/...` (RFC 9112 §3). The method is
+ * taken as sent, whatever it is (a malformed one is often why the parser refused the request);
+ * a header line (`name: value`) is not one.
+ */
+const requestLinePattern = /^([^\s:]*) (\/\S*)/;
 
 /** The method and path of the request line `raw` starts with, if it starts with one. */
 function requestLine(raw: Buffer | undefined): { method: string; path: string } | undefined {

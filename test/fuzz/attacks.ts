@@ -85,12 +85,12 @@ function breakBody(random: Random, endpoint: Endpoint): { attack: string; body: 
   choices.push(() => {
     const typos = endpoint.name === 'embeddings' ? embeddingTypos : openAITypos;
     const name = endpoint.closed ? random.pick([...anthropicTypos, ...openAITypos, hostileString(random).slice(0, 20) || 'x']) : random.pick(typos);
-    body[name] = hostileValue(random);
+    setOwn(body, name, hostileValue(random));
     return `unknown field ${JSON.stringify(name).slice(0, 40)}`;
   });
   choices.push(() => {
     const name = random.pick(badFieldNames);
-    body[name] = 1;
+    setOwn(body, name, 1);
     return `bad field name ${JSON.stringify(name).slice(0, 40)}`;
   });
   choices.push(() => {
@@ -353,4 +353,12 @@ function weighted(random: Random, choices: readonly Attack[]): Attack {
     if (point < 0) return choice;
   }
   return choices[choices.length - 1]!;
+}
+
+/**
+ * Adds `name` as the body's own field, whatever the name: an assignment to `__proto__` would set
+ * the object's prototype instead (or do nothing), and the field would never reach the gateway.
+ */
+function setOwn(body: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(body, name, { value, enumerable: true, writable: true, configurable: true });
 }
