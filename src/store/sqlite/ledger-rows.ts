@@ -7,14 +7,46 @@ import type { LedgerRow } from '../../core/ledger.ts';
  * columns the same way.
  */
 
-const columns = [
-  'id', 'time', 'endpoint', 'key_id', 'team', 'model_requested', 'route', 'model', 'provider', 'upstream_model',
-  'attempts', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens', 'tokens_estimated',
-  'cost_usd', 'latency_ms', 'ttft_ms', 'status', 'http_status', 'error_code', 'error_message', 'stream', 'reason',
-  'metadata', 'warnings', 'guardrails',
-] as const;
+type Value = string | number | null;
 
-export type LedgerRecord = Record<(typeof columns)[number], string | number | null>;
+/**
+ * Each column of the table with the row's value for it, in one list: the insert's columns and
+ * its positional values are both read from here, so they cannot fall out of order.
+ */
+const fields = [
+  ['id', (row) => row.id],
+  ['time', (row) => row.time],
+  ['endpoint', (row) => row.endpoint],
+  ['key_id', (row) => row.keyId],
+  ['team', (row) => row.team],
+  ['model_requested', (row) => row.modelRequested],
+  ['route', (row) => row.route],
+  ['model', (row) => row.model],
+  ['provider', (row) => row.provider],
+  ['upstream_model', (row) => row.upstreamModel],
+  ['attempts', (row) => JSON.stringify(row.attempts)],
+  ['input_tokens', (row) => row.inputTokens],
+  ['output_tokens', (row) => row.outputTokens],
+  ['cached_input_tokens', (row) => row.cachedInputTokens],
+  ['reasoning_tokens', (row) => row.reasoningTokens],
+  ['tokens_estimated', (row) => (row.tokensEstimated ? 1 : 0)],
+  ['cost_usd', (row) => row.costUsd],
+  ['latency_ms', (row) => row.latencyMs],
+  ['ttft_ms', (row) => row.ttftMs],
+  ['status', (row) => row.status],
+  ['http_status', (row) => row.httpStatus],
+  ['error_code', (row) => row.errorCode],
+  ['error_message', (row) => row.errorMessage],
+  ['stream', (row) => (row.stream ? 1 : 0)],
+  ['reason', (row) => row.reason],
+  ['metadata', (row) => JSON.stringify(row.metadata)],
+  ['warnings', (row) => JSON.stringify(row.warnings)],
+  ['guardrails', (row) => JSON.stringify(row.guardrails)],
+] as const satisfies ReadonlyArray<readonly [string, (row: LedgerRow) => Value]>;
+
+const columns = fields.map(([column]) => column);
+
+export type LedgerRecord = Record<(typeof fields)[number][0], Value>;
 
 /** Inserts rows (objects, or their JSON text as the ledger journal holds it) in one transaction each call. */
 export interface LedgerInsert {
@@ -43,37 +75,8 @@ export function prepareLedgerInsert(database: BetterSqlite3.Database): LedgerIns
 }
 
 /** A row's values in the order of `columns`. */
-function toValues(row: LedgerRow): Array<string | number | null> {
-  return [
-    row.id,
-    row.time,
-    row.endpoint,
-    row.keyId,
-    row.team,
-    row.modelRequested,
-    row.route,
-    row.model,
-    row.provider,
-    row.upstreamModel,
-    JSON.stringify(row.attempts),
-    row.inputTokens,
-    row.outputTokens,
-    row.cachedInputTokens,
-    row.reasoningTokens,
-    row.tokensEstimated ? 1 : 0,
-    row.costUsd,
-    row.latencyMs,
-    row.ttftMs,
-    row.status,
-    row.httpStatus,
-    row.errorCode,
-    row.errorMessage,
-    row.stream ? 1 : 0,
-    row.reason,
-    JSON.stringify(row.metadata),
-    JSON.stringify(row.warnings),
-    JSON.stringify(row.guardrails),
-  ];
+function toValues(row: LedgerRow): Value[] {
+  return fields.map(([, value]) => value(row));
 }
 
 export function fromRecord(record: LedgerRecord): LedgerRow {
