@@ -89,7 +89,7 @@ export class RuntimeProviders {
       opened = JSON.parse(this.#options.cipher.open(stored.sealedConfig, stored.id));
     } catch (error) {
       // The message never holds the plaintext.
-      return `runtime provider "${stored.id}" is not loaded: ${error instanceof Error ? error.message.split('\n')[0] : 'unreadable'} (was the encryption key changed?)`;
+      return `runtime provider "${stored.id}" is not loaded: ${firstLine(error)} (was the encryption key changed?)`;
     }
     const parsed = providerSchema.safeParse(opened);
     if (!parsed.success) {
@@ -101,7 +101,7 @@ export class RuntimeProviders {
       this.#install(parsed.data, stored);
       return undefined;
     } catch (error) {
-      return `runtime provider "${stored.id}" is not loaded: ${error instanceof Error ? error.message.split('\n')[0] : 'unreadable'}`;
+      return `runtime provider "${stored.id}" is not loaded: ${firstLine(error)}`;
     }
   }
 
@@ -221,4 +221,9 @@ export class RuntimeProviders {
 function hintOf(apiKey: string | undefined): string | null {
   if (!apiKey) return null;
   return apiKey.length >= 12 ? `...${apiKey.slice(-4)}` : '...';
+}
+
+/** The first line of an error's message (a ZodError's runs on with every issue). */
+function firstLine(error: unknown): string {
+  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : 'unreadable';
 }

@@ -1,5 +1,5 @@
 import { GatewayError } from '../core/errors.ts';
-import type { EventReader, StreamEvent } from '../core/stream-event.ts';
+import type { EventStream, StreamEvent } from '../core/stream-event.ts';
 import { PullReader, readerOf } from './event-reader.ts';
 
 /**
@@ -11,7 +11,7 @@ import { PullReader, readerOf } from './event-reader.ts';
  * removed however the stream ends (finished, failed, or cancelled by the caller), so a
  * long-lived signal does not collect one per stream served.
  */
-export function endOnSignal(source: EventReader<StreamEvent> | ReadableStream<StreamEvent>, signal: AbortSignal): PullReader<StreamEvent> {
+export function endOnSignal(source: EventStream, signal: AbortSignal): PullReader<StreamEvent> {
   const reader = readerOf(source);
   /** Set once the signal ended the stream: whatever the source still says is dropped. */
   let ended = false;
