@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { GatewayError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
 import { endOnSignal } from './end-on-signal.ts';
+import { readAll } from '../../test/helpers/events.ts';
 
 /** A source that yields one delta and then waits forever, like a stalled upstream; records its cancel. */
 function hangingSource(): { stream: ReadableStream<StreamEvent>; cancelled: () => unknown } {
@@ -20,12 +21,6 @@ function hangingSource(): { stream: ReadableStream<StreamEvent>; cancelled: () =
     },
   });
   return { stream, cancelled: () => reason };
-}
-
-async function readAll(stream: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
-  const events: StreamEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
 }
 
 describe('endOnSignal', () => {

@@ -2,12 +2,7 @@ import assert from 'node:assert/strict';
 import type { Transformer } from 'node:stream/web';
 import { describe, it } from 'node:test';
 import { iterableReader, PullReader, readerOf, transformReader, type PullController } from './event-reader.ts';
-
-async function readAll<T>(reader: { read(): Promise<{ done: boolean; value?: T }> }): Promise<T[]> {
-  const items: T[] = [];
-  for (let next = await reader.read(); !next.done; next = await reader.read()) items.push(next.value as T);
-  return items;
-}
+import { readAll } from '../../test/helpers/events.ts';
 
 describe('PullReader', { timeout: 2000 }, () => {
   it('pulls only while a read waits, and a pull that enqueues several chunks serves several reads', async () => {

@@ -1,4 +1,4 @@
-import { collectEvents } from '../../../test/helpers/events.ts';
+import { readAll } from '../../../test/helpers/events.ts';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
@@ -89,7 +89,7 @@ describe('anthropic adapter over HTTP', () => {
   it('streams with the conversion warnings on stream-start', async () => {
     const sse = await readFile(new URL('./__fixtures__/anthropic-stream-text.sse', import.meta.url), 'utf8');
     const { http, sent } = fakeHttp({ status: 200, body: sse });
-    const events = await collectEvents(await adapter(http).streamChat({ ...request, stream: true, frequencyPenalty: 1 }, call));
+    const events = await readAll(await adapter(http).streamChat({ ...request, stream: true, frequencyPenalty: 1 }, call));
     assert.equal(sent[0]!.headers.accept, 'text/event-stream');
     assert.equal(JSON.parse(String(sent[0]!.body)).stream, true);
     assert.deepStrictEqual(events[0]?.type === 'stream-start' && events[0].warnings.map((warning) => warning.setting), ['frequency_penalty']);

@@ -1,4 +1,4 @@
-import { collectEvents } from '../../../test/helpers/events.ts';
+import { readAll } from '../../../test/helpers/events.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatRequest } from '../../core/chat-request.ts';
@@ -69,7 +69,7 @@ describe('gemini adapter: answers without candidates', () => {
       GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_BAD_REQUEST' && error.status === 400 && !error.retryable && /blocked the prompt.*blockReason PROHIBITED_CONTENT/.test(error.message);
     await assert.rejects(adapter.chat(request, call('gemini-2.5-flash')), refused);
     const streamed = createGeminiAdapter(settings, { http: fakeHttp(`data: ${blocked}\r\n\r\n`).http, images });
-    const events = await collectEvents(await streamed.streamChat({ ...request, stream: true }, call('gemini-2.5-flash')));
+    const events = await readAll(await streamed.streamChat({ ...request, stream: true }, call('gemini-2.5-flash')));
     const last = events.at(-1);
     assert.ok(last?.type === 'error' && refused(last.error));
   });
@@ -80,7 +80,7 @@ describe('gemini adapter: answers without candidates', () => {
       const empty = (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.retryable && error.status === 502;
       await assert.rejects(adapter.chat(request, call('gemini-2.5-flash')), empty);
       const streamed = createGeminiAdapter(settings, { http: fakeHttp(`data: ${body}\r\n\r\n`).http, images });
-      const last = (await collectEvents(await streamed.streamChat({ ...request, stream: true }, call('gemini-2.5-flash')))).at(-1);
+      const last = (await readAll(await streamed.streamChat({ ...request, stream: true }, call('gemini-2.5-flash')))).at(-1);
       assert.ok(last?.type === 'error' && empty(last.error), body);
     }
   });
