@@ -63,6 +63,19 @@ describe('ledger writer', () => {
     assert.equal(written.length, 25);
     await writer.close();
   });
+
+  it('starts writing a full batch once the turn ends, not inside the append that filled it', async () => {
+    // A store that writes synchronously (SQLite without its thread): an insert started inside
+    // `append` would run before the request that appended could send its answer.
+    const calls: number[] = [];
+    const store: LedgerStore = { ...slowStore([], 0), append: async (rows) => void calls.push(rows.length) };
+    const writer = new LedgerWriter(store, { onFailure: () => undefined, batchSize: 3, intervalMs: 10_000 });
+    for (let index = 0; index < 4; index += 1) writer.append(row(String(index)));
+    assert.deepEqual(calls, [], 'the batch was written inside append');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(calls, [4], 'one write of what was queued by the end of the turn');
+    await writer.close();
+  });
 });
 
 describe('ledger writer under store failures (issue 13, defect 10)', () => {
