@@ -240,14 +240,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     ...(inFlight ? { onRequestStarted: (record: RequestRecord) => inFlight.started({ id: record.id, time: record.time, endpoint: record.endpoint, keyId: record.keyId, team: record.team }) } : {}),
   });
   let draining = false;
-  // Callback hooks: an async one costs a promise per request for a counter.
-  server.addHook('onRequest', (_request, _reply, done) => {
+  // Counted on the HTTP server itself, not in Fastify hooks: a request refused by the
+  // authentication hook skipped a later onRequest hook but not onResponse, and an aborted one
+  // never reached onResponse, so the gauge drifted both ways. A response's 'close' comes once,
+  // whether it finished or was cut.
+  server.server.on('request', (_request: unknown, response: { once(event: 'close', listener: () => void): unknown }) => {
     metrics.inFlight.inc();
-    done();
-  });
-  server.addHook('onResponse', (_request, _reply, done) => {
-    metrics.inFlight.dec();
-    done();
+    response.once('close', () => metrics.inFlight.dec());
   });
   const context = {
     pipeline,

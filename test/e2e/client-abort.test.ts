@@ -60,3 +60,53 @@ describe('a caller that goes away', () => {
     assert.equal(rows.filter((row) => row.status === 'client_aborted').length, 2);
   });
 });
+
+describe('the in-flight gauge (/metrics)', () => {
+  let simulator: OpenAISimulator;
+  let gateway: TestGateway;
+
+  before(async () => {
+    simulator = await new OpenAISimulator({ chunkDelayMs: 30 }).start();
+    gateway = await startGateway({
+      server: { master_key: 'sk-master-gauge' },
+      providers: [{ id: 'oai', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey }],
+      models: [{ id: 'fast', provider: 'oai', upstream: 'gpt-4o-mini' }],
+    });
+  });
+  after(() => closeAll(gateway, simulator));
+
+  /** The gauge as a scrape reads it: the scrape itself is one request in flight. */
+  const inFlight = async () => {
+    const text = await fetch(`${gateway.origin}/metrics`, { headers: { authorization: 'Bearer sk-master-gauge' } }).then((response) => response.text());
+    return Number(/^switchboard_in_flight_requests (\S+)$/m.exec(text)?.[1]);
+  };
+  const chat = (key: string, body: Record<string, unknown>, signal?: AbortSignal) =>
+    fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'one two three four five six' }], ...body }),
+      ...(signal ? { signal } : {}),
+    });
+
+  it('comes back to idle after refused, aborted and streamed requests', async () => {
+    assert.equal(await inFlight(), 1);
+    // Refused by authentication: counted out as it was counted in.
+    for (let index = 0; index < 3; index += 1) assert.equal((await chat('wrong-key', {})).status, 401);
+    assert.equal(await inFlight(), 1);
+    // Aborted by the caller before the answer, and in the middle of a stream.
+    simulator.fail({ kind: 'hang' });
+    const hanging = new AbortController();
+    const pending = chat('sk-master-gauge', {}, hanging.signal).catch((error: Error) => error);
+    await sleep(100);
+    hanging.abort();
+    await pending;
+    const streaming = new AbortController();
+    const answer = await chat('sk-master-gauge', { stream: true }, streaming.signal);
+    const reader = answer.body!.getReader();
+    await reader.read();
+    streaming.abort();
+    await reader.read().catch(() => undefined);
+    for (const started = Date.now(); (await inFlight()) !== 1 && Date.now() - started < 3_000; ) await sleep(50);
+    assert.equal(await inFlight(), 1);
+  });
+});
