@@ -21,6 +21,13 @@ describe('ledger rows for /admin/usage', () => {
     assert.deepEqual(json.attempts[0], { model: 'fast', provider: 'oai', upstream_model: 'gpt-4o-mini', outcome: 'ok', error_code: null, upstream_status: null, message: null, latency_ms: 12 });
   });
 
+  it('names the attempt a resumed stream continued (docs/routing.md "Stream resume")', () => {
+    const broken = { model: 'fast', provider: 'oai', upstreamModel: 'gpt-4o-mini', outcome: 'error' as const, errorCode: 'SB_ERR_STREAM_INTERRUPTED', latencyMs: 40 };
+    const json = ledgerRowJson({ ...row, attempts: [broken, { ...row.attempts[0]!, resumedFrom: 0 }] });
+    assert.equal('resumed_from' in json.attempts[0]!, false);
+    assert.equal(json.attempts[1]!.resumed_from, 0);
+  });
+
   it('writes RFC 4180 CSV with quoting and no formula injection', () => {
     const [header, line] = ledgerCsv([row]).split('\r\n');
     assert.ok(header!.startsWith('id,time,endpoint,key_id,team'));

@@ -22,6 +22,8 @@ export function ledgerRowJson(row: LedgerRow) {
       upstream_status: attempt.upstreamStatus ?? null,
       message: attempt.message ?? null,
       latency_ms: attempt.latencyMs,
+      // Only on an attempt that continued a broken stream (docs/routing.md "Stream resume").
+      ...(attempt.resumedFrom !== undefined ? { resumed_from: attempt.resumedFrom } : {}),
     })),
     input_tokens: row.inputTokens,
     output_tokens: row.outputTokens,
