@@ -74,9 +74,15 @@ export class RequestRecord implements GovernedRecord {
   /** Records the request's end once; later calls are ignored and return the first row. */
   finish(status: RequestStatus, httpStatus: number, error?: GatewayError): LedgerRow {
     if (this.#row) return this.#row;
-    if (this.answered && !this.answered.pricing && this.usage.inputTokens + this.usage.outputTokens > 0) {
-      // Never let an unknown price pass for free without a trace (issue 13, defect 5).
-      this.warnings.push({ type: 'other', setting: 'pricing', message: `price unknown for ${this.answered.providerId}/${this.answered.upstream}: cost recorded as $0` });
+    // Never let an unknown price pass for free without a trace (issue 13, defect 5): each model
+    // whose tokens are in the row, which for a resumed stream is every call that made the answer.
+    const parts = this.usageByAttempt ?? (this.answered ? [{ model: this.answered, usage: this.usage }] : []);
+    const unpriced = new Set<string>();
+    for (const { model, usage } of parts) {
+      const name = `${model.providerId}/${model.upstream}`;
+      if (model.pricing || usage.inputTokens + usage.outputTokens === 0 || unpriced.has(name)) continue;
+      unpriced.add(name);
+      this.warnings.push({ type: 'other', setting: 'pricing', message: `price unknown for ${name}: its tokens are recorded at $0` });
     }
     this.#row = {
       id: this.id,

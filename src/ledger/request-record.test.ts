@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { LedgerRow } from '../core/ledger.ts';
+import type { ModelInfo } from '../core/model.ts';
+import { RequestRecord } from './request-record.ts';
+
+const priced: ModelInfo = { id: 'mist', providerId: 'mis', upstream: 'mistral-small-latest', pricing: { inputPerMtok: 1, outputPerMtok: 3 }, tags: [] };
+const unpriced: ModelInfo = { id: 'claude', providerId: 'ant', upstream: 'claude-new', tags: [] };
+
+function finished(fill: (record: RequestRecord) => void): LedgerRow {
+  const record = new RequestRecord('req_1', 'chat', () => undefined);
+  fill(record);
+  return record.finish('ok', 200);
+}
+
+const pricingWarnings = (row: LedgerRow) => row.warnings.filter((warning) => warning.setting === 'pricing').map((warning) => warning.message);
+
+describe('a request record priced at $0', () => {
+  it('warns when the model that answered has no known price', () => {
+    const row = finished((record) => {
+      record.answered = unpriced;
+      record.usage = { inputTokens: 10, outputTokens: 5 };
+    });
+    assert.equal(row.costUsd, 0);
+    assert.deepEqual(pricingWarnings(row), ['price unknown for ant/claude-new: its tokens are recorded at $0']);
+  });
+
+  it('warns for an unpriced model that continued a resumed stream, though the one that started it is priced', () => {
+    const row = finished((record) => {
+      record.answered = priced;
+      record.usageByAttempt = [
+        { model: priced, usage: { inputTokens: 10, outputTokens: 3 } },
+        { model: unpriced, usage: { inputTokens: 14, outputTokens: 6 } },
+      ];
+      record.usage = { inputTokens: 24, outputTokens: 9 };
+    });
+    assert.ok(row.costUsd > 0);
+    assert.deepEqual(pricingWarnings(row), ['price unknown for ant/claude-new: its tokens are recorded at $0']);
+  });
+
+  it('does not warn for a priced answer, or an unpriced model that spent nothing', () => {
+    assert.deepEqual(pricingWarnings(finished((record) => ((record.answered = priced), (record.usage = { inputTokens: 1, outputTokens: 1 })))), []);
+    assert.deepEqual(pricingWarnings(finished((record) => (record.answered = unpriced))), []);
+  });
+});
