@@ -37,10 +37,17 @@ export function countsAgainstDeployment(error: GatewayError): boolean {
   }
 }
 
-/** The error of a request whose every attempt failed, naming each attempt. */
-export function allFailed(attempts: readonly AttemptRecord[], lastError: GatewayError | undefined): GatewayError {
+/**
+ * The error of a request whose every attempt failed, naming each attempt; with no attempt made
+ * (every candidate in cooldown), a 503 whose retry-after is `cooldownLeftSeconds`, when the first
+ * half-open probe may go.
+ */
+export function allFailed(attempts: readonly AttemptRecord[], lastError: GatewayError | undefined, cooldownLeftSeconds = 1): GatewayError {
   if (!lastError) {
-    return new GatewayError('SB_ERR_UNAVAILABLE', 'No provider is available for this model right now (every candidate is in cooldown)', { status: 503, retryAfterSeconds: 1 });
+    return new GatewayError('SB_ERR_UNAVAILABLE', 'No provider is available for this model right now (every candidate is in cooldown)', {
+      status: 503,
+      retryAfterSeconds: cooldownLeftSeconds,
+    });
   }
   const failed = attempts.filter((attempt) => attempt.outcome === 'error');
   const summary = failed.map((attempt) => `${attempt.provider}/${attempt.upstreamModel}: ${attempt.message ?? attempt.errorCode}`).join('; ');

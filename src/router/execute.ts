@@ -150,7 +150,19 @@ class Executor<T> {
       if (outcome.stop) throw outcome.error;
       if (outcome.error.code === 'SB_ERR_CONTEXT_LENGTH') this.#minimumWindow = Math.max(this.#minimumWindow, next.model.contextWindow ?? this.#minimumWindow);
     }
-    throw allFailed(this.#context.attempts, this.#lastError);
+    throw allFailed(this.#context.attempts, this.#lastError, this.#lastError ? undefined : this.#cooldownLeftSeconds());
+  }
+
+  /** Seconds until the first of the plan's deployments in cooldown may take its probe (1 at least). */
+  #cooldownLeftSeconds(): number {
+    const snapshot = this.#context.state.snapshot();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const model of this.#plan.candidates) {
+      const state = snapshot.deployment(deploymentKey(model));
+      // Past its cooldown with a probe in flight: that probe settles it soon.
+      if (state.openUntil > 0) soonest = Math.min(soonest, Math.max(state.openUntil - snapshot.now, 0));
+    }
+    return Number.isFinite(soonest) ? Math.max(1, Math.ceil(soonest / 1000)) : 1;
   }
 
   /**

@@ -81,3 +81,41 @@ describe('circuit breaker over an outage and its recovery (real gateway, officia
     assert.ok(probes.length >= 2, 'probe requests are in the ledger with their single primary attempt');
   });
 });
+
+describe('every candidate in cooldown', () => {
+  let only: OpenAISimulator;
+  let gateway: TestGateway;
+
+  before(async () => {
+    only = await new OpenAISimulator({ apiKey: 'only-key', models: ['only-model'] }).start();
+    gateway = await startGateway({
+      server: { master_key: masterKey },
+      providers: [{ id: 'only', type: 'openai', base_url: only.url, api_key: 'only-key', cooldown: { failures: 2, seconds: 5 } }],
+      models: [{ id: 'single', provider: 'only', upstream: 'only-model' }],
+      routes: [{ id: 'lonely', strategy: 'ordered', candidates: ['single'], retry: { attempts: 1, backoff_ms: 1 } }],
+    });
+  });
+  after(() => closeAll(gateway, only));
+
+  const ask = (model: string) =>
+    fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hello' }] }),
+    });
+
+  it('answers 503 without a call, with retry-after until the probe may go, through the route and by name', async () => {
+    only.down({ kind: 'status', status: 503 });
+    assert.equal((await ask('lonely')).status, 503);
+    assert.equal(only.chatCalls().length, 2, 'the failures that open the circuit');
+    for (const model of ['lonely', 'single']) {
+      const answer = await ask(model);
+      assert.equal(answer.status, 503);
+      assert.equal(answer.headers.get('x-switchboard-attempts'), '0');
+      const retryAfter = Number(answer.headers.get('retry-after'));
+      assert.ok(retryAfter >= 4 && retryAfter <= 5, `retry-after ${retryAfter}: the cooldown has about 5 s left`);
+      assert.match(((await answer.json()) as { error: { message: string } }).error.message, /every candidate is in cooldown/);
+    }
+    assert.equal(only.chatCalls().length, 2, 'a request reached the provider in its cooldown');
+  });
+});

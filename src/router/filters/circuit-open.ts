@@ -4,9 +4,11 @@ import { deploymentKey } from '../deployment.ts';
 /**
  * Removes deployments in cooldown (circuit open), so a route avoids a failing provider without
  * paying a timeout per request. Once the cooldown has passed one probe request goes through
- * (half-open); the executor claims it. A model named directly is never removed (there is no
- * alternative to send the request to), and the planner keeps cooled-down candidates when they
- * are all that is left: a cooldown moves traffic, it never turns a request into a certain 503.
+ * (half-open); the executor claims it. A model named directly is never removed, and the planner
+ * keeps cooled-down candidates when they are all that is left, so that the plan names them
+ * (route explain) and the executor decides: it probes one whose cooldown has passed, and answers
+ * 503 without a call, with a retry-after, while every one is still cooling down (issue 14: a
+ * dead provider gets at most one probe per cooldown; docs/routing.md).
  */
 export const circuitOpenFilter: CandidateFilter = {
   name: 'cooldown',
