@@ -30,7 +30,7 @@ const serverSchema = z
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /**
      * A "request finished" info line per API request: off by default, since the ledger holds
-     * every request (GET /admin/ledger) and the line cost ~8% of CPU. true: every request; a
+     * every request (GET /admin/usage) and the line cost ~8% of CPU. true: every request; a
      * number in 0..1: that share of requests, sampled.
      */
     log_requests: z.union([booleanFromText, numberFromText(z.number().min(0).max(1))]).default(false),

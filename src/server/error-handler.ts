@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, toGatewayError } from '../core/errors.ts';
 import { drainRequestBody, type DrainLimits } from './drain-request-body.ts';
+import { maxModelNameLength } from '../api/model-name.ts';
+import { headerValue } from './answer-headers.ts';
 import type { ErrorShaper } from './ingress-format.ts';
 
 /**
@@ -19,10 +21,17 @@ export function createErrorHandler(
     const error = fromFastify(thrown);
     const format = (request.routeOptions.config as { format?: string } | undefined)?.format ?? 'openai';
     const shape = shapers.get(format) ?? fallbackShaper;
-    request.record?.finish(error.code === 'SB_ERR_CLIENT_CLOSED' ? 'client_aborted' : 'error', error.status, error);
+    const record = request.record;
+    // A request refused before the pipeline read it (a 400 on another field) still names the model it asked for.
+    if (record && record.modelRequested === null) record.modelRequested = requestedModel(request.body);
+    record?.finish(error.code === 'SB_ERR_CLIENT_CLOSED' ? 'client_aborted' : 'error', error.status, error);
     log(error, request);
     if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-    if (request.record) reply.header('x-switchboard-attempts', String(request.record.attempts.length));
+    if (record) {
+      // ../shared/SPEC.md: every response carries the route and the attempts (none answered: no model header).
+      reply.header('x-switchboard-route', headerValue(record.route ?? 'none'));
+      reply.header('x-switchboard-attempts', String(record.attempts.length));
+    }
     if (error.code === 'SB_ERR_BODY_TOO_LARGE' && !request.raw.complete) {
       // Fastify asks for `connection: close`, which resets a client still sending: drain instead.
       reply.removeHeader('connection');
@@ -31,6 +40,13 @@ export function createErrorHandler(
     // 499 is nginx's "client closed request": nobody reads it, but the log and ledger say what happened.
     reply.code(error.status).type('application/json').send(JSON.stringify(shape(error)));
   };
+}
+
+/** The `model` a body names, when it is a plain string of a sensible length (the ledger keeps what was asked). */
+function requestedModel(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const model = (body as { model?: unknown }).model;
+  return typeof model === 'string' && model.length > 0 && model.length <= maxModelNameLength ? model : null;
 }
 
 function fromFastify(error: FastifyError | Error): GatewayError {

@@ -112,6 +112,7 @@ describe('every candidate in cooldown', () => {
       const answer = await ask(model);
       assert.equal(answer.status, 503);
       assert.equal(answer.headers.get('x-switchboard-attempts'), '0');
+      assert.equal(answer.headers.get('x-switchboard-route'), model === 'lonely' ? 'lonely' : 'none');
       const retryAfter = Number(answer.headers.get('retry-after'));
       assert.ok(retryAfter >= 4 && retryAfter <= 5, `retry-after ${retryAfter}: the cooldown has about 5 s left`);
       assert.match(((await answer.json()) as { error: { message: string } }).error.message, /every candidate is in cooldown/);

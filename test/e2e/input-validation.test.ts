@@ -81,6 +81,14 @@ describe('input validation before routing', () => {
     await refusedBeforeRouting(await chat({ model: 'fast', messages: [{ role: 'user', content: [] }] }), /content arrays must not be empty/, calls);
   });
 
+  it('keeps in the ledger the model a refused request asked for, and answers with the route and attempts headers', async () => {
+    const answer = await chat({ model: 'fast', messages: hi, temperature: 99 });
+    assert.equal(answer.status, 400);
+    assert.equal((await gateway.ledgerRow(answer))?.modelRequested, 'fast');
+    assert.equal(answer.headers.get('x-switchboard-route'), 'none');
+    assert.equal(answer.headers.get('x-switchboard-attempts'), '0');
+  });
+
   it('relays fields OpenAI-style providers know (logit_bias here) to the provider', async () => {
     const answer = await chat({ model: 'fast', messages: hi, logit_bias: { '50256': -100 } });
     assert.equal(answer.status, 200, answer.text);
