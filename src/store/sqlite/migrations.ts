@@ -139,4 +139,12 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX feedback_model ON feedback (model);
     `,
   },
+  {
+    // No query reads it: /admin/usage's model filter is `model = ? OR model_requested = ?`, which
+    // SQLite answers through ledger_time (EXPLAIN QUERY PLAN), and summaries group in a temporary
+    // B-tree. Each index is one more B-tree insert per ledger row (docs/performance.md).
+    version: 7,
+    name: 'ledger: drop the unused model index',
+    sql: `DROP INDEX IF EXISTS ledger_model_time;`,
+  },
 ];
