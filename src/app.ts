@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -244,7 +245,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // authentication hook skipped a later onRequest hook but not onResponse, and an aborted one
   // never reached onResponse, so the gauge drifted both ways. A response's 'close' comes once,
   // whether it finished or was cut.
-  server.server.on('request', (_request: unknown, response: { once(event: 'close', listener: () => void): unknown }) => {
+  server.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
     metrics.inFlight.inc();
     response.once('close', () => metrics.inFlight.dec());
   });
