@@ -281,6 +281,62 @@ describe('Anthropic ingress (POST /v1/messages) driven by the official @anthropi
       assert.equal(row?.tokensEstimated, false);
     });
 
+    it("lifts role \"system\" messages into the top-level system, after the caller's own and in order, and records a moved one", async () => {
+      const { data, response } = await client.messages
+        .create({
+          model: 'claude',
+          max_tokens: 50,
+          system: 'Be terse.',
+          messages: [
+            { role: 'system', content: 'Answer in French.' },
+            { role: 'user', content: 'Bonjour?' },
+            { role: 'assistant', content: 'Oui.' },
+            { role: 'system', content: [{ type: 'text', text: 'Now in English.', cache_control: { type: 'ephemeral' } }] },
+            { role: 'user', content: 'Hello?' },
+          ],
+        })
+        .withResponse();
+      assert.deepEqual(anthropic.messageCalls().at(-1)!.body, {
+        model: 'claude-sim-1',
+        max_tokens: 50,
+        system: [
+          { type: 'text', text: 'Be terse.' },
+          { type: 'text', text: 'Answer in French.' },
+          { type: 'text', text: 'Now in English.', cache_control: { type: 'ephemeral' } },
+        ],
+        messages: [
+          { role: 'user', content: 'Bonjour?' },
+          { role: 'assistant', content: 'Oui.' },
+          { role: 'user', content: 'Hello?' },
+        ],
+      });
+      assert.deepEqual(data.content, [{ type: 'text', text: 'Simulated reply from claude-sim-1: Hello?' }]);
+      const row = await gateway.ledgerRow(response);
+      assert.equal(row?.status, 'ok');
+      assert.deepEqual(
+        row?.warnings.map((warning) => [warning.type, warning.setting]),
+        [['other', 'messages[3]']],
+      );
+      assert.match(row!.warnings[0]!.message, /system message at messages\[3\] was moved into the top-level system prompt/);
+    });
+
+    it('streams a request whose only system prompt is a role "system" message, as @anthropic-ai/sdk 1.x sends it', async () => {
+      const stream = client.messages.stream({ model: 'claude', max_tokens: 10, messages: [{ role: 'system', content: 'Be terse' }, { role: 'user', content: 'hi' }] });
+      const final = await stream.finalMessage();
+      assert.deepEqual(final.content, [{ type: 'text', text: 'Simulated reply from claude-sim-1: hi' }]);
+      assert.deepEqual(anthropic.messageCalls().at(-1)!.body, {
+        model: 'claude-sim-1',
+        max_tokens: 10,
+        system: 'Be terse',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
+      const response = await stream.withResponse();
+      const row = await gateway.ledgerRow(response.response);
+      assert.equal(row?.status, 'ok');
+      assert.deepEqual(row?.warnings, [], 'a leading system message keeps its meaning: nothing to report');
+    });
+
     it('streams through messages.stream() with thinking and a tool call', async () => {
       const final = await client.messages
         .stream({ model: 'claude', max_tokens: 4000, thinking: { type: 'enabled', budget_tokens: 1024 }, tools: [weatherTool], messages: [{ role: 'user', content: 'Weather in Oslo?' }] })

@@ -52,11 +52,7 @@ export function convertMessages(messages: readonly ChatMessage[], warnings: Warn
   messages.forEach((message, index) => {
     if (message.role === 'system') {
       if (conversationStarted) {
-        warnings.push({
-          type: 'other',
-          setting: `messages[${index}]`,
-          message: `Anthropic takes system instructions only before the conversation; the system message at messages[${index}] was moved into the top-level system prompt`,
-        });
+        warnings.push(movedSystemWarning(index));
       }
       system.push(...nonEmptyText(message.content));
       return;
@@ -78,6 +74,15 @@ export function convertMessages(messages: readonly ChatMessage[], warnings: Warn
       role: turn.role,
       content: turn.content.length === 1 && turn.content[0]!.type === 'text' ? turn.content[0]!.text : turn.content,
     })),
+  };
+}
+
+/** Anthropic has no system turn: one that stood mid-conversation is moved into `system`, with this. */
+export function movedSystemWarning(index: number): Warning {
+  return {
+    type: 'other',
+    setting: `messages[${index}]`,
+    message: `Anthropic takes system instructions only before the conversation; the system message at messages[${index}] was moved into the top-level system prompt`,
   };
 }
 

@@ -251,4 +251,85 @@ describe('anthropic request conversion', () => {
     assert.deepStrictEqual(convertRequest({ ...request, stream: false }, call).body, { ...withoutStream, model: 'claude-sonnet-4-5' });
     assert.equal(native.model, 'smart', 'the caller\'s body is not mutated');
   });
+
+  describe('role "system" messages of an Anthropic-format body (as @anthropic-ai/sdk 1.x sends them)', () => {
+    const passthrough = (native: Record<string, unknown>) => convertRequest({ ...base, native: { format: 'anthropic-messages', body: native } }, call);
+    const user = (text: string) => ({ role: 'user', content: text });
+    const cached = { type: 'text', text: 'Cached rules.', cache_control: { type: 'ephemeral' } };
+
+    it('lifts a leading one into system as it came, with no warning', () => {
+      assert.deepStrictEqual(passthrough({ model: 'smart', max_tokens: 10, messages: [{ role: 'system', content: 'Be terse' }, user('hi')] }), {
+        body: { model: 'claude-sonnet-4-5', max_tokens: 10, system: 'Be terse', messages: [user('hi')] },
+        warnings: [],
+      });
+      assert.deepStrictEqual(passthrough({ model: 'smart', max_tokens: 10, messages: [{ role: 'system', content: [cached] }, user('hi')] }).body.system, [cached]);
+    });
+
+    it("joins them after the caller's system, string or blocks, as text blocks in order", () => {
+      const messages = [{ role: 'system', content: 'Answer in French.' }, { role: 'system', content: [cached] }, user('hi')];
+      const lifted = [{ type: 'text', text: 'Answer in French.' }, cached];
+      assert.deepStrictEqual(passthrough({ model: 'smart', max_tokens: 10, system: 'Be terse.', messages }).body, {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 10,
+        system: [{ type: 'text', text: 'Be terse.' }, ...lifted],
+        messages: [user('hi')],
+      });
+      const blocks = [{ type: 'text', text: 'Be terse.', cache_control: { type: 'ephemeral' } }];
+      assert.deepStrictEqual(passthrough({ model: 'smart', max_tokens: 10, system: blocks, messages }).body.system, [...blocks, ...lifted]);
+      assert.deepStrictEqual(passthrough({ model: 'smart', max_tokens: 10, system: '', messages }).body.system, lifted, 'an empty system is no text block');
+    });
+
+    it('moves one that stands mid-conversation into system too, in order, with a warning naming it', () => {
+      const native = {
+        model: 'smart',
+        max_tokens: 10,
+        messages: [user('hi'), { role: 'assistant', content: 'Hello.' }, { role: 'system', content: 'Now answer in French.' }, user('again')],
+        temperature: 0.5,
+      };
+      const { body, warnings } = passthrough(native);
+      assert.deepStrictEqual(body, {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 10,
+        system: 'Now answer in French.',
+        messages: [user('hi'), { role: 'assistant', content: 'Hello.' }, user('again')],
+        temperature: 0.5,
+      });
+      assert.deepStrictEqual(warnings, [
+        {
+          type: 'other',
+          setting: 'messages[2]',
+          message: 'Anthropic takes system instructions only before the conversation; the system message at messages[2] was moved into the top-level system prompt',
+        },
+      ]);
+      assert.equal(native.messages.length, 4, "the caller's body is not mutated");
+    });
+
+    it('gives the same system texts, in the same order, as the conversion of the typed request', () => {
+      const typed = convertRequest(
+        {
+          ...base,
+          messages: [
+            { role: 'system', content: [{ type: 'text', text: 'Be terse.' }] },
+            { role: 'system', content: [{ type: 'text', text: 'Answer in French.' }] },
+            { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+            { role: 'system', content: [{ type: 'text', text: 'Now in English.' }] },
+            { role: 'user', content: [{ type: 'text', text: 'again' }] },
+          ],
+        },
+        call,
+      );
+      const native = passthrough({
+        model: 'smart',
+        max_tokens: 10,
+        system: 'Be terse.',
+        messages: [{ role: 'system', content: 'Answer in French.' }, user('hi'), { role: 'system', content: 'Now in English.' }, user('again')],
+      });
+      assert.deepStrictEqual(native.body.system, typed.body.system);
+      // The typed request counts the caller's system as messages[0]: only the moved message's index differs.
+      assert.deepStrictEqual(
+        [native.warnings.map((warning) => warning.setting), typed.warnings.map((warning) => warning.setting)],
+        [['messages[2]'], ['messages[3]']],
+      );
+    });
+  });
 });

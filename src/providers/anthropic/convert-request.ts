@@ -5,6 +5,7 @@ import type { ProviderCall } from '../../core/provider-adapter.ts';
 import { nativeExtras } from '../_shared/native-extras.ts';
 import { setIfDefined } from '../_shared/set-if-defined.ts';
 import { convertMessages } from './convert-messages.ts';
+import { liftSystemMessages } from './lift-system-messages.ts';
 
 /**
  * `max_tokens` when neither the caller nor the model's entry gives one. Anthropic requires the
@@ -31,17 +32,19 @@ const relayableOpenAIFields: ReadonlySet<string> = new Set();
 
 /**
  * ChatRequest → Anthropic Messages body. A request that arrived in the Anthropic format is sent
- * as it came, with only `model` (and `stream`) replaced, so fields Switchboard does not model
- * reach Anthropic unchanged; otherwise the body is built from the typed request. Settings
+ * as it came, with only `model` (and `stream`) replaced and its `role: "system"` messages lifted
+ * into `system` (lift-system-messages.ts), so fields Switchboard does not model reach Anthropic
+ * unchanged; otherwise the body is built from the typed request. Settings
  * Anthropic cannot honour are dropped with a warning, or rejected (400, before any call) when
  * dropping them would change what the answer is.
  */
 export function convertRequest(request: ChatRequest, call: Pick<ProviderCall, 'model' | 'maxOutputTokens'>): ConvertedRequest {
   if (request.native?.format === 'anthropic-messages') {
-    const body: Record<string, unknown> = { ...request.native.body, model: call.model };
+    const warnings: Warning[] = [];
+    const body: Record<string, unknown> = { ...liftSystemMessages(request.native.body, warnings), model: call.model };
     if (request.stream) body.stream = true;
     else delete body.stream;
-    return { body, warnings: [] };
+    return { body, warnings };
   }
   rejectUnsupported(request);
   const warnings: Warning[] = [];
