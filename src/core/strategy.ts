@@ -57,6 +57,11 @@ export interface RoutingContext {
     id: string;
     minQuality?: number;
     split?: ReadonlyArray<{ model: string; weight: number }>;
+    /**
+     * Ids of the route's own models (its candidates, split arms and fallbacks), not the ones a
+     * request's `models` hint adds: a key allowed the route may use these through it.
+     */
+    models: ReadonlySet<string>;
   };
   /** A number in [0, 1) (injected so tests are deterministic). */
   random(): number;

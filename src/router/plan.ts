@@ -56,6 +56,8 @@ interface CompiledRoute {
   strategy: RoutingStrategy;
   candidates: ModelInfo[];
   fallbacks: ModelInfo[];
+  /** Ids of the candidates and fallbacks (RoutingContext.route.models). */
+  models: ReadonlySet<string>;
 }
 
 /** What the planner is built from; compiled once from the config. */
@@ -78,12 +80,10 @@ export class Planner {
     for (const route of options.routes) {
       const strategy = options.strategies.get(route.strategy);
       if (!strategy) throw new Error(`routes: unknown strategy "${route.strategy}"`);
-      this.#routes.set(route.id, {
-        config: route,
-        strategy,
-        candidates: this.#resolveAll(route.candidates.length ? route.candidates : (route.split ?? []).map((arm) => arm.model)),
-        fallbacks: this.#resolveAll(route.fallbacks),
-      });
+      const candidates = this.#resolveAll(route.candidates.length ? route.candidates : (route.split ?? []).map((arm) => arm.model));
+      const fallbacks = this.#resolveAll(route.fallbacks);
+      const models = new Set([...candidates, ...fallbacks].map((model) => model.id));
+      this.#routes.set(route.id, { config: route, strategy, candidates, fallbacks, models });
     }
   }
 
@@ -112,7 +112,7 @@ export class Planner {
       provider: this.#options.providers,
       state: this.#options.state.snapshot(),
       random,
-      ...(route ? { route: { id: route.config.id, minQuality: route.config.min_quality, split: route.config.split } } : {}),
+      ...(route ? { route: { id: route.config.id, minQuality: route.config.min_quality, split: route.config.split, models: route.models } } : {}),
     };
     const considered: ConsideredCandidate[] = [];
     const keep = (models: readonly ModelInfo[], role: ConsideredCandidate['role']) =>

@@ -36,7 +36,7 @@ function context(provider: RoutingHints['provider'], options: { requirements?: R
       provider: () => ({ requestsThisMinute: 0, tokensThisMinute: 0 }),
       quality: () => undefined,
     },
-    route: { id: 'route' },
+    route: { id: 'route', models: new Set() },
     random: () => 0.5,
   };
 }

@@ -3,11 +3,18 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { adminClient, chat } from '../helpers/admin.ts';
 import { closeAll, databaseBytes, startGateway, type TestGateway } from '../helpers/gateway.ts';
-import { rawPost } from '../helpers/http.ts';
+import { rawPost, type RawAnswer } from '../helpers/http.ts';
 import { openaiClient } from '../helpers/openai-client.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 
 const masterKey = 'sb-master-governance-keys';
+
+/** What /v1/route/explain answers, the part read here. */
+interface Explanation {
+  route: string | null;
+  order: string[];
+  candidates: Array<{ model: string; role: string; status: string; removed_by?: string; reason?: string }>;
+}
 
 interface KeyAnswer {
   id: string;
@@ -46,6 +53,7 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
         { id: 'gpt-4.1-mini', provider: 'oai', pricing: { input_per_mtok: 0.4, output_per_mtok: 1.6 } },
       ],
       routes: [{ id: 'auto', strategy: 'ordered', candidates: ['fast', 'smart'] }],
+      rules: [{ when: { 'metadata.via': 'auto' }, route: 'auto' }],
     });
     admin = adminClient(gateway.origin, masterKey);
   });
@@ -104,6 +112,50 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
     const all: string[] = [];
     for await (const model of master.models.list()) all.push(model.id);
     assert.deepEqual(all.sort(), ['auto', 'fast', 'gpt-4.1-mini', 'smart']);
+  });
+
+  it("lets a key whose allow-list names a route call that route, its candidates allowed through it (and only through it)", async () => {
+    const created = await createKey({ name: 'route-only', models: ['auto'] });
+    const client = openaiClient(gateway, created.key);
+    const ids: string[] = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    assert.deepEqual(ids, ['auto']);
+
+    const { data, response } = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'hello' }] }).withResponse();
+    assert.equal(data.choices[0]?.message.content, 'Simulated reply from gpt-4o-mini: hello');
+    assert.equal(response.headers.get('x-switchboard-route'), 'auto');
+    assert.equal(response.headers.get('x-switchboard-model'), 'fast');
+    const streamed = await client.chat.completions.create({ model: 'auto', stream: true, messages: [{ role: 'user', content: 'hello' }] });
+    let text = '';
+    for await (const chunk of streamed) text += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(text, 'Simulated reply from gpt-4o-mini: hello');
+
+    const explain = (body: Record<string, unknown>): Promise<RawAnswer<Explanation>> => rawPost<Explanation>(gateway.origin, '/v1/route/explain', body, { key: created.key });
+    const explained = await explain({ model: 'auto', messages: [{ role: 'user', content: 'hello' }], models: ['gpt-4.1-mini'] });
+    assert.equal(explained.status, 200, explained.text);
+    assert.deepEqual(
+      explained.body.candidates.map((entry) => [entry.model, entry.role, entry.status, entry.reason]),
+      [
+        ['fast', 'candidate', 'kept', undefined],
+        ['smart', 'candidate', 'kept', undefined],
+        ['gpt-4.1-mini', 'hint', 'removed', 'not allowed for this key'],
+      ],
+      "a model the caller adds with the models hint is not the route's: the key must allow it by name",
+    );
+    assert.equal((await hello(created.key, 'fast')).status, 403, "the route's candidates are not allowed by name");
+    assert.equal((await explain({ model: 'fast', messages: [{ role: 'user', content: 'hello' }] })).status, 403);
+  });
+
+  it("keeps a route's candidates to the key's own models when a rule sends the key there", async () => {
+    const created = await createKey({ name: 'fast-only', models: ['fast'] });
+    const explained = await rawPost<Explanation>(gateway.origin, '/v1/route/explain', { model: 'fast', metadata: { via: 'auto' }, messages: [{ role: 'user', content: 'hello' }] }, { key: created.key });
+    assert.equal(explained.status, 200, explained.text);
+    assert.equal(explained.body.route, 'auto');
+    assert.deepEqual(explained.body.order, ['fast']);
+    assert.equal(explained.body.candidates.find((entry) => entry.model === 'smart')?.reason, 'not allowed for this key');
+    const answer = await chat(gateway.origin, created.key, { model: 'fast', metadata: { via: 'auto' }, messages: [{ role: 'user', content: 'hello' }] });
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.headers.get('x-switchboard-route'), 'auto');
   });
 
   it('takes a virtual key in x-api-key on /v1/messages, with its allow-list', async () => {

@@ -46,7 +46,7 @@ function context(options: {
       provider: (id) => ({ requestsThisMinute: 0, tokensThisMinute: 0, ...options.loads?.[id] }),
       quality: (model) => options.feedback?.[model],
     },
-    route: { id: 'route', minQuality: options.minQuality, split: options.split },
+    route: { id: 'route', minQuality: options.minQuality, split: options.split, models: new Set() },
     random: options.random ?? (() => 0.5),
   };
 }

@@ -7,7 +7,8 @@ import type { GatewayContext } from '../context.ts';
 export function registerModelRoutes(app: FastifyInstance, context: GatewayContext, startedAt: number): void {
   const created = Math.floor(startedAt / 1000);
   // Listing is authenticated like the API (config.format), but is not billable: no ledger row.
-  // Only what the caller's key may use (its and its team's `models` globs).
+  // Only what the caller's key may use (its and its team's `models` globs). A listed route can be
+  // called: a key allowed a route may use the route's own models through it (allowed-models.ts).
   const visible = (request: FastifyRequest) => {
     const allows = request.identity?.allowsModel;
     const models = context.listModels();
