@@ -1,7 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatResult, FinishReason } from '../../core/chat-result.ts';
 import type { Usage } from '../../core/usage.ts';
+import { isJsonObject, vectorListProblem } from '../_shared/answer-shape.ts';
 import type { OpenAIChatBody, OpenAIUsage } from './wire-types.ts';
+
+/**
+ * What keeps a 200 body from being a chat completion, or undefined when it is one
+ * (../shared/specs/openai/openapi.yaml CreateChatCompletionResponse: `choices` is required, and
+ * each choice requires a `message`). Only that much is asked: a message may hold no content
+ * (`content: null` with tool calls, an empty string, reasoning only). A choice cut by a content
+ * filter is let through without a message, as some servers (Azure) send it.
+ */
+export function chatCompletionProblem(body: unknown): string | undefined {
+  if (!isJsonObject(body)) return 'it is not a JSON object';
+  const choices = body.choices;
+  if (!Array.isArray(choices) || choices.length === 0) return '"choices" is not a non-empty array';
+  const index = choices.findIndex((choice: unknown) => !isJsonObject(choice) || (!isJsonObject(choice.message) && choice.finish_reason !== 'content_filter'));
+  return index === -1 ? undefined : `choices[${index}] has no "message" object`;
+}
+
+/**
+ * What keeps a 200 body from being an embeddings list, or undefined when it is one (openapi.yaml
+ * CreateEmbeddingResponse: `data` of Embedding objects, whose `embedding` is a list of floats or,
+ * with `encoding_format: "base64"`, a string; `base64: false` for callers that asked for floats
+ * and read them as such). `inputs` is the number of texts sent, 0 when unknown (token-id inputs).
+ */
+export function embeddingListProblem(body: unknown, inputs: number, base64 = true): string | undefined {
+  if (!isJsonObject(body)) return 'it is not a JSON object';
+  if (!Array.isArray(body.data)) return '"data" is not an array';
+  const vectors = body.data.map((item: unknown) => (isJsonObject(item) ? item.embedding : undefined));
+  return vectorListProblem(vectors, { name: 'data', count: inputs, base64, entry: (index) => `data[${index}].embedding` });
+}
 
 /** OpenAI Chat Completions body → ChatResult (first choice; `native` keeps all choices). */
 export function convertResponse(body: OpenAIChatBody, requestedModel: string): Omit<ChatResult, 'warnings' | 'native'> {

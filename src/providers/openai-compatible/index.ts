@@ -6,8 +6,9 @@ import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { errorFromResponse, parseProviderJson, upstreamError, upstreamSource, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { postJson } from '../_shared/post-json.ts';
+import { invalidAnswer, isJsonObject } from '../_shared/answer-shape.ts';
 import { convertRequest, type OpenAIRequestDialect } from './convert-request.ts';
-import { convertResponse, convertUsage } from './convert-response.ts';
+import { chatCompletionProblem, convertResponse, convertUsage, embeddingListProblem } from './convert-response.ts';
 import { readOpenAIError } from './errors.ts';
 import { chunkTransformer } from './stream.ts';
 import type { OpenAIChatBody, OpenAIEmbeddingBody } from './wire-types.ts';
@@ -72,10 +73,12 @@ export function createOpenAICompatibleAdapter(
       const { body, warnings } = convertRequest({ ...request, stream: false }, call.model, flavor);
       const response = await post('chat/completions', body, call, 'application/json');
       const text = await response.text();
-      const parsed = parseProviderJson(text, provider) as OpenAIChatBody;
-      if (parsed.error) throw errorFromBodyError(parsed, source);
+      const parsed = parseProviderJson(text, provider);
+      if (isJsonObject(parsed) && parsed.error) throw errorFromBodyError(parsed, source);
+      const problem = chatCompletionProblem(parsed);
+      if (problem) throw invalidAnswer(provider, 'a chat completion', problem, response.status);
       return {
-        ...convertResponse(parsed, call.model),
+        ...convertResponse(parsed as OpenAIChatBody, call.model),
         warnings,
         ...(request.native?.format === 'openai-chat' ? { native: { format: 'openai-chat' as const, body: text } } : {}),
       };
@@ -101,7 +104,11 @@ export function createOpenAICompatibleAdapter(
           };
       const response = await post('embeddings', body, call, 'application/json');
       const text = await response.text();
-      const parsed = parseProviderJson(text, provider) as OpenAIEmbeddingBody;
+      const answer = parseProviderJson(text, provider);
+      if (isJsonObject(answer) && answer.error) throw errorFromBodyError(answer, source);
+      const problem = embeddingListProblem(answer, request.input.length);
+      if (problem) throw invalidAnswer(provider, 'an embeddings list', problem, response.status);
+      const parsed = answer as OpenAIEmbeddingBody;
       const data = [...(parsed.data ?? [])].sort((left, right) => (left.index ?? 0) - (right.index ?? 0));
       return {
         model: parsed.model ?? call.model,
@@ -115,6 +122,7 @@ export function createOpenAICompatibleAdapter(
 }
 
 /** A 200 whose body is an error object (some compatible servers do this). */
-function errorFromBodyError(body: OpenAIChatBody, source: UpstreamSource): GatewayError {
-  return upstreamError('SB_ERR_UPSTREAM_ERROR', source, `Provider "${source.provider}" answered with an error`, body.error?.message ?? 'unknown error', { upstreamStatus: 200 });
+function errorFromBodyError(body: { error?: unknown }, source: UpstreamSource): GatewayError {
+  const error = body.error as OpenAIChatBody['error'];
+  return upstreamError('SB_ERR_UPSTREAM_ERROR', source, `Provider "${source.provider}" answered with an error`, error?.message ?? 'unknown error', { upstreamStatus: 200 });
 }

@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
+import { fakeHttp, type CannedAnswer } from '../../../test/helpers/fake-http.ts';
 import type { ChatRequest } from '../../core/chat-request.ts';
+import { GatewayError } from '../../core/errors.ts';
+import type { EmbeddingRequest } from '../../core/embedding.ts';
+import type { ProviderCall } from '../../core/provider-adapter.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { convertRequest } from './convert-request.ts';
+import { createOpenAICompatibleAdapter } from './index.ts';
 import { chunkTransformer } from './stream.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
@@ -162,5 +167,86 @@ describe('openai-compatible request conversion', () => {
     const { body, usageChunkInternal } = convertRequest({ ...baseRequest, stream: true }, 'gpt-4o', { maxTokensField: 'max_tokens', streamUsage: true });
     assert.deepEqual(body.stream_options, { include_usage: true });
     assert.equal(usageChunkInternal, true);
+  });
+});
+
+describe('openai-compatible adapter: 200 answers that are not completions', () => {
+  const secret = 'sk-upstream-secret-0123456789';
+  const adapter = (answer: CannedAnswer) =>
+    createOpenAICompatibleAdapter(
+      { id: 'oai', type: 'openai', baseUrl: 'https://api.example/v1', apiKey: secret, headers: {}, timeoutMs: 1000, options: {} },
+      { http: fakeHttp(answer).http, images: { fetch: () => Promise.reject(new Error('not used')) } },
+    );
+  const call: ProviderCall = { model: 'gpt-4o-mini', signal: new AbortController().signal, timeoutMs: 1000, requestId: 'req' };
+  const native: ChatRequest = { ...baseRequest, native: { format: 'openai-chat', body: { model: 'fast', messages: [{ role: 'user', content: 'hi' }] } } };
+  const completion = (choices: unknown[]) => JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices });
+  const invalid = (pattern: RegExp) => (error: unknown) =>
+    GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.status === 502 && error.retryable && error.provider === 'oai' && pattern.test(error.message) && !error.message.includes('secret');
+
+  it('refuses a 200 without choices, or whose choices hold no message, passed through or not', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [JSON.stringify({ foo: 'bar', echoed: secret }), /^Provider "oai" answered with a body that is not a chat completion: "choices" is not a non-empty array$/],
+      [JSON.stringify({ choices: [] }), /"choices" is not a non-empty array/],
+      [JSON.stringify({ choices: 'none' }), /"choices" is not a non-empty array/],
+      [completion([{ index: 0, finish_reason: 'stop' }]), /choices\[0\] has no "message" object/],
+      [completion([{ index: 0, message: { role: 'assistant', content: 'a' }, finish_reason: 'stop' }, { index: 1, message: null, finish_reason: 'stop' }]), /choices\[1\] has no "message" object/],
+      [completion([null]), /choices\[0\] has no "message" object/],
+      ['null', /it is not a JSON object/],
+      ['[]', /it is not a JSON object/],
+    ];
+    for (const [body, pattern] of cases) {
+      await assert.rejects(adapter({ body }).chat(baseRequest, call), invalid(pattern), body);
+      await assert.rejects(adapter({ body }).chat(native, call), invalid(pattern), `${body} (passthrough)`);
+    }
+  });
+
+  it('still reads an error object in a 200 as the error it names', async () => {
+    await assert.rejects(
+      adapter({ body: JSON.stringify({ error: { message: 'model overloaded' } }) }).chat(baseRequest, call),
+      (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_ERROR' && /model overloaded/.test(error.message),
+    );
+  });
+
+  it('accepts answers without text: tool calls with null content, a content filter, reasoning only, an empty string, a refusal', async () => {
+    const toolCall = { id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{}' } };
+    const answers: Array<[unknown[], string]> = [
+      [[{ index: 0, message: { role: 'assistant', content: null, tool_calls: [toolCall] }, finish_reason: 'tool_calls' }], 'tool-calls'],
+      [[{ index: 0, message: { role: 'assistant', content: null }, finish_reason: 'content_filter' }], 'content-filter'],
+      [[{ index: 0, finish_reason: 'content_filter', content_filter_results: { hate: { filtered: true } } }], 'content-filter'],
+      [[{ index: 0, message: { role: 'assistant', content: null, reasoning_content: 'Thinking.' }, finish_reason: 'length' }], 'length'],
+      [[{ index: 0, message: { role: 'assistant', content: '' }, finish_reason: 'stop' }], 'stop'],
+      [[{ index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' }, finish_reason: 'stop' }], 'stop'],
+    ];
+    for (const [choices, finishReason] of answers) {
+      const body = completion(choices);
+      const result = await adapter({ body }).chat(native, call);
+      assert.equal(result.finishReason, finishReason, body);
+      assert.equal(result.native?.body, body);
+    }
+  });
+
+  describe('embeddings', () => {
+    const request: EmbeddingRequest = { model: 'embed', input: ['a', 'b'], metadata: {} };
+    const list = (data: unknown[]) => JSON.stringify({ object: 'list', data, model: 'text-embedding-3-small', usage: { prompt_tokens: 2, total_tokens: 2 } });
+
+    it('refuses a 200 without one vector per input', async () => {
+      const cases: Array<[string, RegExp]> = [
+        [JSON.stringify({ foo: 'bar' }), /not an embeddings list: "data" is not an array/],
+        [list([]), /"data" is not a non-empty list of vectors/],
+        [list([{ index: 0, embedding: [0.1] }]), /"data" holds 1 vectors for 2 inputs/],
+        [list([{ index: 0, embedding: [0.1] }, { index: 1 }]), /data\[1\]\.embedding is not a vector/],
+        [list([{ index: 0, embedding: [0.1] }, { index: 1, embedding: [] }]), /data\[1\]\.embedding is not a vector/],
+      ];
+      for (const [body, pattern] of cases) await assert.rejects(adapter({ body }).embed!(request, call), invalid(pattern), body);
+    });
+
+    it('accepts float and base64 vectors, and any number of them for token-id inputs', async () => {
+      const floats = await adapter({ body: list([{ index: 1, embedding: [0.2] }, { index: 0, embedding: [0.1] }]) }).embed!(request, call);
+      assert.deepEqual(floats.embeddings, [[0.1], [0.2]]);
+      const base64 = await adapter({ body: list([{ index: 0, embedding: 'AAAAPw==' }, { index: 1, embedding: 'AACAPw==' }]) }).embed!({ ...request, encodingFormat: 'base64' }, call);
+      assert.deepEqual(base64.embeddings, ['AAAAPw==', 'AACAPw==']);
+      const tokens = await adapter({ body: list([{ index: 0, embedding: [0.1] }]) }).embed!({ ...request, input: [], native: { format: 'openai-embeddings', body: { model: 'embed', input: [[1, 2]] } } }, call);
+      assert.equal(tokens.embeddings.length, 1);
+    });
   });
 });
