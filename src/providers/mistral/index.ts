@@ -8,6 +8,8 @@ import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { errorFromResponse, parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
 import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
+import { invalidAnswer } from '../_shared/answer-shape.ts';
+import { chatCompletionProblem, embeddingListProblem } from '../openai-compatible/convert-response.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse, convertUsage } from './convert-response.ts';
 import { readMistralError } from './errors.ts';
@@ -54,6 +56,9 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
       const { body, warnings } = convertRequest({ ...request, stream: false }, call.model);
       const response = await post('chat/completions', body, call, 'application/json');
       const parsed = parseProviderJson(await response.text(), provider) as MistralChatBody;
+      // ChatCompletionResponse has OpenAI's shape: `choices`, each with a `message` (openapi.yaml ChatCompletionChoice).
+      const problem = chatCompletionProblem(parsed);
+      if (problem) throw invalidAnswer(provider, 'a chat completion', problem, response.status);
       const result = convertResponse(parsed, call.model);
       if (result.finishReason === 'error') {
         // finish_reason "error": the generation failed; never return it as an answer.
@@ -79,6 +84,9 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
       };
       const response = await post('embeddings', body, call, 'application/json');
       const parsed = parseProviderJson(await response.text(), provider) as MistralEmbeddingBody;
+      // EmbeddingResponse: `data` of EmbeddingResponseData, whose `embedding` is a list of numbers.
+      const problem = embeddingListProblem(parsed, request.input.length, false);
+      if (problem) throw invalidAnswer(provider, 'an embeddings list', problem, response.status);
       const data = [...(parsed.data ?? [])].sort((left, right) => (left.index ?? 0) - (right.index ?? 0));
       const vectors = data.map((item) => item.embedding ?? []);
       return {

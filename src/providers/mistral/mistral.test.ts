@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
+import { fakeHttp } from '../../../test/helpers/fake-http.ts';
 import type { ChatRequest } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
@@ -10,6 +11,7 @@ import { errorFromStatus } from '../_shared/upstream-error.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { readMistralError } from './errors.ts';
+import { createMistralAdapter } from './index.ts';
 import { mistralChunkTransformer } from './stream.ts';
 import { mistralToolCallId } from './tool-call-id.ts';
 import type { MistralChatBody } from './wire-types.ts';
@@ -272,5 +274,37 @@ describe('mistral errors', () => {
       code: '3280',
     });
     assert.deepStrictEqual(readMistralError({ message: 'Unauthorized', request_id: 'r' }), { message: 'Unauthorized' });
+  });
+});
+
+describe('mistral adapter: 200 answers of the wrong shape', () => {
+  const adapter = (body: unknown) =>
+    createMistralAdapter(
+      { id: 'mis', type: 'mistral', baseUrl: 'https://api.mistral.example/v1', apiKey: 'mistral-key-0123456789', headers: {}, timeoutMs: 1000, options: {} },
+      { http: fakeHttp({ body: JSON.stringify(body) }).http, images: { fetch: () => Promise.reject(new Error('not used')) } },
+    );
+  const call = { model: 'mistral-small-latest', signal: new AbortController().signal, timeoutMs: 1000, requestId: 'req' };
+  const invalid = (pattern: RegExp) => (error: unknown) =>
+    GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.retryable && error.status === 502 && error.provider === 'mis' && pattern.test(error.message);
+
+  it('refuses a chat answer without choices, or a choice without a message', async () => {
+    await assert.rejects(adapter({ foo: 'bar' }).chat(base, call), invalid(/^Provider "mis" answered with a body that is not a chat completion: "choices" is not a non-empty array$/));
+    await assert.rejects(adapter({ id: 'x', choices: [] }).chat(base, call), invalid(/"choices" is not a non-empty array/));
+    await assert.rejects(adapter({ id: 'x', choices: [{ index: 0, finish_reason: 'stop' }] }).chat(base, call), invalid(/choices\[0\] has no "message" object/));
+  });
+
+  it('accepts a tool-call answer with null content', async () => {
+    const toolCall = { id: 'abcdefghi', function: { name: 'lookup', arguments: { q: 'x' } } };
+    const result = await adapter({ id: 'x', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [toolCall] }, finish_reason: 'tool_calls' }] }).chat(base, call);
+    assert.deepStrictEqual(result.content, [{ type: 'tool-call', id: 'abcdefghi', name: 'lookup', arguments: '{"q":"x"}' }]);
+  });
+
+  it('refuses an embeddings answer without one float vector per input', async () => {
+    const request = { model: 'mistral-embed', input: ['a', 'b'], metadata: {} };
+    await assert.rejects(adapter({ foo: 'bar' }).embed!(request, call), invalid(/not an embeddings list: "data" is not an array/));
+    await assert.rejects(adapter({ data: [{ index: 0, embedding: [0.1] }] }).embed!(request, call), invalid(/"data" holds 1 vectors for 2 inputs/));
+    await assert.rejects(adapter({ data: [{ index: 0, embedding: [0.1] }, { index: 1, embedding: 'AAAAPw==' }] }).embed!(request, call), invalid(/data\[1\]\.embedding is not a vector/));
+    const answer = await adapter({ data: [{ index: 0, embedding: [0.1] }, { index: 1, embedding: [0.2] }] }).embed!(request, call);
+    assert.deepStrictEqual(answer.embeddings, [[0.1], [0.2]]);
   });
 });
