@@ -125,6 +125,34 @@ describe('anthropic adapter over HTTP', () => {
     assert.equal(error.code, 'SB_ERR_UPSTREAM_UNAVAILABLE');
   });
 
+  it('refuses a 200 that is not a Message, passed through or not, without quoting it', async () => {
+    const native: ChatRequest = { ...request, native: { format: 'anthropic-messages', body: { model: 'smart', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] } } };
+    const cases: Array<[unknown, RegExp]> = [
+      [{ foo: 'bar', echoed: 'sk-ant-test' }, /^Provider "claude" answered with a body that is not a message: "type" is not "message"$/],
+      [{ content: [{ type: 'text', text: 'hi' }] }, /"type" is not "message"/],
+      [{ id: 'msg_1', type: 'message', role: 'assistant', stop_reason: 'end_turn' }, /"content" is not an array/],
+      [{ id: 'msg_1', type: 'message', content: [null] }, /content\[0\] is not an object/],
+      [null, /it is not a JSON object/],
+    ];
+    for (const [body, pattern] of cases) {
+      for (const sent of [request, native]) {
+        const { http } = fakeHttp({ status: 200, body: JSON.stringify(body) });
+        await assert.rejects(
+          adapter(http).chat(sent, call),
+          (error: unknown) =>
+            GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.status === 502 && error.retryable && pattern.test(error.message) && !error.message.includes('sk-ant'),
+          JSON.stringify(body),
+        );
+      }
+    }
+  });
+
+  it('accepts a Message with no content blocks (a turn ended without a word)', async () => {
+    const body = JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 5, output_tokens: 1 } });
+    const result = await adapter(fakeHttp({ status: 200, body }).http).chat(request, call);
+    assert.deepStrictEqual([result.content, result.finishReason], [[], 'stop']);
+  });
+
   it('rejects a temperature above 1 before calling Anthropic', async () => {
     const { http, sent } = fakeHttp({ status: 200, body: message });
     await assert.rejects(adapter(http).chat({ ...request, temperature: 1.2 }, call), (error: unknown) => GatewayError.isInstance(error) && error.status === 400);

@@ -1,8 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatResult, Warning } from '../../core/chat-result.ts';
+import { isJsonObject } from '../_shared/answer-shape.ts';
 import { convertUsage } from './convert-usage.ts';
 import { mapStopReason } from './map-stop-reason.ts';
 import type { AnthropicContentBlock, AnthropicMessage } from './wire-types.ts';
+
+/**
+ * What keeps a 200 body from being a Message, or undefined when it is one (openapi.json `Message`:
+ * `type` is always "message", `content` an array of content blocks). An empty `content` is an
+ * answer (the model may end its turn without a word, as after a tool result).
+ */
+export function messageProblem(body: unknown): string | undefined {
+  if (!isJsonObject(body)) return 'it is not a JSON object';
+  if (body.type !== 'message') return '"type" is not "message"';
+  if (!Array.isArray(body.content)) return '"content" is not an array';
+  const index = body.content.findIndex((block: unknown) => !isJsonObject(block));
+  return index === -1 ? undefined : `content[${index}] is not an object`;
+}
 
 /**
  * Anthropic `Message` body → ChatResult (openapi.json `Message`, `ContentBlock`). Text,

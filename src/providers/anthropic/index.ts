@@ -5,8 +5,9 @@ import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { errorFromResponse, parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
 import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
+import { invalidAnswer, isJsonObject } from '../_shared/answer-shape.ts';
 import { convertRequest } from './convert-request.ts';
-import { convertResponse } from './convert-response.ts';
+import { convertResponse, messageProblem } from './convert-response.ts';
 import { errorFromAnthropicDetail, readAnthropicError } from './errors.ts';
 import { messageStreamTransformer } from './stream.ts';
 import type { AnthropicMessage } from './wire-types.ts';
@@ -56,10 +57,12 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
       const { body, warnings } = convertRequest({ ...request, stream: false }, call);
       const response = await post(body, call, 'application/json', passthroughHeaders(request));
       const text = await response.text();
-      const parsed = parseProviderJson(text, provider) as AnthropicMessage;
-      if (parsed.type === 'error') throw errorFromAnthropicDetail(parsed.error, source);
+      const parsed = parseProviderJson(text, provider);
+      if (isJsonObject(parsed) && parsed.type === 'error') throw errorFromAnthropicDetail((parsed as AnthropicMessage).error, source);
+      const problem = messageProblem(parsed);
+      if (problem) throw invalidAnswer(provider, 'a message', problem, response.status);
       const passthrough = request.native?.format === 'anthropic-messages';
-      const result = convertResponse(parsed, call.model);
+      const result = convertResponse(parsed as AnthropicMessage, call.model);
       return {
         ...result,
         // In passthrough the caller gets the native body, server-tool blocks included.
