@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatResult, Warning } from '../../core/chat-result.ts';
+import { isJsonObject } from '../_shared/answer-shape.ts';
 import { convertUsage } from './convert-usage.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
 import { encodeToolCallId } from './tool-call-id.ts';
@@ -34,6 +35,22 @@ export function convertPart(part: GeminiPart): ConvertedPart[] | { skipped: stri
 /** A warning for a part kind Switchboard cannot relay. */
 export function skippedPartWarning(kind: string): Warning {
   return { type: 'other', setting: `parts.${kind}`, message: `Gemini answered with a "${kind}" part, which Switchboard cannot relay; it was left out` };
+}
+
+/**
+ * What keeps a 200 body from being a GenerateContentResponse, or undefined when it may be one
+ * (generative_service.proto: `candidates` is a list of Candidate messages). No candidates at all
+ * is left to the caller, which reads `promptFeedback` for why (errors.ts errorFromBlockedPrompt,
+ * errorFromEmptyAnswer); a candidate without content is an answer whose `finishReason` says why
+ * (SAFETY, RECITATION: convertResponse maps it).
+ */
+export function generateContentProblem(body: unknown): string | undefined {
+  if (!isJsonObject(body)) return 'it is not a JSON object';
+  const candidates = body.candidates;
+  if (candidates === undefined || candidates === null) return undefined;
+  if (!Array.isArray(candidates)) return '"candidates" is not an array';
+  const index = candidates.findIndex((candidate: unknown) => !isJsonObject(candidate));
+  return index === -1 ? undefined : `candidates[${index}] is not an object`;
 }
 
 /**

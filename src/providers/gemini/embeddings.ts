@@ -1,5 +1,6 @@
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
 import { GatewayError } from '../../core/errors.ts';
+import { invalidAnswer, isJsonObject, vectorListProblem } from '../_shared/answer-shape.ts';
 import { float32Base64 } from '../_shared/float32-base64.ts';
 import type { GeminiBatchEmbedResponse } from './wire-types.ts';
 
@@ -38,10 +39,12 @@ export function convertEmbeddingRequest(request: EmbeddingRequest, modelPath: st
  * openai SDK's default), they are encoded as OpenAI does (_shared/float32-base64.ts).
  */
 export function convertEmbeddingResponse(body: GeminiBatchEmbedResponse, request: EmbeddingRequest, model: string, provider: string): EmbeddingResult {
-  const vectors = (body.embeddings ?? []).map((embedding) => embedding.values ?? []);
-  if (vectors.length !== request.input.length) {
-    throw new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${provider}" returned ${vectors.length} embeddings for ${request.input.length} inputs`, { provider });
-  }
+  // BatchEmbedContentsResponse: `embeddings`, one ContentEmbedding per request, whose `values` are the vector.
+  const embeddings: unknown = isJsonObject(body) ? body.embeddings : undefined;
+  const values = Array.isArray(embeddings) ? embeddings.map((embedding: unknown) => (isJsonObject(embedding) ? embedding.values : undefined)) : embeddings;
+  const problem = vectorListProblem(values, { name: 'embeddings', count: request.input.length, entry: (index) => `embeddings[${index}].values` });
+  if (problem) throw invalidAnswer(provider, 'a BatchEmbedContentsResponse', problem);
+  const vectors = values as number[][];
   return {
     model,
     embeddings: request.encodingFormat === 'base64' ? vectors.map(float32Base64) : vectors,

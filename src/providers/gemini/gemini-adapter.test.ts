@@ -85,3 +85,43 @@ describe('gemini adapter: answers without candidates', () => {
     }
   });
 });
+
+describe('gemini adapter: 200 answers of the wrong shape', () => {
+  const invalid = (pattern: RegExp) => (error: unknown) =>
+    GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.retryable && error.status === 502 && pattern.test(error.message) && !error.message.includes('AIza');
+
+  it('refuses a body that is not a GenerateContentResponse', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [[{ candidates: [] }], /not a GenerateContentResponse: it is not a JSON object/],
+      [{ candidates: 'AIza-test-key-0123456789' }, /"candidates" is not an array/],
+      [{ candidates: [null] }, /candidates\[0\] is not an object/],
+    ];
+    for (const [body, pattern] of cases) {
+      const adapter = createGeminiAdapter(settings, { http: fakeHttp(JSON.stringify(body)).http, images });
+      await assert.rejects(adapter.chat(request, call('gemini-2.5-flash')), invalid(pattern), JSON.stringify(body));
+    }
+  });
+
+  it('keeps a candidate stopped for safety, with or without content, as a content-filtered answer', async () => {
+    for (const candidate of [{ finishReason: 'SAFETY', index: 0 }, { content: { role: 'model', parts: [{ text: 'Safety error incoming' }] }, finishReason: 'SAFETY' }]) {
+      const adapter = createGeminiAdapter(settings, { http: fakeHttp(JSON.stringify({ candidates: [candidate] })).http, images });
+      const result = await adapter.chat(request, call('gemini-2.5-flash'));
+      assert.equal(result.finishReason, 'content-filter');
+    }
+  });
+
+  it('refuses an embeddings answer without one vector per input', async () => {
+    const embed = { model: 'x', input: ['a', 'b'], metadata: {} };
+    const cases: Array<[unknown, RegExp]> = [
+      [{ foo: 'bar' }, /not a BatchEmbedContentsResponse: "embeddings" is not a non-empty list of vectors/],
+      [{ embeddings: [{ values: [0.1] }] }, /"embeddings" holds 1 vectors for 2 inputs/],
+      [{ embeddings: [{ values: [0.1] }, {}] }, /embeddings\[1\]\.values is not a vector/],
+    ];
+    for (const [body, pattern] of cases) {
+      const adapter = createGeminiAdapter(settings, { http: fakeHttp(JSON.stringify(body)).http, images });
+      await assert.rejects(adapter.embed!(embed, call('gemini-embedding-001')), invalid(pattern), JSON.stringify(body));
+    }
+    const adapter = createGeminiAdapter(settings, { http: fakeHttp(JSON.stringify({ embeddings: [{ values: [0.1] }, { values: [0.2] }] })).http, images });
+    assert.deepEqual((await adapter.embed!(embed, call('gemini-embedding-001'))).embeddings, [[0.1], [0.2]]);
+  });
+});
