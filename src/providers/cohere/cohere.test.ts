@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
+import { fakeHttp } from '../../../test/helpers/fake-http.ts';
 import type { ChatRequest } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
@@ -10,6 +11,7 @@ import { errorFromStatus } from '../_shared/upstream-error.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse, mapFinishReason } from './convert-response.ts';
 import { readCohereError } from './errors.ts';
+import { createCohereAdapter } from './index.ts';
 import { cohereEventTransformer } from './stream.ts';
 import type { CohereChatBody } from './wire-types.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
@@ -233,5 +235,36 @@ describe('cohere errors', () => {
     assert.deepStrictEqual(readCohereError({ id: 'a', message: 'invalid request: p must be between 0.01 and 0.99' }), { message: 'invalid request: p must be between 0.01 and 0.99' });
     const overflow = errorFromStatus(400, testSource('co'), readCohereError({ message: 'too many tokens: total number of tokens in the prompt cannot exceed 4081 - received 4292.' }));
     assert.equal(overflow.code, 'SB_ERR_CONTEXT_LENGTH');
+  });
+});
+
+describe('cohere adapter: 200 answers of the wrong shape', () => {
+  const adapter = (body: unknown) =>
+    createCohereAdapter(
+      { id: 'co', type: 'cohere', baseUrl: 'https://api.cohere.example', apiKey: 'cohere-key-0123456789', headers: {}, timeoutMs: 1000, options: {} },
+      { http: fakeHttp({ body: JSON.stringify(body) }).http, images: { fetch: () => Promise.reject(new Error('not used')) } },
+    );
+  const call = { model: 'command-a-03-2025', signal: new AbortController().signal, timeoutMs: 1000, requestId: 'req' };
+  const invalid = (pattern: RegExp) => (error: unknown) =>
+    GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.retryable && error.status === 502 && error.provider === 'co' && pattern.test(error.message);
+
+  it('refuses a chat answer without a message', async () => {
+    await assert.rejects(adapter({ foo: 'bar' }).chat(base, call), invalid(/^Provider "co" answered with a body that is not a chat response: "message" is not an object$/));
+    await assert.rejects(adapter({ id: 'x', finish_reason: 'COMPLETE', message: 'hello' }).chat(base, call), invalid(/"message" is not an object/));
+    await assert.rejects(adapter([]).chat(base, call), invalid(/it is not a JSON object/));
+  });
+
+  it('accepts a tool-call answer, which has no content', async () => {
+    const result = await adapter(await fixture('cohere-chat-tool-call.json')).chat(base, call);
+    assert.equal(result.finishReason, 'tool-calls');
+  });
+
+  it('refuses an embeddings answer without one float vector per text', async () => {
+    const request = { model: 'embed-v4.0', input: ['a', 'b'], metadata: {} };
+    await assert.rejects(adapter({ foo: 'bar' }).embed!(request, call), invalid(/not an embeddings response: "embeddings.float" is not a non-empty list of vectors/));
+    await assert.rejects(adapter({ embeddings: { float: [[0.1]] } }).embed!(request, call), invalid(/"embeddings.float" holds 1 vectors for 2 inputs/));
+    await assert.rejects(adapter({ embeddings: { float: [[0.1], []] } }).embed!(request, call), invalid(/embeddings.float\[1\] is not a vector/));
+    const answer = await adapter({ id: 'e', embeddings: { float: [[0.1], [0.2]] }, meta: { billed_units: { input_tokens: 2 } } }).embed!(request, call);
+    assert.deepStrictEqual(answer.embeddings, [[0.1], [0.2]]);
   });
 });

@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatResult, FinishReason } from '../../core/chat-result.ts';
 import type { Usage } from '../../core/usage.ts';
+import { isJsonObject } from '../_shared/answer-shape.ts';
 import type { CohereChatBody, CohereUsage } from './wire-types.ts';
+
+/**
+ * What keeps a 200 body from being a Chat v2 response, or undefined when it is one
+ * (https://docs.cohere.com/reference/chat, "Response": the answer is `message`, an object). Its
+ * `content` may be absent: a tool-call answer has only `tool_plan` and `tool_calls`.
+ */
+export function chatResponseProblem(body: unknown): string | undefined {
+  if (!isJsonObject(body)) return 'it is not a JSON object';
+  return isJsonObject(body.message) ? undefined : '"message" is not an object';
+}
 
 /**
  * Cohere Chat v2 response → ChatResult (https://docs.cohere.com/reference/chat, "Response").

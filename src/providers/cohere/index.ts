@@ -7,8 +7,9 @@ import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { errorFromResponse, parseProviderJson, upstreamError, upstreamSource } from '../_shared/upstream-error.ts';
 import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
+import { invalidAnswer, isJsonObject, vectorListProblem } from '../_shared/answer-shape.ts';
 import { convertRequest } from './convert-request.ts';
-import { convertResponse } from './convert-response.ts';
+import { chatResponseProblem, convertResponse } from './convert-response.ts';
 import { readCohereError } from './errors.ts';
 import { cohereEventTransformer } from './stream.ts';
 import type { CohereChatBody, CohereEmbedBody } from './wire-types.ts';
@@ -51,6 +52,8 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
       const { body, warnings } = convertRequest({ ...request, stream: false }, call.model);
       const response = await post('/v2/chat', body, call, 'application/json');
       const parsed = parseProviderJson(await response.text(), provider) as CohereChatBody;
+      const problem = chatResponseProblem(parsed);
+      if (problem) throw invalidAnswer(provider, 'a chat response', problem, response.status);
       const result = convertResponse(parsed, call.model);
       if (result.finishReason === 'error') {
         // ERROR / TIMEOUT: the generation failed; never return it as an answer.
@@ -79,6 +82,10 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
       };
       const response = await post('/v2/embed', body, call, 'application/json');
       const parsed = parseProviderJson(await response.text(), provider) as CohereEmbedBody;
+      // EmbedByTypeResponse: `embeddings.float` holds one vector per text, as asked by embedding_types.
+      const floats = isJsonObject(parsed) && isJsonObject(parsed.embeddings) ? parsed.embeddings.float : undefined;
+      const problem = vectorListProblem(floats, { name: 'embeddings.float', count: request.input.length });
+      if (problem) throw invalidAnswer(provider, 'an embeddings response', problem, response.status);
       const vectors = parsed.embeddings?.float ?? [];
       const inputTokens = parsed.meta?.tokens?.input_tokens ?? parsed.meta?.billed_units?.input_tokens;
       return {
