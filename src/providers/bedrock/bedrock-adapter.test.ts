@@ -163,6 +163,33 @@ describe('bedrock adapter: errors', () => {
   });
 });
 
+describe('bedrock adapter: 200 answers that are not a ConverseResponse', () => {
+  const chatWith = (body: string) => createBedrockAdapter(settings(keys), { http: fakeHttp(() => ({ body })).http, images }, {}).chat(request, call);
+
+  it('refuses a body without output.message.content, naming what is missing', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['{"foo":"bar"}', /^Provider "aws" answered with a body that is not a ConverseResponse: "output.message" is not an object$/],
+      ['{"output":{"message":{"role":"assistant"}},"stopReason":"end_turn"}', /"output.message.content" is not an array/],
+      ['{"output":{"message":{"content":[null]}},"stopReason":"end_turn"}', /output.message.content\[0\] is not an object/],
+      ['"config-secret"', /it is not a JSON object/],
+    ];
+    for (const [body, pattern] of cases) {
+      await assert.rejects(
+        chatWith(body),
+        (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.status === 502 && error.retryable && pattern.test(error.message) && !error.message.includes('secret'),
+        body,
+      );
+    }
+  });
+
+  it('accepts an answer a guardrail stopped, and one with no content blocks', async () => {
+    const stopped = await chatWith('{"output":{"message":{"role":"assistant","content":[{"text":"Sorry, I cannot answer that."}]}},"stopReason":"guardrail_intervened"}');
+    assert.equal(stopped.finishReason, 'content-filter');
+    const empty = await chatWith('{"output":{"message":{"role":"assistant","content":[]}},"stopReason":"end_turn"}');
+    assert.deepStrictEqual(empty.content, []);
+  });
+});
+
 describe('bedrock adapter: embeddings through InvokeModel', () => {
   const embed = async (model: string, input: string[], extra: Record<string, unknown>, reply: (request: UpstreamRequest) => Canned) => {
     const { http, sent } = fakeHttp(reply);
@@ -198,6 +225,16 @@ describe('bedrock adapter: embeddings through InvokeModel', () => {
     assert.equal(result.embeddings.length, 100);
     assert.equal(result.embeddings[0], float32Base64([1, 2]));
     assert.deepStrictEqual(result.usage, { inputTokens: 100, outputTokens: 0 });
+  });
+
+  it('refuses answers without one vector per input', async () => {
+    const invalid = (pattern: RegExp) => (error: unknown) =>
+      GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.retryable && error.provider === 'aws' && pattern.test(error.message);
+    await assert.rejects(embed('amazon.titan-embed-text-v2:0', ['a', 'b'], {}, () => ({ body: '{"foo":"bar"}' })), invalid(/not an embeddings answer: the embedding of input 0 is not a vector/));
+    await assert.rejects(embed('amazon.titan-embed-text-v2:0', ['a'], {}, () => ({ body: '{"embedding":[],"inputTextTokenCount":1}' })), invalid(/the embedding of input 0 is not a vector/));
+    await assert.rejects(embed('cohere.embed-english-v3', ['a', 'b'], {}, () => ({ body: '{"foo":"bar"}' })), invalid(/"embeddings" is not a non-empty list of vectors/));
+    await assert.rejects(embed('cohere.embed-english-v3', ['a', 'b'], {}, () => ({ body: '{"embeddings":{"float":[[0.1]]}}' })), invalid(/"embeddings" holds 1 vectors for 2 inputs/));
+    await assert.rejects(embed('cohere.embed-english-v3', ['a', 'b'], {}, () => ({ body: 'null' })), invalid(/"embeddings" is not a non-empty list of vectors/));
   });
 
   it('rejects models and settings it cannot send, before any call', async () => {

@@ -1,5 +1,6 @@
 import type { ChatResult, FinishReason } from '../../core/chat-result.ts';
 import type { Usage } from '../../core/usage.ts';
+import { isJsonObject } from '../_shared/answer-shape.ts';
 import type { BedrockUsage, ConverseResponseBody } from './wire-types.ts';
 
 /** What the answer's body does not say: Converse returns neither an id nor the model. */
@@ -7,6 +8,21 @@ export interface ResponseContext {
   /** The `x-amzn-requestid` header, or an id Switchboard made. */
   id: string;
   model: string;
+}
+
+/**
+ * What keeps a 200 body from being a ConverseResponse, or undefined when it is one
+ * (API_runtime_Converse.html "Response Syntax": `output` is a ConverseOutput union whose only
+ * member is `message`, and a Message's `content` is a list of ContentBlock objects). An answer a
+ * guardrail stopped is one (`stopReason` guardrail_intervened, with the guardrail's text).
+ */
+export function converseProblem(body: unknown): string | undefined {
+  if (!isJsonObject(body)) return 'it is not a JSON object';
+  const message = isJsonObject(body.output) ? body.output.message : undefined;
+  if (!isJsonObject(message)) return '"output.message" is not an object';
+  if (!Array.isArray(message.content)) return '"output.message.content" is not an array';
+  const index = message.content.findIndex((block: unknown) => !isJsonObject(block));
+  return index === -1 ? undefined : `output.message.content[${index}] is not an object`;
 }
 
 /**

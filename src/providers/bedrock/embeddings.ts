@@ -1,5 +1,6 @@
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
 import { GatewayError } from '../../core/errors.ts';
+import { invalidAnswer, isJsonObject, vectorListProblem } from '../_shared/answer-shape.ts';
 import { float32Base64 } from '../_shared/float32-base64.ts';
 import type { CohereEmbeddingBody, TitanEmbeddingBody } from './wire-types.ts';
 
@@ -31,7 +32,7 @@ export async function embedWithBedrock(request: EmbeddingRequest, model: string,
   if (request.input.length === 0) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Bedrock embeds text only; token-id inputs cannot be sent to it.', { param: 'input' });
   }
-  let vectors: number[][];
+  let vectors: unknown[];
   let inputTokens: number | undefined;
   if (titanV2.test(model) || titanV1.test(model)) {
     ({ vectors, inputTokens } = await embedWithTitan(request, model, invoke));
@@ -40,14 +41,15 @@ export async function embedWithBedrock(request: EmbeddingRequest, model: string,
   } else {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock model "${model}" is not an embedding model Switchboard can call (amazon.titan-embed-text-v1/v2, cohere.embed-*).`, { param: 'model' });
   }
-  if (vectors.length !== request.input.length) {
-    throw new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${provider}" returned ${vectors.length} embeddings for ${request.input.length} inputs`, { provider });
-  }
+  // One vector per input, each a list of numbers: a 200 without them is no answer.
+  const problem = vectorListProblem(vectors, { name: 'embeddings', count: request.input.length, entry: (index) => `the embedding of input ${index}` });
+  if (problem) throw invalidAnswer(provider, 'an embeddings answer', problem);
+  const floats = vectors as number[][];
   const estimated = inputTokens === undefined;
   return {
     model,
     // base64 is the openai SDK's default; Bedrock returns floats only.
-    embeddings: request.encodingFormat === 'base64' ? vectors.map(float32Base64) : vectors,
+    embeddings: request.encodingFormat === 'base64' ? floats.map(float32Base64) : floats,
     usage: {
       inputTokens: inputTokens ?? request.input.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0),
       outputTokens: 0,
@@ -56,12 +58,12 @@ export async function embedWithBedrock(request: EmbeddingRequest, model: string,
   };
 }
 
-async function embedWithTitan(request: EmbeddingRequest, model: string, invoke: InvokeModel): Promise<{ vectors: number[][]; inputTokens?: number }> {
+async function embedWithTitan(request: EmbeddingRequest, model: string, invoke: InvokeModel): Promise<{ vectors: unknown[]; inputTokens?: number }> {
   const v2 = titanV2.test(model);
   if (!v2 && request.dimensions !== undefined) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock model "${model}" has a fixed size; dimensions is not supported by it (Titan Text Embeddings v2 takes 256, 512 or 1024).`, { param: 'dimensions' });
   }
-  const vectors: number[][] = new Array<number[]>(request.input.length);
+  const vectors: unknown[] = new Array<unknown>(request.input.length);
   let inputTokens: number | undefined = 0;
   let next = 0;
   const worker = async () => {
@@ -71,8 +73,8 @@ async function embedWithTitan(request: EmbeddingRequest, model: string, invoke: 
         ? { inputText: request.input[index]!, ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}), normalize: true }
         : { inputText: request.input[index]! };
       const answer = await invoke(body);
-      const parsed = answer.body as TitanEmbeddingBody;
-      vectors[index] = parsed.embedding ?? [];
+      const parsed: TitanEmbeddingBody = isJsonObject(answer.body) ? answer.body : {};
+      vectors[index] = parsed.embedding;
       const tokens = parsed.inputTextTokenCount ?? answer.inputTokens;
       inputTokens = tokens === undefined || inputTokens === undefined ? undefined : inputTokens + tokens;
     }
@@ -81,12 +83,12 @@ async function embedWithTitan(request: EmbeddingRequest, model: string, invoke: 
   return { vectors, ...(inputTokens !== undefined ? { inputTokens } : {}) };
 }
 
-async function embedWithCohere(request: EmbeddingRequest, model: string, invoke: InvokeModel): Promise<{ vectors: number[][]; inputTokens?: number }> {
+async function embedWithCohere(request: EmbeddingRequest, model: string, invoke: InvokeModel): Promise<{ vectors: unknown[]; inputTokens?: number }> {
   const v4 = cohereV4.test(model);
   if (!v4 && request.dimensions !== undefined) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock model "${model}" has a fixed size; dimensions is not supported by it (Cohere Embed v4 takes 256, 512, 1024 or 1536).`, { param: 'dimensions' });
   }
-  const vectors: number[][] = [];
+  const vectors: unknown[] = [];
   let inputTokens: number | undefined = 0;
   for (let offset = 0; offset < request.input.length; offset += cohereBatch) {
     const answer = await invoke({
@@ -96,8 +98,9 @@ async function embedWithCohere(request: EmbeddingRequest, model: string, invoke:
       embedding_types: ['float'],
       ...(v4 && request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
     });
-    const embeddings = (answer.body as CohereEmbeddingBody).embeddings;
-    vectors.push(...((Array.isArray(embeddings) ? embeddings : embeddings?.float) ?? []));
+    const embeddings = isJsonObject(answer.body) ? (answer.body as CohereEmbeddingBody).embeddings : undefined;
+    const batch: unknown = Array.isArray(embeddings) ? embeddings : isJsonObject(embeddings) ? embeddings.float : undefined;
+    if (Array.isArray(batch)) vectors.push(...(batch as unknown[]));
     inputTokens = answer.inputTokens === undefined || inputTokens === undefined ? undefined : inputTokens + answer.inputTokens;
   }
   return { vectors, ...(inputTokens !== undefined ? { inputTokens } : {}) };

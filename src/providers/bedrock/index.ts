@@ -5,9 +5,10 @@ import { guardStream } from '../_shared/guard-stream.ts';
 import { parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
 import { withWarnings } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
+import { invalidAnswer } from '../_shared/answer-shape.ts';
 import { modelPath, resolveConnection, type Environment } from './connection.ts';
 import { convertRequest } from './convert-request.ts';
-import { convertResponse } from './convert-response.ts';
+import { converseProblem, convertResponse } from './convert-response.ts';
 import { embedWithBedrock } from './embeddings.ts';
 import { errorFromBedrockResponse } from './errors.ts';
 import { parseEventStream } from './event-stream.ts';
@@ -51,8 +52,10 @@ export function createBedrockAdapter(settings: ProviderSettings, dependencies: A
       const path = modelPath(call.model, 'converse');
       const { body, warnings } = await convertRequest(request, call.model, { images: dependencies.images, signal: call.signal });
       const response = await post(path, body, call, 'application/json');
-      const parsed = parseProviderJson(await response.text(), provider) as ConverseResponseBody;
-      return { ...convertResponse(parsed, { id: requestId(response), model: call.model }), warnings };
+      const parsed = parseProviderJson(await response.text(), provider);
+      const problem = converseProblem(parsed);
+      if (problem) throw invalidAnswer(provider, 'a ConverseResponse', problem, response.status);
+      return { ...convertResponse(parsed as ConverseResponseBody, { id: requestId(response), model: call.model }), warnings };
     },
 
     async streamChat(request, call) {
