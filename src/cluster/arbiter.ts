@@ -1,4 +1,4 @@
-import type { Admission, SpendStatus, Ticket, Usage } from '../keys/limits.ts';
+import type { Admission, SpendStatus, SpendSubjectRef, Ticket, Usage } from '../keys/limits.ts';
 import type { AdmitParams, PrimaryMethods } from './protocol.ts';
 
 /**
@@ -46,6 +46,10 @@ export class AdmissionArbiter {
 
   spend(params: PrimaryMethods['spend'][0]): Promise<SpendStatus> {
     return this.#engine.spend(params.kind, params.subject, params.period);
+  }
+
+  recordSpend(subjects: readonly SpendSubjectRef[], usage: Usage): void {
+    this.#engine.recordSpend(subjects, usage);
   }
 
   /**

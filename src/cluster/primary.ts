@@ -120,6 +120,7 @@ class Supervisor {
     peer.handle('admit', (params) => arbiter.admit(worker.id, params));
     peer.handle('settle', ({ ticket, usage }) => arbiter.settle(worker.id, ticket, usage));
     peer.handle('spend', (params) => arbiter.spend(params));
+    peer.handle('spent', ({ subjects, usage }) => arbiter.recordSpend(subjects, usage));
     peer.handle('announce', (change) => this.#relay(member, change));
     peer.handle('flushAll', () => this.#flushAll());
     peer.handle('metrics', () => this.#metrics());

@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.ts';
 import type { BudgetPeriod, SpendPolicy } from '../core/governance.ts';
-import type { SpendStatus, Usage } from '../keys/limits.ts';
+import type { SpendStatus, SpendSubjectRef, Usage } from '../keys/limits.ts';
 
 /**
  * What the cluster primary and its workers say to each other (src/cluster/rpc.ts carries it;
@@ -45,6 +45,7 @@ export type PrimaryMethods = {
   listening: [{ address: string }, void];
   admit: [AdmitParams, number];
   settle: [{ ticket: number; usage: Usage }, void];
+  spent: [{ subjects: SpendSubjectRef[]; usage: Usage }, void];
   spend: [{ kind: SpendPolicy['kind']; subject: string; period: BudgetPeriod }, SpendStatus];
   announce: [SharedChange, void];
   flushAll: [undefined, void];

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { GatewayError } from '../core/errors.ts';
 import type { BudgetPeriod, SpendPolicy } from '../core/governance.ts';
-import type { Admission, Demand, SpendStatus, Ticket } from '../keys/limits.ts';
+import type { Admission, Demand, SpendStatus, SpendSubjectRef, Ticket, Usage } from '../keys/limits.ts';
 import type { PrimaryMethods, SharedChange, WorkerMethods, WorkerMetrics, WorkerSetup } from './protocol.ts';
 import { RpcPeer } from './rpc.ts';
 
@@ -114,5 +114,10 @@ class RemoteAdmission implements Admission {
 
   spend(kind: SpendPolicy['kind'], subject: string, period: BudgetPeriod): Promise<SpendStatus> {
     return this.#peer.call('spend', { kind, subject, period });
+  }
+
+  recordSpend(subjects: readonly SpendSubjectRef[], usage: Usage): void {
+    if (usage.costUsd === 0) return;
+    this.#peer.notify('spent', { subjects: [...subjects], usage: { time: usage.time, costUsd: usage.costUsd, inputTokens: usage.inputTokens, outputTokens: usage.outputTokens } });
   }
 }

@@ -29,15 +29,26 @@ export class Governance implements RequestGovernance {
   }
 
   async admit(record: GovernedRecord, caller: Caller, request: AdmissionRequest): Promise<void> {
-    const policies = caller.governance?.policies.filter(limitsSomething);
-    if (!policies?.length) return;
-    const ticket = await this.#limits.admit(policies, {
-      requested: request.requested,
-      estimatedCostUsd: () => estimateCostUsd(request.candidates, request.promptTokens(), request.maxOutputTokens, request.hasOutput),
-      estimatedTokens: () => request.promptTokens(),
-    });
+    const all = caller.governance?.policies;
+    if (!all?.length) return;
+    const policies = all.filter(limitsSomething);
+    // A key or team that limits nothing is not admitted, but spend of theirs already loaded (an
+    // admin read, a budget since removed) must still grow, or a budget set later would start
+    // from a stale total and let through what was spent meanwhile.
+    const unlimited = all.filter((policy) => !limitsSomething(policy)).map((policy) => ({ kind: policy.kind, subject: policy.subject }));
+    const ticket =
+      policies.length === 0
+        ? undefined
+        : await this.#limits.admit(policies, {
+            requested: request.requested,
+            estimatedCostUsd: () => estimateCostUsd(request.candidates, request.promptTokens(), request.maxOutputTokens, request.hasOutput),
+            estimatedTokens: () => request.promptTokens(),
+          });
     // The record's finish is the one place every outcome passes (answer, error, client abort).
-    record.onFinish((row) => ticket.settle(row));
+    record.onFinish((row) => {
+      ticket?.settle(row);
+      if (unlimited.length > 0) this.#limits.recordSpend(unlimited, row);
+    });
   }
 }
 

@@ -63,6 +63,17 @@ export interface Admission {
   admit(policies: readonly SpendPolicy[], demand: Demand): Promise<Ticket>;
   /** Spend of a key or team in its current period (for /admin/keys and /admin/spend). */
   spend(kind: SpendPolicy['kind'], subject: string, period: BudgetPeriod): Promise<SpendStatus>;
+  /**
+   * The cost of a request admitted without a ticket (its key and team limit nothing), added to
+   * whatever spend of theirs is loaded: a budget set on them later, and /admin/keys, count it.
+   */
+  recordSpend(subjects: readonly SpendSubjectRef[], usage: Usage): void;
+}
+
+/** A key or a team, as spend is kept for it. */
+export interface SpendSubjectRef {
+  kind: SpendPolicy['kind'];
+  subject: string;
 }
 
 export interface LimitsOptions {
@@ -142,15 +153,20 @@ export class LimitsEngine implements Admission {
           hold.state.reservedUsd = Math.max(0, hold.state.reservedUsd - hold.reservedUsd);
           hold.state.inFlight -= 1;
           for (const { window, entry } of hold.counted) window.tokens.adjust(entry, usage.inputTokens + usage.outputTokens);
-          for (const [period, budget] of hold.state.budgets) {
-            const key = periodKey(period, time);
-            // A row counts in the period it arrived in; a newer period starts from zero.
-            if (key > budget.periodKey) Object.assign(budget, { periodKey: key, spentUsd: 0 });
-            if (key === budget.periodKey) budget.spentUsd += usage.costUsd;
-          }
+          addSpend(hold.state, time, usage.costUsd);
         }
       },
     };
+  }
+
+  recordSpend(subjects: readonly SpendSubjectRef[], usage: Usage): void {
+    if (usage.costUsd === 0) return;
+    const time = Date.parse(usage.time);
+    for (const { kind, subject } of subjects) {
+      // Spend not loaded yet is read from the ledger when it is, and the ledger has this row.
+      const state = this.#subjects.get(`${kind}:${subject}`);
+      if (state) addSpend(state, time, usage.costUsd);
+    }
   }
 
   /** Spend of a key or team in its current period (for /admin/keys and /admin/spend). */
@@ -281,4 +297,14 @@ export class LimitsEngine implements Admission {
 function rateLimited(message: string, waitMs: number): GatewayError {
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
   return new GatewayError('SB_ERR_RATE_LIMITED', `${message} Retry after ${seconds} s.`, { publicCode: 'rate_limit_exceeded', retryAfterSeconds: seconds });
+}
+
+/** Adds a request's cost to each loaded budget period of a subject it counts in. */
+function addSpend(state: SubjectState, time: number, costUsd: number): void {
+  for (const [period, budget] of state.budgets) {
+    const key = periodKey(period, time);
+    // A row counts in the period it arrived in; a newer period starts from zero.
+    if (key > budget.periodKey) Object.assign(budget, { periodKey: key, spentUsd: 0 });
+    if (key === budget.periodKey) budget.spentUsd += costUsd;
+  }
 }

@@ -98,6 +98,24 @@ describe('budgets and rate limits (real gateway, SQLite file)', () => {
     assert.equal(simulator.chatCalls().length > 0, true);
   });
 
+  it('counts what a key and its team spent before a budget was set on them (a new budget started from $0)', async () => {
+    assert.equal((await admin.post('/admin/teams', { name: 'late-team' })).status, 201);
+    const key = await createKey({ name: 'late-budget', team: 'late-team' });
+    const teamSpent = async () => (await admin.get<{ spent_usd: number }>('/admin/teams/late-team')).body.spent_usd;
+    // Read before any request: the spend of both is loaded now, and must then follow.
+    assert.deepEqual([await spentOf(key.id), await teamSpent()], [0, 0]);
+    for (let index = 0; index < 3; index += 1) assert.equal((await ask(key.key)).status, 200);
+    const spent = await ledgerSpend(key.id);
+    assert.ok(Math.abs((await spentOf(key.id)) - spent) < 1e-8, `key spent_usd ${await spentOf(key.id)} vs the ledger's ${spent}`);
+    assert.ok(Math.abs((await teamSpent()) - spent) < 1e-8, `team spent_usd ${await teamSpent()} vs the ledger's ${spent}`);
+    // A team budget below what was spent already: the next request is refused, not three more.
+    assert.equal((await admin.patch('/admin/teams/late-team', { budget_usd: spent / 2, budget_period: 'total' })).status, 200);
+    const refused = await ask(key.key);
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.json?.error?.code, 'budget_exceeded');
+    assert.match(refused.json?.error?.message ?? '', /team "late-team"/);
+  });
+
   it('holds 50 concurrent requests to the budget: overspend at most the requests in flight', async () => {
     const budget = 0.05;
     const key = await createKey({ name: 'concurrent', budget_usd: budget });
