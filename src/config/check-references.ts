@@ -7,6 +7,34 @@ export interface KnownNames {
   strategies: readonly string[];
 }
 
+const unknownType = (path: string, type: string, known: KnownNames) =>
+  `${path}.type: unknown provider type "${type}" (known: ${[...known.providerTypes.keys()].join(', ')})`;
+const unknownStrategy = (path: string, strategy: string, known: KnownNames) =>
+  `${path}.strategy: unknown strategy "${strategy}" (known: ${known.strategies.join(', ')})`;
+
+/**
+ * The provider types and route strategies of a config that failed the schema, read from what it
+ * holds where it can be read: listed with the schema's problems, so that one start names every
+ * problem (../shared/SPEC.md), not these only once the others are fixed.
+ */
+export function unknownNamesIn(raw: unknown, known: KnownNames): string[] {
+  const problems: string[] = [];
+  const entries = (name: string): unknown[] => {
+    const value = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[name] : undefined;
+    return Array.isArray(value) ? value : [];
+  };
+  const field = (entry: unknown, name: string) => (typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)[name] : undefined);
+  entries('providers').forEach((provider, index) => {
+    const type = field(provider, 'type');
+    if (typeof type === 'string' && !known.providerTypes.has(type)) problems.push(unknownType(`providers[${index}]`, type, known));
+  });
+  entries('routes').forEach((route, index) => {
+    const strategy = field(route, 'strategy');
+    if (typeof strategy === 'string' && !known.strategies.includes(strategy)) problems.push(unknownStrategy(`routes[${index}]`, strategy, known));
+  });
+  return problems;
+}
+
 /**
  * Checks what the schema cannot: names that must refer to something defined elsewhere in the
  * config, and ids that must be unique. Returns every problem, by path.
@@ -23,7 +51,7 @@ export function checkReferences(config: Config, known: KnownNames): { problems: 
     providerIds.add(provider.id);
     const type = known.providerTypes.get(provider.type);
     if (!type) {
-      problems.push(`${path}.type: unknown provider type "${provider.type}" (known: ${[...known.providerTypes.keys()].join(', ')})`);
+      problems.push(unknownType(path, provider.type, known));
       return;
     }
     if (!provider.base_url && type.requiresBaseUrl) problems.push(`${path}.base_url: required for type "${provider.type}"`);
@@ -47,9 +75,7 @@ export function checkReferences(config: Config, known: KnownNames): { problems: 
     if (routeIds.has(route.id)) duplicate(path, 'route', route.id);
     if (modelIds.has(route.id)) problems.push(`${path}.id: "${route.id}" is already a model id`);
     routeIds.add(route.id);
-    if (!known.strategies.includes(route.strategy)) {
-      problems.push(`${path}.strategy: unknown strategy "${route.strategy}" (known: ${known.strategies.join(', ')})`);
-    }
+    if (!known.strategies.includes(route.strategy)) problems.push(unknownStrategy(path, route.strategy, known));
     route.candidates.forEach((name, position) => {
       if (!isModel(name)) problems.push(`${path}.candidates[${position}]: unknown model "${name}"`);
     });

@@ -67,6 +67,29 @@ describe('config', () => {
     );
   });
 
+  it('names unknown provider types and strategies beside the schema problems, in the same start', () => {
+    assert.throws(
+      () =>
+        validateConfig(
+          {
+            providers: [{ id: 'a', type: 'nope' }, { id: 'b', type: 'openai', colour: 'red' }],
+            routes: [{ id: 'r', strategy: 'cheapest', candidates: ['x'] }],
+          },
+          'test',
+          {},
+          knownNames(),
+        ),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 3, error.problems.join('\n'));
+        assert.match(error.problems[0]!, /^providers\[1\]: .*colour/);
+        assert.match(error.problems[1]!, /^providers\[0\]\.type: unknown provider type "nope" \(known: .*openai/);
+        assert.match(error.problems[2]!, /^routes\[0\]\.strategy: unknown strategy "cheapest"/);
+        return true;
+      },
+    );
+  });
+
   it('reports a YAML syntax error with its line, and an unreadable file, as config errors', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'switchboard-config-'));
     const file = join(directory, 'bad.yaml');

@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { interpolate } from './interpolate.ts';
 import { configSchema, type Config } from './schema.ts';
-import { checkReferences, type KnownNames } from './check-references.ts';
+import { checkReferences, unknownNamesIn, type KnownNames } from './check-references.ts';
 
 /** A config that cannot be used; `problems` lists each as `path: message`. */
 export class ConfigError extends Error {
@@ -64,7 +64,7 @@ export function validateConfig(
   known: KnownNames,
 ): LoadedConfig {
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(source ?? 'environment', parsed.error.issues.map(formatIssue));
+  if (!parsed.success) throw new ConfigError(source ?? 'environment', [...parsed.error.issues.map(formatIssue), ...unknownNamesIn(raw, known)]);
   const config = applyEnvironmentOverrides(parsed.data, environment);
   const { problems, warnings } = checkReferences(config, known);
   if (problems.length > 0) throw new ConfigError(source ?? 'environment', problems);
