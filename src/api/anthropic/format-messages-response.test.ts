@@ -84,6 +84,13 @@ describe('formatMessagesResponse: ChatResult → Anthropic message', () => {
     assert.equal(body.stop_reason, 'refusal');
   });
 
+  it('stops with refusal when an OpenAI-style refusal ends with finish_reason stop (chat-completions-stream-refusal.sse)', () => {
+    const result: ChatResult = { ...base, content: [{ type: 'refusal', text: "I can't help" }], finishReason: 'stop', rawFinishReason: 'stop' };
+    assert.equal((parse(result) as { stop_reason: string }).stop_reason, 'refusal');
+    const answered: ChatResult = { ...base, content: [{ type: 'text', text: 'Sure.' }], finishReason: 'stop', rawFinishReason: 'stop' };
+    assert.equal((parse(answered) as { stop_reason: string }).stop_reason, 'end_turn');
+  });
+
   it('takes cached prompt tokens out of input_tokens, as Anthropic counts them apart', () => {
     const result: ChatResult = { ...base, usage: { inputTokens: 1000, outputTokens: 50, cachedInputTokens: 600, cacheWriteTokens: 300 } };
     assert.deepStrictEqual((parse(result) as { usage: unknown }).usage, {

@@ -14,7 +14,7 @@ export function formatMessagesResponse(result: ChatResult): string {
     role: 'assistant',
     model: result.model,
     content: result.content.map(toContentBlock),
-    stop_reason: anthropicStopReason(result.finishReason, result.rawFinishReason),
+    stop_reason: anthropicStopReason(result.finishReason, result.rawFinishReason, result.content.some((part) => part.type === 'refusal')),
     // Which stop sequence matched is only known to Anthropic itself (passthrough answers carry it).
     stop_sequence: null,
     usage: anthropicUsage(result.usage),
@@ -72,15 +72,18 @@ const anthropicStopReasons: ReadonlySet<string> = new Set(['end_turn', 'max_toke
 /**
  * Unified finish reason → Anthropic `stop_reason`. A raw reason that already is one of
  * Anthropic's (an Anthropic-protocol upstream, Bedrock's Converse API) is kept as it is, so
- * `stop_sequence` and `pause_turn` survive; otherwise the unified reason is mapped.
+ * `stop_sequence` and `pause_turn` survive; otherwise the unified reason is mapped. An answer
+ * that `refused` (an OpenAI-style `refusal`, which ends with finish_reason "stop":
+ * ../shared/specs/openai/examples/chat-completions-stream-refusal.sse) stops with "refusal", as
+ * docs/anthropic-ingress.md says.
  */
-export function anthropicStopReason(reason: FinishReason, raw: string | undefined): string {
+export function anthropicStopReason(reason: FinishReason, raw: string | undefined, refused = false): string {
   if (raw !== undefined && anthropicStopReasons.has(raw)) return raw;
   switch (reason) {
     case 'stop':
     case 'other':
     case 'error':
-      return 'end_turn';
+      return refused ? 'refusal' : 'end_turn';
     case 'length':
       return 'max_tokens';
     case 'tool-calls':

@@ -191,6 +191,18 @@ describe('anthropicStreamFormatter: StreamEvents → Anthropic SSE', () => {
     );
   });
 
+  it('stops with refusal when a streamed refusal ends with finish_reason stop, as OpenAI sends it', async () => {
+    const events = parseSse(
+      await format([
+        start('chatcmpl-4', 'gpt-4o'),
+        { type: 'refusal-delta', delta: "I can't help" },
+        { type: 'finish', finishReason: 'stop', rawFinishReason: 'stop', usage: { inputTokens: 5, outputTokens: 3 } },
+      ]),
+    );
+    const delta = events.map((event) => event.data as { type: string; delta?: { stop_reason?: string } }).find((data) => data.type === 'message_delta');
+    assert.equal(delta?.delta?.stop_reason, 'refusal');
+  });
+
   it('ends with an error event in the shape of docs-messages-stream-error-event.sse, and writes nothing after it', async () => {
     const [expected] = await specExample('docs-messages-stream-error-event.sse');
     const text = await format([

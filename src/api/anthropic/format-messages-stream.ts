@@ -117,6 +117,8 @@ export function anthropicStreamFormatter(): Transformer<StreamEvent, string> {
     });
   };
 
+  /** A refusal was streamed: the message stops with "refusal" (format-messages-response.ts). */
+  let refused = false;
   const fail = (error: GatewayError) => {
     done = true;
     write('error', formatAnthropicError(error));
@@ -134,6 +136,7 @@ export function anthropicStreamFormatter(): Transformer<StreamEvent, string> {
         end('text', event.id);
         return;
       case 'refusal-delta':
+        refused = true;
         delta(openText(refusalId), { type: 'text_delta', text: event.delta });
         return;
       case 'reasoning-start':
@@ -166,7 +169,7 @@ export function anthropicStreamFormatter(): Transformer<StreamEvent, string> {
         done = true;
         write('message_delta', {
           type: 'message_delta',
-          delta: { stop_reason: anthropicStopReason(event.finishReason, event.rawFinishReason), stop_sequence: null },
+          delta: { stop_reason: anthropicStopReason(event.finishReason, event.rawFinishReason, refused), stop_sequence: null },
           usage: event.usage ? anthropicUsage(event.usage) : { output_tokens: 0 },
         });
         write('message_stop', { type: 'message_stop' });
