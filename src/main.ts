@@ -87,6 +87,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     throw error;
   }
   const { config } = loaded;
+  // Read from the config and REDIS_URL, but no part uses it yet (docs/configuration.md): say so,
+  // rather than let an operator believe replicas share their state through it.
+  if (config.storage.redis) notes.push('storage.redis (REDIS_URL) is set but not used yet: keys, limits and budgets are shared through the database, by the processes of one machine');
   const host = parsed.values.host ?? config.server.host ?? (config.server.master_key ? '0.0.0.0' : 'localhost');
   const workers = workerCount(config, requestedWorkers ?? config.server.workers, notes);
   if (workers instanceof Error) {
@@ -104,11 +107,34 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const address = await gateway.listen(port ?? config.server.port, host);
+  let address: string;
+  try {
+    address = await gateway.listen(port ?? config.server.port, host);
+  } catch (error) {
+    process.stderr.write(`Switchboard could not start: ${listenProblem(error, port ?? config.server.port, host)}\n`);
+    process.exitCode = 1;
+    await gateway.close(0).catch(() => undefined);
+    return;
+  }
   // Signals are handled before the banner says it listens: whoever reads that line may stop it at once.
   const stopped = waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM', 'SIGINT']);
   printBanner(address, loaded, notes, 1);
   await stopped;
+}
+
+/** Why the server could not listen, in one line: the usual causes named, anything else with its code. */
+function listenProblem(error: unknown, port: number, host: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return `port ${port} on ${host} is in use (another process listens there; choose another with --port)`;
+    case 'EADDRNOTAVAIL':
+      return `${host} is not an address of this machine (--host)`;
+    case 'EACCES':
+      return `no permission to listen on port ${port} (ports below 1024 need privileges)`;
+    default:
+      return `cannot listen on ${host}:${port}: ${(error as Error).message}`;
+  }
 }
 
 /**
@@ -116,7 +142,8 @@ export async function main(argv: readonly string[]): Promise<void> {
  * each process's own, so it cannot be shared: one process then (an error if more were asked for).
  */
 function workerCount(config: Config, requested: number | undefined, notes: string[]): number | Error {
-  const inMemory = !config.storage.url.startsWith('sqlite://') || config.storage.url === 'sqlite://:memory:';
+  // Another kind of URL (postgres://) is refused, with its reason, when the storage opens.
+  const inMemory = config.storage.url === 'sqlite://:memory:' || config.storage.url === ':memory:';
   if (inMemory && requested !== undefined && requested > 1) {
     return new Error(`--workers ${requested}: storage ${config.storage.url} cannot be shared by several processes; use a database file (sqlite://path) or --workers 1`);
   }
@@ -176,7 +203,16 @@ async function serveAsWorker(): Promise<void> {
     setImmediate(() => process.exit());
     return;
   }
-  const address = await gateway.listen(port, host);
+  let address: string;
+  try {
+    address = await gateway.listen(port, host);
+  } catch (error) {
+    process.stderr.write(`Switchboard could not start (worker ${slot}): ${listenProblem(error, port, host)}\n`);
+    process.exitCode = 1;
+    await gateway.close(0).catch(() => undefined);
+    setImmediate(() => process.exit());
+    return;
+  }
   const stopped = waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM']);
   connection.listening(address);
   await stopped;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -68,6 +70,42 @@ describe('switchboard CLI', () => {
     assert.match(stderr, /models\[1\]\.provider: unknown provider "x"/);
     assert.match(stderr, /routes\[0\]\.strategy: unknown strategy "magic"/);
     assert.match(stderr, /routes\[0\]\.candidates\[1\]: unknown model "ghost"/);
+  });
+
+  it('says in one line why it cannot listen (a port in use), without a stack trace, and exits 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const empty = await mkdtemp(join(directory, 'port-'));
+      const { code, stderr } = await runCli(['serve', '--port', String(port), '--host', '127.0.0.1', '--workers', '1'], { cwd: empty });
+      assert.equal(code, 1);
+      assert.match(stderr, new RegExp(`Switchboard could not start: port ${port} on 127\\.0\\.0\\.1 is in use`));
+      assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('refuses a postgres:// DATABASE_URL with its reason, also with --workers 2, never printing its password', async () => {
+    const empty = await mkdtemp(join(directory, 'postgres-'));
+    const env = { ...cleanEnvironment(), DATABASE_URL: 'postgres://switchboard:pg-secret-pass@127.0.0.1/db' };
+    for (const workers of ['1', '2']) {
+      const { code, stderr } = await runCli(['serve', '--port', '0', '--host', '127.0.0.1', '--workers', workers], { cwd: empty, env });
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /PostgreSQL backend is not part of this build yet/);
+      assert.doesNotMatch(stderr, /pg-secret-pass/);
+    }
+  });
+
+  it('says at start that REDIS_URL is set but not used yet', async () => {
+    const empty = await mkdtemp(join(directory, 'redis-'));
+    const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { cwd: empty, env: { ...cleanEnvironment(), REDIS_URL: 'redis://127.0.0.1:6399' } });
+    try {
+      assert.match(server.stderr(), /storage\.redis \(REDIS_URL\) is set but not used yet/);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('serves a config file with ${VAR} interpolation and drains a stream in flight on SIGTERM', async () => {
