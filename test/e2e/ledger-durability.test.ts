@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Database } from '../../src/store/sqlite/driver.ts';
+import { assertWritable } from '../../src/store/sqlite/index.ts';
 import { cleanEnvironment, startCli } from '../helpers/cli.ts';
 import { startGateway } from '../helpers/gateway.ts';
 import { rawRequest } from '../helpers/http.ts';
@@ -114,6 +115,26 @@ describe('ledger durability', () => {
     const stored = new Set((await gateway.ledger()).map((row) => row.id));
     assert.deepEqual(ids.filter((id) => !stored.has(id)), []);
     await gateway.close();
+  });
+
+  it('is not ready once its database file is deleted under it (the open file answers, but rows go nowhere)', async () => {
+    const workdir = await mkdtemp(join(directory, 'deleted-'));
+    const gateway = await startGateway(config(simulator), { directory: workdir });
+    assert.equal((await rawRequest('GET', gateway.origin, '/health/ready')).status, 200);
+    await rm(workdir, { recursive: true, force: true });
+    const ready = await rawRequest<{ status: string; reason: string }>('GET', gateway.origin, '/health/ready');
+    assert.equal(ready.status, 503);
+    assert.match(ready.body.reason, /^storage: the database file no longer exists/);
+    await gateway.close().catch(() => undefined);
+  });
+
+  it('refuses at start a database SQLite can only open for reading', async () => {
+    const workdir = await mkdtemp(join(directory, 'read-only-'));
+    const path = join(workdir, 'switchboard.db');
+    new Database(path).close();
+    // Root ignores file modes, so the read-only open is asked for: what SQLite falls back to for a file it cannot write.
+    const database = new Database(path, { readonly: true });
+    assert.throws(() => assertWritable(database, path), /storage\.url: the database file .* can only be read \(attempt to write a readonly database\)/);
   });
 
   it('SIGTERM while the store fails: the queued rows are kept and written at the next start', async () => {

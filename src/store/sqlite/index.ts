@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { openConnection } from './driver.ts';
@@ -31,6 +31,7 @@ export interface SqliteStorageOptions {
 export async function openSqliteStorage(path: string, options: SqliteStorageOptions = {}): Promise<Storage & { database: BetterSqlite3.Database }> {
   if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
   const database = openConnection(path);
+  if (path !== ':memory:') assertWritable(database, path);
   applyMigrations(database, migrations);
   // Started once the schema is in place: the thread's connection does not migrate.
   const thread = options.ledgerThread && path !== ':memory:' ? new LedgerThread(path) : undefined;
@@ -45,12 +46,34 @@ export async function openSqliteStorage(path: string, options: SqliteStorageOpti
     feedback: createFeedbackStore(database),
     async ping() {
       database.prepare('SELECT 1').get();
+      // The open descriptor keeps answering after the file (or its folder) is deleted, while
+      // everything written from then on is lost at the next start: not ready.
+      if (path !== ':memory:') {
+        await access(path).catch(() => {
+          throw new Error('the database file no longer exists (deleted or moved while running): what is written now is lost at the next start');
+        });
+      }
     },
     async close() {
       await thread?.close();
       database.close();
     },
   };
+}
+
+/**
+ * Refuses a database SQLite could open for reading only (file or folder permissions): it opens
+ * such a file read-only without a word, and the gateway then served requests whose ledger rows
+ * could never be written. Writing the header's user_version with its own value is the probe.
+ */
+export function assertWritable(database: BetterSqlite3.Database, path: string): void {
+  try {
+    const version = database.pragma('user_version', { simple: true }) as number;
+    database.pragma(`user_version = ${version}`);
+  } catch (error) {
+    database.close();
+    throw new Error(`storage.url: the database file ${path} can only be read (${(error as Error).message}); Switchboard writes its ledger there: check the permissions of the file and its folder`);
+  }
 }
 
 /** Applies the migrations not yet recorded; safe to call on every start. */
