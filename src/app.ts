@@ -238,7 +238,21 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     logger,
     errorShapers,
     onRequestFinished,
-    ...(inFlight ? { onRequestStarted: (record: RequestRecord) => inFlight.started({ id: record.id, time: record.time, endpoint: record.endpoint, keyId: record.keyId, team: record.team }) } : {}),
+    ...(inFlight
+      ? {
+          onRequestStarted: (record: RequestRecord) =>
+            inFlight.started(record.id, () => ({
+              id: record.id,
+              time: record.time,
+              endpoint: record.endpoint,
+              keyId: record.keyId,
+              team: record.team,
+              modelRequested: record.modelRequested,
+              route: record.route,
+              stream: record.stream,
+            })),
+        }
+      : {}),
   });
   let draining = false;
   // Counted on the HTTP server itself, not in Fastify hooks: a request refused by the

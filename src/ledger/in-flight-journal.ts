@@ -8,6 +8,10 @@ export interface StartedRequest {
   endpoint: LedgerRow['endpoint'];
   keyId: string | null;
   team: string | null;
+  /** Known when the body was read before the line was written (most requests: same turn). */
+  modelRequested?: string | null;
+  route?: string | null;
+  stream?: boolean;
 }
 
 export interface InFlightJournalOptions {
@@ -33,7 +37,8 @@ export class InFlightJournal {
   readonly location: string;
   readonly #compactEvery: number;
   readonly #onFailure: ((error: unknown) => void) | undefined;
-  readonly #open = new Map<string, string>();
+  /** Each open request's description, read when its line is written (so what the request learnt since its start is in it). */
+  readonly #open = new Map<string, () => StartedRequest>();
   /** Ids started in this event-loop turn, written at its end. */
   #pending: string[] = [];
   #descriptor: number;
@@ -48,9 +53,13 @@ export class InFlightJournal {
     this.#descriptor = openSync(this.location, 'w');
   }
 
-  started(request: StartedRequest): void {
-    this.#open.set(request.id, `${JSON.stringify(request)}\n`);
-    if (this.#pending.push(request.id) === 1) setImmediate(this.#flush);
+  /**
+   * A request started; `describe` is read when its line is written, at the end of this turn (or
+   * at a rewrite), so a body read in this turn already names the model and whether it streams.
+   */
+  started(id: string, describe: () => StartedRequest): void {
+    this.#open.set(id, describe);
+    if (this.#pending.push(id) === 1) setImmediate(this.#flush);
   }
 
   /** The request's row is journaled: it no longer needs a row written for it. */
@@ -81,8 +90,8 @@ export class InFlightJournal {
   readonly #flush = (): void => {
     const lines: string[] = [];
     for (const id of this.#pending) {
-      const line = this.#open.get(id);
-      if (line) lines.push(line);
+      const describe = this.#open.get(id);
+      if (describe) lines.push(lineOf(describe));
     }
     this.#pending = [];
     if (lines.length === 0) return;
@@ -102,7 +111,7 @@ export class InFlightJournal {
     } else {
       // Written aside and renamed over, so a kill in between leaves the old (larger) file whole.
       const aside = `${this.location}.tmp`;
-      writeFileSync(aside, [...this.#open.values()].join(''));
+      writeFileSync(aside, [...this.#open.values()].map(lineOf).join(''));
       renameSync(aside, this.location);
       closeSync(this.#descriptor);
       this.#descriptor = openSync(this.location, 'a');
@@ -114,6 +123,10 @@ export class InFlightJournal {
     this.#failures += 1;
     if (this.#failures === 1) this.#onFailure?.(error);
   }
+}
+
+function lineOf(describe: () => StartedRequest): string {
+  return `${JSON.stringify(describe())}\n`;
 }
 
 export function inFlightPath(basePath: string, name: string): string {

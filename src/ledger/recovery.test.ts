@@ -20,12 +20,27 @@ describe('journals of requests in flight (a killed process’s requests still ge
   });
   after(() => rm(directory, { recursive: true, force: true }));
 
+  it('names in a cut-off row what the request had read of its body by the end of the turn it started in', async () => {
+    const base = join(directory, 'described.db');
+    const name = journalName(3);
+    const inFlight = new InFlightJournal(base, name);
+    const request = { ...started('streamed'), modelRequested: null as string | null, route: null as string | null, stream: false };
+    inFlight.started('streamed', () => request);
+    // The body, read later in the same turn: model, route and stream known.
+    Object.assign(request, { modelRequested: 'fast', route: 'auto', stream: true });
+    await turn();
+    // Killed here.
+    const recovered = await recoverJournal(base, name, async () => false);
+    assert.deepEqual(recovered.rows.map((row) => [row.id, row.modelRequested, row.route, row.stream]), [['streamed', 'fast', 'auto', true]]);
+    removeJournalFiles(base, name);
+  });
+
   it('gives each request cut off in flight an error row, and none to those whose row exists', async () => {
     const base = join(directory, 'kill.db');
     const name = journalName(2);
     const inFlight = new InFlightJournal(base, name);
     const rows = new FileRowJournal(base, name);
-    for (const id of ['answered-journaled', 'answered-stored', 'cut-1', 'cut-2']) inFlight.started(started(id));
+    for (const id of ['answered-journaled', 'answered-stored', 'cut-1', 'cut-2']) inFlight.started(id, () => started(id));
     await turn(); // listed at the end of the turn they started in
     rows.append(JSON.stringify(finishedRow('answered-journaled')));
     inFlight.finished('answered-journaled');
@@ -53,9 +68,9 @@ describe('journals of requests in flight (a killed process’s requests still ge
   it('stays small under endless load: rewritten with only the open requests', async () => {
     const base = join(directory, 'compact.db');
     const inFlight = new InFlightJournal(base, 'ledger', { compactEvery: 16 });
-    inFlight.started(started('long-stream'));
+    inFlight.started('long-stream', () => started('long-stream'));
     for (let index = 0; index < 1000; index += 1) {
-      inFlight.started(started(`short-${index}`));
+      inFlight.started(`short-${index}`, () => started(`short-${index}`));
       await turn();
       inFlight.finished(`short-${index}`);
     }
@@ -70,7 +85,7 @@ describe('journals of requests in flight (a killed process’s requests still ge
   it('does not write a request that finished in the turn it started in', async () => {
     const base = join(directory, 'quick.db');
     const inFlight = new InFlightJournal(base, 'ledger');
-    inFlight.started(started('refused-at-once'));
+    inFlight.started('refused-at-once', () => started('refused-at-once'));
     inFlight.finished('refused-at-once');
     await turn();
     assert.equal(await readFile(inFlight.location, 'utf8'), '');
@@ -79,7 +94,7 @@ describe('journals of requests in flight (a killed process’s requests still ge
   it('skips a line torn by the kill', async () => {
     const base = join(directory, 'torn.db');
     const inFlight = new InFlightJournal(base, 'ledger');
-    inFlight.started(started('whole'));
+    inFlight.started('whole', () => started('whole'));
     await turn();
     const { appendFileSync } = await import('node:fs');
     appendFileSync(inFlight.location, '{"id":"torn","ti');

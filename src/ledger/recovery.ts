@@ -95,8 +95,8 @@ export function cutOffRow(request: StartedRequest): LedgerRow {
     endpoint: request.endpoint,
     keyId: request.keyId,
     team: request.team,
-    modelRequested: null,
-    route: null,
+    modelRequested: request.modelRequested ?? null,
+    route: request.route ?? null,
     model: null,
     provider: null,
     upstreamModel: null,
@@ -115,7 +115,7 @@ export function cutOffRow(request: StartedRequest): LedgerRow {
     errorMessage:
       'The Switchboard process serving this request ended (killed or crashed) before answering; the connection was closed without an answer. ' +
       'Any cost a provider charged for it is unknown and recorded as $0.',
-    stream: false,
+    stream: request.stream ?? false,
     reason: null,
     metadata: {},
     warnings: [],
