@@ -67,6 +67,32 @@ describe('config', () => {
     );
   });
 
+  it('refuses a base_url with credentials (user:password@), a query string or a fragment, without echoing it', () => {
+    const urls = [
+      'http://proxyuser:proxypass-secret@127.0.0.1:5391/v1',
+      'http://proxyuser@127.0.0.1:5391/v1',
+      'http://127.0.0.1:5391/v1?key=querysecret123',
+      'http://127.0.0.1:5391/v1?',
+      'http://127.0.0.1:5391/v1#frag-secret',
+    ];
+    assert.throws(
+      () => validateConfig({ providers: urls.map((base_url, index) => ({ id: `p${index}`, type: 'openai-compatible', base_url })) }, 'test', {}, knownNames()),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, urls.length, error.problems.join('\n'));
+        assert.match(error.problems[0]!, /^providers\[0\]\.base_url: must not hold a user name or password .*api_key or headers/);
+        assert.match(error.problems[1]!, /^providers\[1\]\.base_url: must not hold a user name or password/);
+        assert.match(error.problems[2]!, /^providers\[2\]\.base_url: must not have a query string .*api_key or headers/);
+        assert.match(error.problems[3]!, /^providers\[3\]\.base_url: must not have a query string/);
+        assert.match(error.problems[4]!, /^providers\[4\]\.base_url: must not have a fragment/);
+        for (const secret of ['proxypass-secret', 'querysecret123', 'frag-secret']) assert.ok(!error.problems.join('\n').includes(secret));
+        return true;
+      },
+    );
+    // A plain URL with a path and a port is fine.
+    validateConfig({ providers: [{ id: 'ok', type: 'openai-compatible', base_url: 'https://gpu-box:8000/v1/' }] }, 'test', {}, knownNames());
+  });
+
   it('names unknown provider types and strategies beside the schema problems, in the same start', () => {
     assert.throws(
       () =>

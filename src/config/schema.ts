@@ -46,13 +46,42 @@ const storageSchema = z
   })
   .strict();
 
+/**
+ * An upstream's base URL: HTTP(S) only (file:, ftp:, javascript: are refused), and without
+ * user:password@, a query string or a fragment. /admin/providers answers base_url back and the
+ * audit log keeps it, so a credential there would leak; and adapters append paths to it, so
+ * `/v1?key=…` became `/v1?key=…/chat/completions` while fetch dropped the userinfo. No provider
+ * type needs a query here (Azure's api-version is `api_version`). The message never quotes it.
+ */
+const baseUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).superRefine((value, context) => {
+  const problem = baseUrlProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
+function baseUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined; // z.url() reports it.
+  }
+  // `http://@host` has an empty user name, but still an "@" before the host.
+  if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value)) {
+    return 'must not hold a user name or password (user:password@): put credentials in api_key or headers';
+  }
+  if (value.split('#')[0]!.includes('?')) {
+    return 'must not have a query string (?…): put credentials in api_key or headers, and settings in their own fields (e.g. api_version)';
+  }
+  if (value.includes('#')) return 'must not have a fragment (#…)';
+  return undefined;
+}
+
 /** One `providers[]` entry (also what POST /admin/providers takes). */
 export const providerSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only'),
     type: z.string(),
-    // An upstream is reached over HTTP(S) only: any other scheme (file:, ftp:, javascript:) is refused.
-    base_url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+    base_url: baseUrl.optional(),
     api_key: z.string().optional(),
     headers: z.record(z.string(), z.string()).default({}),
     timeout_ms: positiveInteger.default(60000),

@@ -119,6 +119,24 @@ describe('providers added at runtime through /admin/providers', () => {
       assert.equal(answer.status, 400);
       assert.match(answer.body.error.message, /base_url.*http:\/\/ or https:\/\//);
     }
+    // No credentials, query or fragment in base_url: they would be answered back and sent wrongly.
+    const secretUrls = [
+      `http://proxyuser:proxypass-secret@127.0.0.1:5391/v1`,
+      `http://127.0.0.1:5391/v1?key=querysecret123`,
+      `http://127.0.0.1:5391/v1#fragsecret`,
+    ];
+    const withSecrets = await Promise.all(
+      secretUrls.map((base_url) => admin.post<{ error: { message: string; param: string } }>('/admin/providers', { id: 'ui', type: 'openai', base_url })),
+    );
+    for (const answer of withSecrets) {
+      assert.equal(answer.status, 400, answer.text);
+      assert.match(answer.body.error.message, /base_url: must not (hold a user name or password|have a query string|have a fragment)/);
+      for (const secret of ['proxypass-secret', 'querysecret123', 'fragsecret']) assert.ok(!answer.text.includes(secret), 'the answer echoes the URL');
+    }
+    assert.match(withSecrets[0]!.body.error.message, /api_key or headers/);
+    const listedAfter = await admin.get('/admin/providers');
+    const audited = await admin.get('/admin/audit');
+    for (const text of [listedAfter.text, audited.text]) assert.ok(!/proxypass-secret|querysecret123|fragsecret/.test(text), 'a refused URL was kept');
     for (const answer of [unknownType, noBaseUrl, badField, ...schemes]) assert.ok(!answer.text.includes(runtimeKey));
     assert.equal((await admin.post('/admin/providers', { id: 'oai', type: 'openai', api_key: 'x' })).status, 409, 'a config provider id is taken');
   });
