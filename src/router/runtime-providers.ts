@@ -34,6 +34,14 @@ export interface ProviderView {
   updated_at: string | null;
 }
 
+/** What DELETE /admin/providers/<id> removed. */
+export interface RemovedProvider {
+  /** It was routable; false for a stored entry that could not be loaded, or that a config provider shadows. */
+  loaded: boolean;
+  /** The config file has a provider of that id, which stays. */
+  configProviderKept: boolean;
+}
+
 export interface RuntimeProvidersOptions {
   store: ProviderCredentialStore;
   /** Absent when neither SWITCHBOARD_ENCRYPTION_KEY nor a master key is set: no runtime providers. */
@@ -83,19 +91,23 @@ export class RuntimeProviders {
 
   /** Decrypts and installs a stored provider; a warning when it cannot be. */
   #load(stored: StoredProvider): string | undefined {
+    // Stored before the config file took the id (POST answers 409 now): the config file wins.
+    if (this.#isConfigured(stored.id)) {
+      return `runtime provider "${stored.id}" is not loaded: the config file has a provider "${stored.id}", which wins; DELETE /admin/providers/${stored.id} removes the stored one (the config provider stays)`;
+    }
     if (!this.#options.cipher) return `runtime provider "${stored.id}" is not loaded: set SWITCHBOARD_ENCRYPTION_KEY (or a master key) to decrypt it`;
     let opened: unknown;
     try {
       opened = JSON.parse(this.#options.cipher.open(stored.sealedConfig, stored.id));
     } catch (error) {
       // The message never holds the plaintext.
-      return `runtime provider "${stored.id}" is not loaded: ${firstLine(error)} (was the encryption key changed?)`;
+      return `runtime provider "${stored.id}" is not loaded: ${firstLine(error)} (was the encryption key changed?); DELETE /admin/providers/${stored.id} removes it, or add it again`;
     }
     const parsed = providerSchema.safeParse(opened);
     if (!parsed.success) {
       // Stored under older rules (e.g. a base_url scheme refused since): say which field, not its value.
       const issue = parsed.error.issues[0];
-      return `runtime provider "${stored.id}" is not loaded: its stored configuration is no longer valid (${issue?.path.join('.') || 'config'}: ${issue?.message ?? 'invalid'}); delete it and add it again`;
+      return `runtime provider "${stored.id}" is not loaded: its stored configuration is no longer valid (${issue?.path.join('.') || 'config'}: ${issue?.message ?? 'invalid'}); DELETE /admin/providers/${stored.id} removes it, then add it again`;
     }
     try {
       this.#install(parsed.data, stored);
@@ -129,16 +141,23 @@ export class RuntimeProviders {
     return this.#view(config, 'runtime', stored);
   }
 
-  /** Removes a runtime provider; false when there is none of that id. Config providers are read-only. */
-  async remove(id: string): Promise<boolean> {
-    if (this.#options.configured.some((provider) => provider.id === id)) {
-      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Provider "${id}" comes from the config file and is read-only here.`, { status: 409, publicCode: 'read_only' });
+  /**
+   * Removes the stored runtime provider `id`, loaded or not: one that could not be decrypted or
+   * no longer validates, or one a config provider of that id shadows, must still be removable
+   * (the startup warning says to). Undefined when nothing of that id is stored; a config
+   * provider with nothing stored under its id is read-only (409).
+   */
+  async remove(id: string): Promise<RemovedProvider | undefined> {
+    const configProviderKept = this.#isConfigured(id);
+    const deleted = await this.#options.store.delete(id);
+    const loaded = this.#runtime.has(id);
+    if (!deleted && !loaded) {
+      if (configProviderKept) throw readOnly(id);
+      return undefined;
     }
-    if (!this.#runtime.has(id)) return false;
-    await this.#options.store.delete(id);
-    this.#uninstall(id);
+    if (loaded) this.#uninstall(id);
     await this.#options.changed?.(id);
-    return true;
+    return { loaded, configProviderKept };
   }
 
   /**
@@ -193,10 +212,12 @@ export class RuntimeProviders {
     if (!config.base_url && type.requiresBaseUrl) {
       throw new GatewayError('SB_ERR_INVALID_REQUEST', `Invalid provider: base_url: required for type "${config.type}"`, { param: 'base_url' });
     }
-    if (this.#options.configured.some((provider) => provider.id === config.id)) {
-      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Provider "${config.id}" comes from the config file and is read-only here.`, { status: 409, publicCode: 'read_only' });
-    }
+    if (this.#isConfigured(config.id)) throw readOnly(config.id);
     return config;
+  }
+
+  #isConfigured(id: string): boolean {
+    return this.#options.configured.some((provider) => provider.id === id);
   }
 
   #view(config: ProviderConfig, source: ProviderView['source'], stored: StoredProvider | undefined): ProviderView {
@@ -215,6 +236,10 @@ export class RuntimeProviders {
       updated_at: stored?.updatedAt ?? null,
     };
   }
+}
+
+function readOnly(id: string): GatewayError {
+  return new GatewayError('SB_ERR_INVALID_REQUEST', `Provider "${id}" comes from the config file and is read-only here.`, { status: 409, publicCode: 'read_only' });
 }
 
 /** The last four characters of a key, enough to tell keys apart; short keys show nothing. */

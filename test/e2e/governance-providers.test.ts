@@ -189,3 +189,84 @@ describe('runtime providers sealed with the master key', () => {
     }
   });
 });
+
+describe('stored runtime providers the gateway cannot or must not load', () => {
+  let simulator: OpenAISimulator;
+  let stored: OpenAISimulator;
+  let directory: string;
+  let gateway: TestGateway | undefined;
+  const withUi = () => ({
+    server: { master_key: masterKey },
+    providers: [{ id: 'ui', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey }],
+  });
+  const ask = (model: string) => chat(gateway!.origin, masterKey, { model, messages: [{ role: 'user', content: 'hi' }] });
+
+  before(async () => {
+    simulator = await new OpenAISimulator().start();
+    stored = await new OpenAISimulator({ apiKey: 'sk-stored-runtime-0123456789abcdef' }).start();
+    directory = await mkdtemp(join(tmpdir(), 'switchboard-providers-shadow-'));
+  });
+
+  after(async () => {
+    await gateway?.close();
+    await closeAll(simulator, stored);
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('a config provider wins over a stored one of the same id, which DELETE then removes', async () => {
+    gateway = await startGateway({ server: { master_key: masterKey } }, { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: encryptionKey } });
+    const created = await adminClient(gateway.origin, masterKey).post('/admin/providers', { id: 'ui', type: 'openai', base_url: stored.url, api_key: stored.apiKey });
+    assert.equal(created.status, 201, created.text);
+    await gateway.close();
+
+    // The config file now has a provider "ui" too.
+    gateway = await startGateway(withUi(), { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: encryptionKey } });
+    const warning = gateway.logs.find((line) => line.includes('runtime provider \\"ui\\" is not loaded'));
+    assert.ok(warning, 'a warning names the stored provider');
+    assert.match(warning, /config file has a provider \\"ui\\"/);
+    assert.match(warning, /DELETE \/admin\/providers\/ui/);
+    const storedCalls = stored.chatCalls().length;
+    const answer = await ask('ui/gpt-4o');
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(simulator.chatCalls().length, 1, 'the config provider answered');
+    assert.equal(stored.chatCalls().length, storedCalls, 'the stored provider was called');
+
+    const admin = adminClient(gateway.origin, masterKey);
+    const listed = await admin.get<{ data: ProviderAnswer[] }>('/admin/providers');
+    assert.deepEqual(listed.body.data.map((provider) => [provider.id, provider.source]), [['ui', 'config']]);
+
+    const removed = await admin.delete<{ id: string; deleted: boolean; config_provider_kept: boolean; message: string }>('/admin/providers/ui');
+    assert.equal(removed.status, 200, removed.text);
+    assert.equal(removed.body.config_provider_kept, true);
+    assert.match(removed.body.message, /config file.*stays/);
+    assert.equal((await ask('ui/gpt-4o')).status, 200, 'the config provider still answers');
+    assert.equal((await admin.delete('/admin/providers/ui')).status, 409, 'the config provider itself is read-only');
+    const audit = await admin.get('/admin/audit?action=provider.delete');
+    assert.match(audit.text, /"target_id":"ui"/);
+
+    await gateway.close();
+    gateway = await startGateway(withUi(), { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: encryptionKey } });
+    assert.ok(!gateway.logs.some((line) => line.includes('is not loaded')), 'the warning is gone');
+  });
+
+  it('a stored provider that cannot be decrypted is removed by DELETE, with an audit entry', async () => {
+    await gateway?.close();
+    gateway = await startGateway({ server: { master_key: masterKey } }, { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: encryptionKey } });
+    const created = await adminClient(gateway.origin, masterKey).post('/admin/providers', { id: 'sealed', type: 'openai', base_url: stored.url, api_key: stored.apiKey });
+    assert.equal(created.status, 201, created.text);
+    await gateway.close();
+
+    gateway = await startGateway({ server: { master_key: masterKey } }, { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: 'another-encryption-key' } });
+    assert.ok(gateway.logs.some((line) => line.includes('runtime provider \\"sealed\\" is not loaded')));
+    const admin = adminClient(gateway.origin, masterKey);
+    const removed = await admin.delete('/admin/providers/sealed');
+    assert.equal(removed.status, 200, removed.text);
+    assert.equal((await admin.delete('/admin/providers/sealed')).status, 404);
+    const audit = await admin.get('/admin/audit?action=provider.delete');
+    assert.match(audit.text, /"target_id":"sealed"/);
+
+    await gateway.close();
+    gateway = await startGateway({ server: { master_key: masterKey } }, { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: 'another-encryption-key' } });
+    assert.ok(!gateway.logs.some((line) => line.includes('is not loaded')), 'the warning is gone');
+  });
+});

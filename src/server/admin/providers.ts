@@ -3,7 +3,7 @@ import { audit, idOf, notFound, type AdminContext } from './context.ts';
 
 /**
  * /admin/providers: add a provider at runtime (credentials write-only: stored sealed, never
- * answered back, shown as `api_key_hint`), list config and runtime providers, delete runtime ones.
+ * answered back, shown as `api_key_hint`), list config and runtime providers, delete stored runtime ones (loaded or not).
  */
 export function registerProviderRoutes(app: FastifyInstance, context: AdminContext): void {
   app.post('/providers', async (request, reply) => {
@@ -14,10 +14,14 @@ export function registerProviderRoutes(app: FastifyInstance, context: AdminConte
 
   app.get('/providers', async () => ({ object: 'list', data: context.providers.list() }));
 
+  // Removes the stored entry even when it was not loaded (undecryptable, no longer valid, or
+  // shadowed by a config provider of that id, which stays: the answer says so).
   app.delete('/providers/:id', async (request) => {
-    const removed = await context.providers.remove(idOf(request));
-    if (!removed) throw notFound('runtime provider', idOf(request));
-    await audit(context, request, 'provider.delete', 'provider', idOf(request));
-    return { id: idOf(request), deleted: true };
+    const id = idOf(request);
+    const removed = await context.providers.remove(id);
+    if (!removed) throw notFound('runtime provider', id);
+    await audit(context, request, 'provider.delete', 'provider', id, { loaded: removed.loaded, ...(removed.configProviderKept ? { config_provider_kept: true } : {}) });
+    if (!removed.configProviderKept) return { id, deleted: true };
+    return { id, deleted: true, config_provider_kept: true, message: `Removed the stored runtime provider "${id}"; the config file's provider "${id}" stays.` };
   });
 }
