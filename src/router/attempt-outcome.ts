@@ -53,12 +53,28 @@ export function allFailed(attempts: readonly AttemptRecord[], lastError: Gateway
   const summary = failed.map((attempt) => `${attempt.provider}/${attempt.upstreamModel}: ${attempt.message ?? attempt.errorCode}`).join('; ');
   const heading = failed.length === 1 ? '1 attempt failed' : `All ${failed.length} attempts failed`;
   const allRateLimited = failed.length > 0 && failed.every((attempt) => attempt.errorCode === 'SB_ERR_UPSTREAM_RATE_LIMITED');
-  return new GatewayError(lastError.code, `${heading}: ${summary}`, {
+  if (allRateLimited) {
+    // ../shared/SPEC.md: a 429 always says when to come back; the provider's own wait when it gave one.
+    return new GatewayError('SB_ERR_UPSTREAM_RATE_LIMITED', `${heading}: ${summary}`, {
+      cause: lastError,
+      status: 429,
+      retryAfterSeconds: lastError.retryAfterSeconds ?? defaultRateLimitRetryAfterSeconds,
+      provider: lastError.provider,
+      upstreamStatus: lastError.upstreamStatus,
+    });
+  }
+  // Some failures were not rate limits: the answer is a 5xx (SPEC: 502/503/504 when every
+  // candidate failed), not the 429 of whichever attempt happened to come last.
+  const last = lastError.code === 'SB_ERR_UPSTREAM_RATE_LIMITED' ? new GatewayError('SB_ERR_UPSTREAM_ERROR', lastError.message, { status: 502 }) : lastError;
+  return new GatewayError(last.code, `${heading}: ${summary}`, {
     cause: lastError,
-    status: allRateLimited ? 429 : lastError.status,
-    retryAfterSeconds: lastError.retryAfterSeconds,
+    status: last.status,
+    retryAfterSeconds: last.retryAfterSeconds,
     provider: lastError.provider,
     upstreamStatus: lastError.upstreamStatus,
-    publicCode: lastError.publicCode,
+    publicCode: last.publicCode,
   });
 }
+
+/** The retry-after of a 429 when every attempt was rate limited and no provider said how long to wait. */
+const defaultRateLimitRetryAfterSeconds = 1;
