@@ -102,6 +102,9 @@ interface SubjectState extends Windows {
   models: Map<string, Windows>;
 }
 
+/** The retry-after of a spent total budget: it does not reset; an operator raises it. */
+const totalBudgetRetryAfterSeconds = 86_400;
+
 /** A check that failed, as a 429. */
 type Refusal = GatewayError;
 
@@ -214,7 +217,10 @@ export class LimitsEngine implements Admission {
         'SB_ERR_BUDGET_EXCEEDED',
         `Budget exceeded for ${who}: spent $${budget.spentUsd.toFixed(6)} of its $${limit} ${period}. ` +
           (end ? `It resets at ${end.toISOString()}.` : 'Raise the budget to continue.'),
-        { publicCode: 'budget_exceeded', ...(end ? { retryAfterSeconds: Math.max(1, Math.ceil((end.getTime() - now) / 1000)) } : {}) },
+        // Every 429 says when to come back (../shared/SPEC.md); a total budget never resets by
+        // itself, so a day: clients that honour retry-after (the official SDKs wait up to 60 s)
+        // stop retrying instead of spending calls on refusals.
+        { publicCode: 'budget_exceeded', retryAfterSeconds: end ? Math.max(1, Math.ceil((end.getTime() - now) / 1000)) : totalBudgetRetryAfterSeconds },
       );
     }
     if (budget.spentUsd + state.reservedUsd >= limit) {

@@ -88,6 +88,8 @@ describe('budgets and rate limits (real gateway, SQLite file)', () => {
     assert.equal(last?.json?.error?.type, 'insufficient_quota');
     assert.equal(last?.json?.error?.code, 'budget_exceeded');
     assert.match(last?.json?.error?.message ?? '', /Budget exceeded for key "small-budget"/);
+    // A total budget never resets by itself: a day, as every 429 says when to come back.
+    assert.equal(last?.headers.get('retry-after'), '86400');
     const spent = await ledgerSpend(key.id);
     const perRequest = spent / answered;
     assert.ok(answered >= 2, `only ${answered} requests before the budget stopped`);
