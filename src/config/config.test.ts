@@ -107,10 +107,35 @@ describe('config', () => {
         ),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
-        assert.equal(error.problems.length, 3, error.problems.join('\n'));
+        assert.equal(error.problems.length, 4, error.problems.join('\n'));
         assert.match(error.problems[0]!, /^providers\[1\]: .*colour/);
         assert.match(error.problems[1]!, /^providers\[0\]\.type: unknown provider type "nope" \(known: .*openai/);
         assert.match(error.problems[2]!, /^routes\[0\]\.strategy: unknown strategy "cheapest"/);
+        assert.equal(error.problems[3], 'routes[0].candidates[0]: unknown model "x"');
+        return true;
+      },
+    );
+  });
+
+  it('lists reference problems beside a schema problem elsewhere, not after it is fixed (../shared/SPEC.md)', () => {
+    assert.throws(
+      () =>
+        validateConfig(
+          {
+            server: { port: 'abc' },
+            providers: [{ id: 'a', type: 'openai' }],
+            models: [{ id: 'm1', provider: 'a' }, { id: 'm2', provider: 5 }, { id: 'm3', provider: 'x' }],
+          },
+          'test',
+          {},
+          knownNames(),
+        ),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.problems[0]!, /^server\.port: /);
+        assert.match(error.problems[1]!, /^models\[1\]\.provider: /);
+        // The schema faulted models[1]: its reference problem would repeat it.
+        assert.deepEqual(error.problems.slice(2), ['models[2].provider: unknown provider "x"']);
         return true;
       },
     );
