@@ -37,6 +37,8 @@ export interface ProviderErrorDetail {
   message?: string;
   /** The provider's own error code or type, e.g. `context_length_exceeded`. */
   code?: string;
+  /** The request field the provider faulted (OpenAI's `param`), where it says. */
+  param?: string;
 }
 
 /** Reads an error body into a message; each adapter knows its provider's error shape. */
@@ -90,6 +92,10 @@ export function errorFromStatus(
     upstreamStatus: status,
     retryAfterSeconds,
     ...(code === 'SB_ERR_CONTEXT_LENGTH' ? { publicCode: 'context_length_exceeded' } : {}),
+    // A 400 any model would share goes back as the provider gave it (../shared/SPEC.md): its own
+    // code and the field it faulted, not only our code for "the provider refused the request".
+    ...(code === 'SB_ERR_UPSTREAM_BAD_REQUEST' && detail.code ? { publicCode: source.redact(detail.code) } : {}),
+    ...(code === 'SB_ERR_UPSTREAM_BAD_REQUEST' && detail.param ? { param: source.redact(detail.param) } : {}),
   });
 }
 
