@@ -1,5 +1,6 @@
 import { checkGuardrailReferences } from './check-guardrails.ts';
-import type { Config } from './schema.ts';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.ts';
 
 /** Names defined outside the config: registered provider types and routing strategies. */
 export interface KnownNames {
@@ -13,23 +14,69 @@ const unknownStrategy = (path: string, strategy: string, known: KnownNames) =>
   `${path}.strategy: unknown strategy "${strategy}" (known: ${known.strategies.join(', ')})`;
 
 /**
- * The provider types and route strategies of a config that failed the schema, read from what it
- * holds where it can be read: listed with the schema's problems, so that one start names every
- * problem (../shared/SPEC.md), not these only once the others are fixed.
+ * The reference problems (unknown providers, models, routes, types, strategies...) of a config
+ * that failed the schema, so that one start lists every problem (../shared/SPEC.md), not these
+ * only once the others are fixed. The reference pass runs over the raw config with its lists
+ * defaulted, leaving out what concerns an entry the schema already faulted (its problems would
+ * repeat the schema's). A raw config too broken for that pass gives the unknown types and
+ * strategies alone.
  */
-export function unknownNamesIn(raw: unknown, known: KnownNames): string[] {
-  const problems: string[] = [];
-  const entries = (name: string): unknown[] => {
-    const value = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[name] : undefined;
-    return Array.isArray(value) ? value : [];
+export function referenceProblemsBeside(raw: unknown, known: KnownNames, shapeProblems: readonly string[]): string[] {
+  let problems: string[];
+  try {
+    problems = checkReferences(withListDefaults(raw), known).problems;
+  } catch {
+    problems = unknownNamesIn(raw, known);
+  }
+  const entryOf = (problem: string) => /^[a-z_]+\[\d+\]/.exec(problem)?.[0];
+  const faulted = new Set(shapeProblems.map(entryOf));
+  return problems.filter((problem) => !shapeProblems.includes(problem) && !faulted.has(entryOf(problem) ?? ''));
+}
+
+/**
+ * The entries of a raw config's list `name`, at their positions (a problem's path is its index
+ * there); an entry that is not an object stands as an empty one.
+ */
+function entriesIn(raw: unknown, name: string): Array<Record<string, unknown>> {
+  const value = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[name] : undefined;
+  return Array.isArray(value) ? value.map((entry: unknown) => (typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : {})) : [];
+}
+
+/**
+ * A raw config as the reference pass can walk it: each list entry the schema takes, with its
+ * defaults (a route's strategy, candidates...), and one it does not as it is, its lists
+ * defaulted (its own problems are the schema's; its id still names it for the others).
+ */
+function withListDefaults(raw: unknown): Config {
+  const list = (value: unknown) => (Array.isArray(value) ? value : []);
+  const lists = configSchema.shape;
+  const parsed = (schema: z.ZodType, entry: Record<string, unknown>): unknown => {
+    const result = schema.safeParse(entry);
+    return result.success ? result.data : entry;
   };
-  const field = (entry: unknown, name: string) => (typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)[name] : undefined);
-  entries('providers').forEach((provider, index) => {
-    const type = field(provider, 'type');
+  return {
+    ...(typeof raw === 'object' && raw !== null ? raw : {}),
+    providers: entriesIn(raw, 'providers').map((entry) => parsed(lists.providers.unwrap().element, entry)),
+    models: entriesIn(raw, 'models').map((entry) => parsed(lists.models.unwrap().element, entry)),
+    guardrails: entriesIn(raw, 'guardrails').map((entry) => parsed(lists.guardrails.unwrap().element, entry)),
+    routes: entriesIn(raw, 'routes').map((entry) => {
+      const route = parsed(lists.routes.unwrap().element, entry) as Record<string, unknown>;
+      return { ...route, candidates: list(route.candidates), fallbacks: list(route.fallbacks), guardrails: list(route.guardrails) };
+    }),
+    rules: entriesIn(raw, 'rules').map((entry) => {
+      const rule = parsed(lists.rules.unwrap().element, entry) as Record<string, unknown>;
+      return { ...rule, when: typeof rule.when === 'object' && rule.when !== null ? rule.when : {} };
+    }),
+  } as unknown as Config;
+}
+
+/** The unknown provider types and route strategies of a raw config, where they can be read. */
+function unknownNamesIn(raw: unknown, known: KnownNames): string[] {
+  const problems: string[] = [];
+  entriesIn(raw, 'providers').forEach(({ type }, index) => {
     if (typeof type === 'string' && !known.providerTypes.has(type)) problems.push(unknownType(`providers[${index}]`, type, known));
   });
-  entries('routes').forEach((route, index) => {
-    const strategy = field(route, 'strategy');
+  entriesIn(raw, 'routes').forEach(({ strategy }, index) => {
     if (typeof strategy === 'string' && !known.strategies.includes(strategy)) problems.push(unknownStrategy(`routes[${index}]`, strategy, known));
   });
   return problems;

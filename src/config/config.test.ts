@@ -125,6 +125,8 @@ describe('config', () => {
             server: { port: 'abc' },
             providers: [{ id: 'a', type: 'openai' }],
             models: [{ id: 'm1', provider: 'a' }, { id: 'm2', provider: 5 }, { id: 'm3', provider: 'x' }],
+            // Not an object: the entries after it keep their positions in the paths.
+            routes: ['auto', { id: 'r', candidates: ['ghost'] }],
           },
           'test',
           {},
@@ -135,7 +137,8 @@ describe('config', () => {
         assert.match(error.problems[0]!, /^server\.port: /);
         assert.match(error.problems[1]!, /^models\[1\]\.provider: /);
         // The schema faulted models[1]: its reference problem would repeat it.
-        assert.deepEqual(error.problems.slice(2), ['models[2].provider: unknown provider "x"']);
+        assert.match(error.problems[2]!, /^routes\[0\]: /);
+        assert.deepEqual(error.problems.slice(3), ['models[2].provider: unknown provider "x"', 'routes[1].candidates[0]: unknown model "ghost"']);
         return true;
       },
     );

@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { interpolate } from './interpolate.ts';
 import { configSchema, type Config } from './schema.ts';
-import { checkReferences, unknownNamesIn, type KnownNames } from './check-references.ts';
+import { checkReferences, referenceProblemsBeside, type KnownNames } from './check-references.ts';
 
 /** A config that cannot be used; `problems` lists each as `path: message`. */
 export class ConfigError extends Error {
@@ -72,46 +72,6 @@ export function validateConfig(
   const { problems, warnings } = checkReferences(config, known);
   if (problems.length > 0) throw new ConfigError(source ?? 'environment', problems);
   return { config, file: source, warnings };
-}
-
-/**
- * The reference problems (unknown providers, models, routes, types, strategies...) of a config
- * that failed the schema, so that one start lists every problem (../shared/SPEC.md): the
- * reference pass runs over the raw config with its lists defaulted, leaving out what concerns an
- * entry the schema already faulted (its problems would repeat the schema's). A raw config too
- * broken for that pass gives the unknown types and strategies alone.
- */
-function referenceProblemsBeside(raw: unknown, known: KnownNames, shapeProblems: readonly string[]): string[] {
-  let problems: string[];
-  try {
-    problems = checkReferences(withListDefaults(raw), known).problems;
-  } catch {
-    problems = unknownNamesIn(raw, known);
-  }
-  const faulted = new Set(shapeProblems.map((problem) => /^[a-z_]+\[\d+\]/.exec(problem)?.[0]).filter((entry) => entry !== undefined));
-  return problems.filter((problem) => {
-    const entry = /^[a-z_]+\[\d+\]/.exec(problem)?.[0];
-    return !shapeProblems.includes(problem) && (entry === undefined || !faulted.has(entry));
-  });
-}
-
-/** A raw config with the lists the reference pass walks defaulted as the schema defaults them. */
-function withListDefaults(raw: unknown): Config {
-  const record = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const list = (value: unknown) => (Array.isArray(value) ? value.filter((entry) => typeof entry === 'object' && entry !== null) : []) as Array<Record<string, unknown>>;
-  return {
-    ...record,
-    providers: list(record.providers),
-    models: list(record.models),
-    guardrails: list(record.guardrails),
-    routes: list(record.routes).map((route) => ({
-      ...route,
-      candidates: Array.isArray(route.candidates) ? route.candidates : [],
-      fallbacks: Array.isArray(route.fallbacks) ? route.fallbacks : [],
-      guardrails: Array.isArray(route.guardrails) ? route.guardrails : [],
-    })),
-    rules: list(record.rules).map((rule) => ({ ...rule, when: typeof rule.when === 'object' && rule.when !== null ? rule.when : {} })),
-  } as unknown as Config;
 }
 
 /** `DATABASE_URL` and `REDIS_URL` override `storage` (../shared/SPEC.md "Running it"). */
