@@ -21,6 +21,12 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `<path>[i] is not an object` for the first entry of `list` that is not one, or undefined. */
+export function nonObjectEntry(list: readonly unknown[], path: string): string | undefined {
+  const index = list.findIndex((entry) => !isJsonObject(entry));
+  return index === -1 ? undefined : `${path}[${index}] is not an object`;
+}
+
 /** How a list of embedding vectors must look; `name` is the field that holds it, for the message. */
 export interface VectorListRule {
   name: string;

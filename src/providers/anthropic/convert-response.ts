@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatResult, Warning } from '../../core/chat-result.ts';
-import { isJsonObject } from '../_shared/answer-shape.ts';
+import { isJsonObject, nonObjectEntry } from '../_shared/answer-shape.ts';
 import { convertUsage } from './convert-usage.ts';
 import { mapStopReason } from './map-stop-reason.ts';
 import type { AnthropicContentBlock, AnthropicMessage } from './wire-types.ts';
@@ -14,8 +14,7 @@ export function messageProblem(body: unknown): string | undefined {
   if (!isJsonObject(body)) return 'it is not a JSON object';
   if (body.type !== 'message') return '"type" is not "message"';
   if (!Array.isArray(body.content)) return '"content" is not an array';
-  const index = body.content.findIndex((block: unknown) => !isJsonObject(block));
-  return index === -1 ? undefined : `content[${index}] is not an object`;
+  return nonObjectEntry(body.content, 'content');
 }
 
 /**

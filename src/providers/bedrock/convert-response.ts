@@ -1,6 +1,6 @@
 import type { ChatResult, FinishReason } from '../../core/chat-result.ts';
 import type { Usage } from '../../core/usage.ts';
-import { isJsonObject } from '../_shared/answer-shape.ts';
+import { isJsonObject, nonObjectEntry } from '../_shared/answer-shape.ts';
 import type { BedrockUsage, ConverseResponseBody } from './wire-types.ts';
 
 /** What the answer's body does not say: Converse returns neither an id nor the model. */
@@ -21,8 +21,7 @@ export function converseProblem(body: unknown): string | undefined {
   const message = isJsonObject(body.output) ? body.output.message : undefined;
   if (!isJsonObject(message)) return '"output.message" is not an object';
   if (!Array.isArray(message.content)) return '"output.message.content" is not an array';
-  const index = message.content.findIndex((block: unknown) => !isJsonObject(block));
-  return index === -1 ? undefined : `output.message.content[${index}] is not an object`;
+  return nonObjectEntry(message.content, 'output.message.content');
 }
 
 /**

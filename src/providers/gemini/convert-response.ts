@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatResult, Warning } from '../../core/chat-result.ts';
-import { isJsonObject } from '../_shared/answer-shape.ts';
+import { isJsonObject, nonObjectEntry } from '../_shared/answer-shape.ts';
 import { convertUsage } from './convert-usage.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
 import { encodeToolCallId } from './tool-call-id.ts';
@@ -49,8 +49,7 @@ export function generateContentProblem(body: unknown): string | undefined {
   const candidates = body.candidates;
   if (candidates === undefined || candidates === null) return undefined;
   if (!Array.isArray(candidates)) return '"candidates" is not an array';
-  const index = candidates.findIndex((candidate: unknown) => !isJsonObject(candidate));
-  return index === -1 ? undefined : `candidates[${index}] is not an object`;
+  return nonObjectEntry(candidates, 'candidates');
 }
 
 /**
