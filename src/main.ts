@@ -107,19 +107,24 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  let address: string;
-  try {
-    address = await gateway.listen(port ?? config.server.port, host);
-  } catch (error) {
-    process.stderr.write(`Switchboard could not start: ${listenProblem(error, port ?? config.server.port, host)}\n`);
-    process.exitCode = 1;
-    await gateway.close(0).catch(() => undefined);
-    return;
-  }
+  const address = await listenOrSay(gateway, port ?? config.server.port, host, 'Switchboard could not start');
+  if (address === undefined) return;
   // Signals are handled before the banner says it listens: whoever reads that line may stop it at once.
   const stopped = waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM', 'SIGINT']);
   printBanner(address, loaded, notes, 1);
   await stopped;
+}
+
+/** The gateway listening; undefined (exit code 1, storage closed) after saying in one line why it could not. */
+async function listenOrSay(gateway: Gateway, port: number, host: string, heading: string): Promise<string | undefined> {
+  try {
+    return await gateway.listen(port, host);
+  } catch (error) {
+    process.stderr.write(`${heading}: ${listenProblem(error, port, host)}\n`);
+    process.exitCode = 1;
+    await gateway.close(0).catch(() => undefined);
+    return undefined;
+  }
 }
 
 /** Why the server could not listen, in one line: the usual causes named, anything else with its code. */
@@ -203,13 +208,8 @@ async function serveAsWorker(): Promise<void> {
     setImmediate(() => process.exit());
     return;
   }
-  let address: string;
-  try {
-    address = await gateway.listen(port, host);
-  } catch (error) {
-    process.stderr.write(`Switchboard could not start (worker ${slot}): ${listenProblem(error, port, host)}\n`);
-    process.exitCode = 1;
-    await gateway.close(0).catch(() => undefined);
+  const address = await listenOrSay(gateway, port, host, `Switchboard could not start (worker ${slot})`);
+  if (address === undefined) {
     setImmediate(() => process.exit());
     return;
   }
