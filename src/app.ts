@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
@@ -49,6 +48,7 @@ import { createImageFetcher } from './upstream/image-fetcher.ts';
 import { tapRateLimits } from './upstream/rate-limit-tap.ts';
 import { createMemoryRoutingState } from './store/memory/routing-state.ts';
 import { createMemoryResponseCache } from './store/memory/response-cache.ts';
+import { SharedSignal } from './streams/shared-signal.ts';
 
 /**
  * The composition root of a gateway (a single process or a worker of `--workers N`): with
@@ -113,8 +113,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Reads that must see every finished request (admin, feedback): with workers, all of them flush.
   const flushAllLedgers = link ? () => link.flushAllLedgers() : () => writer.flush();
   const shutdown = new AbortController();
-  // One listener per request and stream in flight: not a leak, so no warning past ten.
-  setMaxListeners(0, shutdown.signal);
+  // Requests and streams in flight wait on it through one listener (src/streams/shared-signal.ts).
+  const drainDeadline = new SharedSignal(shutdown.signal);
   const http = createHttpClient();
   const images = createImageFetcher();
 
@@ -199,7 +199,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     countDispatchTokens: config.providers.some((provider) => provider.limits?.tpm !== undefined),
     ...(config.routes.some((route) => route.cache) ? { cache: createMemoryResponseCache() } : {}),
     governance: governed.governance,
-    shutdown: shutdown.signal,
+    shutdown: drainDeadline,
     canRecord: () => !writer.full,
   });
 
@@ -273,7 +273,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     pingStorage: () => storage.ping(),
     isDraining: () => draining,
     ledgerProblem: () => ledgerProblem(writer),
-    shutdown: shutdown.signal,
+    shutdown: drainDeadline,
   };
   registerChatRoutes(server, context);
   registerMessageRoutes(server, context);

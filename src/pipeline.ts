@@ -11,6 +11,7 @@ import type { RequestRecord } from './ledger/request-record.ts';
 import { UsageTap } from './ledger/usage-tap.ts';
 import type { Transformer } from 'node:stream/web';
 import { endOnSignal } from './streams/end-on-signal.ts';
+import type { SharedSignal } from './streams/shared-signal.ts';
 import { readerOf, transformReader } from './streams/event-reader.ts';
 import { fuse } from './streams/fuse.ts';
 import { cacheKey } from './cache/cache-key.ts';
@@ -38,7 +39,7 @@ export interface PipelineDependencies {
   /** The exact-match cache of routes with `cache: {ttl_s}`. */
   cache?: ResponseCache;
   /** Aborted at the SIGTERM drain's deadline: streams still open end with an error event. */
-  shutdown?: AbortSignal;
+  shutdown?: SharedSignal;
   /**
    * False when a finished request's row could be kept nowhere (the ledger store failing and its
    * queue full): new requests are then refused before any provider is paid for them.

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Pipeline } from '../pipeline.ts';
+import type { SharedSignal } from '../streams/shared-signal.ts';
 
 /** What the endpoints use; built by app.ts. */
 export interface GatewayContext {
@@ -14,5 +15,5 @@ export interface GatewayContext {
   /** Why the ledger cannot be written now (readiness), or undefined when it can. */
   ledgerProblem(): string | undefined;
   /** Aborted at the SIGTERM drain's deadline: requests and streams still open end with its reason. */
-  shutdown: AbortSignal;
+  shutdown: SharedSignal;
 }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { GatewayError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
 import { endOnSignal } from './end-on-signal.ts';
+import { SharedSignal } from './shared-signal.ts';
 import { readAll } from '../../test/helpers/events.ts';
 
 /** A source that yields one delta and then waits forever, like a stalled upstream; records its cancel. */
@@ -27,7 +28,7 @@ describe('endOnSignal', () => {
   it('ends an open stream with an error event carrying the reason, and cancels the source', async () => {
     const controller = new AbortController();
     const source = hangingSource();
-    const reading = readAll(endOnSignal(source.stream, controller.signal));
+    const reading = readAll(endOnSignal(source.stream, new SharedSignal(controller.signal)));
     await new Promise((resolve) => setTimeout(resolve, 20));
     controller.abort(new GatewayError('SB_ERR_UNAVAILABLE', 'shutting down'));
     const events = await reading;
@@ -49,28 +50,18 @@ describe('endOnSignal', () => {
         sourceController.close();
       },
     });
-    assert.deepEqual(await readAll(endOnSignal(source, controller.signal)), events);
+    const shared = new SharedSignal(controller.signal);
+    assert.deepEqual(await readAll(endOnSignal(source, shared)), events);
+    assert.equal(shared.listeners, 0);
     controller.abort(new GatewayError('SB_ERR_UNAVAILABLE', 'late'));
   });
 
-  it('removes its listener when the caller cancels the stream', async () => {
-    const controller = new AbortController();
-    let listeners = 0;
-    const signal = controller.signal;
-    const add = signal.addEventListener.bind(signal);
-    const remove = signal.removeEventListener.bind(signal);
-    signal.addEventListener = ((...args: Parameters<typeof add>) => {
-      listeners += 1;
-      add(...args);
-    }) as typeof signal.addEventListener;
-    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
-      listeners -= 1;
-      remove(...args);
-    }) as typeof signal.removeEventListener;
-    const reader = endOnSignal(hangingSource().stream, signal);
+  it('unsubscribes when the caller cancels the stream', async () => {
+    const shared = new SharedSignal(new AbortController().signal);
+    const reader = endOnSignal(hangingSource().stream, shared);
     await reader.read();
-    assert.equal(listeners, 1);
+    assert.equal(shared.listeners, 1);
     await reader.cancel('client left');
-    assert.equal(listeners, 0);
+    assert.equal(shared.listeners, 0);
   });
 });

@@ -9,6 +9,7 @@ import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
 import { sendEventStream, type StreamEndings } from '../send-stream.ts';
 import { callerOf } from '../caller.ts';
+import type { SharedSignal } from '../../streams/shared-signal.ts';
 
 /** POST /v1/chat/completions: OpenAI Chat Completions, plain and streamed. */
 export function registerChatRoutes(app: FastifyInstance, context: GatewayContext): void {
@@ -33,12 +34,11 @@ export function registerChatRoutes(app: FastifyInstance, context: GatewayContext
  * cancelled instead of running to completion for nobody; and at the SIGTERM drain's deadline
  * (`shutdown`), with its reason, so the request ends with that error instead of being cut.
  */
-export function clientSignal(reply: FastifyReply, shutdown: AbortSignal): AbortSignal {
+export function clientSignal(reply: FastifyReply, shutdown: SharedSignal): AbortSignal {
   const controller = new AbortController();
-  const onShutdown = () => controller.abort(shutdown.reason);
-  shutdown.addEventListener('abort', onShutdown, { once: true });
+  const unsubscribe = shutdown.subscribe(() => controller.abort(shutdown.reason));
   reply.raw.once('close', () => {
-    shutdown.removeEventListener('abort', onShutdown);
+    unsubscribe();
     if (!reply.raw.writableFinished) controller.abort(new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the request'));
   });
   return controller.signal;
