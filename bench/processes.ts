@@ -56,8 +56,10 @@ export function startProcess(command: string[], pattern: RegExp, stream: 'stdout
   });
 }
 
-export function startSimulator(core?: number): Promise<Running> {
-  return startProcess([process.execPath, '--import', 'tsx', 'bench/simulator-process.ts'], /(http:\/\/\S+)\n/, 'stdout', core);
+/** `chunkDelayMs`: pause between the chunks of a streamed answer (0: none). */
+export function startSimulator(core?: number, chunkDelayMs = 0): Promise<Running> {
+  const environment = { ...process.env, BENCH_CHUNK_DELAY_MS: String(chunkDelayMs) };
+  return startProcess([process.execPath, '--import', 'tsx', 'bench/simulator-process.ts'], /(http:\/\/\S+)\n/, 'stdout', core, environment);
 }
 
 /** The raw proxy in front of the simulator; its origin is the simulator's with another port. */
