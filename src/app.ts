@@ -199,7 +199,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     countDispatchTokens: config.providers.some((provider) => provider.limits?.tpm !== undefined),
     ...(config.routes.some((route) => route.cache) ? { cache: createMemoryResponseCache() } : {}),
     governance: governed.governance,
-    shutdown: drainDeadline,
     canRecord: () => !writer.full,
   });
 

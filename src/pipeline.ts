@@ -10,8 +10,6 @@ import type { EventReader, StreamEvent } from './core/stream-event.ts';
 import type { RequestRecord } from './ledger/request-record.ts';
 import { UsageTap } from './ledger/usage-tap.ts';
 import type { Transformer } from 'node:stream/web';
-import { endOnSignal } from './streams/end-on-signal.ts';
-import type { SharedSignal } from './streams/shared-signal.ts';
 import { readerOf, transformReader } from './streams/event-reader.ts';
 import { fuse } from './streams/fuse.ts';
 import { cacheKey } from './cache/cache-key.ts';
@@ -38,8 +36,6 @@ export interface PipelineDependencies {
   governance?: RequestGovernance;
   /** The exact-match cache of routes with `cache: {ttl_s}`. */
   cache?: ResponseCache;
-  /** Aborted at the SIGTERM drain's deadline: streams still open end with an error event. */
-  shutdown?: SharedSignal;
   /**
    * False when a finished request's row could be kept nowhere (the ledger store failing and its
    * queue full): new requests are then refused before any provider is paid for them.
@@ -105,9 +101,7 @@ export class Pipeline {
       const tap = new UsageTap(record, request, {
         ...(collector ? { observe: (event) => collector.add(event), onFinish: () => cache!.store(collector.take(), execution.model) } : {}),
       });
-      const shutdown = this.#dependencies.shutdown;
-      const events = shutdown ? endOnSignal(execution.value, shutdown) : execution.value;
-      return streamOutcome(events, tap, execution.model, plan);
+      return streamOutcome(execution.value, tap, execution.model, plan);
     }
     const execution = await executeChat(plan, request, context);
     const result = execution.value;
