@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Transformer } from 'node:stream/web';
 import { describe, it } from 'node:test';
-import { iterableReader, PullReader, readerOf, transformReader, type PullController } from './event-reader.ts';
+import { iterableReader, iterableSource, PullReader, readerOf, transformReader, type PullController } from './event-reader.ts';
 import { readAll } from '../../test/helpers/events.ts';
 
 describe('PullReader', { timeout: 2000 }, () => {
@@ -148,6 +148,30 @@ describe('iterableReader', { timeout: 2000 }, () => {
     const reading = reader.read();
     await reader.cancel('gone');
     assert.equal(cancelled, 'gone');
+    assert.deepEqual(await reading, { done: true, value: undefined });
+  });
+});
+
+describe('iterableSource', { timeout: 2000 }, () => {
+  it('feeds a transformReader straight from the iterator, and a cancel of the reader does not wait for a stalled next()', async () => {
+    const upper: Transformer<string, string> = { transform: (chunk, controller) => controller.enqueue(chunk.toUpperCase()) };
+    assert.deepEqual(await readAll(transformReader(iterableSource((async function* () { yield* ['a', 'b']; })()), upper)), ['A', 'B']);
+    let returned = false;
+    let calls = 0;
+    const stalled: AsyncIterable<string> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => (calls++ === 0 ? Promise.resolve({ done: false as const, value: 'x' }) : new Promise<IteratorResult<string>>(() => undefined)),
+        return: () => {
+          returned = true;
+          return new Promise<IteratorResult<string>>(() => undefined);
+        },
+      }),
+    };
+    const reader = transformReader(iterableSource(stalled), upper);
+    assert.deepEqual(await reader.read(), { done: false, value: 'X' });
+    const reading = reader.read();
+    await reader.cancel('client left');
+    assert.equal(returned, true);
     assert.deepEqual(await reading, { done: true, value: undefined });
   });
 });

@@ -190,6 +190,29 @@ export function iterableReader<T>(iterable: AsyncIterable<T>): EventReader<T> {
 }
 
 /**
+ * An async iterable (an upstream body) as the source of one transformReader: `read` is the
+ * iterator's own `next()`, with no reader between them (a lean reader per stream less, and a
+ * promise and a pull less per chunk). Unlike iterableReader, a read still pending when it is
+ * cancelled is left unanswered: transformReader, its one reader, stops waiting for it then (its
+ * own reader is closed by the cancel). A web stream is read through its own reader.
+ */
+export function iterableSource<T>(iterable: AsyncIterable<T>): EventReader<T> {
+  if (iterable instanceof ReadableStream) return readerOf(iterable as ReadableStream<T>);
+  const iterator = iterable[Symbol.asyncIterator]();
+  return {
+    read: () => iterator.next() as Promise<ReadResult<T>>,
+    cancel() {
+      try {
+        iterator.return?.()?.catch(() => undefined);
+      } catch {
+        // The iterator is done with either way.
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
  * A reader of `source`: itself when it is one (what the built-in adapters' `streamChat` returns,
  * core EventStream), else a reader of the web stream (a stream another adapter built).
  */

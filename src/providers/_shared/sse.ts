@@ -1,7 +1,7 @@
 import type { Transformer } from 'node:stream/web';
 import { createParser } from 'eventsource-parser';
 import type { EventReader } from '../../core/stream-event.ts';
-import { iterableReader, transformReader } from '../../streams/event-reader.ts';
+import { iterableSource, transformReader } from '../../streams/event-reader.ts';
 import { fuse } from '../../streams/fuse.ts';
 
 /** One server-sent event: its name (when the format names events) and its data text. */
@@ -17,7 +17,7 @@ export interface SseMessage {
  * turn per chunk and more.
  */
 export function decodeServerSentEvents<T>(body: AsyncIterable<Uint8Array>, events: Transformer<SseMessage, T>, then?: Transformer<T, T>): EventReader<T> {
-  return transformReader(iterableReader(body), then ? fuse(sseDecoder(), events, then) : fuse(sseDecoder(), events));
+  return transformReader(iterableSource(body), then ? fuse(sseDecoder(), events, then) : fuse(sseDecoder(), events));
 }
 
 /**
