@@ -14,6 +14,7 @@
  * Results: docs/performance.md.
  */
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,26 +55,31 @@ async function holdStreams(origin: string, count: number): Promise<{ close(): Pr
 
 const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-in-flight-'));
 const simulator = await startSimulator(generatorCore, chunkDelayMs);
-const config = await writeGatewayConfig(directory, simulator.origin);
 const useWrk = process.env.BENCH_GENERATOR !== 'node' && wrkInstalled();
+// The simulator's answer is about a dozen chunks: the held streams must outlast the series.
+if (warmupMs + durationMs > 6 * chunkDelayMs) process.stderr.write(`bench: BENCH_CHUNK_DELAY_MS=${chunkDelayMs} is short for this series: held streams may end before it does\n`);
 const rows: Array<{ inFlight: number; result: GeneratorResult; cpuMicrosPerRequest: number | undefined }> = [];
 try {
   for (const inFlight of counts) {
-    await rm(join(directory, 'bench.db'), { force: true });
+    // A database of its own per count: the killed gateway before may leave its WAL behind.
+    const config = await writeGatewayConfig(await mkdtemp(join(directory, 'run-')), simulator.origin);
     const gateway = await startGateway(gatewayBin, config, 1, serverCore);
+    let held: { close(): Promise<void> } | undefined;
     try {
       process.stderr.write(`bench: ${inFlight} streams in flight\n`);
-      const held = inFlight > 0 ? await holdStreams(gateway.origin, inFlight) : undefined;
+      held = inFlight > 0 ? await holdStreams(gateway.origin, inFlight) : undefined;
       let before: number | undefined;
       const options = { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, body, concurrency: 16, warmupMs, durationMs };
       const onMeasuring = () => (before = cpuMicros(gateway.pid));
       const result = useWrk ? await runWrkLoad(options, generatorCore, onMeasuring) : await runNodeLoad(options, generatorCore, onMeasuring);
       const after = cpuMicros(gateway.pid);
       rows.push({ inFlight, result, cpuMicrosPerRequest: before !== undefined && after !== undefined && result.requests > 0 ? (after - before) / result.requests : undefined });
-      await held?.close();
     } finally {
+      await held?.close();
       // Killed, not drained: a drain would wait for the held streams.
+      const exited = once(gateway.child, 'exit');
       gateway.child.kill('SIGKILL');
+      await exited;
     }
   }
 } finally {

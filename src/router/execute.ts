@@ -273,6 +273,12 @@ class Executor<T> {
       if (retry > 0 && this.#circuitOpen(key)) return { error: this.#lastError!, stop: false };
       // The other hedged candidate won while this one waited to retry.
       if (cancel?.signal.aborted) return { error: cancel.signal.reason as GatewayError, stop: false };
+      // The caller left, or the drain deadline passed, before this call (while the request waited
+      // on its budget, or on a retry): a listener added now would never fire, so no call is made.
+      if (this.#context.signal.aborted) {
+        if (options.probe) this.#context.state.releaseProbe(key);
+        return { error: callerEnded(this.#context.signal), stop: true };
+      }
       const startedAt = performance.now();
       if (lane) lane.startedAt = startedAt;
       const controller = new AbortController();

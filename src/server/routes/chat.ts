@@ -36,6 +36,8 @@ export function registerChatRoutes(app: FastifyInstance, context: GatewayContext
  */
 export function clientSignal(reply: FastifyReply, shutdown: SharedSignal): AbortSignal {
   const controller = new AbortController();
+  // A request whose handler starts after the deadline (its body came slowly) ends at once with it.
+  if (shutdown.aborted) controller.abort(shutdown.reason);
   const unsubscribe = shutdown.subscribe(() => controller.abort(shutdown.reason));
   reply.raw.once('close', () => {
     unsubscribe();
