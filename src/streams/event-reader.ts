@@ -130,10 +130,10 @@ export function transformReader<I, O>(source: EventReader<I>, transformer: Trans
   let cancelled = false;
   return new PullReader<O>({
     start(controller) {
+      // A data property, not a getter: V8 keeps an object literal with a getter in dictionary
+      // mode (src/streams/fuse.ts, StageController). Always 0: a read pulls one chunk at a time.
       stage = {
-        get desiredSize() {
-          return 0;
-        },
+        desiredSize: 0,
         enqueue: (chunk?: O) => controller.enqueue(chunk as O),
         error: (reason?: unknown) => {
           controller.error(reason);

@@ -23,7 +23,7 @@ export function fuse(...stages: Array<Transformer<never, unknown>>): Transformer
   let controllers: Array<TransformStreamDefaultController<unknown>> = [];
   return {
     start(output) {
-      controllers = chain.map((_, index) => stageController(chain, index, output, () => controllers));
+      controllers = chain.map((_, index) => new StageController(chain, index, output, () => controllers));
       chain.forEach((stage, index) => stage.start?.(controllers[index]!));
     },
     transform(chunk) {
@@ -42,27 +42,39 @@ function pass(chain: AnyTransformer[], index: number, chunk: unknown, controller
   else controllers[index]!.enqueue(chunk);
 }
 
-/** What stage `index` sees as its controller: enqueue feeds the next stage, the rest acts on the stream. */
-function stageController(
-  chain: AnyTransformer[],
-  index: number,
-  output: TransformStreamDefaultController<unknown>,
-  controllers: () => Array<TransformStreamDefaultController<unknown>>,
-): TransformStreamDefaultController<unknown> {
-  const last = index === chain.length - 1;
-  return {
-    get desiredSize() {
-      return output.desiredSize;
-    },
-    enqueue(chunk?: unknown) {
-      if (last) output.enqueue(chunk);
-      else pass(chain, index + 1, chunk, controllers());
-    },
-    error(reason?: unknown) {
-      output.error(reason);
-    },
-    terminate() {
-      output.terminate();
-    },
-  };
+/**
+ * What stage `index` sees as its controller: enqueue feeds the next stage, the rest acts on the
+ * stream. A class, not an object literal: V8 keeps a literal with a getter (`desiredSize`) in
+ * dictionary mode, a hash table of its own per object (about 450 bytes) and no inline caches for
+ * the `enqueue` every event goes through.
+ */
+class StageController implements TransformStreamDefaultController<unknown> {
+  readonly #chain: AnyTransformer[];
+  readonly #next: number;
+  readonly #output: TransformStreamDefaultController<unknown>;
+  readonly #controllers: () => Array<TransformStreamDefaultController<unknown>>;
+
+  constructor(chain: AnyTransformer[], index: number, output: TransformStreamDefaultController<unknown>, controllers: () => Array<TransformStreamDefaultController<unknown>>) {
+    this.#chain = chain;
+    this.#next = index === chain.length - 1 ? -1 : index + 1;
+    this.#output = output;
+    this.#controllers = controllers;
+  }
+
+  get desiredSize(): number | null {
+    return this.#output.desiredSize;
+  }
+
+  enqueue(chunk?: unknown): void {
+    if (this.#next === -1) this.#output.enqueue(chunk);
+    else pass(this.#chain, this.#next, chunk, this.#controllers());
+  }
+
+  error(reason?: unknown): void {
+    this.#output.error(reason);
+  }
+
+  terminate(): void {
+    this.#output.terminate();
+  }
 }
