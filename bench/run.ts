@@ -16,8 +16,9 @@
  * Environment: BENCH_DURATION (seconds per series, 3), BENCH_WARMUP (seconds, 1), BENCH_REQUESTS
  * (at most this many requests per series; uses the Node client), BENCH_CONCURRENCY ("1,16,64"),
  * BENCH_GENERATOR=node (no wrk), BENCH_GATEWAY_BIN (another checkout's bin/switchboard.js, to
- * measure it instead), BENCH_GATEWAY_NODE_FLAGS (node flags for the gateway), BENCH_STARTUP=0
- * and BENCH_MICRO=0 (skip those parts).
+ * measure it instead), BENCH_GATEWAY_NODE_FLAGS (node flags for the gateway), BENCH_CHUNK_DELAY_MS
+ * (ms between the chunks of a streamed answer: an event per chunk), BENCH_STARTUP=0 and
+ * BENCH_MICRO=0 (skip those parts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -51,7 +52,9 @@ if (process.env.BENCH_GATEWAY_BIN === undefined) {
 }
 
 const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
-const simulator = await startSimulator(generatorCore);
+// BENCH_CHUNK_DELAY_MS: a pause between the chunks of streamed answers, so each event comes in a
+// chunk of its own, as real providers send them (docs/performance.md); 0, the default: all at once.
+const simulator = await startSimulator(generatorCore, Number(process.env.BENCH_CHUNK_DELAY_MS ?? 0));
 const simulatorOrigin = new URL(simulator.origin).origin;
 const proxy = await startRawProxy(simulatorOrigin, serverCore);
 const config = await writeGatewayConfig(directory, simulator.origin);
