@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Transformer } from 'node:stream/web';
 import { describe, it } from 'node:test';
-import { iterableReader, iterableSource, PullReader, readerOf, transformReader, type PullController } from './event-reader.ts';
+import { iterableSource, PullReader, readerOf, transformReader, type PullController } from './event-reader.ts';
 import { readAll } from '../../test/helpers/events.ts';
 
 describe('PullReader', { timeout: 2000 }, () => {
@@ -69,7 +69,7 @@ describe('PullReader', { timeout: 2000 }, () => {
 });
 
 describe('transformReader', { timeout: 2000 }, () => {
-  const words = (items: string[]) => iterableReader((async function* () { yield* items; })());
+  const words = (items: string[]) => iterableSource((async function* () { yield* items; })());
 
   it('reads what pipeThrough(new TransformStream(transformer)) reads: swallowed chunks, several outputs per chunk, start and flush', async () => {
     const letters = (): Transformer<string, string> => ({
@@ -122,37 +122,16 @@ describe('transformReader', { timeout: 2000 }, () => {
   });
 });
 
-describe('iterableReader', { timeout: 2000 }, () => {
-  it('cancels without waiting for a pending next() of an iterator whose source stalls', async () => {
-    let returned = false;
-    const stalled: AsyncIterable<number> = {
-      [Symbol.asyncIterator]: () => ({
-        next: () => new Promise<IteratorResult<number>>(() => undefined),
-        return: () => {
-          returned = true;
-          return new Promise<IteratorResult<number>>(() => undefined);
-        },
-      }),
-    };
-    const reader = iterableReader(stalled);
-    const reading = reader.read();
-    await reader.cancel();
-    assert.equal(returned, true);
-    assert.deepEqual(await reading, { done: true, value: undefined });
-  });
-
+describe('iterableSource', { timeout: 2000 }, () => {
   it('reads a web stream through its reader, so cancel reaches it while a read is pending', async () => {
     let cancelled: unknown;
     const stream = new ReadableStream<number>({ pull: () => new Promise<void>(() => undefined), cancel: (reason) => void (cancelled = reason) });
-    const reader = iterableReader(stream);
+    const reader = iterableSource(stream);
     const reading = reader.read();
     await reader.cancel('gone');
     assert.equal(cancelled, 'gone');
     assert.deepEqual(await reading, { done: true, value: undefined });
   });
-});
-
-describe('iterableSource', { timeout: 2000 }, () => {
   it('feeds a transformReader straight from the iterator, and a cancel of the reader does not wait for a stalled next()', async () => {
     const upper: Transformer<string, string> = { transform: (chunk, controller) => controller.enqueue(chunk.toUpperCase()) };
     assert.deepEqual(await readAll(transformReader(iterableSource((async function* () { yield* ['a', 'b']; })()), upper)), ['A', 'B']);

@@ -169,32 +169,13 @@ export function transformReader<I, O>(source: EventReader<I>, transformer: Trans
 }
 
 /**
- * A reader over an async iterable (an upstream body). Cancelling it returns the iterator without
- * waiting: an async generator's or a web stream's `return()` waits for a pending `next()`, which
- * may never come from a stalled upstream. A web stream is read through its own reader, whose
- * cancel is immediate.
- */
-export function iterableReader<T>(iterable: AsyncIterable<T>): EventReader<T> {
-  if (iterable instanceof ReadableStream) return readerOf(iterable as ReadableStream<T>);
-  const iterator = iterable[Symbol.asyncIterator]();
-  return new PullReader<T>({
-    async pull(controller) {
-      const next = await iterator.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    cancel() {
-      iterator.return?.()?.catch(() => undefined);
-    },
-  });
-}
-
-/**
  * An async iterable (an upstream body) as the source of one transformReader: `read` is the
  * iterator's own `next()`, with no reader between them (a lean reader per stream less, and a
- * promise and a pull less per chunk). Unlike iterableReader, a read still pending when it is
- * cancelled is left unanswered: transformReader, its one reader, stops waiting for it then (its
- * own reader is closed by the cancel). A web stream is read through its own reader.
+ * promise and a pull less per chunk). Cancelling it returns the iterator without waiting (an
+ * async generator's `return()` waits for a pending `next()`, which may never come from a stalled
+ * upstream); a read still pending then is left unanswered: transformReader, its one reader, stops
+ * waiting for it (its own reader is closed by the cancel). A web stream is read through its own
+ * reader, whose cancel is immediate.
  */
 export function iterableSource<T>(iterable: AsyncIterable<T>): EventReader<T> {
   if (iterable instanceof ReadableStream) return readerOf(iterable as ReadableStream<T>);
