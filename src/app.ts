@@ -48,7 +48,7 @@ import { createImageFetcher } from './upstream/image-fetcher.ts';
 import { tapRateLimits } from './upstream/rate-limit-tap.ts';
 import { createMemoryRoutingState } from './store/memory/routing-state.ts';
 import { createMemoryResponseCache } from './store/memory/response-cache.ts';
-import { SharedSignal } from './streams/shared-signal.ts';
+import { SharedSignal } from './server/shared-signal.ts';
 
 /**
  * The composition root of a gateway (a single process or a worker of `--workers N`): with
@@ -113,7 +113,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Reads that must see every finished request (admin, feedback): with workers, all of them flush.
   const flushAllLedgers = link ? () => link.flushAllLedgers() : () => writer.flush();
   const shutdown = new AbortController();
-  // Requests and streams in flight wait on it through one listener (src/streams/shared-signal.ts).
+  // Requests and streams in flight wait on it through one listener (src/server/shared-signal.ts).
   const drainDeadline = new SharedSignal(shutdown.signal);
   const http = createHttpClient();
   const images = createImageFetcher();

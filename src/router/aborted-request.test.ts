@@ -10,7 +10,7 @@ import type { ModelInfo } from '../core/model.ts';
 import type { ProviderAdapter } from '../core/provider-adapter.ts';
 import { clientSignal } from '../server/routes/chat.ts';
 import { createMemoryRoutingState } from '../store/memory/routing-state.ts';
-import { SharedSignal } from '../streams/shared-signal.ts';
+import { SharedSignal } from '../server/shared-signal.ts';
 import { executeChat, type ProviderHandle } from './execute.ts';
 import type { Plan } from './plan.ts';
 

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Pipeline } from '../pipeline.ts';
-import type { SharedSignal } from '../streams/shared-signal.ts';
+import type { SharedSignal } from './shared-signal.ts';
 
 /** What the endpoints use; built by app.ts. */
 export interface GatewayContext {

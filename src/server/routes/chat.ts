@@ -9,7 +9,7 @@ import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
 import { sendEventStream, type StreamEndings } from '../send-stream.ts';
 import { callerOf } from '../caller.ts';
-import type { SharedSignal } from '../../streams/shared-signal.ts';
+import type { SharedSignal } from '../shared-signal.ts';
 
 /** POST /v1/chat/completions: OpenAI Chat Completions, plain and streamed. */
 export function registerChatRoutes(app: FastifyInstance, context: GatewayContext): void {

@@ -11,11 +11,11 @@
  * Here a subscription is a Set entry: constant cost.
  */
 export class SharedSignal {
-  readonly signal: AbortSignal;
+  readonly #signal: AbortSignal;
   readonly #listeners = new Set<() => void>();
 
   constructor(signal: AbortSignal) {
-    this.signal = signal;
+    this.#signal = signal;
     signal.addEventListener(
       'abort',
       () => {
@@ -37,23 +37,23 @@ export class SharedSignal {
   }
 
   get aborted(): boolean {
-    return this.signal.aborted;
+    return this.#signal.aborted;
   }
 
   get reason(): unknown {
-    return this.signal.reason;
+    return this.#signal.reason;
   }
 
   /** Calls `listener` once when the signal aborts (never if it already has); returns what unsubscribes it. */
   subscribe(listener: () => void): () => void {
-    if (this.signal.aborted) return noop;
+    if (this.#signal.aborted) return noop;
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
     };
   }
 
-  /** Subscribers waiting now (tests, gauges). */
+  /** Subscribers waiting now (tests). */
   get listeners(): number {
     return this.#listeners.size;
   }
