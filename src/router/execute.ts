@@ -269,16 +269,16 @@ class Executor<T> {
     const timeoutMs = this.#plan.timeoutMs ?? handle.timeoutMs;
     const deadlines = this.#streaming ? streamDeadlines(this.#plan, model, timeoutMs) : undefined;
     for (let retry = 0; retry <= retries; retry += 1) {
-      // Opened meanwhile by another request's failures: no more calls to it in this one.
-      if (retry > 0 && this.#circuitOpen(key)) return { error: this.#lastError!, stop: false };
-      // The other hedged candidate won while this one waited to retry.
-      if (cancel?.signal.aborted) return { error: cancel.signal.reason as GatewayError, stop: false };
       // The caller left, or the drain deadline passed, before this call (while the request waited
       // on its budget, or on a retry): a listener added now would never fire, so no call is made.
       if (this.#context.signal.aborted) {
         if (options.probe) this.#context.state.releaseProbe(key);
         return { error: callerEnded(this.#context.signal), stop: true };
       }
+      // Opened meanwhile by another request's failures: no more calls to it in this one.
+      if (retry > 0 && this.#circuitOpen(key)) return { error: this.#lastError!, stop: false };
+      // The other hedged candidate won while this one waited to retry.
+      if (cancel?.signal.aborted) return { error: cancel.signal.reason as GatewayError, stop: false };
       const startedAt = performance.now();
       if (lane) lane.startedAt = startedAt;
       const controller = new AbortController();
@@ -346,8 +346,8 @@ class Executor<T> {
         if (options.othersLeft && this.#movesOn(error)) return { error, stop: false };
         const waitMs = backoff(this.#plan.retry.backoffMs, retry, error.retryAfterSeconds);
         if (waitMs > longestRetryWaitMs) return { error, stop: false };
+        // Cut short when the caller leaves: the loop's first check then ends the request.
         await sleep(waitMs, undefined, { signal: cancel ? AbortSignal.any([this.#context.signal, cancel.signal]) : this.#context.signal }).catch(() => undefined);
-        if (this.#context.signal.aborted) return { error: callerEnded(this.#context.signal), stop: true };
       }
     }
     return { error: this.#lastError!, stop: false };
