@@ -86,7 +86,7 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
       const floats = isJsonObject(parsed) && isJsonObject(parsed.embeddings) ? parsed.embeddings.float : undefined;
       const problem = vectorListProblem(floats, { name: 'embeddings.float', count: request.input.length });
       if (problem) throw invalidAnswer(provider, 'an embeddings response', problem, response.status);
-      const vectors = parsed.embeddings?.float ?? [];
+      const vectors = floats as number[][];
       const inputTokens = parsed.meta?.tokens?.input_tokens ?? parsed.meta?.billed_units?.input_tokens;
       return {
         model: call.model,
