@@ -7,6 +7,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { HttpClient, UpstreamRequest, UpstreamResponse } from '../../core/http-client.ts';
 import type { ProviderCall } from '../../core/provider-adapter.ts';
 import { anthropicProvider } from './index.ts';
+import { invalidAnswerError } from '../../../test/helpers/invalid-answer.ts';
 
 /** An HttpClient that records requests and answers with canned responses. */
 function fakeHttp(answer: { status: number; body: string; headers?: Record<string, string> }) {
@@ -139,8 +140,7 @@ describe('anthropic adapter over HTTP', () => {
         const { http } = fakeHttp({ status: 200, body: JSON.stringify(body) });
         await assert.rejects(
           adapter(http).chat(sent, call),
-          (error: unknown) =>
-            GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.status === 502 && error.retryable && pattern.test(error.message) && !error.message.includes('sk-ant'),
+          invalidAnswerError(pattern, { secret: 'sk-ant' }),
           JSON.stringify(body),
         );
       }

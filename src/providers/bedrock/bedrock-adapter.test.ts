@@ -9,6 +9,7 @@ import type { ProviderCall, ProviderSettings } from '../../core/provider-adapter
 import { float32Base64 } from '../_shared/float32-base64.ts';
 import { errorType } from './errors.ts';
 import { createBedrockAdapter } from './index.ts';
+import { invalidAnswerError } from '../../../test/helpers/invalid-answer.ts';
 
 interface Canned {
   status?: number;
@@ -176,7 +177,7 @@ describe('bedrock adapter: 200 answers that are not a ConverseResponse', () => {
     for (const [body, pattern] of cases) {
       await assert.rejects(
         chatWith(body),
-        (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.status === 502 && error.retryable && pattern.test(error.message) && !error.message.includes('secret'),
+        invalidAnswerError(pattern, { secret: 'secret' }),
         body,
       );
     }
@@ -228,8 +229,7 @@ describe('bedrock adapter: embeddings through InvokeModel', () => {
   });
 
   it('refuses answers without one vector per input', async () => {
-    const invalid = (pattern: RegExp) => (error: unknown) =>
-      GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.retryable && error.provider === 'aws' && pattern.test(error.message);
+    const invalid = (pattern: RegExp) => invalidAnswerError(pattern, { provider: 'aws' });
     await assert.rejects(embed('amazon.titan-embed-text-v2:0', ['a', 'b'], {}, () => ({ body: '{"foo":"bar"}' })), invalid(/not an embeddings answer: the embedding of input 0 is not a vector/));
     await assert.rejects(embed('amazon.titan-embed-text-v2:0', ['a'], {}, () => ({ body: '{"embedding":[],"inputTextTokenCount":1}' })), invalid(/the embedding of input 0 is not a vector/));
     await assert.rejects(embed('cohere.embed-english-v3', ['a', 'b'], {}, () => ({ body: '{"foo":"bar"}' })), invalid(/"embeddings" is not a non-empty list of vectors/));

@@ -16,6 +16,7 @@ import { cohereEventTransformer } from './stream.ts';
 import type { CohereChatBody } from './wire-types.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
+import { invalidAnswerError } from '../../../test/helpers/invalid-answer.ts';
 
 /** A provider's source with no configured secrets. */
 const testSource = (provider: string): UpstreamSource => ({ provider, redact: createRedactor([]) });
@@ -245,8 +246,7 @@ describe('cohere adapter: 200 answers of the wrong shape', () => {
       { http: fakeHttp({ body: JSON.stringify(body) }).http, images: { fetch: () => Promise.reject(new Error('not used')) } },
     );
   const call = { model: 'command-a-03-2025', signal: new AbortController().signal, timeoutMs: 1000, requestId: 'req' };
-  const invalid = (pattern: RegExp) => (error: unknown) =>
-    GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.retryable && error.status === 502 && error.provider === 'co' && pattern.test(error.message);
+  const invalid = (pattern: RegExp) => invalidAnswerError(pattern, { provider: 'co' });
 
   it('refuses a chat answer without a message', async () => {
     await assert.rejects(adapter({ foo: 'bar' }).chat(base, call), invalid(/^Provider "co" answered with a body that is not a chat response: "message" is not an object$/));

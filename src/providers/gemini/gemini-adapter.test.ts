@@ -6,6 +6,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { HttpClient, UpstreamRequest } from '../../core/http-client.ts';
 import type { ProviderCall, ProviderSettings } from '../../core/provider-adapter.ts';
 import { createGeminiAdapter } from './index.ts';
+import { invalidAnswerError } from '../../../test/helpers/invalid-answer.ts';
 
 /** An HttpClient that records what the adapter sends and answers every call with `body`. */
 function fakeHttp(body: string) {
@@ -77,7 +78,7 @@ describe('gemini adapter: answers without candidates', () => {
   it('turns an answer with no candidates and no reason into a retryable invalid-response error, streamed or not', async () => {
     for (const body of [JSON.stringify({ candidates: [], usageMetadata: { promptTokenCount: 3 } }), JSON.stringify({ modelVersion: 'gemini-2.5-flash' })]) {
       const adapter = createGeminiAdapter(settings, { http: fakeHttp(body).http, images });
-      const empty = (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.retryable && error.status === 502;
+      const empty = invalidAnswerError(/./);
       await assert.rejects(adapter.chat(request, call('gemini-2.5-flash')), empty);
       const streamed = createGeminiAdapter(settings, { http: fakeHttp(`data: ${body}\r\n\r\n`).http, images });
       const last = (await readAll(await streamed.streamChat({ ...request, stream: true }, call('gemini-2.5-flash')))).at(-1);
@@ -87,8 +88,7 @@ describe('gemini adapter: answers without candidates', () => {
 });
 
 describe('gemini adapter: 200 answers of the wrong shape', () => {
-  const invalid = (pattern: RegExp) => (error: unknown) =>
-    GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.retryable && error.status === 502 && pattern.test(error.message) && !error.message.includes('AIza');
+  const invalid = (pattern: RegExp) => invalidAnswerError(pattern, { secret: 'AIza' });
 
   it('refuses a body that is not a GenerateContentResponse', async () => {
     const cases: Array<[unknown, RegExp]> = [

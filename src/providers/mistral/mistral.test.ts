@@ -17,6 +17,7 @@ import { mistralToolCallId } from './tool-call-id.ts';
 import type { MistralChatBody } from './wire-types.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
+import { invalidAnswerError } from '../../../test/helpers/invalid-answer.ts';
 
 /** A provider's source with no configured secrets. */
 const testSource = (provider: string): UpstreamSource => ({ provider, redact: createRedactor([]) });
@@ -284,8 +285,7 @@ describe('mistral adapter: 200 answers of the wrong shape', () => {
       { http: fakeHttp({ body: JSON.stringify(body) }).http, images: { fetch: () => Promise.reject(new Error('not used')) } },
     );
   const call = { model: 'mistral-small-latest', signal: new AbortController().signal, timeoutMs: 1000, requestId: 'req' };
-  const invalid = (pattern: RegExp) => (error: unknown) =>
-    GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.retryable && error.status === 502 && error.provider === 'mis' && pattern.test(error.message);
+  const invalid = (pattern: RegExp) => invalidAnswerError(pattern, { provider: 'mis' });
 
   it('refuses a chat answer without choices, or a choice without a message', async () => {
     await assert.rejects(adapter({ foo: 'bar' }).chat(base, call), invalid(/^Provider "mis" answered with a body that is not a chat completion: "choices" is not a non-empty array$/));

@@ -14,6 +14,7 @@ import { createOpenAICompatibleAdapter } from './index.ts';
 import { chunkTransformer } from './stream.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
+import { invalidAnswerError } from '../../../test/helpers/invalid-answer.ts';
 
 /** A provider's source with no configured secrets. */
 const testSource = (provider: string): UpstreamSource => ({ provider, redact: createRedactor([]) });
@@ -180,8 +181,7 @@ describe('openai-compatible adapter: 200 answers that are not completions', () =
   const call: ProviderCall = { model: 'gpt-4o-mini', signal: new AbortController().signal, timeoutMs: 1000, requestId: 'req' };
   const native: ChatRequest = { ...baseRequest, native: { format: 'openai-chat', body: { model: 'fast', messages: [{ role: 'user', content: 'hi' }] } } };
   const completion = (choices: unknown[]) => JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices });
-  const invalid = (pattern: RegExp) => (error: unknown) =>
-    GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && error.status === 502 && error.retryable && error.provider === 'oai' && pattern.test(error.message) && !error.message.includes('secret');
+  const invalid = (pattern: RegExp) => invalidAnswerError(pattern, { provider: 'oai', secret: 'secret' });
 
   it('refuses a 200 without choices, or whose choices hold no message, passed through or not', async () => {
     const cases: Array<[string, RegExp]> = [
