@@ -13,30 +13,21 @@
  * chunk delay), so part of the growth with N is that work, not the short requests' own.
  * Results: docs/performance.md.
  */
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type GeneratorResult } from './load.ts';
 import { cpuMicros } from './process-stats.ts';
-import { masterKey, repository, startGateway, startSimulator, writeGatewayConfig } from './processes.ts';
+import { benchCores, builtGatewayBin, chatBody, masterKey, startGateway, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
 
 const counts = (process.env.BENCH_IN_FLIGHT ?? '0,1000,3000').split(',').map(Number);
 const chunkDelayMs = Number(process.env.BENCH_CHUNK_DELAY_MS ?? 2000);
 const durationMs = Number(process.env.BENCH_DURATION ?? 3) * 1000;
 const warmupMs = Number(process.env.BENCH_WARMUP ?? 1) * 1000;
-const canPin = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const [generatorCore, serverCore] = canPin ? [0, 1] : [undefined, undefined];
-const gatewayBin = process.env.BENCH_GATEWAY_BIN ?? join(repository, 'bin', 'switchboard.js');
-const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello in five words.' }] });
-const streamBody = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Say hello in five words.' }] });
-
-if (process.env.BENCH_GATEWAY_BIN === undefined) {
-  const build = spawnSync(process.execPath, ['scripts/build.js', '--if-stale'], { cwd: repository, stdio: 'inherit' });
-  if (build.status !== 0) process.exit(build.status ?? 1);
-}
+const { generatorCore, serverCore } = benchCores();
+const gatewayBin = builtGatewayBin();
 
 /** Opens `count` streamed requests and resolves once every one has its headers; `close` drops them. */
 async function holdStreams(origin: string, count: number): Promise<{ close(): Promise<void> }> {
@@ -69,7 +60,7 @@ try {
       process.stderr.write(`bench: ${inFlight} streams in flight\n`);
       held = inFlight > 0 ? await holdStreams(gateway.origin, inFlight) : undefined;
       let before: number | undefined;
-      const options = { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, body, concurrency: 16, warmupMs, durationMs };
+      const options = { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, body: chatBody, concurrency: 16, warmupMs, durationMs };
       const onMeasuring = () => (before = cpuMicros(gateway.pid));
       const result = useWrk ? await runWrkLoad(options, generatorCore, onMeasuring) : await runNodeLoad(options, generatorCore, onMeasuring);
       const after = cpuMicros(gateway.pid);

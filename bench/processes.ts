@@ -3,9 +3,10 @@
  * (bench/raw-proxy.mjs) and the gateway (`switchboard serve --workers 1`, compiled, SQLite ledger,
  * logs at the default level), each pinned to a core when `taskset` exists.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinned } from './load.ts';
@@ -13,6 +14,31 @@ import { pinned } from './load.ts';
 export const repository = fileURLToPath(new URL('..', import.meta.url));
 export const upstreamKey = 'bench-upstream-key';
 export const masterKey = 'bench-master';
+
+/** The benchmarks' chat request, non-streamed and streamed (with usage, as SDKs ask). */
+export const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello in five words.' }] });
+export const streamBody = JSON.stringify({ ...JSON.parse(chatBody), stream: true, stream_options: { include_usage: true } });
+
+/**
+ * Where each process runs: the upstream and the load generator on core 0, the process under
+ * test on core 1, when the machine has two cores and taskset exists; else anywhere.
+ */
+export function benchCores(): { pinned: boolean; generatorCore: number | undefined; serverCore: number | undefined } {
+  const pinned = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+  return pinned ? { pinned, generatorCore: 0, serverCore: 1 } : { pinned, generatorCore: undefined, serverCore: undefined };
+}
+
+/**
+ * The gateway's bin: BENCH_GATEWAY_BIN (another checkout's, measured as it is), else this
+ * checkout's, after bringing dist/ up to date (the bin would otherwise fall back to tsx, and the
+ * figures would be of that). Exits when the build fails.
+ */
+export function builtGatewayBin(): string {
+  if (process.env.BENCH_GATEWAY_BIN !== undefined) return process.env.BENCH_GATEWAY_BIN;
+  const build = spawnSync(process.execPath, ['scripts/build.js', '--if-stale'], { cwd: repository, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  return join(repository, 'bin', 'switchboard.js');
+}
 
 export interface Running {
   child: ChildProcess;

@@ -20,14 +20,13 @@
  * (ms between the chunks of a streamed answer: an event per chunk), BENCH_STARTUP=0 and
  * BENCH_MICRO=0 (skip those parts).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMicroBenchmarks } from './micro.ts';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type LoadOptions } from './load.ts';
 import { cpuMicros, sampleResident } from './process-stats.ts';
-import { masterKey, repository, startGateway, startRawProxy, startSimulator, upstreamKey, writeGatewayConfig, type Running } from './processes.ts';
+import { benchCores, builtGatewayBin, chatBody, masterKey, repository, startGateway, startRawProxy, startSimulator, streamBody, upstreamKey, writeGatewayConfig, type Running } from './processes.ts';
 import { compare, printResults, writeResults, type Mode, type SeriesResult, type Target } from './report.ts';
 import { measureStartup, workerCounts, type StartupResult } from './startup.ts';
 
@@ -37,19 +36,10 @@ const warmupMs = seconds('BENCH_WARMUP', 1);
 const requests = process.env.BENCH_REQUESTS === undefined ? undefined : Number(process.env.BENCH_REQUESTS);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const useWrk = process.env.BENCH_GENERATOR !== 'node' && requests === undefined && wrkInstalled();
-const canPin = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const [generatorCore, serverCore] = canPin ? [0, 1] : [undefined, undefined];
-const gatewayBin = process.env.BENCH_GATEWAY_BIN ?? join(repository, 'bin', 'switchboard.js');
-
-const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello in five words.' }] });
-const streamBody = JSON.stringify({ ...JSON.parse(body), stream: true, stream_options: { include_usage: true } });
-
-// The gateway runs the compiled build: bring dist/ up to date first (the bin would otherwise
-// fall back to tsx, and the figures would be of that).
-if (process.env.BENCH_GATEWAY_BIN === undefined) {
-  const build = spawnSync(process.execPath, ['scripts/build.js', '--if-stale'], { cwd: repository, stdio: 'inherit' });
-  if (build.status !== 0) process.exit(build.status ?? 1);
-}
+const { pinned: canPin, generatorCore, serverCore } = benchCores();
+const body = chatBody;
+// The gateway runs the compiled build (brought up to date), or BENCH_GATEWAY_BIN's.
+const gatewayBin = builtGatewayBin();
 
 const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
 // BENCH_CHUNK_DELAY_MS: a pause between the chunks of streamed answers, so each event comes in a
