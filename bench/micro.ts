@@ -8,6 +8,7 @@ import { transformReader } from '../src/streams/event-reader.ts';
 import { fuse } from '../src/streams/fuse.ts';
 import { countPromptTokens } from '../src/tokens/count.ts';
 import { compileRules } from '../src/router/rules.ts';
+import { LightAbortController } from '../src/core/abort.ts';
 import { runGovernanceBenchmarks } from './governance.ts';
 import { runLedgerBenchmarks } from './ledger-write.ts';
 
@@ -57,6 +58,20 @@ export async function runMicroBenchmarks(): Promise<void> {
         fuse({} as Transformer<StreamEvent, StreamEvent>, openAIStreamFormatter(false)),
       );
       for await (const piece of events) void piece;
+    });
+  }
+  // What a request does with its signals (src/core/abort.ts): its own and its call's controller,
+  // the call's listener on the request's signal and the upstream call's on the call's, both removed.
+  for (const [name, create] of [['AbortController', () => new AbortController()], ['LightAbortController', () => new LightAbortController()]] as const) {
+    measure(`request + call signals, 2 listeners added and removed (${name})`, 200_000, () => {
+      const request = create();
+      const call = create();
+      const onRequestAbort = () => call.abort(request.signal.reason);
+      const onCallAbort = () => undefined;
+      request.signal.addEventListener('abort', onRequestAbort, { once: true });
+      call.signal.addEventListener('abort', onCallAbort, { once: true });
+      call.signal.removeEventListener('abort', onCallAbort);
+      request.signal.removeEventListener('abort', onRequestAbort);
     });
   }
   await runGovernanceBenchmarks();

@@ -23,6 +23,7 @@ import type { Plan, Planner } from './router/plan.ts';
 import { chatRoutingRequest, embeddingRoutingRequest, type Requirements } from './router/routing-request.ts';
 import type { CompiledRules, RuleMatch } from './router/rules.ts';
 import { countPromptTokens, countTextsTokens } from './tokens/count.ts';
+import type { AbortSignalLike } from './core/abort.ts';
 
 /** What the pipeline needs; wired by app.ts. */
 export interface PipelineDependencies {
@@ -75,7 +76,7 @@ export class Pipeline {
     this.#dependencies = dependencies;
   }
 
-  async chat(record: RequestRecord, incoming: ChatRequest, signal: AbortSignal, caller: Caller): Promise<ChatOutcome> {
+  async chat(record: RequestRecord, incoming: ChatRequest, signal: AbortSignalLike, caller: Caller): Promise<ChatOutcome> {
     this.#checkRecording();
     record.modelRequested = incoming.model;
     record.stream = incoming.stream;
@@ -130,7 +131,7 @@ export class Pipeline {
     };
   }
 
-  async embed(record: RequestRecord, incoming: EmbeddingRequest, signal: AbortSignal, caller: Caller): Promise<{ result: EmbeddingResult; model: ModelInfo; plan: Plan }> {
+  async embed(record: RequestRecord, incoming: EmbeddingRequest, signal: AbortSignalLike, caller: Caller): Promise<{ result: EmbeddingResult; model: ModelInfo; plan: Plan }> {
     this.#checkRecording();
     record.modelRequested = incoming.model;
     record.metadata = incoming.metadata;
@@ -220,7 +221,7 @@ export class Pipeline {
     return plan;
   }
 
-  #executionContext(record: RequestRecord, signal: AbortSignal, dispatchTokens: number): ExecutionContext {
+  #executionContext(record: RequestRecord, signal: AbortSignalLike, dispatchTokens: number): ExecutionContext {
     return {
       requestId: record.id,
       signal,

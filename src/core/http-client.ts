@@ -1,3 +1,5 @@
+import type { AbortSignalLike } from './abort.ts';
+
 /**
  * The upstream HTTP port adapters call through. The implementation (src/upstream/) pools
  * keep-alive connections per origin and applies the timeouts; adapters only build requests
@@ -11,7 +13,7 @@ export interface UpstreamRequest {
   headers: Record<string, string>;
   body?: string | Uint8Array;
   /** Aborts the call: the caller went away, the attempt's deadline passed, or a hedge won. */
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   /** Longest wait for the response headers (the first byte, for a stream). */
   firstByteTimeoutMs: number;
   /** Longest silence between two body chunks. */
@@ -50,5 +52,5 @@ export interface HttpClient {
 /** Fetches an image for providers that need bytes rather than a URL. */
 export interface ImageFetcher {
   /** Returns the bytes and media type, or throws GatewayError SB_ERR_INVALID_REQUEST. */
-  fetch(url: string, signal: AbortSignal): Promise<{ mediaType: string; data: Uint8Array }>;
+  fetch(url: string, signal: AbortSignalLike): Promise<{ mediaType: string; data: Uint8Array }>;
 }

@@ -3,6 +3,7 @@ import type { ChatResult } from './chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from './embedding.ts';
 import type { HttpClient, ImageFetcher } from './http-client.ts';
 import type { EventStream } from './stream-event.ts';
+import type { AbortSignalLike } from './abort.ts';
 
 /**
  * A configured provider as adapters see it (the validated `providers[]` entry of the config).
@@ -26,7 +27,7 @@ export interface ProviderCall {
   /** The provider's model name (the models entry's `upstream`). */
   model: string;
   /** Aborted when the caller disconnects, the attempt's deadline passes or a hedge wins. */
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   /** Limit for the first byte and for silences between chunks. */
   timeoutMs: number;
   /** Switchboard's request id, for upstream headers and logs. */

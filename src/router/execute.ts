@@ -14,6 +14,7 @@ import { deploymentKey } from './deployment.ts';
 import { peekStream, type PeekedStream } from './peek-stream.ts';
 import type { Plan } from './plan.ts';
 import { resumableStream, type LiveAttempt, type StreamAttempt, type StreamContinuer } from './resume-stream.ts';
+import { LightAbortController, toAbortSignal, type AbortSignalLike } from '../core/abort.ts';
 
 /** A configured provider as the executor calls it. */
 export interface ProviderHandle {
@@ -25,7 +26,7 @@ export interface ProviderHandle {
 export interface ExecutionContext {
   requestId: string;
   /** Aborted when the caller goes away (or at the drain deadline, with its reason). */
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   provider(id: string): ProviderHandle | undefined;
   /** Every attempt is appended here as it ends, successful or not (the ledger keeps them). */
   attempts: AttemptRecord[];
@@ -281,7 +282,7 @@ class Executor<T> {
       if (cancel?.signal.aborted) return { error: cancel.signal.reason as GatewayError, stop: false };
       const startedAt = performance.now();
       if (lane) lane.startedAt = startedAt;
-      const controller = new AbortController();
+      const controller = new LightAbortController();
       const abort = (reason: unknown) => controller.abort(reason);
       const onClientAbort = () => abort(this.#context.signal.reason);
       const onCancel = () => abort(cancel!.signal.reason);
@@ -347,7 +348,7 @@ class Executor<T> {
         const waitMs = backoff(this.#plan.retry.backoffMs, retry, error.retryAfterSeconds);
         if (waitMs > longestRetryWaitMs) return { error, stop: false };
         // Cut short when the caller leaves: the loop's first check then ends the request.
-        await sleep(waitMs, undefined, { signal: cancel ? AbortSignal.any([this.#context.signal, cancel.signal]) : this.#context.signal }).catch(() => undefined);
+        await sleep(waitMs, undefined, { signal: cancel ? AbortSignal.any([toAbortSignal(this.#context.signal), toAbortSignal(cancel.signal)]) : toAbortSignal(this.#context.signal) }).catch(() => undefined);
       }
     }
     return { error: this.#lastError!, stop: false };
@@ -372,7 +373,7 @@ class Executor<T> {
  * Why the request's own signal ended it: the caller leaving, or the gateway's drain deadline
  * (the signal's reason says which; src/server/routes/chat.ts clientSignal).
  */
-function callerEnded(signal: AbortSignal, cause?: GatewayError): GatewayError {
+function callerEnded(signal: AbortSignalLike, cause?: GatewayError): GatewayError {
   const reason: unknown = signal.reason;
   if (GatewayError.isInstance(reason)) return reason;
   return new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the request', cause ? { cause } : {});
@@ -381,14 +382,14 @@ function callerEnded(signal: AbortSignal, cause?: GatewayError): GatewayError {
 /** A hedged candidate: its cancellation, and the start of its call in flight (if one is). */
 interface HedgeLane {
   model: ModelInfo;
-  controller: AbortController;
+  controller: LightAbortController;
   startedAt: number | undefined;
   /** Its call in flight was entered in the ledger when it lost the race. */
   recorded: boolean;
 }
 
 function newLane(model: ModelInfo): HedgeLane {
-  return { model, controller: new AbortController(), startedAt: undefined, recorded: false };
+  return { model, controller: new LightAbortController(), startedAt: undefined, recorded: false };
 }
 
 /** The first run that succeeds, or the last failure when none does. */

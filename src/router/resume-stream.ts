@@ -9,6 +9,7 @@ import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
 import { stallTimeout } from './deadlines.ts';
 import type { PeekedStream } from './peek-stream.ts';
 import { ContinuationOverlap } from './resume-overlap.ts';
+import type { AbortSignalLike } from '../core/abort.ts';
 
 /** Most continuations of one answer: a provider that breaks every stream must not loop forever. */
 const maxResumes = 4;
@@ -44,7 +45,7 @@ export interface StreamContinuer {
 export interface ResumeOptions {
   continuer: StreamContinuer;
   /** The request's signal: once it aborted (caller gone, drain deadline) nothing is resumed. */
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   /** The route's `resume_streams`. */
   resume: boolean;
 }

@@ -2,6 +2,7 @@ import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.ts';
 import type { ImageFetcher } from '../core/http-client.ts';
+import { toAbortSignal } from '../core/abort.ts';
 
 /** Limits for fetching images that a provider needs as bytes. */
 export interface ImageFetcherOptions {
@@ -32,7 +33,7 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
       try {
         response = await request(url, {
           method: 'GET',
-          signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+          signal: AbortSignal.any([toAbortSignal(signal), AbortSignal.timeout(timeoutMs)]),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
           ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../core/errors.ts';
 import type { UpstreamResponse } from '../core/http-client.ts';
+import type { AbortSignalLike } from '../core/abort.ts';
 
 /**
  * One call dispatched on undici's Agent, as undici's documented handler (`Dispatcher.
@@ -31,7 +32,7 @@ interface Waiting {
 export interface CallOptions {
   /** Maps what undici reports (or the signal's reason) to the gateway's error. */
   toError(error: unknown): GatewayError;
-  signal: AbortSignal;
+  signal: AbortSignalLike;
 }
 
 export class UpstreamCall implements Dispatcher.DispatchHandler {

@@ -5,11 +5,12 @@ import { GatewayError } from '../../core/errors.ts';
 import type { ImageFetcher } from '../../core/http-client.ts';
 import { parseToolArguments } from '../_shared/parse-tool-arguments.ts';
 import type { ContentBlock, ConverseMessage, ImageFormat, ToolResultContent } from './wire-types.ts';
+import type { AbortSignalLike } from '../../core/abort.ts';
 
 /** What converting messages needs besides them. */
 export interface MessageContext {
   images: ImageFetcher;
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   warnings: Warning[];
 }
 

@@ -4,6 +4,7 @@ import type { ChatRequest } from '../../core/chat-request.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
 import type { ProviderAdapter, ProviderDefinition } from '../../core/provider-adapter.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
+import { toAbortSignal, type AbortSignalLike } from '../../core/abort.ts';
 
 /**
  * The demo provider, used when no provider key is configured: it answers in-process, and every
@@ -69,14 +70,14 @@ function answer(request: ChatRequest, model: string): ChatResult {
   };
 }
 
-function streamResult(result: ChatResult, signal: AbortSignal): ReadableStream<StreamEvent> {
+function streamResult(result: ChatResult, signal: AbortSignalLike): ReadableStream<StreamEvent> {
   async function* events(): AsyncGenerator<StreamEvent> {
     yield { type: 'stream-start', id: result.id, model: result.model, created: result.created, warnings: [] };
     for (const part of result.content) {
       if (part.type === 'text') {
         yield { type: 'text-start', id: 'text-0' };
         for (const word of part.text.match(/\S+\s*/g) ?? []) {
-          await sleep(5, undefined, { signal });
+          await sleep(5, undefined, { signal: toAbortSignal(signal) });
           yield { type: 'text-delta', id: 'text-0', delta: word };
         }
         yield { type: 'text-end', id: 'text-0' };

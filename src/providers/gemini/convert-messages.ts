@@ -4,6 +4,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { ImageFetcher } from '../../core/http-client.ts';
 import { parseToolArguments } from '../_shared/parse-tool-arguments.ts';
 import { signatureFromToolCallId } from './tool-call-id.ts';
+import type { AbortSignalLike } from '../../core/abort.ts';
 
 /** A content.proto Part as this adapter sends it (one `data` field set, per the proto's oneof). */
 export interface RequestPart {
@@ -24,7 +25,7 @@ export interface RequestContent {
 /** What converting messages needs besides them. */
 export interface MessageContext {
   images: ImageFetcher;
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   warnings: Warning[];
 }
 

@@ -6,6 +6,7 @@ import { nativeExtras } from '../_shared/native-extras.ts';
 import { setIfDefined } from '../_shared/set-if-defined.ts';
 import { convertMessages, type RequestContent, type RequestPart } from './convert-messages.ts';
 import { ignoredSchemaKeywords } from './convert-schema.ts';
+import type { AbortSignalLike } from '../../core/abort.ts';
 
 /** GenerateContentRequest (generative_service.proto) as this adapter sends it; `model` is in the URL. */
 export interface GenerateContentBody {
@@ -35,7 +36,7 @@ const noRelayableFields: ReadonlySet<string> = new Set();
  * takes bytes, not URLs), so the conversion is async. Every field Gemini cannot take is either a
  * warning or, when dropping it would change the answer's shape (n > 1), a 400 before any call.
  */
-export async function convertRequest(request: ChatRequest, dependencies: { images: ImageFetcher; signal: AbortSignal }): Promise<ConvertedRequest> {
+export async function convertRequest(request: ChatRequest, dependencies: { images: ImageFetcher; signal: AbortSignalLike }): Promise<ConvertedRequest> {
   const warnings: Warning[] = [];
   const { systemInstruction, contents } = await convertMessages(request.messages, { ...dependencies, warnings });
   const body: GenerateContentBody = { contents, ...(systemInstruction ? { systemInstruction } : {}) };

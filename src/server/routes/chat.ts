@@ -10,6 +10,7 @@ import { headerMetadata } from '../request-metadata.ts';
 import { sendEventStream, type StreamEndings } from '../send-stream.ts';
 import { callerOf } from '../caller.ts';
 import type { SharedSignal } from '../shared-signal.ts';
+import { LightAbortController, type AbortSignalLike } from '../../core/abort.ts';
 
 /** POST /v1/chat/completions: OpenAI Chat Completions, plain and streamed. */
 export function registerChatRoutes(app: FastifyInstance, context: GatewayContext): void {
@@ -34,8 +35,8 @@ export function registerChatRoutes(app: FastifyInstance, context: GatewayContext
  * cancelled instead of running to completion for nobody; and at the SIGTERM drain's deadline
  * (`shutdown`), with its reason, so the request ends with that error instead of being cut.
  */
-export function clientSignal(reply: FastifyReply, shutdown: SharedSignal): AbortSignal {
-  const controller = new AbortController();
+export function clientSignal(reply: FastifyReply, shutdown: SharedSignal): AbortSignalLike {
+  const controller = new LightAbortController();
   // A request whose handler starts after the deadline (its body came slowly) ends at once with it.
   if (shutdown.aborted) controller.abort(shutdown.reason);
   const unsubscribe = shutdown.subscribe(() => controller.abort(shutdown.reason));

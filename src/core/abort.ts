@@ -1,0 +1,91 @@
+/**
+ * What the gateway's own code reads of an abort signal: the part of `AbortSignal` it uses, so a
+ * real `AbortSignal` (from a test, an SDK, `AbortSignal.timeout`) is one too.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  /** Called once when the signal aborts; never when it already had (as an EventTarget does). */
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/**
+ * An abort controller for the gateway's own signals: each request's (the caller leaving, the
+ * drain deadline), each call's to a provider, each hedged candidate's.
+ *
+ * Why not `AbortController`: on the hot path each request made two of them and added and removed
+ * two listeners, 7.7 µs on Node 20 (`node bench/micro.ts abort`; a request costs 200-250 µs in
+ * all), because an `AbortSignal` is an EventTarget that allocates an Event per abort, a map of
+ * listener lists and a wrapper per listener, and checks each new listener against the others.
+ * This one keeps one listener inline and the rest in an array: 0.1-0.2 µs for the same work.
+ * Where an API wants a real `AbortSignal` (timers' `sleep`, `AbortSignal.any`), `toAbortSignal`
+ * makes one on demand.
+ */
+export class LightAbortController implements AbortSignalLike {
+  #aborted = false;
+  #reason: unknown = undefined;
+  #first: (() => void) | undefined = undefined;
+  #others: Array<() => void> | undefined = undefined;
+
+  /** The controller is its own signal: handing it out gives readers `aborted`, `reason` and the listeners. */
+  get signal(): AbortSignalLike {
+    return this;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (this.#aborted) return;
+    if (this.#first === undefined) this.#first = listener;
+    else (this.#others ??= []).push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    if (this.#first === listener) {
+      this.#first = this.#others?.shift();
+      return;
+    }
+    const index = this.#others?.indexOf(listener) ?? -1;
+    if (index >= 0) this.#others!.splice(index, 1);
+  }
+
+  /** Aborts once with `reason` (a DOMException named AbortError when none is given, as AbortController does). */
+  abort(reason?: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+    const first = this.#first;
+    const others = this.#others;
+    this.#first = undefined;
+    this.#others = undefined;
+    if (first) call(first);
+    if (others) for (const listener of others) call(listener);
+  }
+}
+
+/** As an EventTarget reports a listener's exception: uncaught, without skipping the other listeners. */
+function call(listener: () => void): void {
+  try {
+    listener();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+/** A real `AbortSignal` following `signal` (itself when it is one), for APIs that take only that. */
+export function toAbortSignal(signal: AbortSignalLike): AbortSignal {
+  if (signal instanceof AbortSignal) return signal;
+  if (signal.aborted) return AbortSignal.abort(signal.reason);
+  const controller = new AbortController();
+  signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  return controller.signal;
+}
