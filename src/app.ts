@@ -257,10 +257,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Counted on the HTTP server itself, not in Fastify hooks: a request refused by the
   // authentication hook skipped a later onRequest hook but not onResponse, and an aborted one
   // never reached onResponse, so the gauge drifted both ways. A response's 'close' comes once,
-  // whether it finished or was cut.
-  server.server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
-    metrics.inFlight.inc();
-    response.once('close', () => metrics.inFlight.dec());
+  // whether it finished or was cut. Ahead of Fastify's listener, so a request is counted before
+  // any handler runs (a /metrics scrape counts itself, as the gauge is read while it is served).
+  server.server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    metrics.requestStarted(response);
   });
   const context = {
     pipeline,

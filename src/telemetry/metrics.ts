@@ -1,12 +1,15 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ServerResponse } from 'node:http';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { summedCounter } from './summed-counter.ts';
 import { requestFinishedChannel, type RequestFinishedMessage } from '../core/events.ts';
 import type { WriterStats } from '../ledger/writer.ts';
 
 /** Prometheus metrics fed by the request-finished channel (served at GET /metrics). */
 export interface Metrics {
   registry: Registry;
-  inFlight: Gauge;
+  /** Counts `response` in flight until it closes, finished or cut (switchboard_in_flight_requests). */
+  requestStarted(response: ServerResponse): void;
   /** Detaches the channel subscriber. */
   close(): void;
 }
@@ -24,23 +27,20 @@ export function createMetrics(instance: string, sources: MetricSources, processL
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_process_', labels: processLabels });
   registerLedgerMetrics(registry, sources.ledger);
-  const requests = new Counter({
+  const requests = summedCounter(registry, {
     name: 'switchboard_requests_total',
     help: 'Requests handled, by endpoint, answering model and provider, route and outcome',
     labelNames: ['endpoint', 'model', 'provider', 'route', 'status', 'http_status'],
-    registers: [registry],
   });
-  const errors = new Counter({
+  const errors = summedCounter(registry, {
     name: 'switchboard_errors_total',
     help: 'Failed requests by error code, model and provider',
     labelNames: ['endpoint', 'model', 'provider', 'code'],
-    registers: [registry],
   });
-  const attempts = new Counter({
+  const attempts = summedCounter(registry, {
     name: 'switchboard_upstream_attempts_total',
     help: 'Calls to providers by model, provider and outcome',
     labelNames: ['model', 'provider', 'outcome', 'code'],
-    registers: [registry],
   });
   const latency = new Histogram({
     name: 'switchboard_request_duration_seconds',
@@ -56,19 +56,29 @@ export function createMetrics(instance: string, sources: MetricSources, processL
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers: [registry],
   });
-  const tokens = new Counter({
+  const tokens = summedCounter(registry, {
     name: 'switchboard_tokens_total',
     help: 'Tokens by model, provider and direction (input, output)',
     labelNames: ['model', 'provider', 'direction'],
-    registers: [registry],
   });
-  const cost = new Counter({
+  const cost = summedCounter(registry, {
     name: 'switchboard_cost_usd_total',
     help: 'Spend in USD by model and provider',
     labelNames: ['model', 'provider'],
-    registers: [registry],
   });
-  const inFlight = new Gauge({ name: 'switchboard_in_flight_requests', help: 'Requests being handled now', registers: [registry] });
+  // Counted in a number and read at scrape time, like the counters above.
+  let requestsInFlight = 0;
+  new Gauge({
+    name: 'switchboard_in_flight_requests',
+    help: 'Requests being handled now',
+    registers: [registry],
+    collect() {
+      this.set(requestsInFlight);
+    },
+  });
+  const onResponseClosed = () => {
+    requestsInFlight -= 1;
+  };
 
   const onFinished = (message: unknown) => {
     const { row, instance: from } = message as RequestFinishedMessage;
@@ -76,21 +86,23 @@ export function createMetrics(instance: string, sources: MetricSources, processL
     // Unresolved names are not labels: a client sending random model names must not grow the series.
     const model = row.model ?? 'none';
     const provider = row.provider ?? 'none';
-    requests.inc({ endpoint: row.endpoint, model, provider, route: row.route ?? 'none', status: row.status, http_status: String(row.httpStatus) });
+    requests.add([row.endpoint, model, provider, row.route ?? 'none', row.status, String(row.httpStatus)], 1);
     latency.observe({ endpoint: row.endpoint, model, provider, stream: String(row.stream) }, row.latencyMs / 1000);
     if (row.ttftMs !== null) timeToFirstToken.observe({ model, provider }, row.ttftMs / 1000);
-    if (row.errorCode) errors.inc({ endpoint: row.endpoint, model, provider, code: row.errorCode });
-    if (row.inputTokens) tokens.inc({ model, provider, direction: 'input' }, row.inputTokens);
-    if (row.outputTokens) tokens.inc({ model, provider, direction: 'output' }, row.outputTokens);
-    if (row.costUsd) cost.inc({ model, provider }, row.costUsd);
-    for (const attempt of row.attempts) {
-      attempts.inc({ model: attempt.model, provider: attempt.provider, outcome: attempt.outcome, code: attempt.errorCode ?? '' });
-    }
+    if (row.errorCode) errors.add([row.endpoint, model, provider, row.errorCode], 1);
+    if (row.inputTokens) tokens.add([model, provider, 'input'], row.inputTokens);
+    if (row.outputTokens) tokens.add([model, provider, 'output'], row.outputTokens);
+    if (row.costUsd) cost.add([model, provider], row.costUsd);
+    for (const attempt of row.attempts) attempts.add([attempt.model, attempt.provider, attempt.outcome, attempt.errorCode ?? ''], 1);
   };
   diagnosticsChannel.subscribe(requestFinishedChannel.name, onFinished);
   return {
     registry,
-    inFlight,
+    requestStarted(response) {
+      requestsInFlight += 1;
+      // A response closes once (finished or cut): `on` spares the wrapper `once` makes per call.
+      response.on('close', onResponseClosed);
+    },
     close: () => diagnosticsChannel.unsubscribe(requestFinishedChannel.name, onFinished),
   };
 }

@@ -1,0 +1,44 @@
+import { Counter, type Registry } from 'prom-client';
+
+/** A counter summed in a map per request and handed to prom-client when scraped. */
+export interface SummedCounter {
+  /** Adds `amount` to the series with these label values, in the order of `labelNames`. */
+  add(values: readonly string[], amount: number): void;
+}
+
+/**
+ * A prom-client Counter whose series are summed here and set into it at scrape time (in its
+ * `collect`), so /metrics, `getMetricsAsJSON` and the cluster's aggregation read it as any other.
+ *
+ * Why: `Counter.inc(labels, n)` checks every label name, builds the series' key from the labels
+ * object and looks it up in a dictionary-mode object on each call. A request finished six such
+ * calls plus the in-flight gauge's two; measured by switching the metrics off, they cost
+ * 15-16 µs a request (docs/performance.md). Here a call joins the values into a key and adds to a
+ * Map entry; the labels object is built once per series.
+ */
+export function summedCounter(registry: Registry, options: { name: string; help: string; labelNames: readonly string[] }): SummedCounter {
+  const series = new Map<string, { labels: Record<string, string>; value: number }>();
+  new Counter({
+    name: options.name,
+    help: options.help,
+    labelNames: options.labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { labels, value } of series.values()) this.inc(labels, value);
+    },
+  });
+  return {
+    add(values, amount) {
+      const key = values.join('\u0000');
+      const entry = series.get(key);
+      if (entry) {
+        entry.value += amount;
+        return;
+      }
+      const labels: Record<string, string> = {};
+      options.labelNames.forEach((name, index) => (labels[name] = values[index]!));
+      series.set(key, { labels, value: amount });
+    },
+  };
+}
