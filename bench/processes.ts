@@ -48,15 +48,26 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts `command` and resolves once `pattern` matches its `stream`. */
-export function startProcess(command: string[], pattern: RegExp, stream: 'stdout' | 'stderr', core?: number, environment?: NodeJS.ProcessEnv): Promise<Running> {
+/**
+ * Starts `command` and resolves once `pattern` matches its `stream`. `onStdout`: what the process
+ * writes to stdout when it is not `stream` (V8's --trace-gc lines, bench/gc.ts), else dropped.
+ */
+export function startProcess(
+  command: string[],
+  pattern: RegExp,
+  stream: 'stdout' | 'stderr',
+  core?: number,
+  environment?: NodeJS.ProcessEnv,
+  onStdout?: (text: string) => void,
+): Promise<Running> {
   const [file, ...args] = pinned(core, command);
   const child = spawn(file!, args, {
     cwd: repository,
     env: environment ?? process.env,
     // The gateway's JSON logs go to /dev/null: written, as in production, but not read here.
-    stdio: ['ignore', stream === 'stdout' ? 'pipe' : 'ignore', 'pipe'],
+    stdio: ['ignore', stream === 'stdout' || onStdout ? 'pipe' : 'ignore', 'pipe'],
   });
+  if (stream === 'stderr' && onStdout) child.stdout!.on('data', (chunk: Buffer) => onStdout(chunk.toString()));
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
@@ -112,10 +123,10 @@ export async function writeGatewayConfig(directory: string, simulatorUrl: string
  * `switchboard serve` from `bin` (default: this checkout's, which runs dist/), with
  * BENCH_GATEWAY_NODE_FLAGS (space-separated) before the bin: V8 heap settings, say.
  */
-export function startGateway(bin: string, config: string, workers: number, core?: number): Promise<Running> {
-  const flags = (process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+export function startGateway(bin: string, config: string, workers: number, core?: number, extra: { flags?: string[]; onStdout?: (text: string) => void } = {}): Promise<Running> {
+  const flags = [...(process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(extra.flags ?? [])];
   const command = [process.execPath, ...flags, bin, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--workers', String(workers)];
   // Without the caller's SWITCHBOARD_* or provider keys: the config above is the whole setup.
   const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^SWITCHBOARD_|_API_KEY$/.test(name)));
-  return startProcess(command, /listening on (http:\/\/\S+)/, 'stderr', core, environment);
+  return startProcess(command, /listening on (http:\/\/\S+)/, 'stderr', core, environment, extra.onStdout);
 }
