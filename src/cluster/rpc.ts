@@ -63,10 +63,7 @@ export class RpcPeer<Local extends MethodMap, Remote extends MethodMap> {
     if (this.#closed) return Promise.reject(this.#closed);
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new GatewayError('SB_ERR_UNAVAILABLE', `The cluster ${method} call got no answer in ${timeoutMs} ms.`));
-      }, timeoutMs);
+      const timer = setTimeout(() => this.#settle(id, undefined, new GatewayError('SB_ERR_UNAVAILABLE', `The cluster ${method} call got no answer in ${timeoutMs} ms.`)), timeoutMs);
       this.#pending.set(id, { resolve: resolve as (result: unknown) => void, reject, timer });
       this.#send({ switchboard: 'call', id, method, params }, (error) => {
         if (error) this.#settle(id, undefined, channelClosed(error));
@@ -135,10 +132,16 @@ export class RpcPeer<Local extends MethodMap, Remote extends MethodMap> {
     if (!pending) return;
     this.#pending.delete(id);
     clearTimeout(pending.timer);
-    if (error) pending.reject(error);
-    else pending.resolve(result);
+    const { resolve, reject } = pending;
+    // Emptied before it goes: a removed entry of a long-lived Map must not keep the caller's
+    // promise, and the request awaiting it, reachable (src/server/shared-signal.ts).
+    pending.resolve = pending.reject = settled;
+    if (error) reject(error);
+    else resolve(result);
   }
 }
+
+function settled(): void {}
 
 function isEnvelope(message: unknown): message is Envelope {
   return typeof message === 'object' && message !== null && typeof (message as { switchboard?: unknown }).switchboard === 'string';
