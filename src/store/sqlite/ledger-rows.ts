@@ -24,7 +24,7 @@ const fields = [
   ['model', (row) => row.model],
   ['provider', (row) => row.provider],
   ['upstream_model', (row) => row.upstreamModel],
-  ['attempts', (row) => JSON.stringify(row.attempts)],
+  ['attempts', (row) => jsonList(row.attempts)],
   ['input_tokens', (row) => row.inputTokens],
   ['output_tokens', (row) => row.outputTokens],
   ['cached_input_tokens', (row) => row.cachedInputTokens],
@@ -39,9 +39,9 @@ const fields = [
   ['error_message', (row) => row.errorMessage],
   ['stream', (row) => (row.stream ? 1 : 0)],
   ['reason', (row) => row.reason],
-  ['metadata', (row) => JSON.stringify(row.metadata)],
-  ['warnings', (row) => JSON.stringify(row.warnings)],
-  ['guardrails', (row) => JSON.stringify(row.guardrails)],
+  ['metadata', (row) => jsonRecord(row.metadata)],
+  ['warnings', (row) => jsonList(row.warnings)],
+  ['guardrails', (row) => jsonList(row.guardrails)],
 ] as const satisfies ReadonlyArray<readonly [string, (row: LedgerRow) => Value]>;
 
 const columns = fields.map(([column]) => column);
@@ -76,7 +76,20 @@ export function prepareLedgerInsert(database: BetterSqlite3.Database): LedgerIns
 
 /** A row's values in the order of `columns`. */
 function toValues(row: LedgerRow): Value[] {
-  return fields.map(([, value]) => value(row));
+  const values = new Array<Value>(fields.length);
+  for (let index = 0; index < fields.length; index += 1) values[index] = fields[index]![1](row);
+  return values;
+}
+
+/** The JSON of a list column; most rows' warnings and guardrails are empty. */
+function jsonList(list: readonly unknown[]): string {
+  return list.length === 0 ? '[]' : JSON.stringify(list);
+}
+
+/** The JSON of the metadata column; most requests send none. */
+function jsonRecord(record: Record<string, string>): string {
+  for (const _key in record) return JSON.stringify(record);
+  return '{}';
 }
 
 export function fromRecord(record: LedgerRecord): LedgerRow {
