@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LightAbortController, toAbortSignal } from './abort.ts';
+import { getEventListeners } from 'node:events';
+import { LightAbortController, toAbortSignal, waitUnlessAborted } from './abort.ts';
 
 describe('LightAbortController', () => {
   it('calls each listener still registered once, in the order added, with the reason readable', () => {
@@ -48,6 +49,41 @@ describe('LightAbortController', () => {
       process.off('uncaughtException', capture);
       for (const listener of previous) process.on('uncaughtException', listener);
     }
+  });
+});
+
+describe('LightAbortController, as an EventTarget behaves', () => {
+  it('does not call a listener that an earlier one removed during the abort, nor one added twice twice', () => {
+    const controller = new LightAbortController();
+    const calls: string[] = [];
+    const third = () => calls.push('third');
+    controller.signal.addEventListener('abort', () => calls.push('first'));
+    controller.signal.addEventListener('abort', () => {
+      calls.push('second');
+      controller.signal.removeEventListener('abort', third);
+    });
+    controller.signal.addEventListener('abort', third);
+    const fourth = () => calls.push('fourth');
+    controller.signal.addEventListener('abort', fourth);
+    controller.signal.addEventListener('abort', fourth);
+    controller.abort();
+    assert.deepEqual(calls, ['first', 'second', 'fourth']);
+  });
+});
+
+describe('waitUnlessAborted', () => {
+  it('ends early when a signal aborts, and leaves no listener behind either way', async () => {
+    const request = new LightAbortController();
+    const real = new AbortController();
+    const started = performance.now();
+    const waiting = waitUnlessAborted(10_000, request.signal, real.signal, undefined);
+    setTimeout(() => request.abort(new Error('gone')), 20);
+    await waiting;
+    assert.ok(performance.now() - started < 5_000);
+    assert.equal(getEventListeners(real.signal, 'abort').length, 0);
+    for (let index = 0; index < 100; index += 1) await waitUnlessAborted(0, real.signal);
+    assert.equal(getEventListeners(real.signal, 'abort').length, 0);
+    await waitUnlessAborted(10_000, request.signal); // already aborted: at once
   });
 });
 

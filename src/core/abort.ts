@@ -41,8 +41,9 @@ export class LightAbortController implements AbortSignalLike {
     return this.#reason;
   }
 
+  /** As on an EventTarget: a listener already added is not added twice; `once` is implied (an abort happens once). */
   addEventListener(_type: 'abort', listener: () => void): void {
-    if (this.#aborted) return;
+    if (this.#aborted || this.#first === listener || this.#others?.includes(listener)) return;
     if (this.#first === undefined) this.#first = listener;
     else (this.#others ??= []).push(listener);
   }
@@ -61,12 +62,14 @@ export class LightAbortController implements AbortSignalLike {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+    // Taken one at a time from the live list, so that a listener removed by an earlier one is
+    // not called (as on an EventTarget).
     const first = this.#first;
-    const others = this.#others;
     this.#first = undefined;
-    this.#others = undefined;
     if (first) call(first);
-    if (others) for (const listener of others) call(listener);
+    const others = this.#others;
+    while (others !== undefined && others.length > 0) call(others.shift()!);
+    this.#others = undefined;
   }
 }
 
@@ -81,11 +84,35 @@ function call(listener: () => void): void {
   }
 }
 
-/** A real `AbortSignal` following `signal` (itself when it is one), for APIs that take only that. */
+/**
+ * A real `AbortSignal` following `signal` (itself when it is one), for APIs that take only that.
+ * Its listener on `signal` stays until `signal` aborts or is collected: make one per request or
+ * stream, not one per wait in a loop.
+ */
 export function toAbortSignal(signal: AbortSignalLike): AbortSignal {
   if (signal instanceof AbortSignal) return signal;
   if (signal.aborted) return AbortSignal.abort(signal.reason);
   const controller = new AbortController();
   signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
   return controller.signal;
+}
+
+/**
+ * Waits `ms`, or less when one of `signals` aborts (resolves either way, never rejects); its
+ * listeners are removed when it ends, so a loop of waits leaves nothing on the signals.
+ */
+export function waitUnlessAborted(ms: number, ...signals: ReadonlyArray<AbortSignalLike | undefined>): Promise<void> {
+  return new Promise((resolve) => {
+    const listening = signals.filter((signal): signal is AbortSignalLike => signal !== undefined);
+    const end = () => {
+      clearTimeout(timer);
+      for (const signal of listening) signal.removeEventListener('abort', end);
+      resolve();
+    };
+    const timer = setTimeout(end, ms);
+    for (const signal of listening) {
+      if (signal.aborted) return end();
+      signal.addEventListener('abort', end, { once: true });
+    }
+  });
 }

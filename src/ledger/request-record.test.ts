@@ -43,3 +43,40 @@ describe('a request record priced at $0', () => {
     assert.deepEqual(pricingWarnings(finished((record) => (record.answered = unpriced))), []);
   });
 });
+
+describe("a provider's invalid token counts", () => {
+  it('are recorded as 0 with a warning naming them, so they are never priced as negative spend', () => {
+    const row = finished((record) => {
+      record.answered = priced;
+      record.usage = { inputTokens: -5, outputTokens: 4, cachedInputTokens: Number.NaN, reasoningTokens: '3' as unknown as number };
+    });
+    assert.equal(row.inputTokens, 0);
+    assert.equal(row.outputTokens, 4);
+    assert.equal(row.cachedInputTokens, 0);
+    assert.equal(row.reasoningTokens, 0);
+    assert.ok(Math.abs(row.costUsd - (4 * 3) / 1e6) < 1e-12);
+    assert.deepEqual(
+      row.warnings.filter((warning) => warning.setting === 'usage').map((warning) => warning.message),
+      ['the provider reported token counts that are not numbers of 0 or more (inputTokens, cachedInputTokens, reasoningTokens); recorded as 0'],
+    );
+  });
+
+  it("are checked in each call's usage of a resumed stream too", () => {
+    const row = finished((record) => {
+      record.answered = priced;
+      record.usageByAttempt = [
+        { model: priced, usage: { inputTokens: 10, outputTokens: Number.POSITIVE_INFINITY } },
+        { model: priced, usage: { inputTokens: 14, outputTokens: 6 } },
+      ];
+      record.usage = { inputTokens: 24, outputTokens: 6 };
+    });
+    assert.ok(Math.abs(row.costUsd - (24 * 1 + 6 * 3) / 1e6) < 1e-12);
+    assert.equal(row.warnings.filter((warning) => warning.setting === 'usage').length, 1);
+  });
+
+  it('leave valid counts as they are, without a warning', () => {
+    const row = finished((record) => ((record.answered = priced), (record.usage = { inputTokens: 0, outputTokens: 7, cachedInputTokens: 0 })));
+    assert.equal(row.outputTokens, 7);
+    assert.deepEqual(row.warnings, []);
+  });
+});

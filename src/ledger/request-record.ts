@@ -6,6 +6,9 @@ import type { ModelInfo } from '../core/model.ts';
 import type { Usage } from '../core/usage.ts';
 import { costOf } from './cost.ts';
 
+/** The token counts of a Usage. */
+const usageCounts = ['inputTokens', 'outputTokens', 'cachedInputTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
+
 /**
  * What is known about one request as it goes: filled in by each stage, turned into exactly one
  * ledger row by `finish`, whatever path the request took (rejected at auth, failed upstream,
@@ -22,9 +25,8 @@ export class RequestRecord implements GovernedRecord {
   route: string | null = null;
   answered: ModelInfo | null = null;
   readonly attempts: AttemptRecord[] = [];
-  usage: Usage = { inputTokens: 0, outputTokens: 0 };
-  /** Set when several calls made the answer (a resumed stream): each one's model and usage, priced at its own rates. */
-  usageByAttempt: Array<{ model: ModelInfo; usage: Usage }> | undefined;
+  #usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  #usageByAttempt: Array<{ model: ModelInfo; usage: Usage }> | undefined;
   ttftMs: number | null = null;
   stream = false;
   /** Whether the route's response cache answered (`hit`) or was consulted and missed; null: no cache. */
@@ -43,6 +45,41 @@ export class RequestRecord implements GovernedRecord {
     this.time = new Date().toISOString();
     this.endpoint = endpoint;
     this.#onFinish = onFinish;
+  }
+
+  get usage(): Usage {
+    return this.#usage;
+  }
+
+  /**
+   * The answer's usage, as the provider reported it, save counts that are not a number of 0 or
+   * more (a provider's `prompt_tokens: -5`): those are recorded as 0 with a warning, since they
+   * would be priced as negative spend, credit budgets, and fail the metrics' counters.
+   */
+  set usage(value: Usage) {
+    this.#usage = this.#checked(value);
+  }
+
+  /** Set when several calls made the answer (a resumed stream): each one's model and usage, priced at its own rates. */
+  get usageByAttempt(): Array<{ model: ModelInfo; usage: Usage }> | undefined {
+    return this.#usageByAttempt;
+  }
+
+  set usageByAttempt(parts: Array<{ model: ModelInfo; usage: Usage }> | undefined) {
+    this.#usageByAttempt = parts?.map((part) => ({ model: part.model, usage: this.#checked(part.usage) }));
+  }
+
+  #checked(usage: Usage): Usage {
+    let invalid: Array<(typeof usageCounts)[number]> | undefined;
+    for (const name of usageCounts) {
+      const count = usage[name];
+      if (count !== undefined && !(typeof count === 'number' && count >= 0 && count !== Number.POSITIVE_INFINITY)) (invalid ??= []).push(name);
+    }
+    if (invalid === undefined) return usage;
+    this.warnings.push({ type: 'other', setting: 'usage', message: `the provider reported token counts that are not numbers of 0 or more (${invalid.join(', ')}); recorded as 0` });
+    const checked: Usage = { ...usage };
+    for (const name of invalid) checked[name] = 0;
+    return checked;
   }
 
   /** Milliseconds since the request arrived. */

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChatRequest } from '../core/chat-request.ts';
 import type { ChatResult } from '../core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../core/embedding.ts';
@@ -14,7 +13,7 @@ import { deploymentKey } from './deployment.ts';
 import { peekStream, type PeekedStream } from './peek-stream.ts';
 import type { Plan } from './plan.ts';
 import { resumableStream, type LiveAttempt, type StreamAttempt, type StreamContinuer } from './resume-stream.ts';
-import { LightAbortController, toAbortSignal, type AbortSignalLike } from '../core/abort.ts';
+import { LightAbortController, waitUnlessAborted, type AbortSignalLike } from '../core/abort.ts';
 
 /** A configured provider as the executor calls it. */
 export interface ProviderHandle {
@@ -348,7 +347,7 @@ class Executor<T> {
         const waitMs = backoff(this.#plan.retry.backoffMs, retry, error.retryAfterSeconds);
         if (waitMs > longestRetryWaitMs) return { error, stop: false };
         // Cut short when the caller leaves: the loop's first check then ends the request.
-        await sleep(waitMs, undefined, { signal: cancel ? AbortSignal.any([toAbortSignal(this.#context.signal), toAbortSignal(cancel.signal)]) : toAbortSignal(this.#context.signal) }).catch(() => undefined);
+        await waitUnlessAborted(waitMs, this.#context.signal, cancel?.signal);
       }
     }
     return { error: this.#lastError!, stop: false };

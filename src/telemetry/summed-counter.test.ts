@@ -34,4 +34,16 @@ describe('summedCounter', () => {
     assert.match(text, /^pairs_total\{left="a,b",right="c"\} 1$/m);
     assert.match(text, /^pairs_total\{left="a",right="b,c"\} 1$/m);
   });
+
+  it('does not count a negative, infinite or non-number amount, so a scrape never fails on one', async () => {
+    const registry = new Registry();
+    const counter = summedCounter(registry, { name: 'tokens_total', help: 'Tokens', labelNames: ['model'] });
+    counter.add(['a'], 5);
+    for (const amount of [-1, Number.POSITIVE_INFINITY, Number.NaN, '5' as unknown as number]) counter.add(['a'], amount);
+    counter.add(['b'], -3);
+    const text = await registry.metrics();
+    assert.match(text, /^tokens_total\{model="a"\} 5$/m);
+    assert.doesNotMatch(text, /model="b"/);
+    assert.match(await registry.metrics(), /^tokens_total\{model="a"\} 5$/m);
+  });
 });

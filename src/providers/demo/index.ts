@@ -72,12 +72,14 @@ function answer(request: ChatRequest, model: string): ChatResult {
 
 function streamResult(result: ChatResult, signal: AbortSignalLike): ReadableStream<StreamEvent> {
   async function* events(): AsyncGenerator<StreamEvent> {
+    // One real signal for the whole stream: each would stay on the request's signal until it ends.
+    const abortSignal = toAbortSignal(signal);
     yield { type: 'stream-start', id: result.id, model: result.model, created: result.created, warnings: [] };
     for (const part of result.content) {
       if (part.type === 'text') {
         yield { type: 'text-start', id: 'text-0' };
         for (const word of part.text.match(/\S+\s*/g) ?? []) {
-          await sleep(5, undefined, { signal: toAbortSignal(signal) });
+          await sleep(5, undefined, { signal: abortSignal });
           yield { type: 'text-delta', id: 'text-0', delta: word };
         }
         yield { type: 'text-end', id: 'text-0' };
