@@ -89,7 +89,10 @@ class Supervisor {
     this.#parts = await this.#options.open(() => this.#flushAll());
     this.#arbiter = new AdmissionArbiter(this.#parts.admission);
     if (this.#stopping) this.#finish();
-    else for (let slot = 1; slot <= this.#options.workers; slot += 1) this.#fork(slot);
+    else {
+      cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS, process.versions.node) });
+      for (let slot = 1; slot <= this.#options.workers; slot += 1) this.#fork(slot);
+    }
     return done;
   }
 
@@ -232,4 +235,17 @@ class Supervisor {
   #greeted(): Member[] {
     return [...this.#members.values()].filter((member) => member.greeted);
   }
+}
+
+/**
+ * The Node.js flags of each worker: the primary's own, and on Node 22 and later a young
+ * generation capped at 16 MB a semi-space, Node 20's own maximum, unless the operator set one
+ * (on the command line or in NODE_OPTIONS). V8 12+ lets it grow further under load, which
+ * raised a process's RSS at c=64 from 216-224 to 272-279 MB at the same CPU per request
+ * (Node 24.21, docs/performance.md); the RSS target of a worker is 120 MB.
+ */
+export function workerExecArgv(execArgv: readonly string[], nodeOptions: string | undefined, nodeVersion: string): string[] {
+  const major = Number(nodeVersion.split('.')[0]);
+  const chosen = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((flag) => /^--(max|min)[-_]semi[-_]space[-_]size(=|$)/.test(flag));
+  return major >= 22 && !chosen ? [...execArgv, '--max-semi-space-size=16'] : [...execArgv];
 }
