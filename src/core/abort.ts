@@ -15,12 +15,12 @@ export interface AbortSignalLike {
  * drain deadline), each call's to a provider, each hedged candidate's.
  *
  * Why not `AbortController`: on the hot path each request made two of them and added and removed
- * two listeners, 7.7 µs on Node 20 (`node bench/micro.ts abort`; a request costs 200-250 µs in
- * all), because an `AbortSignal` is an EventTarget that allocates an Event per abort, a map of
- * listener lists and a wrapper per listener, and checks each new listener against the others.
- * This one keeps one listener inline and the rest in an array: 0.1-0.2 µs for the same work.
- * Where an API wants a real `AbortSignal` (timers' `sleep`, `AbortSignal.any`), `toAbortSignal`
- * makes one on demand.
+ * two listeners, 7.7-8.7 µs on Node 20 (1.3 µs on Node 24; bench/micro.ts, in `npm run bench`;
+ * a request costs about 200 µs in all), because an `AbortSignal` is an EventTarget that allocates
+ * an Event per abort, a map of listener lists and a wrapper per listener, and checks each new
+ * listener against the others. This one keeps one listener inline and the rest in an array:
+ * 0.6-0.7 µs for the same work. Where an API wants a real `AbortSignal` (`AbortSignal.any`),
+ * `toAbortSignal` makes one on demand.
  */
 export class LightAbortController implements AbortSignalLike {
   #aborted = false;
