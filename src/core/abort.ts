@@ -66,15 +66,18 @@ export class LightAbortController implements AbortSignalLike {
     // not called (as on an EventTarget).
     const first = this.#first;
     this.#first = undefined;
-    if (first) call(first);
+    if (first) callListener(first);
     const others = this.#others;
-    while (others !== undefined && others.length > 0) call(others.shift()!);
+    while (others !== undefined && others.length > 0) callListener(others.shift()!);
     this.#others = undefined;
   }
 }
 
-/** As an EventTarget reports a listener's exception: uncaught, without skipping the other listeners. */
-function call(listener: () => void): void {
+/**
+ * Calls an abort listener as an EventTarget does: its exception is reported as uncaught, and does
+ * not keep the other listeners from being called (here and in src/server/shared-signal.ts).
+ */
+export function callListener(listener: () => void): void {
   try {
     listener();
   } catch (error) {

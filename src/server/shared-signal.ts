@@ -1,3 +1,5 @@
+import { callListener } from '../core/abort.ts';
+
 /**
  * A long-lived abort signal that every request in flight waits on (the SIGTERM drain's deadline),
  * with one listener of its own on the signal whatever the number of requests.
@@ -28,16 +30,7 @@ export class SharedSignal {
       () => {
         const cells = [...this.#listeners];
         this.#listeners.clear();
-        for (const { listener } of cells) {
-          try {
-            listener?.();
-          } catch (error) {
-            // As an EventTarget reports a listener's exception: uncaught, without skipping the others.
-            queueMicrotask(() => {
-              throw error;
-            });
-          }
-        }
+        for (const { listener } of cells) if (listener) callListener(listener);
       },
       { once: true },
     );
