@@ -47,6 +47,31 @@ describe('SQLite governance stores (real files)', () => {
     await again.close();
   });
 
+  it('removes credentials from base_url values that audit rows kept from before they were refused, and nothing else', async () => {
+    const path = join(directory, 'audit-upgrade.db');
+    const database = new Database(path);
+    applyMigrations(database, migrations.filter((migration) => migration.version <= 7));
+    const insert = database.prepare(`INSERT INTO audit_log (time, actor, action, target_type, target_id, details) VALUES ('2025-01-01T00:00:00.000Z', 'master', ?, 'provider', ?, ?)`);
+    const before = {
+      userinfo: { type: 'openai', base_url: 'https://alice:s3cret@llm.example.com:8443/v1', api_key_hint: 'sk-...abcd' },
+      query: { type: 'openai', base_url: 'https://llm.example.com/v1?api_key=sk-live-123#frag' },
+      clean: { type: 'openai', base_url: 'https://llm.example.com/v1' },
+      unparsable: { type: 'openai', base_url: 'not a url?key=sk-live-456' },
+    };
+    for (const [target, details] of Object.entries(before)) insert.run('provider.create', target, JSON.stringify(details));
+    insert.run('key.create', 'key_1', JSON.stringify({ name: 'app' }));
+    assert.equal(applyMigrations(database, migrations), migrations.filter((migration) => migration.version > 7).length);
+    database.close();
+    const storage = await openSqliteStorage(path);
+    const details = new Map((await storage.audit.list({ limit: 10 })).map((entry) => [entry.targetId, entry.details]));
+    assert.deepEqual(details.get('userinfo'), { type: 'openai', base_url: 'https://llm.example.com:8443/v1', api_key_hint: 'sk-...abcd' });
+    assert.deepEqual(details.get('query'), { type: 'openai', base_url: 'https://llm.example.com/v1' });
+    assert.deepEqual(details.get('clean'), before.clean);
+    assert.deepEqual(details.get('unparsable'), { type: 'openai', base_url: '[redacted]' });
+    assert.deepEqual(details.get('key_1'), { name: 'app' });
+    await storage.close();
+  });
+
   it('keeps keys by id and hash, and teams by id or name', async () => {
     const storage = await openSqliteStorage(join(directory, 'keys.db'));
     const key: VirtualKeyRecord = {

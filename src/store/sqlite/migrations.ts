@@ -7,6 +7,13 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Work SQL cannot express, run after `sql` in the same transaction. */
+  apply?(database: MigrationDatabase): void;
+}
+
+/** What a migration's `apply` uses of the connection (better-sqlite3's Database fits). */
+export interface MigrationDatabase {
+  prepare(sql: string): { all(...parameters: unknown[]): unknown[]; run(...parameters: unknown[]): unknown };
 }
 
 export const migrations: readonly Migration[] = [
@@ -147,4 +154,32 @@ export const migrations: readonly Migration[] = [
     name: 'ledger: drop the unused model index',
     sql: `DROP INDEX IF EXISTS ledger_model_time;`,
   },
+  {
+    // Before 073aed8 a runtime provider's base_url could carry `user:password@`, a query string or
+    // a fragment (where some put a key), and POST /admin/providers audited it as given. Such a
+    // URL is refused now, so stored ones are cut to what is accepted: scheme, host, port, path.
+    version: 8,
+    name: 'audit log: credentials in old base_url values removed',
+    sql: '',
+    apply(database) {
+      const rows = database.prepare(`SELECT id, json_extract(details, '$.base_url') AS base_url FROM audit_log WHERE json_type(details, '$.base_url') = 'text'`).all() as Array<{ id: number; base_url: string }>;
+      const update = database.prepare(`UPDATE audit_log SET details = json_set(details, '$.base_url', ?) WHERE id = ?`);
+      for (const row of rows) {
+        const cleaned = withoutCredentials(row.base_url);
+        if (cleaned !== row.base_url) update.run(cleaned, row.id);
+      }
+    },
+  },
 ];
+
+/** `url` without user information, query string or fragment; `[redacted]` if it does not parse. */
+export function withoutCredentials(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return /[@?#]/.test(url) ? '[redacted]' : url;
+  }
+  if (parsed.username === '' && parsed.password === '' && parsed.search === '' && parsed.hash === '' && !url.includes('?') && !url.includes('#')) return url;
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+}
