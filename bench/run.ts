@@ -13,7 +13,8 @@
  * Writes bench/results/latest.json and latest.svg. Results and how to read them:
  * docs/performance.md.
  *
- * Environment: BENCH_DURATION (seconds per series, 3), BENCH_WARMUP (seconds, 1), BENCH_REQUESTS
+ * Environment: BENCH_DURATION (seconds per series, 3), BENCH_WARMUP (seconds, 1, per series),
+ * BENCH_PROCESS_WARMUP (seconds of load each server gets before its first series, 4), BENCH_REQUESTS
  * (at most this many requests per series; uses the Node client), BENCH_CONCURRENCY ("1,16,64"),
  * BENCH_GENERATOR=node (no wrk), BENCH_GATEWAY_BIN (another checkout's bin/switchboard.js, to
  * measure it instead), BENCH_GATEWAY_NODE_FLAGS (node flags for the gateway), BENCH_CHUNK_DELAY_MS
@@ -33,6 +34,7 @@ import { measureStartup, workerCounts, type StartupResult } from './startup.ts';
 const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback) * 1000;
 const durationMs = seconds('BENCH_DURATION', 3);
 const warmupMs = seconds('BENCH_WARMUP', 1);
+const processWarmupMs = seconds('BENCH_PROCESS_WARMUP', 4);
 const requests = process.env.BENCH_REQUESTS === undefined ? undefined : Number(process.env.BENCH_REQUESTS);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,16,64').split(',').map(Number);
 const useWrk = process.env.BENCH_GENERATOR !== 'node' && requests === undefined && wrkInstalled();
@@ -76,9 +78,26 @@ async function runSeries(mode: Mode, concurrency: number, target: Target): Promi
   return row;
 }
 
+/**
+ * Each server is sent non-streamed and streamed requests at c=16 for BENCH_PROCESS_WARMUP seconds
+ * (half each) before its first series: a fresh process runs slower for its first seconds while V8
+ * compiles its hot path (docs/performance.md, "Cold start"), and the series of 1 s warm-up at
+ * c=1 measured that instead of the steady state a long-running server is in (the gateway's c=1
+ * CPU was 610 µs a request, 360-390 µs once warm). The same for the proxy and the upstream.
+ */
+async function warmUp(target: Target): Promise<void> {
+  if (processWarmupMs <= 0) return;
+  const { url, key } = targets[target];
+  for (const mode of ['chat', 'stream'] as const) {
+    const options: LoadOptions = { url, key, body: mode === 'stream' ? streamBody : body, concurrency: 16, warmupMs: 0, durationMs: processWarmupMs / 2 };
+    await (mode === 'chat' && useWrk ? runWrkLoad(options, generatorCore, () => undefined) : runNodeLoad(options, generatorCore, () => undefined));
+  }
+}
+
 const series: SeriesResult[] = [];
 process.stderr.write(`bench: ${useWrk ? 'wrk' : 'Node client'} for non-streamed series, ${canPin ? 'proxy and gateway on core 1, upstream and generator on core 0' : 'no pinning'}\n`);
 try {
+  for (const target of ['direct', 'proxy', 'gateway'] as const) await warmUp(target);
   for (const mode of ['chat', 'stream'] as const) {
     for (const concurrency of concurrencies) {
       for (const target of ['direct', 'proxy', 'gateway'] as const) series.push(await runSeries(mode, concurrency, target));
@@ -102,7 +121,7 @@ const results = {
   date: new Date().toISOString(),
   node: process.version,
   cpus: availableParallelism(),
-  settings: { durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, requestsCap: requests ?? null, generator: useWrk ? 'wrk (non-streamed), node (streamed)' : 'node', pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: process.env.BENCH_GATEWAY_NODE_FLAGS ?? '' },
+  settings: { durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, processWarmupSeconds: processWarmupMs / 1000, requestsCap: requests ?? null, generator: useWrk ? 'wrk (non-streamed), node (streamed)' : 'node', pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: process.env.BENCH_GATEWAY_NODE_FLAGS ?? '' },
   series,
   comparisons: compare(series),
   startup,
