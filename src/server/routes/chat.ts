@@ -5,6 +5,7 @@ import { parseChatRequest } from '../../api/openai/parse-chat-request.ts';
 import { formatChatResponse } from '../../api/openai/format-chat-response.ts';
 import { openAIStreamFormatter } from '../../api/openai/format-chat-stream.ts';
 import { answerHeaders } from '../answer-headers.ts';
+import { sendAnswer } from '../send-answer.ts';
 import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
 import { sendEventStream, type StreamEndings } from '../send-stream.ts';
@@ -24,9 +25,7 @@ export function registerChatRoutes(app: FastifyInstance, context: GatewayContext
       return reply;
     }
     const text = formatChatResponse(outcome.result);
-    reply.headers(answerHeaders(record, outcome.model, true));
-    record.finish(reply.raw.destroyed ? 'client_aborted' : 'ok', 200);
-    return reply.code(200).type('application/json').send(text);
+    return sendAnswer(reply, record, outcome.model, text);
   });
 }
 

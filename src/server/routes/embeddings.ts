@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { formatEmbeddingResponse, parseEmbeddingRequest } from '../../api/openai/embeddings.ts';
-import { answerHeaders } from '../answer-headers.ts';
+import { sendAnswer } from '../send-answer.ts';
 import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
 import { clientSignal } from './chat.ts';
@@ -13,8 +13,6 @@ export function registerEmbeddingRoutes(app: FastifyInstance, context: GatewayCo
     const embeddingRequest = parseEmbeddingRequest(request.body, headerMetadata(request));
     const { result, model } = await context.pipeline.embed(record, embeddingRequest, clientSignal(reply, context.shutdown), callerOf(request));
     const text = formatEmbeddingResponse(result);
-    reply.headers(answerHeaders(record, model, true));
-    record.finish(reply.raw.destroyed ? 'client_aborted' : 'ok', 200);
-    return reply.code(200).type('application/json').send(text);
+    return sendAnswer(reply, record, model, text);
   });
 }

@@ -6,6 +6,7 @@ import { anthropicStreamFormatter } from '../../api/anthropic/format-messages-st
 import { parseCountTokensRequest, parseMessagesRequest } from '../../api/anthropic/parse-messages-request.ts';
 import { countPromptTokens } from '../../tokens/count.ts';
 import { answerHeaders } from '../answer-headers.ts';
+import { sendAnswer } from '../send-answer.ts';
 import { callerOf } from '../caller.ts';
 import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
@@ -30,9 +31,7 @@ export function registerMessageRoutes(app: FastifyInstance, context: GatewayCont
       return reply;
     }
     const text = formatMessagesResponse(outcome.result);
-    reply.headers(answerHeaders(record, outcome.model, true));
-    record.finish(reply.raw.destroyed ? 'client_aborted' : 'ok', 200);
-    return reply.code(200).type('application/json').send(text);
+    return sendAnswer(reply, record, outcome.model, text);
   });
 
   // Token counting calls no provider: the prompt is counted locally (o200k_base, an estimate for

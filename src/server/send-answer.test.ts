@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import Fastify from 'fastify';
+import type { LedgerRow } from '../core/ledger.ts';
+import type { ModelInfo } from '../core/model.ts';
+import { RequestRecord } from '../ledger/request-record.ts';
+import { sendAnswer } from './send-answer.ts';
+
+const model: ModelInfo = { id: 'fast', providerId: 'oai', upstream: 'gpt-4o-mini', pricing: { inputPerMtok: 1, outputPerMtok: 2 }, tags: [] };
+
+describe('sendAnswer', () => {
+  it('writes the answer with its headers first, then finishes the record as ok', async () => {
+    const app = Fastify();
+    const seen: Array<{ row: LedgerRow; answerWritten: boolean }> = [];
+    app.post('/answer', async (_request, reply) => {
+      const record = new RequestRecord('req_1', 'chat', (row) => seen.push({ row, answerWritten: reply.raw.writableEnded }));
+      record.answered = model;
+      record.usage = { inputTokens: 1_000_000, outputTokens: 0 };
+      return sendAnswer(reply, record, model, '{"id":"chatcmpl-1"}');
+    });
+    const response = await app.inject({ method: 'POST', url: '/answer' });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.body, '{"id":"chatcmpl-1"}');
+    assert.match(String(response.headers['content-type']), /^application\/json/);
+    assert.equal(response.headers['x-switchboard-model'], 'fast');
+    assert.equal(response.headers['x-switchboard-cost-usd'], '1');
+    assert.equal(seen.length, 1, 'the record finishes once');
+    assert.equal(seen[0]!.answerWritten, true, 'the row is made after the answer went to the socket');
+    assert.equal(seen[0]!.row.status, 'ok');
+    assert.equal(seen[0]!.row.httpStatus, 200);
+    await app.close();
+  });
+});
