@@ -239,7 +239,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     onRequestFinished,
     ...(inFlight
       ? {
-          onRequestStarted: (record: RequestRecord) =>
+          onRequestStarted: (record: RequestRecord) => {
+            record.onModelNamed = () => inFlight.named(record.id);
             inFlight.started(record.id, () => ({
               id: record.id,
               time: record.time,
@@ -249,7 +250,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
               modelRequested: record.modelRequested,
               route: record.route,
               stream: record.stream,
-            })),
+            }));
+          },
         }
       : {}),
   });

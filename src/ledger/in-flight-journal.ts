@@ -8,7 +8,10 @@ export interface StartedRequest {
   endpoint: LedgerRow['endpoint'];
   keyId: string | null;
   team: string | null;
-  /** Known when the body was read before the line was written (most requests: same turn). */
+  /**
+   * Known when the body was read before the line was written (most requests: same turn);
+   * else a later line of the same request names it (`named`).
+   */
   modelRequested?: string | null;
   route?: string | null;
   stream?: boolean;
@@ -43,7 +46,7 @@ export class InFlightJournal {
    * its request's record alive (see src/server/shared-signal.ts; measured 0.5 → 0.25 MB moved to
    * the old generation a scavenge at c=16).
    */
-  readonly #open = new Map<string, { describe: (() => StartedRequest) | undefined }>();
+  readonly #open = new Map<string, OpenRequest>();
   /** Ids started in this event-loop turn, written at its end. */
   #pending: string[] = [];
   #descriptor: number;
@@ -63,7 +66,19 @@ export class InFlightJournal {
    * at a rewrite), so a body read in this turn already names the model and whether it streams.
    */
   started(id: string, describe: () => StartedRequest): void {
-    this.#open.set(id, { describe });
+    this.#open.set(id, { describe, unnamed: false });
+    if (this.#pending.push(id) === 1) setImmediate(this.#flush);
+  }
+
+  /**
+   * The request's model became known (its body was read). If its line went out without it (a
+   * body that came in a later turn: a large prompt, a slow client), a line naming it is appended
+   * at the end of this turn; the last line of a request is the one recovery reads.
+   */
+  named(id: string): void {
+    const cell = this.#open.get(id);
+    if (cell === undefined || !cell.unnamed) return;
+    cell.unnamed = false;
     if (this.#pending.push(id) === 1) setImmediate(this.#flush);
   }
 
@@ -98,8 +113,8 @@ export class InFlightJournal {
   readonly #flush = (): void => {
     const lines: string[] = [];
     for (const id of this.#pending) {
-      const describe = this.#open.get(id)?.describe;
-      if (describe) lines.push(lineOf(describe));
+      const cell = this.#open.get(id);
+      if (cell?.describe) lines.push(lineOf(cell));
     }
     this.#pending = [];
     if (lines.length === 0) return;
@@ -119,7 +134,7 @@ export class InFlightJournal {
     } else {
       // Written aside and renamed over, so a kill in between leaves the old (larger) file whole.
       const aside = `${this.location}.tmp`;
-      writeFileSync(aside, [...this.#open.values()].map((cell) => lineOf(cell.describe!)).join(''));
+      writeFileSync(aside, [...this.#open.values()].map(lineOf).join(''));
       renameSync(aside, this.location);
       closeSync(this.#descriptor);
       this.#descriptor = openSync(this.location, 'a');
@@ -133,8 +148,17 @@ export class InFlightJournal {
   }
 }
 
-function lineOf(describe: () => StartedRequest): string {
-  return `${JSON.stringify(describe())}\n`;
+/** An open request: its description (emptied once it finishes), and whether its line lacks the model. */
+interface OpenRequest {
+  describe: (() => StartedRequest) | undefined;
+  unnamed: boolean;
+}
+
+/** The request's line as it stands now; notes whether it names the model. */
+function lineOf(cell: OpenRequest): string {
+  const request = cell.describe!();
+  cell.unnamed = request.modelRequested === null || request.modelRequested === undefined;
+  return `${JSON.stringify(request)}\n`;
 }
 
 export function inFlightPath(basePath: string, name: string): string {

@@ -35,6 +35,41 @@ describe('journals of requests in flight (a killed process’s requests still ge
     removeJournalFiles(base, name);
   });
 
+  it('names the model of a request whose body came in a later turn than its line, with one more line', async () => {
+    const base = join(directory, 'named-later.db');
+    const name = journalName(4);
+    const inFlight = new InFlightJournal(base, name);
+    const request = { ...started('large-prompt'), modelRequested: null as string | null, stream: false };
+    inFlight.started('large-prompt', () => request);
+    inFlight.started('other', () => ({ ...started('other'), modelRequested: 'smart' }));
+    await turn();
+    // The body, read turns later.
+    Object.assign(request, { modelRequested: 'fast', stream: true });
+    inFlight.named('large-prompt');
+    inFlight.named('other'); // already named in its line: nothing more written
+    await turn();
+    const lines = (await readFile(inFlight.location, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as StartedRequest);
+    assert.deepEqual(lines.map((line) => [line.id, line.modelRequested ?? null]), [['large-prompt', null], ['other', 'smart'], ['large-prompt', 'fast']]);
+    const recovered = await recoverJournal(base, name, async () => false);
+    assert.deepEqual(recovered.rows.map((row) => [row.id, row.modelRequested, row.stream]).sort(), [['large-prompt', 'fast', true], ['other', 'smart', false]]);
+    removeJournalFiles(base, name);
+  });
+
+  it('writes one line for a request named before its line went out', async () => {
+    const base = join(directory, 'named-first.db');
+    const inFlight = new InFlightJournal(base, 'ledger');
+    const request = { ...started('quick-body'), modelRequested: null as string | null };
+    inFlight.started('quick-body', () => request);
+    request.modelRequested = 'fast';
+    inFlight.named('quick-body');
+    await turn();
+    inFlight.named('quick-body');
+    await turn();
+    const lines = (await readFile(inFlight.location, 'utf8')).split('\n').filter(Boolean);
+    assert.deepEqual(lines.map((line) => (JSON.parse(line) as StartedRequest).modelRequested), ['fast']);
+    inFlight.close();
+  });
+
   it('gives each request cut off in flight an error row, and none to those whose row exists', async () => {
     const base = join(directory, 'kill.db');
     const name = journalName(2);

@@ -80,3 +80,15 @@ describe("a provider's invalid token counts", () => {
     assert.deepEqual(row.warnings, []);
   });
 });
+
+describe('the requested model', () => {
+  it('tells its listener once it is known, and the row carries it', () => {
+    const record = new RequestRecord('req_1', 'chat', () => undefined);
+    const named: Array<string | null> = [];
+    record.onModelNamed = () => named.push(record.modelRequested);
+    record.modelRequested = null;
+    record.modelRequested = 'fast';
+    assert.deepEqual(named, ['fast']);
+    assert.equal(record.finish('ok', 200).modelRequested, 'fast');
+  });
+});

@@ -21,7 +21,12 @@ export class RequestRecord implements GovernedRecord {
   readonly #started = performance.now();
   keyId: string | null = null;
   team: string | null = null;
-  modelRequested: string | null = null;
+  #modelRequested: string | null = null;
+  /**
+   * Called when the requested model becomes known: the in-flight journal (src/app.ts) then
+   * names it in the request's line if that line went out before the body was read.
+   */
+  onModelNamed: (() => void) | undefined;
   route: string | null = null;
   answered: ModelInfo | null = null;
   readonly attempts: AttemptRecord[] = [];
@@ -45,6 +50,16 @@ export class RequestRecord implements GovernedRecord {
     this.time = new Date().toISOString();
     this.endpoint = endpoint;
     this.#onFinish = onFinish;
+  }
+
+  /** The model (or route) the request asked for; null until its body is read. */
+  get modelRequested(): string | null {
+    return this.#modelRequested;
+  }
+
+  set modelRequested(model: string | null) {
+    this.#modelRequested = model;
+    if (model !== null) this.onModelNamed?.();
   }
 
   get usage(): Usage {

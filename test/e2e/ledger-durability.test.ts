@@ -9,6 +9,7 @@ import { assertWritable } from '../../src/store/sqlite/index.ts';
 import { cleanEnvironment, startCli } from '../helpers/cli.ts';
 import { startGateway } from '../helpers/gateway.ts';
 import { rawRequest } from '../helpers/http.ts';
+import { sendRaw } from '../helpers/raw-socket.ts';
 import { openaiClient } from '../helpers/openai-client.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 
@@ -88,6 +89,45 @@ describe('ledger durability', () => {
     const ids = new Set(ledgerIds(database));
     const missing = answered.filter((id) => !ids.has(id));
     assert.deepEqual(missing, [], `${missing.length} of ${answered.length} answered requests lost (${beforeRestart} were in the database before the restart)`);
+  });
+
+  it('kill -9 while a request whose body came in a later turn is in flight: its row names the model it asked for', async () => {
+    // A slow upstream keeps the request in flight; its body arrives 300 ms after its headers,
+    // so the in-flight journal's line for it went out before the model was known.
+    const slow = await new OpenAISimulator({ delays: { 'gpt-4o-mini': 10_000 } }).start();
+    try {
+      const workdir = await mkdtemp(join(directory, 'late-body-'));
+      const file = join(workdir, 'switchboard.yaml');
+      const database = join(workdir, 'switchboard.db');
+      await writeFile(
+        file,
+        [
+          `storage: { url: "sqlite://${database}" }`,
+          'providers:',
+          `  - { id: oai, type: openai, base_url: "${slow.url}", api_key: "${slow.apiKey}" }`,
+          'models:',
+          '  - { id: fast, provider: oai, upstream: gpt-4o-mini }',
+        ].join('\n'),
+      );
+      const server = await startCli(['--config', file, '--port', '0', '--host', '127.0.0.1'], { env: cleanEnvironment() });
+      const body = JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
+      const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+      const answer = sendRaw(server.origin, { pieces: [head + body.slice(0, 10), body.slice(10)], pauseMs: 300 }, 10_000);
+      // The body is read at about 600 ms; the upstream holds the call for 10 s.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      server.child.kill('SIGKILL');
+      await once(server.child, 'exit');
+      await answer;
+
+      const restarted = await startCli(['--config', file, '--port', '0', '--host', '127.0.0.1'], { env: cleanEnvironment() });
+      assert.equal(await restarted.stop(), 0);
+      const reader = new Database(database, { readonly: true });
+      const rows = reader.prepare('SELECT model_requested, status FROM ledger').all();
+      reader.close();
+      assert.deepEqual(rows, [{ model_requested: 'fast', status: 'error' }]);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('a failing store: readiness says so, rows stay queued, the log is not flooded, and nothing is lost', async () => {
