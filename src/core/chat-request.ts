@@ -183,5 +183,21 @@ export interface ChatRequest {
      * `anthropic-version` and `anthropic-beta`), forwarded with the body in passthrough.
      */
     headers?: Record<string, string>;
+    /**
+     * The caller's body as it came (UTF-8 JSON), so a relay need not serialise and encode the
+     * body again (src/providers/_shared/relay-bytes.ts). It says what `body` holds only while
+     * `body` is the object parsed from it (`of === body`): every rewrite (guardrails, overrides)
+     * makes a new body, which turns it off. `omit`: its top-level fields `body` left out.
+     * The first call that relays it takes it (`bytes` emptied), so a request in flight does not
+     * keep its body twice; later attempts serialise `body`.
+     */
+    source?: NativeSource;
   };
+}
+
+/** The bytes a native body was parsed from (see `ChatRequest.native.source`). */
+export interface NativeSource {
+  of: Record<string, unknown>;
+  bytes: Uint8Array | undefined;
+  omit: readonly string[];
 }

@@ -19,6 +19,8 @@ declare module 'fastify' {
     /** The ledger record of an API request (null for health, metrics and admin). */
     record: RequestRecord | null;
     identity: Identity | null;
+    /** The body's bytes, kept on routes with `relayBytes` until the route takes them. */
+    bodyBytes: Buffer | null;
   }
   interface FastifyContextConfig {
     /** The ingress format of an API route: it is authenticated and its errors take this shape. */
@@ -27,6 +29,8 @@ declare module 'fastify' {
     endpoint?: LedgerRow['endpoint'];
     /** Accept the key in `x-api-key` (Anthropic's header) as well as Authorization. */
     apiKeyHeader?: boolean;
+    /** Keep the body's bytes (`request.bodyBytes`) for relaying them to a provider as they came. */
+    relayBytes?: boolean;
   }
 }
 
@@ -109,13 +113,18 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   app.decorateRequest('record', null);
   app.decorateRequest('identity', null);
+  app.decorateRequest('bodyBytes', null);
 
   // One parser for every content type (src/server/json-body.ts): clients that forget the content
-  // type, or send text/plain, still send JSON; an empty body is no body.
+  // type, or send text/plain, still send JSON; an empty body is no body. Read as bytes, decoded
+  // here as UTF-8 (as Fastify's `parseAs: 'string'` does), so a route that relays the body as it
+  // came keeps them.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, text, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, bytes, done) => {
     try {
-      done(null, parseJsonBody(text as string));
+      const body = parseJsonBody((bytes as Buffer).toString('utf8'));
+      if (request.routeOptions.config.relayBytes) request.bodyBytes = bytes as Buffer;
+      done(null, body);
     } catch (error) {
       done(error as Error, undefined);
     }

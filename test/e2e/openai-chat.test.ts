@@ -4,6 +4,7 @@ import type OpenAI from 'openai';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { collectStream, onlyToolCall, openaiClient } from '../helpers/openai-client.ts';
+import { rawPost } from '../helpers/http.ts';
 
 const masterKey = 'sb-master-test-key';
 
@@ -166,6 +167,32 @@ describe('OpenAI ingress through an OpenAI provider (official openai SDK)', () =
     assert.equal('metadata' in upstream.body!, false);
     assert.equal('models' in upstream.body!, false);
     assert.equal('provider' in upstream.body!, false);
+  });
+
+  it('relays the caller’s bytes to an OpenAI-style provider: numbers keep their digits, only model and the routing hints change', async () => {
+    // What JSON.parse and JSON.stringify would change: 1.0 → 1, an integer past 2^53 rounded, \u escapes decoded.
+    const text = '{ "model": "local", "messages": [{"role": "user", "content": "caf\\u00e9 \\"quoted\\""}], "temperature": 1.0, "guided_json": {"maximum": 12345678901234567891}, "metadata": {"task": "code"}, "stream": false }';
+    for (const stream of [false, true]) {
+      const sent = stream ? text.replace('"stream": false', '"stream": true, "stream_options": {"include_usage": true}') : text;
+      const answer = await rawPost(gateway.origin, '/v1/chat/completions', sent, { key: masterKey });
+      assert.equal(answer.status, 200, answer.text);
+      const upstream = compatible.chatCalls().at(-1)!;
+      const expected = sent.replace('"model": "local"', '"model":"qwen"').replace(', "metadata": {"task": "code"}', '');
+      assert.equal(upstream.text.replace(/\s/g, ''), expected.replace(/\s/g, ''), upstream.text);
+      assert.match(upstream.text, /"temperature": 1\.0,\s*"guided_json": \{"maximum": 12345678901234567891\}/);
+      assert.match(upstream.text, /caf\\u00e9/);
+    }
+  });
+
+  it('relays the bytes a streamed request sends, adding stream_options.include_usage for the ledger when the caller did not', async () => {
+    const text = '{"model":"local","stream":true,"messages":[{"role":"user","content":"hi"}],"top_p":1.0}';
+    const answer = await rawPost(gateway.origin, '/v1/chat/completions', text, { key: masterKey });
+    assert.equal(answer.status, 200);
+    assert.doesNotMatch(answer.text, /"usage":\{/, 'the usage chunk the caller did not ask for is not relayed');
+    const upstream = compatible.chatCalls().at(-1)!;
+    assert.equal(upstream.text, '{"model":"qwen","stream":true,"messages":[{"role":"user","content":"hi"}],"top_p":1.0,"stream_options":{"include_usage":true}}');
+    const row = await gateway.ledgerRow(answer);
+    assert.ok((row?.outputTokens ?? 0) > 0, 'the provider reported usage to the ledger');
   });
 
   it('creates embeddings', async () => {

@@ -11,9 +11,10 @@ const hintFields = ['metadata', 'models', 'provider'] as const;
 /**
  * OpenAI Chat Completions body → ChatRequest, or a 400 GatewayError naming the field at fault
  * (checked before any provider is called). `metadata` holds the header's routing metadata,
- * which the body's `metadata` extends.
+ * which the body's `metadata` extends. `bodyBytes`: the bytes `body` was parsed from, kept for
+ * relaying them (`native.source`).
  */
-export function parseChatRequest(body: unknown, headerMetadata: Record<string, string>): ChatRequest {
+export function parseChatRequest(body: unknown, headerMetadata: Record<string, string>, bodyBytes?: Uint8Array): ChatRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The request body must be a JSON object.');
   }
@@ -64,7 +65,7 @@ export function parseChatRequest(body: unknown, headerMetadata: Record<string, s
       ...(request.models?.length ? { models: request.models } : {}),
       ...(request.provider ? { provider: convertProviderHint(request.provider) } : {}),
     },
-    native: { format: 'openai-chat', body: native },
+    native: { format: 'openai-chat', body: native, ...(bodyBytes ? { source: { of: native, bytes: bodyBytes, omit: hintFields } } : {}) },
   };
 }
 

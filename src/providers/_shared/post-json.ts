@@ -8,7 +8,7 @@ export interface JsonPost {
   url: string;
   headers: Record<string, string>;
   /** The serialised body (serialised once, by the caller, so a signer can hash the same bytes). */
-  body: string;
+  body: string | Uint8Array;
   call: ProviderCall;
   /** The provider, and the redactor for the transport errors this call may raise. */
   source: UpstreamSource;

@@ -1,6 +1,7 @@
 import type { ChatMessage, ChatRequest, FilePart, ImagePart, TextPart } from '../../core/chat-request.ts';
 import type { Warning } from '../../core/chat-result.ts';
 import { functionToolCalls, imageUrlPart, textContent } from '../_shared/openai-style-content.ts';
+import { editTopLevel } from '../_shared/relay-bytes.ts';
 import { setIfDefined } from '../_shared/set-if-defined.ts';
 import { convertResponseFormat, convertToolChoice, convertTools } from './request-fields.ts';
 
@@ -23,6 +24,8 @@ export interface OpenAIRequestDialect {
 /** The body to send, and whether Switchboard added the usage chunk the caller did not ask for. */
 export interface ConvertedRequest {
   body: Record<string, unknown>;
+  /** `body` as JSON, when it was made from the caller's own bytes: send these instead. */
+  bytes?: Uint8Array;
   warnings: Warning[];
   /** True when the final usage chunk was requested only for accounting (not to be relayed). */
   usageChunkInternal: boolean;
@@ -35,8 +38,8 @@ export interface ConvertedRequest {
  */
 export function convertRequest(request: ChatRequest, model: string, dialect: OpenAIRequestDialect): ConvertedRequest {
   const warnings: Warning[] = [];
-  const body: Record<string, unknown> =
-    request.native?.format === 'openai-chat' ? relayedBody(request.native.body, model, dialect, warnings) : buildBody(request, model, dialect, warnings);
+  const native = request.native?.format === 'openai-chat' ? request.native : undefined;
+  const body: Record<string, unknown> = native ? relayedBody(native.body, model, dialect, warnings) : buildBody(request, model, dialect, warnings);
   let usageChunkInternal = false;
   if (request.stream) {
     body.stream = true;
@@ -47,7 +50,25 @@ export function convertRequest(request: ChatRequest, model: string, dialect: Ope
       usageChunkInternal = true;
     }
   }
-  return { body, warnings, usageChunkInternal };
+  // A body relayed unchanged but for its model (nothing dropped: no warning) goes as the caller's bytes.
+  const bytes = native?.source && warnings.length === 0 ? relayedBytes(native, model, request.stream, usageChunkInternal) : undefined;
+  return { body, warnings, usageChunkInternal, ...(bytes ? { bytes } : {}) };
+}
+
+/**
+ * The caller's bytes with what `relayedBody` changes made to them: `model` replaced, routing
+ * hints left out, and `stream_options.include_usage` added when it was asked for the ledger.
+ * Undefined (the body is serialised instead) when they no longer say what the body holds, were
+ * taken by an earlier call, or the change is not one made on bytes (`stream_options` present).
+ */
+function relayedBytes(native: NonNullable<ChatRequest['native']>, model: string, stream: boolean, addUsage: boolean): Uint8Array | undefined {
+  const source = native.source!;
+  const bytes = source.bytes;
+  source.bytes = undefined;
+  if (bytes === undefined || source.of !== native.body) return undefined;
+  if (stream && native.body.stream !== true) return undefined;
+  if (addUsage && native.body.stream_options !== undefined) return undefined;
+  return editTopLevel(bytes, { replace: { model: JSON.stringify(model) }, omit: source.omit, add: addUsage ? { stream_options: '{"include_usage":true}' } : {} });
 }
 
 /** The caller's own body with `model` replaced and what the dialect refuses left out (with a warning). */

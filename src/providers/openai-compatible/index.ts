@@ -56,8 +56,8 @@ export function createOpenAICompatibleAdapter(
   const provider = settings.id;
   const source = upstreamSource(settings);
 
-  const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string) => {
-    const post = { url: flavor.url(baseUrl, operation, call.model), headers: { ...headers, accept }, body: JSON.stringify(body), call, source };
+  const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string, bytes?: Uint8Array) => {
+    const post = { url: flavor.url(baseUrl, operation, call.model), headers: { ...headers, accept }, body: bytes ?? JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readOpenAIError));
   };
 
@@ -70,8 +70,8 @@ export function createOpenAICompatibleAdapter(
     ...(flavor.continueFinalMessage ? { continuation: { accepts: () => true } } : {}),
 
     async chat(request, call) {
-      const { body, warnings } = convertRequest({ ...request, stream: false }, call.model, flavor);
-      const response = await post('chat/completions', body, call, 'application/json');
+      const { body, bytes, warnings } = convertRequest({ ...request, stream: false }, call.model, flavor);
+      const response = await post('chat/completions', body, call, 'application/json', bytes);
       const text = await response.text();
       const parsed = parseProviderJson(text, provider);
       if (isJsonObject(parsed) && parsed.error) throw errorFromBodyError(parsed, source);
@@ -85,8 +85,8 @@ export function createOpenAICompatibleAdapter(
     },
 
     async streamChat(request, call) {
-      const { body, warnings, usageChunkInternal } = convertRequest({ ...request, stream: true }, call.model, flavor);
-      const response = await post('chat/completions', body, call, 'text/event-stream');
+      const { body, bytes, warnings, usageChunkInternal } = convertRequest({ ...request, stream: true }, call.model, flavor);
+      const response = await post('chat/completions', body, call, 'text/event-stream', bytes);
       const chunks = chunkTransformer({ source, requestedModel: call.model, passthrough: request.native?.format === 'openai-chat', usageChunkInternal });
       return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
     },

@@ -15,9 +15,12 @@ import { LightAbortController, type AbortSignalLike } from '../../core/abort.ts'
 
 /** POST /v1/chat/completions: OpenAI Chat Completions, plain and streamed. */
 export function registerChatRoutes(app: FastifyInstance, context: GatewayContext): void {
-  app.post('/v1/chat/completions', { config: { format: 'openai', endpoint: 'chat' } }, async (request, reply) => {
+  app.post('/v1/chat/completions', { config: { format: 'openai', endpoint: 'chat', relayBytes: true } }, async (request, reply) => {
     const record = request.record!;
-    const chatRequest = parseChatRequest(request.body, headerMetadata(request));
+    // Taken off the request: the ChatRequest holds them until a provider call relays them.
+    const bytes = request.bodyBytes ?? undefined;
+    request.bodyBytes = null;
+    const chatRequest = parseChatRequest(request.body, headerMetadata(request), bytes);
     const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply, context.shutdown), callerOf(request));
     if (outcome.kind === 'stream') {
       const body = outcome.body(openAIStreamFormatter(chatRequest.includeUsage));

@@ -54,6 +54,8 @@ export interface ReceivedRequest {
   headers: IncomingMessage['headers'];
   /** The JSON body; undefined when empty or not JSON. */
   body: Record<string, unknown> | undefined;
+  /** The body as it came, decoded as UTF-8 (what was relayed byte for byte). */
+  text: string;
   /** When its body had arrived, on `performance.now()`'s clock: how long the gateway waited between attempts. */
   receivedAt: number;
 }
