@@ -9,7 +9,7 @@ import { sendAnswer } from './send-answer.ts';
 const model: ModelInfo = { id: 'fast', providerId: 'oai', upstream: 'gpt-4o-mini', pricing: { inputPerMtok: 1, outputPerMtok: 2 }, tags: [] };
 
 describe('sendAnswer', () => {
-  it('writes the answer with its headers first, then finishes the record as ok', async () => {
+  it('finishes the record as ok before the answer goes out, then writes it with its headers', async () => {
     const app = Fastify();
     const seen: Array<{ row: LedgerRow; answerWritten: boolean }> = [];
     app.post('/answer', async (_request, reply) => {
@@ -25,7 +25,7 @@ describe('sendAnswer', () => {
     assert.equal(response.headers['x-switchboard-model'], 'fast');
     assert.equal(response.headers['x-switchboard-cost-usd'], '1');
     assert.equal(seen.length, 1, 'the record finishes once');
-    assert.equal(seen[0]!.answerWritten, true, 'the row is made after the answer went to the socket');
+    assert.equal(seen[0]!.answerWritten, false, 'the row is made (and journaled) before the answer goes out');
     assert.equal(seen[0]!.row.status, 'ok');
     assert.equal(seen[0]!.row.httpStatus, 200);
     await app.close();

@@ -4,18 +4,15 @@ import type { RequestRecord } from '../ledger/request-record.ts';
 import { answerHeaders } from './answer-headers.ts';
 
 /**
- * Sends a non-streamed answer (JSON text) with its x-switchboard-* headers, then finishes the
- * request's ledger record. In that order: the record's work (the row built, serialised and
- * journaled, metrics, limits and budgets settled) then runs while the answer is on its way,
- * instead of before its bytes reach the socket (at concurrency 1 the added p50 went from
- * 444-472 to 388-404 µs; docs/performance.md). Both run in one synchronous stretch, so no other
- * request is handled in between: the caller's next request meets the spend already counted.
+ * Sends a non-streamed answer (JSON text) with its x-switchboard-* headers, once its ledger
+ * record is finished. In that order: finishing journals the row (src/ledger/writer.ts), so an
+ * answer a caller has received always has its row, even if the process is killed the next
+ * instant (issue 13; test/e2e/cluster-workers.test.ts, "kill -9 of a worker"). Writing the answer
+ * first saved 50 µs of p50 at concurrency 1, but a kill between the two left an answered request
+ * to be recorded as cut off, at $0 (docs/performance.md).
  */
 export function sendAnswer(reply: FastifyReply, record: RequestRecord, model: ModelInfo, text: string): FastifyReply {
-  // Whether the caller had left is read before this write, as it was before the answer existed.
-  const clientGone = reply.raw.destroyed;
   reply.headers(answerHeaders(record, model, true));
-  reply.code(200).type('application/json').send(text);
-  record.finish(clientGone ? 'client_aborted' : 'ok', 200);
-  return reply;
+  record.finish(reply.raw.destroyed ? 'client_aborted' : 'ok', 200);
+  return reply.code(200).type('application/json').send(text);
 }
