@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyResolver } from '../core/governance.ts';
@@ -123,7 +124,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, bytes, done) => {
     try {
       const body = parseJsonBody((bytes as Buffer).toString('utf8'));
-      if (request.routeOptions.config.relayBytes) request.bodyBytes = bytes as Buffer;
+      // Invalid UTF-8 was decoded to U+FFFD for the parse: only bytes that say the same are relayed.
+      if (request.routeOptions.config.relayBytes && isUtf8(bytes as Buffer)) request.bodyBytes = bytes as Buffer;
       done(null, body);
     } catch (error) {
       done(error as Error, undefined);

@@ -195,6 +195,16 @@ describe('OpenAI ingress through an OpenAI provider (official openai SDK)', () =
     assert.ok((row?.outputTokens ?? 0) > 0, 'the provider reported usage to the ledger');
   });
 
+  it('relays a body holding invalid UTF-8 as it was parsed (U+FFFD), not as its bytes', async () => {
+    const head = Buffer.from('{"model":"local","messages":[{"role":"user","content":"caf');
+    const body = Buffer.concat([head, Buffer.from([0xe9]), Buffer.from('"}]}')]);
+    const response = await fetch(`${gateway.origin}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' }, body });
+    assert.equal(response.status, 200, await response.text());
+    const upstream = compatible.chatCalls().at(-1)!;
+    assert.equal((upstream.body!.messages as Array<{ content: string }>)[0]!.content, 'caf\ufffd');
+    assert.ok(upstream.raw.includes(Buffer.from('caf\ufffd')), 'the provider got U+FFFD, not the invalid byte');
+  });
+
   it('creates embeddings', async () => {
     const { data, response } = await client.embeddings.create({ model: 'embed', input: ['one', 'three'], dimensions: 4 }).withResponse();
     assert.equal(data.data.length, 2);

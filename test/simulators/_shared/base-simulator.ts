@@ -152,7 +152,7 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
 
   /** What is recorded of a request; Bedrock adds the operation and model it read from the path. */
   protected record(request: IncomingMessage, content: RequestContent): ReceivedRequest {
-    return { method: request.method ?? '', path: content.url.pathname, query: content.url.search, headers: request.headers, body: content.body, text: content.text, receivedAt: performance.now() };
+    return { method: request.method ?? '', path: content.url.pathname, query: content.url.search, headers: request.headers, body: content.body, text: content.text, raw: content.raw, receivedAt: performance.now() };
   }
 
   protected sendJson(response: ServerResponse, status: number, body: unknown): void {

@@ -56,6 +56,8 @@ export interface ReceivedRequest {
   body: Record<string, unknown> | undefined;
   /** The body as it came, decoded as UTF-8 (what was relayed byte for byte). */
   text: string;
+  /** The body's bytes. */
+  raw: Buffer;
   /** When its body had arrived, on `performance.now()`'s clock: how long the gateway waited between attempts. */
   receivedAt: number;
 }
