@@ -33,6 +33,25 @@ function ledgerIds(databasePath: string): string[] {
   }
 }
 
+/** A config file in a new folder under `prefix`: a SQLite file there, model `fast` on `simulator`, and `extra` lines. */
+async function configFile(prefix: string, simulator: OpenAISimulator, extra: string[] = []): Promise<{ file: string; database: string }> {
+  const workdir = await mkdtemp(prefix);
+  const file = join(workdir, 'switchboard.yaml');
+  const database = join(workdir, 'switchboard.db');
+  await writeFile(
+    file,
+    [
+      ...extra,
+      `storage: { url: "sqlite://${database}" }`,
+      'providers:',
+      `  - { id: oai, type: openai, base_url: "${simulator.url}", api_key: "${simulator.apiKey}" }`,
+      'models:',
+      '  - { id: fast, provider: oai, upstream: gpt-4o-mini }',
+    ].join('\n'),
+  );
+  return { file, database };
+}
+
 /** Makes every insert into the ledger fail, as a full disk or a read-only file would. */
 function breakLedger(databasePath: string): () => void {
   const database = new Database(databasePath);
@@ -57,19 +76,7 @@ describe('ledger durability', () => {
   });
 
   it('kill -9 right after the answers: every answered request is in the ledger after a restart', async () => {
-    const workdir = await mkdtemp(join(directory, 'kill-'));
-    const file = join(workdir, 'switchboard.yaml');
-    const database = join(workdir, 'switchboard.db');
-    await writeFile(
-      file,
-      [
-        `storage: { url: "sqlite://${database}" }`,
-        'providers:',
-        `  - { id: oai, type: openai, base_url: "${simulator.url}", api_key: "${simulator.apiKey}" }`,
-        'models:',
-        '  - { id: fast, provider: oai, upstream: gpt-4o-mini }',
-      ].join('\n'),
-    );
+    const { file, database } = await configFile(join(directory, 'kill-'), simulator);
     const server = await startCli(['--config', file, '--port', '0', '--host', '127.0.0.1'], { env: cleanEnvironment() });
     const client = openaiClient(server, 'unused');
     const answered: string[] = [];
@@ -96,19 +103,7 @@ describe('ledger durability', () => {
     // so the in-flight journal's line for it went out before the model was known.
     const slow = await new OpenAISimulator({ delays: { 'gpt-4o-mini': 10_000 } }).start();
     try {
-      const workdir = await mkdtemp(join(directory, 'late-body-'));
-      const file = join(workdir, 'switchboard.yaml');
-      const database = join(workdir, 'switchboard.db');
-      await writeFile(
-        file,
-        [
-          `storage: { url: "sqlite://${database}" }`,
-          'providers:',
-          `  - { id: oai, type: openai, base_url: "${slow.url}", api_key: "${slow.apiKey}" }`,
-          'models:',
-          '  - { id: fast, provider: oai, upstream: gpt-4o-mini }',
-        ].join('\n'),
-      );
+      const { file, database } = await configFile(join(directory, 'late-body-'), slow);
       const server = await startCli(['--config', file, '--port', '0', '--host', '127.0.0.1'], { env: cleanEnvironment() });
       const body = JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
       const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
@@ -211,19 +206,7 @@ describe('SIGTERM with a stream that outlives the drain', () => {
   });
 
   it('ends the stream with an error event at the deadline, records it, and exits 0', async () => {
-    const file = join(directory, 'switchboard.yaml');
-    const database = join(directory, 'switchboard.db');
-    await writeFile(
-      file,
-      [
-        'server: { drain_timeout_ms: 600 }',
-        `storage: { url: "sqlite://${database}" }`,
-        'providers:',
-        `  - { id: oai, type: openai, base_url: "${simulator.url}", api_key: "${simulator.apiKey}" }`,
-        'models:',
-        '  - { id: fast, provider: oai, upstream: gpt-4o-mini }',
-      ].join('\n'),
-    );
+    const { file, database } = await configFile(join(directory, 'drain-'), simulator, ['server: { drain_timeout_ms: 600 }']);
     const server = await startCli(['--config', file, '--port', '0', '--host', '127.0.0.1'], { env: cleanEnvironment() });
     const client = openaiClient(server, 'unused');
     // About 30 words at 300 ms each: the stream would take 9 s, the drain allows 0.6 s.
