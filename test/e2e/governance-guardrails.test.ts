@@ -53,6 +53,23 @@ describe('guardrails per route and per key (real gateway, SQLite file)', () => {
 
   after(() => closeAll(gateway, cloud, onPrem));
 
+  it('checks and sends the same text when a body repeats a key: what JSON.parse kept, never the bytes the guardrail did not see', async () => {
+    // JSON.parse keeps a repeated key's last value: the guardrails see "hello"; the earlier
+    // value must not reach the provider through the caller's bytes either.
+    const bodies = [
+      '{"model":"redacted","messages":[{"role":"user","content":"jane.doe@example.com","content":"hello"}]}',
+      '{"model":"redacted","messages":[{"role":"user","content":"jane.doe@example.com"}],"messages":[{"role":"user","content":"hello"}]}',
+      '{"model":"strict","messages":[{"role":"user","content":"about project falcon","content":"hello"}]}',
+    ];
+    for (const text of bodies) {
+      const answer = await rawPost(gateway.origin, '/v1/chat/completions', text, { key: masterKey });
+      assert.equal(answer.status, 200, answer.text);
+      const sent = cloud.requests.at(-1)!.raw.toString('utf8');
+      for (const secret of ['jane.doe@example.com', 'falcon']) assert.ok(!sent.includes(secret), `${secret} reached the provider: ${sent}`);
+      assert.deepEqual(JSON.parse(sent).messages, [{ role: 'user', content: 'hello' }]);
+    }
+  });
+
   it('redacts emails, phones, valid card numbers and keys before the provider sees them, and records it', async () => {
     const secretKey = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123';
     const answer = await ask('redacted', `Mail jane.doe@example.com or call +1 415 555 2671; card 4111 1111 1111 1111; key ${secretKey}; order 4111 1111 1111 1112.`);

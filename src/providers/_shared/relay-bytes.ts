@@ -8,6 +8,13 @@
 
 /** What to change at the top level. Values are JSON texts (`'"gpt-4o-mini"'`). */
 export interface TopLevelEdit {
+  /**
+   * How many keys (at every depth) the parsed body holds without the omitted members
+   * (`countKeys`). The bytes must hold as many, else a key is repeated somewhere: JSON.parse
+   * kept its last value, which is all that guardrails, token counts and the cache looked at,
+   * while the bytes still carry the others. Such a body is serialised from its parse instead.
+   */
+  keys: number;
   /** Members whose value is replaced (every occurrence, as JSON.parse keeps the last). */
   replace: Readonly<Record<string, string>>;
   /** Members left out. */
@@ -35,12 +42,15 @@ export function editTopLevel(bytes: Uint8Array, edit: TopLevelEdit): Buffer | un
   if (!members) return undefined;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const parts: Buffer[] = [];
+  let keys = 0;
   for (const member of members) {
     if (Object.hasOwn(edit.add, member.key)) return undefined;
     if (edit.omit.includes(member.key)) continue;
+    keys += member.keys;
     const value = Object.hasOwn(edit.replace, member.key) ? edit.replace[member.key] : undefined;
     parts.push(value === undefined ? buffer.subarray(member.start, member.end) : Buffer.from(`${JSON.stringify(member.key)}:${value}`));
   }
+  if (keys !== edit.keys) return undefined;
   for (const [key, value] of Object.entries(edit.add)) parts.push(Buffer.from(`${JSON.stringify(key)}:${value}`));
   const pieces: Buffer[] = [openingBrace];
   parts.forEach((part, index) => {
@@ -55,12 +65,29 @@ const openingBrace = Buffer.from('{');
 const separator = Buffer.from(',');
 const closingBrace = Buffer.from('}');
 
-/** One top-level member: its key, and where its text runs (from the key's quote to the value's end). */
+/** One top-level member: its key, where its text runs (from the key's quote to the value's end), and how many keys it holds (itself and every key inside its value). */
 export interface Member {
   key: string;
   start: number;
   end: number;
+  keys: number;
 }
+
+/** Keys of `value` at every depth, as `editTopLevel` compares them with the bytes'. */
+export function countKeys(value: unknown): number {
+  if (Array.isArray(value)) {
+    let keys = 0;
+    for (const item of value) keys += countKeys(item);
+    return keys;
+  }
+  if (typeof value !== 'object' || value === null) return 0;
+  let keys = 0;
+  for (const key in value) keys += 1 + countKeys((value as Record<string, unknown>)[key]);
+  return keys;
+}
+
+/** Colons outside strings in the last value `valueEnd` read: the keys inside it. */
+let colonsInValue = 0;
 
 /** The members of the JSON object `bytes` holds, in order; undefined if it is not one, or a key holds an escape. */
 export function topLevelMembers(bytes: Uint8Array): Member[] | undefined {
@@ -82,7 +109,7 @@ export function topLevelMembers(bytes: Uint8Array): Member[] | undefined {
     index = skipSpace(bytes, index + 1);
     const end = valueEnd(bytes, index);
     if (end < 0) return undefined;
-    members.push({ key, start, end });
+    members.push({ key, start, end, keys: 1 + colonsInValue });
     index = skipSpace(bytes, end);
     if (bytes[index] === comma) {
       index = skipSpace(bytes, index + 1);
@@ -123,10 +150,12 @@ function stringEnd(bytes: Uint8Array, index: number): number {
 
 /** Just past the value that starts at `index`; -1 if it does not end. */
 function valueEnd(bytes: Uint8Array, index: number): number {
+  colonsInValue = 0;
   const first = bytes[index];
   if (first === quote) return stringEnd(bytes, index);
   if (first === openBrace || first === openBracket) {
     let depth = 0;
+    let colons = 0;
     while (index < bytes.length) {
       const byte = bytes[index]!;
       if (byte === quote) {
@@ -134,10 +163,14 @@ function valueEnd(bytes: Uint8Array, index: number): number {
         if (index < 0) return -1;
         continue;
       }
-      if (byte === openBrace || byte === openBracket) depth += 1;
+      if (byte === colon) colons += 1;
+      else if (byte === openBrace || byte === openBracket) depth += 1;
       else if (byte === closeBrace || byte === closeBracket) {
         depth -= 1;
-        if (depth === 0) return index + 1;
+        if (depth === 0) {
+          colonsInValue = colons;
+          return index + 1;
+        }
       }
       index += 1;
     }

@@ -1,7 +1,7 @@
 import type { ChatMessage, ChatRequest, FilePart, ImagePart, TextPart } from '../../core/chat-request.ts';
 import type { Warning } from '../../core/chat-result.ts';
 import { functionToolCalls, imageUrlPart, textContent } from '../_shared/openai-style-content.ts';
-import { editTopLevel } from '../_shared/relay-bytes.ts';
+import { countKeys, editTopLevel, type TopLevelEdit } from '../_shared/relay-bytes.ts';
 import { setIfDefined } from '../_shared/set-if-defined.ts';
 import { convertResponseFormat, convertToolChoice, convertTools } from './request-fields.ts';
 
@@ -59,7 +59,8 @@ export function convertRequest(request: ChatRequest, model: string, dialect: Ope
  * The caller's bytes with what `relayedBody` changes made to them: `model` replaced, routing
  * hints left out, and `stream_options.include_usage` added when it was asked for the ledger.
  * Undefined (the body is serialised instead) when they no longer say what the body holds, were
- * taken by an earlier call, or the change is not one made on bytes (`stream_options` present).
+ * taken by an earlier call, repeat a key, or the change is not one made on bytes
+ * (`stream_options` present).
  */
 function relayedBytes(native: NonNullable<ChatRequest['native']>, model: string, stream: boolean, addUsage: boolean): Uint8Array | undefined {
   const source = native.source!;
@@ -68,7 +69,9 @@ function relayedBytes(native: NonNullable<ChatRequest['native']>, model: string,
   if (bytes === undefined || source.of !== native.body) return undefined;
   if (stream && native.body.stream !== true) return undefined;
   if (addUsage && native.body.stream_options !== undefined) return undefined;
-  return editTopLevel(bytes, { replace: { model: JSON.stringify(model) }, omit: source.omit, add: addUsage ? { stream_options: '{"include_usage":true}' } : {} });
+  const add: Record<string, string> = addUsage ? { stream_options: '{"include_usage":true}' } : {};
+  const edit: TopLevelEdit = { replace: { model: JSON.stringify(model) }, omit: source.omit, add, keys: countKeys(native.body) };
+  return editTopLevel(bytes, edit);
 }
 
 /** The caller's own body with `model` replaced and what the dialect refuses left out (with a warning). */
