@@ -15,7 +15,7 @@ export interface TopLevelEdit {
    * while the bytes still carry the others. Such a body is serialised from its parse instead.
    */
   keys: number;
-  /** Members whose value is replaced (every occurrence, as JSON.parse keeps the last). */
+  /** Members whose value is replaced. */
   replace: Readonly<Record<string, string>>;
   /** Members left out. */
   omit: readonly string[];
