@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { baseUrlProblem } from './base-url.ts';
 
 /**
  * The zod schema of switchboard.yaml (../shared/SPEC.md "Configuration"): the single source of
@@ -57,24 +58,6 @@ const baseUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or http
   const problem = baseUrlProblem(value);
   if (problem) context.addIssue({ code: 'custom', message: problem });
 });
-
-function baseUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return undefined; // z.url() reports it.
-  }
-  // `http://@host` has an empty user name, but still an "@" before the host.
-  if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value)) {
-    return 'must not hold a user name or password (user:password@): put credentials in api_key or headers';
-  }
-  if (value.split('#')[0]!.includes('?')) {
-    return 'must not have a query string (?…): put credentials in api_key or headers, and settings in their own fields (e.g. api_version)';
-  }
-  if (value.includes('#')) return 'must not have a fragment (#…)';
-  return undefined;
-}
 
 /** One `providers[]` entry (also what POST /admin/providers takes). */
 export const providerSchema = z

@@ -86,7 +86,7 @@ export function applyMigrations(database: BetterSqlite3.Database, list: readonly
   for (const migration of list) {
     if (applied.has(migration.version)) continue;
     database.transaction(() => {
-      if (migration.sql !== '') database.exec(migration.sql);
+      database.exec(migration.sql);
       migration.apply?.(database);
       database
         .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')

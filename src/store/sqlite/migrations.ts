@@ -3,6 +3,8 @@
  * recorded in schema_migrations, so re-running them is a no-op. Never edit a released
  * migration; add the next one.
  */
+import { baseUrlProblem } from '../../config/base-url.ts';
+
 export interface Migration {
   version: number;
   name: string;
@@ -172,14 +174,13 @@ export const migrations: readonly Migration[] = [
   },
 ];
 
-/** `url` without user information, query string or fragment; `[redacted]` if it does not parse. */
+/**
+ * `url` as the config accepts a base_url now (src/config/base-url.ts): kept when it is, else cut to
+ * scheme, host, port and path; `[redacted]` when it does not parse and holds `@`, `?` or `#`.
+ */
 export function withoutCredentials(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return /[@?#]/.test(url) ? '[redacted]' : url;
-  }
-  if (parsed.username === '' && parsed.password === '' && parsed.search === '' && parsed.hash === '' && !url.includes('?') && !url.includes('#')) return url;
+  if (!URL.canParse(url)) return /[@?#]/.test(url) ? '[redacted]' : url;
+  if (baseUrlProblem(url) === undefined) return url;
+  const parsed = new URL(url);
   return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
 }
