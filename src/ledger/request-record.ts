@@ -88,7 +88,7 @@ export class RequestRecord implements GovernedRecord {
     let invalid: Array<(typeof usageCounts)[number]> | undefined;
     for (const name of usageCounts) {
       const count = usage[name];
-      if (count !== undefined && !(typeof count === 'number' && count >= 0 && count !== Number.POSITIVE_INFINITY)) (invalid ??= []).push(name);
+      if (count !== undefined && !(Number.isFinite(count) && count >= 0)) (invalid ??= []).push(name);
     }
     if (invalid === undefined) return usage;
     this.warnings.push({ type: 'other', setting: 'usage', message: `the provider reported token counts that are not numbers of 0 or more (${invalid.join(', ')}); recorded as 0` });

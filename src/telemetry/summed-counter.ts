@@ -33,7 +33,7 @@ export function summedCounter(registry: Registry, options: { name: string; help:
       // prom-client refuses a negative or non-finite increment when the counter is set at scrape
       // time, which would fail every scrape from then on: such an amount is not counted. (Usage
       // is checked where it is recorded, src/ledger/request-record.ts; this is the last guard.)
-      if (typeof amount !== 'number' || !(amount >= 0) || amount === Number.POSITIVE_INFINITY) return;
+      if (!(Number.isFinite(amount) && amount >= 0)) return;
       const key = values.join('\u0000');
       const entry = series.get(key);
       if (entry) {
