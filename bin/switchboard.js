@@ -8,6 +8,24 @@ import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { staleReason } from '../scripts/build-state.js';
 
+// On Node 22 and later (V8 12+) the young generation grows to 64 MB a semi-space under load,
+// where Node 20 stops at 16: one process at c=64 reached 268 MB of RSS against 193 MB with a cap
+// of 16, at the same CPU per request (Node 24.21, docs/performance.md). V8 reads the size only
+// when the process starts, so the process replaces itself with the same command plus the flag
+// (`process.execve`, Node 22.15+: the same PID, so a container's PID 1, its signals and its
+// stdio stay as they were), before loading anything else. Not when the operator chose a size
+// (command line or NODE_OPTIONS), nor in a cluster worker, which gets the primary's flags
+// (src/cluster/primary.ts, workerExecArgv, which also covers Node versions without execve).
+const semiSpaceFlag = /^--(max|min)[-_]semi[-_]space[-_]size(=|$)/;
+const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) => semiSpaceFlag.test(flag));
+if (!cluster.isWorker && !chosen && Number(process.versions.node.split('.')[0]) >= 22 && typeof process.execve === 'function') {
+  try {
+    process.execve(process.execPath, [process.execPath, ...process.execArgv, '--max-semi-space-size=16', ...process.argv.slice(1)], process.env);
+  } catch {
+    // Not replaceable here (a platform without execve): run as started, with V8's default.
+  }
+}
+
 // The workers of `--workers N` run this file too: they take the primary's choice (inherited
 // through the environment) instead of checking again, so every process runs the same code.
 const choiceVariable = 'SWITCHBOARD_RUN_FROM';

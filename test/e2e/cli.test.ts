@@ -167,6 +167,25 @@ describe('switchboard CLI', () => {
     assert.ok((await readFile(join(empty, 'switchboard.db'))).length > 0, 'the default SQLite file is created in the working directory');
   });
 
+  it('caps the young generation at 16 MB a semi-space on Node 22+, the same process with the flag, unless the operator chose a size', async () => {
+    const empty = await mkdtemp(join(directory, 'young-'));
+    // What the process runs with once it listens: its command line, read from Linux's /proc.
+    const commandLine = async (environment: NodeJS.ProcessEnv) => {
+      const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { cwd: empty, env: environment });
+      try {
+        return (await readFile(`/proc/${server.child.pid}/cmdline`, 'utf8')).split('\0');
+      } finally {
+        assert.equal(await server.stop(), 0);
+      }
+    };
+    const replaces = Number(process.versions.node.split('.')[0]) >= 22 && typeof (process as { execve?: unknown }).execve === 'function';
+    const plain = await commandLine(cleanEnvironment());
+    assert.equal(plain.includes('--max-semi-space-size=16'), replaces, `on Node ${process.versions.node}: ${plain.join(' ')}`);
+    assert.ok(plain.some((part) => part.endsWith('switchboard.js')) && plain.includes('serve'), 'the rest of the command is kept');
+    const chosen = await commandLine(cleanEnvironment({ NODE_OPTIONS: '--max-semi-space-size=8' }));
+    assert.ok(!chosen.some((part) => part.startsWith('--max-semi-space-size')), `the operator's size is left alone: ${chosen.join(' ')}`);
+  });
+
   it('builds providers from the environment keys with the catalog', async () => {
     const server = await startCli(['--port', '0', '--host', '127.0.0.1'], {
       cwd: await mkdtemp(join(directory, 'environment-')),
