@@ -2,7 +2,7 @@ import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError, toGatewayError } from '../core/errors.ts';
 import type { AttemptRecord } from '../core/ledger.ts';
 import type { ModelInfo } from '../core/model.ts';
-import type { EventReader, FinishEvent, NativeChunkEvent, StreamEvent } from '../core/stream-event.ts';
+import type { EventReader, FinishEvent, NativeChunkEvent, ReadResult, StreamEvent } from '../core/stream-event.ts';
 import { PullReader, type PullController } from '../streams/event-reader.ts';
 import { addUsage, type Usage } from '../core/usage.ts';
 import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
@@ -105,15 +105,27 @@ class ResumableStream {
     this.#watch();
   }
 
-  async pull(controller: Controller): Promise<void> {
+  /**
+   * Passes on the current attempt's next event, or recovers from its failure. Not an async
+   * function: the replayed events are passed at once, and a read is chained to its promise with
+   * handlers bound once per stream, so an event allocates no async frame here
+   * (src/streams/event-reader.ts, PullReader).
+   */
+  pull(controller: Controller): Promise<void> | void {
+    this.#controller = controller;
     while (!this.#ended) {
-      const next = await this.#next();
-      if (this.#ended) return;
-      if (GatewayError.isInstance(next)) {
-        if (!(await this.#recover(next, controller))) return;
-        continue;
-      }
-      if (this.#forward(next, controller)) return;
+      const buffered = this.#attempt.buffered.shift();
+      if (!buffered) break;
+      // The events read before the first output (src/router/peek-stream.ts): never an error event.
+      if (this.#forward(buffered, controller)) return;
+    }
+    if (this.#ended) return;
+    this.#reading = true;
+    this.#timer?.refresh();
+    try {
+      return this.#attempt.reader.read().then(this.#read, this.#readFailed);
+    } catch (error) {
+      return this.#readFailed(error);
     }
   }
 
@@ -123,22 +135,33 @@ class ResumableStream {
     await this.#attempt.reader.cancel(reason).catch(() => undefined);
   }
 
-  /** The next event of the current attempt, or why it failed. */
-  async #next(): Promise<StreamEvent | GatewayError> {
-    const buffered = this.#attempt.buffered.shift();
-    if (buffered) return buffered;
-    this.#reading = true;
-    this.#timer?.refresh();
-    try {
-      const next = await this.#attempt.reader.read();
-      if (this.#stalled) return this.#stalled;
-      if (next.done) return new GatewayError('SB_ERR_STREAM_INTERRUPTED', `Provider "${this.#attempt.model.providerId}" ended the stream before it finished`, { provider: this.#attempt.model.providerId });
-      return next.value.type === 'error' ? next.value.error : next.value;
-    } catch (error) {
-      return this.#stalled ?? toGatewayError(error);
-    } finally {
-      this.#reading = false;
+  /** The reader pulling this stream (the same for every pull). */
+  #controller: Controller | undefined;
+
+  /** A read of the current attempt answered: its event passed on, or its failure recovered from. */
+  readonly #read = (next: ReadResult<StreamEvent>): Promise<void> | void => {
+    this.#reading = false;
+    if (this.#stalled) return this.#failed(this.#stalled);
+    if (next.done) {
+      const provider = this.#attempt.model.providerId;
+      return this.#failed(new GatewayError('SB_ERR_STREAM_INTERRUPTED', `Provider "${provider}" ended the stream before it finished`, { provider }));
     }
+    if (next.value.type === 'error') return this.#failed(next.value.error);
+    if (this.#ended) return;
+    // An event that was swallowed (a continuation's repeated start, a held error) is followed by the next.
+    if (!this.#forward(next.value, this.#controller!)) return this.pull(this.#controller!);
+  };
+
+  readonly #readFailed = (error: unknown): Promise<void> | void => {
+    this.#reading = false;
+    return this.#failed(this.#stalled ?? toGatewayError(error));
+  };
+
+  /** The current attempt failed: continue on another (then pull again) or end with the error. */
+  #failed(failure: GatewayError): Promise<void> | void {
+    if (this.#ended) return;
+    const controller = this.#controller!;
+    return this.#recover(failure, controller).then((resumed) => (resumed ? this.pull(controller) : undefined));
   }
 
   /** Passes one event on; true once something was enqueued (or the stream closed). */

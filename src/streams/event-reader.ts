@@ -38,6 +38,15 @@ export class PullReader<T> implements EventReader<T>, AsyncIterable<T> {
   #waiting: { resolve(result: ReadResult<T>): void; reject(reason: unknown): void } | undefined;
   #pulling = false;
   readonly #controller: PullController<T>;
+  /** What an asynchronous pull's promise settles into (bound once, not per pull). */
+  readonly #pulled = (): void => {
+    if (this.#waiting) this.#pullWhileWaiting();
+    else this.#pulling = false;
+  };
+  readonly #pullFailed = (error: unknown): void => {
+    this.#pulling = false;
+    this.#controller.error(error);
+  };
 
   constructor(source: PullSource<T>) {
     this.#source = source;
@@ -80,7 +89,10 @@ export class PullReader<T> implements EventReader<T>, AsyncIterable<T> {
     if (this.#closed) return Promise.resolve(done);
     if (this.#waiting) return Promise.reject(new TypeError('A stream has one reader, reading one chunk at a time'));
     const result = new Promise<ReadResult<T>>((resolve, reject) => (this.#waiting = { resolve, reject }));
-    void this.#pull();
+    if (!this.#pulling) {
+      this.#pulling = true;
+      this.#pullWhileWaiting();
+    }
     return result;
   }
 
@@ -92,20 +104,27 @@ export class PullReader<T> implements EventReader<T>, AsyncIterable<T> {
     await this.#source.cancel?.(reason);
   }
 
-  async #pull(): Promise<void> {
-    if (this.#pulling) return;
-    this.#pulling = true;
+  /**
+   * Pulls until the waiting read is answered (closing or erroring answers it too): a pull that
+   * produced nothing (a transformer that swallowed its chunk) is followed by the next, as a
+   * TransformStream would. Not an async function: a stream's events cross four of these readers,
+   * and an async frame per event at each (a generator object, its registers and a promise) made
+   * most of the 190 KB a streamed answer allocated (docs/performance.md, 2026-12-05). A pull that
+   * returns a promise continues when it settles; a synchronous one, at once.
+   */
+  #pullWhileWaiting(): void {
     try {
-      // Pulled again while a read still waits (closing or erroring answers it): a pull that
-      // produced nothing (a transformer that swallowed its chunk) is followed by the next, as a
-      // TransformStream would.
-      do await this.#source.pull(this.#controller);
-      while (this.#waiting);
+      do {
+        const pulled = this.#source.pull(this.#controller);
+        if (pulled) {
+          pulled.then(this.#pulled, this.#pullFailed);
+          return;
+        }
+      } while (this.#waiting);
     } catch (error) {
       this.#controller.error(error);
-    } finally {
-      this.#pulling = false;
     }
+    this.#pulling = false;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -128,6 +147,8 @@ export function transformReader<I, O>(source: EventReader<I>, transformer: Trans
   let stage: TransformStreamDefaultController<O>;
   /** Set when the output was cancelled: what a pending source read returns then is not transformed or flushed. */
   let cancelled = false;
+  /** One read of the source, transformed (bound once per stream, not per chunk). */
+  let transformed: (next: ReadResult<I>) => void;
   return new PullReader<O>({
     start(controller) {
       // A data property, not a getter: V8 keeps an object literal with a getter in dictionary
@@ -144,23 +165,24 @@ export function transformReader<I, O>(source: EventReader<I>, transformer: Trans
           source.cancel().catch(() => undefined);
         },
       };
+      transformed = (next) => {
+        // A TransformStream never flushes on cancel: the usage tap's flush would record the
+        // stream as interrupted over the reason it was cancelled for.
+        if (cancelled) return;
+        try {
+          if (next.done) {
+            void transformer.flush?.(stage);
+            controller.close();
+          } else if (transformer.transform) void transformer.transform(next.value, stage);
+          else stage.enqueue(next.value as unknown as O);
+        } catch (error) {
+          stage.error(error);
+        }
+      };
       void transformer.start?.(stage);
     },
-    async pull(controller) {
-      const next = await source.read();
-      // A TransformStream never flushes on cancel: the usage tap's flush would record the
-      // stream as interrupted over the reason it was cancelled for.
-      if (cancelled) return;
-      try {
-        if (next.done) {
-          void transformer.flush?.(stage);
-          controller.close();
-        } else if (transformer.transform) void transformer.transform(next.value, stage);
-        else stage.enqueue(next.value as unknown as O);
-      } catch (error) {
-        stage.error(error);
-      }
-    },
+    // A promise chained to the read, not an async function: no async frame per chunk (PullReader).
+    pull: () => source.read().then(transformed),
     cancel: (reason) => {
       cancelled = true;
       return source.cancel(reason);

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../core/errors.ts';
-import type { EventReader, EventStream, StreamEvent } from '../../core/stream-event.ts';
+import type { EventReader, EventStream, ReadResult, StreamEvent } from '../../core/stream-event.ts';
 import { PullReader, readerOf } from '../../streams/event-reader.ts';
 import { upstreamError, type UpstreamSource } from './upstream-error.ts';
 
@@ -14,35 +14,50 @@ export function guardStream(events: EventStream, source: UpstreamSource): PullRe
   const { provider } = source;
   const reader = readerOf(events);
   let ended = false;
+  // The read's two outcomes, bound once per stream: a promise chained to each read rather than an
+  // async function, which allocated a frame per event (src/streams/event-reader.ts, PullReader).
+  let passed: (next: ReadResult<StreamEvent>) => void;
+  let failed: (error: unknown) => void;
   return new PullReader<StreamEvent>({
-    async pull(controller) {
-      if (ended) return;
-      try {
-        const next = await reader.read();
-        if (next.done) {
-          ended = true;
-          controller.enqueue({
-            type: 'error',
-            error: new GatewayError('SB_ERR_STREAM_INTERRUPTED', `Provider "${provider}" ended the stream before it finished`, { provider }),
-          });
-          controller.close();
-          return;
-        }
-        controller.enqueue(next.value);
-        if (next.value.type === 'finish') {
-          ended = true;
-          controller.close();
-          // Read what is left (usually nothing) so the connection goes back to the pool.
-          void drain(reader);
-        } else if (next.value.type === 'error') {
-          ended = true;
-          controller.close();
-          reader.cancel().catch(() => undefined);
-        }
-      } catch (error) {
+    start(controller) {
+      failed = (error) => {
         ended = true;
         controller.enqueue({ type: 'error', error: interruption(error, source) });
         controller.close();
+      };
+      passed = (next) => {
+        try {
+          if (next.done) {
+            ended = true;
+            controller.enqueue({
+              type: 'error',
+              error: new GatewayError('SB_ERR_STREAM_INTERRUPTED', `Provider "${provider}" ended the stream before it finished`, { provider }),
+            });
+            controller.close();
+            return;
+          }
+          controller.enqueue(next.value);
+          if (next.value.type === 'finish') {
+            ended = true;
+            controller.close();
+            // Read what is left (usually nothing) so the connection goes back to the pool.
+            void drain(reader);
+          } else if (next.value.type === 'error') {
+            ended = true;
+            controller.close();
+            reader.cancel().catch(() => undefined);
+          }
+        } catch (error) {
+          failed(error);
+        }
+      };
+    },
+    pull() {
+      if (ended) return;
+      try {
+        return reader.read().then(passed, failed);
+      } catch (error) {
+        failed(error);
       }
     },
     async cancel(reason) {
