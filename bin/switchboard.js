@@ -13,16 +13,28 @@ import { staleReason } from '../scripts/build-state.js';
 // of 16, at the same CPU per request (Node 24.21, docs/performance.md). V8 reads the size only
 // when the process starts, so the process replaces itself with the same command plus the flag
 // (`process.execve`, Node 22.15+: the same PID, so a container's PID 1, its signals and its
-// stdio stay as they were), before loading anything else. Not when the operator chose a size
+// stdio stay as they were), before it loads the gateway. Not when the operator chose a size
 // (command line or NODE_OPTIONS), nor in a cluster worker, which gets the primary's flags
-// (src/cluster/primary.ts, workerExecArgv, which also covers Node versions without execve).
+// (src/cluster/primary.ts, workerExecArgv, which also covers Node versions without execve). Nor
+// where replacing the process would change more than the flag: a parent's IPC channel (fork(),
+// `node --watch`, process managers) does not survive it (Node takes NODE_CHANNEL_FD out of the
+// environment), preloaded modules (--require, --import, loaders) would run twice, a debugger
+// would lose the process, and the permission model or Windows refuse it (after a warning).
 const semiSpaceFlag = /^--(max|min)[-_]semi[-_]space[-_]size(=|$)/;
-const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) => semiSpaceFlag.test(flag));
-if (!cluster.isWorker && !chosen && Number(process.versions.node.split('.')[0]) >= 22 && typeof process.execve === 'function') {
+const keepsProcess = /^(-r$|--require|--import|--loader|--experimental-loader|--inspect|--debug|--watch|--permission|--experimental-permission)/;
+const nodeFlags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+const replaceable =
+  !cluster.isWorker &&
+  process.platform !== 'win32' &&
+  process.channel === undefined &&
+  Number(process.versions.node.split('.')[0]) >= 22 &&
+  typeof process.execve === 'function' &&
+  !nodeFlags.some((flag) => semiSpaceFlag.test(flag) || keepsProcess.test(flag));
+if (replaceable) {
   try {
     process.execve(process.execPath, [process.execPath, ...process.execArgv, '--max-semi-space-size=16', ...process.argv.slice(1)], process.env);
   } catch {
-    // Not replaceable here (a platform without execve): run as started, with V8's default.
+    // Not replaceable after all: run as started, with V8's default.
   }
 }
 

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Database } from '../../src/store/sqlite/driver.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
@@ -184,6 +187,26 @@ describe('switchboard CLI', () => {
     assert.ok(plain.some((part) => part.endsWith('switchboard.js')) && plain.includes('serve'), 'the rest of the command is kept');
     const chosen = await commandLine(cleanEnvironment({ NODE_OPTIONS: '--max-semi-space-size=8' }));
     assert.ok(!chosen.some((part) => part.startsWith('--max-semi-space-size')), `the operator's size is left alone: ${chosen.join(' ')}`);
+    // Started with an IPC channel (fork(), a process manager): replacing the process would cut
+    // it, so the process stays as it was and its parent can still talk to it.
+    const bin = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--workers', '1'], { cwd: empty, env: cleanEnvironment(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    try {
+      let stderr = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (stderr.includes('Switchboard listening')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+      });
+      const forked = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8')).split('\0');
+      assert.ok(!forked.includes('--max-semi-space-size=16'), `a process with an IPC channel is not replaced: ${forked.join(' ')}`);
+      assert.equal(child.connected, true, 'the IPC channel is still open');
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
   });
 
   it('builds providers from the environment keys with the catalog', async () => {
