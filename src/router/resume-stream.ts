@@ -96,6 +96,8 @@ class ResumableStream {
   #reading = false;
   #stalled: GatewayError | undefined;
   #ended = false;
+  /** The reader pulling this stream (the same for every pull). */
+  #controller: Controller | undefined;
 
   constructor(first: StreamAttempt, request: ChatRequest, options: ResumeOptions) {
     this.#original = request;
@@ -134,9 +136,6 @@ class ResumableStream {
     this.#attempt.release();
     await this.#attempt.reader.cancel(reason).catch(() => undefined);
   }
-
-  /** The reader pulling this stream (the same for every pull). */
-  #controller: Controller | undefined;
 
   /** A read of the current attempt answered: its event passed on, or its failure recovered from. */
   readonly #read = (next: ReadResult<StreamEvent>): Promise<void> | void => {

@@ -109,7 +109,7 @@ export class PullReader<T> implements EventReader<T>, AsyncIterable<T> {
    * produced nothing (a transformer that swallowed its chunk) is followed by the next, as a
    * TransformStream would. Not an async function: a stream's events cross four of these readers,
    * and an async frame per event at each (a generator object, its registers and a promise) made
-   * most of the 190 KB a streamed answer allocated (docs/performance.md, 2026-12-05). A pull that
+   * a third of the 196 KB a streamed answer allocated (docs/performance.md, 2026-12-05). A pull that
    * returns a promise continues when it settles; a synchronous one, at once.
    */
   #pullWhileWaiting(): void {
