@@ -227,9 +227,9 @@ class Supervisor {
   async #metrics(): Promise<string> {
     const answers = await Promise.all(this.#greeted().map((member) => member.peer.call('metrics', undefined, workerCallMs).catch(() => undefined)));
     const found = answers.filter((answer): answer is WorkerMetrics => answer !== undefined);
-    // Loaded on the first scrape: a primary that is never scraped does without it.
-    const { AggregatorRegistry } = await import('prom-client');
-    return AggregatorRegistry.aggregate(found).metrics();
+    // Loaded on the first scrape: a primary that is never scraped does without prom-client.
+    const { aggregateMetrics } = await import('../telemetry/cluster-metrics.ts');
+    return aggregateMetrics(found);
   }
 
   #greeted(): Member[] {
