@@ -1,5 +1,4 @@
-import { request } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, request as undiciRequest } from 'undici';
 import { GatewayError } from '../core/errors.ts';
 import type { ImageFetcher } from '../core/http-client.ts';
 import { toAbortSignal } from '../core/abort.ts';
@@ -31,13 +30,16 @@ export function createImageFetcher(options: ImageFetcherOptions = {}): ImageFetc
         new GatewayError('SB_ERR_INVALID_REQUEST', `Could not fetch the image at ${new URL(url).origin}: ${reason}`, { param: 'image_url' });
       let response: Dispatcher.ResponseData<unknown>;
       try {
+        // Loaded on the first image to fetch: the whole of undici costs 110 ms of start, and most
+        // gateways never fetch an image (src/upstream/http-client.ts loads only its Agent).
+        const { request } = await import('undici');
         response = await request(url, {
           method: 'GET',
           signal: AbortSignal.any([toAbortSignal(signal), AbortSignal.timeout(timeoutMs)]),
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
           ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-        } as Parameters<typeof request>[1]);
+        } as Parameters<typeof undiciRequest>[1]);
       } catch (error) {
         throw failed(error instanceof Error ? error.message : String(error));
       }
