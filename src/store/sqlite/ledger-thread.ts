@@ -32,9 +32,12 @@ interface Waiting {
  * lets the main connection read while the thread writes, and a write resolves only once its
  * transaction is committed, so rows are readable from the main connection when it does.
  *
- * The thread is started at once (it takes about 100 ms to load) and does not keep the process
- * alive while no batch is waiting. If it dies, the batches it had are rejected (the ledger
- * writer keeps and retries them) and the next batch starts a new one.
+ * The thread starts with the first batch, not with the process: it takes about 100 ms of CPU to
+ * load, which at start competed with the loading of the gateway itself and of the other
+ * workers (docs/performance.md, 2026-12-05 start time); the first batch waits for it instead,
+ * off any request's path. It does not keep the process alive while no batch is waiting. If it
+ * dies, the batches it had are rejected (the ledger writer keeps and retries them) and the next
+ * batch starts a new one.
  */
 export class LedgerThread {
   readonly #data: LedgerThreadData;
@@ -47,7 +50,6 @@ export class LedgerThread {
 
   constructor(path: string) {
     this.#data = { path };
-    this.#worker = this.#start();
   }
 
   /** Inserts the rows (each `JSON.stringify(row)`) in one transaction; resolves once committed. */
@@ -127,7 +129,8 @@ export class LedgerThread {
 }
 
 /**
- * Starts ./ledger-worker with the extension this file has: `.js` once compiled, `.ts` when run
+ * Starts ./ledger-worker with the extension this file has: `.js` once built (dist/ledger-worker.js,
+ * an entry point of the bundle beside the chunk holding this code: scripts/build.js), `.ts` when run
  * from the sources, where the worker registers tsx's loader itself (a worker does not inherit a
  * loader registered at run time, as bin/switchboard.js does; its require hook starts faster
  * than the ESM one, which would start a loader thread of its own).
