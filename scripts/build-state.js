@@ -1,12 +1,21 @@
-// Whether dist/ (the compiled build of src/, `npm run build`) can be run as it is: it exists,
-// the build finished, and nothing under src/ changed since it started. Read by the bin on every
-// start (a few milliseconds for the whole tree), by `npm test` and by `npm run bench`.
+// Whether dist/ (the build of src/, `npm run build`) can be run as it is: it exists, the build
+// finished, and nothing it was built from changed since it started: src/, the libraries bundled
+// into it, the build script. Read by the bin on every start (a few milliseconds for the whole
+// tree), by `npm test` and by `npm run bench`.
 // See docs/decisions/0010-compiled-build-and-benchmark.md.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** Written into dist/ last by scripts/build.js: the time (ms) the build started. */
 export const stampName = '.build-stamp';
+
+/**
+ * Besides src/: dist/ holds copies of the libraries (scripts/build.js bundles them), and npm runs
+ * `prepare` only on `npm ci` and a bare `npm install`, not on `npm install <package>`, `npm
+ * update` or `npm audit fix`. npm rewrites its lockfile in node_modules on every one of those, so
+ * a build older than it may hold other versions than node_modules does.
+ */
+const inputs = ['package-lock.json', join('node_modules', '.package-lock.json'), join('scripts', 'build.js')];
 
 /**
  * Why `root`/dist cannot be run, or undefined when it can. A directory's modification time
@@ -28,7 +37,18 @@ export function staleReason(root) {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   }
+  changed ??= inputs.map((input) => join(root, input)).find((path) => modifiedAfter(path, startedAt));
   return changed === undefined ? undefined : `${relative(root, changed)} changed after dist/ was built`;
+}
+
+/** Whether the file at `path` exists and was modified after `time`. */
+function modifiedAfter(path, time) {
+  try {
+    return statSync(path).mtimeMs > time;
+  } catch (error) {
+    if (error.code === 'ENOENT') return false;
+    throw error;
+  }
 }
 
 /** The first file or directory under `directory` (itself included) modified after `time`. */

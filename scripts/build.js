@@ -9,7 +9,7 @@
 // reading and compiling them one by one was most of its start. The bundle keeps the lazy imports
 // (the cluster primary, the gateway, Bedrock's signer, undici's request API) as chunks of their own,
 // so a process still loads only what it runs.
-import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,12 +26,15 @@ const startedAt = Date.now();
 const dist = join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });
 const esbuild = createRequire(import.meta.url)('esbuild');
+let built;
 try {
-  esbuild.buildSync({
+  built = esbuild.buildSync({
     absWorkingDir: root,
-    // The CLI, and the ledger writer thread's module, which src/store/sqlite/ledger-thread.ts
-    // starts from beside its own chunk (./ledger-worker.js).
-    entryPoints: { main: 'src/main.ts', 'ledger-worker': 'src/store/sqlite/ledger-worker.ts' },
+    // The CLI; and, under names a rebuild keeps, what a running process loads later from
+    // beside its own chunks: the ledger writer thread's module (at the first batch,
+    // src/store/sqlite/ledger-thread.ts) and the cluster primary's metrics aggregation (at the
+    // first scrape). A lazy import of a hashed chunk would fail once a rebuild renamed it.
+    entryPoints: { main: 'src/main.ts', 'ledger-worker': 'src/store/sqlite/ledger-worker.ts', 'cluster-metrics': 'src/telemetry/cluster-metrics.ts' },
     outdir: dist,
     bundle: true,
     splitting: true,
@@ -58,18 +61,20 @@ try {
     sourcesContent: false,
     legalComments: 'linked',
     logLevel: 'warning',
+    metafile: true,
   });
 } catch {
   // esbuild has printed the errors.
   process.stderr.write('esbuild could not build dist/ (see above); bin/switchboard.js runs src/ through tsx until a build succeeds\n');
   process.exit(1);
 }
-// A CommonJS package imported lazily but bundled comes out as a chunk whose only export is its
-// module.exports as `default`: `const { x } = await import('package')` would find no `x` at run
-// time, on a path tests may not take. Refused here, at build time, with the remedy.
-for (const file of readdirSync(dist).filter((name) => name.endsWith('.js'))) {
-  if (/\bexport default require_\w+\(\);/.test(readFileSync(join(dist, file), 'utf8'))) {
-    process.stderr.write(`dist/${file} is a CommonJS package that src/ imports with import(): add the package to \`external\` in scripts/build.js\n`);
+// A package imported lazily (`await import()`) and bundled comes out as a chunk of its own, whose
+// entry is the package's file; a CommonJS one's only export is then its module.exports as
+// `default`, and `const { x } = await import('package')` would find no `x` at run time, on a path
+// tests may not take. Refused here, at build time, with the remedy.
+for (const [file, output] of Object.entries(built.metafile.outputs)) {
+  if (output.entryPoint?.includes('node_modules/') && output.exports.length === 1 && output.exports[0] === 'default') {
+    process.stderr.write(`${file} is ${output.entryPoint}, which src/ imports with import(): add its package to \`external\` in scripts/build.js\n`);
     process.exit(1);
   }
 }

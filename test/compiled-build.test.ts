@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -48,7 +48,12 @@ function makeRoot(): string {
   copyFileSync(join(repository, 'bin', 'switchboard.js'), join(root, 'bin', 'switchboard.js'));
   copyFileSync(join(repository, 'scripts', 'build-state.js'), join(root, 'scripts', 'build-state.js'));
   writeFileSync(join(root, 'package.json'), '{"type": "module"}\n');
-  symlinkSync(join(repository, 'node_modules'), join(root, 'node_modules'));
+  // The packages (tsx runs src/), but not npm's lockfile in node_modules, which this repository's
+  // install wrote after builtAt: each package is linked on its own.
+  mkdirSync(join(root, 'node_modules'));
+  for (const name of readdirSync(join(repository, 'node_modules'))) {
+    if (name !== '.package-lock.json') symlinkSync(join(repository, 'node_modules', name), join(root, 'node_modules', name));
+  }
   writeFileSync(join(root, 'src', 'main.ts'), fakeMain('src'));
   writeFileSync(join(root, 'src', 'router', 'plan.ts'), 'export const plan: number = 1;\n');
   writeFileSync(join(root, 'dist', 'main.js'), fakeMain('dist'));
@@ -95,6 +100,24 @@ describe('compiled build: which code the bin runs', () => {
     setTime(join(root, 'src', 'router'), builtAt + 1_000);
     assert.equal(staleReason(root), `${join('src', 'router')} changed after dist/ was built`);
     setTime(join(root, 'src', 'router'), builtAt - 60_000);
+    assert.equal(staleReason(root), undefined);
+  });
+
+  it('counts a dependency installed or updated after the build, or a changed build script, as a change (dist/ bundles the libraries)', () => {
+    // npm rewrites node_modules/.package-lock.json on `npm install <package>`, `npm update` and
+    // `npm audit fix`, none of which runs `prepare`.
+    const lockfile = join(root, 'node_modules', '.package-lock.json');
+    writeFileSync(lockfile, '{}\n');
+    setTime(lockfile, builtAt + 1_000);
+    assert.equal(staleReason(root), `${join('node_modules', '.package-lock.json')} changed after dist/ was built`);
+    setTime(lockfile, builtAt - 60_000);
+    assert.equal(staleReason(root), undefined);
+    for (const input of ['package-lock.json', join('scripts', 'build.js')]) {
+      writeFileSync(join(root, input), '\n');
+      setTime(join(root, input), builtAt + 1_000);
+      assert.equal(staleReason(root), `${input} changed after dist/ was built`);
+      setTime(join(root, input), builtAt - 60_000);
+    }
     assert.equal(staleReason(root), undefined);
   });
 

@@ -8,12 +8,18 @@ import { UpstreamCall } from './upstream-call.ts';
  * undici's Agent and its error classes, required from their own files rather than from the
  * package's index, which loads all of undici (fetch, WebSocket, EventSource, the cache and mock
  * agents): 50-60 ms of every process's start here, against 110 (docs/performance.md). undici 7
- * has no `exports` map, so these paths are public as files; only `dispatch` is used, which the
- * Agent has without the request API the index adds to it. The types are the package's own.
+ * has no `exports` map, so these paths are reachable as files; only `dispatch` is used, which the
+ * Agent has without the request API the index adds to it. Should a later undici move them or
+ * close them with an `exports` map, the index is loaded instead. The types are the package's own.
  */
-const requireFile = createRequire(import.meta.url);
-const Agent = requireFile('undici/lib/dispatcher/agent.js') as typeof UndiciAgent;
-const errors = requireFile('undici/lib/core/errors.js') as typeof UndiciErrors;
+const { Agent, errors } = ((): { Agent: typeof UndiciAgent; errors: typeof UndiciErrors } => {
+  const requireFile = createRequire(import.meta.url);
+  try {
+    return { Agent: requireFile('undici/lib/dispatcher/agent.js'), errors: requireFile('undici/lib/core/errors.js') };
+  } catch {
+    return requireFile('undici');
+  }
+})();
 
 /** Pool settings for upstream connections. */
 export interface HttpClientOptions {

@@ -33,7 +33,8 @@ export async function openSqliteStorage(path: string, options: SqliteStorageOpti
   const database = openConnection(path);
   if (path !== ':memory:') assertWritable(database, path);
   applyMigrations(database, migrations);
-  // Started once the schema is in place: the thread's connection does not migrate.
+  // Made once the schema is in place (its thread, which starts with the first batch, opens a
+  // connection that does not migrate).
   const thread = options.ledgerThread && path !== ':memory:' ? new LedgerThread(path) : undefined;
   return {
     kind: 'sqlite',
