@@ -2,13 +2,15 @@
 // `npm run build`, and `prepare` so that `npm ci` builds: bundles src/ and the libraries it uses
 // into dist/ with esbuild, then writes the stamp the bin reads (scripts/build-state.js). Types are
 // stripped, not checked, so a type error never fails an install (`npm run typecheck` checks).
-// Usage: node scripts/build.js [--if-stale]   (--if-stale: only when src/ changed since the last build)
+// Usage: node scripts/build.js [--if-stale]   (--if-stale: only when an input changed since the last
+// build: src/, the libraries installed, this script; scripts/build-state.js)
 //
 // Why a bundle (docs/decisions/0010-compiled-build-and-benchmark.md, 2026-12-05 addition): every
 // process of the gateway loads about 250 modules of src/ and 300 files of its libraries; resolving,
-// reading and compiling them one by one was most of its start. The bundle keeps the lazy imports
-// (the cluster primary, the gateway, Bedrock's signer, undici's request API) as chunks of their own,
-// so a process still loads only what it runs.
+// reading and compiling them one by one was most of its start. The bundle keeps src/'s lazy
+// imports (the cluster primary, the gateway) as chunks of their own, and the libraries src/ loads
+// lazily (YAML, Bedrock's signer, undici's request API) outside it, so a process still loads only
+// what it runs.
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -53,7 +55,8 @@ try {
     // Bundled CommonJS libraries call require() for Node's own modules; an ES module has none.
     banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
     // Less to read and parse at every start (2.1 MB instead of 3.4: 50-60 ms a process here);
-    // names are kept, so stack traces still name their functions.
+    // names are kept, so stack traces still name their functions (esbuild adds a `2` where two
+    // modules' equal names meet in one chunk).
     minifyWhitespace: true,
     minifySyntax: true,
     // For `node --enable-source-maps` (NODE_OPTIONS): stack traces that name src/ files.
