@@ -43,7 +43,7 @@ if (replaceable) {
 // the next one, by its own measure of the collections' speed. A gateway's garbage is short-lived
 // requests that outlived a young-generation collection, so it let one process grow from 77 MB
 // idle to 165-180 MB under 16-64 concurrent requests (Node 20.20). Growing by 25% at most keeps
-// it at 120-130 MB (Node 24: 160 instead of 180), for 1-4% more CPU per request in paired runs
+// it at 120-130 MB (Node 24: 160 instead of 180), for 0-4% more CPU per request in paired runs
 // (both builds loaded at once on one core; docs/performance.md). The flag is read at every
 // collection, so it is set here, in every process (the workers run this file too), on every
 // Node version; unless the operator chose a value (command line or NODE_OPTIONS).
