@@ -37,18 +37,8 @@ export function staleReason(root) {
     if (error.code === 'ENOENT') return undefined;
     throw error;
   }
-  changed ??= inputs.map((input) => join(root, input)).find((path) => modifiedAfter(path, startedAt));
+  changed ??= inputs.map((input) => join(root, input)).find((path) => (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0) > startedAt);
   return changed === undefined ? undefined : `${relative(root, changed)} changed after dist/ was built`;
-}
-
-/** Whether the file at `path` exists and was modified after `time`. */
-function modifiedAfter(path, time) {
-  try {
-    return statSync(path).mtimeMs > time;
-  } catch (error) {
-    if (error.code === 'ENOENT') return false;
-    throw error;
-  }
 }
 
 /** The first file or directory under `directory` (itself included) modified after `time`. */

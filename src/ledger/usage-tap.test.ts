@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import type { ChatRequest } from '../core/chat-request.ts';
 import type { LedgerRow } from '../core/ledger.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
-import { RequestRecord } from './request-record.ts';
 import { countTextTokens } from '../tokens/count.ts';
+import { RequestRecord } from './request-record.ts';
 import { UsageTap } from './usage-tap.ts';
 
 const request: ChatRequest = {
