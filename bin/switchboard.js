@@ -9,33 +9,58 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { staleReason } from '../scripts/build-state.js';
 
+// glibc's malloc (Linux) serves a block of 128 KB or more with mmap, and when such a block is
+// freed it raises that threshold to the block's size, up to 32 MB, for good, with the trim
+// threshold at twice it. A process that once freed a few MB (reading its own code at start does)
+// then serves every mid-sized block from the brk heap, where the short-lived ones leave holes
+// among the long-lived: under 16 streams sent a chunk at a time, as providers send them, that
+// heap settled at 31-36 MB, 24 MB of it free but still resident (malloc_stats), and a process
+// at 167-193 MB of RSS. With the threshold fixed at 128 KB, and the trim threshold at the 8 MB
+// the raise would have given (trimming at 128 KB cost 5-20% more CPU per non-streamed request,
+// the heap's top given back and faulted in again), the heap stays at 6-9 MB and peak RSS fell
+// by 18-27 MB in paired runs, at the same CPU (docs/performance.md). glibc reads the setting
+// only when a process starts: it is put in the environment here, so cluster workers start with
+// it on every Node version, and the process replaces itself below to take it too (Node 22.15+).
+// Not when the operator set either threshold. Other C libraries ignore the variable.
+const mallocTunables = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608';
+const mallocChosen =
+  /glibc\.malloc\.(mmap|trim)_threshold=/.test(process.env.GLIBC_TUNABLES ?? '') ||
+  process.env.MALLOC_MMAP_THRESHOLD_ !== undefined ||
+  process.env.MALLOC_TRIM_THRESHOLD_ !== undefined;
+const mallocAdded = process.platform === 'linux' && !mallocChosen;
+// Ahead of the operator's other tunables, so that /proc/PID/environ shows them (glibc 2.36 cuts
+// the variable at the first `:` as it parses it in place; test/e2e/cli.test.ts reads it there).
+if (mallocAdded) process.env.GLIBC_TUNABLES = process.env.GLIBC_TUNABLES ? `${mallocTunables}:${process.env.GLIBC_TUNABLES}` : mallocTunables;
+
 // On Node 22 and later (V8 12+) the young generation grows to 64 MB a semi-space under load,
 // where Node 20 stops at 16: one process at c=64 reached 268 MB of RSS against 193 MB with a cap
 // of 16, at the same CPU per request (Node 24.21, docs/performance.md). V8 reads the size only
 // when the process starts, so the process replaces itself with the same command plus the flag
-// (`process.execve`, Node 22.15+: the same PID, so a container's PID 1, its signals and its
-// stdio stay as they were), before it loads the gateway. Not when the operator chose a size
-// (command line or NODE_OPTIONS), nor in a cluster worker, which gets the primary's flags
-// (src/cluster/primary.ts, workerExecArgv, which also covers Node versions without execve). Nor
-// where replacing the process would change more than the flag: a parent's IPC channel (fork(),
-// `node --watch`, process managers) does not survive it (Node takes NODE_CHANNEL_FD out of the
-// environment), preloaded modules (--require, --import, loaders) would run twice, a debugger
-// would lose the process, and the permission model or Windows refuse it (after a warning).
+// and the malloc setting above (`process.execve`, Node 22.15+: the same PID, so a container's
+// PID 1, its signals and its stdio stay as they were), before it loads the gateway. The flag is
+// not added when the operator chose a size (command line or NODE_OPTIONS). Never in a cluster
+// worker, which gets the primary's flags (src/cluster/primary.ts, workerExecArgv, which also
+// covers Node versions without execve) and environment. Nor where replacing the process would
+// change more than that: a parent's IPC channel (fork(), `node --watch`, process managers) does
+// not survive it (Node takes NODE_CHANNEL_FD out of the environment), preloaded modules
+// (--require, --import, loaders) would run twice, a debugger would lose the process, and the
+// permission model or Windows refuse it (after a warning).
 const semiSpaceFlag = /^--(max|min)[-_]semi[-_]space[-_]size(=|$)/;
 const keepsProcess = /^(-r$|--require|--import|--loader|--experimental-loader|--inspect|--debug|--watch|--permission|--experimental-permission)/;
 const nodeFlags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+const addSemiSpace = !nodeFlags.some((flag) => semiSpaceFlag.test(flag));
 const replaceable =
   !cluster.isWorker &&
   process.platform !== 'win32' &&
   process.channel === undefined &&
   Number(process.versions.node.split('.')[0]) >= 22 &&
   typeof process.execve === 'function' &&
-  !nodeFlags.some((flag) => semiSpaceFlag.test(flag) || keepsProcess.test(flag));
-if (replaceable) {
+  !nodeFlags.some((flag) => keepsProcess.test(flag));
+if (replaceable && (addSemiSpace || mallocAdded)) {
   try {
-    process.execve(process.execPath, [process.execPath, ...process.execArgv, '--max-semi-space-size=16', ...process.argv.slice(1)], process.env);
+    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...(addSemiSpace ? ['--max-semi-space-size=16'] : []), ...process.argv.slice(1)], process.env);
   } catch {
-    // Not replaceable after all: run as started, with V8's default.
+    // Not replaceable after all: run as started, with V8's and glibc's defaults.
   }
 }
 

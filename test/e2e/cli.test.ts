@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Database } from '../../src/store/sqlite/driver.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
-import { cleanEnvironment, runCli, startCli } from '../helpers/cli.ts';
+import { cleanEnvironment, processTunables, runCli, startCli, tunablesAsSeen } from '../helpers/cli.ts';
 import { openaiClient } from '../helpers/openai-client.ts';
 
 describe('switchboard CLI', () => {
@@ -207,6 +207,31 @@ describe('switchboard CLI', () => {
       child.kill('SIGTERM');
       await once(child, 'exit');
     }
+  });
+
+  it('fixes glibc malloc thresholds (GLIBC_TUNABLES) in the process itself on Node 22+, unless the operator set one', async () => {
+    const empty = await mkdtemp(join(directory, 'malloc-'));
+    // What the process runs with once it listens: its environment, read from Linux's /proc.
+    const tunables = async (environment: NodeJS.ProcessEnv) => {
+      const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { cwd: empty, env: environment });
+      try {
+        return await processTunables(server.child.pid!);
+      } finally {
+        assert.equal(await server.stop(), 0);
+      }
+    };
+    const replaces = Number(process.versions.node.split('.')[0]) >= 22 && typeof (process as { execve?: unknown }).execve === 'function';
+    const fixed = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608';
+    // Whatever the machine running the tests sets is left out (undefined values are not passed on).
+    const unset = { GLIBC_TUNABLES: undefined, MALLOC_MMAP_THRESHOLD_: undefined, MALLOC_TRIM_THRESHOLD_: undefined };
+    // Node 20 cannot replace the process: its own malloc keeps glibc's defaults (its workers do not).
+    assert.equal(await tunables(cleanEnvironment(unset)), tunablesAsSeen(replaces ? fixed : undefined));
+    // Another tunable of the operator's is kept, and ours put before it.
+    const arenas = 'glibc.malloc.arena_max=2';
+    assert.equal(await tunables(cleanEnvironment({ ...unset, GLIBC_TUNABLES: arenas })), tunablesAsSeen(replaces ? `${fixed}:${arenas}` : arenas));
+    // A threshold the operator chose is left as it is.
+    const chosen = 'glibc.malloc.mmap_threshold=65536:glibc.malloc.arena_max=2';
+    assert.equal(await tunables(cleanEnvironment({ ...unset, GLIBC_TUNABLES: chosen })), tunablesAsSeen(chosen));
   });
 
   it('builds providers from the environment keys with the catalog', async () => {

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Database } from '../../src/store/sqlite/driver.ts';
 import { adminClient } from '../helpers/admin.ts';
-import { cleanEnvironment, runCli, startCli, type ServerProcess } from '../helpers/cli.ts';
+import { cleanEnvironment, processTunables, runCli, startCli, tunablesAsSeen, type ServerProcess } from '../helpers/cli.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 
 /**
@@ -151,6 +151,19 @@ describe('switchboard serve --workers 2', () => {
   it('prints one banner with the worker count', () => {
     assert.equal(server.stderr().match(/Switchboard listening on/g)?.length, 1);
     assert.match(server.stderr(), /workers: {3}2 processes on one port/);
+  });
+
+  it('starts every worker with glibc malloc thresholds fixed (GLIBC_TUNABLES), on every Node version', async () => {
+    // bin/switchboard.js puts them in the environment the workers are forked with; glibc reads
+    // them when a process starts, so the process's environment is where they must be.
+    const workers = logLines(server).filter((line) => line.msg === 'worker started').map((line) => line.pid as number);
+    assert.ok(workers.length >= 2, `worker pids in the log: ${workers.join(' ')}`);
+    // Unless the machine running the tests set a threshold itself: the operator's choice is kept.
+    const given = process.env.GLIBC_TUNABLES;
+    const operators = /glibc\.malloc\.(mmap|trim)_threshold=/.test(given ?? '') || process.env.MALLOC_MMAP_THRESHOLD_ !== undefined || process.env.MALLOC_TRIM_THRESHOLD_ !== undefined;
+    const fixed = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608';
+    const expected = operators ? given : given ? `${fixed}:${given}` : fixed;
+    for (const pid of workers.slice(0, 2)) assert.equal(await processTunables(pid), tunablesAsSeen(expected), `worker ${pid}`);
   });
 
   it('holds one rpm limit across the workers: 60 requests at once, exactly 20 admitted', async () => {

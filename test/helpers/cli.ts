@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
@@ -73,4 +74,21 @@ export function cleanEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessE
     environment[name] = value;
   }
   return { ...environment, ...extra };
+}
+
+/**
+ * GLIBC_TUNABLES as /proc/PID/environ shows it in a process started with `value`: glibc parses
+ * the variable in place (2.36 cuts it at the first `:` after a tunable it knows), so a test
+ * compares a process's entry with a reference process's rather than with the value itself.
+ */
+export function tunablesAsSeen(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const script = "const e=require('fs').readFileSync('/proc/self/environ','utf8').split('\\0').find((x)=>x.startsWith('GLIBC_TUNABLES='));process.stdout.write(e===undefined?'':e.slice(15))";
+  return spawnSync(process.execPath, ['-e', script], { env: { GLIBC_TUNABLES: value }, encoding: 'utf8' }).stdout;
+}
+
+/** The GLIBC_TUNABLES entry of a running process's environment (Linux), or undefined. */
+export async function processTunables(pid: number): Promise<string | undefined> {
+  const entries = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+  return entries.find((entry) => entry.startsWith('GLIBC_TUNABLES='))?.slice('GLIBC_TUNABLES='.length);
 }
