@@ -28,6 +28,11 @@ export interface RoutingRequest {
   needs: ReadonlySet<Capability>;
   /** Prompt tokens, counted with a real tokenizer on first use. */
   promptTokens(): number;
+  /**
+   * A bound no lower than the prompt's tokens, without a tokenizer (its UTF-8 bytes): what a
+   * filter compares first, counting only when the bound does not settle it. Absent: count.
+   */
+  promptTokensAtMost?(): number;
   /** `max_tokens` / `max_completion_tokens`, when the request sets one. */
   maxOutputTokens?: number;
   /** Streamed requests are ranked by time to first token, others by whole-call latency. */

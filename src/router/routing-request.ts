@@ -3,7 +3,7 @@ import type { ChatRequest } from '../core/chat-request.ts';
 import type { EmbeddingRequest } from '../core/embedding.ts';
 import type { Capability } from '../core/model.ts';
 import type { RoutingRequest } from '../core/strategy.ts';
-import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
+import { countPromptTokens, countTextsTokens, promptTokensAtMost, textsTokensAtMost } from '../tokens/count.ts';
 
 /** Data-policy requirements gathered before routing (rules, guardrails). */
 export interface Requirements {
@@ -14,11 +14,13 @@ export interface Requirements {
 /** What routing needs to know about a chat request. Prompt tokens are counted once, on demand. */
 export function chatRoutingRequest(request: ChatRequest, requested: string, caller: Caller, requirements: Requirements): RoutingRequest {
   let counted: number | undefined;
+  let bound: number | undefined;
   const stickyKey = request.user ?? caller.keyId ?? undefined;
   return {
     requested,
     needs: neededCapabilities(request),
     promptTokens: () => (counted ??= countPromptTokens(request)),
+    promptTokensAtMost: () => (bound ??= promptTokensAtMost(request)),
     ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
     stream: request.stream,
     metadata: request.metadata,
@@ -33,11 +35,13 @@ export function chatRoutingRequest(request: ChatRequest, requested: string, call
 /** What routing needs to know about an embeddings request. */
 export function embeddingRoutingRequest(request: EmbeddingRequest, caller: Caller, requirements: Requirements): RoutingRequest {
   let counted: number | undefined;
+  let bound: number | undefined;
   const stickyKey = request.user ?? caller.keyId ?? undefined;
   return {
     requested: request.model,
     needs: new Set<Capability>(['embeddings']),
     promptTokens: () => (counted ??= countTextsTokens(request.input)),
+    promptTokensAtMost: () => (bound ??= textsTokensAtMost(request.input)),
     stream: false,
     metadata: request.metadata,
     ...(stickyKey !== undefined ? { stickyKey } : {}),

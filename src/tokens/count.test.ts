@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { countPromptTokens, countTextTokens, countTextsTokens, exactChars } from './count.ts';
+import { countPromptTokens, countTextTokens, countTextsTokens, exactChars, promptTokensAtMost, textsTokensAtMost } from './count.ts';
 
 /** A seeded generator, so a failure is reproducible. */
 function letters(length: number, seed = 7): string {
@@ -79,6 +79,35 @@ describe('token counting', () => {
 });
 
 describe('loading the encoder', () => {
+  it('bounds a prompt from above by its UTF-8 bytes, in every script, without counting', () => {
+    const texts = {
+      prose: prose.repeat(20),
+      letters: letters(5_000),
+      chinese: '路由器按成本、延迟和能力为每个请求选择提供商。'.repeat(40),
+      emoji: '🚀🔥✨ ok '.repeat(200),
+      code: 'function add(a, b) { return a + b; } // sum\n'.repeat(60),
+      numbers: Array.from({ length: 800 }, (_, index) => index * 7919).join(','),
+    };
+    for (const [name, text] of Object.entries(texts)) {
+      const request = { messages: [{ role: 'system' as const, content: [{ type: 'text' as const, text: 'Be brief.' }] }, { role: 'user' as const, content: [{ type: 'text' as const, text }] }] };
+      const bound = promptTokensAtMost(request);
+      assert.ok(bound >= countPromptTokens(request), `${name}: bound ${bound} < counted ${countPromptTokens(request)}`);
+      assert.equal(bound, 3 + 2 * 3 + Buffer.byteLength('Be brief.') + Buffer.byteLength(text), name);
+      assert.equal(textsTokensAtMost([text]), Buffer.byteLength(text), name);
+    }
+    // Without the tables: in a process of its own, which has counted nothing.
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('gpt-tokenizer'));",
+      `const { promptTokensAtMost } = await import(${JSON.stringify(new URL('./count.ts', import.meta.url).href)});`,
+      "const bound = promptTokensAtMost({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello, world' }] }] });",
+      'process.stdout.write(JSON.stringify({ bound, loaded: loaded() }));',
+    ].join('\n');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { bound: 3 + 3 + 12, loaded: false });
+  });
+
   it('loads the o200k_base tables (megabytes) on the first count, not when the module is imported', () => {
     // In a process of its own: this file's other tests have loaded the encoder already.
     const script = [
