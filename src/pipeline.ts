@@ -153,7 +153,7 @@ export class Pipeline {
   explain(incoming: ChatRequest, caller: Caller): Record<string, unknown> {
     const rule = this.#matchRule(incoming, caller);
     const { request, requested, requirements } = this.#rewrite(incoming, caller, rule);
-    const routing = chatRoutingRequest(request, requested, caller, requirements);
+    const routing = { ...chatRoutingRequest(request, requested, caller, requirements), explain: true };
     return explainPlan(this.#dependencies.planner.plan(routing), rule, routing);
   }
 

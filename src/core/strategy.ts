@@ -33,6 +33,11 @@ export interface RoutingRequest {
    * filter compares first, counting only when the bound does not settle it. Absent: count.
    */
   promptTokensAtMost?(): number;
+  /**
+   * Set by /v1/route/explain: strategies compute every score they can show, even where the
+   * order is settled without one (the cost strategy then counts the prompt).
+   */
+  explain?: boolean;
   /** `max_tokens` / `max_completion_tokens`, when the request sets one. */
   maxOutputTokens?: number;
   /** Streamed requests are ranked by time to first token, others by whole-call latency. */

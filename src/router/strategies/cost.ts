@@ -1,11 +1,12 @@
 import type { RoutingStrategy } from '../../core/strategy.ts';
-import { estimatedCost, formatUsd } from './estimate.ts';
+import { estimatedCost, formatUsd, orderedByPrices } from './estimate.ts';
 
 /**
  * `cost`: the cheapest candidate whose quality is at least the route's `min_quality`, counting
  * the prompt's tokens and the expected output at each model's prices. Candidates below
  * min_quality (or of unknown quality when a minimum is set) are left out; ties go to the
- * higher quality.
+ * higher quality. The prompt is counted only when the candidates' prices cross (see
+ * `orderedByPrices`), or for /v1/route/explain, which shows every candidate's score.
  */
 export const costStrategy: RoutingStrategy = {
   name: 'cost',
@@ -19,10 +20,16 @@ export const costStrategy: RoutingStrategy = {
       else if (model.quality < minimum) excluded[model.id] = `quality ${model.quality} < min_quality ${minimum}`;
       return model.quality !== undefined && model.quality >= minimum;
     });
+    const bound = minimum === undefined ? '' : ` with quality >= ${minimum}`;
+    const settled = context.request.explain ? undefined : orderedByPrices(qualifying, context);
+    if (settled) {
+      const pick = settled[0];
+      const why = pick?.pricing ? 'cheapest at any prompt length' : formatUsd(Number.POSITIVE_INFINITY);
+      return { ordered: settled, excluded, reason: pick ? `cost: cheapest of ${settled.length}${bound}: ${pick.id} (${why})` : `cost: no candidate${bound}` };
+    }
     for (const model of qualifying) scores[model.id] = estimatedCost(model, context);
     const ordered = [...qualifying].sort((left, right) => scores[left.id]! - scores[right.id]! || (right.quality ?? 0) - (left.quality ?? 0));
     const pick = ordered[0];
-    const bound = minimum === undefined ? '' : ` with quality >= ${minimum}`;
     return {
       ordered,
       scores,

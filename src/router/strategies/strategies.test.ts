@@ -14,6 +14,9 @@ const model = (id: string, extra: Partial<ModelInfo> = {}): ModelInfo => ({ id, 
 
 function context(options: {
   promptTokens?: number;
+  /** The prompt must not be counted: promptTokens() throws. */
+  uncounted?: boolean;
+  explain?: boolean;
   maxOutputTokens?: number;
   minQuality?: number;
   split?: Array<{ model: string; weight: number }>;
@@ -30,7 +33,11 @@ function context(options: {
     request: {
       requested: 'route',
       needs: new Set(),
-      promptTokens: () => options.promptTokens ?? 1000,
+      promptTokens: () => {
+        if (options.uncounted) throw new Error('the prompt was counted');
+        return options.promptTokens ?? 1000;
+      },
+      ...(options.explain ? { explain: true } : {}),
       ...(options.maxOutputTokens !== undefined ? { maxOutputTokens: options.maxOutputTokens } : {}),
       stream: options.stream ?? false,
       metadata: options.metadata ?? {},
@@ -57,10 +64,51 @@ describe('cost strategy', () => {
   const premium = model('premium', { pricing: { inputPerMtok: 5, outputPerMtok: 15 }, quality: 0.95 });
   const unknown = model('unknown', { quality: 0.99 });
 
-  it('orders by estimated cost of prompt and expected output', () => {
-    const ranking = costStrategy.rank([premium, mid, cheap], context({ promptTokens: 1000, maxOutputTokens: 100 }));
+  it('orders by estimated cost of prompt and expected output (every score for /v1/route/explain)', () => {
+    const ranking = costStrategy.rank([premium, mid, cheap], context({ promptTokens: 1000, maxOutputTokens: 100, explain: true }));
     assert.deepEqual(ranking.ordered.map((candidate) => candidate.id), ['cheap', 'mid', 'premium']);
     assert.equal(ranking.scores?.cheap, (1000 * 0.1 + 100 * 0.4) / 1e6);
+    assert.match(ranking.reason, /^cost: cheapest of 3: cheap \(\$0\.000140\)$/);
+  });
+
+  it('does not count the prompt when no two candidates’ prices cross', () => {
+    const ranking = costStrategy.rank([premium, unknown, mid, cheap], context({ uncounted: true }));
+    assert.deepEqual(ranking.ordered.map((candidate) => candidate.id), ['cheap', 'mid', 'premium', 'unknown']);
+    assert.equal(ranking.reason, 'cost: cheapest of 4: cheap (cheapest at any prompt length)');
+    assert.equal(costStrategy.rank([unknown], context({ uncounted: true })).reason, 'cost: cheapest of 1: unknown (unknown price)');
+  });
+
+  it('puts candidates in the order the count would give, whatever the prompt (seeded prices, caps and ties)', () => {
+    // Park-Miller: products stay below 2^53, so the sequence is exact in floating point.
+    let state = 11;
+    const next = (range: number) => ((state = (state * 48_271) % 2_147_483_647), state % range);
+    const outcomes = { settled: 0, counted: 0 };
+    for (let run = 0; run < 400; run += 1) {
+      const candidates = Array.from({ length: 2 + next(4) }, (_, index) =>
+        next(6) === 0
+          ? model(`m${index}`, { quality: next(3) / 2 })
+          : model(`m${index}`, {
+              pricing: { inputPerMtok: next(4), outputPerMtok: next(4) },
+              quality: next(3) / 2,
+              ...(next(3) === 0 ? { maxOutputTokens: 1 + next(300) } : {}),
+            }),
+      );
+      const maxOutputTokens = next(2) === 0 ? undefined : 1 + next(2000);
+      let settled: string[] | undefined;
+      try {
+        settled = costStrategy.rank(candidates, context({ uncounted: true, maxOutputTokens })).ordered.map((candidate) => candidate.id);
+        outcomes.settled += 1;
+      } catch {
+        outcomes.counted += 1;
+      }
+      for (const promptTokens of [6, 100, 5_000, 200_000]) {
+        const counted = costStrategy.rank(candidates, context({ promptTokens, maxOutputTokens, explain: true })).ordered.map((candidate) => candidate.id);
+        assert.deepEqual(costStrategy.rank(candidates, context({ promptTokens, maxOutputTokens })).ordered.map((candidate) => candidate.id), counted, `run ${run}`);
+        if (settled) assert.deepEqual(settled, counted, `run ${run}, ${promptTokens} tokens`);
+      }
+    }
+    // Both paths were taken: orders settled by prices, and prices that cross, counted.
+    assert.ok(outcomes.settled > 50 && outcomes.counted > 50, JSON.stringify(outcomes));
   });
 
   it('leaves out candidates below min_quality or of unknown quality', () => {
