@@ -97,6 +97,8 @@ describe('guardrails', () => {
     assert.throws(() => guardrails.screenChat(record(), request('this is TOP   SECRET'), 'strict', caller()), /deny/);
     assert.throws(() => guardrails.screenChat(record(), request('word '.repeat(50)), 'strict', caller()), /small/);
     assert.doesNotThrow(() => guardrails.screenChat(record(), request('short'), 'strict', caller()));
+    // More bytes than the 40 tokens allowed (so it is counted), but fewer tokens: it passes.
+    assert.doesNotThrow(() => guardrails.screenChat(record(), request('word '.repeat(12)), 'strict', caller()));
   });
 
   it('screens embedding inputs', () => {

@@ -4,7 +4,7 @@ import type { EmbeddingRequest } from '../core/embedding.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { GovernedRecord, GuardrailOutcome, Screened } from '../core/governance.ts';
 import type { GuardrailConfig, RouteConfig } from '../config/schema.ts';
-import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
+import { countPromptTokens, countTextsTokens, promptTokensAtMost, textsTokensAtMost } from '../tokens/count.ts';
 import { findPii, redactFindings, type PiiEntity, type PiiFinding } from './pii.ts';
 import { chatTextSlots, inputTextSlots, rewriteNativeBody, type TextSlot } from './text-slots.ts';
 
@@ -18,6 +18,8 @@ type CompiledGuardrail =
 interface Subject {
   slots(): TextSlot[];
   promptTokens(): number;
+  /** A bound no lower than `promptTokens()`, without the tokenizer (src/tokens/count.ts). */
+  promptTokensAtMost(): number;
   /** Switches to a private copy before the first rewrite, so the caller's parsed body is untouched. */
   beginRewrite(): void;
   rewriteNative(rewrite: (text: string) => string): void;
@@ -56,6 +58,7 @@ export class Guardrails {
     return this.#run(record, selected, () => current, {
       slots: () => (slots ??= chatTextSlots(current)),
       promptTokens: () => countPromptTokens(current),
+      promptTokensAtMost: () => promptTokensAtMost(current),
       beginRewrite: () => {
         if (current !== request) return;
         current = structuredClone(request);
@@ -74,6 +77,7 @@ export class Guardrails {
     return this.#run(record, selected, () => current, {
       slots: () => inputTextSlots(current.input),
       promptTokens: () => countTextsTokens(current.input),
+      promptTokensAtMost: () => textsTokensAtMost(current.input),
       beginRewrite: () => {
         if (current === request) current = { ...request, input: [...request.input] };
       },
@@ -148,6 +152,8 @@ function apply(guardrail: CompiledGuardrail, subject: Subject): GuardrailOutcome
       return index < 0 ? { ...base, result: 'passed' } : { ...base, result: 'blocked', detail: `matches denied pattern ${index + 1}` };
     }
     case 'max_prompt_tokens': {
+      // Counted only when the prompt's bytes (a bound on its tokens) exceed the limit.
+      if (subject.promptTokensAtMost() <= guardrail.maxTokens) return { ...base, result: 'passed' };
       const tokens = subject.promptTokens();
       return tokens > guardrail.maxTokens
         ? { ...base, result: 'blocked', detail: `${tokens} prompt tokens > ${guardrail.maxTokens} allowed` }
