@@ -67,10 +67,7 @@ export function countTextsTokens(texts: readonly string[]): number {
 
 /** Estimated prompt tokens of a chat request (messages and tool definitions). */
 export function countPromptTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
-  const texts: string[] = [];
-  let fixed = 3;
-  for (const message of request.messages) fixed += collectMessage(message, texts);
-  if (request.tools?.length) texts.push(JSON.stringify(request.tools));
+  const { texts, fixed } = collectPrompt(request);
   return fixed + countTextsTokens(texts);
 }
 
@@ -83,10 +80,7 @@ export function countPromptTokens(request: Pick<ChatRequest, 'messages' | 'tools
  * request, and the first count loads 70 MB of tables).
  */
 export function promptTokensAtMost(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
-  const texts: string[] = [];
-  let fixed = 3;
-  for (const message of request.messages) fixed += collectMessage(message, texts);
-  if (request.tools?.length) texts.push(JSON.stringify(request.tools));
+  const { texts, fixed } = collectPrompt(request);
   return fixed + textsTokensAtMost(texts);
 }
 
@@ -95,6 +89,15 @@ export function textsTokensAtMost(texts: readonly string[]): number {
   let bytes = 0;
   for (const text of texts) bytes += Buffer.byteLength(text, 'utf8');
   return bytes;
+}
+
+/** A prompt's texts (messages and tool definitions), and its tokens that are not text. */
+function collectPrompt(request: Pick<ChatRequest, 'messages' | 'tools'>): { texts: string[]; fixed: number } {
+  const texts: string[] = [];
+  let fixed = 3;
+  for (const message of request.messages) fixed += collectMessage(message, texts);
+  if (request.tools?.length) texts.push(JSON.stringify(request.tools));
+  return { texts, fixed };
 }
 
 /** Pushes a message's texts; returns its tokens that are not text (framing, images, files). */
