@@ -91,6 +91,7 @@ export class Pipeline {
       requested,
       candidates: plan.candidates,
       promptTokens: routing.promptTokens,
+      ...(routing.promptTokensAtMost ? { promptTokensAtMost: routing.promptTokensAtMost } : {}),
       ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
       hasOutput: true,
     });
@@ -140,7 +141,13 @@ export class Pipeline {
     const request = screened?.request ?? incoming;
     const routing = embeddingRoutingRequest(request, caller, screened?.onPrem ? { onPrem: true } : {});
     const plan = this.#plan(record, () => this.#dependencies.planner.plan(routing));
-    await this.#dependencies.governance?.admit(record, caller, { requested: request.model, candidates: plan.candidates, promptTokens: routing.promptTokens, hasOutput: false });
+    await this.#dependencies.governance?.admit(record, caller, {
+      requested: request.model,
+      candidates: plan.candidates,
+      promptTokens: routing.promptTokens,
+      ...(routing.promptTokensAtMost ? { promptTokensAtMost: routing.promptTokensAtMost } : {}),
+      hasOutput: false,
+    });
     const execution = await executeEmbedding(plan, request, this.#executionContext(record, signal, 0));
     record.answered = execution.model;
     record.usage = execution.value.usage.estimated

@@ -81,6 +81,11 @@ export interface AdmissionRequest {
   candidates: readonly ModelInfo[];
   /** Prompt tokens, counted on first use. */
   promptTokens(): number;
+  /**
+   * A bound no lower than the prompt's tokens, without a tokenizer (its UTF-8 bytes): a budget
+   * reserves what a request may cost at most, so it takes this instead of the count.
+   */
+  promptTokensAtMost?(): number;
   /** The request's max output tokens, when it sets one. */
   maxOutputTokens?: number;
   /** False for embeddings: no output tokens to reserve. */

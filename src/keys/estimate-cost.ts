@@ -4,9 +4,10 @@ import type { ModelInfo } from '../core/model.ts';
 export const defaultOutputTokens = 4096;
 
 /**
- * The most a request may cost before it runs, for budget reservations: its prompt tokens at the
- * input price and its possible output (the request's max tokens, else the model's maximum,
- * else 4096) at the output price, for the most expensive candidate, since any of them may answer.
+ * The most a request may cost before it runs, for budget reservations: its prompt tokens (the
+ * governance passes a bound on them, the prompt's UTF-8 bytes) at the input price and its
+ * possible output (the request's max tokens, else the model's maximum, else 4096) at the output
+ * price, for the most expensive candidate, since any of them may answer.
  * Models without a known price cost nothing here, as in the ledger (src/ledger/cost.ts).
  */
 export function estimateCostUsd(candidates: readonly ModelInfo[], promptTokens: number, maxOutputTokens: number | undefined, hasOutput: boolean): number {

@@ -41,7 +41,10 @@ export class Governance implements RequestGovernance {
         ? undefined
         : await this.#limits.admit(policies, {
             requested: request.requested,
-            estimatedCostUsd: () => estimateCostUsd(request.candidates, request.promptTokens(), request.maxOutputTokens, request.hasOutput),
+            // The most the request may cost: the prompt's bound, not its count (counting a
+            // 4,000-character prompt takes about 1 ms, and the first count loads 70 MB of tables).
+            estimatedCostUsd: () =>
+              estimateCostUsd(request.candidates, request.promptTokensAtMost?.() ?? request.promptTokens(), request.maxOutputTokens, request.hasOutput),
             estimatedTokens: () => request.promptTokens(),
           });
     // The record's finish is the one place every outcome passes (answer, error, client abort).

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Caller } from '../core/caller.ts';
+import type { GovernedRecord, SpendPolicy } from '../core/governance.ts';
+import type { ModelInfo } from '../core/model.ts';
+import type { Guardrails } from '../guardrails/guardrails.ts';
+import { Governance } from './governance.ts';
+import type { Admission, Demand } from './limits.ts';
+
+const policy = (extra: Partial<SpendPolicy>): SpendPolicy => ({ kind: 'key', subject: 'key_1', label: 'one', budgetPeriod: 'total', modelLimits: {}, ...extra });
+const caller = (policies: SpendPolicy[]): Caller => ({ keyId: 'key_1', keyName: 'one', team: null, allowsModel: () => true, header: () => undefined, governance: { policies, guardrails: [], metadata: {} } });
+const record = { id: 'req_1', guardrails: [], warnings: [], onFinish: () => undefined } as GovernedRecord;
+const model = { id: 'm', providerId: 'p', upstream: 'm', tags: [], pricing: { inputPerMtok: 2, outputPerMtok: 8 } } as ModelInfo;
+
+/** Admits through a Governance whose limits engine keeps the demand it was given. */
+async function demandFor(policies: SpendPolicy[], counted: number[]): Promise<Demand> {
+  let seen: Demand | undefined;
+  const limits = { admit: async (_policies: readonly SpendPolicy[], demand: Demand) => ((seen = demand), { settle: () => undefined }) } as unknown as Admission;
+  const governance = new Governance({} as Guardrails, limits);
+  await governance.admit(record, caller(policies), {
+    requested: 'm',
+    candidates: [model],
+    promptTokens: () => (counted.push(1), 250),
+    promptTokensAtMost: () => 1_000,
+    maxOutputTokens: 100,
+    hasOutput: true,
+  });
+  return seen!;
+}
+
+describe('governance admission', () => {
+  it('reserves a budget on the prompt’s bound, without counting it', async () => {
+    const counted: number[] = [];
+    const demand = await demandFor([policy({ budgetUsd: 5 })], counted);
+    assert.equal(demand.estimatedCostUsd(), (1_000 * 2 + 100 * 8) / 1e6);
+    assert.deepEqual(counted, [], 'the prompt was not counted');
+  });
+
+  it('counts the prompt for a token rate limit, which is adjusted to the real tokens later', async () => {
+    const counted: number[] = [];
+    const demand = await demandFor([policy({ tpm: 10_000 })], counted);
+    assert.equal(demand.estimatedTokens(), 250);
+    assert.equal(counted.length, 1);
+  });
+});
