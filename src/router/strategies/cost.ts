@@ -20,12 +20,12 @@ export const costStrategy: RoutingStrategy = {
       else if (model.quality < minimum) excluded[model.id] = `quality ${model.quality} < min_quality ${minimum}`;
       return model.quality !== undefined && model.quality >= minimum;
     });
-    const bound = minimum === undefined ? '' : ` with quality >= ${minimum}`;
+    const qualityBar = minimum === undefined ? '' : ` with quality >= ${minimum}`;
     const settled = context.request.explain ? undefined : orderedByPrices(qualifying, context);
     if (settled) {
       const pick = settled[0];
       const why = pick?.pricing ? 'cheapest at any prompt length' : formatUsd(Number.POSITIVE_INFINITY);
-      return { ordered: settled, excluded, reason: pick ? `cost: cheapest of ${settled.length}${bound}: ${pick.id} (${why})` : `cost: no candidate${bound}` };
+      return { ordered: settled, excluded, reason: pick ? `cost: cheapest of ${settled.length}${qualityBar}: ${pick.id} (${why})` : `cost: no candidate${qualityBar}` };
     }
     for (const model of qualifying) scores[model.id] = estimatedCost(model, context);
     const ordered = [...qualifying].sort((left, right) => scores[left.id]! - scores[right.id]! || (right.quality ?? 0) - (left.quality ?? 0));
@@ -34,7 +34,7 @@ export const costStrategy: RoutingStrategy = {
       ordered,
       scores,
       excluded,
-      reason: pick ? `cost: cheapest of ${ordered.length}${bound}: ${pick.id} (${formatUsd(scores[pick.id]!)})` : `cost: no candidate${bound}`,
+      reason: pick ? `cost: cheapest of ${ordered.length}${qualityBar}: ${pick.id} (${formatUsd(scores[pick.id]!)})` : `cost: no candidate${qualityBar}`,
     };
   },
 };
