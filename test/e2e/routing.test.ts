@@ -143,7 +143,10 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
     const picks = [];
     for (let index = 0; index < 20; index += 1) picks.push((await ask('fastest')).response.headers.get('x-switchboard-model'));
     const quick = picks.filter((pick) => pick === 'quick').length;
-    assert.ok(quick >= 15, `quick answered ${quick} of 20`);
+    // 10% of requests probe the other candidate (src/router/strategies/latency.ts): 2 of 20 on
+    // average, and 6 or more in about 1% of runs (binomial), which failed a run of the suite. 8 or
+    // more happen in 0.04% of runs; a strategy that had not learned would send about half.
+    assert.ok(quick >= 13, `quick answered ${quick} of 20`);
   });
 
   it('balance: splits 3:1 within statistical bounds', async () => {
