@@ -1,37 +1,21 @@
-import { createRequire } from 'node:module';
-import type { countTokens as CountTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage, ChatRequest } from '../core/chat-request.ts';
+import { countO200kTokens } from './o200k.ts';
 
 /**
  * Token counts for routing estimates and for the ledger when a provider reports none. Uses
  * OpenAI's o200k_base encoding for every model: exact for current OpenAI models and within a
  * few percent for others, which is what a budget estimate or a context-window filter needs.
+ * The encoder (src/tokens/o200k.ts) loads its table on the first count: 5 MB and about 0.1 s,
+ * where gpt-tokenizer's took 30-50 MB of RSS and 0.4 s (ADR 0015).
  *
  * Bounded in time whatever the input (issue 13, defect 1): byte-pair encoding is quadratic in
  * the length of one pre-tokenized piece, and a run without spaces (or CJK text, base64, minified
- * code) is one piece, so gpt-tokenizer takes seconds on 100 KB of such text and minutes on
+ * code) is one piece, so an encoder takes seconds on 100 KB of such text and minutes on
  * 400 KB. Text is therefore encoded in slices of at most `sliceChars` (cut at whitespace when
  * there is some), which keeps the cost linear; and past `exactChars` in all, a request's texts
  * are sampled in evenly spaced windows and the count extrapolated from their tokens per
  * character, so no input costs more than about `exactChars` characters of encoding.
  */
-
-// Text like "<|endoftext|>" in a prompt is counted as text, not rejected as a special token.
-const encodeOptions = { disallowedSpecial: new Set<string>() };
-
-const require = createRequire(import.meta.url);
-let encoder: typeof CountTokens | undefined;
-
-/**
- * The o200k_base encoder, loaded on the first count: its tables take about 70 MB of memory and
- * 0.3-0.4 s to load, and a gateway whose providers report usage and that has no token limit
- * never counts (docs/decisions/0010-compiled-build-and-benchmark.md). Counting is synchronous,
- * so the package's CommonJS build is required rather than imported.
- */
-function countTokens(text: string): number {
-  encoder ??= (require('gpt-tokenizer/encoding/o200k_base') as { countTokens: typeof CountTokens }).countTokens;
-  return encoder(text, encodeOptions);
-}
 
 /** Longest slice handed to the encoder (a piece this long encodes in well under a millisecond). */
 const sliceChars = 256;
@@ -77,7 +61,7 @@ export function countPromptTokens(request: Pick<ChatRequest, 'messages' | 'tools
  * allowed for as `countPromptTokens` allows for them. A filter that only needs to know that a
  * prompt fits (a context window) compares this first and counts only when it does not settle
  * it (issue 15: counting a 4,000-character prompt took about 1 ms, five times the rest of a
- * request, and the first count loads 70 MB of tables).
+ * request).
  */
 export function promptTokensAtMost(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
   const { texts, fixed } = collectPrompt(request);
@@ -140,7 +124,7 @@ function countSliced(text: string, start: number, end: number): number {
       // Never split a surrogate pair: the halves would count as two replacement characters.
       else if (isLowSurrogate(text.charCodeAt(cut))) cut -= 1;
     }
-    tokens += countTokens(text.slice(position, cut));
+    tokens += countO200kTokens(text.slice(position, cut));
     position = cut;
   }
   return tokens;
