@@ -61,6 +61,17 @@ describe('o200k_base counts', () => {
     }
   });
 
+  it("equal gpt-tokenizer's on 3,000 random ASCII-only texts (cut by the faster ASCII pattern)", () => {
+    const next = generator(1_234_567);
+    const ascii = [...Array.from({ length: 95 }, (_, code) => String.fromCharCode(32 + code)), '\n', '\r', '\t', "'", "'s", "'ll", ' the', 'DONE', '2026', '//'];
+    for (let index = 0; index < 3_000; index++) {
+      let text = '';
+      const length = 1 + (next() % 120);
+      for (let character = 0; character < length; character++) text += ascii[next() % ascii.length];
+      assert.equal(countO200kTokens(text), reference(text), JSON.stringify(text));
+    }
+  });
+
   it('equal them on prose, code, numbers, whitespace, contractions and special tokens spelt out', () => {
     const texts = [
       '',
