@@ -199,7 +199,9 @@ function countPiece(t: Table, text: string, start: number, end: number, ascii: b
   if (known !== undefined) return known;
   const parts = mergeCount(t, length);
   if (mergedPieces.size >= mergedPiecesKept) mergedPieces.clear();
-  mergedPieces.set(piece, parts);
+  // A copy, not the slice: V8 makes a slice of 13 characters or more a view of the string it was
+  // cut from, and the map would keep that whole text (a prompt of any size) alive.
+  mergedPieces.set(piece.length >= 13 ? ` ${piece}`.slice(1) : piece, parts);
   return parts;
 }
 
