@@ -173,10 +173,12 @@ let pairRanks = new Int32Array(1026);
 /**
  * Counts of pieces that are not one token, by piece: their merge loop is most of a count's time,
  * and words recur (a conversation's history comes again with each turn). Emptied when full, so
- * it holds at most `mergedPiecesKept` short strings (under 1 MB).
+ * it holds at most `mergedPiecesKept` pieces of `mergedPieceLongest` characters or fewer (about
+ * 1 MB at most; a longer piece, base64 or a long identifier, seldom comes again).
  */
 const mergedPieces = new Map<string, number>();
 const mergedPiecesKept = 10_000;
+const mergedPieceLongest = 64;
 
 /**
  * Tokens of the piece text[start, end) of the pre-tokenizer; `ascii`: the text is ASCII (a byte
@@ -194,6 +196,7 @@ function countPiece(t: Table, text: string, start: number, end: number, ascii: b
   if (ascii) for (let index = 0; index < length; index++) pieceBytes[index] = text.charCodeAt(start + index);
   else length = encoder.encodeInto((piece = text.slice(start, end)), pieceBytes).written;
   if (length <= 1 || rankOf(t, pieceBytes, 0, length) !== noRank) return 1;
+  if (end - start > mergedPieceLongest) return mergeCount(t, length);
   piece ??= text.slice(start, end);
   const known = mergedPieces.get(piece);
   if (known !== undefined) return known;
@@ -206,7 +209,8 @@ function countPiece(t: Table, text: string, start: number, end: number, ascii: b
 }
 
 /** Tokens of the `length` bytes in `pieceBytes`, merged as tiktoken's byte_pair_merge does. */
-function mergeCount(t: Table, length: number): number {  // Parts start at byte boundaries linked by `nextBoundary`; pairRanks[p] is the rank of the part
+function mergeCount(t: Table, length: number): number {
+  // Parts start at byte boundaries linked by `nextBoundary`; pairRanks[p] is the rank of the part
   // starting at p joined with the next one. Every single byte is a token, so parts never fail.
   for (let boundary = 0; boundary < length; boundary++) {
     nextBoundary[boundary] = boundary + 1;
