@@ -42,7 +42,7 @@ export class Governance implements RequestGovernance {
         : await this.#limits.admit(policies, {
             requested: request.requested,
             // The most the request may cost: the prompt's bound, not its count (counting a
-            // 4,000-character prompt takes about 1 ms, five times the rest of a request).
+            // 4,000-character prompt takes 0.1-0.2 ms, as much as the rest of a request).
             estimatedCostUsd: () =>
               estimateCostUsd(request.candidates, request.promptTokensAtMost?.() ?? request.promptTokens(), request.maxOutputTokens, request.hasOutput),
             estimatedTokens: () => request.promptTokens(),
