@@ -62,14 +62,17 @@ describe('o200k_base counts', () => {
     }
   });
 
-  it("equal gpt-tokenizer's on 3,000 random ASCII-only texts (cut by the faster ASCII pattern)", () => {
+  it("equal gpt-tokenizer's on 3,000 random texts of ASCII, and of Latin-1 and punctuation (cut by the faster pattern)", () => {
     const next = generator(1_234_567);
     const ascii = [...Array.from({ length: 95 }, (_, code) => String.fromCharCode(32 + code)), '\n', '\r', '\t', "'", "'s", "'ll", ' the', 'DONE', '2026', '//'];
-    for (let index = 0; index < 3_000; index++) {
-      let text = '';
-      const length = 1 + (next() % 120);
-      for (let character = 0; character < length; character++) text += ascii[next() % ascii.length];
-      assert.equal(countO200kTokens(text), reference(text), JSON.stringify(text));
+    const latin = [...ascii, ...Array.from({ length: 96 }, (_, code) => String.fromCharCode(0xa0 + code)), '\u2019', '\u201c', '\u201d', '\u2014', '\u2026', ' \u00e9t\u00e9', "l\u2019\u00e9cole", 'STRA\u00dfE'];
+    for (const alphabet of [ascii, latin]) {
+      for (let index = 0; index < 3_000; index++) {
+        let text = '';
+        const length = 1 + (next() % 120);
+        for (let character = 0; character < length; character++) text += alphabet[next() % alphabet.length];
+        assert.equal(countO200kTokens(text), reference(text), JSON.stringify(text));
+      }
     }
   });
 
