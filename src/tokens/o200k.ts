@@ -25,6 +25,7 @@ interface Table {
   bytes: Uint8Array;
   /** Where each token's bytes start in `bytes`; one entry more, the end of the last. */
   starts: Uint32Array;
+  /** Each token's rank, the merge's priority (in o200k, its line in the file). */
   ranks: Int32Array;
   /**
    * Open addressing, by the low bits of a token's hash: in each slot, the token's index + 1 in
