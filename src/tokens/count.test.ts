@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { runInFreshProcess } from '../../test/helpers/fresh-process.ts';
 import { countPromptTokens, countTextTokens, countTextsTokens, exactChars, promptTokensAtMost, textsTokensAtMost } from './count.ts';
 
 /** A seeded generator, so a failure is reproducible. */
@@ -96,21 +96,19 @@ describe('loading the encoder', () => {
       assert.equal(textsTokensAtMost([text]), Buffer.byteLength(text), name);
     }
     // Without the tables: in a process of its own, which has counted nothing.
-    const script = [
+    const output = runInFreshProcess([
       "import { createRequire } from 'node:module';",
       "const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('gpt-tokenizer'));",
       `const { promptTokensAtMost } = await import(${JSON.stringify(new URL('./count.ts', import.meta.url).href)});`,
       "const bound = promptTokensAtMost({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello, world' }] }] });",
       'process.stdout.write(JSON.stringify({ bound, loaded: loaded() }));',
-    ].join('\n');
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], { encoding: 'utf8' });
-    assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { bound: 3 + 3 + 12, loaded: false });
+    ]);
+    assert.deepEqual(JSON.parse(output), { bound: 3 + 3 + 12, loaded: false });
   });
 
   it('loads the o200k_base table on the first count, not when the module is imported, and keeps it compact', () => {
     // In a process of its own: this file's other tests have loaded the encoder already.
-    const script = [
+    const output = runInFreshProcess([
       "import { createRequire } from 'node:module';",
       "const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('gpt-tokenizer'));",
       'const settle = () => new Promise((resolve) => setTimeout(resolve, 50)).then(() => globalThis.gc());',
@@ -122,10 +120,8 @@ describe('loading the encoder', () => {
       'await settle();',
       'const after = memory();',
       'process.stdout.write(JSON.stringify({ loadedBefore: before.loaded, loadedAfter: loaded(), heap: after.heap - before.heap, outside: after.outside - before.outside, tokens }));',
-    ].join('\n');
-    const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', script], { encoding: 'utf8' });
-    assert.equal(result.status, 0, result.stderr);
-    const { loadedBefore, loadedAfter, heap, outside, tokens } = JSON.parse(result.stdout) as { loadedBefore: boolean; loadedAfter: boolean; heap: number; outside: number; tokens: number };
+    ]);
+    const { loadedBefore, loadedAfter, heap, outside, tokens } = JSON.parse(output) as { loadedBefore: boolean; loadedAfter: boolean; heap: number; outside: number; tokens: number };
     assert.deepEqual({ loadedBefore, loadedAfter, tokens }, { loadedBefore: false, loadedAfter: true, tokens: countTokens('Hello, world') });
     // The table is typed arrays outside the JavaScript heap (`external` counts array buffers),
     // 5.1 MB. gpt-tokenizer's tables grew the heap itself by 21 MB.

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { runInFreshProcess } from '../../test/helpers/fresh-process.ts';
 import { countO200kTokens } from './o200k.ts';
 
 /** gpt-tokenizer's count with special tokens' spellings taken as text, as ours takes them. */
@@ -101,7 +101,7 @@ describe('o200k_base counts', () => {
   it('keep no text alive through the counts they remember (a slice of a string is a view of all of it)', () => {
     // 200 texts of 600 KB, each with a word of more than 13 letters that is not one token: the
     // map of merged pieces held them all (120 MB) while it kept the slices themselves.
-    const script = [
+    const grown = runInFreshProcess([
       `const { countO200kTokens } = await import(${JSON.stringify(new URL('./o200k.ts', import.meta.url).href)});`,
       'const word = (index) => index.toString(26).split("").map((digit) => String.fromCharCode(97 + parseInt(digit, 26))).join("");',
       'globalThis.gc();',
@@ -109,10 +109,8 @@ describe('o200k_base counts', () => {
       "for (let index = 0; index < 200; index++) countO200kTokens(`zqxjvkwlpfmbrt${word(index)} ` + 'ab '.repeat(200_000));",
       'globalThis.gc();',
       'process.stdout.write(String(process.memoryUsage().heapUsed - before));',
-    ].join('\n');
-    const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', script], { encoding: 'utf8' });
-    assert.equal(result.status, 0, result.stderr);
-    assert.ok(Number(result.stdout) < 20e6, `the heap grew by ${result.stdout} bytes`);
+    ]);
+    assert.ok(Number(grown) < 20e6, `the heap grew by ${grown} bytes`);
   });
 
   it('count pieces longer than the scratch space it starts with (a run of base64, of CJK)', () => {
