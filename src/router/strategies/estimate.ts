@@ -21,8 +21,8 @@ export function estimatedCost(model: ModelInfo, context: RoutingContext): number
  * ordered by that output cost, no model has a lower input price than the one before it, no
  * prompt can reverse two of them, so the prompt need not be counted (counting 4,000 characters
  * took about 1 ms with gpt-tokenizer, 0.1-0.2 ms since ADR 0015, and a process's first count
- * loads the token table: issue 15). Only prices that cross (one model dearer on input, the other on output)
- * need the count.
+ * loads the token table: issue 15). Only prices that cross (one model dearer on input, the
+ * other on output) need the count.
  */
 export function orderedByPrices(models: readonly ModelInfo[], context: RoutingContext): ModelInfo[] | undefined {
   const priced: Array<{ model: ModelInfo; input: number; output: number }> = [];
