@@ -56,8 +56,16 @@ const clientScript = fileURLToPath(new URL('./load-client.ts', import.meta.url))
 const wrkScript = fileURLToPath(new URL('./wrk-post.lua', import.meta.url));
 
 /** Runs bench/load-client.ts with `options`. */
-export async function runNodeLoad(options: LoadOptions, core: number | undefined, onMeasuring: () => void): Promise<GeneratorResult> {
-  const [command, ...args] = pinned(core, [process.execPath, '--import', 'tsx', clientScript, JSON.stringify(options)]);
+export function runNodeLoad(options: LoadOptions, core: number | undefined, onMeasuring: () => void): Promise<GeneratorResult> {
+  return runClient<GeneratorResult>(clientScript, options, core, onMeasuring);
+}
+
+/**
+ * Runs a client script (bench/load-client.ts, bench/rate-client.ts) with `options` as JSON:
+ * calls `onMeasuring` when it says its measured part starts, and resolves with the JSON line it prints.
+ */
+export async function runClient<Result>(script: string, options: object, core: number | undefined, onMeasuring: () => void): Promise<Result> {
+  const [command, ...args] = pinned(core, [process.execPath, '--import', 'tsx', script, JSON.stringify(options)]);
   const child = spawn(command!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -71,7 +79,7 @@ export async function runNodeLoad(options: LoadOptions, core: number | undefined
   });
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`the load client failed (${code}): ${stderr}`);
-  return JSON.parse(stdout) as GeneratorResult;
+  return JSON.parse(stdout) as Result;
 }
 
 /** Runs wrk twice (warm-up, then measured) with bench/wrk-post.lua sending `options.body`. */

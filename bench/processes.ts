@@ -93,9 +93,9 @@ export function startProcess(
   });
 }
 
-/** `chunkDelayMs`: pause between the chunks of a streamed answer (0: none). */
-export function startSimulator(core?: number, chunkDelayMs = 0): Promise<Running> {
-  const environment = { ...process.env, BENCH_CHUNK_DELAY_MS: String(chunkDelayMs) };
+/** `chunkDelayMs`: pause between the chunks of a streamed answer; `answerDelayMs`: before each answer (0: none). */
+export function startSimulator(core?: number, chunkDelayMs = 0, answerDelayMs = 0): Promise<Running> {
+  const environment = { ...process.env, BENCH_CHUNK_DELAY_MS: String(chunkDelayMs), BENCH_ANSWER_DELAY_MS: String(answerDelayMs) };
   return startProcess([process.execPath, '--import', 'tsx', 'bench/simulator-process.ts'], /(http:\/\/\S+)\n/, 'stdout', core, environment);
 }
 
