@@ -8,28 +8,15 @@
  */
 import { Pool } from 'undici';
 import { percentile, type GeneratorResult, type LoadOptions } from './load.ts';
+import { timedRequest, type TimedSample as Sample } from './timed-request.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
 const target = new URL(options.url);
 const pool = new Pool(target.origin, { connections: options.concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${options.key}` };
 
-interface Sample {
-  total: number;
-  firstByte: number;
-}
-
 /** One request, read to its end; the time to the first body byte and to the end. */
-async function send(): Promise<Sample> {
-  const started = performance.now();
-  const response = await pool.request({ path: target.pathname, method: 'POST', headers, body: options.body });
-  let firstByte = 0;
-  for await (const chunk of response.body) {
-    if (firstByte === 0 && (chunk as Buffer).length > 0) firstByte = performance.now() - started;
-  }
-  if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
-  return { total: performance.now() - started, firstByte };
-}
+const send = (): Promise<Sample> => timedRequest(pool, target.pathname, headers, options.body, performance.now());
 
 /** Runs the closed loop until `until()` says stop; returns the samples and errors. */
 async function loop(until: (sent: number) => boolean): Promise<{ samples: Sample[]; errors: number; seconds: number }> {

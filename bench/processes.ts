@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinned } from './load.ts';
+import type { Target } from './report.ts';
 
 export const repository = fileURLToPath(new URL('..', import.meta.url));
 export const upstreamKey = 'bench-upstream-key';
@@ -129,4 +130,15 @@ export function startGateway(bin: string, config: string, workers: number, core?
   // Without the caller's SWITCHBOARD_* or provider keys: the config above is the whole setup.
   const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^SWITCHBOARD_|_API_KEY$/.test(name)));
   return startProcess(command, /listening on (http:\/\/\S+)/, 'stderr', core, environment, extra.onStdout);
+}
+
+/** Where a series sends its requests: to the upstream directly, through the proxy, through the gateway. */
+export function benchTargets(simulator: Running, proxy: Running, gateway: Running): Record<Target, { url: string; key: string; process?: Running }> {
+  const simulatorOrigin = new URL(simulator.origin).origin;
+  const path = new URL(simulator.origin).pathname.replace(/\/$/, '');
+  return {
+    direct: { url: `${simulatorOrigin}${path}/chat/completions`, key: upstreamKey },
+    proxy: { url: `${proxy.origin}${path}/chat/completions`, key: upstreamKey, process: proxy },
+    gateway: { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, process: gateway },
+  };
 }

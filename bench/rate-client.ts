@@ -10,6 +10,7 @@
  */
 import { Pool } from 'undici';
 import { percentile } from './load.ts';
+import { timedRequest, type TimedSample as Sample } from './timed-request.ts';
 
 export interface RateOptions {
   url: string;
@@ -41,21 +42,8 @@ const target = new URL(options.url);
 const pool = new Pool(target.origin, { connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${options.key}` };
 
-interface Sample {
-  total: number;
-  firstByte: number;
-}
-
 /** One request due at `due` (performance.now() time), read to its end. */
-async function send(due: number): Promise<Sample> {
-  const response = await pool.request({ path: target.pathname, method: 'POST', headers, body: options.body });
-  let firstByte = 0;
-  for await (const chunk of response.body) {
-    if (firstByte === 0 && (chunk as Buffer).length > 0) firstByte = performance.now() - due;
-  }
-  if (response.statusCode !== 200) throw new Error(`status ${response.statusCode}`);
-  return { total: performance.now() - due, firstByte };
-}
+const send = (due: number): Promise<Sample> => timedRequest(pool, target.pathname, headers, options.body, due);
 
 /** Sends at `options.rate` for `milliseconds`, then waits for the answers. */
 async function run(milliseconds: number): Promise<{ samples: Sample[]; errors: number; seconds: number; maxSendLagMs: number }> {

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runClient } from './load.ts';
 import { cpuMicros, sampleResident } from './process-stats.ts';
-import { benchCores, builtGatewayBin, chatBody, masterKey, repository, startGateway, startRawProxy, startSimulator, streamBody, upstreamKey, writeGatewayConfig, type Running } from './processes.ts';
+import { benchCores, benchTargets, builtGatewayBin, chatBody, repository, startGateway, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
 import type { RateOptions, RateResult } from './rate-client.ts';
 import type { Mode, Target } from './report.ts';
 
@@ -43,15 +43,9 @@ interface RateSeries extends RateResult {
 
 const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-rate-'));
 const simulator = await startSimulator(generatorCore, 0, answerDelayMs);
-const simulatorOrigin = new URL(simulator.origin).origin;
-const proxy = await startRawProxy(simulatorOrigin, serverCore);
+const proxy = await startRawProxy(new URL(simulator.origin).origin, serverCore);
 const gateway = await startGateway(gatewayBin, await writeGatewayConfig(directory, simulator.origin), 1, serverCore);
-const path = new URL(simulator.origin).pathname.replace(/\/$/, '');
-const targets: Record<Target, { url: string; key: string; process?: Running }> = {
-  direct: { url: `${simulatorOrigin}${path}/chat/completions`, key: upstreamKey },
-  proxy: { url: `${proxy.origin}${path}/chat/completions`, key: upstreamKey, process: proxy },
-  gateway: { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, process: gateway },
-};
+const targets = benchTargets(simulator, proxy, gateway);
 
 async function runSeries(mode: Mode, rate: number, target: Target): Promise<RateSeries> {
   const { url, key, process: underTest } = targets[target];

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { runMicroBenchmarks } from './micro.ts';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type LoadOptions } from './load.ts';
 import { cpuMicros, sampleResident } from './process-stats.ts';
-import { benchCores, builtGatewayBin, chatBody, masterKey, repository, startGateway, startRawProxy, startSimulator, streamBody, upstreamKey, writeGatewayConfig, type Running } from './processes.ts';
+import { benchCores, benchTargets, builtGatewayBin, chatBody, repository, startGateway, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
 import { compare, printResults, writeResults, type Mode, type SeriesResult, type Target } from './report.ts';
 import { measureStartup, workerCounts, type StartupResult } from './startup.ts';
 
@@ -47,17 +47,10 @@ const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
 // BENCH_CHUNK_DELAY_MS: a pause between the chunks of streamed answers, so each event comes in a
 // chunk of its own, as real providers send them (docs/performance.md); 0, the default: all at once.
 const simulator = await startSimulator(generatorCore, Number(process.env.BENCH_CHUNK_DELAY_MS ?? 0));
-const simulatorOrigin = new URL(simulator.origin).origin;
-const proxy = await startRawProxy(simulatorOrigin, serverCore);
+const proxy = await startRawProxy(new URL(simulator.origin).origin, serverCore);
 const config = await writeGatewayConfig(directory, simulator.origin);
 const gateway = await startGateway(gatewayBin, config, 1, serverCore);
-const path = new URL(simulator.origin).pathname.replace(/\/$/, '');
-
-const targets: Record<Target, { url: string; key: string; process?: Running }> = {
-  direct: { url: `${simulatorOrigin}${path}/chat/completions`, key: upstreamKey },
-  proxy: { url: `${proxy.origin}${path}/chat/completions`, key: upstreamKey, process: proxy },
-  gateway: { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, process: gateway },
-};
+const targets = benchTargets(simulator, proxy, gateway);
 
 async function runSeries(mode: Mode, concurrency: number, target: Target): Promise<SeriesResult> {
   const { url, key, process: underTest } = targets[target];
