@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type GeneratorResult } from './load.ts';
-import { cpuMicros } from './process-stats.ts';
+import { measureLoad, type ProcessCost } from './process-stats.ts';
 import { benchCores, builtGatewayBin, chatBody, masterKey, startGateway, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
 
 const counts = (process.env.BENCH_IN_FLIGHT ?? '0,1000,3000').split(',').map(Number);
@@ -49,7 +49,7 @@ const simulator = await startSimulator(generatorCore, chunkDelayMs);
 const useWrk = process.env.BENCH_GENERATOR !== 'node' && wrkInstalled();
 // The simulator's answer is about a dozen chunks: the held streams must outlast the series.
 if (warmupMs + durationMs > 6 * chunkDelayMs) process.stderr.write(`bench: BENCH_CHUNK_DELAY_MS=${chunkDelayMs} is short for this series: held streams may end before it does\n`);
-const rows: Array<{ inFlight: number; result: GeneratorResult; cpuMicrosPerRequest: number | undefined }> = [];
+const rows: Array<{ inFlight: number; result: GeneratorResult & ProcessCost }> = [];
 try {
   for (const inFlight of counts) {
     // A database of its own per count: the killed gateway before may leave its WAL behind.
@@ -59,12 +59,9 @@ try {
     try {
       process.stderr.write(`bench: ${inFlight} streams in flight\n`);
       held = inFlight > 0 ? await holdStreams(gateway.origin, inFlight) : undefined;
-      let before: number | undefined;
       const options = { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, body: chatBody, concurrency: 16, warmupMs, durationMs };
-      const onMeasuring = () => (before = cpuMicros(gateway.pid));
-      const result = useWrk ? await runWrkLoad(options, generatorCore, onMeasuring) : await runNodeLoad(options, generatorCore, onMeasuring);
-      const after = cpuMicros(gateway.pid);
-      rows.push({ inFlight, result, cpuMicrosPerRequest: before !== undefined && after !== undefined && result.requests > 0 ? (after - before) / result.requests : undefined });
+      const result = await measureLoad(gateway.pid, (onMeasuring) => (useWrk ? runWrkLoad(options, generatorCore, onMeasuring) : runNodeLoad(options, generatorCore, onMeasuring)));
+      rows.push({ inFlight, result });
     } finally {
       await held?.close();
       // Killed, not drained: a drain would wait for the held streams.
@@ -80,8 +77,8 @@ try {
 
 console.log(`\nShort requests (non-streamed chat, concurrency 16) with long streams in flight; Node ${process.version}, ${useWrk ? 'wrk' : 'node client'}`);
 console.log('streams in flight   req/s   p50 ms   p99 ms   gateway CPU µs/req   errors');
-for (const { inFlight, result, cpuMicrosPerRequest } of rows) {
+for (const { inFlight, result } of rows) {
   console.log(
-    `${String(inFlight).padStart(17)} ${result.rps.toFixed(0).padStart(7)} ${result.p50.toFixed(2).padStart(8)} ${result.p99.toFixed(2).padStart(8)} ${(cpuMicrosPerRequest?.toFixed(0) ?? '-').padStart(20)} ${String(result.errors).padStart(8)}`,
+    `${String(inFlight).padStart(17)} ${result.rps.toFixed(0).padStart(7)} ${result.p50.toFixed(2).padStart(8)} ${result.p99.toFixed(2).padStart(8)} ${(result.cpuMicrosPerRequest?.toFixed(0) ?? '-').padStart(20)} ${String(result.errors).padStart(8)}`,
   );
 }

@@ -59,3 +59,33 @@ export function sampleResident(pids: () => number[]): { stop(): Map<number, numb
     },
   };
 }
+
+/** What the process under test spent over a load's measured part. */
+export interface ProcessCost {
+  /** CPU time per request answered, in microseconds. */
+  cpuMicrosPerRequest?: number;
+  /** Highest resident memory, in MB. */
+  peakRssMb?: number;
+}
+
+/**
+ * Runs a load (`run`, which calls `onMeasuring` when its measured part starts) and reads what
+ * `pid` spent from then to the load's end: nothing when there is no process under test (direct).
+ */
+export async function measureLoad<Result extends { requests: number }>(pid: number | undefined, run: (onMeasuring: () => void) => Promise<Result>): Promise<Result & ProcessCost> {
+  let cpuBefore: number | undefined;
+  let sampler: ReturnType<typeof sampleResident> | undefined;
+  const result = await run(() => {
+    if (pid === undefined) return;
+    cpuBefore = cpuMicros(pid);
+    sampler = sampleResident(() => [pid]);
+  });
+  if (pid === undefined) return result;
+  const cpuAfter = cpuMicros(pid);
+  const peak = sampler?.stop().get(pid);
+  return {
+    ...result,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0 ? { cpuMicrosPerRequest: (cpuAfter - cpuBefore) / result.requests } : {}),
+    ...(peak !== undefined ? { peakRssMb: peak } : {}),
+  };
+}

@@ -19,10 +19,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runClient } from './load.ts';
-import { cpuMicros, sampleResident } from './process-stats.ts';
+import { measureLoad, type ProcessCost } from './process-stats.ts';
 import { benchCores, benchTargets, builtGatewayBin, chatBody, repository, startGateway, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
 import type { RateOptions, RateResult } from './rate-client.ts';
-import type { Mode, Target } from './report.ts';
+import { fixed, type Mode, type Target } from './report.ts';
 
 const rates = (process.env.BENCH_RATES ?? '500,1000,2000').split(',').map(Number);
 const answerDelayMs = Number(process.env.BENCH_ANSWER_DELAY_MS ?? 50);
@@ -33,12 +33,10 @@ const clientScript = fileURLToPath(new URL('./rate-client.ts', import.meta.url))
 const { pinned: canPin, generatorCore, serverCore } = benchCores();
 const gatewayBin = builtGatewayBin();
 
-interface RateSeries extends RateResult {
+interface RateSeries extends RateResult, ProcessCost {
   mode: Mode;
   rate: number;
   target: Target;
-  cpuMicrosPerRequest?: number;
-  peakRssMb?: number;
 }
 
 const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-rate-'));
@@ -50,23 +48,8 @@ const targets = benchTargets(simulator, proxy, gateway);
 async function runSeries(mode: Mode, rate: number, target: Target): Promise<RateSeries> {
   const { url, key, process: underTest } = targets[target];
   const options: RateOptions = { url, key, body: mode === 'stream' ? streamBody : chatBody, rate, warmupMs, durationMs };
-  let cpuBefore: number | undefined;
-  let sampler: ReturnType<typeof sampleResident> | undefined;
-  const result = await runClient<RateResult>(clientScript, options, generatorCore, () => {
-    if (!underTest) return;
-    cpuBefore = cpuMicros(underTest.pid);
-    sampler = sampleResident(() => [underTest.pid]);
-  });
-  const cpuAfter = underTest ? cpuMicros(underTest.pid) : undefined;
-  const peak = underTest && sampler ? sampler.stop().get(underTest.pid) : undefined;
-  const row: RateSeries = {
-    mode,
-    rate,
-    target,
-    ...result,
-    ...(cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0 ? { cpuMicrosPerRequest: (cpuAfter - cpuBefore) / result.requests } : {}),
-    ...(peak !== undefined ? { peakRssMb: peak } : {}),
-  };
+  const result = await measureLoad(underTest?.pid, (onMeasuring) => runClient<RateResult>(clientScript, options, generatorCore, onMeasuring));
+  const row: RateSeries = { mode, rate, target, ...result };
   process.stderr.write(`  ${mode} ${rate}/s ${target}: p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms${result.errors ? `, ${result.errors} errors` : ''}\n`);
   return row;
 }
@@ -84,7 +67,6 @@ try {
   await rm(directory, { recursive: true, force: true });
 }
 
-const fixed = (value: number | undefined, digits: number, width: number) => (value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits)).padStart(width);
 console.log(`\nSwitchboard at a fixed rate, ${new Date().toISOString()}, Node ${process.version}, ${availableParallelism()} cores; upstream answers after ${answerDelayMs} ms`);
 console.log(['series'.padEnd(16), 'target'.padEnd(8), 'req/s'.padStart(7), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'p99.9 ms'.padStart(9), 'ttfb50'.padStart(8), 'added p50/p99'.padStart(15), 'cpu µs/req'.padStart(11), 'peak MB'.padStart(8), 'errors'.padStart(7), 'lag ms'.padStart(7)].join(' '));
 for (const row of series) {

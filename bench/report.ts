@@ -6,19 +6,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderChart } from './chart.ts';
 import type { GeneratorResult } from './load.ts';
+import type { ProcessCost } from './process-stats.ts';
 import type { StartupResult } from './startup.ts';
 
 export type Target = 'direct' | 'proxy' | 'gateway';
 export type Mode = 'chat' | 'stream';
 
-export interface SeriesResult extends GeneratorResult {
+/** A series: what the generator measured, and what the process under test (proxy or gateway) spent. */
+export interface SeriesResult extends GeneratorResult, ProcessCost {
   mode: Mode;
   concurrency: number;
   target: Target;
-  /** CPU time the process under test (proxy or gateway) spent per request, in microseconds. */
-  cpuMicrosPerRequest?: number;
-  /** Highest resident memory of the process under test during the series. */
-  peakRssMb?: number;
 }
 
 /** The gateway against the baselines, for one mode and concurrency. */
@@ -69,7 +67,8 @@ export function compare(series: readonly SeriesResult[]): Comparison[] {
   return comparisons;
 }
 
-const fixed = (value: number | undefined, digits: number, width: number) => (value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits)).padStart(width);
+/** `value` with `digits` decimals, right-aligned in `width` columns; blank when unknown. */
+export const fixed = (value: number | undefined, digits: number, width: number) => (value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits)).padStart(width);
 
 export function printResults(results: BenchResults): void {
   const { settings } = results;

@@ -26,7 +26,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMicroBenchmarks } from './micro.ts';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type LoadOptions } from './load.ts';
-import { cpuMicros, sampleResident } from './process-stats.ts';
+import { measureLoad } from './process-stats.ts';
 import { benchCores, benchTargets, builtGatewayBin, chatBody, repository, startGateway, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
 import { compare, printResults, writeResults, type Mode, type SeriesResult, type Target } from './report.ts';
 import { measureStartup, workerCounts, type StartupResult } from './startup.ts';
@@ -55,18 +55,8 @@ const targets = benchTargets(simulator, proxy, gateway);
 async function runSeries(mode: Mode, concurrency: number, target: Target): Promise<SeriesResult> {
   const { url, key, process: underTest } = targets[target];
   const options: LoadOptions = { url, key, body: mode === 'stream' ? streamBody : body, concurrency, warmupMs, durationMs, ...(requests !== undefined ? { requests } : {}) };
-  let cpuBefore: number | undefined;
-  let sampler: ReturnType<typeof sampleResident> | undefined;
-  const onMeasuring = () => {
-    if (!underTest) return;
-    cpuBefore = cpuMicros(underTest.pid);
-    sampler = sampleResident(() => [underTest.pid]);
-  };
-  const result = mode === 'chat' && useWrk ? await runWrkLoad(options, generatorCore, onMeasuring) : await runNodeLoad(options, generatorCore, onMeasuring);
-  const cpuAfter = underTest ? cpuMicros(underTest.pid) : undefined;
-  const peak = underTest && sampler ? sampler.stop().get(underTest.pid) : undefined;
-  const cpuMicrosPerRequest = cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0 ? (cpuAfter - cpuBefore) / result.requests : undefined;
-  const row: SeriesResult = { mode, concurrency, target, ...result, ...(cpuMicrosPerRequest !== undefined ? { cpuMicrosPerRequest } : {}), ...(peak !== undefined ? { peakRssMb: peak } : {}) };
+  const result = await measureLoad(underTest?.pid, (onMeasuring) => (mode === 'chat' && useWrk ? runWrkLoad(options, generatorCore, onMeasuring) : runNodeLoad(options, generatorCore, onMeasuring)));
+  const row: SeriesResult = { mode, concurrency, target, ...result };
   process.stderr.write(`  ${mode} c${concurrency} ${target}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(3)} ms${result.errors ? `, ${result.errors} errors` : ''}\n`);
   return row;
 }
