@@ -35,7 +35,9 @@ export interface UpstreamResponse {
    * The body's bytes as they arrive (iterate once; breaking off closes the connection). An async
    * iterable rather than a web stream: adapters read it with the gateway's lean stream stages
    * (src/streams/event-reader.ts), and a web stream (which is one too) still fits here. An
-   * iterator's `return()` must close the body at once, even while a `next()` is pending.
+   * iterator's `return()` must close the body at once, even while a `next()` is pending. Its
+   * iterator may also have `poll()`: a chunk already received (or the end) without waiting,
+   * undefined when `next()` would wait (as EventReader `poll`, src/core/stream-event.ts).
    */
   body: AsyncIterable<Uint8Array>;
   /** Reads the whole body as text. */

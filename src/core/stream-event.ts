@@ -96,6 +96,13 @@ export type ReadResult<T> = { done: false; value: T } | { done: true; value?: un
 export interface EventReader<T> {
   /** The next chunk; `done` once the stream ended. Rejects when the stream errored. */
   read(): Promise<ReadResult<T>>;
+  /**
+   * The next chunk when one is ready now, without waiting; undefined when none is (then `read`).
+   * An errored stream answers undefined here and rejects the next `read`. Optional: a web
+   * stream's reader has none. Lets a consumer take every event one upstream chunk produced in
+   * one turn, with no promise per event at each stage (docs/decisions/0016-synchronous-poll.md).
+   */
+  poll?(): ReadResult<T> | undefined;
   /** Ends the stream for its reader and cancels its source (closing the upstream call). */
   cancel(reason?: unknown): Promise<void>;
 }

@@ -31,10 +31,12 @@ export async function peekStream(stream: EventStream): Promise<PeekedStream> {
   const reader = readerOf(stream);
   const buffered: StreamEvent[] = [];
   for (;;) {
-    const next = await reader.read().catch(async (error: unknown) => {
-      await reader.cancel().catch(() => undefined);
-      throw error;
-    });
+    const next =
+      reader.poll?.() ??
+      (await reader.read().catch(async (error: unknown) => {
+        await reader.cancel().catch(() => undefined);
+        throw error;
+      }));
     if (next.done) throw new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'The provider ended the stream before it answered');
     if (next.value.type === 'error') {
       await reader.cancel().catch(() => undefined);

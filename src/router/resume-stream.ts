@@ -64,6 +64,7 @@ export function resumableStream(first: StreamAttempt, request: ChatRequest, opti
   const resumable = new ResumableStream(first, request, options);
   return new PullReader<StreamEvent>({
     pull: (controller) => resumable.pull(controller),
+    pullNow: (controller) => resumable.pullNow(controller),
     cancel: (reason) => resumable.cancel(reason),
   });
 }
@@ -98,6 +99,8 @@ class ResumableStream {
   #ended = false;
   /** The reader pulling this stream (the same for every pull). */
   #controller: Controller | undefined;
+  /** The current attempt's end or error event, taken by `pullNow` and left to the next `pull`. */
+  #polledEnd: ReadResult<StreamEvent> | undefined;
 
   constructor(first: StreamAttempt, request: ChatRequest, options: ResumeOptions) {
     this.#original = request;
@@ -122,6 +125,11 @@ class ResumableStream {
       if (this.#forward(buffered, controller)) return;
     }
     if (this.#ended) return;
+    const polledEnd = this.#polledEnd;
+    if (polledEnd) {
+      this.#polledEnd = undefined;
+      return this.#read(polledEnd);
+    }
     this.#reading = true;
     this.#timer?.refresh();
     try {
@@ -129,6 +137,31 @@ class ResumableStream {
     } catch (error) {
       return this.#readFailed(error);
     }
+  }
+
+  /**
+   * `pull` with only what is ready now (PullReader `pullNow`): a replayed event, or one the
+   * current attempt has ready. The attempt's end or failure, which a resume handles
+   * asynchronously, is kept for the next `pull`. No read is pending meanwhile, so the stall timer
+   * is left as it is (it runs only while one is). False when nothing was passed on.
+   */
+  pullNow(controller: Controller): boolean {
+    this.#controller = controller;
+    if (this.#ended || this.#polledEnd) return false;
+    const buffered = this.#attempt.buffered.shift();
+    if (buffered) {
+      // Passed on or swallowed: either way the reader polls again.
+      this.#forward(buffered, controller);
+      return true;
+    }
+    const next = this.#attempt.reader.poll?.();
+    if (next === undefined) return false;
+    if (next.done || next.value.type === 'error') {
+      this.#polledEnd = next;
+      return false;
+    }
+    this.#forward(next.value, controller);
+    return true;
   }
 
   async cancel(reason: unknown): Promise<void> {

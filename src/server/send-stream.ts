@@ -66,10 +66,21 @@ export async function sendEventStream(reply: FastifyReply, headers: Record<strin
   });
   flushSoon();
   try {
-    for (;;) {
+    let ended = false;
+    while (!ended) {
       const next = await reader.read();
       if (next.done || clientGone) break;
       pending += next.value;
+      // What the same upstream chunk produced is ready too: taken now, without a promise per
+      // event at each stage (docs/decisions/0016-synchronous-poll.md).
+      for (let ready = reader.poll?.(); ready !== undefined; ready = reader.poll?.()) {
+        if (ready.done) {
+          ended = true;
+          break;
+        }
+        pending += ready.value;
+        if (pending.length > batchLimit) break;
+      }
       // The first piece goes at once (with the headers): the caller's time to first token.
       if (!wrote || pending.length > batchLimit) flush();
       else flushSoon();

@@ -155,6 +155,90 @@ describe('iterableSource', { timeout: 2000 }, () => {
   });
 });
 
+describe('poll', { timeout: 2000 }, () => {
+  /** A source whose one pull enqueues `chunks` (the events of one upstream read), then ends. */
+  const burst = <T>(chunks: T[]) => {
+    let pulls = 0;
+    const reader = new PullReader<T>({
+      pull(controller) {
+        pulls += 1;
+        if (pulls > 1) return controller.close();
+        for (const chunk of chunks) controller.enqueue(chunk);
+      },
+    });
+    return { reader, pulls: () => pulls };
+  };
+  const upper: Transformer<string, string> = { transform: (chunk, controller) => controller.enqueue(chunk.toUpperCase()) };
+
+  it('answers a PullReader from its queue, undefined where a read would wait, done once closed, undefined once errored', async () => {
+    const { reader, pulls } = burst(['a', 'b', 'c']);
+    assert.equal(reader.poll(), undefined, 'nothing queued, and no pullNow: a read would wait');
+    assert.equal(pulls(), 0, 'a poll never starts an asynchronous pull');
+    assert.deepEqual(await reader.read(), { done: false, value: 'a' });
+    assert.deepEqual(reader.poll(), { done: false, value: 'b' });
+    assert.deepEqual(reader.poll(), { done: false, value: 'c' });
+    assert.equal(reader.poll(), undefined);
+    assert.deepEqual(await reader.read(), { done: true, value: undefined });
+    assert.deepEqual(reader.poll(), { done: true, value: undefined });
+
+    const failing = new PullReader<number>({ pull: (controller) => (controller.enqueue(1), controller.enqueue(2), controller.error(new Error('upstream broke'))) });
+    assert.deepEqual(await failing.read(), { done: false, value: 1 }, 'the read waiting when the chunk came');
+    assert.equal(failing.poll(), undefined, 'an error empties the queue, and is never answered by poll');
+    await assert.rejects(failing.read(), /upstream broke/);
+  });
+
+  it('takes every ready chunk through stacked transformReaders at once, in order, right after the read that woke them', async () => {
+    // Two stages over one burst, as provider → guard → tap: the read resolves a microtask before
+    // the stages' pulls settle, and the polls that follow must still reach the burst's queue.
+    const split: Transformer<string, string> = { transform: (chunk, controller) => { for (const letter of chunk) if (letter !== '-') controller.enqueue(letter); } };
+    const { reader: source, pulls } = burst(['ab', '-', 'c', 'de']);
+    const outer = transformReader(transformReader(source, split), upper);
+    assert.deepEqual(await outer.read(), { done: false, value: 'A' });
+    const polled: string[] = [];
+    for (let next = outer.poll(); next !== undefined && !next.done; next = outer.poll()) polled.push(next.value);
+    assert.deepEqual(polled, ['B', 'C', 'D', 'E'], 'several outputs of one chunk, a swallowed chunk, the rest of the burst');
+    assert.equal(pulls(), 1, 'all of it from the one upstream read');
+    assert.deepEqual(await outer.read(), { done: true, value: undefined });
+  });
+
+  it('mixes with reads without losing or reordering a chunk, and ends with done (the transformer flushed) when the source has ended', async () => {
+    let flushed = 0;
+    const counting: Transformer<string, string> = { transform: (chunk, controller) => controller.enqueue(chunk), flush: (controller) => controller.enqueue(`flushed ${(flushed += 1)}`) };
+    const chunks = ['1', '2', '3', '4', '5'];
+    const reader = transformReader(iterableSource(ReadableStream.from([])), counting);
+    assert.equal(reader.poll(), undefined, 'a web stream has no poll: reads only');
+    const { reader: source } = burst(chunks);
+    const outer = transformReader(source, counting);
+    const seen: string[] = [];
+    let polls = 0;
+    for (let next = await outer.read(); !next.done; next = polls++ % 2 === 0 ? (outer.poll() ?? (await outer.read())) : await outer.read()) seen.push(next.value);
+    assert.deepEqual(seen, [...chunks, 'flushed 1']);
+    assert.deepEqual(outer.poll(), { done: true, value: undefined });
+  });
+
+  it('reaches the iterator of an upstream body that has one, and a transformer that throws errors the stream for the next read', async () => {
+    const ready = ['x', 'y'];
+    const body: AsyncIterable<string> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => Promise.resolve({ done: false as const, value: 'w' }),
+        poll: () => (ready.length > 0 ? { done: false as const, value: ready.shift()! } : undefined),
+      }),
+    };
+    let seen = 0;
+    const throwing: Transformer<string, string> = {
+      transform(chunk, controller) {
+        if ((seen += 1) === 3) throw new Error('bad event');
+        controller.enqueue(chunk);
+      },
+    };
+    const reader = transformReader(iterableSource(body), throwing);
+    assert.deepEqual(await reader.read(), { done: false, value: 'w' });
+    assert.deepEqual(reader.poll(), { done: false, value: 'x' });
+    assert.equal(reader.poll(), undefined, 'the transformer threw on the next chunk');
+    await assert.rejects(reader.read(), /bad event/);
+  });
+});
+
 describe('readerOf', { timeout: 2000 }, () => {
   it('takes a lean reader as it is, and reads a web stream through a reader of its own', async () => {
     const lean = new PullReader<number>({ pull: (controller) => (controller.enqueue(7), controller.close()) });

@@ -23,6 +23,14 @@ export interface PullSource<T> {
   start?(controller: PullController<T>): void;
   /** Called while a read waits and nothing is queued; enqueue, close or error, or it is called again. */
   pull(controller: PullController<T>): Promise<void> | void;
+  /**
+   * A pull that takes only what its own source has ready now (`EventReader.poll`), for `poll`:
+   * true once it took something and handled it synchronously (enqueued, swallowed, closed),
+   * false when it took nothing. It may be called while a `pull`'s promise has yet to settle (its
+   * work done): a source still reading then has nothing ready, and what cannot be handled
+   * synchronously is kept for the next `pull`. Without it, `poll` answers only from the queue.
+   */
+  pullNow?(controller: PullController<T>): boolean;
   cancel?(reason: unknown): Promise<void> | void;
 }
 
@@ -94,6 +102,30 @@ export class PullReader<T> implements EventReader<T>, AsyncIterable<T> {
       this.#pullWhileWaiting();
     }
     return result;
+  }
+
+  /**
+   * A chunk ready now, with no promise: queued, or made by the source from what its own source
+   * has ready (`pullNow`); undefined when a read would wait. An errored stream answers
+   * undefined, and its next `read` rejects.
+   *
+   * Not refused while a pull's promise has yet to settle: the read that pull answered resumes its
+   * reader a microtask before it does, and every stage would otherwise find the one below still
+   * pulling. Nothing can clash: a reader polls only with no read of its own waiting, so no
+   * chunk is on its way up to it (`pullNow`).
+   */
+  poll(): ReadResult<T> | undefined {
+    for (;;) {
+      if (this.#queue.length > 0) return { done: false, value: this.#queue.shift()! };
+      if (this.#errored || this.#waiting) return undefined;
+      if (this.#closed) return done;
+      try {
+        if (!this.#source.pullNow?.(this.#controller)) return undefined;
+      } catch (error) {
+        this.#controller.error(error);
+        return undefined;
+      }
+    }
   }
 
   /** Ends the stream for its reader (a pending read gets `done`) and cancels the source. */
@@ -183,6 +215,13 @@ export function transformReader<I, O>(source: EventReader<I>, transformer: Trans
     },
     // A promise chained to the read, not an async function: no async frame per chunk (PullReader).
     pull: () => source.read().then(transformed),
+    pullNow: () => {
+      if (cancelled || !source.poll) return false;
+      const next = source.poll();
+      if (next === undefined) return false;
+      transformed(next);
+      return true;
+    },
     cancel: (reason) => {
       cancelled = true;
       return source.cancel(reason);
@@ -201,9 +240,11 @@ export function transformReader<I, O>(source: EventReader<I>, transformer: Trans
  */
 export function iterableSource<T>(iterable: AsyncIterable<T>): EventReader<T> {
   if (iterable instanceof ReadableStream) return readerOf(iterable as ReadableStream<T>);
-  const iterator = iterable[Symbol.asyncIterator]();
+  const iterator: AsyncIterator<T> & { poll?(): ReadResult<T> | undefined } = iterable[Symbol.asyncIterator]();
   return {
     read: () => iterator.next() as Promise<ReadResult<T>>,
+    // The upstream body's chunks already received (src/upstream/upstream-call.ts), when it has them.
+    ...(iterator.poll ? { poll: () => iterator.poll!() } : {}),
     cancel() {
       try {
         iterator.return?.()?.catch(() => undefined);

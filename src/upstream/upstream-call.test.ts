@@ -85,6 +85,32 @@ describe('upstream calls', () => {
     assert.equal(bytes, 16 * megabyte.length);
   });
 
+  it('hand over the chunks one socket read brought without waiting (poll), then wait for the rest, then end', async () => {
+    let finish!: () => void;
+    routes.set('/burst', (_request, response) => {
+      response.writeHead(200);
+      // One write to the socket: four chunks of the chunked body, as a provider's events arrive together.
+      response.cork();
+      for (const event of ['one ', 'two ', 'three ', 'four ']) response.write(event);
+      response.uncork();
+      finish = () => response.end('last');
+    });
+    const response = await call('/burst');
+    const iterator = response.body[Symbol.asyncIterator]() as AsyncIterator<Uint8Array> & { poll(): IteratorResult<Uint8Array> | undefined };
+    const text = (result: IteratorResult<Uint8Array> | undefined) => (result && !result.done ? Buffer.from(result.value).toString() : result);
+    const first = text(await iterator.next());
+    const polled: unknown[] = [];
+    for (let next = iterator.poll(); next !== undefined; next = iterator.poll()) polled.push(text(next));
+    assert.equal([first, ...polled].join(''), 'one two three four ');
+    assert.ok(polled.length >= 1, 'chunks that came with the first are taken without a promise');
+    assert.equal(iterator.poll(), undefined, 'nothing more has come: a read would wait');
+    const rest = iterator.next();
+    finish();
+    assert.equal(text(await rest), 'last');
+    for (let waited = 0; iterator.poll() === undefined && waited < 50; waited += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(iterator.poll(), { done: true, value: undefined });
+  });
+
   it('close the connection when the reader stops early, even while a read waits', async () => {
     let closed = false;
     routes.set('/stall', (request, response) => {

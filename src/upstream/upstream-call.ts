@@ -72,8 +72,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.#started = true;
     const length = headers['content-length'];
     if (typeof length === 'string') this.#declaredLength = Number(length);
-    const iterator: AsyncIterator<Uint8Array> = {
+    const iterator: AsyncIterator<Uint8Array> & { poll(): IteratorResult<Uint8Array> | undefined } = {
       next: () => this.#next(),
+      poll: () => this.#poll(),
       return: () => {
         this.#close();
         return Promise.resolve({ done: true, value: undefined });
@@ -167,6 +168,21 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.#error) return Promise.reject(this.#error);
     if (this.#ended) return Promise.resolve({ done: true, value: undefined });
     return this.#wait();
+  }
+
+  /**
+   * A chunk already received, or the end, without a promise (core EventReader `poll`): the
+   * chunks of one socket read arrive together, and the first wakes the reader; undefined when
+   * `next()` would wait, or reject.
+   */
+  #poll(): IteratorResult<Uint8Array> | undefined {
+    const chunk = this.#chunks.shift();
+    if (chunk !== undefined) {
+      this.#queuedBytes -= chunk.length;
+      if (this.#queuedBytes < highWaterMark) this.#resume();
+      return { done: false, value: chunk };
+    }
+    return this.#ended && !this.#error && !this.#waiting ? { done: true, value: undefined } : undefined;
   }
 
   #readAll(): Promise<string> {

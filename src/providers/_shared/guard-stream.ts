@@ -60,6 +60,13 @@ export function guardStream(events: EventStream, source: UpstreamSource): PullRe
         failed(error);
       }
     },
+    pullNow() {
+      if (ended || !reader.poll) return false;
+      const next = reader.poll();
+      if (next === undefined) return false;
+      passed(next);
+      return true;
+    },
     async cancel(reason) {
       ended = true;
       await reader.cancel(reason).catch(() => undefined);
