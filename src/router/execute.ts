@@ -46,10 +46,19 @@ type Attempt<T> = (handle: ProviderHandle, call: ProviderCall) => Promise<T>;
 /** With no other candidate left, a retry-after up to this long is still waited out. */
 const longestRetryWaitMs = 10_000;
 
-/** Non-streamed chat through the plan's candidates. */
-export async function executeChat(plan: Plan, request: ChatRequest, context: ExecutionContext): Promise<Execution<ChatResult>> {
-  const { value, model } = await new Executor<ChatResult>(plan, context, false).run((handle, call) => handle.adapter.chat(request, call));
-  return { value, model };
+/**
+ * Non-streamed chat through the plan's candidates. A promise chain rather than an async
+ * function: every request in flight kept one more suspended frame (a generator, its registers
+ * and a promise: about 400 bytes) for the provider's whole answer time (heap snapshots,
+ * docs/performance.md).
+ */
+export function executeChat(plan: Plan, request: ChatRequest, context: ExecutionContext): Promise<Execution<ChatResult>> {
+  return new Executor<ChatResult>(plan, context, false).run((handle, call) => handle.adapter.chat(request, call)).then(executionOf);
+}
+
+/** What the pipeline keeps of a success: not its live attempt (released by the executor). */
+function executionOf<T>(success: Success<T>): Execution<T> {
+  return { value: success.value, model: success.model };
 }
 
 /**
@@ -73,14 +82,15 @@ export async function executeStream(plan: Plan, request: ChatRequest, context: E
 }
 
 /** Embeddings through the plan's candidates. */
-export async function executeEmbedding(plan: Plan, request: EmbeddingRequest, context: ExecutionContext): Promise<Execution<EmbeddingResult>> {
-  const { value, model } = await new Executor<EmbeddingResult>(plan, context, false).run((handle, call) => {
-    if (!handle.adapter.embed) {
-      throw new GatewayError('SB_ERR_UPSTREAM_BAD_REQUEST', `Provider "${handle.adapter.id}" has no embeddings API`, { provider: handle.adapter.id });
-    }
-    return handle.adapter.embed(request, call);
-  });
-  return { value, model };
+export function executeEmbedding(plan: Plan, request: EmbeddingRequest, context: ExecutionContext): Promise<Execution<EmbeddingResult>> {
+  return new Executor<EmbeddingResult>(plan, context, false)
+    .run((handle, call) => {
+      if (!handle.adapter.embed) {
+        throw new GatewayError('SB_ERR_UPSTREAM_BAD_REQUEST', `Provider "${handle.adapter.id}" has no embeddings API`, { provider: handle.adapter.id });
+      }
+      return handle.adapter.embed(request, call);
+    })
+    .then(executionOf);
 }
 
 function streamAttempt(request: ChatRequest): Attempt<PeekedStream> {
