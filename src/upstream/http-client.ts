@@ -63,7 +63,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
       if (upstream.signal.aborted) return Promise.reject(transportError(upstream.signal.reason, upstream));
       try {
         const { origin, path } = targetOf(upstream.url);
-        const call = new UpstreamCall({ signal: upstream.signal, toError: (error) => transportError(error, upstream) });
+        // What an error names, not the request: its body (the whole prompt) would stay reachable
+        // from the call for as long as the answer runs, beside undici's own copy.
+        const described: ErrorContext = {
+          provider: upstream.provider,
+          signal: upstream.signal,
+          firstByteTimeoutMs: upstream.firstByteTimeoutMs,
+          idleTimeoutMs: upstream.idleTimeoutMs,
+          ...(upstream.redact ? { redact: upstream.redact } : {}),
+        };
+        const call = new UpstreamCall({ signal: upstream.signal, toError: (error) => transportError(error, described) });
         agent.dispatch(
           {
             origin,
@@ -85,8 +94,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
   };
 }
 
+/** What `transportError` reads of a request. */
+type ErrorContext = Pick<UpstreamRequest, 'provider' | 'signal' | 'firstByteTimeoutMs' | 'idleTimeoutMs' | 'redact'>;
+
 /** Maps undici and socket errors to GatewayErrors naming the provider. */
-export function transportError(error: unknown, upstream: UpstreamRequest): GatewayError {
+export function transportError(error: unknown, upstream: ErrorContext): GatewayError {
   if (GatewayError.isInstance(error)) return error;
   const provider = upstream.provider;
   const reason: unknown = upstream.signal.aborted ? upstream.signal.reason : undefined;

@@ -1,4 +1,5 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ChatRequest } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { UsageTap } from '../../ledger/usage-tap.ts';
 import { parseChatRequest } from '../../api/openai/parse-chat-request.ts';
@@ -17,10 +18,7 @@ import { LightAbortController, type AbortSignalLike } from '../../core/abort.ts'
 export function registerChatRoutes(app: FastifyInstance, context: GatewayContext): void {
   app.post('/v1/chat/completions', { config: { format: 'openai', endpoint: 'chat', relayBytes: true } }, async (request, reply) => {
     const record = request.record!;
-    // Taken off the request: the ChatRequest holds them until a provider call relays them.
-    const bytes = request.bodyBytes ?? undefined;
-    request.bodyBytes = null;
-    const chatRequest = parseChatRequest(request.body, headerMetadata(request), bytes);
+    const chatRequest = chatRequestOf(request);
     const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply, context.shutdown), callerOf(request));
     if (outcome.kind === 'stream') {
       const body = outcome.body(openAIStreamFormatter(chatRequest.includeUsage));
@@ -30,6 +28,18 @@ export function registerChatRoutes(app: FastifyInstance, context: GatewayContext
     const text = formatChatResponse(outcome.result);
     return sendAnswer(reply, record, outcome.model, text);
   });
+}
+
+/**
+ * The request's ChatRequest. The body's bytes are taken off the request: the ChatRequest holds
+ * them until a provider call relays them. Not in the route's async function, whose suspended
+ * frame kept them (a copy of the whole prompt) until the answer ended (heap snapshots of
+ * requests in flight, docs/performance.md).
+ */
+function chatRequestOf(request: FastifyRequest): ChatRequest {
+  const bytes = request.bodyBytes ?? undefined;
+  request.bodyBytes = null;
+  return parseChatRequest(request.body, headerMetadata(request), bytes);
 }
 
 /**
