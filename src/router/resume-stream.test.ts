@@ -4,7 +4,7 @@ import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { ModelInfo } from '../core/model.ts';
 import type { EventReader, StreamEvent } from '../core/stream-event.ts';
-import { PullReader } from '../streams/event-reader.ts';
+import { burstReader } from '../../test/helpers/events.ts';
 import { resumableStream, type StreamAttempt, type StreamContinuer } from './resume-stream.ts';
 
 /**
@@ -27,17 +27,9 @@ const model = (providerId: string): ModelInfo => ({ id: 'chat', providerId, upst
 /** An attempt whose events before its first output were peeked, and whose rest comes in one read. */
 function attempt(providerId: string, buffered: StreamEvent[], rest: StreamEvent[]): StreamAttempt & { released: () => boolean } {
   let released = false;
-  let pulls = 0;
-  const reader = new PullReader<StreamEvent>({
-    pull(controller) {
-      pulls += 1;
-      if (pulls > 1) return controller.close();
-      for (const event of rest) controller.enqueue(event);
-    },
-  });
   return {
     buffered,
-    reader,
+    reader: burstReader(rest).reader,
     model: model(providerId),
     record: { model: 'chat', provider: providerId, upstreamModel: `${providerId}-model`, outcome: 'ok', latencyMs: 1 },
     startedAt: 0,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Transformer } from 'node:stream/web';
 import { describe, it } from 'node:test';
 import { iterableSource, PullReader, readerOf, transformReader, type PullController } from './event-reader.ts';
-import { readAll } from '../../test/helpers/events.ts';
+import { burstReader, readAll } from '../../test/helpers/events.ts';
 
 describe('PullReader', { timeout: 2000 }, () => {
   it('pulls only while a read waits, and a pull that enqueues several chunks serves several reads', async () => {
@@ -156,22 +156,10 @@ describe('iterableSource', { timeout: 2000 }, () => {
 });
 
 describe('poll', { timeout: 2000 }, () => {
-  /** A source whose one pull enqueues `chunks` (the events of one upstream read), then ends. */
-  const burst = <T>(chunks: T[]) => {
-    let pulls = 0;
-    const reader = new PullReader<T>({
-      pull(controller) {
-        pulls += 1;
-        if (pulls > 1) return controller.close();
-        for (const chunk of chunks) controller.enqueue(chunk);
-      },
-    });
-    return { reader, pulls: () => pulls };
-  };
   const upper: Transformer<string, string> = { transform: (chunk, controller) => controller.enqueue(chunk.toUpperCase()) };
 
   it('answers a PullReader from its queue, undefined where a read would wait, done once closed, undefined once errored', async () => {
-    const { reader, pulls } = burst(['a', 'b', 'c']);
+    const { reader, pulls } = burstReader(['a', 'b', 'c']);
     assert.equal(reader.poll(), undefined, 'nothing queued, and no pullNow: a read would wait');
     assert.equal(pulls(), 0, 'a poll never starts an asynchronous pull');
     assert.deepEqual(await reader.read(), { done: false, value: 'a' });
@@ -191,7 +179,7 @@ describe('poll', { timeout: 2000 }, () => {
     // Two stages over one burst, as provider → guard → tap: the read resolves a microtask before
     // the stages' pulls settle, and the polls that follow must still reach the burst's queue.
     const split: Transformer<string, string> = { transform: (chunk, controller) => { for (const letter of chunk) if (letter !== '-') controller.enqueue(letter); } };
-    const { reader: source, pulls } = burst(['ab', '-', 'c', 'de']);
+    const { reader: source, pulls } = burstReader(['ab', '-', 'c', 'de']);
     const outer = transformReader(transformReader(source, split), upper);
     assert.deepEqual(await outer.read(), { done: false, value: 'A' });
     const polled: string[] = [];
@@ -207,7 +195,7 @@ describe('poll', { timeout: 2000 }, () => {
     const chunks = ['1', '2', '3', '4', '5'];
     const reader = transformReader(iterableSource(ReadableStream.from([])), counting);
     assert.equal(reader.poll(), undefined, 'a web stream has no poll: reads only');
-    const { reader: source } = burst(chunks);
+    const { reader: source } = burstReader(chunks);
     const outer = transformReader(source, counting);
     const seen: string[] = [];
     let polls = 0;

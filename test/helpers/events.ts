@@ -1,5 +1,5 @@
 import type { EventReader } from '../../src/core/stream-event.ts';
-import { readerOf } from '../../src/streams/event-reader.ts';
+import { PullReader, readerOf } from '../../src/streams/event-reader.ts';
 
 /** Every chunk of a stream (a web stream, or a lean reader such as an adapter's events), read to its end. */
 export async function readAll<T>(stream: ReadableStream<T> | EventReader<T>): Promise<T[]> {
@@ -7,4 +7,20 @@ export async function readAll<T>(stream: ReadableStream<T> | EventReader<T>): Pr
   const chunks: T[] = [];
   for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
   return chunks;
+}
+
+/**
+ * A lean reader whose first pull enqueues every chunk at once, as the events of one upstream read
+ * arrive, and whose next pull ends it; `pulls()` says how many pulls it took.
+ */
+export function burstReader<T>(chunks: readonly T[]): { reader: PullReader<T>; pulls: () => number } {
+  let pulls = 0;
+  const reader = new PullReader<T>({
+    pull(controller) {
+      pulls += 1;
+      if (pulls > 1) return controller.close();
+      for (const chunk of chunks) controller.enqueue(chunk);
+    },
+  });
+  return { reader, pulls: () => pulls };
 }
