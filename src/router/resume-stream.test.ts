@@ -5,6 +5,7 @@ import { GatewayError } from '../core/errors.ts';
 import type { ModelInfo } from '../core/model.ts';
 import type { EventReader, StreamEvent } from '../core/stream-event.ts';
 import { burstReader } from '../../test/helpers/events.ts';
+import { transformReader } from '../streams/event-reader.ts';
 import { resumableStream, type StreamAttempt, type StreamContinuer } from './resume-stream.ts';
 
 /**
@@ -25,9 +26,10 @@ const request = {
 const model = (providerId: string): ModelInfo => ({ id: 'chat', providerId, upstream: `${providerId}-model`, tags: [] });
 
 /** An attempt whose events before its first output were peeked, and whose rest comes in one read. */
-function attempt(providerId: string, buffered: StreamEvent[], rest: StreamEvent[]): StreamAttempt & { released: () => boolean } {
+function attempt(providerId: string, buffered: StreamEvent[], rest: StreamEvent[], mayRepeatPrefix = false): StreamAttempt & { released: () => boolean } {
   let released = false;
   return {
+    mayRepeatPrefix,
     buffered,
     reader: burstReader(rest).reader,
     model: model(providerId),
@@ -40,8 +42,11 @@ function attempt(providerId: string, buffered: StreamEvent[], rest: StreamEvent[
   };
 }
 
-/** Everything the stream gives, each read followed by the polls it makes possible; how many reads it took. */
-async function readPolling(reader: EventReader<StreamEvent>): Promise<{ events: StreamEvent[]; reads: number }> {
+/**
+ * Everything the stream gives, each read followed by the polls it makes possible (unless
+ * `polls` is false); how many reads it took.
+ */
+async function readPolling(reader: EventReader<StreamEvent>, polls = true): Promise<{ events: StreamEvent[]; reads: number }> {
   const events: StreamEvent[] = [];
   let reads = 0;
   for (;;) {
@@ -49,6 +54,7 @@ async function readPolling(reader: EventReader<StreamEvent>): Promise<{ events: 
     const next = await reader.read();
     if (next.done) return { events, reads };
     events.push(next.value);
+    if (!polls) continue;
     for (let ready = reader.poll?.(); ready !== undefined; ready = reader.poll?.()) {
       if (ready.done) return { events, reads };
       events.push(ready.value);
@@ -120,5 +126,59 @@ describe('resumable stream read with poll', { timeout: 5000 }, () => {
     assert.equal(last?.type, 'error');
     assert.equal(last?.type === 'error' && last.error, broken);
     assert.ok(!events.some((event) => event.type === 'finish'), 'never a normal finish');
+  });
+
+  // Found in review: the resume stream reads on by itself after events it swallowed (a
+  // continuation repeating the text so far, a held error), with no read of the caller's waiting.
+  // A poll then must not take the event after the one that read is bringing.
+  const text = (events: StreamEvent[]) => events.map((event) => (event.type === 'text-delta' ? event.delta : event.type === 'error' ? `<error: ${event.error.message}>` : `<${event.type}>`)).join('');
+  const start = (id: string): StreamEvent => ({ type: 'stream-start', id, model: 'm', created: 1, warnings: [] });
+  /** The text the caller reads through one more stage (the tap and formatter's), with or without polls. */
+  const through = async (attempts: () => { first: StreamAttempt; next: StreamAttempt[] }, polls: boolean) => {
+    const { first, next } = attempts();
+    const continuer: StreamContinuer = { broke: () => undefined, continueStream: async () => next.shift() };
+    const resumed = resumableStream(first, request, { continuer, signal: new AbortController().signal, resume: true });
+    return text((await readPolling(transformReader(resumed, { transform: (event, controller) => controller.enqueue(event) }), polls)).events);
+  };
+
+  it('gives with polls exactly what reads alone give when a continuation repeats the text so far', async () => {
+    const broken = new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'broke', { provider: 'p1' });
+    const attempts = () => ({
+      first: attempt('p1', [start('s'), { type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: 'Hello, ' }], [{ type: 'error', error: broken }]),
+      next: [
+        // A provider that repeats the prefix (Mistral): its first output is part of the repeat, swallowed.
+        attempt('p2', [start('s2'), { type: 'text-start', id: 'u' }, { type: 'text-delta', id: 'u', delta: 'Hello' }], [
+          { type: 'text-delta', id: 'u', delta: ', wor' },
+          { type: 'text-delta', id: 'u', delta: 'ld' },
+          { type: 'text-delta', id: 'u', delta: '!' },
+          { type: 'text-end', id: 'u' },
+          { type: 'finish', finishReason: 'stop', usage },
+        ], true),
+      ],
+    });
+    const readOnly = await through(attempts, false);
+    assert.equal(readOnly, '<stream-start><text-start>Hello, <resume>world!<text-end><finish>');
+    assert.equal(await through(attempts, true), readOnly);
+  });
+
+  it('never passes on what an attempt sent after its error, nor lets that attempt’s end fail the next one', async () => {
+    const broken = new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'broke', { provider: 'p1' });
+    const attempts = () => ({
+      first: attempt('p1', [start('s'), { type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: 'Hello, ' }], [{ type: 'error', error: broken }]),
+      next: [
+        attempt('p2', [start('s2'), { type: 'text-start', id: 'u' }, { type: 'text-delta', id: 'u', delta: 'Hello' }], [
+          { type: 'error', error: broken },
+          { type: 'text-delta', id: 'u', delta: 'JUNK-after-error' },
+        ], true),
+        attempt('p3', [start('s3'), { type: 'text-start', id: 'v' }, { type: 'text-delta', id: 'v', delta: 'world' }], [
+          { type: 'text-end', id: 'v' },
+          { type: 'finish', finishReason: 'stop', usage },
+        ]),
+      ],
+    });
+    const readOnly = await through(attempts, false);
+    assert.ok(!readOnly.includes('JUNK'));
+    assert.ok(readOnly.endsWith('world<text-end><finish>'), readOnly);
+    assert.equal(await through(attempts, true), readOnly);
   });
 });

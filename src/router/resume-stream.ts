@@ -101,6 +101,8 @@ class ResumableStream {
   #controller: Controller | undefined;
   /** The current attempt's end or error event, taken by `pullNow` and left to the next `pull`. */
   #polledEnd: ReadResult<StreamEvent> | undefined;
+  /** A failure is being recovered from (another provider called): nothing is taken meanwhile. */
+  #recovering = false;
 
   constructor(first: StreamAttempt, request: ChatRequest, options: ResumeOptions) {
     this.#original = request;
@@ -142,12 +144,15 @@ class ResumableStream {
   /**
    * `pull` with only what is ready now (PullReader `pullNow`): a replayed event, or one the
    * current attempt has ready. The attempt's end or failure, which a resume handles
-   * asynchronously, is kept for the next `pull`. No read is pending meanwhile, so the stall timer
-   * is left as it is (it runs only while one is). False when nothing was passed on.
+   * asynchronously, is kept for the next `pull`. Nothing is taken while a pull of this stream is
+   * still under way: its read of the attempt (a pull goes on reading after events it swallowed,
+   * with no read of the caller's waiting) or a recovery. An event taken then would pass the one
+   * that read is bringing, or come from the attempt that broke. With no read pending, the stall
+   * timer is left as it is (it runs only while one is). False when nothing was passed on.
    */
   pullNow(controller: Controller): boolean {
     this.#controller = controller;
-    if (this.#ended || this.#polledEnd) return false;
+    if (this.#ended || this.#polledEnd || this.#reading || this.#recovering) return false;
     const buffered = this.#attempt.buffered.shift();
     if (buffered) {
       // Passed on or swallowed: either way the reader polls again.
@@ -193,7 +198,17 @@ class ResumableStream {
   #failed(failure: GatewayError): Promise<void> | void {
     if (this.#ended) return;
     const controller = this.#controller!;
-    return this.#recover(failure, controller).then((resumed) => (resumed ? this.pull(controller) : undefined));
+    this.#recovering = true;
+    return this.#recover(failure, controller).then(
+      (resumed) => {
+        this.#recovering = false;
+        return resumed ? this.pull(controller) : undefined;
+      },
+      (error: unknown) => {
+        this.#recovering = false;
+        throw error;
+      },
+    );
   }
 
   /** Passes one event on; true once something was enqueued (or the stream closed). */

@@ -26,9 +26,10 @@ export interface PullSource<T> {
   /**
    * A pull that takes only what its own source has ready now (`EventReader.poll`), for `poll`:
    * true once it took something and handled it synchronously (enqueued, swallowed, closed),
-   * false when it took nothing. It may be called while a `pull`'s promise has yet to settle (its
-   * work done): a source still reading then has nothing ready, and what cannot be handled
-   * synchronously is kept for the next `pull`. Without it, `poll` answers only from the queue.
+   * false when it took nothing. It may be called while a `pull`'s promise has yet to settle, so
+   * it must take nothing while asynchronous work of the source's own is under way (a read it
+   * started, whose chunk would be passed, or a recovery); what cannot be handled synchronously
+   * is kept for the next `pull`. Without it, `poll` answers only from the queue.
    */
   pullNow?(controller: PullController<T>): boolean;
   cancel?(reason: unknown): Promise<void> | void;

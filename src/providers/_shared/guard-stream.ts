@@ -62,7 +62,14 @@ export function guardStream(events: EventStream, source: UpstreamSource): PullRe
     },
     pullNow() {
       if (ended || !reader.poll) return false;
-      const next = reader.poll();
+      let next: ReadResult<StreamEvent> | undefined;
+      try {
+        next = reader.poll();
+      } catch (error) {
+        // As a read that rejected: the stream ends with an error event, not errored.
+        failed(error);
+        return true;
+      }
       if (next === undefined) return false;
       passed(next);
       return true;

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { EventReader, ReadResult, StreamEvent } from '../../core/stream-event.ts';
+import { guardStream } from './guard-stream.ts';
+
+const source = { provider: 'p1', redact: (text: string) => text };
+const start: StreamEvent = { type: 'stream-start', id: 's', model: 'm', created: 1, warnings: [] };
+const delta = (text: string): StreamEvent => ({ type: 'text-delta', id: 't', delta: text });
+
+/** Every event, each read followed by polls, and whether the stream ended normally or by rejecting. */
+async function drain(reader: EventReader<StreamEvent>): Promise<{ events: StreamEvent[]; rejected: boolean }> {
+  const events: StreamEvent[] = [];
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) return { events, rejected: false };
+      events.push(next.value);
+      for (let ready = reader.poll?.(); ready !== undefined; ready = reader.poll?.()) {
+        if (ready.done) return { events, rejected: false };
+        events.push(ready.value);
+      }
+    }
+  } catch {
+    return { events, rejected: true };
+  }
+}
+
+describe('guardStream read with poll', () => {
+  it('passes a burst through polls and ends a stream that stops before its finish with one error event', async () => {
+    const ready: Array<ReadResult<StreamEvent>> = [
+      { done: false, value: delta('a') },
+      { done: false, value: delta('b') },
+      { done: true, value: undefined },
+    ];
+    const events: EventReader<StreamEvent> = { read: async () => ({ done: false, value: start }), poll: () => ready.shift(), cancel: async () => undefined };
+    const { events: seen, rejected } = await drain(guardStream(events, source));
+    assert.equal(rejected, false);
+    assert.deepEqual(seen.map((event) => event.type), ['stream-start', 'text-delta', 'text-delta', 'error']);
+    const last = seen.at(-1);
+    assert.equal(last?.type === 'error' && last.error.code, 'SB_ERR_STREAM_INTERRUPTED');
+  });
+
+  it('turns a poll that throws into an error event, as a read that rejects, never an errored stream', async () => {
+    const events: EventReader<StreamEvent> = {
+      read: async () => ({ done: false, value: start }),
+      poll: () => {
+        throw new Error('socket reset');
+      },
+      cancel: async () => undefined,
+    };
+    const { events: seen, rejected } = await drain(guardStream(events, source));
+    assert.equal(rejected, false, 'the caller reads an error event and the end, not a rejection');
+    assert.deepEqual(seen.map((event) => event.type), ['stream-start', 'error']);
+    const last = seen.at(-1);
+    assert.equal(last?.type === 'error' && last.error.code, 'SB_ERR_STREAM_INTERRUPTED');
+  });
+});
