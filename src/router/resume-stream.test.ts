@@ -141,19 +141,23 @@ describe('resumable stream read with poll', { timeout: 5000 }, () => {
     return text((await readPolling(transformReader(resumed, { transform: (event, controller) => controller.enqueue(event) }), polls)).events);
   };
 
+  const broken = new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'broke', { provider: 'p1' });
+  /** The first attempt: "Hello, ", then it breaks. */
+  const brokeAfterHello = () => attempt('p1', [start('s'), { type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: 'Hello, ' }], [{ type: 'error', error: broken }]);
+  /** A continuation that repeats the text so far (Mistral): its first output, part of the repeat, is swallowed; then `rest`. */
+  const repeating = (rest: StreamEvent[]) => attempt('p2', [start('s2'), { type: 'text-start', id: 'u' }, { type: 'text-delta', id: 'u', delta: 'Hello' }], rest, true);
+
   it('gives with polls exactly what reads alone give when a continuation repeats the text so far', async () => {
-    const broken = new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'broke', { provider: 'p1' });
     const attempts = () => ({
-      first: attempt('p1', [start('s'), { type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: 'Hello, ' }], [{ type: 'error', error: broken }]),
+      first: brokeAfterHello(),
       next: [
-        // A provider that repeats the prefix (Mistral): its first output is part of the repeat, swallowed.
-        attempt('p2', [start('s2'), { type: 'text-start', id: 'u' }, { type: 'text-delta', id: 'u', delta: 'Hello' }], [
+        repeating([
           { type: 'text-delta', id: 'u', delta: ', wor' },
           { type: 'text-delta', id: 'u', delta: 'ld' },
           { type: 'text-delta', id: 'u', delta: '!' },
           { type: 'text-end', id: 'u' },
           { type: 'finish', finishReason: 'stop', usage },
-        ], true),
+        ]),
       ],
     });
     const readOnly = await through(attempts, false);
@@ -162,14 +166,13 @@ describe('resumable stream read with poll', { timeout: 5000 }, () => {
   });
 
   it('never passes on what an attempt sent after its error, nor lets that attempt’s end fail the next one', async () => {
-    const broken = new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'broke', { provider: 'p1' });
     const attempts = () => ({
-      first: attempt('p1', [start('s'), { type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: 'Hello, ' }], [{ type: 'error', error: broken }]),
+      first: brokeAfterHello(),
       next: [
-        attempt('p2', [start('s2'), { type: 'text-start', id: 'u' }, { type: 'text-delta', id: 'u', delta: 'Hello' }], [
+        repeating([
           { type: 'error', error: broken },
           { type: 'text-delta', id: 'u', delta: 'JUNK-after-error' },
-        ], true),
+        ]),
         attempt('p3', [start('s3'), { type: 'text-start', id: 'v' }, { type: 'text-delta', id: 'v', delta: 'world' }], [
           { type: 'text-end', id: 'v' },
           { type: 'finish', finishReason: 'stop', usage },
