@@ -53,8 +53,10 @@ describe('stream resume (real gateway, official SDKs, strict simulators)', () =>
       ],
       routes: [
         // stall_timeout_ms leaves room for a loaded machine: a cut (socket closed 50 ms after the
-        // last frame) must be seen as a cut, not outrun by the stall timer when the loop lags.
-        { id: 'claude', strategy: 'ordered', candidates: ['first', 'second'], stall_timeout_ms: 1000, ttft_timeout_ms: 800 },
+        // last frame) must be seen as a cut, not outrun by the stall timer when the loop lags. So
+        // does ttft_timeout_ms: the file's first stream, on a cold gateway in a CI run loaded by
+        // other jobs (Node 24), once took more than 800 ms to its first token and failed over.
+        { id: 'claude', strategy: 'ordered', candidates: ['first', 'second'], stall_timeout_ms: 1000, ttft_timeout_ms: 1500 },
         { id: 'claude-off', strategy: 'ordered', candidates: ['first', 'second'], resume_streams: false },
         { id: 'openai-only', strategy: 'ordered', candidates: ['gpt'] },
         { id: 'openai-then-vllm', strategy: 'ordered', candidates: ['gpt', 'gpt-vllm'] },
@@ -121,13 +123,13 @@ describe('stream resume (real gateway, official SDKs, strict simulators)', () =>
     const started = performance.now();
     const { answer, response } = await streamed('claude');
     assert.equal(answer.text, `Simulated reply from claude-shared: ${question}`);
-    assert.ok(performance.now() - started < 3000);
+    assert.ok(performance.now() - started < 3500);
     const { attempts, row } = await attemptsOf(response);
     assert.deepEqual(attempts, [
       ['claude-a', 'error', 'SB_ERR_UPSTREAM_TIMEOUT', null],
       ['claude-b', 'ok', null, null],
     ]);
-    assert.match(row.attempts[0]!.message ?? '', /no first token within 800 ms/);
+    assert.match(row.attempts[0]!.message ?? '', /no first token within 1500 ms/);
   });
 
   it('keeps an Anthropic caller on the verbatim events, then the typed ones: one message, one text block, nothing repeated', async () => {
