@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { ModelInfo } from '../core/model.ts';
-import type { EventReader, StreamEvent } from '../core/stream-event.ts';
-import { burstReader } from '../../test/helpers/events.ts';
+import type { StreamEvent } from '../core/stream-event.ts';
+import { burstReader, readPolling } from '../../test/helpers/events.ts';
 import { transformReader } from '../streams/event-reader.ts';
 import { resumableStream, type StreamAttempt, type StreamContinuer } from './resume-stream.ts';
 
@@ -40,26 +40,6 @@ function attempt(providerId: string, buffered: StreamEvent[], rest: StreamEvent[
     release: () => void (released = true),
     released: () => released,
   };
-}
-
-/**
- * Everything the stream gives, each read followed by the polls it makes possible (unless
- * `polls` is false); how many reads it took.
- */
-async function readPolling(reader: EventReader<StreamEvent>, polls = true): Promise<{ events: StreamEvent[]; reads: number }> {
-  const events: StreamEvent[] = [];
-  let reads = 0;
-  for (;;) {
-    reads += 1;
-    const next = await reader.read();
-    if (next.done) return { events, reads };
-    events.push(next.value);
-    if (!polls) continue;
-    for (let ready = reader.poll?.(); ready !== undefined; ready = reader.poll?.()) {
-      if (ready.done) return { events, reads };
-      events.push(ready.value);
-    }
-  }
 }
 
 const usage = { inputTokens: 4, outputTokens: 2 };
@@ -138,7 +118,7 @@ describe('resumable stream read with poll', { timeout: 5000 }, () => {
     const { first, next } = attempts();
     const continuer: StreamContinuer = { broke: () => undefined, continueStream: async () => next.shift() };
     const resumed = resumableStream(first, request, { continuer, signal: new AbortController().signal, resume: true });
-    return text((await readPolling(transformReader(resumed, { transform: (event, controller) => controller.enqueue(event) }), polls)).events);
+    return text((await readPolling(transformReader<StreamEvent, StreamEvent>(resumed, { transform: (event, controller) => controller.enqueue(event) }), polls)).events);
   };
 
   const broken = new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'broke', { provider: 'p1' });

@@ -24,3 +24,24 @@ export function burstReader<T>(chunks: readonly T[]): { reader: PullReader<T>; p
   });
   return { reader, pulls: () => pulls };
 }
+
+/**
+ * Every chunk of a lean reader, read the way the HTTP layer reads a stream
+ * (src/server/send-stream.ts): a read, then every chunk ready at once (`poll`), unless `polls`
+ * is false; and how many reads it took.
+ */
+export async function readPolling<T>(reader: EventReader<T>, polls = true): Promise<{ events: T[]; reads: number }> {
+  const events: T[] = [];
+  let reads = 0;
+  for (;;) {
+    reads += 1;
+    const next = await reader.read();
+    if (next.done) return { events, reads };
+    events.push(next.value);
+    if (!polls) continue;
+    for (let ready = reader.poll?.(); ready !== undefined; ready = reader.poll?.()) {
+      if (ready.done) return { events, reads };
+      events.push(ready.value);
+    }
+  }
+}

@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EventReader, ReadResult, StreamEvent } from '../../core/stream-event.ts';
+import { readPolling } from '../../../test/helpers/events.ts';
 import { guardStream } from './guard-stream.ts';
 
 const source = { provider: 'p1', redact: (text: string) => text };
 const start: StreamEvent = { type: 'stream-start', id: 's', model: 'm', created: 1, warnings: [] };
 const delta = (text: string): StreamEvent => ({ type: 'text-delta', id: 't', delta: text });
 
-/** Every event, each read followed by polls, and whether the stream ended normally or by rejecting. */
+/** Every event, read then polled as the HTTP layer does, and whether the stream rejected a read instead of ending. */
 async function drain(reader: EventReader<StreamEvent>): Promise<{ events: StreamEvent[]; rejected: boolean }> {
-  const events: StreamEvent[] = [];
   try {
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) return { events, rejected: false };
-      events.push(next.value);
-      for (let ready = reader.poll?.(); ready !== undefined; ready = reader.poll?.()) {
-        if (ready.done) return { events, rejected: false };
-        events.push(ready.value);
-      }
-    }
+    return { events: (await readPolling(reader)).events, rejected: false };
   } catch {
-    return { events, rejected: true };
+    return { events: [], rejected: true };
   }
 }
 
