@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { ModelInfo } from '../core/model.ts';
-import type { StreamEvent } from '../core/stream-event.ts';
+import type { EventReader, ReadResult, StreamEvent } from '../core/stream-event.ts';
 import { burstReader, readPolling } from '../../test/helpers/events.ts';
 import { transformReader } from '../streams/event-reader.ts';
 import { resumableStream, type StreamAttempt, type StreamContinuer } from './resume-stream.ts';
@@ -163,5 +163,81 @@ describe('resumable stream read with poll', { timeout: 5000 }, () => {
     assert.ok(!readOnly.includes('JUNK'));
     assert.ok(readOnly.endsWith('world<text-end><finish>'), readOnly);
     assert.equal(await through(attempts, true), readOnly);
+  });
+
+  // The two cases above, driven step by step instead of through the microtask order of a
+  // recovery (one promise hop more there hid them from the tests above). The window: the caller's
+  // read was answered (with the resume), and the stream reads on by itself, through what the
+  // repeating continuation swallowed, into a read of that attempt, or into its failure.
+  /** An attempt's reader answered by the test: a read waits for `answer`; `ready` is what a poll finds. */
+  function gatedReader() {
+    let waiting: ((result: ReadResult<StreamEvent>) => void) | undefined;
+    let readStarted!: () => void;
+    const started = new Promise<void>((resolve) => (readStarted = resolve));
+    const ready: Array<ReadResult<StreamEvent>> = [];
+    const reader: EventReader<StreamEvent> = {
+      read: () => {
+        readStarted();
+        return new Promise((resolve) => (waiting = resolve));
+      },
+      poll: () => ready.shift(),
+      cancel: async () => undefined,
+    };
+    const answer = (result: ReadResult<StreamEvent>) => {
+      assert.ok(waiting, 'a read of the attempt is waiting');
+      const resolve = waiting;
+      waiting = undefined;
+      resolve(result);
+    };
+    return { reader, ready, answer, started };
+  }
+  const delta = (value: string): ReadResult<StreamEvent> => ({ done: false, value: { type: 'text-delta', id: 'u', delta: value } });
+  const end: Array<ReadResult<StreamEvent>> = [
+    { done: false, value: { type: 'text-end', id: 'u' } },
+    { done: false, value: { type: 'finish', finishReason: 'stop', usage } },
+  ];
+
+  /** "Hello, " then a break; read up to the resume, with the repeating continuation's own read of its attempt started. */
+  async function readToResume(continueStream: StreamContinuer['continueStream']) {
+    const gate = gatedReader();
+    const continuation = { ...repeating([]), reader: gate.reader };
+    let calls = 0;
+    const continuer: StreamContinuer = { broke: () => undefined, continueStream: (...args) => (calls++ === 0 ? Promise.resolve(continuation) : continueStream(...args)) };
+    const stream = resumableStream(brokeAfterHello(), request, { continuer, signal: new AbortController().signal, resume: true });
+    const got: StreamEvent[] = [];
+    for (let next = await stream.read(); !next.done; next = await stream.read()) {
+      got.push(next.value);
+      if (next.value.type === 'resume') break;
+    }
+    assert.equal(text(got), '<stream-start><text-start>Hello, <resume>');
+    await gate.started;
+    return { stream, gate, got };
+  }
+
+  it('takes nothing by poll while its own read of the attempt is under way', async () => {
+    const { stream, gate, got } = await readToResume(() => assert.fail('nothing else broke'));
+    gate.ready.push(delta('ld!'), ...end); // the events after the one the read is bringing
+    assert.equal(stream.poll?.(), undefined, 'the events after the one being read are not taken ahead of it');
+    gate.answer(delta(', wor'));
+    got.push(...(await readPolling(stream)).events);
+    assert.equal(text(got), '<stream-start><text-start>Hello, <resume>world!<text-end><finish>');
+  });
+
+  it('takes nothing by poll while a failure is recovered from, so nothing the broken attempt sent after its error passes', async () => {
+    let called!: () => void;
+    const continueCalled = new Promise<void>((resolve) => (called = resolve));
+    let resume!: (attempt: StreamAttempt) => void;
+    const { stream, gate, got } = await readToResume(() => {
+      called();
+      return new Promise((resolve) => (resume = resolve));
+    });
+    gate.ready.push(delta('JUNK-after-error'));
+    gate.answer({ done: false, value: { type: 'error', error: broken } });
+    await continueCalled;
+    assert.equal(stream.poll?.(), undefined, 'nothing is taken from the attempt that broke');
+    resume(attempt('p3', [start('s3'), { type: 'text-start', id: 'v' }, { type: 'text-delta', id: 'v', delta: 'world' }], [end[0]!.value!, end[1]!.value!] as StreamEvent[]));
+    got.push(...(await readPolling(stream)).events);
+    assert.equal(text(got), '<stream-start><text-start>Hello, <resume><resume>world<text-end><finish>');
+    assert.equal(gate.ready.length, 1, 'the broken attempt was never polled again');
   });
 });

@@ -8,6 +8,7 @@ import { addUsage, type Usage } from '../core/usage.ts';
 import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
 import { stallTimeout } from './deadlines.ts';
 import type { PeekedStream } from './peek-stream.ts';
+import { continuationRequest } from './continuation-request.ts';
 import { ContinuationOverlap } from './resume-overlap.ts';
 import type { AbortSignalLike } from '../core/abort.ts';
 
@@ -306,7 +307,7 @@ class ResumableStream {
       return false;
     }
     this.#options.continuer.broke(broken, failure);
-    const continuation = this.#options.resume && this.#continuable && this.#resumes < maxResumes ? this.#continuation() : undefined;
+    const continuation = this.#options.resume && this.#continuable && this.#resumes < maxResumes ? continuationRequest(this.#original, this.#sent) : undefined;
     if (!continuation) {
       this.#fail(controller, failure);
       return false;
@@ -338,30 +339,6 @@ class ResumableStream {
   async #cancelAttempt(attempt: StreamAttempt): Promise<void> {
     attempt.release();
     await attempt.reader.cancel().catch(() => undefined);
-  }
-
-  /**
-   * The request that continues the answer: the same request with the text so far as an
-   * assistant prefix, built from the typed request (a continuation is never passed through
-   * verbatim: its messages differ from the caller's), asking for no more tokens than the caller
-   * still allows. A request that itself ends with an assistant turn (a caller's own prefill) has
-   * that text put before the answer's. Undefined when it cannot be continued.
-   */
-  #continuation(): ChatRequest | undefined {
-    const original = this.#original;
-    if (original.n !== undefined && original.n > 1) return undefined;
-    let messages = original.messages;
-    let prefix = this.#sent.join('');
-    const last = messages.at(-1);
-    if (last?.role === 'assistant') {
-      if (!last.content.every((part) => part.type === 'text')) return undefined;
-      prefix = last.content.map((part) => (part.type === 'text' ? part.text : '')).join('') + prefix;
-      messages = messages.slice(0, -1);
-    }
-    const { native: _native, ...typed } = original;
-    const request: ChatRequest = { ...typed, messages, assistantPrefix: prefix };
-    if (original.maxOutputTokens !== undefined) request.maxOutputTokens = Math.max(1, original.maxOutputTokens - countTextsTokens(this.#sent));
-    return request;
   }
 
   /** What the current attempt cost, counted (it broke before reporting usage). */
