@@ -13,6 +13,7 @@ import { createClientErrorHandler } from './client-error.ts';
 import { createErrorHandler } from './error-handler.ts';
 import { formatForPath, type ErrorShaper } from './ingress-format.ts';
 import { parseJsonBody } from './json-body.ts';
+import { utf8Text } from '../text/utf8.ts';
 import { newRequestId } from './request-id.ts';
 
 declare module 'fastify' {
@@ -127,12 +128,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   // One parser for every content type (src/server/json-body.ts): clients that forget the content
   // type, or send text/plain, still send JSON; an empty body is no body. Read as bytes, decoded
-  // here as UTF-8 (as Fastify's `parseAs: 'string'` does), so a route that relays the body as it
-  // came keeps them.
+  // here as UTF-8 (as Fastify's `parseAs: 'string'` does, but without Node 20-22's slow decoder
+  // for large non-ASCII bodies: src/text/utf8.ts), so a route that relays the body as it came
+  // keeps them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, bytes, done) => {
     try {
-      const body = parseJsonBody((bytes as Buffer).toString('utf8'));
+      const body = parseJsonBody(utf8Text(bytes as Buffer));
       // Invalid UTF-8 was decoded to U+FFFD for the parse: only bytes that say the same are relayed.
       if (request.routeOptions.config.relayBytes && isUtf8(bytes as Buffer)) request.bodyBytes = bytes as Buffer;
       done(null, body);

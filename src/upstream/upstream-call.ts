@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { GatewayError } from '../core/errors.ts';
 import type { UpstreamResponse } from '../core/http-client.ts';
 import type { AbortSignalLike } from '../core/abort.ts';
+import { utf8Text } from '../text/utf8.ts';
 
 /**
  * One call dispatched on undici's Agent, as undici's documented handler (`Dispatcher.
@@ -196,7 +197,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const chunks = this.#chunks;
     this.#chunks = [];
     try {
-      waiting.resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      waiting.resolve(utf8Text(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     } catch (error) {
       waiting.reject(this.#options.toError(error));
     }

@@ -205,6 +205,26 @@ describe('OpenAI ingress through an OpenAI provider (official openai SDK)', () =
     assert.ok(upstream.raw.includes(Buffer.from('caf\ufffd')), 'the provider got U+FFFD, not the invalid byte');
   });
 
+  it('carries a large prompt in Cyrillic, Chinese and emoji to the provider and its echo back, character for character', async () => {
+    // Past 4 KB, a body that is not ASCII is decoded outside V8 on Node before 24 (src/text/utf8.ts).
+    const prompt = `Привет, мир! 你好，世界！ 😀 — “quoted” ${'Быстрая бурая лиса прыгает через ленивую собаку. 快速的棕色狐狸跳过了懒狗。 '.repeat(150)}`;
+    assert.ok(Buffer.byteLength(prompt) > 16_000);
+    for (const model of ['fast', 'local']) {
+      const completion = await client.chat.completions.create({ model, messages: [{ role: 'user', content: prompt }] });
+      const calls = model === 'fast' ? simulator.chatCalls() : compatible.chatCalls();
+      assert.equal((calls.at(-1)!.body!.messages as Array<{ content: string }>)[0]!.content, prompt, model);
+      assert.equal(completion.choices[0]!.message.content, `Simulated reply from ${model === 'fast' ? 'gpt-4o-mini' : 'qwen'}: ${prompt}`, model);
+    }
+  });
+
+  it('relays a large body holding invalid UTF-8 as it was parsed (U+FFFD), as a small one', async () => {
+    const text = 'Привет, мир. '.repeat(500);
+    const body = Buffer.concat([Buffer.from(`{"model":"local","messages":[{"role":"user","content":"${text}`), Buffer.from([0xd0]), Buffer.from('"}]}')]);
+    const response = await fetch(`${gateway.origin}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' }, body });
+    assert.equal(response.status, 200, await response.text());
+    assert.equal((compatible.chatCalls().at(-1)!.body!.messages as Array<{ content: string }>)[0]!.content, `${text}\ufffd`);
+  });
+
   it('creates embeddings', async () => {
     const { data, response } = await client.embeddings.create({ model: 'embed', input: ['one', 'three'], dimensions: 4 }).withResponse();
     assert.equal(data.data.length, 2);
