@@ -16,8 +16,30 @@ export const repository = fileURLToPath(new URL('..', import.meta.url));
 export const upstreamKey = 'bench-upstream-key';
 export const masterKey = 'bench-master';
 
+/** Sentences a long system message is made of, by BENCH_PROMPT_SCRIPT. */
+const promptSentences: Record<string, string> = {
+  latin: 'The quick brown fox jumps over the lazy dog again. ',
+  cyrillic: 'Быстрая бурая лиса прыгает через ленивую собаку. ',
+  chinese: '快速的棕色狐狸跳过了懒狗。',
+  // English with the odd accent, dash and curly quote: mostly ASCII, but not all.
+  accented: 'Café — “quoted” text here, mostly ASCII with a few marks. ',
+};
+
+/**
+ * The system message: "Be brief.", or with BENCH_PROMPT_KB about that many KB of UTF-8 (a long
+ * context, as retrieval-augmented prompts send) in BENCH_PROMPT_SCRIPT (latin, the default;
+ * cyrillic; chinese; accented): what a prompt's size and script cost (docs/performance.md).
+ */
+export const promptSettings = { kb: Number(process.env.BENCH_PROMPT_KB ?? 0), script: process.env.BENCH_PROMPT_SCRIPT ?? 'latin' };
+function systemMessage(): string {
+  if (!(promptSettings.kb > 0)) return 'Be brief.';
+  const sentence = promptSentences[promptSettings.script];
+  if (sentence === undefined) throw new Error(`BENCH_PROMPT_SCRIPT: "${promptSettings.script}" is not one of ${Object.keys(promptSentences).join(', ')}`);
+  return sentence.repeat(Math.ceil((promptSettings.kb * 1024) / Buffer.byteLength(sentence)));
+}
+
 /** The benchmarks' chat request, non-streamed and streamed (with usage, as SDKs ask). */
-export const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello in five words.' }] });
+export const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: systemMessage() }, { role: 'user', content: 'Say hello in five words.' }] });
 export const streamBody = JSON.stringify({ ...JSON.parse(chatBody), stream: true, stream_options: { include_usage: true } });
 
 /**

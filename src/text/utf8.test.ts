@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodedOutsideV8, utf8Text } from './utf8.ts';
+import { utf8TextAroundV8, utf8Text } from './utf8.ts';
 
 /** A random string of `length` code points drawn from `ranges` (inclusive), lone surrogates excluded. */
 function randomText(length: number, ranges: ReadonlyArray<readonly [number, number]>, random: () => number): string {
@@ -34,8 +34,15 @@ describe('utf8Text', () => {
       const length = [10, 1500, 4096, 9000][round % 4]!;
       const text = randomText(length, round % 5 === 0 ? [ascii] : scripts.slice(0, 1 + (round % scripts.length)), random);
       const bytes = Buffer.from(text, 'utf8');
-      assert.equal(decodedOutsideV8(bytes), text, `round ${round}`);
+      assert.equal(utf8TextAroundV8(bytes), text, `round ${round}`);
       assert.equal(utf8Text(bytes), text, `round ${round}`);
+    }
+  });
+
+  it('decodes a body after a larger one, and one larger than the array it reuses, without leftovers', () => {
+    for (const repeat of [9000, 300, 60_000, 400]) {
+      const text = `${'Ж'.repeat(repeat)}😀${'a'.repeat(3000)}`;
+      assert.equal(utf8TextAroundV8(Buffer.from(text, 'utf8')), text, String(repeat));
     }
   });
 
@@ -43,7 +50,7 @@ describe('utf8Text', () => {
     const text = `\ufeff{"a":"\u0000 😀 ${'Привет, мир. '.repeat(400)}"}`;
     const bytes = Buffer.from(text, 'utf8');
     assert.ok(bytes.length > 4096);
-    assert.equal(decodedOutsideV8(bytes), text);
+    assert.equal(utf8TextAroundV8(bytes), text);
     assert.equal(utf8Text(bytes), text);
   });
 
@@ -59,7 +66,7 @@ describe('utf8Text', () => {
     ];
     for (const bad of invalid) {
       for (const bytes of [Buffer.concat([large, bad]), Buffer.concat([bad, large]), Buffer.concat([large.subarray(0, 2001), bad, large])]) {
-        assert.equal(decodedOutsideV8(bytes), bytes.toString('utf8'), bad.toString('hex'));
+        assert.equal(utf8TextAroundV8(bytes), bytes.toString('utf8'), bad.toString('hex'));
         assert.equal(utf8Text(bytes), bytes.toString('utf8'), bad.toString('hex'));
       }
     }

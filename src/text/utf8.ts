@@ -1,33 +1,80 @@
-import { isAscii, isUtf8, transcode } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
+import { endianness } from 'node:os';
 
 /**
  * Whether this Node decodes UTF-8 slowly: V8's decoder before Node 24 takes text that is not
  * ASCII a character at a time, about 4 ns a byte (32 KB of Cyrillic: 144 µs on Node 20.20, 108 on
  * 22.23, against 6 µs on 24.21, whose `toString` uses simdutf; docs/performance.md). A prompt in
- * Russian, Chinese or Arabic cost the gateway more to decode than everything else it did.
+ * Russian, Chinese or Arabic cost the gateway more to decode than everything else it did. The
+ * way around it below writes UTF-16 code units in the machine's byte order and reads them back as
+ * UTF-16LE, so it is taken on little-endian machines only (every machine Node ships binaries for
+ * but s390x and ppc64 big-endian).
  */
-const slowDecoder = Number(process.versions.node.split('.')[0]) < 24 && typeof transcode === 'function';
+const slowDecoder = Number(process.versions.node.split('.')[0]) < 24 && endianness() === 'LE';
+
+/** Below this many bytes V8's decoder costs a few microseconds at most: not worth another way. */
+const decodeOwnFromBytes = 4096;
 
 /**
- * Below this many bytes `toString` is as fast as the other way (measured: 1 KB of Cyrillic
- * 3.6 µs against 4.2 through ICU, 4 KB 13.1 against 4.8): the conversion's fixed cost.
+ * The code units of the last body decoded, reused: a new array a body would be allocated and
+ * collected with it. Kept only up to this many units (512 KB); a larger body gets its own.
  */
-const transcodeFromBytes = 4096;
+const reusedUnits = 256 * 1024;
+let units = new Uint16Array(16 * 1024);
 
 /**
- * `bytes` (UTF-8) as a string: the same string `bytes.toString('utf8')` gives, faster where
- * that is slow. On Node before 24, a large body that is valid UTF-8 but not ASCII goes through
- * ICU to UTF-16 (`buffer.transcode`) and is read as UTF-16, a copy; ASCII is read as Latin-1, the
- * same characters for those bytes. Invalid UTF-8 is left to `toString`, so its bytes become
- * U+FFFD exactly as before.
+ * `bytes` (UTF-8) as a string: the same string `bytes.toString('utf8')` gives, faster where that
+ * is slow. On Node before 24, a body of 4 KB or more that is ASCII is read as Latin-1 (the same
+ * characters for those bytes, at half the cost), and one that is valid UTF-8 but not ASCII is
+ * decoded here. Invalid UTF-8 is left to `toString`, so its bytes become U+FFFD exactly as before.
+ *
+ * Not `buffer.transcode` (ICU), though it decoded 32 KB of Cyrillic in 15 µs alone: the UTF-16
+ * buffer it allocates for each body is memory outside the heap, which makes V8 collect more
+ * often. In a loop keeping a gateway's heap (parse, keep 16 bodies), it cost 63-67 µs a body
+ * against V8's 121-123 and 45-52 here, and 122-127 µs for English with some accents and curly
+ * quotes, where V8 took 63 and this 62 (docs/performance.md).
  */
 export function utf8Text(bytes: Buffer): string {
-  return slowDecoder && bytes.length >= transcodeFromBytes ? decodedOutsideV8(bytes) : bytes.toString('utf8');
+  return slowDecoder && bytes.length >= decodeOwnFromBytes ? utf8TextAroundV8(bytes) : bytes.toString('utf8');
 }
 
 /** `utf8Text`'s way on a slow decoder, whatever the Node version (exported for its tests). */
-export function decodedOutsideV8(bytes: Buffer): string {
+export function utf8TextAroundV8(bytes: Buffer): string {
   if (isAscii(bytes)) return bytes.toString('latin1');
   if (!isUtf8(bytes)) return bytes.toString('utf8');
-  return transcode(bytes, 'utf8', 'utf16le').toString('utf16le');
+  return decodedValidUtf8(bytes);
+}
+
+/**
+ * Valid UTF-8 (checked: no sequence here is cut, overlong, a surrogate or past U+10FFFF) as a
+ * string, through UTF-16 code units read back as UTF-16LE (a little-endian machine's order).
+ */
+function decodedValidUtf8(bytes: Uint8Array): string {
+  // A UTF-8 sequence of n bytes is at most n UTF-16 code units (four bytes: a surrogate pair).
+  let out = units;
+  if (out.length < bytes.length) {
+    out = new Uint16Array(bytes.length);
+    if (bytes.length <= reusedUnits) units = out;
+  }
+  const length = bytes.length;
+  let count = 0;
+  for (let index = 0; index < length; ) {
+    const lead = bytes[index]!;
+    if (lead < 0x80) {
+      out[count++] = lead;
+      index += 1;
+    } else if (lead < 0xe0) {
+      out[count++] = ((lead & 0x1f) << 6) | (bytes[index + 1]! & 0x3f);
+      index += 2;
+    } else if (lead < 0xf0) {
+      out[count++] = ((lead & 0x0f) << 12) | ((bytes[index + 1]! & 0x3f) << 6) | (bytes[index + 2]! & 0x3f);
+      index += 3;
+    } else {
+      const point = (((lead & 0x07) << 18) | ((bytes[index + 1]! & 0x3f) << 12) | ((bytes[index + 2]! & 0x3f) << 6) | (bytes[index + 3]! & 0x3f)) - 0x10000;
+      out[count++] = 0xd800 | (point >> 10);
+      out[count++] = 0xdc00 | (point & 0x3ff);
+      index += 4;
+    }
+  }
+  return Buffer.from(out.buffer, out.byteOffset, count * 2).toString('utf16le');
 }
