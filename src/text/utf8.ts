@@ -14,6 +14,12 @@ const slowDecoder = Number(process.versions.node.split('.')[0]) < 24 && endianne
 
 /** Below this many bytes V8's decoder costs a few microseconds at most: not worth another way. */
 const decodeOwnFromBytes = 4096;
+/**
+ * Above this many, V8's: the code units of a body that large (twice its bytes, beside the string
+ * made of them) would be memory a body of tens of MB cannot spare, for a gain small beside what
+ * the rest of such a request costs.
+ */
+const decodeOwnUpToBytes = 8 * 1024 * 1024;
 
 /**
  * The code units of the last body decoded, reused: a new array a body would be allocated and
@@ -24,7 +30,7 @@ let units = new Uint16Array(16 * 1024);
 
 /**
  * `bytes` (UTF-8) as a string: the same string `bytes.toString('utf8')` gives, faster where that
- * is slow. On Node before 24, a body of 4 KB or more that is ASCII is read as Latin-1 (the same
+ * is slow. On Node before 24, a body of 4 KB to 8 MB that is ASCII is read as Latin-1 (the same
  * characters for those bytes, at half the cost), and one that is valid UTF-8 but not ASCII is
  * decoded here. Invalid UTF-8 is left to `toString`, so its bytes become U+FFFD exactly as before.
  *
@@ -35,7 +41,7 @@ let units = new Uint16Array(16 * 1024);
  * quotes, where V8 took 63 and this 62 (docs/performance.md).
  */
 export function utf8Text(bytes: Buffer): string {
-  return slowDecoder && bytes.length >= decodeOwnFromBytes ? utf8TextAroundV8(bytes) : bytes.toString('utf8');
+  return slowDecoder && bytes.length >= decodeOwnFromBytes && bytes.length <= decodeOwnUpToBytes ? utf8TextAroundV8(bytes) : bytes.toString('utf8');
 }
 
 /** `utf8Text`'s way on a slow decoder, whatever the Node version (exported for its tests). */
