@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatRequest } from '../core/chat-request.ts';
+import { streamedHello } from '../../test/helpers/chat-request.ts';
 import { countTextsTokens } from '../tokens/count.ts';
 import { continuationRequest } from './continuation-request.ts';
 
-const base = {
-  model: 'chat',
-  messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hello.' }] }],
-  stream: true,
-  includeUsage: true,
-  metadata: {},
-  hints: {},
-} as unknown as ChatRequest;
+const base = streamedHello;
 
 describe('continuationRequest', () => {
   it('sends the text so far as the assistant prefix, from the typed request, never the caller’s body', () => {

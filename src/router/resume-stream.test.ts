@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatRequest } from '../core/chat-request.ts';
+import { streamedHello } from '../../test/helpers/chat-request.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { ModelInfo } from '../core/model.ts';
 import type { EventReader, ReadResult, StreamEvent } from '../core/stream-event.ts';
@@ -14,14 +15,7 @@ import { resumableStream, type StreamAttempt, type StreamContinuer } from './res
  * attempt's failure with them; what `poll` takes of it must resume exactly as a read would.
  */
 
-const request = {
-  model: 'chat',
-  messages: [{ role: 'user', content: [{ type: 'text', text: 'Say hello.' }] }],
-  stream: true,
-  includeUsage: true,
-  metadata: {},
-  hints: {},
-} as unknown as ChatRequest;
+const request = streamedHello;
 
 const model = (providerId: string): ModelInfo => ({ id: 'chat', providerId, upstream: `${providerId}-model`, tags: [] });
 
