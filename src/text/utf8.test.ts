@@ -40,9 +40,19 @@ describe('utf8Text', () => {
   });
 
   it('decodes a body after a larger one, and one larger than the array it reuses, without leftovers', () => {
-    for (const repeat of [9000, 300, 60_000, 400]) {
+    // The reused array holds 256 Ki code units: 150,000 two-byte characters are 300,000 bytes.
+    for (const repeat of [9000, 300, 150_000, 400, 60_000]) {
       const text = `${'Ж'.repeat(repeat)}😀${'a'.repeat(3000)}`;
       assert.equal(utf8TextAroundV8(Buffer.from(text, 'utf8')), text, String(repeat));
+    }
+  });
+
+  it('decodes bodies at and past the 256 KB it decodes itself as toString does', () => {
+    for (const bytes of [256 * 1024, 256 * 1024 + 2, 8 * 1024 * 1024]) {
+      const text = 'Ж'.repeat(bytes / 2);
+      const encoded = Buffer.from(text, 'utf8');
+      assert.equal(encoded.length, bytes);
+      assert.equal(utf8Text(encoded), text, String(bytes));
     }
   });
 

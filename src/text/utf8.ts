@@ -14,23 +14,22 @@ const slowDecoder = Number(process.versions.node.split('.')[0]) < 24 && endianne
 
 /** Below this many bytes V8's decoder costs a few microseconds at most: not worth another way. */
 const decodeOwnFromBytes = 4096;
-/**
- * Above this many, V8's: the code units of a body that large (twice its bytes, beside the string
- * made of them) would be memory a body of tens of MB cannot spare, for a gain small beside what
- * the rest of such a request costs.
- */
-const decodeOwnUpToBytes = 8 * 1024 * 1024;
 
 /**
- * The code units of the last body decoded, reused: a new array a body would be allocated and
- * collected with it. Kept only up to this many units (512 KB); a larger body gets its own.
+ * The code units of the last body decoded, reused (a new array per body would be memory outside
+ * the heap, which makes V8 collect more often), and emptied after each use, so that no prompt
+ * stays in memory after its request. Bodies up to as many bytes as it has units are decoded here;
+ * larger ones are left to V8: a new array for each, and from about a million characters Node's
+ * reading back as UTF-16 or Latin-1 makes a string outside the heap, where `toString('utf8')`
+ * does not (review of this file, docs/decisions/0017-utf8-decoding.md).
  */
-const reusedUnits = 256 * 1024;
-let units = new Uint16Array(16 * 1024);
+const decodeOwnUpToBytes = 256 * 1024;
+/** Made with the first body decoded here (never on Node 24). */
+let units: Uint16Array | undefined;
 
 /**
  * `bytes` (UTF-8) as a string: the same string `bytes.toString('utf8')` gives, faster where that
- * is slow. On Node before 24, a body of 4 KB to 8 MB that is ASCII is read as Latin-1 (the same
+ * is slow. On Node before 24, a body of 4 to 256 KB that is ASCII is read as Latin-1 (the same
  * characters for those bytes, at half the cost), and one that is valid UTF-8 but not ASCII is
  * decoded here. Invalid UTF-8 is left to `toString`, so its bytes become U+FFFD exactly as before.
  *
@@ -57,11 +56,8 @@ export function utf8TextAroundV8(bytes: Buffer): string {
  */
 function decodedValidUtf8(bytes: Uint8Array): string {
   // A UTF-8 sequence of n bytes is at most n UTF-16 code units (four bytes: a surrogate pair).
-  let out = units;
-  if (out.length < bytes.length) {
-    out = new Uint16Array(bytes.length);
-    if (bytes.length <= reusedUnits) units = out;
-  }
+  units ??= new Uint16Array(decodeOwnUpToBytes);
+  const out = bytes.length <= units.length ? units : new Uint16Array(bytes.length);
   const length = bytes.length;
   let count = 0;
   for (let index = 0; index < length; ) {
@@ -82,5 +78,7 @@ function decodedValidUtf8(bytes: Uint8Array): string {
       index += 4;
     }
   }
-  return Buffer.from(out.buffer, out.byteOffset, count * 2).toString('utf16le');
+  const text = Buffer.from(out.buffer, out.byteOffset, count * 2).toString('utf16le');
+  out.fill(0, 0, count);
+  return text;
 }
