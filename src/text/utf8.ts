@@ -7,8 +7,8 @@ import { endianness } from 'node:os';
  * 22.23, against 6 µs on 24.21, whose `toString` uses simdutf; docs/performance.md). A prompt in
  * Russian, Chinese or Arabic cost the gateway more to decode than everything else it did. The
  * way around it below writes UTF-16 code units in the machine's byte order and reads them back as
- * UTF-16LE, so it is taken on little-endian machines only (every machine Node ships binaries for
- * but s390x and ppc64 big-endian).
+ * UTF-16LE, so it is taken on little-endian machines only (all Node ships binaries for but s390x
+ * and AIX).
  */
 const slowDecoder = Number(process.versions.node.split('.')[0]) < 24 && endianness() === 'LE';
 
