@@ -92,6 +92,7 @@ export class Pipeline {
       candidates: plan.candidates,
       promptTokens: routing.promptTokens,
       ...(routing.promptTokensAtMost ? { promptTokensAtMost: routing.promptTokensAtMost } : {}),
+      ...(routing.promptTokensEstimate ? { promptTokensEstimate: routing.promptTokensEstimate } : {}),
       ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
       hasOutput: true,
     });
@@ -146,6 +147,7 @@ export class Pipeline {
       candidates: plan.candidates,
       promptTokens: routing.promptTokens,
       ...(routing.promptTokensAtMost ? { promptTokensAtMost: routing.promptTokensAtMost } : {}),
+      ...(routing.promptTokensEstimate ? { promptTokensEstimate: routing.promptTokensEstimate } : {}),
       hasOutput: false,
     });
     const execution = await executeEmbedding(plan, request, this.#executionContext(record, signal, 0));

@@ -86,6 +86,11 @@ export interface AdmissionRequest {
    * reserves what a request may cost at most, so it takes this instead of the count.
    */
   promptTokensAtMost?(): number;
+  /**
+   * About as many tokens as the prompt holds, without a tokenizer unless the count was made: a
+   * token rate limit holds this until the request's real tokens replace it.
+   */
+  promptTokensEstimate?(): number;
   /** The request's max output tokens, when it sets one. */
   maxOutputTokens?: number;
   /** False for embeddings: no output tokens to reserve. */

@@ -34,6 +34,11 @@ export interface RoutingRequest {
    */
   promptTokensAtMost?(): number;
   /**
+   * About as many tokens as the prompt holds (the count, if one was made; else an estimate from
+   * its UTF-8 bytes, without a tokenizer): for reservations the real usage replaces. Absent: count.
+   */
+  promptTokensEstimate?(): number;
+  /**
    * Set by /v1/route/explain: strategies compute every score they can show, even where the
    * order is settled without one (the cost strategy then counts the prompt).
    */

@@ -13,7 +13,7 @@ const record = { id: 'req_1', guardrails: [], warnings: [], onFinish: () => unde
 const model = { id: 'm', providerId: 'p', upstream: 'm', tags: [], pricing: { inputPerMtok: 2, outputPerMtok: 8 } } as ModelInfo;
 
 /** Admits through a Governance whose limits engine keeps the demand it was given. */
-async function demandFor(policies: SpendPolicy[], counted: number[]): Promise<Demand> {
+async function demandFor(policies: SpendPolicy[], counted: number[], estimate?: number): Promise<Demand> {
   let seen: Demand | undefined;
   const limits = { admit: async (_policies: readonly SpendPolicy[], demand: Demand) => ((seen = demand), { settle: () => undefined }) } as unknown as Admission;
   const governance = new Governance({} as Guardrails, limits);
@@ -22,6 +22,7 @@ async function demandFor(policies: SpendPolicy[], counted: number[]): Promise<De
     candidates: [model],
     promptTokens: () => (counted.push(1), 250),
     promptTokensAtMost: () => 1_000,
+    ...(estimate !== undefined ? { promptTokensEstimate: () => estimate } : {}),
     maxOutputTokens: 100,
     hasOutput: true,
   });
@@ -36,7 +37,14 @@ describe('governance admission', () => {
     assert.deepEqual(counted, [], 'the prompt was not counted');
   });
 
-  it('counts the prompt for a token rate limit, which is adjusted to the real tokens later', async () => {
+  it('holds a token rate limit on the prompt’s estimate, without counting it, until the real tokens replace it', async () => {
+    const counted: number[] = [];
+    const demand = await demandFor([policy({ tpm: 10_000 })], counted, 300);
+    assert.equal(demand.estimatedTokens(), 300);
+    assert.deepEqual(counted, [], 'the prompt was not counted');
+  });
+
+  it('counts the prompt for a token rate limit when no estimate is offered', async () => {
     const counted: number[] = [];
     const demand = await demandFor([policy({ tpm: 10_000 })], counted);
     assert.equal(demand.estimatedTokens(), 250);

@@ -3,7 +3,7 @@ import type { ChatRequest } from '../core/chat-request.ts';
 import type { EmbeddingRequest } from '../core/embedding.ts';
 import type { Capability } from '../core/model.ts';
 import type { RoutingRequest } from '../core/strategy.ts';
-import { countPromptTokens, countTextsTokens, promptTokensAtMost, textsTokensAtMost } from '../tokens/count.ts';
+import { countPromptTokens, countTextsTokens, promptTokensAtMost, promptTokensEstimate, textsTokensAtMost, textsTokensEstimate } from '../tokens/count.ts';
 
 /** Data-policy requirements gathered before routing (rules, guardrails). */
 export interface Requirements {
@@ -21,6 +21,7 @@ export function chatRoutingRequest(request: ChatRequest, requested: string, call
     needs: neededCapabilities(request),
     promptTokens: () => (counted ??= countPromptTokens(request)),
     promptTokensAtMost: () => (bound ??= promptTokensAtMost(request)),
+    promptTokensEstimate: () => counted ?? promptTokensEstimate(request),
     ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
     stream: request.stream,
     metadata: request.metadata,
@@ -42,6 +43,7 @@ export function embeddingRoutingRequest(request: EmbeddingRequest, caller: Calle
     needs: new Set<Capability>(['embeddings']),
     promptTokens: () => (counted ??= countTextsTokens(request.input)),
     promptTokensAtMost: () => (bound ??= textsTokensAtMost(request.input)),
+    promptTokensEstimate: () => counted ?? textsTokensEstimate(request.input),
     stream: false,
     metadata: request.metadata,
     ...(stickyKey !== undefined ? { stickyKey } : {}),

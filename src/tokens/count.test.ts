@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { runInFreshProcess } from '../../test/helpers/fresh-process.ts';
-import { countPromptTokens, countTextTokens, countTextsTokens, exactChars, promptTokensAtMost, textsTokensAtMost } from './count.ts';
+import { countPromptTokens, countTextTokens, countTextsTokens, exactChars, promptTokensAtMost, promptTokensEstimate, textsTokensAtMost, textsTokensEstimate } from './count.ts';
 
 /** A seeded generator, so a failure is reproducible. */
 function letters(length: number, seed = 7): string {
@@ -104,6 +104,23 @@ describe('loading the encoder', () => {
       'process.stdout.write(JSON.stringify({ bound, loaded: loaded() }));',
     ]);
     assert.deepEqual(JSON.parse(output), { bound: 3 + 3 + 12, loaded: false });
+  });
+
+  it('estimates a prompt within a factor of two of its count in every script, from a quarter of its bytes', () => {
+    const texts = {
+      prose: prose.repeat(20),
+      cyrillic: 'Маршрутизатор выбирает поставщика для каждого запроса по цене и задержке. '.repeat(40),
+      chinese: '路由器按成本、延迟和能力为每个请求选择提供商。'.repeat(40),
+      code: 'function add(a, b) { return a + b; } // sum\n'.repeat(60),
+    };
+    for (const [name, text] of Object.entries(texts)) {
+      const request = { messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text }] }] };
+      const estimate = promptTokensEstimate(request);
+      const counted = countPromptTokens(request);
+      assert.equal(estimate, 3 + 3 + Math.ceil(Buffer.byteLength(text) / 4), name);
+      assert.equal(textsTokensEstimate([text]), Math.ceil(Buffer.byteLength(text) / 4), name);
+      assert.ok(estimate >= counted / 2 && estimate <= counted * 2, `${name}: estimate ${estimate}, counted ${counted}`);
+    }
   });
 
   it('loads the o200k_base table on the first count, not when the module is imported, and keeps it compact', () => {

@@ -40,4 +40,12 @@ describe('context-window filter', () => {
     const withOutput = contextFor('Say hello in five words. '.repeat(40), 400);
     assert.match(contextWindowFilter.reject(model(500), withOutput.context) ?? '', /^context window 500 < \d+ tokens needed$/);
   });
+
+  it('gives reservations the count once a filter made one, else an estimate from the bytes', () => {
+    const { context } = contextFor('Say hello in five words. '.repeat(40));
+    const request = context.request;
+    assert.equal(request.promptTokensEstimate?.(), 3 + 3 + 250, 'a quarter of the 1,000 bytes, before any count');
+    contextWindowFilter.reject(model(500), context);
+    assert.equal(request.promptTokensEstimate?.(), request.promptTokens(), 'the count, once made');
+  });
 });
