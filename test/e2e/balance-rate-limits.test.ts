@@ -48,3 +48,48 @@ describe('balance reads the providers’ rate-limit headers', () => {
     assert.equal(eastCalls + west.chatCalls().length, 60);
   });
 });
+
+/**
+ * A provider's configured `limits.tpm` (SPEC's example config): balance counts the prompt tokens
+ * it dispatched to each provider this minute and sends nothing more to one whose limit they reach.
+ * The tokens are the prompt's estimate (a quarter of its UTF-8 bytes), not a tokenizer count.
+ */
+describe('balance stays under a provider’s configured tokens per minute', () => {
+  let east: OpenAISimulator;
+  let west: OpenAISimulator;
+  let gateway: TestGateway;
+
+  before(async () => {
+    east = await new OpenAISimulator({ apiKey: 'east-key' }).start();
+    west = await new OpenAISimulator({ apiKey: 'west-key' }).start();
+    gateway = await startGateway({
+      providers: [
+        { id: 'east', type: 'openai', base_url: east.url, api_key: 'east-key', limits: { tpm: 3_000 } },
+        { id: 'west', type: 'openai', base_url: west.url, api_key: 'west-key', limits: { tpm: 10_000_000 } },
+      ],
+      models: [
+        { id: 'a', provider: 'east', upstream: 'gpt-4o-mini' },
+        { id: 'b', provider: 'west', upstream: 'gpt-4o-mini' },
+      ],
+      routes: [{ id: 'even', strategy: 'balance', candidates: ['a', 'b'] }],
+    });
+  });
+  after(async () => {
+    await gateway.close();
+    await east.close();
+    await west.close();
+  });
+
+  it('sends nothing more to a provider once this minute’s prompts reach its limit', async () => {
+    const client = openaiClient(gateway, 'unused');
+    // About 1,000 tokens a request (4 KB of English): east's 3,000 a minute hold three of them.
+    const context = 'The router picks a provider for every request by cost, latency and load. '.repeat(55);
+    for (let index = 0; index < 30; index += 1) {
+      await client.chat.completions.create({ model: 'even', messages: [{ role: 'system', content: context }, { role: 'user', content: 'hi' }] });
+    }
+    const eastCalls = east.chatCalls().length;
+    assert.ok(eastCalls >= 1 && eastCalls <= 4, `east answered ${eastCalls} of 30 with 3,000 tokens a minute`);
+    assert.equal(eastCalls + west.chatCalls().length, 30);
+  });
+});
+
