@@ -160,12 +160,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   }
 
   #next(): Promise<IteratorResult<Uint8Array>> {
-    const chunk = this.#chunks.shift();
-    if (chunk !== undefined) {
-      this.#queuedBytes -= chunk.length;
-      if (this.#queuedBytes < highWaterMark) this.#resume();
-      return Promise.resolve({ done: false, value: chunk });
-    }
+    const taken = this.#take();
+    if (taken !== undefined) return Promise.resolve(taken);
     if (this.#error) return Promise.reject(this.#error);
     if (this.#ended) return Promise.resolve({ done: true, value: undefined });
     return this.#wait();
@@ -177,13 +173,16 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
    * `next()` would wait, or reject.
    */
   #poll(): IteratorResult<Uint8Array> | undefined {
+    return this.#take() ?? (this.#ended && !this.#error && !this.#waiting ? { done: true, value: undefined } : undefined);
+  }
+
+  /** The first chunk received and not yet read, resuming the socket once few enough are queued. */
+  #take(): IteratorResult<Uint8Array> | undefined {
     const chunk = this.#chunks.shift();
-    if (chunk !== undefined) {
-      this.#queuedBytes -= chunk.length;
-      if (this.#queuedBytes < highWaterMark) this.#resume();
-      return { done: false, value: chunk };
-    }
-    return this.#ended && !this.#error && !this.#waiting ? { done: true, value: undefined } : undefined;
+    if (chunk === undefined) return undefined;
+    this.#queuedBytes -= chunk.length;
+    if (this.#queuedBytes < highWaterMark) this.#resume();
+    return { done: false, value: chunk };
   }
 
   #readAll(): Promise<string> {
