@@ -3,9 +3,10 @@ import type { ChatRequest } from './core/chat-request.ts';
 import type { ChatResult } from './core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from './core/embedding.ts';
 import { GatewayError } from './core/errors.ts';
-import type { RequestGovernance } from './core/governance.ts';
+import type { AdmissionRequest, RequestGovernance } from './core/governance.ts';
 import type { ModelInfo } from './core/model.ts';
 import type { RoutingStateStore } from './core/routing-state.ts';
+import type { RoutingRequest } from './core/strategy.ts';
 import type { EventReader, StreamEvent } from './core/stream-event.ts';
 import type { RequestRecord } from './ledger/request-record.ts';
 import { UsageTap } from './ledger/usage-tap.ts';
@@ -90,9 +91,7 @@ export class Pipeline {
     await this.#dependencies.governance?.admit(record, caller, {
       requested,
       candidates: plan.candidates,
-      promptTokens: routing.promptTokens,
-      ...(routing.promptTokensAtMost ? { promptTokensAtMost: routing.promptTokensAtMost } : {}),
-      ...(routing.promptTokensEstimate ? { promptTokensEstimate: routing.promptTokensEstimate } : {}),
+      ...promptOf(routing),
       ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
       hasOutput: true,
     });
@@ -148,9 +147,7 @@ export class Pipeline {
     await this.#dependencies.governance?.admit(record, caller, {
       requested: request.model,
       candidates: plan.candidates,
-      promptTokens: routing.promptTokens,
-      ...(routing.promptTokensAtMost ? { promptTokensAtMost: routing.promptTokensAtMost } : {}),
-      ...(routing.promptTokensEstimate ? { promptTokensEstimate: routing.promptTokensEstimate } : {}),
+      ...promptOf(routing),
       hasOutput: false,
     });
     const execution = await executeEmbedding(plan, request, this.#executionContext(record, signal, 0));
@@ -262,6 +259,15 @@ function answerFromCache(record: RequestRecord, request: ChatRequest, cached: Ca
 }
 
 /** Counted usage for a provider that reported none. */
+/** What admission takes of routing's prompt measures: the count, and the bound and estimate where it has them. */
+function promptOf(routing: RoutingRequest): Pick<AdmissionRequest, 'promptTokens' | 'promptTokensAtMost' | 'promptTokensEstimate'> {
+  return {
+    promptTokens: routing.promptTokens,
+    ...(routing.promptTokensAtMost ? { promptTokensAtMost: routing.promptTokensAtMost } : {}),
+    ...(routing.promptTokensEstimate ? { promptTokensEstimate: routing.promptTokensEstimate } : {}),
+  };
+}
+
 function estimateChatUsage(request: ChatRequest, result: ChatResult) {
   const output = result.content.flatMap((part) => (part.type === 'tool-call' ? [part.name, part.arguments] : [part.text]));
   return { inputTokens: countPromptTokens(request), outputTokens: countTextsTokens(output), estimated: true };
