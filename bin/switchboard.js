@@ -8,6 +8,7 @@ import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { staleReason } from '../scripts/build-state.js';
+import { runtimeV8Flags } from '../scripts/runtime-flags.js';
 
 // glibc's malloc (Linux) serves a block of 128 KB or more with mmap, and when such a block is
 // freed it raises that threshold to the block's size, up to 32 MB, for good, with the trim
@@ -64,16 +65,9 @@ if (replaceable && (addSemiSpace || mallocAdded)) {
   }
 }
 
-// After a full collection V8 lets the old generation grow to 1.1-4 times what survived before
-// the next one, by its own measure of the collections' speed. A gateway's garbage is short-lived
-// requests that outlived a young-generation collection, so it let one process grow from 77 MB
-// idle to 165-180 MB under 16-64 concurrent requests (Node 20.20). Growing by 25% at most keeps
-// it at 120-130 MB (Node 24: 160 instead of 180), for 0-4% more CPU per request in paired runs
-// (both builds loaded at once on one core; docs/performance.md). The flag is read at every
-// collection, so it is set here, in every process (the workers run this file too), on every
-// Node version; unless the operator chose a value (command line or NODE_OPTIONS).
-const heapGrowingFlag = /^--heap[-_]growing[-_]percent(=|$)/;
-if (!nodeFlags.some((flag) => heapGrowingFlag.test(flag))) v8.setFlagsFromString('--heap-growing-percent=25');
+// V8 settings read while the process runs (the old generation's growth, where Maglev's finished
+// jobs are freed), set here in every process: scripts/runtime-flags.js says why.
+for (const flag of runtimeV8Flags(nodeFlags, process.versions.node)) v8.setFlagsFromString(flag);
 
 // The workers of `--workers N` run this file too: they take the primary's choice (inherited
 // through the environment) instead of checking again, so every process runs the same code.
