@@ -16,7 +16,7 @@ describe('runtime V8 flags', () => {
     assert.deepEqual(runtimeV8Flags([], '26.10.0'), ['--heap-growing-percent=25', '--no-maglev-destroy-on-background']);
   });
 
-  it("leaves out what the operator chose, in either spelling or polarity", () => {
+  it('leaves out what the operator chose, in either spelling or polarity', () => {
     assert.deepEqual(runtimeV8Flags(['--heap-growing-percent=10'], '24.21.0'), ['--no-maglev-destroy-on-background']);
     assert.deepEqual(runtimeV8Flags(['--heap_growing_percent=0', '--max-semi-space-size=16'], '20.20.2'), []);
     for (const chosen of ['--maglev-destroy-on-background', '--no-maglev-destroy-on-background', '--maglev_destroy_on_background=true']) {
