@@ -15,8 +15,8 @@ const heapGrowingFlag = /^--heap[-_]growing[-_]percent(=|$)/;
 // Maglev, V8's mid-tier compiler (on by default from Node 24; off in Node 22's V8 12.4, absent
 // from Node 20's), compiles on V8's helper threads and by default frees each finished job's
 // memory there too. Much of that memory then stays resident in glibc's malloc though free: after
-// 30 s of load on Node 24.21 one process held 35-42 MB of it (what `malloc_trim` gave back when
-// called from gdb), its peak RSS 173-177 MB. With the jobs freed on the main thread, where V8
+// 30 s of load on Node 24.21 one process held 24-42 MB of it (what `malloc_trim` gave back when
+// called from gdb), its peak RSS 162-177 MB. With the jobs freed on the main thread, where V8
 // finalizes them anyway: 148-161 MB (8-21 MB free); in alternated rounds with both builds loaded,
 // 147-154 against 159-174 MB, at the same CPU per request within the machine's noise; Node 26.10
 // 152-154 against 168-171 (docs/performance.md, eighth session; the saving varies from run to
