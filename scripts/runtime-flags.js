@@ -1,7 +1,8 @@
 // V8 settings the bin (bin/switchboard.js) sets at run time, in every process: the workers of
-// `--workers N` run the bin too. Each is left out when the operator chose it (command line or
-// NODE_OPTIONS). Kept apart from the bin, which runs the gateway when imported, so tests can
-// check the choice and that the running Node's V8 knows every flag (test/runtime-flags.test.ts).
+// `--workers N` run the bin too. Each is left out when the operator chose it on the command line
+// (Node takes neither in NODE_OPTIONS). Kept apart from the bin, which runs the gateway when
+// imported, so tests can check the choice and that the running Node's V8 knows every flag
+// (test/runtime-flags.test.ts).
 
 // After a full collection V8 lets the old generation grow to 1.1-4 times what survived before
 // the next one, by its own measure of the collections' speed. A gateway's garbage is short-lived
