@@ -258,7 +258,6 @@ function answerFromCache(record: RequestRecord, request: ChatRequest, cached: Ca
   return { kind: 'complete', result: cached.result, model, plan };
 }
 
-/** Counted usage for a provider that reported none. */
 /** What admission takes of routing's prompt measures: the count, and the bound and estimate where it has them. */
 function promptOf(routing: RoutingRequest): Pick<AdmissionRequest, 'promptTokens' | 'promptTokensAtMost' | 'promptTokensEstimate'> {
   return {
@@ -268,6 +267,7 @@ function promptOf(routing: RoutingRequest): Pick<AdmissionRequest, 'promptTokens
   };
 }
 
+/** Counted usage for a provider that reported none. */
 function estimateChatUsage(request: ChatRequest, result: ChatResult) {
   const output = result.content.flatMap((part) => (part.type === 'tool-call' ? [part.name, part.arguments] : [part.text]));
   return { inputTokens: countPromptTokens(request), outputTokens: countTextsTokens(output), estimated: true };
