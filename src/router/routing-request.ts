@@ -15,13 +15,14 @@ export interface Requirements {
 export function chatRoutingRequest(request: ChatRequest, requested: string, caller: Caller, requirements: Requirements): RoutingRequest {
   let counted: number | undefined;
   let bound: number | undefined;
+  let estimated: number | undefined;
   const stickyKey = request.user ?? caller.keyId ?? undefined;
   return {
     requested,
     needs: neededCapabilities(request),
     promptTokens: () => (counted ??= countPromptTokens(request)),
     promptTokensAtMost: () => (bound ??= promptTokensAtMost(request)),
-    promptTokensEstimate: () => counted ?? promptTokensEstimate(request),
+    promptTokensEstimate: () => counted ?? (estimated ??= promptTokensEstimate(request)),
     ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
     stream: request.stream,
     metadata: request.metadata,
@@ -37,13 +38,14 @@ export function chatRoutingRequest(request: ChatRequest, requested: string, call
 export function embeddingRoutingRequest(request: EmbeddingRequest, caller: Caller, requirements: Requirements): RoutingRequest {
   let counted: number | undefined;
   let bound: number | undefined;
+  let estimated: number | undefined;
   const stickyKey = request.user ?? caller.keyId ?? undefined;
   return {
     requested: request.model,
     needs: new Set<Capability>(['embeddings']),
     promptTokens: () => (counted ??= countTextsTokens(request.input)),
     promptTokensAtMost: () => (bound ??= textsTokensAtMost(request.input)),
-    promptTokensEstimate: () => counted ?? textsTokensEstimate(request.input),
+    promptTokensEstimate: () => counted ?? (estimated ??= textsTokensEstimate(request.input)),
     stream: false,
     metadata: request.metadata,
     ...(stickyKey !== undefined ? { stickyKey } : {}),
