@@ -8,6 +8,7 @@ import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { staleReason } from '../scripts/build-state.js';
+import { lowerHelperThreads } from '../scripts/helper-threads.js';
 import { runtimeV8Flags } from '../scripts/runtime-flags.js';
 
 // glibc's malloc (Linux) serves a block of 128 KB or more with mmap, and when such a block is
@@ -68,6 +69,10 @@ if (replaceable && (addSemiSpace || mallocAdded)) {
 // V8 settings read while the process runs (the old generation's growth, where Maglev's finished
 // jobs are freed), set here in every process: scripts/runtime-flags.js says why.
 for (const flag of runtimeV8Flags(nodeFlags, process.versions.node)) v8.setFlagsFromString(flag);
+
+// V8's helper threads (its compiler's, its collector's) yield the core to the thread that answers
+// requests: scripts/helper-threads.js says why. Before anything starts threads of its own.
+lowerHelperThreads();
 
 // The workers of `--workers N` run this file too: they take the primary's choice (inherited
 // through the environment) instead of checking again, so every process runs the same code.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Database } from '../../src/store/sqlite/driver.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
+import { helperNiceIncrement } from '../../scripts/helper-threads.js';
 import { cleanEnvironment, processTunables, runCli, startCli, tunablesAsSeen } from '../helpers/cli.ts';
 import { openaiClient } from '../helpers/openai-client.ts';
 
@@ -206,6 +207,31 @@ describe('switchboard CLI', () => {
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');
+    }
+  });
+
+  it("runs V8's helper threads nicer than the thread that answers requests", { skip: process.platform !== 'linux' }, async () => {
+    const empty = await mkdtemp(join(directory, 'nice-'));
+    const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { cwd: empty });
+    try {
+      const pid = server.child.pid!;
+      // Each thread's name and nice value (field 19 of proc(5)'s stat, the 17th after the name).
+      const threads = await Promise.all(
+        (await readdir(`/proc/${pid}/task`)).map(async (id) => {
+          const stat = await readFile(`/proc/${pid}/task/${id}/stat`, 'utf8');
+          return { id: Number(id), name: (await readFile(`/proc/${pid}/task/${id}/comm`, 'utf8')).trim(), nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
+        }),
+      );
+      const main = threads.find((thread) => thread.id === pid)!;
+      const nicer = threads.filter((thread) => thread.nice === Math.min(19, main.nice + helperNiceIncrement));
+      // Node starts a delayed-task thread and four V8 workers before the bin runs (Node 22+ names them).
+      assert.ok(nicer.length >= 5, JSON.stringify(threads));
+      for (const worker of threads.filter((thread) => thread.name === 'V8Worker')) assert.ok(nicer.includes(worker), JSON.stringify(threads));
+      assert.ok(!nicer.includes(main));
+      // And it answers as before.
+      assert.equal((await fetch(`${server.origin}/health/live`)).status, 200);
+    } finally {
+      assert.equal(await server.stop(), 0);
     }
   });
 
