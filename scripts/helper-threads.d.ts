@@ -2,6 +2,7 @@
 export declare const helperNiceIncrement: number;
 export declare function lowerHelperThreads(system?: {
   platform?: string;
+  nodeVersion?: string;
   pid?: number;
   threads?: () => number[];
   getPriority?: (id: number) => number;

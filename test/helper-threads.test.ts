@@ -11,6 +11,7 @@ function fakeSystem(priorities: Record<number, number>, failing: number[] = []) 
     now,
     system: {
       platform: 'linux',
+      nodeVersion: '20.20.2',
       pid: 100,
       threads: () => Object.keys(priorities).map(Number),
       getPriority: (id: number) => {
@@ -40,7 +41,7 @@ describe('helper thread priority', () => {
     assert.deepEqual(started.now, { 100: 16, 101: 19, 102: 19 });
   });
 
-  it('goes on past a thread that ended or was refused, and does nothing off Linux or without /proc', () => {
+  it('goes on past a thread that ended or was refused, and does nothing off Linux, without /proc or on Node 24+', () => {
     const some = fakeSystem({ 100: 0, 101: 0, 102: 0, 103: 0 }, [102]);
     delete some.now[101]; // ended between the listing and the change
     assert.deepEqual(lowerHelperThreads(some.system), [103]);
@@ -48,10 +49,13 @@ describe('helper thread priority', () => {
     const elsewhere = fakeSystem({ 100: 0, 101: 0 });
     assert.deepEqual(lowerHelperThreads({ ...elsewhere.system, platform: 'darwin' }), []);
     assert.deepEqual(lowerHelperThreads({ ...elsewhere.system, threads: () => { throw new Error('ENOENT'); } }), []);
+    assert.deepEqual(lowerHelperThreads({ ...elsewhere.system, nodeVersion: '24.21.0' }), []);
     assert.deepEqual(elsewhere.now, { 100: 0, 101: 0 });
+    const older = fakeSystem({ 100: 0, 101: 0 });
+    assert.deepEqual(lowerHelperThreads({ ...older.system, nodeVersion: '22.23.3' }), [101]);
   });
 
-  it("lowers the running Node's helper threads and leaves its main thread as it was", { skip: process.platform !== 'linux' }, () => {
+  it("lowers the running Node's helper threads and leaves its main thread as it was", { skip: process.platform !== 'linux' || Number(process.versions.node.split('.')[0]) >= 24 }, () => {
     const module = fileURLToPath(new URL('../scripts/helper-threads.js', import.meta.url));
     // Each thread's name and nice value (field 19 of proc(5)'s stat, the 17th after the name).
     const script = [

@@ -210,7 +210,7 @@ describe('switchboard CLI', () => {
     }
   });
 
-  it("runs V8's helper threads nicer than the thread that answers requests", { skip: process.platform !== 'linux' }, async () => {
+  it("runs V8's helper threads nicer than the thread that answers requests before Node 24", { skip: process.platform !== 'linux' }, async () => {
     const empty = await mkdtemp(join(directory, 'nice-'));
     const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { cwd: empty });
     try {
@@ -224,10 +224,15 @@ describe('switchboard CLI', () => {
       );
       const main = threads.find((thread) => thread.id === pid)!;
       const nicer = threads.filter((thread) => thread.nice === Math.min(19, main.nice + helperNiceIncrement));
-      // Node starts a delayed-task thread and four V8 workers before the bin runs (Node 22+ names them).
-      assert.ok(nicer.length >= 5, JSON.stringify(threads));
-      for (const worker of threads.filter((thread) => thread.name === 'V8Worker')) assert.ok(nicer.includes(worker), JSON.stringify(threads));
-      assert.ok(!nicer.includes(main));
+      if (Number(process.versions.node.split('.')[0]) >= 24) {
+        // Not from Node 24 on (it cost memory there): every thread keeps the main thread's priority.
+        assert.deepEqual(nicer, [], JSON.stringify(threads));
+      } else {
+        // Node starts a delayed-task thread and four V8 workers before the bin runs (Node 22 names them).
+        assert.ok(nicer.length >= 5, JSON.stringify(threads));
+        for (const worker of threads.filter((thread) => thread.name === 'V8Worker')) assert.ok(nicer.includes(worker), JSON.stringify(threads));
+        assert.ok(!nicer.includes(main));
+      }
       // And it answers as before.
       assert.equal((await fetch(`${server.origin}/health/live`)).status, 200);
     } finally {
