@@ -1,6 +1,6 @@
 // The CPU priority of V8's helper threads, lowered by the bin (bin/switchboard.js) on Node before
-// 24 in every process: the workers of `--workers N` run the bin too. Kept apart from the bin, which runs the
-// gateway when imported, so tests can check it (test/helper-threads.test.ts).
+// 24 in every process: the workers of `--workers N` run the bin too. Kept apart from the bin,
+// which runs the gateway when imported, so tests can check it (test/helper-threads.test.ts).
 //
 // Node starts V8's helper threads (four by default, plus a thread that schedules their delayed
 // tasks and one that waits for the inspector's signal) before any JavaScript runs. They compile
