@@ -11,17 +11,19 @@
 // (Node 20.20, `perf sched`), the main thread was preempted by them about ten times a second for
 // 1-17 ms, while a request takes 0.3 ms: a large part of the p99 added at concurrency 1.
 // A nice value 5 above the main thread's gives a helper a quarter of the core while both want
-// it (scheduler weights 335 against 1024), and the whole core while the main thread waits (for the network,
-// or for the helper itself: a parallel scavenge). Two sets of alternated rounds, one gateway
-// nice 5 and one as before, both loaded in turn on the one core (Node 20.20; docs/performance.md,
-// ninth session): p99 lower in 7 of 8 pairs at concurrency 1 (7.4-8.6 ms against 7.9-13.4), 8 of
-// 8 at 16, 6 of 8 at 64 and 7 of 8 for streams at 16; CPU per request and peak RSS the same
-// (132-133 MB both; in ten cold starts 1.4 MB more on average, -5 to +9). At 10 the p99 fell further (5.2 against 7.8 ms at concurrency 1) but the
-// peak RSS rose by 15-35 MB: the collector's helpers, slowed at the start under load, let the
-// heap grow (the third session saw the same, +28 MB). The ledger's writer thread runs at 5 too
-// (ADR 0011). Not on Node 24 and later: there nice 5 raised the peak RSS in 6 of 6 cold starts
-// (by 2-12 MB, 7 on average; Maglev, on by default from Node 24, compiles on the same helpers) and
-// lowered the p99 at concurrency 1 only (5 of 6 pairs; at 16 and 64 as many pairs higher as lower).
+// it (scheduler weights 335 against 1024), and the whole core while the main thread waits (for
+// the network, or for the helper itself: a parallel scavenge). Two sets of alternated rounds, one
+// gateway nice 5 and one as before, both loaded in turn on the one core (Node 20.20;
+// docs/performance.md, ninth session): p99 lower in 7 of 8 pairs at concurrency 1 (7.4-8.6 ms
+// against 7.9-13.4), 8 of 8 at 16, 7 of 8 at 64 and 8 of 8 for streams at 16; CPU per request
+// and peak RSS the same (132-133 MB both; in ten cold starts 1.4 MB more on average, -5 to +9).
+// At 10 the p99 fell further (5.2 against 7.8 ms at concurrency 1), but the peak RSS rose by
+// 15-35 MB: the helpers' compiling and collecting wait while the process warms up under load,
+// and hold their memory longer (the third session saw the same, +28 MB). The ledger's writer
+// thread runs at 5 too (ADR 0011). Not on Node 24 and later: there nice 5 raised the peak RSS in
+// 6 of 6 cold starts (by 2-12 MB, 7 on average; Maglev, on by default from Node 24, compiles on
+// the same helpers) and lowered the p99 at concurrency 1 only (5 of 6 pairs; at 16 in 4 of 6,
+// at 64 it was higher in 4 of 6).
 //
 // Threads started later keep their own priority: the ledger's writer thread sets nice 5 itself,
 // and on Node 22+ libuv's pool (file reads, upstream host-name lookups) starts later, at the main
@@ -40,7 +42,10 @@ export const helperNiceIncrement = 5;
  * plus `helperNiceIncrement` (at most 19); never lowers one, so a thread the operator made
  * nicer stays so. Returns the ids of the threads it changed. `system` stands in for the
  * process's own (tests). Nothing on Node 24 and later (above).
- * @param {{ platform?: string, nodeVersion?: string, pid?: number, threads?: () => number[], getPriority?: (id: number) => number, setPriority?: (id: number, priority: number) => void }} [system]
+ * @param {{
+ *   platform?: string, nodeVersion?: string, pid?: number, threads?: () => number[],
+ *   getPriority?: (id: number) => number, setPriority?: (id: number, priority: number) => void,
+ * }} [system]
  * @returns {number[]}
  */
 export function lowerHelperThreads(system = {}) {
