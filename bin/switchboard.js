@@ -71,7 +71,8 @@ if (replaceable && (addSemiSpace || mallocAdded)) {
 for (const flag of runtimeV8Flags(nodeFlags, process.versions.node)) v8.setFlagsFromString(flag);
 
 // V8's helper threads (its compiler's, its collector's) yield the core to the thread that answers
-// requests, on Node before 24: scripts/helper-threads.js says why and why not later. Before anything starts threads of its own.
+// requests, on Node before 24: scripts/helper-threads.js says why, and why not later. Done before
+// anything starts threads of its own.
 lowerHelperThreads();
 
 // The workers of `--workers N` run this file too: they take the primary's choice (inherited
