@@ -13,16 +13,11 @@ export interface Requirements {
 
 /** What routing needs to know about a chat request. Prompt tokens are counted once, on demand. */
 export function chatRoutingRequest(request: ChatRequest, requested: string, caller: Caller, requirements: Requirements): RoutingRequest {
-  let counted: number | undefined;
-  let bound: number | undefined;
-  let estimated: number | undefined;
   const stickyKey = request.user ?? caller.keyId ?? undefined;
   return {
     requested,
     needs: neededCapabilities(request),
-    promptTokens: () => (counted ??= countPromptTokens(request)),
-    promptTokensAtMost: () => (bound ??= promptTokensAtMost(request)),
-    promptTokensEstimate: () => counted ?? (estimated ??= promptTokensEstimate(request)),
+    ...promptMeasures(request, countPromptTokens, promptTokensAtMost, promptTokensEstimate),
     ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
     stream: request.stream,
     metadata: request.metadata,
@@ -36,16 +31,11 @@ export function chatRoutingRequest(request: ChatRequest, requested: string, call
 
 /** What routing needs to know about an embeddings request. */
 export function embeddingRoutingRequest(request: EmbeddingRequest, caller: Caller, requirements: Requirements): RoutingRequest {
-  let counted: number | undefined;
-  let bound: number | undefined;
-  let estimated: number | undefined;
   const stickyKey = request.user ?? caller.keyId ?? undefined;
   return {
     requested: request.model,
     needs: new Set<Capability>(['embeddings']),
-    promptTokens: () => (counted ??= countTextsTokens(request.input)),
-    promptTokensAtMost: () => (bound ??= textsTokensAtMost(request.input)),
-    promptTokensEstimate: () => counted ?? (estimated ??= textsTokensEstimate(request.input)),
+    ...promptMeasures(request.input, countTextsTokens, textsTokensAtMost, textsTokensEstimate),
     stream: false,
     metadata: request.metadata,
     ...(stickyKey !== undefined ? { stickyKey } : {}),
@@ -53,6 +43,26 @@ export function embeddingRoutingRequest(request: EmbeddingRequest, caller: Calle
     hints: {},
     allowsModel: (name) => caller.allowsModel(name),
     ...(isBudgeted(caller) ? { budgeted: true } : {}),
+  };
+}
+
+/**
+ * The prompt's three measures, each made once, when first asked for (a key's tpm admission and a
+ * provider's limits.tpm both ask); the estimate gives way to the count once one was made.
+ */
+function promptMeasures<Prompt>(
+  prompt: Prompt,
+  count: (prompt: Prompt) => number,
+  atMost: (prompt: Prompt) => number,
+  estimate: (prompt: Prompt) => number,
+): Pick<RoutingRequest, 'promptTokens' | 'promptTokensAtMost' | 'promptTokensEstimate'> {
+  let counted: number | undefined;
+  let bound: number | undefined;
+  let estimated: number | undefined;
+  return {
+    promptTokens: () => (counted ??= count(prompt)),
+    promptTokensAtMost: () => (bound ??= atMost(prompt)),
+    promptTokensEstimate: () => counted ?? (estimated ??= estimate(prompt)),
   };
 }
 
