@@ -61,21 +61,22 @@ export function lowerHelperThreads(system = {}) {
   } catch {
     return [];
   }
-  const changed = [];
+  let target;
   try {
-    const target = Math.min(19, read(pid) + helperNiceIncrement);
-    for (const thread of threads) {
-      if (thread === pid) continue;
-      try {
-        if (read(thread) >= target) continue;
-        write(thread, target);
-        changed.push(thread);
-      } catch {
-        // The thread ended since it was listed, or the system refused: it keeps its priority.
-      }
-    }
+    target = Math.min(19, read(pid) + helperNiceIncrement);
   } catch {
-    // The main thread's priority could not be read: every thread keeps its own.
+    return []; // The main thread's priority could not be read: every thread keeps its own.
+  }
+  const changed = [];
+  for (const thread of threads) {
+    if (thread === pid) continue;
+    try {
+      if (read(thread) >= target) continue;
+      write(thread, target);
+      changed.push(thread);
+    } catch {
+      // The thread ended since it was listed, or the system refused: it keeps its priority.
+    }
   }
   return changed;
 }
