@@ -34,19 +34,22 @@ const mallocAdded = process.platform === 'linux' && !mallocChosen;
 // the variable at the first `:` as it parses it in place; test/e2e/cli.test.ts reads it there).
 if (mallocAdded) process.env.GLIBC_TUNABLES = process.env.GLIBC_TUNABLES ? `${mallocTunables}:${process.env.GLIBC_TUNABLES}` : mallocTunables;
 
-// On Node 22 and later (V8 12+) the young generation grows to 64 MB a semi-space under load,
-// where Node 20 stops at 16: one process at c=64 reached 268 MB of RSS against 193 MB with a cap
-// of 16, at the same CPU per request (Node 24.21, docs/performance.md). V8 reads the size only
-// when the process starts, so the process replaces itself with the same command plus the flag
-// and the malloc setting above (`process.execve`, Node 22.15+: the same PID, so a container's
-// PID 1, its signals and its stdio stay as they were), before it loads the gateway. The flag is
-// not added when the operator chose a size (command line or NODE_OPTIONS). Never in a cluster
-// worker, which gets the primary's flags (src/cluster/primary.ts, workerExecArgv, which also
-// covers Node versions without execve) and environment. Nor where replacing the process would
-// change more than that: a parent's IPC channel (fork(), `node --watch`, process managers) does
-// not survive it (Node takes NODE_CHANNEL_FD out of the environment), preloaded modules
-// (--require, --import, loaders) would run twice, a debugger would lose the process, and the
-// permission model or Windows refuse it (after a warning).
+// The young generation: 8 MB a semi-space, where V8 grows it to 16 MB under load on Node 20 and to
+// 64 MB on Node 22+ (V8 12+), for 14-17 MB less peak RSS at the same CPU per request, non-streamed
+// and streamed, at c=1, 16 and 64 (alternated pairs, Node 20.20 and 24.21, docs/performance.md,
+// tenth session). It costs nothing only because V8 no longer pretenures the gateway's objects
+// (scripts/runtime-flags.js): with pretenuring the same halving cost 15% more CPU. V8 reads the
+// size only when the process starts, so on Node 22.15+ the process replaces itself with the same
+// command plus the flag and the malloc setting above (`process.execve`: the same PID, so a
+// container's PID 1, its signals and its stdio stay as they were), before it loads the gateway.
+// Node 20 has no execve: there the cluster's workers get the flag from their primary
+// (src/cluster/primary.ts, workerExecArgv), and `npm start` passes it. The flag is not added when
+// the operator chose a size (command line or NODE_OPTIONS). Never in a cluster worker, which gets
+// the primary's flags and environment. Nor where replacing the process would change more than
+// that: a parent's IPC channel (fork(), `node --watch`, process managers) does not survive it
+// (Node takes NODE_CHANNEL_FD out of the environment), preloaded modules (--require, --import,
+// loaders) would run twice, a debugger would lose the process, and the permission model or
+// Windows refuse it (after a warning).
 const semiSpaceFlag = /^--(max|min)[-_]semi[-_]space[-_]size(=|$)/;
 const keepsProcess = /^(-r$|--require|--import|--loader|--experimental-loader|--inspect|--debug|--watch|--permission|--experimental-permission)/;
 const nodeFlags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
@@ -60,7 +63,7 @@ const replaceable =
   !nodeFlags.some((flag) => keepsProcess.test(flag));
 if (replaceable && (addSemiSpace || mallocAdded)) {
   try {
-    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...(addSemiSpace ? ['--max-semi-space-size=16'] : []), ...process.argv.slice(1)], process.env);
+    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...(addSemiSpace ? ['--max-semi-space-size=8'] : []), ...process.argv.slice(1)], process.env);
   } catch {
     // Not replaceable after all: run as started, with V8's and glibc's defaults.
   }

@@ -25,6 +25,34 @@ const heapGrowingFlag = /^--heap[-_]growing[-_]percent(=|$)/;
 // on, whose V8 has it (Maglev can be turned on there with --maglev).
 const maglevDestroyFlag = /^--(no-)?maglev[-_]destroy[-_]on[-_]background(=|$)/;
 
+// undici reads HTTP/1.1 answers with llhttp compiled to WebAssembly. On Node 20 (V8 11.3) the first
+// request through undici has V8 compile that module with TurboFan on a helper thread, and the
+// compile's memory takes the process from 80 to 118 MB of RSS for about 0.1 s before malloc
+// gives it back (strace: MADV_DONTNEED on the helper's arena; /proc/PID/status every 50 ms):
+// 36 MB of the 37 a first undici request adds to a bare Node 20, 2 with Liftoff, V8's baseline
+// WebAssembly compiler, only. A gateway that starts under load pays it on top of the load's own
+// memory: with the young generation at 8 MB (the bin) the peak at c=16 was 128-129 MB without
+// this flag and 109 with it, CPU per request the same within noise, non-streamed and streamed
+// (alternated pairs, both slots; llhttp is 1-2% of a CPU profile). Node 22 and 24 compile llhttp
+// with Liftoff first and tier it up only once hot, and their peaks did not change with the flag,
+// so it is Node 20's only (docs/performance.md, tenth session). V8 reads it when it compiles a
+// module, so setting it at run time works: undici compiles llhttp at its first connection.
+const wasmTierFlag = /^--(no-)?(liftoff|liftoff[-_]only|wasm[-_]tier[-_]up|wasm[-_]dynamic[-_]tiering)(=|$)/;
+
+// V8 allocates an object in the old generation directly, skipping the young one, once most
+// objects from the same place in the code (its allocation site) have survived a young-generation
+// collection: "pretenuring". A gateway's per-request objects survive one when their request is in
+// flight as it runs, so under load V8 pretenured about 20 sites (`--trace-pretenuring-statistics`,
+// Node 20.20, c=16) whose objects then died soon after in the old generation, which filled up and
+// was marked and compacted more often: `--trace-gc-nvp` counted 8.9% of what was allocated
+// reaching the old generation with an 8 MB young generation and 35 mark-compacts in 16 s, 1.9%
+// and 13 without pretenuring (2.5% and 1.7% with V8's 16 MB). Without it, CPU per request is the
+// same or 2-4% lower, and the young generation can be halved (the bin, src/cluster/primary.ts)
+// for 14-17 MB less peak RSS at the same CPU, where with pretenuring halving it cost 15% more
+// CPU (alternated pairs, Node 20.20, 22.23 and 24.21; docs/performance.md, tenth session). Set at
+// run time it works as on the command line: no site tenured, 1.86% reaching the old generation.
+const pretenuringFlag = /^--(no-)?allocation[-_]site[-_]pretenuring(=|$)/;
+
 /**
  * The V8 flags to set with `v8.setFlagsFromString`, one each, given the flags the process was
  * started with (`process.execArgv` and NODE_OPTIONS) and its Node version.
@@ -37,5 +65,7 @@ export function runtimeV8Flags(nodeFlags, nodeVersion) {
   if (!nodeFlags.some((flag) => heapGrowingFlag.test(flag))) flags.push('--heap-growing-percent=25');
   const major = Number(nodeVersion.split('.')[0]);
   if (major >= 22 && !nodeFlags.some((flag) => maglevDestroyFlag.test(flag))) flags.push('--no-maglev-destroy-on-background');
+  if (!nodeFlags.some((flag) => pretenuringFlag.test(flag))) flags.push('--no-allocation-site-pretenuring');
+  if (major < 22 && !nodeFlags.some((flag) => wasmTierFlag.test(flag))) flags.push('--liftoff-only');
   return flags;
 }

@@ -9,21 +9,33 @@ import { runtimeV8Flags } from '../scripts/runtime-flags.js';
  * stderr at start, so a Node release that drops a flag would otherwise go unnoticed).
  */
 describe('runtime V8 flags', () => {
-  it('caps the old generation growth on every Node version, and frees Maglev jobs on the main thread from Node 22 on', () => {
-    assert.deepEqual(runtimeV8Flags([], '20.20.2'), ['--heap-growing-percent=25']);
-    assert.deepEqual(runtimeV8Flags([], '22.23.3'), ['--heap-growing-percent=25', '--no-maglev-destroy-on-background']);
-    assert.deepEqual(runtimeV8Flags([], '24.21.0'), ['--heap-growing-percent=25', '--no-maglev-destroy-on-background']);
-    assert.deepEqual(runtimeV8Flags([], '26.10.0'), ['--heap-growing-percent=25', '--no-maglev-destroy-on-background']);
+  it('caps the old generation growth and turns pretenuring off on every Node version, keeps WebAssembly at Liftoff on Node 20, and frees Maglev jobs on the main thread from Node 22 on', () => {
+    const everywhere = ['--heap-growing-percent=25', '--no-allocation-site-pretenuring'];
+    assert.deepEqual(runtimeV8Flags([], '20.20.2'), [...everywhere, '--liftoff-only']);
+    for (const version of ['22.23.3', '24.21.0', '26.10.0']) {
+      assert.deepEqual(runtimeV8Flags([], version), [everywhere[0], '--no-maglev-destroy-on-background', everywhere[1]], version);
+    }
   });
 
   it('leaves out what the operator chose, in either spelling or polarity', () => {
-    assert.deepEqual(runtimeV8Flags(['--heap-growing-percent=10'], '24.21.0'), ['--no-maglev-destroy-on-background']);
-    assert.deepEqual(runtimeV8Flags(['--heap_growing_percent=0', '--max-semi-space-size=16'], '20.20.2'), []);
+    assert.deepEqual(runtimeV8Flags(['--heap-growing-percent=10'], '24.21.0'), ['--no-maglev-destroy-on-background', '--no-allocation-site-pretenuring']);
+    assert.deepEqual(runtimeV8Flags(['--heap_growing_percent=0', '--max-semi-space-size=16', '--allocation-site-pretenuring'], '20.20.2'), ['--liftoff-only']);
     for (const chosen of ['--maglev-destroy-on-background', '--no-maglev-destroy-on-background', '--maglev_destroy_on_background=true']) {
-      assert.deepEqual(runtimeV8Flags([chosen], '24.21.0'), ['--heap-growing-percent=25'], chosen);
+      assert.deepEqual(runtimeV8Flags([chosen], '24.21.0'), ['--heap-growing-percent=25', '--no-allocation-site-pretenuring'], chosen);
+    }
+    for (const chosen of ['--allocation-site-pretenuring', '--no-allocation_site_pretenuring', '--allocation-site-pretenuring=false']) {
+      assert.deepEqual(runtimeV8Flags([chosen], '24.21.0'), ['--heap-growing-percent=25', '--no-maglev-destroy-on-background'], chosen);
+    }
+    for (const chosen of ['--liftoff', '--no-liftoff', '--liftoff-only', '--no-liftoff_only', '--wasm-tier-up', '--no-wasm-dynamic-tiering', '--liftoff=false']) {
+      assert.deepEqual(runtimeV8Flags([chosen], '20.20.2'), ['--heap-growing-percent=25', '--no-allocation-site-pretenuring'], chosen);
     }
     // A flag that only starts the same way is not a choice of this one.
-    assert.deepEqual(runtimeV8Flags(['--heap-growing-percentile=3', '--maglev-destroy-on-background-x'], '24.21.0'), ['--heap-growing-percent=25', '--no-maglev-destroy-on-background']);
+    assert.deepEqual(runtimeV8Flags(['--heap-growing-percentile=3', '--maglev-destroy-on-background-x', '--allocation-site-pretenuring-x'], '24.21.0'), [
+      '--heap-growing-percent=25',
+      '--no-maglev-destroy-on-background',
+      '--no-allocation-site-pretenuring',
+    ]);
+    assert.deepEqual(runtimeV8Flags(['--liftoff-onlyx', '--wasm-tier-up-x'], '20.20.2'), ['--heap-growing-percent=25', '--no-allocation-site-pretenuring', '--liftoff-only']);
   });
 
   it('gives only flags the running V8 accepts', () => {

@@ -90,7 +90,7 @@ class Supervisor {
     this.#arbiter = new AdmissionArbiter(this.#parts.admission);
     if (this.#stopping) this.#finish();
     else {
-      cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS, process.versions.node) });
+      cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS) });
       for (let slot = 1; slot <= this.#options.workers; slot += 1) this.#fork(slot);
     }
     return done;
@@ -238,14 +238,14 @@ class Supervisor {
 }
 
 /**
- * The Node.js flags of each worker: the primary's own, and on Node 22 and later a young
- * generation capped at 16 MB a semi-space, Node 20's own maximum, unless the operator set one
- * (on the command line or in NODE_OPTIONS). V8 12+ lets it grow further under load, which
- * raised a process's RSS at c=64 from 216-224 to 272-279 MB at the same CPU per request
- * (Node 24.21, docs/performance.md); the RSS target of a worker is 120 MB.
+ * The Node.js flags of each worker: the primary's own, and a young generation of 8 MB a
+ * semi-space unless the operator set a size (on the command line or in NODE_OPTIONS): 14-17 MB
+ * less peak RSS per worker at the same CPU per request (bin/switchboard.js says why; the RSS
+ * target of a worker is 120 MB). On Node 22+ the bin has usually given the primary the flag
+ * already, and it is passed on as one of the primary's; on Node 20, which cannot replace a
+ * running process, the workers are where it can be set.
  */
-export function workerExecArgv(execArgv: readonly string[], nodeOptions: string | undefined, nodeVersion: string): string[] {
-  const major = Number(nodeVersion.split('.')[0]);
+export function workerExecArgv(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
   const chosen = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((flag) => /^--(max|min)[-_]semi[-_]space[-_]size(=|$)/.test(flag));
-  return major >= 22 && !chosen ? [...execArgv, '--max-semi-space-size=16'] : [...execArgv];
+  return chosen ? [...execArgv] : [...execArgv, '--max-semi-space-size=8'];
 }
