@@ -45,10 +45,10 @@ const wasmTierFlag = /^--(no-)?(liftoff|liftoff[-_]only|wasm[-_]tier[-_]up|wasm[
 // flight as it runs, so under load V8 pretenured about 20 sites (`--trace-pretenuring-statistics`,
 // Node 20.20, c=16) whose objects then died soon after in the old generation, which filled up and
 // was marked and compacted more often: `--trace-gc-nvp` counted 8.9% of what was allocated
-// reaching the old generation with an 8 MB young generation and 35 mark-compacts in 16 s, 1.9%
-// and 13 without pretenuring (2.5% and 1.7% with V8's 16 MB). Without it, CPU per request is the
-// same or 2-4% lower, and the young generation can be halved (the bin, src/cluster/primary.ts)
-// for 14-17 MB less peak RSS at the same CPU, where with pretenuring halving it cost 15% more
+// reaching the old generation with an 8 MB young generation, and 35 mark-compacts in a 13 s
+// run; 1.9% and 13 without pretenuring (2.5% and 1.7% with V8's 16 MB). Without it, CPU is the
+// same or 2-4% lower per request, and the young generation can be halved (the bin, primary.ts)
+// for 12-18 MB less peak RSS at the same CPU, where with pretenuring halving it cost 15% more
 // CPU (alternated pairs, Node 20.20, 22.23 and 24.21; docs/performance.md, tenth session). Set at
 // run time it works as on the command line: no site tenured, 1.86% reaching the old generation.
 const pretenuringFlag = /^--(no-)?allocation[-_]site[-_]pretenuring(=|$)/;

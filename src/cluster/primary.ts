@@ -239,7 +239,7 @@ class Supervisor {
 
 /**
  * The Node.js flags of each worker: the primary's own, and a young generation of 8 MB a
- * semi-space unless the operator set a size (on the command line or in NODE_OPTIONS): 14-17 MB
+ * semi-space unless the operator set a size (on the command line or in NODE_OPTIONS): 12-18 MB
  * less peak RSS per worker at the same CPU per request (bin/switchboard.js says why; the RSS
  * target of a worker is 120 MB). On Node 22+ the bin has usually given the primary the flag
  * already, and it is passed on as one of the primary's; on Node 20, which cannot replace a
