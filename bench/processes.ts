@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -143,11 +144,20 @@ export async function writeGatewayConfig(directory: string, simulatorUrl: string
 }
 
 /**
- * `switchboard serve` from `bin` (default: this checkout's, which runs dist/), with
- * BENCH_GATEWAY_NODE_FLAGS (space-separated) before the bin: V8 heap settings, say.
+ * The Node flags the gateway runs with: those `npm start` gives it (package.json's start script,
+ * so the benchmark measures the gateway as its quick start runs it: on Node 20, where the bin
+ * cannot add a start-time flag to its own process, that matters; ADR 0019), then
+ * BENCH_GATEWAY_NODE_FLAGS (space-separated): V8 heap settings, say.
  */
+export function gatewayNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(repository, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const startFlags = /\bnode\s+(.*?)\s*bin\/switchboard\.js\b/.exec(scripts.start ?? '')?.[1] ?? '';
+  return [...startFlags.split(/\s+/), ...(process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ')].filter(Boolean);
+}
+
+/** `switchboard serve` from `bin` (default: this checkout's, which runs dist/), with `gatewayNodeFlags()` before the bin. */
 export function startGateway(bin: string, config: string, workers: number, core?: number, extra: { flags?: string[]; onStdout?: (text: string) => void } = {}): Promise<Running> {
-  const flags = [...(process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(extra.flags ?? [])];
+  const flags = [...gatewayNodeFlags(), ...(extra.flags ?? [])];
   const command = [process.execPath, ...flags, bin, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--workers', String(workers)];
   // Without the caller's SWITCHBOARD_* or provider keys: the config above is the whole setup.
   const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^SWITCHBOARD_|_API_KEY$/.test(name)));

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runClient } from './load.ts';
 import { measureLoad, type ProcessCost } from './process-stats.ts';
-import { benchCores, benchTargets, builtGatewayBin, chatBody, repository, startGateway, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
+import { benchCores, benchTargets, builtGatewayBin, chatBody, gatewayNodeFlags, repository, startGateway, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
 import type { RateOptions, RateResult } from './rate-client.ts';
 import { fixed, type Mode, type Target } from './report.ts';
 
@@ -89,6 +89,6 @@ for (const row of series) {
     ].join(' '),
   );
 }
-const results = { date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), settings: { answerDelayMs, durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: process.env.BENCH_GATEWAY_NODE_FLAGS ?? '' }, series };
+const results = { date: new Date().toISOString(), node: process.version, cpus: availableParallelism(), settings: { answerDelayMs, durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: gatewayNodeFlags().join(' ') }, series };
 await writeFile(join(repository, 'bench', 'results', 'rate-latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 console.log('\nWrote bench/results/rate-latest.json');

@@ -17,7 +17,7 @@
  * BENCH_PROCESS_WARMUP (seconds of load each server gets before its first series, 4), BENCH_REQUESTS
  * (at most this many requests per series; uses the Node client), BENCH_CONCURRENCY ("1,16,64"),
  * BENCH_GENERATOR=node (no wrk), BENCH_GATEWAY_BIN (another checkout's bin/switchboard.js, to
- * measure it instead), BENCH_GATEWAY_NODE_FLAGS (node flags for the gateway), BENCH_CHUNK_DELAY_MS
+ * measure it instead), BENCH_GATEWAY_NODE_FLAGS (node flags for the gateway, after those of `npm start`), BENCH_CHUNK_DELAY_MS
  * (ms between the chunks of a streamed answer: an event per chunk), BENCH_STARTUP=0 and
  * BENCH_MICRO=0 (skip those parts), BENCH_PROMPT_KB and BENCH_PROMPT_SCRIPT (a long system message in
  * the chat body: bench/processes.ts).
@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { runMicroBenchmarks } from './micro.ts';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type LoadOptions } from './load.ts';
 import { measureLoad } from './process-stats.ts';
-import { benchCores, benchTargets, builtGatewayBin, chatBody, promptSettings, repository, startGateway, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
+import { benchCores, benchTargets, builtGatewayBin, chatBody, gatewayNodeFlags, promptSettings, repository, startGateway, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
 import { compare, printResults, writeResults, type Mode, type SeriesResult, type Target } from './report.ts';
 import { measureStartup, workerCounts, type StartupResult } from './startup.ts';
 
@@ -105,7 +105,7 @@ const results = {
   date: new Date().toISOString(),
   node: process.version,
   cpus: availableParallelism(),
-  settings: { durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, processWarmupSeconds: processWarmupMs / 1000, requestsCap: requests ?? null, generator: useWrk ? 'wrk (non-streamed), node (streamed)' : 'node', pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: process.env.BENCH_GATEWAY_NODE_FLAGS ?? '', prompt: promptSettings },
+  settings: { durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, processWarmupSeconds: processWarmupMs / 1000, requestsCap: requests ?? null, generator: useWrk ? 'wrk (non-streamed), node (streamed)' : 'node', pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: gatewayNodeFlags().join(' '), prompt: promptSettings },
   series,
   comparisons: compare(series),
   startup,
