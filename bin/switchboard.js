@@ -36,7 +36,7 @@ if (mallocAdded) process.env.GLIBC_TUNABLES = process.env.GLIBC_TUNABLES ? `${ma
 
 // The young generation: 8 MB a semi-space, where V8 grows it to 16 MB under load on Node 20 and to
 // 64 MB on Node 22+ (V8 12+), for 12-18 MB less peak RSS at the same CPU per request, non-streamed
-// and streamed, at c=1, 16 and 64 (alternated pairs, Node 20.20 and 24.21, docs/performance.md,
+// and streamed, at c=1, 16 and 64 (alternated pairs, Node 20.20, 22.23 and 24.21; performance.md,
 // tenth session). It costs nothing only because V8 no longer pretenures the gateway's objects
 // (scripts/runtime-flags.js): with pretenuring the same halving cost 15% more CPU. V8 reads the
 // size only when the process starts, so on Node 22.15+ the process replaces itself with the same
