@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { staleReason } from '../scripts/build-state.js';
 import { lowerHelperThreads } from '../scripts/helper-threads.js';
-import { runtimeV8Flags } from '../scripts/runtime-flags.js';
+import { runtimeV8Flags, youngGenerationFlags } from '../scripts/runtime-flags.js';
 
 // glibc's malloc (Linux) serves a block of 128 KB or more with mmap, and when such a block is
 // freed it raises that threshold to the block's size, up to 32 MB, for good, with the trim
@@ -50,10 +50,9 @@ if (mallocAdded) process.env.GLIBC_TUNABLES = process.env.GLIBC_TUNABLES ? `${ma
 // (Node takes NODE_CHANNEL_FD out of the environment), preloaded modules (--require, --import,
 // loaders) would run twice, a debugger would lose the process, and the permission model or
 // Windows refuse it (after a warning).
-const semiSpaceFlag = /^--(max|min)[-_]semi[-_]space[-_]size(=|$)/;
 const keepsProcess = /^(-r$|--require|--import|--loader|--experimental-loader|--inspect|--debug|--watch|--permission|--experimental-permission)/;
 const nodeFlags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-const addSemiSpace = !nodeFlags.some((flag) => semiSpaceFlag.test(flag));
+const youngGeneration = youngGenerationFlags(nodeFlags);
 const replaceable =
   !cluster.isWorker &&
   process.platform !== 'win32' &&
@@ -61,9 +60,9 @@ const replaceable =
   Number(process.versions.node.split('.')[0]) >= 22 &&
   typeof process.execve === 'function' &&
   !nodeFlags.some((flag) => keepsProcess.test(flag));
-if (replaceable && (addSemiSpace || mallocAdded)) {
+if (replaceable && (youngGeneration.length > 0 || mallocAdded)) {
   try {
-    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...(addSemiSpace ? ['--max-semi-space-size=8'] : []), ...process.argv.slice(1)], process.env);
+    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...youngGeneration, ...process.argv.slice(1)], process.env);
   } catch {
     // Not replaceable after all: run as started, with V8's and glibc's defaults.
   }

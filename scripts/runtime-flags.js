@@ -53,6 +53,21 @@ const wasmTierFlag = /^--(no-)?(liftoff|liftoff[-_]only|wasm[-_]tier[-_]up|wasm[
 // run time it works as on the command line: no site tenured, 1.86% reaching the old generation.
 const pretenuringFlag = /^--(no-)?allocation[-_]site[-_]pretenuring(=|$)/;
 
+// The young generation's size is read only when a process starts, so it is not among the flags
+// above: the bin gives it to its own process by replacing it (Node 22.15+), and the cluster's
+// primary to its workers (src/cluster/primary.ts). bin/switchboard.js says why 8 MB.
+const semiSpaceFlag = /^--(max|min)[-_]semi[-_]space[-_]size(=|$)/;
+
+/**
+ * The start-time flag that sets the young generation's size, or none when `nodeFlags` (the
+ * process's command line and NODE_OPTIONS, split) already choose a semi-space size.
+ * @param {readonly string[]} nodeFlags
+ * @returns {string[]}
+ */
+export function youngGenerationFlags(nodeFlags) {
+  return nodeFlags.some((flag) => semiSpaceFlag.test(flag)) ? [] : ['--max-semi-space-size=8'];
+}
+
 /**
  * The V8 flags to set with `v8.setFlagsFromString`, one each, given the flags the process was
  * started with (`process.execArgv` and NODE_OPTIONS) and its Node version.

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { Admission } from '../keys/limits.ts';
+import { youngGenerationFlags } from '../../scripts/runtime-flags.js';
 import { AdmissionArbiter } from './arbiter.ts';
 import type { PrimaryMethods, SharedChange, WorkerMethods, WorkerMetrics, WorkerSetup } from './protocol.ts';
 import { RpcPeer } from './rpc.ts';
@@ -246,6 +247,5 @@ class Supervisor {
  * running process, the workers are where it can be set.
  */
 export function workerExecArgv(execArgv: readonly string[], nodeOptions: string | undefined): string[] {
-  const chosen = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((flag) => /^--(max|min)[-_]semi[-_]space[-_]size(=|$)/.test(flag));
-  return chosen ? [...execArgv] : [...execArgv, '--max-semi-space-size=8'];
+  return [...execArgv, ...youngGenerationFlags([...execArgv, ...(nodeOptions ?? '').split(/\s+/)])];
 }
