@@ -229,6 +229,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     );
   };
 
+  let draining = false;
   const errorShapers = new Map<string, ErrorShaper>([['openai', formatOpenAIError], ['anthropic', formatAnthropicError]]);
   const server = createHttpServer({
     maxBodyBytes: Math.round(config.server.max_body_mb * 1024 * 1024),
@@ -237,6 +238,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     logger,
     errorShapers,
     onRequestFinished,
+    isClosing: () => draining,
     ...(inFlight
       ? {
           onRequestStarted: (record: RequestRecord) => {
@@ -255,7 +257,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         }
       : {}),
   });
-  let draining = false;
   // Counted on the HTTP server itself, not in Fastify hooks: a request refused by the
   // authentication hook skipped a later onRequest hook but not onResponse, and an aborted one
   // never reached onResponse, so the gauge drifted both ways. A response's 'close' comes once,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
-import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import type { ChatRequest } from '../core/chat-request.ts';
 import type { ChatResult } from '../core/chat-result.ts';
 import { GatewayError } from '../core/errors.ts';
@@ -27,8 +27,8 @@ describe('a request aborted before its call', () => {
     const deadline = new AbortController();
     const shared = new SharedSignal(deadline.signal);
     deadline.abort(shutdownError);
-    const reply = { raw: Object.assign(new EventEmitter(), { writableFinished: false }) } as unknown as FastifyReply;
-    const signal = clientSignal(reply, shared);
+    const response = Object.assign(new EventEmitter(), { writableFinished: false }) as unknown as ServerResponse;
+    const signal = clientSignal(response, shared);
     assert.equal(signal.aborted, true);
     assert.equal(signal.reason, shutdownError);
   });

@@ -21,5 +21,11 @@ describe('formatUsd', () => {
   it('writes plain decimals without trailing zeros', () => {
     assert.equal(formatUsd(0.000015), '0.000015');
     assert.equal(formatUsd(0), '0');
+    assert.equal(formatUsd(10), '10');
+    assert.equal(formatUsd(100.1), '100.1');
+    assert.equal(formatUsd(1e-13), '0');
+    assert.equal(formatUsd(2.5e-7), '0.00000025');
+    assert.equal(formatUsd(1234.0000000000002), '1234');
+    assert.equal(formatUsd(1234.000000000001), '1234.000000000001');
   });
 });

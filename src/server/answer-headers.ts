@@ -31,5 +31,11 @@ export function headerValue(text: string): string {
 
 /** A USD amount in plain decimal notation (never exponent form), without trailing zeros. */
 export function formatUsd(value: number): string {
-  return value.toFixed(12).replace(/\.?0+$/, '') || '0';
+  // toFixed always writes a point here: trailing zeros, then a trailing point, are cut by hand
+  // (a regex replace cost 0.5% of the gateway's profile, once per answer).
+  const text = value.toFixed(12);
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x30) end--;
+  if (end > 0 && text.charCodeAt(end - 1) === 0x2e) end--;
+  return end === 0 ? '0' : text.slice(0, end);
 }

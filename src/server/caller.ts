@@ -1,10 +1,11 @@
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Caller } from '../core/caller.ts';
+import type { Identity } from './auth-hook.ts';
 
 const allowAll = () => true;
 
-/** The Caller the pipeline sees for an authenticated request. */
-export function callerOf(request: FastifyRequest): Caller {
+/** The Caller the pipeline sees for an authenticated request (a Fastify request, or an ApiExchange). */
+export function callerOf(request: { identity: Identity | null; headers: IncomingHttpHeaders }): Caller {
   const identity = request.identity;
   return {
     keyId: identity?.keyId ?? null,

@@ -4,41 +4,58 @@ import { drainRequestBody, type DrainLimits } from './drain-request-body.ts';
 import { maxModelNameLength } from '../api/model-name.ts';
 import { headerValue } from './answer-headers.ts';
 import type { ErrorShaper } from './ingress-format.ts';
+import type { RequestRecord } from '../ledger/request-record.ts';
+
+/** An error's answer: status, the headers it adds, and the body in the route's ingress shape. */
+export interface FailureAnswer {
+  error: GatewayError;
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
 
 /**
- * The one place an error becomes a response: Fastify's own errors (body too large, bad JSON)
- * and GatewayErrors alike, shaped by the route's ingress format, with retry-after on 429s.
- * The request's ledger record is finished here for every failed API request. A body refused as
- * too large is drained (bounded by `drainLimits`) so that the client reads the 413.
+ * The one place an error becomes an answer, whichever way the request came in (Fastify's error
+ * handler below, src/server/direct-routes.ts): Fastify's own errors (body too large, bad JSON) and
+ * GatewayErrors alike, shaped by the route's ingress format, with retry-after on 429s. The
+ * request's ledger record is finished here for every failed API request, and the failure logged.
  */
-export function createErrorHandler(
-  shapers: ReadonlyMap<string, ErrorShaper>,
-  log: (error: GatewayError, request: FastifyRequest) => void,
-  drainLimits: DrainLimits,
-) {
+export function createFailureAnswerer(shapers: ReadonlyMap<string, ErrorShaper>, log: (error: GatewayError, requestId: string, url: string) => void) {
   const fallbackShaper = shapers.get('openai')!;
-  return (thrown: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+  return (thrown: FastifyError | Error, format: string, record: RequestRecord | null, body: unknown, requestId: string, url: string): FailureAnswer => {
     const error = fromFastify(thrown);
-    const format = (request.routeOptions.config as { format?: string } | undefined)?.format ?? 'openai';
     const shape = shapers.get(format) ?? fallbackShaper;
-    const record = request.record;
     // A request refused before the pipeline read it (a 400 on another field) still names the model it asked for.
-    if (record && record.modelRequested === null) record.modelRequested = requestedModel(request.body);
+    if (record && record.modelRequested === null) record.modelRequested = requestedModel(body);
     record?.finish(error.code === 'SB_ERR_CLIENT_CLOSED' ? 'client_aborted' : 'error', error.status, error);
-    log(error, request);
-    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+    log(error, requestId, url);
+    const headers: Record<string, string> = {};
+    if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
     if (record) {
       // ../shared/SPEC.md: every response carries the route and the attempts (none answered: no model header).
-      reply.header('x-switchboard-route', headerValue(record.route ?? 'none'));
-      reply.header('x-switchboard-attempts', String(record.attempts.length));
+      headers['x-switchboard-route'] = headerValue(record.route ?? 'none');
+      headers['x-switchboard-attempts'] = String(record.attempts.length);
     }
-    if (error.code === 'SB_ERR_BODY_TOO_LARGE' && !request.raw.complete) {
+    // 499 is nginx's "client closed request": nobody reads it, but the log and ledger say what happened.
+    return { error, status: error.status, headers, text: JSON.stringify(shape(error)) };
+  };
+}
+
+/**
+ * Fastify's error handler: the failure's answer (above), and a body refused as too large is
+ * drained (bounded by `drainLimits`) so that the client reads the 413.
+ */
+export function createErrorHandler(answerFailure: ReturnType<typeof createFailureAnswerer>, drainLimits: DrainLimits) {
+  return (thrown: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    const format = (request.routeOptions.config as { format?: string } | undefined)?.format ?? 'openai';
+    const failure = answerFailure(thrown, format, request.record, request.body, request.id, request.url);
+    reply.headers(failure.headers);
+    if (failure.error.code === 'SB_ERR_BODY_TOO_LARGE' && !request.raw.complete) {
       // Fastify asks for `connection: close`, which resets a client still sending: drain instead.
       reply.removeHeader('connection');
       drainRequestBody(request.raw, reply.raw, drainLimits);
     }
-    // 499 is nginx's "client closed request": nobody reads it, but the log and ledger say what happened.
-    reply.code(error.status).type('application/json').send(JSON.stringify(shape(error)));
+    reply.code(failure.status).type('application/json').send(failure.text);
   };
 }
 

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyResolver } from '../core/governance.ts';
@@ -10,7 +11,11 @@ import { redactUrl } from '../telemetry/redact-url.ts';
 import type { Identity } from './auth-hook.ts';
 import { authenticate, keyMatcher } from './auth-hook.ts';
 import { createClientErrorHandler } from './client-error.ts';
-import { createErrorHandler } from './error-handler.ts';
+import { createErrorHandler, createFailureAnswerer } from './error-handler.ts';
+import { DirectRoutes } from './direct-routes.ts';
+import type { ApiExchange, ApiRoute } from './api-exchange.ts';
+import { sendAnswer } from './send-answer.ts';
+import { sendEventStream } from './send-stream.ts';
 import { formatForPath, type ErrorShaper } from './ingress-format.ts';
 import { parseJsonBody } from './json-body.ts';
 import { utf8Text } from '../text/utf8.ts';
@@ -23,6 +28,13 @@ declare module 'fastify' {
     identity: Identity | null;
     /** The body's bytes, kept on routes with `relayBytes` until the route takes them. */
     bodyBytes: Buffer | null;
+  }
+  interface FastifyInstance {
+    /**
+     * Adds a billable API route: served straight from node:http when the request comes in the
+     * plain form, through Fastify otherwise (src/server/direct-routes.ts); one handler for both.
+     */
+    apiRoute(route: ApiRoute): void;
   }
   interface FastifyContextConfig {
     /** The ingress format of an API route: it is authenticated and its errors take this shape. */
@@ -48,6 +60,8 @@ export interface HttpServerOptions {
   onRequestFinished(row: LedgerRow): void;
   /** Called once an API request is authenticated (its key known), before anything else runs. */
   onRequestStarted?(record: RequestRecord): void;
+  /** True once the gateway drains (direct-routes.ts leaves requests to Fastify from then on). */
+  isClosing?(): boolean;
 }
 
 /**
@@ -167,7 +181,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     };
     let identity: Identity | Promise<Identity>;
     try {
-      identity = authenticate(request, isMasterKey, config.apiKeyHeader === true, options.keys);
+      identity = authenticate(request.headers, isMasterKey, config.apiKeyHeader === true, options.keys);
     } catch (error) {
       return done(error as Error);
     }
@@ -175,13 +189,53 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     else authenticated(identity);
   });
 
-  app.setErrorHandler(
-    createErrorHandler(options.errorShapers, (error, request) => {
-      const fields = { request_id: request.id, code: error.code, status: error.status, path: redactUrl(request.url) };
-      if (error.status >= 500) request.log.error({ ...fields, err: error }, error.message);
-      else request.log.info(fields, error.message);
-    }, { maxBytes: Math.max(drainBodyLimits * options.maxBodyBytes, 64 * 1024 * 1024), maxMs: drainMs }),
-  );
+  const answerFailure = createFailureAnswerer(options.errorShapers, (error, requestId, url) => {
+    const fields = { request_id: requestId, code: error.code, status: error.status, path: redactUrl(url) };
+    if (error.status >= 500) options.logger.error({ ...fields, err: error }, error.message);
+    else options.logger.info(fields, error.message);
+  });
+  app.setErrorHandler(createErrorHandler(answerFailure, { maxBytes: Math.max(drainBodyLimits * options.maxBodyBytes, 64 * 1024 * 1024), maxMs: drainMs }));
+
+  // The billable API routes: a request in the plain form is served before Fastify sees it; the
+  // rest reach the same handler through Fastify's route (src/server/direct-routes.ts). The
+  // server's one 'request' listener, Fastify's router, is wrapped (`fastify.routing` routes a
+  // request as that listener does).
+  const direct = new DirectRoutes({
+    maxBodyBytes: options.maxBodyBytes,
+    authenticate: (headers, apiKeyHeader) => authenticate(headers, isMasterKey, apiKeyHeader, options.keys),
+    newRecord: (id, endpoint) => new RequestRecord(id, endpoint, options.onRequestFinished),
+    ...(options.onRequestStarted ? { onRequestStarted: options.onRequestStarted } : {}),
+    answerFailure,
+    isClosing: options.isClosing ?? (() => false),
+  });
+  app.server.removeAllListeners('request');
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!direct.take(request, response)) app.routing(request, response);
+  });
+  app.decorate('apiRoute', (route: ApiRoute) => {
+    direct.add(route);
+    app.post(route.path, { config: { format: route.format, endpoint: route.endpoint, apiKeyHeader: route.apiKeyHeader === true, relayBytes: route.relayBytes === true } }, async (request, reply) => {
+      const exchange: ApiExchange = {
+        id: request.id,
+        record: request.record!,
+        identity: request.identity,
+        headers: request.headers,
+        body: request.body,
+        takeBodyBytes: () => {
+          const bytes = request.bodyBytes ?? undefined;
+          request.bodyBytes = null;
+          return bytes;
+        },
+        response: reply.raw,
+        setHeader: (name, value) => void reply.header(name, value),
+      };
+      const answer = await route.handler(exchange);
+      if (answer.kind === 'json') return sendAnswer(reply, request.record!, answer.model, answer.text);
+      reply.hijack();
+      await sendEventStream(reply.raw, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...answer.headers }, answer.body, answer.endings);
+      return reply;
+    });
+  });
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';

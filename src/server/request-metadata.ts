@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Identity } from './auth-hook.ts';
 import { GatewayError } from '../core/errors.ts';
 
 /**
@@ -7,7 +8,7 @@ import { GatewayError } from '../core/errors.ts';
  * A virtual key's default metadata (and its team's) comes first; the header and then the body
  * override it.
  */
-export function headerMetadata(request: FastifyRequest): Record<string, string> {
+export function headerMetadata(request: { identity: Identity | null; headers: IncomingHttpHeaders }): Record<string, string> {
   const defaults = request.identity?.governance?.metadata;
   const header = request.headers['x-switchboard-metadata'];
   if (header === undefined) return { ...defaults };

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import type { ModelInfo } from '../core/model.ts';
 import type { RequestRecord } from '../ledger/request-record.ts';
@@ -15,4 +16,15 @@ export function sendAnswer(reply: FastifyReply, record: RequestRecord, model: Mo
   reply.headers(answerHeaders(record, model, true));
   record.finish(reply.raw.destroyed ? 'client_aborted' : 'ok', 200);
   return reply.code(200).type('application/json').send(text);
+}
+
+/**
+ * The same, straight on node:http (src/server/direct-routes.ts), with the headers every answer of
+ * the request carries (`preset`), as Fastify writes it: its headers, a JSON content type and length.
+ */
+export function writeAnswer(response: ServerResponse, preset: Record<string, string>, record: RequestRecord, model: ModelInfo, text: string): void {
+  const headers = { ...preset, ...answerHeaders(record, model, true), 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) };
+  record.finish(response.destroyed ? 'client_aborted' : 'ok', 200);
+  response.writeHead(200, headers);
+  response.end(text);
 }

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { FastifyReply } from 'fastify';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { EventReader } from '../core/stream-event.ts';
 
 /** How a stream's end is recorded when it does not end through its own events. */
@@ -22,11 +22,10 @@ const batchLimit = 64 * 1024;
  * success); after it, what is produced in one turn of the event loop goes out as one chunk in one
  * socket write (the events of one upstream chunk together) instead of a chunk and a system call
  * per event; nothing waits longer than that turn. When the caller disconnects, the source is
- * cancelled (which closes the upstream call) and `onClientClosed` records it.
+ * cancelled (which closes the upstream call) and `onClientClosed` records it. `headers`: all the
+ * answer's own (the request's x-request-id among them); the stream's content type is added here.
  */
-export async function sendEventStream(reply: FastifyReply, headers: Record<string, string>, reader: EventReader<string>, endings: StreamEndings): Promise<void> {
-  reply.hijack();
-  const response = reply.raw;
+export async function sendEventStream(response: ServerResponse, headers: OutgoingHttpHeaders, reader: EventReader<string>, endings: StreamEndings): Promise<void> {
   let pending = '';
   let scheduled = false;
   let wrote = false;
@@ -57,7 +56,6 @@ export async function sendEventStream(reply: FastifyReply, headers: Record<strin
     reader.cancel().catch(() => undefined);
   });
   response.writeHead(200, {
-    ...(reply.getHeaders() as Record<string, string>),
     ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',

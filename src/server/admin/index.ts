@@ -43,7 +43,7 @@ async function authorize(request: FastifyRequest, context: AdminContext, isMaste
       { publicCode: 'admin_disabled' },
     );
   }
-  const key = presentedKey(request, false);
+  const key = presentedKey(request.headers, false);
   if (key === undefined) throw new GatewayError('SB_ERR_UNAUTHORIZED', 'Missing API key: the admin API needs "Authorization: Bearer <master key>".');
   if (isMasterKey(key)) return;
   const resolved = await context.keys.resolve(key);

@@ -6,11 +6,9 @@ import { anthropicStreamFormatter } from '../../api/anthropic/format-messages-st
 import { parseCountTokensRequest, parseMessagesRequest } from '../../api/anthropic/parse-messages-request.ts';
 import { countPromptTokens } from '../../tokens/count.ts';
 import { answerHeaders } from '../answer-headers.ts';
-import { sendAnswer } from '../send-answer.ts';
 import { callerOf } from '../caller.ts';
 import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
-import { sendEventStream } from '../send-stream.ts';
 import { clientSignal, streamEndings } from './chat.ts';
 
 /**
@@ -19,19 +17,23 @@ import { clientSignal, streamEndings } from './chat.ts';
  * before the handler included, take Anthropic's shape through the route's `format`.
  */
 export function registerMessageRoutes(app: FastifyInstance, context: GatewayContext): void {
-  app.post('/v1/messages', { config: { format: 'anthropic', endpoint: 'messages', apiKeyHeader: true } }, async (request, reply) => {
-    const record = request.record!;
-    // Anthropic's SDKs read the request id from `request-id` (APIError.requestID, `_request_id`).
-    reply.header('request-id', request.id);
-    const chatRequest = withProtocolHeaders(parseMessagesRequest(request.body, headerMetadata(request)), request.headers);
-    const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(reply, context.shutdown), callerOf(request));
-    if (outcome.kind === 'stream') {
-      const body = outcome.body(anthropicStreamFormatter());
-      await sendEventStream(reply, answerHeaders(record, outcome.model, false), body, streamEndings(outcome.tap, request.log, record.id));
-      return reply;
-    }
-    const text = formatMessagesResponse(outcome.result);
-    return sendAnswer(reply, record, outcome.model, text);
+  app.apiRoute({
+    path: '/v1/messages',
+    format: 'anthropic',
+    endpoint: 'messages',
+    apiKeyHeader: true,
+    async handler(exchange) {
+      const record = exchange.record;
+      // Anthropic's SDKs read the request id from `request-id` (APIError.requestID, `_request_id`).
+      exchange.setHeader('request-id', exchange.id);
+      const chatRequest = withProtocolHeaders(parseMessagesRequest(exchange.body, headerMetadata(exchange)), exchange.headers);
+      const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(exchange.response, context.shutdown), callerOf(exchange));
+      if (outcome.kind === 'stream') {
+        const body = outcome.body(anthropicStreamFormatter());
+        return { kind: 'stream', headers: answerHeaders(record, outcome.model, false), body, endings: streamEndings(outcome.tap, app.log, record.id) };
+      }
+      return { kind: 'json', model: outcome.model, text: formatMessagesResponse(outcome.result) };
+    },
   });
 
   // Token counting calls no provider: the prompt is counted locally (o200k_base, an estimate for
