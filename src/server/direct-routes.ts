@@ -7,6 +7,7 @@ import { utf8Text } from '../text/utf8.ts';
 import type { ApiAnswer, ApiExchange, ApiRoute } from './api-exchange.ts';
 import type { Identity } from './auth-hook.ts';
 import type { FailureAnswer } from './error-handler.ts';
+import { headerList } from './header-list.ts';
 import { parseJsonBody } from './json-body.ts';
 import { newRequestId } from './request-id.ts';
 import { writeAnswer } from './send-answer.ts';
@@ -151,7 +152,7 @@ class DirectExchange implements ApiExchange {
         writeAnswer(this.response, this.#headers, this.record, answer.model, answer.text);
         return;
       }
-      sendEventStream(this.response, { ...this.#headers, ...answer.headers }, answer.body, answer.endings).catch((error: unknown) => this.#fail(error));
+      sendEventStream(this.response, headerList(this.#headers, answer.headers), answer.body, answer.endings).catch((error: unknown) => this.#fail(error));
     } catch (error) {
       this.#fail(error);
     }
@@ -167,12 +168,9 @@ class DirectExchange implements ApiExchange {
       return;
     }
     if (response.destroyed) return;
-    response.writeHead(failure.status, {
-      ...this.#headers,
-      ...failure.headers,
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': String(Buffer.byteLength(failure.text)),
-    });
+    const headers = headerList(this.#headers, failure.headers);
+    headers.push('content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(failure.text)));
+    response.writeHead(failure.status, headers);
     response.end(failure.text);
   }
 }

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { KeyResolver } from '../core/governance.ts';
@@ -16,6 +16,7 @@ import { DirectRoutes } from './direct-routes.ts';
 import type { ApiExchange, ApiRoute } from './api-exchange.ts';
 import { sendAnswer } from './send-answer.ts';
 import { sendEventStream } from './send-stream.ts';
+import { headerList } from './header-list.ts';
 import { formatForPath, type ErrorShaper } from './ingress-format.ts';
 import { parseJsonBody } from './json-body.ts';
 import { utf8Text } from '../text/utf8.ts';
@@ -232,7 +233,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       const answer = await route.handler(exchange);
       if (answer.kind === 'json') return sendAnswer(reply, request.record!, answer.model, answer.text);
       reply.hijack();
-      await sendEventStream(reply.raw, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...answer.headers }, answer.body, answer.endings);
+      await sendEventStream(reply.raw, headerList(reply.getHeaders(), answer.headers), answer.body, answer.endings);
       return reply;
     });
   });

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { EventReader } from '../core/stream-event.ts';
 
 /** How a stream's end is recorded when it does not end through its own events. */
@@ -23,9 +23,10 @@ const batchLimit = 64 * 1024;
  * socket write (the events of one upstream chunk together) instead of a chunk and a system call
  * per event; nothing waits longer than that turn. When the caller disconnects, the source is
  * cancelled (which closes the upstream call) and `onClientClosed` records it. `headers`: all the
- * answer's own (the request's x-request-id among them); the stream's content type is added here.
+ * answer's own (the request's x-request-id among them) as a flat list of names and values
+ * (src/server/header-list.ts); the stream's content type and cache headers are added here.
  */
-export async function sendEventStream(response: ServerResponse, headers: OutgoingHttpHeaders, reader: EventReader<string>, endings: StreamEndings): Promise<void> {
+export async function sendEventStream(response: ServerResponse, headers: string[], reader: EventReader<string>, endings: StreamEndings): Promise<void> {
   let pending = '';
   let scheduled = false;
   let wrote = false;
@@ -55,13 +56,8 @@ export async function sendEventStream(response: ServerResponse, headers: Outgoin
     endings.onClientClosed();
     reader.cancel().catch(() => undefined);
   });
-  response.writeHead(200, {
-    ...headers,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
+  headers.push('content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'connection', 'keep-alive', 'x-accel-buffering', 'no');
+  response.writeHead(200, headers);
   flushSoon();
   try {
     let ended = false;
