@@ -41,7 +41,8 @@ const relayableOpenAIFields: ReadonlySet<string> = new Set();
 export function convertRequest(request: ChatRequest, call: Pick<ProviderCall, 'model' | 'maxOutputTokens'>): ConvertedRequest {
   if (request.native?.format === 'anthropic-messages') {
     const warnings: Warning[] = [];
-    const body: Record<string, unknown> = { ...liftSystemMessages(request.native.body, warnings), model: call.model };
+    // Object.assign, not a spread followed by `model`: V8 11.3's slow path (src/providers/_shared/with-stream.ts).
+    const body: Record<string, unknown> = Object.assign({}, liftSystemMessages(request.native.body, warnings), { model: call.model });
     if (request.stream) body.stream = true;
     else delete body.stream;
     return { body, warnings };

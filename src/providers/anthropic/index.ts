@@ -1,3 +1,5 @@
+import { withStream } from '../_shared/with-stream.ts';
+import type { ChatResult } from '../../core/chat-result.ts';
 import type { ChatRequest } from '../../core/chat-request.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
@@ -41,7 +43,7 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
 
   const post = async (body: unknown, call: ProviderCall, accept: string, callerHeaders?: Record<string, string>) => {
     // A passed-through body goes with the caller's anthropic-version/-beta, which define how it reads.
-    const post = { url, headers: { ...headers, ...callerHeaders, accept }, body: JSON.stringify(body), call, source };
+    const post = { url, headers: Object.assign({}, headers, callerHeaders, { accept }), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readAnthropicError));
   };
 
@@ -54,7 +56,7 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
     continuation: { accepts: (request) => request.thinkingBudgetTokens === undefined && request.responseFormat?.type !== 'json_schema' },
 
     async chat(request, call) {
-      const { body, warnings } = convertRequest({ ...request, stream: false }, call);
+      const { body, warnings } = convertRequest(withStream(request, false), call);
       const response = await post(body, call, 'application/json', passthroughHeaders(request));
       const text = await response.text();
       const parsed = parseProviderJson(text, provider);
@@ -62,17 +64,15 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
       const problem = messageProblem(parsed);
       if (problem) throw invalidAnswer(provider, 'a message', problem, response.status);
       const passthrough = request.native?.format === 'anthropic-messages';
-      const result = convertResponse(parsed as AnthropicMessage, call.model);
-      return {
-        ...result,
-        // In passthrough the caller gets the native body, server-tool blocks included.
-        warnings: passthrough ? warnings : [...warnings, ...result.warnings],
-        ...(passthrough ? { native: { format: 'anthropic-messages' as const, body: text } } : {}),
-      };
+      const result: ChatResult = convertResponse(parsed as AnthropicMessage, call.model);
+      // In passthrough the caller gets the native body, server-tool blocks included.
+      result.warnings = passthrough ? warnings : [...warnings, ...result.warnings];
+      if (passthrough) result.native = { format: 'anthropic-messages', body: text };
+      return result;
     },
 
     async streamChat(request, call) {
-      const { body, warnings } = convertRequest({ ...request, stream: true }, call);
+      const { body, warnings } = convertRequest(withStream(request, true), call);
       const response = await post(body, call, 'text/event-stream', passthroughHeaders(request));
       const messages = messageStreamTransformer({ source, requestedModel: call.model, passthrough: request.native?.format === 'anthropic-messages' });
       return guardStream(decodeServerSentEvents(response.body, messages, warningsTransformer(warnings)), source);

@@ -32,7 +32,10 @@ export function liftSystemMessages(body: Record<string, unknown>, warnings: Warn
   });
   const { system: _system, ...rest } = body;
   const system = sources.length === 1 ? sources[0] : sources.flatMap((source) => (typeof source === 'string' ? [{ type: 'text', text: source }] : source));
-  return { ...rest, ...(system !== undefined ? { system } : {}), messages: turns };
+  // `rest` is a copy of our own: `system` goes after its fields and `messages` takes its place.
+  if (system !== undefined) rest.system = system;
+  rest.messages = turns;
+  return rest;
 }
 
 function isSystemMessage(message: unknown): message is { role: 'system'; content?: unknown } {

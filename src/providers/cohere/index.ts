@@ -1,3 +1,4 @@
+import { withStream } from '../_shared/with-stream.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
@@ -40,7 +41,7 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
   };
 
   const post = async (path: '/v2/chat' | '/v2/embed', body: unknown, call: ProviderCall, accept: string) => {
-    const post = { url: `${baseUrl}${path}`, headers: { ...headers, accept }, body: JSON.stringify(body), call, source };
+    const post = { url: `${baseUrl}${path}`, headers: Object.assign({}, headers, { accept }), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readCohereError));
   };
 
@@ -49,7 +50,7 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
     type: settings.type,
 
     async chat(request, call): Promise<ChatResult> {
-      const { body, warnings } = convertRequest({ ...request, stream: false }, call.model);
+      const { body, warnings } = convertRequest(withStream(request, false), call.model);
       const response = await post('/v2/chat', body, call, 'application/json');
       const parsed = parseProviderJson(await response.text(), provider) as CohereChatBody;
       const problem = chatResponseProblem(parsed);
@@ -60,11 +61,11 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
         const code = parsed.finish_reason === 'TIMEOUT' ? 'SB_ERR_UPSTREAM_TIMEOUT' : 'SB_ERR_UPSTREAM_ERROR';
         throw upstreamError(code, source, `Provider "${provider}" ended the generation with finish_reason`, parsed.finish_reason ?? 'ERROR', { upstreamStatus: response.status });
       }
-      return { ...result, warnings };
+      return Object.assign(result, { warnings });
     },
 
     async streamChat(request, call) {
-      const { body, warnings } = convertRequest({ ...request, stream: true }, call.model);
+      const { body, warnings } = convertRequest(withStream(request, true), call.model);
       const response = await post('/v2/chat', body, call, 'text/event-stream');
       const chunks = cohereEventTransformer({ source, requestedModel: call.model });
       return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);

@@ -42,7 +42,7 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
 
   const post = async (path: string, method: Method, body: unknown, call: ProviderCall, accept: string) => {
     const query = method === 'streamGenerateContent' ? '?alt=sse' : '';
-    const post = { url: `${baseUrl}/v1beta/${path}:${method}${query}`, headers: { ...headers, accept }, body: JSON.stringify(body), call, source };
+    const post = { url: `${baseUrl}/v1beta/${path}:${method}${query}`, headers: Object.assign({}, headers, { accept }), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromGeminiResponse(response, source));
   };
 
@@ -61,7 +61,7 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
       if (blockReason) throw errorFromBlockedPrompt(blockReason, source);
       if (!parsed.candidates?.length) throw errorFromEmptyAnswer(source);
       const result = convertResponse(parsed, call.model);
-      return { ...result, warnings: [...warnings, ...result.warnings] };
+      return Object.assign(result, { warnings: [...warnings, ...result.warnings] });
     },
 
     async streamChat(request, call) {

@@ -1,3 +1,4 @@
+import { withStream } from '../_shared/with-stream.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
 import { GatewayError } from '../../core/errors.ts';
@@ -41,7 +42,7 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
   };
 
   const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string) => {
-    const post = { url: `${baseUrl}/${operation}`, headers: { ...headers, accept }, body: JSON.stringify(body), call, source };
+    const post = { url: `${baseUrl}/${operation}`, headers: Object.assign({}, headers, { accept }), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readMistralError));
   };
 
@@ -53,7 +54,7 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
     continuation: { accepts: () => true, mayRepeatPrefix: true },
 
     async chat(request, call): Promise<ChatResult> {
-      const { body, warnings } = convertRequest({ ...request, stream: false }, call.model);
+      const { body, warnings } = convertRequest(withStream(request, false), call.model);
       const response = await post('chat/completions', body, call, 'application/json');
       const parsed = parseProviderJson(await response.text(), provider) as MistralChatBody;
       // ChatCompletionResponse has OpenAI's shape: `choices`, each with a `message` (openapi.yaml ChatCompletionChoice).
@@ -64,11 +65,11 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
         // finish_reason "error": the generation failed; never return it as an answer.
         throw new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" ended the generation with finish_reason "error"`, { provider, upstreamStatus: response.status });
       }
-      return { ...result, warnings };
+      return Object.assign(result, { warnings });
     },
 
     async streamChat(request, call) {
-      const { body, warnings } = convertRequest({ ...request, stream: true }, call.model);
+      const { body, warnings } = convertRequest(withStream(request, true), call.model);
       const response = await post('chat/completions', body, call, 'text/event-stream');
       const chunks = mistralChunkTransformer({ source, requestedModel: call.model });
       return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);

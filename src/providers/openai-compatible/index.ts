@@ -1,3 +1,4 @@
+import { withStream } from '../_shared/with-stream.ts';
 import type { GatewayError } from '../../core/errors.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
@@ -74,7 +75,7 @@ export function createOpenAICompatibleAdapter(
     ...(flavor.continueFinalMessage ? { continuation: { accepts: () => true } } : {}),
 
     async chat(request, call) {
-      const { body, bytes, warnings } = convertRequest(request.stream === false ? request : { ...request, stream: false }, call.model, flavor);
+      const { body, bytes, warnings } = convertRequest(withStream(request, false), call.model, flavor);
       const response = await post('chat/completions', body, call, 'application/json', bytes);
       const text = await response.text();
       const parsed = parseProviderJson(text, provider);
@@ -87,7 +88,7 @@ export function createOpenAICompatibleAdapter(
     },
 
     async streamChat(request, call) {
-      const { body, bytes, warnings, usageChunkInternal } = convertRequest({ ...request, stream: true }, call.model, flavor);
+      const { body, bytes, warnings, usageChunkInternal } = convertRequest(withStream(request, true), call.model, flavor);
       const response = await post('chat/completions', body, call, 'text/event-stream', bytes);
       const chunks = chunkTransformer({ source, requestedModel: call.model, passthrough: request.native?.format === 'openai-chat', usageChunkInternal });
       return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
