@@ -10,7 +10,7 @@ import type { FailureAnswer } from './error-handler.ts';
 import { headerList } from './header-list.ts';
 import { parseJsonBody } from './json-body.ts';
 import { newRequestId } from './request-id.ts';
-import { writeAnswer } from './send-answer.ts';
+import { writeAnswer, writeJson } from './send-answer.ts';
 import { sendEventStream } from './send-stream.ts';
 
 export interface DirectRoutesOptions {
@@ -168,10 +168,7 @@ class DirectExchange implements ApiExchange {
       return;
     }
     if (response.destroyed) return;
-    const headers = headerList(this.#headers, failure.headers);
-    headers.push('content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(failure.text)));
-    response.writeHead(failure.status, headers);
-    response.end(failure.text);
+    writeJson(response, failure.status, headerList(this.#headers, failure.headers), failure.text);
   }
 }
 

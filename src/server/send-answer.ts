@@ -25,8 +25,13 @@ export function sendAnswer(reply: FastifyReply, record: RequestRecord, model: Mo
  */
 export function writeAnswer(response: ServerResponse, preset: Readonly<Record<string, string>>, record: RequestRecord, model: ModelInfo, text: string): void {
   const headers = headerList(preset, answerHeaders(record, model, true));
-  headers.push('content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(text)));
   record.finish(response.destroyed ? 'client_aborted' : 'ok', 200);
-  response.writeHead(200, headers);
+  writeJson(response, 200, headers, text);
+}
+
+/** Writes JSON text as the whole answer: `headers` (a flat list, src/server/header-list.ts), then its type and length. */
+export function writeJson(response: ServerResponse, status: number, headers: string[], text: string): void {
+  headers.push('content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(text)));
+  response.writeHead(status, headers);
   response.end(text);
 }
