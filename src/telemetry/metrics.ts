@@ -1,7 +1,8 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ServerResponse } from 'node:http';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { summedCounter } from './summed-counter.ts';
+import { summedHistogram } from './summed-histogram.ts';
 import { requestFinishedChannel, type RequestFinishedMessage } from '../core/events.ts';
 import type { WriterStats } from '../ledger/writer.ts';
 
@@ -46,19 +47,17 @@ export function createMetrics(instance: string, sources: MetricSources, processL
     help: 'Calls to providers by model, provider and outcome',
     labelNames: ['model', 'provider', 'outcome', 'code'],
   });
-  const latency = new Histogram({
+  const latency = summedHistogram(registry, {
     name: 'switchboard_request_duration_seconds',
     help: 'Time from request arrival to the last byte of the answer',
     labelNames: ['endpoint', 'model', 'provider', 'stream'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [registry],
   });
-  const timeToFirstToken = new Histogram({
+  const timeToFirstToken = summedHistogram(registry, {
     name: 'switchboard_time_to_first_token_seconds',
     help: 'Time from request arrival to the first streamed token',
     labelNames: ['model', 'provider'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
-    registers: [registry],
   });
   const tokens = summedCounter(registry, {
     name: 'switchboard_tokens_total',
@@ -91,8 +90,8 @@ export function createMetrics(instance: string, sources: MetricSources, processL
     const model = row.model ?? 'none';
     const provider = row.provider ?? 'none';
     requests.add([row.endpoint, model, provider, row.route ?? 'none', row.status, String(row.httpStatus)], 1);
-    latency.observe({ endpoint: row.endpoint, model, provider, stream: String(row.stream) }, row.latencyMs / 1000);
-    if (row.ttftMs !== null) timeToFirstToken.observe({ model, provider }, row.ttftMs / 1000);
+    latency.observe([row.endpoint, model, provider, row.stream ? 'true' : 'false'], row.latencyMs / 1000);
+    if (row.ttftMs !== null) timeToFirstToken.observe([model, provider], row.ttftMs / 1000);
     if (row.errorCode) errors.add([row.endpoint, model, provider, row.errorCode], 1);
     if (row.inputTokens) tokens.add([model, provider, 'input'], row.inputTokens);
     if (row.outputTokens) tokens.add([model, provider, 'output'], row.outputTokens);
