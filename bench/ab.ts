@@ -1,0 +1,127 @@
+/**
+ * `npm run bench:ab -- A B`: two builds of the gateway compared in alternated rounds, the way the
+ * changes in docs/performance.md were measured. This machine's speed drifts by 2x within an hour
+ * (the raw proxy cost 44-106 µs a request on different days), so two `npm run bench` runs made
+ * minutes apart cannot tell a 3% change from the drift; two gateways started side by side on the
+ * same core and loaded in turn, the order swapped every round, can.
+ *
+ * A and B: checkouts (a directory with bin/switchboard.js; build it first: `npm run build` there,
+ * `git worktree add` makes one) or bin files; the same one twice compares Node flags (--flags-b).
+ * Each round loads A then B (B then A the next round) for --seconds with wrk, or the Node client
+ * when wrk is missing, and reads each gateway's CPU time from /proc (all its threads). Prints
+ * each figure's median for A and B, the median of the paired differences (B - A), and in how many
+ * rounds B was lower; then each process's peak RSS over the whole run.
+ *
+ *   npm run bench:ab -- /tmp/base . --rounds 10 --concurrency 16
+ *   npm run bench:ab -- . . --stream --flags-b "--max-semi-space-size=4"
+ *
+ * Options: --rounds N (10), --seconds S (3), --concurrency C (16), --stream (streamed chat),
+ * --flags-a / --flags-b "FLAGS" (Node flags for that gateway, after those of `npm start`).
+ * Like `npm run bench`, the upstream (the OpenAI simulator) and the generator run on core 0 and
+ * both gateways on core 1 when the machine has two cores and taskset exists.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { staleReason } from '../scripts/build-state.js';
+import { runNodeLoad, runWrkLoad, wrkInstalled, type GeneratorResult, type LoadOptions } from './load.ts';
+import { measureLoad, residentMb, type ProcessCost } from './process-stats.ts';
+import { benchCores, chatBody, masterKey, startGateway, startSimulator, streamBody, writeGatewayConfig, type Running } from './processes.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rounds: { type: 'string', default: '10' },
+    seconds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '16' },
+    stream: { type: 'boolean', default: false },
+    'flags-a': { type: 'string', default: '' },
+    'flags-b': { type: 'string', default: '' },
+  },
+});
+if (positionals.length !== 2) {
+  process.stderr.write('usage: npm run bench:ab -- A B [--rounds N] [--seconds S] [--concurrency C] [--stream] [--flags-a "..."] [--flags-b "..."]\n');
+  process.exit(2);
+}
+
+/** A checkout's bin, or the bin given; exits when there is none. */
+function binOf(path: string): string {
+  const absolute = resolve(path);
+  const bin = existsSync(absolute) && statSync(absolute).isDirectory() ? join(absolute, 'bin', 'switchboard.js') : absolute;
+  if (!existsSync(bin)) {
+    process.stderr.write(`bench:ab: no gateway at ${bin}\n`);
+    process.exit(2);
+  }
+  // The bin runs src/ through tsx when its dist/ is missing or older than src/: say so, since
+  // that would measure tsx.
+  const stale = staleReason(resolve(bin, '..', '..'));
+  if (stale !== undefined) process.stderr.write(`bench:ab: ${bin} will run src/ through tsx (${stale}): npm run build there first\n`);
+  return bin;
+}
+
+const rounds = Number(values.rounds);
+const durationMs = Number(values.seconds) * 1000;
+const concurrency = Number(values.concurrency);
+const mode = values.stream ? 'stream' : 'chat';
+const useWrk = wrkInstalled();
+const { generatorCore, serverCore } = benchCores();
+const sides = [
+  { name: 'A', bin: binOf(positionals[0]!), flags: values['flags-a'].split(' ').filter(Boolean) },
+  { name: 'B', bin: binOf(positionals[1]!), flags: values['flags-b'].split(' ').filter(Boolean) },
+] as const;
+
+type Sample = GeneratorResult & ProcessCost;
+const figures = [
+  ['CPU µs/request', (sample: Sample) => sample.cpuMicrosPerRequest ?? Number.NaN],
+  ['req/s', (sample: Sample) => sample.rps],
+  ['p50 ms', (sample: Sample) => sample.p50],
+  ['p99 ms', (sample: Sample) => sample.p99],
+] as const;
+
+const median = (list: readonly number[]): number => {
+  const sorted = [...list].sort((left, right) => left - right);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+const directory = await mkdtemp(join(tmpdir(), 'switchboard-ab-'));
+const simulator = await startSimulator(generatorCore);
+const gateways: Running[] = [];
+try {
+  for (const side of sides) {
+    const config = await writeGatewayConfig(await mkdtemp(join(directory, side.name)), simulator.origin);
+    gateways.push(await startGateway(side.bin, config, 1, serverCore, { flags: side.flags }));
+  }
+  const load = (gateway: Running, milliseconds: number): Promise<Sample> => {
+    const options: LoadOptions = { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, body: mode === 'stream' ? streamBody : chatBody, concurrency, warmupMs: 0, durationMs: milliseconds };
+    return measureLoad(gateway.pid, (onMeasuring) => (useWrk ? runWrkLoad(options, generatorCore, onMeasuring) : runNodeLoad(options, generatorCore, onMeasuring)));
+  };
+  process.stderr.write(`bench:ab: ${mode} at c=${concurrency}, ${rounds} rounds of ${durationMs / 1000} s each, ${useWrk ? 'wrk' : 'the Node client'}\n`);
+  // A fresh process runs slower while V8 compiles its hot path: both warm up before round 1.
+  for (const gateway of gateways) await load(gateway, 4000);
+  const samples: Sample[][] = [[], []];
+  for (let round = 0; round < rounds; round += 1) {
+    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    for (const index of order) samples[index]!.push(await load(gateways[index]!, durationMs));
+    const cpu = samples.map((list) => list.at(-1)!.cpuMicrosPerRequest?.toFixed(1) ?? '-');
+    const errors = samples.map((list) => list.at(-1)!.errors);
+    process.stderr.write(`  round ${round + 1}: CPU µs/request A ${cpu[0]}, B ${cpu[1]}${errors.some(Boolean) ? `; errors A ${errors[0]}, B ${errors[1]}` : ''}\n`);
+  }
+  console.log(['figure'.padEnd(16), 'A'.padStart(10), 'B'.padStart(10), 'B - A'.padStart(10), 'B lower'.padStart(9)].join(' '));
+  for (const [label, read] of figures) {
+    const a = samples[0]!.map(read);
+    const b = samples[1]!.map(read);
+    const differences = b.map((value, index) => value - a[index]!);
+    const lower = differences.filter((difference) => difference < 0).length;
+    const fixed = (value: number) => value.toFixed(label === 'req/s' ? 0 : label === 'CPU µs/request' ? 1 : 3).padStart(10);
+    console.log([label.padEnd(16), fixed(median(a)), fixed(median(b)), fixed(median(differences)), `${lower}/${rounds}`.padStart(9)].join(' '));
+  }
+  const peaks = gateways.map((gateway) => residentMb(gateway.pid, 'VmHWM')?.toFixed(0) ?? '-');
+  console.log(`peak RSS over the run: A ${peaks[0]} MB, B ${peaks[1]} MB`);
+} finally {
+  await Promise.all(gateways.map((gateway) => gateway.stop()));
+  await simulator.stop();
+  await rm(directory, { recursive: true, force: true });
+}
