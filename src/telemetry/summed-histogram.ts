@@ -1,4 +1,5 @@
 import type { Metric, Registry } from 'prom-client';
+import { labelsOf, SeriesTable } from './series-table.ts';
 
 /** A histogram counted in arrays per series here and read by prom-client when scraped. */
 export interface SummedHistogram {
@@ -31,8 +32,8 @@ interface Sample {
  * Why: prom-client's `Histogram.observe(labels, value)` checks every label name, builds the
  * series' key from the labels object and looks it up in a dictionary-mode object on each call,
  * about 1% of a request's CPU at c=16 (1.3% of a stream's; CPU profile, docs/performance.md,
- * twelfth session), as its Counter did before ./summed-counter.ts. Here a call joins the values
- * into a key, finds the series in a Map and the bucket in a short array.
+ * twelfth session), as its Counter did before ./summed-counter.ts. Here a call finds its series
+ * by the label values (./series-table.ts) and the bucket in a short array.
  */
 export function summedHistogram(
   registry: Registry,
@@ -40,7 +41,7 @@ export function summedHistogram(
 ): SummedHistogram {
   const { name, help, labelNames } = options;
   const bounds = [...options.buckets].sort((left, right) => left - right);
-  const series = new Map<string, Series>();
+  const series = new SeriesTable<Series>((values) => ({ labels: labelsOf(labelNames, values), counts: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 }));
 
   const samples = (shared: boolean): Sample[] => {
     const out: Sample[] = [];
@@ -83,14 +84,7 @@ export function summedHistogram(
       // prom-client throws on a value that is not a finite number; a scrape must never fail, so
       // such a value is not counted (latencies are measured here, so none is expected).
       if (!Number.isFinite(value)) return;
-      const key = values.join('\u0000');
-      let entry = series.get(key);
-      if (entry === undefined) {
-        const labels: Record<string, string> = {};
-        labelNames.forEach((label, index) => (labels[label] = values[index]!));
-        entry = { labels, counts: new Array<number>(bounds.length + 1).fill(0), sum: 0, count: 0 };
-        series.set(key, entry);
-      }
+      const entry = series.get(values);
       let index = 0;
       while (index < bounds.length && value > bounds[index]!) index += 1;
       entry.counts[index]! += 1;
