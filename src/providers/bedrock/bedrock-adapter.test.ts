@@ -189,6 +189,22 @@ describe('bedrock adapter: 200 answers that are not a ConverseResponse', () => {
     const empty = await chatWith('{"output":{"message":{"role":"assistant","content":[]}},"stopReason":"end_turn"}');
     assert.deepStrictEqual(empty.content, []);
   });
+
+  it('answers a generation Bedrock reports as malformed with a retryable upstream error, never as an answer', async () => {
+    for (const reason of ['malformed_model_output', 'malformed_tool_use']) {
+      await assert.rejects(
+        chatWith(`{"output":{"message":{"role":"assistant","content":[{"text":"{\\"broken"}]}},"stopReason":"${reason}","usage":{"inputTokens":3,"outputTokens":2}}`),
+        (error: unknown) => {
+          assert.ok(GatewayError.isInstance(error));
+          assert.equal(error.code, 'SB_ERR_UPSTREAM_ERROR');
+          assert.equal(error.retryable, true);
+          assert.match(error.message, new RegExp(`stopReason "${reason}"`));
+          return true;
+        },
+        reason,
+      );
+    }
+  });
 });
 
 describe('bedrock adapter: embeddings through InvokeModel', () => {

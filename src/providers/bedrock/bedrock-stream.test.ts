@@ -145,6 +145,21 @@ describe('bedrock ConverseStream decoding (event-stream bytes → StreamEvents)'
     assert.equal(events[0].error.code, 'SB_ERR_UPSTREAM_INVALID_RESPONSE');
   });
 
+  it('ends a generation Bedrock reports as malformed with a retryable error event, not a finish', async () => {
+    const bytes = Buffer.concat([
+      eventFrame('messageStart', { role: 'assistant' }),
+      eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'x' } }),
+      eventFrame('messageStop', { stopReason: 'malformed_model_output' }),
+      eventFrame('metadata', { usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 } }),
+    ]);
+    const events = await replay(bytes, 5);
+    assert.ok(!events.some((event) => event.type === 'finish'));
+    const last = events.at(-1);
+    assert.ok(last?.type === 'error');
+    assert.equal(last.error.code, 'SB_ERR_UPSTREAM_ERROR');
+    assert.equal(last.error.retryable, true);
+  });
+
   it('finishes without usage when the metadata event never comes', async () => {
     const bytes = Buffer.concat([eventFrame('messageStart', { role: 'assistant' }), eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'x' } }), eventFrame('messageStop', { stopReason: 'max_tokens' })]);
     assert.deepStrictEqual((await replay(bytes, 2)).at(-1), { type: 'finish', finishReason: 'length', rawFinishReason: 'max_tokens' });

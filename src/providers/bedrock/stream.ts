@@ -1,5 +1,5 @@
 import type { FinishReason } from '../../core/chat-result.ts';
-import type { GatewayError } from '../../core/errors.ts';
+import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
 import { createIndexedBlocks, type OpenBlock } from '../_shared/indexed-blocks.ts';
@@ -48,6 +48,12 @@ export function createConverseStreamTransform(options: ConverseStreamOptions): T
     blocks.closeAll(controller);
     ended = true;
     const finishReason: FinishReason = mapStopReason(stopReason);
+    if (finishReason === 'error') {
+      // malformed_model_output or malformed_tool_use: a generation that failed must not look like
+      // a normal end (STYLE rule 3); retryable, as in the answer that is not streamed (./index.ts).
+      controller.enqueue({ type: 'error', error: new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${options.source.provider}" ended the generation with stopReason "${stopReason}"`, { provider: options.source.provider }) });
+      return;
+    }
     controller.enqueue({ type: 'finish', finishReason, ...(stopReason ? { rawFinishReason: stopReason } : {}), ...(usage ? { usage } : {}) });
   };
 
