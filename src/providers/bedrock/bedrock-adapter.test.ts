@@ -198,7 +198,7 @@ describe('bedrock adapter: 200 answers that are not a ConverseResponse', () => {
           assert.ok(GatewayError.isInstance(error));
           assert.equal(error.code, 'SB_ERR_UPSTREAM_ERROR');
           assert.equal(error.retryable, true);
-          assert.match(error.message, new RegExp(`stopReason "${reason}"`));
+          assert.match(error.message, new RegExp(`stopReason: ${reason}$`));
           return true;
         },
         reason,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import type { UpstreamResponse } from '../../core/http-client.ts';
-import { GatewayError } from '../../core/errors.ts';
+import { failedGeneration } from '../_shared/failed-generation.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
 import { withWarnings } from '../_shared/with-warnings.ts';
@@ -58,10 +58,8 @@ export function createBedrockAdapter(settings: ProviderSettings, dependencies: A
       if (problem) throw invalidAnswer(provider, 'a ConverseResponse', problem, response.status);
       const result = convertResponse(parsed as ConverseResponseBody, { id: requestId(response), model: call.model });
       if (result.finishReason === 'error') {
-        // stopReason malformed_model_output or malformed_tool_use: the generation failed, so it is
-        // never returned as an answer (as Mistral's and Cohere's finish_reason "error"); the error
-        // is retryable, and the next candidate answers.
-        throw new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" ended the generation with stopReason "${result.rawFinishReason}"`, { provider, upstreamStatus: response.status });
+        // stopReason malformed_model_output or malformed_tool_use (as Mistral's and Cohere's finish_reason "error").
+        throw failedGeneration(source, 'stopReason', result.rawFinishReason ?? 'error', response.status);
       }
       return Object.assign(result, { warnings });
     },

@@ -1,5 +1,6 @@
 import type { FinishReason } from '../../core/chat-result.ts';
-import { GatewayError } from '../../core/errors.ts';
+import type { GatewayError } from '../../core/errors.ts';
+import { failedGeneration } from '../_shared/failed-generation.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
 import { createIndexedBlocks, type OpenBlock } from '../_shared/indexed-blocks.ts';
@@ -49,9 +50,8 @@ export function createConverseStreamTransform(options: ConverseStreamOptions): T
     ended = true;
     const finishReason: FinishReason = mapStopReason(stopReason);
     if (finishReason === 'error') {
-      // malformed_model_output or malformed_tool_use: a generation that failed must not look like
-      // a normal end (STYLE rule 3); retryable, as in the answer that is not streamed (./index.ts).
-      controller.enqueue({ type: 'error', error: new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${options.source.provider}" ended the generation with stopReason "${stopReason}"`, { provider: options.source.provider }) });
+      // malformed_model_output or malformed_tool_use: a generation that failed must not look like a normal end.
+      controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'stopReason', stopReason ?? 'error') });
       return;
     }
     controller.enqueue({ type: 'finish', finishReason, ...(stopReason ? { rawFinishReason: stopReason } : {}), ...(usage ? { usage } : {}) });

@@ -102,6 +102,20 @@ describe('gemini adapter: 200 answers of the wrong shape', () => {
     }
   });
 
+  it('answers an invalid function call (MALFORMED_FUNCTION_CALL) with a retryable upstream error, streamed or not, never an empty "stop"', async () => {
+    // What Gemini sends then: a candidate with no content (generative_service.proto Candidate.FinishReason).
+    const body = JSON.stringify({ candidates: [{ finishReason: 'MALFORMED_FUNCTION_CALL', index: 0 }], usageMetadata: { promptTokenCount: 12, totalTokenCount: 12 } });
+    const failed = (error: unknown) =>
+      GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_ERROR' && error.retryable && /ended the generation with finishReason: MALFORMED_FUNCTION_CALL$/.test(error.message);
+    const adapter = createGeminiAdapter(settings, { http: fakeHttp(body).http, images });
+    await assert.rejects(adapter.chat(request, call('gemini-2.5-flash')), failed);
+    const streamed = createGeminiAdapter(settings, { http: fakeHttp(`data: ${body}\r\n\r\n`).http, images });
+    const events = await readAll(await streamed.streamChat({ ...request, stream: true }, call('gemini-2.5-flash')));
+    assert.equal(events.some((event) => event.type === 'finish'), false);
+    const last = events.at(-1);
+    assert.ok(last?.type === 'error' && failed(last.error));
+  });
+
   it('keeps a candidate stopped for safety, with or without content, as a content-filtered answer', async () => {
     for (const candidate of [{ finishReason: 'SAFETY', index: 0 }, { content: { role: 'model', parts: [{ text: 'Safety error incoming' }] }, finishReason: 'SAFETY' }]) {
       const adapter = createGeminiAdapter(settings, { http: fakeHttp(JSON.stringify({ candidates: [candidate] })).http, images });

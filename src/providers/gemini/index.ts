@@ -1,4 +1,5 @@
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
+import { failedGeneration } from '../_shared/failed-generation.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { modelPathSegment, type ModelNameRule } from '../_shared/model-path.ts';
 import { decodeServerSentEvents } from '../_shared/sse.ts';
@@ -61,6 +62,7 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
       if (blockReason) throw errorFromBlockedPrompt(blockReason, source);
       if (!parsed.candidates?.length) throw errorFromEmptyAnswer(source);
       const result = convertResponse(parsed, call.model);
+      if (result.finishReason === 'error') throw failedGeneration(source, 'finishReason', result.rawFinishReason ?? 'error', response.status);
       return Object.assign(result, { warnings: [...warnings, ...result.warnings] });
     },
 

@@ -2,6 +2,7 @@ import type { Transformer } from 'node:stream/web';
 import { randomUUID } from 'node:crypto';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { createEventJsonReader } from '../_shared/event-json.ts';
+import { failedGeneration } from '../_shared/failed-generation.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
 import { convertPart, type ConvertedPart } from './convert-response.ts';
@@ -131,9 +132,15 @@ export function geminiStreamTransformer(options: GeminiStreamOptions): Transform
       }
       if (finishReason === undefined) return;
       close(controller);
+      const unified = mapFinishReason(finishReason, hasToolCalls);
+      if (unified === 'error') {
+        // MALFORMED_FUNCTION_CALL: a generation that failed must not look like a normal end.
+        controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'finishReason', finishReason) });
+        return;
+      }
       controller.enqueue({
         type: 'finish',
-        finishReason: mapFinishReason(finishReason, hasToolCalls),
+        finishReason: unified,
         rawFinishReason: finishReason,
         ...(usage ? { usage: convertUsage(usage) } : {}),
       });
