@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapCodeStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -84,7 +84,11 @@ export interface ChaosReport {
     /** From the outage's end to the first answer from the recovered provider, ms (null: never). */
     recoveredAfterMs: number | null;
   };
-  heap: { beforeMb: number; afterMb: number; growth: number };
+  /**
+   * The heap after a forced collection, before and after the load, without V8's compiled code and
+   * bytecode (`growth` is of this); `codeBeforeMb`/`codeAfterMb`: that code, shown beside it.
+   */
+  heap: { beforeMb: number; afterMb: number; growth: number; codeBeforeMb: number; codeAfterMb: number };
   durationMs: number;
 }
 
@@ -138,10 +142,19 @@ function collectGarbage(): void {
   (runInNewContext('gc') as () => void)();
 }
 
-function heapMb(): number {
+/**
+ * The heap's live objects after two forced collections, apart from V8's compiled code and
+ * bytecode: what a leak of requests (records, streams, timers) would grow. The code is not: a
+ * long run through every fault path has V8 compile more of them, 2-3 MB more machine code over
+ * 150-180 s of this run (docs/performance.md, twelfth session), which took the whole heap past
+ * 10% with no object of a request kept (heap snapshots, eleventh session).
+ */
+function heapMb(): { dataMb: number; codeMb: number } {
   collectGarbage();
   collectGarbage();
-  return getHeapStatistics().used_heap_size / (1024 * 1024);
+  const code = getHeapCodeStatistics();
+  const codeBytes = code.code_and_metadata_size + code.bytecode_and_metadata_size;
+  return { dataMb: (getHeapStatistics().used_heap_size - codeBytes) / (1024 * 1024), codeMb: codeBytes / (1024 * 1024) };
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
@@ -220,7 +233,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     resumed: 0,
     faultsInjected,
     outage: { calls: 0, probeGapsMs: [], maxCallsPerCooldown: 0, recoveredAfterMs: null },
-    heap: { beforeMb: 0, afterMb: 0, growth: 0 },
+    heap: { beforeMb: 0, afterMb: 0, growth: 0, codeBeforeMb: 0, codeAfterMb: 0 },
     durationMs: 0,
   };
   const requestIds: string[] = [];
@@ -272,8 +285,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   );
   const warmUpRequests = report.requests;
   gateway.logs.length = 0;
-  report.heap.beforeMb = heapMb();
-  log(`warm-up: ${warmUpRequests} requests in ${Math.round(warmUpMs / 1000)} s; heap ${report.heap.beforeMb.toFixed(1)} MB`);
+  ({ dataMb: report.heap.beforeMb, codeMb: report.heap.codeBeforeMb } = heapMb());
+  log(`warm-up: ${warmUpRequests} requests in ${Math.round(warmUpMs / 1000)} s; heap ${report.heap.beforeMb.toFixed(1)} MB and ${report.heap.codeBeforeMb.toFixed(1)} MB of code`);
 
   loadStarted = performance.now();
   const outageCallsFrom = claudeA.messageCalls().length;
@@ -321,7 +334,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     simulator.requests.length = 0;
   }
   await sleep(200);
-  report.heap.afterMb = heapMb();
+  ({ dataMb: report.heap.afterMb, codeMb: report.heap.codeAfterMb } = heapMb());
   report.heap.growth = (report.heap.afterMb - report.heap.beforeMb) / report.heap.beforeMb;
   await closeAll(gateway, claudeA, claudeB, gptA, vllm, mistralA, mistralB);
   return report;
@@ -361,6 +374,6 @@ export function describeReport(report: ChaosReport): string[] {
     `attempts: ${report.attempts}, of which resumed streams: ${report.resumed}`,
     `faults injected: ${Object.entries(report.faultsInjected).map(([kind, count]) => `${kind} ${count}`).join(', ')}`,
     `outage: ${report.outage.calls} calls reached the dead provider; gaps between probes ${report.outage.probeGapsMs.join(', ')} ms; at most ${report.outage.maxCallsPerCooldown} per cooldown; back in use ${report.outage.recoveredAfterMs ?? 'never'} ms after it recovered`,
-    `heap: ${report.heap.beforeMb.toFixed(1)} MB before, ${report.heap.afterMb.toFixed(1)} MB after (${(report.heap.growth * 100).toFixed(1)}%)`,
+    `heap without code: ${report.heap.beforeMb.toFixed(1)} MB before, ${report.heap.afterMb.toFixed(1)} MB after (${(report.heap.growth * 100).toFixed(1)}%); V8's code and bytecode ${report.heap.codeBeforeMb.toFixed(1)} → ${report.heap.codeAfterMb.toFixed(1)} MB`,
   ];
 }
