@@ -164,13 +164,14 @@ export function startGateway(bin: string, config: string, workers: number, core?
   return startProcess(command, /listening on (http:\/\/\S+)/, 'stderr', core, environment, extra.onStdout);
 }
 
-/** Where a series sends its requests: to the upstream directly, through the proxy, through the gateway. */
-export function benchTargets(simulator: Running, proxy: Running, gateway: Running): Record<Target, { url: string; key: string; process?: Running }> {
+/** Where a series sends its requests: to the upstream directly, through the proxy (and nginx, when it runs), through the gateway. */
+export function benchTargets(simulator: Running, proxy: Running, gateway: Running, nginx?: Running): Partial<Record<Target, { url: string; key: string; process?: Running }>> {
   const simulatorOrigin = new URL(simulator.origin).origin;
   const path = new URL(simulator.origin).pathname.replace(/\/$/, '');
   return {
     direct: { url: `${simulatorOrigin}${path}/chat/completions`, key: upstreamKey },
     proxy: { url: `${proxy.origin}${path}/chat/completions`, key: upstreamKey, process: proxy },
+    ...(nginx ? { nginx: { url: `${nginx.origin}${path}/chat/completions`, key: upstreamKey, process: nginx } } : {}),
     gateway: { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, process: gateway },
   };
 }

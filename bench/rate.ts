@@ -46,7 +46,7 @@ const gateway = await startGateway(gatewayBin, await writeGatewayConfig(director
 const targets = benchTargets(simulator, proxy, gateway);
 
 async function runSeries(mode: Mode, rate: number, target: Target): Promise<RateSeries> {
-  const { url, key, process: underTest } = targets[target];
+  const { url, key, process: underTest } = targets[target]!;
   const options: RateOptions = { url, key, body: mode === 'stream' ? streamBody : chatBody, rate, warmupMs, durationMs };
   const result = await measureLoad(underTest?.pid, (onMeasuring) => runClient<RateResult>(clientScript, options, generatorCore, onMeasuring));
   const row: RateSeries = { mode, rate, target, ...result };

@@ -9,7 +9,8 @@ import type { GeneratorResult } from './load.ts';
 import type { ProcessCost } from './process-stats.ts';
 import type { StartupResult } from './startup.ts';
 
-export type Target = 'direct' | 'proxy' | 'gateway';
+/** nginx: when it is installed (bench/nginx.ts). */
+export type Target = 'direct' | 'proxy' | 'nginx' | 'gateway';
 export type Mode = 'chat' | 'stream';
 
 /** A series: what the generator measured, and what the process under test (proxy or gateway) spent. */
@@ -33,6 +34,11 @@ export interface Comparison {
   gatewayAddedTtfbP50?: number;
   /** Gateway CPU per request divided by the proxy's. */
   cpuVsProxy?: number;
+  /** When nginx ran: its latency added over direct (ms), the gateway's req/s and CPU divided by its. */
+  nginxAddedP50?: number;
+  nginxAddedP99?: number;
+  rpsVsNginx?: number;
+  cpuVsNginx?: number;
 }
 
 export interface BenchResults {
@@ -51,6 +57,7 @@ export function compare(series: readonly SeriesResult[]): Comparison[] {
     const find = (target: Target) => series.find((each) => each.target === target && each.mode === gateway.mode && each.concurrency === gateway.concurrency);
     const direct = find('direct');
     const proxy = find('proxy');
+    const nginx = find('nginx');
     if (!direct || !proxy) continue;
     comparisons.push({
       mode: gateway.mode,
@@ -62,6 +69,8 @@ export function compare(series: readonly SeriesResult[]): Comparison[] {
       gatewayAddedP99: gateway.p99 - direct.p99,
       ...(gateway.ttfbP50 !== undefined && direct.ttfbP50 !== undefined ? { gatewayAddedTtfbP50: gateway.ttfbP50 - direct.ttfbP50 } : {}),
       ...(gateway.cpuMicrosPerRequest !== undefined && proxy.cpuMicrosPerRequest ? { cpuVsProxy: gateway.cpuMicrosPerRequest / proxy.cpuMicrosPerRequest } : {}),
+      ...(nginx ? { nginxAddedP50: nginx.p50 - direct.p50, nginxAddedP99: nginx.p99 - direct.p99, rpsVsNginx: gateway.rps / nginx.rps } : {}),
+      ...(nginx && gateway.cpuMicrosPerRequest !== undefined && nginx.cpuMicrosPerRequest ? { cpuVsNginx: gateway.cpuMicrosPerRequest / nginx.cpuMicrosPerRequest } : {}),
     });
   }
   return comparisons;
@@ -106,6 +115,22 @@ export function printResults(results: BenchResults): void {
         fixed(row.cpuVsProxy, 1, 12),
       ].join(' '),
     );
+  }
+  const withNginx = results.comparisons.filter((row) => row.rpsVsNginx !== undefined);
+  if (withNginx.length > 0) {
+    console.log('\nGateway vs nginx (added = over direct; ms)');
+    console.log(['series'.padEnd(10), 'req/s ÷ nginx'.padStart(14), 'added p50 nginx/gateway'.padStart(24), 'added p99 nginx/gateway'.padStart(24), 'cpu ÷ nginx'.padStart(12)].join(' '));
+    for (const row of withNginx) {
+      console.log(
+        [
+          `${row.mode} c${row.concurrency}`.padEnd(10),
+          fixed(row.rpsVsNginx, 2, 14),
+          `${row.nginxAddedP50!.toFixed(3)} / ${row.gatewayAddedP50.toFixed(3)}`.padStart(24),
+          `${row.nginxAddedP99!.toFixed(3)} / ${row.gatewayAddedP99.toFixed(3)}`.padStart(24),
+          fixed(row.cpuVsNginx, 1, 12),
+        ].join(' '),
+      );
+    }
   }
   for (const startup of results.startup) {
     const sorted = [...startup.coldStartMs].sort((left, right) => left - right);

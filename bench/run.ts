@@ -19,14 +19,16 @@
  * BENCH_GENERATOR=node (no wrk), BENCH_GATEWAY_BIN (another checkout's bin/switchboard.js, to
  * measure it instead), BENCH_GATEWAY_NODE_FLAGS (node flags for the gateway, after those of `npm start`), BENCH_CHUNK_DELAY_MS
  * (ms between the chunks of a streamed answer: an event per chunk), BENCH_STARTUP=0 and
- * BENCH_MICRO=0 (skip those parts), BENCH_PROMPT_KB and BENCH_PROMPT_SCRIPT (a long system message in
+ * BENCH_MICRO=0 (skip those parts), BENCH_NGINX=0 (no nginx series where nginx is installed), BENCH_PROMPT_KB and BENCH_PROMPT_SCRIPT (a long system message in
  * the chat body: bench/processes.ts).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMicroBenchmarks } from './micro.ts';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type LoadOptions } from './load.ts';
+import { nginxInstalled, startNginx } from './nginx.ts';
 import { measureLoad } from './process-stats.ts';
 import { benchCores, benchTargets, builtGatewayBin, chatBody, gatewayNodeFlags, promptSettings, repository, startGateway, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
 import { compare, printResults, writeResults, type Mode, type SeriesResult, type Target } from './report.ts';
@@ -51,10 +53,13 @@ const simulator = await startSimulator(generatorCore, Number(process.env.BENCH_C
 const proxy = await startRawProxy(new URL(simulator.origin).origin, serverCore);
 const config = await writeGatewayConfig(directory, simulator.origin);
 const gateway = await startGateway(gatewayBin, config, 1, serverCore);
-const targets = benchTargets(simulator, proxy, gateway);
+// nginx, the C reverse proxy of issue 15's outside check, beside the raw Node proxy when it is installed.
+const nginx = process.env.BENCH_NGINX !== '0' && nginxInstalled() ? await startNginx(new URL(simulator.origin).origin, serverCore) : undefined;
+const targets = benchTargets(simulator, proxy, gateway, nginx);
+const targetOrder = (['direct', 'proxy', 'nginx', 'gateway'] as const).filter((target) => targets[target] !== undefined);
 
 async function runSeries(mode: Mode, concurrency: number, target: Target): Promise<SeriesResult> {
-  const { url, key, process: underTest } = targets[target];
+  const { url, key, process: underTest } = targets[target]!;
   const options: LoadOptions = { url, key, body: mode === 'stream' ? streamBody : body, concurrency, warmupMs, durationMs, ...(requests !== undefined ? { requests } : {}) };
   const result = await measureLoad(underTest?.pid, (onMeasuring) => (mode === 'chat' && useWrk ? runWrkLoad(options, generatorCore, onMeasuring) : runNodeLoad(options, generatorCore, onMeasuring)));
   const row: SeriesResult = { mode, concurrency, target, ...result };
@@ -71,7 +76,7 @@ async function runSeries(mode: Mode, concurrency: number, target: Target): Promi
  */
 async function warmUp(target: Target): Promise<void> {
   if (processWarmupMs <= 0) return;
-  const { url, key } = targets[target];
+  const { url, key } = targets[target]!;
   for (const mode of ['chat', 'stream'] as const) {
     const options: LoadOptions = { url, key, body: mode === 'stream' ? streamBody : body, concurrency: 16, warmupMs: 0, durationMs: processWarmupMs / 2 };
     await (mode === 'chat' && useWrk ? runWrkLoad(options, generatorCore, () => undefined) : runNodeLoad(options, generatorCore, () => undefined));
@@ -79,16 +84,16 @@ async function warmUp(target: Target): Promise<void> {
 }
 
 const series: SeriesResult[] = [];
-process.stderr.write(`bench: ${useWrk ? 'wrk' : 'Node client'} for non-streamed series, ${canPin ? 'proxy and gateway on core 1, upstream and generator on core 0' : 'no pinning'}\n`);
+process.stderr.write(`bench: ${useWrk ? 'wrk' : 'Node client'} for non-streamed series, ${nginx ? 'nginx beside the raw proxy' : 'no nginx (not installed, or BENCH_NGINX=0)'}, ${canPin ? 'proxies and gateway on core 1, upstream and generator on core 0' : 'no pinning'}\n`);
 try {
-  for (const target of ['direct', 'proxy', 'gateway'] as const) await warmUp(target);
+  for (const target of targetOrder) await warmUp(target);
   for (const mode of ['chat', 'stream'] as const) {
     for (const concurrency of concurrencies) {
-      for (const target of ['direct', 'proxy', 'gateway'] as const) series.push(await runSeries(mode, concurrency, target));
+      for (const target of targetOrder) series.push(await runSeries(mode, concurrency, target));
     }
   }
 } finally {
-  await Promise.all([gateway.stop(), proxy.stop()]);
+  await Promise.all([gateway.stop(), proxy.stop(), nginx?.stop()]);
 }
 
 const startup: StartupResult[] = [];
@@ -105,7 +110,7 @@ const results = {
   date: new Date().toISOString(),
   node: process.version,
   cpus: availableParallelism(),
-  settings: { durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, processWarmupSeconds: processWarmupMs / 1000, requestsCap: requests ?? null, generator: useWrk ? 'wrk (non-streamed), node (streamed)' : 'node', pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: gatewayNodeFlags().join(' '), prompt: promptSettings },
+  settings: { durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, processWarmupSeconds: processWarmupMs / 1000, requestsCap: requests ?? null, generator: useWrk ? 'wrk (non-streamed), node (streamed)' : 'node', pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: gatewayNodeFlags().join(' '), prompt: promptSettings, nginx: nginx ? (spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim() || 'nginx') : null },
   series,
   comparisons: compare(series),
   startup,

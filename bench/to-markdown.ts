@@ -33,6 +33,16 @@ const lines = [
     (row) =>
       `| ${row.mode} c${row.concurrency} | ${number(row.rpsVsProxy, 2)} | ${number(row.proxyAddedP50, 2)} / ${number(row.gatewayAddedP50, 2)} | ${number(row.proxyAddedP99, 2)} / ${number(row.gatewayAddedP99, 2)} | ${number(row.gatewayAddedTtfbP50, 2)} | ${number(row.cpuVsProxy, 1)} |`,
   ),
+  ...(results.comparisons.some((row) => row.rpsVsNginx !== undefined)
+    ? [
+        '',
+        '| series | gateway req/s ÷ nginx | added p50 ms: nginx / gateway | added p99 ms: nginx / gateway | gateway CPU ÷ nginx |',
+        '|---|---:|---:|---:|---:|',
+        ...results.comparisons.map(
+          (row) => `| ${row.mode} c${row.concurrency} | ${number(row.rpsVsNginx, 2)} | ${number(row.nginxAddedP50, 2)} / ${number(row.gatewayAddedP50, 2)} | ${number(row.nginxAddedP99, 2)} / ${number(row.gatewayAddedP99, 2)} | ${number(row.cpuVsNginx, 1)} |`,
+        ),
+      ]
+    : []),
   '',
   '| start | spawn → listening, ms (median) | RSS MB idle / under 16 concurrent requests |',
   '|---|---|---|',

@@ -1,0 +1,110 @@
+/**
+ * nginx as a second baseline of `npm run bench`, when it is installed (Debian: `apt-get install
+ * -y nginx-light`): the reverse proxy written in C that issue 15's outside check runs beside the
+ * gateway. One worker process (the gateway runs one too), keep-alive connections to the
+ * upstream, responses not buffered (streamed answers pass as they come), no access log. Its CPU
+ * is read from the worker, which does all the work.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pinned } from './load.ts';
+import { childrenOf } from './process-stats.ts';
+import type { Running } from './processes.ts';
+
+export function nginxInstalled(): boolean {
+  return spawnSync('nginx', ['-v'], { stdio: 'ignore' }).error === undefined;
+}
+
+/** A port free now (nginx cannot be told to take any port and say which, as Node servers can). */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** Resolves once something accepts connections on the port, or rejects after `timeoutMs`. */
+async function accepting(port: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const socket = connect(port, '127.0.0.1');
+    const connected = await new Promise<boolean>((resolve) => {
+      socket.once('connect', () => resolve(true));
+      socket.once('error', () => resolve(false));
+    });
+    socket.destroy();
+    if (connected) return;
+    if (performance.now() > deadline) throw new Error(`nginx did not listen on port ${port}`);
+    await sleep(50);
+  }
+}
+
+/** Starts nginx in front of `upstreamOrigin` (http://host:port); `pid` is its worker's. */
+export async function startNginx(upstreamOrigin: string, core?: number): Promise<Running> {
+  const upstream = new URL(upstreamOrigin);
+  const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-nginx-'));
+  const port = await freePort();
+  const config = join(directory, 'nginx.conf');
+  await writeFile(
+    config,
+    `worker_processes 1;
+daemon off;
+pid ${directory}/nginx.pid;
+error_log ${directory}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${directory}/body;
+  proxy_temp_path ${directory}/proxy;
+  fastcgi_temp_path ${directory}/fastcgi;
+  uwsgi_temp_path ${directory}/uwsgi;
+  scgi_temp_path ${directory}/scgi;
+  upstream bench_upstream {
+    server ${upstream.hostname}:${upstream.port};
+    keepalive 256;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    keepalive_requests 1000000;
+    location / {
+      proxy_pass http://bench_upstream;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+`,
+  );
+  const [command, ...args] = pinned(core, ['nginx', '-p', directory, '-e', join(directory, 'error.log'), '-c', config]);
+  const master = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  master.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(master, 'exit').then(([code]) => {
+    throw new Error(`nginx exited with ${String(code)}: ${output}`);
+  });
+  await Promise.race([accepting(port, 10_000), exited]);
+  exited.catch(() => undefined);
+  // taskset execs nginx in place, so the child is the master; its one child is the worker.
+  const worker = childrenOf(master.pid!)[0];
+  if (worker === undefined) throw new Error('nginx started without a worker process');
+  return {
+    child: master,
+    pid: worker,
+    origin: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (master.exitCode === null && master.signalCode === null) {
+        master.kill('SIGTERM');
+        await once(master, 'exit');
+      }
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
