@@ -10,7 +10,7 @@
  * Each round loads A then B (B then A the next round) for --seconds with wrk, or the Node client
  * when wrk is missing, and reads each gateway's CPU time from /proc (all its threads). Prints
  * each figure's median for A and B, the median of the paired differences (B - A), and in how many
- * rounds B was lower; then each process's peak RSS over the whole run.
+ * rounds B's was the lower (better, but for req/s); then each process's peak RSS over the whole run.
  *
  *   npm run bench:ab -- /tmp/base . --rounds 10 --concurrency 16
  *   npm run bench:ab -- . . --stream --flags-b "--max-semi-space-size=4"
@@ -61,9 +61,17 @@ function binOf(path: string): string {
   return bin;
 }
 
-const rounds = Number(values.rounds);
-const durationMs = Number(values.seconds) * 1000;
-const concurrency = Number(values.concurrency);
+/** A whole number of at least 1 for `--name`; exits otherwise. */
+function count(name: string, text: string): number {
+  const value = Number(text);
+  if (Number.isInteger(value) && value >= 1) return value;
+  process.stderr.write(`bench:ab: --${name} takes a whole number of at least 1, not "${text}"\n`);
+  process.exit(2);
+}
+
+const rounds = count('rounds', values.rounds);
+const durationMs = count('seconds', values.seconds) * 1000;
+const concurrency = count('concurrency', values.concurrency);
 const mode = values.stream ? 'stream' : 'chat';
 const useWrk = wrkInstalled();
 const { generatorCore, serverCore } = benchCores();
@@ -109,7 +117,8 @@ try {
     const errors = samples.map((list) => list.at(-1)!.errors);
     process.stderr.write(`  round ${round + 1}: CPU µs/request A ${cpu[0]}, B ${cpu[1]}${errors.some(Boolean) ? `; errors A ${errors[0]}, B ${errors[1]}` : ''}\n`);
   }
-  console.log(['figure'.padEnd(16), 'A'.padStart(10), 'B'.padStart(10), 'B - A'.padStart(10), 'B lower'.padStart(9)].join(' '));
+  // "B < A": the rounds where B's figure was the lower (better for all but req/s).
+  console.log(['figure'.padEnd(16), 'A'.padStart(10), 'B'.padStart(10), 'B - A'.padStart(10), 'B < A'.padStart(9)].join(' '));
   for (const [label, read] of figures) {
     const a = samples[0]!.map(read);
     const b = samples[1]!.map(read);

@@ -153,7 +153,11 @@ describe('bedrock ConverseStream decoding (event-stream bytes → StreamEvents)'
       eventFrame('metadata', { usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 } }),
     ]);
     const events = await replay(bytes, 5);
-    assert.ok(!events.some((event) => event.type === 'finish'));
+    // The text block is left open, as after any failure mid-stream: no text-end, no finish.
+    assert.deepStrictEqual(
+      events.map((event) => event.type),
+      ['stream-start', 'text-start', 'text-delta', 'error'],
+    );
     const last = events.at(-1);
     assert.ok(last?.type === 'error');
     assert.equal(last.error.code, 'SB_ERR_UPSTREAM_ERROR');

@@ -61,6 +61,7 @@ export function createBedrockAdapter(settings: ProviderSettings, dependencies: A
         // stopReason malformed_model_output or malformed_tool_use (as Mistral's and Cohere's finish_reason "error").
         throw failedGeneration(source, 'stopReason', result.rawFinishReason ?? 'error', response.status);
       }
+      // Assigned, not spread into a new literal: docs/decisions/0021-no-spread-then-properties-on-the-hot-path.md.
       return Object.assign(result, { warnings });
     },
 

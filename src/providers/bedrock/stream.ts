@@ -46,14 +46,16 @@ export function createConverseStreamTransform(options: ConverseStreamOptions): T
   };
 
   const finish = (controller: Controller) => {
-    blocks.closeAll(controller);
     ended = true;
     const finishReason: FinishReason = mapStopReason(stopReason);
     if (finishReason === 'error') {
-      // malformed_model_output or malformed_tool_use: a generation that failed must not look like a normal end.
+      // malformed_model_output or malformed_tool_use: a generation that failed must not look like
+      // a normal end, and its open blocks are not closed either (an open tool call is not made
+      // whole with `{}`; a resumed text goes on in the same block), as Mistral's and Cohere's.
       controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'stopReason', stopReason ?? 'error') });
       return;
     }
+    blocks.closeAll(controller);
     controller.enqueue({ type: 'finish', finishReason, ...(stopReason ? { rawFinishReason: stopReason } : {}), ...(usage ? { usage } : {}) });
   };
 

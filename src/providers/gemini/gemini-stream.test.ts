@@ -94,6 +94,21 @@ describe('gemini stream (fixture replay)', () => {
     }
   });
 
+  it('ends text followed by MALFORMED_FUNCTION_CALL in a retryable error, the text block left open and no finish', async () => {
+    const body = [
+      'data: {"candidates": [{"content": {"parts": [{"text": "Let me call"}], "role": "model"}, "index": 0}]}',
+      'data: {"candidates": [{"content": {"parts": [], "role": "model"}, "finishReason": "MALFORMED_FUNCTION_CALL", "index": 0}], "usageMetadata": {"promptTokenCount": 9, "candidatesTokenCount": 3, "totalTokenCount": 12}}',
+    ].join('\r\n\r\n') + '\r\n\r\n';
+    const events = withoutStart(await replay(new TextEncoder().encode(body)));
+    assert.deepEqual(events.slice(0, -1), [
+      { type: 'text-start', id: 'text-0' },
+      { type: 'text-delta', id: 'text-0', delta: 'Let me call' },
+    ]);
+    const last = events.at(-1);
+    assert.ok(last?.type === 'error');
+    assert.deepEqual([last.error.code, last.error.retryable], ['SB_ERR_UPSTREAM_ERROR', true]);
+  });
+
   it('finishes a recitation stop as content-filter', async () => {
     const recitation = await replay('gemini-stream-recitation-no-content.sse');
     assert.equal(recitation.flatMap((event) => (event.type === 'text-delta' ? [event.delta] : [])).join(''), 'text1text2text3text4text5text6text7text8');

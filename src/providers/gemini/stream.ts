@@ -131,13 +131,14 @@ export function geminiStreamTransformer(options: GeminiStreamOptions): Transform
         return;
       }
       if (finishReason === undefined) return;
-      close(controller);
       const unified = mapFinishReason(finishReason, hasToolCalls);
       if (unified === 'error') {
-        // MALFORMED_FUNCTION_CALL: a generation that failed must not look like a normal end.
+        // MALFORMED_FUNCTION_CALL: a generation that failed must not look like a normal end; an
+        // open text block stays open, as after any error mid-stream (a resumed text goes on in it).
         controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'finishReason', finishReason) });
         return;
       }
+      close(controller);
       controller.enqueue({
         type: 'finish',
         finishReason: unified,
