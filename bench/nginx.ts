@@ -90,21 +90,28 @@ http {
   const exited = once(master, 'exit').then(([code]) => {
     throw new Error(`nginx exited with ${String(code)}: ${output}`);
   });
-  await Promise.race([accepting(port, 10_000), exited]);
   exited.catch(() => undefined);
+  const stop = async () => {
+    if (master.exitCode === null && master.signalCode === null) {
+      master.kill('SIGTERM');
+      await once(master, 'exit');
+    }
+    await rm(directory, { recursive: true, force: true });
+  };
   // taskset execs nginx in place, so the child is the master; its one child is the worker.
-  const worker = childrenOf(master.pid!)[0];
-  if (worker === undefined) throw new Error('nginx started without a worker process');
+  let worker: number | undefined;
+  try {
+    await Promise.race([accepting(port, 10_000), exited]);
+    worker = childrenOf(master.pid!)[0];
+    if (worker === undefined) throw new Error('nginx started without a worker process');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   return {
     child: master,
     pid: worker,
     origin: `http://127.0.0.1:${port}`,
-    async stop() {
-      if (master.exitCode === null && master.signalCode === null) {
-        master.kill('SIGTERM');
-        await once(master, 'exit');
-      }
-      await rm(directory, { recursive: true, force: true });
-    },
+    stop,
   };
 }
