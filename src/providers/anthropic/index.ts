@@ -1,4 +1,5 @@
 import { withStream } from '../_shared/with-stream.ts';
+import { headersWithAccept } from '../_shared/accept-headers.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
 import type { ChatRequest } from '../../core/chat-request.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
@@ -41,9 +42,10 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
   const provider = settings.id;
   const source = upstreamSource(settings);
 
+  const withAccept = headersWithAccept(headers);
   const post = async (body: unknown, call: ProviderCall, accept: string, callerHeaders?: Record<string, string>) => {
     // A passed-through body goes with the caller's anthropic-version/-beta, which define how it reads.
-    const post = { url, headers: Object.assign({}, headers, callerHeaders, { accept }), body: JSON.stringify(body), call, source };
+    const post = { url, headers: callerHeaders ? Object.assign({}, headers, callerHeaders, { accept }) : withAccept(accept), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readAnthropicError));
   };
 

@@ -1,4 +1,5 @@
 import { withStream } from '../_shared/with-stream.ts';
+import { headersWithAccept } from '../_shared/accept-headers.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
@@ -40,8 +41,10 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
     ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
   };
 
+  const withAccept = headersWithAccept(headers);
+
   const post = async (path: '/v2/chat' | '/v2/embed', body: unknown, call: ProviderCall, accept: string) => {
-    const post = { url: `${baseUrl}${path}`, headers: Object.assign({}, headers, { accept }), body: JSON.stringify(body), call, source };
+    const post = { url: `${baseUrl}${path}`, headers: withAccept(accept), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readCohereError));
   };
 

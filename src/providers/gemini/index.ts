@@ -1,5 +1,6 @@
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import { failedGeneration } from '../_shared/failed-generation.ts';
+import { headersWithAccept } from '../_shared/accept-headers.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { modelPathSegment, type ModelNameRule } from '../_shared/model-path.ts';
 import { decodeServerSentEvents } from '../_shared/sse.ts';
@@ -41,9 +42,11 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
     ...(settings.apiKey ? { 'x-goog-api-key': settings.apiKey } : {}),
   };
 
+  const withAccept = headersWithAccept(headers);
+
   const post = async (path: string, method: Method, body: unknown, call: ProviderCall, accept: string) => {
     const query = method === 'streamGenerateContent' ? '?alt=sse' : '';
-    const post = { url: `${baseUrl}/v1beta/${path}:${method}${query}`, headers: Object.assign({}, headers, { accept }), body: JSON.stringify(body), call, source };
+    const post = { url: `${baseUrl}/v1beta/${path}:${method}${query}`, headers: withAccept(accept), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromGeminiResponse(response, source));
   };
 

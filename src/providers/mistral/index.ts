@@ -1,4 +1,5 @@
 import { withStream } from '../_shared/with-stream.ts';
+import { headersWithAccept } from '../_shared/accept-headers.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
 import { GatewayError } from '../../core/errors.ts';
@@ -41,8 +42,10 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
     ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
   };
 
+  const withAccept = headersWithAccept(headers);
+
   const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string) => {
-    const post = { url: `${baseUrl}/${operation}`, headers: Object.assign({}, headers, { accept }), body: JSON.stringify(body), call, source };
+    const post = { url: `${baseUrl}/${operation}`, headers: withAccept(accept), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readMistralError));
   };
 

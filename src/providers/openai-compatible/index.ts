@@ -1,4 +1,5 @@
 import { withStream } from '../_shared/with-stream.ts';
+import { headersWithAccept } from '../_shared/accept-headers.ts';
 import type { GatewayError } from '../../core/errors.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
@@ -58,11 +59,9 @@ export function createOpenAICompatibleAdapter(
   const provider = settings.id;
   const source = upstreamSource(settings);
 
-  // One header set per accepted type, made once: undici only reads them. (A literal spreading
-  // the base headers per request took V8 11.3's slow path: convert-response.ts.)
-  const headersFor = { 'application/json': { ...headers, accept: 'application/json' }, 'text/event-stream': { ...headers, accept: 'text/event-stream' } };
-  const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: keyof typeof headersFor, bytes?: Uint8Array) => {
-    const post = { url: flavor.url(baseUrl, operation, call.model), headers: headersFor[accept], body: bytes ?? JSON.stringify(body), call, source };
+  const withAccept = headersWithAccept(headers);
+  const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string, bytes?: Uint8Array) => {
+    const post = { url: flavor.url(baseUrl, operation, call.model), headers: withAccept(accept), body: bytes ?? JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readOpenAIError));
   };
 
