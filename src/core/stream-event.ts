@@ -42,7 +42,7 @@ export type StreamEvent =
    */
   | { type: 'resume' }
   | FinishEvent
-  | { type: 'error'; error: GatewayError };
+  | ErrorEvent;
 
 /** First event of every stream. */
 export interface StreamStartEvent {
@@ -83,6 +83,21 @@ export interface FinishEvent {
    * Set when several calls made this answer (a resumed stream): each one's model and usage,
    * which `usage` sums. The caller pays for all of them; each is priced at its own model's rates.
    */
+  usageByAttempt?: Array<{ model: ModelInfo; usage: Usage }>;
+}
+
+/** Last event of a stream that failed. */
+export interface ErrorEvent {
+  type: 'error';
+  error: GatewayError;
+  /**
+   * What the failed call used, when the provider reported it: a generation that failed in the
+   * provider's own hands (Bedrock's malformed_model_output, Gemini's MALFORMED_FUNCTION_CALL,
+   * Mistral's and Cohere's finish reason "error") ends with its usage, which it bills. Absent
+   * otherwise (a cut connection reports nothing); the ledger then counts what was streamed.
+   */
+  usage?: Usage;
+  /** As on `finish`: set when the stream had resumed on other calls before it failed (their usage and the last one's). */
   usageByAttempt?: Array<{ model: ModelInfo; usage: Usage }>;
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatRequest } from '../core/chat-request.ts';
 import type { LedgerRow } from '../core/ledger.ts';
+import { GatewayError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
 import { countTextTokens } from '../tokens/count.ts';
 import { RequestRecord } from './request-record.ts';
@@ -72,5 +73,18 @@ describe('UsageTap', () => {
     await second.writer.close();
     assert.equal(second.rows[0]!.status, 'error');
     assert.equal(second.rows[0]!.errorCode, 'SB_ERR_STREAM_INTERRUPTED');
+  });
+
+  it('records the usage an error event reports (a failed generation the provider billed) instead of counting', async () => {
+    const reported = tapped();
+    await reported.writer.write({ type: 'text-delta', id: 't', delta: 'Let me call' });
+    await reported.writer.write({ type: 'error', error: new GatewayError('SB_ERR_UPSTREAM_ERROR', 'failed generation'), usage: { inputTokens: 9, outputTokens: 40 } });
+    assert.deepEqual([reported.rows[0]!.status, reported.rows[0]!.inputTokens, reported.rows[0]!.outputTokens, reported.rows[0]!.tokensEstimated], ['error', 9, 40, false]);
+
+    const counted = tapped();
+    await counted.writer.write({ type: 'text-delta', id: 't', delta: 'Let me call' });
+    await counted.writer.write({ type: 'error', error: new GatewayError('SB_ERR_UPSTREAM_ERROR', 'connection reset') });
+    assert.equal(counted.rows[0]!.tokensEstimated, true);
+    assert.ok(counted.rows[0]!.outputTokens > 0 && counted.rows[0]!.outputTokens < 40);
   });
 });

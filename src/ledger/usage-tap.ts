@@ -70,7 +70,9 @@ export class UsageTap {
             return;
           }
           case 'error':
-            this.#record.usage = this.#estimate();
+            // The provider's own count when the failed call reported one (a failed generation).
+            this.#record.usage = event.usage ?? this.#estimate();
+            if (event.usageByAttempt) this.#record.usageByAttempt = event.usageByAttempt;
             this.#record.finish('error', 200, event.error);
             break;
           default:

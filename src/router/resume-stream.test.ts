@@ -102,6 +102,35 @@ describe('resumable stream read with poll', { timeout: 5000 }, () => {
     assert.ok(!events.some((event) => event.type === 'finish'), 'never a normal finish');
   });
 
+  it('ends a resumed stream that fails again with every attempt’s usage: the provider’s where its error reported it, else counted', async () => {
+    const billed = { inputTokens: 9, outputTokens: 40 };
+    const failedGeneration = new GatewayError('SB_ERR_UPSTREAM_ERROR', 'Provider "p1" ended the generation with finishReason', { provider: 'p1' });
+    const cut = new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'Provider "p2" broke off', { provider: 'p2' });
+    const first = attempt('p1', [{ type: 'stream-start', id: 's', model: 'p1-model', created: 1, warnings: [] }, { type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: 'Hello, ' }], [
+      { type: 'error', error: failedGeneration, usage: billed },
+    ]);
+    const second = attempt('p2', [{ type: 'stream-start', id: 's2', model: 'p2-model', created: 2, warnings: [] }, { type: 'text-start', id: 'u' }, { type: 'text-delta', id: 'u', delta: 'world' }], [
+      { type: 'error', error: cut },
+    ]);
+    const next = [second];
+    const continuer: StreamContinuer = { broke: () => undefined, continueStream: async () => next.shift() };
+    const { events } = await readPolling(resumableStream(first, request, { continuer, signal: new AbortController().signal, resume: true }));
+    const last = events.at(-1);
+    assert.ok(last?.type === 'error');
+    assert.equal(last.error, cut);
+    assert.deepEqual(
+      last.usageByAttempt?.map((part) => [part.model.providerId, part.usage.estimated ?? false]),
+      [
+        ['p1', false],
+        ['p2', true],
+      ],
+    );
+    assert.deepEqual(last.usageByAttempt?.[0]?.usage, billed, 'the failed generation’s own report, not a count');
+    const counted = last.usageByAttempt![1]!.usage;
+    assert.ok(counted.outputTokens > 0 && counted.inputTokens > 0, 'the cut attempt counted: its prompt and what it streamed');
+    assert.deepEqual([last.usage?.inputTokens, last.usage?.outputTokens], [billed.inputTokens + counted.inputTokens, billed.outputTokens + counted.outputTokens]);
+  });
+
   // Found in review: the resume stream reads on by itself after events it swallowed (a
   // continuation repeating the text so far, a held error), with no read of the caller's waiting.
   // A poll then must not take the event after the one that read is bringing.

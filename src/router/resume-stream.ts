@@ -184,7 +184,7 @@ class ResumableStream {
       const provider = this.#attempt.model.providerId;
       return this.#failed(new GatewayError('SB_ERR_STREAM_INTERRUPTED', `Provider "${provider}" ended the stream before it finished`, { provider }));
     }
-    if (next.value.type === 'error') return this.#failed(next.value.error);
+    if (next.value.type === 'error') return this.#failed(next.value.error, next.value.usage);
     if (this.#ended) return;
     // An event that was swallowed (a continuation's repeated start, a held error) is followed by the next.
     if (!this.#forward(next.value, this.#controller!)) return this.pull(this.#controller!);
@@ -195,12 +195,15 @@ class ResumableStream {
     return this.#failed(this.#stalled ?? toGatewayError(error));
   };
 
-  /** The current attempt failed: continue on another (then pull again) or end with the error. */
-  #failed(failure: GatewayError): Promise<void> | void {
+  /**
+   * The current attempt failed: continue on another (then pull again) or end with the error.
+   * `reported`: what the failed call used, when its error event said (a failed generation).
+   */
+  #failed(failure: GatewayError, reported?: Usage): Promise<void> | void {
     if (this.#ended) return;
     const controller = this.#controller!;
     this.#recovering = true;
-    return this.#recover(failure, controller).then(
+    return this.#recover(failure, controller, reported).then(
       (resumed) => {
         this.#recovering = false;
         return resumed ? this.pull(controller) : undefined;
@@ -296,31 +299,33 @@ class ResumableStream {
    * The current attempt failed after output: continue on another attempt (true), or end the
    * stream with the error (false).
    */
-  async #recover(failure: GatewayError, controller: Controller): Promise<boolean> {
+  async #recover(failure: GatewayError, controller: Controller, reported: Usage | undefined): Promise<boolean> {
     this.#clearTimer();
     const broken = this.#attempt;
     if (this.#options.signal.aborted) {
       // The caller left, or the drain deadline passed: its reason is the stream's end.
       broken.release();
       const reason: unknown = this.#options.signal.reason;
-      this.#fail(controller, GatewayError.isInstance(reason) ? reason : failure);
+      this.#fail(controller, GatewayError.isInstance(reason) ? reason : failure, reported);
       return false;
     }
     this.#options.continuer.broke(broken, failure);
     const continuation = this.#options.resume && this.#continuable && this.#resumes < maxResumes ? continuationRequest(this.#original, this.#sent) : undefined;
     if (!continuation) {
-      this.#fail(controller, failure);
+      this.#fail(controller, failure, reported);
       return false;
     }
-    this.#spent.push({ model: broken.model, usage: this.#estimate() });
+    this.#spent.push({ model: broken.model, usage: reported ?? this.#estimate() });
     const next = await this.#options.continuer.continueStream(broken, failure, continuation);
     if (this.#ended) {
       if (next) await this.#cancelAttempt(next);
       return false;
     }
     if (!next) {
+      // The broken attempt is still the current one: #fail counts it again with the others.
+      this.#spent.pop();
       const reason: unknown = this.#options.signal.aborted ? this.#options.signal.reason : undefined;
-      this.#fail(controller, GatewayError.isInstance(reason) ? reason : failure);
+      this.#fail(controller, GatewayError.isInstance(reason) ? reason : failure, reported);
       return false;
     }
     // The native error event of the broken attempt is not the stream's end any more.
@@ -360,10 +365,21 @@ class ResumableStream {
     controller.enqueue({ type: 'text-delta', id, delta: held });
   }
 
-  #fail(controller: Controller, error: GatewayError): void {
+  /**
+   * Ends the stream with `error`, carrying what the calls used as far as it is known: the failed
+   * call's own report (`reported`), and after a resume every attempt's, priced each at its model's
+   * rates as on a finish. Without either the ledger counts what was streamed (src/ledger/usage-tap.ts).
+   */
+  #fail(controller: Controller, error: GatewayError, reported?: Usage): void {
     if (this.#heldError) controller.enqueue(this.#heldError);
     this.#heldError = undefined;
-    controller.enqueue({ type: 'error', error });
+    if (this.#spent.length > 0) {
+      const parts = [...this.#spent, { model: this.#attempt.model, usage: reported ?? this.#estimate() }];
+      const usage = parts.map((part) => part.usage).reduce((sum, part) => addUsage(sum, part));
+      controller.enqueue({ type: 'error', error, usage, usageByAttempt: parts });
+    } else {
+      controller.enqueue(reported ? { type: 'error', error, usage: reported } : { type: 'error', error });
+    }
     this.#close(controller);
   }
 

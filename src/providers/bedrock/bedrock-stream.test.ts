@@ -162,6 +162,8 @@ describe('bedrock ConverseStream decoding (event-stream bytes → StreamEvents)'
     assert.ok(last?.type === 'error');
     assert.equal(last.error.code, 'SB_ERR_UPSTREAM_ERROR');
     assert.equal(last.error.retryable, true);
+    // What Bedrock billed for the failed generation, from the metadata event after messageStop.
+    assert.deepStrictEqual(last.usage, { inputTokens: 3, outputTokens: 1 });
   });
 
   it('finishes without usage when the metadata event never comes', async () => {

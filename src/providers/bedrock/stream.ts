@@ -52,7 +52,7 @@ export function createConverseStreamTransform(options: ConverseStreamOptions): T
       // malformed_model_output or malformed_tool_use: a generation that failed must not look like
       // a normal end, and its open blocks are not closed either (an open tool call is not made
       // whole with `{}`; a resumed text goes on in the same block), as Mistral's and Cohere's.
-      controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'stopReason', stopReason ?? 'error') });
+      controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'stopReason', stopReason ?? 'error'), ...(usage ? { usage } : {}) });
       return;
     }
     blocks.closeAll(controller);

@@ -222,6 +222,10 @@ describe('cohere stream (fixture replay, golden)', () => {
     assert.deepStrictEqual(failed.map((event) => event.type), ['stream-start', 'text-start', 'text-delta', 'error']);
     const error = failed.at(-1);
     assert.match(error?.type === 'error' ? error.error.message : '', /internal failure/);
+    assert.equal(error?.type === 'error' && error.usage, undefined);
+    // The usage message-end reports with the failure is what the failed generation used.
+    const billed = (await replay(`${start}event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"ERROR","usage":{"billed_units":{"input_tokens":5,"output_tokens":2},"tokens":{"input_tokens":71,"output_tokens":2}}}}\n\n`)).at(-1);
+    assert.deepStrictEqual(billed?.type === 'error' && billed.usage, { inputTokens: 71, outputTokens: 2 });
     const timeout = (await replay(`${start}event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"TIMEOUT"}}\n\n`)).at(-1);
     assert.equal(timeout?.type === 'error' && timeout.error.code, 'SB_ERR_UPSTREAM_TIMEOUT');
     const body = (await replay(`${start}data: {"message":"rate limited"}\n\n`)).at(-1);

@@ -1,6 +1,7 @@
 import type { Transformer } from 'node:stream/web';
 import { randomUUID } from 'node:crypto';
 import type { StreamEvent } from '../../core/stream-event.ts';
+import type { Usage } from '../../core/usage.ts';
 import { createIndexedBlocks } from '../_shared/indexed-blocks.ts';
 import { createEventJsonReader } from '../_shared/event-json.ts';
 import type { SseMessage } from '../_shared/sse.ts';
@@ -42,9 +43,10 @@ export function cohereEventTransformer(options: { source: UpstreamSource; reques
     if (planOpen) controller.enqueue({ type: 'reasoning-end', id: 'tool-plan' });
     planOpen = false;
   };
-  const fail = (controller: Controller, status: number, message: string) => {
+  /** `usage`: what a generation that failed in Cohere's hands used (its message-end reports it). */
+  const fail = (controller: Controller, status: number, message: string, usage?: Usage) => {
     ended = true;
-    controller.enqueue({ type: 'error', error: errorFromStatus(status, options.source, { message }) });
+    controller.enqueue({ type: 'error', error: errorFromStatus(status, options.source, { message }), ...(usage ? { usage } : {}) });
   };
 
   return {
@@ -123,8 +125,10 @@ export function cohereEventTransformer(options: { source: UpstreamSource; reques
   function finish(controller: Controller, event: CohereStreamEvent): void {
     const reason = event.delta?.finish_reason ?? undefined;
     const unified = mapFinishReason(reason);
+    const usage = event.delta?.usage ? convertUsage(event.delta.usage) : undefined;
     if (unified === 'error' || event.delta?.error) {
-      fail(controller, reason === 'TIMEOUT' ? 504 : 502, event.delta?.error ?? `the generation ended with finish_reason ${reason ?? 'ERROR'}`);
+      // Its usage only when it has counts: a usage without them is no report (convertUsage marks it estimated).
+      fail(controller, reason === 'TIMEOUT' ? 504 : 502, event.delta?.error ?? `the generation ended with finish_reason ${reason ?? 'ERROR'}`, usage?.estimated ? undefined : usage);
       return;
     }
     ended = true;
@@ -132,7 +136,6 @@ export function cohereEventTransformer(options: { source: UpstreamSource; reques
     blocks.closeAll(controller);
     for (const id of tools.values()) controller.enqueue({ type: 'tool-input-end', id });
     tools.clear();
-    const usage = event.delta?.usage ? convertUsage(event.delta.usage) : undefined;
     controller.enqueue({ type: 'finish', finishReason: unified, ...(reason ? { rawFinishReason: reason } : {}), ...(usage ? { usage } : {}) });
   }
 }

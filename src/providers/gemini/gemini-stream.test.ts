@@ -107,6 +107,8 @@ describe('gemini stream (fixture replay)', () => {
     const last = events.at(-1);
     assert.ok(last?.type === 'error');
     assert.deepEqual([last.error.code, last.error.retryable], ['SB_ERR_UPSTREAM_ERROR', true]);
+    // The usageMetadata of the failing chunk: what Gemini billed for the failed generation.
+    assert.deepEqual(last.usage, { inputTokens: 9, outputTokens: 3 });
   });
 
   it('finishes a recitation stop as content-filter', async () => {

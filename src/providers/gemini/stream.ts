@@ -135,7 +135,7 @@ export function geminiStreamTransformer(options: GeminiStreamOptions): Transform
       if (unified === 'error') {
         // MALFORMED_FUNCTION_CALL: a generation that failed must not look like a normal end; an
         // open text block stays open, as after any error mid-stream (a resumed text goes on in it).
-        controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'finishReason', finishReason) });
+        controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'finishReason', finishReason), ...(usage ? { usage: convertUsage(usage) } : {}) });
         return;
       }
       close(controller);

@@ -253,6 +253,13 @@ describe('mistral stream (fixture replay, golden)', () => {
     assert.match(error?.type === 'error' ? error.error.message : '', /Service unavailable/);
     const failed = await replay(`${first}data: {"id":"a","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"error"}]}\n\ndata: [DONE]\n\n`);
     assert.equal(failed.at(-1)?.type, 'error');
+    // The last chunk's usage (as on a finish: examples/chat-completions-stream-docs.ndjson) is what the failed generation used.
+    const billed = await replay(
+      `${first}data: {"id":"a","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"error"}],"usage":{"prompt_tokens":19,"completion_tokens":7,"total_tokens":26}}\n\ndata: [DONE]\n\n`,
+    );
+    const last = billed.at(-1);
+    assert.ok(last?.type === 'error');
+    assert.deepStrictEqual([last.error.code, last.usage], ['SB_ERR_UPSTREAM_ERROR', { inputTokens: 19, outputTokens: 7 }]);
   });
 });
 

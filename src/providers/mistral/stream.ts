@@ -88,7 +88,7 @@ export function mistralChunkTransformer(options: { source: UpstreamSource; reque
       if (failed || !started || (finishReason === undefined && !done)) return;
       if (finishReason === 'error') {
         // A generation that failed must not look like a normal end (STYLE rule 3).
-        controller.enqueue({ type: 'error', error: errorFromStatus(502, options.source, { message: 'the generation ended with finish_reason "error"' }) });
+        controller.enqueue({ type: 'error', error: errorFromStatus(502, options.source, { message: 'the generation ended with finish_reason "error"' }), ...(usage ? { usage } : {}) });
         return;
       }
       blocks.finish(controller, { finishReason, rawFinishReason, usage });
