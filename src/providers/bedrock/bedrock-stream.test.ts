@@ -166,6 +166,19 @@ describe('bedrock ConverseStream decoding (event-stream bytes → StreamEvents)'
     assert.deepStrictEqual(last.usage, { inputTokens: 3, outputTokens: 1 });
   });
 
+  it('leaves the usage out when the metadata event has none, so that the ledger counts instead of recording zeros', async () => {
+    const stop = (reason: string) =>
+      Buffer.concat([
+        eventFrame('messageStart', { role: 'assistant' }),
+        eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'x' } }),
+        eventFrame('messageStop', { stopReason: reason }),
+        eventFrame('metadata', { metrics: { latencyMs: 5 } }),
+      ]);
+    const failed = (await replay(stop('malformed_tool_use'), 5)).at(-1);
+    assert.ok(failed?.type === 'error' && !('usage' in failed));
+    assert.deepStrictEqual((await replay(stop('end_turn'), 5)).at(-1), { type: 'finish', finishReason: 'stop', rawFinishReason: 'end_turn' });
+  });
+
   it('finishes without usage when the metadata event never comes', async () => {
     const bytes = Buffer.concat([eventFrame('messageStart', { role: 'assistant' }), eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'x' } }), eventFrame('messageStop', { stopReason: 'max_tokens' })]);
     assert.deepStrictEqual((await replay(bytes, 2)).at(-1), { type: 'finish', finishReason: 'length', rawFinishReason: 'max_tokens' });

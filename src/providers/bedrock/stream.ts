@@ -37,6 +37,8 @@ export function createConverseStreamTransform(options: ConverseStreamOptions): T
   const blocks = createIndexedBlocks();
   let stopReason: string | undefined;
   let stopped = false;
+  let described = false;
+  /** The metadata event's usage; undefined when it had none (the ledger then counts, rather than record zeros). */
   let usage: Usage | undefined;
 
   const start = (controller: Controller) => {
@@ -97,10 +99,11 @@ export function createConverseStreamTransform(options: ConverseStreamOptions): T
         case 'messageStop':
           stopped = true;
           stopReason = payload.stopReason ?? undefined;
-          if (usage) finish(controller);
+          if (described) finish(controller);
           return;
         case 'metadata':
-          usage = convertUsage(payload.usage);
+          described = true;
+          usage = payload.usage ? convertUsage(payload.usage) : undefined;
           if (stopped) finish(controller);
           return;
         default:

@@ -226,6 +226,11 @@ describe('cohere stream (fixture replay, golden)', () => {
     // The usage message-end reports with the failure is what the failed generation used.
     const billed = (await replay(`${start}event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"ERROR","usage":{"billed_units":{"input_tokens":5,"output_tokens":2},"tokens":{"input_tokens":71,"output_tokens":2}}}}\n\n`)).at(-1);
     assert.deepStrictEqual(billed?.type === 'error' && billed.usage, { inputTokens: 71, outputTokens: 2 });
+    // A `tokens` object without counts is no report: billed_units is read, and with neither the usage is left out.
+    const billedOnly = (await replay(`${start}event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"ERROR","usage":{"billed_units":{"input_tokens":5,"output_tokens":2},"tokens":{}}}}\n\n`)).at(-1);
+    assert.deepStrictEqual(billedOnly?.type === 'error' && billedOnly.usage, { inputTokens: 5, outputTokens: 2 });
+    const noCounts = (await replay(`${start}event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"COMPLETE","usage":{"tokens":{}}}}\n\n`)).at(-1);
+    assert.ok(noCounts?.type === 'finish' && noCounts.usage === undefined, 'a finish without counts leaves the usage to the ledger');
     const timeout = (await replay(`${start}event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"TIMEOUT"}}\n\n`)).at(-1);
     assert.equal(timeout?.type === 'error' && timeout.error.code, 'SB_ERR_UPSTREAM_TIMEOUT');
     const body = (await replay(`${start}data: {"message":"rate limited"}\n\n`)).at(-1);

@@ -70,11 +70,16 @@ export function mapFinishReason(reason: string | null | undefined): FinishReason
  * reports prompt-cache hits as `cached_tokens` beside them.
  */
 export function convertUsage(usage: CohereUsage | null | undefined): Usage {
-  const counts = usage?.tokens ?? usage?.billed_units;
+  // The first of the two that holds a count: a `tokens` object without one is no report.
+  const counts = holdsCount(usage?.tokens) ? usage?.tokens : holdsCount(usage?.billed_units) ? usage?.billed_units : undefined;
   if (!counts) return { inputTokens: 0, outputTokens: 0, estimated: true };
   return {
     inputTokens: counts.input_tokens ?? 0,
     outputTokens: counts.output_tokens ?? 0,
     ...(usage?.cached_tokens ? { cachedInputTokens: usage.cached_tokens } : {}),
   };
+}
+
+function holdsCount(counts: { input_tokens?: number | null; output_tokens?: number | null } | null | undefined): boolean {
+  return typeof counts?.input_tokens === 'number' || typeof counts?.output_tokens === 'number';
 }

@@ -125,10 +125,11 @@ export function cohereEventTransformer(options: { source: UpstreamSource; reques
   function finish(controller: Controller, event: CohereStreamEvent): void {
     const reason = event.delta?.finish_reason ?? undefined;
     const unified = mapFinishReason(reason);
-    const usage = event.delta?.usage ? convertUsage(event.delta.usage) : undefined;
+    // Only a usage with counts: one without is no report (convertUsage marks it estimated), and the ledger counts instead.
+    const converted = event.delta?.usage ? convertUsage(event.delta.usage) : undefined;
+    const usage = converted?.estimated ? undefined : converted;
     if (unified === 'error' || event.delta?.error) {
-      // Its usage only when it has counts: a usage without them is no report (convertUsage marks it estimated).
-      fail(controller, reason === 'TIMEOUT' ? 504 : 502, event.delta?.error ?? `the generation ended with finish_reason ${reason ?? 'ERROR'}`, usage?.estimated ? undefined : usage);
+      fail(controller, reason === 'TIMEOUT' ? 504 : 502, event.delta?.error ?? `the generation ended with finish_reason ${reason ?? 'ERROR'}`, usage);
       return;
     }
     ended = true;
