@@ -25,6 +25,17 @@ describe('summedCounter', () => {
     assert.match(aggregated, /^calls_total\{model="a",outcome="ok"\} 14$/m);
   });
 
+  it('empties its sums when the registry resets its metrics', async () => {
+    const registry = new Registry();
+    const counter = summedCounter(registry, { name: 'resets_total', help: 'Resets', labelNames: ['model'] });
+    counter.add(['a'], 2);
+    assert.match(await registry.metrics(), /^resets_total\{model="a"\} 2$/m);
+    registry.resetMetrics();
+    assert.doesNotMatch(await registry.metrics(), /^resets_total\{/m);
+    counter.add(['a'], 1);
+    assert.match(await registry.metrics(), /^resets_total\{model="a"\} 1$/m, 'counted afresh after the reset');
+  });
+
   it('keeps label values apart that a plain join would run together', async () => {
     const registry = new Registry();
     const counter = summedCounter(registry, { name: 'pairs_total', help: 'Pairs', labelNames: ['left', 'right'] });

@@ -19,16 +19,22 @@ export interface SummedCounter {
  */
 export function summedCounter(registry: Registry, options: { name: string; help: string; labelNames: readonly string[] }): SummedCounter {
   const series = new SeriesTable((values) => ({ labels: labelsOf(options.labelNames, values), value: 0 }));
-  new Counter({
+  const counter = new Counter({
     name: options.name,
     help: options.help,
     labelNames: options.labelNames,
     registers: [registry],
     collect() {
-      this.reset();
+      Counter.prototype.reset.call(this);
       for (const { labels, value } of series.values()) this.inc(labels, value);
     },
   });
+  // `registry.resetMetrics()` resets every metric: the sums here too, as a summed histogram's
+  // (./summed-histogram.ts), or the next scrape would set them back.
+  counter.reset = () => {
+    series.clear();
+    Counter.prototype.reset.call(counter);
+  };
   return {
     add(values, amount) {
       // prom-client refuses a negative or non-finite increment when the counter is set at scrape
