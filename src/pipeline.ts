@@ -238,6 +238,7 @@ export class Pipeline {
       attempts: record.attempts,
       state: this.#dependencies.state,
       dispatchTokens,
+      spend: (model, usage) => record.spend(model, usage),
     };
   }
 }

@@ -3,6 +3,7 @@
  * Adapters map upstream failures into them; the ingress formats (OpenAI, Anthropic) shape them
  * for the caller at the edge only. docs/errors.md mirrors this table.
  */
+import type { Usage } from './usage.ts';
 
 /** What a code means to the caller and to the executor. */
 export interface ErrorKind {
@@ -57,6 +58,12 @@ export interface GatewayErrorOptions {
   upstreamStatus?: number;
   /** A code for the caller other than the table's default (OpenAI `code`). */
   publicCode?: string;
+  /**
+   * What the failed call used, as the provider reported it: a generation that failed in its
+   * hands (Bedrock's malformed_* stops, Gemini's MALFORMED_FUNCTION_CALL, a finish reason
+   * `error`) is billed. The attempt's ledger entry and the row's tokens and cost include it.
+   */
+  usage?: Usage;
 }
 
 const brand = Symbol.for('switchboard.GatewayError');
@@ -73,6 +80,7 @@ export class GatewayError extends Error {
   readonly provider?: string;
   readonly upstreamStatus?: number;
   readonly publicCode?: string;
+  readonly usage?: Usage;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -87,12 +95,27 @@ export class GatewayError extends Error {
     this.provider = options.provider;
     this.upstreamStatus = options.upstreamStatus;
     this.publicCode = options.publicCode;
+    this.usage = options.usage;
   }
 
   /** True for any GatewayError, even one from another copy of this module. */
   static isInstance(value: unknown): value is GatewayError {
     return typeof value === 'object' && value !== null && brand in value;
   }
+}
+
+/** The same error, carrying what the failed call used (a stream's error event said it: src/router/peek-stream.ts). */
+export function withUsage(error: GatewayError, usage: Usage): GatewayError {
+  return new GatewayError(error.code, error.message, {
+    cause: error.cause,
+    status: error.status,
+    retryAfterSeconds: error.retryAfterSeconds,
+    param: error.param,
+    provider: error.provider,
+    upstreamStatus: error.upstreamStatus,
+    publicCode: error.publicCode,
+    usage,
+  });
 }
 
 /** Wraps anything thrown into a GatewayError (unknown failures become SB_ERR_INTERNAL). */

@@ -15,6 +15,25 @@ function finished(fill: (record: RequestRecord) => void): LedgerRow {
 
 const pricingWarnings = (row: LedgerRow) => row.warnings.filter((warning) => warning.setting === 'pricing').map((warning) => warning.message);
 
+describe('a request record with failed attempts that reported their usage', () => {
+  it('adds their tokens and cost, each at its own model\'s prices, to the answer\'s, and warns for an unpriced one', () => {
+    const row = finished((record) => {
+      record.spend(priced, { inputTokens: 1_000, outputTokens: 100 });
+      record.spend(unpriced, { inputTokens: 50, outputTokens: 5 });
+      record.answered = priced;
+      record.usage = { inputTokens: 2_000, outputTokens: 200, estimated: true };
+    });
+    assert.deepEqual([row.inputTokens, row.outputTokens, row.tokensEstimated], [3_050, 305, true]);
+    assert.equal(row.costUsd, (3_000 * 1 + 300 * 3) / 1e6);
+    assert.deepEqual(pricingWarnings(row), ['price unknown for ant/claude-new: its tokens are recorded at $0']);
+  });
+
+  it('records them alone when nothing answered', () => {
+    const row = finished((record) => record.spend(priced, { inputTokens: 10, outputTokens: 1 }));
+    assert.deepEqual([row.model, row.inputTokens, row.outputTokens, row.tokensEstimated, row.costUsd], [null, 10, 1, false, (10 + 3) / 1e6]);
+  });
+});
+
 describe('a request record priced at $0', () => {
   it('warns when the model that answered has no known price', () => {
     const row = finished((record) => {

@@ -3,7 +3,7 @@ import type { GatewayError } from '../core/errors.ts';
 import type { GovernedRecord, GuardrailOutcome } from '../core/governance.ts';
 import type { AttemptRecord, LedgerRow, RequestStatus } from '../core/ledger.ts';
 import type { ModelInfo } from '../core/model.ts';
-import type { Usage } from '../core/usage.ts';
+import { addUsage, type Usage } from '../core/usage.ts';
 import { costOf } from './cost.ts';
 
 /** The token counts of a Usage. */
@@ -32,6 +32,8 @@ export class RequestRecord implements GovernedRecord {
   readonly attempts: AttemptRecord[] = [];
   #usage: Usage = { inputTokens: 0, outputTokens: 0 };
   #usageByAttempt: Array<{ model: ModelInfo; usage: Usage }> | undefined;
+  /** Failed attempts whose providers reported what they used (`spend`); their tokens are paid for. */
+  #spent: Array<{ model: ModelInfo; usage: Usage }> | undefined;
   ttftMs: number | null = null;
   stream = false;
   /** Whether the route's response cache answered (`hit`) or was consulted and missed; null: no cache. */
@@ -107,10 +109,19 @@ export class RequestRecord implements GovernedRecord {
     if (this.ttftMs === null) this.ttftMs = Math.round(this.elapsedMs());
   }
 
-  /** USD cost of the usage so far at the answering model's prices (each call's own, when several answered). */
+  /**
+   * A failed attempt whose provider reported what it used (a generation that failed in its hands,
+   * src/router/execute.ts): its tokens are in the row's, and its cost in the row's, at its own
+   * model's prices, whatever answered after it.
+   */
+  spend(model: ModelInfo, usage: Usage): void {
+    (this.#spent ??= []).push({ model, usage: this.#checked(usage) });
+  }
+
+  /** USD cost so far: the answer at the answering model's prices (each call's own, when several answered), and what failed attempts reported. */
   cost(): number {
-    if (this.usageByAttempt) return this.usageByAttempt.reduce((sum, part) => sum + costOf(part.usage, part.model.pricing), 0);
-    return costOf(this.usage, this.answered?.pricing);
+    const answer = this.usageByAttempt ? this.usageByAttempt.reduce((sum, part) => sum + costOf(part.usage, part.model.pricing), 0) : costOf(this.usage, this.answered?.pricing);
+    return this.#spent ? this.#spent.reduce((sum, part) => sum + costOf(part.usage, part.model.pricing), answer) : answer;
   }
 
   /** Runs `listener` once with the finished row, whatever way the request ends. */
@@ -128,7 +139,10 @@ export class RequestRecord implements GovernedRecord {
     if (this.#row) return this.#row;
     // Never let an unknown price pass for free without a trace (issue 13, defect 5): each model
     // whose tokens are in the row, which for a resumed stream is every call that made the answer.
-    const parts = this.usageByAttempt ?? (this.answered ? [{ model: this.answered, usage: this.usage }] : []);
+    const answerParts = this.usageByAttempt ?? (this.answered ? [{ model: this.answered, usage: this.usage }] : []);
+    const parts = this.#spent ? [...this.#spent, ...answerParts] : answerParts;
+    // The row's tokens: the answer's, and those of failed attempts that reported theirs.
+    const tokens = this.#spent ? this.#spent.reduce((sum, part) => addUsage(sum, part.usage), this.usage) : this.usage;
     const unpriced = new Set<string>();
     for (const { model, usage } of parts) {
       const name = `${model.providerId}/${model.upstream}`;
@@ -148,11 +162,11 @@ export class RequestRecord implements GovernedRecord {
       provider: this.answered?.providerId ?? null,
       upstreamModel: this.answered?.upstream ?? null,
       attempts: this.attempts,
-      inputTokens: this.usage.inputTokens,
-      outputTokens: this.usage.outputTokens,
-      cachedInputTokens: this.usage.cachedInputTokens ?? 0,
-      reasoningTokens: this.usage.reasoningTokens ?? 0,
-      tokensEstimated: Boolean(this.usage.estimated),
+      inputTokens: tokens.inputTokens,
+      outputTokens: tokens.outputTokens,
+      cachedInputTokens: tokens.cachedInputTokens ?? 0,
+      reasoningTokens: tokens.reasoningTokens ?? 0,
+      tokensEstimated: Boolean(tokens.estimated),
       costUsd: this.cost(),
       latencyMs: Math.round(this.elapsedMs()),
       ttftMs: this.ttftMs,

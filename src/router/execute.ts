@@ -7,6 +7,7 @@ import type { ModelInfo } from '../core/model.ts';
 import type { ProviderAdapter, ProviderCall } from '../core/provider-adapter.ts';
 import type { RoutingStateStore } from '../core/routing-state.ts';
 import type { EventReader, StreamEvent } from '../core/stream-event.ts';
+import type { Usage } from '../core/usage.ts';
 import { allFailed, attemptRecord, countsAgainstDeployment } from './attempt-outcome.ts';
 import { answerTimeout, firstTokenTimeout, streamDeadlines } from './deadlines.ts';
 import { deploymentKey } from './deployment.ts';
@@ -33,6 +34,8 @@ export interface ExecutionContext {
   state: RoutingStateStore;
   /** Tokens to count against providers' tpm windows (0 when no provider has a tpm limit). */
   dispatchTokens?: number;
+  /** A failed attempt's provider reported what it used (`GatewayError.usage`): it is paid for. */
+  spend?(model: ModelInfo, usage: Usage): void;
 }
 
 /** What answered. */
@@ -357,6 +360,7 @@ class Executor<T> {
           return { error: closed, stop: this.#context.signal.aborted };
         }
         this.#context.attempts.push(attemptRecord(model, 'error', latencyMs, error));
+        if (error.usage) this.#context.spend?.(model, error.usage);
         this.#lastError = error;
         const counts = countsAgainstDeployment(error);
         if (counts) this.#context.state.recordFailure(key, { probe: options.probe });

@@ -1,4 +1,4 @@
-import { GatewayError } from '../core/errors.ts';
+import { GatewayError, withUsage } from '../core/errors.ts';
 import type { EventReader, EventStream, StreamEvent } from '../core/stream-event.ts';
 import { readerOf } from '../streams/event-reader.ts';
 
@@ -40,7 +40,8 @@ export async function peekStream(stream: EventStream): Promise<PeekedStream> {
     if (next.done) throw new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'The provider ended the stream before it answered');
     if (next.value.type === 'error') {
       await reader.cancel().catch(() => undefined);
-      throw next.value.error;
+      // A failed generation's usage rides on its event: the attempt's failure carries it on.
+      throw next.value.usage ? withUsage(next.value.error, next.value.usage) : next.value.error;
     }
     buffered.push(next.value);
     if (isFirstOutput(next.value)) break;

@@ -199,6 +199,7 @@ describe('bedrock adapter: 200 answers that are not a ConverseResponse', () => {
           assert.equal(error.code, 'SB_ERR_UPSTREAM_ERROR');
           assert.equal(error.retryable, true);
           assert.match(error.message, new RegExp(`stopReason: ${reason}$`));
+          assert.deepStrictEqual(error.usage, { inputTokens: 3, outputTokens: 2 }, 'what Bedrock billed for it');
           return true;
         },
         reason,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import type { UpstreamResponse } from '../../core/http-client.ts';
-import { failedGeneration } from '../_shared/failed-generation.ts';
+import { failedGeneration, reportedUsage } from '../_shared/failed-generation.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { parseProviderJson, upstreamSource } from '../_shared/upstream-error.ts';
 import { withWarnings } from '../_shared/with-warnings.ts';
@@ -59,7 +59,7 @@ export function createBedrockAdapter(settings: ProviderSettings, dependencies: A
       const result = convertResponse(parsed as ConverseResponseBody, { id: requestId(response), model: call.model });
       if (result.finishReason === 'error') {
         // stopReason malformed_model_output or malformed_tool_use (as Mistral's and Cohere's finish_reason "error").
-        throw failedGeneration(source, 'stopReason', result.rawFinishReason ?? 'error', response.status);
+        throw failedGeneration(source, 'stopReason', result.rawFinishReason ?? 'error', response.status, reportedUsage(result.usage));
       }
       // Assigned, not spread into a new literal: docs/decisions/0021-no-spread-then-properties-on-the-hot-path.md.
       return Object.assign(result, { warnings });

@@ -263,6 +263,15 @@ describe('cohere adapter: 200 answers of the wrong shape', () => {
     await assert.rejects(adapter([]).chat(base, call), invalid(/it is not a JSON object/));
   });
 
+  it('refuses a finish_reason ERROR as a retryable error carrying the usage Cohere billed for it', async () => {
+    const body = { id: 'x', finish_reason: 'ERROR', message: { role: 'assistant', content: [] }, usage: { billed_units: { input_tokens: 5, output_tokens: 2 }, tokens: { input_tokens: 71, output_tokens: 2 } } };
+    await assert.rejects(adapter(body).chat(base, call), (error: unknown) => {
+      assert.ok(GatewayError.isInstance(error));
+      assert.deepStrictEqual([error.code, error.retryable, error.usage], ['SB_ERR_UPSTREAM_ERROR', true, { inputTokens: 71, outputTokens: 2 }]);
+      return true;
+    });
+  });
+
   it('accepts a tool-call answer, which has no content', async () => {
     const result = await adapter(await fixture('cohere-chat-tool-call.json')).chat(base, call);
     assert.equal(result.finishReason, 'tool-calls');

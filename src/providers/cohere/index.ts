@@ -1,3 +1,4 @@
+import { reportedUsage } from '../_shared/failed-generation.ts';
 import { withStream } from '../_shared/with-stream.ts';
 import { headersWithAccept } from '../_shared/accept-headers.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
@@ -62,7 +63,8 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
       if (result.finishReason === 'error') {
         // ERROR / TIMEOUT: the generation failed; never return it as an answer.
         const code = parsed.finish_reason === 'TIMEOUT' ? 'SB_ERR_UPSTREAM_TIMEOUT' : 'SB_ERR_UPSTREAM_ERROR';
-        throw upstreamError(code, source, `Provider "${provider}" ended the generation with finish_reason`, parsed.finish_reason ?? 'ERROR', { upstreamStatus: response.status });
+        const usage = reportedUsage(result.usage);
+        throw upstreamError(code, source, `Provider "${provider}" ended the generation with finish_reason`, parsed.finish_reason ?? 'ERROR', { upstreamStatus: response.status, ...(usage ? { usage } : {}) });
       }
       return Object.assign(result, { warnings });
     },

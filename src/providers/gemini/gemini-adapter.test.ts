@@ -108,7 +108,12 @@ describe('gemini adapter: 200 answers of the wrong shape', () => {
     const failed = (error: unknown) =>
       GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_ERROR' && error.retryable && /ended the generation with finishReason: MALFORMED_FUNCTION_CALL$/.test(error.message);
     const adapter = createGeminiAdapter(settings, { http: fakeHttp(body).http, images });
-    await assert.rejects(adapter.chat(request, call('gemini-2.5-flash')), failed);
+    await assert.rejects(adapter.chat(request, call('gemini-2.5-flash')), (error: unknown) => {
+      assert.ok(failed(error));
+      // What the failed call used, which Gemini bills: the ledger records it (src/router/execute.ts).
+      assert.deepEqual(GatewayError.isInstance(error) && error.usage, { inputTokens: 12, outputTokens: 0 });
+      return true;
+    });
     const streamed = createGeminiAdapter(settings, { http: fakeHttp(`data: ${body}\r\n\r\n`).http, images });
     const events = await readAll(await streamed.streamChat({ ...request, stream: true }, call('gemini-2.5-flash')));
     assert.equal(events.some((event) => event.type === 'finish'), false);

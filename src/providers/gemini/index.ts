@@ -1,5 +1,5 @@
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
-import { failedGeneration } from '../_shared/failed-generation.ts';
+import { failedGeneration, reportedUsage } from '../_shared/failed-generation.ts';
 import { headersWithAccept } from '../_shared/accept-headers.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { modelPathSegment, type ModelNameRule } from '../_shared/model-path.ts';
@@ -65,7 +65,7 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
       if (blockReason) throw errorFromBlockedPrompt(blockReason, source);
       if (!parsed.candidates?.length) throw errorFromEmptyAnswer(source);
       const result = convertResponse(parsed, call.model);
-      if (result.finishReason === 'error') throw failedGeneration(source, 'finishReason', result.rawFinishReason ?? 'error', response.status);
+      if (result.finishReason === 'error') throw failedGeneration(source, 'finishReason', result.rawFinishReason ?? 'error', response.status, reportedUsage(result.usage));
       return Object.assign(result, { warnings: [...warnings, ...result.warnings] });
     },
 

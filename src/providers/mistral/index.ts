@@ -1,3 +1,4 @@
+import { reportedUsage } from '../_shared/failed-generation.ts';
 import { withStream } from '../_shared/with-stream.ts';
 import { headersWithAccept } from '../_shared/accept-headers.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
@@ -66,7 +67,8 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
       const result = convertResponse(parsed, call.model);
       if (result.finishReason === 'error') {
         // finish_reason "error": the generation failed; never return it as an answer.
-        throw new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" ended the generation with finish_reason "error"`, { provider, upstreamStatus: response.status });
+        const usage = reportedUsage(result.usage);
+        throw new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" ended the generation with finish_reason "error"`, { provider, upstreamStatus: response.status, ...(usage ? { usage } : {}) });
       }
       return Object.assign(result, { warnings });
     },

@@ -300,6 +300,15 @@ describe('mistral adapter: 200 answers of the wrong shape', () => {
     await assert.rejects(adapter({ id: 'x', choices: [{ index: 0, finish_reason: 'stop' }] }).chat(base, call), invalid(/choices\[0\] has no "message" object/));
   });
 
+  it('refuses a finish_reason "error" as a retryable error carrying the usage Mistral billed for it', async () => {
+    const body = { id: 'x', choices: [{ index: 0, message: { role: 'assistant', content: 'partial' }, finish_reason: 'error' }], usage: { prompt_tokens: 19, completion_tokens: 7, total_tokens: 26 } };
+    await assert.rejects(adapter(body).chat(base, call), (error: unknown) => {
+      assert.ok(GatewayError.isInstance(error));
+      assert.deepStrictEqual([error.code, error.retryable, error.usage], ['SB_ERR_UPSTREAM_ERROR', true, { inputTokens: 19, outputTokens: 7 }]);
+      return true;
+    });
+  });
+
   it('accepts a tool-call answer with null content', async () => {
     const toolCall = { id: 'abcdefghi', function: { name: 'lookup', arguments: { q: 'x' } } };
     const result = await adapter({ id: 'x', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [toolCall] }, finish_reason: 'tool_calls' }] }).chat(base, call);
