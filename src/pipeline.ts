@@ -238,7 +238,7 @@ export class Pipeline {
       attempts: record.attempts,
       state: this.#dependencies.state,
       dispatchTokens,
-      spend: (model, usage) => record.spend(model, usage),
+      spend: (model, usage, attempt) => record.spend(model, usage, attempt),
     };
   }
 }

@@ -18,6 +18,8 @@ export interface AttemptRecord {
    */
   inputTokens?: number;
   outputTokens?: number;
+  /** What those tokens cost at the attempt's model's prices (part of the row's cost). */
+  costUsd?: number;
   message?: string;
   latencyMs: number;
   /**

@@ -114,8 +114,11 @@ export class RequestRecord implements GovernedRecord {
    * src/router/execute.ts): its tokens are in the row's, and its cost in the row's, at its own
    * model's prices, whatever answered after it.
    */
-  spend(model: ModelInfo, usage: Usage): void {
-    (this.#spent ??= []).push({ model, usage: this.#checked(usage) });
+  spend(model: ModelInfo, usage: Usage, attempt?: AttemptRecord): void {
+    const checked = this.#checked(usage);
+    (this.#spent ??= []).push({ model, usage: checked });
+    // Its share of the row's cost, so that the metrics (src/telemetry/metrics.ts) put it on its own model.
+    if (attempt) attempt.costUsd = costOf(checked, model.pricing);
   }
 
   /** USD cost so far: the answer at the answering model's prices (each call's own, when several answered), and what failed attempts reported. */

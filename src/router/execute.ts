@@ -34,8 +34,8 @@ export interface ExecutionContext {
   state: RoutingStateStore;
   /** Tokens to count against providers' tpm windows (0 when no provider has a tpm limit). */
   dispatchTokens?: number;
-  /** A failed attempt's provider reported what it used (`GatewayError.usage`): it is paid for. */
-  spend?(model: ModelInfo, usage: Usage): void;
+  /** A failed attempt's provider reported what it used (`GatewayError.usage`): it is paid for. `attempt`: its entry in `attempts`. */
+  spend?(model: ModelInfo, usage: Usage, attempt: AttemptRecord): void;
 }
 
 /** What answered. */
@@ -359,8 +359,9 @@ class Executor<T> {
           const closed = this.#context.signal.aborted ? callerEnded(this.#context.signal, error) : error;
           return { error: closed, stop: this.#context.signal.aborted };
         }
-        this.#context.attempts.push(attemptRecord(model, 'error', latencyMs, error));
-        if (error.usage) this.#context.spend?.(model, error.usage);
+        const failed = attemptRecord(model, 'error', latencyMs, error);
+        this.#context.attempts.push(failed);
+        if (error.usage) this.#context.spend?.(model, error.usage, failed);
         this.#lastError = error;
         const counts = countsAgainstDeployment(error);
         if (counts) this.#context.state.recordFailure(key, { probe: options.probe });

@@ -93,10 +93,27 @@ export function createMetrics(instance: string, sources: MetricSources, processL
     latency.observe([row.endpoint, model, provider, row.stream ? 'true' : 'false'], row.latencyMs / 1000);
     if (row.ttftMs !== null) timeToFirstToken.observe([model, provider], row.ttftMs / 1000);
     if (row.errorCode) errors.add([row.endpoint, model, provider, row.errorCode], 1);
-    if (row.inputTokens) tokens.add([model, provider, 'input'], row.inputTokens);
-    if (row.outputTokens) tokens.add([model, provider, 'output'], row.outputTokens);
-    if (row.costUsd) cost.add([model, provider], row.costUsd);
-    for (const attempt of row.attempts) attempts.add([attempt.model, attempt.provider, attempt.outcome, attempt.errorCode ?? ''], 1);
+    // A failed attempt that reported what it used (docs/routing.md "Usage and cost") counts on its
+    // own model; the rest of the row's tokens and cost are the answering model's.
+    let inputTokens = row.inputTokens;
+    let outputTokens = row.outputTokens;
+    let costUsd = row.costUsd;
+    for (const attempt of row.attempts) {
+      attempts.add([attempt.model, attempt.provider, attempt.outcome, attempt.errorCode ?? ''], 1);
+      if (attempt.inputTokens === undefined) continue;
+      const paid = [attempt.model, attempt.provider];
+      if (attempt.inputTokens) tokens.add([...paid, 'input'], attempt.inputTokens);
+      if (attempt.outputTokens) tokens.add([...paid, 'output'], attempt.outputTokens);
+      if (attempt.costUsd) cost.add(paid, attempt.costUsd);
+      inputTokens -= attempt.inputTokens;
+      outputTokens -= attempt.outputTokens ?? 0;
+      costUsd -= attempt.costUsd ?? 0;
+    }
+    if (inputTokens > 0) tokens.add([model, provider, 'input'], inputTokens);
+    if (outputTokens > 0) tokens.add([model, provider, 'output'], outputTokens);
+    // Rounded as costOf rounds (src/ledger/cost.ts): a difference of sums leaves float noise.
+    costUsd = Math.round(costUsd * 1e12) / 1e12;
+    if (costUsd > 0) cost.add([model, provider], costUsd);
   };
   diagnosticsChannel.subscribe(requestFinishedChannel.name, onFinished);
   return {

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { adminClient, chat } from '../helpers/admin.ts';
+import { rawRequest } from '../helpers/http.ts';
 import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { collectStream, openaiClient } from '../helpers/openai-client.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
@@ -109,10 +110,10 @@ describe('a generation that fails in the provider’s hands is paid for', () => 
     const listed = await adminClient(gateway.origin, masterKey).get<{ data: Array<{ id: string; attempts: Array<Record<string, unknown>> }> }>('/admin/usage?limit=100');
     const attempts = listed.body.data.find((each) => each.id === answer.headers.get('x-request-id'))?.attempts;
     assert.deepEqual(
-      attempts?.map((attempt) => [attempt.provider, attempt.outcome, attempt.input_tokens, attempt.output_tokens]),
+      attempts?.map((attempt) => [attempt.provider, attempt.outcome, attempt.input_tokens, attempt.output_tokens, attempt.cost_usd]),
       [
-        ['gem', 'error', 1234, 321],
-        ['backup', 'ok', undefined, undefined],
+        ['gem', 'error', 1234, 321, geminiCost],
+        ['backup', 'ok', undefined, undefined, undefined],
       ],
     );
   });
@@ -132,5 +133,16 @@ describe('a generation that fails in the provider’s hands is paid for', () => 
       ['ok', 'mini', 1234 + streamedAnswer.usage.prompt_tokens, 321 + streamedAnswer.usage.completion_tokens],
     );
     assert.deepEqual([row.attempts[0]?.inputTokens, row.attempts[0]?.outputTokens], [1234, 321]);
+  });
+
+  it('counts each failed generation on its own model in /metrics, not on the model that answered after it', async () => {
+    // The four requests above: each had one Gemini call that failed having used geminiUsage.
+    const metrics = String((await rawRequest<string>('GET', gateway.origin, '/metrics')).text);
+    const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    assert.equal(value('switchboard_tokens_total{model="flash",provider="gem",direction="input"}'), 4 * 1234);
+    assert.equal(value('switchboard_tokens_total{model="flash",provider="gem",direction="output"}'), 4 * 321);
+    assert.ok(Math.abs(value('switchboard_cost_usd_total{model="flash",provider="gem"}') - 4 * geminiCost) < 1e-9);
+    assert.ok(value('switchboard_tokens_total{model="mini",provider="backup",direction="input"}') < 2 * 1234, 'the backup has only its own answers');
+    assert.doesNotMatch(metrics, /^switchboard_tokens_total\{model="none"/m);
   });
 });

@@ -25,7 +25,7 @@ export function ledgerRowJson(row: LedgerRow) {
       // Only on an attempt that continued a broken stream (docs/routing.md "Stream resume").
       ...(attempt.resumedFrom !== undefined ? { resumed_from: attempt.resumedFrom } : {}),
       // Only on a failed attempt whose provider reported what it used (docs/routing.md "Usage and cost").
-      ...(attempt.inputTokens !== undefined ? { input_tokens: attempt.inputTokens, output_tokens: attempt.outputTokens ?? 0 } : {}),
+      ...(attempt.inputTokens !== undefined ? { input_tokens: attempt.inputTokens, output_tokens: attempt.outputTokens ?? 0, cost_usd: attempt.costUsd ?? 0 } : {}),
     })),
     input_tokens: row.inputTokens,
     output_tokens: row.outputTokens,
