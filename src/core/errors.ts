@@ -104,18 +104,14 @@ export class GatewayError extends Error {
   }
 }
 
-/** The same error, carrying what the failed call used (a stream's error event said it: src/router/peek-stream.ts). */
+/**
+ * A copy of the error carrying what the failed call used (a stream's error event said it:
+ * src/router/peek-stream.ts): every property kept, its stack included, the original untouched.
+ */
 export function withUsage(error: GatewayError, usage: Usage): GatewayError {
-  return new GatewayError(error.code, error.message, {
-    cause: error.cause,
-    status: error.status,
-    retryAfterSeconds: error.retryAfterSeconds,
-    param: error.param,
-    provider: error.provider,
-    upstreamStatus: error.upstreamStatus,
-    publicCode: error.publicCode,
-    usage,
-  });
+  const copy = Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as GatewayError;
+  Object.defineProperty(copy, 'usage', { value: usage, enumerable: true, writable: false, configurable: true });
+  return copy;
 }
 
 /** Wraps anything thrown into a GatewayError (unknown failures become SB_ERR_INTERNAL). */

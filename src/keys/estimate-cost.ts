@@ -8,7 +8,9 @@ export const defaultOutputTokens = 4096;
  * governance passes a bound on them, the prompt's UTF-8 bytes) at the input price and its
  * possible output (the request's max tokens, else the model's maximum, else 4096) at the output
  * price, for the most expensive candidate, since any of them may answer.
- * Models without a known price cost nothing here, as in the ledger (src/ledger/cost.ts).
+ * Models without a known price cost nothing here, as in the ledger (src/ledger/cost.ts). It covers
+ * one answer: a failed generation the provider bills before another candidate answers adds to the
+ * real cost (docs/routing.md "Usage and cost"), within ADR 0004's in-flight overspend bound.
  */
 export function estimateCostUsd(candidates: readonly ModelInfo[], promptTokens: number, maxOutputTokens: number | undefined, hasOutput: boolean): number {
   let highest = 0;

@@ -117,8 +117,9 @@ export class RequestRecord implements GovernedRecord {
   spend(model: ModelInfo, usage: Usage, attempt?: AttemptRecord): void {
     const checked = this.#checked(usage);
     (this.#spent ??= []).push({ model, usage: checked });
-    // Its share of the row's cost, so that the metrics (src/telemetry/metrics.ts) put it on its own model.
-    if (attempt) attempt.costUsd = costOf(checked, model.pricing);
+    // Its share of the row's tokens and cost on its entry, checked as the row's are, so that the
+    // metrics (src/telemetry/metrics.ts) count it on its own model.
+    if (attempt) Object.assign(attempt, { inputTokens: checked.inputTokens, outputTokens: checked.outputTokens, costUsd: costOf(checked, model.pricing) });
   }
 
   /** USD cost so far: the answer at the answering model's prices (each call's own, when several answered), and what failed attempts reported. */

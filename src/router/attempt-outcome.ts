@@ -12,7 +12,6 @@ export function attemptRecord(model: ModelInfo, outcome: AttemptRecord['outcome'
     latencyMs: Math.round(latencyMs),
     ...(error ? { errorCode: error.code, message: error.message } : {}),
     ...(error?.upstreamStatus !== undefined ? { upstreamStatus: error.upstreamStatus } : {}),
-    ...(error?.usage ? { inputTokens: error.usage.inputTokens, outputTokens: error.usage.outputTokens } : {}),
   };
 }
 
