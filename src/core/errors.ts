@@ -110,6 +110,9 @@ export class GatewayError extends Error {
  */
 export function withUsage(error: GatewayError, usage: Usage): GatewayError {
   const copy = Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as GatewayError;
+  // Node 24 keeps the stack behind an accessor that reads the original error (an own accessor that
+  // answered undefined on the copy): copied as a plain value, so the copy names where it came from.
+  Object.defineProperty(copy, 'stack', { value: error.stack, writable: true, enumerable: false, configurable: true });
   Object.defineProperty(copy, 'usage', { value: usage, enumerable: true, writable: false, configurable: true });
   return copy;
 }
