@@ -284,13 +284,7 @@ class ResumableStream {
   /** The last attempt finished: the one finish the caller gets, its usage summing every attempt. */
   #finish(event: FinishEvent, controller: Controller): void {
     if (this.#openTextId !== undefined) this.#flushOverlap(controller, this.#openTextId);
-    let finish = event;
-    if (this.#spent.length > 0) {
-      const parts = [...this.#spent, { model: this.#attempt.model, usage: event.usage ?? this.#estimate() }];
-      const usage = parts.map((part) => part.usage).reduce((sum, part) => addUsage(sum, part));
-      finish = { ...event, usage, usageByAttempt: parts };
-    }
-    controller.enqueue(finish);
+    controller.enqueue(this.#spent.length > 0 ? { ...event, ...this.#everyAttempt(event.usage) } : event);
     this.#attempt.release();
     this.#close(controller);
   }
@@ -346,6 +340,15 @@ class ResumableStream {
     await attempt.reader.cancel().catch(() => undefined);
   }
 
+  /**
+   * The usage of every attempt after a resume, the current one's `last` (its own report, else
+   * counted), and their sum: what the stream's last event carries, finish or error.
+   */
+  #everyAttempt(last: Usage | undefined): { usage: Usage; usageByAttempt: Array<{ model: ModelInfo; usage: Usage }> } {
+    const parts = [...this.#spent, { model: this.#attempt.model, usage: last ?? this.#estimate() }];
+    return { usage: parts.map((part) => part.usage).reduce((sum, part) => addUsage(sum, part)), usageByAttempt: parts };
+  }
+
   /** What the current attempt cost, counted (it broke before reporting usage). */
   #estimate(): Usage {
     const prefix = this.#request.assistantPrefix;
@@ -374,9 +377,7 @@ class ResumableStream {
     if (this.#heldError) controller.enqueue(this.#heldError);
     this.#heldError = undefined;
     if (this.#spent.length > 0) {
-      const parts = [...this.#spent, { model: this.#attempt.model, usage: reported ?? this.#estimate() }];
-      const usage = parts.map((part) => part.usage).reduce((sum, part) => addUsage(sum, part));
-      controller.enqueue({ type: 'error', error, usage, usageByAttempt: parts });
+      controller.enqueue({ type: 'error', error, ...this.#everyAttempt(reported) });
     } else {
       controller.enqueue(reported ? { type: 'error', error, usage: reported } : { type: 'error', error });
     }

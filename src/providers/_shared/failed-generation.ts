@@ -11,10 +11,7 @@ import { upstreamError, type UpstreamSource } from './upstream-error.ts';
  * what the answer said the failed generation used, which the provider bills (`reportedUsage`).
  */
 export function failedGeneration(source: UpstreamSource, field: string, reason: string, upstreamStatus?: number, usage?: Usage): GatewayError {
-  return upstreamError('SB_ERR_UPSTREAM_ERROR', source, `Provider "${source.provider}" ended the generation with ${field}`, reason, {
-    ...(upstreamStatus === undefined ? {} : { upstreamStatus }),
-    ...(usage ? { usage } : {}),
-  });
+  return upstreamError('SB_ERR_UPSTREAM_ERROR', source, `Provider "${source.provider}" ended the generation with ${field}`, reason, { upstreamStatus, usage });
 }
 
 /** An answer's usage when the provider reported one: the adapters mark a missing report `estimated` (zeros to be counted). */

@@ -63,8 +63,7 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
       if (result.finishReason === 'error') {
         // ERROR / TIMEOUT: the generation failed; never return it as an answer.
         const code = parsed.finish_reason === 'TIMEOUT' ? 'SB_ERR_UPSTREAM_TIMEOUT' : 'SB_ERR_UPSTREAM_ERROR';
-        const usage = reportedUsage(result.usage);
-        throw upstreamError(code, source, `Provider "${provider}" ended the generation with finish_reason`, parsed.finish_reason ?? 'ERROR', { upstreamStatus: response.status, ...(usage ? { usage } : {}) });
+        throw upstreamError(code, source, `Provider "${provider}" ended the generation with finish_reason`, parsed.finish_reason ?? 'ERROR', { upstreamStatus: response.status, usage: reportedUsage(result.usage) });
       }
       return Object.assign(result, { warnings });
     },

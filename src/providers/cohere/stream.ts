@@ -4,6 +4,7 @@ import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
 import { createIndexedBlocks } from '../_shared/indexed-blocks.ts';
 import { createEventJsonReader } from '../_shared/event-json.ts';
+import { reportedUsage } from '../_shared/failed-generation.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import { errorFromStatus, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { convertUsage, mapFinishReason } from './convert-response.ts';
@@ -126,8 +127,7 @@ export function cohereEventTransformer(options: { source: UpstreamSource; reques
     const reason = event.delta?.finish_reason ?? undefined;
     const unified = mapFinishReason(reason);
     // Only a usage with counts: one without is no report (convertUsage marks it estimated), and the ledger counts instead.
-    const converted = event.delta?.usage ? convertUsage(event.delta.usage) : undefined;
-    const usage = converted?.estimated ? undefined : converted;
+    const usage = reportedUsage(event.delta?.usage ? convertUsage(event.delta.usage) : undefined);
     if (unified === 'error' || event.delta?.error) {
       fail(controller, reason === 'TIMEOUT' ? 504 : 502, event.delta?.error ?? `the generation ended with finish_reason ${reason ?? 'ERROR'}`, usage);
       return;

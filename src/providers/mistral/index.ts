@@ -67,8 +67,7 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
       const result = convertResponse(parsed, call.model);
       if (result.finishReason === 'error') {
         // finish_reason "error": the generation failed; never return it as an answer.
-        const usage = reportedUsage(result.usage);
-        throw new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" ended the generation with finish_reason "error"`, { provider, upstreamStatus: response.status, ...(usage ? { usage } : {}) });
+        throw new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" ended the generation with finish_reason "error"`, { provider, upstreamStatus: response.status, usage: reportedUsage(result.usage) });
       }
       return Object.assign(result, { warnings });
     },
