@@ -1,4 +1,3 @@
-import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.ts';
@@ -6,6 +5,16 @@ import { formatForPath, type ErrorShaper } from './ingress-format.ts';
 
 /** What Node's HTTP parser attaches to the errors it emits as `clientError` (`rawPacket` is a Buffer). */
 type ParserError = Error & { code?: string; reason?: string; rawPacket?: unknown };
+
+/*
+ * node:http through `process.getBuiltinModule`, not an `import`: on Node 22+ the module has lazy
+ * getters (WebSocket, CloseEvent, MessageEvent) that load Node's bundled undici, 0.76 MB of source,
+ * and an ES import reads every export to build its namespace, so one `import ... from 'node:http'`
+ * cost each process 2.4 MB of heap and 14 MB of RSS on Node 24.21 (docs/performance.md, fourteenth
+ * session). The CommonJS module object has the getters without calling them. This is the only
+ * value import of node:http or node:https in src/ (test/e2e/builtin-imports.test.ts keeps it so).
+ */
+const { maxHeaderSize, STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** How long a refused connection still reads what the client sends, so that it reads the answer. */
 const lingerMs = 1000;
