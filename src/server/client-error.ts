@@ -9,10 +9,11 @@ type ParserError = Error & { code?: string; reason?: string; rawPacket?: unknown
 /*
  * node:http through `process.getBuiltinModule`, not an `import`: on Node 22+ the module has lazy
  * getters (WebSocket, CloseEvent, MessageEvent) that load Node's bundled undici, 0.76 MB of source,
- * and an ES import reads every export to build its namespace, so one `import ... from 'node:http'`
- * cost each process 2.4 MB of heap and 14 MB of RSS on Node 24.21 (docs/performance.md, fourteenth
- * session). The CommonJS module object has the getters without calling them. This is the only
- * value import of node:http or node:https in src/ (test/e2e/builtin-imports.test.ts keeps it so).
+ * and an ES import reads every export to build its namespace, so this one `import ... from
+ * 'node:http'` loaded it into every process: 2.4 MB of heap, and 1-8 MB of the gateway's peak RSS
+ * on Node 24.21 (docs/performance.md, fourteenth session). The CommonJS module object has the
+ * getters without calling them. It was the only value import of node:http in src/;
+ * test/e2e/builtin-imports.test.ts fails on Node 22+ if one loads the bundle again.
  */
 const { maxHeaderSize, STATUS_CODES } = process.getBuiltinModule('node:http');
 

@@ -10,8 +10,8 @@ import { openaiClient } from '../helpers/openai-client.ts';
 /**
  * On Node 22+ node:http has lazy getters (WebSocket, CloseEvent, MessageEvent) that load Node's
  * bundled undici, and an ES `import` of node:http reads every export to build its namespace, so
- * it loads that bundle: 2.4 MB of heap and up to 14 MB of RSS a process on Node 24.21, for classes
- * the gateway never uses (src/server/client-error.ts; docs/performance.md, fourteenth session).
+ * it loads that bundle: 2.4 MB of heap, and 1-8 MB of the gateway's peak RSS on Node 24.21, for
+ * classes the gateway never uses (src/server/client-error.ts; docs/performance.md, fourteenth session).
  * This runs the gateway as users do, serves a non-streamed and a streamed answer through an
  * upstream, and reads which of Node's own modules the process loaded. On Node 20, whose node:http
  * has no such getters, the bundle is never loaded whatever src/ imports; `.ci/run`'s Node 24 pass
@@ -54,7 +54,7 @@ describe("Node's bundled undici is not loaded by the gateway", () => {
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
       assert.equal(text, 'Simulated reply from gpt-4o-mini: three four');
-      // A refused request line goes through src/server/client-error.ts, which reads node:http's values.
+      // Headers over Node's limit are answered by src/server/client-error.ts, which reads node:http's values.
       const refused = await fetch(`${server.origin}/v1/chat/completions`, { method: 'POST', headers: { 'x-long': 'x'.repeat(20_000) } });
       assert.equal(refused.status, 431);
     } finally {
