@@ -24,15 +24,27 @@ import { runtimeV8Flags, youngGenerationFlags } from '../scripts/runtime-flags.j
 // only when a process starts: it is put in the environment here, so cluster workers start with
 // it on every Node version, and the process replaces itself below to take it too (Node 22.15+).
 // Not when the operator set either threshold. Other C libraries ignore the variable.
-const mallocTunables = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608';
-const mallocChosen =
-  /glibc\.malloc\.(mmap|trim)_threshold=/.test(process.env.GLIBC_TUNABLES ?? '') ||
-  process.env.MALLOC_MMAP_THRESHOLD_ !== undefined ||
-  process.env.MALLOC_TRIM_THRESHOLD_ !== undefined;
-const mallocAdded = process.platform === 'linux' && !mallocChosen;
+//
+// Two malloc arenas, where glibc makes up to eight a core: each thread that allocates while the
+// others' arenas are busy gets one of its own (V8's helper threads collecting and compiling, the
+// ledger writer thread), and what is freed in one serves only the threads that use it, so free
+// memory is stranded in several. With two, on Node 24.21, peak RSS fell from 128 to 121 MB at
+// c=16, 131-132 to 124-127 at c=64 and 131 to 128 streamed (alternated pairs, one core), and from
+// 146-155 to 141-145 on two cores with the writer thread, at the same CPU per request within the
+// machine's noise; on Node 20.20 it did not move (docs/performance.md, fourteenth session). Not
+// when the operator chose a number (the tunable or MALLOC_ARENA_MAX).
+const tunables = process.env.GLIBC_TUNABLES ?? '';
+const thresholdsChosen =
+  /glibc\.malloc\.(mmap|trim)_threshold=/.test(tunables) || process.env.MALLOC_MMAP_THRESHOLD_ !== undefined || process.env.MALLOC_TRIM_THRESHOLD_ !== undefined;
+const arenasChosen = /glibc\.malloc\.arena_max=/.test(tunables) || process.env.MALLOC_ARENA_MAX !== undefined;
+const mallocTunables = [
+  ...(thresholdsChosen ? [] : ['glibc.malloc.mmap_threshold=131072', 'glibc.malloc.trim_threshold=8388608']),
+  ...(arenasChosen ? [] : ['glibc.malloc.arena_max=2']),
+].join(':');
+const mallocAdded = process.platform === 'linux' && mallocTunables !== '';
 // Ahead of the operator's other tunables, so that /proc/PID/environ shows them (glibc 2.36 cuts
 // the variable at the first `:` as it parses it in place; test/e2e/cli.test.ts reads it there).
-if (mallocAdded) process.env.GLIBC_TUNABLES = process.env.GLIBC_TUNABLES ? `${mallocTunables}:${process.env.GLIBC_TUNABLES}` : mallocTunables;
+if (mallocAdded) process.env.GLIBC_TUNABLES = tunables ? `${mallocTunables}:${tunables}` : mallocTunables;
 
 // The young generation: 8 MB a semi-space, where V8 grows it to 16 MB under load on Node 20 and to
 // 64 MB on Node 22+ (V8 12+), for 12-18 MB less peak RSS at the same CPU per request, non-streamed

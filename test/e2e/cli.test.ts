@@ -257,7 +257,7 @@ describe('switchboard CLI', () => {
     }
   });
 
-  it('fixes glibc malloc thresholds (GLIBC_TUNABLES) in the process itself on Node 22+, unless the operator set one', async () => {
+  it('fixes glibc malloc thresholds and arenas (GLIBC_TUNABLES) in the process itself on Node 22+, unless the operator set them', async () => {
     const empty = await mkdtemp(join(directory, 'malloc-'));
     // What the process runs with once it listens: its environment, read from Linux's /proc.
     const tunables = async (environment: NodeJS.ProcessEnv) => {
@@ -269,16 +269,24 @@ describe('switchboard CLI', () => {
       }
     };
     const replaces = Number(process.versions.node.split('.')[0]) >= 22 && typeof (process as { execve?: unknown }).execve === 'function';
-    const fixed = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608';
+    const thresholds = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608';
+    const fixed = `${thresholds}:glibc.malloc.arena_max=2`;
     // Whatever the machine running the tests sets is left out (undefined values are not passed on).
-    const unset = { GLIBC_TUNABLES: undefined, MALLOC_MMAP_THRESHOLD_: undefined, MALLOC_TRIM_THRESHOLD_: undefined };
+    const unset = { GLIBC_TUNABLES: undefined, MALLOC_MMAP_THRESHOLD_: undefined, MALLOC_TRIM_THRESHOLD_: undefined, MALLOC_ARENA_MAX: undefined };
     // Node 20 cannot replace the process: its own malloc keeps glibc's defaults (its workers do not).
     assert.equal(await tunables(cleanEnvironment(unset)), tunablesAsSeen(replaces ? fixed : undefined));
     // Another tunable of the operator's is kept, and ours put before it.
-    const arenas = 'glibc.malloc.arena_max=2';
-    assert.equal(await tunables(cleanEnvironment({ ...unset, GLIBC_TUNABLES: arenas })), tunablesAsSeen(replaces ? `${fixed}:${arenas}` : arenas));
-    // A threshold the operator chose is left as it is.
-    const chosen = 'glibc.malloc.mmap_threshold=65536:glibc.malloc.arena_max=2';
+    const other = 'glibc.malloc.tcache_count=0';
+    assert.equal(await tunables(cleanEnvironment({ ...unset, GLIBC_TUNABLES: other })), tunablesAsSeen(replaces ? `${fixed}:${other}` : other));
+    // An arena count the operator chose is left as it is, in either spelling; the thresholds are still added.
+    const arenas = 'glibc.malloc.arena_max=4';
+    assert.equal(await tunables(cleanEnvironment({ ...unset, GLIBC_TUNABLES: arenas })), tunablesAsSeen(replaces ? `${thresholds}:${arenas}` : arenas));
+    assert.equal(await tunables(cleanEnvironment({ ...unset, MALLOC_ARENA_MAX: '4' })), tunablesAsSeen(replaces ? thresholds : undefined));
+    // A threshold the operator chose is left as it is; the arenas are still added.
+    const threshold = 'glibc.malloc.mmap_threshold=65536';
+    assert.equal(await tunables(cleanEnvironment({ ...unset, GLIBC_TUNABLES: threshold })), tunablesAsSeen(replaces ? `glibc.malloc.arena_max=2:${threshold}` : threshold));
+    // Both chosen: nothing added.
+    const chosen = 'glibc.malloc.mmap_threshold=65536:glibc.malloc.arena_max=4';
     assert.equal(await tunables(cleanEnvironment({ ...unset, GLIBC_TUNABLES: chosen })), tunablesAsSeen(chosen));
   });
 

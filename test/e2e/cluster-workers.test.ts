@@ -153,16 +153,20 @@ describe('switchboard serve --workers 2', () => {
     assert.match(server.stderr(), /workers: {3}2 processes on one port/);
   });
 
-  it('starts every worker with glibc malloc thresholds fixed (GLIBC_TUNABLES), on every Node version', async () => {
+  it('starts every worker with glibc malloc thresholds and arenas fixed (GLIBC_TUNABLES), on every Node version', async () => {
     // bin/switchboard.js puts them in the environment the workers are forked with; glibc reads
     // them when a process starts, so the process's environment is where they must be.
     const workers = logLines(server).filter((line) => line.msg === 'worker started').map((line) => line.pid as number);
     assert.ok(workers.length >= 2, `worker pids in the log: ${workers.join(' ')}`);
-    // Unless the machine running the tests set a threshold itself: the operator's choice is kept.
+    // Unless the machine running the tests set them itself: the operator's choice is kept.
     const given = process.env.GLIBC_TUNABLES;
-    const operators = /glibc\.malloc\.(mmap|trim)_threshold=/.test(given ?? '') || process.env.MALLOC_MMAP_THRESHOLD_ !== undefined || process.env.MALLOC_TRIM_THRESHOLD_ !== undefined;
-    const fixed = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608';
-    const expected = operators ? given : given ? `${fixed}:${given}` : fixed;
+    const thresholdsGiven = /glibc\.malloc\.(mmap|trim)_threshold=/.test(given ?? '') || process.env.MALLOC_MMAP_THRESHOLD_ !== undefined || process.env.MALLOC_TRIM_THRESHOLD_ !== undefined;
+    const arenasGiven = /glibc\.malloc\.arena_max=/.test(given ?? '') || process.env.MALLOC_ARENA_MAX !== undefined;
+    const fixed = [
+      ...(thresholdsGiven ? [] : ['glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608']),
+      ...(arenasGiven ? [] : ['glibc.malloc.arena_max=2']),
+    ].join(':');
+    const expected = fixed === '' ? given : given ? `${fixed}:${given}` : fixed;
     for (const pid of workers.slice(0, 2)) assert.equal(await processTunables(pid), tunablesAsSeen(expected), `worker ${pid}`);
   });
 
