@@ -37,9 +37,11 @@ const tunables = process.env.GLIBC_TUNABLES ?? '';
 const thresholdsChosen =
   /glibc\.malloc\.(mmap|trim)_threshold=/.test(tunables) || process.env.MALLOC_MMAP_THRESHOLD_ !== undefined || process.env.MALLOC_TRIM_THRESHOLD_ !== undefined;
 const arenasChosen = /glibc\.malloc\.arena_max=/.test(tunables) || process.env.MALLOC_ARENA_MAX !== undefined;
+// The arenas first: /proc/PID/environ shows only the first tunable (below), and each test case of
+// test/e2e/cli.test.ts then tells whether ours were added.
 const mallocTunables = [
-  ...(thresholdsChosen ? [] : ['glibc.malloc.mmap_threshold=131072', 'glibc.malloc.trim_threshold=8388608']),
   ...(arenasChosen ? [] : ['glibc.malloc.arena_max=2']),
+  ...(thresholdsChosen ? [] : ['glibc.malloc.mmap_threshold=131072', 'glibc.malloc.trim_threshold=8388608']),
 ].join(':');
 const mallocAdded = process.platform === 'linux' && mallocTunables !== '';
 // Ahead of the operator's other tunables, so that /proc/PID/environ shows them (glibc 2.36 cuts

@@ -270,7 +270,9 @@ describe('switchboard CLI', () => {
     };
     const replaces = Number(process.versions.node.split('.')[0]) >= 22 && typeof (process as { execve?: unknown }).execve === 'function';
     const thresholds = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608';
-    const fixed = `${thresholds}:glibc.malloc.arena_max=2`;
+    // glibc 2.36 leaves only the first tunable in /proc/PID/environ (tunablesAsSeen), so the bin
+    // puts the arenas first: each case below then shows whether the arenas were added.
+    const fixed = `glibc.malloc.arena_max=2:${thresholds}`;
     // Whatever the machine running the tests sets is left out (undefined values are not passed on).
     const unset = { GLIBC_TUNABLES: undefined, MALLOC_MMAP_THRESHOLD_: undefined, MALLOC_TRIM_THRESHOLD_: undefined, MALLOC_ARENA_MAX: undefined };
     // Node 20 cannot replace the process: its own malloc keeps glibc's defaults (its workers do not).

@@ -163,8 +163,8 @@ describe('switchboard serve --workers 2', () => {
     const thresholdsGiven = /glibc\.malloc\.(mmap|trim)_threshold=/.test(given ?? '') || process.env.MALLOC_MMAP_THRESHOLD_ !== undefined || process.env.MALLOC_TRIM_THRESHOLD_ !== undefined;
     const arenasGiven = /glibc\.malloc\.arena_max=/.test(given ?? '') || process.env.MALLOC_ARENA_MAX !== undefined;
     const fixed = [
-      ...(thresholdsGiven ? [] : ['glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608']),
       ...(arenasGiven ? [] : ['glibc.malloc.arena_max=2']),
+      ...(thresholdsGiven ? [] : ['glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608']),
     ].join(':');
     const expected = fixed === '' ? given : given ? `${fixed}:${given}` : fixed;
     for (const pid of workers.slice(0, 2)) assert.equal(await processTunables(pid), tunablesAsSeen(expected), `worker ${pid}`);
