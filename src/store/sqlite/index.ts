@@ -11,6 +11,7 @@ import { LedgerThread } from './ledger-thread.ts';
 import { createLedgerTotals } from './ledger-totals.ts';
 import { migrations, type Migration } from './migrations.ts';
 import { createProviderCredentialStore } from './providers.ts';
+import { WalFlusher } from './wal-flusher.ts';
 import { whereClause } from './where-clause.ts';
 
 export interface SqliteStorageOptions {
@@ -36,10 +37,14 @@ export async function openSqliteStorage(path: string, options: SqliteStorageOpti
   // Made once the schema is in place (its thread, which starts with the first batch, opens a
   // connection that does not migrate).
   const thread = options.ledgerThread && path !== ':memory:' ? new LedgerThread(path) : undefined;
+  // Without a thread, ledger batches commit on the event loop, and so do the checkpoints inside
+  // them: their log is flushed ahead, off the loop (./wal-flusher.ts). The thread's connection
+  // checkpoints beside the loop already.
+  const walFlusher = !thread && path !== ':memory:' ? new WalFlusher(`${path}-wal`) : undefined;
   return {
     kind: 'sqlite',
     database,
-    ledger: createLedgerStore(database, thread),
+    ledger: createLedgerStore(database, thread, walFlusher),
     keys: createKeyStore(database),
     teams: createTeamStore(database),
     providers: createProviderCredentialStore(database),
@@ -57,6 +62,7 @@ export async function openSqliteStorage(path: string, options: SqliteStorageOpti
     },
     async close() {
       await thread?.close();
+      await walFlusher?.close();
       database.close();
     },
   };
@@ -98,12 +104,13 @@ export function applyMigrations(database: BetterSqlite3.Database, list: readonly
   return count;
 }
 
-function createLedgerStore(database: BetterSqlite3.Database, thread: LedgerThread | undefined): LedgerStore {
+function createLedgerStore(database: BetterSqlite3.Database, thread: LedgerThread | undefined, walFlusher: WalFlusher | undefined): LedgerStore {
   const insert = prepareLedgerInsert(database);
   return {
     ...createLedgerTotals(database),
     async append(rows) {
       insert.rows(rows);
+      walFlusher?.written();
     },
     // Only with a thread: without one, rows given as objects skip a serialisation round trip.
     ...(thread ? { appendSerialized: (lines: readonly string[]) => thread.write(lines) } : {}),
