@@ -14,9 +14,11 @@
  *
  *   npm run bench:ab -- /tmp/base . --rounds 10 --concurrency 16
  *   npm run bench:ab -- . . --stream --flags-b "--max-semi-space-size=4"
+ *   npm run bench:ab -- . . --env-b "GLIBC_TUNABLES=glibc.malloc.arena_max=1"
  *
  * Options: --rounds N (10), --seconds S (3), --concurrency C (16), --stream (streamed chat),
- * --flags-a / --flags-b "FLAGS" (Node flags for that gateway, after those of `npm start`).
+ * --flags-a / --flags-b "FLAGS" (Node flags for that gateway, after those of `npm start`),
+ * --env-a / --env-b "NAME=VALUE ..." (environment variables for that gateway, space-separated).
  * Like `npm run bench`, the upstream (the OpenAI simulator) and the generator run on core 0 and
  * both gateways on core 1 when the machine has two cores and taskset exists.
  */
@@ -39,11 +41,27 @@ const { values, positionals } = parseArgs({
     stream: { type: 'boolean', default: false },
     'flags-a': { type: 'string', default: '' },
     'flags-b': { type: 'string', default: '' },
+    'env-a': { type: 'string', default: '' },
+    'env-b': { type: 'string', default: '' },
   },
 });
 if (positionals.length !== 2) {
-  process.stderr.write('usage: npm run bench:ab -- A B [--rounds N] [--seconds S] [--concurrency C] [--stream] [--flags-a "..."] [--flags-b "..."]\n');
+  process.stderr.write('usage: npm run bench:ab -- A B [--rounds N] [--seconds S] [--concurrency C] [--stream] [--flags-a "..."] [--flags-b "..."] [--env-a "NAME=VALUE ..."] [--env-b "..."]\n');
   process.exit(2);
+}
+
+/** `NAME=VALUE` pairs, space-separated, as an environment to add; exits on a pair without `=`. */
+function environmentOf(pairs: string): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const pair of pairs.split(' ').filter(Boolean)) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) {
+      process.stderr.write(`bench:ab: ${pair}: expected NAME=VALUE\n`);
+      process.exit(2);
+    }
+    environment[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return environment;
 }
 
 /** A checkout's bin, or the bin given; exits when there is none. */
@@ -76,8 +94,8 @@ const mode = values.stream ? 'stream' : 'chat';
 const useWrk = wrkInstalled();
 const { generatorCore, serverCore } = benchCores();
 const sides = [
-  { name: 'A', bin: binOf(positionals[0]!), flags: values['flags-a'].split(' ').filter(Boolean) },
-  { name: 'B', bin: binOf(positionals[1]!), flags: values['flags-b'].split(' ').filter(Boolean) },
+  { name: 'A', bin: binOf(positionals[0]!), flags: values['flags-a'].split(' ').filter(Boolean), environment: environmentOf(values['env-a']) },
+  { name: 'B', bin: binOf(positionals[1]!), flags: values['flags-b'].split(' ').filter(Boolean), environment: environmentOf(values['env-b']) },
 ] as const;
 
 type Sample = GeneratorResult & ProcessCost;
@@ -100,7 +118,7 @@ const gateways: Running[] = [];
 try {
   for (const side of sides) {
     const config = await writeGatewayConfig(await mkdtemp(join(directory, side.name)), simulator.origin);
-    gateways.push(await startGateway(side.bin, config, 1, serverCore, { flags: side.flags }));
+    gateways.push(await startGateway(side.bin, config, 1, serverCore, { flags: side.flags, environment: side.environment }));
   }
   const load = (gateway: Running, milliseconds: number): Promise<Sample> => {
     const options: LoadOptions = { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, body: mode === 'stream' ? streamBody : chatBody, concurrency, warmupMs: 0, durationMs: milliseconds };

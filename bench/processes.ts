@@ -156,11 +156,11 @@ export function gatewayNodeFlags(): string[] {
 }
 
 /** `switchboard serve` from `bin` (default: this checkout's, which runs dist/), with `gatewayNodeFlags()` before the bin. */
-export function startGateway(bin: string, config: string, workers: number, core?: number, extra: { flags?: string[]; onStdout?: (text: string) => void } = {}): Promise<Running> {
+export function startGateway(bin: string, config: string, workers: number, core?: number, extra: { flags?: string[]; environment?: Record<string, string>; onStdout?: (text: string) => void } = {}): Promise<Running> {
   const flags = [...gatewayNodeFlags(), ...(extra.flags ?? [])];
   const command = [process.execPath, ...flags, bin, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--workers', String(workers)];
   // Without the caller's SWITCHBOARD_* or provider keys: the config above is the whole setup.
-  const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^SWITCHBOARD_|_API_KEY$/.test(name)));
+  const environment = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^SWITCHBOARD_|_API_KEY$/.test(name))), ...extra.environment };
   return startProcess(command, /listening on (http:\/\/\S+)/, 'stderr', core, environment, extra.onStdout);
 }
 
