@@ -13,7 +13,7 @@ import { timedRequest, type TimedSample as Sample } from './timed-request.ts';
 const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
 const target = new URL(options.url);
 const pool = new Pool(target.origin, { connections: options.concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${options.key}` };
+const headers = { ...options.headers, 'content-type': 'application/json', authorization: `Bearer ${options.key}` };
 
 /** One request, read to its end; the time to the first body byte and to the end. */
 const send = (): Promise<Sample> => timedRequest(pool, target.pathname, headers, options.body, performance.now());

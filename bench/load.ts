@@ -19,6 +19,8 @@ export interface LoadOptions {
   durationMs: number;
   /** Stop after this many requests (the Node client only). */
   requests?: number;
+  /** Headers sent besides the content type and the key (a gateway's routing headers: Portkey's). */
+  headers?: Record<string, string>;
 }
 
 /** What one generator measured; times in milliseconds. */
@@ -87,7 +89,7 @@ export async function runWrkLoad(options: LoadOptions, core: number | undefined,
   const run = async (milliseconds: number): Promise<string> => {
     const seconds = Math.max(1, Math.round(milliseconds / 1000));
     const [command, ...args] = pinned(core, ['wrk', '-t1', `-c${options.concurrency}`, `-d${seconds}s`, '--latency', '-s', wrkScript, options.url]);
-    const child = spawn(command!, args, { env: { ...process.env, BENCH_BODY: options.body, BENCH_KEY: options.key }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command!, args, { env: { ...process.env, BENCH_BODY: options.body, BENCH_KEY: options.key, BENCH_HEADERS: Object.entries(options.headers ?? {}).map(([name, value]) => `${name}: ${value}`).join('\n') }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

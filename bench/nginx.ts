@@ -21,7 +21,7 @@ export function nginxInstalled(): boolean {
 }
 
 /** A port free now (nginx cannot be told to take any port and say which, as Node servers can). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
@@ -31,7 +31,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts connections on the port, or rejects after `timeoutMs`. */
-async function accepting(port: number, timeoutMs: number): Promise<void> {
+export async function accepting(port: number, timeoutMs: number, name = 'nginx'): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const socket = connect(port, '127.0.0.1');
@@ -41,7 +41,7 @@ async function accepting(port: number, timeoutMs: number): Promise<void> {
     });
     socket.destroy();
     if (connected) return;
-    if (performance.now() > deadline) throw new Error(`nginx did not listen on port ${port}`);
+    if (performance.now() > deadline) throw new Error(`${name} did not listen on port ${port}`);
     await sleep(50);
   }
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pinned } from './load.ts';
 import type { Target } from './report.ts';
+import { portkeyHeaders } from './portkey.ts';
 
 export const repository = fileURLToPath(new URL('..', import.meta.url));
 export const upstreamKey = 'bench-upstream-key';
@@ -164,14 +165,24 @@ export function startGateway(bin: string, config: string, workers: number, core?
   return startProcess(command, /listening on (http:\/\/\S+)/, 'stderr', core, environment, extra.onStdout);
 }
 
-/** Where a series sends its requests: to the upstream directly, through the proxy (and nginx, when it runs), through the gateway. */
-export function benchTargets(simulator: Running, proxy: Running, gateway: Running, nginx?: Running): Partial<Record<Target, { url: string; key: string; process?: Running }>> {
+/**
+ * Where a series sends its requests: to the upstream directly, through the proxy (and nginx and
+ * Portkey's gateway, when they run), through the gateway; with the headers a target needs.
+ */
+export function benchTargets(
+  simulator: Running,
+  proxy: Running,
+  gateway: Running,
+  nginx?: Running,
+  portkey?: Running,
+): Partial<Record<Target, { url: string; key: string; process?: Running; headers?: Record<string, string> }>> {
   const simulatorOrigin = new URL(simulator.origin).origin;
   const path = new URL(simulator.origin).pathname.replace(/\/$/, '');
   return {
     direct: { url: `${simulatorOrigin}${path}/chat/completions`, key: upstreamKey },
     proxy: { url: `${proxy.origin}${path}/chat/completions`, key: upstreamKey, process: proxy },
     ...(nginx ? { nginx: { url: `${nginx.origin}${path}/chat/completions`, key: upstreamKey, process: nginx } } : {}),
+    ...(portkey ? { portkey: { url: `${portkey.origin}/v1/chat/completions`, key: upstreamKey, process: portkey, headers: portkeyHeaders(simulator.origin) } } : {}),
     gateway: { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, process: gateway },
   };
 }

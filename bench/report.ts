@@ -9,8 +9,8 @@ import type { GeneratorResult } from './load.ts';
 import type { ProcessCost } from './process-stats.ts';
 import type { StartupResult } from './startup.ts';
 
-/** nginx: when it is installed (bench/nginx.ts). */
-export type Target = 'direct' | 'proxy' | 'nginx' | 'gateway';
+/** nginx: when it is installed (bench/nginx.ts); portkey: when BENCH_PORTKEY says where it is (bench/portkey.ts). */
+export type Target = 'direct' | 'proxy' | 'nginx' | 'portkey' | 'gateway';
 export type Mode = 'chat' | 'stream';
 
 /** A series: what the generator measured, and what the process under test (proxy or gateway) spent. */
@@ -39,6 +39,11 @@ export interface Comparison {
   nginxAddedP99?: number;
   rpsVsNginx?: number;
   cpuVsNginx?: number;
+  /** When Portkey's gateway ran: the same against it. */
+  portkeyAddedP50?: number;
+  portkeyAddedP99?: number;
+  rpsVsPortkey?: number;
+  cpuVsPortkey?: number;
 }
 
 export interface BenchResults {
@@ -58,6 +63,7 @@ export function compare(series: readonly SeriesResult[]): Comparison[] {
     const direct = find('direct');
     const proxy = find('proxy');
     const nginx = find('nginx');
+    const portkey = find('portkey');
     if (!direct || !proxy) continue;
     comparisons.push({
       mode: gateway.mode,
@@ -71,6 +77,8 @@ export function compare(series: readonly SeriesResult[]): Comparison[] {
       ...(gateway.cpuMicrosPerRequest !== undefined && proxy.cpuMicrosPerRequest ? { cpuVsProxy: gateway.cpuMicrosPerRequest / proxy.cpuMicrosPerRequest } : {}),
       ...(nginx ? { nginxAddedP50: nginx.p50 - direct.p50, nginxAddedP99: nginx.p99 - direct.p99, rpsVsNginx: gateway.rps / nginx.rps } : {}),
       ...(nginx && gateway.cpuMicrosPerRequest !== undefined && nginx.cpuMicrosPerRequest ? { cpuVsNginx: gateway.cpuMicrosPerRequest / nginx.cpuMicrosPerRequest } : {}),
+      ...(portkey ? { portkeyAddedP50: portkey.p50 - direct.p50, portkeyAddedP99: portkey.p99 - direct.p99, rpsVsPortkey: gateway.rps / portkey.rps } : {}),
+      ...(portkey && gateway.cpuMicrosPerRequest !== undefined && portkey.cpuMicrosPerRequest ? { cpuVsPortkey: gateway.cpuMicrosPerRequest / portkey.cpuMicrosPerRequest } : {}),
     });
   }
   return comparisons;
@@ -116,26 +124,32 @@ export function printResults(results: BenchResults): void {
       ].join(' '),
     );
   }
-  const withNginx = results.comparisons.filter((row) => row.rpsVsNginx !== undefined);
-  if (withNginx.length > 0) {
-    console.log('\nGateway vs nginx (added = over direct; ms)');
-    console.log(['series'.padEnd(10), 'req/s ÷ nginx'.padStart(14), 'added p50 nginx/gateway'.padStart(24), 'added p99 nginx/gateway'.padStart(24), 'cpu ÷ nginx'.padStart(12)].join(' '));
-    for (const row of withNginx) {
-      console.log(
-        [
-          `${row.mode} c${row.concurrency}`.padEnd(10),
-          fixed(row.rpsVsNginx, 2, 14),
-          `${row.nginxAddedP50!.toFixed(3)} / ${row.gatewayAddedP50.toFixed(3)}`.padStart(24),
-          `${row.nginxAddedP99!.toFixed(3)} / ${row.gatewayAddedP99.toFixed(3)}`.padStart(24),
-          fixed(row.cpuVsNginx, 1, 12),
-        ].join(' '),
-      );
-    }
-  }
+  printBaseline(results.comparisons, 'nginx', (row) => [row.rpsVsNginx, row.nginxAddedP50, row.nginxAddedP99, row.cpuVsNginx]);
+  printBaseline(results.comparisons, 'Portkey', (row) => [row.rpsVsPortkey, row.portkeyAddedP50, row.portkeyAddedP99, row.cpuVsPortkey]);
   for (const startup of results.startup) {
     const sorted = [...startup.coldStartMs].sort((left, right) => left - right);
     const memory = startup.processes.map((each) => `${each.role} ${fixed(each.idleMb, 0, 0)}/${fixed(each.loadedMb, 0, 0)}`).join(', ');
     console.log(`\nStart (--workers ${startup.workers}): ${startup.coldStartMs.map((ms) => ms.toFixed(0)).join(', ')} ms (median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(0)}); RSS MB idle/under load: ${memory}`);
+  }
+}
+
+/** The gateway against a baseline that ran (nginx, Portkey's gateway): req/s and CPU ratios, added latency. */
+function printBaseline(comparisons: readonly Comparison[], name: string, figures: (row: Comparison) => Array<number | undefined>): void {
+  const rows = comparisons.filter((row) => figures(row)[0] !== undefined);
+  if (rows.length === 0) return;
+  console.log(`\nGateway vs ${name} (added = over direct; ms)`);
+  console.log(['series'.padEnd(10), `req/s ÷ ${name}`.padStart(16), `added p50 ${name}/gateway`.padStart(26), `added p99 ${name}/gateway`.padStart(26), `cpu ÷ ${name}`.padStart(14)].join(' '));
+  for (const row of rows) {
+    const [rps, addedP50, addedP99, cpu] = figures(row);
+    console.log(
+      [
+        `${row.mode} c${row.concurrency}`.padEnd(10),
+        fixed(rps, 2, 16),
+        `${addedP50!.toFixed(3)} / ${row.gatewayAddedP50.toFixed(3)}`.padStart(26),
+        `${addedP99!.toFixed(3)} / ${row.gatewayAddedP99.toFixed(3)}`.padStart(26),
+        fixed(cpu, 2, 14),
+      ].join(' '),
+    );
   }
 }
 

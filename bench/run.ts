@@ -19,8 +19,9 @@
  * BENCH_GENERATOR=node (no wrk), BENCH_GATEWAY_BIN (another checkout's bin/switchboard.js, to
  * measure it instead), BENCH_GATEWAY_NODE_FLAGS (node flags for the gateway, after those of `npm start`), BENCH_CHUNK_DELAY_MS
  * (ms between the chunks of a streamed answer: an event per chunk), BENCH_STARTUP=0 and
- * BENCH_MICRO=0 (skip those parts), BENCH_NGINX=0 (no nginx series where nginx is installed), BENCH_PROMPT_KB and BENCH_PROMPT_SCRIPT (a long system message in
- * the chat body: bench/processes.ts).
+ * BENCH_MICRO=0 (skip those parts), BENCH_NGINX=0 (no nginx series where nginx is installed),
+ * BENCH_PORTKEY (where Portkey's gateway is installed: its series beside ours; bench/portkey.ts),
+ * BENCH_PROMPT_KB and BENCH_PROMPT_SCRIPT (a long system message in the chat body: bench/processes.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,6 +30,7 @@ import { join } from 'node:path';
 import { runMicroBenchmarks } from './micro.ts';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type LoadOptions } from './load.ts';
 import { nginxInstalled, startNginx } from './nginx.ts';
+import { portkeyEntry, portkeyVersion, startPortkey } from './portkey.ts';
 import { measureLoad } from './process-stats.ts';
 import { benchCores, benchTargets, builtGatewayBin, chatBody, gatewayNodeFlags, promptSettings, repository, startGateway, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
 import { compare, printResults, writeResults, type Mode, type SeriesResult, type Target } from './report.ts';
@@ -62,15 +64,24 @@ const nginx =
         return undefined;
       })
     : undefined;
-const targets = benchTargets(simulator, proxy, gateway, nginx);
-const targetOrder = (['direct', 'proxy', 'nginx', 'gateway'] as const).filter((target) => targets[target] !== undefined);
+// Portkey's gateway, the other gateway of the outside check, when BENCH_PORTKEY says where it is.
+const portkeyScript = portkeyEntry();
+const portkey =
+  portkeyScript === undefined
+    ? undefined
+    : await startPortkey(portkeyScript, serverCore).catch((error: unknown) => {
+        process.stderr.write(`bench: Portkey's gateway did not start, so it is left out: ${error instanceof Error ? error.message : String(error)}\n`);
+        return undefined;
+      });
+const targets = benchTargets(simulator, proxy, gateway, nginx, portkey);
+const targetOrder = (['direct', 'proxy', 'nginx', 'portkey', 'gateway'] as const).filter((target) => targets[target] !== undefined);
 
 async function runSeries(mode: Mode, concurrency: number, target: Target): Promise<SeriesResult> {
-  const { url, key, process: underTest } = targets[target]!;
-  const options: LoadOptions = { url, key, body: mode === 'stream' ? streamBody : body, concurrency, warmupMs, durationMs, ...(requests !== undefined ? { requests } : {}) };
+  const { url, key, process: underTest, headers } = targets[target]!;
+  const options: LoadOptions = { url, key, headers, body: mode === 'stream' ? streamBody : body, concurrency, warmupMs, durationMs, ...(requests !== undefined ? { requests } : {}) };
   const result = await measureLoad(underTest?.pid, (onMeasuring) => (mode === 'chat' && useWrk ? runWrkLoad(options, generatorCore, onMeasuring) : runNodeLoad(options, generatorCore, onMeasuring)));
   const row: SeriesResult = { mode, concurrency, target, ...result };
-  process.stderr.write(`  ${mode} c${concurrency} ${target}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(3)} ms${result.errors ? `, ${result.errors} errors` : ''}\n`);
+  process.stderr.write(`  ${mode} c${concurrency} ${target}: ${result.rps.toFixed(0)} req/s, p50 ${Number(result.p50).toFixed(3)} ms${result.errors ? `, ${result.errors} errors` : ''}\n`);
   return row;
 }
 
@@ -83,24 +94,40 @@ async function runSeries(mode: Mode, concurrency: number, target: Target): Promi
  */
 async function warmUp(target: Target): Promise<void> {
   if (processWarmupMs <= 0) return;
-  const { url, key } = targets[target]!;
+  const { url, key, headers } = targets[target]!;
   for (const mode of ['chat', 'stream'] as const) {
-    const options: LoadOptions = { url, key, body: mode === 'stream' ? streamBody : body, concurrency: 16, warmupMs: 0, durationMs: processWarmupMs / 2 };
+    const options: LoadOptions = { url, key, headers, body: mode === 'stream' ? streamBody : body, concurrency: 16, warmupMs: 0, durationMs: processWarmupMs / 2 };
     await (mode === 'chat' && useWrk ? runWrkLoad(options, generatorCore, () => undefined) : runNodeLoad(options, generatorCore, () => undefined));
   }
 }
 
+/**
+ * Whether a baseline answers the streamed body: Portkey's gateway 1.15 on Node answers every
+ * streamed request with a 500 ("TypeError: immutable" when it appends a header to the upstream's
+ * fetch Response: Portkey-AI/gateway#1389), and a series of errors would only be noise.
+ */
+async function answersStreams(target: Target): Promise<boolean> {
+  const { url, key, headers } = targets[target]!;
+  const response = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: streamBody });
+  const text = await response.text();
+  if (response.ok && text.includes('data: [DONE]')) return true;
+  process.stderr.write(`bench: ${target} answered a streamed request with ${response.status} (${text.slice(0, 200)}): its streamed series are left out\n`);
+  return false;
+}
+
 const series: SeriesResult[] = [];
-process.stderr.write(`bench: ${useWrk ? 'wrk' : 'Node client'} for non-streamed series, ${nginx ? 'nginx beside the raw proxy' : 'no nginx'}, ${canPin ? 'proxies and gateway on core 1, upstream and generator on core 0' : 'no pinning'}\n`);
+process.stderr.write(`bench: ${useWrk ? 'wrk' : 'Node client'} for non-streamed series, ${nginx ? 'nginx beside the raw proxy' : 'no nginx'}${portkey ? ", Portkey's gateway" : ''}, ${canPin ? 'proxies and gateway on core 1, upstream and generator on core 0' : 'no pinning'}\n`);
 try {
   for (const target of targetOrder) await warmUp(target);
+  const streamTargets: Target[] = targetOrder.filter((target) => target !== 'portkey');
+  if (portkey && (await answersStreams('portkey'))) streamTargets.splice(streamTargets.indexOf('gateway'), 0, 'portkey');
   for (const mode of ['chat', 'stream'] as const) {
     for (const concurrency of concurrencies) {
-      for (const target of targetOrder) series.push(await runSeries(mode, concurrency, target));
+      for (const target of mode === 'stream' ? streamTargets : targetOrder) series.push(await runSeries(mode, concurrency, target));
     }
   }
 } finally {
-  await Promise.all([gateway.stop(), proxy.stop(), nginx?.stop()]);
+  await Promise.all([gateway.stop(), proxy.stop(), nginx?.stop(), portkey?.stop()]);
 }
 
 const startup: StartupResult[] = [];
@@ -117,7 +144,7 @@ const results = {
   date: new Date().toISOString(),
   node: process.version,
   cpus: availableParallelism(),
-  settings: { durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, processWarmupSeconds: processWarmupMs / 1000, requestsCap: requests ?? null, generator: useWrk ? 'wrk (non-streamed), node (streamed)' : 'node', pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: gatewayNodeFlags().join(' '), prompt: promptSettings, nginx: nginx ? (spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim() || 'nginx') : null },
+  settings: { durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, processWarmupSeconds: processWarmupMs / 1000, requestsCap: requests ?? null, generator: useWrk ? 'wrk (non-streamed), node (streamed)' : 'node', pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: gatewayNodeFlags().join(' '), prompt: promptSettings, nginx: nginx ? (spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim() || 'nginx') : null, portkey: portkeyScript ? portkeyVersion(portkeyScript) : null },
   series,
   comparisons: compare(series),
   startup,

@@ -43,6 +43,16 @@ const lines = [
         ),
       ]
     : []),
+  ...(results.comparisons.some((row) => row.rpsVsPortkey !== undefined)
+    ? [
+        '',
+        "| series | gateway req/s ÷ Portkey's | added p50 ms: Portkey / gateway | added p99 ms: Portkey / gateway | gateway CPU ÷ Portkey's |",
+        '|---|---:|---:|---:|---:|',
+        ...results.comparisons.map(
+          (row) => `| ${row.mode} c${row.concurrency} | ${number(row.rpsVsPortkey, 2)} | ${number(row.portkeyAddedP50, 2)} / ${number(row.gatewayAddedP50, 2)} | ${number(row.portkeyAddedP99, 2)} / ${number(row.gatewayAddedP99, 2)} | ${number(row.cpuVsPortkey, 2)} |`,
+        ),
+      ]
+    : []),
   '',
   '| start | spawn → listening, ms (median) | RSS MB idle / under 16 concurrent requests |',
   '|---|---|---|',
