@@ -269,7 +269,7 @@ describe('switchboard CLI', () => {
       }
     };
     const replaces = Number(process.versions.node.split('.')[0]) >= 22 && typeof (process as { execve?: unknown }).execve === 'function';
-    const thresholds = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608';
+    const thresholds = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=2097152';
     // glibc 2.36 leaves only the first tunable in /proc/PID/environ (tunablesAsSeen), so the bin
     // puts the arenas first: each case below then shows whether the arenas were added.
     const fixed = `glibc.malloc.arena_max=2:${thresholds}`;

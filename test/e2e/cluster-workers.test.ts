@@ -164,7 +164,7 @@ describe('switchboard serve --workers 2', () => {
     const arenasGiven = /glibc\.malloc\.arena_max=/.test(given ?? '') || process.env.MALLOC_ARENA_MAX !== undefined;
     const fixed = [
       ...(arenasGiven ? [] : ['glibc.malloc.arena_max=2']),
-      ...(thresholdsGiven ? [] : ['glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=8388608']),
+      ...(thresholdsGiven ? [] : ['glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=2097152']),
     ].join(':');
     const expected = fixed === '' ? given : given ? `${fixed}:${given}` : fixed;
     for (const pid of workers.slice(0, 2)) assert.equal(await processTunables(pid), tunablesAsSeen(expected), `worker ${pid}`);
