@@ -3,11 +3,26 @@
  * Usage: node --import tsx bench/to-markdown.ts [bench/results/latest.json]
  */
 import { readFileSync } from 'node:fs';
-import type { BenchResults } from './report.ts';
+import type { BenchResults, Comparison } from './report.ts';
 
 const results = JSON.parse(readFileSync(process.argv[2] ?? 'bench/results/latest.json', 'utf8')) as BenchResults;
 const number = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits));
 const median = (values: readonly number[]) => [...values].sort((left, right) => left - right)[Math.floor(values.length / 2)]!;
+
+/** The gateway against a baseline that ran (nginx, Portkey's gateway), or nothing when it did not. */
+function baselineTable(name: string, figures: (row: Comparison) => Array<number | undefined>): string[] {
+  const rows = results.comparisons.filter((row) => figures(row)[0] !== undefined);
+  if (rows.length === 0) return [];
+  return [
+    '',
+    `| series | gateway req/s ÷ ${name} | added p50 ms: ${name} / gateway | added p99 ms: ${name} / gateway | gateway CPU ÷ ${name} |`,
+    '|---|---:|---:|---:|---:|',
+    ...rows.map((row) => {
+      const [rps, addedP50, addedP99, cpu] = figures(row);
+      return `| ${row.mode} c${row.concurrency} | ${number(rps, 2)} | ${number(addedP50, 2)} / ${number(row.gatewayAddedP50, 2)} | ${number(addedP99, 2)} / ${number(row.gatewayAddedP99, 2)} | ${number(cpu, 2)} |`;
+    }),
+  ];
+}
 
 const lines = [
   `Run ${results.date.slice(0, 16).replace('T', ' ')} UTC, Node ${results.node}, ${results.cpus} cores, ${String(results.settings.durationSeconds)} s per series, generator: ${String(results.settings.generator)}.`,
@@ -33,26 +48,8 @@ const lines = [
     (row) =>
       `| ${row.mode} c${row.concurrency} | ${number(row.rpsVsProxy, 2)} | ${number(row.proxyAddedP50, 2)} / ${number(row.gatewayAddedP50, 2)} | ${number(row.proxyAddedP99, 2)} / ${number(row.gatewayAddedP99, 2)} | ${number(row.gatewayAddedTtfbP50, 2)} | ${number(row.cpuVsProxy, 1)} |`,
   ),
-  ...(results.comparisons.some((row) => row.rpsVsNginx !== undefined)
-    ? [
-        '',
-        '| series | gateway req/s ÷ nginx | added p50 ms: nginx / gateway | added p99 ms: nginx / gateway | gateway CPU ÷ nginx |',
-        '|---|---:|---:|---:|---:|',
-        ...results.comparisons.map(
-          (row) => `| ${row.mode} c${row.concurrency} | ${number(row.rpsVsNginx, 2)} | ${number(row.nginxAddedP50, 2)} / ${number(row.gatewayAddedP50, 2)} | ${number(row.nginxAddedP99, 2)} / ${number(row.gatewayAddedP99, 2)} | ${number(row.cpuVsNginx, 1)} |`,
-        ),
-      ]
-    : []),
-  ...(results.comparisons.some((row) => row.rpsVsPortkey !== undefined)
-    ? [
-        '',
-        "| series | gateway req/s ÷ Portkey's | added p50 ms: Portkey / gateway | added p99 ms: Portkey / gateway | gateway CPU ÷ Portkey's |",
-        '|---|---:|---:|---:|---:|',
-        ...results.comparisons.map(
-          (row) => `| ${row.mode} c${row.concurrency} | ${number(row.rpsVsPortkey, 2)} | ${number(row.portkeyAddedP50, 2)} / ${number(row.gatewayAddedP50, 2)} | ${number(row.portkeyAddedP99, 2)} / ${number(row.gatewayAddedP99, 2)} | ${number(row.cpuVsPortkey, 2)} |`,
-        ),
-      ]
-    : []),
+  ...baselineTable('nginx', (row) => [row.rpsVsNginx, row.nginxAddedP50, row.nginxAddedP99, row.cpuVsNginx]),
+  ...baselineTable("Portkey's gateway", (row) => [row.rpsVsPortkey, row.portkeyAddedP50, row.portkeyAddedP99, row.cpuVsPortkey]),
   '',
   '| start | spawn → listening, ms (median) | RSS MB idle / under 16 concurrent requests |',
   '|---|---|---|',
