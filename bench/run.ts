@@ -48,6 +48,9 @@ const body = chatBody;
 // The gateway runs the compiled build (brought up to date), or BENCH_GATEWAY_BIN's.
 const gatewayBin = builtGatewayBin();
 
+// Where Portkey's gateway is (BENCH_PORTKEY), read before anything starts: a wrong path stops here.
+const portkeyScript = portkeyEntry();
+
 const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-'));
 // BENCH_CHUNK_DELAY_MS: a pause between the chunks of streamed answers, so each event comes in a
 // chunk of its own, as real providers send them (docs/performance.md); 0, the default: all at once.
@@ -65,7 +68,6 @@ const nginx =
       })
     : undefined;
 // Portkey's gateway, the other gateway of the outside check, when BENCH_PORTKEY says where it is.
-const portkeyScript = portkeyEntry();
 const portkey =
   portkeyScript === undefined
     ? undefined
