@@ -8,42 +8,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pinned } from './load.ts';
+import { accepting, freePort } from './ports.ts';
 import { childrenOf } from './process-stats.ts';
 import type { Running } from './processes.ts';
 
 export function nginxInstalled(): boolean {
   return spawnSync('nginx', ['-v'], { stdio: 'ignore' }).error === undefined;
-}
-
-/** A port free now (nginx cannot be told to take any port and say which, as Node servers can). */
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** Resolves once something accepts connections on the port, or rejects after `timeoutMs`. */
-export async function accepting(port: number, timeoutMs: number, name = 'nginx'): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const socket = connect(port, '127.0.0.1');
-    const connected = await new Promise<boolean>((resolve) => {
-      socket.once('connect', () => resolve(true));
-      socket.once('error', () => resolve(false));
-    });
-    socket.destroy();
-    if (connected) return;
-    if (performance.now() > deadline) throw new Error(`${name} did not listen on port ${port}`);
-    await sleep(50);
-  }
 }
 
 /** Starts nginx in front of `upstreamOrigin` (http://host:port); `pid` is its worker's. */
@@ -101,7 +74,7 @@ http {
   // taskset execs nginx in place, so the child is the master; its one child is the worker.
   let worker: number | undefined;
   try {
-    await Promise.race([accepting(port, 10_000), exited]);
+    await Promise.race([accepting(port, 10_000, 'nginx'), exited]);
     worker = childrenOf(master.pid!)[0];
     if (worker === undefined) throw new Error('nginx started without a worker process');
   } catch (error) {

@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pinned } from './load.ts';
-import { accepting, freePort } from './nginx.ts';
+import { accepting, freePort } from './ports.ts';
 import type { Running } from './processes.ts';
 
 /** The start script BENCH_PORTKEY points to, or undefined when it is not set; throws when nothing is there. */

@@ -46,6 +46,12 @@ export interface Comparison {
   cpuVsPortkey?: number;
 }
 
+/** The baselines besides the raw proxy, each with its figures in a comparison: req/s ÷, added p50 and p99, CPU ÷ (the gateway's against its). */
+export const baselines: ReadonlyArray<{ name: string; figures: (row: Comparison) => Array<number | undefined> }> = [
+  { name: 'nginx', figures: (row) => [row.rpsVsNginx, row.nginxAddedP50, row.nginxAddedP99, row.cpuVsNginx] },
+  { name: 'Portkey', figures: (row) => [row.rpsVsPortkey, row.portkeyAddedP50, row.portkeyAddedP99, row.cpuVsPortkey] },
+];
+
 export interface BenchResults {
   date: string;
   node: string;
@@ -124,8 +130,7 @@ export function printResults(results: BenchResults): void {
       ].join(' '),
     );
   }
-  printBaseline(results.comparisons, 'nginx', (row) => [row.rpsVsNginx, row.nginxAddedP50, row.nginxAddedP99, row.cpuVsNginx]);
-  printBaseline(results.comparisons, 'Portkey', (row) => [row.rpsVsPortkey, row.portkeyAddedP50, row.portkeyAddedP99, row.cpuVsPortkey]);
+  for (const { name, figures } of baselines) printBaseline(results.comparisons, name, figures);
   for (const startup of results.startup) {
     const sorted = [...startup.coldStartMs].sort((left, right) => left - right);
     const memory = startup.processes.map((each) => `${each.role} ${fixed(each.idleMb, 0, 0)}/${fixed(each.loadedMb, 0, 0)}`).join(', ');

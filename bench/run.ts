@@ -121,8 +121,7 @@ const series: SeriesResult[] = [];
 process.stderr.write(`bench: ${useWrk ? 'wrk' : 'Node client'} for non-streamed series, ${nginx ? 'nginx beside the raw proxy' : 'no nginx'}${portkey ? ", Portkey's gateway" : ''}, ${canPin ? 'proxies and gateway on core 1, upstream and generator on core 0' : 'no pinning'}\n`);
 try {
   for (const target of targetOrder) await warmUp(target);
-  const streamTargets: Target[] = targetOrder.filter((target) => target !== 'portkey');
-  if (portkey && (await answersStreams('portkey'))) streamTargets.splice(streamTargets.indexOf('gateway'), 0, 'portkey');
+  const streamTargets = portkey && !(await answersStreams('portkey')) ? targetOrder.filter((target) => target !== 'portkey') : targetOrder;
   for (const mode of ['chat', 'stream'] as const) {
     for (const concurrency of concurrencies) {
       for (const target of mode === 'stream' ? streamTargets : targetOrder) series.push(await runSeries(mode, concurrency, target));

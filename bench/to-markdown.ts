@@ -3,7 +3,7 @@
  * Usage: node --import tsx bench/to-markdown.ts [bench/results/latest.json]
  */
 import { readFileSync } from 'node:fs';
-import type { BenchResults, Comparison } from './report.ts';
+import { baselines, type BenchResults, type Comparison } from './report.ts';
 
 const results = JSON.parse(readFileSync(process.argv[2] ?? 'bench/results/latest.json', 'utf8')) as BenchResults;
 const number = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits));
@@ -48,8 +48,7 @@ const lines = [
     (row) =>
       `| ${row.mode} c${row.concurrency} | ${number(row.rpsVsProxy, 2)} | ${number(row.proxyAddedP50, 2)} / ${number(row.gatewayAddedP50, 2)} | ${number(row.proxyAddedP99, 2)} / ${number(row.gatewayAddedP99, 2)} | ${number(row.gatewayAddedTtfbP50, 2)} | ${number(row.cpuVsProxy, 1)} |`,
   ),
-  ...baselineTable('nginx', (row) => [row.rpsVsNginx, row.nginxAddedP50, row.nginxAddedP99, row.cpuVsNginx]),
-  ...baselineTable("Portkey's gateway", (row) => [row.rpsVsPortkey, row.portkeyAddedP50, row.portkeyAddedP99, row.cpuVsPortkey]),
+  ...baselines.flatMap(({ name, figures }) => baselineTable(name, figures)),
   '',
   '| start | spawn → listening, ms (median) | RSS MB idle / under 16 concurrent requests |',
   '|---|---|---|',
