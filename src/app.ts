@@ -203,11 +203,27 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
 
   const logShare = Number(config.server.log_requests);
-  const onRequestFinished = (row: LedgerRow) => {
-    writer.append(row);
-    inFlight?.finished(row.id);
+  const onRequestFinished = (row: LedgerRow, journaled?: () => void) => {
+    if (journaled !== undefined && inFlight !== undefined && inFlight.open > 1) {
+      // Other requests in flight may finish in this turn too: the answer waits for its end, where
+      // the rows of all of them are journaled in one write (src/ledger/writer.ts). The request
+      // leaves the in-flight journal only then: a kill before must still find it there.
+      const answer = journaled;
+      writer.append(row, () => {
+        inFlight.finished(row.id);
+        answer();
+      });
+      journaled = undefined;
+    } else {
+      // Alone in flight (concurrency 1), its answer would only wait: its row is written now.
+      writer.append(row);
+      inFlight?.finished(row.id);
+    }
     if (requestFinishedChannel.hasSubscribers) requestFinishedChannel.publish({ instance, row } satisfies RequestFinishedMessage);
-    if (logShare <= 0 || (logShare < 1 && Math.random() >= logShare)) return;
+    if (logShare > 0 && (logShare >= 1 || Math.random() < logShare)) logFinished(row);
+    journaled?.();
+  };
+  const logFinished = (row: LedgerRow) =>
     logger.info(
       {
         request_id: row.id,
@@ -227,7 +243,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       },
       'request finished',
     );
-  };
 
   let draining = false;
   const errorShapers = new Map<string, ErrorShaper>([['openai', formatOpenAIError], ['anthropic', formatAnthropicError]]);

@@ -43,11 +43,15 @@ export class RequestRecord implements GovernedRecord {
   readonly warnings: Warning[] = [];
   readonly guardrails: GuardrailOutcome[] = [];
   #row: LedgerRow | undefined;
-  readonly #onFinish: (row: LedgerRow) => void;
+  readonly #onFinish: (row: LedgerRow, journaled?: () => void) => void;
   /** Settlement of reserved budget and rate-limit tokens (src/keys/limits.ts), run before the row is written. */
   readonly #finishListeners: Array<(row: LedgerRow) => void> = [];
 
-  constructor(id: string, endpoint: LedgerRow['endpoint'], onFinish: (row: LedgerRow) => void) {
+  /**
+   * `onFinish` is given each row once; with `journaled` (`finishThen`), it calls it once the row
+   * is in the ledger's journal (src/ledger/writer.ts), which may be at the end of this turn.
+   */
+  constructor(id: string, endpoint: LedgerRow['endpoint'], onFinish: (row: LedgerRow, journaled?: () => void) => void) {
     this.id = id;
     this.time = new Date().toISOString();
     this.endpoint = endpoint;
@@ -140,6 +144,21 @@ export class RequestRecord implements GovernedRecord {
 
   /** Records the request's end once; later calls are ignored and return the first row. */
   finish(status: RequestStatus, httpStatus: number, error?: GatewayError): LedgerRow {
+    return this.#finish(status, httpStatus, error, undefined);
+  }
+
+  /**
+   * Finishes as `finish` does, and calls `send` once the row is in the ledger's journal: at the
+   * end of this event-loop turn, where the rows of every answer finished in it are written at
+   * once (src/ledger/journal.ts). An answer sent from `send` is never received before its row
+   * would outlive a kill. On a record finished already, `send` runs at once.
+   */
+  finishThen(status: RequestStatus, httpStatus: number, send: () => void): void {
+    if (this.#row) send();
+    else this.#finish(status, httpStatus, undefined, send);
+  }
+
+  #finish(status: RequestStatus, httpStatus: number, error: GatewayError | undefined, journaled: (() => void) | undefined): LedgerRow {
     if (this.#row) return this.#row;
     // Never let an unknown price pass for free without a trace (issue 13, defect 5): each model
     // whose tokens are in the row, which for a resumed stream is every call that made the answer.
@@ -188,7 +207,7 @@ export class RequestRecord implements GovernedRecord {
       for (const listener of this.#finishListeners) listener(this.#row);
     } finally {
       // The row is written even if a listener fails: no request goes unaccounted.
-      this.#onFinish(this.#row);
+      this.#onFinish(this.#row, journaled);
     }
     return this.#row;
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +193,56 @@ describe('ledger journal (issue 13, defect 9)', () => {
       assert.equal(written[0], first);
       await writer.close();
     }
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('lets an answer go only once its row is journaled: the rows of a turn in one write, their answers, then the batch', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
+    const base = join(directory, 'switchboard.db');
+    const events: string[] = [];
+    const journaled = () => readFileSync(`${base}-ledger-a.jsonl`, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as LedgerRow).id);
+    // A store that writes on the loop, as SQLite does without its thread.
+    const store: LedgerStore = { ...slowStore([], 0), appendSerialized: async (lines) => void events.push(`store ${lines.length}`) };
+    const writer = new LedgerWriter(store, { onFailure: () => undefined, journal: new FileRowJournal(base), batchSize: 2, intervalMs: 10_000 });
+    for (const id of ['a', 'b']) writer.append(fullRow(id), () => events.push(`answer ${id}: ${journaled().join(',')}`));
+    assert.deepEqual(events, [], 'an answer went before the end of the turn');
+    assert.deepEqual(journaled(), [], 'a row was written on its own');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(events, ['answer a: a,b', 'answer b: a,b', 'store 2']);
+    await writer.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('lets the answer go at once without a journal, and when its row can only be journaled (after close)', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
+    const base = join(directory, 'switchboard.db');
+    let answers = 0;
+    const plain = new LedgerWriter(slowStore([], 0), { onFailure: () => undefined, intervalMs: 10_000 });
+    plain.append(fullRow('a'), () => (answers += 1));
+    assert.equal(answers, 1);
+    await plain.close();
+    const closed = new LedgerWriter(slowStore([], 0), { onFailure: () => undefined, journal: new FileRowJournal(base), intervalMs: 10_000 });
+    await closed.close();
+    closed.append(fullRow('late'), () => (answers += 1));
+    assert.equal(answers, 2);
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('counts a journal write that failed at the end of the turn, still answers, and reports such a row dropped if the store never took it', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
+    const base = join(directory, 'switchboard.db');
+    // Every write to /dev/full fails with ENOSPC, as a full disk would.
+    for (const segment of ['a', 'b']) symlinkSync('/dev/full', `${base}-ledger-${segment}.jsonl`);
+    const failures: unknown[] = [];
+    const writer = new LedgerWriter(slowStore([], 0, 1_000), { onFailure: (error) => failures.push(error), journal: new FileRowJournal(base), intervalMs: 10_000 });
+    let answered = false;
+    writer.append(fullRow('a'), () => (answered = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(answered, true);
+    assert.equal(writer.stats().journalFailures, 1);
+    assert.equal((failures[0] as NodeJS.ErrnoException).code, 'ENOSPC');
+    assert.equal(await writer.close(50), 1);
+    assert.equal(writer.stats().dropped, 1, 'a row neither in the store nor in the journal was not reported');
     await rm(directory, { recursive: true, force: true });
   });
 

@@ -43,6 +43,8 @@ interface QueuedRow {
   entries: number;
   /** Journal segment holding it, or -1 when it is only in memory. */
   segment: number;
+  /** Its line, written at the end of its turn (`append` with `journaled`), could not be. */
+  journalFailed: boolean;
 }
 
 /**
@@ -89,42 +91,82 @@ export class LedgerWriter {
     this.#journal = options.journal;
   }
 
-  /** Journals and queues a row; never waits. After `close`, rows are counted as dropped and reported. */
-  append(row: LedgerRow): void {
-    // The one serialisation of the row on the request thread (none without a journal): a store
-    // that takes serialised rows is given that text at batch time, another the object.
-    let line: string | undefined;
-    let segment = -1;
+  /**
+   * Journals and queues a row; never waits. After `close`, rows are counted as dropped and reported.
+   * Without `journaled` the row is in the journal when this returns. With it, its line is written
+   * at the end of this event-loop turn with those of the turn's other answers, in one `write(2)`
+   * (src/ledger/journal.ts), and `journaled` runs then: the caller sends its answer from there.
+   * It runs even if that write failed (counted and reported, as an immediate one is), and at once
+   * without a journal, or when the row goes to the journal only (closed, or the queue full).
+   */
+  append(row: LedgerRow, journaled?: () => void): void {
+    const keep = !this.#closed && this.#queue.length < this.#maxQueued;
+    const entry: QueuedRow = { row, line: undefined, entries: 0, segment: -1, journalFailed: false };
+    // Whether `journaled` was handed to the journal, to run at the end of the turn.
+    let handed = false;
     if (this.#journal) {
       try {
+        // The one serialisation of the row on the request thread (none without a journal): a
+        // store that takes serialised rows is given that text at batch time, another the object.
         const text = JSON.stringify(row);
-        if (this.#store.appendSerialized) line = text;
-        segment = this.#journal.append(text);
+        if (this.#store.appendSerialized) {
+          entry.line = text;
+          entry.entries = entriesOf(row);
+        }
+        if (keep && journaled !== undefined) {
+          const answer = journaled;
+          entry.segment = this.#journal.append(text, (error) => this.#journaled(entry, error, answer));
+          handed = true;
+          this.#endTurnSoon();
+        } else {
+          entry.segment = this.#journal.append(text);
+        }
       } catch (error) {
         this.#journalFailures += 1;
         this.#fail(error, 1);
       }
     }
-    if (this.#closed || this.#queue.length >= this.#maxQueued) {
-      if (segment >= 0) this.#journalOnly += 1;
+    if (!keep) {
+      if (entry.segment >= 0) this.#journalOnly += 1;
       else this.#drop(1, this.#closed ? 'the ledger was closed and the journal could not be written' : 'the queue is full and the journal could not be written');
-      return;
+    } else {
+      this.#queue.push(entry);
+      // A full batch is written once this turn ends, never inside it: `append` runs while a request
+      // finishes, and an inline insert of the whole batch (SQLite without a writer thread: 15-20 µs
+      // a row) held that request's answer back by milliseconds (the p99 of `npm run bench` at c=1).
+      if (this.#queue.length >= this.#batchSize) this.#endTurnSoon();
+      else this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs);
     }
-    this.#queue.push({ row, line, entries: line === undefined ? 0 : entriesOf(row), segment });
-    // A full batch is written once this turn ends, never inside it: `append` runs while a request
-    // finishes, and an inline insert of the whole batch (SQLite without a writer thread: 15-20 µs
-    // a row) held that request's answer back by milliseconds (the p99 of `npm run bench` at c=1).
-    if (this.#queue.length >= this.#batchSize) this.#flushSoon();
-    else this.#timer ??= setTimeout(() => void this.flush(), this.#intervalMs);
+    if (!handed) journaled?.();
   }
 
-  #flushSoon(): void {
-    if (this.#immediate) return;
-    this.#immediate = setImmediate(() => {
-      this.#immediate = undefined;
-      void this.flush();
-    });
+  /** A row's line written at the end of its turn, or not: counted as an immediate write's failure is, then its answer goes. */
+  #journaled(entry: QueuedRow, error: unknown, answer: () => void): void {
+    if (error !== undefined) {
+      entry.journalFailed = true;
+      this.#journalFailures += 1;
+      this.#fail(error, 1);
+    }
+    answer();
   }
+
+  /**
+   * Once this event-loop turn ends: the journal writes the lines of the turn's answers and they
+   * go out; then, when a batch is full, it goes to the store (an insert on the loop, without a
+   * writer thread, comes after the answers it would otherwise hold back).
+   */
+  #endTurnSoon(): void {
+    this.#immediate ??= setImmediate(this.#endTurn);
+  }
+
+  readonly #endTurn = (): void => {
+    this.#immediate = undefined;
+    try {
+      this.#journal?.endTurn();
+    } finally {
+      if (this.#queue.length >= this.#batchSize) void this.flush();
+    }
+  };
 
   /** Rows waiting to be written. */
   get pending(): number {
@@ -203,14 +245,15 @@ export class LedgerWriter {
     if (this.#immediate) clearImmediate(this.#immediate);
     this.#immediate = undefined;
     const left = this.#queue.length;
-    const unjournaled = this.#queue.filter((entry) => entry.segment < 0).length;
-    this.#queue = [];
-    if (unjournaled > 0) this.#drop(unjournaled, 'the store could not be written before shutdown and the journal could not be written');
     try {
+      // First: it writes the lines of this turn and tells their callers, failures included.
       this.#journal?.close();
     } catch {
       // Closing a descriptor that failed to write already: nothing more to lose.
     }
+    const unjournaled = this.#queue.filter((entry) => entry.segment < 0 || entry.journalFailed).length;
+    this.#queue = [];
+    if (unjournaled > 0) this.#drop(unjournaled, 'the store could not be written before shutdown and the journal could not be written');
     return left;
   }
 

@@ -57,8 +57,8 @@ export interface HttpServerOptions {
   keys?: KeyResolver;
   logger: Logger;
   errorShapers: ReadonlyMap<string, ErrorShaper>;
-  /** Called once per API request with its finished ledger row. */
-  onRequestFinished(row: LedgerRow): void;
+  /** Called once per API request with its finished ledger row; `journaled` as RequestRecord's constructor describes. */
+  onRequestFinished(row: LedgerRow, journaled?: () => void): void;
   /** Called once an API request is authenticated (its key known), before anything else runs. */
   onRequestStarted?(record: RequestRecord): void;
   /** True once the gateway drains (direct-routes.ts leaves requests to Fastify from then on). */
