@@ -37,10 +37,10 @@ export interface RowJournal {
  * `<db>-ledger-w2-a.jsonl`, so that its replacement finds them: docs/decisions/0008-workers.md).
  * Every row is written before its answer is sent: a write to the page cache outlives the process
  * whatever kills it (only a crash of the machine itself could lose it; the database's own WAL
- * makes the same trade with `synchronous = NORMAL`). A non-streamed answer waits for the end of
- * its event-loop turn, where the rows of every answer finished in that turn go out in one
- * `write(2)`: on ext4 an append costs 10-40 µs of a loaded core (it dirties the inode), about a
- * tenth of a request (ADR 0011, sixteenth-session addition). While the writer sends a batch to the store, new rows go to the
+ * makes the same trade with `synchronous = NORMAL`). While other requests are in flight, an answer
+ * (a stream's end) waits for the end of its event-loop turn, where the rows of every answer
+ * finished in that turn go out in one `write(2)`: an append to a file on ext4 cost 12-40 µs of a
+ * loaded core, a tenth of a request (ADR 0011, sixteenth-session addition). While the writer sends a batch to the store, new rows go to the
  * other segment; a segment is emptied once every row in it is in the store, so the files stay
  * small under any load. At start, rows left in either segment are written to the store before
  * anything reads spend (`recoverJournal`); rows are keyed by request id, so replaying one that

@@ -87,4 +87,32 @@ describe('UsageTap', () => {
     assert.equal(counted.rows[0]!.tokensEstimated, true);
     assert.ok(counted.rows[0]!.outputTokens > 0 && counted.rows[0]!.outputTokens < 40);
   });
+
+  it('tells when the row of a stream that finished is journaled, so that the end of its body can wait for it', async () => {
+    let journaled: (() => void) | undefined;
+    const record = new RequestRecord('req_journaled', 'chat', (_row, then) => (journaled = then));
+    const tap = new UsageTap(record, request);
+    const stream = new TransformStream(tap.transformer);
+    const writer = stream.writable.getWriter();
+    void stream.readable.pipeTo(new WritableStream());
+    await writer.write({ type: 'text-delta', id: 't', delta: 'Hello' });
+    assert.equal(tap.journaled(), undefined, 'nothing to wait for before the stream finished');
+    await writer.write({ type: 'finish', finishReason: 'stop', rawFinishReason: 'stop', usage: { inputTokens: 3, outputTokens: 1 } });
+    assert.ok(journaled, 'the record did not ask to be told when its row is journaled');
+    const waiting = tap.journaled();
+    assert.ok(waiting instanceof Promise);
+    let resolved = false;
+    void waiting.then(() => (resolved = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(resolved, false, 'resolved before the row was journaled');
+    journaled();
+    await waiting;
+    assert.equal(tap.journaled(), undefined);
+
+    // A stream that failed is recorded at once (no callback): nothing to wait for.
+    const failed = tapped();
+    await failed.writer.write({ type: 'error', error: new GatewayError('SB_ERR_UPSTREAM_ERROR', 'boom') });
+    assert.equal(failed.rows[0]!.status, 'error');
+    assert.equal(failed.tap.journaled(), undefined);
+  });
 });

@@ -34,6 +34,9 @@ export class UsageTap {
   readonly #output: string[] = [];
   #keptChars = 0;
   #outputChars = 0;
+  /** A normal finish whose row the ledger's journal has not written yet, and who waits for it. */
+  #unjournaled = false;
+  #waiting: (() => void) | undefined;
 
   constructor(record: RequestRecord, request: ChatRequest, options: UsageTapOptions = {}) {
     this.#record = record;
@@ -65,7 +68,8 @@ export class UsageTap {
             this.#record.usage = options.free ? { inputTokens: 0, outputTokens: 0 } : usage;
             if (!options.free && event.usageByAttempt) this.#record.usageByAttempt = event.usageByAttempt;
             controller.enqueue(event.usage ? event : { ...event, usage });
-            this.#record.finish('ok', 200);
+            this.#unjournaled = true;
+            this.#record.finishThen('ok', 200, this.#onJournaled);
             options.onFinish?.();
             return;
           }
@@ -87,6 +91,21 @@ export class UsageTap {
         }
       },
     };
+  }
+
+  readonly #onJournaled = (): void => {
+    this.#unjournaled = false;
+    this.#waiting?.();
+  };
+
+  /**
+   * Resolves once the row of a stream that finished normally is in the ledger's journal, which
+   * may be at the end of this turn (src/ledger/writer.ts); undefined when there is nothing to
+   * wait for (written already, or the record finished another way, written at once).
+   */
+  journaled(): Promise<void> | undefined {
+    if (!this.#unjournaled) return undefined;
+    return new Promise((resolve) => (this.#waiting = resolve));
   }
 
   /** The stream failed outside its events (a fault of ours): recorded as an error with what was streamed. */

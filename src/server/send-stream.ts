@@ -11,6 +11,11 @@ export interface StreamEndings {
    * error events already): recorded as an error, never as a normal end.
    */
   onFailed(error: unknown): void;
+  /**
+   * Resolves once the stream's ledger row is in the journal (undefined when it is already):
+   * the end of the body waits for it (src/ledger/usage-tap.ts).
+   */
+  journaled?(): Promise<void> | undefined;
 }
 
 /** Past this much text, what was produced is written without waiting for the turn to end. */
@@ -75,7 +80,9 @@ export async function sendEventStream(response: ServerResponse, headers: string[
         pending += ready.value;
         if (pending.length > batchLimit) break;
       }
-      // The first piece goes at once (with the headers): the caller's time to first token.
+      // A body that ended is sent below, by its end. Else the first piece goes at once (with the
+      // headers): the caller's time to first token.
+      if (ended) break;
       if (!wrote || pending.length > batchLimit) flush();
       else flushSoon();
       if (response.writableNeedDrain) await Promise.race([once(response, 'drain'), once(response, 'close')]);
@@ -91,6 +98,13 @@ export async function sendEventStream(response: ServerResponse, headers: string[
     response.destroy();
     return;
   }
-  // The rest goes with the end; a flush still scheduled finds the response ended.
-  if (!clientGone) response.end(pending);
+  if (clientGone) return;
+  // The rest goes with the end; a flush still scheduled finds the response ended, or nothing to
+  // write while the end waits for the row to be journaled: a caller that saw the stream end
+  // ([DONE] in it) never outlives its row (the rows of a turn's streams go in one write).
+  const rest = pending;
+  pending = '';
+  const journaled = endings.journaled?.();
+  if (journaled !== undefined) await journaled;
+  response.end(rest);
 }

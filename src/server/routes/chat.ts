@@ -66,6 +66,7 @@ export function clientSignal(response: ServerResponse, shutdown: SharedSignal): 
 export function streamEndings(tap: UsageTap, log: FastifyBaseLogger, requestId: string): StreamEndings {
   return {
     onClientClosed: () => tap.clientClosed(),
+    journaled: () => tap.journaled(),
     onFailed: (error) => {
       log.error({ request_id: requestId, err: error }, 'stream failed after its headers were sent');
       tap.failed(error);
