@@ -19,7 +19,8 @@
  * Options: --rounds N (10), --seconds S (3), --concurrency C (16), --stream (streamed chat),
  * --flags-a / --flags-b "FLAGS" (Node flags for that gateway, after those of `npm start`),
  * --env-a / --env-b "NAME=VALUE ..." (environment variables for that gateway, space-separated).
- * Like `npm run bench`, the upstream (the OpenAI simulator) and the generator run on core 0 and
+ * BENCH_GENERATOR=node: the Node client even where wrk is installed (what `npm run bench` loads
+ * streams with). Like `npm run bench`, the upstream (the OpenAI simulator) and the generator run on core 0 and
  * both gateways on core 1 when the machine has two cores and taskset exists.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -91,7 +92,7 @@ const rounds = count('rounds', values.rounds);
 const durationMs = count('seconds', values.seconds) * 1000;
 const concurrency = count('concurrency', values.concurrency);
 const mode = values.stream ? 'stream' : 'chat';
-const useWrk = wrkInstalled();
+const useWrk = process.env.BENCH_GENERATOR !== 'node' && wrkInstalled();
 const { generatorCore, serverCore } = benchCores();
 const sides = [
   { name: 'A', bin: binOf(positionals[0]!), flags: values['flags-a'].split(' ').filter(Boolean), environment: environmentOf(values['env-a']) },
