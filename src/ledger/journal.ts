@@ -21,9 +21,15 @@ export interface RowJournal {
    * the end of each event-loop turn in which lines were buffered.
    */
   endTurn(): void;
-  /** Rows of these segments are in the store now: segments with nothing left uncommitted are emptied. */
+  /**
+   * Rows of these segments are in the store now: segments with nothing left uncommitted are
+   * emptied (the buffered lines written first, their callbacks left to `endTurn`).
+   */
   committed(segments: readonly number[]): void;
-  /** Starts appending to a segment with nothing uncommitted, when there is one (at each batch). */
+  /**
+   * Starts appending to a segment with nothing uncommitted, when there is one (at each batch),
+   * after writing the buffered lines to the segment they were counted in.
+   */
   rotate(): void;
   /** Rows still only in the journal. */
   readonly uncommitted: number;
@@ -40,9 +46,9 @@ export interface RowJournal {
  * makes the same trade with `synchronous = NORMAL`). While other requests are in flight, an answer
  * (a stream's end) waits for the end of its event-loop turn, where the rows of every answer
  * finished in that turn go out in one `write(2)`: an append to a file on ext4 cost 12-40 µs of a
- * loaded core, a tenth of a request (ADR 0011, sixteenth-session addition). While the writer sends a batch to the store, new rows go to the
- * other segment; a segment is emptied once every row in it is in the store, so the files stay
- * small under any load. At start, rows left in either segment are written to the store before
+ * loaded core, a tenth of a request (ADR 0011, sixteenth-session addition). While the writer
+ * sends a batch to the store, new rows go to the other segment; a segment is emptied once every
+ * row in it is in the store, so the files stay small under any load. At start, rows left in either segment are written to the store before
  * anything reads spend (`recoverJournal`); rows are keyed by request id, so replaying one that
  * did reach the store changes nothing.
  */

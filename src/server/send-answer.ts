@@ -22,9 +22,9 @@ export function sendAnswer(reply: FastifyReply, record: RequestRecord, model: Mo
 /**
  * The same, straight on node:http (src/server/direct-routes.ts), with the headers every answer of
  * the request carries (`preset`), as Fastify writes it: its headers, a JSON content type and length.
- * The answer goes out at the end of this event-loop turn, once the journal holds the row
- * (`finishThen`): under load, the rows of all the answers finished in a turn are written at once,
- * one `write(2)` instead of one each (ADR 0011, sixteenth-session addition).
+ * The answer goes out once the journal holds the row (`finishThen`): while other requests are in
+ * flight, at the end of this event-loop turn, where the rows of all the answers finished in it
+ * are written at once, one `write(2)` instead of one each (ADR 0011, sixteenth-session addition).
  */
 export function writeAnswer(response: ServerResponse, preset: Readonly<Record<string, string>>, record: RequestRecord, model: ModelInfo, text: string): void {
   const headers = headerList(preset, answerHeaders(record, model, true));
