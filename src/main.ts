@@ -283,6 +283,13 @@ function waitForShutdown(gateway: Gateway, drainTimeoutMs: number, signals: read
           });
         });
     };
-    for (const signal of signals) process.once(signal, () => stop(signal));
+    // A SIGTERM repeated while draining changes nothing: systemd (KillMode=control-group) and
+    // `kill -- -PGID` signal every process of a server at once and the primary passes its own on
+    // to each worker, so a worker gets two, and the second must not kill it mid-drain (the default
+    // action once no listener is left). A second Ctrl-C still ends the process at once.
+    for (const signal of signals) {
+      if (signal === 'SIGINT') process.once(signal, () => stop(signal));
+      else process.on(signal, () => stop(signal));
+    }
   });
 }

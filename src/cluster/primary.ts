@@ -85,7 +85,9 @@ class Supervisor {
 
   async run(): Promise<number> {
     const done = new Promise<number>((resolve) => (this.#finished = resolve));
-    process.once('SIGTERM', () => this.#stop('SIGTERM'));
+    // Every SIGTERM (a supervisor may send more than one): a second must not kill the primary
+    // while its workers drain. A second Ctrl-C does end it at once.
+    process.on('SIGTERM', () => this.#stop('SIGTERM'));
     process.once('SIGINT', () => this.#stop('SIGINT'));
     this.#parts = await this.#options.open(() => this.#flushAll());
     this.#arbiter = new AdmissionArbiter(this.#parts.admission);

@@ -112,7 +112,7 @@ describe('switchboard CLI', () => {
     }
   });
 
-  it('serves a config file with ${VAR} interpolation and drains a stream in flight on SIGTERM', async () => {
+  it('serves a config file with ${VAR} interpolation and drains a stream in flight on SIGTERM, sent twice', async () => {
     const file = join(directory, 'switchboard.yaml');
     const database = join(directory, 'ledger.db');
     await writeFile(
@@ -143,6 +143,9 @@ describe('switchboard CLI', () => {
     const first = await iterator.next();
     text += first.value?.choices[0]?.delta.content ?? '';
     const exited = server.stop();
+    // `npm start` under a supervisor that signals the whole group (systemd's KillMode=control-group)
+    // gets it twice: npm passes its own on. The second must not cut the drain short.
+    server.child.kill('SIGTERM');
     for (;;) {
       const next = await iterator.next();
       if (next.done) break;

@@ -304,12 +304,16 @@ describe('switchboard serve --workers 2', () => {
     assert.deepEqual((await many(4, () => chat(masterKey, 'fast'))).map((answer) => answer.status), Array(4).fill(200));
   });
 
-  it('SIGTERM to the primary drains every worker: streams in flight finish, then it exits 0', async () => {
+  it('SIGTERM to the primary drains every worker, also one signalled itself (as systemd signals them all): streams in flight finish, then it exits 0', async () => {
     let started = 0;
     const streams = Array.from({ length: 4 }, () =>
       fresh(server.origin, '/v1/chat/completions', masterKey, { model: 'fast', stream: true, messages: [{ role: 'user', content: 'one two three four five six seven eight' }] }, () => (started += 1)),
     );
     await waitFor('every stream to start', () => started === 4);
+    // Worker 2 gets SIGTERM twice, from systemd (KillMode=control-group) and from the primary;
+    // worker 1 only the primary's, so that passing it on is tested too.
+    const second = logLines(server).filter((line) => line.msg === 'worker started' && line.slot === 2).at(-1)!.pid as number;
+    process.kill(second, 'SIGTERM');
     const exited = server.stop();
     const answers = await Promise.all(streams);
     for (const answer of answers) {
