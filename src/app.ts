@@ -204,16 +204,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const logShare = Number(config.server.log_requests);
   const onRequestFinished = (row: LedgerRow, journaled?: () => void) => {
-    if (journaled !== undefined && inFlight !== undefined && inFlight.open > 1) {
-      // Other requests in flight may finish in this turn too: the answer waits for its end, where
-      // the rows of all of them are journaled in one write (src/ledger/writer.ts). The request
-      // leaves the in-flight journal only then: a kill before must still find it there.
-      const answer = journaled;
+    // Other requests in flight may finish in this turn too: the answer waits for its end, where
+    // the rows of all of them are journaled in one write (src/ledger/writer.ts).
+    const shared = journaled !== undefined && inFlight !== undefined && inFlight.open > 1;
+    if (shared) {
+      // The request leaves the in-flight journal only once its row is written: a kill before
+      // must still find it there.
       writer.append(row, () => {
         inFlight.finished(row.id);
-        answer();
+        journaled();
       });
-      journaled = undefined;
     } else {
       // Alone in flight (concurrency 1), its answer would only wait: its row is written now.
       writer.append(row);
@@ -221,7 +221,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     }
     if (requestFinishedChannel.hasSubscribers) requestFinishedChannel.publish({ instance, row } satisfies RequestFinishedMessage);
     if (logShare > 0 && (logShare >= 1 || Math.random() < logShare)) logFinished(row);
-    journaled?.();
+    if (!shared) journaled?.();
   };
   const logFinished = (row: LedgerRow) =>
     logger.info(

@@ -48,9 +48,9 @@ export interface RowJournal {
  * finished in that turn go out in one `write(2)`: an append to a file on ext4 cost 12-40 µs of a
  * loaded core, a tenth of a request (ADR 0011, sixteenth-session addition). While the writer
  * sends a batch to the store, new rows go to the other segment; a segment is emptied once every
- * row in it is in the store, so the files stay small under any load. At start, rows left in either segment are written to the store before
- * anything reads spend (`recoverJournal`); rows are keyed by request id, so replaying one that
- * did reach the store changes nothing.
+ * row in it is in the store, so the files stay small under any load. At start, rows left in
+ * either segment are written to the store before anything reads spend (`recoverJournal`); rows
+ * are keyed by request id, so replaying one that did reach the store changes nothing.
  */
 export class FileRowJournal implements RowJournal {
   readonly location: string;

@@ -122,8 +122,7 @@ export class LedgerWriter {
           entry.segment = this.#journal.append(text);
         }
       } catch (error) {
-        this.#journalFailures += 1;
-        this.#fail(error, 1);
+        this.#journalFailed(error);
       }
     }
     if (!keep) {
@@ -144,10 +143,15 @@ export class LedgerWriter {
   #journaled(entry: QueuedRow, error: unknown, answer: () => void): void {
     if (error !== undefined) {
       entry.journalFailed = true;
-      this.#journalFailures += 1;
-      this.#fail(error, 1);
+      this.#journalFailed(error);
     }
     answer();
+  }
+
+  /** A row's journal line could not be written: counted, and reported at a bounded rate. */
+  #journalFailed(error: unknown): void {
+    this.#journalFailures += 1;
+    this.#fail(error, 1);
   }
 
   /**
