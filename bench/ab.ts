@@ -20,8 +20,8 @@
  * --flags-a / --flags-b "FLAGS" (Node flags for that gateway, after those of `npm start`),
  * --env-a / --env-b "NAME=VALUE ..." (environment variables for that gateway, space-separated).
  * BENCH_GENERATOR=node: the Node client even where wrk is installed (what `npm run bench` loads
- * streams with). Like `npm run bench`, the upstream (the OpenAI simulator) and the generator run on core 0 and
- * both gateways on core 1 when the machine has two cores and taskset exists.
+ * streams with). Like `npm run bench`, the upstream (the OpenAI simulator) and the generator run
+ * on core 0 and both gateways on core 1 when the machine has two cores and taskset exists.
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
