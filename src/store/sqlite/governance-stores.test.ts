@@ -72,6 +72,38 @@ describe('SQLite governance stores (real files)', () => {
     await storage.close();
   });
 
+  it('keeps only rows with a key or a team in their indexes, which spend and usage queries still use', async () => {
+    const path = join(directory, 'partial-indexes.db');
+    const database = new Database(path);
+    applyMigrations(database, migrations.filter((migration) => migration.version <= 8));
+    const insert = database.prepare(`INSERT INTO ledger (id, time, endpoint, key_id, team, attempts, input_tokens, output_tokens, cached_input_tokens,
+      reasoning_tokens, tokens_estimated, cost_usd, latency_ms, status, http_status, stream, metadata, warnings)
+      VALUES (?, ?, 'chat', ?, ?, '[]', 1, 1, 0, 0, 0, ?, 1, 'ok', 200, 0, '{}', '[]')`);
+    insert.run('keyed', '2025-06-01T10:00:00.000Z', 'key_a', 'red', 0.25);
+    insert.run('master', '2025-06-01T10:00:01.000Z', null, null, 0.5);
+    insert.run('no-team', '2025-06-01T10:00:02.000Z', 'key_a', null, 1);
+    applyMigrations(database, migrations);
+    const definitions = new Map(
+      (database.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger' AND sql IS NOT NULL`).all() as Array<{ name: string; sql: string }>).map(
+        (index) => [index.name, index.sql],
+      ),
+    );
+    assert.match(definitions.get('ledger_key_time') ?? '', /WHERE key_id IS NOT NULL$/);
+    assert.match(definitions.get('ledger_team_time') ?? '', /WHERE team IS NOT NULL$/);
+    const plan = (sql: string) => (database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('x', '') as Array<{ detail: string }>).map((step) => step.detail).join('; ');
+    assert.match(plan('SELECT SUM(cost_usd) FROM ledger WHERE key_id = ? AND time >= ?'), /USING INDEX ledger_key_time/);
+    assert.match(plan('SELECT SUM(cost_usd) FROM ledger WHERE team = ? AND time >= ?'), /USING INDEX ledger_team_time/);
+    database.close();
+    const storage = await openSqliteStorage(path);
+    await storage.ledger.append([row({ id: 'new-master', keyId: null, team: null, costUsd: 2 }), row({ id: 'new-keyed', keyId: 'key_a', team: 'red', costUsd: 4 })]);
+    assert.equal(await storage.ledger.costSince({ keyId: 'key_a' }, '2025-01-01'), 5.25);
+    assert.equal(await storage.ledger.costSince({ team: 'red' }, '2025-01-01'), 4.25);
+    const byKey = await storage.ledger.summary({ groupBy: 'key' });
+    assert.deepEqual(byKey.map((group) => [group.group, group.requests, group.costUsd]), [['key_a', 3, 5.25], [null, 2, 2.5]]);
+    assert.deepEqual((await storage.ledger.query({ keyId: 'key_a' })).map((entry) => entry.id).sort(), ['keyed', 'new-keyed', 'no-team']);
+    await storage.close();
+  });
+
   it('keeps keys by id and hash, and teams by id or name', async () => {
     const storage = await openSqliteStorage(join(directory, 'keys.db'));
     const key: VirtualKeyRecord = {
