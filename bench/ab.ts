@@ -11,6 +11,7 @@
  * when wrk is missing, and reads each gateway's CPU time from /proc (all its threads). Prints
  * each figure's median for A and B, the median of the paired differences (B - A), and in how many
  * rounds B's was the lower (better, but for req/s); then each process's peak RSS over the whole run.
+ * With the Node client the time to first byte's median is a figure too (wrk does not read it).
  *
  *   npm run bench:ab -- /tmp/base . --rounds 10 --concurrency 16
  *   npm run bench:ab -- . . --stream --flags-b "--max-semi-space-size=4"
@@ -105,6 +106,8 @@ const figures = [
   ['req/s', (sample: Sample) => sample.rps],
   ['p50 ms', (sample: Sample) => sample.p50],
   ['p99 ms', (sample: Sample) => sample.p99],
+  // Only the Node client reads the first byte of each answer (wrk does not): streams' TTFB.
+  ['TTFB p50 ms', (sample: Sample) => sample.ttfbP50 ?? Number.NaN],
 ] as const;
 
 const median = (list: readonly number[]): number => {
@@ -141,6 +144,7 @@ try {
   for (const [label, read] of figures) {
     const a = samples[0]!.map(read);
     const b = samples[1]!.map(read);
+    if (a.every(Number.isNaN)) continue;
     const differences = b.map((value, index) => value - a[index]!);
     const lower = differences.filter((difference) => difference < 0).length;
     const fixed = (value: number) => value.toFixed(label === 'req/s' ? 0 : label === 'CPU µs/request' ? 1 : 3).padStart(10);
