@@ -9,7 +9,7 @@ import { isStoredIn } from './ledger/open-ledger.ts';
 import { journalsOnDisk, recoverJournal, removeJournalFiles, slotOf } from './ledger/recovery.ts';
 import { providerDefinitions } from './providers/index.ts';
 import { strategies } from './router/index.ts';
-import { openStorage } from './store/open.ts';
+import { logMigrations, openStorage } from './store/open.ts';
 
 /**
  * The composition root of what serves no request: the registries' names the config is checked
@@ -44,7 +44,7 @@ export function environmentProviders(catalog: Catalog): EnvironmentProvider[] {
  * process ran last) written to the store.
  */
 export async function openPrimary(config: Config, logger: Logger, options: { workers: number; flushWorkers(): Promise<void> }): Promise<PrimaryParts> {
-  const storage = await openStorage(config.storage.url);
+  const storage = await openStorage(config.storage.url, { onMigration: logMigrations(logger) });
   const database = sqliteFilePath(config.storage.url);
   const owned = (name: string) => (slotOf(name) ?? 0) >= 1 && (slotOf(name) ?? 0) <= options.workers;
   for (const name of database ? journalsOnDisk(database).filter((each) => !owned(each)) : []) {

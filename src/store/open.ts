@@ -1,15 +1,24 @@
+import type { Logger } from 'pino';
 import type { Storage } from '../core/stores.ts';
-import { openSqliteStorage, type SqliteStorageOptions } from './sqlite/index.ts';
+import { openSqliteStorage, type MigrationStep, type SqliteStorageOptions } from './sqlite/index.ts';
 
 /**
  * Opens the backend a `storage.url` names: `sqlite://path` (default) or `:memory:`. A process
  * serving requests asks for `ledgerThread` (ledger batches written beside the event loop).
  */
 export async function openStorage(url: string, options: SqliteStorageOptions = {}): Promise<Storage> {
-  if (url === ':memory:' || url === 'sqlite://:memory:') return openSqliteStorage(':memory:');
+  if (url === ':memory:' || url === 'sqlite://:memory:') return openSqliteStorage(':memory:', options);
   if (url.startsWith('sqlite://')) return openSqliteStorage(url.slice('sqlite://'.length), options);
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     throw new Error('storage.url: the PostgreSQL backend is not part of this build yet; use sqlite://path');
   }
   throw new Error(`storage.url: unsupported URL "${url.replace(/\/\/[^@/]*@/, '//***@')}" (use sqlite://path)`);
+}
+
+/** Logs each migration applied to an existing database, before (with the ledger's size) and after. */
+export function logMigrations(logger: Pick<Logger, 'info'>): (step: MigrationStep) => void {
+  return (step) => {
+    if (step.ms === undefined) logger.info({ version: step.version, ledger_rows: step.ledgerRows }, `migrating the database: ${step.name}`);
+    else logger.info({ version: step.version, ms: step.ms }, `migrated the database: ${step.name}`);
+  };
 }

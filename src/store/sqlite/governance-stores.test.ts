@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Database } from './driver.ts';
 import type { LedgerRow } from '../../core/ledger.ts';
 import type { VirtualKeyRecord } from '../../core/stores.ts';
-import { applyMigrations, openSqliteStorage } from './index.ts';
+import { applyMigrations, openSqliteStorage, type MigrationStep } from './index.ts';
 import { migrations } from './migrations.ts';
 
 function row(overrides: Partial<LedgerRow>): LedgerRow {
@@ -30,7 +30,9 @@ describe('SQLite governance stores (real files)', () => {
   it('applies migrations once, in order, and upgrades a database made by the first one', async () => {
     const path = join(directory, 'upgrade.db');
     const database = new Database(path);
-    assert.equal(applyMigrations(database, migrations.slice(0, 1)), 1);
+    const fresh: MigrationStep[] = [];
+    assert.equal(applyMigrations(database, migrations.slice(0, 1), (step) => fresh.push(step)), 1);
+    assert.deepEqual(fresh, [], 'a new database is not reported: its migrations are instant');
     database.prepare(`INSERT INTO ledger (id, time, endpoint, attempts, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
       tokens_estimated, cost_usd, latency_ms, status, http_status, stream, metadata, warnings)
       VALUES ('old', '2025-01-01T00:00:00.000Z', 'chat', '[]', 1, 1, 0, 0, 0, 0.5, 1, 'ok', 200, 0, '{}', '[]')`).run();
@@ -82,7 +84,16 @@ describe('SQLite governance stores (real files)', () => {
     insert.run('keyed', '2025-06-01T10:00:00.000Z', 'key_a', 'red', 0.25);
     insert.run('master', '2025-06-01T10:00:01.000Z', null, null, 0.5);
     insert.run('no-team', '2025-06-01T10:00:02.000Z', 'key_a', null, 1);
-    applyMigrations(database, migrations);
+    const steps: MigrationStep[] = [];
+    applyMigrations(database, migrations, (step) => steps.push(step));
+    // An upgrade says what it is doing and how long it took, with the ledger's size (what the time grows with).
+    assert.deepEqual(
+      steps.map(({ ms, ...step }) => ({ ...step, done: ms !== undefined && ms >= 0 })),
+      [
+        { version: 9, name: 'ledger: key and team indexes hold only rows that have one', ledgerRows: 3, done: false },
+        { version: 9, name: 'ledger: key and team indexes hold only rows that have one', ledgerRows: 3, done: true },
+      ],
+    );
     const definitions = new Map(
       (database.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger' AND sql IS NOT NULL`).all() as Array<{ name: string; sql: string }>).map(
         (index) => [index.name, index.sql],

@@ -21,6 +21,21 @@ export interface SqliteStorageOptions {
    * connection cannot open.
    */
   ledgerThread?: boolean;
+  /**
+   * Told before and after each migration applied to a database that already had a schema: a
+   * migration that rebuilds an index over a large ledger takes seconds (about 1 s a million
+   * rows for migration 9), and the start says why it waits.
+   */
+  onMigration?(step: MigrationStep): void;
+}
+
+/** A migration applied to an existing database: `ms` is set once it is done. */
+export interface MigrationStep {
+  version: number;
+  name: string;
+  /** Rows in the ledger when it started, which is what its time grows with. */
+  ledgerRows: number;
+  ms?: number;
 }
 
 /**
@@ -33,7 +48,7 @@ export async function openSqliteStorage(path: string, options: SqliteStorageOpti
   if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
   const database = openConnection(path);
   if (path !== ':memory:') assertWritable(database, path);
-  applyMigrations(database, migrations);
+  applyMigrations(database, migrations, options.onMigration);
   // Made once the schema is in place (its thread, which starts with the first batch, opens a
   // connection that does not migrate).
   const thread = options.ledgerThread && path !== ':memory:' ? new LedgerThread(path) : undefined;
@@ -83,15 +98,22 @@ export function assertWritable(database: BetterSqlite3.Database, path: string): 
   }
 }
 
-/** Applies the migrations not yet recorded; safe to call on every start. */
-export function applyMigrations(database: BetterSqlite3.Database, list: readonly Migration[]): number {
+/**
+ * Applies the migrations not yet recorded; safe to call on every start. `report` hears of each
+ * one applied to a database that had a schema already (a new database's are instant).
+ */
+export function applyMigrations(database: BetterSqlite3.Database, list: readonly Migration[], report?: (step: MigrationStep) => void): number {
   database.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
   const applied = new Set(
     (database.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((row) => row.version),
   );
+  const pending = list.filter((migration) => !applied.has(migration.version));
+  const rows = report !== undefined && applied.size > 0 && pending.length > 0 ? ledgerRows(database) : undefined;
   let count = 0;
-  for (const migration of list) {
-    if (applied.has(migration.version)) continue;
+  for (const migration of pending) {
+    const step = rows === undefined ? undefined : { version: migration.version, name: migration.name, ledgerRows: rows };
+    if (step) report!(step);
+    const started = performance.now();
     database.transaction(() => {
       database.exec(migration.sql);
       migration.apply?.(database);
@@ -99,9 +121,16 @@ export function applyMigrations(database: BetterSqlite3.Database, list: readonly
         .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
         .run(migration.version, migration.name, new Date().toISOString());
     })();
+    if (step) report!({ ...step, ms: Math.round(performance.now() - started) });
     count += 1;
   }
   return count;
+}
+
+/** The ledger's row count (0 before migration 1 made the table). */
+function ledgerRows(database: BetterSqlite3.Database): number {
+  const table = database.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger'`).get();
+  return table === undefined ? 0 : (database.prepare('SELECT COUNT(*) AS count FROM ledger').get() as { count: number }).count;
 }
 
 function createLedgerStore(database: BetterSqlite3.Database, thread: LedgerThread | undefined, walFlusher: WalFlusher | undefined): LedgerStore {
