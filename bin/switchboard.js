@@ -5,6 +5,7 @@
 // rebuilding: a build takes seconds, and concurrent starts (tests, a cluster's workers) would
 // race to rewrite the same dist/. See docs/decisions/0010-compiled-build-and-benchmark.md.
 import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { staleReason } from '../scripts/build-state.js';
@@ -88,8 +89,9 @@ if (replaceable && (youngGeneration.length > 0 || mallocAdded)) {
 }
 
 // V8 settings read while the process runs (the old generation's growth, where Maglev's finished
-// jobs are freed), set here in every process: scripts/runtime-flags.js says why.
-for (const flag of runtimeV8Flags(nodeFlags, process.versions.node)) v8.setFlagsFromString(flag);
+// jobs are freed, scavenges on one thread when the process has one core), set here in every
+// process: scripts/runtime-flags.js says why.
+for (const flag of runtimeV8Flags(nodeFlags, process.versions.node, availableParallelism())) v8.setFlagsFromString(flag);
 
 // V8's helper threads (its compiler's, its collector's) yield the core to the thread that answers
 // requests, on Node before 24: scripts/helper-threads.js says why, and why not later. Done before

@@ -53,6 +53,17 @@ const wasmTierFlag = /^--(no-)?(liftoff|liftoff[-_]only|wasm[-_]tier[-_]up|wasm[
 // run time it works as on the command line: no site tenured, 1.86% reaching the old generation.
 const pretenuringFlag = /^--(no-)?allocation[-_]site[-_]pretenuring(=|$)/;
 
+// A young-generation collection (scavenge) is split over V8's helper threads, which pays when
+// they run on other cores. A process that has one core (a container limited to one CPU,
+// `taskset`, the benchmark's pinned gateway) runs them on the core its event loop needs, for
+// the tasks' start, hand-over and switches. Scavenging on the main thread alone there
+// (`bench:ab`, one core, alternated rounds): Node 24.21 at c=1 -13.0 µs a request (13/16
+// rounds lower), p50 -0.011 ms (14/16); Node 20.20 at c=1 -4.7 µs (8/12); at c=16 -2.2 µs (6/10)
+// and at c=64 -0.1 (5/10), no change (docs/performance.md, seventeenth session). V8 reads it at
+// each scavenge, so setting it at run time works. Marking stays concurrent: without that (or
+// with `--single-threaded-gc`) the c=64 p99 and the peak RSS rose.
+const parallelScavengeFlag = /^--(no-)?parallel[-_]scavenge(=|$)/;
+
 // The young generation's size is read only when a process starts, so it is not among the flags
 // above: the bin gives it to its own process by replacing it (Node 22.15+), and the cluster's
 // primary to its workers (src/cluster/primary.ts). bin/switchboard.js says why 8 MB.
@@ -70,17 +81,20 @@ export function youngGenerationFlags(nodeFlags) {
 
 /**
  * The V8 flags to set with `v8.setFlagsFromString`, one each, given the flags the process was
- * started with (`process.execArgv` and NODE_OPTIONS) and its Node version.
+ * started with (`process.execArgv` and NODE_OPTIONS), its Node version and the cores it may run
+ * on (`os.availableParallelism()`, which counts what the CPU affinity allows).
  * @param {readonly string[]} nodeFlags
  * @param {string} nodeVersion `process.versions.node`
+ * @param {number} cores
  * @returns {string[]}
  */
-export function runtimeV8Flags(nodeFlags, nodeVersion) {
+export function runtimeV8Flags(nodeFlags, nodeVersion, cores) {
   const flags = [];
   if (!nodeFlags.some((flag) => heapGrowingFlag.test(flag))) flags.push('--heap-growing-percent=25');
   const major = Number(nodeVersion.split('.')[0]);
   if (major >= 22 && !nodeFlags.some((flag) => maglevDestroyFlag.test(flag))) flags.push('--no-maglev-destroy-on-background');
   if (!nodeFlags.some((flag) => pretenuringFlag.test(flag))) flags.push('--no-allocation-site-pretenuring');
   if (major < 22 && !nodeFlags.some((flag) => wasmTierFlag.test(flag))) flags.push('--liftoff-only');
+  if (cores <= 1 && !nodeFlags.some((flag) => parallelScavengeFlag.test(flag))) flags.push('--no-parallel-scavenge');
   return flags;
 }
