@@ -41,6 +41,25 @@ describe('SharedSignal', () => {
     }
   });
 
+  it('unlinks a subscriber from anywhere in the order, once, and keeps the others in the order they came', () => {
+    const controller = new AbortController();
+    const shared = new SharedSignal(controller.signal);
+    const calls: string[] = [];
+    const [first, middle, last] = ['first', 'middle', 'last'].map((name) => shared.subscribe(() => calls.push(name)));
+    middle!();
+    middle!();
+    assert.equal(shared.listeners, 2);
+    const late = shared.subscribe(() => calls.push('late'));
+    first!();
+    assert.equal(shared.listeners, 2);
+    controller.abort();
+    assert.deepEqual(calls, ['last', 'late']);
+    // Unsubscribing after the abort (a request that ends after the drain deadline) changes nothing.
+    last!();
+    late();
+    assert.equal(shared.listeners, 0);
+  });
+
   it('never calls a subscriber that came after the abort', async () => {
     const controller = new AbortController();
     const shared = new SharedSignal(controller.signal);
