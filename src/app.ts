@@ -17,7 +17,7 @@ import type { ProviderProfile } from './core/strategy.ts';
 import type { Storage } from './core/stores.ts';
 import { createGovernanceParts } from './keys/compose.ts';
 import { CredentialCipher } from './keys/credential-cipher.ts';
-import type { RequestRecord } from './ledger/request-record.ts';
+import type { FinishedRequest, RequestRecord } from './ledger/request-record.ts';
 import { openLedger } from './ledger/open-ledger.ts';
 import type { LedgerWriter } from './ledger/writer.ts';
 import { Pipeline } from './pipeline.ts';
@@ -203,7 +203,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
 
   const logShare = Number(config.server.log_requests);
-  const onRequestFinished = (row: LedgerRow, journaled?: () => void) => {
+  const onRequestFinished: FinishedRequest = (row, journaled, record) => {
     // Other requests in flight may finish in this turn too: the answer waits for its end, where
     // the rows of all of them are journaled in one write (src/ledger/writer.ts).
     const shared = journaled !== undefined && inFlight !== undefined && inFlight.open > 1;
@@ -211,13 +211,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       // The request leaves the in-flight journal only once its row is written: a kill before
       // must still find it there.
       writer.append(row, () => {
-        inFlight.finished(row.id);
+        record.onRowJournaled?.();
         journaled();
       });
     } else {
       // Alone in flight (concurrency 1), its answer would only wait: its row is written now.
       writer.append(row);
-      inFlight?.finished(row.id);
+      record.onRowJournaled?.();
     }
     if (requestFinishedChannel.hasSubscribers) requestFinishedChannel.publish({ instance, row } satisfies RequestFinishedMessage);
     if (logShare > 0 && (logShare >= 1 || Math.random() < logShare)) logFinished(row);
@@ -257,8 +257,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     ...(inFlight
       ? {
           onRequestStarted: (record: RequestRecord) => {
-            record.onModelNamed = () => inFlight.named(record.id);
-            inFlight.started(record.id, () => ({
+            const entry = inFlight.started(() => ({
               id: record.id,
               time: record.time,
               endpoint: record.endpoint,
@@ -268,6 +267,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
               route: record.route,
               stream: record.stream,
             }));
+            record.onModelNamed = () => inFlight.named(entry);
+            record.onRowJournaled = () => inFlight.finished(entry);
           },
         }
       : {}),

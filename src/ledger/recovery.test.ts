@@ -25,7 +25,7 @@ describe('journals of requests in flight (a killed process’s requests still ge
     const name = journalName(3);
     const inFlight = new InFlightJournal(base, name);
     const request = { ...started('streamed'), modelRequested: null as string | null, route: null as string | null, stream: false };
-    inFlight.started('streamed', () => request);
+    inFlight.started(() => request);
     // The body, read later in the same turn: model, route and stream known.
     Object.assign(request, { modelRequested: 'fast', route: 'auto', stream: true });
     await turn();
@@ -40,13 +40,13 @@ describe('journals of requests in flight (a killed process’s requests still ge
     const name = journalName(4);
     const inFlight = new InFlightJournal(base, name);
     const request = { ...started('large-prompt'), modelRequested: null as string | null, stream: false };
-    inFlight.started('large-prompt', () => request);
-    inFlight.started('other', () => ({ ...started('other'), modelRequested: 'smart' }));
+    const large = inFlight.started(() => request);
+    const other = inFlight.started(() => ({ ...started('other'), modelRequested: 'smart' }));
     await turn();
     // The body, read turns later.
     Object.assign(request, { modelRequested: 'fast', stream: true });
-    inFlight.named('large-prompt');
-    inFlight.named('other'); // already named in its line: nothing more written
+    inFlight.named(large);
+    inFlight.named(other); // already named in its line: nothing more written
     await turn();
     const lines = (await readFile(inFlight.location, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as StartedRequest);
     assert.deepEqual(lines.map((line) => [line.id, line.modelRequested ?? null]), [['large-prompt', null], ['other', 'smart'], ['large-prompt', 'fast']]);
@@ -59,11 +59,11 @@ describe('journals of requests in flight (a killed process’s requests still ge
     const base = join(directory, 'named-first.db');
     const inFlight = new InFlightJournal(base, 'ledger');
     const request = { ...started('quick-body'), modelRequested: null as string | null };
-    inFlight.started('quick-body', () => request);
+    const entry = inFlight.started(() => request);
     request.modelRequested = 'fast';
-    inFlight.named('quick-body');
+    inFlight.named(entry);
     await turn();
-    inFlight.named('quick-body');
+    inFlight.named(entry);
     await turn();
     const lines = (await readFile(inFlight.location, 'utf8')).split('\n').filter(Boolean);
     assert.deepEqual(lines.map((line) => (JSON.parse(line) as StartedRequest).modelRequested), ['fast']);
@@ -75,11 +75,12 @@ describe('journals of requests in flight (a killed process’s requests still ge
     const name = journalName(2);
     const inFlight = new InFlightJournal(base, name);
     const rows = new FileRowJournal(base, name);
-    for (const id of ['answered-journaled', 'answered-stored', 'cut-1', 'cut-2']) inFlight.started(id, () => started(id));
+    const entries = new Map(['answered-journaled', 'answered-stored', 'cut-1', 'cut-2'].map((id) => [id, inFlight.started(() => started(id))]));
     await turn(); // listed at the end of the turn they started in
     rows.append(JSON.stringify(finishedRow('answered-journaled')));
-    inFlight.finished('answered-journaled');
-    inFlight.finished('answered-stored');
+    inFlight.finished(entries.get('answered-journaled')!);
+    inFlight.finished(entries.get('answered-stored')!);
+    assert.equal(inFlight.open, 2);
     // Killed here: nothing is closed.
     const recovered = await recoverJournal(base, name, async (id) => id === 'answered-stored');
     assert.equal(recovered.cutOff, 2);
@@ -103,16 +104,19 @@ describe('journals of requests in flight (a killed process’s requests still ge
   it('stays small under endless load: rewritten with only the open requests', async () => {
     const base = join(directory, 'compact.db');
     const inFlight = new InFlightJournal(base, 'ledger', { compactEvery: 16 });
-    inFlight.started('long-stream', () => started('long-stream'));
+    const long = inFlight.started(() => started('long-stream'));
     for (let index = 0; index < 1000; index += 1) {
-      inFlight.started(`short-${index}`, () => started(`short-${index}`));
+      const short = inFlight.started(() => started(`short-${index}`));
       await turn();
-      inFlight.finished(`short-${index}`);
+      inFlight.finished(short);
+      inFlight.finished(short); // a second time changes nothing
     }
+    assert.equal(inFlight.open, 1);
     const lines = (await readFile(inFlight.location, 'utf8')).split('\n').filter(Boolean);
     assert.ok(lines.length <= 16, `${lines.length} lines for 1 open request`);
     assert.deepEqual(readInFlight(base, 'ledger').map((request) => request.id).filter((id) => id === 'long-stream'), ['long-stream']);
-    inFlight.finished('long-stream');
+    inFlight.finished(long);
+    assert.equal(inFlight.open, 0);
     inFlight.close();
     assert.equal(await readFile(inFlight.location, 'utf8'), '', 'emptied when nothing is left in flight');
   });
@@ -120,8 +124,7 @@ describe('journals of requests in flight (a killed process’s requests still ge
   it('does not write a request that finished in the turn it started in', async () => {
     const base = join(directory, 'quick.db');
     const inFlight = new InFlightJournal(base, 'ledger');
-    inFlight.started('refused-at-once', () => started('refused-at-once'));
-    inFlight.finished('refused-at-once');
+    inFlight.finished(inFlight.started(() => started('refused-at-once')));
     await turn();
     assert.equal(await readFile(inFlight.location, 'utf8'), '');
   });
@@ -129,7 +132,7 @@ describe('journals of requests in flight (a killed process’s requests still ge
   it('skips a line torn by the kill', async () => {
     const base = join(directory, 'torn.db');
     const inFlight = new InFlightJournal(base, 'ledger');
-    inFlight.started('whole', () => started('whole'));
+    inFlight.started(() => started('whole'));
     await turn();
     const { appendFileSync } = await import('node:fs');
     appendFileSync(inFlight.location, '{"id":"torn","ti');

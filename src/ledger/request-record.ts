@@ -9,6 +9,9 @@ import { costOf } from './cost.ts';
 /** The token counts of a Usage. */
 const usageCounts = ['inputTokens', 'outputTokens', 'cachedInputTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
 
+/** What a finished request's row is handed to: the row, `journaled` (see the constructor), the record. */
+export type FinishedRequest = (row: LedgerRow, journaled: (() => void) | undefined, record: RequestRecord) => void;
+
 /**
  * What is known about one request as it goes: filled in by each stage, turned into exactly one
  * ledger row by `finish`, whatever path the request took (rejected at auth, failed upstream,
@@ -27,6 +30,11 @@ export class RequestRecord implements GovernedRecord {
    * names it in the request's line if that line went out before the body was read.
    */
   onModelNamed: (() => void) | undefined;
+  /**
+   * Called by whoever writes the request's row (`onFinish`'s owner, src/app.ts) once the row is in
+   * the ledger's journal: the in-flight journal then lets the request go.
+   */
+  onRowJournaled: (() => void) | undefined;
   route: string | null = null;
   answered: ModelInfo | null = null;
   readonly attempts: AttemptRecord[] = [];
@@ -43,15 +51,16 @@ export class RequestRecord implements GovernedRecord {
   readonly warnings: Warning[] = [];
   readonly guardrails: GuardrailOutcome[] = [];
   #row: LedgerRow | undefined;
-  readonly #onFinish: (row: LedgerRow, journaled?: () => void) => void;
+  readonly #onFinish: FinishedRequest;
   /** Settlement of reserved budget and rate-limit tokens (src/keys/limits.ts), run before the row is written. */
   readonly #finishListeners: Array<(row: LedgerRow) => void> = [];
 
   /**
-   * `onFinish` is given each row once; with `journaled` (`finishThen`), it calls it once the row
-   * is in the ledger's journal (src/ledger/writer.ts), which may be at the end of this turn.
+   * `onFinish` is given each row once, with this record; with `journaled` (`finishThen`), it calls
+   * it once the row is in the ledger's journal (src/ledger/writer.ts), which may be at the end of
+   * this turn.
    */
-  constructor(id: string, endpoint: LedgerRow['endpoint'], onFinish: (row: LedgerRow, journaled?: () => void) => void) {
+  constructor(id: string, endpoint: LedgerRow['endpoint'], onFinish: FinishedRequest) {
     this.id = id;
     this.time = new Date().toISOString();
     this.endpoint = endpoint;
@@ -207,7 +216,7 @@ export class RequestRecord implements GovernedRecord {
       for (const listener of this.#finishListeners) listener(this.#row);
     } finally {
       // The row is written even if a listener fails: no request goes unaccounted.
-      this.#onFinish(this.#row, journaled);
+      this.#onFinish(this.#row, journaled, this);
     }
     return this.#row;
   }

@@ -6,7 +6,7 @@ import type { KeyResolver } from '../core/governance.ts';
 import type { LedgerRow } from '../core/ledger.ts';
 import { shorten } from '../api/validation.ts';
 import { GatewayError } from '../core/errors.ts';
-import { RequestRecord } from '../ledger/request-record.ts';
+import { RequestRecord, type FinishedRequest } from '../ledger/request-record.ts';
 import { redactUrl } from '../telemetry/redact-url.ts';
 import type { Identity } from './auth-hook.ts';
 import { authenticate, keyMatcher } from './auth-hook.ts';
@@ -58,7 +58,7 @@ export interface HttpServerOptions {
   logger: Logger;
   errorShapers: ReadonlyMap<string, ErrorShaper>;
   /** Called once per API request with its finished ledger row; `journaled` as RequestRecord's constructor describes. */
-  onRequestFinished(row: LedgerRow, journaled?: () => void): void;
+  onRequestFinished: FinishedRequest;
   /** Called once an API request is authenticated (its key known), before anything else runs. */
   onRequestStarted?(record: RequestRecord): void;
   /** True once the gateway drains (direct-routes.ts leaves requests to Fastify from then on). */
