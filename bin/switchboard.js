@@ -89,7 +89,7 @@ if (replaceable && (youngGeneration.length > 0 || mallocAdded)) {
 }
 
 // V8 settings read while the process runs (the old generation's growth, where Maglev's finished
-// jobs are freed, scavenges on one thread when the process has one core), set here in every
+// jobs are freed, collections on one thread when the process has one core), set here in every
 // process: scripts/runtime-flags.js says why.
 for (const flag of runtimeV8Flags(nodeFlags, process.versions.node, availableParallelism())) v8.setFlagsFromString(flag);
 

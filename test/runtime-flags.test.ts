@@ -17,15 +17,19 @@ describe('runtime V8 flags', () => {
     }
   });
 
-  it('scavenges on the main thread alone when the process has one core, unless the operator chose', () => {
+  it('collects on the main thread alone (scavenges, compaction, pointer updates) when the process has one core, unless the operator chose', () => {
+    const oneCore = ['--no-parallel-scavenge', '--no-parallel-compaction', '--no-parallel-pointer-update'];
     for (const version of ['20.20.2', '24.21.0']) {
-      assert.equal(runtimeV8Flags([], version, 1).at(-1), '--no-parallel-scavenge', version);
-      assert.ok(!runtimeV8Flags([], version, 2).includes('--no-parallel-scavenge'), version);
+      assert.deepEqual(runtimeV8Flags([], version, 1).slice(-3), oneCore, version);
+      assert.ok(!runtimeV8Flags([], version, 2).some((flag) => oneCore.includes(flag)), version);
     }
     for (const chosen of ['--parallel-scavenge', '--no-parallel_scavenge', '--parallel-scavenge=true']) {
+      assert.deepEqual(runtimeV8Flags([chosen], '24.21.0', 1).slice(-2), oneCore.slice(1), chosen);
       assert.ok(!runtimeV8Flags([chosen], '24.21.0', 1).includes('--no-parallel-scavenge'), chosen);
     }
-    assert.equal(runtimeV8Flags(['--parallel-scavenge-x'], '24.21.0', 1).at(-1), '--no-parallel-scavenge');
+    assert.ok(!runtimeV8Flags(['--parallel_compaction'], '24.21.0', 1).includes('--no-parallel-compaction'));
+    assert.ok(!runtimeV8Flags(['--no-parallel-pointer-update'], '24.21.0', 1).includes('--no-parallel-pointer-update'));
+    assert.deepEqual(runtimeV8Flags(['--parallel-scavenge-x', '--parallel-compaction-x'], '24.21.0', 1).slice(-3), oneCore);
   });
 
   it('leaves out what the operator chose, in either spelling or polarity', () => {
