@@ -1,5 +1,6 @@
 import { closeSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import type { LedgerRow } from '../core/ledger.ts';
+import { LinkedRing, type RingNode } from '../core/linked-ring.ts';
 
 /** What a row needs of a request that started and never finished. */
 export interface StartedRequest {
@@ -41,16 +42,14 @@ export class InFlightJournal {
   readonly #compactEvery: number;
   readonly #onFailure: ((error: unknown) => void) | undefined;
   /**
-   * The open requests, a circular list linked through their entries around this sentinel: a
-   * request joins and leaves it in constant time and allocates only its entry. A `Map` by id did
-   * it in constant time too, but its hash table, rebuilt as requests came and went, was what
-   * requests moved to the old generation most (77 bytes a request at c=64), and the gateway cost
-   * 4.1 µs a request more with it at c=16 (docs/performance.md, seventeenth session). An entry's
-   * description is read when its line is written (so what the request learnt since its start is
-   * in it); `finished` empties it, so that a finished request's record is not kept alive.
+   * The open requests, in a linked list (src/core/linked-ring.ts): a `Map` by id rebuilt its hash
+   * table as requests came and went, what requests moved to the old generation most (77 bytes a
+   * request at c=64), and the gateway cost 4.1 µs a request more with it at c=16
+   * (docs/performance.md, seventeenth session). An entry's description is read when its line is
+   * written (so what the request learnt since its start is in it); `finished` empties it, so that
+   * a finished request's record is not kept alive.
    */
-  readonly #ring: InFlightEntry = ringSentinel();
-  #open = 0;
+  readonly #open = new LinkedRing<InFlightEntry>();
   /** Entries started in this event-loop turn, written at its end. */
   #pending: InFlightEntry[] = [];
   #descriptor: number;
@@ -71,12 +70,8 @@ export class InFlightJournal {
    * The entry returned is what `named` and `finished` take.
    */
   started(describe: () => StartedRequest): InFlightEntry {
-    const ring = this.#ring;
-    const last = ring.previous!;
-    const entry: InFlightEntry = { describe, unnamed: false, previous: last, next: ring };
-    last.next = entry;
-    ring.previous = entry;
-    this.#open += 1;
+    const entry: InFlightEntry = { describe, unnamed: false, previous: undefined, next: undefined };
+    this.#open.add(entry);
     if (this.#pending.push(entry) === 1) setImmediate(this.#flush);
     return entry;
   }
@@ -94,16 +89,12 @@ export class InFlightJournal {
 
   /** The request's row is journaled: it no longer needs a row written for it. */
   finished(entry: InFlightEntry): void {
-    if (entry.describe === undefined) return;
     entry.describe = undefined;
-    entry.previous!.next = entry.next;
-    entry.next!.previous = entry.previous;
-    entry.previous = entry.next = undefined;
-    this.#open -= 1;
+    this.#open.remove(entry);
   }
 
   get open(): number {
-    return this.#open;
+    return this.#open.size;
   }
 
   get failures(): number {
@@ -114,7 +105,7 @@ export class InFlightJournal {
   close(): void {
     this.#flush();
     try {
-      if (this.#open === 0) ftruncateSync(this.#descriptor, 0);
+      if (this.#open.size === 0) ftruncateSync(this.#descriptor, 0);
       else this.#compact();
       closeSync(this.#descriptor);
     } catch (error) {
@@ -131,26 +122,24 @@ export class InFlightJournal {
       writeSync(this.#descriptor, lines.join(''));
       this.#lines += lines.length;
       // Twice the open set at least, so a rewrite's cost is spread over as many new lines.
-      if (this.#lines >= Math.max(this.#compactEvery, 2 * this.#open)) this.#compact();
+      if (this.#lines >= Math.max(this.#compactEvery, 2 * this.#open.size)) this.#compact();
     } catch (error) {
       this.#fail(error);
     }
   };
 
   #compact(): void {
-    if (this.#open === 0) {
+    if (this.#open.size === 0) {
       ftruncateSync(this.#descriptor, 0);
     } else {
       // Written aside and renamed over, so a kill in between leaves the old (larger) file whole.
       const aside = `${this.location}.tmp`;
-      const lines: string[] = [];
-      for (let entry = this.#ring.next!; entry !== this.#ring; entry = entry.next!) lines.push(lineOf(entry));
-      writeFileSync(aside, lines.join(''));
+      writeFileSync(aside, Array.from(this.#open, lineOf).join(''));
       renameSync(aside, this.location);
       closeSync(this.#descriptor);
       this.#descriptor = openSync(this.location, 'a');
     }
-    this.#lines = this.#open;
+    this.#lines = this.#open.size;
   }
 
   #fail(error: unknown): void {
@@ -163,17 +152,9 @@ export class InFlightJournal {
  * A request in flight, as `started` returned it: its description (emptied once it finishes),
  * whether its line lacks the model, and its neighbours in the journal's list while it is open.
  */
-export interface InFlightEntry {
+export interface InFlightEntry extends RingNode<InFlightEntry> {
   describe: (() => StartedRequest) | undefined;
   unnamed: boolean;
-  previous: InFlightEntry | undefined;
-  next: InFlightEntry | undefined;
-}
-
-function ringSentinel(): InFlightEntry {
-  const entry: InFlightEntry = { describe: undefined, unnamed: false, previous: undefined, next: undefined };
-  entry.previous = entry.next = entry;
-  return entry;
 }
 
 /** The request's line as it stands now; notes whether it names the model. */

@@ -1,4 +1,5 @@
 import { callListener } from '../core/abort.ts';
+import { LinkedRing, type RingNode } from '../core/linked-ring.ts';
 
 /**
  * A long-lived abort signal that every request in flight waits on (the SIGTERM drain's deadline),
@@ -10,10 +11,10 @@ import { callListener } from '../core/abort.ts';
  * for every other in flight: add + remove took 1.4 µs with none registered, 6 µs with 1,000,
  * 26 µs with 5,000 and 141 µs with 20,000 (Node 20.20, bench of 2026-12-04 in
  * docs/performance.md) — thousands of long streams in flight are an ordinary load for a gateway.
- * Here a subscription is a Set entry: constant cost.
+ * Here a subscription is a node of a linked list: constant cost.
  *
- * The entry is a cell that unsubscribing empties, not the listener itself. With the listener in
- * the Set, a request's whole object graph (the listener reaches its signal, the executor, the
+ * The node is a cell that unsubscribing empties, not the listener itself. With the listener in
+ * a Set (before the list), a request's whole object graph (the listener reaches its signal, the executor, the
  * upstream call, the request and response) outlived the request, although `delete` had removed
  * it: under load V8 moved 1.4 MB a scavenge to the old generation, 11% of all that was allocated,
  * where a major GC every 2 s stalled the loop 30 ms, and RSS grew to 230 MB. Emptied cells keep
@@ -22,15 +23,11 @@ import { callListener } from '../core/abort.ts';
 export class SharedSignal {
   readonly #signal: AbortSignal;
   /**
-   * The subscribers in the order they came, a circular list linked through their cells around
-   * this sentinel: a subscription is linked and unlinked in constant time and allocates only its
-   * cell. A Set did the same in constant time, but its hash table, rebuilt as entries came and
-   * went, was what requests in flight moved to the old generation most after the in-flight
-   * journal's Map (a heap profile of what outlived young collections at c=64: 39 bytes a
-   * request; docs/performance.md, seventeenth session).
+   * The subscribers in the order they came, each in a cell that unsubscribing empties and
+   * unlinks: a linked list, since a `Set` here rebuilt its hash table as requests came and went
+   * (src/core/linked-ring.ts).
    */
-  readonly #ring: Cell = sentinel();
-  #count = 0;
+  readonly #cells = new LinkedRing<Cell>();
 
   constructor(signal: AbortSignal) {
     this.#signal = signal;
@@ -38,15 +35,7 @@ export class SharedSignal {
       'abort',
       () => {
         const listeners: Array<() => void> = [];
-        const ring = this.#ring;
-        for (let cell = ring.next!; cell !== ring; ) {
-          const next = cell.next!;
-          if (cell.listener) listeners.push(cell.listener);
-          cell.previous = cell.next = undefined;
-          cell = next;
-        }
-        ring.previous = ring.next = ring;
-        this.#count = 0;
+        for (const cell of this.#cells.clear()) if (cell.listener) listeners.push(cell.listener);
         for (const listener of listeners) callListener(listener);
       },
       { once: true },
@@ -64,40 +53,24 @@ export class SharedSignal {
   /** Calls `listener` once when the signal aborts (never if it already has); returns what unsubscribes it. */
   subscribe(listener: () => void): () => void {
     if (this.#signal.aborted) return noop;
-    const ring = this.#ring;
-    const last = ring.previous!;
-    const cell: Cell = { listener, previous: last, next: ring };
-    last.next = cell;
-    ring.previous = cell;
-    this.#count += 1;
+    const cell: Cell = { listener, previous: undefined, next: undefined };
+    this.#cells.add(cell);
     return () => {
       cell.listener = undefined;
       // Linked until it unsubscribes or the signal aborts (which unlinks every cell).
-      if (cell.next === undefined) return;
-      cell.previous!.next = cell.next;
-      cell.next.previous = cell.previous;
-      cell.previous = cell.next = undefined;
-      this.#count -= 1;
+      this.#cells.remove(cell);
     };
   }
 
   /** Subscribers waiting now (tests). */
   get listeners(): number {
-    return this.#count;
+    return this.#cells.size;
   }
 }
 
 /** A subscription: emptied and unlinked when it ends, so it keeps nothing of its request. */
-interface Cell {
+interface Cell extends RingNode<Cell> {
   listener: (() => void) | undefined;
-  previous: Cell | undefined;
-  next: Cell | undefined;
-}
-
-function sentinel(): Cell {
-  const cell: Cell = { listener: undefined, previous: undefined, next: undefined };
-  cell.previous = cell.next = cell;
-  return cell;
 }
 
 function noop(): void {}
