@@ -62,15 +62,16 @@ const pretenuringFlag = /^--(no-)?allocation[-_]site[-_]pretenuring(=|$)/;
 // and at c=64 -0.1 (5/10), no change (docs/performance.md, seventeenth session). V8 reads it at
 // each scavenge, so setting it at run time works. Marking stays concurrent: without that (or
 // with `--single-threaded-gc`) the c=64 p99 and the peak RSS rose.
-const parallelScavengeFlag = /^--(no-)?parallel[-_]scavenge(=|$)/;
-
+//
 // The same for the two phases of a mark-compact that V8 splits over its helpers (moving the
 // surviving objects, then updating the pointers to them): on one core, done on the main thread
 // alone, Node 24.21 spent -3.2 µs a request at c=64 (8/10 rounds lower) and -2.7 at c=16 (8/10),
 // p99 -0.9 ms (7/10) at c=16; Node 20.20 -0.3 and -0.7 (6/10, 5/10), c=1 unchanged. Read at each
 // mark-compact, so set at run time too. The atomic pause's marking stays split: without it as well
 // the c=64 p99 went from 28 to 38 ms and the peak RSS to 191 MB (ADR 0019).
-const parallelCompactionFlags = [
+// Each flag with what an operator's choice of it looks like.
+const oneCoreFlags = [
+  ['--no-parallel-scavenge', /^--(no-)?parallel[-_]scavenge(=|$)/],
   ['--no-parallel-compaction', /^--(no-)?parallel[-_]compaction(=|$)/],
   ['--no-parallel-pointer-update', /^--(no-)?parallel[-_]pointer[-_]update(=|$)/],
 ];
@@ -106,7 +107,6 @@ export function runtimeV8Flags(nodeFlags, nodeVersion, cores) {
   if (major >= 22 && !nodeFlags.some((flag) => maglevDestroyFlag.test(flag))) flags.push('--no-maglev-destroy-on-background');
   if (!nodeFlags.some((flag) => pretenuringFlag.test(flag))) flags.push('--no-allocation-site-pretenuring');
   if (major < 22 && !nodeFlags.some((flag) => wasmTierFlag.test(flag))) flags.push('--liftoff-only');
-  if (cores <= 1 && !nodeFlags.some((flag) => parallelScavengeFlag.test(flag))) flags.push('--no-parallel-scavenge');
-  for (const [flag, chosen] of parallelCompactionFlags) if (cores <= 1 && !nodeFlags.some((given) => chosen.test(given))) flags.push(flag);
+  if (cores <= 1) for (const [flag, chosen] of oneCoreFlags) if (!nodeFlags.some((given) => chosen.test(given))) flags.push(flag);
   return flags;
 }
