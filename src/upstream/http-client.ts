@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Agent as UndiciAgent, errors as UndiciErrors } from 'undici';
 import { GatewayError } from '../core/errors.ts';
 import type { HttpClient, UpstreamRequest, UpstreamResponse } from '../core/http-client.ts';
+import { idleFirstPoolFactory, type PoolInternals } from './idle-first-pool.ts';
 import { UpstreamCall } from './upstream-call.ts';
 
 /*
@@ -9,15 +10,22 @@ import { UpstreamCall } from './upstream-call.ts';
  * package's index, which loads all of undici (fetch, WebSocket, EventSource, the cache and mock
  * agents): 50-60 ms of every process's start here, against 110 (docs/performance.md). undici 7
  * has no `exports` map, so these paths are reachable as files; only `dispatch` is used, which the
- * Agent has without the request API the index adds to it. Should a later undici move them or
- * close them with an `exports` map, the index is loaded instead. The types are the package's own.
+ * Agent has without the request API the index adds to it. So are the Pool's internals that
+ * ./idle-first-pool.ts builds on. Should a later undici move them or close them with an `exports`
+ * map, the index is loaded instead, with undici's own Pool. The types are the package's own.
  */
-const { Agent, errors } = ((): { Agent: typeof UndiciAgent; errors: typeof UndiciErrors } => {
+const { Agent, errors, pools } = ((): { Agent: typeof UndiciAgent; errors: typeof UndiciErrors; pools: PoolInternals | undefined } => {
   const requireFile = createRequire(import.meta.url);
   try {
-    return { Agent: requireFile('undici/lib/dispatcher/agent.js'), errors: requireFile('undici/lib/core/errors.js') };
+    const base = requireFile('undici/lib/dispatcher/pool-base.js') as Record<string, unknown>;
+    const { kNeedDrain, kGetDispatcher, kAddClient } = base;
+    const internals =
+      typeof kNeedDrain === 'symbol' && typeof kGetDispatcher === 'symbol' && typeof kAddClient === 'symbol'
+        ? { Pool: requireFile('undici/lib/dispatcher/pool.js'), Client: requireFile('undici/lib/dispatcher/client.js'), kNeedDrain, kGetDispatcher, kAddClient }
+        : undefined;
+    return { Agent: requireFile('undici/lib/dispatcher/agent.js'), errors: requireFile('undici/lib/core/errors.js'), pools: internals };
   } catch {
-    return requireFile('undici');
+    return { ...(requireFile('undici') as { Agent: typeof UndiciAgent; errors: typeof UndiciErrors }), pools: undefined };
   }
 })();
 
@@ -45,6 +53,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
     connect: { timeout: options.connectTimeoutMs ?? 10_000 },
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
     keepAliveMaxTimeout: 600_000,
+    // One pool per origin that hands out the connection freed last, in O(1) (./idle-first-pool.ts).
+    ...(pools ? { factory: idleFirstPoolFactory(pools) } : {}),
   });
   const targets = new Map<string, Target>();
   const targetOf = (url: string): Target => {
