@@ -1,11 +1,11 @@
 // The baseline of `npm run bench`: the least a Node.js HTTP proxy can do. Every request is
 // forwarded as it came (method, path, headers, body streamed) to one upstream over a keep-alive
-// pool, and the answer streamed back. No parsing, no logging, no ledger. Plain JavaScript, so no
+// pool without a limit on its connections (as the gateway's), and the answer streamed back. No parsing, no logging, no ledger. Plain JavaScript, so no
 // loader runs in it. Usage: node bench/raw-proxy.mjs UPSTREAM_ORIGIN   (prints its own origin)
 import { Agent, createServer, request } from 'node:http';
 
 const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:8080');
-const agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256 });
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
 
 const server = createServer((incoming, outgoing) => {
   const headers = { ...incoming.headers, host: upstream.host };
