@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { GatewayError } from '../core/errors.ts';
+import { upstreamRequest } from '../../test/helpers/upstream-request.ts';
 import { createHttpClient } from './http-client.ts';
 
 /**
@@ -89,15 +90,7 @@ async function call(client: ReturnType<typeof createHttpClient>, origin: string)
 }
 
 async function send(client: ReturnType<typeof createHttpClient>, origin: string): Promise<string> {
-  const response = await client.send({
-    url: `${origin}/v1/chat/completions`,
-    headers: { 'content-type': 'application/json' },
-    body: '{}',
-    signal: new AbortController().signal,
-    firstByteTimeoutMs: 5_000,
-    idleTimeoutMs: 5_000,
-    provider: 'local',
-  });
+  const response = await client.send(upstreamRequest(`${origin}/v1/chat/completions`, { firstByteTimeoutMs: 5_000, idleTimeoutMs: 5_000 }));
   return response.text();
 }
 

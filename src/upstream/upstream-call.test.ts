@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { GatewayError } from '../core/errors.ts';
 import type { UpstreamRequest } from '../core/http-client.ts';
+import { upstreamRequest } from '../../test/helpers/upstream-request.ts';
 import { createHttpClient } from './http-client.ts';
 
 /**
@@ -36,16 +37,7 @@ after(async () => {
 });
 
 function call(path: string, overrides: Partial<UpstreamRequest> = {}, through = client): Promise<Awaited<ReturnType<typeof client.send>>> {
-  return through.send({
-    url: `${origin}${path}`,
-    headers: { 'content-type': 'application/json' },
-    body: '{}',
-    signal: new AbortController().signal,
-    firstByteTimeoutMs: 2_000,
-    idleTimeoutMs: 2_000,
-    provider: 'local',
-    ...overrides,
-  });
+  return through.send(upstreamRequest(`${origin}${path}`, overrides));
 }
 
 const megabyte = Buffer.alloc(1024 * 1024, 'a');
