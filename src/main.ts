@@ -8,7 +8,7 @@ import { connectToPrimary, isClusterWorker } from './cluster/worker-link.ts';
 import { configFromEnvironment } from './config/from-env.ts';
 import { ConfigError, findConfigFile, loadConfigFile, validateConfig, type LoadedConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
-import { createLogger } from './telemetry/logger.ts';
+import { closeLogger, createLogger } from './telemetry/logger.ts';
 
 const usage = `Usage: switchboard serve [--config FILE] [--port N] [--host H] [--workers N]
 
@@ -184,7 +184,7 @@ async function servePrimary(config: Config, workers: number, port: number, host:
     code = 1;
   }
   process.exitCode = code;
-  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  await closeLogger(logger);
   setImmediate(() => process.exit());
 }
 
@@ -276,12 +276,12 @@ function waitForShutdown(gateway: Gateway, drainTimeoutMs: number, signals: read
           gateway.logger.error({ err: error }, 'error while stopping');
           process.exitCode = 1;
         })
-        .finally(() => {
-          gateway.logger.flush(() => {
+        .finally(() =>
+          closeLogger(gateway.logger).then(() => {
             resolve();
             setImmediate(() => process.exit());
-          });
-        });
+          }),
+        );
     };
     // A SIGTERM repeated while draining changes nothing: systemd (KillMode=control-group) and
     // `kill -- -PGID` signal every process of a server at once and the primary passes its own on

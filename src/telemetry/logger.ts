@@ -42,4 +42,49 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
   );
 }
 
+/** What `closeLogger` uses of pino's default destination (a SonicBoom on stdout). */
+interface Destination {
+  destroyed: boolean;
+  end(): void;
+  write(data: string): boolean;
+  flushSync(): void;
+  once(event: 'close' | 'error', listener: () => void): unknown;
+}
+
+function isDestination(stream: unknown): stream is Destination {
+  const candidate = stream as Partial<Destination> | undefined;
+  return typeof candidate?.end === 'function' && typeof candidate.flushSync === 'function' && typeof candidate.once === 'function' && typeof candidate.destroyed === 'boolean';
+}
+
+/**
+ * Writes what the logger still holds and closes its destination, before the process exits: at
+ * most `timeoutMs`, and never a hang. pino flushes a destination that is still open with
+ * sonic-boom's `flushSync` at exit, and sonic-boom 4 (the version pino 10 pins) retries a write
+ * that failed for another reason than EAGAIN every 100 ms for ever: with a broken pipe on stdout
+ * (its reader gone) a drained process never exited (docs/operations.md). Ending the destination
+ * waits for the write in flight; a broken pipe then fails it with EPIPE, on which pino stops
+ * writing (and flushing) altogether. Past the deadline (a reader that stopped reading), what is
+ * left is dropped rather than waited for at exit. Lines logged after this are dropped.
+ */
+export function closeLogger(logger: Logger, timeoutMs = 2_000): Promise<void> {
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym];
+  if (!isDestination(stream) || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      stream.write = () => true;
+      if (!closed) stream.flushSync = () => undefined;
+      resolve();
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    timer.unref();
+    stream.once('close', () => finish(true));
+    stream.once('error', () => finish(false));
+    stream.end();
+  });
+}
+
 export type { Logger };

@@ -174,6 +174,21 @@ describe('switchboard CLI', () => {
     assert.ok((await readFile(join(empty, 'switchboard.db'))).length > 0, 'the default SQLite file is created in the working directory');
   });
 
+  it('exits on SIGTERM when whatever read its standard output has gone (a broken pipe)', async () => {
+    const empty = await mkdtemp(join(directory, 'broken-pipe-'));
+    const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { cwd: empty, env: cleanEnvironment() });
+    // The reader of the logs goes away (a `| head`, a log shipper that died): writes get EPIPE.
+    server.child.stdout!.destroy();
+    // With nothing in flight the drain ends at once, while its log lines are still being written:
+    // sonic-boom 4's flushSync at exit then retried the write that failed with EPIPE for ever.
+    const exited = once(server.child, 'exit');
+    server.child.kill('SIGTERM');
+    const deadline = new Promise((resolve) => setTimeout(resolve, 15_000).unref());
+    const outcome = await Promise.race([exited.then(() => 'exited'), deadline.then(() => 'still running')]);
+    if (outcome !== 'exited') server.child.kill('SIGKILL');
+    assert.equal(outcome, 'exited');
+  });
+
   it('gives the young generation 8 MB a semi-space on Node 22+, the same process with the flag, unless the operator chose a size', async () => {
     const empty = await mkdtemp(join(directory, 'young-'));
     // What the process runs with once it listens: its command line, read from Linux's /proc.
