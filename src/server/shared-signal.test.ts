@@ -60,6 +60,21 @@ describe('SharedSignal', () => {
     assert.equal(shared.listeners, 0);
   });
 
+  it('does not call a subscriber that an earlier one unsubscribed during the abort', () => {
+    const controller = new AbortController();
+    const shared = new SharedSignal(controller.signal);
+    const calls: string[] = [];
+    let second: () => void = () => undefined;
+    shared.subscribe(() => {
+      calls.push('first');
+      second();
+    });
+    second = shared.subscribe(() => calls.push('second'));
+    shared.subscribe(() => calls.push('third'));
+    controller.abort();
+    assert.deepEqual(calls, ['first', 'third']);
+  });
+
   it('never calls a subscriber that came after the abort', async () => {
     const controller = new AbortController();
     const shared = new SharedSignal(controller.signal);

@@ -34,9 +34,9 @@ export class SharedSignal {
     signal.addEventListener(
       'abort',
       () => {
-        const listeners: Array<() => void> = [];
-        for (const cell of this.#cells.clear()) if (cell.listener) listeners.push(cell.listener);
-        for (const listener of listeners) callListener(listener);
+        // Each cell's listener is read when its turn comes: one that an earlier listener
+        // unsubscribed meanwhile is not called.
+        for (const cell of this.#cells.clear()) if (cell.listener) callListener(cell.listener);
       },
       { once: true },
     );
