@@ -60,6 +60,23 @@ export type ChatOutcome =
       plan: Plan;
     };
 
+/** What a chat keeps from its screening to its execution. */
+interface ChatDispatch {
+  record: RequestRecord;
+  request: ChatRequest;
+  plan: Plan;
+  cache: CacheSlot | undefined;
+  signal: AbortSignalLike;
+  /** Its prompt's measures (the tokens dispatched); not kept once the call is made. */
+  routing: RoutingRequest;
+}
+
+/** The response-cache entry of a request (Pipeline#cacheSlot). */
+interface CacheSlot {
+  lookup(): CachedAnswer | undefined;
+  store(result: ChatResult | undefined, model: ModelInfo): void;
+}
+
 /** A stream outcome over `events`, which `tap` accounts for on their way to the formatter. */
 function streamOutcome(events: EventReader<StreamEvent>, tap: UsageTap, model: ModelInfo, plan: Plan): ChatOutcome {
   return { kind: 'stream', body: (formatter) => transformReader(events, fuse(tap.transformer, formatter)), tap, model, plan };
@@ -77,48 +94,67 @@ export class Pipeline {
     this.#dependencies = dependencies;
   }
 
-  async chat(record: RequestRecord, incoming: ChatRequest, signal: AbortSignalLike, caller: Caller): Promise<ChatOutcome> {
-    this.#checkRecording();
-    record.modelRequested = incoming.model;
-    record.stream = incoming.stream;
-    record.metadata = incoming.metadata;
-    const { request, requested, requirements } = this.#screen(record, this.#applyRules(record, incoming, caller), caller);
-    const routing = chatRoutingRequest(request, requested, caller, requirements);
-    const plan = this.#plan(record, () => this.#dependencies.planner.plan(routing));
-    const cache = this.#cacheSlot(record, plan, request);
-    const cached = cache?.lookup();
-    if (cached) return answerFromCache(record, request, cached, plan);
-    await this.#dependencies.governance?.admit(record, caller, {
-      requested,
-      candidates: plan.candidates,
-      ...promptOf(routing),
-      ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
-      hasOutput: true,
-    });
-    // A provider's `limits.tpm` steers balance by the prompt tokens dispatched this minute: an
-    // estimate serves as well as the count, without the tokenizer's 10-27 µs per KB (ADR 0015).
-    const dispatchTokens = this.#dependencies.countDispatchTokens ? (routing.promptTokensEstimate?.() ?? routing.promptTokens()) : 0;
-    const context = this.#executionContext(record, signal, dispatchTokens);
-    if (request.stream) {
-      const execution = await executeStream(plan, request, context);
-      record.answered = execution.model;
-      const collector = cache ? new ResultCollector() : undefined;
-      const tap = new UsageTap(record, request, {
-        ...(collector ? { observe: (event) => collector.add(event), onFinish: () => cache!.store(collector.take(), execution.model) } : {}),
+  /**
+   * A promise chain rather than an async function: the function's suspended frame, and with it
+   * the routing request, the caller and the rule's rewrite, was kept for the provider's whole
+   * answer time (executeChat's comment, src/router/execute.ts).
+   */
+  chat(record: RequestRecord, incoming: ChatRequest, signal: AbortSignalLike, caller: Caller): Promise<ChatOutcome> {
+    try {
+      this.#checkRecording();
+      record.modelRequested = incoming.model;
+      record.stream = incoming.stream;
+      record.metadata = incoming.metadata;
+      const { request, requested, requirements } = this.#screen(record, this.#applyRules(record, incoming, caller), caller);
+      const routing = chatRoutingRequest(request, requested, caller, requirements);
+      const plan = this.#plan(record, () => this.#dependencies.planner.plan(routing));
+      const cache = this.#cacheSlot(record, plan, request);
+      const cached = cache?.lookup();
+      if (cached) return Promise.resolve(answerFromCache(record, request, cached, plan));
+      const admitted = this.#dependencies.governance?.admit(record, caller, {
+        requested,
+        candidates: plan.candidates,
+        ...promptOf(routing),
+        ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+        hasOutput: true,
       });
-      return streamOutcome(execution.value, tap, execution.model, plan);
+      // A provider's `limits.tpm` steers balance by the prompt tokens dispatched this minute: an
+      // estimate serves as well as the count, without the tokenizer's 10-27 µs per KB (ADR 0015).
+      // Taken once admitted, which may have counted them.
+      const dispatch = { record, request, plan, cache, signal, routing };
+      return admitted ? admitted.then(() => this.#execute(dispatch)) : this.#execute(dispatch);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const execution = await executeChat(plan, request, context);
-    const result = execution.value;
-    record.answered = execution.model;
-    record.warnings.push(...result.warnings);
-    record.usage = result.usage.estimated ? estimateChatUsage(request, result) : result.usage;
-    cache?.store(result, execution.model);
-    return { kind: 'complete', result, model: execution.model, plan };
+  }
+
+  /** An admitted chat through the plan's candidates, and its record once answered. */
+  #execute(dispatch: ChatDispatch): Promise<ChatOutcome> {
+    const { record, request, plan, cache } = dispatch;
+    const dispatchTokens = this.#dependencies.countDispatchTokens ? (dispatch.routing.promptTokensEstimate?.() ?? dispatch.routing.promptTokens()) : 0;
+    const context = this.#executionContext(record, dispatch.signal, dispatchTokens);
+    if (request.stream) {
+      return executeStream(plan, request, context).then((execution) => {
+        record.answered = execution.model;
+        const collector = cache ? new ResultCollector() : undefined;
+        const tap = new UsageTap(record, request, {
+          ...(collector ? { observe: (event) => collector.add(event), onFinish: () => cache!.store(collector.take(), execution.model) } : {}),
+        });
+        return streamOutcome(execution.value, tap, execution.model, plan);
+      });
+    }
+    return executeChat(plan, request, context).then((execution): ChatOutcome => {
+      const result = execution.value;
+      record.answered = execution.model;
+      record.warnings.push(...result.warnings);
+      record.usage = result.usage.estimated ? estimateChatUsage(request, result) : result.usage;
+      cache?.store(result, execution.model);
+      return { kind: 'complete', result, model: execution.model, plan };
+    });
   }
 
   /** The response-cache entry of this request, when its route has `cache: {ttl_s}`. */
-  #cacheSlot(record: RequestRecord, plan: Plan, request: ChatRequest) {
+  #cacheSlot(record: RequestRecord, plan: Plan, request: ChatRequest): CacheSlot | undefined {
     const ttl = plan.route?.cache?.ttl_s;
     const responses = this.#dependencies.cache;
     if (!ttl || !responses || !plan.route) return undefined;

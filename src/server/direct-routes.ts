@@ -140,8 +140,16 @@ class DirectExchange implements ApiExchange {
     }
     // Invalid UTF-8 was decoded to U+FFFD for the parse: only bytes that say the same are relayed.
     if (this.#route.relayBytes && isUtf8(bytes)) this.#bytes = bytes;
-    this.#route.handler(this).then(
-      (answer) => this.#answer(answer),
+    let answer: Promise<ApiAnswer>;
+    try {
+      answer = this.#route.handler(this);
+    } catch (error) {
+      // A handler that is not an async function throws its request's errors (a malformed body).
+      this.#fail(error);
+      return;
+    }
+    answer.then(
+      (answered) => this.#answer(answered),
       (error: unknown) => this.#fail(error),
     );
   }

@@ -60,7 +60,7 @@ export function createOpenAICompatibleAdapter(
   const source = upstreamSource(settings);
 
   const withAccept = headersWithAccept(headers);
-  const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string, bytes?: Uint8Array) => {
+  const post = (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string, bytes?: Uint8Array) => {
     const post = { url: flavor.url(baseUrl, operation, call.model), headers: withAccept(accept), body: bytes ?? JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readOpenAIError));
   };
@@ -73,24 +73,39 @@ export function createOpenAICompatibleAdapter(
     // server configured as vLLM's (`continue_final_message`) takes part in stream resume.
     ...(flavor.continueFinalMessage ? { continuation: { accepts: () => true } } : {}),
 
-    async chat(request, call) {
-      const { body, bytes, warnings } = convertRequest(withStream(request, false), call.model, flavor);
-      const response = await post('chat/completions', body, call, 'application/json', bytes);
-      const text = await response.text();
-      const parsed = parseProviderJson(text, provider);
-      if (isJsonObject(parsed) && parsed.error) throw errorFromBodyError(parsed, source);
-      const problem = chatCompletionProblem(parsed);
-      if (problem) throw invalidAnswer(provider, 'a chat completion', problem, response.status);
-      const result: ChatResult = Object.assign(convertResponse(parsed as OpenAIChatBody, call.model), { warnings });
-      if (request.native?.format === 'openai-chat') result.native = { format: 'openai-chat', body: text };
-      return result;
+    // Promise chains, not async functions: their suspended frames were kept for the provider's
+    // whole answer time, or until its first token (executeChat's comment, src/router/execute.ts).
+    // What they throw before the call is a rejection, as from an async function.
+    chat(request, call) {
+      try {
+        const { body, bytes, warnings } = convertRequest(withStream(request, false), call.model, flavor);
+        const native = request.native?.format === 'openai-chat';
+        return post('chat/completions', body, call, 'application/json', bytes).then((response) =>
+          response.text().then((text) => {
+            const parsed = parseProviderJson(text, provider);
+            if (isJsonObject(parsed) && parsed.error) throw errorFromBodyError(parsed, source);
+            const problem = chatCompletionProblem(parsed);
+            if (problem) throw invalidAnswer(provider, 'a chat completion', problem, response.status);
+            const result: ChatResult = Object.assign(convertResponse(parsed as OpenAIChatBody, call.model), { warnings });
+            if (native) result.native = { format: 'openai-chat', body: text };
+            return result;
+          }),
+        );
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
 
-    async streamChat(request, call) {
-      const { body, bytes, warnings, usageChunkInternal } = convertRequest(withStream(request, true), call.model, flavor);
-      const response = await post('chat/completions', body, call, 'text/event-stream', bytes);
-      const chunks = chunkTransformer({ source, requestedModel: call.model, passthrough: request.native?.format === 'openai-chat', usageChunkInternal });
-      return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
+    streamChat(request, call) {
+      try {
+        const { body, bytes, warnings, usageChunkInternal } = convertRequest(withStream(request, true), call.model, flavor);
+        const chunks = chunkTransformer({ source, requestedModel: call.model, passthrough: request.native?.format === 'openai-chat', usageChunkInternal });
+        return post('chat/completions', body, call, 'text/event-stream', bytes).then((response) =>
+          guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source),
+        );
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   };
   if (flavor.embeddings) {

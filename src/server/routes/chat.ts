@@ -1,6 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { ApiExchange } from '../api-exchange.ts';
+import type { Transformer } from 'node:stream/web';
+import type { ApiAnswer, ApiExchange } from '../api-exchange.ts';
+import type { ChatOutcome } from '../../pipeline.ts';
+import type { RequestRecord } from '../../ledger/request-record.ts';
+import type { StreamEvent } from '../../core/stream-event.ts';
 import type { ChatRequest } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { UsageTap } from '../../ledger/usage-tap.ts';
@@ -22,15 +26,16 @@ export function registerChatRoutes(app: FastifyInstance, context: GatewayContext
     format: 'openai',
     endpoint: 'chat',
     relayBytes: true,
-    async handler(exchange) {
+    // Not an async function: its frame, suspended for the provider's whole answer time, kept the
+    // exchange and the request (executeChat's comment, src/router/execute.ts).
+    handler(exchange) {
       const record = exchange.record;
       const chatRequest = chatRequestOf(exchange);
-      const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(exchange.response, context.shutdown), callerOf(exchange));
-      if (outcome.kind === 'stream') {
-        const body = outcome.body(openAIStreamFormatter(chatRequest.includeUsage));
-        return { kind: 'stream', headers: answerHeaders(record, outcome.model, false), body, endings: streamEndings(outcome.tap, app.log, record.id) };
-      }
-      return { kind: 'json', model: outcome.model, text: formatChatResponse(outcome.result) };
+      const includeUsage = chatRequest.includeUsage;
+      return context.pipeline.chat(record, chatRequest, clientSignal(exchange.response, context.shutdown), callerOf(exchange)).then((outcome): ApiAnswer => {
+        if (outcome.kind === 'stream') return streamAnswer(outcome, openAIStreamFormatter(includeUsage), record, app.log);
+        return { kind: 'json', model: outcome.model, text: formatChatResponse(outcome.result) };
+      });
     },
   });
 }
@@ -60,6 +65,12 @@ export function clientSignal(response: ServerResponse, shutdown: SharedSignal): 
     if (!response.writableFinished) controller.abort(new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the request'));
   });
   return controller.signal;
+}
+
+/** A streamed outcome's answer: its events in the caller's format (`formatter`), with the headers and the record's endings. */
+export function streamAnswer(outcome: Extract<ChatOutcome, { kind: 'stream' }>, formatter: Transformer<StreamEvent, string>, record: RequestRecord, log: FastifyBaseLogger): ApiAnswer {
+  const body = outcome.body(formatter);
+  return { kind: 'stream', headers: answerHeaders(record, outcome.model, false), body, endings: streamEndings(outcome.tap, log, record.id) };
 }
 
 /** A stream's record finishes on the caller leaving, or on a fault after the headers went out. */

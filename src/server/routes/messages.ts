@@ -5,11 +5,11 @@ import { formatMessagesResponse } from '../../api/anthropic/format-messages-resp
 import { anthropicStreamFormatter } from '../../api/anthropic/format-messages-stream.ts';
 import { parseCountTokensRequest, parseMessagesRequest } from '../../api/anthropic/parse-messages-request.ts';
 import { countPromptTokens } from '../../tokens/count.ts';
-import { answerHeaders } from '../answer-headers.ts';
 import { callerOf } from '../caller.ts';
 import type { GatewayContext } from '../context.ts';
 import { headerMetadata } from '../request-metadata.ts';
-import { clientSignal, streamEndings } from './chat.ts';
+import type { ApiAnswer } from '../api-exchange.ts';
+import { clientSignal, streamAnswer } from './chat.ts';
 
 /**
  * POST /v1/messages: the Anthropic Messages API, plain and streamed, in front of every model
@@ -22,17 +22,16 @@ export function registerMessageRoutes(app: FastifyInstance, context: GatewayCont
     format: 'anthropic',
     endpoint: 'messages',
     apiKeyHeader: true,
-    async handler(exchange) {
+    // Not an async function, as chat's handler (chat.ts).
+    handler(exchange) {
       const record = exchange.record;
       // Anthropic's SDKs read the request id from `request-id` (APIError.requestID, `_request_id`).
       exchange.setHeader('request-id', exchange.id);
       const chatRequest = withProtocolHeaders(parseMessagesRequest(exchange.body, headerMetadata(exchange)), exchange.headers);
-      const outcome = await context.pipeline.chat(record, chatRequest, clientSignal(exchange.response, context.shutdown), callerOf(exchange));
-      if (outcome.kind === 'stream') {
-        const body = outcome.body(anthropicStreamFormatter());
-        return { kind: 'stream', headers: answerHeaders(record, outcome.model, false), body, endings: streamEndings(outcome.tap, app.log, record.id) };
-      }
-      return { kind: 'json', model: outcome.model, text: formatMessagesResponse(outcome.result) };
+      return context.pipeline.chat(record, chatRequest, clientSignal(exchange.response, context.shutdown), callerOf(exchange)).then((outcome): ApiAnswer => {
+        if (outcome.kind === 'stream') return streamAnswer(outcome, anthropicStreamFormatter(), record, app.log);
+        return { kind: 'json', model: outcome.model, text: formatMessagesResponse(outcome.result) };
+      });
     },
   });
 
