@@ -43,7 +43,7 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
   const source = upstreamSource(settings);
 
   const withAccept = headersWithAccept(headers);
-  const post = async (body: unknown, call: ProviderCall, accept: string, callerHeaders?: Record<string, string>) => {
+  const post = (body: unknown, call: ProviderCall, accept: string, callerHeaders?: Record<string, string>) => {
     // A passed-through body goes with the caller's anthropic-version/-beta, which define how it reads.
     const post = { url, headers: callerHeaders ? Object.assign({}, headers, callerHeaders, { accept }) : withAccept(accept), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readAnthropicError));
@@ -57,27 +57,40 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
     // have to start with a thinking block), and structured output is left out to be safe.
     continuation: { accepts: (request) => request.thinkingBudgetTokens === undefined && request.responseFormat?.type !== 'json_schema' },
 
-    async chat(request, call) {
-      const { body, warnings } = convertRequest(withStream(request, false), call);
-      const response = await post(body, call, 'application/json', passthroughHeaders(request));
-      const text = await response.text();
-      const parsed = parseProviderJson(text, provider);
-      if (isJsonObject(parsed) && parsed.type === 'error') throw errorFromAnthropicDetail((parsed as AnthropicMessage).error, source);
-      const problem = messageProblem(parsed);
-      if (problem) throw invalidAnswer(provider, 'a message', problem, response.status);
-      const passthrough = request.native?.format === 'anthropic-messages';
-      const result: ChatResult = convertResponse(parsed as AnthropicMessage, call.model);
-      // In passthrough the caller gets the native body, server-tool blocks included.
-      result.warnings = passthrough ? warnings : [...warnings, ...result.warnings];
-      if (passthrough) result.native = { format: 'anthropic-messages', body: text };
-      return result;
+    // Promise chains, not async functions, as the OpenAI-compatible adapter's (their frames were
+    // kept for the provider's whole answer time; docs/decisions/0012-hot-path.md).
+    chat(request, call) {
+      try {
+        const { body, warnings } = convertRequest(withStream(request, false), call);
+        const passthrough = request.native?.format === 'anthropic-messages';
+        return post(body, call, 'application/json', passthroughHeaders(request)).then((response) =>
+          response.text().then((text) => {
+            const parsed = parseProviderJson(text, provider);
+            if (isJsonObject(parsed) && parsed.type === 'error') throw errorFromAnthropicDetail((parsed as AnthropicMessage).error, source);
+            const problem = messageProblem(parsed);
+            if (problem) throw invalidAnswer(provider, 'a message', problem, response.status);
+            const result: ChatResult = convertResponse(parsed as AnthropicMessage, call.model);
+            // In passthrough the caller gets the native body, server-tool blocks included.
+            result.warnings = passthrough ? warnings : [...warnings, ...result.warnings];
+            if (passthrough) result.native = { format: 'anthropic-messages', body: text };
+            return result;
+          }),
+        );
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
 
-    async streamChat(request, call) {
-      const { body, warnings } = convertRequest(withStream(request, true), call);
-      const response = await post(body, call, 'text/event-stream', passthroughHeaders(request));
-      const messages = messageStreamTransformer({ source, requestedModel: call.model, passthrough: request.native?.format === 'anthropic-messages' });
-      return guardStream(decodeServerSentEvents(response.body, messages, warningsTransformer(warnings)), source);
+    streamChat(request, call) {
+      try {
+        const { body, warnings } = convertRequest(withStream(request, true), call);
+        const messages = messageStreamTransformer({ source, requestedModel: call.model, passthrough: request.native?.format === 'anthropic-messages' });
+        return post(body, call, 'text/event-stream', passthroughHeaders(request)).then((response) =>
+          guardStream(decodeServerSentEvents(response.body, messages, warningsTransformer(warnings)), source),
+        );
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   };
 }
