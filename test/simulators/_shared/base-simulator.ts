@@ -39,6 +39,8 @@ export interface BaseSimulatorOptions {
    * turns it off: half a million kept requests slow the simulator's GC and skew the run.
    */
   recordRequests?: boolean;
+  /** How long an idle kept-alive connection stays open (Node's default, 5 s, when absent; bench/held.ts). */
+  keepAliveTimeoutMs?: number;
 }
 
 /** A piece of a streamed answer, as `response.write` takes it. */
@@ -101,6 +103,7 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
     this.#delays = options.delays ?? {};
     this.#recordRequests = options.recordRequests ?? true;
     this.#server = createServer((request, response) => void this.#receive(request, response));
+    if (options.keepAliveTimeoutMs !== undefined) this.#server.keepAliveTimeout = options.keepAliveTimeoutMs;
     this.#server.on('connection', (socket) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));

@@ -18,6 +18,8 @@ export type { Fault, ReceivedRequest };
 
 export interface OpenAISimulatorOptions {
   apiKey?: string;
+  /** How long an idle kept-alive connection stays open (BaseSimulatorOptions). */
+  keepAliveTimeoutMs?: number;
   /** Accept fields the spec does not define, in the body and in messages (compatible servers such as vLLM do). */
   acceptUnknownFields?: boolean;
   /**
@@ -70,7 +72,13 @@ export class OpenAISimulator extends BaseSimulator {
   #minute = { startedAt: 0, requests: 0 };
 
   constructor(options: OpenAISimulatorOptions = {}) {
-    super({ apiKey: options.apiKey ?? 'sk-simulator-key-0123456789', chunkDelayMs: options.chunkDelayMs, delays: options.delays, recordRequests: options.recordRequests });
+    super({
+      apiKey: options.apiKey ?? 'sk-simulator-key-0123456789',
+      chunkDelayMs: options.chunkDelayMs,
+      delays: options.delays,
+      recordRequests: options.recordRequests,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+    });
     this.#options = options;
     this.#models = new Set(options.models ?? openAIModels);
   }
