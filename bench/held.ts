@@ -6,17 +6,17 @@
  * directly rather than through CPU figures that drift with the machine.
  *
  * For each mode (BENCH_HELD_MODES, "chat,stream"): a fresh gateway (`--workers 1`, dist/, its
- * `npm start` flags, `--heapsnapshot-signal=SIGUSR2`) in front of the OpenAI simulator answering
- * after BENCH_ANSWER_DELAY_MS (4000); two waves of BENCH_HELD requests (1000) to warm it and open
- * its connections, then a third, a heap snapshot while it waits (1 s after sending it), another
- * once its answers came. The difference, divided by the requests, is what each one kept in
- * flight, its connections aside (open in both snapshots): bytes, objects and the largest kinds
- * of the JavaScript heap (compiled code and native buffers left out).
- * A stream is measured waiting for its first token.
+ * `npm start` flags, `--heapsnapshot-signal=SIGUSR2`; requests to a route of one model) in front
+ * of the OpenAI simulator answering after BENCH_ANSWER_DELAY_MS (4000); two waves of BENCH_HELD
+ * requests (1000) to warm it and open its connections, then a third, a heap snapshot while it
+ * waits (half the answer's time after sending it), another once its answers came. The
+ * difference, divided by the requests, is what each one kept in flight, its connections aside
+ * (open in both snapshots): bytes, objects and the largest kinds of the JavaScript heap (compiled
+ * code and native buffers left out). A stream is measured waiting for its first token.
  * BENCH_GATEWAY_BIN measures another build (a checkout's bin/switchboard.js).
  */
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,9 +27,11 @@ const count = Number(process.env.BENCH_HELD ?? 1000);
 const answerDelayMs = Number(process.env.BENCH_ANSWER_DELAY_MS ?? 4000);
 const modes = (process.env.BENCH_HELD_MODES ?? 'chat,stream').split(',');
 const gatewayBin = builtGatewayBin();
-// A snapshot holds the gateway for seconds (12-14 s for 1,000 requests on this machine, slow
-// phase): the simulator would close the connections idle meanwhile (Node's 5 s) and the snapshot
-// after would miss them. A stream's first-token deadline (15 s) must outlast it too.
+const heldChat = JSON.stringify({ ...(JSON.parse(chatBody) as object), model: 'held' });
+const heldStream = JSON.stringify({ ...(JSON.parse(streamBody) as object), model: 'held' });
+// A snapshot holds the gateway for seconds (2-6 s for 1,000 requests on Node 24 here, 12-16 s on
+// Node 20): the simulator would close the connections idle meanwhile (Node's 5 s) and the
+// snapshot after would miss them.
 process.env.BENCH_KEEP_ALIVE_MS ??= '600000';
 
 /** Self sizes and counts by kind ("object Promise", "closure", "string"), from a .heapsnapshot. */
@@ -71,13 +73,16 @@ async function snapshot(gateway: Running, directory: string): Promise<string> {
 async function measure(mode: string, directory: string): Promise<void> {
   const simulator = await startSimulator(undefined, 0, answerDelayMs);
   const config = await writeGatewayConfig(directory, simulator.origin);
+  // Through a route whose first-token deadline outlasts the snapshot's pause (12-16 s on Node 20
+  // here): the default 15 s would end the streams waiting meanwhile.
+  await appendFile(config, `\nroutes: [{ id: held, candidates: [gpt-4o-mini], ttft_timeout_ms: 120000 }]\n`);
   const gateway = await startGateway(gatewayBin, config, 1, undefined, { flags: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${directory}`] });
   const pool = new Pool(gateway.origin, { connections: count });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${masterKey}` };
   const wave = () =>
     Promise.all(
       Array.from({ length: count }, async () => {
-        const response = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers, body: mode === 'stream' ? streamBody : chatBody });
+        const response = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers, body: mode === 'stream' ? heldStream : heldChat });
         const text = await response.body.text();
         if (response.statusCode !== 200) throw new Error(`answered ${response.statusCode}: ${text.slice(0, 200)}`);
       }),
@@ -87,7 +92,8 @@ async function measure(mode: string, directory: string): Promise<void> {
     await wave();
     await wave();
     const held = wave();
-    await sleep(1000);
+    // Half the answer's time: every request has reached its upstream call by then.
+    await sleep(answerDelayMs / 2);
     const started = performance.now();
     const during = await snapshot(gateway, directory);
     const tookMs = performance.now() - started;
