@@ -1,3 +1,7 @@
+/**
+ * The executor's three entry points: non-streamed chat, streamed chat (read up to its first
+ * output, then resumable) and embeddings. The attempt loop itself is src/router/executor.ts.
+ */
 import type { ChatRequest } from '../core/chat-request.ts';
 import type { ChatResult } from '../core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../core/embedding.ts';
@@ -9,10 +13,6 @@ import { peekStream, type PeekedStream } from './peek-stream.ts';
 import type { Plan } from './plan.ts';
 import { resumableStream, type StreamAttempt, type StreamContinuer } from './resume-stream.ts';
 
-/**
- * The executor's three entry points: non-streamed chat, streamed chat (read up to its first
- * output, then resumable) and embeddings. The attempt loop itself is src/router/executor.ts.
- */
 export type { ExecutionContext, Execution, ProviderHandle } from './executor.ts';
 
 /**

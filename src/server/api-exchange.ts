@@ -35,6 +35,11 @@ export type ApiAnswer =
   | { kind: 'json'; model: ModelInfo; text: string }
   | { kind: 'stream'; headers: Record<string, string>; body: EventReader<string>; endings: StreamEndings };
 
+/**
+ * A route's handler. It may throw its request's errors synchronously (a malformed body) as well as
+ * reject: the billable routes are plain functions returning promise chains, not async functions
+ * (docs/decisions/0012-hot-path.md, nineteenth session), and both callers take either.
+ */
 export type ApiHandler = (exchange: ApiExchange) => Promise<ApiAnswer>;
 
 /** How an API route is declared: its path, ingress format and ledger endpoint, and its handler. */
