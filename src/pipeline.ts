@@ -5,6 +5,8 @@ import type { EmbeddingRequest, EmbeddingResult } from './core/embedding.ts';
 import { GatewayError } from './core/errors.ts';
 import type { AdmissionRequest, RequestGovernance } from './core/governance.ts';
 import type { ModelInfo } from './core/model.ts';
+import type { AttemptRecord } from './core/ledger.ts';
+import type { Usage } from './core/usage.ts';
 import type { RoutingStateStore } from './core/routing-state.ts';
 import type { RoutingRequest } from './core/strategy.ts';
 import type { EventReader, StreamEvent } from './core/stream-event.ts';
@@ -267,15 +269,39 @@ export class Pipeline {
   }
 
   #executionContext(record: RequestRecord, signal: AbortSignalLike, dispatchTokens: number): ExecutionContext {
-    return {
-      requestId: record.id,
-      signal,
-      provider: (id: string) => this.#dependencies.providers.get(id),
-      attempts: record.attempts,
-      state: this.#dependencies.state,
-      dispatchTokens,
-      spend: (model, usage, attempt) => record.spend(model, usage, attempt),
-    };
+    return new RequestExecution(record, signal, this.#dependencies.providers, this.#dependencies.state, dispatchTokens);
+  }
+}
+
+/**
+ * A request's execution context. A class, so that `provider` and `spend` are methods rather than
+ * two closures (and their context) that every request kept while it waited (bench/held.ts).
+ */
+class RequestExecution implements ExecutionContext {
+  readonly requestId: string;
+  readonly signal: AbortSignalLike;
+  readonly attempts: AttemptRecord[];
+  readonly state: RoutingStateStore;
+  readonly dispatchTokens: number;
+  readonly #record: RequestRecord;
+  readonly #providers: ReadonlyMap<string, ProviderHandle>;
+
+  constructor(record: RequestRecord, signal: AbortSignalLike, providers: ReadonlyMap<string, ProviderHandle>, state: RoutingStateStore, dispatchTokens: number) {
+    this.requestId = record.id;
+    this.signal = signal;
+    this.attempts = record.attempts;
+    this.state = state;
+    this.dispatchTokens = dispatchTokens;
+    this.#record = record;
+    this.#providers = providers;
+  }
+
+  provider(id: string): ProviderHandle | undefined {
+    return this.#providers.get(id);
+  }
+
+  spend(model: ModelInfo, usage: Usage, attempt: AttemptRecord): void {
+    this.#record.spend(model, usage, attempt);
   }
 }
 

@@ -60,7 +60,9 @@ export function clientSignal(response: ServerResponse, shutdown: SharedSignal): 
   // A request whose handler starts after the deadline (its body came slowly) ends at once with it.
   if (shutdown.aborted) controller.abort(shutdown.reason);
   const unsubscribe = shutdown.subscribe(() => controller.abort(shutdown.reason));
-  response.once('close', () => {
+  // `on`, not `once`: a response closes once, and `once` wraps the listener in an object and a
+  // bound function that every request kept until its answer ended (bench/held.ts).
+  response.on('close', () => {
     unsubscribe();
     if (!response.writableFinished) controller.abort(new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the request'));
   });
