@@ -254,12 +254,12 @@ export class Executor<T> {
   /**
    * The candidate's call number `retry` (0 the first), and what follows it: a promise chain, not
    * an async loop, whose suspended frame (41 registers) every request kept for the provider's
-   * whole answer time (executeChat's comment).
+   * whole answer time (executeChat's comment). `#failed` makes the next call only while `retry` is
+   * below the candidate's retries.
    */
   #call(candidate: Candidate<T>, retry: number): Promise<Success<T> | Failure> {
     const { model, lane, options } = candidate;
     const cancel = lane?.controller;
-    if (retry > candidate.retries) return Promise.resolve({ error: this.#lastError!, stop: false });
     // The caller left, or the drain deadline passed, before this call (while the request waited
     // on its budget, or on a retry): a listener added now would never fire, so no call is made.
     if (this.#context.signal.aborted) {
