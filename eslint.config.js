@@ -19,6 +19,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS: native/malloc-trim's loader of its compiled addon.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!node:|\\./)', message: 'src/core depends on nothing but Node built-ins.' }] }],

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { staleReason } from '../scripts/build-state.js';
+import { trimAllocatorPeriodically } from '../scripts/allocator-trim.js';
 import { lowerHelperThreads } from '../scripts/helper-threads.js';
 import { runtimeV8Flags, youngGenerationFlags } from '../scripts/runtime-flags.js';
 
@@ -97,6 +98,10 @@ for (const flag of runtimeV8Flags(nodeFlags, process.versions.node, availablePar
 // requests, on Node before 24: scripts/helper-threads.js says why, and why not later. Done before
 // anything starts threads of its own.
 lowerHelperThreads();
+
+// glibc's free pages below its heaps' tops given back once a second: scripts/allocator-trim.js
+// says why (7-10 MB of the peak RSS under load).
+trimAllocatorPeriodically();
 
 // The workers of `--workers N` run this file too: they take the primary's choice (inherited
 // through the environment) instead of checking again, so every process runs the same code.

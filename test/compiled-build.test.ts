@@ -46,7 +46,7 @@ function makeRoot(): string {
   mkdirSync(join(root, 'src', 'router'), { recursive: true });
   mkdirSync(join(root, 'dist'));
   copyFileSync(join(repository, 'bin', 'switchboard.js'), join(root, 'bin', 'switchboard.js'));
-  for (const script of ['build-state.js', 'helper-threads.js', 'runtime-flags.js']) copyFileSync(join(repository, 'scripts', script), join(root, 'scripts', script));
+  for (const script of ['allocator-trim.js', 'build-state.js', 'helper-threads.js', 'runtime-flags.js']) copyFileSync(join(repository, 'scripts', script), join(root, 'scripts', script));
   writeFileSync(join(root, 'package.json'), '{"type": "module"}\n');
   // The packages (tsx runs src/), but not npm's lockfile in node_modules, which this repository's
   // install wrote after builtAt: each package is linked on its own.

@@ -310,6 +310,21 @@ describe('switchboard CLI', () => {
     assert.equal(await tunables(cleanEnvironment({ ...unset, GLIBC_TUNABLES: chosen })), tunablesAsSeen(chosen));
   });
 
+  it("trims glibc's allocator in the serving process (the addon loaded), unless SWITCHBOARD_MALLOC_TRIM_MS=0", { skip: process.platform !== 'linux' || !(process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime }, async () => {
+    const empty = await mkdtemp(join(directory, 'trim-'));
+    // Whether the process that listens has native/malloc-trim's addon mapped, read from Linux's /proc.
+    const loadsAddon = async (environment: NodeJS.ProcessEnv) => {
+      const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { cwd: empty, env: environment });
+      try {
+        return (await readFile(`/proc/${server.child.pid}/maps`, 'utf8')).includes('malloc_trim.node');
+      } finally {
+        assert.equal(await server.stop(), 0);
+      }
+    };
+    assert.equal(await loadsAddon(cleanEnvironment()), true);
+    assert.equal(await loadsAddon(cleanEnvironment({ SWITCHBOARD_MALLOC_TRIM_MS: '0' })), false);
+  });
+
   it('builds providers from the environment keys with the catalog', async () => {
     const server = await startCli(['--port', '0', '--host', '127.0.0.1'], {
       cwd: await mkdtemp(join(directory, 'environment-')),
