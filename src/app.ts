@@ -40,7 +40,7 @@ import { registerOperationRoutes } from './server/routes/operations.ts';
 import { registerRouteExplainRoutes } from './server/routes/route-explain.ts';
 import { registerFeedbackRoutes } from './server/routes/feedback.ts';
 import { createFeedbackRecorder } from './feedback/record-feedback.ts';
-import { logMigrations, openStorage } from './store/open.ts';
+import { logMigrations, openStorage, wantsLedgerThread } from './store/open.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { createMetrics } from './telemetry/metrics.ts';
 import { createHttpClient } from './upstream/http-client.ts';
@@ -105,9 +105,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const catalog = options.catalog ?? (await loadCatalog());
   const link = options.cluster;
   const workers = link?.workers ?? 1;
-  // Ledger batches in a thread of their own only when another core can run it: on one core the
-  // thread costs more CPU than it frees (docs/decisions/0011-ledger-write-path.md).
-  const storage = await openStorage(config.storage.url, { ledgerThread: availableParallelism() > 1, onMigration: logMigrations(logger) });
+  // Ledger batches in a thread of their own only when a core is left over by the processes
+  // serving the port (docs/decisions/0011-ledger-write-path.md).
+  const storage = await openStorage(config.storage.url, { ledgerThread: wantsLedgerThread(availableParallelism(), workers), onMigration: logMigrations(logger) });
   const { writer, inFlight } = await openLedger(storage, sqliteFilePath(config.storage.url), logger, link?.slot);
   const metrics = createMetrics(instance, { ledger: () => writer.stats() }, link ? { worker: String(link.slot) } : {});
   // Reads that must see every finished request (admin, feedback): with workers, all of them flush.

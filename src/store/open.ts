@@ -15,6 +15,18 @@ export async function openStorage(url: string, options: SqliteStorageOptions = {
   throw new Error(`storage.url: unsupported URL "${url.replace(/\/\/[^@/]*@/, '//***@')}" (use sqlite://path)`);
 }
 
+/**
+ * Whether a process writes its ledger batches in a thread of its own: only when the machine has
+ * a core the processes serving the port leave free (`cores`: `availableParallelism()`, which
+ * counts the affinity mask). On one core the thread costs more CPU than it frees; with a worker
+ * per core (`--workers N`'s default) each worker's thread found no core free either, and cost
+ * 14-16 MB of RSS a worker on Node 24.21 (7-10 on Node 20.20) for no throughput (ADR 0011,
+ * twentieth-session addition).
+ */
+export function wantsLedgerThread(cores: number, processes: number): boolean {
+  return cores > processes;
+}
+
 /** Logs each migration applied to an existing database, before (with the ledger's size) and after. */
 export function logMigrations(logger: Pick<Logger, 'info'>): (step: MigrationStep) => void {
   return (step) => {
