@@ -38,41 +38,61 @@ export function createBedrockAdapter(settings: ProviderSettings, dependencies: A
   const source = upstreamSource(settings, connection.secrets);
 
   // The path first, checked before anything else is done (modelPath: a 400 for an impossible id).
-  const post = async (path: string, body: unknown, call: ProviderCall, accept: string): Promise<UpstreamResponse> => {
+  // A promise chain, the signing a link of it. It is only called inside a .then callback or an
+  // async function, so what it throws before signing still reaches the caller as a rejection.
+  const post = (path: string, body: unknown, call: ProviderCall, accept: string): Promise<UpstreamResponse> => {
     const url = new URL(`${connection.baseUrl}${path}`);
     const text = JSON.stringify(body);
-    const headers = await connection.authorize(url, { ...settings.headers, 'content-type': 'application/json', accept }, text);
-    return postJson(dependencies.http, { url: url.toString(), headers, body: text, call, source }, (response) => errorFromBedrockResponse(response, source));
+    return connection.authorize(url, { ...settings.headers, 'content-type': 'application/json', accept }, text).then((headers) =>
+      postJson(dependencies.http, { url: url.toString(), headers, body: text, call, source }, (response) => errorFromBedrockResponse(response, source)),
+    );
   };
 
   return {
     id: settings.id,
     type: settings.type,
 
-    async chat(request, call) {
-      const path = modelPath(call.model, 'converse');
-      const { body, warnings } = await convertRequest(request, call.model, { images: dependencies.images, signal: call.signal });
-      const response = await post(path, body, call, 'application/json');
-      const parsed = parseProviderJson(await response.text(), provider);
-      const problem = converseProblem(parsed);
-      if (problem) throw invalidAnswer(provider, 'a ConverseResponse', problem, response.status);
-      const result = convertResponse(parsed as ConverseResponseBody, { id: requestId(response), model: call.model });
-      if (result.finishReason === 'error') {
-        // stopReason malformed_model_output or malformed_tool_use (as Mistral's and Cohere's finish_reason "error").
-        throw failedGeneration(source, 'stopReason', result.rawFinishReason ?? 'error', response.status, reportedUsage(result.usage));
+    // Promise chains, not async functions, as the OpenAI-compatible adapter's (their frames were
+    // kept for the provider's whole answer time; docs/decisions/0012-hot-path.md). The request's
+    // conversion (it may fetch images) and the signing are asynchronous: links of the chain too.
+    chat(request, call) {
+      try {
+        const path = modelPath(call.model, 'converse');
+        return convertRequest(request, call.model, { images: dependencies.images, signal: call.signal }).then(({ body, warnings }) =>
+          post(path, body, call, 'application/json').then((response) =>
+            response.text().then((text) => {
+              const parsed = parseProviderJson(text, provider);
+              const problem = converseProblem(parsed);
+              if (problem) throw invalidAnswer(provider, 'a ConverseResponse', problem, response.status);
+              const result = convertResponse(parsed as ConverseResponseBody, { id: requestId(response), model: call.model });
+              if (result.finishReason === 'error') {
+                // stopReason malformed_model_output or malformed_tool_use (as Mistral's and Cohere's finish_reason "error").
+                throw failedGeneration(source, 'stopReason', result.rawFinishReason ?? 'error', response.status, reportedUsage(result.usage));
+              }
+              // Assigned, not spread into a new literal: docs/decisions/0021-no-spread-then-properties-on-the-hot-path.md.
+              return Object.assign(result, { warnings });
+            }),
+          ),
+        );
+      } catch (error) {
+        return Promise.reject(error);
       }
-      // Assigned, not spread into a new literal: docs/decisions/0021-no-spread-then-properties-on-the-hot-path.md.
-      return Object.assign(result, { warnings });
     },
 
-    async streamChat(request, call) {
-      const path = modelPath(call.model, 'converse-stream');
-      const { body, warnings } = await convertRequest(request, call.model, { images: dependencies.images, signal: call.signal });
-      const response = await post(path, body, call, 'application/vnd.amazon.eventstream');
-      const events = parseEventStream(response.body, provider).pipeThrough(
-        createConverseStreamTransform({ source, id: requestId(response), model: call.model }),
-      );
-      return guardStream(withWarnings(events, warnings), source);
+    streamChat(request, call) {
+      try {
+        const path = modelPath(call.model, 'converse-stream');
+        return convertRequest(request, call.model, { images: dependencies.images, signal: call.signal }).then(({ body, warnings }) =>
+          post(path, body, call, 'application/vnd.amazon.eventstream').then((response) => {
+            const events = parseEventStream(response.body, provider).pipeThrough(
+              createConverseStreamTransform({ source, id: requestId(response), model: call.model }),
+            );
+            return guardStream(withWarnings(events, warnings), source);
+          }),
+        );
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
 
     async embed(request, call) {

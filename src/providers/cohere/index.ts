@@ -44,7 +44,7 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
 
   const withAccept = headersWithAccept(headers);
 
-  const post = async (path: '/v2/chat' | '/v2/embed', body: unknown, call: ProviderCall, accept: string) => {
+  const post = (path: '/v2/chat' | '/v2/embed', body: unknown, call: ProviderCall, accept: string) => {
     const post = { url: `${baseUrl}${path}`, headers: withAccept(accept), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readCohereError));
   };
@@ -53,26 +53,40 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
     id: settings.id,
     type: settings.type,
 
-    async chat(request, call): Promise<ChatResult> {
-      const { body, warnings } = convertRequest(withStream(request, false), call.model);
-      const response = await post('/v2/chat', body, call, 'application/json');
-      const parsed = parseProviderJson(await response.text(), provider) as CohereChatBody;
-      const problem = chatResponseProblem(parsed);
-      if (problem) throw invalidAnswer(provider, 'a chat response', problem, response.status);
-      const result = convertResponse(parsed, call.model);
-      if (result.finishReason === 'error') {
-        // ERROR / TIMEOUT: the generation failed; never return it as an answer.
-        const code = parsed.finish_reason === 'TIMEOUT' ? 'SB_ERR_UPSTREAM_TIMEOUT' : 'SB_ERR_UPSTREAM_ERROR';
-        throw upstreamError(code, source, `Provider "${provider}" ended the generation with finish_reason`, parsed.finish_reason ?? 'ERROR', { upstreamStatus: response.status, usage: reportedUsage(result.usage) });
+    // Promise chains, not async functions, as the OpenAI-compatible adapter's (their frames were
+    // kept for the provider's whole answer time; docs/decisions/0012-hot-path.md).
+    chat(request, call): Promise<ChatResult> {
+      try {
+        const { body, warnings } = convertRequest(withStream(request, false), call.model);
+        return post('/v2/chat', body, call, 'application/json').then((response) =>
+          response.text().then((text) => {
+            const parsed = parseProviderJson(text, provider) as CohereChatBody;
+            const problem = chatResponseProblem(parsed);
+            if (problem) throw invalidAnswer(provider, 'a chat response', problem, response.status);
+            const result = convertResponse(parsed, call.model);
+            if (result.finishReason === 'error') {
+              // ERROR / TIMEOUT: the generation failed; never return it as an answer.
+              const code = parsed.finish_reason === 'TIMEOUT' ? 'SB_ERR_UPSTREAM_TIMEOUT' : 'SB_ERR_UPSTREAM_ERROR';
+              throw upstreamError(code, source, `Provider "${provider}" ended the generation with finish_reason`, parsed.finish_reason ?? 'ERROR', { upstreamStatus: response.status, usage: reportedUsage(result.usage) });
+            }
+            return Object.assign(result, { warnings });
+          }),
+        );
+      } catch (error) {
+        return Promise.reject(error);
       }
-      return Object.assign(result, { warnings });
     },
 
-    async streamChat(request, call) {
-      const { body, warnings } = convertRequest(withStream(request, true), call.model);
-      const response = await post('/v2/chat', body, call, 'text/event-stream');
-      const chunks = cohereEventTransformer({ source, requestedModel: call.model });
-      return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
+    streamChat(request, call) {
+      try {
+        const { body, warnings } = convertRequest(withStream(request, true), call.model);
+        return post('/v2/chat', body, call, 'text/event-stream').then((response) => {
+          const chunks = cohereEventTransformer({ source, requestedModel: call.model });
+          return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
+        });
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
 
     async embed(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> {

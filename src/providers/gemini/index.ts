@@ -44,7 +44,7 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
 
   const withAccept = headersWithAccept(headers);
 
-  const post = async (path: string, method: Method, body: unknown, call: ProviderCall, accept: string) => {
+  const post = (path: string, method: Method, body: unknown, call: ProviderCall, accept: string) => {
     const query = method === 'streamGenerateContent' ? '?alt=sse' : '';
     const post = { url: `${baseUrl}/v1beta/${path}:${method}${query}`, headers: withAccept(accept), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromGeminiResponse(response, source));
@@ -54,27 +54,44 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
     id: settings.id,
     type: settings.type,
 
-    async chat(request, call) {
-      const path = modelPath(call.model);
-      const { body, warnings } = await convertRequest(request, { images: dependencies.images, signal: call.signal });
-      const response = await post(path, 'generateContent', body, call, 'application/json');
-      const parsed = parseProviderJson(await response.text(), provider) as GeminiResponse;
-      const problem = generateContentProblem(parsed);
-      if (problem) throw invalidAnswer(provider, 'a GenerateContentResponse', problem, response.status);
-      const blockReason = parsed.promptFeedback?.blockReason;
-      if (blockReason) throw errorFromBlockedPrompt(blockReason, source);
-      if (!parsed.candidates?.length) throw errorFromEmptyAnswer(source);
-      const result = convertResponse(parsed, call.model);
-      if (result.finishReason === 'error') throw failedGeneration(source, 'finishReason', result.rawFinishReason ?? 'error', response.status, reportedUsage(result.usage));
-      return Object.assign(result, { warnings: [...warnings, ...result.warnings] });
+    // Promise chains, not async functions, as the OpenAI-compatible adapter's (their frames were
+    // kept for the provider's whole answer time; docs/decisions/0012-hot-path.md). The request's
+    // conversion is asynchronous (it may fetch images): one more link of the chain.
+    chat(request, call) {
+      try {
+        const path = modelPath(call.model);
+        return convertRequest(request, { images: dependencies.images, signal: call.signal }).then(({ body, warnings }) =>
+          post(path, 'generateContent', body, call, 'application/json').then((response) =>
+            response.text().then((text) => {
+              const parsed = parseProviderJson(text, provider) as GeminiResponse;
+              const problem = generateContentProblem(parsed);
+              if (problem) throw invalidAnswer(provider, 'a GenerateContentResponse', problem, response.status);
+              const blockReason = parsed.promptFeedback?.blockReason;
+              if (blockReason) throw errorFromBlockedPrompt(blockReason, source);
+              if (!parsed.candidates?.length) throw errorFromEmptyAnswer(source);
+              const result = convertResponse(parsed, call.model);
+              if (result.finishReason === 'error') throw failedGeneration(source, 'finishReason', result.rawFinishReason ?? 'error', response.status, reportedUsage(result.usage));
+              return Object.assign(result, { warnings: [...warnings, ...result.warnings] });
+            }),
+          ),
+        );
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
 
-    async streamChat(request, call) {
-      const path = modelPath(call.model);
-      const { body, warnings } = await convertRequest(request, { images: dependencies.images, signal: call.signal });
-      const response = await post(path, 'streamGenerateContent', body, call, 'text/event-stream');
-      const chunks = geminiStreamTransformer({ source, requestedModel: call.model });
-      return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
+    streamChat(request, call) {
+      try {
+        const path = modelPath(call.model);
+        return convertRequest(request, { images: dependencies.images, signal: call.signal }).then(({ body, warnings }) =>
+          post(path, 'streamGenerateContent', body, call, 'text/event-stream').then((response) => {
+            const chunks = geminiStreamTransformer({ source, requestedModel: call.model });
+            return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
+          }),
+        );
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
 
     async embed(request, call) {

@@ -45,7 +45,7 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
 
   const withAccept = headersWithAccept(headers);
 
-  const post = async (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string) => {
+  const post = (operation: 'chat/completions' | 'embeddings', body: unknown, call: ProviderCall, accept: string) => {
     const post = { url: `${baseUrl}/${operation}`, headers: withAccept(accept), body: JSON.stringify(body), call, source };
     return postJson(dependencies.http, post, (response) => errorFromResponse(response, source, readMistralError));
   };
@@ -57,26 +57,40 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
     // the message"), which the resume drops rather than repeat it.
     continuation: { accepts: () => true, mayRepeatPrefix: true },
 
-    async chat(request, call): Promise<ChatResult> {
-      const { body, warnings } = convertRequest(withStream(request, false), call.model);
-      const response = await post('chat/completions', body, call, 'application/json');
-      const parsed = parseProviderJson(await response.text(), provider) as MistralChatBody;
-      // ChatCompletionResponse has OpenAI's shape: `choices`, each with a `message` (openapi.yaml ChatCompletionChoice).
-      const problem = chatCompletionProblem(parsed);
-      if (problem) throw invalidAnswer(provider, 'a chat completion', problem, response.status);
-      const result = convertResponse(parsed, call.model);
-      if (result.finishReason === 'error') {
-        // finish_reason "error": the generation failed; never return it as an answer.
-        throw new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" ended the generation with finish_reason "error"`, { provider, upstreamStatus: response.status, usage: reportedUsage(result.usage) });
+    // Promise chains, not async functions, as the OpenAI-compatible adapter's (their frames were
+    // kept for the provider's whole answer time; docs/decisions/0012-hot-path.md).
+    chat(request, call): Promise<ChatResult> {
+      try {
+        const { body, warnings } = convertRequest(withStream(request, false), call.model);
+        return post('chat/completions', body, call, 'application/json').then((response) =>
+          response.text().then((text) => {
+            const parsed = parseProviderJson(text, provider) as MistralChatBody;
+            // ChatCompletionResponse has OpenAI's shape: `choices`, each with a `message` (openapi.yaml ChatCompletionChoice).
+            const problem = chatCompletionProblem(parsed);
+            if (problem) throw invalidAnswer(provider, 'a chat completion', problem, response.status);
+            const result = convertResponse(parsed, call.model);
+            if (result.finishReason === 'error') {
+              // finish_reason "error": the generation failed; never return it as an answer.
+              throw new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" ended the generation with finish_reason "error"`, { provider, upstreamStatus: response.status, usage: reportedUsage(result.usage) });
+            }
+            return Object.assign(result, { warnings });
+          }),
+        );
+      } catch (error) {
+        return Promise.reject(error);
       }
-      return Object.assign(result, { warnings });
     },
 
-    async streamChat(request, call) {
-      const { body, warnings } = convertRequest(withStream(request, true), call.model);
-      const response = await post('chat/completions', body, call, 'text/event-stream');
-      const chunks = mistralChunkTransformer({ source, requestedModel: call.model });
-      return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
+    streamChat(request, call) {
+      try {
+        const { body, warnings } = convertRequest(withStream(request, true), call.model);
+        return post('chat/completions', body, call, 'text/event-stream').then((response) => {
+          const chunks = mistralChunkTransformer({ source, requestedModel: call.model });
+          return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
+        });
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
 
     async embed(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> {
