@@ -3,10 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { describe, it, mock } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadTrim, trimAllocatorPeriodically, trimIntervalFrom, trimIntervalMs } from '../scripts/allocator-trim.js';
+import { glibcLinux } from './helpers/cli.ts';
 
 const repository = fileURLToPath(new URL('..', import.meta.url));
-/** Linux with glibc: where the addon (native/malloc-trim, built by `npm ci`) has malloc_trim to call. */
-const glibc = process.platform === 'linux' && Boolean((process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
 
 /**
  * A process that fragments glibc's heap the way a gateway's traffic does, at scale: 1,500 blocks
@@ -35,7 +34,7 @@ setTimeout(() => {
 `;
 
 describe('trimming the allocator (scripts/allocator-trim.js)', () => {
-  it('gives back the free pages glibc keeps below a heap top still in use', { skip: !glibc }, () => {
+  it('gives back the free pages glibc keeps below a heap top still in use', { skip: !glibcLinux }, () => {
     // glibc's defaults, whatever the machine running the tests sets.
     const environment = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(GLIBC_TUNABLES|MALLOC_\w+_)$/.test(name)));
     const child = spawnSync(process.execPath, ['--expose-gc', '-e', fragmenting], { cwd: repository, env: environment, encoding: 'utf8' });
@@ -49,7 +48,7 @@ describe('trimming the allocator (scripts/allocator-trim.js)', () => {
     assert.ok(figures.trimmed < figures.freed - 60, `trimmed: ${figures.freed.toFixed(1)} → ${figures.trimmed.toFixed(1)} MB`);
   });
 
-  it('loads the addon where glibc is the C library', { skip: !glibc }, () => {
+  it('loads the addon where glibc is the C library', { skip: !glibcLinux }, () => {
     const trim = loadTrim();
     assert.equal(typeof trim, 'function');
     assert.equal(typeof trim!(), 'boolean');

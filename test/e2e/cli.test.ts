@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Database } from '../../src/store/sqlite/driver.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 import { helperNiceIncrement } from '../../scripts/helper-threads.js';
-import { cleanEnvironment, processTunables, runCli, startCli, tunablesAsSeen } from '../helpers/cli.ts';
+import { cleanEnvironment, glibcLinux, processTunables, runCli, startCli, tunablesAsSeen } from '../helpers/cli.ts';
 import { openaiClient } from '../helpers/openai-client.ts';
 
 describe('switchboard CLI', () => {
@@ -310,7 +310,7 @@ describe('switchboard CLI', () => {
     assert.equal(await tunables(cleanEnvironment({ ...unset, GLIBC_TUNABLES: chosen })), tunablesAsSeen(chosen));
   });
 
-  it("trims glibc's allocator in the serving process (the addon loaded), unless SWITCHBOARD_MALLOC_TRIM_MS=0", { skip: process.platform !== 'linux' || !(process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime }, async () => {
+  it("trims glibc's allocator in the serving process (the addon loaded), unless SWITCHBOARD_MALLOC_TRIM_MS=0", { skip: !glibcLinux }, async () => {
     const empty = await mkdtemp(join(directory, 'trim-'));
     // Whether the process that listens has native/malloc-trim's addon mapped, read from Linux's /proc.
     const loadsAddon = async (environment: NodeJS.ProcessEnv) => {

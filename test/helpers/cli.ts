@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
 
+/** Linux with glibc as its C library: where native/malloc-trim's addon has malloc_trim to call. */
+export const glibcLinux = process.platform === 'linux' && Boolean((process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime);
+
 /** A `switchboard serve` child process. */
 export interface ServerProcess {
   child: ChildProcess;
