@@ -37,6 +37,13 @@ export interface ProviderCall {
    * require a max-tokens value the caller did not give (Anthropic).
    */
   maxOutputTokens?: number;
+  /**
+   * The provider's HTTP status once it answered, written by the adapter's transport
+   * (src/providers/_shared/post-json.ts): the attempt's `upstream_status` in the ledger, also for
+   * an answer that then failed (a body that is not JSON, a stream that broke) and whose error
+   * carries no status of its own or a status the provider did not send.
+   */
+  upstreamStatus?: number;
 }
 
 /**

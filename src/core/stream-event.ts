@@ -70,6 +70,8 @@ export interface NativeChunkEvent {
    * usage chunk when the caller did not set `stream_options.include_usage`): not written.
    */
   internal?: boolean;
+  /** The chunk carries the stream's usage (OpenAI's final usage chunk). */
+  usage?: boolean;
 }
 
 /** Last event of a successful stream. */

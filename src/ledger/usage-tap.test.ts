@@ -75,6 +75,16 @@ describe('UsageTap', () => {
     assert.equal(second.rows[0]!.errorCode, 'SB_ERR_STREAM_INTERRUPTED');
   });
 
+  it('counts the output of a stream the caller left as the text it made, not delta by delta', async () => {
+    const { tap, rows, writer } = tapped();
+    const text = 'Simulated reply from m4: one two three four five six seven eight nine ten';
+    for (const delta of text.split(/(?<= )/)) await writer.write({ type: 'text-delta', id: 't', delta });
+    tap.clientClosed();
+    assert.equal(rows[0]!.status, 'client_aborted');
+    assert.equal(rows[0]!.outputTokens, countTextTokens(text));
+    assert.equal(rows[0]!.tokensEstimated, true);
+  });
+
   it('records the usage an error event reports (a failed generation the provider billed) instead of counting', async () => {
     const reported = tapped();
     await reported.writer.write({ type: 'text-delta', id: 't', delta: 'Let me call' });

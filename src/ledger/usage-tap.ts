@@ -3,7 +3,7 @@ import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError, toGatewayError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
 import type { Usage } from '../core/usage.ts';
-import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
+import { countPromptTokens, countStreamedTokens } from '../tokens/count.ts';
 import type { RequestRecord } from './request-record.ts';
 
 /** Streamed text kept for counting output tokens; the rest is counted by length at the same rate. */
@@ -134,7 +134,7 @@ export class UsageTap {
    * streamed: text past `keptOutputChars` is not kept, and is counted at the kept text's rate.
    */
   #estimate(): Usage {
-    const kept = countTextsTokens(this.#output);
+    const kept = countStreamedTokens(this.#output);
     const outputTokens = this.#keptChars === 0 ? 0 : Math.round((kept * this.#outputChars) / this.#keptChars);
     return { inputTokens: countPromptTokens(this.#request), outputTokens, estimated: true };
   }

@@ -2,8 +2,13 @@ import { GatewayError } from '../core/errors.ts';
 import type { AttemptRecord } from '../core/ledger.ts';
 import type { ModelInfo } from '../core/model.ts';
 
-/** The ledger's record of one attempt. */
-export function attemptRecord(model: ModelInfo, outcome: AttemptRecord['outcome'], latencyMs: number, error?: GatewayError): AttemptRecord {
+/**
+ * The ledger's record of one attempt. `answeredStatus`: the HTTP status the provider answered
+ * with (ProviderCall.upstreamStatus), which wins over the error's: an error found in a 200 (a
+ * body that is not JSON, an error event in a stream) carries 200, not a status of its own.
+ */
+export function attemptRecord(model: ModelInfo, outcome: AttemptRecord['outcome'], latencyMs: number, error?: GatewayError, answeredStatus?: number): AttemptRecord {
+  const upstreamStatus = answeredStatus ?? error?.upstreamStatus;
   return {
     model: model.id,
     provider: model.providerId,
@@ -11,7 +16,7 @@ export function attemptRecord(model: ModelInfo, outcome: AttemptRecord['outcome'
     outcome,
     latencyMs: Math.round(latencyMs),
     ...(error ? { errorCode: error.code, message: error.message } : {}),
-    ...(error?.upstreamStatus !== undefined ? { upstreamStatus: error.upstreamStatus } : {}),
+    ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../core/chat-request.ts';
-import { countTextsTokens } from '../tokens/count.ts';
+import { countStreamedTokens } from '../tokens/count.ts';
 
 /**
  * The request that continues a broken streamed answer (docs/decisions/0007-stream-resume.md):
@@ -21,6 +21,6 @@ export function continuationRequest(original: ChatRequest, sent: readonly string
   }
   const { native: _native, ...typed } = original;
   const request: ChatRequest = { ...typed, messages, assistantPrefix: prefix };
-  if (original.maxOutputTokens !== undefined) request.maxOutputTokens = Math.max(1, original.maxOutputTokens - countTextsTokens(sent));
+  if (original.maxOutputTokens !== undefined) request.maxOutputTokens = Math.max(1, original.maxOutputTokens - countStreamedTokens(sent));
   return request;
 }

@@ -105,7 +105,13 @@ export class Executor<T> {
   readonly #streaming: boolean;
   /** Candidates not tried yet, in plan order. */
   readonly #queue: ModelInfo[];
+  /**
+   * After a context-length error: the largest known window that was too small (-1: none), and
+   * the upstream models that refused, so only candidates with a larger known window, or an
+   * unknown window and another upstream model, are tried (docs/routing.md, "Moving on at once").
+   */
   #minimumWindow = -1;
+  #tooSmall: string[] | undefined;
   #lastError: GatewayError | undefined;
 
   constructor(plan: Plan, context: ExecutionContext, streaming: boolean) {
@@ -128,7 +134,7 @@ export class Executor<T> {
       return outcome.then((settled) => {
         if ('value' in settled) return settled;
         if (settled.stop) throw settled.error;
-        if (settled.error.code === 'SB_ERR_CONTEXT_LENGTH') this.#minimumWindow = Math.max(this.#minimumWindow, next.model.contextWindow ?? this.#minimumWindow);
+        if (settled.error.code === 'SB_ERR_CONTEXT_LENGTH') this.#tooLong(next.model);
         return this.run(attempt);
       });
     } catch (error) {
@@ -159,7 +165,8 @@ export class Executor<T> {
       errorCode: error.code,
       message: error.message,
       latencyMs: Math.round(performance.now() - broken.startedAt),
-      ...(error.upstreamStatus !== undefined ? { upstreamStatus: error.upstreamStatus } : {}),
+      // The status the stream was answered with stays: an error event inside it is not a status the provider sent.
+      ...(broken.record.upstreamStatus === undefined && error.upstreamStatus !== undefined ? { upstreamStatus: error.upstreamStatus } : {}),
     });
     this.#lastError = error;
     if (countsAgainstDeployment(error)) this.#context.state.recordFailure(deploymentKey(broken.model), {});
@@ -191,10 +198,27 @@ export class Executor<T> {
     return undefined;
   }
 
+  /** `model` refused the prompt as longer than its context window. */
+  #tooLong(model: ModelInfo): void {
+    if (model.contextWindow !== undefined) this.#minimumWindow = Math.max(this.#minimumWindow, model.contextWindow);
+    (this.#tooSmall ??= []).push(model.upstream);
+  }
+
+  /**
+   * Whether a candidate may take a prompt that was too long for a model tried before: its
+   * window is known and larger than every known window that refused it; or unknown, and it is
+   * not an upstream model that refused it already (on another provider: the same model, the
+   * same window).
+   */
+  #mayFit(model: ModelInfo): boolean {
+    if (model.contextWindow !== undefined) return model.contextWindow > this.#minimumWindow;
+    return !this.#tooSmall!.includes(model.upstream);
+  }
+
   /** The next candidate that may be called now (claiming its half-open probe where it has one). */
   #nextStartable(): { model: ModelInfo; probe: boolean } | undefined {
     for (let model = this.#queue.shift(); model; model = this.#queue.shift()) {
-      if (this.#minimumWindow >= 0 && (model.contextWindow ?? Number.POSITIVE_INFINITY) <= this.#minimumWindow) continue;
+      if (this.#tooSmall !== undefined && !this.#mayFit(model)) continue;
       if (this.#context.provider(model.providerId) === undefined) continue;
       const admission = this.#context.state.admit(deploymentKey(model));
       if (admission !== 'refused') return { model, probe: admission === 'probe' };
@@ -277,27 +301,30 @@ export class Executor<T> {
     // One timer per attempt: the whole answer, or (streams) the first token.
     call.expireAfter(deadlines ? deadlines.ttftMs : timeoutMs, model, deadlines !== undefined);
     this.#context.state.recordDispatch(model.providerId, this.#context.dispatchTokens ?? 0);
+    const providerCall: ProviderCall = {
+      model: model.upstream,
+      signal: call,
+      // The transport's own limits stay behind ours, so the error names the deadline that passed.
+      timeoutMs: deadlines ? Math.max(timeoutMs, deadlines.ttftMs, deadlines.stallMs) : timeoutMs,
+      requestId: this.#context.requestId,
+      // Written by the transport when the provider answers; set now so the object keeps one shape.
+      upstreamStatus: undefined,
+      ...(model.maxOutputTokens !== undefined ? { maxOutputTokens: model.maxOutputTokens } : {}),
+    };
     let answer: Promise<T>;
     try {
-      answer = candidate.attempt(candidate.handle, {
-        model: model.upstream,
-        signal: call,
-        // The transport's own limits stay behind ours, so the error names the deadline that passed.
-        timeoutMs: deadlines ? Math.max(timeoutMs, deadlines.ttftMs, deadlines.stallMs) : timeoutMs,
-        requestId: this.#context.requestId,
-        ...(model.maxOutputTokens !== undefined ? { maxOutputTokens: model.maxOutputTokens } : {}),
-      });
+      answer = candidate.attempt(candidate.handle, providerCall);
     } catch (thrown) {
       answer = Promise.reject(thrown);
     }
     return answer.then(
-      (value) => this.#answered(candidate, call, startedAt, value),
-      (thrown: unknown) => this.#failed(candidate, retry, call, startedAt, thrown),
+      (value) => this.#answered(candidate, call, providerCall, startedAt, value),
+      (thrown: unknown) => this.#failed(candidate, retry, call, providerCall, startedAt, thrown),
     );
   }
 
   /** The candidate's call answered (a stream: up to its first output). */
-  #answered(candidate: Candidate<T>, call: AttemptCall, startedAt: number, value: T): Success<T> | Failure {
+  #answered(candidate: Candidate<T>, call: AttemptCall, providerCall: ProviderCall, startedAt: number, value: T): Success<T> | Failure {
     const { model, lane } = candidate;
     call.settled();
     if (lane) lane.startedAt = undefined;
@@ -307,7 +334,7 @@ export class Executor<T> {
       return { error: lane.controller.signal.reason as GatewayError, stop: false };
     }
     const latencyMs = performance.now() - startedAt;
-    const record = attemptRecord(model, 'ok', latencyMs);
+    const record = attemptRecord(model, 'ok', latencyMs, undefined, providerCall.upstreamStatus);
     this.#context.attempts.push(record);
     this.#context.state.recordSuccess(candidate.key, { latencyMs, streamed: this.#streaming });
     // A stream keeps listening: the caller leaving or a lost hedge must still cancel it.
@@ -327,7 +354,7 @@ export class Executor<T> {
   }
 
   /** The candidate's call failed: the outcome, or the next call after its backoff. */
-  #failed(candidate: Candidate<T>, retry: number, call: AttemptCall, startedAt: number, thrown: unknown): Success<T> | Failure | Promise<Success<T> | Failure> {
+  #failed(candidate: Candidate<T>, retry: number, call: AttemptCall, providerCall: ProviderCall, startedAt: number, thrown: unknown): Success<T> | Failure | Promise<Success<T> | Failure> {
     const { model, lane, options, key } = candidate;
     const cancel = lane?.controller;
     call.settled();
@@ -338,12 +365,12 @@ export class Executor<T> {
     const latencyMs = performance.now() - startedAt;
     if (this.#context.signal.aborted || cancel?.signal.aborted === true) {
       // A lost hedge's call was entered when the race was decided (#hedged).
-      if (lane?.recorded !== true) this.#context.attempts.push(attemptRecord(model, 'aborted', latencyMs, error));
+      if (lane?.recorded !== true) this.#context.attempts.push(attemptRecord(model, 'aborted', latencyMs, error, providerCall.upstreamStatus));
       if (options.probe) this.#context.state.releaseProbe(key);
       const closed = this.#context.signal.aborted ? callerEnded(this.#context.signal, error) : error;
       return { error: closed, stop: this.#context.signal.aborted };
     }
-    const failed = attemptRecord(model, 'error', latencyMs, error);
+    const failed = attemptRecord(model, 'error', latencyMs, error, providerCall.upstreamStatus);
     this.#context.attempts.push(failed);
     if (error.usage) this.#context.spend?.(model, error.usage, failed);
     this.#lastError = error;

@@ -5,7 +5,7 @@ import type { ModelInfo } from '../core/model.ts';
 import type { EventReader, FinishEvent, NativeChunkEvent, ReadResult, StreamEvent } from '../core/stream-event.ts';
 import { PullReader, type PullController } from '../streams/event-reader.ts';
 import { addUsage, type Usage } from '../core/usage.ts';
-import { countPromptTokens, countTextsTokens } from '../tokens/count.ts';
+import { countPromptTokens, countStreamedTokens, countTextTokens } from '../tokens/count.ts';
 import { stallTimeout } from './deadlines.ts';
 import type { PeekedStream } from './peek-stream.ts';
 import { continuationRequest } from './continuation-request.ts';
@@ -353,8 +353,8 @@ class ResumableStream {
   #estimate(): Usage {
     const prefix = this.#request.assistantPrefix;
     return {
-      inputTokens: countPromptTokens(this.#request) + (prefix ? countTextsTokens([prefix]) : 0),
-      outputTokens: countTextsTokens(this.#attemptText),
+      inputTokens: countPromptTokens(this.#request) + (prefix ? countTextTokens(prefix) : 0),
+      outputTokens: countStreamedTokens(this.#attemptText),
       estimated: true,
     };
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { runInFreshProcess } from '../../test/helpers/fresh-process.ts';
-import { countPromptTokens, countTextTokens, countTextsTokens, exactChars, promptTokensAtMost, promptTokensEstimate, textsTokensAtMost, textsTokensEstimate } from './count.ts';
+import { countPromptTokens, countStreamedTokens, countTextTokens, countTextsTokens, exactChars, promptTokensAtMost, promptTokensEstimate, textsTokensAtMost, textsTokensEstimate } from './count.ts';
 
 /** A seeded generator, so a failure is reproducible. */
 function letters(length: number, seed = 7): string {
@@ -32,6 +32,22 @@ describe('token counting', () => {
     const exact = countTokens(text);
     const counted = countTextTokens(text);
     assert.ok(Math.abs(counted - exact) / exact < 0.01, `${counted} vs ${exact}`);
+  });
+
+  it("counts a stream's deltas as the text they make, however the provider split it", () => {
+    const words = 'one two three four five six seven eight nine ten eleven twelve';
+    const exact = countTokens(words);
+    // Split after each space, as a provider's chunks often are: counted one by one, each word and
+    // its space were two tokens (24 here, for 12).
+    const afterSpaces = words.split(/(?<= )/);
+    assert.ok(countTextsTokens(afterSpaces) > exact * 1.5);
+    assert.equal(countStreamedTokens(afterSpaces), exact);
+    // In 5-character pieces, and long: still the text's count (within the sampling's 3% past exactChars).
+    const long = prose.repeat(300);
+    const pieces = long.match(/[\s\S]{1,5}/g)!;
+    const expected = countTokens(long);
+    assert.ok(Math.abs(countStreamedTokens(pieces) - expected) / expected < 0.03);
+    assert.equal(countStreamedTokens([]), 0);
   });
 
   it('counts a short text exactly', () => {

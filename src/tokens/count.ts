@@ -49,6 +49,17 @@ export function countTextsTokens(texts: readonly string[]): number {
   return estimateFromSamples(texts, total);
 }
 
+/**
+ * Tokens of a streamed answer given as its deltas, counted as the one text they make: a
+ * provider's chunks split words from their spaces ("one " "two "), and counting each alone gives
+ * up to twice the tokens of the text (a probe of a cut stream: 30 for text that is 17). Deltas
+ * of different kinds (text, reasoning, a tool's arguments) are joined too; where two meet, the
+ * count may differ by a token.
+ */
+export function countStreamedTokens(deltas: readonly string[]): number {
+  return deltas.length === 0 ? 0 : countTextsTokens([deltas.join('')]);
+}
+
 /** Estimated prompt tokens of a chat request (messages and tool definitions). */
 export function countPromptTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
   const { texts, fixed } = collectPrompt(request);

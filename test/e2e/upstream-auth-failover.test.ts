@@ -58,7 +58,7 @@ describe('a provider key the provider rejects', () => {
       row?.attempts.map((attempt) => [attempt.provider, attempt.outcome, attempt.errorCode ?? null, attempt.upstreamStatus ?? null]),
       [
         ['primary', 'error', 'SB_ERR_UPSTREAM_AUTH', 401],
-        ['backup', 'ok', null, null],
+        ['backup', 'ok', null, 200],
       ],
     );
   });

@@ -101,9 +101,27 @@ describe('openAIStreamFormatter: StreamEvents → chat.completion.chunk SSE', ()
         { type: 'text-delta', id: 't0', delta: 'Hi' },
         { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } },
       ],
-      true,
+      // The usage chunk is internal when the caller did not ask for usage.
+      false,
     );
     assert.equal(text, `data: ${native}\n\ndata: [DONE]\n\n`);
+  });
+
+  it("ends a verbatim stream with the provider's usage chunk, or one of its own when the caller asked and the provider sent none", async () => {
+    const native = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Hi"}}]}';
+    const usageChunk = '{"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}';
+    const nativeStart = { ...start, nativeFormat: 'openai-chat' as const };
+    const finish: StreamEvent = { type: 'finish', finishReason: 'stop', usage: { inputTokens: 4, outputTokens: 2, estimated: true } };
+    const relayed = await format([nativeStart, { type: 'native-chunk', format: 'openai-chat', data: native }, { type: 'native-chunk', format: 'openai-chat', data: usageChunk, usage: true }, finish], true);
+    assert.equal(relayed, `data: ${native}\n\ndata: ${usageChunk}\n\ndata: [DONE]\n\n`);
+    const built = dataOf(await format([nativeStart, { type: 'native-chunk', format: 'openai-chat', data: native }, finish], true));
+    assert.deepStrictEqual(built, [
+      JSON.parse(native),
+      { ...base, choices: [], usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } } },
+      '[DONE]',
+    ]);
+    // Not asked for: none added.
+    assert.deepStrictEqual(dataOf(await format([nativeStart, { type: 'native-chunk', format: 'openai-chat', data: native }, finish], false)), [JSON.parse(native), '[DONE]']);
   });
 
   it('ends with an error chunk in the OpenAI error shape, and no [DONE]', async () => {

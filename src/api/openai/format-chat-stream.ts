@@ -7,12 +7,15 @@ import { openAIFinishReason, openAIUsage } from './format-chat-response.ts';
  * StreamEvents → OpenAI `chat.completion.chunk` SSE text, one write per event. When the
  * provider speaks OpenAI (`stream-start.nativeFormat`), its chunks are written verbatim and the
  * typed events are only read for accounting; otherwise chunks are built from the events.
- * A stream ends with `data: [DONE]` after `finish`, or with an error chunk (no [DONE]) after
- * `error`, which the official SDKs raise as an APIError. A resumed stream (`resume`) goes on in
- * typed chunks after the verbatim ones.
+ * With `includeUsage`, a usage chunk comes before `[DONE]`: the provider's, else one built from
+ * the finish event. A stream ends with `data: [DONE]` after `finish`, or with an error chunk (no
+ * [DONE]) after `error`, which the official SDKs raise as an APIError. A resumed stream (`resume`)
+ * goes on in typed chunks after the verbatim ones.
  */
 export function openAIStreamFormatter(includeUsage: boolean): Transformer<StreamEvent, string> {
   let native = false;
+  /** A verbatim chunk with the usage was written. */
+  let usageWritten = false;
   let base = { id: '', object: 'chat.completion.chunk', created: 0, model: '' };
   const toolIndexes = new Map<string, number>();
 
@@ -31,7 +34,10 @@ export function openAIStreamFormatter(includeUsage: boolean): Transformer<Stream
           if (!native) controller.enqueue(chunk({ role: 'assistant', content: '' }));
           return;
         case 'native-chunk':
-          if (native && event.format === 'openai-chat' && !event.internal) controller.enqueue(`data: ${event.data}\n\n`);
+          if (native && event.format === 'openai-chat' && !event.internal) {
+            controller.enqueue(`data: ${event.data}\n\n`);
+            if (event.usage) usageWritten = true;
+          }
           return;
         case 'resume':
           // The answer goes on from another call, in typed events only (src/router/resume-stream.ts):
@@ -42,10 +48,10 @@ export function openAIStreamFormatter(includeUsage: boolean): Transformer<Stream
           controller.enqueue(`data: ${JSON.stringify(formatOpenAIError(event.error))}\n\n`);
           return;
         case 'finish':
-          if (!native) {
-            controller.enqueue(chunk({}, openAIFinishReason(event.finishReason)));
-            if (includeUsage && event.usage) controller.enqueue(`data: ${JSON.stringify({ id: base.id, object: base.object, created: base.created, model: base.model, choices: [], usage: openAIUsage(event.usage) })}\n\n`);
-          }
+          if (!native) controller.enqueue(chunk({}, openAIFinishReason(event.finishReason)));
+          // Asked for, the usage chunk ends the stream even when the provider sent none (a server
+          // that ignores stream_options, a stream cut after its finish): then with our count.
+          if (includeUsage && event.usage && !usageWritten) controller.enqueue(`data: ${JSON.stringify({ id: base.id, object: base.object, created: base.created, model: base.model, choices: [], usage: openAIUsage(event.usage) })}\n\n`);
           controller.enqueue('data: [DONE]\n\n');
           return;
         default:

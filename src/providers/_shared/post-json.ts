@@ -16,7 +16,8 @@ export interface JsonPost {
 
 /**
  * Sends a JSON request with the attempt's abort signal and timeouts (first byte and idle, both
- * the attempt's limit) and turns a non-2xx answer into the provider's GatewayError. A promise
+ * the attempt's limit), notes the answer's status on the call (the ledger's attempt status), and
+ * turns a non-2xx answer into the provider's GatewayError. A promise
  * chain, not an async function: a suspended frame per request in flight costs about 400 bytes
  * for the provider's whole answer time (as executeChat, src/router/execute.ts).
  */
@@ -30,7 +31,10 @@ export function postJson(http: HttpClient, post: JsonPost, toError: (response: U
     idleTimeoutMs: post.call.timeoutMs,
     provider: post.source.provider,
     redact: post.source.redact,
-  }).then((response) => (response.status < 200 || response.status >= 300 ? toError(response).then(raise) : response));
+  }).then((response) => {
+    post.call.upstreamStatus = response.status;
+    return response.status < 200 || response.status >= 300 ? toError(response).then(raise) : response;
+  });
 }
 
 function raise(error: GatewayError): never {

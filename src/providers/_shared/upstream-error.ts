@@ -41,6 +41,16 @@ export interface ProviderErrorDetail {
   param?: string;
 }
 
+/**
+ * An error object the provider sent inside a 200 (a body, or an event of a stream it had
+ * answered): SB_ERR_UPSTREAM_ERROR (docs/errors.md), retryable, with the status the provider did
+ * send. Not coded as a 5xx would be: the provider gave no status for it, and the ledger's
+ * attempt says 200.
+ */
+export function errorInAnswer(source: UpstreamSource, message: string | undefined): GatewayError {
+  return upstreamError('SB_ERR_UPSTREAM_ERROR', source, `Provider "${source.provider}" answered with an error`, message?.trim() || 'unknown error', { upstreamStatus: 200 });
+}
+
 /** Reads an error body into a message; each adapter knows its provider's error shape. */
 export type ReadErrorBody = (body: unknown) => ProviderErrorDetail;
 

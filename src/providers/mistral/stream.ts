@@ -4,7 +4,8 @@ import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
 import { createEventJsonReader } from '../_shared/event-json.ts';
 import type { SseMessage } from '../_shared/sse.ts';
-import { errorFromStatus, type UpstreamSource } from '../_shared/upstream-error.ts';
+import { failedGeneration } from '../_shared/failed-generation.ts';
+import { errorInAnswer, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { createChoiceEvents } from '../openai-compatible/choice-events.ts';
 import { completionHeader } from '../openai-compatible/convert-response.ts';
 import { convertUsage, mapFinishReason, randomToolCallId, splitContent, toolArguments } from './convert-response.ts';
@@ -35,8 +36,8 @@ export function mistralChunkTransformer(options: { source: UpstreamSource; reque
   let failed = false;
   const readJson = createEventJsonReader(options.source.provider);
 
-  const fail = (controller: TransformStreamDefaultController<StreamEvent>, message: string | undefined, code?: string) => {
-    controller.enqueue({ type: 'error', error: errorFromStatus(502, options.source, { message, ...(code ? { code } : {}) }) });
+  const fail = (controller: TransformStreamDefaultController<StreamEvent>, message: string | undefined) => {
+    controller.enqueue({ type: 'error', error: errorInAnswer(options.source, message) });
     done = true;
     failed = true;
   };
@@ -53,7 +54,7 @@ export function mistralChunkTransformer(options: { source: UpstreamSource; reque
       // An in-band error is an error body instead of a chunk (`"object": "error"`).
       if (chunk.object === 'error' || chunk.error || (!chunk.choices && chunk.message !== undefined)) {
         const detail = readMistralError(chunk);
-        fail(controller, detail.message ?? 'error event in the stream', detail.code);
+        fail(controller, detail.message ?? 'error event in the stream');
         return;
       }
       if (!started) {
@@ -88,7 +89,7 @@ export function mistralChunkTransformer(options: { source: UpstreamSource; reque
       if (failed || !started || (finishReason === undefined && !done)) return;
       if (finishReason === 'error') {
         // A generation that failed must not look like a normal end (STYLE rule 3).
-        controller.enqueue({ type: 'error', error: errorFromStatus(502, options.source, { message: 'the generation ended with finish_reason "error"' }), ...(usage ? { usage } : {}) });
+        controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'finish_reason', 'error', 200), ...(usage ? { usage } : {}) });
         return;
       }
       blocks.finish(controller, { finishReason, rawFinishReason, usage });

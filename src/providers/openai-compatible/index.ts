@@ -7,7 +7,7 @@ import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderSettin
 import { guardStream } from '../_shared/guard-stream.ts';
 import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { warningsTransformer } from '../_shared/with-warnings.ts';
-import { errorFromResponse, parseProviderJson, upstreamError, upstreamSource, type UpstreamSource } from '../_shared/upstream-error.ts';
+import { errorFromResponse, parseProviderJson, errorInAnswer, upstreamSource, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { invalidAnswer, isJsonObject } from '../_shared/answer-shape.ts';
 import { convertRequest, type OpenAIRequestDialect } from './convert-request.ts';
@@ -140,6 +140,5 @@ export function createOpenAICompatibleAdapter(
 
 /** A 200 whose body is an error object (some compatible servers do this). */
 function errorFromBodyError(body: { error?: unknown }, source: UpstreamSource): GatewayError {
-  const error = body.error as OpenAIChatBody['error'];
-  return upstreamError('SB_ERR_UPSTREAM_ERROR', source, `Provider "${source.provider}" answered with an error`, error?.message ?? 'unknown error', { upstreamStatus: 200 });
+  return errorInAnswer(source, (body.error as OpenAIChatBody['error'])?.message ?? undefined);
 }

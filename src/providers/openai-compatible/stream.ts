@@ -5,7 +5,7 @@ import type { StreamEvent } from '../../core/stream-event.ts';
 import type { Usage } from '../../core/usage.ts';
 import { createEventJsonReader } from '../_shared/event-json.ts';
 import type { SseMessage } from '../_shared/sse.ts';
-import { errorFromStatus, type UpstreamSource } from '../_shared/upstream-error.ts';
+import { errorInAnswer, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { createChoiceEvents } from './choice-events.ts';
 import { completionHeader, convertUsage, mapFinishReason } from './convert-response.ts';
 import type { OpenAIChatBody } from './wire-types.ts';
@@ -50,13 +50,7 @@ export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMe
       const chunk = readJson<OpenAIChatBody>(message.data, controller);
       if (chunk === undefined) return;
       if (chunk.error) {
-        controller.enqueue({
-          type: 'error',
-          error: errorFromStatus(502, options.source, {
-            message: chunk.error.message ?? undefined,
-            code: chunk.error.code === null || chunk.error.code === undefined ? undefined : String(chunk.error.code),
-          }),
-        });
+        controller.enqueue({ type: 'error', error: errorInAnswer(options.source, chunk.error.message ?? undefined) });
         failed = true;
         done = true;
         return;
@@ -72,8 +66,9 @@ export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMe
       }
       const choices = chunk.choices ?? [];
       if (options.passthrough) {
-        const internal = options.usageChunkInternal && choices.length === 0 && Boolean(chunk.usage);
-        controller.enqueue({ type: 'native-chunk', format: 'openai-chat', data: message.data, ...(internal ? { internal } : {}) });
+        if (!chunk.usage) controller.enqueue({ type: 'native-chunk', format: 'openai-chat', data: message.data });
+        else if (options.usageChunkInternal && choices.length === 0) controller.enqueue({ type: 'native-chunk', format: 'openai-chat', data: message.data, internal: true });
+        else controller.enqueue({ type: 'native-chunk', format: 'openai-chat', data: message.data, usage: true });
       }
       if (chunk.usage) usage = convertUsage(chunk.usage);
       const choice = choices.find((candidate) => (candidate.index ?? 0) === 0);

@@ -206,12 +206,13 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
    */
   protected async writeStream(response: ServerResponse, stream: StreamAnswer<TFault>): Promise<void> {
     const shape: FaultShape | undefined = stream.fault;
-    const strikesAt = shape?.kind === 'cut-stream' || shape?.kind === 'stream-error' ? ('afterChunks' in shape ? shape.afterChunks : shape.afterFrames) : -1;
+    const strikesAt = shape?.kind === 'cut-stream' || shape?.kind === 'stream-error' || shape?.kind === 'end-stream' ? ('afterChunks' in shape ? shape.afterChunks : shape.afterFrames) : -1;
     const pausesAt = shape?.kind === 'stall' || shape?.kind === 'invalid-event' ? shape.afterChunks : -1;
     response.writeHead(200, stream.headers ?? sseHeaders);
     for (const [index, frame] of stream.frames.entries()) {
       if (index === strikesAt) {
         if (isFault(stream.fault, 'stream-error')) response.end(stream.errorFrame(stream.fault));
+        else if (shape?.kind === 'end-stream') response.end();
         else await this.cutStream(response);
         return;
       }

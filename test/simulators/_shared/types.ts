@@ -18,6 +18,11 @@ export type Fault =
   | { kind: 'cut-stream'; afterChunks: number }
   /** Stream `afterChunks` chunks, then the protocol's in-band error event. */
   | { kind: 'stream-error'; afterChunks: number; message?: string }
+  /**
+   * Stream `afterChunks` chunks, then end the body cleanly without the rest or the end marker:
+   * a server that stops early, or one that sends no usage chunk.
+   */
+  | { kind: 'end-stream'; afterChunks: number }
   /** Stream `afterChunks` chunks, then send nothing for `ms` (then go on), or until the connection closes. */
   | { kind: 'stall'; afterChunks: number; ms?: number }
   /** Stream `afterChunks` chunks, then one event whose data is not valid JSON, then the rest. */
@@ -36,7 +41,7 @@ export type FaultShape =
   | { kind: 'reset' }
   | { kind: 'slow'; delayMs: number }
   | { kind: 'invalid-json' }
-  | { kind: 'cut-stream' | 'stream-error'; afterChunks: number }
+  | { kind: 'cut-stream' | 'stream-error' | 'end-stream'; afterChunks: number }
   | { kind: 'cut-stream' | 'stream-error'; afterFrames: number }
   | { kind: 'stall'; afterChunks: number; ms?: number }
   | { kind: 'invalid-event'; afterChunks: number };
