@@ -71,12 +71,25 @@ function visit(value: unknown, seen: Set<object>): void {
   }
 }
 
-/** The first zod issue as a 400 naming the field (`messages[0].role`), as OpenAI's `param`. */
-export function firstIssue(error: z.ZodError): GatewayError {
+/**
+ * Parses the value of the body's field `name` with `schema`, or throws a 400 naming the field at
+ * fault (`logit_bias.50256`): for fields checked one by one, only when a body has them.
+ */
+export function parseField<Schema extends z.ZodType>(schema: Schema, name: string, value: unknown): z.output<Schema> {
+  const parsed = safeParseFirstIssue(schema, value);
+  if (!parsed.success) throw firstIssue(parsed.error, [name]);
+  return parsed.data;
+}
+
+/**
+ * The first zod issue as a 400 naming the field (`messages[0].role`), as OpenAI's `param`;
+ * `prefix`: the path of the value that was parsed, inside the body.
+ */
+export function firstIssue(error: z.ZodError, prefix: readonly PropertyKey[] = []): GatewayError {
   const issue = error.issues[0];
   if (!issue) return new GatewayError('SB_ERR_INVALID_REQUEST', 'Invalid request body.');
   const deepest = deepestIssue(issue);
-  const param = formatParam(deepest.path);
+  const param = formatParam(prefix.length === 0 ? deepest.path : [...prefix, ...deepest.path]);
   const message = param ? `Invalid value for '${param}': ${deepest.message}` : deepest.message;
   return new GatewayError('SB_ERR_INVALID_REQUEST', boundMessage(message), param ? { param } : {});
 }
@@ -85,11 +98,21 @@ export function firstIssue(error: z.ZodError): GatewayError {
  * Unions report "invalid input" at the top; the innermost issue says what is actually wrong: the
  * deepest one, and among equally deep ones that of the option whose type matched (for `[]` given
  * to "string or non-empty array", "must not be empty" rather than "expected string").
+ *
+ * One exception: when an option refused the value itself for its size or value (an array over its
+ * cap) and every other option refused its type, or the type of its first element, the size is what
+ * is wrong. For 2,049 strings given to "up to 2,048 strings, or up to 300,000 token ids", the
+ * token-id option reads the first element ("expected number" at `[0]`, deeper) only because its cap
+ * is higher; the array is not made of numbers, and the caller needs to hear it is too long.
  */
 function deepestIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   if (issue.code === 'invalid_union' && 'errors' in issue && issue.errors.length > 0 && issue.message.startsWith('Invalid input')) {
     const nested = issue.errors.map((errors) => errors[0]).filter((candidate): candidate is z.core.$ZodIssue => candidate !== undefined);
     const typeMismatch = (candidate: z.core.$ZodIssue) => (candidate.code === 'invalid_type' ? 1 : 0);
+    const ofTheValue = nested.find((candidate) => candidate.path.length === 0 && candidate.code !== 'invalid_type');
+    const othersMismatch = (candidate: z.core.$ZodIssue) =>
+      candidate.path.length === 0 || (candidate.code === 'invalid_type' && candidate.path.length === 1 && candidate.path[0] === 0);
+    if (ofTheValue && nested.every(othersMismatch)) return { ...ofTheValue, path: issue.path };
     const best = nested.sort((left, right) => right.path.length - left.path.length || typeMismatch(left) - typeMismatch(right))[0];
     if (best) return { ...best, path: [...issue.path, ...best.path] };
   }

@@ -7,7 +7,7 @@ import { chatRequestSchema } from '../openai/chat-request-schema.ts';
  * ../shared/specs/anthropic/openapi.json (CreateMessageParams, InputMessage, the Request*Block
  * schemas, Tool, ToolChoice, ThinkingConfigParam, Metadata). What Switchboard reads is checked
  * strictly (types, ranges, roles, block types per role); block objects and the top level are
- * loose, because fields we do not model (cache_control, citations, service_tier, …) are relayed
+ * loose, because fields we do not model (cache_control, citations, …) are relayed
  * unchanged to Anthropic-backed models through `native`. Like Anthropic, optional parameters
  * are absent or set: null is not a value. Arrays have caps, checked before any element is read
  * (src/api/validation.ts): Anthropic's documented 100,000 messages per request, else far above
@@ -182,6 +182,9 @@ export const messagesRequestSchema = z
     metadata: z.strictObject({ user_id: z.string().max(512).nullish() }).optional(),
     thinking: thinkingSchema.optional(),
     output_config: outputConfigSchema.optional(),
+    // CreateMessageParams.service_tier: `enum: ["auto", "standard_only"]` (the same in
+    // BetaCreateMessageParams and in @anthropic-ai/sdk 1.x); relayed, never read.
+    service_tier: z.enum(['auto', 'standard_only']).optional(),
     // OpenRouter's routing hints (../shared/SPEC.md "Routing hints"), same shape as on /v1/chat/completions.
     models: chatRequestSchema.shape.models,
     provider: chatRequestSchema.shape.provider,

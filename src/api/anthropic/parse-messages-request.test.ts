@@ -258,9 +258,21 @@ describe('parseMessagesRequest: Anthropic Messages body → ChatRequest', () => 
         },
         /messages\.3\.content\.0: unexpected `tool_use_id`/,
       ],
+      // CreateMessageParams.service_tier in ../shared/specs/anthropic/openapi.json: enum auto, standard_only.
+      ['a service_tier outside the spec\'s enum', { ...minimal, service_tier: 'bogus' }, /service_tier': Invalid option: expected one of "auto"\|"standard_only"/],
+      ['a null service_tier', { ...minimal, service_tier: null }, /service_tier/],
       ['a tool_use id with other characters', { ...minimal, messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 'call 1', name: 'f', input: {} }] }] }, /\^\[a-zA-Z0-9_-\]\+\$/],
     ];
     for (const [name, body, pattern] of cases) it(name, () => rejects(body, pattern));
+  });
+});
+
+describe('service_tier', () => {
+  it('takes both values of the spec, and relays them unchanged', () => {
+    for (const tier of ['auto', 'standard_only']) {
+      const body = { ...minimal, service_tier: tier };
+      assert.deepStrictEqual(parseMessagesRequest(body, {}).native?.body, body);
+    }
   });
 });
 

@@ -48,6 +48,26 @@ describe('parseEmbeddingRequest: OpenAI embeddings body → EmbeddingRequest', (
     rejects([1], /must be a JSON object/);
   });
 
+  // CreateEmbeddingRequest.input in ../shared/specs/openai/openapi.yaml.
+  it('says an array of more than 2,048 inputs is too long (maxItems: 2048), whatever its items', () => {
+    rejects({ model: 'embed', input: new Array(2049).fill('a') }, /too many items: at most 2048 inputs/, 'input');
+    rejects({ model: 'embed', input: new Array(2049).fill([1, 2]) }, /too many items: at most 2048 inputs/, 'input');
+    rejects({ model: 'embed', input: new Array(300_001).fill(1) }, /300000 token ids/, 'input');
+    assert.equal(parseEmbeddingRequest({ model: 'embed', input: new Array(2048).fill('a') }, {}).input.length, 2048);
+    assert.deepStrictEqual(parseEmbeddingRequest({ model: 'embed', input: new Array(5000).fill(7) }, {}).native?.body.input, new Array(5000).fill(7));
+  });
+
+  it('refuses an empty string inside an array as it does a lone one ("cannot be an empty string")', () => {
+    rejects({ model: 'embed', input: [''] }, /must not be an empty string/, 'input[0]');
+    rejects({ model: 'embed', input: ['a', 'b', ''] }, /must not be an empty string/, 'input[2]');
+    rejects({ model: 'embed', input: ['a', 1] }, /expected string/, 'input[1]');
+  });
+
+  it('takes negative token ids: the spec gives token ids no minimum (items: type integer)', () => {
+    assert.deepStrictEqual(parseEmbeddingRequest({ model: 'embed', input: [-1] }, {}).native?.body.input, [-1]);
+    rejects({ model: 'embed', input: [1.5] }, /input\[0\]/, 'input[0]');
+  });
+
   it('refuses a 1.5M-element token array by its size, before reading its elements', () => {
     const body = { model: 'embed', input: new Array(1_500_000).fill(true) };
     const started = performance.now();

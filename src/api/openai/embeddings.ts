@@ -14,15 +14,35 @@ import { embeddingFieldPolicy } from './request-fields.ts';
  */
 const maxInputTokens = 300_000;
 
-/** OpenAI CreateEmbeddingRequest (../shared/specs/openai/openapi.yaml), loose at the top level. */
+/**
+ * OpenAI's cap on the inputs of one request (CreateEmbeddingRequest.input: "any array must be 2048
+ * dimensions or less", `maxItems: 2048`). The message covers the flat token-id array too: an array
+ * too long for every option is refused before any element is read, whatever its elements are.
+ */
+const maxInputs = 2048;
+const tooManyInputs = `too many items: at most ${maxInputs} inputs (strings or token arrays), or ${maxInputTokens} token ids`;
+
+/**
+ * One text input: the spec says the input "cannot be an empty string", and an array of strings is
+ * several inputs ("To embed multiple inputs in a single request, pass an array of strings"), so
+ * each of them is held to it.
+ */
+const textInput = z.string().min(1, 'must not be an empty string');
+
+/**
+ * OpenAI CreateEmbeddingRequest (../shared/specs/openai/openapi.yaml), loose at the top level.
+ * Token ids are `type: integer` with no minimum in the spec: a negative id is not refused here.
+ */
 const embeddingRequestSchema = z
   .object({
     model: modelName(z.string({ error: 'you must provide a model parameter' }).min(1, 'you must provide a model parameter')),
     input: z.union([
       z.string(),
-      z.array(z.string()).min(1).max(2048),
-      z.array(z.number().int()).min(1).max(maxInputTokens),
-      z.array(z.array(z.number().int()).min(1).max(maxInputTokens)).min(1).max(2048),
+      z.array(textInput).min(1).max(maxInputs, tooManyInputs),
+      // The spec gives this array `maxItems: 2048` too, but one token array is one input, of up to
+      // the model's 8192 tokens: the cap stays the request's 300,000 tokens.
+      z.array(z.number().int()).min(1).max(maxInputTokens, tooManyInputs),
+      z.array(z.array(z.number().int()).min(1).max(maxInputTokens)).min(1).max(maxInputs, tooManyInputs),
     ]),
     encoding_format: z.enum(['float', 'base64']).nullish(),
     dimensions: z.number().int().positive().nullish(),

@@ -194,4 +194,84 @@ describe('parseChatRequest: OpenAI Chat Completions body → ChatRequest', () =>
     rejects({ ...minimal, stop: ['a', 'b', 'c', 'd', 'e'] }, /stop/, 'stop');
     rejects({ ...minimal, metadata: { n: 1 } }, /metadata values must be strings/, 'metadata.n');
   });
+
+  // Each against CreateChatCompletionRequest in ../shared/specs/openai/openapi.yaml.
+  it('refuses null where the spec does not allow it: tools, tool_choice, response_format, user and the other non-nullable fields', () => {
+    for (const field of ['tools', 'tool_choice', 'response_format', 'user', 'parallel_tool_calls', 'functions', 'function_call', 'web_search_options', 'prompt_cache_options']) {
+      rejects({ ...minimal, [field]: null }, new RegExp(`Invalid value for '${field}'`), field);
+    }
+  });
+
+  it('accepts null where the spec does (nullable: true, or anyOf with type "null")', () => {
+    const nullable = [
+      'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'stop', 'seed', 'n', 'presence_penalty', 'frequency_penalty', 'logprobs',
+      'top_logprobs', 'reasoning_effort', 'stream', 'stream_options', 'metadata', 'service_tier', 'modalities', 'verbosity', 'audio', 'store',
+      'logit_bias', 'prediction', 'moderation', 'safety_identifier', 'prompt_cache_key', 'prompt_cache_retention',
+    ];
+    const body = { ...minimal, ...Object.fromEntries(nullable.map((field) => [field, null])) };
+    const { metadata: _hint, ...relayed } = body as Record<string, unknown>;
+    assert.deepStrictEqual(parseChatRequest(body, {}).native?.body, relayed);
+  });
+
+  it('refuses wrongly typed known fields, naming the field in param', () => {
+    rejects({ ...minimal, stop: [] }, /stop arrays must not be empty/, 'stop');
+    rejects({ ...minimal, logit_bias: 'x' }, /expected record/, 'logit_bias');
+    rejects({ ...minimal, logit_bias: { '50256': 0.5 } }, /expected int/, 'logit_bias.50256');
+    rejects({ ...minimal, logit_bias: { '50256': 101 } }, /100/, 'logit_bias.50256');
+    rejects({ ...minimal, service_tier: 'bogus' }, /expected one of "auto"\|"default"\|"flex"\|"scale"\|"priority"\|"fast"/, 'service_tier');
+    rejects({ ...minimal, reasoning_effort: 'bogus' }, /expected one of "none"\|"minimal"\|"low"\|"medium"\|"high"\|"xhigh"\|"max"/, 'reasoning_effort');
+    rejects({ ...minimal, reasoning_effort: 5 }, /reasoning_effort/, 'reasoning_effort');
+    rejects({ ...minimal, modalities: 'text' }, /expected array/, 'modalities');
+    rejects({ ...minimal, modalities: ['text', 'video'] }, /expected one of "text"\|"audio"/, 'modalities[1]');
+    rejects({ ...minimal, functions: 'x' }, /expected array/, 'functions');
+    rejects({ ...minimal, functions: [] }, /functions must not be empty/, 'functions');
+    rejects({ ...minimal, functions: [{ description: 'no name' }] }, /functions\[0\]\.name/, 'functions[0].name');
+    rejects({ ...minimal, function_call: 'required' }, /expected one of "none"\|"auto"/, 'function_call');
+    rejects({ ...minimal, prediction: 'x' }, /expected object/, 'prediction');
+    rejects({ ...minimal, prediction: { type: 'content', content: [] } }, /must not be empty/, 'prediction.content');
+    rejects({ ...minimal, store: 'yes' }, /expected boolean/, 'store');
+    rejects({ ...minimal, audio: 5 }, /expected object/, 'audio');
+    rejects({ ...minimal, audio: { voice: 'alloy', format: 'ogg' } }, /audio\.format/, 'audio.format');
+    rejects({ ...minimal, audio: { voice: { id: 'voice_1', name: 'x' } , format: 'mp3' } }, /audio\.voice/, 'audio.voice');
+    rejects({ ...minimal, verbosity: 'max' }, /expected one of "low"\|"medium"\|"high"/, 'verbosity');
+    rejects({ ...minimal, safety_identifier: 'x'.repeat(65) }, /64/, 'safety_identifier');
+    rejects({ ...minimal, prompt_cache_retention: '1h' }, /"in_memory"\|"24h"/, 'prompt_cache_retention');
+    rejects({ ...minimal, prompt_cache_options: { ttl: '1h' } }, /"30m"/, 'prompt_cache_options.ttl');
+    rejects({ ...minimal, web_search_options: { search_context_size: 'huge' } }, /"low"\|"medium"\|"high"/, 'web_search_options.search_context_size');
+    rejects({ ...minimal, moderation: {} }, /moderation\.model/, 'moderation.model');
+    rejects({ ...minimal, stream: true, stream_options: { include_obfuscation: 'no' } }, /expected boolean/, 'stream_options.include_obfuscation');
+  });
+
+  it('checks every field relayed without being read (relayedChatFields), whatever else the body holds', () => {
+    for (const field of ['safety_identifier', 'prompt_cache_key', 'prompt_cache_retention', 'prompt_cache_options', 'verbosity', 'service_tier', 'modalities', 'audio', 'prediction', 'store', 'logit_bias', 'web_search_options', 'moderation', 'functions', 'function_call']) {
+      rejects({ ...minimal, min_p: 0.1, [field]: 12345 }, new RegExp(`Invalid value for '${field}'`), field);
+    }
+  });
+
+  it("accepts every value the spec lists, and Groq's values of reasoning_effort and service_tier", () => {
+    const body = {
+      ...minimal,
+      service_tier: 'fast',
+      reasoning_effort: 'max',
+      verbosity: 'high',
+      modalities: ['text', 'audio'],
+      audio: { voice: { id: 'voice_1234' }, format: 'pcm16' },
+      prediction: { type: 'content', content: [{ type: 'text', text: 'draft' }] },
+      store: false,
+      logit_bias: { '50256': -100, '1': 100 },
+      functions: [{ name: 'lookup', parameters: { type: 'object' } }],
+      function_call: { name: 'lookup' },
+      web_search_options: { user_location: { type: 'approximate', approximate: { country: 'FR' } }, search_context_size: 'low' },
+      moderation: { model: 'omni-moderation-latest' },
+      prompt_cache_options: { ttl: '30m', mode: 'explicit' },
+      prompt_cache_retention: '24h',
+      prompt_cache_key: 'k',
+      safety_identifier: 's'.repeat(64),
+    };
+    assert.deepStrictEqual(parseChatRequest(body, {}).native?.body, body);
+    for (const effort of ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max', 'default']) {
+      assert.equal(parseChatRequest({ ...minimal, reasoning_effort: effort }, {}).reasoningEffort, effort);
+    }
+    for (const tier of ['auto', 'default', 'flex', 'scale', 'priority', 'fast', 'on_demand', 'performance']) parseChatRequest({ ...minimal, service_tier: tier }, {});
+  });
 });

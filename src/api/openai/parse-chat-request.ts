@@ -1,8 +1,8 @@
 import type { ChatMessage, ChatRequest, FilePart, ImagePart, TextPart } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { checkFieldNames } from '../field-names.ts';
-import { parseBody, quote, shorten } from '../validation.ts';
-import { chatRequestSchema, type OpenAIChatRequestBody, type OpenAIMessage } from './chat-request-schema.ts';
+import { parseBody, parseField, quote, shorten } from '../validation.ts';
+import { chatRequestSchema, type OpenAIChatRequestBody, type OpenAIMessage, relayedChatFields } from './chat-request-schema.ts';
 import { chatFieldPolicy } from './request-fields.ts';
 
 /** Body fields that are routing hints: read by the router, never sent to a provider. */
@@ -20,6 +20,7 @@ export function parseChatRequest(body: unknown, headerMetadata: Record<string, s
   }
   checkFieldNames(body as Record<string, unknown>, chatFieldPolicy);
   const request = parseBody(chatRequestSchema, body);
+  checkRelayedFields(body as Record<string, unknown>);
   checkConsistency(request);
 
   const native: Record<string, unknown> = { ...(body as Record<string, unknown>) };
@@ -69,6 +70,40 @@ function convertTool(tool: NonNullable<OpenAIChatRequestBody['tools']>[number]):
   if (tool.function.description !== undefined) converted.description = tool.function.description;
   if (tool.function.strict != null) converted.strict = tool.function.strict;
   return converted;
+}
+
+/** The fields Switchboard relays without reading, each checked against its type when present. */
+function checkRelayedFields(body: Record<string, unknown>): void {
+  if (!hasRelayedField(body)) return;
+  for (const name in body) {
+    const schema = relayedChatFields.get(name);
+    if (schema !== undefined && Object.hasOwn(body, name)) parseField(schema, name, body[name]);
+  }
+}
+
+/**
+ * Whether the body has any of relayedChatFields' names (a test checks that the two lists agree).
+ * Most bodies have none: 15 property reads say so in about 6 ns, where walking the body's keys took
+ * 40-60 ns alone and added 150-250 ns to a small request's parseChatRequest (about 1.7 µs).
+ */
+function hasRelayedField(body: Record<string, unknown>): boolean {
+  return (
+    body.safety_identifier !== undefined ||
+    body.prompt_cache_key !== undefined ||
+    body.prompt_cache_retention !== undefined ||
+    body.prompt_cache_options !== undefined ||
+    body.verbosity !== undefined ||
+    body.service_tier !== undefined ||
+    body.modalities !== undefined ||
+    body.audio !== undefined ||
+    body.prediction !== undefined ||
+    body.store !== undefined ||
+    body.logit_bias !== undefined ||
+    body.web_search_options !== undefined ||
+    body.moderation !== undefined ||
+    body.functions !== undefined ||
+    body.function_call !== undefined
+  );
 }
 
 function optional<Key extends string, Value>(key: Key, value: Value | null | undefined): { [K in Key]?: Value } {
