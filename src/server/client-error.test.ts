@@ -16,7 +16,8 @@ function fakeSocket(headersSent = false) {
     writable: true,
     written: '',
     ended: false,
-    _httpMessage: headersSent ? { headersSent: true } : null,
+    // An answer under way while its request's body is still read (a 413 while the body drains).
+    _httpMessage: headersSent ? { headersSent: true, writableFinished: false, req: { complete: false, method: 'POST', url: '/v1/chat/completions' } } : null,
     end(data?: string) {
       if (data) socket.written += data;
       socket.ended = true;

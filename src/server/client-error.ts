@@ -1,7 +1,10 @@
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.ts';
 import { formatForPath, type ErrorShaper } from './ingress-format.ts';
+import { recordOf } from './record-on-request.ts';
+import { requestIdHeaders } from './request-id.ts';
 
 /** What Node's HTTP parser attaches to the errors it emits as `clientError` (`rawPacket` is a Buffer). */
 type ParserError = Error & { code?: string; reason?: string; rawPacket?: unknown };
@@ -47,24 +50,74 @@ export function createClientErrorHandler(
     if (error.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
     answered.add(socket);
     const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined;
-    const line = requestLine(raw);
+    // The request Node is reading or answering on this socket, if any. Still being received: the
+    // refused bytes are its own (a malformed chunked body, the request timeout), and its row
+    // records the refusal. Received whole: they are a later request's (below).
+    const current = currentAnswer(socket);
+    const receiving = current?.req !== undefined && !current.req.complete ? current.req : undefined;
+    const ownRecord = receiving ? recordOf(receiving) : undefined;
+    const line = receiving && ownRecord ? { method: receiving.method ?? '', path: receiving.url ?? '' } : requestLine(raw);
     const refusal = refusalOf(error, raw, line !== undefined);
     const shape = shapers.get(formatForPath(line?.path ?? '')) ?? shapers.get('openai')!;
     const body = JSON.stringify(shape(refusal));
-    const requestId = line ? onRefused?.(line.method, line.path, refusal) : undefined;
+    let requestId: string | undefined;
+    const clientLeft = refusal.code === 'SB_ERR_CLIENT_CLOSED';
+    if (ownRecord) {
+      ownRecord.finish(clientLeft ? 'client_aborted' : 'error', refusal.status, refusal);
+      requestId = ownRecord.id;
+    } else if (line) {
+      requestId = onRefused?.(line.method, line.path, refusal);
+    }
     logger.info({ code: error.code, status: refusal.status, ...(requestId ? { request_id: requestId } : {}) }, `refused a malformed HTTP request: ${refusal.message}`);
-    // An answer already under way on this socket (a 413 while its body drains) cannot take a
-    // second status line: the connection is only closed.
-    const started = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent === true;
-    if (socket.writable && !started) {
+    const linger = () => {
+      const timer = setTimeout(() => socket.destroy(), lingerMs);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    };
+    // An earlier request on this connection still being answered (bytes the parser refused came
+    // after it, pipelined, or after its `Connection: close`; or a 413 while its body drains):
+    // its answer goes out whole, then the connection closes. A status line of ours now would
+    // take its place, and the client would read our 400 as that request's answer while the
+    // provider answered it and the ledger recorded it as sent (an outside probe).
+    if (current?.req?.complete === true && answering(socket)) {
+      // Node hands the socket to the next pipelined answer when one ends; wait for each in turn.
+      const whenAnswered = (): void => {
+        if (answering(socket)) {
+          currentAnswer(socket)!.once('close', () => setImmediate(whenAnswered));
+          return;
+        }
+        if (!socket.destroyed) socket.end();
+        linger();
+      };
+      whenAnswered();
+      return;
+    }
+    if (socket.writable && current?.headersSent !== true && !clientLeft) {
       socket.end(
-        `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${requestId ? `x-request-id: ${requestId}\r\n` : ''}connection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${requestId ? requestIdLines(line?.path ?? '', requestId) : ''}connection: close\r\n\r\n${body}`,
       );
     }
-    const timer = setTimeout(() => socket.destroy(), lingerMs);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
+    linger();
   };
+}
+
+/** The request id's header lines of a refusal (request-id too on /v1/messages, for Anthropic's SDKs). */
+function requestIdLines(path: string, requestId: string): string {
+  const headers = requestIdHeaders(path, requestId);
+  let lines = '';
+  for (let index = 0; index < headers.length; index += 2) lines += `${headers[index]}: ${headers[index + 1]}\r\n`;
+  return lines;
+}
+
+/** The answer Node is writing on `socket` (its `_httpMessage`), if any. */
+function currentAnswer(socket: Socket): ServerResponse | null | undefined {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+}
+
+/** Whether an answer to an earlier request is still being written on `socket`. */
+function answering(socket: Socket): boolean {
+  const current = currentAnswer(socket);
+  return current !== null && current !== undefined && !current.writableFinished && !socket.destroyed;
 }
 
 /**
@@ -75,6 +128,10 @@ export function createClientErrorHandler(
 function refusalOf(error: ParserError, raw: Buffer | undefined, startsRequest: boolean): GatewayError {
   const invalid = (message: string, status: number) => new GatewayError('SB_ERR_INVALID_REQUEST', message, { status, cause: error });
   switch (error.code) {
+    case 'HPE_INVALID_EOF_STATE':
+      // The connection ended in the middle of a request (Node 20's parser says so; later ones end
+      // the request with `aborted`): the client left, as a disconnect mid-stream is (docs/errors.md).
+      return new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the connection in the middle of its request', { cause: error });
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return invalid('The request was not received in time.', 408);
     case 'HPE_HEADER_OVERFLOW': {

@@ -12,6 +12,7 @@ import { parseJsonBody } from './json-body.ts';
 import { newRequestId } from './request-id.ts';
 import { writeAnswer, writeJson } from './send-answer.ts';
 import { sendEventStream } from './send-stream.ts';
+import { attachRecord } from './record-on-request.ts';
 
 export interface DirectRoutesOptions {
   maxBodyBytes: number;
@@ -92,8 +93,10 @@ class DirectExchange implements ApiExchange {
     this.response = response;
     this.#length = length;
     this.#options = options;
-    this.#headers = { 'x-request-id': this.id };
+    // Anthropic's SDKs read the id from `request-id`, on errors too (401s, malformed bodies).
+    this.#headers = route.format === 'anthropic' ? { 'x-request-id': this.id, 'request-id': this.id } : { 'x-request-id': this.id };
     this.record = options.newRecord(this.id, route.endpoint);
+    attachRecord(request, this.record);
   }
 
   takeBodyBytes(): Buffer | undefined {

@@ -42,16 +42,21 @@ export function createFailureAnswerer(shapers: ReadonlyMap<string, ErrorShaper>,
 }
 
 /**
- * Fastify's error handler: the failure's answer (above), and a body refused as too large is
- * drained (bounded by `drainLimits`) so that the client reads the 413.
+ * Fastify's error handler: the failure's answer (above), on a connection kept open. Fastify asks
+ * for `connection: close` when it refuses a body (too large, a media type it cannot read, JSON
+ * it cannot parse), but Node has by then parsed and started any request pipelined behind it on
+ * the same connection: that one then reached a provider, was billed and recorded as answered,
+ * and its answer was never sent (an outside probe). So the connection stays open: a body read
+ * whole needs nothing more, and the rest of one still arriving is drained (bounded by
+ * `drainLimits`) so that the client reads the answer and a request behind it is served. Only a
+ * body whose length cannot be trusted (a bad Content-Length) closes the connection.
  */
 export function createErrorHandler(answerFailure: ReturnType<typeof createFailureAnswerer>, drainLimits: DrainLimits) {
   return (thrown: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => {
     const format = (request.routeOptions.config as { format?: string } | undefined)?.format ?? 'openai';
     const failure = answerFailure(thrown, format, request.record, request.body, request.id, request.url);
     reply.headers(failure.headers);
-    if (failure.error.code === 'SB_ERR_BODY_TOO_LARGE' && !request.raw.complete) {
-      // Fastify asks for `connection: close`, which resets a client still sending: drain instead.
+    if ((thrown as FastifyError).code !== 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
       reply.removeHeader('connection');
       drainRequestBody(request.raw, reply.raw, drainLimits);
     }
@@ -68,6 +73,11 @@ function requestedModel(body: unknown): string | null {
 
 function fromFastify(error: FastifyError | Error): GatewayError {
   if (GatewayError.isInstance(error)) return error;
+  // The client went away before its whole body came (Node's `aborted`): the caller's doing, as a
+  // disconnect mid-stream is (docs/errors.md), not a malformed request.
+  if ((error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+    return new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the connection before sending the whole body', { cause: error });
+  }
   const fastifyError = error as FastifyError;
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -79,6 +89,8 @@ function fromFastify(error: FastifyError | Error): GatewayError {
         { cause: error },
       );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      // A content type Fastify cannot read (a malformed one, `;;;`): 415, as direct-routes.ts says.
+      return new GatewayError('SB_ERR_INVALID_REQUEST', 'Unsupported media type: the body must be sent as application/json.', { cause: error, status: 415 });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new GatewayError('SB_ERR_INVALID_REQUEST', error.message, { cause: error });
     default:

@@ -14,13 +14,16 @@ import { createClientErrorHandler } from './client-error.ts';
 import { createErrorHandler, createFailureAnswerer } from './error-handler.ts';
 import { DirectRoutes } from './direct-routes.ts';
 import type { ApiExchange, ApiRoute } from './api-exchange.ts';
-import { sendAnswer } from './send-answer.ts';
+import { sendAnswer, writeJson } from './send-answer.ts';
+import { drainRequestBody } from './drain-request-body.ts';
+import { requestIdHeaders } from './request-id.ts';
 import { sendEventStream } from './send-stream.ts';
 import { headerList } from './header-list.ts';
 import { formatForPath, type ErrorShaper } from './ingress-format.ts';
 import { parseJsonBody } from './json-body.ts';
 import { utf8Text } from '../text/utf8.ts';
 import { newRequestId } from './request-id.ts';
+import { attachRecord } from './record-on-request.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -102,7 +105,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     const endpoint = billable.get(`${method} ${bare.length > 1 && bare.endsWith('/') ? bare.slice(0, -1) : bare}`);
     if (endpoint === undefined) return undefined;
     const record = new RequestRecord(newRequestId(), endpoint, options.onRequestFinished);
-    record.finish('error', refusal.status, refusal);
+    record.finish(refusal.code === 'SB_ERR_CLIENT_CLOSED' ? 'client_aborted' : 'error', refusal.status, refusal);
     return record.id;
   };
   const app = Fastify({
@@ -122,6 +125,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     childLoggerFactory: (logger) => logger,
     bodyLimit: options.maxBodyBytes,
     requestTimeout: requestTimeoutMs,
+    // A request without Host is refused by the 'request' listener below, in the caller's shape.
+    http: { requireHostHeader: false },
     genReqId: () => newRequestId(),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -164,7 +169,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     const config = request.routeOptions.config;
-    if (config.endpoint) request.record = new RequestRecord(request.id, config.endpoint, options.onRequestFinished);
+    if (config.format === 'anthropic') reply.header('request-id', request.id);
+    if (config.endpoint) {
+      request.record = new RequestRecord(request.id, config.endpoint, options.onRequestFinished);
+      attachRecord(request.raw, request.record);
+    }
     if (!config.format) return done();
     const authenticated = (identity: Identity) => {
       try {
@@ -209,9 +218,32 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     answerFailure,
     isClosing: options.isClosing ?? (() => false),
   });
+  const drainLimits = { maxBytes: Math.max(drainBodyLimits * options.maxBodyBytes, 64 * 1024 * 1024), maxMs: drainMs };
+  /**
+   * Refuses a request before any route sees it, as Node would with a bare status line (a
+   * missing Host, an Expect it cannot meet), in the caller's shape, with a ledger row on a
+   * billable path and its body drained so the connection serves the next request.
+   */
+  const refuseUnrouted = (request: IncomingMessage, response: ServerResponse, refusal: GatewayError): void => {
+    const path = request.url ?? '';
+    const requestId = recordRefusal(request.method ?? '', path, refusal) ?? newRequestId();
+    const shape = options.errorShapers.get(formatForPath(path)) ?? options.errorShapers.get('openai')!;
+    options.logger.info({ request_id: requestId, code: refusal.code, status: refusal.status }, refusal.message);
+    drainRequestBody(request, response, drainLimits);
+    writeJson(response, refusal.status, requestIdHeaders(path, requestId), JSON.stringify(shape(refusal)));
+  };
   app.server.removeAllListeners('request');
   app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (Node's own answer had no body).
+    if (request.headers.host === undefined && request.httpVersionMinor === 1 && request.httpVersionMajor === 1) {
+      refuseUnrouted(request, response, new GatewayError('SB_ERR_INVALID_REQUEST', 'An HTTP/1.1 request must carry a Host header.'));
+      return;
+    }
     if (!direct.take(request, response)) app.routing(request, response);
+  });
+  // An `Expect` other than 100-continue, which Node meets itself (RFC 9110 §10.1.1: 417).
+  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    refuseUnrouted(request, response, new GatewayError('SB_ERR_INVALID_REQUEST', `Expect: ${String(request.headers.expect).slice(0, 100)} is not supported (only 100-continue).`, { status: 417 }));
   });
   app.decorate('apiRoute', (route: ApiRoute) => {
     direct.add(route);
@@ -246,7 +278,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   /** An answer to a request that matched no route, in the shape of the API its path belongs to. */
   function sendRouteless(reply: FastifyReply, path: string, error: GatewayError): void {
-    const shape = options.errorShapers.get(formatForPath(path)) ?? options.errorShapers.get('openai')!;
+    const format = formatForPath(path);
+    const shape = options.errorShapers.get(format) ?? options.errorShapers.get('openai')!;
+    // Anthropic's SDKs read the request id from `request-id`, on errors too.
+    if (format === 'anthropic') reply.header('request-id', reply.request.id);
     void reply.code(error.status).type('application/json').send(JSON.stringify(shape(error)));
   }
 }

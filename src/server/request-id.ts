@@ -12,3 +12,12 @@ export function newRequestId(now = Date.now()): string {
   // 8 + 12 hex digits of a v4 UUID with no version or variant bits among them.
   return `req_${now.toString(16).padStart(12, '0')}${random.slice(0, 8)}${random.slice(24)}`;
 }
+
+/**
+ * The headers that name a request's id in an answer: `x-request-id`, and on /v1/messages also
+ * `request-id`, where Anthropic's SDKs read it (APIError.requestID), on errors too. As a flat
+ * list of names and values (ServerResponse.writeHead's raw form).
+ */
+export function requestIdHeaders(path: string, requestId: string): string[] {
+  return path.startsWith('/v1/messages') ? ['x-request-id', requestId, 'request-id', requestId] : ['x-request-id', requestId];
+}

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { adminClient } from '../helpers/admin.ts';
 import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rawPost, rawRequest } from '../helpers/http.ts';
 import { assertOpenAIError } from '../helpers/openai-client.ts';
-import { sendRaw } from '../helpers/raw-socket.ts';
+import { exchangeRaw, sendRaw } from '../helpers/raw-socket.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 
 const masterKey = 'sb-master-http-edge';
@@ -170,6 +171,125 @@ describe('the HTTP edge: malformed requests, oversized and empty bodies', () => 
     const longParameter = await rawRequest('GET', gateway.origin, `/admin/keys/${'k'.repeat(150)}`, undefined, { key: masterKey });
     assert.equal(longParameter.status, 414);
     assertOpenAIError(longParameter.body);
+  });
+
+  // An outside probe: a connection carrying more than one request lost answers the provider had
+  // given (and the ledger recorded as sent) when the gateway refused what came before or after.
+  describe('on a connection carrying several requests', () => {
+    const chat = (extra = '', text = JSON.stringify(chatBody), path = '/v1/chat/completions') =>
+      `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n${extra}\r\n${text}`;
+
+    it('answers a request pipelined behind a body refused as not JSON, on the same connection', async () => {
+      const calls = simulator.chatCalls().length;
+      // `?q`: the query string sends the first to Fastify's route, whose JSON parser refuses it.
+      const { answers } = await exchangeRaw(gateway.origin, chat('', '{bad', '/v1/chat/completions?q') + chat('Connection: close\r\n'), 5_000);
+      assert.deepStrictEqual(
+        answers.map((answer) => answer.status),
+        [400, 200],
+      );
+      assertOpenAIError(JSON.parse(answers[0]!.body));
+      assert.equal(JSON.parse(answers[1]!.body).object, 'chat.completion');
+      assert.equal(simulator.chatCalls().length, calls + 1);
+      const row = (await gateway.ledger()).find((entry) => entry.id === answers[1]!.headers['x-request-id']);
+      assert.equal(row?.status, 'ok');
+    });
+
+    it('answers a request followed by bytes the parser refuses, then closes', async () => {
+      for (const after of ['GARBAGE\r\n\r\n', chat()]) {
+        // The second case: a request after one that said `Connection: close` ("Data after Connection: close").
+        const first = after === 'GARBAGE\r\n\r\n' ? chat() : chat('Connection: close\r\n');
+        const { answers, closed } = await exchangeRaw(gateway.origin, first + after, 5_000);
+        assert.equal(answers.length, 1, `answers: ${answers.map((answer) => answer.status).join(', ')}`);
+        assert.equal(answers[0]!.status, 200, answers[0]!.body);
+        assert.equal(JSON.parse(answers[0]!.body).object, 'chat.completion');
+        assert.ok(closed);
+        const row = (await gateway.ledger()).find((entry) => entry.id === answers[0]!.headers['x-request-id']);
+        assert.equal(row?.status, 'ok');
+      }
+    });
+
+    it('answers a 415 to a content type it cannot read, and the request behind it', async () => {
+      const { answers } = await exchangeRaw(gateway.origin, chat('', JSON.stringify(chatBody)).replace('Content-Type: application/json', 'Content-Type: ;;;') + chat('Connection: close\r\n'), 5_000);
+      assert.deepStrictEqual(
+        answers.map((answer) => answer.status),
+        [415, 200],
+      );
+      assertOpenAIError(JSON.parse(answers[0]!.body));
+    });
+  });
+
+  it('records one row for a request whose chunked body the parser refuses, with the status it was answered', async () => {
+    const before = new Set((await gateway.ledger()).map((row) => row.id));
+    const answer = await sendRaw(
+      gateway.origin,
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+    );
+    assert.equal(answer.status, 400);
+    assert.match(JSON.parse(answer.body).error.message, /Malformed HTTP request/);
+    // The row is written once the body's read has failed too: wait for the turn to end.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const added = (await gateway.ledger()).filter((row) => !before.has(row.id));
+    assert.deepStrictEqual(
+      added.map((row) => [row.id, row.status, row.httpStatus, row.errorCode]),
+      [[answer.headers['x-request-id'], 'error', 400, 'SB_ERR_INVALID_REQUEST']],
+    );
+  });
+
+  it('records a client that leaves in the middle of its body as client_aborted, on both paths', async () => {
+    for (const framing of ['Content-Length: 100', 'Transfer-Encoding: chunked']) {
+      const before = new Set((await gateway.ledger()).map((row) => row.id));
+      const { hostname, port } = new URL(gateway.origin);
+      const socket = connect(Number(port), hostname);
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\nContent-Type: application/json\r\n${framing}\r\n\r\n${framing.startsWith('Content') ? '{"model":' : '9\r\n{"model":\r\n'}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+      let added: Awaited<ReturnType<TestGateway['ledger']>> = [];
+      for (let tries = 0; tries < 50 && added.length === 0; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        added = (await gateway.ledger()).filter((row) => !before.has(row.id));
+      }
+      assert.deepStrictEqual(
+        added.map((row) => [row.status, row.httpStatus, row.errorCode]),
+        [['client_aborted', 499, 'SB_ERR_CLIENT_CLOSED']],
+        `${framing}: ${added.map((row) => row.errorMessage).join(', ')}`,
+      );
+    }
+  });
+
+  it('refuses a request without Host, or with an Expect it cannot meet, in the caller’s shape and with a row', async () => {
+    const noHost = await sendRaw(gateway.origin, `POST /v1/chat/completions HTTP/1.1\r\nAuthorization: Bearer ${masterKey}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    assert.equal(noHost.status, 400);
+    assert.match(JSON.parse(noHost.body).error.message, /Host header/);
+    const expectation = await sendRaw(gateway.origin, `POST /v1/messages HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nx-api-key: ${masterKey}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    assert.equal(expectation.status, 417);
+    assert.deepStrictEqual(JSON.parse(expectation.body), { type: 'error', error: { type: 'invalid_request_error', message: 'Expect: something-else is not supported (only 100-continue).' } });
+    assert.equal(expectation.headers['request-id'], expectation.headers['x-request-id']);
+    const rows = await gateway.ledger();
+    assert.deepStrictEqual(
+      [noHost, expectation].map((answer) => rows.find((row) => row.id === answer.headers['x-request-id'])).map((row) => row && [row.endpoint, row.httpStatus]),
+      [
+        ['chat', 400],
+        ['messages', 417],
+      ],
+    );
+  });
+
+  it('names the request in `request-id` on every /v1/messages answer, as Anthropic’s SDKs read it', async () => {
+    const answers = [
+      await rawPost(gateway.origin, '/v1/messages', { model: 'fast', max_tokens: 5, messages: [] }, { key: 'wrong' }),
+      await rawPost(gateway.origin, '/v1/messages', '{bad', { headers: { 'x-api-key': masterKey } }),
+      await rawPost(gateway.origin, '/v1/messages?beta=true', '{bad', { headers: { 'x-api-key': masterKey } }),
+      await rawPost(gateway.origin, '/v1/messages/unknown', {}, { headers: { 'x-api-key': masterKey } }),
+      await rawPost(gateway.origin, '/v1/messages', 'x'.repeat(1024 * 1024 + 1), { headers: { 'x-api-key': masterKey } }),
+    ];
+    assert.deepStrictEqual(
+      answers.map((answer) => answer.status),
+      [401, 400, 400, 404, 413],
+    );
+    for (const answer of answers) {
+      assert.match(answer.headers.get('request-id') ?? '', /^req_/, `${answer.status}: no request-id`);
+      assert.equal(answer.headers.get('request-id'), answer.headers.get('x-request-id'));
+    }
   });
 
   it('still answers a good request after all this', async () => {

@@ -79,3 +79,44 @@ function parseAnswer(bytes: Buffer): Omit<SocketAnswer, 'error'> {
   const length = Number(headers['content-length'] ?? Number.NaN);
   return { status: Number(statusLine.split(' ')[1] ?? 0), headers, body: body.toString('utf8'), complete: Number.isFinite(length) && body.length >= length };
 }
+
+/**
+ * Writes `request` (several pipelined requests, say) on a new connection and reads every answer
+ * until the server closes it or `timeoutMs` passes: each answer's status, headers and body, in
+ * order (answers framed by `content-length`), and whether the server closed the connection.
+ */
+export function exchangeRaw(origin: string, request: string | Buffer, timeoutMs = 10_000): Promise<{ answers: Array<Omit<SocketAnswer, 'error' | 'complete'>>; closed: boolean }> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    let closed = false;
+    const finish = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ answers: parseAnswers(Buffer.concat(chunks)), closed });
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      closed = true;
+      finish();
+    });
+    socket.write(request);
+  });
+}
+
+function parseAnswers(bytes: Buffer): Array<Omit<SocketAnswer, 'error' | 'complete'>> {
+  const answers: Array<Omit<SocketAnswer, 'error' | 'complete'>> = [];
+  let rest = bytes;
+  while (rest.length > 0) {
+    const answer = parseAnswer(rest);
+    if (!answer.complete) break;
+    const headEnd = rest.indexOf('\r\n\r\n');
+    const length = Number(answer.headers['content-length']);
+    answers.push({ status: answer.status, headers: answer.headers, body: rest.subarray(headEnd + 4, headEnd + 4 + length).toString('utf8') });
+    rest = rest.subarray(headEnd + 4 + length);
+  }
+  return answers;
+}
