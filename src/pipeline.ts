@@ -119,6 +119,7 @@ export class Pipeline {
         ...promptOf(routing),
         ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
         hasOutput: true,
+        ...(request.n !== undefined && request.n > 1 ? { choices: request.n } : {}),
       });
       // A provider's `limits.tpm` steers balance by the prompt tokens dispatched this minute: an
       // estimate serves as well as the count, without the tokenizer's 10-27 µs per KB (ADR 0015).
@@ -191,7 +192,7 @@ export class Pipeline {
     const execution = await executeEmbedding(plan, request, this.#executionContext(record, signal, 0));
     record.answered = execution.model;
     record.usage = execution.value.usage.estimated
-      ? { inputTokens: countTextsTokens(request.input), outputTokens: 0, estimated: true }
+      ? { inputTokens: countTextsTokens(request.input) + (request.inputTokenIds ?? 0), outputTokens: 0, estimated: true }
       : execution.value.usage;
     return { result: execution.value, model: execution.model, plan };
   }

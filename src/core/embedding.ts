@@ -5,6 +5,11 @@ export interface EmbeddingRequest {
   model: string;
   /** Text inputs. Token-array inputs are kept in `native` only. */
   input: string[];
+  /**
+   * How many token ids the request gave instead of text (OpenAI's token-array inputs), each one
+   * token: what its budget reservation, rate limits and counted usage take for them.
+   */
+  inputTokenIds?: number;
   dimensions?: number;
   encodingFormat?: 'float' | 'base64';
   user?: string;

@@ -95,6 +95,8 @@ export interface AdmissionRequest {
   maxOutputTokens?: number;
   /** False for embeddings: no output tokens to reserve. */
   hasOutput: boolean;
+  /** How many answers the request asks for (`n`), each of which may write the max output tokens. */
+  choices?: number;
 }
 
 /** The hooks the pipeline calls; absent when governance is off. */

@@ -44,7 +44,7 @@ export class Governance implements RequestGovernance {
             // The most the request may cost: the prompt's bound, not its count (counting a
             // 4,000-character prompt takes 0.1-0.2 ms, as much as the rest of a request).
             estimatedCostUsd: () =>
-              estimateCostUsd(request.candidates, request.promptTokensAtMost?.() ?? request.promptTokens(), request.maxOutputTokens, request.hasOutput),
+              estimateCostUsd(request.candidates, request.promptTokensAtMost?.() ?? request.promptTokens(), request.maxOutputTokens, request.hasOutput, request.choices),
             // Held against `tpm` only until the real tokens replace it: an estimate, not the
             // count (330-860 µs for 32 KB of prompt; docs/performance.md).
             estimatedTokens: () => request.promptTokensEstimate?.() ?? request.promptTokens(),

@@ -35,7 +35,7 @@ export function embeddingRoutingRequest(request: EmbeddingRequest, caller: Calle
   return {
     requested: request.model,
     needs: new Set<Capability>(['embeddings']),
-    ...promptMeasures(request.input, countTextsTokens, textsTokensAtMost, textsTokensEstimate),
+    ...promptMeasures(request, embeddingTokens(countTextsTokens), embeddingTokens(textsTokensAtMost), embeddingTokens(textsTokensEstimate)),
     stream: false,
     metadata: request.metadata,
     ...(stickyKey !== undefined ? { stickyKey } : {}),
@@ -44,6 +44,11 @@ export function embeddingRoutingRequest(request: EmbeddingRequest, caller: Calle
     allowsModel: (name) => caller.allowsModel(name),
     ...(isBudgeted(caller) ? { budgeted: true } : {}),
   };
+}
+
+/** A measure of texts, for an embeddings request: its text inputs measured, and its token ids (one token each). */
+function embeddingTokens(measure: (texts: readonly string[]) => number): (request: EmbeddingRequest) => number {
+  return (request) => measure(request.input) + (request.inputTokenIds ?? 0);
 }
 
 /**

@@ -30,6 +30,15 @@ const sampleChars = 1_024;
 const tokensPerMessage = 3;
 /** Flat estimate for one image (OpenAI low-detail tile); providers bill images differently. */
 const tokensPerImage = 85;
+/**
+ * A bound on one image's tokens, for reservations that must not fall short of the bill (a
+ * budget's): the most a provider's published rules charge for an image of the largest size it
+ * takes, about 1,100 for OpenAI's tiled models at high detail, 1,600 for Anthropic's (its 1,568-px
+ * limit), 3,800 for OpenAI's patch-based ones (1,536 patches at gpt-4.1-nano's multiplier of
+ * 2.46). 85 a image let 50 concurrent requests with one image each spend 5.8 times a budget
+ * (an outside probe: a 1,024-px image at high detail is 765).
+ */
+const imageTokensAtMost = 4_000;
 
 /** Tokens in a text. */
 export function countTextTokens(text: string): number {
@@ -62,20 +71,20 @@ export function countStreamedTokens(deltas: readonly string[]): number {
 
 /** Estimated prompt tokens of a chat request (messages and tool definitions). */
 export function countPromptTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
-  const { texts, fixed } = collectPrompt(request);
+  const { texts, fixed } = collectPrompt(request, tokensPerImage);
   return fixed + countTextsTokens(texts);
 }
 
 /**
  * At least as many tokens as the prompt's texts hold, without the tokenizer: every o200k token
- * is one UTF-8 byte or more, so a text's bytes bound its tokens. Framing, images and files are
- * allowed for as `countPromptTokens` allows for them. A filter that only needs to know that a
+ * is one UTF-8 byte or more, so a text's bytes bound its tokens; an image is `imageTokensAtMost`,
+ * framing and files are allowed for as `countPromptTokens` allows for them. A filter that only needs to know that a
  * prompt fits (a context window) compares this first and counts only when it does not settle
  * it (issue 15: counting a 4,000-character prompt took about 1 ms with gpt-tokenizer, five times
  * the rest of a request; 0.1-0.2 ms since ADR 0015).
  */
 export function promptTokensAtMost(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
-  const { texts, fixed } = collectPrompt(request);
+  const { texts, fixed } = collectPrompt(request, imageTokensAtMost);
   return fixed + textsTokensAtMost(texts);
 }
 
@@ -87,7 +96,7 @@ export function promptTokensAtMost(request: Pick<ChatRequest, 'messages' | 'tool
  * request ends (a key's or team's `tpm`): counting 32 KB took 330-860 µs (docs/performance.md).
  */
 export function promptTokensEstimate(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
-  const { texts, fixed } = collectPrompt(request);
+  const { texts, fixed } = collectPrompt(request, tokensPerImage);
   return fixed + textsTokensEstimate(texts);
 }
 
@@ -103,17 +112,17 @@ export function textsTokensAtMost(texts: readonly string[]): number {
   return bytes;
 }
 
-/** A prompt's texts (messages and tool definitions), and its tokens that are not text. */
-function collectPrompt(request: Pick<ChatRequest, 'messages' | 'tools'>): { texts: string[]; fixed: number } {
+/** A prompt's texts (messages and tool definitions), and its tokens that are not text, an image taken as `imageTokens`. */
+function collectPrompt(request: Pick<ChatRequest, 'messages' | 'tools'>, imageTokens: number): { texts: string[]; fixed: number } {
   const texts: string[] = [];
   let fixed = 3;
-  for (const message of request.messages) fixed += collectMessage(message, texts);
+  for (const message of request.messages) fixed += collectMessage(message, texts, imageTokens);
   if (request.tools?.length) texts.push(JSON.stringify(request.tools));
   return { texts, fixed };
 }
 
 /** Pushes a message's texts; returns its tokens that are not text (framing, images, files). */
-function collectMessage(message: ChatMessage, texts: string[]): number {
+function collectMessage(message: ChatMessage, texts: string[], imageTokens: number): number {
   let fixed = tokensPerMessage;
   for (const part of message.content) {
     switch (part.type) {
@@ -122,7 +131,7 @@ function collectMessage(message: ChatMessage, texts: string[]): number {
         texts.push(part.text);
         break;
       case 'image':
-        fixed += tokensPerImage;
+        fixed += imageTokens;
         break;
       case 'file':
         // Files are billed by the provider after its own extraction; count their size roughly.

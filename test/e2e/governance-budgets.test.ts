@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { adminClient, chat } from '../helpers/admin.ts';
 import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/http.ts';
 import { openaiClient } from '../helpers/openai-client.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 
@@ -41,6 +42,7 @@ describe('budgets and rate limits (real gateway, SQLite file)', () => {
         { id: 'fast', provider: 'oai', upstream: 'gpt-4o-mini', pricing: prices },
         { id: 'smart', provider: 'oai', upstream: 'gpt-4o', pricing: prices },
         { id: 'slow-fast', provider: 'slow', upstream: 'gpt-4o-mini', pricing: prices },
+        { id: 'slow-embed', provider: 'slow', upstream: 'text-embedding-3-small', pricing: { input_per_mtok: 100, output_per_mtok: 0 } },
       ],
     });
     admin = adminClient(gateway.origin, masterKey);
@@ -142,6 +144,27 @@ describe('budgets and rate limits (real gateway, SQLite file)', () => {
       assert.ok(admitted > 1 && largestWave < 50, `admitted ${admitted}, largest wave ${largestWave}`);
       process.stdout.write(`# budget ${budget}: ${admitted} admitted, largest concurrent wave ${largestWave}, spent ${spent.toFixed(6)}, overspend ${overspend.toFixed(6)} (bound ${bound.toFixed(6)})\n`);
     }
+  });
+
+  // An outside probe: requests whose reservation fell far short of their bill (token-id embeddings
+  // reserved $0, `n` answers were reserved as one, an image as 85 tokens) let concurrent requests
+  // spend a budget 3.7-12.5 times over. Two at once: the first one's reservation must hold the
+  // second back when it covers the budget, and only then.
+  it('reserves what a request may cost whatever its shape: n answers, an image, token ids to embed', async () => {
+    const pair = async (budget: number, send: (key: string) => Promise<{ status: number; text: string }>) => {
+      const key = await createKey({ name: `shape-${budget}-${Math.random()}`, budget_usd: budget });
+      const answers = await Promise.all([send(key.key), send(key.key)]);
+      return answers.map((answer) => (answer.status === 429 ? (JSON.parse(answer.text) as { error: { code: string } }).error.code : answer.status)).sort();
+    };
+    // 8 answers of up to 1,000 tokens at $200 per million: $1.60 held against a $1 budget; one answer $0.20.
+    assert.deepStrictEqual(await pair(1, (key) => ask(key, 'slow-fast', { max_tokens: 1000, n: 8 })), [200, 'budget_reserved']);
+    assert.deepStrictEqual(await pair(1, (key) => ask(key, 'slow-fast', { max_tokens: 1000 })), [200, 200]);
+    // An image may be billed thousands of tokens: $0.40 held at $100 per million against $0.30.
+    const image = { role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] };
+    assert.deepStrictEqual(await pair(0.3, (key) => chat(gateway.origin, key, { model: 'slow-fast', max_tokens: 10, messages: [image] })), [200, 'budget_reserved']);
+    // 5,000 token ids to embed are 5,000 tokens: $0.50 at $100 per million against $0.30.
+    const embed = (key: string) => rawPost(gateway.origin, '/v1/embeddings', { model: 'slow-embed', input: [Array.from({ length: 5_000 }, (_, index) => index % 1000)] }, { key });
+    assert.deepStrictEqual(await pair(0.3, embed), [200, 'budget_reserved']);
   });
 
   it('limits requests per minute with 429 and retry-after', async () => {

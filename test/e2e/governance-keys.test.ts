@@ -208,6 +208,15 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
     assert.equal((await admin.get<KeyAnswer>(`/admin/keys/${created.id}`)).body.revoked, true);
   });
 
+  it('refuses to rotate a revoked key (409): its new secret would never work', async () => {
+    const created = await createKey({ name: 'revoked-then-rotated' });
+    assert.equal((await admin.delete<KeyAnswer>(`/admin/keys/${created.id}`)).status, 200);
+    const rotated = await admin.post<{ error: { code: string } }>(`/admin/keys/${created.id}/rotate`);
+    assert.equal(rotated.status, 409);
+    assert.equal(rotated.body.error.code, 'conflict');
+    assert.equal((await hello(created.key)).status, 401);
+  });
+
   it('expires: a key past expires_at is 401, one before it works', async () => {
     const expired = await createKey({ name: 'expired', expires_at: new Date(Date.now() - 1000).toISOString() });
     const answer = await hello(expired.key);

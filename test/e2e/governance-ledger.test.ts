@@ -113,6 +113,22 @@ describe('the ledger and /admin/usage (real gateway, SQLite file)', () => {
     assert.ok(lines.slice(1).every((line) => line.split(',')[keyColumn] === keys.beta!.id));
   });
 
+  it('finds a team by id or name in /admin/usage and its summary (rows carry the name)', async () => {
+    assert.equal((await admin.post('/admin/teams', { id: 'team-green-id', name: 'green' })).status, 201);
+    const key = (await admin.post<{ key: string }>('/admin/keys', { name: 'delta', team: 'team-green-id' })).body;
+    assert.equal((await chat(gateway.origin, key.key, { model: 'fast', messages: [{ role: 'user', content: 'green' }] })).status, 200);
+    for (const team of ['green', 'team-green-id']) {
+      const rows = (await admin.get<{ data: UsageRow[] }>(`/admin/usage?team=${team}`)).body.data;
+      assert.deepStrictEqual(
+        rows.map((row) => row.team),
+        ['green'],
+        team,
+      );
+      const summary = (await admin.get<{ total: { requests: number } }>(`/admin/usage/summary?group_by=model&team=${team}`)).body;
+      assert.equal(summary.total.requests, 1, team);
+    }
+  });
+
   it('has one row per request after a burst where some clients abort mid-stream', async () => {
     const key = (await admin.post<{ id: string; key: string }>('/admin/keys', { name: 'burst', budget_usd: 100 })).body;
     const client = openaiClient(gateway, key.key);

@@ -67,9 +67,11 @@ export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<stri
   delete native.input_type;
   // Token-id inputs are only meaningful to OpenAI-style providers: they stay in `native`.
   const input = typeof request.input === 'string' ? [request.input] : request.input.every((item) => typeof item === 'string') ? (request.input as string[]) : [];
+  const tokenIds = typeof request.input === 'string' ? 0 : countTokenIds(request.input);
   return {
     model: request.model,
     input,
+    ...(tokenIds > 0 ? { inputTokenIds: tokenIds } : {}),
     ...(request.dimensions != null ? { dimensions: request.dimensions } : {}),
     ...(request.encoding_format ? { encodingFormat: request.encoding_format } : {}),
     ...(request.user ? { user: request.user } : {}),
@@ -77,6 +79,16 @@ export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<stri
     metadata: { ...headerMetadata, ...(request.metadata ?? {}) },
     native: { format: 'openai-embeddings', body: native },
   };
+}
+
+/** The token ids among the inputs: a flat array of ids, or arrays of them (strings count none). */
+function countTokenIds(input: ReadonlyArray<unknown>): number {
+  let ids = 0;
+  for (const item of input) {
+    if (typeof item === 'number') ids += 1;
+    else if (Array.isArray(item)) ids += item.length;
+  }
+  return ids;
 }
 
 /** EmbeddingResult → OpenAI's list body (the provider's own body when it is already one). */

@@ -12,6 +12,6 @@ export const unknownPriceFilter: CandidateFilter = {
   appliesToDirectModel: true,
   reject(model, context) {
     if (!context.request.budgeted || model.pricing) return undefined;
-    return `price unknown (not in the catalog and no \`pricing\` on a models entry for ${model.providerId}/${model.upstream}), and the key has a budget`;
+    return `price unknown (not in the catalog and no \`pricing\` on a models entry for ${model.providerId}/${model.upstream}), and the key or its team has a budget`;
   },
 };

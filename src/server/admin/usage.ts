@@ -5,13 +5,20 @@ import { ledgerCsv, ledgerRowJson } from './ledger-json.ts';
 
 /** /admin/usage: ledger rows by request id, key, team, model and time range (JSON or CSV), and totals. */
 export function registerUsageRoutes(app: FastifyInstance, context: AdminContext): void {
+  /**
+   * Ledger rows carry a team's name (docs/admin.md, keys' `team`), and a team is found by id or
+   * name: an id given as the filter is read as the team's name.
+   */
+  const teamLabel = async (team: string | undefined): Promise<string | undefined> => (team === undefined ? undefined : ((await context.teams.find(team))?.name ?? team));
+
   app.get('/usage', async (request, reply) => {
     const query = parseWith(usageQuery, request.query, 'usage query');
+    const team = await teamLabel(query.team);
     await context.flushLedger();
     const rows = await context.ledger.query({
       ...(query.request_id !== undefined ? { requestId: query.request_id } : {}),
       ...(query.key_id !== undefined ? { keyId: query.key_id } : {}),
-      ...(query.team !== undefined ? { team: query.team } : {}),
+      ...(team !== undefined ? { team } : {}),
       ...(query.model !== undefined ? { model: query.model } : {}),
       ...(query.from !== undefined ? { from: query.from } : {}),
       ...(query.to !== undefined ? { to: query.to } : {}),
@@ -28,13 +35,14 @@ export function registerUsageRoutes(app: FastifyInstance, context: AdminContext)
 
   app.get('/usage/summary', async (request) => {
     const query = parseWith(summaryQuery, request.query, 'summary query');
+    const team = await teamLabel(query.team);
     await context.flushLedger();
     const groups = await context.ledger.summary({
       groupBy: query.group_by,
       ...(query.from !== undefined ? { from: query.from } : {}),
       ...(query.to !== undefined ? { to: query.to } : {}),
       ...(query.key_id !== undefined ? { keyId: query.key_id } : {}),
-      ...(query.team !== undefined ? { team: query.team } : {}),
+      ...(team !== undefined ? { team } : {}),
     });
     const data = groups.map((group) => ({
       group: group.group,
