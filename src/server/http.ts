@@ -16,13 +16,12 @@ import { DirectRoutes } from './direct-routes.ts';
 import type { ApiExchange, ApiRoute } from './api-exchange.ts';
 import { sendAnswer, writeJson } from './send-answer.ts';
 import { drainRequestBody } from './drain-request-body.ts';
-import { requestIdHeaders } from './request-id.ts';
 import { sendEventStream } from './send-stream.ts';
 import { headerList } from './header-list.ts';
 import { formatForPath, type ErrorShaper } from './ingress-format.ts';
 import { parseJsonBody } from './json-body.ts';
 import { utf8Text } from '../text/utf8.ts';
-import { newRequestId } from './request-id.ts';
+import { newRequestId, requestIdHeaders } from './request-id.ts';
 import { attachRecord } from './record-on-request.ts';
 
 declare module 'fastify' {
@@ -204,7 +203,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     if (error.status >= 500) options.logger.error({ ...fields, err: error }, error.message);
     else options.logger.info(fields, error.message);
   });
-  app.setErrorHandler(createErrorHandler(answerFailure, { maxBytes: Math.max(drainBodyLimits * options.maxBodyBytes, 64 * 1024 * 1024), maxMs: drainMs }));
+  const drainLimits = { maxBytes: Math.max(drainBodyLimits * options.maxBodyBytes, 64 * 1024 * 1024), maxMs: drainMs };
+  app.setErrorHandler(createErrorHandler(answerFailure, drainLimits));
 
   // The billable API routes: a request in the plain form is served before Fastify sees it; the
   // rest reach the same handler through Fastify's route (src/server/direct-routes.ts). The
@@ -218,7 +218,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     answerFailure,
     isClosing: options.isClosing ?? (() => false),
   });
-  const drainLimits = { maxBytes: Math.max(drainBodyLimits * options.maxBodyBytes, 64 * 1024 * 1024), maxMs: drainMs };
   /**
    * Refuses a request before any route sees it, as Node would with a bare status line (a
    * missing Host, an Expect it cannot meet), in the caller's shape, with a ledger row on a
