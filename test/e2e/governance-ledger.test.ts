@@ -108,7 +108,7 @@ describe('the ledger and /admin/usage (real gateway, SQLite file)', () => {
     const lines = answer.text.trimEnd().split('\r\n');
     assert.equal(lines.length, 3);
     const header = lines[0]!.split(',');
-    for (const column of ['id', 'time', 'key_id', 'team', 'model', 'provider', 'input_tokens', 'output_tokens', 'cost_usd', 'status']) assert.ok(header.includes(column), column);
+    for (const column of ['id', 'time', 'key_id', 'team', 'model', 'provider', 'input_tokens', 'output_tokens', 'cost_usd', 'status', 'error_code', 'error_message', 'warnings']) assert.ok(header.includes(column), column);
     const keyColumn = header.indexOf('key_id');
     assert.ok(lines.slice(1).every((line) => line.split(',')[keyColumn] === keys.beta!.id));
   });

@@ -50,7 +50,7 @@ export function ledgerRowJson(row: LedgerRow) {
 const csvColumns = [
   'id', 'time', 'endpoint', 'key_id', 'team', 'model_requested', 'route', 'model', 'provider', 'upstream_model', 'attempts',
   'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens', 'tokens_estimated', 'cost_usd', 'latency_ms',
-  'ttft_ms', 'status', 'http_status', 'error_code', 'stream', 'reason', 'metadata', 'guardrails',
+  'ttft_ms', 'status', 'http_status', 'error_code', 'error_message', 'stream', 'reason', 'metadata', 'warnings', 'guardrails',
 ] as const;
 
 /** Ledger rows as CSV (RFC 4180), one line per request; nested fields as JSON, `attempts` as a count. */
@@ -58,7 +58,13 @@ export function ledgerCsv(rows: readonly LedgerRow[]): string {
   const lines = [csvColumns.join(',')];
   for (const row of rows) {
     const json = ledgerRowJson(row);
-    const values: Record<(typeof csvColumns)[number], unknown> = { ...json, attempts: json.attempts.length, metadata: JSON.stringify(json.metadata), guardrails: JSON.stringify(json.guardrails) };
+    const values: Record<(typeof csvColumns)[number], unknown> = {
+      ...json,
+      attempts: json.attempts.length,
+      metadata: JSON.stringify(json.metadata),
+      warnings: JSON.stringify(json.warnings),
+      guardrails: JSON.stringify(json.guardrails),
+    };
     lines.push(csvColumns.map((column) => csvCell(values[column])).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
