@@ -139,6 +139,7 @@ export class Pipeline {
     if (request.stream) {
       return executeStream(plan, request, context).then((execution) => {
         record.answered = execution.model;
+        if (request.native?.nativeOnly) this.#notSent(record, request, execution.model);
         const collector = cache ? new ResultCollector() : undefined;
         const tap = new UsageTap(record, request, {
           ...(collector ? { observe: (event) => collector.add(event), onFinish: () => cache!.store(collector.take(), execution.model) } : {}),
@@ -150,10 +151,23 @@ export class Pipeline {
       const result = execution.value;
       record.answered = execution.model;
       record.warnings.push(...result.warnings);
+      if (request.native?.nativeOnly) this.#notSent(record, request, execution.model);
       record.usage = result.usage.estimated ? estimateChatUsage(request, result) : result.usage;
       cache?.store(result, execution.model);
       return { kind: 'complete', result, model: execution.model, plan };
     });
+  }
+
+  /**
+   * The caller's settings that only a provider of its own wire format receives, when a provider
+   * of another answered: a warning each on the ledger row (STYLE: never change a request silently).
+   */
+  #notSent(record: RequestRecord, request: ChatRequest, model: ModelInfo): void {
+    const native = request.native!;
+    if (this.#dependencies.providers.get(model.providerId)?.adapter.nativeFormat === native.format) return;
+    for (const setting of native.nativeOnly!) {
+      record.warnings.push({ type: 'dropped-setting', setting, message: `${setting} has no equivalent for provider "${model.providerId}" (${model.upstream}): not sent` });
+    }
   }
 
   /** The response-cache entry of this request, when its route has `cache: {ttl_s}`. */

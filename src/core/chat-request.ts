@@ -184,6 +184,12 @@ export interface ChatRequest {
      */
     headers?: Record<string, string>;
     /**
+     * Settings of the body that only a provider speaking its format receives (Anthropic's
+     * `mcp_servers`, `cache_control`...): the typed request has no equivalent, so a provider
+     * of another format answers without them, and the ledger row says so (a warning each).
+     */
+    nativeOnly?: readonly string[];
+    /**
      * The caller's body as it came (UTF-8 JSON), so a relay need not serialise and encode the
      * body again (src/providers/_shared/relay-bytes.ts). It says what `body` holds only while
      * `body` is the object parsed from it (`of === body`): every rewrite (guardrails, overrides)

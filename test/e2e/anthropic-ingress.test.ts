@@ -92,6 +92,32 @@ describe('Anthropic ingress (POST /v1/messages) driven by the official @anthropi
     assert.equal(row.tokensEstimated, false);
   });
 
+  // An outside probe: these were accepted, then left out for an OpenAI model without a trace.
+  it('says which Anthropic-only settings an OpenAI model did not get, and reads the deprecated output_format', async () => {
+    const answer = await rawPost(
+      gateway.origin,
+      '/v1/messages',
+      {
+        model: 'fast',
+        max_tokens: 50,
+        system: [{ type: 'text', text: 'Long system prompt', cache_control: { type: 'ephemeral' } }],
+        messages: [{ role: 'user', content: 'Give me a colour as JSON.' }],
+        service_tier: 'auto',
+        mcp_servers: [{ type: 'url', url: 'https://mcp.example.com/sse', name: 'example' }],
+        output_format: { type: 'json_schema', schema: { type: 'object', properties: { colour: { type: 'string' } }, required: ['colour'] } },
+      },
+      { headers: { 'x-api-key': masterKey } },
+    );
+    assert.equal(answer.status, 200, answer.text);
+    const upstream = openai.chatCalls().at(-1)!.body!;
+    assert.deepStrictEqual(upstream.response_format, { type: 'json_schema', json_schema: { name: 'output', schema: { type: 'object', properties: { colour: { type: 'string' } }, required: ['colour'] } } });
+    const row = (await gateway.ledgerRow(answer))!;
+    assert.deepStrictEqual(
+      row.warnings.filter((warning) => warning.type === 'dropped-setting').map((warning) => warning.setting).sort(),
+      ['cache_control', 'mcp_servers', 'service_tier'],
+    );
+  });
+
   it('streams with messages.stream(): the text accumulates exactly and the final message has usage', async () => {
     const stream = client.messages.stream({ model: 'fast', max_tokens: 300, messages: [{ role: 'user', content: 'count to three please' }] });
     let text = '';

@@ -182,6 +182,8 @@ export const messagesRequestSchema = z
     metadata: z.strictObject({ user_id: z.string().max(512).nullish() }).optional(),
     thinking: thinkingSchema.optional(),
     output_config: outputConfigSchema.optional(),
+    // BetaCreateMessageParams.output_format: deprecated for output_config.format, the same schema.
+    output_format: outputConfigSchema.shape.format,
     // CreateMessageParams.service_tier: `enum: ["auto", "standard_only"]` (the same in
     // BetaCreateMessageParams and in @anthropic-ai/sdk 1.x); relayed, never read.
     service_tier: z.enum(['auto', 'standard_only']).optional(),

@@ -49,7 +49,33 @@ export function parseMessagesRequest(body: unknown, headerMetadata: Record<strin
     native: { format: 'anthropic-messages' as const, body: native },
   });
   if (request.max_tokens !== undefined) converted.maxOutputTokens = request.max_tokens;
+  const nativeOnly = anthropicOnlySettings(body as Record<string, unknown>, request);
+  if (nativeOnly.length > 0) converted.native!.nativeOnly = nativeOnly;
   return converted;
+}
+
+/**
+ * Top-level fields of a Messages body that the typed request does not carry: Anthropic's own
+ * services and controls, which only an Anthropic model receives (in the body relayed to it).
+ * Fields Switchboard converts (`output_config`, `output_format`, `thinking`...) are not here;
+ * those with no effect on the answer (`user_profile_id`, `workspace_id`, `diagnostics`) neither.
+ */
+const anthropicOnlyFields = ['mcp_servers', 'container', 'context_management', 'service_tier', 'inference_geo', 'speed', 'compaction', 'fallbacks', 'thread', 'betas', 'billing_policy'];
+
+/** The Anthropic-only settings a body uses: its fields above, and `cache_control` on any block. */
+function anthropicOnlySettings(body: Record<string, unknown>, request: AnthropicMessagesBody): string[] {
+  const found: string[] = [];
+  for (const field of anthropicOnlyFields) if (body[field] !== undefined && body[field] !== null) found.push(field);
+  if (body.cache_control !== undefined || usesCacheControl(request)) found.push('cache_control');
+  return found;
+}
+
+/** Whether a system, message or tool block asks for prompt caching (`cache_control`). */
+function usesCacheControl(request: AnthropicMessagesBody): boolean {
+  const marked = (block: unknown) => typeof block === 'object' && block !== null && (block as { cache_control?: unknown }).cache_control != null;
+  if (Array.isArray(request.system) && request.system.some(marked)) return true;
+  if (request.tools?.some(marked)) return true;
+  return request.messages.some((message) => Array.isArray(message.content) && message.content.some(marked));
 }
 
 /**
@@ -81,7 +107,7 @@ function convertBody(request: AnthropicMessagesBody): ConvertedBody {
   if (system.length > 0) messages.push({ role: 'system', content: system });
   for (const message of request.messages) messages.push(...convertMessage(message));
   const choice = request.tool_choice;
-  const format = request.output_config?.format;
+  const format = request.output_config?.format ?? request.output_format;
   return {
     model: request.model,
     messages,

@@ -83,6 +83,9 @@ async function convertUserPart(part: TextPart | ImagePart | FilePart, index: num
     case 'text':
       return { text: part.text };
     case 'image':
+      if (part.detail === 'low' || part.detail === 'high') {
+        context.warnings.push({ type: 'unsupported-setting', setting: `messages[${index}].image_url.detail`, message: `Bedrock's Converse API has no image detail setting; detail "${part.detail}" was not sent` });
+      }
       return { image: await imageBlock(part.url, index, context) };
     case 'file':
       return convertFile(part, index);

@@ -109,6 +109,14 @@ describe('cohere request conversion (golden)', () => {
     assert.deepStrictEqual(json.warnings.map((warning) => warning.setting), ['response_format.description']);
   });
 
+  it("sends a top_p outside Cohere's 0.01-0.99 (OpenAI's default 1, or 0) as the nearest value it takes, with a warning", () => {
+    for (const [topP, p] of [[1, 0.99], [0, 0.01], [0.5, 0.5]] as const) {
+      const { body, warnings } = convertRequest({ ...base, topP }, 'command-a');
+      assert.equal(body.p, p);
+      assert.equal(warnings.some((warning) => warning.setting === 'top_p'), topP !== p);
+    }
+  });
+
   it('drops what Cohere cannot take with one warning each, never silently', () => {
     const request: ChatRequest = {
       ...base,

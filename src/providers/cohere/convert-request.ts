@@ -52,7 +52,12 @@ export function convertRequest(request: ChatRequest, model: string): ConvertedRe
   if (request.maxOutputTokens !== undefined) body.max_tokens = request.maxOutputTokens;
   if (request.stop?.length) body.stop_sequences = request.stop;
   if (request.temperature !== undefined) body.temperature = request.temperature;
-  if (request.topP !== undefined) body.p = request.topP;
+  if (request.topP !== undefined) {
+    // Cohere's `p` is 0.01-0.99 (its 400 outside); OpenAI's top_p is 0-1, and 1, its default,
+    // means no cut: the nearest value Cohere takes, with a warning.
+    body.p = Math.min(Math.max(request.topP, minimumP), maximumP);
+    if (body.p !== request.topP) warnings.add('top_p', `Cohere takes top_p (p) from ${minimumP} to ${maximumP}; ${request.topP} was sent as ${String(body.p)}`);
+  }
   if (request.topK !== undefined) body.k = request.topK;
   if (request.seed !== undefined) body.seed = request.seed;
   if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
@@ -90,6 +95,10 @@ function selectTools(request: ChatRequest, warnings: WarningList): ToolDefinitio
 }
 
 /** Warnings, one per setting however many messages carry it. */
+/** The range of Cohere's `p` (nucleus sampling), inclusive. */
+const minimumP = 0.01;
+const maximumP = 0.99;
+
 class WarningList {
   readonly list: Warning[] = [];
   add(setting: string, message: string, type: Warning['type'] = 'unsupported-setting'): void {

@@ -96,6 +96,9 @@ async function convertUserPart(part: TextPart | ImagePart | FilePart, index: num
     case 'text':
       return { text: part.text };
     case 'image':
+      if (part.detail === 'low' || part.detail === 'high') {
+        context.warnings.push({ type: 'unsupported-setting', setting: `messages[${index}].image_url.detail`, message: `Gemini has no image detail setting; detail "${part.detail}" was not sent` });
+      }
       return { inlineData: await imageData(part.url, context) };
     case 'file':
       if (part.data === undefined) {
@@ -179,7 +182,9 @@ async function convertToolMessage(message: ToolMessage, index: number, toolNames
       param: `messages[${index}].tool_call_id`,
     });
   }
-  const text = message.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
+  // One string for functionResponse.response: the parts on lines of their own, not run together
+  // (a JSON text followed by another would no longer be JSON).
+  const text = message.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n');
   // FunctionResponse.response is a Struct; the proto suggests "output", and "error" for failures.
   const parts: RequestPart[] = [{ functionResponse: { name, response: message.isError ? { error: text } : { output: text } } }];
   for (const part of message.content) {

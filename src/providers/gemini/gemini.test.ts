@@ -110,6 +110,21 @@ describe('gemini convert-request (golden)', () => {
     assert.deepEqual(warnings, []);
   });
 
+  it("keeps a tool result's text parts apart, and says an image's detail was not sent", async () => {
+    const request: ChatRequest = {
+      ...base,
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'weather?' }, { type: 'image', url: 'data:image/png;base64,AAAA', detail: 'low' }] },
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'call_1', name: 'weather', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: '{"temp":21}' }, { type: 'text', text: 'sunny' }] },
+      ],
+    };
+    const { body, warnings } = await convertRequest(request, dependencies);
+    const contents = body.contents as Array<{ parts: Array<{ functionResponse?: { response: unknown } }> }>;
+    assert.deepStrictEqual(contents.at(-1)!.parts[0]!.functionResponse!.response, { output: '{"temp":21}\nsunny' });
+    assert.ok(warnings.some((warning) => warning.setting === 'messages[0].image_url.detail'));
+  });
+
   it('maps reasoning effort, json_schema and tool choice modes', async () => {
     const schema = { type: 'object', properties: { city: { type: 'string', minLength: 2 } }, required: ['city'], additionalProperties: false };
     const { body, warnings } = await convertRequest(

@@ -35,6 +35,13 @@ export function convertRequest(request: ChatRequest, model: string): ConvertedRe
   // Mistral continues (openapi.yaml AssistantMessage.prefix: "force the model to start its answer
   // by the content of the message").
   if (request.assistantPrefix !== undefined) messages.push({ role: 'assistant', content: request.assistantPrefix, prefix: true });
+  else {
+    // The caller's own prefill (a final assistant turn, as Anthropic's Messages API takes it):
+    // Mistral refuses a last assistant message without `prefix` ("Expected last role User or Tool
+    // (or Assistant with prefix True)"), and with it continues that text, as the caller meant.
+    const last = messages.at(-1);
+    if (last?.role === 'assistant' && last.tool_calls === undefined) last.prefix = true;
+  }
   const body: Record<string, unknown> = { model, messages };
   if (request.tools?.length) body.tools = convertTools(request.tools);
   if (request.toolChoice !== undefined) {

@@ -135,6 +135,14 @@ describe('mistral request conversion (golden)', () => {
     );
   });
 
+  it("continues the caller's prefill (a final assistant turn) with prefix: true, which Mistral requires", () => {
+    const { body } = convertRequest({ ...base, messages: [...base.messages, { role: 'assistant', content: [{ type: 'text', text: 'The colour is' }] }] }, 'm');
+    assert.deepStrictEqual((body.messages as unknown[]).at(-1), { role: 'assistant', content: 'The colour is', prefix: true });
+    // A turn before the user's stays as it is.
+    const earlier = convertRequest({ ...base, messages: [{ role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] }, ...base.messages] }, 'm');
+    assert.deepStrictEqual((earlier.body.messages as unknown[])[0], { role: 'assistant', content: 'Hello.' });
+  });
+
   it('drops an effort Mistral does not know with a warning and sends one it knows', () => {
     assert.equal(convertRequest({ ...base, reasoningEffort: 'none' }, 'm').body.reasoning_effort, 'none');
     const { body, warnings } = convertRequest({ ...base, reasoningEffort: 'medium', thinkingBudgetTokens: 100 }, 'm');

@@ -157,6 +157,9 @@ function convertMessage(message: ChatMessage, warnings: Warning[]): Record<strin
       if (message.content.some((part) => part.type === 'image')) {
         warnings.push({ type: 'dropped-setting', setting: 'tool_result.image', message: 'OpenAI tool messages take text only; images in a tool result were left out' });
       }
+      if (message.isError) {
+        warnings.push({ type: 'dropped-setting', setting: 'tool_result.is_error', message: 'OpenAI tool messages have no error flag; the result was sent as plain content' });
+      }
       const text = message.content.flatMap((part) => (part.type === 'text' ? [part] : []));
       return { role: 'tool', tool_call_id: message.toolCallId, content: textContent(text) };
     }

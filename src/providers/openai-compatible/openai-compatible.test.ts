@@ -107,6 +107,23 @@ describe('openai-compatible stream (fixture replay)', () => {
 });
 
 describe('openai-compatible request conversion', () => {
+  it("says a tool result's error flag was not sent (OpenAI tool messages have none)", () => {
+    const request: ChatRequest = {
+      ...baseRequest,
+      messages: [
+        ...baseRequest.messages,
+        { role: 'assistant', content: [{ type: 'tool-call', id: 'toolu_1', name: 'fetch', arguments: '{}' }] },
+        { role: 'tool', toolCallId: 'toolu_1', isError: true, content: [{ type: 'text', text: 'ECONNREFUSED' }] },
+      ],
+    };
+    const { body, warnings } = convertRequest(request, 'gpt-4o', { maxTokensField: 'max_completion_tokens', streamUsage: true });
+    assert.deepStrictEqual((body as { messages: unknown[] }).messages.at(-1), { role: 'tool', tool_call_id: 'toolu_1', content: 'ECONNREFUSED' });
+    assert.deepStrictEqual(
+      warnings.map((warning) => warning.setting),
+      ['tool_result.is_error'],
+    );
+  });
+
   it('sends the caller\'s OpenAI body as it came, with only the model replaced', () => {
     const native = { model: 'fast', messages: [{ role: 'user', content: 'hi', name: 'ann' }], logit_bias: { '50256': -100 } };
     const { body } = convertRequest({ ...baseRequest, native: { format: 'openai-chat', body: native } }, 'gpt-4o-mini', { maxTokensField: 'max_tokens', streamUsage: true });
