@@ -67,7 +67,7 @@ describe('parseMessagesRequest: Anthropic Messages body → ChatRequest', () => 
       includeUsage: false,
       metadata: { team: 'search' },
       hints: {},
-      native: { format: 'anthropic-messages', body },
+      native: { format: 'anthropic-messages', body, nativeOnly: ['service_tier', 'cache_control'] },
     };
     assert.deepStrictEqual(parseMessagesRequest(body, { team: 'search' }), expected);
   });
@@ -185,7 +185,7 @@ describe('parseMessagesRequest: Anthropic Messages body → ChatRequest', () => 
     const body = { ...minimal, models: ['fast', 'backup'], provider: { order: ['oai'], allow_fallbacks: false, max_price: { prompt: 1 } }, container: 'c1' };
     const parsed = parseMessagesRequest(body, {});
     assert.deepStrictEqual(parsed.hints, { models: ['fast', 'backup'], provider: { order: ['oai'], allowFallbacks: false, maxPrice: { prompt: 1 } } });
-    assert.deepStrictEqual(parsed.native, { format: 'anthropic-messages', body: { ...minimal, container: 'c1' } });
+    assert.deepStrictEqual(parsed.native, { format: 'anthropic-messages', body: { ...minimal, container: 'c1' }, nativeOnly: ['container'] });
     assert.ok('models' in body, "the caller's object is not modified");
   });
 
