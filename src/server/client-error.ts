@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.ts';
@@ -45,59 +45,85 @@ export function createClientErrorHandler(
   onRefused?: (method: string, path: string, refusal: GatewayError) => string | undefined,
 ) {
   const answered = new WeakSet<Socket>();
+
+  /** Ends the connection; whatever still arrives is ignored for `lingerMs`, then it is destroyed. */
+  const close = (socket: Socket, statusLine?: string): void => {
+    if (!socket.destroyed) {
+      if (statusLine !== undefined && socket.writable) socket.end(statusLine);
+      else socket.end();
+    }
+    const timer = setTimeout(() => socket.destroy(), lingerMs);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+
+  /** The answer to a refusal, as raw bytes: its status line, headers and the body in the path's shape. */
+  const refusalAnswer = (refusal: GatewayError, path: string, requestId: string | undefined): string => {
+    const shape = shapers.get(formatForPath(path)) ?? shapers.get('openai')!;
+    const body = JSON.stringify(shape(refusal));
+    return `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${requestId ? requestIdLines(path, requestId) : ''}connection: close\r\n\r\n${body}`;
+  };
+
+  /**
+   * The refusal of the request being received on `socket`, whose answer Node has not started:
+   * its own row records it (one row, the status answered), and it is answered unless its client left.
+   */
+  const refuseReceiving = (error: ParserError, raw: Buffer | undefined, socket: Socket, request: IncomingMessage, answer: ServerResponse): void => {
+    const refusal = refusalOf(error, raw, true);
+    const clientLeft = refusal.code === 'SB_ERR_CLIENT_CLOSED';
+    const record = recordOf(request);
+    record?.finish(clientLeft ? 'client_aborted' : 'error', refusal.status, refusal);
+    logger.info({ code: error.code, status: refusal.status, ...(record ? { request_id: record.id } : {}) }, `refused a malformed HTTP request: ${refusal.message}`);
+    close(socket, clientLeft || answer.headersSent ? undefined : refusalAnswer(refusal, request.url ?? '', record?.id));
+  };
+
   return (error: ParserError, socket: Socket): void => {
     // A reset connection has nobody to answer; a second parser error on one socket is the same request.
     if (error.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
     answered.add(socket);
     const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : undefined;
-    // The request Node is reading or answering on this socket, if any. Still being received: the
-    // refused bytes are its own (a malformed chunked body, the request timeout), and its row
-    // records the refusal. Received whole: they are a later request's (below).
     const current = currentAnswer(socket);
-    const receiving = current?.req !== undefined && !current.req.complete ? current.req : undefined;
-    const ownRecord = receiving ? recordOf(receiving) : undefined;
-    const line = receiving && ownRecord ? { method: receiving.method ?? '', path: receiving.url ?? '' } : requestLine(raw);
-    const refusal = refusalOf(error, raw, line !== undefined);
-    const shape = shapers.get(formatForPath(line?.path ?? '')) ?? shapers.get('openai')!;
-    const body = JSON.stringify(shape(refusal));
-    let requestId: string | undefined;
-    const clientLeft = refusal.code === 'SB_ERR_CLIENT_CLOSED';
-    if (ownRecord) {
-      ownRecord.finish(clientLeft ? 'client_aborted' : 'error', refusal.status, refusal);
-      requestId = ownRecord.id;
-    } else if (line) {
-      requestId = onRefused?.(line.method, line.path, refusal);
+    if (current?.req !== undefined && !current.req.complete) {
+      // The refused bytes are this request's own (a malformed chunked body, the request timeout,
+      // the client leaving mid-body), whether or not its answer is written already (a 413, a
+      // refusal before routing, while the body drains).
+      refuseReceiving(error, raw, socket, current.req, current);
+      return;
     }
-    logger.info({ code: error.code, status: refusal.status, ...(requestId ? { request_id: requestId } : {}) }, `refused a malformed HTTP request: ${refusal.message}`);
-    const linger = () => {
-      const timer = setTimeout(() => socket.destroy(), lingerMs);
-      timer.unref();
-      socket.once('close', () => clearTimeout(timer));
-    };
-    // An earlier request on this connection still being answered (bytes the parser refused came
-    // after it, pipelined, or after its `Connection: close`; or a 413 while its body drains):
-    // its answer goes out whole, then the connection closes. A status line of ours now would
-    // take its place, and the client would read our 400 as that request's answer while the
-    // provider answered it and the ledger recorded it as sent (an outside probe).
-    if (current?.req?.complete === true && answering(socket)) {
-      // Node hands the socket to the next pipelined answer when one ends; wait for each in turn.
+    if (current?.req !== undefined && !current.writableFinished) {
+      // An earlier request, received whole, is still being answered: the refused bytes came after
+      // it (pipelined, or after its `Connection: close`). Its answer goes out whole, and so does
+      // that of every request received whole behind it (Node hands the socket to each in turn).
+      // A status line of ours now would take its place: the client would read our 400 as that
+      // request's answer while the provider answered it and the ledger recorded it as sent. The
+      // first request not received whole is the refused one: refused in its turn. Bytes that
+      // made no request (not parsed as one) are not answered and have no row: where they start
+      // cannot be told apart from the request before them (an outside probe).
+      logger.info({ code: error.code }, 'refused bytes after a pipelined request: the connection closes once it is answered');
       const whenAnswered = (): void => {
-        if (answering(socket)) {
-          currentAnswer(socket)!.once('close', () => setImmediate(whenAnswered));
+        const next = currentAnswer(socket);
+        if (socket.destroyed || next === null || next === undefined || next.writableFinished) {
+          close(socket);
           return;
         }
-        if (!socket.destroyed) socket.end();
-        linger();
+        if (next.req !== undefined && !next.req.complete) {
+          refuseReceiving(error, raw, socket, next.req, next);
+          return;
+        }
+        next.once('close', () => setImmediate(whenAnswered));
       };
       whenAnswered();
       return;
     }
-    if (socket.writable && current?.headersSent !== true && !clientLeft) {
-      socket.end(
-        `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${requestId ? requestIdLines(line?.path ?? '', requestId) : ''}connection: close\r\n\r\n${body}`,
-      );
-    }
-    linger();
+    // Nothing under way: the refused bytes start a request that was never routed.
+    const line = requestLine(raw);
+    const refusal = refusalOf(error, raw, line !== undefined);
+    const clientLeft = refusal.code === 'SB_ERR_CLIENT_CLOSED';
+    // Data after a `Connection: close` whose answer is written: the client was told the connection ends.
+    const afterClose = error.code === 'HPE_CLOSED_CONNECTION';
+    const requestId = line && !afterClose ? onRefused?.(line.method, line.path, refusal) : undefined;
+    logger.info({ code: error.code, status: refusal.status, ...(requestId ? { request_id: requestId } : {}) }, `refused a malformed HTTP request: ${refusal.message}`);
+    close(socket, clientLeft || afterClose || current?.headersSent === true ? undefined : refusalAnswer(refusal, line?.path ?? '', requestId));
   };
 }
 
@@ -112,12 +138,6 @@ function requestIdLines(path: string, requestId: string): string {
 /** The answer Node is writing on `socket` (its `_httpMessage`), if any. */
 function currentAnswer(socket: Socket): ServerResponse | null | undefined {
   return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-}
-
-/** Whether an answer to an earlier request is still being written on `socket`. */
-function answering(socket: Socket): boolean {
-  const current = currentAnswer(socket);
-  return current !== null && current !== undefined && !current.writableFinished && !socket.destroyed;
 }
 
 /**

@@ -94,7 +94,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   // The billable routes by path, filled as routes are added: a request Node's HTTP parser refuses
   // on one of them still gets its ledger row (src/server/client-error.ts).
   const billable = new Map<string, LedgerRow['endpoint']>();
-  const recordRefusal = (method: string, path: string, refusal: GatewayError): string | undefined => {
+  const recordRefusal = (method: string, path: string, refusal: GatewayError): RequestRecord | undefined => {
     let bare = path.split(/[?#]/, 1)[0]!;
     try {
       bare = decodeURIComponent(bare); // as the router decodes it: /v1/chat/%63ompletions is chat
@@ -105,10 +105,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     if (endpoint === undefined) return undefined;
     const record = new RequestRecord(newRequestId(), endpoint, options.onRequestFinished);
     record.finish(refusal.code === 'SB_ERR_CLIENT_CLOSED' ? 'client_aborted' : 'error', refusal.status, refusal);
-    return record.id;
+    return record;
   };
   const app = Fastify({
-    clientErrorHandler: createClientErrorHandler(options.errorShapers, options.logger, recordRefusal),
+    clientErrorHandler: createClientErrorHandler(options.errorShapers, options.logger, (method, path, refusal) => recordRefusal(method, path, refusal)?.id),
     // A URL Fastify's router cannot decode (bad percent-encoding) or with a path parameter over
     // its 100 characters: answered in the caller's shape, not Fastify's.
     frameworkErrors: (error, request, reply) => {
@@ -225,7 +225,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
    */
   const refuseUnrouted = (request: IncomingMessage, response: ServerResponse, refusal: GatewayError): void => {
     const path = request.url ?? '';
-    const requestId = recordRefusal(request.method ?? '', path, refusal) ?? newRequestId();
+    const record = recordRefusal(request.method ?? '', path, refusal);
+    // A refusal Node's parser makes later in its body (a malformed chunk) is this row's, not a second one.
+    if (record) attachRecord(request, record);
+    const requestId = record?.id ?? newRequestId();
     const shape = options.errorShapers.get(formatForPath(path)) ?? options.errorShapers.get('openai')!;
     options.logger.info({ request_id: requestId, code: refusal.code, status: refusal.status }, refusal.message);
     drainRequestBody(request, response, drainLimits);

@@ -208,6 +208,41 @@ describe('the HTTP edge: malformed requests, oversized and empty bodies', () => 
       }
     });
 
+    it('refuses a pipelined request in its turn: a malformed chunk is answered 400 on its own row, a client leaving is client_aborted, garbage has no row', async () => {
+      simulator.fail({ kind: 'slow', delayMs: 300 }, { model: 'gpt-4o-mini', times: 3 });
+      const badChunk = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`;
+      const rowsBefore = new Set((await gateway.ledger()).map((row) => row.id));
+      const chunked = await exchangeRaw(gateway.origin, chat() + badChunk, 5_000);
+      assert.deepStrictEqual(
+        chunked.answers.map((answer) => answer.status),
+        [200, 400],
+      );
+      assert.ok(chunked.closed);
+      // The client half-closes with its second request's body unfinished: the connection must not stay.
+      const { hostname, port } = new URL(gateway.origin);
+      const socket = connect(Number(port), hostname);
+      const received: Buffer[] = [];
+      socket.on('data', (data: Buffer) => received.push(data));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.end(chat() + `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":`);
+      const started = performance.now();
+      await closed;
+      assert.ok(performance.now() - started < 3_000, 'the connection stayed open');
+      assert.match(Buffer.concat(received).toString('latin1'), /^HTTP\/1\.1 200 /);
+      const garbage = await exchangeRaw(gateway.origin, chat() + 'GARBAGE\r\n\r\n', 5_000);
+      assert.deepStrictEqual(
+        garbage.answers.map((answer) => answer.status),
+        [200],
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const added = (await gateway.ledger()).filter((row) => !rowsBefore.has(row.id));
+      assert.deepStrictEqual(
+        added.map((row) => [row.status, row.httpStatus]).sort(),
+        [['client_aborted', 499], ['error', 400], ['ok', 200], ['ok', 200], ['ok', 200]],
+      );
+      assert.ok(added.some((row) => row.id === chunked.answers[1]!.headers['x-request-id'] && row.httpStatus === 400));
+    });
+
     it('answers a 415 to a content type it cannot read, and the request behind it', async () => {
       const { answers } = await exchangeRaw(gateway.origin, chat('', JSON.stringify(chatBody)).replace('Content-Type: application/json', 'Content-Type: ;;;') + chat('Connection: close\r\n'), 5_000);
       assert.deepStrictEqual(
@@ -254,6 +289,18 @@ describe('the HTTP edge: malformed requests, oversized and empty bodies', () => 
         `${framing}: ${added.map((row) => row.errorMessage).join(', ')}`,
       );
     }
+  });
+
+  it('records one row for a request without Host whose chunked body is malformed too', async () => {
+    const before = new Set((await gateway.ledger()).map((row) => row.id));
+    const answer = await sendRaw(gateway.origin, `POST /v1/chat/completions HTTP/1.1\r\nAuthorization: Bearer ${masterKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`);
+    assert.equal(answer.status, 400);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const added = (await gateway.ledger()).filter((row) => !before.has(row.id));
+    assert.deepStrictEqual(
+      added.map((row) => [row.id, row.httpStatus]),
+      [[answer.headers['x-request-id'], 400]],
+    );
   });
 
   it('refuses a request without Host, or with an Expect it cannot meet, in the caller’s shape and with a row', async () => {
