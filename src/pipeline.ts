@@ -206,7 +206,8 @@ export class Pipeline {
     const execution = await executeEmbedding(plan, request, this.#executionContext(record, signal, 0));
     record.answered = execution.model;
     record.usage = execution.value.usage.estimated
-      ? { inputTokens: countTextsTokens(request.input) + (request.inputTokenIds ?? 0), outputTokens: 0, estimated: true }
+      ? // Routing's count of the inputs (their texts and token ids), made once for every use.
+        { inputTokens: routing.promptTokens(), outputTokens: 0, estimated: true }
       : execution.value.usage;
     return { result: execution.value, model: execution.model, plan };
   }

@@ -104,6 +104,11 @@ export class GatewayError extends Error {
   }
 }
 
+/** A request that conflicts with what is stored (a name taken, a key revoked): 409, OpenAI code `conflict`. */
+export function conflict(message: string): GatewayError {
+  return new GatewayError('SB_ERR_INVALID_REQUEST', message, { status: 409, publicCode: 'conflict' });
+}
+
 /**
  * A copy of the error carrying what the failed call used (a stream's error event said it:
  * src/router/peek-stream.ts): every property kept, its stack included, the original untouched.

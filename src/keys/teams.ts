@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GatewayError } from '../core/errors.ts';
+import { conflict } from '../core/errors.ts';
 import type { LimitSettings, TeamRecord, TeamStore } from '../core/stores.ts';
 
 /** What a team is created with (camelCase view of the admin contract). */
@@ -58,8 +58,4 @@ export class Teams {
     await this.#changed();
     return record;
   }
-}
-
-function conflict(message: string): GatewayError {
-  return new GatewayError('SB_ERR_INVALID_REQUEST', message, { status: 409, publicCode: 'conflict' });
 }

@@ -1,6 +1,7 @@
 import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { CallerGovernance, KeyResolution, KeyResolver, SpendPolicy } from '../core/governance.ts';
 import type { KeyStore, LimitSettings, TeamRecord, TeamStore, VirtualKeyRecord } from '../core/stores.ts';
+import { conflict } from '../core/errors.ts';
 import { bothAllow, compileModelAccess, type ModelAccess } from './model-access.ts';
 
 /**
@@ -112,10 +113,16 @@ export class VirtualKeys implements KeyResolver {
     return this.#change(id, (record, updatedAt) => ({ ...record, revoked: true, updatedAt }));
   }
 
-  /** A new secret for the same key (same id, budget and spend); the old secret stops working at once. */
+  /**
+   * A new secret for the same key (same id, budget and spend); the old secret stops working at
+   * once. A revoked key stays revoked: 409, where a new secret for it would never work.
+   */
   async rotate(id: string): Promise<IssuedKey | undefined> {
     const secret = generateSecret();
-    const rotated = await this.#change(id, (record, updatedAt) => ({ ...record, keyHash: hashSecret(secret), keyHint: secretHint(secret), updatedAt }));
+    const rotated = await this.#change(id, (record, updatedAt) => {
+      if (record.revoked) throw conflict(`Key ${id} is revoked; create a new key instead.`);
+      return { ...record, keyHash: hashSecret(secret), keyHint: secretHint(secret), updatedAt };
+    });
     return rotated && { record: rotated, secret };
   }
 

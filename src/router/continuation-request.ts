@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../core/chat-request.ts';
-import { countStreamedTokens } from '../tokens/count.ts';
+import { countTextTokens } from '../tokens/count.ts';
 
 /**
  * The request that continues a broken streamed answer (docs/decisions/0007-stream-resume.md):
@@ -12,7 +12,9 @@ import { countStreamedTokens } from '../tokens/count.ts';
 export function continuationRequest(original: ChatRequest, sent: readonly string[]): ChatRequest | undefined {
   if (original.n !== undefined && original.n > 1) return undefined;
   let messages = original.messages;
-  let prefix = sent.join('');
+  // The text streamed so far, as one text: counted as such too (countStreamedTokens says why).
+  const streamed = sent.join('');
+  let prefix = streamed;
   const last = messages.at(-1);
   if (last?.role === 'assistant') {
     if (!last.content.every((part) => part.type === 'text')) return undefined;
@@ -21,6 +23,6 @@ export function continuationRequest(original: ChatRequest, sent: readonly string
   }
   const { native: _native, ...typed } = original;
   const request: ChatRequest = { ...typed, messages, assistantPrefix: prefix };
-  if (original.maxOutputTokens !== undefined) request.maxOutputTokens = Math.max(1, original.maxOutputTokens - countStreamedTokens(sent));
+  if (original.maxOutputTokens !== undefined) request.maxOutputTokens = Math.max(1, original.maxOutputTokens - countTextTokens(streamed));
   return request;
 }

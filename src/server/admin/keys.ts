@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { GatewayError } from '../../core/errors.ts';
 import type { VirtualKeyRecord } from '../../core/stores.ts';
 import type { KeySettings } from '../../keys/virtual-keys.ts';
 import { audit, checkGuardrails, idOf, notFound, parseWith, type AdminContext } from './context.ts';
@@ -43,10 +42,6 @@ export function registerKeyRoutes(app: FastifyInstance, context: AdminContext): 
   });
 
   app.post('/keys/:id/rotate', async (request) => {
-    // A revoked key stays revoked: a new secret for it would be one that never works.
-    if ((await context.keys.get(idOf(request)))?.revoked === true) {
-      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Key ${idOf(request)} is revoked; create a new key instead.`, { status: 409, publicCode: 'conflict' });
-    }
     const issued = await context.keys.rotate(idOf(request));
     if (!issued) throw notFound('key', idOf(request));
     await audit(context, request, 'key.rotate', 'key', issued.record.id, { name: issued.record.name, key_hint: issued.record.keyHint });
