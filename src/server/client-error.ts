@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.ts';
-import { formatForPath, type ErrorShaper } from './ingress-format.ts';
+import { shaperForPath, type ErrorShaper } from './ingress-format.ts';
 import { recordOf } from './record-on-request.ts';
 import { requestIdHeaders } from './request-id.ts';
 
@@ -59,8 +59,7 @@ export function createClientErrorHandler(
 
   /** The answer to a refusal, as raw bytes: its status line, headers and the body in the path's shape. */
   const refusalAnswer = (refusal: GatewayError, path: string, requestId: string | undefined): string => {
-    const shape = shapers.get(formatForPath(path)) ?? shapers.get('openai')!;
-    const body = JSON.stringify(shape(refusal));
+    const body = JSON.stringify(shaperForPath(shapers, path)(refusal));
     return `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${requestId ? requestIdLines(path, requestId) : ''}connection: close\r\n\r\n${body}`;
   };
 

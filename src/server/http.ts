@@ -18,7 +18,7 @@ import { sendAnswer, writeJson } from './send-answer.ts';
 import { drainRequestBody } from './drain-request-body.ts';
 import { sendEventStream } from './send-stream.ts';
 import { headerList } from './header-list.ts';
-import { formatForPath, type ErrorShaper } from './ingress-format.ts';
+import { formatForPath, shaperForPath, type ErrorShaper } from './ingress-format.ts';
 import { parseJsonBody } from './json-body.ts';
 import { utf8Text } from '../text/utf8.ts';
 import { newRequestId, requestIdHeaders } from './request-id.ts';
@@ -229,7 +229,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // A refusal Node's parser makes later in its body (a malformed chunk) is this row's, not a second one.
     if (record) attachRecord(request, record);
     const requestId = record?.id ?? newRequestId();
-    const shape = options.errorShapers.get(formatForPath(path)) ?? options.errorShapers.get('openai')!;
+    const shape = shaperForPath(options.errorShapers, path);
     options.logger.info({ request_id: requestId, code: refusal.code, status: refusal.status }, refusal.message);
     drainRequestBody(request, response, drainLimits);
     writeJson(response, refusal.status, requestIdHeaders(path, requestId), JSON.stringify(shape(refusal)));
@@ -280,10 +280,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   /** An answer to a request that matched no route, in the shape of the API its path belongs to. */
   function sendRouteless(reply: FastifyReply, path: string, error: GatewayError): void {
-    const format = formatForPath(path);
-    const shape = options.errorShapers.get(format) ?? options.errorShapers.get('openai')!;
     // Anthropic's SDKs read the request id from `request-id`, on errors too.
-    if (format === 'anthropic') reply.header('request-id', reply.request.id);
-    void reply.code(error.status).type('application/json').send(JSON.stringify(shape(error)));
+    if (formatForPath(path) === 'anthropic') reply.header('request-id', reply.request.id);
+    void reply.code(error.status).type('application/json').send(JSON.stringify(shaperForPath(options.errorShapers, path)(error)));
   }
 }

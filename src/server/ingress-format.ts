@@ -17,3 +17,8 @@ export function formatForPath(path: string): 'anthropic' | 'openai' {
   const format = path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
   return format;
 }
+
+/** The error shaper for an answer to `path` (`formatForPath`), OpenAI's when there is none for it. */
+export function shaperForPath(shapers: ReadonlyMap<string, ErrorShaper>, path: string): ErrorShaper {
+  return shapers.get(formatForPath(path)) ?? shapers.get('openai')!;
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { formatForPath } from './ingress-format.ts';
 
 /**
  * A request id: `req_` and 32 hex digits, the first 12 the time in milliseconds, the other 20
@@ -19,5 +20,5 @@ export function newRequestId(now = Date.now()): string {
  * list of names and values (ServerResponse.writeHead's raw form).
  */
 export function requestIdHeaders(path: string, requestId: string): string[] {
-  return path.startsWith('/v1/messages') ? ['x-request-id', requestId, 'request-id', requestId] : ['x-request-id', requestId];
+  return formatForPath(path) === 'anthropic' ? ['x-request-id', requestId, 'request-id', requestId] : ['x-request-id', requestId];
 }

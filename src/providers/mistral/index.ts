@@ -1,9 +1,8 @@
-import { reportedUsage } from '../_shared/failed-generation.ts';
+import { failedGeneration, reportedUsage } from '../_shared/failed-generation.ts';
 import { withStream } from '../_shared/with-stream.ts';
 import { headersWithAccept } from '../_shared/accept-headers.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
-import { GatewayError } from '../../core/errors.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import { float32Base64 } from '../_shared/float32-base64.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
@@ -71,7 +70,7 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
             const result = convertResponse(parsed, call.model);
             if (result.finishReason === 'error') {
               // finish_reason "error": the generation failed; never return it as an answer.
-              throw new GatewayError('SB_ERR_UPSTREAM_ERROR', `Provider "${provider}" ended the generation with finish_reason "error"`, { provider, upstreamStatus: response.status, usage: reportedUsage(result.usage) });
+              throw failedGeneration(source, 'finish_reason', 'error', response.status, reportedUsage(result.usage));
             }
             return Object.assign(result, { warnings });
           }),

@@ -25,8 +25,6 @@ export function registerMessageRoutes(app: FastifyInstance, context: GatewayCont
     // Not an async function, as chat's handler (chat.ts).
     handler(exchange) {
       const record = exchange.record;
-      // Anthropic's SDKs read the request id from `request-id` (APIError.requestID, `_request_id`).
-      exchange.setHeader('request-id', exchange.id);
       const chatRequest = withProtocolHeaders(parseMessagesRequest(exchange.body, headerMetadata(exchange)), exchange.headers);
       return context.pipeline.chat(record, chatRequest, clientSignal(exchange.response, context.shutdown), callerOf(exchange)).then((outcome): ApiAnswer => {
         if (outcome.kind === 'stream') return streamAnswer(outcome, anthropicStreamFormatter(), record, app.log);
