@@ -61,7 +61,9 @@ export async function sendEventStream(response: ServerResponse, headers: string[
     endings.onClientClosed();
     reader.cancel().catch(() => undefined);
   });
-  headers.push('content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'connection', 'keep-alive', 'x-accel-buffering', 'no');
+  // No `connection` header of ours: Node sets it from the request (`close` when the caller asked
+  // for it or spoke HTTP/1.0), where an explicit keep-alive would override the caller's close.
+  headers.push('content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'x-accel-buffering', 'no');
   response.writeHead(200, headers);
   flushSoon();
   try {

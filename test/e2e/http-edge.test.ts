@@ -339,6 +339,23 @@ describe('the HTTP edge: malformed requests, oversized and empty bodies', () => 
     }
   });
 
+  it('closes a stream’s connection when the caller asked for it, and says so', async () => {
+    const body = JSON.stringify({ ...chatBody, stream: true });
+    const request = (extra: string) =>
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+    // sendRaw returns when the server closes the connection (a stream has no content-length), or
+    // after the timeout when it keeps it open.
+    const closing = await sendRaw(gateway.origin, request('Connection: close\r\n'), 3_000);
+    assert.equal(closing.status, 200);
+    assert.equal(closing.headers.connection, 'close');
+    assert.match(closing.body, /data: \[DONE\]/);
+    assert.equal(closing.error, undefined);
+    const started = Date.now();
+    const kept = await sendRaw(gateway.origin, request(''), 1_000);
+    assert.equal(kept.headers.connection, 'keep-alive');
+    assert.ok(Date.now() - started >= 900, 'a keep-alive stream’s connection stays open');
+  });
+
   it('still answers a good request after all this', async () => {
     const answer = await rawPost(gateway.origin, '/v1/chat/completions', chatBody, { key: masterKey });
     assert.equal(answer.status, 200);
