@@ -18,7 +18,7 @@ import { fuse } from './streams/fuse.ts';
 import { cacheKey } from './cache/cache-key.ts';
 import { ResultCollector } from './cache/collect-result.ts';
 import { replayAsStream } from './cache/replay.ts';
-import type { CachedAnswer, ResponseCache } from './core/response-cache.ts';
+import type { CachedAnswer, NativeStream, ResponseCache } from './core/response-cache.ts';
 import { executeChat, executeEmbedding, executeStream, type ExecutionContext, type ProviderHandle } from './router/execute.ts';
 import { explainPlan } from './router/explain.ts';
 import { applyOverrides } from './router/overrides.ts';
@@ -76,7 +76,8 @@ interface ChatDispatch {
 /** The response-cache entry of a request (Pipeline#cacheSlot). */
 interface CacheSlot {
   lookup(): CachedAnswer | undefined;
-  store(result: ChatResult | undefined, model: ModelInfo): void;
+  /** A streamed answer's verbatim chunks beside it, when it has them (ResultCollector). */
+  store(answer: { result: ChatResult; stream?: NativeStream } | undefined, model: ModelInfo): void;
 }
 
 /** A stream outcome over `events`, which `tap` accounts for on their way to the formatter. */
@@ -153,7 +154,7 @@ export class Pipeline {
       record.warnings.push(...result.warnings);
       if (request.native?.nativeOnly) this.#notSent(record, request, execution.model);
       record.usage = result.usage.estimated ? estimateChatUsage(request, result) : result.usage;
-      cache?.store(result, execution.model);
+      cache?.store({ result }, execution.model);
       return { kind: 'complete', result, model: execution.model, plan };
     });
   }
@@ -182,8 +183,8 @@ export class Pipeline {
         record.cache = answer ? 'hit' : 'miss';
         return answer;
       },
-      store: (result: ChatResult | undefined, model: ModelInfo) => {
-        if (result && result.finishReason !== 'error') responses.set(key, { result, model: model.id, provider: model.providerId, upstream: model.upstream }, ttl * 1000);
+      store: (answer: { result: ChatResult; stream?: NativeStream } | undefined, model: ModelInfo) => {
+        if (answer && answer.result.finishReason !== 'error') responses.set(key, { result: answer.result, ...(answer.stream ? { stream: answer.stream } : {}), model: model.id, provider: model.providerId, upstream: model.upstream }, ttl * 1000);
       },
     };
   }
@@ -331,7 +332,7 @@ function answerFromCache(record: RequestRecord, request: ChatRequest, cached: Ca
   record.reason = `${record.reason ?? ''}; answered from the response cache`;
   if (request.stream) {
     const tap = new UsageTap(record, request, { free: true });
-    return streamOutcome(readerOf(replayAsStream(cached.result)), tap, model, plan);
+    return streamOutcome(readerOf(replayAsStream(cached, request)), tap, model, plan);
   }
   record.usage = { inputTokens: 0, outputTokens: 0 };
   return { kind: 'complete', result: cached.result, model, plan };

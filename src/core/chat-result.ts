@@ -31,6 +31,8 @@ export interface ChatResult {
   content: Array<TextPart | ToolCallPart | ReasoningPart | RefusalPart>;
   finishReason: FinishReason;
   rawFinishReason?: string;
+  /** The caller's stop sequence that ended the answer, when the provider says which (Anthropic). */
+  stopSequence?: string;
   usage: Usage;
   warnings: Warning[];
   /**

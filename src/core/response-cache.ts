@@ -1,8 +1,18 @@
+import type { WireFormat } from './chat-request.ts';
 import type { ChatResult } from './chat-result.ts';
+import type { NativeChunkEvent } from './stream-event.ts';
+
+/** A streamed answer's chunks as its provider sent them, in the caller's wire format. */
+export interface NativeStream {
+  format: WireFormat;
+  chunks: NativeChunkEvent[];
+}
 
 /** A cached answer and the model that gave it. */
 export interface CachedAnswer {
   result: ChatResult;
+  /** Set when the answer was streamed verbatim: a streamed hit in the same format replays these. */
+  stream?: NativeStream;
   /** The model id and provider that answered (for headers and the ledger). */
   model: string;
   provider: string;

@@ -23,6 +23,8 @@ export type StreamEvent =
   | { type: 'reasoning-delta'; id: string; delta: string }
   /** Anthropic's thinking signature, sent back verbatim on later turns. */
   | { type: 'reasoning-signature'; id: string; signature: string }
+  /** The block is redacted reasoning (Anthropic's `redacted_thinking`): its opaque data, sent back verbatim too. */
+  | { type: 'reasoning-redacted'; id: string; data: string }
   | { type: 'reasoning-end'; id: string }
   | { type: 'refusal-delta'; delta: string }
   /** A tool call begins; `id` is the tool call id the client must echo in its result. */
@@ -79,6 +81,8 @@ export interface FinishEvent {
   type: 'finish';
   finishReason: FinishReason;
   rawFinishReason?: string;
+  /** The caller's stop sequence that ended the answer, when the provider says which (Anthropic). */
+  stopSequence?: string;
   /** Absent when the provider reported none; the ledger then counts tokens itself. */
   usage?: Usage;
   /**

@@ -62,7 +62,7 @@ describe('Anthropic ingress (POST /v1/messages) driven by the official @anthropi
     assert.equal(data.type, 'message');
     assert.equal(data.role, 'assistant');
     assert.equal(data.model, 'gpt-4o-mini-2024-sim', 'the model as the provider reported it');
-    assert.deepEqual(data.content, [{ type: 'text', text: 'Simulated reply from gpt-4o-mini: Hello there' }]);
+    assert.deepEqual(data.content, [{ type: 'text', text: 'Simulated reply from gpt-4o-mini: Hello there', citations: null }]);
     assert.equal(data.stop_reason, 'end_turn');
     assert.equal(data.stop_sequence, null);
 
@@ -161,7 +161,7 @@ describe('Anthropic ingress (POST /v1/messages) driven by the official @anthropi
     const question = { role: 'user' as const, content: 'Weather in Paris?' };
     const first = await client.messages.create({ model: 'fast', max_tokens: 200, tools: [weatherTool], tool_choice: { type: 'auto' }, messages: [question] });
     assert.equal(first.stop_reason, 'tool_use');
-    assert.deepEqual(first.content, [{ type: 'tool_use', id: 'call_sim_0_get_weather', name: 'get_weather', input: { city: 'value-city' } }]);
+    assert.deepEqual(first.content, [{ type: 'tool_use', id: 'call_sim_0_get_weather', name: 'get_weather', input: { city: 'value-city' }, caller: { type: 'direct' } }]);
     assert.deepEqual(openai.chatCalls().at(-1)!.body!.tools, [
       { type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: weatherTool.input_schema } },
     ]);
@@ -172,7 +172,7 @@ describe('Anthropic ingress (POST /v1/messages) driven by the official @anthropi
       tools: [weatherTool],
       messages: [question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_sim_0_get_weather', content: '18C and sunny' }] }],
     });
-    assert.deepEqual(second.content, [{ type: 'text', text: 'The tool call_sim_0_get_weather said: 18C and sunny' }]);
+    assert.deepEqual(second.content, [{ type: 'text', text: 'The tool call_sim_0_get_weather said: 18C and sunny', citations: null }]);
     assert.deepEqual(openai.chatCalls().at(-1)!.body!.messages, [
       { role: 'user', content: 'Weather in Paris?' },
       { role: 'assistant', content: null, tool_calls: [{ id: 'call_sim_0_get_weather', type: 'function', function: { name: 'get_weather', arguments: '{"city":"value-city"}' } }] },
@@ -248,7 +248,9 @@ describe('Anthropic ingress (POST /v1/messages) driven by the official @anthropi
     const text = message.content[0]?.type === 'text' ? message.content[0].text : '';
     assert.match(text, /simulated answer from Switchboard's demo provider \(model demo-1\).*You said: "ping"/);
     const streamed = await client.messages.stream({ model: 'demo-model', max_tokens: 100, messages: [{ role: 'user', content: 'ping' }] }).finalMessage();
-    assert.deepEqual(streamed.content, message.content);
+    // A streamed text block starts without `citations` (sdk-messages-stream-text.sse), so the
+    // SDK's final message has none, where a plain message has it null (openapi.json).
+    assert.deepEqual(streamed.content, message.content.map((block) => (block.type === 'text' ? { type: 'text', text: block.text } : block)));
   });
 
   it('accepts the key in x-api-key, from the SDK and from a plain HTTP client', async () => {

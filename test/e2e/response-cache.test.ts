@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type OpenAI from 'openai';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rawPost } from '../helpers/http.ts';
 import { collectStream, openaiClient } from '../helpers/openai-client.ts';
 
 describe('exact-match response cache (routes[].cache)', () => {
@@ -56,5 +57,35 @@ describe('exact-match response cache (routes[].cache)', () => {
     assert.equal(replay.data.choices[0]?.message.content, 'Simulated reply from gpt-4o-mini: stream me');
     const plain = await client.chat.completions.create({ model: 'uncached', messages: [{ role: 'user', content: 'what is 2+2?' }] }).withResponse();
     assert.equal(plain.response.headers.get('x-switchboard-cache'), null);
+  });
+
+  // An outside probe: a streamed hit rebuilt the answer from its typed form (one choice, no
+  // logprobs, no system_fingerprint), and a plain answer with several choices came back as a
+  // stream of one.
+  it('replays a streamed answer as its provider sent it, and keeps several choices or logprobs to their own delivery', async () => {
+    const body = { model: 'cached', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'replay me' }] };
+    const first = await rawPost(gateway.origin, '/v1/chat/completions', body);
+    assert.equal(first.headers.get('x-switchboard-cache'), 'miss');
+    const calls = simulator.chatCalls().length;
+    const hit = await rawPost(gateway.origin, '/v1/chat/completions', body);
+    assert.equal(hit.headers.get('x-switchboard-cache'), 'hit');
+    assert.equal(hit.text, first.text, 'the same chunks, byte for byte');
+    assert.match(hit.text, /"system_fingerprint"/);
+    // Without include_usage this caller gets no usage chunk, as from the provider.
+    const withoutUsage = await rawPost(gateway.origin, '/v1/chat/completions', { ...body, stream_options: undefined });
+    assert.equal(withoutUsage.headers.get('x-switchboard-cache'), 'hit');
+    assert.doesNotMatch(withoutUsage.text, /"choices":\[\],/);
+    assert.match(withoutUsage.text, /data: \[DONE\]\n\n$/);
+    assert.equal(simulator.chatCalls().length, calls);
+
+    const several = { model: 'cached', n: 2, messages: [{ role: 'user' as const, content: 'two answers' }] };
+    const plain = await client.chat.completions.create(several);
+    assert.equal(plain.choices.length, 2);
+    const again = await client.chat.completions.create(several).withResponse();
+    assert.equal(again.response.headers.get('x-switchboard-cache'), 'hit');
+    assert.equal(again.data.choices.length, 2);
+    const streamed = await client.chat.completions.create({ ...several, stream: true }).withResponse();
+    assert.equal(streamed.response.headers.get('x-switchboard-cache'), 'miss', 'a stream of one choice is not the stored answer of two');
+    await collectStream(streamed.data);
   });
 });

@@ -16,6 +16,9 @@ const base: ChatResult = {
   warnings: [],
 };
 
+/** The usage fields openapi.json requires that only Anthropic's own services fill. */
+const usage = { cache_creation: null, inference_geo: null, server_tool_use: null, service_tier: null };
+
 const parse = (result: ChatResult) => JSON.parse(formatMessagesResponse(result)) as unknown;
 
 describe('formatMessagesResponse: ChatResult → Anthropic message', () => {
@@ -25,10 +28,13 @@ describe('formatMessagesResponse: ChatResult → Anthropic message', () => {
       type: 'message',
       role: 'assistant',
       model: 'gpt-4o-mini-2024-07-18',
-      content: [{ type: 'text', text: 'Hello!' }],
+      content: [{ type: 'text', text: 'Hello!', citations: null }],
       stop_reason: 'end_turn',
       stop_sequence: null,
-      usage: { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 3 },
+      // openapi.json `Message` requires these; nothing here fills them.
+      stop_details: null,
+      container: null,
+      usage: { ...usage, input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 3 },
     });
   });
 
@@ -54,13 +60,15 @@ describe('formatMessagesResponse: ChatResult → Anthropic message', () => {
       content: [
         { type: 'thinking', thinking: 'Need the weather.', signature: 'EqQBCgIYAhIM' },
         { type: 'redacted_thinking', data: 'cmVkYWN0ZWQ=' },
-        { type: 'text', text: 'Let me check.' },
-        { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris', days: [1, 2] } },
-        { type: 'tool_use', id: 'call_2', name: 'get_time', input: {} },
+        { type: 'text', text: 'Let me check.', citations: null },
+        { type: 'tool_use', id: 'call_1', name: 'get_weather', input: { city: 'Paris', days: [1, 2] }, caller: { type: 'direct' } },
+        { type: 'tool_use', id: 'call_2', name: 'get_time', input: {}, caller: { type: 'direct' } },
       ],
       stop_reason: 'tool_use',
       stop_sequence: null,
-      usage: { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 3 },
+      stop_details: null,
+      container: null,
+      usage: { ...usage, input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 3 },
     });
   });
 
@@ -73,14 +81,27 @@ describe('formatMessagesResponse: ChatResult → Anthropic message', () => {
     assert.equal(stopReason('content-filter', 'content_filter'), 'refusal');
     assert.equal(stopReason('other', 'weird'), 'end_turn');
     assert.equal(stopReason('error'), 'end_turn');
-    assert.equal(stopReason('stop', 'stop_sequence'), 'stop_sequence');
     assert.equal(stopReason('other', 'pause_turn'), 'pause_turn');
+  });
+
+  // An outside probe: Bedrock's stopReason "stop_sequence" came out with stop_sequence null,
+  // which openapi.json `Message.stop_sequence` rules out.
+  it('names the stop sequence that matched: the provider’s, else the caller’s only one, else reads as end_turn', () => {
+    const stop = (result: ChatResult, stops?: string[]) => {
+      const body = JSON.parse(formatMessagesResponse(result, stops)) as { stop_reason: string; stop_sequence: string | null };
+      return [body.stop_reason, body.stop_sequence];
+    };
+    const matched: ChatResult = { ...base, finishReason: 'stop', rawFinishReason: 'stop_sequence' };
+    assert.deepStrictEqual(stop({ ...matched, stopSequence: 'END' }, ['STOP', 'END']), ['stop_sequence', 'END']);
+    assert.deepStrictEqual(stop(matched, ['END']), ['stop_sequence', 'END']);
+    assert.deepStrictEqual(stop(matched, ['STOP', 'END']), ['end_turn', null]);
+    assert.deepStrictEqual(stop(matched), ['end_turn', null]);
   });
 
   it('formats a refusal as text with stop_reason refusal', () => {
     const result: ChatResult = { ...base, content: [{ type: 'refusal', text: "I can't help with that." }], finishReason: 'content-filter', rawFinishReason: 'stop' };
     const body = parse(result) as { content: unknown; stop_reason: string };
-    assert.deepStrictEqual(body.content, [{ type: 'text', text: "I can't help with that." }]);
+    assert.deepStrictEqual(body.content, [{ type: 'text', text: "I can't help with that.", citations: null }]);
     assert.equal(body.stop_reason, 'refusal');
   });
 
@@ -94,6 +115,7 @@ describe('formatMessagesResponse: ChatResult → Anthropic message', () => {
   it('takes cached prompt tokens out of input_tokens, as Anthropic counts them apart', () => {
     const result: ChatResult = { ...base, usage: { inputTokens: 1000, outputTokens: 50, cachedInputTokens: 600, cacheWriteTokens: 300 } };
     assert.deepStrictEqual((parse(result) as { usage: unknown }).usage, {
+      ...usage,
       input_tokens: 100,
       cache_creation_input_tokens: 300,
       cache_read_input_tokens: 600,

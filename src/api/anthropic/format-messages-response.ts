@@ -4,21 +4,44 @@ import type { Usage } from '../../core/usage.ts';
 
 /**
  * ChatResult → Anthropic `message` JSON text (openapi.json `Message`). A provider's body that is
- * already in this format is returned as received.
+ * already in this format is returned as received. `stops` are the caller's `stop_sequences`.
+ * The fields openapi.json requires and no other provider fills (`stop_details`, `container`, a
+ * text block's `citations`, a tool_use's `caller`, the usage's service fields) are null or their
+ * default, as Anthropic writes them when they do not apply.
  */
-export function formatMessagesResponse(result: ChatResult): string {
+export function formatMessagesResponse(result: ChatResult, stops?: readonly string[]): string {
   if (result.native?.format === 'anthropic-messages') return result.native.body;
+  const stop = anthropicStop(result, stops, result.content.some((part) => part.type === 'refusal'));
   return JSON.stringify({
     id: anthropicMessageId(result.id),
     type: 'message',
     role: 'assistant',
     model: result.model,
     content: result.content.map(toContentBlock),
-    stop_reason: anthropicStopReason(result.finishReason, result.rawFinishReason, result.content.some((part) => part.type === 'refusal')),
-    // Which stop sequence matched is only known to Anthropic itself (passthrough answers carry it).
-    stop_sequence: null,
-    usage: anthropicUsage(result.usage),
+    stop_reason: stop.reason,
+    stop_sequence: stop.sequence,
+    stop_details: null,
+    container: null,
+    usage: Object.assign(anthropicUsage(result.usage), { cache_creation: null, inference_geo: null, server_tool_use: null, service_tier: null }),
   });
+}
+
+/**
+ * The answer's `stop_reason` and `stop_sequence` (openapi.json `Message`: the sequence is a
+ * string whenever the reason is "stop_sequence"). Anthropic names the sequence that matched;
+ * Bedrock's Converse says only that one did, which is the caller's when it gave one; with several,
+ * which one is unknown and the answer reads as `end_turn`, as other providers' stops do
+ * (docs/anthropic-ingress.md).
+ */
+export function anthropicStop(
+  finish: { finishReason: FinishReason; rawFinishReason?: string; stopSequence?: string },
+  stops: readonly string[] | undefined,
+  refused: boolean,
+): { reason: string; sequence: string | null } {
+  const reason = anthropicStopReason(finish.finishReason, finish.rawFinishReason, refused);
+  if (reason !== 'stop_sequence') return { reason, sequence: null };
+  const sequence = finish.stopSequence ?? (stops?.length === 1 ? stops[0]! : undefined);
+  return sequence === undefined ? { reason: 'end_turn', sequence: null } : { reason, sequence };
 }
 
 type ContentPart = ChatResult['content'][number];
@@ -26,12 +49,12 @@ type ContentPart = ChatResult['content'][number];
 function toContentBlock(part: ContentPart): Record<string, unknown> {
   switch (part.type) {
     case 'text':
-      return { type: 'text', text: part.text };
+      return { type: 'text', text: part.text, citations: null };
     // Anthropic has no refusal block: a refusal is text, with stop_reason "refusal".
     case 'refusal':
-      return { type: 'text', text: part.text };
+      return { type: 'text', text: part.text, citations: null };
     case 'tool-call':
-      return { type: 'tool_use', id: part.id, name: part.name, input: toolInput(part.name, part.arguments) };
+      return { type: 'tool_use', id: part.id, name: part.name, input: toolInput(part.name, part.arguments), caller: { type: 'direct' } };
     case 'reasoning':
       if (part.redacted !== undefined) return { type: 'redacted_thinking', data: part.redacted };
       return { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };

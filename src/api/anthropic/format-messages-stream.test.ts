@@ -6,7 +6,7 @@ import type { StreamEvent } from '../../core/stream-event.ts';
 import { anthropicStreamFormatter } from './format-messages-stream.ts';
 
 /** Runs events through the formatter and returns the SSE text written. */
-async function format(events: StreamEvent[]): Promise<string> {
+async function format(events: StreamEvent[], stops?: string[]): Promise<string> {
   const source = new ReadableStream<StreamEvent>({
     start(controller) {
       for (const event of events) controller.enqueue(event);
@@ -14,7 +14,7 @@ async function format(events: StreamEvent[]): Promise<string> {
     },
   });
   let text = '';
-  for await (const piece of source.pipeThrough(new TransformStream(anthropicStreamFormatter()))) text += piece;
+  for await (const piece of source.pipeThrough(new TransformStream(anthropicStreamFormatter(stops)))) text += piece;
   return text;
 }
 
@@ -186,6 +186,38 @@ describe('anthropicStreamFormatter: StreamEvents → Anthropic SSE', () => {
           delta: { stop_reason: 'refusal', stop_sequence: null },
           usage: { input_tokens: 3, cache_creation_input_tokens: 0, cache_read_input_tokens: 2, output_tokens: 4 },
         },
+        { type: 'message_stop' },
+      ],
+    );
+  });
+
+  // An outside probe: a cached answer replayed as a stream wrote its redacted block as an empty
+  // thinking block, and Bedrock's stop_sequence came with stop_sequence null.
+  it('writes redacted reasoning as a redacted_thinking block, and names the stop sequence', async () => {
+    const events = parseSse(
+      await format(
+        [
+          start('msg_1', 'claude-x'),
+          { type: 'reasoning-start', id: 'r0' },
+          { type: 'reasoning-redacted', id: 'r0', data: 'REDACTED' },
+          { type: 'reasoning-end', id: 'r0' },
+          { type: 'reasoning-start', id: 'r1' },
+          { type: 'reasoning-signature', id: 'r1', signature: 'SIG' },
+          { type: 'reasoning-end', id: 'r1' },
+          { type: 'finish', finishReason: 'stop', rawFinishReason: 'stop_sequence', usage: { inputTokens: 5, outputTokens: 4 } },
+        ],
+        ['END'],
+      ),
+    );
+    assert.deepStrictEqual(
+      events.slice(1).map((event) => event.data),
+      [
+        { type: 'content_block_start', index: 0, content_block: { type: 'redacted_thinking', data: 'REDACTED' } },
+        { type: 'content_block_stop', index: 0 },
+        { type: 'content_block_start', index: 1, content_block: { type: 'thinking', thinking: '', signature: '' } },
+        { type: 'content_block_delta', index: 1, delta: { type: 'signature_delta', signature: 'SIG' } },
+        { type: 'content_block_stop', index: 1 },
+        { type: 'message_delta', delta: { stop_reason: 'stop_sequence', stop_sequence: 'END' }, usage: { input_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 4 } },
         { type: 'message_stop' },
       ],
     );

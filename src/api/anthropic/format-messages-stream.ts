@@ -2,7 +2,7 @@ import type { Transformer } from 'node:stream/web';
 import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { formatAnthropicError } from './format-error.ts';
-import { anthropicMessageId, anthropicStopReason, anthropicUsage } from './format-messages-response.ts';
+import { anthropicMessageId, anthropicStop, anthropicUsage } from './format-messages-response.ts';
 
 type BlockKind = 'text' | 'thinking' | 'tool_use';
 
@@ -41,7 +41,7 @@ const refusalId = 'refusal';
  * src/router/resume-stream.ts) goes on in typed events: the text block the verbatim events left
  * open continues under its own index, and later blocks are numbered after the verbatim ones.
  */
-export function anthropicStreamFormatter(): Transformer<StreamEvent, string> {
+export function anthropicStreamFormatter(stops?: readonly string[]): Transformer<StreamEvent, string> {
   let native = false;
   /** Verbatim blocks started, whether the last is still open, the typed id of an open text block, and whether message_delta went out. */
   const verbatim = { blocks: 0, open: false, textId: undefined as string | undefined, stopped: false };
@@ -140,18 +140,20 @@ export function anthropicStreamFormatter(): Transformer<StreamEvent, string> {
         delta(openText(refusalId), { type: 'text_delta', text: event.delta });
         return;
       case 'reasoning-start':
-        openThinking(event.id);
+        // Opened by what comes next: thinking text, or the data of a redacted block.
+        return;
+      case 'reasoning-redacted':
+        open('thinking', event.id, { type: 'redacted_thinking', data: event.data });
         return;
       case 'reasoning-delta':
         delta(openThinking(event.id), { type: 'thinking_delta', thinking: event.delta });
         return;
-      case 'reasoning-signature': {
-        // A signature belongs to the thinking block it closes; without an open block it has nowhere to go.
-        const block = blocks.get(`thinking:${event.id}`);
-        if (block) delta(block, { type: 'signature_delta', signature: event.signature });
+      case 'reasoning-signature':
+        // The signature closes its thinking block, which may have had no text (a block opens lazily).
+        delta(openThinking(event.id), { type: 'signature_delta', signature: event.signature });
         return;
-      }
       case 'reasoning-end':
+        openThinking(event.id);
         end('thinking', event.id);
         return;
       case 'tool-input-start':
@@ -164,16 +166,18 @@ export function anthropicStreamFormatter(): Transformer<StreamEvent, string> {
         endedTools.add(event.id);
         end('tool_use', event.id);
         return;
-      case 'finish':
+      case 'finish': {
         while (current) stop(current);
         done = true;
+        const finish = anthropicStop(event, stops, refused);
         write('message_delta', {
           type: 'message_delta',
-          delta: { stop_reason: anthropicStopReason(event.finishReason, event.rawFinishReason, refused), stop_sequence: null },
+          delta: { stop_reason: finish.reason, stop_sequence: finish.sequence },
           usage: event.usage ? anthropicUsage(event.usage) : { output_tokens: 0 },
         });
         write('message_stop', { type: 'message_stop' });
         return;
+      }
       default:
         return;
     }

@@ -177,6 +177,30 @@ describe('anthropic stream (fixture replay)', () => {
   });
 });
 
+describe('anthropic stream: redacted thinking and the stop sequence', () => {
+  it('carries a redacted block’s data and the stop sequence that matched', async () => {
+    const text = [
+      ['message_start', { type: 'message_start', message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 5, output_tokens: 1 } } }],
+      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'redacted_thinking', data: 'opaque' } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'stop_sequence', stop_sequence: 'END' }, usage: { output_tokens: 9 } }],
+      ['message_stop', { type: 'message_stop' }],
+    ]
+      .map(([event, data]) => `event: ${event as string}\ndata: ${JSON.stringify(data)}\n\n`)
+      .join('');
+    const events = await replay(text);
+    const id = (events[1] as { id: string }).id;
+    assert.deepStrictEqual(events.slice(1), [
+      { type: 'reasoning-start', id },
+      { type: 'reasoning-redacted', id, data: 'opaque' },
+      { type: 'reasoning-end', id },
+      { type: 'finish', finishReason: 'stop', rawFinishReason: 'stop_sequence', stopSequence: 'END', usage: { inputTokens: 5, outputTokens: 9 } },
+    ]);
+    const plain = convertResponse({ id: 'msg_2', model: 'claude-x', content: [], stop_reason: 'stop_sequence', stop_sequence: 'END', usage: { input_tokens: 1, output_tokens: 1 } }, 'claude-x');
+    assert.equal(plain.stopSequence, 'END');
+  });
+});
+
 describe('anthropic response conversion', () => {
   it('turns the spec\'s Message example into exactly this result', async () => {
     const body = JSON.parse(await fixture('anthropic-message-text.json')) as AnthropicMessage;

@@ -39,6 +39,7 @@ export function convertResponse(body: AnthropicMessage, requestedModel: string):
     content,
     finishReason: mapStopReason(body.stop_reason),
     ...(body.stop_reason ? { rawFinishReason: body.stop_reason } : {}),
+    ...(typeof body.stop_sequence === 'string' ? { stopSequence: body.stop_sequence } : {}),
     usage: convertUsage(body.usage),
     warnings,
   };

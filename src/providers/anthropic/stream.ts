@@ -40,6 +40,7 @@ export function messageStreamTransformer(options: MessageStreamOptions): Transfo
   const blocks = createIndexedBlocks();
   let usage: AnthropicUsage | undefined;
   let stopReason: string | undefined;
+  let stopSequence: string | undefined;
 
   const start = (controller: Controller, id: string | null | undefined, model: string | null | undefined) => {
     started = true;
@@ -93,6 +94,7 @@ export function messageStreamTransformer(options: MessageStreamOptions): Transfo
           return;
         case 'message_delta':
           if (data.delta?.stop_reason) stopReason = data.delta.stop_reason;
+          if (typeof data.delta?.stop_sequence === 'string') stopSequence = data.delta.stop_sequence;
           usage = mergeUsage(usage, data.usage);
           return;
         case 'message_stop':
@@ -103,6 +105,7 @@ export function messageStreamTransformer(options: MessageStreamOptions): Transfo
             type: 'finish',
             finishReason: mapStopReason(stopReason),
             ...(stopReason ? { rawFinishReason: stopReason } : {}),
+            ...(stopSequence !== undefined ? { stopSequence } : {}),
             ...(usage ? { usage: convertUsage(usage) } : {}),
           });
           return;
@@ -128,6 +131,7 @@ export function messageStreamTransformer(options: MessageStreamOptions): Transfo
       case 'redacted_thinking': {
         const { id } = blocks.open(controller, index, 'reasoning');
         if (block.thinking) controller.enqueue({ type: 'reasoning-delta', id, delta: block.thinking });
+        if (block.type === 'redacted_thinking' && typeof block.data === 'string') controller.enqueue({ type: 'reasoning-redacted', id, data: block.data });
         return;
       }
       case 'tool_use': {

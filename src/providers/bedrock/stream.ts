@@ -134,7 +134,7 @@ export function createConverseStreamTransform(options: ConverseStreamOptions): T
       const block = open(controller, index, 'reasoning');
       if (reasoning.text) controller.enqueue({ type: 'reasoning-delta', id: block.id, delta: reasoning.text });
       if (reasoning.signature) controller.enqueue({ type: 'reasoning-signature', id: block.id, signature: reasoning.signature });
-      // redactedContent has no stream event of its own; the block still opens and closes.
+      if (typeof reasoning.redactedContent === 'string') controller.enqueue({ type: 'reasoning-redacted', id: block.id, data: reasoning.redactedContent });
     }
   }
 

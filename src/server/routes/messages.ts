@@ -27,8 +27,8 @@ export function registerMessageRoutes(app: FastifyInstance, context: GatewayCont
       const record = exchange.record;
       const chatRequest = withProtocolHeaders(parseMessagesRequest(exchange.body, headerMetadata(exchange)), exchange.headers);
       return context.pipeline.chat(record, chatRequest, clientSignal(exchange.response, context.shutdown), callerOf(exchange)).then((outcome): ApiAnswer => {
-        if (outcome.kind === 'stream') return streamAnswer(outcome, anthropicStreamFormatter(), record, app.log);
-        return { kind: 'json', model: outcome.model, text: formatMessagesResponse(outcome.result) };
+        if (outcome.kind === 'stream') return streamAnswer(outcome, anthropicStreamFormatter(chatRequest.stop), record, app.log);
+        return { kind: 'json', model: outcome.model, text: formatMessagesResponse(outcome.result, chatRequest.stop) };
       });
     },
   });
