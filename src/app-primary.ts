@@ -47,18 +47,21 @@ export async function openPrimary(config: Config, logger: Logger, options: { wor
   const storage = await openStorage(config.storage.url, { onMigration: logMigrations(logger) });
   const database = sqliteFilePath(config.storage.url);
   const owned = (name: string) => (slotOf(name) ?? 0) >= 1 && (slotOf(name) ?? 0) <= options.workers;
-  for (const name of database ? journalsOnDisk(database).filter((each) => !owned(each)) : []) {
-    const { rows, cutOff } = await recoverJournal(database!, name, isStoredIn(storage));
-    try {
-      if (rows.length > 0) await storage.ledger.append(rows);
-      removeJournalFiles(database!, name);
-      if (rows.length > 0) logger.warn({ journal: name, rows: rows.length, cut_off: cutOff }, 'wrote ledger rows journaled by a previous run');
-    } catch (error) {
-      logger.error({ err: error, journal: name }, 'could not write the ledger rows of a previous run; they stay in its journal for the next start');
+  const recover = async (which: (name: string) => boolean) => {
+    for (const name of database ? journalsOnDisk(database).filter(which) : []) {
+      const { rows, cutOff } = await recoverJournal(database!, name, isStoredIn(storage));
+      try {
+        if (rows.length > 0) await storage.ledger.append(rows);
+        removeJournalFiles(database!, name);
+        if (rows.length > 0) logger.warn({ journal: name, rows: rows.length, cut_off: cutOff }, 'wrote ledger rows journaled by a process that did not finish them');
+      } catch (error) {
+        logger.error({ err: error, journal: name }, 'could not write the ledger rows of a journal; they stay in it for the next start');
+      }
     }
-  }
+  };
+  await recover((name) => !owned(name));
   const limits = new LimitsEngine({ costSince: (subject, from) => storage.ledger.costSince(subject, from), flushLedger: options.flushWorkers });
-  return { admission: limits, close: () => storage.close() };
+  return { admission: limits, recoverJournals: () => recover(() => true), close: () => storage.close() };
 }
 
 /** The database file of an `sqlite://path` URL (none for `:memory:` or another backend). */

@@ -1,3 +1,4 @@
+import { GatewayError } from '../core/errors.ts';
 import type { Admission, SpendStatus, SpendSubjectRef, Ticket, Usage } from '../keys/limits.ts';
 import type { AdmitParams, PrimaryMethods } from './protocol.ts';
 
@@ -10,8 +11,10 @@ import type { AdmitParams, PrimaryMethods } from './protocol.ts';
  */
 export class AdmissionArbiter {
   readonly #engine: Admission;
-  readonly #tickets = new Map<number, { owner: number; ticket: Ticket }>();
+  readonly #tickets = new Map<number, { owner: number; ticket: Ticket; tokens: number }>();
   readonly #owned = new Map<number, Set<number>>();
+  /** Workers released: an admission that was still loading spend for one of them is not kept. */
+  readonly #gone = new Set<number>();
   #next = 1;
 
   constructor(engine: Admission) {
@@ -25,8 +28,14 @@ export class AdmissionArbiter {
       estimatedCostUsd: () => params.costUsd,
       estimatedTokens: () => params.tokens,
     });
+    // The engine may have waited (spend loaded from the ledger, every worker flushed first), and
+    // the worker died meanwhile: released already, so this ticket would hold its reservation forever.
+    if (this.#gone.has(owner)) {
+      ticket.settle(goneUsage(params.tokens));
+      throw new GatewayError('SB_ERR_UNAVAILABLE', 'The worker that asked is gone.');
+    }
     const id = this.#next++;
-    this.#tickets.set(id, { owner, ticket });
+    this.#tickets.set(id, { owner, ticket, tokens: params.tokens });
     let owned = this.#owned.get(owner);
     if (!owned) {
       owned = new Set();
@@ -53,19 +62,20 @@ export class AdmissionArbiter {
   }
 
   /**
-   * A worker is gone: its unsettled tickets are settled at no cost (their requests' rows say
-   * $0 too), which frees their budget reservations; their requests still count in the rate
-   * windows, as they were sent. Returns how many were released.
+   * A worker is gone (worker ids are never reused): its unsettled tickets are settled at no cost
+   * (their requests' rows say $0 too), which frees their budget reservations; their requests
+   * still count in the rate windows as they were sent, their prompts' estimated tokens in tpm.
+   * Returns how many were released.
    */
   release(owner: number): number {
+    this.#gone.add(owner);
     const owned = this.#owned.get(owner);
     this.#owned.delete(owner);
     if (!owned) return 0;
-    const time = new Date().toISOString();
     for (const id of owned) {
       const held = this.#tickets.get(id);
       this.#tickets.delete(id);
-      held?.ticket.settle({ time, costUsd: 0, inputTokens: 0, outputTokens: 0 });
+      held?.ticket.settle(goneUsage(held.tokens));
     }
     return owned.size;
   }
@@ -74,4 +84,9 @@ export class AdmissionArbiter {
   get outstanding(): number {
     return this.#tickets.size;
   }
+}
+
+/** What a request of a dead worker settles at: no cost known, its prompt's estimate in tpm. */
+function goneUsage(tokens: number): Usage {
+  return { time: new Date().toISOString(), costUsd: 0, inputTokens: tokens, outputTokens: 0 };
 }

@@ -94,6 +94,34 @@ describe('admission arbiter (the primary holds every worker’s limits)', () => 
     assert.equal(arbiter.outstanding, 0);
     assert.equal(arbiter.release(1), 0);
   });
+
+  // An outside probe: a worker died while the primary still loaded its key's spend; the ticket,
+  // made after the release, held its reservation forever and refused the key's later requests.
+  it('does not keep an admission that finishes after its worker was released', async () => {
+    let loaded: () => void = () => undefined;
+    const slow = new LimitsEngine({ costSince: () => new Promise<number>((resolve) => (loaded = () => resolve(0))), flushLedger: async () => undefined });
+    const arbiter = new AdmissionArbiter(slow);
+    const budget = policy({ subject: 'key_slow', budgetUsd: 0.3, tpm: 100 });
+    const admitting = arbiter.admit(7, params([budget], 0.25));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(arbiter.release(7), 0);
+    loaded();
+    await assert.rejects(admitting, (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_UNAVAILABLE');
+    const spend = await slow.spend('key', 'key_slow', 'total');
+    assert.equal(spend.inFlight, 0);
+    assert.equal(spend.reservedUsd, 0);
+    assert.equal(arbiter.outstanding, 0);
+    await arbiter.admit(8, params([budget], 0.25));
+  });
+
+  it('keeps a dead worker’s requests in the tpm window at their prompts’ estimate', async () => {
+    const arbiter = new AdmissionArbiter(engine());
+    const limited = policy({ subject: 'key_tpm', tpm: 15 });
+    await arbiter.admit(1, params([limited]));
+    await arbiter.admit(1, params([limited]));
+    arbiter.release(1);
+    await assert.rejects(arbiter.admit(2, params([limited])), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_RATE_LIMITED');
+  });
 });
 
 describe('worker replacement delay', () => {

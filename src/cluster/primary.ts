@@ -22,6 +22,8 @@ import { workerMarker } from './worker-link.ts';
 /** What the primary opens for itself (app.ts): the engine over the shared store. */
 export interface PrimaryParts {
   admission: Admission;
+  /** Writes the rows every ledger journal on disk holds (no worker running). */
+  recoverJournals(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -152,8 +154,10 @@ class Supervisor {
     const released = this.#arbiter!.release(worker.id);
     const facts = { slot, pid: worker.process.pid, code, signal, released_reservations: released };
     if (this.#stopping) {
-      this.#logger.info(facts, 'worker stopped');
-      if (code !== null && code !== 0) this.#exitCode = 1;
+      // A worker killed (by a signal: ours after its drain deadline, or someone's -9) did not drain.
+      const drained = code === 0 && signal === null;
+      this.#logger[drained ? 'info' : 'error'](facts, drained ? 'worker stopped' : 'worker did not drain: the primary writes the rows of its requests from its journal');
+      if (!drained) this.#exitCode = 1;
       if (this.#members.size === 0) this.#finish();
       return;
     }
@@ -201,7 +205,9 @@ class Supervisor {
 
   #finish(): void {
     const parts = this.#parts;
-    const close = parts ? parts.close() : Promise.resolve();
+    // Every worker is gone: the rows of requests a killed one had in flight are written now,
+    // not at the next start (none owns a journal any more; a drained worker's are empty).
+    const close = parts ? parts.recoverJournals().then(() => parts.close()) : Promise.resolve();
     close
       .catch((error: unknown) => {
         this.#logger.error({ err: error }, 'error while closing the primary');

@@ -399,6 +399,46 @@ describe('kill -9 of the primary', () => {
     const left = (await readdir(directory)).filter((name) => name.includes('-ledger-w'));
     assert.deepEqual(left, [], 'the workers’ journals were taken over and removed');
   });
+
+  // An outside probe: the primary exited 0 though a worker was killed while it drained, and its
+  // requests had no rows until some later start.
+  it('a worker killed while the cluster drains: the primary writes its requests’ rows and exits 1', async () => {
+    const sub = await mkdtemp(join(directory, 'drain-'));
+    const database = join(sub, 'switchboard.db');
+    const file = join(sub, 'switchboard.yaml');
+    await writeFile(
+      file,
+      [
+        `server: { master_key: "${masterKey}", log_requests: true }`,
+        `storage: { url: "sqlite://${database}" }`,
+        'providers:',
+        `  - { id: oai, type: openai, base_url: "${simulator.url}", api_key: "${simulator.apiKey}" }`,
+        'models:',
+        `  - { id: stuck, provider: oai, upstream: gpt-4.1-mini, pricing: ${JSON.stringify(prices)} }`,
+      ].join('\n'),
+    );
+    const cluster = await startCli(['--config', file, '--port', '0', '--host', '127.0.0.1', '--workers', '2'], { env: cleanEnvironment() });
+    const before = simulator.chatCalls('gpt-4.1-mini').length;
+    const sent = Array.from({ length: 6 }, () => fresh(cluster.origin, '/v1/chat/completions', masterKey, { model: 'stuck', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }).catch((error: Error) => error));
+    await waitFor('the provider to receive the 6 requests', () => simulator.chatCalls('gpt-4.1-mini').length - before >= 6);
+    const exited = cluster.stop();
+    await waitFor('the drain to start', () => logLines(cluster).some((line) => typeof line.msg === 'string' && line.msg.startsWith('stopping')));
+    const victim = logLines(cluster).filter((line) => line.msg === 'worker started' && line.slot === 1).at(-1)!.pid as number;
+    process.kill(victim, 'SIGKILL');
+    const outcomes = await Promise.all(sent);
+    assert.equal(await exited, 1, 'a worker did not drain');
+    const cut = outcomes.filter((outcome) => outcome instanceof Error).length;
+    assert.ok(cut > 0, 'the killed worker had requests');
+    const ledger = new Database(database, { readonly: true });
+    try {
+      const rows = ledger.prepare('SELECT status, error_code FROM ledger').all() as Array<{ status: string; error_code: string | null }>;
+      assert.equal(rows.length, 6, 'a row for every request, written before the primary exited');
+      assert.equal(rows.filter((row) => row.error_code === 'SB_ERR_INTERNAL').length, cut);
+    } finally {
+      ledger.close();
+    }
+    assert.deepEqual((await readdir(sub)).filter((name) => name.includes('-ledger-w')), [], 'no journal left for a later start');
+  });
 });
 
 describe('switchboard serve --workers: refusals', () => {
