@@ -108,8 +108,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Ledger batches in a thread of their own only when a core is left over by the processes
   // serving the port (docs/decisions/0011-ledger-write-path.md).
   const storage = await openStorage(config.storage.url, { ledgerThread: wantsLedgerThread(availableParallelism(), workers), onMigration: logMigrations(logger) });
-  const { writer, inFlight } = await openLedger(storage, sqliteFilePath(config.storage.url), logger, link?.slot);
+  const { writer, inFlight, cutOff } = await openLedger(storage, sqliteFilePath(config.storage.url), logger, link?.slot);
   const metrics = createMetrics(instance, { ledger: () => writer.stats() }, link ? { worker: String(link.slot) } : {});
+  metrics.countRows(cutOff);
   // Reads that must see every finished request (admin, feedback): with workers, all of them flush.
   const flushAllLedgers = link ? () => link.flushAllLedgers() : () => writer.flush();
   const shutdown = new AbortController();
@@ -286,6 +287,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     listModels: () => [
       ...registry.list().map((model) => ({ id: model.id, ownedBy: model.providerId })),
       ...planner.routeIds().map((id) => ({ id, ownedBy: 'switchboard' })),
+      ...registry.addresses().map((address) => ({ id: address.id, ownedBy: address.providerId })),
     ],
     metricsRegistry: link ? { contentType: metrics.registry.contentType, metrics: () => link.clusterMetrics() } : metrics.registry,
     pingStorage: () => storage.ping(),

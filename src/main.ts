@@ -213,7 +213,7 @@ async function serveAsWorker(): Promise<void> {
     setImmediate(() => process.exit());
     return;
   }
-  const stopped = waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM']);
+  const stopped = waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM'], () => connection.retire());
   connection.listening(address);
   await stopped;
 }
@@ -262,7 +262,7 @@ function summarize(names: readonly string[]): string {
  * process exits once that is done even if something (a library's timer, a socket) would keep it
  * alive: a drained gateway that does not exit is what a supervisor kills -9.
  */
-function waitForShutdown(gateway: Gateway, drainTimeoutMs: number, signals: readonly NodeJS.Signals[]): Promise<void> {
+function waitForShutdown(gateway: Gateway, drainTimeoutMs: number, signals: readonly NodeJS.Signals[], afterDrain?: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -276,6 +276,7 @@ function waitForShutdown(gateway: Gateway, drainTimeoutMs: number, signals: read
           gateway.logger.error({ err: error }, 'error while stopping');
           process.exitCode = 1;
         })
+        .then(afterDrain)
         .finally(() =>
           closeLogger(gateway.logger).then(() => {
             resolve();

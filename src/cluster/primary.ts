@@ -60,6 +60,8 @@ interface Member {
   /** It has asked for its setup: it gets flush and change requests from now on. */
   greeted: boolean;
   listening: boolean;
+  /** Its metrics as last read (a scrape, or its own at the end of a drain), counted once it is gone. */
+  lastMetrics?: WorkerMetrics;
 }
 
 /** Runs the cluster until it has stopped; resolves with the process's exit code. */
@@ -79,6 +81,8 @@ class Supervisor {
   #stopping = false;
   #exitCode = 0;
   #finished: ((code: number) => void) | undefined;
+  /** What workers that are gone counted (src/telemetry/cluster-metrics.ts, `retire`). */
+  #retired: Promise<WorkerMetrics | undefined> = Promise.resolve(undefined);
 
   constructor(options: PrimaryOptions) {
     this.#options = options;
@@ -132,6 +136,9 @@ class Supervisor {
     peer.handle('announce', (change) => this.#relay(member, change));
     peer.handle('flushAll', () => this.#flushAll());
     peer.handle('metrics', () => this.#metrics());
+    peer.handle('retire', (final) => {
+      member.lastMetrics = final;
+    });
     worker.on('message', (message: unknown) => peer.receive(message));
     worker.on('error', (error) => this.#logger.warn({ slot, err: error }, 'worker channel error'));
     this.#logger.info({ slot, pid: worker.process.pid }, 'worker started');
@@ -151,6 +158,11 @@ class Supervisor {
     const { slot, worker } = member;
     if (this.#members.get(slot) === member) this.#members.delete(slot);
     member.peer.close(new GatewayError('SB_ERR_UNAVAILABLE', `Worker ${slot} is gone.`));
+    const last = member.lastMetrics;
+    // Chained: scrapes wait for it, and two workers gone together both count. A worker killed
+    // outright loses what it counted since the last scrape; the requests it had in flight are
+    // counted by the replacement that writes their rows (src/ledger/open-ledger.ts).
+    if (last) this.#retired = this.#retired.then(async (retired) => (await import('../telemetry/cluster-metrics.ts')).retire(retired, last)).catch(() => undefined);
     const released = this.#arbiter!.release(worker.id);
     const facts = { slot, pid: worker.process.pid, code, signal, released_reservations: released };
     if (this.#stopping) {
@@ -234,8 +246,17 @@ class Supervisor {
 
   /** /metrics: every worker's registry, summed by prom-client's cluster aggregation. */
   async #metrics(): Promise<string> {
-    const answers = await Promise.all(this.#greeted().map((member) => member.peer.call('metrics', undefined, workerCallMs).catch(() => undefined)));
+    const answers = await Promise.all(
+      this.#greeted().map((member) =>
+        member.peer.call('metrics', undefined, workerCallMs).then(
+          (answer) => (member.lastMetrics = answer),
+          () => undefined,
+        ),
+      ),
+    );
     const found = answers.filter((answer): answer is WorkerMetrics => answer !== undefined);
+    const retired = await this.#retired;
+    if (retired) found.push(retired);
     // Loaded on the first scrape: a primary that is never scraped does without prom-client.
     const { aggregateMetrics } = await import('../telemetry/cluster-metrics.ts');
     return aggregateMetrics(found);

@@ -50,6 +50,8 @@ export type PrimaryMethods = {
   announce: [SharedChange, void];
   flushAll: [undefined, void];
   metrics: [undefined, string];
+  /** A worker that drained: its final metrics, which the primary's /metrics keeps counting. */
+  retire: [WorkerMetrics, void];
 };
 
 /** Served by workers, called by the primary. */

@@ -45,6 +45,8 @@ export interface WorkerConnection {
   link: ClusterLink;
   /** Tells the primary this worker accepts connections at `address`. */
   listening(address: string): void;
+  /** After the drain: hands the primary this worker's final metrics, which its /metrics keeps counting. */
+  retire(): Promise<void>;
 }
 
 /** Says hello to the primary and receives this worker's setup (its slot and the config). */
@@ -77,7 +79,15 @@ export async function connectToPrimary(): Promise<WorkerConnection> {
       for (const change of early.splice(0)) await installed.apply(change);
     },
   };
-  return { setup, link, listening: (address) => peer.notify('listening', { address }) };
+  return {
+    setup,
+    link,
+    listening: (address) => peer.notify('listening', { address }),
+    retire: async () => {
+      if (!handlers) return;
+      await peer.call('retire', await handlers.metrics(), 2_000).catch(() => undefined);
+    },
+  };
 }
 
 /**

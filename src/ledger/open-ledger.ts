@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { LedgerRow } from '../core/ledger.ts';
 import type { Storage } from '../core/stores.ts';
 import { InFlightJournal } from './in-flight-journal.ts';
 import { FileRowJournal } from './journal.ts';
@@ -12,7 +13,12 @@ import { LedgerWriter } from './writer.ts';
  * ledger include it. A cluster worker takes over its slot's journal; a single process every
  * journal there is (a cluster's, when the last run had workers).
  */
-export async function openLedger(storage: Storage, database: string | undefined, logger: Logger, slot: number | undefined): Promise<{ writer: LedgerWriter; inFlight: InFlightJournal | undefined }> {
+export async function openLedger(
+  storage: Storage,
+  database: string | undefined,
+  logger: Logger,
+  slot: number | undefined,
+): Promise<{ writer: LedgerWriter; inFlight: InFlightJournal | undefined; cutOff: LedgerRow[] }> {
   const name = journalName(slot);
   const writer = new LedgerWriter(storage.ledger, {
     ...(database ? { journal: new FileRowJournal(database, name) } : {}),
@@ -21,21 +27,24 @@ export async function openLedger(storage: Storage, database: string | undefined,
     onRecovered: (details) => logger.warn(details, 'ledger writes succeed again'),
     onDropped: (details) => logger.error(details, 'ledger rows could not be kept'),
   });
-  if (!database) return { writer, inFlight: undefined };
+  if (!database) return { writer, inFlight: undefined, cutOff: [] };
+  // Rows of requests cut off in flight: no process counted them in its metrics.
+  const cutOff: LedgerRow[] = [];
   const names = slot === undefined ? [...new Set([name, ...journalsOnDisk(database)])] : [name];
   for (const each of names) {
-    const { rows, cutOff } = await recoverJournal(database, each, isStoredIn(storage));
+    const { rows, cutOff: recovered } = await recoverJournal(database, each, isStoredIn(storage));
     if (rows.length > 0) {
-      logger.warn({ journal: each, rows: rows.length, cut_off: cutOff }, 'writing ledger rows journaled by a previous run (it ended before writing them; cut_off: requests it had in flight)');
+      logger.warn({ journal: each, rows: rows.length, cut_off: recovered }, 'writing ledger rows journaled by a previous run (it ended before writing them; cut_off: requests it had in flight)');
     }
     for (const row of rows) writer.append(row);
+    cutOff.push(...rows.slice(rows.length - recovered));
     // Journaled again in this process's own journal: another's files are no longer needed.
     if (each !== name) removeJournalFiles(database, each);
   }
   const inFlight = new InFlightJournal(database, name, {
     onFailure: (error) => logger.error({ err: error }, 'the journal of requests in flight cannot be written: a crash now would leave them without a row'),
   });
-  return { writer, inFlight };
+  return { writer, inFlight, cutOff };
 }
 
 /** Whether the ledger has a row of this id. */

@@ -10,3 +10,14 @@ import type { WorkerMetrics } from '../cluster/protocol.ts';
 export function aggregateMetrics(workers: WorkerMetrics[]): Promise<string> {
   return AggregatorRegistry.aggregate(workers).metrics();
 }
+
+/**
+ * What workers that are gone counted, added to `retired` (undefined before the first): their
+ * counters and histograms, so the cluster's totals never go back when a worker is replaced
+ * (Prometheus would read a drop as a reset). Gauges and each worker's process metrics (labelled
+ * by its slot) describe a process that no longer runs and are left out.
+ */
+export function retire(retired: WorkerMetrics | undefined, last: WorkerMetrics): Promise<WorkerMetrics> {
+  const kept = last.filter((metric) => !metric.name.startsWith('switchboard_process_') && (String(metric.type) === 'counter' || String(metric.type) === 'histogram'));
+  return AggregatorRegistry.aggregate(retired ? [retired, kept] : [kept]).getMetricsAsJSON();
+}

@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { summedCounter } from './summed-counter.ts';
 import { summedHistogram } from './summed-histogram.ts';
 import { requestFinishedChannel, type RequestFinishedMessage } from '../core/events.ts';
+import type { LedgerRow } from '../core/ledger.ts';
 import type { WriterStats } from '../ledger/writer.ts';
 
 /** Prometheus metrics fed by the request-finished channel (served at GET /metrics). */
@@ -11,6 +12,8 @@ export interface Metrics {
   registry: Registry;
   /** Counts `response` in flight until it closes, finished or cut (switchboard_in_flight_requests). */
   requestStarted(response: ServerResponse): void;
+  /** Counts rows finished outside a request: those a journal wrote for requests a killed process had in flight. */
+  countRows(rows: readonly LedgerRow[]): void;
   /** Detaches the channel subscriber. */
   close(): void;
 }
@@ -85,7 +88,9 @@ export function createMetrics(instance: string, sources: MetricSources, processL
 
   const onFinished = (message: unknown) => {
     const { row, instance: from } = message as RequestFinishedMessage;
-    if (from !== instance) return;
+    if (from === instance) count(row);
+  };
+  const count = (row: LedgerRow) => {
     // Unresolved names are not labels: a client sending random model names must not grow the series.
     const model = row.model ?? 'none';
     const provider = row.provider ?? 'none';
@@ -122,6 +127,9 @@ export function createMetrics(instance: string, sources: MetricSources, processL
       requestsInFlight += 1;
       // A response closes once (finished or cut): `on` spares the wrapper `once` makes per call.
       response.on('close', onResponseClosed);
+    },
+    countRows: (rows) => {
+      for (const row of rows) count(row);
     },
     close: () => diagnosticsChannel.unsubscribe(requestFinishedChannel.name, onFinished),
   };

@@ -236,12 +236,14 @@ describe('switchboard serve --workers 2', () => {
     await onBothWorkers(() => chat(masterKey, 'runtime/gpt-4o-mini'), [404]);
   });
 
+  /** The cluster's /metrics, and its count of requests. */
+  const scrape = async () => {
+    const text = await (await fetch(`${server.origin}/metrics`)).text();
+    const requests = [...text.matchAll(/^switchboard_requests_total\{[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+    return { text, requests };
+  };
+
   it('/metrics on any worker counts the requests of every worker, with each worker’s process metrics', async () => {
-    const scrape = async () => {
-      const text = await (await fetch(`${server.origin}/metrics`)).text();
-      const requests = [...text.matchAll(/^switchboard_requests_total\{[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
-      return { text, requests };
-    };
     const before = await scrape();
     const sent = await onBothWorkers(() => chat(masterKey, 'fast'), [200]);
     const after = await scrape();
@@ -261,6 +263,7 @@ describe('switchboard serve --workers 2', () => {
     // ...and ten answered just before the kill, their rows not yet written to the database.
     const answered = await many(10, () => chat(key.key, 'fast'));
     assert.deepEqual(answered.map((answer) => answer.status), Array(10).fill(200));
+    const countedBefore = (await scrape()).requests;
     process.kill(victim, 'SIGKILL');
     const outcomes = await Promise.all(inFlight);
     const cut = outcomes.filter((outcome) => outcome instanceof Error);
@@ -292,16 +295,24 @@ describe('switchboard serve --workers 2', () => {
     assert.ok(Math.abs(spend.spent_usd - ledgerSpend) < 1e-8, `spent_usd ${spend.spent_usd} vs ledger ${ledgerSpend}`);
     // The replacement serves.
     assert.deepEqual((await many(4, () => chat(key.key, 'fast'))).map((answer) => answer.status), Array(4).fill(200));
+    // An outside probe: the cluster's counters went back when a worker was replaced.
+    const countedAfter = (await scrape()).requests;
+    assert.ok(countedAfter >= countedBefore + inFlight.length + 4, `requests_total ${countedBefore} before the kill, ${countedAfter} after (12 in flight, 4 since)`);
   });
 
   it('SIGTERM to one worker: it drains and is replaced while the other serves', async () => {
     const pid = logLines(server).filter((line) => line.msg === 'worker started' && line.slot === 2).at(-1)!.pid as number;
+    await onBothWorkers(() => chat(masterKey, 'fast'), [200]);
+    const before = (await scrape()).requests;
+    await many(4, () => chat(masterKey, 'fast'));
     process.kill(pid, 'SIGTERM');
     const replaced = await waitFor('a replacement in slot 2', () => logLines(server).find((line) => line.msg === 'worker listening' && line.slot === 2 && line.pid !== pid));
     const exited = logLines(server).find((line) => line.msg === 'worker exited; starting a replacement' && line.pid === pid);
     assert.equal(exited?.code, 0);
     assert.ok(replaced);
     assert.deepEqual((await many(4, () => chat(masterKey, 'fast'))).map((answer) => answer.status), Array(4).fill(200));
+    // What the drained worker counted, even after the last scrape, stays in the cluster's totals.
+    assert.ok((await scrape()).requests >= before + 8, 'requests_total never goes back');
   });
 
   it('SIGTERM to the primary drains every worker, also one signalled itself (as systemd signals them all): streams in flight finish, then it exits 0', async () => {
