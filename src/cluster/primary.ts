@@ -166,8 +166,9 @@ class Supervisor {
     const released = this.#arbiter!.release(worker.id);
     const facts = { slot, pid: worker.process.pid, code, signal, released_reservations: released };
     if (this.#stopping) {
-      // A worker killed (by a signal: ours after its drain deadline, or someone's -9) did not drain.
-      const drained = code === 0 && signal === null;
+      // A worker killed (by a signal: ours after its drain deadline, or someone's -9) did not
+      // drain; SIGTERM itself ends only a worker still starting, before it listens for it.
+      const drained = (code === 0 && signal === null) || signal === 'SIGTERM';
       this.#logger[drained ? 'info' : 'error'](facts, drained ? 'worker stopped' : 'worker did not drain: the primary writes the rows of its requests from its journal');
       if (!drained) this.#exitCode = 1;
       if (this.#members.size === 0) this.#finish();
