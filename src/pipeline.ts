@@ -242,7 +242,12 @@ export class Pipeline {
   }
 
   #matchRule(request: ChatRequest, caller: Caller): RuleMatch | undefined {
-    this.#checkAllowed(request.model, caller);
+    // A rule may route a name that is no model or route: for this key, that name exists.
+    if (!caller.allowsModel(request.model)) this.#refuseModel(request.model, () => this.#findRule(request, caller)?.route !== undefined);
+    return this.#findRule(request, caller);
+  }
+
+  #findRule(request: ChatRequest, caller: Caller): RuleMatch | undefined {
     if (this.#dependencies.rules.empty) return undefined;
     return this.#dependencies.rules.match({
       metadata: request.metadata,
@@ -273,9 +278,17 @@ export class Pipeline {
   }
 
   #checkAllowed(model: string, caller: Caller): void {
-    if (!caller.allowsModel(model)) {
-      throw new GatewayError('SB_ERR_MODEL_FORBIDDEN', `This key is not allowed to use the model \`${model}\`.`, { param: 'model', publicCode: 'model_not_allowed' });
-    }
+    if (!caller.allowsModel(model)) this.#refuseModel(model, () => false);
+  }
+
+  /**
+   * A name the key may not use: 404 when nothing by that name exists (no route, model or
+   * `<provider>/<model>` address, nor a rule's route for it), as for any key; 403 otherwise
+   * (../shared/SPEC.md "Errors": 403 model not allowed, 404 unknown model).
+   */
+  #refuseModel(model: string, routedByRule: () => boolean): never {
+    if (!this.#dependencies.planner.knows(model) && !routedByRule()) throw unknownModel(model);
+    throw new GatewayError('SB_ERR_MODEL_FORBIDDEN', `This key is not allowed to use the model \`${model}\`.`, { param: 'model', publicCode: 'model_not_allowed' });
   }
 
   #plan(record: RequestRecord, makePlan: () => Plan): Plan {
@@ -351,4 +364,9 @@ function promptOf(routing: RoutingRequest): Pick<AdmissionRequest, 'promptTokens
 function estimateChatUsage(request: ChatRequest, result: ChatResult) {
   const output = result.content.flatMap((part) => (part.type === 'tool-call' ? [part.name, part.arguments] : [part.text]));
   return { inputTokens: countPromptTokens(request), outputTokens: countTextsTokens(output), estimated: true };
+}
+
+/** The 404 of a name no key could use, worded as the planner's (src/router/plan.ts) and OpenAI's. */
+function unknownModel(model: string): GatewayError {
+  return new GatewayError('SB_ERR_MODEL_NOT_FOUND', `The model \`${model}\` does not exist or you do not have access to it.`, { param: 'model', publicCode: 'model_not_found' });
 }

@@ -23,6 +23,7 @@ export class ModelRegistry {
   readonly #configs: readonly ModelConfig[];
   /** Models each runtime provider (/admin/providers) added, so removing it removes them. */
   readonly #runtimeModels = new Map<string, string[]>();
+  #addressList: Array<{ id: string; providerId: string }> | undefined;
 
   constructor(models: readonly ModelConfig[], providers: readonly RegistryProvider[], catalog: Catalog) {
     this.#configs = models;
@@ -64,6 +65,17 @@ export class ModelRegistry {
   }
 
   /**
+   * The `<provider id>/<upstream model>` address of each catalog model of each provider, in
+   * provider order (GET /v1/models); built on first use, again after a provider is added or removed.
+   */
+  addresses(): ReadonlyArray<{ id: string; providerId: string }> {
+    this.#addressList ??= [...this.#providers.values()].flatMap((provider) =>
+      this.#catalog.entriesFor(provider.catalogType).map((entry) => ({ id: `${provider.id}/${entry.model}`, providerId: provider.id })),
+    );
+    return this.#addressList;
+  }
+
+  /**
    * Adds a provider at runtime: its `<id>/<model>` addresses resolve at once, and each of the
    * given catalog models is added under its upstream name unless that name is already taken.
    * Returns the model ids added.
@@ -82,6 +94,7 @@ export class ModelRegistry {
     for (const name of this.#runtimeModels.get(id) ?? []) this.#models.delete(name);
     this.#runtimeModels.delete(id);
     this.#providers.delete(id);
+    this.#addressList = undefined;
     for (const [name, model] of this.#addresses) if (model.providerId === id) this.#addresses.delete(name);
   }
 

@@ -17,6 +17,27 @@ export function answerHeaders(record: RequestRecord, model: ModelInfo, withCost:
   };
 }
 
+/**
+ * The x-switchboard-* headers of an API request's error answer: what is known when no model
+ * answered. The route (its id once routing chose one, else `none`: no route carried the request),
+ * the attempts made (0 when refused before any), what they cost as the ledger row says (`costUsd`),
+ * and, when there was an attempt, the model and provider of the last one tried.
+ */
+export function failureHeaders(record: RequestRecord, costUsd: number): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-switchboard-route': headerValue(record.route ?? 'none'),
+    'x-switchboard-attempts': String(record.attempts.length),
+    'x-switchboard-cost-usd': formatUsd(costUsd),
+  };
+  const last = record.attempts.at(-1);
+  if (last !== undefined) {
+    headers['x-switchboard-model'] = headerValue(last.model);
+    headers['x-switchboard-provider'] = headerValue(last.provider);
+  }
+  if (record.cache) headers['x-switchboard-cache'] = record.cache;
+  return headers;
+}
+
 /** What Node accepts in a header value without throwing ERR_INVALID_CHAR, kept to ASCII. */
 const plainHeaderText = /^[\t\x20-\x7e]*$/;
 

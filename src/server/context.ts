@@ -5,7 +5,10 @@ import type { SharedSignal } from './shared-signal.ts';
 /** What the endpoints use; built by app.ts. */
 export interface GatewayContext {
   pipeline: Pipeline;
-  /** Model and route ids a caller may use, with the provider that owns each. */
+  /**
+   * What a caller may name, with the provider that owns each: model ids, route ids, then the
+   * `<provider id>/<upstream model>` addresses of each provider's catalog models.
+   */
   listModels(): Array<{ id: string; ownedBy: string }>;
   /** This process's registry, or (a cluster worker) one that asks the primary for every worker's. */
   metricsRegistry: Pick<Registry, 'metrics' | 'contentType'>;

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, toGatewayError } from '../core/errors.ts';
 import { drainRequestBody, type DrainLimits } from './drain-request-body.ts';
 import { maxModelNameLength } from '../api/model-name.ts';
-import { headerValue } from './answer-headers.ts';
+import { failureHeaders } from './answer-headers.ts';
 import type { ErrorShaper } from './ingress-format.ts';
 import type { RequestRecord } from '../ledger/request-record.ts';
 
@@ -17,7 +17,8 @@ export interface FailureAnswer {
 /**
  * The one place an error becomes an answer, whichever way the request came in (Fastify's error
  * handler below, src/server/direct-routes.ts): Fastify's own errors (body too large, bad JSON) and
- * GatewayErrors alike, shaped by the route's ingress format, with retry-after on 429s. The
+ * GatewayErrors alike, shaped by the route's ingress format, with retry-after on 429s and, on an
+ * API request, the x-switchboard-* headers (src/server/answer-headers.ts `failureHeaders`). The
  * request's ledger record is finished here for every failed API request, and the failure logged.
  */
 export function createFailureAnswerer(shapers: ReadonlyMap<string, ErrorShaper>, log: (error: GatewayError, requestId: string, url: string) => void) {
@@ -27,15 +28,11 @@ export function createFailureAnswerer(shapers: ReadonlyMap<string, ErrorShaper>,
     const shape = shapers.get(format) ?? fallbackShaper;
     // A request refused before the pipeline read it (a 400 on another field) still names the model it asked for.
     if (record && record.modelRequested === null) record.modelRequested = requestedModel(body);
-    record?.finish(error.code === 'SB_ERR_CLIENT_CLOSED' ? 'client_aborted' : 'error', error.status, error);
+    const row = record?.finish(error.code === 'SB_ERR_CLIENT_CLOSED' ? 'client_aborted' : 'error', error.status, error);
     log(error, requestId, url);
-    const headers: Record<string, string> = {};
+    // ../shared/SPEC.md: every response carries the x-switchboard-* headers; an error, what is known of them.
+    const headers = record && row ? failureHeaders(record, row.costUsd) : {};
     if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
-    if (record) {
-      // ../shared/SPEC.md: every response carries the route and the attempts (none answered: no model header).
-      headers['x-switchboard-route'] = headerValue(record.route ?? 'none');
-      headers['x-switchboard-attempts'] = String(record.attempts.length);
-    }
     // 499 is nginx's "client closed request": nobody reads it, but the log and ledger say what happened.
     return { error, status: error.status, headers, text: JSON.stringify(shape(error)) };
   };

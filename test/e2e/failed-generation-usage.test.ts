@@ -93,6 +93,12 @@ describe('a generation that fails in the provider’s hands is paid for', () => 
     assert.ok(row);
     assert.deepEqual([row.status, row.model, row.inputTokens, row.outputTokens, row.tokensEstimated, row.costUsd], ['error', null, 1234, 321, false, geminiCost]);
     assert.deepEqual([row.attempts[0]?.outcome, row.attempts[0]?.inputTokens, row.attempts[0]?.outputTokens], ['error', 1234, 321]);
+    // The error answer says what the failed call cost, and which model it was (docs/errors.md).
+    assert.equal(Number(answer.headers.get('x-switchboard-cost-usd')), geminiCost);
+    assert.deepEqual(
+      ['x-switchboard-model', 'x-switchboard-provider', 'x-switchboard-route', 'x-switchboard-attempts'].map((name) => answer.headers.get(name)),
+      ['flash', 'gem', 'none', '1'],
+    );
   });
 
   it('not streamed, then answered by the next candidate: both calls in the tokens and the cost, each at its own price', async () => {

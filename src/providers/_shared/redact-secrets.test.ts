@@ -12,6 +12,58 @@ describe('redacting secrets from upstream text', () => {
     assert.equal(createRedactor(['a+b*c?(d)[e]{f}$^|.\\']).call(null, 'x a+b*c?(d)[e]{f}$^|.\\ y'), 'x [redacted] y');
   });
 
+  it("takes out a key echoed without its prefix (an outside probe's case), or in part: any run of 16 of its characters", () => {
+    const probe = createRedactor(['sk-proj-PROBEOPENAIKEY1234567890abcdef']);
+    assert.equal(probe('Incorrect API key provided: PROBEOPENAIKEY1234567890abcdef.'), 'Incorrect API key provided: [redacted].');
+    assert.equal(probe('{"message":"bad key PROBEOPENAIKEY1234567890abcdef"}'), '{"message":"bad key [redacted]"}');
+    // Masked at the front, at the end, or in the middle: each run of 16 or more goes, whole.
+    assert.equal(probe('key sk-proj-***************234567890abcdef is invalid'), 'key sk-proj-***************234567890abcdef is invalid', 'a 15-character tail is left');
+    assert.equal(probe('key sk-proj-**************1234567890abcdef is invalid'), 'key sk-proj-**************[redacted] is invalid');
+    assert.equal(probe('key sk-proj-PROBEOPENAIKEY12****** is invalid'), 'key [redacted]****** is invalid');
+    assert.equal(probe('a PROBEOPENAIKEY1234**** b ****KEY1234567890abcdef c'), 'a [redacted]**** b ****[redacted] c');
+    // Echoed with another prefix, or glued to other text, the key's characters still go.
+    assert.equal(probe('sk-PROBEOPENAIKEY1234567890abcdef'), 'sk[redacted]');
+    assert.equal(probe('xxPROBEOPENAIKEY1234567890abcdefyy'), 'xx[redacted]yy');
+
+    const anthropic = createRedactor(['sk-ant-api03-Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1Ji0Hg9Fe8Dc7Ba6-AAAA']);
+    assert.equal(anthropic('invalid x-api-key Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1Ji0Hg9Fe8Dc7Ba6-AAAA'), 'invalid x-api-key [redacted]');
+    assert.equal(anthropic('key ending 7Ba6-AAAA'), 'key ending 7Ba6-AAAA', 'a short tail is no secret');
+    assert.equal(createRedactor(['gsk_Q2x9Lm4Np7Rt1Vw3Yz5Bc8Df0'])('token Q2x9Lm4Np7Rt1Vw3Yz5Bc8Df0 rejected'), 'token [redacted] rejected');
+    assert.equal(createRedactor(['AIzaSyD4x7Qp2Lm9Rt6Vw3Yz8Bc1Df5Gh0Jk2Mn4'])('?k=SyD4x7Qp2Lm9Rt6Vw3Yz8Bc1Df5Gh0Jk2Mn4'), '?k=[redacted]');
+    // A short key's body is taken out whole when it is long enough to be a secret.
+    assert.equal(createRedactor(['sk-a1b2c3d4e5f6'])('got a1b2c3d4e5f6, want another'), 'got [redacted], want another');
+    // A key without a known prefix: its runs, as any secret's.
+    assert.equal(createRedactor(['Xq7Lm2Np9Rt4Vw1Yz6Bc3Df8Gh5Jk0Mn2'])('Unauthorized: ...Rt4Vw1Yz6Bc3Df8Gh5Jk0Mn2'), 'Unauthorized: ...[redacted]');
+  });
+
+  it('leaves short common strings of a key alone: its prefix, words and numbers under 16 characters', () => {
+    const redact = createRedactor(['sk-proj-PROBEOPENAIKEY1234567890abcdef', 'bedrock-api-key-Q2x9Lm4Np7Rt1Vw3', 'proxy-token-1234567890']);
+    for (const text of [
+      'Incorrect API key provided: sk-proj-****cdef. You can find your API key at https://platform.openai.com/account/api-keys.',
+      'model 1234567890 not found; PROBE OPENAI KEY abcdef',
+      'send a bedrock-api-key- header',
+      'proxy-token-123 expired',
+    ]) {
+      assert.equal(redact(text), text);
+    }
+    assert.equal(redact('proxy-token-1234567 expired'), '[redacted] expired', 'a run of 16 of a secret without a key prefix');
+  });
+
+  it("finds runs of a long secret (a token of kilobytes) from 31 characters, and is quick about it", () => {
+    let seed = 12345;
+    const token = Array.from({ length: 4000 }, () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'[seed % 62];
+    }).join('');
+    const redact = createRedactor([`Bearer ${token}`]);
+    assert.equal(redact(`bad token ${token.slice(1234, 1234 + 31)}!`), 'bad token [redacted]!');
+    assert.equal(redact(`whole (${token}).`), 'whole ([redacted]).');
+    const message = 'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys. '.repeat(40);
+    const started = performance.now();
+    for (let index = 0; index < 20; index++) redact(message);
+    assert.ok((performance.now() - started) / 20 < 5, 'a 4 KB message takes under 5 ms');
+  });
+
   it('takes out credentials by their shape, whoever configured them', () => {
     const cases: Array<[string, string]> = [
       ['authorization: Bearer 0123456789abcdef0123', 'authorization: Bearer [redacted]'],

@@ -40,16 +40,101 @@ export function redactCredentialShapes(text: string): string {
 }
 
 /**
- * A redactor for one provider: its own secrets, exactly, then anything shaped like a credential.
- * The pattern of its secrets is compiled here, once per adapter, never per request.
+ * A redactor for one provider: its own secrets, exactly; the body of each one that starts with a
+ * documented key prefix, without it (`sk-proj-abc...` echoed as `abc...`); any run of
+ * `shortestRun` or more characters of a secret (an echo cut short, or masked at one end); then
+ * anything shaped like a credential. The patterns are compiled here, once per adapter, never per
+ * request, and only run on the text of a failure.
  */
 export function createRedactor(secrets: Iterable<string | undefined>): Redact {
-  const known = [...new Set([...secrets].filter((secret): secret is string => secret !== undefined && secret.length >= shortestSecret))]
+  const configured = [...new Set([...secrets].filter((secret): secret is string => secret !== undefined && secret.length >= shortestSecret))];
+  if (configured.length === 0) return redactCredentialShapes;
+  const bodies = configured.map((secret) => secret.slice(knownPrefixLength(secret))).filter((body) => body.length >= shortestSecret);
+  const known = [...new Set([...configured, ...bodies])]
     // Longest first, so a secret that holds another is taken out whole.
     .sort((left, right) => right.length - left.length);
-  if (known.length === 0) return redactCredentialShapes;
   const pattern = new RegExp(known.map(escapeRegExp).join('|'), 'g');
-  return (text) => redactCredentialShapes(text.replace(pattern, redactionMark));
+  const redactRuns = createRunRedactor(configured);
+  if (redactRuns === undefined) return (text) => redactCredentialShapes(text.replace(pattern, redactionMark));
+  return (text) => redactCredentialShapes(redactRuns(text).replace(pattern, redactionMark));
+}
+
+/**
+ * The documented prefixes of provider keys, longest first (those `credentialShapes` knows, and
+ * the longer forms they take: OpenAI project, service-account and admin keys, Anthropic API and
+ * admin keys, OpenRouter's versioned keys). What follows one is the key's own part.
+ */
+const keyPrefixes = ['bedrock-api-key-', 'sk-ant-admin01-', 'sk-ant-api03-', 'sk-svcacct-', 'sk-or-v1-', 'sk-admin-', 'sk-proj-', 'sk-ant-', 'sk-or-', 'gsk_', 'AIza', 'AKIA', 'ASIA', 'ABSK', 'sk-'];
+
+/** The length of the documented key prefix `secret` starts with (0 for none). */
+function knownPrefixLength(secret: string): number {
+  for (const prefix of keyPrefixes) if (secret.startsWith(prefix)) return prefix.length;
+  return 0;
+}
+
+/**
+ * The shortest run of a secret's characters taken for the secret: 16 random characters are no
+ * word or number a provider's message would hold otherwise, and a key echoed in part (the tail
+ * that identifies it, or all of it but a masked end) still gives it away.
+ */
+const shortestRun = 16;
+
+/**
+ * Secrets longer than this (a token of kilobytes in a header) are looked for by a window every
+ * `longSecretStride` characters, not at each one: the pattern stays small and quick, and any run of
+ * `shortestRun + longSecretStride - 1` characters of such a secret is still found.
+ */
+const longSecret = 512;
+const longSecretStride = 16;
+
+/**
+ * Takes out of a text every run of `shortestRun` or more characters that appears in one of the
+ * `secrets`: one pattern of the secrets' windows of `shortestRun` characters finds where a run
+ * starts (the leftmost match: a run reaching further left would have matched there), and the run
+ * is then followed along the secret to its last matching character. Windows lying inside a
+ * documented prefix are left out (`bedrock-api-key-` alone is no secret). Undefined when no
+ * secret is long enough to have a window.
+ */
+function createRunRedactor(secrets: readonly string[]): Redact | undefined {
+  const windows = new Map<string, Array<{ secret: string; start: number }>>();
+  for (const secret of secrets) {
+    const stride = secret.length > longSecret ? longSecretStride : 1;
+    for (let start = Math.max(0, knownPrefixLength(secret) - shortestRun + 1); start + shortestRun <= secret.length; start += stride) {
+      const window = secret.slice(start, start + shortestRun);
+      const places = windows.get(window);
+      if (places) places.push({ secret, start });
+      else windows.set(window, [{ secret, start }]);
+    }
+  }
+  if (windows.size === 0) return undefined;
+  const pattern = new RegExp([...windows.keys()].map(escapeRegExp).join('|'), 'g');
+  return (text) => {
+    pattern.lastIndex = 0;
+    let match = pattern.exec(text);
+    if (match === null) return text;
+    let result = '';
+    let copied = 0;
+    while (match !== null) {
+      let from = match.index;
+      let to = from + shortestRun;
+      for (const { secret, start } of windows.get(match[0])!) {
+        // Along the secret both ways (left only matters for a long secret's sparse windows).
+        let left = match.index;
+        let right = match.index + shortestRun;
+        for (let index = start - 1; left > copied && index >= 0 && text.charCodeAt(left - 1) === secret.charCodeAt(index); index--) left--;
+        for (let index = start + shortestRun; right < text.length && index < secret.length && text.charCodeAt(right) === secret.charCodeAt(index); index++) right++;
+        if (right - left > to - from) {
+          from = left;
+          to = right;
+        }
+      }
+      result += text.slice(copied, from) + redactionMark;
+      copied = to;
+      pattern.lastIndex = to;
+      match = pattern.exec(text);
+    }
+    return result + text.slice(copied);
+  };
 }
 
 /** Headers that carry protocol versions and options, never a secret. */

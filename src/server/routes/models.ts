@@ -3,7 +3,11 @@ import { shorten } from '../../api/validation.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { GatewayContext } from '../context.ts';
 
-/** GET /v1/models: every model and route id the caller may use, in OpenAI's list shape. */
+/**
+ * GET /v1/models: every name the caller may use, in OpenAI's list shape: configured model ids
+ * and route ids first, then the `<provider id>/<upstream model>` address of each catalog model
+ * of each provider (the ids OpenRouter lists, and LiteLLM for a `provider/*` deployment).
+ */
 export function registerModelRoutes(app: FastifyInstance, context: GatewayContext, startedAt: number): void {
   const created = Math.floor(startedAt / 1000);
   // Listing is authenticated like the API (config.format), but is not billable: no ledger row.
@@ -11,8 +15,13 @@ export function registerModelRoutes(app: FastifyInstance, context: GatewayContex
   // called: a key allowed a route may use the route's own models through it (allowed-models.ts).
   const visible = (request: FastifyRequest) => {
     const allows = request.identity?.allowsModel;
-    const models = context.listModels();
-    return allows ? models.filter((model) => allows(model.id)) : models;
+    const seen = new Set<string>();
+    // A model id may also be an address (a `models` entry with the id `oai/gpt-4o`): listed once, first.
+    return context.listModels().filter((model) => {
+      if (seen.has(model.id)) return false;
+      seen.add(model.id);
+      return allows === undefined || allows(model.id);
+    });
   };
   app.get('/v1/models', { config: { format: 'openai' } }, async (request) => ({
     object: 'list',
