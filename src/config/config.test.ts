@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { knownNames } from '../app.ts';
+import { openStorage } from '../store/open.ts';
 import { configFromEnvironment } from './from-env.ts';
 import { interpolate } from './interpolate.ts';
 import { ConfigError, loadConfigFile, validateConfig } from './load.ts';
@@ -108,8 +109,8 @@ describe('config', () => {
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         assert.equal(error.problems.length, 4, error.problems.join('\n'));
-        assert.match(error.problems[0]!, /^providers\[1\]: .*colour/);
-        assert.match(error.problems[1]!, /^providers\[0\]\.type: unknown provider type "nope" \(known: .*openai/);
+        assert.match(error.problems[0]!, /^providers\[0\]\.type: unknown provider type "nope" \(known: .*openai/);
+        assert.match(error.problems[1]!, /^providers\[1\]: .*colour/);
         assert.match(error.problems[2]!, /^routes\[0\]\.strategy: unknown strategy "cheapest"/);
         assert.equal(error.problems[3], 'routes[0].candidates[0]: unknown model "x"');
         return true;
@@ -134,13 +135,189 @@ describe('config', () => {
         ),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 5, error.problems.join('\n'));
         assert.match(error.problems[0]!, /^server\.port: /);
-        assert.match(error.problems[1]!, /^models\[1\]\.provider: /);
-        // The schema faulted models[1]: its reference problem would repeat it.
-        assert.match(error.problems[2]!, /^routes\[0\]: /);
-        assert.deepEqual(error.problems.slice(3), ['models[2].provider: unknown provider "x"', 'routes[1].candidates[0]: unknown model "ghost"']);
+        // The schema faulted models[1].provider: it is not also an unknown provider.
+        assert.match(error.problems[1]!, /^models\[1\]\.provider: Invalid input/);
+        assert.equal(error.problems[2], 'models[2].provider: unknown provider "x"');
+        assert.match(error.problems[3]!, /^routes\[0\]: /);
+        assert.equal(error.problems[4], 'routes[1].candidates[0]: unknown model "ghost"');
         return true;
       },
+    );
+  });
+
+  it('checks the references of an entry that has shape problems too, the problems of each entry together', () => {
+    assert.throws(
+      () =>
+        validateConfig(
+          {
+            providers: [
+              { id: 'a', type: 'openai' },
+              { id: 'a', type: 'openai', timeout_ms: -1 },
+              // Breaks the naming rule, but still names the provider for the models.
+              { id: 'b c', type: 'openai' },
+            ],
+            models: [
+              { id: 'm', provider: 'x', quality: 2 },
+              { id: 'n', provider: 'b c', colour: 'red' },
+              { id: 'm', provider: 'a', context_window: 'big' },
+            ],
+            routes: [
+              { id: 'r', candidates: ['m', 5, 'ghost'], retry: { attempts: -1 } },
+              // Faulted lists are the schema's to report: no "needs at least one candidate" beside them.
+              { id: 's', candidates: 'm' },
+              { id: 't', split: 'm' },
+              { id: 'u', candidates: ['m'], split: [{ model: 'ghost', weight: 'heavy' }], guardrails: ['nope'] },
+            ],
+            rules: [{ route: 5 }, { route: 'nowhere', when: { colour: 'red' }, deny: 'x', extra: 1 }],
+            guardrails: [{ name: 'g', type: 'deny', patterns: [] }, { name: 'g', type: 'pii' }],
+          },
+          'test',
+          {},
+          knownNames(),
+        ),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const pathOf = (problem: string) => problem.slice(0, problem.indexOf(': '));
+        assert.deepEqual(error.problems.map(pathOf), [
+          'providers[1].timeout_ms',
+          'providers[1].id',
+          'providers[2].id',
+          'models[0].quality',
+          'models[0].provider',
+          'models[1]',
+          'models[2].context_window',
+          'models[2].id',
+          'routes[0].candidates[1]',
+          'routes[0].retry.attempts',
+          'routes[0].candidates[2]',
+          'routes[1].candidates',
+          'routes[2].split',
+          'routes[3].split[0].weight',
+          'routes[3].split[0].model',
+          'routes[3].guardrails[0]',
+          'rules[0].route',
+          'rules[1]',
+          'rules[1].route',
+          'rules[1].when.colour',
+          'guardrails[0].patterns',
+          'guardrails[1].name',
+        ], error.problems.join('\n'));
+        for (const problem of [
+          'providers[1].id: duplicate provider id "a"',
+          'models[0].provider: unknown provider "x"',
+          'models[2].id: duplicate model id "m"',
+          'routes[0].candidates[2]: unknown model "ghost"',
+          'routes[3].split[0].model: unknown model "ghost"',
+          'routes[3].guardrails[0]: unknown guardrail "nope"',
+          'rules[1].route: unknown route "nowhere"',
+          'guardrails[1].name: duplicate guardrail name "g"',
+        ]) {
+          assert.ok(error.problems.includes(problem), problem);
+        }
+        return true;
+      },
+    );
+  });
+
+  it('lists a storage URL this build cannot open with the other problems, without its password', () => {
+    const refused = (raw: Record<string, unknown>, environment: NodeJS.ProcessEnv = {}) => {
+      try {
+        validateConfig(raw, 'test', environment, knownNames());
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.problems;
+      }
+      assert.fail('the config was accepted');
+    };
+    const problems = refused({ server: { port: 'abc' }, storage: { url: 'mysql://root:db-secret@db/switchboard' }, models: [{ id: 'm', provider: 'x' }] });
+    assert.match(problems[0]!, /^server\.port: /);
+    assert.deepEqual(problems.slice(1), ['storage.url: unsupported URL scheme "mysql:" (use sqlite://path)', 'models[0].provider: unknown provider "x"']);
+    assert.ok(!problems.join('\n').includes('db-secret'));
+    // Valid otherwise: still refused at validation, not when the store opens.
+    assert.deepEqual(refused({ storage: { url: 'switchboard.db' } }), ['storage.url: not a storage URL (use sqlite://path, e.g. sqlite://./switchboard.db)']);
+    // ../shared/SPEC.md's postgres:// is not built yet: said at once, also from DATABASE_URL.
+    assert.deepEqual(refused({ storage: { url: 'postgres://switchboard@db/switchboard' } }), [
+      'storage.url: the PostgreSQL backend is not part of this build yet; use sqlite://path',
+    ]);
+    assert.deepEqual(refused({ models: [{ id: 'm', provider: 'x' }] }, { DATABASE_URL: 'postgresql://u:pg-secret@db/x' }), [
+      'storage.url: the PostgreSQL backend is not part of this build yet; use sqlite://path (the URL comes from DATABASE_URL)',
+      'models[0].provider: unknown provider "x"',
+    ]);
+    for (const url of ['sqlite://./x.db', 'sqlite://:memory:', ':memory:']) validateConfig({ storage: { url } }, 'test', {}, knownNames());
+  });
+
+  it('keeps the store refusing a URL it cannot open (a caller that did not validate it)', async () => {
+    await assert.rejects(openStorage('mysql://root:db-secret@db/x'), (error: Error) => error.message === 'storage.url: unsupported URL scheme "mysql:" (use sqlite://path)');
+    await assert.rejects(openStorage('postgres://db/x'), /^Error: storage\.url: the PostgreSQL backend is not part of this build yet/);
+  });
+
+  it('refuses header names and values undici cannot send, and credentials with spaces or control characters, never quoting a value', () => {
+    const secret = 'sk-config-secret-0123456789';
+    assert.throws(
+      () =>
+        validateConfig(
+          {
+            providers: [
+              {
+                id: 'a',
+                type: 'openai',
+                api_key: `${secret}\n`,
+                headers: {
+                  'bad header!': 'x',
+                  'X-Injected': `v\r\nX-Other: ${secret}`,
+                  'X-Nul': `${secret}\u0000`,
+                  'X-Unicode': '\u20ac',
+                  'X-Tab-And-Latin1': 'a\tb \u00e9',
+                  'X-Empty': '',
+                },
+              },
+              { id: 'b', type: 'openai', api_key: `${secret} ${secret}` },
+              { id: 'c', type: 'openai', api_key: `${secret}\u007f` },
+              { id: 'd', type: 'bedrock', region: 'us-east-1', aws_access_key_id: ' AKIA', aws_secret_access_key: `${secret}\r`, aws_session_token: `\t${secret}` },
+              { id: 'e', type: 'openai', headers: { '': 'x', 'x\ny': 'z' } },
+            ],
+          },
+          'test',
+          {},
+          knownNames(),
+        ),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const credential = 'must hold visible ASCII characters only: no spaces, tabs, line breaks or other control characters (a newline left from a key file or variable?)';
+        const value = 'must not contain line breaks (CR, LF), NUL or other control characters (a tab is fine), nor characters beyond U+00FF';
+        const name = `is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~ only)`;
+        assert.deepEqual(error.problems, [
+          `providers[0].api_key: ${credential}`,
+          `providers[0].headers: "bad header!" ${name}`,
+          `providers[0].headers.X-Injected: ${value}`,
+          `providers[0].headers.X-Nul: ${value}`,
+          `providers[0].headers.X-Unicode: ${value}`,
+          `providers[1].api_key: ${credential}`,
+          `providers[2].api_key: ${credential}`,
+          `providers[3].aws_access_key_id: ${credential}`,
+          `providers[3].aws_secret_access_key: ${credential}`,
+          `providers[3].aws_session_token: ${credential}`,
+          `providers[4].headers: "" ${name}`,
+          `providers[4].headers: "x\\ny" ${name}`,
+        ]);
+        assert.ok(!error.message.includes(secret));
+        return true;
+      },
+    );
+    const { config } = validateConfig(
+      { providers: [{ id: 'a', type: 'openai', api_key: 'sk-abc_DEF.123+/=', headers: { 'OpenAI-Organization': 'org-1', 'x-note': 'a\tb é', "!#$%&'*+-.^_`|~": '' } }] },
+      'test',
+      {},
+      knownNames(),
+    );
+    assert.equal(config.providers[0]?.headers['x-note'], 'a\tb é');
+    // Many bad headers (a POST /admin/providers body) cost ten issues, not one each.
+    const many = Object.fromEntries(Array.from({ length: 1000 }, (_, index) => [`x-${index}`, 'a\nb']));
+    assert.throws(
+      () => validateConfig({ providers: [{ id: 'a', type: 'openai', headers: many }] }, 'test', {}, knownNames()),
+      (error: unknown) => error instanceof ConfigError && error.problems.length === 10,
     );
   });
 

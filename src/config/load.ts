@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { interpolate } from './interpolate.ts';
 import { configSchema, type Config } from './schema.ts';
 import { checkReferences, referenceProblemsBeside, type KnownNames } from './check-references.ts';
+import { storageUrlProblem } from './storage-url.ts';
 
 /** A config that cannot be used; `problems` lists each as `path: message`. */
 export class ConfigError extends Error {
@@ -56,7 +57,11 @@ export async function loadConfigFile(file: string, environment: NodeJS.ProcessEn
   return validateConfig(raw, file, environment, known);
 }
 
-/** Validates a config object (from a file or built from the environment). */
+/**
+ * Validates a config object (from a file or built from the environment). Every problem is
+ * listed at once (../shared/SPEC.md): the schema's, the references between entries (also of
+ * entries with shape problems) and the storage URL, in the order of the file's sections.
+ */
 export function validateConfig(
   raw: unknown,
   source: string | undefined,
@@ -65,13 +70,47 @@ export function validateConfig(
 ): LoadedConfig {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const shapeProblems = parsed.error.issues.map(formatIssue);
-    throw new ConfigError(source ?? 'environment', [...shapeProblems, ...referenceProblemsBeside(raw, known, shapeProblems)]);
+    const { issues } = parsed.error;
+    const faulted = issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys' ? issue.keys.map((key) => formatPath([...issue.path, key])) : [formatPath(issue.path)],
+    );
+    const rawStorage = (raw as { storage?: { url?: unknown } } | null | undefined)?.storage;
+    const url = environment.DATABASE_URL || (typeof rawStorage?.url === 'string' ? rawStorage.url : undefined);
+    throw new ConfigError(source ?? 'environment', inConfigOrder([
+      ...issues.map(formatIssue),
+      ...referenceProblemsBeside(raw, known, faulted),
+      ...storageProblems(url, environment),
+    ]));
   }
   const config = applyEnvironmentOverrides(parsed.data, environment);
   const { problems, warnings } = checkReferences(config, known);
-  if (problems.length > 0) throw new ConfigError(source ?? 'environment', problems);
+  problems.push(...storageProblems(config.storage.url, environment));
+  if (problems.length > 0) throw new ConfigError(source ?? 'environment', inConfigOrder(problems));
   return { config, file: source, warnings };
+}
+
+/** A storage URL this build cannot open (src/store/open.ts refuses it too, later). */
+function storageProblems(url: string | undefined, environment: NodeJS.ProcessEnv): string[] {
+  const problem = url === undefined ? undefined : storageUrlProblem(url);
+  if (!problem) return [];
+  return [`storage.url: ${problem}${environment.DATABASE_URL ? ' (the URL comes from DATABASE_URL)' : ''}`];
+}
+
+const sections: readonly string[] = Object.keys(configSchema.shape);
+
+/**
+ * Problems in the order of the config's sections, then of their entries, so that each entry's
+ * problems stand together (its shape problems first). A problem of the whole file comes first.
+ */
+function inConfigOrder(problems: readonly string[]): string[] {
+  const place = (problem: string): [number, number] => {
+    const [, section = '', index] = /^([A-Za-z_]+)(?:\[(\d+)\])?/.exec(problem) ?? [];
+    return [sections.indexOf(section), index === undefined ? -1 : Number(index)];
+  };
+  return problems
+    .map((problem) => ({ problem, place: place(problem) }))
+    .sort((a, b) => a.place[0] - b.place[0] || a.place[1] - b.place[1])
+    .map(({ problem }) => problem);
 }
 
 /** `DATABASE_URL` and `REDIS_URL` override `storage` (../shared/SPEC.md "Running it"). */

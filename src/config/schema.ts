@@ -59,14 +59,48 @@ const baseUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or http
   if (problem) context.addIssue({ code: 'custom', message: problem });
 });
 
+/**
+ * Header names and values as undici sends them (its isValidHTTPToken and isValidHeaderValue):
+ * anything else failed every call to the provider with a misleading `Connection ... failed
+ * (UND_ERR_INVALID_ARG)`, so the config refuses it by path instead. Names are RFC 9110 tokens;
+ * values are visible ASCII, spaces, tabs and bytes 0x80-0xFF, so no CR, LF, NUL or other control
+ * character. Names are quoted in messages (listings show them too), values never. At most
+ * `maxHeaderProblems` are listed: a POST /admin/providers body of 100,000 bad values must not
+ * cost 100,000 issues (src/api/validation.ts), and a config lists every realistic case.
+ */
+const headerNameCharacters = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const headerValueCharacters = /^[\t\x20-\x7e\x80-\xff]*$/;
+const maxHeaderProblems = 10;
+const headers = z.record(z.string(), z.string()).superRefine((entries, context) => {
+  let problems = 0;
+  for (const [name, value] of Object.entries(entries)) {
+    if (!headerNameCharacters.test(name)) {
+      context.addIssue({ code: 'custom', message: `${JSON.stringify(name)} is not a valid header name (letters, digits and !#$%&'*+-.^_\`|~ only)` });
+    } else if (!headerValueCharacters.test(value)) {
+      context.addIssue({ code: 'custom', path: [name], message: 'must not contain line breaks (CR, LF), NUL or other control characters (a tab is fine), nor characters beyond U+00FF' });
+    } else {
+      continue;
+    }
+    problems += 1;
+    if (problems === maxHeaderProblems) return;
+  }
+});
+
+/**
+ * A credential sent in a header (api_key, AWS keys): visible ASCII only. A newline read with it
+ * from a key file or a variable failed every call as a connection error. The message never
+ * quotes it.
+ */
+const credential = z.string().regex(/^[\x21-\x7e]*$/, 'must hold visible ASCII characters only: no spaces, tabs, line breaks or other control characters (a newline left from a key file or variable?)');
+
 /** One `providers[]` entry (also what POST /admin/providers takes). */
 export const providerSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only'),
     type: z.string(),
     base_url: baseUrl.optional(),
-    api_key: z.string().optional(),
-    headers: z.record(z.string(), z.string()).default({}),
+    api_key: credential.optional(),
+    headers: headers.default({}),
     timeout_ms: positiveInteger.default(60000),
     limits: z.object({ rpm: positiveInteger.optional(), tpm: positiveInteger.optional() }).strict().optional(),
     /** Circuit breaker: failures in a row that take a deployment out, and for how long at first. */
@@ -87,9 +121,9 @@ export const providerSchema = z
     api_version: z.string().optional(),
     /** bedrock: AWS region and credentials (default: the standard AWS environment variables). */
     region: z.string().optional(),
-    aws_access_key_id: z.string().optional(),
-    aws_secret_access_key: z.string().optional(),
-    aws_session_token: z.string().optional(),
+    aws_access_key_id: credential.optional(),
+    aws_secret_access_key: credential.optional(),
+    aws_session_token: credential.optional(),
   })
   .strict();
 

@@ -1,18 +1,19 @@
 import type { Logger } from 'pino';
+import { storageUrlProblem } from '../config/storage-url.ts';
 import type { Storage } from '../core/stores.ts';
 import { openSqliteStorage, type MigrationStep, type SqliteStorageOptions } from './sqlite/index.ts';
 
 /**
  * Opens the backend a `storage.url` names: `sqlite://path` (default) or `:memory:`. A process
- * serving requests asks for `ledgerThread` (ledger batches written beside the event loop).
+ * serving requests asks for `ledgerThread` (ledger batches written beside the event loop). Config
+ * validation refuses other URLs already (src/config/storage-url.ts); this check is for callers
+ * that did not validate one.
  */
 export async function openStorage(url: string, options: SqliteStorageOptions = {}): Promise<Storage> {
+  const problem = storageUrlProblem(url);
+  if (problem) throw new Error(`storage.url: ${problem}`);
   if (url === ':memory:' || url === 'sqlite://:memory:') return openSqliteStorage(':memory:', options);
-  if (url.startsWith('sqlite://')) return openSqliteStorage(url.slice('sqlite://'.length), options);
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    throw new Error('storage.url: the PostgreSQL backend is not part of this build yet; use sqlite://path');
-  }
-  throw new Error(`storage.url: unsupported URL "${url.replace(/\/\/[^@/]*@/, '//***@')}" (use sqlite://path)`);
+  return openSqliteStorage(url.slice('sqlite://'.length), options);
 }
 
 /**

@@ -76,6 +76,33 @@ describe('switchboard CLI', () => {
     assert.match(stderr, /routes\[0\]\.candidates\[1\]: unknown model "ghost"/);
   });
 
+  it('lists shape, reference and storage problems in one start, those of each entry together', async () => {
+    const file = join(directory, 'everything.yaml');
+    await writeFile(
+      file,
+      [
+        'storage: { url: "mysql://root:db-secret@db/switchboard" }',
+        'providers:',
+        '  - { id: oai, type: openai, api_key: "x y" }',
+        '  - { id: oai, type: openai, headers: { "bad header!": x } }',
+        'models:',
+        '  - { id: fast, provider: ghost, quality: 2 }',
+      ].join('\n'),
+    );
+    const { code, stderr } = await runCli(['serve', '--config', file]);
+    assert.equal(code, 1);
+    const lines = stderr.split('\n').filter((line) => line.startsWith('  - '));
+    assert.deepEqual(lines.map((line) => line.slice(4, line.indexOf(': '))), [
+      'storage.url',
+      'providers[0].api_key',
+      'providers[1].headers',
+      'providers[1].id',
+      'models[0].quality',
+      'models[0].provider',
+    ], stderr);
+    assert.doesNotMatch(stderr, /db-secret|\n\s+at /);
+  });
+
   it('says in one line why it cannot listen (a port in use), without a stack trace, and exits 1', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

@@ -141,6 +141,28 @@ describe('providers added at runtime through /admin/providers', () => {
     assert.equal((await admin.post('/admin/providers', { id: 'oai', type: 'openai', api_key: 'x' })).status, 409, 'a config provider id is taken');
   });
 
+  it('refuses headers undici cannot send and an api_key with a line break: a 400 naming the field, never the key', async () => {
+    const admin = adminClient(gateway.origin, masterKey);
+    const post = (body: Record<string, unknown>) => admin.post<{ error: { message: string } }>('/admin/providers', { id: 'bad', type: 'openai', base_url: runtime.url, ...body });
+    const badName = await post({ api_key: runtimeKey, headers: { 'bad header!': 'x' } });
+    const badValue = await post({ api_key: runtimeKey, headers: { 'X-Org': `org\r\nX-Injected: ${headerSecret}` } });
+    const badKey = await post({ api_key: `${runtimeKey}\n` });
+    const spacedKey = await post({ api_key: `Bearer ${runtimeKey}` });
+    assert.equal(badName.status, 400, badName.text);
+    assert.match(badName.body.error.message, /^Invalid provider: headers: "bad header!" is not a valid header name/);
+    assert.equal(badValue.status, 400, badValue.text);
+    assert.match(badValue.body.error.message, /^Invalid provider: headers\.X-Org: must not contain line breaks \(CR, LF\)/);
+    for (const answer of [badKey, spacedKey]) {
+      assert.equal(answer.status, 400, answer.text);
+      assert.match(answer.body.error.message, /^Invalid provider: api_key: must hold visible ASCII characters only/);
+    }
+    for (const answer of [badName, badValue, badKey, spacedKey]) {
+      assert.ok(!answer.text.includes(runtimeKey) && !answer.text.includes(headerSecret), 'the answer echoes a credential');
+    }
+    const listed = await admin.get<{ data: ProviderAnswer[] }>('/admin/providers');
+    assert.ok(!listed.body.data.some((provider) => provider.id === 'bad'), 'a refused provider was stored');
+  });
+
   it('survives a restart, and is not loaded with another encryption key', async () => {
     await gateway.close();
     gateway = await startGateway(config(), { directory, environment: { SWITCHBOARD_ENCRYPTION_KEY: encryptionKey } });
