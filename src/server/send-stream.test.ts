@@ -46,4 +46,41 @@ describe('sendEventStream', () => {
     assert.equal(received, 'data: {"n":1}\n\ndata: {"n":2}\n\ndata: [DONE]\n\n');
     server.close();
   });
+
+  // An outside probe: every wait for the socket to drain left a listener behind.
+  it('waits for a slow reader without piling listeners on the response', async () => {
+    const pieces = Array.from({ length: 30 }, (_, index) => `data: ${String(index).padEnd(128 * 1024, 'x')}\n\n`);
+    const closeListeners: number[] = [];
+    let sent!: Promise<void>;
+    const server = createServer((_request, response) => {
+      let index = 0;
+      const reader: EventReader<string> = {
+        read: async () => {
+          closeListeners.push(response.listenerCount('close') + response.listenerCount('drain'));
+          return index < pieces.length ? { done: false, value: pieces[index++]! } : { done: true, value: undefined };
+        },
+        cancel: async () => undefined,
+      };
+      sent = sendEventStream(response, [], reader, { onClientClosed: () => assert.fail('the client did not leave'), onFailed: (error) => assert.fail(String(error)) });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const [answer] = (await once(get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`), 'response')) as [IncomingMessage];
+    let received = 0;
+    answer.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      // A slow reader: the socket's buffers fill, and the gateway waits for them to drain.
+      answer.pause();
+      setTimeout(() => answer.resume(), 2);
+    });
+    try {
+      await once(answer, 'end');
+      await sent;
+      assert.equal(received, pieces.join('').length);
+      assert.ok(Math.max(...closeListeners) <= closeListeners[0]! + 1, `close and drain listeners grew from ${closeListeners[0]} to ${Math.max(...closeListeners)}`);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
 });

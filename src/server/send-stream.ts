@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { EventReader } from '../core/stream-event.ts';
 
@@ -87,7 +86,7 @@ export async function sendEventStream(response: ServerResponse, headers: string[
       if (ended) break;
       if (!wrote || pending.length > batchLimit) flush();
       else flushSoon();
-      if (response.writableNeedDrain) await Promise.race([once(response, 'drain'), once(response, 'close')]);
+      if (response.writableNeedDrain) await drainedOrClosed(response);
     }
   } catch (error) {
     // The typed stream turns every upstream failure into an error event, so this is a fault of
@@ -109,4 +108,21 @@ export async function sendEventStream(response: ServerResponse, headers: string[
   const journaled = endings.journaled?.();
   if (journaled !== undefined) await journaled;
   response.end(rest);
+}
+
+/**
+ * Resolves when the socket takes writes again or the response closes. Both listeners go when
+ * either fires: `Promise.race` of two `once()` left the other behind at every wait, so a long
+ * stream to a slow reader piled them up (MaxListenersExceededWarning; an outside probe).
+ */
+function drainedOrClosed(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
