@@ -3,11 +3,9 @@ import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError, toGatewayError } from '../core/errors.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
 import type { Usage } from '../core/usage.ts';
-import { countPromptTokens, countStreamedTokens } from '../tokens/count.ts';
+import { countPromptTokens } from '../tokens/count.ts';
+import { StreamedText } from '../tokens/streamed-text.ts';
 import type { RequestRecord } from './request-record.ts';
-
-/** Streamed text kept for counting output tokens; the rest is counted by length at the same rate. */
-const keptOutputChars = 1 << 20;
 
 /** What else a tap may do with a stream it reads. */
 export interface UsageTapOptions {
@@ -30,10 +28,8 @@ export class UsageTap {
   readonly transformer: Transformer<StreamEvent, StreamEvent>;
   readonly #record: RequestRecord;
   readonly #request: ChatRequest;
-  /** Streamed text kept for counting, up to `keptOutputChars`; `#outputChars` counts all of it. */
-  readonly #output: string[] = [];
-  #keptChars = 0;
-  #outputChars = 0;
+  /** Streamed text, for counting when the provider reports no usage. */
+  readonly #output = new StreamedText();
   /** A normal finish whose row the ledger's journal has not written yet, and who waits for it. */
   #unjournaled = false;
   #waiting: (() => void) | undefined;
@@ -50,11 +46,11 @@ export class UsageTap {
           case 'refusal-delta':
           case 'tool-input-delta':
             this.#record.markFirstToken();
-            this.#keep(event.delta);
+            this.#output.add(event.delta);
             break;
           case 'tool-input-start':
             this.#record.markFirstToken();
-            this.#keep(event.toolName);
+            this.#output.add(event.toolName);
             break;
           case 'stream-start':
             this.#record.warnings.push(...event.warnings);
@@ -122,20 +118,11 @@ export class UsageTap {
     this.#record.finish('client_aborted', 499, new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the connection mid-stream'));
   }
 
-  #keep(text: string): void {
-    this.#outputChars += text.length;
-    if (this.#keptChars >= keptOutputChars) return;
-    this.#output.push(text);
-    this.#keptChars += text.length;
-  }
-
   /**
-   * Counted usage when the provider reported none. Bounded in time and memory however much was
-   * streamed: text past `keptOutputChars` is not kept, and is counted at the kept text's rate.
+   * Counted usage when the provider reported none, bounded in time and memory however much was
+   * streamed (StreamedText).
    */
   #estimate(): Usage {
-    const kept = countStreamedTokens(this.#output);
-    const outputTokens = this.#keptChars === 0 ? 0 : Math.round((kept * this.#outputChars) / this.#keptChars);
-    return { inputTokens: countPromptTokens(this.#request), outputTokens, estimated: true };
+    return { inputTokens: countPromptTokens(this.#request), outputTokens: this.#output.tokens(), estimated: true };
   }
 }

@@ -102,6 +102,30 @@ describe('resumable stream read with poll', { timeout: 5000 }, () => {
     assert.ok(!events.some((event) => event.type === 'finish'), 'never a normal finish');
   });
 
+  // An outside probe: every stream kept all the text it had sent until it ended, so an endless
+  // stream grew the heap as fast as text streamed.
+  it('does not continue an answer longer than a prefix can be, and keeps none of its text for it', async () => {
+    const broken = new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'Provider "p1" broke off', { provider: 'p1' });
+    const piece = 'word '.repeat(20_000);
+    const first = attempt('p1', [{ type: 'stream-start', id: 's', model: 'p1-model', created: 1, warnings: [] }, { type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: piece }], [
+      ...Array.from({ length: 11 }, (): StreamEvent => ({ type: 'text-delta', id: 't', delta: piece })),
+      { type: 'error', error: broken },
+    ]);
+    let asked = false;
+    const continuer: StreamContinuer = {
+      broke: () => undefined,
+      continueStream: async () => {
+        asked = true;
+        return undefined;
+      },
+    };
+    const { events } = await readPolling(resumableStream(first, request, { continuer, signal: new AbortController().signal, resume: true }));
+    assert.equal(asked, false, 'past 1 Mi characters the answer is not continued');
+    const last = events.at(-1);
+    assert.ok(last?.type === 'error' && last.usage === undefined);
+    assert.equal(events.filter((event) => event.type === 'text-delta').length, 12, 'every piece still reaches the caller');
+  });
+
   it('ends a resumed stream that fails again with every attempt’s usage: the provider’s where its error reported it, else counted', async () => {
     const billed = { inputTokens: 9, outputTokens: 40 };
     const failedGeneration = new GatewayError('SB_ERR_UPSTREAM_ERROR', 'Provider "p1" ended the generation with finishReason', { provider: 'p1' });

@@ -5,7 +5,8 @@ import type { ModelInfo } from '../core/model.ts';
 import type { EventReader, FinishEvent, NativeChunkEvent, ReadResult, StreamEvent } from '../core/stream-event.ts';
 import { PullReader, type PullController } from '../streams/event-reader.ts';
 import { addUsage, type Usage } from '../core/usage.ts';
-import { countPromptTokens, countStreamedTokens, countTextTokens } from '../tokens/count.ts';
+import { countPromptTokens, countTextTokens } from '../tokens/count.ts';
+import { StreamedText } from '../tokens/streamed-text.ts';
 import { stallTimeout } from './deadlines.ts';
 import type { PeekedStream } from './peek-stream.ts';
 import { continuationRequest } from './continuation-request.ts';
@@ -14,6 +15,11 @@ import type { AbortSignalLike } from '../core/abort.ts';
 
 /** Most continuations of one answer: a provider that breaks every stream must not loop forever. */
 const maxResumes = 4;
+/**
+ * Longest answer continued after a break (characters): its text goes back as the next call's
+ * prefix, and past this (some 250,000 tokens) it would not fit a model's window anyway.
+ */
+const maxContinuedChars = 1 << 20;
 
 /** A call that answered and may still be running (a stream being read). */
 export interface LiveAttempt {
@@ -78,10 +84,11 @@ class ResumableStream {
   #attempt: StreamAttempt;
   /** What the current attempt was sent (for counting its tokens if it breaks). */
   #request: ChatRequest;
-  /** Every piece of text the caller got, in order. */
-  readonly #sent: string[] = [];
-  /** The text the current attempt produced. */
-  #attemptText: string[] = [];
+  /** Every piece of text the caller got, in order, while the answer may be continued. */
+  #sent: string[] = [];
+  #sentChars = 0;
+  /** The text the current attempt produced, for counting its tokens if it breaks. */
+  #attemptText = new StreamedText();
   /** Only text went out so far: a provider can continue it. */
   #continuable = true;
   /** The caller's open text block. */
@@ -248,8 +255,8 @@ class ResumableStream {
       case 'text-delta': {
         const text = this.#overlap ? this.#overlap.take(event.delta) : event.delta;
         if (text === '') return false;
-        this.#sent.push(text);
-        this.#attemptText.push(text);
+        this.#keepSent(text);
+        this.#attemptText.add(text);
         controller.enqueue(continuing ? { type: 'text-delta', id: this.#ids.get(event.id) ?? event.id, delta: text } : event);
         return true;
       }
@@ -268,14 +275,13 @@ class ResumableStream {
         break;
       default:
         // Reasoning, a refusal or a tool call: nothing a provider could continue from here on.
-        this.#continuable = false;
+        this.#stopContinuing();
         if (continuing && this.#openTextId !== undefined) {
           this.#flushOverlap(controller, this.#openTextId);
           controller.enqueue({ type: 'text-end', id: this.#openTextId });
           this.#openTextId = undefined;
         }
-        if (event.type === 'tool-input-delta') this.#attemptText.push(event.delta);
-        else if (event.type === 'reasoning-delta' || event.type === 'refusal-delta') this.#attemptText.push(event.delta);
+        if (event.type === 'tool-input-delta' || event.type === 'reasoning-delta' || event.type === 'refusal-delta') this.#attemptText.add(event.delta);
     }
     controller.enqueue(event);
     return true;
@@ -326,7 +332,7 @@ class ResumableStream {
     this.#heldError = undefined;
     this.#attempt = next;
     this.#request = continuation;
-    this.#attemptText = [];
+    this.#attemptText = new StreamedText();
     this.#resumes += 1;
     this.#ids.clear();
     this.#overlap = new ContinuationOverlap(this.#sent.join(''), next.mayRepeatPrefix ?? false);
@@ -354,17 +360,33 @@ class ResumableStream {
     const prefix = this.#request.assistantPrefix;
     return {
       inputTokens: countPromptTokens(this.#request) + (prefix ? countTextTokens(prefix) : 0),
-      outputTokens: countStreamedTokens(this.#attemptText),
+      outputTokens: this.#attemptText.tokens(),
       estimated: true,
     };
+  }
+
+  /**
+   * Keeps text the caller got, for a continuation's prefix; past `maxContinuedChars` (or once
+   * it cannot be continued) none is kept: a stream of endless text held all of it until it ended.
+   */
+  #keepSent(text: string): void {
+    if (!this.#continuable || !this.#options.resume) return;
+    this.#sentChars += text.length;
+    if (this.#sentChars > maxContinuedChars) this.#stopContinuing();
+    else this.#sent.push(text);
+  }
+
+  #stopContinuing(): void {
+    this.#continuable = false;
+    this.#sent = [];
   }
 
   #flushOverlap(controller: Controller, id: string): void {
     const held = this.#overlap?.flush();
     this.#overlap = undefined;
     if (!held) return;
-    this.#sent.push(held);
-    this.#attemptText.push(held);
+    this.#keepSent(held);
+    this.#attemptText.add(held);
     controller.enqueue({ type: 'text-delta', id, delta: held });
   }
 
