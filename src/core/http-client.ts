@@ -38,13 +38,30 @@ export interface UpstreamResponse {
    * iterator's `return()` must close the body at once, even while a `next()` is pending. Its
    * iterator may also have `poll()`: a chunk already received (or the end) without waiting,
    * undefined when `next()` would wait (as EventReader `poll`, src/core/stream-event.ts).
+   * `return(answerComplete)` rather than `return()` says the reader has the whole answer (a
+   * stream's finish), which may let the body's end in so the connection is kept.
    */
   body: AsyncIterable<Uint8Array>;
-  /** Reads the whole body as text. */
-  text(): Promise<string>;
+  /**
+   * Reads the whole body as text, up to `maxBytes` (the implementation's default when absent:
+   * src/upstream/ reads answers up to 256 MiB). A longer body is not read further: its connection
+   * is closed and the read fails with SB_ERR_UPSTREAM_INVALID_RESPONSE naming the limit, never the
+   * body.
+   */
+  text(maxBytes?: number): Promise<string>;
   /** Discards the body so the connection returns to the pool. */
   discard(): Promise<void>;
 }
+
+/**
+ * The reason to cancel an upstream body with once the answer it carries is complete (a stream's
+ * `finish`), passed down to its iterator's `return()` (a web stream passes its cancel reason there
+ * too). What is left is usually only the body's end, on its way: it is let in and dropped, so the
+ * connection can go back to the pool, but an upstream that goes on sending or leaves the body
+ * open has its connection closed soon after (docs/decisions/0014-upstream-calls.md). Any other
+ * `return()` closes the connection at once: the provider may still be generating.
+ */
+export const answerComplete: unique symbol = Symbol('switchboard.answerComplete');
 
 /** Sends requests upstream. Throws GatewayError (SB_ERR_UPSTREAM_TIMEOUT / _CONNECTION). */
 export interface HttpClient {

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { GatewayError } from '../core/errors.ts';
-import type { UpstreamRequest } from '../core/http-client.ts';
+import { answerComplete, type UpstreamRequest } from '../core/http-client.ts';
 import { upstreamRequest } from '../../test/helpers/upstream-request.ts';
 import { createHttpClient } from './http-client.ts';
 
@@ -222,5 +222,99 @@ describe('upstream calls', () => {
     await assert.rejects(streaming.discard(), /already read/);
     assert.equal(Buffer.from((await waiting).value!).toString(), 'second');
     assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+  });
+});
+
+/** Waits up to `ms` for `condition`, checking every 10 ms. */
+async function waitFor(condition: () => boolean, ms = 2_000): Promise<boolean> {
+  for (let waited = 0; !condition() && waited < ms; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+  return condition();
+}
+
+describe('upstream calls: bodies that do not end when they should', () => {
+  it('read text only up to its limit: past it the connection is closed and the read fails, retryably, naming the limit and none of the body', async () => {
+    let closed = false;
+    let written = 0;
+    routes.set('/endless-text', (request, response) => {
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      request.socket.once('close', () => (closed = true));
+      const pump = () => {
+        while (!closed && written < 64 * megabyte.length) {
+          written += megabyte.length;
+          if (!response.write(megabyte)) return void response.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    const response = await call('/endless-text');
+    await assert.rejects(response.text(2 * 1024 * 1024), (error: unknown) => {
+      assert.ok(GatewayError.isInstance(error));
+      assert.equal(error.code, 'SB_ERR_UPSTREAM_INVALID_RESPONSE');
+      assert.equal(error.retryable, true);
+      assert.equal(error.upstreamStatus, 500);
+      assert.equal(error.message, 'Provider "local" sent a body longer than 2 MiB, the limit; it was not read further');
+      return true;
+    });
+    assert.ok(await waitFor(() => closed), 'the connection was left open');
+    assert.ok(written < 32 * megabyte.length, `the server could write ${written / megabyte.length} MB`);
+  });
+
+  it('fail text at once when the declared length is over the limit, and read a body exactly at it', async () => {
+    routes.set('/declared', (_request, response) => {
+      response.writeHead(200, { 'content-length': String(4096) });
+      response.write('x'.repeat(1024));
+    });
+    await assert.rejects((await call('/declared')).text(4095), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_UPSTREAM_INVALID_RESPONSE' && /4095 bytes/.test(error.message));
+    routes.set('/exact', (_request, response) => response.end('y'.repeat(4096)));
+    assert.equal((await (await call('/exact')).text(4096)).length, 4096);
+  });
+
+  it('keep the connection of a finished answer whose end comes a moment later (answerComplete)', async () => {
+    routes.set('/late-end', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: [DONE]\n\n');
+      setTimeout(() => response.end(), 30);
+    });
+    const own = createHttpClient();
+    try {
+      sockets.clear();
+      for (let index = 0; index < 3; index += 1) {
+        const iterator = (await call('/late-end', {}, own)).body[Symbol.asyncIterator]();
+        await iterator.next();
+        await iterator.return!(answerComplete);
+        await new Promise((resolve) => setTimeout(resolve, 60));
+      }
+      assert.equal(sockets.size, 1, 'a finished answer whose end came late lost its connection');
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('close the connection of a finished answer that goes on sending, or never ends (answerComplete)', async () => {
+    const closed = new Set<string>();
+    let sentAfter = 0;
+    routes.set('/more', (request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: [DONE]\n\n');
+      request.socket.once('close', () => closed.add('/more'));
+      const timer = setInterval(() => {
+        sentAfter += 64 * 1024;
+        response.write(': ping\n\n'.repeat(8 * 1024));
+      }, 5);
+      request.socket.once('close', () => clearInterval(timer));
+    });
+    routes.set('/open', (request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: [DONE]\n\n');
+      request.socket.once('close', () => closed.add('/open'));
+    });
+    for (const path of ['/more', '/open']) {
+      const iterator = (await call(path)).body[Symbol.asyncIterator]();
+      await iterator.next();
+      const pending = iterator.return!(answerComplete);
+      assert.deepEqual(await pending, { done: true, value: undefined });
+      assert.ok(await waitFor(() => closed.has(path)), `${path}: the connection was left open`);
+    }
+    assert.ok(sentAfter < 4 * 1024 * 1024, `${sentAfter} bytes were sent after the answer's end before it was closed`);
   });
 });

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
-import type { GatewayError } from '../core/errors.ts';
-import type { UpstreamResponse } from '../core/http-client.ts';
+import { GatewayError } from '../core/errors.ts';
+import { answerComplete, type UpstreamResponse } from '../core/http-client.ts';
 import type { AbortSignalLike } from '../core/abort.ts';
 import { utf8Text } from '../text/utf8.ts';
 
@@ -13,14 +13,25 @@ import { utf8Text } from '../text/utf8.ts';
  * answer has, an async iterator, `text()` or `discard()` (docs/decisions/0014-upstream-calls.md).
  *
  * Backpressure: while the chunks nobody has read pass `highWaterMark` bytes, the connection
- * is paused (`controller.pause()`), and resumed as they are read. Text and discard read
- * everything, so they never pause.
+ * is paused (`controller.pause()`), and resumed as they are read. Text and discard never pause,
+ * and neither reads without a bound: text up to its limit (an answer that never ends, or one of
+ * gigabytes, would otherwise be held in memory whole), discard up to `discardLimit`.
  */
 
 /** Bytes held unread before the connection is paused (undici.request's default too). */
 const highWaterMark = 64 * 1024;
 /** A discarded body longer than this closes the connection rather than being read to its end (undici's `dump()` default). */
 const discardLimit = 128 * 1024;
+/**
+ * The longest body `text()` reads when its reader gives no limit. Legitimate answers can be large:
+ * the embeddings of 2,048 inputs of 3,072 dimensions, as JSON, are about 130 MB.
+ */
+const defaultTextLimit = 256 * 1024 * 1024;
+/**
+ * How long a body whose reader has the whole answer (`answerComplete`) is waited for to end: its
+ * end is sent right after the last event, and is in by then, or in the next packet.
+ */
+const endGraceMs = 500;
 
 type Reader = 'none' | 'iterator' | 'text' | 'discard';
 
@@ -34,6 +45,8 @@ export interface CallOptions {
   /** Maps what undici reports (or the signal's reason) to the gateway's error. */
   toError(error: unknown): GatewayError;
   signal: AbortSignalLike;
+  /** Provider id, named in the errors the call raises itself (a body over its limit). */
+  provider: string;
 }
 
 export class UpstreamCall implements Dispatcher.DispatchHandler {
@@ -43,7 +56,12 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   #rejectResponse!: (error: GatewayError) => void;
   #controller: Dispatcher.DispatchController | undefined;
   #started = false;
+  #status = 0;
   #reader: Reader = 'none';
+  /** The most `text()` reads (its caller's limit, or the default). */
+  #textLimit = defaultTextLimit;
+  /** Closes a finished answer's connection when its body does not end in time (`answerComplete`). */
+  #endTimer: NodeJS.Timeout | undefined;
   #chunks: Buffer[] = [];
   #queuedBytes = 0;
   /** The body's declared length, when the answer gave one (discard closes at once past its limit). */
@@ -71,13 +89,15 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: UpstreamResponse['headers']): void {
     if (statusCode < 200) return; // 1xx informational: the answer's own head follows
     this.#started = true;
+    this.#status = statusCode;
     const length = headers['content-length'];
     if (typeof length === 'string') this.#declaredLength = Number(length);
     const iterator: AsyncIterator<Uint8Array> & { poll(): IteratorResult<Uint8Array> | undefined } = {
       next: () => this.#next(),
       poll: () => this.#poll(),
-      return: () => {
-        this.#close();
+      return: (reason?: unknown) => {
+        if (reason === answerComplete) this.#settle();
+        else this.#close();
         return Promise.resolve({ done: true, value: undefined });
       },
     };
@@ -91,9 +111,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
           return iterator;
         },
       },
-      text: () => {
+      text: (maxBytes?: number) => {
         const refusal = this.#claim('text');
-        return refusal ? Promise.reject(refusal) : this.#readAll();
+        return refusal ? Promise.reject(refusal) : this.#readAll(maxBytes ?? defaultTextLimit);
       },
       discard: () => {
         const refusal = this.#claim('discard');
@@ -117,7 +137,9 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     }
     this.#chunks.push(chunk);
     this.#queuedBytes += chunk.length;
-    if (this.#reader !== 'text' && this.#queuedBytes >= highWaterMark) controller.pause();
+    if (this.#reader !== 'text') {
+      if (this.#queuedBytes >= highWaterMark) controller.pause();
+    } else if (this.#queuedBytes > this.#textLimit) this.#tooLong();
   }
 
   onResponseEnd(): void {
@@ -185,8 +207,10 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     return { done: false, value: chunk };
   }
 
-  #readAll(): Promise<string> {
+  #readAll(limit: number): Promise<string> {
+    this.#textLimit = limit;
     if (this.#error) return Promise.reject(this.#error);
+    if (this.#queuedBytes > limit || this.#declaredLength > limit) return Promise.reject(this.#tooLong());
     if (this.#ended) return new Promise((resolve, reject) => this.#settleText({ resolve: resolve as (value: unknown) => void, reject }));
     return this.#wait();
   }
@@ -200,6 +224,30 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     } catch (error) {
       waiting.reject(this.#options.toError(error));
     }
+  }
+
+  /**
+   * The text reader's body is longer than its limit: it is not read further (its connection is
+   * closed) and the read fails, retryably (another candidate may answer), naming the limit and
+   * none of the body.
+   */
+  #tooLong(): GatewayError {
+    const { provider } = this.#options;
+    const failure = new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${provider}" sent a body longer than ${sizeText(this.#textLimit)}, the limit; it was not read further`, {
+      provider,
+      upstreamStatus: this.#status,
+    });
+    this.#chunks = [];
+    this.#error = failure;
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#controller?.abort(new Error('The upstream body went past its limit'));
+    }
+    this.#release();
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.reject(failure);
+    return failure;
   }
 
   /** Reads to the end so the connection goes back to the pool; never fails. */
@@ -229,6 +277,35 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.#controller?.paused) this.#controller.resume();
   }
 
+  /**
+   * The iterator's reader has the whole answer (`answerComplete`: a stream's finish). The body's
+   * end is usually in already (the connection is back in the pool), or on its way in the next
+   * packet: it is let in, and anything before it dropped, so the connection can still go back.
+   * An upstream that goes on sending past `discardLimit`, or leaves the body open past
+   * `endGraceMs`, has its connection closed: reading it to its end would cost a connection, and
+   * CPU, for as long as the provider likes.
+   */
+  #settle(): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    this.#chunks = [];
+    if (this.#ended || this.#error) this.#release();
+    else if (this.#queuedBytes > discardLimit) this.#close();
+    else {
+      // Chunks still unread count against the limit (they came after the answer's end).
+      this.#reader = 'discard';
+      this.#endTimer = setTimeout(this.#endLate, endGraceMs);
+      this.#endTimer.unref();
+      this.#resume();
+    }
+    waiting?.resolve({ done: true, value: undefined });
+  }
+
+  readonly #endLate = (): void => {
+    this.#endTimer = undefined;
+    this.#close();
+  };
+
   /** The reader stopped early: the connection is closed (its remaining bytes are unwanted). */
   #close(): void {
     this.#chunks = [];
@@ -253,5 +330,18 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   #release(): void {
     this.#options.signal.removeEventListener('abort', this.#onAbort);
+    if (this.#endTimer !== undefined) {
+      clearTimeout(this.#endTimer);
+      this.#endTimer = undefined;
+    }
   }
+}
+
+const mebibyte = 1024 * 1024;
+
+/** A limit as people write it: `256 MiB`, `64 KiB`, else in bytes. */
+function sizeText(bytes: number): string {
+  if (bytes >= mebibyte && bytes % mebibyte === 0) return `${bytes / mebibyte} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
 }

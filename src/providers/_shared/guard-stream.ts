@@ -1,6 +1,8 @@
 import { GatewayError } from '../../core/errors.ts';
-import type { EventReader, EventStream, ReadResult, StreamEvent } from '../../core/stream-event.ts';
+import { answerComplete } from '../../core/http-client.ts';
+import type { EventStream, ReadResult, StreamEvent } from '../../core/stream-event.ts';
 import { PullReader, readerOf } from '../../streams/event-reader.ts';
+import { EventTooLongError } from './sse.ts';
 import { upstreamError, type UpstreamSource } from './upstream-error.ts';
 
 /**
@@ -9,6 +11,13 @@ import { upstreamError, type UpstreamSource } from './upstream-error.ts';
  * `error` event too (SB_ERR_STREAM_INTERRUPTED), never a silent normal end. Cancelling the
  * result cancels the source, which closes the upstream connection. The result is a lean reader
  * (src/streams/event-reader.ts), which `streamChat` may return as it is (core EventStream).
+ *
+ * The `finish` event ends the answer at once, whatever the upstream does after it: the source is
+ * cancelled with `answerComplete`, so nothing after the finish is read (an upstream that goes on
+ * sending, pings after Anthropic's `message_stop`, or leaves the body open after OpenAI's
+ * `[DONE]`). The body's end, usually in already or in the next packet, still returns the
+ * connection to the pool; past a little more data, or a short wait, it is closed
+ * (src/upstream/upstream-call.ts).
  */
 export function guardStream(events: EventStream, source: UpstreamSource): PullReader<StreamEvent> {
   const { provider } = source;
@@ -40,8 +49,7 @@ export function guardStream(events: EventStream, source: UpstreamSource): PullRe
           if (next.value.type === 'finish') {
             ended = true;
             controller.close();
-            // Read what is left (usually nothing) so the connection goes back to the pool.
-            void drain(reader);
+            reader.cancel(answerComplete).catch(() => undefined);
           } else if (next.value.type === 'error') {
             ended = true;
             controller.close();
@@ -81,14 +89,6 @@ export function guardStream(events: EventStream, source: UpstreamSource): PullRe
   });
 }
 
-async function drain(reader: EventReader<StreamEvent>): Promise<void> {
-  try {
-    while (!(await reader.read()).done);
-  } catch {
-    // The answer is complete; a failure after it changes nothing.
-  }
-}
-
 function interruption(error: unknown, source: UpstreamSource): GatewayError {
   if (GatewayError.isInstance(error)) {
     // A connection failure after the stream started is an interruption, not a connect error.
@@ -97,6 +97,11 @@ function interruption(error: unknown, source: UpstreamSource): GatewayError {
     }
     return error;
   }
+  if (error instanceof EventTooLongError) {
+    return new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${source.provider}" sent a stream event longer than ${sizeText(error.limit)}, the limit; the stream was not read further`, {
+      provider: source.provider,
+    });
+  }
   // JSON.parse's message quotes the provider's bytes, and may cut a secret too short to be
   // recognised: it is not repeated. No cause either way, since log lines print causes in full.
   if (error instanceof SyntaxError) {
@@ -104,4 +109,10 @@ function interruption(error: unknown, source: UpstreamSource): GatewayError {
   }
   const message = error instanceof Error ? error.message : String(error);
   return upstreamError('SB_ERR_STREAM_INTERRUPTED', source, `Stream from provider "${source.provider}" failed`, message);
+}
+
+/** A limit in characters as people write it (`16 MiB`): the events are UTF-8 text, mostly ASCII. */
+function sizeText(characters: number): string {
+  const mebi = 1024 * 1024;
+  return characters >= mebi && characters % mebi === 0 ? `${characters / mebi} MiB` : `${characters} characters`;
 }

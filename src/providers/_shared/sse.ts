@@ -1,7 +1,7 @@
 import type { Transformer } from 'node:stream/web';
 import { StringDecoder } from 'node:string_decoder';
-import { createParser } from 'eventsource-parser';
-import type { EventReader } from '../../core/stream-event.ts';
+import { createParser, type ParseError } from 'eventsource-parser';
+import type { EventReader, ReadResult } from '../../core/stream-event.ts';
 import { iterableSource, transformReader } from '../../streams/event-reader.ts';
 import { fuse } from '../../streams/fuse.ts';
 
@@ -12,13 +12,56 @@ export interface SseMessage {
 }
 
 /**
+ * The longest event (or line) read, in characters: its text is held until it ends, and one that
+ * never ends (a `data:` line without its newline) would take the process's memory. Events are a
+ * few hundred bytes; a base64 image in a tool result is a few MB.
+ */
+export const maxEventLength = 16 * 1024 * 1024;
+
+/** An event (or a line) longer than the decoder's limit: the stream is not read further. */
+export class EventTooLongError extends Error {
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super(`A stream event went past the limit of ${limit} characters`);
+    this.name = 'EventTooLongError';
+    this.limit = limit;
+  }
+}
+
+/**
  * Bytes → SSE messages → a provider's events (its chunk transformer), with `then` after it (e.g.
  * warnings), fused into one stage (src/streams/fuse.ts) read by a lean reader
  * (src/streams/event-reader.ts): every stage of its own, or a web stream, would cost a promise
- * turn per chunk and more.
+ * turn per chunk and more. `limit`: the longest event, `maxEventLength` unless a test asks less.
  */
-export function decodeServerSentEvents<T>(body: AsyncIterable<Uint8Array>, events: Transformer<SseMessage, T>, then?: Transformer<T, T>): EventReader<T> {
-  return transformReader(iterableSource(body), then ? fuse(sseDecoder(), events, then) : fuse(sseDecoder(), events));
+export function decodeServerSentEvents<T>(body: AsyncIterable<Uint8Array>, events: Transformer<SseMessage, T>, then?: Transformer<T, T>, limit = maxEventLength): EventReader<T> {
+  const decoder = sseDecoder(limit);
+  return transformReader(bodySource(body), then ? fuse(decoder, events, then) : fuse(decoder, events));
+}
+
+/**
+ * The body as the decoder's source: `iterableSource`, but a cancel's reason reaches the body's
+ * iterator (`return(reason)`, as a web stream made from an iterable passes it): guardStream
+ * cancels a finished answer with `answerComplete`, which lets the body's end in so its
+ * connection may be kept (src/core/http-client.ts). Web streams pass their reason themselves.
+ */
+function bodySource(body: AsyncIterable<Uint8Array>): EventReader<Uint8Array> {
+  if (body instanceof ReadableStream) return iterableSource(body);
+  const iterator: AsyncIterator<Uint8Array> & { poll?(): ReadResult<Uint8Array> | undefined } = body[Symbol.asyncIterator]();
+  return {
+    read: () => iterator.next() as Promise<ReadResult<Uint8Array>>,
+    ...(iterator.poll ? { poll: () => iterator.poll!() } : {}),
+    cancel(reason) {
+      // Not waited for, as iterableSource: an async generator's return() waits for a pending next().
+      try {
+        iterator.return?.(reason)?.catch(() => undefined);
+      } catch {
+        // The iterator is done with either way.
+      }
+      return Promise.resolve();
+    },
+  };
 }
 
 /**
@@ -28,8 +71,12 @@ export function decodeServerSentEvents<T>(body: AsyncIterable<Uint8Array>, event
  * "Parsing an event stream") and TextDecoder did: Node's StringDecoder decodes the same UTF-8
  * (invalid bytes as U+FFFD) and costs a third as much per stream on Node 20, where building a
  * TextDecoder opens an ICU converter (1.7 against 5.2 µs for a 12-chunk answer).
+ *
+ * An event (or a line) that goes past `limit` characters ends the stream with EventTooLongError
+ * (the parser's own `maxBufferSize`: a length check per chunk), which cancels the upstream body;
+ * guardStream reports it as SB_ERR_UPSTREAM_INVALID_RESPONSE.
  */
-export function sseDecoder(): Transformer<Uint8Array, SseMessage> {
+export function sseDecoder(limit = maxEventLength): Transformer<Uint8Array, SseMessage> {
   const decoder = new StringDecoder('utf8');
   let started = false;
   let output: TransformStreamDefaultController<SseMessage> | undefined;
@@ -37,6 +84,12 @@ export function sseDecoder(): Transformer<Uint8Array, SseMessage> {
     onEvent(event) {
       output?.enqueue(event.event === undefined ? { data: event.data } : { event: event.event, data: event.data });
     },
+    // The parser has dropped what it held; thrown from feed(), this errors the stream. Other
+    // parse errors (an unknown field) are ignored, as the SSE spec says.
+    onError(error: ParseError) {
+      if (error.type === 'max-buffer-size-exceeded') throw new EventTooLongError(limit);
+    },
+    maxBufferSize: limit,
   });
   const feed = (text: string) => {
     if (!started && text !== '') {

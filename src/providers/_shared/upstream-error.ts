@@ -74,13 +74,20 @@ export async function errorFromResponse(response: UpstreamResponse, source: Upst
 }
 
 /**
- * Reads (and so releases) a non-2xx answer's body: its JSON value (undefined when the body is
- * not JSON), and the start of its text, the message to report when the JSON gives none. The
- * text is redacted before it is cut short: cut first, a secret at the cut would lose its end and
- * no longer be recognised.
+ * The most of an error body read: error bodies are a few hundred bytes, and only their start is
+ * reported. A longer one (an upstream that never ends its 500) is not read further, its connection
+ * is closed, and the error is reported from its status alone.
+ */
+export const errorBodyLimit = 1024 * 1024;
+
+/**
+ * Reads (and so releases) a non-2xx answer's body, up to `errorBodyLimit`: its JSON value
+ * (undefined when the body is not JSON), and the start of its text, the message to report when
+ * the JSON gives none. The text is redacted before it is cut short: cut first, a secret at the cut
+ * would lose its end and no longer be recognised.
  */
 export async function readErrorBody(response: UpstreamResponse, source: UpstreamSource): Promise<{ json: unknown; textMessage: string | undefined }> {
-  const text = await response.text().catch(() => '');
+  const text = await response.text(errorBodyLimit).catch(() => '');
   let json: unknown;
   try {
     json = JSON.parse(text);

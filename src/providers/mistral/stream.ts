@@ -46,7 +46,9 @@ export function mistralChunkTransformer(options: { source: UpstreamSource; reque
     transform(message, controller) {
       if (done) return;
       if (message.data === '[DONE]') {
+        // The last event: the answer ends now, not when the body does (which may be left open).
         done = true;
+        finish(controller);
         return;
       }
       const chunk = readJson<MistralChatBody>(message.data, controller);
@@ -85,14 +87,20 @@ export function mistralChunkTransformer(options: { source: UpstreamSource; reque
       }
     },
     flush(controller) {
-      // Neither [DONE] nor a finish_reason: the stream was cut; guardStream reports it.
-      if (failed || !started || (finishReason === undefined && !done)) return;
-      if (finishReason === 'error') {
-        // A generation that failed must not look like a normal end (STYLE rule 3).
-        controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'finish_reason', 'error', 200), ...(usage ? { usage } : {}) });
-        return;
-      }
-      blocks.finish(controller, { finishReason, rawFinishReason, usage });
+      // Neither [DONE] nor a finish_reason: the stream was cut; guardStream reports it. done: it
+      // finished at [DONE], or failed.
+      if (done || finishReason === undefined) return;
+      finish(controller);
     },
   };
+
+  function finish(controller: TransformStreamDefaultController<StreamEvent>): void {
+    if (failed || !started) return;
+    if (finishReason === 'error') {
+      // A generation that failed must not look like a normal end (STYLE rule 3).
+      controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'finish_reason', 'error', 200), ...(usage ? { usage } : {}) });
+      return;
+    }
+    blocks.finish(controller, { finishReason, rawFinishReason, usage });
+  }
 }

@@ -24,9 +24,11 @@ export interface ChunkStreamOptions {
  * OpenAI `chat.completion.chunk` SSE messages → StreamEvents (format in
  * ../shared/specs/openai/examples/chat-completions-stream-*.sse). Typed events follow the
  * first choice; with `passthrough`, every chunk (all choices) also goes out verbatim.
- * `finish` is emitted at the end of the stream, after the usage chunk that follows the
- * finish_reason chunk; a stream that ends with neither `[DONE]` nor a finish_reason is left
- * unfinished, and guardStream reports it as interrupted.
+ * `finish` is emitted at `[DONE]`, the stream's last event, after the usage chunk that follows
+ * the finish_reason chunk: at once, not when the body ends, which an upstream may leave open (the
+ * answer would wait for the stall timeout and end as an error). A stream that ends without
+ * `[DONE]` finishes at its end if it had a finish_reason; with neither it is left unfinished,
+ * and guardStream reports it as interrupted.
  */
 export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMessage, StreamEvent> {
   let started = false;
@@ -45,6 +47,7 @@ export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMe
       if (done) return;
       if (message.data === '[DONE]') {
         done = true;
+        if (!failed && started) blocks.finish(controller, { finishReason, rawFinishReason, usage });
         return;
       }
       const chunk = readJson<OpenAIChatBody>(message.data, controller);
@@ -95,7 +98,8 @@ export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMe
       }
     },
     flush(controller) {
-      if (failed || !started || (finishReason === undefined && !done)) return;
+      // done: finished at [DONE], or failed.
+      if (done || !started || finishReason === undefined) return;
       blocks.finish(controller, { finishReason, rawFinishReason, usage });
     },
   };
