@@ -152,4 +152,13 @@ describe('a streamed answer collected for the cache, and replayed', () => {
     assert.ok(!typed.some((event) => event.type === 'native-chunk'));
     assert.equal(collect([...verbatim.slice(0, 2), { type: 'resume' }, ...verbatim.slice(2)])!.stream, undefined);
   });
+
+  it('drops an answer too long to cache as it goes', () => {
+    const piece = 'x'.repeat(1 << 20);
+    const collector = new ResultCollector();
+    collector.add(start);
+    for (let index = 0; index < 9; index += 1) collector.add({ type: 'text-delta', id: 't', delta: piece });
+    collector.add({ type: 'finish', finishReason: 'stop', usage: { inputTokens: 1, outputTokens: 1 } });
+    assert.equal(collector.take(), undefined);
+  });
 });

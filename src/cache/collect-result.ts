@@ -5,13 +5,17 @@ import type { NativeStream } from '../core/response-cache.ts';
 
 type Part = ChatResult['content'][number];
 
+/** Largest streamed answer cached (characters of text and chunks): a longer one is not kept. */
+const maxCachedChars = 8 << 20;
+
 /**
  * Assembles a streamed answer as its events go by, so a streamed answer can be cached like a
  * plain one: the typed ChatResult (text, reasoning with its signature or redacted data, refusal,
  * tool calls with their arguments, in the order their blocks started; finish, stop sequence and
  * usage), and the provider's own chunks when it spoke the caller's format, which a streamed hit
  * replays verbatim (every choice, logprobs, fields the typed result has no place for).
- * `take()` returns them once the stream finished normally, else undefined.
+ * `take()` returns them once the stream finished normally, else undefined; an answer longer
+ * than `maxCachedChars` is dropped as it goes (an endless stream must not grow without bound).
  */
 export class ResultCollector {
   #start: StreamStartEvent | undefined;
@@ -21,8 +25,19 @@ export class ResultCollector {
   #finish: Extract<StreamEvent, { type: 'finish' }> | undefined;
   /** The provider's chunks, while the stream is verbatim; dropped when it resumed on another call. */
   #chunks: NativeChunkEvent[] | undefined;
+  #chars = 0;
+  #tooLong = false;
 
   add(event: StreamEvent): void {
+    if (this.#tooLong) return;
+    const size = event.type === 'native-chunk' ? event.data.length : 'delta' in event ? event.delta.length : 0;
+    if (size > 0 && (this.#chars += size) > maxCachedChars) {
+      this.#tooLong = true;
+      this.#parts.length = 0;
+      this.#byId.clear();
+      this.#chunks = undefined;
+      return;
+    }
     switch (event.type) {
       case 'stream-start':
         this.#start = event;
@@ -77,7 +92,7 @@ export class ResultCollector {
   take(): { result: ChatResult; stream?: NativeStream } | undefined {
     const start = this.#start;
     const finish = this.#finish;
-    if (!start || !finish?.usage) return undefined;
+    if (!start || !finish?.usage || this.#tooLong) return undefined;
     const result: ChatResult = {
       id: start.id,
       model: start.model,
