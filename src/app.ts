@@ -90,6 +90,8 @@ export interface Gateway {
 const closeGraceMs = 2_000;
 /** How often the drain closes connections that went idle. */
 const idleSweepMs = 50;
+/** How long the ledger waits, after the last connection closed, for the rows those closes finish. */
+const recordGraceMs = 1_000;
 
 /** Why readiness fails on the ledger, or undefined. */
 function ledgerProblem(writer: LedgerWriter): string | undefined {
@@ -365,6 +367,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         clearTimeout(force);
         clearInterval(idle);
       }
+      // A connection closed just now finishes its request's row in its own 'close' handler, a
+      // turn or more later: the ledger waits for them (1 s at most) rather than drop their rows.
+      for (let waited = 0; inFlight && inFlight.open > 0 && waited < recordGraceMs; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
       const unwritten = await writer.close();
       if (unwritten > 0) logger.error({ rows: unwritten, journal: writer.journalLocation }, 'ledger rows could not be written before exit; they are kept in the journal and written at the next start');
       inFlight?.close();

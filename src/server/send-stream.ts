@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { AbortSignalLike } from '../core/abort.ts';
 import type { EventReader } from '../core/stream-event.ts';
 
 /** How a stream's end is recorded when it does not end through its own events. */
@@ -15,6 +16,11 @@ export interface StreamEndings {
    * the end of the body waits for it (src/ledger/usage-tap.ts).
    */
   journaled?(): Promise<void> | undefined;
+  /**
+   * The request's signal (the caller leaving, the drain deadline): a wait for a slow reader ends
+   * with it, so the stream takes its error event and its row is finished before the ledger closes.
+   */
+  interrupted?: AbortSignalLike;
 }
 
 /** Past this much text, what was produced is written without waiting for the turn to end. */
@@ -86,7 +92,7 @@ export async function sendEventStream(response: ServerResponse, headers: string[
       if (ended) break;
       if (!wrote || pending.length > batchLimit) flush();
       else flushSoon();
-      if (response.writableNeedDrain) await drainedOrClosed(response);
+      if (response.writableNeedDrain) await drainedOrClosed(response, endings.interrupted);
     }
   } catch (error) {
     // The typed stream turns every upstream failure into an error event, so this is a fault of
@@ -115,14 +121,17 @@ export async function sendEventStream(response: ServerResponse, headers: string[
  * either fires: `Promise.race` of two `once()` left the other behind at every wait, so a long
  * stream to a slow reader piled them up (MaxListenersExceededWarning; an outside probe).
  */
-function drainedOrClosed(response: ServerResponse): Promise<void> {
+function drainedOrClosed(response: ServerResponse, interrupted: AbortSignalLike | undefined): Promise<void> {
+  if (interrupted?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       response.off('drain', done);
       response.off('close', done);
+      interrupted?.removeEventListener('abort', done);
       resolve();
     };
     response.on('drain', done);
     response.on('close', done);
+    interrupted?.addEventListener('abort', done);
   });
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -230,5 +232,46 @@ describe('SIGTERM with a stream that outlives the drain', () => {
     const rows = new Database(database, { readonly: true }).prepare('SELECT status, error_code FROM ledger').all();
     assert.deepEqual(rows, [{ status: 'error', error_code: 'SB_ERR_UNAVAILABLE' }]);
     assert.doesNotMatch(server.stdout(), /database connection is not open/);
+  });
+
+  // An outside probe: a stream waiting for a client that stopped reading could not take its error
+  // event at the deadline; its row came after the ledger closed and was dropped (EBADF), then
+  // written at the next start as a crash, at $0.
+  it('records a stream whose client stopped reading, at the deadline, before the ledger closes', async () => {
+    // An upstream that streams 16 MB at once, more than the sockets' buffers hold.
+    const chunk = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'word '.repeat(13_000) }, finish_reason: null }] })}\n\n`;
+    const upstream = createServer((request, response) => {
+      request.resume();
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let index = 0; index < 250; index += 1) response.write(chunk);
+      response.on('error', () => undefined);
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    try {
+      const fake = { url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`, apiKey: 'sk-paused' } as OpenAISimulator;
+      const { file, database } = await configFile(join(directory, 'paused-'), fake, ['server: { drain_timeout_ms: 600 }']);
+      const server = await startCli(['--config', file, '--port', '0', '--host', '127.0.0.1'], { env: cleanEnvironment() });
+      const body = JSON.stringify({ model: 'fast', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      const url = new URL(server.origin);
+      const outgoing = httpRequest({ host: url.hostname, port: url.port, path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      outgoing.on('error', () => undefined);
+      outgoing.end(body);
+      const [answer] = (await once(outgoing, 'response')) as [IncomingMessage];
+      answer.on('error', () => undefined);
+      answer.pause();
+      // Let the gateway fill the socket and wait for it to drain.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.equal(await server.stop(), 0);
+      answer.destroy();
+      const rows = new Database(database, { readonly: true }).prepare('SELECT status, error_code, output_tokens FROM ledger').all() as Array<{ status: string; error_code: string; output_tokens: number }>;
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.error_code, 'SB_ERR_UNAVAILABLE', 'ended at the deadline, not recovered as a crash at the next start');
+      assert.ok(rows[0]!.output_tokens > 0, 'what was streamed is counted');
+      assert.doesNotMatch(server.stdout(), /EBADF|could not be kept/);
+    } finally {
+      upstream.closeAllConnections();
+      upstream.close();
+    }
   });
 });

@@ -32,8 +32,9 @@ export function registerChatRoutes(app: FastifyInstance, context: GatewayContext
       const record = exchange.record;
       const chatRequest = chatRequestOf(exchange);
       const includeUsage = chatRequest.includeUsage;
-      return context.pipeline.chat(record, chatRequest, clientSignal(exchange.response, context.shutdown), callerOf(exchange)).then((outcome): ApiAnswer => {
-        if (outcome.kind === 'stream') return streamAnswer(outcome, openAIStreamFormatter(includeUsage), record, app.log);
+      const signal = clientSignal(exchange.response, context.shutdown);
+      return context.pipeline.chat(record, chatRequest, signal, callerOf(exchange)).then((outcome): ApiAnswer => {
+        if (outcome.kind === 'stream') return streamAnswer(outcome, openAIStreamFormatter(includeUsage), record, app.log, signal);
         return { kind: 'json', model: outcome.model, text: formatChatResponse(outcome.result) };
       });
     },
@@ -70,14 +71,24 @@ export function clientSignal(response: ServerResponse, shutdown: SharedSignal): 
 }
 
 /** A streamed outcome's answer: its events in the caller's format (`formatter`), with the headers and the record's endings. */
-export function streamAnswer(outcome: Extract<ChatOutcome, { kind: 'stream' }>, formatter: Transformer<StreamEvent, string>, record: RequestRecord, log: FastifyBaseLogger): ApiAnswer {
+export function streamAnswer(
+  outcome: Extract<ChatOutcome, { kind: 'stream' }>,
+  formatter: Transformer<StreamEvent, string>,
+  record: RequestRecord,
+  log: FastifyBaseLogger,
+  signal: AbortSignalLike,
+): ApiAnswer {
   const body = outcome.body(formatter);
-  return { kind: 'stream', headers: answerHeaders(record, outcome.model, false), body, endings: streamEndings(outcome.tap, log, record.id) };
+  return { kind: 'stream', headers: answerHeaders(record, outcome.model, false), body, endings: streamEndings(outcome.tap, log, record.id, signal) };
 }
 
-/** A stream's record finishes on the caller leaving, or on a fault after the headers went out. */
-export function streamEndings(tap: UsageTap, log: FastifyBaseLogger, requestId: string): StreamEndings {
+/**
+ * A stream's record finishes on the caller leaving, or on a fault after the headers went out;
+ * `signal` (the request's: the caller leaving, the drain deadline) also ends a wait for a slow reader.
+ */
+export function streamEndings(tap: UsageTap, log: FastifyBaseLogger, requestId: string, signal?: AbortSignalLike): StreamEndings {
   return {
+    ...(signal ? { interrupted: signal } : {}),
     onClientClosed: () => tap.clientClosed(),
     journaled: () => tap.journaled(),
     onFailed: (error) => {

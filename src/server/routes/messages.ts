@@ -26,8 +26,9 @@ export function registerMessageRoutes(app: FastifyInstance, context: GatewayCont
     handler(exchange) {
       const record = exchange.record;
       const chatRequest = withProtocolHeaders(parseMessagesRequest(exchange.body, headerMetadata(exchange)), exchange.headers);
-      return context.pipeline.chat(record, chatRequest, clientSignal(exchange.response, context.shutdown), callerOf(exchange)).then((outcome): ApiAnswer => {
-        if (outcome.kind === 'stream') return streamAnswer(outcome, anthropicStreamFormatter(chatRequest.stop), record, app.log);
+      const signal = clientSignal(exchange.response, context.shutdown);
+      return context.pipeline.chat(record, chatRequest, signal, callerOf(exchange)).then((outcome): ApiAnswer => {
+        if (outcome.kind === 'stream') return streamAnswer(outcome, anthropicStreamFormatter(chatRequest.stop), record, app.log, signal);
         return { kind: 'json', model: outcome.model, text: formatMessagesResponse(outcome.result, chatRequest.stop) };
       });
     },
