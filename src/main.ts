@@ -147,7 +147,7 @@ function listenProblem(error: unknown, port: number, host: string): string {
  * each process's own, so it cannot be shared: one process then (an error if more were asked for).
  */
 function workerCount(config: Config, requested: number | undefined, notes: string[]): number | Error {
-  // Another kind of URL (postgres://) is refused, with its reason, when the storage opens.
+  // Another kind of URL (postgres://) is refused by the config's validation (src/config/storage-url.ts).
   const inMemory = config.storage.url === 'sqlite://:memory:' || config.storage.url === ':memory:';
   if (inMemory && requested !== undefined && requested > 1) {
     return new Error(`--workers ${requested}: storage ${config.storage.url} cannot be shared by several processes; use a database file (sqlite://path) or --workers 1`);
