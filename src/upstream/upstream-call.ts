@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.ts';
 import { answerComplete, type UpstreamResponse } from '../core/http-client.ts';
 import type { AbortSignalLike } from '../core/abort.ts';
+import { sizeText } from '../text/size-text.ts';
 import { utf8Text } from '../text/utf8.ts';
 
 /**
@@ -335,13 +336,4 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
       this.#endTimer = undefined;
     }
   }
-}
-
-const mebibyte = 1024 * 1024;
-
-/** A limit as people write it: `256 MiB`, `64 KiB`, else in bytes. */
-function sizeText(bytes: number): string {
-  if (bytes >= mebibyte && bytes % mebibyte === 0) return `${bytes / mebibyte} MiB`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes} bytes`;
 }

@@ -4,6 +4,7 @@ import type { EventStream, ReadResult, StreamEvent } from '../../core/stream-eve
 import { PullReader, readerOf } from '../../streams/event-reader.ts';
 import { EventTooLongError } from './sse.ts';
 import { upstreamError, type UpstreamSource } from './upstream-error.ts';
+import { sizeText } from '../../text/size-text.ts';
 
 /**
  * Makes a provider's event stream end in exactly one terminal event. A transport failure or a
@@ -98,7 +99,7 @@ function interruption(error: unknown, source: UpstreamSource): GatewayError {
     return error;
   }
   if (error instanceof EventTooLongError) {
-    return new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${source.provider}" sent a stream event longer than ${sizeText(error.limit)}, the limit; the stream was not read further`, {
+    return new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `Provider "${source.provider}" sent a stream event longer than ${sizeText(error.limit, 'characters')}, the limit; the stream was not read further`, {
       provider: source.provider,
     });
   }
@@ -109,10 +110,4 @@ function interruption(error: unknown, source: UpstreamSource): GatewayError {
   }
   const message = error instanceof Error ? error.message : String(error);
   return upstreamError('SB_ERR_STREAM_INTERRUPTED', source, `Stream from provider "${source.provider}" failed`, message);
-}
-
-/** A limit in characters as people write it (`16 MiB`): the events are UTF-8 text, mostly ASCII. */
-function sizeText(characters: number): string {
-  const mebi = 1024 * 1024;
-  return characters >= mebi && characters % mebi === 0 ? `${characters / mebi} MiB` : `${characters} characters`;
 }
