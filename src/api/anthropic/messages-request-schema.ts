@@ -178,8 +178,13 @@ export const messagesRequestSchema = z
     top_p: z.number().min(0).max(1).optional(),
     top_k: z.number().int().min(0).optional(),
     stream: z.boolean().optional(),
-    // Metadata has additionalProperties: false; routing metadata comes from x-switchboard-metadata.
-    metadata: z.strictObject({ user_id: z.string().max(512).nullish() }).optional(),
+    // Anthropic's Metadata has user_id alone (additionalProperties: false). Other keys, string
+    // values, are Switchboard's routing metadata (../shared/SPEC.md "Routing hints"), taken out
+    // before the body goes to an Anthropic model.
+    metadata: z
+      .object({ user_id: z.string().max(512).nullish() })
+      .catchall(z.string())
+      .optional(),
     thinking: thinkingSchema.optional(),
     output_config: outputConfigSchema.optional(),
     // BetaCreateMessageParams.output_format: deprecated for output_config.format, the same schema.

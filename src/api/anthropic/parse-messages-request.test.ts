@@ -72,6 +72,20 @@ describe('parseMessagesRequest: Anthropic Messages body → ChatRequest', () => 
     assert.deepStrictEqual(parseMessagesRequest(body, { team: 'search' }), expected);
   });
 
+  // An outside probe: ../shared/SPEC.md names a body `metadata` object as a routing hint, which
+  // /v1/messages refused for every key but Anthropic's user_id.
+  it('reads metadata keys other than user_id as routing metadata, and sends Anthropic user_id alone', () => {
+    const parsed = parseMessagesRequest({ ...minimal, metadata: { user_id: 'u-1', task: 'code' } }, { team: 'search', task: 'chat' });
+    assert.deepStrictEqual(parsed.metadata, { team: 'search', task: 'code' }, 'the body extends the header');
+    assert.equal(parsed.user, 'u-1');
+    assert.deepStrictEqual(parsed.native?.body.metadata, { user_id: 'u-1' });
+    const routingOnly = parseMessagesRequest({ ...minimal, metadata: { task: 'code' } }, {});
+    assert.deepStrictEqual(routingOnly.metadata, { task: 'code' });
+    assert.equal('metadata' in routingOnly.native!.body, false);
+    const anthropicOnly = { ...minimal, metadata: { user_id: 'u-2' } };
+    assert.equal(parseMessagesRequest(anthropicOnly, {}).native?.body.metadata, anthropicOnly.metadata, 'a body with user_id alone goes as it came');
+  });
+
   it('maps tools and each tool_choice, with disable_parallel_tool_use', () => {
     const tools = [
       { name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
@@ -219,7 +233,7 @@ describe('parseMessagesRequest: Anthropic Messages body → ChatRequest', () => 
       ['temperature above 1', { ...minimal, temperature: 1.5 }, /'temperature'/],
       ['null temperature', { ...minimal, temperature: null }, /'temperature'/],
       ['a thinking budget under 1024', { ...minimal, thinking: { type: 'enabled', budget_tokens: 100 } }, /thinking\.budget_tokens/],
-      ['unknown metadata keys', { ...minimal, metadata: { task: 'code' } }, /metadata.*task/],
+      ['metadata values that are not strings', { ...minimal, metadata: { task: 5 } }, /metadata.*task/],
       ['a server tool', { ...minimal, tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 3 }] }, /tools\[0\]\.type.*only custom tools/],
       ['a tool without input_schema', { ...minimal, tools: [{ name: 'x' }] }, /tools\[0\]\.input_schema/],
       ['a search_result block', { ...minimal, messages: [{ role: 'user', content: [{ type: 'search_result', source: 's', title: 't', content: [] }] }] }, /user content blocks must be/],

@@ -28,15 +28,21 @@ const hintFields = ['models', 'provider'] as const;
 /**
  * Anthropic Messages body → ChatRequest, or a 400 GatewayError naming the field at fault
  * (checked before any provider is called). Routing metadata comes from the
- * `x-switchboard-metadata` header only: the body's `metadata` is Anthropic's own
- * (`user_id`, which becomes `user`). The body, routing hints removed, is kept as `native` so an
- * Anthropic-backed model receives it unchanged.
+ * `x-switchboard-metadata` header, extended by the body's `metadata` keys other than Anthropic's
+ * own `user_id` (which becomes `user`). The body, routing hints removed (those keys too), is kept
+ * as `native` so an Anthropic-backed model receives it otherwise unchanged.
  */
 export function parseMessagesRequest(body: unknown, headerMetadata: Record<string, string>): ChatRequest {
   const request = validate(body, messagesRequestSchema);
   checkConsistency(request);
   const native: Record<string, unknown> = { ...(body as Record<string, unknown>) };
   for (const field of hintFields) delete native[field];
+  const routingMetadata = bodyRoutingMetadata(request.metadata);
+  if (routingMetadata !== undefined) {
+    // Anthropic refuses any key but user_id: the body it gets keeps that one alone.
+    if (request.metadata?.user_id === undefined) delete native.metadata;
+    else native.metadata = { user_id: request.metadata.user_id };
+  }
   // Added to the converted body, not spread into a new literal with them: on Node 20 (V8 11.3)
   // that literal takes a slow path and is freed only by a major collection (docs/performance.md).
   const converted: ChatRequest = Object.assign(convertBody(request), {
@@ -44,7 +50,7 @@ export function parseMessagesRequest(body: unknown, headerMetadata: Record<strin
     // OpenAI's stream_options.include_usage, which an Anthropic caller cannot ask for: adapters
     // still request usage for the ledger, and message_delta carries it whatever this says.
     includeUsage: false,
-    metadata: { ...headerMetadata },
+    metadata: routingMetadata ? Object.assign({}, headerMetadata, routingMetadata) : { ...headerMetadata },
     hints: convertHints(request),
     native: { format: 'anthropic-messages' as const, body: native },
   });
@@ -52,6 +58,17 @@ export function parseMessagesRequest(body: unknown, headerMetadata: Record<strin
   const nativeOnly = anthropicOnlySettings(body as Record<string, unknown>, request);
   if (nativeOnly.length > 0) converted.native!.nativeOnly = nativeOnly;
   return converted;
+}
+
+/** The body's metadata keys but `user_id`: routing metadata (undefined when there are none). */
+function bodyRoutingMetadata(metadata: AnthropicMessagesBody['metadata']): Record<string, string> | undefined {
+  if (metadata === undefined) return undefined;
+  let found: Record<string, string> | undefined;
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key === 'user_id' || typeof value !== 'string') continue;
+    (found ??= {})[key] = value;
+  }
+  return found;
 }
 
 /**
