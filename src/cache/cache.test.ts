@@ -154,7 +154,7 @@ describe('a streamed answer collected for the cache, and replayed', () => {
   });
 
   it('drops an answer too long to cache as it goes', () => {
-    const piece = 'x'.repeat(1 << 20);
+    const piece = 'x'.repeat(4 << 20);
     const collector = new ResultCollector();
     collector.add(start);
     for (let index = 0; index < 9; index += 1) collector.add({ type: 'text-delta', id: 't', delta: piece });

@@ -5,8 +5,12 @@ import type { NativeStream } from '../core/response-cache.ts';
 
 type Part = ChatResult['content'][number];
 
-/** Largest streamed answer cached (characters of text and chunks): a longer one is not kept. */
-const maxCachedChars = 8 << 20;
+/**
+ * Largest streamed answer cached, in characters of its text and of the provider's chunks (an
+ * OpenAI-style chunk is some 240 characters a token: 32 Mi holds about 140,000 tokens, more than
+ * models write in one answer). A longer one is not kept.
+ */
+const maxCachedChars = 32 << 20;
 
 /**
  * Assembles a streamed answer as its events go by, so a streamed answer can be cached like a

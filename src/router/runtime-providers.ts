@@ -202,7 +202,8 @@ export class RuntimeProviders {
     const parsed = safeParseFirstIssue(providerSchema, raw);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
-      throw new GatewayError('SB_ERR_INVALID_REQUEST', boundMessage(`Invalid provider: ${first ? formatIssue(first) : 'invalid value'}`));
+      const problem = first?.code === 'unrecognized_keys' ? unknownFields(first.keys) : first ? formatIssue(first) : 'invalid value';
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', boundMessage(`Invalid provider: ${problem}`));
     }
     const config = parsed.data;
     const type = this.#options.providerTypes.get(config.type);
@@ -251,4 +252,14 @@ function hintOf(apiKey: string | undefined): string | null {
 /** The first line of an error's message (a ZodError's runs on with every issue). */
 function firstLine(error: unknown): string {
   return error instanceof Error ? (error.message.split('\n')[0] ?? '') : 'unreadable';
+}
+
+/**
+ * Fields a provider entry does not have, named, but a long name only by its start: a secret
+ * pasted as a field name (`{"sk-proj-…": …}`) would be quoted back otherwise, and every field a
+ * provider entry has is short.
+ */
+function unknownFields(keys: readonly string[]): string {
+  const names = keys.slice(0, 5).map((key) => (key.length > 32 ? `${quote(key.slice(0, 8))}… (${key.length} characters)` : quote(key)));
+  return `(root): unknown field${keys.length > 1 ? 's' : ''} ${names.join(', ')}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
 }

@@ -148,6 +148,10 @@ describe('providers added at runtime through /admin/providers', () => {
     const badValue = await post({ api_key: runtimeKey, headers: { 'X-Org': `org\r\nX-Injected: ${headerSecret}` } });
     const badKey = await post({ api_key: `${runtimeKey}\n` });
     const spacedKey = await post({ api_key: `Bearer ${runtimeKey}` });
+    // A second probe: a key pasted as a field name was quoted back ("Unrecognized key: ...").
+    const keyAsField = await post({ [`sk-proj-${runtimeKey}`]: 'x' });
+    assert.equal(keyAsField.status, 400, keyAsField.text);
+    assert.ok(!keyAsField.text.includes(runtimeKey), keyAsField.text);
     assert.equal(badName.status, 400, badName.text);
     assert.match(badName.body.error.message, /^Invalid provider: headers: "bad header!" is not a valid header name/);
     assert.equal(badValue.status, 400, badValue.text);
