@@ -36,8 +36,12 @@ export interface ProviderLoad {
   remainingTokens?: number;
   limitRequests?: number;
   limitTokens?: number;
-  /** When the provider said its limits reset (ms since epoch). */
-  resetsAt?: number;
+  /**
+   * When the provider said each count resets (ms since epoch): apart, since a request limit
+   * spent for a second must not hold the provider back until its tokens' reset minutes later.
+   */
+  requestsResetAt?: number;
+  tokensResetAt?: number;
 }
 
 /** Quality learned from feedback for one model id. */
@@ -64,7 +68,9 @@ export interface RateLimitHeaders {
   remainingTokens?: number;
   limitRequests?: number;
   limitTokens?: number;
-  resetMs?: number;
+  /** In how many milliseconds each count resets. */
+  requestsResetMs?: number;
+  tokensResetMs?: number;
 }
 
 /**

@@ -126,14 +126,29 @@ describe('rate-limit headers', () => {
       remainingRequests: 12,
       limitRequests: 500,
       remainingTokens: 1000,
-      resetMs: 360_000,
+      requestsResetMs: 360_000,
     });
     assert.deepEqual(readRateLimitHeaders({ 'anthropic-ratelimit-requests-remaining': '3', 'anthropic-ratelimit-requests-reset': '2026-11-25T12:00:30Z' }, Date.parse('2026-11-25T12:00:00Z')), {
       remainingRequests: 3,
-      resetMs: 30_000,
+      requestsResetMs: 30_000,
     });
     assert.equal(readRateLimitHeaders({ 'content-type': 'application/json' }), undefined);
     assert.equal(parseDuration('1.5s'), 1500);
     assert.equal(parseDuration('20ms'), 20);
+  });
+
+  // An outside probe: the two resets were kept as one (the later), so a request limit spent for a
+  // second held the provider out of the balance until its tokens' reset, minutes later.
+  it('clears each count at its own reset', () => {
+    let now = 0;
+    const state = createMemoryRoutingState(() => ({ failureThreshold: 5, cooldownMs: 1, maxCooldownMs: 1 }), () => now);
+    state.recordRateLimit('p', readRateLimitHeaders({ 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-remaining-tokens': '990000', 'x-ratelimit-reset-tokens': '6m0s' }, now)!);
+    assert.equal(state.snapshot().provider('p').remainingRequests, 0);
+    now = 1_001;
+    const load = state.snapshot().provider('p');
+    assert.equal(load.remainingRequests, undefined, 'the request limit is back after its 1 s');
+    assert.equal(load.remainingTokens, 990_000, 'the token count stands until its own reset');
+    now = 360_001;
+    assert.equal(state.snapshot().provider('p').remainingTokens, undefined);
   });
 });

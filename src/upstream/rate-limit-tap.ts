@@ -37,13 +37,8 @@ export function readRateLimitHeaders(headers: Headers, now = Date.now()): RateLi
   result.remainingTokens = number('x-ratelimit-remaining-tokens') ?? number('anthropic-ratelimit-tokens-remaining');
   result.limitRequests = number('x-ratelimit-limit-requests') ?? number('anthropic-ratelimit-requests-limit');
   result.limitTokens = number('x-ratelimit-limit-tokens') ?? number('anthropic-ratelimit-tokens-limit');
-  const resets = [
-    parseDuration(first(headers['x-ratelimit-reset-requests'])),
-    parseDuration(first(headers['x-ratelimit-reset-tokens'])),
-    parseTime(first(headers['anthropic-ratelimit-requests-reset']), now),
-    parseTime(first(headers['anthropic-ratelimit-tokens-reset']), now),
-  ].filter((value): value is number => value !== undefined);
-  if (resets.length > 0) result.resetMs = Math.max(...resets);
+  result.requestsResetMs = parseDuration(first(headers['x-ratelimit-reset-requests'])) ?? parseTime(first(headers['anthropic-ratelimit-requests-reset']), now);
+  result.tokensResetMs = parseDuration(first(headers['x-ratelimit-reset-tokens'])) ?? parseTime(first(headers['anthropic-ratelimit-tokens-reset']), now);
   for (const key of Object.keys(result) as Array<keyof RateLimitHeaders>) if (result[key] === undefined) delete result[key];
   return Object.keys(result).length > 0 ? result : undefined;
 }

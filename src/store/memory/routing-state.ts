@@ -42,10 +42,13 @@ export function createMemoryRoutingState(policyFor: (deployment: string) => Circ
       load.tokensThisMinute = 0;
       load.windowStartedAt = now;
     }
-    if (load.resetsAt !== undefined && now >= load.resetsAt) {
+    if (load.requestsResetAt !== undefined && now >= load.requestsResetAt) {
       delete load.remainingRequests;
+      delete load.requestsResetAt;
+    }
+    if (load.tokensResetAt !== undefined && now >= load.tokensResetAt) {
       delete load.remainingTokens;
-      delete load.resetsAt;
+      delete load.tokensResetAt;
     }
     return load;
   };
@@ -111,7 +114,8 @@ export function createMemoryRoutingState(policyFor: (deployment: string) => Circ
       if (headers.remainingTokens !== undefined) load.remainingTokens = headers.remainingTokens;
       if (headers.limitRequests !== undefined) load.limitRequests = headers.limitRequests;
       if (headers.limitTokens !== undefined) load.limitTokens = headers.limitTokens;
-      if (headers.resetMs !== undefined) load.resetsAt = clock() + headers.resetMs;
+      if (headers.requestsResetMs !== undefined) load.requestsResetAt = clock() + headers.requestsResetMs;
+      if (headers.tokensResetMs !== undefined) load.tokensResetAt = clock() + headers.tokensResetMs;
     },
   };
 }
