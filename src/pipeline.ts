@@ -3,7 +3,7 @@ import type { ChatRequest } from './core/chat-request.ts';
 import type { ChatResult } from './core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from './core/embedding.ts';
 import { GatewayError } from './core/errors.ts';
-import type { AdmissionRequest, RequestGovernance } from './core/governance.ts';
+import type { AdmissionRequest, RequestGovernance, GovernedRecord } from './core/governance.ts';
 import type { ModelInfo } from './core/model.ts';
 import type { AttemptRecord } from './core/ledger.ts';
 import type { Usage } from './core/usage.ts';
@@ -216,9 +216,16 @@ export class Pipeline {
   /** The routing decision a chat request would get, with no provider called (/v1/route/explain). */
   explain(incoming: ChatRequest, caller: Caller): Record<string, unknown> {
     const rule = this.#matchRule(incoming, caller);
-    const { request, requested, requirements } = this.#rewrite(incoming, caller, rule);
-    const routing = { ...chatRoutingRequest(request, requested, caller, requirements), explain: true };
-    return explainPlan(this.#dependencies.planner.plan(routing), rule, routing);
+    const rewritten = this.#rewrite(incoming, caller, rule);
+    // The guardrails run as on a real request (an outside probe: an `on_prem` action sent the
+    // request to an on-prem model while explain named the cloud one); a block is the refusal
+    // the request would get. Their outcomes go on a record of its own, shown in the answer.
+    const scratch: GovernedRecord = { id: 'explain', guardrails: [], warnings: [], onFinish: () => undefined };
+    const screened = this.#dependencies.governance?.screenChat(scratch, rewritten.request, rewritten.requested, caller);
+    const requirements = screened?.onPrem ? { ...rewritten.requirements, onPrem: true } : rewritten.requirements;
+    const routing = { ...chatRoutingRequest(screened?.request ?? rewritten.request, rewritten.requested, caller, requirements), explain: true };
+    const explained = explainPlan(this.#dependencies.planner.plan(routing), rule, routing);
+    return scratch.guardrails.length > 0 ? Object.assign(explained, { guardrails: scratch.guardrails }) : explained;
   }
 
   /** Known route ids (for /v1/models). */

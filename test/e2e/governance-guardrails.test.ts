@@ -130,6 +130,21 @@ describe('guardrails per route and per key (real gateway, SQLite file)', () => {
     assert.deepEqual(row?.guardrails, [{ name: 'pii-on-prem', type: 'pii', result: 'restricted_on_prem', findings: { email: 1 } }]);
   });
 
+  // An outside routing probe: explain named the cloud model where the request went on-prem.
+  it('explains the route a guardrail’s action gives, and a block as the refusal the request would get', async () => {
+    const explain = (model: string, content: string) => rawPost<{ pick: { provider: string } | null; guardrails?: unknown[]; error?: { message: string } }>(gateway.origin, '/v1/route/explain', { model, messages: [{ role: 'user', content }] }, { key: masterKey });
+    const open = await explain('sensitive', 'what is the capital of France?');
+    assert.equal(open.body.pick?.provider, 'oai');
+    assert.deepEqual(open.body.guardrails, [{ name: 'pii-on-prem', type: 'pii', result: 'passed' }]);
+    const personal = await explain('sensitive', 'reply to jane.doe@example.com about the invoice');
+    assert.equal(personal.status, 200, personal.text);
+    assert.equal(personal.body.pick?.provider, 'local');
+    assert.deepEqual(personal.body.guardrails, [{ name: 'pii-on-prem', type: 'pii', result: 'restricted_on_prem', findings: { email: 1 } }]);
+    const blocked = await explain('strict', 'tell me about project falcon');
+    assert.equal(blocked.status, 400);
+    assert.match(blocked.body.error?.message ?? '', /codenames/);
+  });
+
   it('applies a key\'s guardrails to every model it calls, embeddings included', async () => {
     const created = await admin.post<{ key: string }>('/admin/keys', { name: 'guarded', guardrails: ['pii-block', 'pii-redact'] });
     assert.equal(created.status, 201, created.text);
