@@ -80,7 +80,10 @@ export class Planner {
     for (const route of options.routes) {
       const strategy = options.strategies.get(route.strategy);
       if (!strategy) throw new Error(`routes: unknown strategy "${route.strategy}"`);
-      const candidates = this.#resolveAll(route.candidates.length ? route.candidates : (route.split ?? []).map((arm) => arm.model));
+      // A split arm is a candidate too, listed in `candidates` or not (an outside probe: an arm
+      // left out of them loaded without a word and got no traffic).
+      const arms = (route.split ?? []).map((arm) => arm.model).filter((name) => !route.candidates.includes(name));
+      const candidates = this.#resolveAll([...route.candidates, ...arms]);
       const fallbacks = this.#resolveAll(route.fallbacks);
       const models = new Set([...candidates, ...fallbacks].map((model) => model.id));
       this.#routes.set(route.id, { config: route, strategy, candidates, fallbacks, models });
@@ -156,6 +159,8 @@ export class Planner {
       }
       ordered = this.#applySplit(route, ranking.ordered, context);
       reason = `route ${route.config.id}: ${ranking.reason}`;
+      // The split's arm goes first whatever the ranking said (an outside probe: the reason named the ranking's pick).
+      if (ordered[0] !== ranking.ordered[0]) reason += `; split arm ${ordered[0]!.id} first`;
     } else {
       ordered = keep([direct!], 'requested');
       reason = `model ${direct!.id} named directly`;

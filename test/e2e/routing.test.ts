@@ -61,6 +61,7 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
         { id: 'sized', strategy: 'cost', candidates: ['tiny', 'mid'] },
         { id: 'fastest', strategy: 'latency', candidates: ['slow', 'quick'] },
         { id: 'split', strategy: 'balance', candidates: ['a', 'b'], split: [{ model: 'a', weight: 3 }, { model: 'b', weight: 1 }] },
+        { id: 'ab-cost', strategy: 'cost', candidates: ['mid'], split: [{ model: 'premium', weight: 1 }] },
         { id: 'by-task', strategy: 'capability', candidates: ['mid', 'premium'] },
         { id: 'context', strategy: 'ordered', candidates: ['narrow', 'wide'] },
         { id: 'guarded', strategy: 'ordered', candidates: ['flaky', 'steady'] },
@@ -160,6 +161,15 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
     const share = counts.a / 400;
     // Binomial(400, 0.75): standard deviation 0.0217; 4 sigma either side.
     assert.ok(share > 0.66 && share < 0.84, `arm a got ${share}`);
+  });
+
+  // An outside routing probe: an arm not listed in `candidates` got no traffic, and the ledger's
+  // reason named the ranking's pick where the arm answered.
+  it('split on a ranking strategy: the arm goes first, listed in candidates or not, and the reason says so', async () => {
+    const { response } = await ask('ab-cost');
+    assert.equal(response.headers.get('x-switchboard-model'), 'premium');
+    const row = await gateway.ledgerRow(response);
+    assert.match(row?.reason ?? '', /split arm premium first/);
   });
 
   it('balance: sticky arms per user', async () => {
