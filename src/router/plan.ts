@@ -170,7 +170,7 @@ export class Planner {
     const seen = new Set(hinted.ordered.map((model) => model.id));
     const fresh = (models: readonly ModelInfo[]) => models.filter((model) => !seen.has(model.id) && (seen.add(model.id), true));
     const fallbacks = route ? keep(fresh(route.fallbacks), 'fallback') : [];
-    const hintModels = keep(fresh(this.#resolveAll(request.hints.models ?? [])), 'hint');
+    const hintModels = keep(fresh(this.#resolveHints(request.hints.models ?? [])), 'hint');
     let candidates = [...hinted.ordered, ...fallbacks, ...hintModels];
     if (request.hints.provider?.allowFallbacks === false) candidates = candidates.slice(0, 1);
     if (candidates.length === 0) throw noCandidate(request.requested, considered);
@@ -207,6 +207,21 @@ export class Planner {
     if (index < 0) return ordered;
     const arm = ordered.find((model) => model.id === arms[index]!.model)!;
     return [arm, ...ordered.filter((model) => model !== arm)];
+  }
+
+  /**
+   * OpenRouter's `models` fallback list: model ids and addresses, and route ids (their
+   * candidates, in order). A name that is none of these is the caller's mistake, a 400: it was
+   * dropped without a word (an outside probe).
+   */
+  #resolveHints(names: readonly string[]): ModelInfo[] {
+    return names.flatMap((name, index) => {
+      const model = this.#options.registry.resolve(name);
+      if (model) return [model];
+      const route = this.#routes.get(name);
+      if (route) return route.candidates;
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', `models[${index}]: unknown model or route \`${name}\`.`, { param: 'models' });
+    });
   }
 
   #resolveAll(names: readonly string[]): ModelInfo[] {

@@ -60,6 +60,20 @@ describe('OpenRouter provider hints: sort, order, data_collection (real gateway,
     return response.headers.get('x-switchboard-model');
   };
 
+  // An outside routing probe: a route id in `models` was dropped without a word, as was a name
+  // that is nothing at all.
+  it('models: a route id brings its candidates, an unknown name is a 400 naming it, and no provider is called', async () => {
+    const explained = await rawPost<{ order: string[] }>(gateway.origin, '/v1/route/explain', { model: 'sealed', models: ['timed'], messages: [{ role: 'user', content: 'hello' }] }, { key: masterKey });
+    assert.equal(explained.status, 200, explained.text);
+    assert.deepEqual(explained.body.order, ['sealed', 'slow', 'quick']);
+    const calls = east.chatCalls().length + west.chatCalls().length + vault.chatCalls().length;
+    const unknown = await rawPost<{ error: { message: string; param: string } }>(gateway.origin, '/v1/chat/completions', { model: 'sealed', models: ['budget', 'nonesuch'], messages: [{ role: 'user', content: 'hello' }] }, { key: masterKey });
+    assert.equal(unknown.status, 400, unknown.text);
+    assert.match(unknown.body.error.message, /models\[1\].*nonesuch/);
+    assert.equal(unknown.body.error.param, 'models');
+    assert.equal(east.chatCalls().length + west.chatCalls().length + vault.chatCalls().length, calls);
+  });
+
   it('provider.sort "price" tries the cheapest candidate first', async () => {
     assert.equal(await answeredBy('priced'), 'pricey', 'without a hint the route order holds');
     assert.equal(await answeredBy('priced', { sort: 'price' }), 'budget');
