@@ -236,8 +236,10 @@ export function transformReader<I, O>(source: EventReader<I>, transformer: Trans
  * promise and a pull less per chunk). Cancelling it returns the iterator without waiting (an
  * async generator's `return()` waits for a pending `next()`, which may never come from a stalled
  * upstream); a read still pending then is left unanswered: transformReader, its one reader, stops
- * waiting for it (its own reader is closed by the cancel). A web stream is read through its own
- * reader, whose cancel is immediate.
+ * waiting for it (its own reader is closed by the cancel). The cancel's reason reaches the
+ * iterator (`return(reason)`, as a web stream made from an iterable passes it): an upstream body
+ * told its answer is complete keeps its connection (`answerComplete`, src/core/http-client.ts).
+ * A web stream is read through its own reader, whose cancel is immediate.
  */
 export function iterableSource<T>(iterable: AsyncIterable<T>): EventReader<T> {
   if (iterable instanceof ReadableStream) return readerOf(iterable as ReadableStream<T>);
@@ -246,9 +248,9 @@ export function iterableSource<T>(iterable: AsyncIterable<T>): EventReader<T> {
     read: () => iterator.next() as Promise<ReadResult<T>>,
     // The upstream body's chunks already received (src/upstream/upstream-call.ts), when it has them.
     ...(iterator.poll ? { poll: () => iterator.poll!() } : {}),
-    cancel() {
+    cancel(reason) {
       try {
-        iterator.return?.()?.catch(() => undefined);
+        iterator.return?.(reason)?.catch(() => undefined);
       } catch {
         // The iterator is done with either way.
       }

@@ -1,7 +1,7 @@
 import type { Transformer } from 'node:stream/web';
 import { StringDecoder } from 'node:string_decoder';
 import { createParser, type ParseError } from 'eventsource-parser';
-import type { EventReader, ReadResult } from '../../core/stream-event.ts';
+import type { EventReader } from '../../core/stream-event.ts';
 import { iterableSource, transformReader } from '../../streams/event-reader.ts';
 import { fuse } from '../../streams/fuse.ts';
 
@@ -37,31 +37,7 @@ export class EventTooLongError extends Error {
  */
 export function decodeServerSentEvents<T>(body: AsyncIterable<Uint8Array>, events: Transformer<SseMessage, T>, then?: Transformer<T, T>, limit = maxEventLength): EventReader<T> {
   const decoder = sseDecoder(limit);
-  return transformReader(bodySource(body), then ? fuse(decoder, events, then) : fuse(decoder, events));
-}
-
-/**
- * The body as the decoder's source: `iterableSource`, but a cancel's reason reaches the body's
- * iterator (`return(reason)`, as a web stream made from an iterable passes it): guardStream
- * cancels a finished answer with `answerComplete`, which lets the body's end in so its
- * connection may be kept (src/core/http-client.ts). Web streams pass their reason themselves.
- */
-function bodySource(body: AsyncIterable<Uint8Array>): EventReader<Uint8Array> {
-  if (body instanceof ReadableStream) return iterableSource(body);
-  const iterator: AsyncIterator<Uint8Array> & { poll?(): ReadResult<Uint8Array> | undefined } = body[Symbol.asyncIterator]();
-  return {
-    read: () => iterator.next() as Promise<ReadResult<Uint8Array>>,
-    ...(iterator.poll ? { poll: () => iterator.poll!() } : {}),
-    cancel(reason) {
-      // Not waited for, as iterableSource: an async generator's return() waits for a pending next().
-      try {
-        iterator.return?.(reason)?.catch(() => undefined);
-      } catch {
-        // The iterator is done with either way.
-      }
-      return Promise.resolve();
-    },
-  };
+  return transformReader(iterableSource(body), then ? fuse(decoder, events, then) : fuse(decoder, events));
 }
 
 /**
