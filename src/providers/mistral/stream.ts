@@ -32,14 +32,13 @@ export function mistralChunkTransformer(options: { source: UpstreamSource; reque
   let finishReason: FinishReason | undefined;
   let rawFinishReason: string | undefined;
   let usage: Usage | undefined;
+  /** Finished at [DONE], or failed (an error in the answer): nothing more is read. */
   let done = false;
-  let failed = false;
   const readJson = createEventJsonReader(options.source.provider);
 
   const fail = (controller: TransformStreamDefaultController<StreamEvent>, message: string | undefined) => {
     controller.enqueue({ type: 'error', error: errorInAnswer(options.source, message) });
     done = true;
-    failed = true;
   };
 
   return {
@@ -95,7 +94,7 @@ export function mistralChunkTransformer(options: { source: UpstreamSource; reque
   };
 
   function finish(controller: TransformStreamDefaultController<StreamEvent>): void {
-    if (failed || !started) return;
+    if (!started) return;
     if (finishReason === 'error') {
       // A generation that failed must not look like a normal end (STYLE rule 3).
       controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'finish_reason', 'error', 200), ...(usage ? { usage } : {}) });

@@ -39,7 +39,6 @@ export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMe
   let rawFinishReason: string | undefined;
   let usage: Usage | undefined;
   let done = false;
-  let failed = false;
   const readJson = createEventJsonReader(options.source.provider);
 
   return {
@@ -47,14 +46,13 @@ export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMe
       if (done) return;
       if (message.data === '[DONE]') {
         done = true;
-        if (!failed && started) blocks.finish(controller, { finishReason, rawFinishReason, usage });
+        if (started) blocks.finish(controller, { finishReason, rawFinishReason, usage });
         return;
       }
       const chunk = readJson<OpenAIChatBody>(message.data, controller);
       if (chunk === undefined) return;
       if (chunk.error) {
         controller.enqueue({ type: 'error', error: errorInAnswer(options.source, chunk.error.message ?? undefined) });
-        failed = true;
         done = true;
         return;
       }
