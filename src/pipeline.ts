@@ -2,7 +2,7 @@ import type { Caller } from './core/caller.ts';
 import type { ChatRequest } from './core/chat-request.ts';
 import type { ChatResult } from './core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from './core/embedding.ts';
-import { GatewayError } from './core/errors.ts';
+import { GatewayError, modelNotFound } from './core/errors.ts';
 import type { AdmissionRequest, RequestGovernance, GovernedRecord } from './core/governance.ts';
 import type { ModelInfo } from './core/model.ts';
 import type { AttemptRecord } from './core/ledger.ts';
@@ -294,7 +294,7 @@ export class Pipeline {
    * (../shared/SPEC.md "Errors": 403 model not allowed, 404 unknown model).
    */
   #refuseModel(model: string, routedByRule: () => boolean): never {
-    if (!this.#dependencies.planner.knows(model) && !routedByRule()) throw unknownModel(model);
+    if (!this.#dependencies.planner.knows(model) && !routedByRule()) throw modelNotFound(model);
     throw new GatewayError('SB_ERR_MODEL_FORBIDDEN', `This key is not allowed to use the model \`${model}\`.`, { param: 'model', publicCode: 'model_not_allowed' });
   }
 
@@ -371,9 +371,4 @@ function promptOf(routing: RoutingRequest): Pick<AdmissionRequest, 'promptTokens
 function estimateChatUsage(request: ChatRequest, result: ChatResult) {
   const output = result.content.flatMap((part) => (part.type === 'tool-call' ? [part.name, part.arguments] : [part.text]));
   return { inputTokens: countPromptTokens(request), outputTokens: countTextsTokens(output), estimated: true };
-}
-
-/** The 404 of a name no key could use, worded as the planner's (src/router/plan.ts) and OpenAI's. */
-function unknownModel(model: string): GatewayError {
-  return new GatewayError('SB_ERR_MODEL_NOT_FOUND', `The model \`${model}\` does not exist or you do not have access to it.`, { param: 'model', publicCode: 'model_not_found' });
 }

@@ -104,6 +104,11 @@ export class GatewayError extends Error {
   }
 }
 
+/** A model name nothing resolves, whatever the key: 404, worded as OpenAI words it (`model_not_found`). */
+export function modelNotFound(model: string): GatewayError {
+  return new GatewayError('SB_ERR_MODEL_NOT_FOUND', `The model \`${model}\` does not exist or you do not have access to it.`, { param: 'model', publicCode: 'model_not_found' });
+}
+
 /** A request that conflicts with what is stored (a name taken, a key revoked): 409, OpenAI code `conflict`. */
 export function conflict(message: string): GatewayError {
   return new GatewayError('SB_ERR_INVALID_REQUEST', message, { status: 409, publicCode: 'conflict' });

@@ -1,4 +1,4 @@
-import { GatewayError } from '../core/errors.ts';
+import { GatewayError, modelNotFound } from '../core/errors.ts';
 import type { ModelInfo } from '../core/model.ts';
 import type { RoutingStateStore } from '../core/routing-state.ts';
 import type { CandidateFilter, ProviderProfile, RoutingContext, RoutingRequest, RoutingStrategy } from '../core/strategy.ts';
@@ -105,10 +105,7 @@ export class Planner {
     const route = this.#routes.get(request.requested);
     const direct = route ? undefined : this.#options.registry.resolve(request.requested);
     if (!route && !direct) {
-      throw new GatewayError('SB_ERR_MODEL_NOT_FOUND', `The model \`${request.requested}\` does not exist or you do not have access to it.`, {
-        param: 'model',
-        publicCode: 'model_not_found',
-      });
+      throw modelNotFound(request.requested);
     }
     const context: RoutingContext = {
       request,

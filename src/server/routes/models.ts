@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { shorten } from '../../api/validation.ts';
-import { GatewayError } from '../../core/errors.ts';
+import { modelNotFound } from '../../core/errors.ts';
 import type { GatewayContext } from '../context.ts';
 
 /**
@@ -31,10 +31,7 @@ export function registerModelRoutes(app: FastifyInstance, context: GatewayContex
     const id = (request.params as { '*': string })['*'];
     const model = visible(request).find((candidate) => candidate.id === id);
     if (!model) {
-      throw new GatewayError('SB_ERR_MODEL_NOT_FOUND', `The model \`${shorten(id)}\` does not exist or you do not have access to it.`, {
-        param: 'model',
-        publicCode: 'model_not_found',
-      });
+      throw modelNotFound(shorten(id));
     }
     return { id: model.id, object: 'model', created, owned_by: model.ownedBy };
   });
