@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -31,6 +32,7 @@ import { RuntimeProviders, type BuiltProvider } from './router/runtime-providers
 import { compileRules } from './router/rules.ts';
 import { registerAdminRoutes } from './server/admin/index.ts';
 import type { ErrorShaper } from './server/ingress-format.ts';
+import { HandedConnections, privateListenPath } from './server/handed-connections.ts';
 import { createHttpServer } from './server/http.ts';
 import { registerChatRoutes } from './server/routes/chat.ts';
 import { registerEmbeddingRoutes } from './server/routes/embeddings.ts';
@@ -77,6 +79,12 @@ export interface Gateway {
   storage: Storage;
   /** Starts listening; resolves with the bound address. */
   listen(port: number, host: string): Promise<string>;
+  /**
+   * A worker of `--workers N`: serves the connections its primary hands over instead
+   * (src/server/handed-connections.ts). The function serves one; it returns false, and leaves
+   * the connection untouched, once the gateway drains.
+   */
+  serveHanded(): Promise<(socket: Socket) => boolean>;
   /**
    * Stops taking requests, lets in-flight ones (streams too) finish until `drainTimeoutMs`
    * (default: server.drain_timeout_ms), ends those left with an error, flushes the ledger.
@@ -248,6 +256,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     );
 
   let draining = false;
+  let handed: HandedConnections | undefined;
   const errorShapers = new Map<string, ErrorShaper>([['openai', formatOpenAIError], ['anthropic', formatAnthropicError]]);
   const server = createHttpServer({
     maxBodyBytes: Math.round(config.server.max_body_mb * 1024 * 1024),
@@ -346,6 +355,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     async listen(port, host) {
       return server.listen({ port, host });
     },
+    async serveHanded() {
+      // Exclusive: a path in a cluster worker would otherwise be shared through the primary.
+      await server.listen({ path: privateListenPath(), exclusive: true });
+      const connections = (handed ??= new HandedConnections(server.server));
+      return (socket) => {
+        if (draining) return false;
+        connections.accept(socket);
+        return true;
+      };
+    },
     async close(drainTimeoutMs = config.server.drain_timeout_ms) {
       draining = true;
       // Requests and streams in flight may finish until the deadline; then they end with an
@@ -362,6 +381,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       const idle = setInterval(() => server.server.closeIdleConnections(), idleSweepMs);
       try {
         await server.close();
+        await handed?.closed();
       } finally {
         clearTimeout(deadline);
         clearTimeout(force);

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Gateway } from './app.ts';
@@ -176,6 +177,7 @@ async function servePrimary(config: Config, workers: number, port: number, host:
       host,
       logger,
       onListening,
+      listenProblem: (error) => listenProblem(error, port, host),
       onStartFailed: (message) => process.stderr.write(`Switchboard could not start: ${message}\n`),
       open: (flushWorkers) => openPrimary(config, logger, { workers, flushWorkers }),
     });
@@ -196,7 +198,7 @@ async function serveAsWorker(): Promise<void> {
   // Loading starts before the primary is asked for the config, so the two overlap.
   const gatewayModule = import('./app.ts');
   const connection = await connectToPrimary();
-  const { config, slot, port, host } = connection.setup;
+  const { config, slot } = connection.setup;
   const logger = createLogger(config.server.log_level).child({ worker: slot });
   let gateway: Gateway;
   try {
@@ -208,13 +210,21 @@ async function serveAsWorker(): Promise<void> {
     setImmediate(() => process.exit());
     return;
   }
-  const address = await listenOrSay(gateway, port, host, `Switchboard could not start (worker ${slot})`);
-  if (address === undefined) {
+  let serve: (socket: Socket) => boolean;
+  try {
+    serve = await gateway.serveHanded();
+  } catch (error) {
+    process.stderr.write(`Switchboard could not start (worker ${slot}): ${(error as Error).message}\n`);
+    process.exitCode = 1;
+    await gateway.close(0).catch(() => undefined);
     setImmediate(() => process.exit());
     return;
   }
-  const stopped = waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM'], () => connection.retire());
-  connection.listening(address);
+  const stopped = waitForShutdown(gateway, config.server.drain_timeout_ms, ['SIGTERM'], {
+    beforeDrain: () => connection.draining(),
+    afterDrain: () => connection.retire(),
+  });
+  connection.listening(serve);
   await stopped;
 }
 
@@ -262,13 +272,19 @@ function summarize(names: readonly string[]): string {
  * process exits once that is done even if something (a library's timer, a socket) would keep it
  * alive: a drained gateway that does not exit is what a supervisor kills -9.
  */
-function waitForShutdown(gateway: Gateway, drainTimeoutMs: number, signals: readonly NodeJS.Signals[], afterDrain?: () => Promise<void>): Promise<void> {
+function waitForShutdown(
+  gateway: Gateway,
+  drainTimeoutMs: number,
+  signals: readonly NodeJS.Signals[],
+  hooks: { beforeDrain?: () => void; afterDrain?: () => Promise<void> } = {},
+): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       gateway.logger.info({ signal, drain_timeout_ms: drainTimeoutMs }, 'draining: no new requests; waiting for in-flight requests and streams');
+      hooks.beforeDrain?.();
       gateway
         .close(drainTimeoutMs)
         .then(() => gateway.logger.info('stopped'))
@@ -276,7 +292,7 @@ function waitForShutdown(gateway: Gateway, drainTimeoutMs: number, signals: read
           gateway.logger.error({ err: error }, 'error while stopping');
           process.exitCode = 1;
         })
-        .then(afterDrain)
+        .then(hooks.afterDrain)
         .finally(() =>
           closeLogger(gateway.logger).then(() => {
             resolve();

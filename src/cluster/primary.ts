@@ -6,13 +6,14 @@ import { GatewayError } from '../core/errors.ts';
 import type { Admission } from '../keys/limits.ts';
 import { youngGenerationFlags } from '../../scripts/runtime-flags.js';
 import { AdmissionArbiter } from './arbiter.ts';
-import type { PrimaryMethods, SharedChange, WorkerMethods, WorkerMetrics, WorkerSetup } from './protocol.ts';
+import { ConnectionDealer, type Seat } from './connection-dealer.ts';
+import { handedConnection, type PrimaryMethods, type SharedChange, type WorkerMethods, type WorkerMetrics, type WorkerSetup } from './protocol.ts';
 import { RpcPeer } from './rpc.ts';
 import { workerMarker } from './worker-link.ts';
 
 /**
- * `switchboard serve --workers N`: the primary forks N workers that share the listening port
- * (node:cluster hands connections to them in turn), and is the one place that holds what must
+ * `switchboard serve --workers N`: the primary listens on the port, forks N workers and hands
+ * them the connections in turn (src/cluster/connection-dealer.ts), and is the one place that holds what must
  * be shared: rate windows and budgets (src/cluster/arbiter.ts), and the relay that makes an
  * /admin change on one worker reach the others before it answers. It replaces a worker that
  * dies (at once, then with growing delays while it keeps dying young), and on SIGTERM drains
@@ -35,8 +36,10 @@ export interface PrimaryOptions {
   logger: Logger;
   /** Opens the primary's parts; `flushWorkers` makes every worker write its queued ledger rows. */
   open(flushWorkers: () => Promise<void>): Promise<PrimaryParts>;
-  /** Every worker listens: print the banner (once). */
+  /** Every worker takes connections: print the banner (once). */
   onListening(address: string): void;
+  /** Why the port could not be bound, in one line. */
+  listenProblem(error: unknown): string;
   /** A worker exited before every worker listened: the cluster stops (exit code 1). */
   onStartFailed(message: string): void;
 }
@@ -59,7 +62,9 @@ interface Member {
   startedAt: number;
   /** It has asked for its setup: it gets flush and change requests from now on. */
   greeted: boolean;
+  /** It has taken connections (said it listens) since it started. */
   listening: boolean;
+  seat: Seat;
   /** Its metrics as last read (a scrape, or its own at the end of a drain), counted once it is gone. */
   lastMetrics?: WorkerMetrics;
 }
@@ -76,6 +81,8 @@ class Supervisor {
   readonly #streaks = new Map<number, number>();
   readonly #restarts = new Map<number, NodeJS.Timeout>();
   #arbiter: AdmissionArbiter | undefined;
+  #dealer: ConnectionDealer | undefined;
+  #address = '';
   #parts: PrimaryParts | undefined;
   #started = false;
   #stopping = false;
@@ -97,6 +104,17 @@ class Supervisor {
     process.once('SIGINT', () => this.#stop('SIGINT'));
     this.#parts = await this.#options.open(() => this.#flushAll());
     this.#arbiter = new AdmissionArbiter(this.#parts.admission);
+    if (!this.#stopping) {
+      const dealer = new ConnectionDealer((reason) => this.#logger.warn({ reason }, 'a connection was closed unread: no worker could take it'));
+      try {
+        this.#address = await dealer.listen(this.#options.port, this.#options.host);
+        this.#dealer = dealer;
+      } catch (error) {
+        this.#options.onStartFailed(this.#options.listenProblem(error));
+        this.#exitCode = 1;
+        this.#stopping = true;
+      }
+    }
     if (this.#stopping) this.#finish();
     else {
       cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, process.env.NODE_OPTIONS) });
@@ -113,22 +131,34 @@ class Supervisor {
       },
       { onNotifyError: (method, error) => this.#logger.error({ slot, method, err: error }, 'a worker notification failed') },
     );
-    const member: Member = { slot, worker, peer, startedAt: Date.now(), greeted: false, listening: false };
+    const seat: Seat = {
+      slot,
+      give: (id, socket, failed) => {
+        // keepOpen: the primary holds the connection until the worker says it has it.
+        worker.send({ [handedConnection]: id }, socket, { keepOpen: true }, (error: Error | null) => {
+          if (error) failed();
+        });
+      },
+    };
+    const member: Member = { slot, worker, peer, startedAt: Date.now(), greeted: false, listening: false, seat };
     this.#members.set(slot, member);
     const arbiter = this.#arbiter!;
     peer.handle('hello', (): WorkerSetup => {
       member.greeted = true;
-      const { workers, config, port, host } = this.#options;
-      return { slot, workers, config, port, host };
+      const { workers, config } = this.#options;
+      return { slot, workers, config };
     });
-    peer.handle('listening', ({ address }) => {
+    peer.handle('listening', () => {
       member.listening = true;
-      this.#logger.info({ slot, pid: worker.process.pid, address }, 'worker listening');
+      if (!this.#stopping) this.#dealer?.seat(seat);
+      this.#logger.info({ slot, pid: worker.process.pid }, 'worker listening');
       if (!this.#started && [...this.#members.values()].filter((each) => each.listening).length === this.#options.workers) {
         this.#started = true;
-        this.#options.onListening(address);
+        this.#options.onListening(this.#address);
       }
     });
+    peer.handle('draining', () => this.#dealer?.unseat(seat, false));
+    peer.handle('handed', ({ id, taken }) => this.#dealer?.answered(seat, id, taken));
     peer.handle('admit', (params) => arbiter.admit(worker.id, params));
     peer.handle('settle', ({ ticket, usage }) => arbiter.settle(worker.id, ticket, usage));
     peer.handle('spend', (params) => arbiter.spend(params));
@@ -148,6 +178,7 @@ class Supervisor {
     once(worker, 'exit')
       .then(async (args) => {
         const [code, signal] = args as [number | null, string | null];
+        this.#dealer?.unseat(seat, false);
         await Promise.race([disconnected, new Promise((resolve) => setTimeout(resolve, 2_000))]);
         this.#exited(member, code, signal);
       })
@@ -157,6 +188,8 @@ class Supervisor {
   #exited(member: Member, code: number | null, signal: string | null): void {
     const { slot, worker } = member;
     if (this.#members.get(slot) === member) this.#members.delete(slot);
+    // Its channel is read to the end: a connection it had not said it has, it never read.
+    this.#dealer?.unseat(member.seat, true);
     member.peer.close(new GatewayError('SB_ERR_UNAVAILABLE', `Worker ${slot} is gone.`));
     const last = member.lastMetrics;
     // Chained: scrapes wait for it, and two workers gone together both count. A worker killed
@@ -203,6 +236,7 @@ class Supervisor {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#logger.info({ reason, workers: this.#members.size }, 'stopping: every worker drains its requests and exits');
+    this.#dealer?.close();
     for (const timer of this.#restarts.values()) clearTimeout(timer);
     this.#restarts.clear();
     for (const member of this.#members.values()) member.worker.process.kill('SIGTERM');

@@ -14,8 +14,6 @@ export interface WorkerSetup {
   /** How many workers share the port. */
   workers: number;
   config: Config;
-  port: number;
-  host: string;
 }
 
 /** An admission as a worker asks for it: the estimates are computed there, only when a limit needs them. */
@@ -42,7 +40,12 @@ export type WorkerMetrics = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 /** Served by the primary, called by workers. */
 export type PrimaryMethods = {
   hello: [undefined, WorkerSetup];
-  listening: [{ address: string }, void];
+  /** The worker takes connections from now on. */
+  listening: [undefined, void];
+  /** The worker drains: it takes no more connections. */
+  draining: [undefined, void];
+  /** The worker has connection `id` (`taken`), or handed it back unread. */
+  handed: [{ id: number; taken: boolean }, void];
   admit: [AdmitParams, number];
   settle: [{ ticket: number; usage: Usage }, void];
   spent: [{ subjects: SpendSubjectRef[]; usage: Usage }, void];
@@ -60,3 +63,13 @@ export type WorkerMethods = {
   flush: [undefined, void];
   metrics: [undefined, WorkerMetrics];
 };
+
+/**
+ * The message a connection is handed to a worker with (node's IPC, the socket alongside;
+ * src/cluster/connection-dealer.ts). Not an RPC envelope: the socket must travel with it.
+ */
+export const handedConnection = 'switchboardConnection';
+
+export function isHandedConnection(message: unknown): message is { [handedConnection]: number } {
+  return typeof message === 'object' && message !== null && typeof (message as Record<string, unknown>)[handedConnection] === 'number';
+}

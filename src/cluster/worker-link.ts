@@ -1,8 +1,9 @@
 import cluster from 'node:cluster';
+import type { Socket } from 'node:net';
 import { GatewayError } from '../core/errors.ts';
 import type { BudgetPeriod, SpendPolicy } from '../core/governance.ts';
 import type { Admission, Demand, SpendStatus, SpendSubjectRef, Ticket, Usage } from '../keys/limits.ts';
-import type { PrimaryMethods, SharedChange, WorkerMethods, WorkerMetrics, WorkerSetup } from './protocol.ts';
+import { handedConnection, isHandedConnection, type PrimaryMethods, type SharedChange, type WorkerMethods, type WorkerMetrics, type WorkerSetup } from './protocol.ts';
 import { RpcPeer } from './rpc.ts';
 
 /** Set in the environment of the workers the primary forks (src/cluster/primary.ts). */
@@ -43,8 +44,10 @@ export interface ClusterLink {
 export interface WorkerConnection {
   setup: WorkerSetup;
   link: ClusterLink;
-  /** Tells the primary this worker accepts connections at `address`. */
-  listening(address: string): void;
+  /** Tells the primary this worker takes connections from now on, each served by `serve`. */
+  listening(serve: (socket: Socket) => boolean): void;
+  /** Tells the primary to hand this worker no more connections (it drains). */
+  draining(): void;
   /** After the drain: hands the primary this worker's final metrics, which its /metrics keeps counting. */
   retire(): Promise<void>;
 }
@@ -54,7 +57,20 @@ export async function connectToPrimary(): Promise<WorkerConnection> {
   const peer = new RpcPeer<WorkerMethods, PrimaryMethods>((envelope, done) => {
     process.send!(envelope, undefined, {}, done);
   });
-  process.on('message', (message) => peer.receive(message));
+  let accept: ((socket: Socket) => boolean) | undefined;
+  process.on('message', (message, handle) => {
+    if (!isHandedConnection(message)) {
+      peer.receive(message);
+      return;
+    }
+    // Answered in the turn it arrives, before the socket is read: one handed back (draining)
+    // goes to another worker whole, and the primary lets go of one taken.
+    // No handle: the primary's socket was closed before it could be sent.
+    const socket = handle as Socket | undefined;
+    const taken = socket !== undefined && (accept?.(socket) ?? false);
+    if (!taken) socket?.destroy(); // this process's descriptor; the primary keeps its own
+    peer.notify('handed', { id: message[handedConnection], taken });
+  });
   process.once('disconnect', () => peer.close(new GatewayError('SB_ERR_UNAVAILABLE', 'The Switchboard cluster primary is gone.')));
   let handlers: WorkerHandlers | undefined;
   const early: SharedChange[] = [];
@@ -82,7 +98,11 @@ export async function connectToPrimary(): Promise<WorkerConnection> {
   return {
     setup,
     link,
-    listening: (address) => peer.notify('listening', { address }),
+    listening: (serve) => {
+      accept = serve;
+      peer.notify('listening', undefined);
+    },
+    draining: () => peer.notify('draining', undefined),
     retire: async () => {
       if (!handlers) return;
       await peer.call('retire', await handlers.metrics(), 2_000).catch(() => undefined);

@@ -106,7 +106,7 @@ describe('switchboard serve --workers 2', () => {
   const idsOf = (answers: readonly Answer[]) => answers.map((answer) => answer.requestId!);
   /**
    * Sends in rounds of four until both workers have answered (the primary hands connections
-   * to whichever worker is free, so a round may land on one), checking every answer's status.
+   * in turn, but other requests may come between), checking every answer's status.
    */
   const onBothWorkers = async (send: () => Promise<Answer>, statuses: readonly number[]): Promise<Answer[]> => {
     const answers: Answer[] = [];
@@ -313,6 +313,32 @@ describe('switchboard serve --workers 2', () => {
     assert.deepEqual((await many(4, () => chat(masterKey, 'fast'))).map((answer) => answer.status), Array(4).fill(200));
     // What the drained worker counted, even after the last scrape, stays in the cluster's totals.
     assert.ok((await scrape()).requests >= before + 8, 'requests_total never goes back');
+  });
+
+  it('a worker that dies before taking the connections handed to it: another worker serves them, none hangs (nodejs/node#21746)', { skip: process.platform === 'win32' }, async () => {
+    const pidOf = (slot: number) => logLines(server).filter((line) => line.msg === 'worker started' && line.slot === slot).map((line) => line.pid as number).at(-1)!;
+    const victim = pidOf(1);
+    // Stopped, it cannot say it has the connections the primary hands it; then it dies.
+    process.kill(victim, 'SIGSTOP');
+    let killed = false;
+    try {
+      const sent = Array.from({ length: 6 }, () => chat(masterKey, 'fast'));
+      await sleep(300);
+      process.kill(victim, 'SIGKILL');
+      killed = true;
+      const timeout = sleep(10_000).then(() => 'timed out' as const);
+      const outcomes = await Promise.all(sent.map((answer) => Promise.race([answer.catch((error: Error) => error), timeout])));
+      const statuses = outcomes.map((outcome) => (outcome === 'timed out' ? outcome : outcome instanceof Error ? outcome.message : outcome.status));
+      assert.deepEqual(statuses, Array(6).fill(200), 'every request answered, none left hanging in the primary');
+      const answers = outcomes as Answer[];
+      assert.deepEqual(await servedBy(server, idsOf(answers)), new Set([2]), 'served by the worker still alive');
+      const rows = (await admin.get<{ data: Array<{ id: string; status: string }> }>('/admin/usage?limit=1000')).body.data;
+      const byId = new Map(rows.map((row) => [row.id, row.status]));
+      for (const answer of answers) assert.equal(byId.get(answer.requestId!), 'ok', `request ${answer.requestId} has its row`);
+    } finally {
+      if (!killed) process.kill(victim, 'SIGKILL');
+    }
+    await waitFor('a replacement in slot 1', () => pidOf(1) !== victim && logLines(server).some((line) => line.msg === 'worker listening' && line.pid === pidOf(1)));
   });
 
   it('SIGTERM to the primary drains every worker, also one signalled itself (as systemd signals them all): streams in flight finish, then it exits 0', async () => {
