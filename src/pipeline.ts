@@ -165,8 +165,10 @@ export class Pipeline {
    */
   #notSent(record: RequestRecord, request: ChatRequest, model: ModelInfo): void {
     const native = request.native!;
-    if (this.#dependencies.providers.get(model.providerId)?.adapter.nativeFormat === native.format) return;
+    const adapter = this.#dependencies.providers.get(model.providerId)?.adapter;
+    if (adapter?.nativeFormat === native.format) return;
     for (const setting of native.nativeOnly!) {
+      if (adapter?.translates?.has(setting)) continue;
       record.warnings.push({ type: 'dropped-setting', setting, message: `${setting} has no equivalent for provider "${model.providerId}" (${model.upstream}): not sent` });
     }
   }

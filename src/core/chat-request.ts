@@ -12,6 +12,18 @@ export type WireFormat = 'openai-chat' | 'anthropic-messages';
 export interface TextPart {
   type: 'text';
   text: string;
+  /** The caller marked the end of a reusable prompt prefix here (prompt caching). */
+  cacheBreakpoint?: CacheBreakpoint;
+}
+
+/**
+ * A prompt-caching breakpoint: OpenAI's `prompt_cache_breakpoint` or a `cache_control` on a
+ * text part (as OpenRouter and LiteLLM take it in the OpenAI format). Adapters whose provider
+ * caches by breakpoint send it in their own terms (Anthropic: `cache_control`).
+ */
+export interface CacheBreakpoint {
+  /** The least time the caller asked the cached prefix to live; the provider's default when absent. */
+  minTtlSeconds?: number;
 }
 
 /**

@@ -70,6 +70,11 @@ export interface ProviderAdapter {
   readonly type: string;
   /** The ingress format this provider speaks natively, enabling passthrough. */
   readonly nativeFormat?: WireFormat;
+  /**
+   * Settings of another format's body (`ChatRequest.native.nativeOnly` names) this adapter
+   * carries over in its own terms, so the ledger row need not say they were not sent.
+   */
+  readonly translates?: ReadonlySet<string>;
   chat(request: ChatRequest, call: ProviderCall): Promise<ChatResult>;
   /** Resolves when the provider has accepted the request (status 2xx received). */
   streamChat(request: ChatRequest, call: ProviderCall): Promise<EventStream>;

@@ -186,6 +186,26 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
     assert.equal(result.choices[0]!.message.content, 'Simulated reply from claude-sim-sonnet: What are these? [image] [image]');
   });
 
+  it('sends prompt-caching breakpoints of the OpenAI format (prompt_cache_breakpoint, cache_control) as cache_control, with no warning for what was carried over', async () => {
+    // Fields the SDK's types do not know yet: sent as the caller wrote them.
+    const messages = [
+      { role: 'system', content: [{ type: 'text', text: 'Long rules.', prompt_cache_breakpoint: { mode: 'explicit' } }] },
+      { role: 'user', content: [{ type: 'text', text: 'A long document.', cache_control: { type: 'ephemeral' } }, { type: 'text', text: 'Question?' }] },
+    ] as unknown as OpenAI.ChatCompletionMessageParam[];
+    const { response } = await client.chat.completions.create({ model: 'sonnet', messages, prompt_cache_options: { ttl: '30m' } } as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
+    const body = simulator.messageCalls().at(-1)!.body!;
+    assert.deepStrictEqual(body.system, [{ type: 'text', text: 'Long rules.', cache_control: { type: 'ephemeral', ttl: '1h' } }]);
+    assert.deepStrictEqual(body.messages, [
+      { role: 'user', content: [{ type: 'text', text: 'A long document.', cache_control: { type: 'ephemeral' } }, { type: 'text', text: 'Question?' }] },
+    ]);
+    assert.equal('prompt_cache_options' in body, false);
+    // Mode implicit (the default) asked OpenAI for a breakpoint of its choosing too: the row says it was not.
+    const row = (await gateway.ledgerRow(response))!;
+    assert.deepStrictEqual(row.warnings.map((warning) => warning.setting), ['prompt_cache_options.mode']);
+    const explicit = await client.chat.completions.create({ model: 'sonnet', messages, prompt_cache_options: { ttl: '30m', mode: 'explicit' } } as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
+    assert.deepStrictEqual((await gateway.ledgerRow(explicit.response))!.warnings, []);
+  });
+
   it('refuses settings Anthropic cannot honour before calling it, and records the ones it dropped as warnings', async () => {
     const before = simulator.requests.length;
     for (const [extra, param] of [[{ temperature: 1.5 }, 'temperature'], [{ n: 2 }, 'n'], [{ logprobs: true }, 'logprobs']] as const) {

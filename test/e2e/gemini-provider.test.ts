@@ -56,6 +56,15 @@ describe('OpenAI ingress through the Gemini provider (official openai SDK)', () 
     assert.equal(row.outputTokens, data.usage?.completion_tokens);
   });
 
+  it('says on the row that prompt-caching breakpoints were not sent (Gemini has no per-request breakpoint), and answers', async () => {
+    const messages = [{ role: 'user', content: [{ type: 'text', text: 'A long document.', prompt_cache_breakpoint: { mode: 'explicit' } }] }] as unknown as OpenAI.ChatCompletionMessageParam[];
+    const { data, response } = await client.chat.completions.create({ model: 'flash', messages }).withResponse();
+    assert.equal(data.choices[0]?.finish_reason, 'stop');
+    assert.deepEqual(simulator.chatCalls().at(-1)!.body?.contents, [{ role: 'user', parts: [{ text: 'A long document.' }] }]);
+    const row = (await gateway.ledgerRow(response))!;
+    assert.deepStrictEqual(row.warnings.map((warning) => warning.setting), ['prompt_cache_breakpoint']);
+  });
+
   it('streams over alt=sse with the final usage chunk', async () => {
     const stream = await client.chat.completions.create({ model: 'flash', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'count to three please' }] });
     const { text, finish, usage } = await collectStream(stream);

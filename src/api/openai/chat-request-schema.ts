@@ -33,7 +33,19 @@ const maxModalities = 100;
  */
 const functionName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "_" or "-"');
 
-const text = z.object({ type: z.literal('text'), text: z.string() }).loose();
+/**
+ * A text part may mark a prompt-caching breakpoint: `prompt_cache_breakpoint` (openapi.yaml
+ * `PromptCacheBreakpointParam`), or Anthropic's `cache_control` (`CacheControlEphemeral` in
+ * ../shared/specs/anthropic/openapi.json) as OpenRouter and LiteLLM take it in this format.
+ */
+const text = z
+  .object({
+    type: z.literal('text'),
+    text: z.string(),
+    prompt_cache_breakpoint: z.object({ mode: z.literal('explicit') }).optional(),
+    cache_control: z.object({ type: z.literal('ephemeral'), ttl: z.enum(['5m', '1h']).optional() }).optional(),
+  })
+  .loose();
 const image = z
   .object({
     type: z.literal('image_url'),

@@ -184,6 +184,35 @@ describe('parseChatRequest: OpenAI Chat Completions body → ChatRequest', () =>
     rejects({ model: 'fast', messages: [{ role: 'assistant', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }, ...hi] }, /did not have response messages: call_1/, 'messages[0]');
   });
 
+  it('reads prompt-caching breakpoints of text parts (prompt_cache_breakpoint, or cache_control as OpenRouter takes it) with the TTL asked', () => {
+    const body = {
+      model: 'fast',
+      prompt_cache_options: { ttl: '30m' },
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: 'Rules.', prompt_cache_breakpoint: { mode: 'explicit' } }] },
+        { role: 'user', content: [{ type: 'text', text: 'Doc.', cache_control: { type: 'ephemeral' } }, { type: 'text', text: 'Q?', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'A.', prompt_cache_breakpoint: { mode: 'explicit' } }] },
+      ],
+    };
+    const request = parseChatRequest(body, {});
+    const [system, user, assistant] = request.messages as [Extract<ChatRequest['messages'][number], { role: 'system' }>, Extract<ChatRequest['messages'][number], { role: 'user' }>, Extract<ChatRequest['messages'][number], { role: 'assistant' }>];
+    assert.deepStrictEqual(system.content, [{ type: 'text', text: 'Rules.', cacheBreakpoint: { minTtlSeconds: 1_800 } }]);
+    assert.deepStrictEqual(user.content, [
+      { type: 'text', text: 'Doc.', cacheBreakpoint: {} },
+      { type: 'text', text: 'Q?', cacheBreakpoint: { minTtlSeconds: 3_600 } },
+    ]);
+    assert.deepStrictEqual(assistant.content, [{ type: 'text', text: 'A.', cacheBreakpoint: { minTtlSeconds: 1_800 } }]);
+    // Named so that a provider that cannot take them says so on the ledger row.
+    assert.deepStrictEqual([...request.native!.nativeOnly!].sort(), ['cache_control', 'prompt_cache_breakpoint']);
+    assert.equal(parseChatRequest(minimal, {}).native!.nativeOnly, undefined);
+    // Without prompt_cache_options.ttl a breakpoint takes the provider's default.
+    const plain = parseChatRequest({ model: 'fast', messages: [{ role: 'user', content: [{ type: 'text', text: 'x', prompt_cache_breakpoint: { mode: 'explicit' } }] }] }, {});
+    assert.deepStrictEqual((plain.messages[0] as { content: unknown[] }).content, [{ type: 'text', text: 'x', cacheBreakpoint: {} }]);
+    rejects({ model: 'fast', messages: [{ role: 'user', content: [{ type: 'text', text: 'x', prompt_cache_breakpoint: { mode: 'implicit' } }] }] }, /prompt_cache_breakpoint/, 'messages[0].content[0].prompt_cache_breakpoint.mode');
+    rejects({ model: 'fast', messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'persistent' } }] }] }, /cache_control/, 'messages[0].content[0].cache_control.type');
+    rejects({ model: 'fast', messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'ephemeral', ttl: '2h' } }] }] }, /cache_control/, 'messages[0].content[0].cache_control.ttl');
+  });
+
   it('refuses bodies that are not objects and values of the wrong type or range', () => {
     for (const body of [null, [], 'text', 42, undefined]) rejects(body, /must be a JSON object/);
     rejects({ messages: hi }, /model/, 'model');

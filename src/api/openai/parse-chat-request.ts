@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest, FilePart, ImagePart, TextPart } from '../../core/chat-request.ts';
+import type { CacheBreakpoint, ChatMessage, ChatRequest, FilePart, ImagePart, TextPart } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { checkFieldNames } from '../field-names.ts';
 import { parseBody, parseField, quote, shorten } from '../validation.ts';
@@ -31,9 +31,10 @@ export function parseChatRequest(body: unknown, headerMetadata: Record<string, s
   // The required fields first, then each optional one assigned when present, not spread in one
   // by one from small objects: 20 conditional spreads cost more than the rest of the conversion
   // (docs/performance.md, eleventh session).
+  const breakpoints: Breakpoints = { used: undefined, ttl: breakpointTtl(body as Record<string, unknown>) };
   const converted: ChatRequest = {
     model: request.model,
-    messages: request.messages.map(convertMessage),
+    messages: request.messages.map((message) => convertMessage(message, breakpoints)),
     stream: request.stream === true,
     includeUsage: request.stream === true && request.stream_options?.include_usage === true,
     metadata: Object.assign({}, headerMetadata, request.metadata),
@@ -60,6 +61,8 @@ export function parseChatRequest(body: unknown, headerMetadata: Record<string, s
   if (request.models?.length) converted.hints.models = request.models;
   if (request.provider) converted.hints.provider = convertProviderHint(request.provider);
   converted.native = { format: 'openai-chat', body: native };
+  // Relayed as they are to a provider of this format; another says so if it cannot take them.
+  if (breakpoints.used) converted.native.nativeOnly = [...breakpoints.used];
   if (bodyBytes) converted.native.source = { of: native, bytes: bodyBytes, omit: hintFields };
   return converted;
 }
@@ -169,15 +172,15 @@ function quoteList(ids: ReadonlySet<string>): string {
   return ids.size > 5 ? `${shown} and ${ids.size - 5} more` : shown;
 }
 
-function convertMessage(message: OpenAIMessage): ChatMessage {
+function convertMessage(message: OpenAIMessage, breakpoints: Breakpoints): ChatMessage {
   switch (message.role) {
     case 'system':
     case 'developer':
-      return { role: 'system', content: toTextParts(message.content), ...(message.role === 'developer' ? { developer: true } : {}) };
+      return { role: 'system', content: toTextParts(message.content, breakpoints), ...(message.role === 'developer' ? { developer: true } : {}) };
     case 'user':
       return {
         role: 'user',
-        content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content.map(convertUserPart),
+        content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content.map((part) => convertUserPart(part, breakpoints)),
         ...(message.name ? { name: message.name } : {}),
       };
     case 'assistant': {
@@ -187,7 +190,7 @@ function convertMessage(message: OpenAIMessage): ChatMessage {
         if (message.content !== '') content.push({ type: 'text', text: message.content });
       } else {
         for (const part of message.content ?? []) {
-          if (part.type === 'text') content.push({ type: 'text', text: part.text });
+          if (part.type === 'text') content.push(toTextPart(part, breakpoints));
         }
       }
       for (const call of message.tool_calls ?? []) {
@@ -196,7 +199,7 @@ function convertMessage(message: OpenAIMessage): ChatMessage {
       return { role: 'assistant', content, ...(message.name ? { name: message.name } : {}) };
     }
     case 'tool':
-      return { role: 'tool', toolCallId: message.tool_call_id, content: toTextParts(message.content) };
+      return { role: 'tool', toolCallId: message.tool_call_id, content: toTextParts(message.content, breakpoints) };
     default: {
       const exhaustive: never = message;
       return exhaustive;
@@ -204,16 +207,46 @@ function convertMessage(message: OpenAIMessage): ChatMessage {
   }
 }
 
-function toTextParts(content: string | Array<{ text: string }>): TextPart[] {
-  return typeof content === 'string' ? [{ type: 'text', text: content }] : content.map((part) => ({ type: 'text', text: part.text }));
+/** The prompt-caching breakpoints of a request: which field marked them, and the TTL they take. */
+interface Breakpoints {
+  used: Set<'prompt_cache_breakpoint' | 'cache_control'> | undefined;
+  ttl: number | undefined;
+}
+
+type TextPartBody = { text: string; prompt_cache_breakpoint?: unknown; cache_control?: { ttl?: '5m' | '1h' } | undefined };
+
+/**
+ * A breakpoint "inherits its TTL from the request's `prompt_cache_options.ttl`" (openapi.yaml
+ * `PromptCacheBreakpointParam`), whose only value is `30m`: asked for explicitly, it is the
+ * least lifetime a translated breakpoint gets; absent, the provider's default applies.
+ */
+function breakpointTtl(body: Record<string, unknown>): number | undefined {
+  const options = body.prompt_cache_options as { ttl?: string } | undefined;
+  return options?.ttl === '30m' ? 1_800 : undefined;
+}
+
+function toTextParts(content: string | TextPartBody[], breakpoints: Breakpoints): TextPart[] {
+  return typeof content === 'string' ? [{ type: 'text', text: content }] : content.map((part) => toTextPart(part, breakpoints));
+}
+
+function toTextPart(part: TextPartBody, breakpoints: Breakpoints): TextPart {
+  const converted: TextPart = { type: 'text', text: part.text };
+  if (part.prompt_cache_breakpoint === undefined && part.cache_control === undefined) return converted;
+  const mark: CacheBreakpoint = {};
+  // cache_control carries its own TTL (Anthropic's default, 5 minutes, when it names none).
+  const asked = part.cache_control !== undefined ? (part.cache_control.ttl === '1h' ? 3_600 : undefined) : breakpoints.ttl;
+  if (asked !== undefined) mark.minTtlSeconds = asked;
+  converted.cacheBreakpoint = mark;
+  (breakpoints.used ??= new Set()).add(part.cache_control !== undefined ? 'cache_control' : 'prompt_cache_breakpoint');
+  return converted;
 }
 
 type UserPartBody = Exclude<Extract<OpenAIMessage, { role: 'user' }>['content'], string>[number];
 
-function convertUserPart(part: UserPartBody): TextPart | ImagePart | FilePart {
+function convertUserPart(part: UserPartBody, breakpoints: Breakpoints): TextPart | ImagePart | FilePart {
   switch (part.type) {
     case 'text':
-      return { type: 'text', text: part.text };
+      return toTextPart(part, breakpoints);
     case 'image_url':
       return { type: 'image', url: part.image_url.url, ...(part.image_url.detail ? { detail: part.image_url.detail } : {}) };
     case 'input_audio':

@@ -12,6 +12,20 @@ import { parseToolArguments } from '../_shared/parse-tool-arguments.ts';
 export interface TextBlock {
   type: 'text';
   text: string;
+  /** openapi.json `CacheControlEphemeral`. */
+  cache_control?: { type: 'ephemeral'; ttl?: '1h' };
+}
+
+/**
+ * Anthropic takes at most 4 cache breakpoints a request, and refuses more; OpenAI writes "up to
+ * the latest four explicit breakpoints" (openapi.yaml `PromptCacheOptionsParam`) and ignores the
+ * rest, so the latest four are sent, as OpenAI would use them.
+ */
+const maxBreakpoints = 4;
+
+/** How many of the request's breakpoints, the earliest, are left out (over `maxBreakpoints`). */
+interface BreakpointBudget {
+  skip: number;
 }
 
 /** The content blocks this adapter sends. */
@@ -46,6 +60,7 @@ const imageMediaTypes: ReadonlySet<string> = new Set(['image/jpeg', 'image/png',
  * `CreateMessageParams.messages`: "Consecutive user or assistant turns … will be combined").
  */
 export function convertMessages(messages: readonly ChatMessage[], warnings: Warning[]): ConvertedMessages {
+  budget = { skip: Math.max(0, countBreakpoints(messages) - maxBreakpoints) };
   const system: TextBlock[] = [];
   const turns: Array<{ role: 'user' | 'assistant'; content: RequestBlock[] }> = [];
   let conversationStarted = false;
@@ -69,10 +84,10 @@ export function convertMessages(messages: readonly ChatMessage[], warnings: Warn
     else turns.push({ role, content });
   });
   return {
-    ...(system.length === 1 ? { system: system[0]!.text } : system.length > 1 ? { system } : {}),
+    ...(system.length === 1 && !system[0]!.cache_control ? { system: system[0]!.text } : system.length > 0 ? { system } : {}),
     messages: turns.map((turn) => ({
       role: turn.role,
-      content: turn.content.length === 1 && turn.content[0]!.type === 'text' ? turn.content[0]!.text : turn.content,
+      content: turn.content.length === 1 && isBareText(turn.content[0]!) ? turn.content[0].text : turn.content,
     })),
   };
 }
@@ -96,7 +111,7 @@ function convertTurn(message: UserMessage | AssistantMessage | ToolMessage, inde
       return message.content.flatMap((part): RequestBlock[] => {
         switch (part.type) {
           case 'text':
-            return part.text === '' ? [] : [{ type: 'text', text: part.text }];
+            return textBlocks(part);
           case 'tool-call':
             return [{ type: 'tool_use', id: toolUseId(part.id), name: part.name, input: parseArguments(part.arguments, part.id, index) }];
           case 'reasoning':
@@ -125,7 +140,7 @@ function convertToolResult(message: ToolMessage, index: number, warnings: Warnin
   const content = message.content.flatMap((part): Array<Extract<RequestBlock, { type: 'text' | 'image' }>> => {
     switch (part.type) {
       case 'text':
-        return part.text === '' ? [] : [{ type: 'text', text: part.text }];
+        return textBlocks(part);
       case 'image':
         return [convertImage(part, index, warnings)];
       default: {
@@ -137,7 +152,7 @@ function convertToolResult(message: ToolMessage, index: number, warnings: Warnin
   return {
     type: 'tool_result',
     tool_use_id: toolUseId(message.toolCallId),
-    ...(content.length === 1 && content[0]!.type === 'text' ? { content: content[0]!.text } : content.length > 0 ? { content } : {}),
+    ...(content.length === 1 && isBareText(content[0]!) ? { content: content[0].text } : content.length > 0 ? { content } : {}),
     ...(message.isError ? { is_error: true } : {}),
   };
 }
@@ -145,7 +160,7 @@ function convertToolResult(message: ToolMessage, index: number, warnings: Warnin
 function convertUserPart(part: TextPart | ImagePart | FilePart, index: number, warnings: Warning[]): RequestBlock[] {
   switch (part.type) {
     case 'text':
-      return part.text === '' ? [] : [{ type: 'text', text: part.text }];
+      return textBlocks(part);
     case 'image':
       return [convertImage(part, index, warnings)];
     case 'file':
@@ -215,7 +230,40 @@ export function toolUseId(id: string): string {
 }
 
 function nonEmptyText(parts: readonly TextPart[]): TextBlock[] {
-  return parts.flatMap((part) => (part.text === '' ? [] : [{ type: 'text' as const, text: part.text }]));
+  return parts.flatMap(textBlocks);
+}
+
+/** The breakpoints of the messages being converted (set by `convertMessages`, which is synchronous). */
+let budget: BreakpointBudget = { skip: 0 };
+
+/**
+ * A text part as a block (none when empty), with `cache_control` where the caller marked a
+ * prompt-caching breakpoint: `ttl: "1h"` when the caller asked for more than Anthropic's default
+ * 5 minutes (OpenAI's `30m`, or `cache_control.ttl: "1h"`).
+ */
+function textBlocks(part: TextPart): TextBlock[] {
+  if (part.text === '') return [];
+  const block: TextBlock = { type: 'text', text: part.text };
+  const mark = part.cacheBreakpoint;
+  if (mark !== undefined) {
+    if (budget.skip > 0) budget.skip -= 1;
+    else block.cache_control = mark.minTtlSeconds !== undefined && mark.minTtlSeconds > 300 ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' };
+  }
+  return [block];
+}
+
+/** A text block that may go as the string shorthand: one without a breakpoint. */
+function isBareText(block: RequestBlock): block is TextBlock {
+  return block.type === 'text' && block.cache_control === undefined;
+}
+
+/** The text parts that mark a breakpoint and would be sent (not empty). */
+function countBreakpoints(messages: readonly ChatMessage[]): number {
+  let count = 0;
+  for (const message of messages) {
+    for (const part of message.content) if (part.type === 'text' && part.cacheBreakpoint !== undefined && part.text !== '') count += 1;
+  }
+  return count;
 }
 
 function dropName(name: string | undefined, index: number, warnings: Warning[]): void {

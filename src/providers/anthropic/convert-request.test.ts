@@ -125,6 +125,41 @@ describe('anthropic request conversion', () => {
     assert.deepStrictEqual(body, { model: 'claude-sonnet-4-5', max_tokens: defaultMaxTokens, system: 'Be brief.', messages: [{ role: 'user', content: 'hi' }] });
   });
 
+  it('sends prompt-caching breakpoints as cache_control, blocks kept where a breakpoint needs one, the latest four at most', () => {
+    const marked = (text: string, minTtlSeconds?: number) => ({ type: 'text' as const, text, cacheBreakpoint: minTtlSeconds === undefined ? {} : { minTtlSeconds } });
+    const { body, warnings } = convertRequest(
+      {
+        ...base,
+        messages: [
+          { role: 'system', content: [marked('Long instructions.', 1_800)] },
+          { role: 'user', content: [marked('A long document.'), { type: 'text', text: 'First question?' }] },
+          { role: 'assistant', content: [{ type: 'text', text: 'Calling.' }, { type: 'tool-call', id: 'call_1', name: 'look', arguments: '{}' }] },
+          { role: 'tool', toolCallId: 'call_1', content: [marked('Tool output.')] },
+          { role: 'user', content: [marked('Second question?', 300)] },
+        ],
+      },
+      call,
+    );
+    assert.deepStrictEqual(body.system, [{ type: 'text', text: 'Long instructions.', cache_control: { type: 'ephemeral', ttl: '1h' } }]);
+    assert.deepStrictEqual(body.messages, [
+      { role: 'user', content: [{ type: 'text', text: 'A long document.', cache_control: { type: 'ephemeral' } }, { type: 'text', text: 'First question?' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Calling.' }, { type: 'tool_use', id: 'call_1', name: 'look', input: {} }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 'call_1', content: [{ type: 'text', text: 'Tool output.', cache_control: { type: 'ephemeral' } }] },
+          { type: 'text', text: 'Second question?', cache_control: { type: 'ephemeral' } },
+        ],
+      },
+    ]);
+    assert.deepStrictEqual(warnings, []);
+    // Six breakpoints: the two earliest are left out, as OpenAI writes only the latest four.
+    const six = convertRequest({ ...base, messages: [{ role: 'system', content: [marked('s1'), marked('s2')] }, { role: 'user', content: [marked('u1'), marked('u2'), marked('u3'), marked('u4')] }] }, call).body;
+    assert.deepStrictEqual(six.system, [{ type: 'text', text: 's1' }, { type: 'text', text: 's2' }]);
+    const sent = ((six.messages as Array<{ content: unknown }>)[0]!.content as Array<{ cache_control?: unknown }>).filter((block) => block.cache_control !== undefined);
+    assert.equal(sent.length, 4);
+  });
+
   it('takes max_tokens from the request, else the model entry, else 4096', () => {
     assert.equal(convertRequest({ ...base, maxOutputTokens: 10 }, { ...call, maxOutputTokens: 64000 }).body.max_tokens, 10);
     assert.equal(convertRequest(base, { ...call, maxOutputTokens: 64000 }).body.max_tokens, 64000);

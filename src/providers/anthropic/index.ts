@@ -22,6 +22,10 @@ import type { AnthropicMessage } from './wire-types.ts';
 const anthropicVersion = '2023-06-01';
 
 /** Anthropic's Messages API. Base URL is the bare origin, as Anthropic's SDKs take it. */
+
+/** The OpenAI-format fields whose breakpoints this adapter sends as `cache_control`. */
+const promptCachingFields: ReadonlySet<string> = new Set(['prompt_cache_breakpoint', 'cache_control']);
+
 export const anthropicProvider: ProviderDefinition = {
   create: createAnthropicAdapter,
   defaultBaseUrl: 'https://api.anthropic.com',
@@ -53,6 +57,8 @@ export function createAnthropicAdapter(settings: ProviderSettings, dependencies:
     id: settings.id,
     type: settings.type,
     nativeFormat: 'anthropic-messages',
+    // The OpenAI format's prompt-caching breakpoints become cache_control (convert-messages.ts).
+    translates: promptCachingFields,
     // Prefill continues an answer, but not with extended thinking (the final assistant turn would
     // have to start with a thinking block), and structured output is left out to be safe.
     continuation: { accepts: (request) => request.thinkingBudgetTokens === undefined && request.responseFormat?.type !== 'json_schema' },
