@@ -132,6 +132,8 @@ const pricingSchema = z
     input_per_mtok: nonNegativeNumber,
     output_per_mtok: nonNegativeNumber,
     cached_input_per_mtok: nonNegativeNumber.optional(),
+    cache_write_per_mtok: nonNegativeNumber.optional(),
+    cache_write_1h_per_mtok: nonNegativeNumber.optional(),
   })
   .strict();
 

@@ -7,6 +7,10 @@ export interface ModelPricing {
   outputPerMtok: number;
   /** Price of prompt tokens read from the provider's cache, where it differs. */
   cachedInputPerMtok?: number;
+  /** Price of prompt tokens written to the provider's cache (its default lifetime), where it differs. */
+  cacheWritePerMtok?: number;
+  /** Price of prompt tokens written to last an hour (Anthropic's `1h`), where it differs. */
+  cacheWrite1hPerMtok?: number;
 }
 
 /**

@@ -8,6 +8,8 @@ export interface Usage {
   outputTokens: number;
   cachedInputTokens?: number;
   cacheWriteTokens?: number;
+  /** The part of `cacheWriteTokens` written to last an hour (Anthropic's `1h`); the rest last the provider's default. */
+  cacheWrite1hTokens?: number;
   reasoningTokens?: number;
   /** True when the numbers were counted by Switchboard because the provider reported none. */
   estimated?: boolean;
@@ -20,6 +22,7 @@ export function addUsage(left: Usage, right: Usage): Usage {
     outputTokens: left.outputTokens + right.outputTokens,
     cachedInputTokens: (left.cachedInputTokens ?? 0) + (right.cachedInputTokens ?? 0),
     cacheWriteTokens: (left.cacheWriteTokens ?? 0) + (right.cacheWriteTokens ?? 0),
+    cacheWrite1hTokens: (left.cacheWrite1hTokens ?? 0) + (right.cacheWrite1hTokens ?? 0),
     reasoningTokens: (left.reasoningTokens ?? 0) + (right.reasoningTokens ?? 0),
     estimated: Boolean(left.estimated) || Boolean(right.estimated),
   };

@@ -28,6 +28,16 @@ describe('a request record with failed attempts that reported their usage', () =
     assert.deepEqual(pricingWarnings(row), ['price unknown for ant/claude-new: its tokens are recorded at $0']);
   });
 
+  it('rounds the sum of the parts as each part is, so no floating-point noise reaches the row', () => {
+    const dime: ModelInfo = { ...priced, pricing: { inputPerMtok: 100_000, outputPerMtok: 0 } };
+    const row = finished((record) => {
+      record.spend(dime, { inputTokens: 1, outputTokens: 0 });
+      record.answered = dime;
+      record.usage = { inputTokens: 2, outputTokens: 0 };
+    });
+    assert.equal(row.costUsd, 0.3);
+  });
+
   it('records them alone when nothing answered', () => {
     const row = finished((record) => record.spend(priced, { inputTokens: 10, outputTokens: 1 }));
     assert.deepEqual([row.model, row.inputTokens, row.outputTokens, row.tokensEstimated, row.costUsd], [null, 10, 1, false, (10 + 3) / 1e6]);

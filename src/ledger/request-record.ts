@@ -4,10 +4,10 @@ import type { GovernedRecord, GuardrailOutcome } from '../core/governance.ts';
 import type { AttemptRecord, LedgerRow, RequestStatus } from '../core/ledger.ts';
 import type { ModelInfo } from '../core/model.ts';
 import { addUsage, type Usage } from '../core/usage.ts';
-import { costOf } from './cost.ts';
+import { costOf, roundUsd } from './cost.ts';
 
 /** The token counts of a Usage. */
-const usageCounts = ['inputTokens', 'outputTokens', 'cachedInputTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
+const usageCounts = ['inputTokens', 'outputTokens', 'cachedInputTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'reasoningTokens'] as const;
 
 /** What a finished request's row is handed to: the row, `journaled` (see the constructor), the record. */
 export type FinishedRequest = (row: LedgerRow, journaled: (() => void) | undefined, record: RequestRecord) => void;
@@ -138,7 +138,8 @@ export class RequestRecord implements GovernedRecord {
   /** USD cost so far: the answer at the answering model's prices (each call's own, when several answered), and what failed attempts reported. */
   cost(): number {
     const answer = this.usageByAttempt ? this.usageByAttempt.reduce((sum, part) => sum + costOf(part.usage, part.model.pricing), 0) : costOf(this.usage, this.answered?.pricing);
-    return this.#spent ? this.#spent.reduce((sum, part) => sum + costOf(part.usage, part.model.pricing), answer) : answer;
+    // Rounded as each part is: a sum of parts (0.1 + 0.2) carries floating-point noise.
+    return this.#spent ? roundUsd(this.#spent.reduce((sum, part) => sum + costOf(part.usage, part.model.pricing), answer)) : answer;
   }
 
   /** Runs `listener` once with the finished row, whatever way the request ends. */

@@ -1,4 +1,4 @@
-import type { ModelInfo } from '../core/model.ts';
+import type { ModelInfo, ModelPricing } from '../core/model.ts';
 import type { Catalog } from '../catalog/index.ts';
 import type { ModelConfig } from '../config/schema.ts';
 
@@ -111,13 +111,11 @@ export class ModelRegistry {
 
   #describe(id: string, provider: RegistryProvider, upstream: string, model: ModelConfig | undefined): ModelInfo {
     const known = this.#catalog.lookup(provider.catalogType, upstream);
-    const pricing = model?.pricing
-      ? {
-          inputPerMtok: model.pricing.input_per_mtok,
-          outputPerMtok: model.pricing.output_per_mtok,
-          ...(model.pricing.cached_input_per_mtok !== undefined ? { cachedInputPerMtok: model.pricing.cached_input_per_mtok } : {}),
-        }
+    const configured = model?.pricing;
+    const base = configured
+      ? { inputPerMtok: configured.input_per_mtok, outputPerMtok: configured.output_per_mtok }
       : (known?.pricing ?? (provider.selfHosted ? { inputPerMtok: 0, outputPerMtok: 0 } : undefined));
+    const pricing = base && cachePrices(base, provider.catalogType, upstream, configured, configured ? known?.pricing : undefined);
     return {
       id,
       providerId: provider.id,
@@ -130,6 +128,32 @@ export class ModelRegistry {
       tags: model?.tags ?? [],
     };
   }
+}
+
+/**
+ * The cache prices of a model: those the config gives, else the catalog's (a config that prices
+ * only input and output keeps the catalog's cache prices), else, for Claude (Anthropic, and on
+ * Bedrock), Anthropic's published multipliers of the input price: reads 0.1x, writes 1.25x for 5
+ * minutes and 2x for an hour (docs/catalog.md). Unknown elsewhere: costOf uses the input price.
+ */
+function cachePrices(
+  base: ModelPricing,
+  providerType: string,
+  upstream: string,
+  configured: ModelConfig['pricing'],
+  catalog: ModelPricing | undefined,
+): ModelPricing {
+  const claude = providerType === 'anthropic' || (providerType === 'bedrock' && /anthropic\.|claude/i.test(upstream));
+  const input = base.inputPerMtok;
+  const pick = (given: number | undefined, listed: number | undefined, multiplier: number) => given ?? listed ?? (claude ? Math.round(input * multiplier * 1e6) / 1e6 : undefined);
+  const pricing: ModelPricing = { ...base };
+  const cached = pick(configured?.cached_input_per_mtok, catalog?.cachedInputPerMtok ?? base.cachedInputPerMtok, 0.1);
+  const write = pick(configured?.cache_write_per_mtok, catalog?.cacheWritePerMtok ?? base.cacheWritePerMtok, 1.25);
+  const writeHour = pick(configured?.cache_write_1h_per_mtok, catalog?.cacheWrite1hPerMtok ?? base.cacheWrite1hPerMtok, 2);
+  if (cached !== undefined) pricing.cachedInputPerMtok = cached;
+  if (write !== undefined) pricing.cacheWritePerMtok = write;
+  if (writeHour !== undefined) pricing.cacheWrite1hPerMtok = writeHour;
+  return pricing;
 }
 
 function defined<Key extends string, Value>(key: Key, value: Value | undefined): { [K in Key]?: Value } {

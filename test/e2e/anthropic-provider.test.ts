@@ -19,7 +19,7 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
 
   before(async () => {
     simulator = await new AnthropicSimulator().start();
-    cachedSimulator = await new AnthropicSimulator({ cacheTokens: { read: 100, write: 10 } }).start();
+    cachedSimulator = await new AnthropicSimulator({ cacheTokens: { read: 100, write: 10, writeForAnHour: 4 } }).start();
     gateway = await startGateway({
       server: { master_key: masterKey },
       providers: [
@@ -30,7 +30,7 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
       models: [
         { id: 'sonnet', provider: 'claude', upstream: 'claude-sim-sonnet', pricing: { input_per_mtok: 3, output_per_mtok: 15 } },
         { id: 'haiku', provider: 'claude', upstream: 'claude-sim-haiku', max_output_tokens: 2048 },
-        { id: 'cached', provider: 'claude-cached', upstream: 'claude-sim-cached' },
+        { id: 'cached', provider: 'claude-cached', upstream: 'claude-sim-cached', pricing: { input_per_mtok: 3, output_per_mtok: 15 } },
         { id: 'misconfigured', provider: 'claude-badkey', upstream: 'claude-sim-sonnet' },
         // One model per injected failure: the router cools a model down after it fails.
         { id: 'limited', provider: 'claude', upstream: 'claude-sim-limited' },
@@ -100,6 +100,11 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
     assert.equal(data.usage!.prompt_tokens_details?.cached_tokens, 100);
     const row = (await gateway.ledgerRow(response))!;
     assert.equal(row.cachedInputTokens, 100);
+    // Anthropic's multipliers of the $3 input price: reads 0.1x, writes 1.25x (5 minutes) and 2x (an hour).
+    const uncached = data.usage!.prompt_tokens - 110;
+    const expected = (uncached * 3 + 100 * 0.3 + 6 * 3.75 + 4 * 6 + data.usage!.completion_tokens * 15) / 1_000_000;
+    assert.ok(Math.abs(row.costUsd - expected) < 1e-12, `cost ${row.costUsd}, expected ${expected}`);
+    assert.equal(Number(response.headers.get('x-switchboard-cost-usd')), row.costUsd);
   });
 
   it('streams a tool call, then sends the result back with the ids paired', async () => {

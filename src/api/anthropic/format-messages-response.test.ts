@@ -38,6 +38,18 @@ describe('formatMessagesResponse: ChatResult → Anthropic message', () => {
     });
   });
 
+  it('reports cache reads and writes beside the input, the writes by lifetime (openapi.json CacheCreation)', () => {
+    const answer = parse({ ...base, usage: { inputTokens: 1_000, outputTokens: 3, cachedInputTokens: 400, cacheWriteTokens: 500, cacheWrite1hTokens: 300 } }) as { usage: unknown };
+    assert.deepStrictEqual(answer.usage, {
+      ...usage,
+      input_tokens: 100,
+      cache_creation_input_tokens: 500,
+      cache_read_input_tokens: 400,
+      output_tokens: 3,
+      cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 300 },
+    });
+  });
+
   it('formats thinking, text and tool calls in order, tool arguments as input objects', () => {
     const result: ChatResult = {
       ...base,

@@ -22,8 +22,19 @@ export function formatMessagesResponse(result: ChatResult, stops?: readonly stri
     stop_sequence: stop.sequence,
     stop_details: null,
     container: null,
-    usage: Object.assign(anthropicUsage(result.usage), { cache_creation: null, inference_geo: null, server_tool_use: null, service_tier: null }),
+    usage: Object.assign(anthropicUsage(result.usage), { cache_creation: cacheCreation(result.usage), inference_geo: null, server_tool_use: null, service_tier: null }),
   });
+}
+
+/**
+ * openapi.json `CacheCreation`: the cache writes by lifetime, when the provider reported them so
+ * (Anthropic); null otherwise (no writes, or writes of another provider's lifetime).
+ */
+function cacheCreation(usage: Usage): { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number } | null {
+  const written = usage.cacheWriteTokens ?? 0;
+  if (written === 0 || usage.cacheWrite1hTokens === undefined) return null;
+  const forAnHour = Math.min(usage.cacheWrite1hTokens ?? 0, written);
+  return { ephemeral_5m_input_tokens: written - forAnHour, ephemeral_1h_input_tokens: forAnHour };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { StreamEvent } from '../../core/stream-event.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { convertResponse } from './convert-response.ts';
+import { convertUsage, mergeUsage } from './convert-usage.ts';
 import { mapStopReason } from './map-stop-reason.ts';
 import { messageStreamTransformer } from './stream.ts';
 import type { AnthropicMessage } from './wire-types.ts';
@@ -258,5 +259,16 @@ describe('anthropic response conversion', () => {
     };
     for (const [raw, unified] of Object.entries(table)) assert.equal(mapStopReason(raw), unified, raw);
     assert.equal(mapStopReason(null), 'other');
+  });
+});
+
+describe('anthropic usage: cache writes by lifetime', () => {
+  it('reads the 1-hour part of the cache writes (openapi.json CacheCreation), and keeps it from message_start through message_delta', () => {
+    const start = { input_tokens: 100, output_tokens: 1, cache_read_input_tokens: 400, cache_creation_input_tokens: 500, cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 300 } };
+    const expected = { inputTokens: 1_000, outputTokens: 1, cachedInputTokens: 400, cacheWriteTokens: 500, cacheWrite1hTokens: 300 };
+    assert.deepStrictEqual(convertUsage(start), expected);
+    // message_delta (MessageDeltaUsage) has no cache_creation: the split from message_start stays.
+    assert.deepStrictEqual(convertUsage(mergeUsage(start, { output_tokens: 30 })), { ...expected, outputTokens: 30 });
+    assert.deepStrictEqual(convertUsage({ input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 5 }), { inputTokens: 15, outputTokens: 1, cacheWriteTokens: 5 });
   });
 });

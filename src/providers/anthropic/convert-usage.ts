@@ -11,11 +11,15 @@ export function convertUsage(usage: AnthropicUsage | null | undefined): Usage {
   if (!usage) return { inputTokens: 0, outputTokens: 0, estimated: true };
   const cacheRead = usage.cache_read_input_tokens ?? 0;
   const cacheWrite = usage.cache_creation_input_tokens ?? 0;
+  // The writes' split by lifetime (openapi.json `CacheCreation`): an hour's cost more.
+  const forAnHour = Math.min(usage.cache_creation?.ephemeral_1h_input_tokens ?? 0, cacheWrite);
   return {
     inputTokens: (usage.input_tokens ?? 0) + cacheRead + cacheWrite,
     outputTokens: usage.output_tokens ?? 0,
     ...(cacheRead > 0 ? { cachedInputTokens: cacheRead } : {}),
     ...(cacheWrite > 0 ? { cacheWriteTokens: cacheWrite } : {}),
+    // Present whenever the split was reported (0 included), so that it can be told on.
+    ...(cacheWrite > 0 && usage.cache_creation ? { cacheWrite1hTokens: forAnHour } : {}),
   };
 }
 
@@ -32,5 +36,6 @@ export function mergeUsage(earlier: AnthropicUsage | undefined, later: Anthropic
     const value = later[key];
     if (typeof value === 'number') merged[key] = value;
   }
+  if (later.cache_creation) merged.cache_creation = later.cache_creation;
   return merged;
 }

@@ -12,6 +12,8 @@ export interface AnthropicUsage {
   output_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  /** openapi.json `CacheCreation`: the writes by lifetime (bodies and `message_start` only). */
+  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
 }
 
 /** One `ContentBlock` of an answer (text, tool_use, thinking, redacted_thinking, server blocks …). */

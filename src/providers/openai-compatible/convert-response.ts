@@ -102,10 +102,12 @@ export function convertUsage(usage: OpenAIUsage | null | undefined): Usage {
   if (!usage) return { inputTokens: 0, outputTokens: 0, estimated: true };
   const cached = usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens ?? undefined;
   const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? undefined;
+  const written = usage.prompt_tokens_details?.cache_write_tokens ?? undefined;
   return {
     inputTokens: usage.prompt_tokens ?? 0,
     outputTokens: usage.completion_tokens ?? 0,
     ...(cached ? { cachedInputTokens: cached } : {}),
+    ...(written ? { cacheWriteTokens: written } : {}),
     ...(reasoning ? { reasoningTokens: reasoning } : {}),
   };
 }

@@ -9,7 +9,8 @@
 export interface OpenAIUsage {
   prompt_tokens?: number | null;
   completion_tokens?: number | null;
-  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+  /** openapi.yaml `CompletionUsage.prompt_tokens_details`: `cache_write_tokens` is "the unadjusted number of prompt tokens written to cache". */
+  prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
   completion_tokens_details?: { reasoning_tokens?: number | null } | null;
   /** DeepSeek reports cache hits here. */
   prompt_cache_hit_tokens?: number | null;

@@ -11,6 +11,8 @@ import type { SimulatedBlock, SimulatedMessage } from './answers.ts';
 export interface CacheTokens {
   read: number;
   write: number;
+  /** Of `write`, the tokens written to last an hour (openapi.json `CacheCreation`). */
+  writeForAnHour?: number;
 }
 
 /** One SSE event: its name and data object. */
@@ -24,6 +26,7 @@ function usage(message: SimulatedMessage, cache: CacheTokens, outputTokens: numb
     input_tokens: message.inputTokens,
     cache_creation_input_tokens: cache.write,
     cache_read_input_tokens: cache.read,
+    cache_creation: { ephemeral_5m_input_tokens: cache.write - (cache.writeForAnHour ?? 0), ephemeral_1h_input_tokens: cache.writeForAnHour ?? 0 },
     output_tokens: outputTokens,
     service_tier: 'standard',
   };
