@@ -171,13 +171,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         limits: { ...(provider.limits?.rpm ? { rpm: provider.limits.rpm / workers } : {}), ...(provider.limits?.tpm ? { tpm: provider.limits.tpm / workers } : {}) },
       },
       catalogType: definition.catalogType ?? provider.type,
+      ...(definition.cachePriceMultipliers ? { cachePriceMultipliers: definition.cachePriceMultipliers } : {}),
     };
   };
   const registryProviders = config.providers.map((provider) => {
     const built = buildProvider(provider);
     providers.set(provider.id, built.handle);
     profiles.set(provider.id, built.profile);
-    return { id: provider.id, catalogType: built.catalogType, selfHosted: built.profile.onPrem };
+    return { id: provider.id, catalogType: built.catalogType, selfHosted: built.profile.onPrem, cachePriceMultipliers: built.cachePriceMultipliers };
   });
   const registry = new ModelRegistry(config.models, registryProviders, catalog);
   const governed = createGovernanceParts(

@@ -110,4 +110,17 @@ export interface ProviderDefinition {
   requiresApiKey: boolean;
   /** Provider keeps data on the operator's own machines (Ollama, vLLM). */
   onPremDefault?: boolean;
+  /**
+   * The provider's published prompt-cache prices as multiples of a model's input price, for
+   * models whose config and catalog give none (Anthropic's for Claude); undefined: unknown.
+   */
+  cachePriceMultipliers?: (upstream: string) => CachePriceMultipliers | undefined;
+}
+
+/** Prompt-cache prices as multiples of the input price. */
+export interface CachePriceMultipliers {
+  read: number;
+  write: number;
+  /** Writes that last an hour (Anthropic's `1h`). */
+  writeForAnHour: number;
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createCatalog } from '../catalog/index.ts';
+import { anthropicProvider } from '../providers/anthropic/index.ts';
+import { bedrockProvider } from '../providers/bedrock/index.ts';
 import { ModelRegistry } from '../router/model-registry.ts';
 import { costOf } from './cost.ts';
 
@@ -43,8 +45,9 @@ describe('model pricing: cache prices', () => {
     ],
     [
       { id: 'oai', catalogType: 'openai' },
-      { id: 'ant', catalogType: 'anthropic' },
-      { id: 'aws', catalogType: 'bedrock' },
+      // The provider definitions' own multipliers, as app.ts passes them.
+      { id: 'ant', catalogType: 'anthropic', cachePriceMultipliers: anthropicProvider.cachePriceMultipliers },
+      { id: 'aws', catalogType: 'bedrock', cachePriceMultipliers: bedrockProvider.cachePriceMultipliers },
     ],
     catalog,
   );

@@ -1,4 +1,5 @@
 import type { ModelInfo, ModelPricing } from '../core/model.ts';
+import type { CachePriceMultipliers } from '../core/provider-adapter.ts';
 import type { Catalog } from '../catalog/index.ts';
 import type { ModelConfig } from '../config/schema.ts';
 
@@ -8,6 +9,8 @@ export interface RegistryProvider {
   catalogType: string;
   /** Self-hosted (data_policy.on_prem): its models cost $0 unless a models entry prices them. */
   selfHosted?: boolean;
+  /** The provider type's published cache prices relative to input (ProviderDefinition). */
+  cachePriceMultipliers?: ((upstream: string) => CachePriceMultipliers | undefined) | undefined;
 }
 
 /**
@@ -115,7 +118,7 @@ export class ModelRegistry {
     const base = configured
       ? { inputPerMtok: configured.input_per_mtok, outputPerMtok: configured.output_per_mtok }
       : (known?.pricing ?? (provider.selfHosted ? { inputPerMtok: 0, outputPerMtok: 0 } : undefined));
-    const pricing = base && cachePrices(base, provider.catalogType, upstream, configured, configured ? known?.pricing : undefined);
+    const pricing = base && cachePrices(base, provider.cachePriceMultipliers?.(upstream), configured, configured ? known?.pricing : undefined);
     return {
       id,
       providerId: provider.id,
@@ -132,24 +135,18 @@ export class ModelRegistry {
 
 /**
  * The cache prices of a model: those the config gives, else the catalog's (a config that prices
- * only input and output keeps the catalog's cache prices), else, for Claude (Anthropic, and on
- * Bedrock), Anthropic's published multipliers of the input price: reads 0.1x, writes 1.25x for 5
- * minutes and 2x for an hour (docs/catalog.md). Unknown elsewhere: costOf uses the input price.
+ * only input and output keeps the catalog's cache prices), else the provider's published
+ * multipliers of the input price (Anthropic's for Claude: docs/catalog.md). Unknown otherwise:
+ * costOf then uses the input price.
  */
-function cachePrices(
-  base: ModelPricing,
-  providerType: string,
-  upstream: string,
-  configured: ModelConfig['pricing'],
-  catalog: ModelPricing | undefined,
-): ModelPricing {
-  const claude = providerType === 'anthropic' || (providerType === 'bedrock' && /anthropic\.|claude/i.test(upstream));
+function cachePrices(base: ModelPricing, multipliers: CachePriceMultipliers | undefined, configured: ModelConfig['pricing'], catalog: ModelPricing | undefined): ModelPricing {
   const input = base.inputPerMtok;
-  const pick = (given: number | undefined, listed: number | undefined, multiplier: number) => given ?? listed ?? (claude ? Math.round(input * multiplier * 1e6) / 1e6 : undefined);
+  const pick = (given: number | undefined, listed: number | undefined, multiplier: number | undefined) =>
+    given ?? listed ?? (multiplier === undefined ? undefined : Math.round(input * multiplier * 1e6) / 1e6);
   const pricing: ModelPricing = { ...base };
-  const cached = pick(configured?.cached_input_per_mtok, catalog?.cachedInputPerMtok ?? base.cachedInputPerMtok, 0.1);
-  const write = pick(configured?.cache_write_per_mtok, catalog?.cacheWritePerMtok ?? base.cacheWritePerMtok, 1.25);
-  const writeHour = pick(configured?.cache_write_1h_per_mtok, catalog?.cacheWrite1hPerMtok ?? base.cacheWrite1hPerMtok, 2);
+  const cached = pick(configured?.cached_input_per_mtok, catalog?.cachedInputPerMtok ?? base.cachedInputPerMtok, multipliers?.read);
+  const write = pick(configured?.cache_write_per_mtok, catalog?.cacheWritePerMtok ?? base.cacheWritePerMtok, multipliers?.write);
+  const writeHour = pick(configured?.cache_write_1h_per_mtok, catalog?.cacheWrite1hPerMtok ?? base.cacheWrite1hPerMtok, multipliers?.writeForAnHour);
   if (cached !== undefined) pricing.cachedInputPerMtok = cached;
   if (write !== undefined) pricing.cacheWritePerMtok = write;
   if (writeHour !== undefined) pricing.cacheWrite1hPerMtok = writeHour;

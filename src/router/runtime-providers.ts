@@ -7,6 +7,7 @@ import { GatewayError } from '../core/errors.ts';
 import type { ProviderCredentialStore, StoredProvider } from '../core/stores.ts';
 import type { ProviderProfile } from '../core/strategy.ts';
 import type { CredentialCipher } from '../keys/credential-cipher.ts';
+import type { ProviderDefinition } from '../core/provider-adapter.ts';
 import type { ProviderHandle } from './execute.ts';
 import type { ModelRegistry } from './model-registry.ts';
 
@@ -15,6 +16,7 @@ export interface BuiltProvider {
   handle: ProviderHandle;
   profile: ProviderProfile;
   catalogType: string;
+  cachePriceMultipliers?: ProviderDefinition['cachePriceMultipliers'];
 }
 
 /** A provider as /admin/providers shows it: never a credential, only a hint of the API key. */
@@ -185,7 +187,7 @@ export class RuntimeProviders {
     this.#options.handles.set(config.id, built.handle);
     this.#options.profiles.set(config.id, built.profile);
     const catalogModels = this.#options.catalog.entriesFor(built.catalogType).map((entry) => entry.model);
-    this.#options.registry.addProvider({ id: config.id, catalogType: built.catalogType, selfHosted: built.profile.onPrem }, catalogModels);
+    this.#options.registry.addProvider({ id: config.id, catalogType: built.catalogType, selfHosted: built.profile.onPrem, cachePriceMultipliers: built.cachePriceMultipliers }, catalogModels);
     this.#runtime.set(config.id, { config, stored });
   }
 

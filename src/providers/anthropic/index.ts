@@ -1,4 +1,5 @@
 import { withStream } from '../_shared/with-stream.ts';
+import { claudeCachePrices } from '../_shared/claude-cache-prices.ts';
 import { headersWithAccept } from '../_shared/accept-headers.ts';
 import type { ChatResult } from '../../core/chat-result.ts';
 import type { ChatRequest } from '../../core/chat-request.ts';
@@ -32,6 +33,7 @@ export const anthropicProvider: ProviderDefinition = {
   environmentKey: 'ANTHROPIC_API_KEY',
   catalogType: 'anthropic',
   requiresApiKey: true,
+  cachePriceMultipliers: () => claudeCachePrices,
 };
 
 /** An adapter for `POST ${baseUrl}/v1/messages`. Anthropic has no embeddings API. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { claudeCachePrices } from '../_shared/claude-cache-prices.ts';
 import type { AdapterDependencies, ProviderAdapter, ProviderCall, ProviderDefinition, ProviderSettings } from '../../core/provider-adapter.ts';
 import type { UpstreamResponse } from '../../core/http-client.ts';
 import { failedGeneration, reportedUsage } from '../_shared/failed-generation.ts';
@@ -26,6 +27,8 @@ export const bedrockProvider: ProviderDefinition = {
   requiresBaseUrl: false,
   catalogType: 'bedrock',
   requiresApiKey: false,
+  // Claude on Bedrock is priced as on Anthropic; other vendors' models publish their own, or none.
+  cachePriceMultipliers: (upstream) => (/anthropic\.|claude/i.test(upstream) ? claudeCachePrices : undefined),
 };
 
 /**
