@@ -57,6 +57,12 @@ export interface StreamStartEvent {
   /** Set when `native-chunk` events follow, in this format. */
   nativeFormat?: WireFormat;
   warnings: Warning[];
+  /**
+   * The prompt's counts (cache reads and writes included) when the provider reports them as the
+   * stream starts (Anthropic's `message_start`, Gemini's first chunk): what the call is billed
+   * for its prompt even if the stream never finishes. Its output count is an early one.
+   */
+  inputUsage?: Usage;
 }
 
 /** One upstream event, verbatim, for same-format passthrough. */

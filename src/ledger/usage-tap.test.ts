@@ -39,6 +39,24 @@ describe('UsageTap', () => {
     assert.equal(rows[0]!.tokensEstimated, false);
   });
 
+  it("bills an unfinished stream's prompt as the provider counted it at the start (cache reads included), the output as streamed", async () => {
+    for (const end of ['client', 'error', 'cut'] as const) {
+      const { tap, rows, writer } = tapped();
+      // Anthropic's message_start: 100 new prompt tokens and 40,000 read from the cache.
+      const inputUsage = { inputTokens: 40_100, outputTokens: 1, cachedInputTokens: 40_000 };
+      await writer.write({ type: 'stream-start', id: 'm', model: 'claude', created: 0, warnings: [], inputUsage });
+      await writer.write({ type: 'text-delta', id: 't', delta: 'Hello there, and more words after that.' });
+      if (end === 'client') tap.clientClosed();
+      else if (end === 'error') await writer.write({ type: 'error', error: new GatewayError('SB_ERR_UPSTREAM_UNAVAILABLE', 'overloaded') });
+      else await writer.close();
+      assert.equal(rows.length, 1, end);
+      assert.equal(rows[0]!.inputTokens, 40_100, end);
+      assert.equal(rows[0]!.cachedInputTokens, 40_000, end);
+      assert.equal(rows[0]!.outputTokens, countTextTokens('Hello there, and more words after that.'), end);
+      assert.equal(rows[0]!.tokensEstimated, true, end);
+    }
+  });
+
   // Issue 13, defect 1: a client hanging up on a long stream of text without spaces made the tap
   // count everything streamed with the quadratic encoder: the CPU stayed at 100% for minutes.
   it('counts a client-abandoned stream of 4 MB without spaces in bounded time and memory', async () => {

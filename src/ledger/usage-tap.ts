@@ -28,6 +28,8 @@ export class UsageTap {
   readonly transformer: Transformer<StreamEvent, StreamEvent>;
   readonly #record: RequestRecord;
   readonly #request: ChatRequest;
+  /** The prompt's usage as the provider reported it when the stream started, if it did. */
+  #inputUsage: Usage | undefined;
   /** Streamed text, for counting when the provider reports no usage. */
   readonly #output = new StreamedText();
   /** A normal finish whose row the ledger's journal has not written yet, and who waits for it. */
@@ -54,6 +56,7 @@ export class UsageTap {
             break;
           case 'stream-start':
             this.#record.warnings.push(...event.warnings);
+            if (event.inputUsage) this.#inputUsage = event.inputUsage;
             break;
           case 'warning':
             this.#record.warnings.push(event.warning);
@@ -123,6 +126,11 @@ export class UsageTap {
    * streamed (StreamedText).
    */
   #estimate(): Usage {
-    return { inputTokens: countPromptTokens(this.#request), outputTokens: this.#output.tokens(), estimated: true };
+    const reported = this.#inputUsage;
+    const output = this.#output.tokens();
+    if (reported === undefined) return { inputTokens: countPromptTokens(this.#request), outputTokens: output, estimated: true };
+    // The prompt as the provider counted it (its cache reads and writes priced as such), the
+    // output as far as it was streamed: the provider's early count is only a floor.
+    return { ...reported, outputTokens: Math.max(reported.outputTokens, output), estimated: true };
   }
 }

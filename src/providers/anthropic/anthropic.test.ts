@@ -58,7 +58,8 @@ describe('anthropic stream (fixture replay)', () => {
   it('turns the SDK text stream into exactly these events', async () => {
     const events = await replay(await fixture('anthropic-stream-text.sse'));
     assert.deepStrictEqual(events, [
-      { type: 'stream-start', id: 'msg_4QpJur2dWWDjF6C758FbBw5vm12BaVipnK', model: 'claude-opus-4-8', created: 0, warnings: [] },
+      // message_start's usage: the prompt's counts, billed even if the stream never finishes.
+      { type: 'stream-start', id: 'msg_4QpJur2dWWDjF6C758FbBw5vm12BaVipnK', model: 'claude-opus-4-8', created: 0, warnings: [], inputUsage: { inputTokens: 11, outputTokens: 1 } },
       { type: 'text-start', id: 'text-0' },
       { type: 'text-delta', id: 'text-0', delta: 'Hello' },
       { type: 'text-delta', id: 'text-0', delta: ' there' },

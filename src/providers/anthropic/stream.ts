@@ -42,7 +42,7 @@ export function messageStreamTransformer(options: MessageStreamOptions): Transfo
   let stopReason: string | undefined;
   let stopSequence: string | undefined;
 
-  const start = (controller: Controller, id: string | null | undefined, model: string | null | undefined) => {
+  const start = (controller: Controller, id: string | null | undefined, model: string | null | undefined, startUsage?: AnthropicUsage | null) => {
     started = true;
     controller.enqueue({
       type: 'stream-start',
@@ -51,6 +51,8 @@ export function messageStreamTransformer(options: MessageStreamOptions): Transfo
       created: Math.floor(Date.now() / 1000),
       warnings: [],
       ...(options.passthrough ? { nativeFormat: 'anthropic-messages' as const } : {}),
+      // message_start's usage is the prompt's, billed even if the stream is cut or left.
+      ...(startUsage ? { inputUsage: convertUsage(startUsage) } : {}),
     });
     for (const chunk of early.splice(0)) controller.enqueue(chunk);
   };
@@ -67,7 +69,7 @@ export function messageStreamTransformer(options: MessageStreamOptions): Transfo
       const data = readJson<AnthropicStreamEvent>(message.data, controller);
       if (data === undefined) return;
       const type = message.event ?? data.type ?? '';
-      if (type === 'message_start') start(controller, data.message?.id, data.message?.model);
+      if (type === 'message_start') start(controller, data.message?.id, data.message?.model, data.message?.usage);
       if (options.passthrough) {
         // An error event is relayed as it came, but for the secrets a provider may echo in it.
         const data = type === 'error' ? options.source.redact(message.data) : message.data;

@@ -32,7 +32,8 @@ const withoutStart = (events: StreamEvent[]) => events.filter((event) => event.t
 describe('gemini stream (fixture replay)', () => {
   it('turns a recorded short stream into exactly these events', async () => {
     const events = await replay('gemini-stream-basic-reply-short.sse');
-    assert.deepEqual({ ...events[0], created: 0, id: '' }, { type: 'stream-start', id: '', model: 'gemini-2.0-flash', created: 0, warnings: [] });
+    // The first chunk's usageMetadata: the prompt's count, billed even if the stream never finishes.
+    assert.deepEqual({ ...events[0], created: 0, id: '' }, { type: 'stream-start', id: '', model: 'gemini-2.0-flash', created: 0, warnings: [], inputUsage: { inputTokens: 7, outputTokens: 0 } });
     assert.deepEqual(withoutStart(events), [
       { type: 'text-start', id: 'text-0' },
       { type: 'text-delta', id: 'text-0', delta: 'The' },

@@ -112,6 +112,8 @@ export function geminiStreamTransformer(options: GeminiStreamOptions): Transform
           model: chunk.modelVersion ?? options.requestedModel,
           created: Math.floor(Date.now() / 1000),
           warnings: [],
+          // Every chunk states the prompt's count: billed even if the stream is cut or left.
+          ...(chunk.usageMetadata ? { inputUsage: convertUsage(chunk.usageMetadata) } : {}),
         });
       }
       if (chunk.usageMetadata) usage = chunk.usageMetadata;
