@@ -13,11 +13,11 @@ import { workerMarker } from './worker-link.ts';
 
 /**
  * `switchboard serve --workers N`: the primary listens on the port, forks N workers and hands
- * them the connections in turn (src/cluster/connection-dealer.ts), and is the one place that holds what must
- * be shared: rate windows and budgets (src/cluster/arbiter.ts), and the relay that makes an
- * /admin change on one worker reach the others before it answers. It replaces a worker that
- * dies (at once, then with growing delays while it keeps dying young), and on SIGTERM drains
- * every worker and exits when all have. See docs/decisions/0008-workers.md.
+ * them the connections in turn (src/cluster/connection-dealer.ts), and is the one place that
+ * holds what must be shared: rate windows and budgets (src/cluster/arbiter.ts), and the relay
+ * that makes an /admin change on one worker reach the others before it answers. It replaces a
+ * worker that dies (at once, then with growing delays while it keeps dying young), and on
+ * SIGTERM drains every worker and exits when all have. See docs/decisions/0008-workers.md.
  */
 
 /** What the primary opens for itself (app.ts): the engine over the shared store. */
