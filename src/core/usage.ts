@@ -11,6 +11,11 @@ export interface Usage {
   /** The part of `cacheWriteTokens` written to last an hour (Anthropic's `1h`); the rest last the provider's default. */
   cacheWrite1hTokens?: number;
   reasoningTokens?: number;
+  /**
+   * What the provider bills, when it says so apart from what the model read and wrote (Cohere's
+   * `billed_units`, which leave out the preamble Cohere adds): the cost is priced on it.
+   */
+  billed?: { inputTokens: number; outputTokens: number };
   /** True when the numbers were counted by Switchboard because the provider reported none. */
   estimated?: boolean;
 }

@@ -24,6 +24,11 @@ describe('costOf: what a call cost', () => {
     assert.equal(costOf(usage, undefined), 0);
   });
 
+  it("prices what the provider bills when it says so apart (Cohere's billed_units leave out its preamble)", () => {
+    const usage = { inputTokens: 507, outputTokens: 10, cachedInputTokens: 448, billed: { inputTokens: 12, outputTokens: 9 } };
+    assert.equal(costOf(usage, { inputPerMtok: 1, outputPerMtok: 2 }), (12 * 1 + 9 * 2) / 1_000_000);
+  });
+
   it('never counts a token twice when a provider reports more cached or written than the prompt', () => {
     assert.equal(costOf({ inputTokens: 100, outputTokens: 0, cachedInputTokens: 80, cacheWriteTokens: 80 }, pricing), (80 * 0.1 + 20 * 1.25) / 1_000_000);
   });

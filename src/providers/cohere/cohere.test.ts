@@ -161,7 +161,7 @@ describe('cohere response conversion (golden)', () => {
       ],
       finishReason: 'tool-calls',
       rawFinishReason: 'TOOL_CALL',
-      usage: { inputTokens: 1549, outputTokens: 103, cachedInputTokens: 992 },
+      usage: { inputTokens: 1549, outputTokens: 103, cachedInputTokens: 992, billed: { inputTokens: 119, outputTokens: 52 } },
     });
   });
 
@@ -171,7 +171,7 @@ describe('cohere response conversion (golden)', () => {
       { type: 'reasoning', text: 'Short answer.' },
       { type: 'text', text: 'Paris is the capital of France.' },
     ]);
-    assert.deepStrictEqual(result.usage, { inputTokens: 507, outputTokens: 10 });
+    assert.deepStrictEqual(result.usage, { inputTokens: 507, outputTokens: 10, billed: { inputTokens: 12, outputTokens: 7 } });
   });
 
   it('maps every finish reason', () => {
@@ -189,7 +189,7 @@ describe('cohere stream (fixture replay, golden)', () => {
       { type: 'text-start', id: 'text-0' },
       ...['The', ' capital', ' of', ' France', ' is', ' Paris', ' — naturellement', '.'].map((delta) => ({ type: 'text-delta' as const, id: 'text-0', delta })),
       { type: 'text-end', id: 'text-0' },
-      { type: 'finish', finishReason: 'stop', rawFinishReason: 'COMPLETE', usage: { inputTokens: 507, outputTokens: 10, cachedInputTokens: 448 } },
+      { type: 'finish', finishReason: 'stop', rawFinishReason: 'COMPLETE', usage: { inputTokens: 507, outputTokens: 10, cachedInputTokens: 448, billed: { inputTokens: 12, outputTokens: 9 } } },
     ]);
   });
 
@@ -209,7 +209,7 @@ describe('cohere stream (fixture replay, golden)', () => {
         { type: 'tool-input-start', id: 'get_time_p2n7c4z1w5bb', toolName: 'get_time' },
         ...['{"zone":', '"Europe/Paris"}'].map((delta) => ({ type: 'tool-input-delta' as const, id: 'get_time_p2n7c4z1w5bb', delta })),
         { type: 'tool-input-end', id: 'get_time_p2n7c4z1w5bb' },
-        { type: 'finish', finishReason: 'tool-calls', rawFinishReason: 'TOOL_CALL', usage: { inputTokens: 1549, outputTokens: 95 } },
+        { type: 'finish', finishReason: 'tool-calls', rawFinishReason: 'TOOL_CALL', usage: { inputTokens: 1549, outputTokens: 95, billed: { inputTokens: 119, outputTokens: 44 } } },
       ],
     );
   });
@@ -221,7 +221,7 @@ describe('cohere stream (fixture replay, golden)', () => {
       ['reasoning-start', 'reasoning-delta:Two', 'reasoning-delta: plus', 'reasoning-delta: two', 'reasoning-delta:.', 'reasoning-end',
         'text-start', 'text-delta:It', 'text-delta: is', 'text-delta: 4', 'text-delta:.', 'text-end', 'finish'],
     );
-    assert.deepStrictEqual(events.at(-1), { type: 'finish', finishReason: 'length', rawFinishReason: 'MAX_TOKENS', usage: { inputTokens: 8, outputTokens: 50 } });
+    assert.deepStrictEqual(events.at(-1), { type: 'finish', finishReason: 'length', rawFinishReason: 'MAX_TOKENS', usage: { inputTokens: 8, outputTokens: 50, billed: { inputTokens: 8, outputTokens: 50 } } });
   });
 
   it('ends with an error for message-end ERROR, for an error body, and for a cut stream', async () => {
@@ -233,10 +233,10 @@ describe('cohere stream (fixture replay, golden)', () => {
     assert.equal(error?.type === 'error' && error.usage, undefined);
     // The usage message-end reports with the failure is what the failed generation used.
     const billed = (await replay(`${start}event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"ERROR","usage":{"billed_units":{"input_tokens":5,"output_tokens":2},"tokens":{"input_tokens":71,"output_tokens":2}}}}\n\n`)).at(-1);
-    assert.deepStrictEqual(billed?.type === 'error' && billed.usage, { inputTokens: 71, outputTokens: 2 });
+    assert.deepStrictEqual(billed?.type === 'error' && billed.usage, { inputTokens: 71, outputTokens: 2, billed: { inputTokens: 5, outputTokens: 2 } });
     // A `tokens` object without counts is no report: billed_units is read, and with neither the usage is left out.
     const billedOnly = (await replay(`${start}event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"ERROR","usage":{"billed_units":{"input_tokens":5,"output_tokens":2},"tokens":{}}}}\n\n`)).at(-1);
-    assert.deepStrictEqual(billedOnly?.type === 'error' && billedOnly.usage, { inputTokens: 5, outputTokens: 2 });
+    assert.deepStrictEqual(billedOnly?.type === 'error' && billedOnly.usage, { inputTokens: 5, outputTokens: 2, billed: { inputTokens: 5, outputTokens: 2 } });
     const noCounts = (await replay(`${start}event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"COMPLETE","usage":{"tokens":{}}}}\n\n`)).at(-1);
     assert.ok(noCounts?.type === 'finish' && noCounts.usage === undefined, 'a finish without counts leaves the usage to the ledger');
     const timeout = (await replay(`${start}event: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"TIMEOUT"}}\n\n`)).at(-1);
@@ -275,7 +275,7 @@ describe('cohere adapter: 200 answers of the wrong shape', () => {
     const body = { id: 'x', finish_reason: 'ERROR', message: { role: 'assistant', content: [] }, usage: { billed_units: { input_tokens: 5, output_tokens: 2 }, tokens: { input_tokens: 71, output_tokens: 2 } } };
     await assert.rejects(adapter(body).chat(base, call), (error: unknown) => {
       assert.ok(GatewayError.isInstance(error));
-      assert.deepStrictEqual([error.code, error.retryable, error.usage], ['SB_ERR_UPSTREAM_ERROR', true, { inputTokens: 71, outputTokens: 2 }]);
+      assert.deepStrictEqual([error.code, error.retryable, error.usage], ['SB_ERR_UPSTREAM_ERROR', true, { inputTokens: 71, outputTokens: 2, billed: { inputTokens: 5, outputTokens: 2 } }]);
       return true;
     });
   });

@@ -73,10 +73,13 @@ export function convertUsage(usage: CohereUsage | null | undefined): Usage {
   // The first of the two that holds a count: a `tokens` object without one is no report.
   const counts = holdsCount(usage?.tokens) ? usage?.tokens : holdsCount(usage?.billed_units) ? usage?.billed_units : undefined;
   if (!counts) return { inputTokens: 0, outputTokens: 0, estimated: true };
+  const billed = holdsCount(usage?.billed_units) ? usage!.billed_units! : undefined;
   return {
     inputTokens: counts.input_tokens ?? 0,
     outputTokens: counts.output_tokens ?? 0,
     ...(usage?.cached_tokens ? { cachedInputTokens: usage.cached_tokens } : {}),
+    // "The number of billed input/output tokens" (Cohere's Usage schema): what the call costs.
+    ...(billed ? { billed: { inputTokens: billed.input_tokens ?? 0, outputTokens: billed.output_tokens ?? 0 } } : {}),
   };
 }
 
