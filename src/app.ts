@@ -358,7 +358,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
     async serveHanded() {
       // Exclusive: a path in a cluster worker would otherwise be shared through the primary.
-      await server.listen({ path: privateListenPath(), exclusive: true });
+      await server.listen({ path: privateListenPath(), exclusive: true, listenTextResolver: () => 'serving the connections the primary hands over' });
       const connections = (handed ??= new HandedConnections(server.server));
       return (socket) => {
         if (draining) return false;

@@ -55,23 +55,39 @@ describe('ConnectionDealer', () => {
     assert.match(address, /^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('hands connections to the workers in turn, and lets go of each one a worker has', async () => {
+  it('hands connections to the free workers in turn, and lets go of each one a worker has', async () => {
     const { dealer, open } = await start();
     const one = new FakeSeat(1);
     const two = new FakeSeat(2);
     dealer.seat(one);
     dealer.seat(two);
     for (let count = 0; count < 4; count += 1) await open();
-    await waitUntil('four connections handed', () => one.given.length + two.given.length === 4);
-    assert.deepEqual([one.given.length, two.given.length], [2, 2]);
-    assert.equal(dealer.pending, 4);
+    // One each; the other two wait until a worker answers for the one it has.
+    await waitUntil('two connections handed and two waiting', () => one.given.length + two.given.length === 2 && dealer.waiting === 2);
     const first = one.given[0]!;
     dealer.answered(one, first.id, true);
     assert.equal(first.socket.destroyed, true, "the primary's copy is closed once the worker has it");
-    assert.equal(dealer.pending, 3);
+    dealer.answered(two, two.given[0]!.id, true);
+    assert.deepEqual([one.given.length, two.given.length, dealer.waiting, dealer.pending], [2, 2, 0, 2]);
     // An answer from a worker the connection was not handed to changes nothing.
-    dealer.answered(one, two.given[0]!.id, true);
-    assert.equal(dealer.pending, 3);
+    dealer.answered(one, two.given[1]!.id, true);
+    assert.equal(dealer.pending, 2);
+  });
+
+  it('gives a worker that stalls one connection, not its share: the others go to the worker that answers', async () => {
+    const { dealer, open } = await start();
+    const stalled = new FakeSeat(1);
+    const prompt = new FakeSeat(2);
+    const answer = prompt.give.bind(prompt);
+    prompt.give = (id, socket, failed) => {
+      answer(id, socket, failed);
+      queueMicrotask(() => dealer.answered(prompt, id, true));
+    };
+    dealer.seat(stalled);
+    dealer.seat(prompt);
+    for (let count = 0; count < 6; count += 1) await open();
+    await waitUntil('six connections handed', () => stalled.given.length + prompt.given.length === 6);
+    assert.deepEqual([stalled.given.length, prompt.given.length], [1, 5]);
   });
 
   it('keeps connections that arrive while no worker takes any, and hands them out when one does', async () => {
@@ -81,7 +97,9 @@ describe('ConnectionDealer', () => {
     await sleep(30);
     const late = new FakeSeat(1);
     dealer.seat(late);
-    assert.equal(late.given.length, 2);
+    assert.equal(late.given.length, 1);
+    dealer.answered(late, late.given[0]!.id, true);
+    assert.deepEqual([late.given.length, dealer.waiting], [2, 0]);
   });
 
   it('gives the connections a dead worker never took to another worker, whole and unread', async () => {
@@ -115,6 +133,7 @@ describe('ConnectionDealer', () => {
     dealer.unseat(draining, false);
     dealer.answered(draining, draining.given[0]!.id, false);
     assert.equal(serving.given.length, 1);
+    dealer.answered(serving, serving.given[0]!.id, true);
     await open();
     await waitUntil('the next connection handed', () => serving.given.length === 2);
     assert.equal(draining.given.length, 1);

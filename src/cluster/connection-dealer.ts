@@ -19,7 +19,7 @@ export interface Seat {
   give(id: number, socket: Socket, failed: () => void): void;
 }
 
-/** Connections waiting while no worker takes any (all starting or being replaced), at most. */
+/** Connections waiting for a free worker (all busy, starting or being replaced), at most. */
 const maxWaiting = 4096;
 
 interface Handed {
@@ -32,6 +32,8 @@ export class ConnectionDealer {
   readonly #seats: Seat[] = [];
   readonly #handed = new Map<number, Handed>();
   readonly #waiting: Socket[] = [];
+  /** Connections each worker was handed and has not answered for yet. */
+  readonly #busy = new Map<Seat, number>();
   #nextId = 1;
   #turn = 0;
   #closed = false;
@@ -51,7 +53,9 @@ export class ConnectionDealer {
     const hosts = host === 'localhost' ? (await lookup(host, { all: true })).map((each) => each.address) : [host];
     const first = await this.#bind(port, hosts[0] ?? host);
     for (const other of hosts.slice(1)) await this.#bind(first.port, other).catch(() => undefined);
-    return `http://${first.family === 'IPv6' ? `[${first.address}]` : first.address}:${first.port}`;
+    // A wildcard address is printed as the loopback one, as a single process prints it (Fastify).
+    const shown = first.address === '0.0.0.0' ? '127.0.0.1' : first.address === '::' ? '::1' : first.address;
+    return `http://${first.family === 'IPv6' ? `[${shown}]` : shown}:${first.port}`;
   }
 
   #bind(port: number, host: string): Promise<{ address: string; family: string; port: number }> {
@@ -65,6 +69,9 @@ export class ConnectionDealer {
       server.once('error', reject);
       server.listen({ port, host }, () => {
         server.off('error', reject);
+        // An accept that fails (out of descriptors, a reset in the queue) loses that connection
+        // only, as with node's own hand-off: never the primary.
+        server.on('error', (error) => this.#onDropped(`accept failed: ${error.message}`));
         this.#servers.push(server);
         const address = server.address();
         if (address === null || typeof address === 'string') reject(new Error(`bound ${String(address)}, not a TCP port`));
@@ -76,7 +83,7 @@ export class ConnectionDealer {
   /** The worker takes connections from now on; those waiting for one are given out. */
   seat(seat: Seat): void {
     if (!this.#seats.includes(seat)) this.#seats.push(seat);
-    for (const socket of this.#waiting.splice(0)) this.#deal(socket);
+    this.#dispatch();
   }
 
   /**
@@ -90,8 +97,9 @@ export class ConnectionDealer {
     for (const [id, handed] of this.#handed) {
       if (handed.seat !== seat) continue;
       this.#handed.delete(id);
-      this.#deal(handed.socket);
+      this.#deal(handed.socket, true);
     }
+    this.#busy.delete(seat);
   }
 
   /** The worker has connection `id` (`taken`), or handed it back unread (it drains). */
@@ -99,9 +107,11 @@ export class ConnectionDealer {
     const handed = this.#handed.get(id);
     if (handed === undefined || handed.seat !== seat) return;
     this.#handed.delete(id);
+    this.#busy.set(seat, (this.#busy.get(seat) ?? 1) - 1);
     // The primary's descriptor only: the worker holds the connection through its own.
     if (taken) handed.socket.destroy();
-    else this.#deal(handed.socket);
+    else this.#deal(handed.socket, true);
+    this.#dispatch();
   }
 
   /** Stops listening; connections not yet in a worker's hands are closed unread. */
@@ -117,7 +127,13 @@ export class ConnectionDealer {
     return this.#handed.size;
   }
 
-  #deal(socket: Socket): void {
+  /** Connections waiting for a worker (tests). */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Queues a connection (`first`: one handed back, which has waited longest) and deals what it can. */
+  #deal(socket: Socket, first = false): void {
     if (socket.destroyed) return;
     // Stopping, every worker drains: one handed back now is closed unread, as a single process
     // that stopped listening leaves the connections not yet accepted.
@@ -125,22 +141,53 @@ export class ConnectionDealer {
       socket.destroy();
       return;
     }
-    if (this.#seats.length === 0) {
-      if (this.#waiting.length >= maxWaiting) {
-        socket.destroy();
-        this.#onDropped(`${maxWaiting} connections already wait for a worker`);
-      } else this.#waiting.push(socket);
+    if (this.#waiting.length >= maxWaiting) {
+      socket.destroy();
+      this.#onDropped(`${maxWaiting} connections already wait for a worker`);
       return;
     }
-    const seat = this.#seats[this.#turn++ % this.#seats.length]!;
+    if (first) this.#waiting.unshift(socket);
+    else this.#waiting.push(socket);
+    this.#dispatch();
+  }
+
+  /**
+   * Hands waiting connections to free workers, in turn. A worker is free once it has answered
+   * for the last connection it was handed, as node's round-robin hand-off has it: one that
+   * stalls (a long synchronous parse, a stop) holds one connection, not its share of all.
+   */
+  #dispatch(): void {
+    while (this.#waiting.length > 0) {
+      const seat = this.#freeSeat();
+      if (seat === undefined) return;
+      const socket = this.#waiting.shift()!;
+      if (!socket.destroyed) this.#give(seat, socket);
+    }
+  }
+
+  #freeSeat(): Seat | undefined {
+    const count = this.#seats.length;
+    for (let step = 0; step < count; step += 1) {
+      const seat = this.#seats[(this.#turn + step) % count]!;
+      if ((this.#busy.get(seat) ?? 0) === 0) {
+        this.#turn = (this.#turn + step + 1) % count;
+        return seat;
+      }
+    }
+    return undefined;
+  }
+
+  #give(seat: Seat, socket: Socket): void {
     const id = this.#nextId++;
     this.#handed.set(id, { socket, seat });
+    this.#busy.set(seat, (this.#busy.get(seat) ?? 0) + 1);
     seat.give(id, socket, () => {
       // Not sent: the channel closed under it, so that worker is going. Another gets it.
       if (this.#handed.get(id)?.seat !== seat) return;
       this.#handed.delete(id);
       this.unseat(seat, false);
-      this.#deal(socket);
+      this.#busy.delete(seat);
+      this.#deal(socket, true);
     });
   }
 }

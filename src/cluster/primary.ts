@@ -173,8 +173,10 @@ class Supervisor {
     worker.on('error', (error) => this.#logger.warn({ slot, err: error }, 'worker channel error'));
     this.#logger.info({ slot, pid: worker.process.pid }, 'worker started');
     // Released only once the channel is read to its end too: a settle the worker sent just
-    // before it died still arrives, and counts.
-    const disconnected = once(worker, 'disconnect').catch(() => undefined);
+    // before it died still arrives, and counts. The child process's 'close' says so too: node
+    // emits no 'disconnect' while a handle it sent waits for the child's receipt, which is
+    // just when a connection is on its way to a worker that dies.
+    const disconnected = Promise.race([once(worker, 'disconnect'), once(worker.process, 'close')]).catch(() => undefined);
     once(worker, 'exit')
       .then(async (args) => {
         const [code, signal] = args as [number | null, string | null];

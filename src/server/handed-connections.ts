@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -47,9 +48,12 @@ export class HandedConnections {
   }
 }
 
-/** Where a worker's server listens privately: unreachable by name, gone with the process. */
-export function privateListenPath(pid: number = process.pid): string {
-  const name = `switchboard-worker-${pid}`;
+/**
+ * Where a worker's server listens privately. Random: abstract names are shared by every process
+ * of a network namespace, and containers sharing one (a pod, host networking) repeat their pids.
+ */
+export function privateListenPath(): string {
+  const name = `switchboard-worker-${process.pid}-${randomBytes(8).toString('hex')}`;
   if (process.platform === 'linux') return `\0${name}`;
   if (process.platform === 'win32') return `\\\\.\\pipe\\${name}`;
   return join(tmpdir(), `${name}.sock`);
