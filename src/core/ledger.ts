@@ -53,6 +53,8 @@ export interface LedgerRow {
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens: number;
+  /** Prompt tokens written to the provider's cache (priced at its write price). */
+  cacheWriteTokens: number;
   reasoningTokens: number;
   /** True when token counts were counted by Switchboard, not reported by the provider. */
   tokensEstimated: boolean;

@@ -18,7 +18,7 @@ const usage = (costUsd: number, time = new Date().toISOString()) => ({ time, cos
 function row(keyId: string, costUsd: number, time: string): LedgerRow {
   return {
     id: `req_${Math.random().toString(16).slice(2)}`, time, endpoint: 'chat', keyId, team: null, modelRequested: 'fast', route: null, model: 'fast',
-    provider: 'oai', upstreamModel: 'gpt', attempts: [], inputTokens: 1, outputTokens: 1, cachedInputTokens: 0, reasoningTokens: 0,
+    provider: 'oai', upstreamModel: 'gpt', attempts: [], inputTokens: 1, outputTokens: 1, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0,
     tokensEstimated: false, costUsd, latencyMs: 1, ttftMs: null, status: 'ok', httpStatus: 200, errorCode: null, errorMessage: null,
     stream: false, reason: null, metadata: {}, warnings: [], guardrails: [],
   };

@@ -104,6 +104,7 @@ export function cutOffRow(request: StartedRequest): LedgerRow {
     inputTokens: 0,
     outputTokens: 0,
     cachedInputTokens: 0,
+    cacheWriteTokens: 0,
     reasoningTokens: 0,
     tokensEstimated: false,
     costUsd: 0,

@@ -198,6 +198,7 @@ export class RequestRecord implements GovernedRecord {
       inputTokens: tokens.inputTokens,
       outputTokens: tokens.outputTokens,
       cachedInputTokens: tokens.cachedInputTokens ?? 0,
+      cacheWriteTokens: tokens.cacheWriteTokens ?? 0,
       reasoningTokens: tokens.reasoningTokens ?? 0,
       tokensEstimated: Boolean(tokens.estimated),
       costUsd: this.cost(),

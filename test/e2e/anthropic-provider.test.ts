@@ -100,6 +100,7 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
     assert.equal(data.usage!.prompt_tokens_details?.cached_tokens, 100);
     const row = (await gateway.ledgerRow(response))!;
     assert.equal(row.cachedInputTokens, 100);
+    assert.equal(row.cacheWriteTokens, 10);
     // Anthropic's multipliers of the $3 input price: reads 0.1x, writes 1.25x (5 minutes) and 2x (an hour).
     const uncached = data.usage!.prompt_tokens - 110;
     const expected = (uncached * 3 + 100 * 0.3 + 6 * 3.75 + 4 * 6 + data.usage!.completion_tokens * 15) / 1_000_000;

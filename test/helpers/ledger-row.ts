@@ -20,6 +20,7 @@ export function ledgerRow(id: string, overrides: Partial<LedgerRow> = {}): Ledge
     inputTokens: 1_204,
     outputTokens: 87,
     cachedInputTokens: 0,
+    cacheWriteTokens: 0,
     reasoningTokens: 0,
     tokensEstimated: false,
     costUsd: 0.00023281,

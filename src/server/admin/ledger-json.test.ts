@@ -7,7 +7,7 @@ const row: LedgerRow = {
   id: 'req_1', time: '2025-06-01T10:00:00.000Z', endpoint: 'chat', keyId: 'key_1', team: 'red, blue', modelRequested: 'auto', route: 'auto',
   model: 'fast', provider: 'oai', upstreamModel: 'gpt-4o-mini',
   attempts: [{ model: 'fast', provider: 'oai', upstreamModel: 'gpt-4o-mini', outcome: 'ok', latencyMs: 12 }],
-  inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, reasoningTokens: 0, tokensEstimated: false, costUsd: 0.0000045, latencyMs: 15,
+  inputTokens: 10, outputTokens: 5, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, tokensEstimated: false, costUsd: 0.0000045, latencyMs: 15,
   ttftMs: null, status: 'ok', httpStatus: 200, errorCode: null, errorMessage: null, stream: false, reason: 'route auto: "first"',
   metadata: { note: '=HYPERLINK("x")' }, warnings: [], guardrails: [{ name: 'pii', type: 'pii', result: 'passed' }],
 };

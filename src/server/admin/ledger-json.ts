@@ -30,6 +30,7 @@ export function ledgerRowJson(row: LedgerRow) {
     input_tokens: row.inputTokens,
     output_tokens: row.outputTokens,
     cached_input_tokens: row.cachedInputTokens,
+    cache_write_tokens: row.cacheWriteTokens,
     reasoning_tokens: row.reasoningTokens,
     tokens_estimated: row.tokensEstimated,
     cost_usd: row.costUsd,
@@ -49,7 +50,7 @@ export function ledgerRowJson(row: LedgerRow) {
 
 const csvColumns = [
   'id', 'time', 'endpoint', 'key_id', 'team', 'model_requested', 'route', 'model', 'provider', 'upstream_model', 'attempts',
-  'input_tokens', 'output_tokens', 'cached_input_tokens', 'reasoning_tokens', 'tokens_estimated', 'cost_usd', 'latency_ms',
+  'input_tokens', 'output_tokens', 'cached_input_tokens', 'cache_write_tokens', 'reasoning_tokens', 'tokens_estimated', 'cost_usd', 'latency_ms',
   'ttft_ms', 'status', 'http_status', 'error_code', 'error_message', 'stream', 'reason', 'metadata', 'warnings', 'guardrails',
 ] as const;
 

@@ -7,13 +7,14 @@ import { Database } from './driver.ts';
 import type { LedgerRow } from '../../core/ledger.ts';
 import type { VirtualKeyRecord } from '../../core/stores.ts';
 import { applyMigrations, openSqliteStorage, type MigrationStep } from './index.ts';
+import { prepareLedgerInsert } from './ledger-rows.ts';
 import { migrations } from './migrations.ts';
 
 function row(overrides: Partial<LedgerRow>): LedgerRow {
   return {
     id: `req_${Math.random().toString(16).slice(2)}`, time: '2025-06-01T10:00:00.000Z', endpoint: 'chat', keyId: 'key_a', team: 'red',
     modelRequested: 'fast', route: null, model: 'fast', provider: 'oai', upstreamModel: 'gpt', attempts: [], inputTokens: 10, outputTokens: 5,
-    cachedInputTokens: 0, reasoningTokens: 0, tokensEstimated: false, costUsd: 0.1, latencyMs: 5, ttftMs: null, status: 'ok', httpStatus: 200,
+    cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, tokensEstimated: false, costUsd: 0.1, latencyMs: 5, ttftMs: null, status: 'ok', httpStatus: 200,
     errorCode: null, errorMessage: null, stream: false, reason: null, metadata: {}, warnings: [], guardrails: [], ...overrides,
   };
 }
@@ -25,6 +26,31 @@ describe('SQLite governance stores (real files)', () => {
   });
   after(async () => {
     await rm(directory, { recursive: true, force: true });
+  });
+
+  it('adds the cache write tokens column to an existing ledger: its rows read 0, new rows keep their count', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-cache-write-'));
+    const database = new Database(join(directory, 'ledger.db'));
+    try {
+      applyMigrations(database, migrations.filter((migration) => migration.version <= 9));
+      database.prepare(`INSERT INTO ledger (id, time, endpoint, attempts, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
+        tokens_estimated, cost_usd, latency_ms, status, http_status, stream, metadata, warnings) VALUES ('old', '2025-06-01T10:00:00.000Z', 'chat', '[]', 10, 1, 0, 0, 0, 0, 1, 'ok', 200, 0, '{}', '[]')`).run();
+      applyMigrations(database, migrations);
+      const insert = prepareLedgerInsert(database);
+      insert.rows([row({ id: 'new', inputTokens: 1_000, cacheWriteTokens: 600 })]);
+      // A journal line written by a version before the column has no count: 0.
+      const { cacheWriteTokens: _dropped, ...older } = row({ id: 'from-old-journal' });
+      insert.lines([JSON.stringify(older)]);
+      const counts = database.prepare('SELECT id, cache_write_tokens FROM ledger ORDER BY id').all();
+      assert.deepEqual(counts, [
+        { id: 'from-old-journal', cache_write_tokens: 0 },
+        { id: 'new', cache_write_tokens: 600 },
+        { id: 'old', cache_write_tokens: 0 },
+      ]);
+    } finally {
+      database.close();
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it('applies migrations once, in order, and upgrades a database made by the first one', async () => {
@@ -85,7 +111,7 @@ describe('SQLite governance stores (real files)', () => {
     insert.run('master', '2025-06-01T10:00:01.000Z', null, null, 0.5);
     insert.run('no-team', '2025-06-01T10:00:02.000Z', 'key_a', null, 1);
     const steps: MigrationStep[] = [];
-    applyMigrations(database, migrations, (step) => steps.push(step));
+    applyMigrations(database, migrations.filter((migration) => migration.version <= 9), (step) => steps.push(step));
     // An upgrade says what it is doing and how long it took, with the ledger's size (what the time grows with).
     assert.deepEqual(
       steps.map(({ ms, ...step }) => ({ ...step, done: ms !== undefined && ms >= 0 })),

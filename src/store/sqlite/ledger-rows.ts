@@ -28,6 +28,8 @@ const fields = [
   ['input_tokens', (row) => row.inputTokens],
   ['output_tokens', (row) => row.outputTokens],
   ['cached_input_tokens', (row) => row.cachedInputTokens],
+  // Absent from the journal lines of a version before the column (written at the next start).
+  ['cache_write_tokens', (row) => row.cacheWriteTokens ?? 0],
   ['reasoning_tokens', (row) => row.reasoningTokens],
   ['tokens_estimated', (row) => (row.tokensEstimated ? 1 : 0)],
   ['cost_usd', (row) => row.costUsd],
@@ -109,6 +111,7 @@ export function fromRecord(record: LedgerRecord): LedgerRow {
     inputTokens: Number(record.input_tokens),
     outputTokens: Number(record.output_tokens),
     cachedInputTokens: Number(record.cached_input_tokens),
+    cacheWriteTokens: Number(record.cache_write_tokens ?? 0),
     reasoningTokens: Number(record.reasoning_tokens),
     tokensEstimated: record.tokens_estimated === 1,
     costUsd: Number(record.cost_usd),

@@ -188,6 +188,12 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX ledger_team_time ON ledger (team, time) WHERE team IS NOT NULL;
     `,
   },
+  {
+    // Cache writes are priced apart (src/ledger/cost.ts): the row shows how many there were.
+    version: 10,
+    name: 'ledger: cache write tokens',
+    sql: `ALTER TABLE ledger ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;`,
+  },
 ];
 
 /**
