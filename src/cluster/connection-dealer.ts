@@ -32,8 +32,6 @@ export class ConnectionDealer {
   readonly #seats: Seat[] = [];
   readonly #handed = new Map<number, Handed>();
   readonly #waiting: Socket[] = [];
-  /** Connections each worker was handed and has not answered for yet. */
-  readonly #busy = new Map<Seat, number>();
   #nextId = 1;
   #turn = 0;
   #closed = false;
@@ -99,7 +97,6 @@ export class ConnectionDealer {
       this.#handed.delete(id);
       this.#deal(handed.socket, true);
     }
-    this.#busy.delete(seat);
   }
 
   /** The worker has connection `id` (`taken`), or handed it back unread (it drains). */
@@ -107,7 +104,6 @@ export class ConnectionDealer {
     const handed = this.#handed.get(id);
     if (handed === undefined || handed.seat !== seat) return;
     this.#handed.delete(id);
-    this.#busy.set(seat, (this.#busy.get(seat) ?? 1) - 1);
     // The primary's descriptor only: the worker holds the connection through its own.
     if (taken) handed.socket.destroy();
     else this.#deal(handed.socket, true);
@@ -169,7 +165,7 @@ export class ConnectionDealer {
     const count = this.#seats.length;
     for (let step = 0; step < count; step += 1) {
       const seat = this.#seats[(this.#turn + step) % count]!;
-      if ((this.#busy.get(seat) ?? 0) === 0) {
+      if (!this.#holds(seat)) {
         this.#turn = (this.#turn + step + 1) % count;
         return seat;
       }
@@ -177,16 +173,20 @@ export class ConnectionDealer {
     return undefined;
   }
 
+  /** Whether the worker has a connection it has not answered for yet (one at most). */
+  #holds(seat: Seat): boolean {
+    for (const handed of this.#handed.values()) if (handed.seat === seat) return true;
+    return false;
+  }
+
   #give(seat: Seat, socket: Socket): void {
     const id = this.#nextId++;
     this.#handed.set(id, { socket, seat });
-    this.#busy.set(seat, (this.#busy.get(seat) ?? 0) + 1);
     seat.give(id, socket, () => {
       // Not sent: the channel closed under it, so that worker is going. Another gets it.
       if (this.#handed.get(id)?.seat !== seat) return;
       this.#handed.delete(id);
       this.unseat(seat, false);
-      this.#busy.delete(seat);
       this.#deal(socket, true);
     });
   }
