@@ -33,7 +33,7 @@ export function formatMessagesResponse(result: ChatResult, stops?: readonly stri
 function cacheCreation(usage: Usage): { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number } | null {
   const written = usage.cacheWriteTokens ?? 0;
   if (written === 0 || usage.cacheWrite1hTokens === undefined) return null;
-  const forAnHour = Math.min(usage.cacheWrite1hTokens ?? 0, written);
+  const forAnHour = Math.min(usage.cacheWrite1hTokens, written);
   return { ephemeral_5m_input_tokens: written - forAnHour, ephemeral_1h_input_tokens: forAnHour };
 }
 
