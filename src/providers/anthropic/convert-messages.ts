@@ -258,7 +258,7 @@ function isBareText(block: RequestBlock): block is TextBlock {
 }
 
 /** The text parts that mark a breakpoint and would be sent (not empty). */
-function countBreakpoints(messages: readonly ChatMessage[]): number {
+export function countBreakpoints(messages: readonly ChatMessage[]): number {
   let count = 0;
   for (const message of messages) {
     for (const part of message.content) if (part.type === 'text' && part.cacheBreakpoint !== undefined && part.text !== '') count += 1;

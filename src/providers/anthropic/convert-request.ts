@@ -4,7 +4,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { ProviderCall } from '../../core/provider-adapter.ts';
 import { nativeExtras } from '../_shared/native-extras.ts';
 import { setIfDefined } from '../_shared/set-if-defined.ts';
-import { convertMessages } from './convert-messages.ts';
+import { convertMessages, countBreakpoints } from './convert-messages.ts';
 import { liftSystemMessages } from './lift-system-messages.ts';
 
 /**
@@ -105,22 +105,16 @@ function warnUnsupported(request: ChatRequest, warnings: Warning[]): void {
   dropped('seed', request.seed);
   dropped('presence_penalty', request.presencePenalty);
   dropped('frequency_penalty', request.frequencyPenalty);
+  // With breakpoints marked, OpenAI's `prompt_cache_options` carries over: its `ttl` became theirs
+  // (convert-messages.ts), and mode `explicit` (no implicit breakpoint) is what Anthropic does with
+  // marked ones; mode `implicit` (the default) asks for one more breakpoint OpenAI chooses, which
+  // Anthropic has no equivalent of.
   for (const warning of nativeExtras(request, relayableOpenAIFields, 'Anthropic').warnings) {
-    if (warning.setting === 'prompt_cache_options' && marksBreakpoints(request)) {
+    if (warning.setting === 'prompt_cache_options' && countBreakpoints(request.messages) > 0) {
       const mode = (request.native!.body.prompt_cache_options as { mode?: string }).mode;
       if (mode !== 'explicit') warnings.push({ type: 'dropped-setting', setting: 'prompt_cache_options.mode', message: 'Anthropic has no implicit cache breakpoint (mode "implicit", the default); only the marked breakpoints were sent, as cache_control' });
     } else warnings.push(warning);
   }
-}
-
-/**
- * Whether the request marks prompt-caching breakpoints. OpenAI's `prompt_cache_options` then
- * carries over: its `ttl` became theirs (convert-messages.ts), and mode `explicit` (no implicit
- * breakpoint) is what Anthropic does with marked ones; mode `implicit` (the default) asks for one
- * more breakpoint OpenAI chooses, which Anthropic has no equivalent of.
- */
-function marksBreakpoints(request: ChatRequest): boolean {
-  return request.native?.nativeOnly?.some((setting) => setting === 'prompt_cache_breakpoint' || setting === 'cache_control') ?? false;
 }
 
 /** openapi.json `Tool`: `input_schema` must be an object schema (`InputSchema.type: "object"`). */
