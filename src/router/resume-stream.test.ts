@@ -155,6 +155,34 @@ describe('resumable stream read with poll', { timeout: 5000 }, () => {
     assert.deepEqual([last.usage?.inputTokens, last.usage?.outputTokens], [billed.inputTokens + counted.inputTokens, billed.outputTokens + counted.outputTokens]);
   });
 
+  it('bills a cut attempt’s prompt as its provider counted it at the start, cache reads included, not by our count', async () => {
+    // Anthropic's message_start (src/providers/anthropic) reports the prompt, a cached one here.
+    const prompt = { inputTokens: 2400, outputTokens: 1, cachedInputTokens: 2000 };
+    const cut = new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'Provider "p1" broke off', { provider: 'p1' });
+    const first = attempt('p1', [{ type: 'stream-start', id: 's', model: 'p1-model', created: 1, warnings: [], inputUsage: prompt }, { type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: 'Hello, ' }], [
+      { type: 'error', error: cut },
+    ]);
+    // The continuation reports a start of its own, and then no usage at all: counted on its own prompt.
+    const second = attempt('p2', [{ type: 'stream-start', id: 's2', model: 'p2-model', created: 2, warnings: [] }, { type: 'text-start', id: 'u' }, { type: 'text-delta', id: 'u', delta: 'world' }], [
+      { type: 'text-end', id: 'u' },
+      { type: 'finish', finishReason: 'stop' },
+    ]);
+    const next = [second];
+    const continuer: StreamContinuer = { broke: () => undefined, continueStream: async () => next.shift() };
+    const { events } = await readPolling(resumableStream(first, request, { continuer, signal: new AbortController().signal, resume: true }));
+    const last = events.at(-1);
+    assert.ok(last?.type === 'finish');
+    const [broke, resumed] = last.usageByAttempt!;
+    assert.deepEqual(
+      [broke?.usage.inputTokens, broke?.usage.cachedInputTokens, broke?.usage.estimated],
+      [2400, 2000, true],
+      'the cut attempt: the prompt its provider reported, cache reads kept',
+    );
+    assert.ok(broke!.usage.outputTokens > 1, 'and what it streamed, counted');
+    assert.equal(resumed?.usage.cachedInputTokens, undefined, 'the continuation reported no start usage: its prompt counted, not the first attempt’s');
+    assert.ok(resumed!.usage.inputTokens > 0 && resumed!.usage.inputTokens < 2400);
+  });
+
   // Found in review: the resume stream reads on by itself after events it swallowed (a
   // continuation repeating the text so far, a held error), with no read of the caller's waiting.
   // A poll then must not take the event after the one that read is bringing.

@@ -89,6 +89,8 @@ class ResumableStream {
   #sentChars = 0;
   /** The text the current attempt produced, for counting its tokens if it breaks. */
   #attemptText = new StreamedText();
+  /** The current attempt's prompt as its provider counted it at its start (`stream-start`), if it did. */
+  #attemptInput: Usage | undefined;
   /** Only text went out so far: a provider can continue it. */
   #continuable = true;
   /** The caller's open text block. */
@@ -231,6 +233,7 @@ class ResumableStream {
     const continuing = this.#resumes > 0;
     switch (event.type) {
       case 'stream-start':
+        this.#attemptInput = event.inputUsage;
         if (continuing) return false;
         break;
       case 'native-chunk':
@@ -333,6 +336,7 @@ class ResumableStream {
     this.#attempt = next;
     this.#request = continuation;
     this.#attemptText = new StreamedText();
+    this.#attemptInput = undefined;
     this.#resumes += 1;
     this.#ids.clear();
     this.#overlap = new ContinuationOverlap(this.#sent.join(''), next.mayRepeatPrefix ?? false);
@@ -355,8 +359,14 @@ class ResumableStream {
     return { usage: parts.map((part) => part.usage).reduce((sum, part) => addUsage(sum, part)), usageByAttempt: parts };
   }
 
-  /** What the current attempt cost, counted (it broke before reporting usage). */
+  /**
+   * What the current attempt cost, counted (it broke before reporting usage): its prompt as its
+   * provider counted it at the start when it did (cache reads and writes priced as such, as
+   * src/ledger/usage-tap.ts does for a stream that is not resumed), else by our own count.
+   */
   #estimate(): Usage {
+    const reported = this.#attemptInput;
+    if (reported !== undefined) return { ...reported, outputTokens: Math.max(reported.outputTokens, this.#attemptText.tokens()), estimated: true };
     const prefix = this.#request.assistantPrefix;
     return {
       inputTokens: countPromptTokens(this.#request) + (prefix ? countTextTokens(prefix) : 0),
