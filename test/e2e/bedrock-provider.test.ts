@@ -11,6 +11,7 @@ import { collectStream, onlyToolCall, openaiClient, textBeforeStreamError } from
 const masterKey = 'sb-master-bedrock-key';
 const claude = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
 const titan = 'amazon.titan-embed-text-v2:0';
+const sonnet45 = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const weatherTool = {
   type: 'function' as const,
@@ -35,6 +36,7 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
       models: [
         { id: 'claude', provider: 'aws', upstream: claude, pricing: { input_per_mtok: 3, output_per_mtok: 15 } },
         { id: 'titan', provider: 'aws', upstream: titan, pricing: { input_per_mtok: 0.02, output_per_mtok: 0 } },
+        { id: 'sonnet45', provider: 'aws', upstream: sonnet45, pricing: { input_per_mtok: 3, output_per_mtok: 15 } },
         { id: 'claude-key', provider: 'aws-key', upstream: claude },
         { id: 'claude-wrong', provider: 'aws-wrong', upstream: claude },
       ],
@@ -226,6 +228,43 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
     });
   });
 
+  it('sends OpenAI-format prompt-caching breakpoints as cachePoint blocks, and prices the writes and reads Bedrock reports', async () => {
+    const rules = `Rules: ${'be exact and brief. '.repeat(60)}`;
+    // cache_control as OpenRouter and LiteLLM take it in the OpenAI format; not in the SDK's types.
+    const messages = [
+      { role: 'system', content: [{ type: 'text', text: rules, cache_control: { type: 'ephemeral', ttl: '1h' } }] },
+      { role: 'user', content: [{ type: 'text', text: 'What now?' }] },
+    ] as unknown as OpenAI.ChatCompletionMessageParam[];
+    const first = await client.chat.completions.create({ model: 'sonnet45', messages }).withResponse();
+    const sent = simulator.calls('converse', sonnet45).at(-1)!.body as { system: unknown };
+    assert.deepStrictEqual(sent.system, [{ text: rules }, { cachePoint: { type: 'default', ttl: '1h' } }]);
+    const written = (await gateway.ledgerRow(first.response))!;
+    assert.ok(written.cacheWriteTokens > 0 && written.cachedInputTokens === 0, 'the first call writes the prefix');
+    assert.deepStrictEqual(written.warnings, []);
+    const prompt = first.data.usage!.prompt_tokens;
+    const output = first.data.usage!.completion_tokens;
+    // Claude's multipliers on Bedrock: a 1-hour write at 2x the input price (src/providers/_shared/claude-cache-prices.ts).
+    const writeCost = ((prompt - written.cacheWriteTokens) * 3 + written.cacheWriteTokens * 6 + output * 15) / 1_000_000;
+    assert.ok(Math.abs(written.costUsd - writeCost) < 1e-9, `${written.costUsd} against ${writeCost}`);
+
+    const second = await client.chat.completions.create({ model: 'sonnet45', messages }).withResponse();
+    assert.equal(second.data.usage!.prompt_tokens_details?.cached_tokens, written.cacheWriteTokens, 'the second call reads what the first wrote');
+    const read = (await gateway.ledgerRow(second.response))!;
+    assert.equal(read.cachedInputTokens, written.cacheWriteTokens);
+    assert.equal(read.cacheWriteTokens, 0);
+    const readCost = ((prompt - read.cachedInputTokens) * 3 + read.cachedInputTokens * 0.3 + second.data.usage!.completion_tokens * 15) / 1_000_000;
+    assert.ok(Math.abs(read.costUsd - readCost) < 1e-9, `${read.costUsd} against ${readCost}`);
+  });
+
+  it('sends no cache point to a model Bedrock refuses them for: the call is answered, the row says what was not sent', async () => {
+    const messages = [{ role: 'user', content: [{ type: 'text', text: 'Cache me?', cache_control: { type: 'ephemeral' } }] }] as unknown as OpenAI.ChatCompletionMessageParam[];
+    const { data, response } = await client.chat.completions.create({ model: 'claude', messages }).withResponse();
+    assert.equal(data.choices[0]?.message.content, `Simulated reply from ${claude}: Cache me?`);
+    assert.deepStrictEqual((simulator.calls('converse', claude).at(-1)!.body as { messages: unknown }).messages, [{ role: 'user', content: [{ text: 'Cache me?' }] }]);
+    const row = (await gateway.ledgerRow(response))!;
+    assert.deepStrictEqual(row.warnings.map((warning) => [warning.type, warning.setting]), [['dropped-setting', 'cache_control']]);
+  });
+
   it('keeps AWS secrets out of logs and the ledger', async () => {
     const rows = JSON.stringify(await gateway.ledger());
     for (const secret of [simulator.credentials.secretAccessKey, 'not-the-secret-key-0000', simulator.apiKey]) {
@@ -243,8 +282,8 @@ describe('the Bedrock simulator rejects what Bedrock rejects', () => {
   after(() => simulator.close());
 
   /** A Converse call signed with the simulator's credentials (or not signed at all). */
-  async function converse(body: unknown, sign = true): Promise<{ status: number; errorType: string | null; message: string }> {
-    const url = new URL(`${simulator.url}/model/${encodeURIComponent(claude)}/converse`);
+  async function converse(body: unknown, sign = true, model = claude): Promise<{ status: number; errorType: string | null; message: string }> {
+    const url = new URL(`${simulator.url}/model/${encodeURIComponent(model)}/converse`);
     const text = JSON.stringify(body);
     let headers: Record<string, string> = { 'content-type': 'application/json' };
     if (sign) {
@@ -278,6 +317,29 @@ describe('the Bedrock simulator rejects what Bedrock rejects', () => {
     ];
     for (const [body, message] of cases) {
       const answer = await converse(body);
+      assert.equal(answer.status, 400, JSON.stringify(body));
+      assert.equal(answer.errorType, 'ValidationException');
+      assert.match(answer.message, message);
+    }
+  });
+  it('refuses cache points for a model without prompt caching (403), and more than four, unknown TTLs, 1h where only 5m is taken, TTLs that grow (400)', async () => {
+    const point = (ttl?: string) => ({ cachePoint: ttl === undefined ? { type: 'default' } : { type: 'default', ttl } });
+    const withPoints = (...points: unknown[]) => ({ messages: [{ role: 'user', content: [{ text: 'hi' }, ...points] }] });
+    assert.deepEqual(await converse(withPoints(point())), {
+      status: 403,
+      errorType: 'AccessDeniedException',
+      message: 'You invoked an unsupported model or your request did not allow prompt caching. See the documentation for more information.',
+    });
+    assert.equal((await converse(withPoints(point('1h')), true, sonnet45)).status, 200);
+    const cases: Array<[unknown, string, RegExp]> = [
+      [{ system: [{ text: 'a' }, point()], ...withPoints(point(), point(), point(), point()) }, sonnet45, /A maximum of 4 blocks/],
+      [withPoints(point('10m')), sonnet45, /enum value set: \[5m, 1h\]/],
+      [withPoints({ cachePoint: { type: 'default', scope: 'x' } }), sonnet45, /extraneous key \[scope\]/],
+      [withPoints(point('1h')), 'anthropic.claude-3-7-sonnet-20250219-v1:0', /does not support a cache TTL of 1h/],
+      [{ system: [{ text: 'a' }, point()], ...withPoints(point('1h')) }, sonnet45, /must not come after/],
+    ];
+    for (const [body, model, message] of cases) {
+      const answer = await converse(body, true, model);
       assert.equal(answer.status, 400, JSON.stringify(body));
       assert.equal(answer.errorType, 'ValidationException');
       assert.match(answer.message, message);

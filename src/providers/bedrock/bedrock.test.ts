@@ -190,6 +190,81 @@ describe('bedrock request conversion (ChatRequest → Converse body)', () => {
   });
 });
 
+describe('bedrock prompt-caching breakpoints (cachePoint blocks)', () => {
+  const sonnet45 = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
+  const marked = (text: string, minTtlSeconds?: number) => ({ type: 'text' as const, text, cacheBreakpoint: minTtlSeconds === undefined ? {} : { minTtlSeconds } });
+  const openai = (fields: string[], extra: Record<string, unknown> = {}) => ({ format: 'openai-chat' as const, body: { model: 'claude', messages: [], ...extra }, nativeOnly: fields });
+
+  it('puts a cache point after each marked block, in system and turns, 1h where the model takes it', async () => {
+    const { body, warnings } = await convert(
+      {
+        messages: [
+          { role: 'system', content: [marked('Long rules.', 1800)] },
+          { role: 'user', content: [{ type: 'text', text: 'Document:' }, marked('the document')] },
+          { role: 'assistant', content: [marked('An answer.')] },
+          { role: 'user', content: [{ type: 'text', text: 'And now?' }] },
+        ],
+        native: openai(['prompt_cache_breakpoint'], { prompt_cache_options: { mode: 'explicit', ttl: '30m' } }),
+      },
+      sonnet45,
+    );
+    assert.deepStrictEqual(body.system, [{ text: 'Long rules.' }, { cachePoint: { type: 'default', ttl: '1h' } }]);
+    assert.deepStrictEqual(body.messages, [
+      { role: 'user', content: [{ text: 'Document:' }, { text: 'the document' }, { cachePoint: { type: 'default' } }] },
+      { role: 'assistant', content: [{ text: 'An answer.' }, { cachePoint: { type: 'default' } }] },
+      { role: 'user', content: [{ text: 'And now?' }] },
+    ]);
+    assert.deepStrictEqual(warnings, [], 'every breakpoint sent as asked; prompt_cache_options carried by them (mode explicit)');
+  });
+
+  it('sends the latest four, and 5 minutes with a warning to a model without the 1-hour TTL', async () => {
+    const { body, warnings } = await convert(
+      { messages: [{ role: 'system', content: [marked('a', 3600), marked('b', 3600)] }, { role: 'user', content: [marked('c'), marked('d'), marked('e')] }], native: openai(['cache_control']) },
+      'anthropic.claude-3-7-sonnet-20250219-v1:0',
+    );
+    assert.deepStrictEqual(body.system, [{ text: 'a' }, { text: 'b' }, { cachePoint: { type: 'default' } }]);
+    assert.equal(body.messages[0]!.content.filter((block) => 'cachePoint' in block).length, 3);
+    assert.deepStrictEqual(warnings.map((warning) => warning.setting), ['cache_ttl']);
+  });
+
+  it('sends none to a model Bedrock refuses them for, and says so for each field used', async () => {
+    for (const model of ['meta.llama3-3-70b-instruct-v1:0', 'anthropic.claude-3-haiku-20240307-v1:0', claude, 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc']) {
+      const { body, warnings } = await convert({ messages: [{ role: 'user', content: [marked('x'), marked('y')] }], native: openai(['prompt_cache_breakpoint', 'cache_control']) }, model);
+      assert.deepStrictEqual(body.messages, [{ role: 'user', content: [{ text: 'x' }, { text: 'y' }] }], model);
+      assert.deepStrictEqual(warnings.map((warning) => [warning.type, warning.setting]), [['dropped-setting', 'prompt_cache_breakpoint'], ['dropped-setting', 'cache_control']], model);
+    }
+  });
+
+  it('follows a tool result with one point, and warns that mode implicit has no equivalent', async () => {
+    const { body, warnings } = await convert(
+      {
+        tools: [weather],
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'weather?' }] },
+          { role: 'assistant', content: [{ type: 'tool-call', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+          { role: 'tool', toolCallId: 'call_1', content: [marked('sunny', 1800), marked('warm', 1800)] },
+        ],
+        native: openai(['prompt_cache_breakpoint'], { prompt_cache_options: { ttl: '30m' } }),
+      },
+      'amazon.nova-pro-v1:0',
+    );
+    assert.deepStrictEqual(body.messages[2]!.content.slice(1), [{ cachePoint: { type: 'default' } }]);
+    assert.deepStrictEqual(warnings.map((warning) => warning.setting), ['prompt_cache_options.mode', 'cache_ttl']);
+  });
+
+  it('reads 1-hour cache writes apart from the others', () => {
+    const usage = convertResponse(
+      {
+        output: { message: { role: 'assistant', content: [{ text: 'ok' }] } },
+        stopReason: 'end_turn',
+        usage: { inputTokens: 10, outputTokens: 2, cacheReadInputTokens: 100, cacheWriteInputTokens: 300, cacheDetails: [{ inputTokens: 200, ttl: '1h' }, { inputTokens: 100, ttl: '5m' }] },
+      },
+      { id: 'r', model: claude },
+    ).usage;
+    assert.deepStrictEqual(usage, { inputTokens: 410, outputTokens: 2, cachedInputTokens: 100, cacheWriteTokens: 300, cacheWrite1hTokens: 200 });
+  });
+});
+
 describe('bedrock response conversion (Converse answer → ChatResult)', () => {
   it('turns a recorded-shape answer into reasoning, text and a tool call with cache-aware usage', async () => {
     const body = JSON.parse(await readFile(new URL('./__fixtures__/bedrock-converse-tool-use.json', import.meta.url), 'utf8')) as ConverseResponseBody;

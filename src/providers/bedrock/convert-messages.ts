@@ -4,19 +4,22 @@ import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { ImageFetcher } from '../../core/http-client.ts';
 import { parseToolArguments } from '../_shared/parse-tool-arguments.ts';
-import type { ContentBlock, ConverseMessage, ImageFormat, ToolResultContent } from './wire-types.ts';
+import type { ContentBlock, ConverseMessage, ImageFormat, SystemBlock, ToolResultContent } from './wire-types.ts';
 import type { AbortSignalLike } from '../../core/abort.ts';
+import type { CachePoints } from './prompt-cache.ts';
 
 /** What converting messages needs besides them. */
 export interface MessageContext {
   images: ImageFetcher;
   signal: AbortSignalLike;
   warnings: Warning[];
+  /** Where the caller's prompt-caching breakpoints go (prompt-cache.ts); none are sent without it. */
+  cachePoints?: CachePoints;
 }
 
 /** The converted conversation, and whether it holds tool blocks (Bedrock then requires a toolConfig). */
 export interface ConvertedMessages {
-  system: Array<{ text: string }>;
+  system: SystemBlock[];
   messages: ConverseMessage[];
   hasToolBlocks: boolean;
 }
@@ -26,10 +29,12 @@ export interface ConvertedMessages {
  * `user` and `assistant` only, which must alternate (API_runtime_Message.html): system messages
  * go to `system`; tool results become `toolResult` blocks of a user turn; adjacent turns of one
  * role are merged, so the results of parallel calls (and text after them) share one turn.
- * Empty text parts are left out: Bedrock rejects blank text blocks.
+ * Empty text parts are left out: Bedrock rejects blank text blocks. A text part marked as a
+ * prompt-caching breakpoint is followed by a `cachePoint` block (prompt-cache.ts), in `system` as
+ * in a turn; one on a tool result follows its `toolResult` block, which cannot hold one.
  */
 export async function convertMessages(input: readonly ChatMessage[], context: MessageContext): Promise<ConvertedMessages> {
-  const system: Array<{ text: string }> = [];
+  const system: SystemBlock[] = [];
   const messages: ConverseMessage[] = [];
   let hasToolBlocks = false;
   const push = (role: ConverseMessage['role'], content: ContentBlock[]) => {
@@ -44,23 +49,37 @@ export async function convertMessages(input: readonly ChatMessage[], context: Me
         if (messages.length > 0) {
           context.warnings.push({ type: 'other', setting: `messages[${index}]`, message: 'Bedrock takes the system prompt apart from the conversation; a system message from the middle of it was moved to the system prompt' });
         }
-        system.push(...message.content.filter((part) => part.text !== '').map((part) => ({ text: part.text })));
+        for (const part of message.content) {
+          if (part.text === '') continue;
+          system.push({ text: part.text });
+          const point = context.cachePoints?.after(part.cacheBreakpoint);
+          if (point) system.push(point);
+        }
         break;
-      case 'user':
+      case 'user': {
         warnName(message.name, index, context.warnings);
-        push('user', await Promise.all(message.content.filter(notEmptyText).map((part) => convertUserPart(part, index, context))));
+        const parts = message.content.filter(notEmptyText);
+        const blocks = await Promise.all(parts.map((part) => convertUserPart(part, index, context)));
+        push('user', withCachePoints(parts, blocks, context.cachePoints));
         break;
+      }
       case 'assistant': {
         warnName(message.name, index, context.warnings);
-        const content = convertAssistantMessage(message, index, context.warnings);
+        const content = convertAssistantMessage(message, index, context.warnings, context.cachePoints);
         hasToolBlocks ||= content.some((block) => 'toolUse' in block);
         push('assistant', content);
         break;
       }
-      case 'tool':
+      case 'tool': {
         hasToolBlocks = true;
-        push('user', [await convertToolMessage(message, index, context)]);
+        const result: ContentBlock[] = [await convertToolMessage(message, index, context)];
+        // Every marked part counts toward the four; one point after the result stands for them.
+        let point: ContentBlock | undefined;
+        for (const part of message.content) if (part.type === 'text' && part.text !== '') point = context.cachePoints?.after(part.cacheBreakpoint) ?? point;
+        if (point) result.push(point);
+        push('user', result);
         break;
+      }
       default: {
         const exhaustive: never = message;
         return exhaustive;
@@ -72,6 +91,19 @@ export async function convertMessages(input: readonly ChatMessage[], context: Me
 
 function notEmptyText(part: TextPart | ImagePart | FilePart): boolean {
   return part.type !== 'text' || part.text !== '';
+}
+
+/** A turn's blocks, each marked text part's followed by its cache point. */
+function withCachePoints(parts: ReadonlyArray<TextPart | ImagePart | FilePart>, blocks: ContentBlock[], cachePoints: CachePoints | undefined): ContentBlock[] {
+  if (cachePoints === undefined) return blocks;
+  const content: ContentBlock[] = [];
+  blocks.forEach((block, index) => {
+    content.push(block);
+    const part = parts[index]!;
+    const point = part.type === 'text' ? cachePoints.after(part.cacheBreakpoint) : undefined;
+    if (point) content.push(point);
+  });
+  return content;
 }
 
 function warnName(name: string | undefined, index: number, warnings: Warning[]): void {
@@ -160,13 +192,17 @@ function documentName(filename: string | undefined, index: number): string {
   return cleaned === '' ? `document-${index}` : cleaned;
 }
 
-function convertAssistantMessage(message: AssistantMessage, index: number, warnings: Warning[]): ContentBlock[] {
+function convertAssistantMessage(message: AssistantMessage, index: number, warnings: Warning[], cachePoints: CachePoints | undefined): ContentBlock[] {
   const content: ContentBlock[] = [];
   for (const part of message.content) {
     switch (part.type) {
-      case 'text':
-        if (part.text !== '') content.push({ text: part.text });
+      case 'text': {
+        if (part.text === '') break;
+        content.push({ text: part.text });
+        const point = cachePoints?.after(part.cacheBreakpoint);
+        if (point) content.push(point);
         break;
+      }
       case 'tool-call':
         content.push({ toolUse: { toolUseId: toolUseId(part.id), name: part.name, input: parseArguments(part.arguments, index) } });
         break;

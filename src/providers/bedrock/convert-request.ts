@@ -3,6 +3,7 @@ import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { nativeExtras } from '../_shared/native-extras.ts';
 import { convertMessages, type MessageContext } from './convert-messages.ts';
+import { CachePoints, promptCachingFields } from './prompt-cache.ts';
 import type { ConverseRequestBody } from './wire-types.ts';
 
 /** The body to send, and what of the request it could not carry. */
@@ -20,7 +21,8 @@ export interface ConvertedRequest {
 export async function convertRequest(request: ChatRequest, model: string, context: Omit<MessageContext, 'warnings'>): Promise<ConvertedRequest> {
   rejectUnsupported(request);
   const warnings: Warning[] = [];
-  const { system, messages, hasToolBlocks } = await convertMessages(request.messages, { ...context, warnings });
+  const cachePoints = new CachePoints(request.messages, model);
+  const { system, messages, hasToolBlocks } = await convertMessages(request.messages, { ...context, warnings, cachePoints });
   const body: ConverseRequestBody = { messages };
   if (system.length > 0) body.system = system;
   const inferenceConfig: NonNullable<ConverseRequestBody['inferenceConfig']> = {};
@@ -38,7 +40,8 @@ export async function convertRequest(request: ChatRequest, model: string, contex
   if (outputConfig) body.outputConfig = outputConfig;
   const additional = additionalFields(request, model, warnings);
   if (additional) body.additionalModelRequestFields = additional;
-  warnUnsupported(request, warnings);
+  warnUnsupported(request, warnings, cachePoints.sent);
+  warnings.push(...cachePoints.warnings(model, request.native?.nativeOnly?.filter((field) => promptCachingFields.has(field)) ?? []));
   return { body, warnings };
 }
 
@@ -56,8 +59,13 @@ function rejectUnsupported(request: ChatRequest): void {
 
 const noRelayedFields: ReadonlySet<string> = new Set();
 
-/** Settings Converse has no field for, whose absence leaves the answer's shape intact. */
-function warnUnsupported(request: ChatRequest, warnings: Warning[]): void {
+/**
+ * Settings Converse has no field for, whose absence leaves the answer's shape intact.
+ * `cachePointsSent`: the caller's breakpoints went as cache points, which carried OpenAI's
+ * `prompt_cache_options.ttl` (convert-messages.ts); its mode `implicit` (the default) asks for one
+ * more breakpoint of OpenAI's choosing, which Bedrock has no equivalent of.
+ */
+function warnUnsupported(request: ChatRequest, warnings: Warning[], cachePointsSent: boolean): void {
   const dropped = (setting: string, value: unknown) => {
     if (value !== undefined) warnings.push({ type: 'unsupported-setting', setting, message: `Bedrock's Converse API has no ${setting}; it was not sent` });
   };
@@ -67,7 +75,12 @@ function warnUnsupported(request: ChatRequest, warnings: Warning[]): void {
   dropped('user', request.user);
   dropped('reasoning_effort', request.reasoningEffort);
   // OpenAI fields ChatRequest does not model (logit_bias, service_tier, ...): Converse takes none.
-  warnings.push(...nativeExtras(request, noRelayedFields, 'Bedrock').warnings);
+  for (const warning of nativeExtras(request, noRelayedFields, 'Bedrock').warnings) {
+    if (warning.setting !== 'prompt_cache_options' || !cachePointsSent) warnings.push(warning);
+    else if ((request.native!.body.prompt_cache_options as { mode?: string }).mode !== 'explicit') {
+      warnings.push({ type: 'dropped-setting', setting: 'prompt_cache_options.mode', message: 'Bedrock has no implicit cache breakpoint (mode "implicit", the default); only the marked breakpoints were sent, as cachePoint blocks' });
+    }
+  }
 }
 
 /**

@@ -89,10 +89,19 @@ export function convertUsage(usage: BedrockUsage | null | undefined): Usage {
   if (!usage) return { inputTokens: 0, outputTokens: 0, estimated: true };
   const cacheRead = usage.cacheReadInputTokens ?? 0;
   const cacheWrite = usage.cacheWriteInputTokens ?? 0;
+  const hourWrites = writesForAnHour(usage.cacheDetails);
   return {
     inputTokens: (usage.inputTokens ?? 0) + cacheRead + cacheWrite,
     outputTokens: usage.outputTokens ?? 0,
     ...(cacheRead > 0 ? { cachedInputTokens: cacheRead } : {}),
     ...(cacheWrite > 0 ? { cacheWriteTokens: cacheWrite } : {}),
+    ...(hourWrites > 0 ? { cacheWrite1hTokens: hourWrites } : {}),
   };
+}
+
+/** The cache writes made to last an hour (`cacheDetails`, API_runtime_CacheDetail.html), priced apart from 5-minute ones. */
+function writesForAnHour(details: BedrockUsage['cacheDetails']): number {
+  let tokens = 0;
+  if (Array.isArray(details)) for (const detail of details) if (detail?.ttl === '1h' && typeof detail.inputTokens === 'number') tokens += detail.inputTokens;
+  return tokens;
 }

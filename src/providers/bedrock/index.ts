@@ -14,6 +14,7 @@ import { converseProblem, convertResponse } from './convert-response.ts';
 import { embedWithBedrock } from './embeddings.ts';
 import { errorFromBedrockResponse } from './errors.ts';
 import { parseEventStream } from './event-stream.ts';
+import { promptCachingFields } from './prompt-cache.ts';
 import { createConverseStreamTransform } from './stream.ts';
 import type { ConverseResponseBody } from './wire-types.ts';
 
@@ -54,6 +55,9 @@ export function createBedrockAdapter(settings: ProviderSettings, dependencies: A
   return {
     id: settings.id,
     type: settings.type,
+    // The OpenAI format's prompt-caching breakpoints become cachePoint blocks where the model
+    // takes them, else a warning says they were not sent (prompt-cache.ts).
+    translates: promptCachingFields,
 
     // Promise chains, not async functions, as the OpenAI-compatible adapter's (their frames were
     // kept for the provider's whole answer time; docs/decisions/0012-hot-path.md). The request's

@@ -13,6 +13,15 @@ export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp';
 /** ToolResultContentBlock, the members this adapter sends. */
 export type ToolResultContent = { text: string } | { image: { format: ImageFormat; source: { bytes: string } } };
 
+/** CachePointBlock (API_runtime_CachePointBlock.html): the end of a prefix to cache, `ttl` 5m by default. */
+export interface CachePoint {
+  type: 'default';
+  ttl?: '5m' | '1h';
+}
+
+/** SystemContentBlock, the members this adapter sends. */
+export type SystemBlock = { text: string } | { cachePoint: CachePoint };
+
 /** ContentBlock, the members this adapter sends (a union: exactly one key per block). */
 export type ContentBlock =
   | { text: string }
@@ -20,7 +29,8 @@ export type ContentBlock =
   | { document: { format: string; name: string; source: { bytes: string } } }
   | { toolUse: { toolUseId: string; name: string; input: Record<string, unknown> } }
   | { toolResult: { toolUseId: string; content: ToolResultContent[]; status?: 'success' | 'error' } }
-  | { reasoningContent: { reasoningText: { text: string; signature?: string } } | { redactedContent: string } };
+  | { reasoningContent: { reasoningText: { text: string; signature?: string } } | { redactedContent: string } }
+  | { cachePoint: CachePoint };
 
 /** Message: Bedrock knows the roles `user` and `assistant` only (enums.ts `ConversationRole`). */
 export interface ConverseMessage {
@@ -31,7 +41,7 @@ export interface ConverseMessage {
 /** The Converse / ConverseStream request body (the model id travels in the path). */
 export interface ConverseRequestBody {
   messages: ConverseMessage[];
-  system?: Array<{ text: string }>;
+  system?: SystemBlock[];
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
   toolConfig?: {
     tools: Array<{ toolSpec: { name: string; description?: string; inputSchema: { json: Record<string, unknown> }; strict?: boolean } }>;
@@ -50,6 +60,8 @@ export interface BedrockUsage {
   totalTokens?: number | null;
   cacheReadInputTokens?: number | null;
   cacheWriteInputTokens?: number | null;
+  /** The cache writes by TTL (API_runtime_CacheDetail.html), 1h before 5m; empty or absent when none. */
+  cacheDetails?: Array<{ inputTokens?: number | null; ttl?: string | null }> | null;
 }
 
 /** A ContentBlock as read from an answer. */

@@ -11,6 +11,22 @@ export interface SimulatedAnswer {
   stopReason: 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence';
   inputTokens: number;
   outputTokens: number;
+  /** The prompt's cache reads and writes, when it had cache points (prompt-cache.ts). */
+  cache?: { uncached: number; read: number; write: number; details: Array<{ inputTokens: number; ttl: '5m' | '1h' }> };
+}
+
+/** The answer's TokenUsage (API_runtime_TokenUsage.html): `inputTokens` leaves out the cache reads and writes reported beside it. */
+export function tokenUsage(result: SimulatedAnswer): Json {
+  const { cache } = result;
+  if (!cache) return { inputTokens: result.inputTokens, outputTokens: result.outputTokens, totalTokens: result.inputTokens + result.outputTokens };
+  return {
+    inputTokens: cache.uncached,
+    outputTokens: result.outputTokens,
+    totalTokens: cache.uncached + cache.read + cache.write + result.outputTokens,
+    cacheReadInputTokens: cache.read,
+    cacheWriteInputTokens: cache.write,
+    cacheDetails: cache.details,
+  };
 }
 
 /** Four characters per token, at least one: simple enough for tests to recompute. */
@@ -21,6 +37,7 @@ export function simulatedTokens(text: string): number {
 /** A content block as text: images and documents by format and size, so tests can check the bytes arrived. */
 function blockText(block: Json): string {
   if (typeof block.text === 'string') return block.text;
+  if (block.cachePoint !== undefined) return '';
   const image = block.image as { format: string; source: { bytes: string } } | undefined;
   if (image) return `[image/${image.format} ${Buffer.from(image.source.bytes, 'base64').length} bytes]`;
   const document = block.document as { name: string } | undefined;
@@ -67,7 +84,7 @@ export function answer(body: Json, model: string): SimulatedAnswer {
     text = JSON.stringify(Object.fromEntries(required.map((name) => [name, `value-${name}`])));
   } else {
     const lastUser = [...messages].reverse().find((message) => message.role === 'user')!;
-    text = `Simulated reply from ${model}: ${lastUser.content.map(blockText).join(' ')}`;
+    text = `Simulated reply from ${model}: ${lastUser.content.filter((block) => block.cachePoint === undefined).map(blockText).join(' ')}`;
   }
   const inference = (body.inferenceConfig as { maxTokens?: number; stopSequences?: string[] } | undefined) ?? {};
   let stopReason: SimulatedAnswer['stopReason'] = 'end_turn';

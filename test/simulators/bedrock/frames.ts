@@ -1,6 +1,6 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import type { SimulatedAnswer } from './answers.ts';
+import { tokenUsage, type SimulatedAnswer } from './answers.ts';
 
 type Json = Record<string, unknown>;
 
@@ -68,7 +68,7 @@ export function answerFrames(result: SimulatedAnswer): StreamFrame[] {
   frames.push({
     eventType: 'metadata',
     payload: {
-      usage: { inputTokens: result.inputTokens, outputTokens: result.outputTokens, totalTokens: result.inputTokens + result.outputTokens },
+      usage: tokenUsage(result),
       metrics: { latencyMs: 42 },
     },
   });

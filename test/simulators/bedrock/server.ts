@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answered, BaseSimulator, type RequestContent } from '../_shared/base-simulator.ts';
 import type { ReceivedRequest as SharedReceivedRequest } from '../_shared/types.ts';
-import { answer } from './answers.ts';
+import { answer, tokenUsage, type SimulatedAnswer } from './answers.ts';
+import { cachePointProblem, SimulatedPromptCache } from './prompt-cache.ts';
 import { answerFrames, encodeEvent, encodeException, splitOddly } from './frames.ts';
 import { invokeModel } from './invoke.ts';
 import { validateConverse } from './validate.ts';
@@ -65,6 +66,8 @@ export class BedrockSimulator extends BaseSimulator<Fault> {
   readonly region: string;
   readonly credentials: SimulatorCredentials;
   protected override readonly brokenJson = '{"output": {"message": ';
+  /** Prefixes cached by earlier requests' cache points. */
+  readonly #promptCache = new SimulatedPromptCache();
 
   constructor(options: BedrockSimulatorOptions = {}) {
     super({ apiKey: options.apiKey ?? 'bedrock-api-key-simulator-0123456789', chunkDelayMs: options.chunkDelayMs });
@@ -108,16 +111,19 @@ export class BedrockSimulator extends BaseSimulator<Fault> {
     if (operation !== 'invoke') {
       const invalid = validateConverse(body);
       if (invalid) return fail(400, 'ValidationException', invalid);
+      const cacheProblem = cachePointProblem(body, model);
+      // A model without prompt caching is refused as access denied (LiteLLM#39210, strands-agents/harness-sdk#1807 saw a 403).
+      if (cacheProblem) return cacheProblem.startsWith('You invoked') ? fail(403, 'AccessDeniedException', cacheProblem) : fail(400, 'ValidationException', cacheProblem);
     }
     const fault = await this.injectFault(model, request, response);
     if (fault === answered) return;
     if (operation === 'invoke') return this.#invoke(response, model, body);
     if (operation === 'converse-stream') return this.#stream(response, model, body, fault);
-    const result = answer(body, model);
+    const result = this.#answer(body, model);
     this.sendJson(response, 200, {
       output: { message: { role: 'assistant', content: result.content } },
       stopReason: result.stopReason,
-      usage: { inputTokens: result.inputTokens, outputTokens: result.outputTokens, totalTokens: result.inputTokens + result.outputTokens },
+      usage: tokenUsage(result),
       metrics: { latencyMs: 42 },
     });
   }
@@ -128,8 +134,15 @@ export class BedrockSimulator extends BaseSimulator<Fault> {
     sendError(response, fault.status, errorType, fault.message ?? `Simulated ${errorType}`, fault.headers);
   }
 
+  /** The answer, with the prompt's cache reads and writes when it has cache points. */
+  #answer(body: Record<string, unknown>, model: string): SimulatedAnswer {
+    const result = answer(body, model);
+    const cache = this.#promptCache.usage(body);
+    return cache ? { ...result, cache } : result;
+  }
+
   async #stream(response: ServerResponse, model: string, body: Record<string, unknown>, fault: Fault | undefined): Promise<void> {
-    const frames = answerFrames(answer(body, model)).map((frame, index) => splitOddly(encodeEvent(frame, index)));
+    const frames = answerFrames(this.#answer(body, model)).map((frame, index) => splitOddly(encodeEvent(frame, index)));
     const errorFrame = (streamError: Extract<Fault, { kind: 'stream-error' }>) =>
       encodeException(streamError.exceptionType ?? 'throttlingException', streamError.message ?? 'Too many requests, please wait before trying again.');
     await this.writeStream(response, { headers: { 'content-type': 'application/vnd.amazon.eventstream' }, frames, fault, errorFrame });
