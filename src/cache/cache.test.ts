@@ -150,7 +150,7 @@ describe('a streamed answer collected for the cache, and replayed', () => {
     // Another format gets the typed answer; a stream that resumed on another call keeps no chunks.
     const typed = await drain(replayAsStream(cached, { ...plainRequest, native: { format: 'anthropic-messages', body: {} } }));
     assert.ok(!typed.some((event) => event.type === 'native-chunk'));
-    assert.equal(collect([...verbatim.slice(0, 2), { type: 'resume' }, ...verbatim.slice(2)])!.stream, undefined);
+    assert.equal(collect([...verbatim.slice(0, 2), { type: 'resume', spent: [], model: { id: 'm', providerId: 'p', upstream: 'm', tags: [] } }, ...verbatim.slice(2)])!.stream, undefined);
   });
 
   it('drops an answer too long to cache as it goes', () => {

@@ -40,11 +40,20 @@ export type StreamEvent =
   /**
    * The answer continues from another call (stream resume, src/router/resume-stream.ts): the
    * events that follow carry the rest of the same answer. Native chunks, if the stream had any,
-   * stop here: a formatter writing them verbatim switches to the typed events.
+   * stop here: a formatter writing them verbatim switches to the typed events. `spent`: what
+   * the calls that broke used so far (their own report, else counted), and `model` the one that
+   * continues: what the ledger bills if the stream ends before its finish says it all.
    */
-  | { type: 'resume' }
+  | ResumeEvent
   | FinishEvent
   | ErrorEvent;
+
+/** The answer continues from another call (see StreamEvent). */
+export interface ResumeEvent {
+  type: 'resume';
+  spent: ReadonlyArray<{ model: ModelInfo; usage: Usage }>;
+  model: ModelInfo;
+}
 
 /** First event of every stream. */
 export interface StreamStartEvent {

@@ -116,6 +116,35 @@ describe('UsageTap', () => {
     assert.ok(counted.rows[0]!.outputTokens > 0 && counted.rows[0]!.outputTokens < 40);
   });
 
+  it('bills every call of a resumed stream the caller left: the ones that broke as the resume said, the last counted on its prompt and prefix, each at its own price', async () => {
+    const rows: LedgerRow[] = [];
+    const record = new RequestRecord('req_resumed', 'chat', (row) => rows.push(row));
+    const pricing = (input: number) => ({ inputPerMtok: input, outputPerMtok: 10 * input, cachedInputPerMtok: input / 2 });
+    const first = { id: 'a', providerId: 'p1', upstream: 'a-model', tags: [], pricing: pricing(1) };
+    const second = { id: 'b', providerId: 'p2', upstream: 'b-model', tags: [], pricing: pricing(2) };
+    record.answered = first;
+    const tap = new UsageTap(record, request);
+    const stream = new TransformStream(tap.transformer);
+    const writer = stream.writable.getWriter();
+    void stream.readable.pipeTo(new WritableStream());
+    const prefix = 'The first call said this much before it broke.';
+    await writer.write({ type: 'text-delta', id: 't', delta: prefix });
+    const broke = { inputTokens: 5_000, outputTokens: 12, cachedInputTokens: 4_000, estimated: true };
+    await writer.write({ type: 'resume', spent: [{ model: first, usage: broke }], model: second });
+    await writer.write({ type: 'text-delta', id: 't', delta: ' And the second call went on.' });
+    tap.clientClosed();
+    const row = rows[0]!;
+    assert.equal(row.status, 'client_aborted');
+    const continued = { inputTokens: countTextTokens('Write something long.'), outputTokens: countTextTokens(' And the second call went on.') };
+    assert.ok(Math.abs(row.inputTokens - (5_000 + continued.inputTokens + countTextTokens(prefix))) <= 8, `${row.inputTokens} input tokens: both prompts, the second with the prefix`);
+    assert.equal(row.cachedInputTokens, 4_000);
+    assert.ok(row.outputTokens >= 12 + continued.outputTokens - 2, `${row.outputTokens} output tokens`);
+    const secondInput = row.inputTokens - 5_000;
+    const secondOutput = row.outputTokens - 12;
+    const expected = ((5_000 - 4_000) * 1 + 4_000 * 0.5 + 12 * 10 + secondInput * 2 + secondOutput * 20) / 1_000_000;
+    assert.ok(Math.abs(row.costUsd - expected) < 1e-9, `${row.costUsd} against ${expected}`);
+  });
+
   it('tells when the row of a stream that finished is journaled, so that the end of its body can wait for it', async () => {
     let journaled: (() => void) | undefined;
     const record = new RequestRecord('req_journaled', 'chat', (_row, then) => (journaled = then));

@@ -1,8 +1,9 @@
 import type { Transformer } from 'node:stream/web';
 import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError, toGatewayError } from '../core/errors.ts';
+import type { ModelInfo } from '../core/model.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
-import type { Usage } from '../core/usage.ts';
+import { addUsage, type Usage } from '../core/usage.ts';
 import { countPromptTokens } from '../tokens/count.ts';
 import { StreamedText } from '../tokens/streamed-text.ts';
 import type { RequestRecord } from './request-record.ts';
@@ -32,6 +33,11 @@ export class UsageTap {
   #inputUsage: Usage | undefined;
   /** Streamed text, for counting when the provider reports no usage. */
   readonly #output = new StreamedText();
+  /**
+   * After a resume (src/router/resume-stream.ts): what the calls that broke used, the call that
+   * continues, and the output tokens streamed before it (its prompt's prefix).
+   */
+  #resumed: { spent: ReadonlyArray<{ model: ModelInfo; usage: Usage }>; model: ModelInfo; prefixTokens: number } | undefined;
   /** A normal finish whose row the ledger's journal has not written yet, and who waits for it. */
   #unjournaled = false;
   #waiting: (() => void) | undefined;
@@ -61,6 +67,9 @@ export class UsageTap {
           case 'warning':
             this.#record.warnings.push(event.warning);
             return;
+          case 'resume':
+            this.#resumed = { spent: event.spent, model: event.model, prefixTokens: this.#output.tokens() };
+            break;
           case 'finish': {
             this.#record.markFirstToken();
             const usage = event.usage ?? this.#estimate();
@@ -85,7 +94,7 @@ export class UsageTap {
       },
       flush: () => {
         if (!this.#record.finished) {
-          this.#record.usage = this.#estimate();
+          this.#recordEstimate();
           this.#record.finish('error', 200, new GatewayError('SB_ERR_STREAM_INTERRUPTED', 'The stream ended without finishing'));
         }
       },
@@ -110,15 +119,32 @@ export class UsageTap {
   /** The stream failed outside its events (a fault of ours): recorded as an error with what was streamed. */
   failed(error: unknown): void {
     if (this.#record.finished) return;
-    this.#record.usage = this.#estimate();
+    this.#recordEstimate();
     this.#record.finish('error', 200, toGatewayError(error));
   }
 
   /** The caller disconnected mid-stream: record what was streamed so far. */
   clientClosed(): void {
     if (this.#record.finished) return;
-    this.#record.usage = this.#estimate();
+    this.#recordEstimate();
     this.#record.finish('client_aborted', 499, new GatewayError('SB_ERR_CLIENT_CLOSED', 'The client closed the connection mid-stream'));
+  }
+
+  /**
+   * The record's usage when the stream ends without an event that says it: counted, and after a
+   * resume each call's part (the ones that broke as the resume said, the last one counted on its
+   * prompt with the prefix it was sent), each priced at its own model's rates.
+   */
+  #recordEstimate(): void {
+    const resumed = this.#resumed;
+    if (resumed === undefined) {
+      this.#record.usage = this.#estimate();
+      return;
+    }
+    const last = { inputTokens: countPromptTokens(this.#request) + resumed.prefixTokens, outputTokens: Math.max(0, this.#output.tokens() - resumed.prefixTokens), estimated: true };
+    const parts = [...resumed.spent, { model: resumed.model, usage: last }];
+    this.#record.usage = parts.map((part) => part.usage).reduce((sum, usage) => addUsage(sum, usage));
+    this.#record.usageByAttempt = parts;
   }
 
   /**

@@ -341,7 +341,7 @@ class ResumableStream {
     this.#ids.clear();
     this.#overlap = new ContinuationOverlap(this.#sent.join(''), next.mayRepeatPrefix ?? false);
     this.#watch();
-    controller.enqueue({ type: 'resume' });
+    controller.enqueue({ type: 'resume', spent: this.#spent.slice(), model: next.model });
     return true;
   }
 
