@@ -49,7 +49,8 @@ export async function convertMessages(
 ): Promise<{ systemInstruction?: { parts: RequestPart[] }; contents: RequestContent[] }> {
   const system: RequestPart[] = [];
   const contents: RequestContent[] = [];
-  const toolNames = new Map<string, string>();
+  const toolNames = new Map<string, ToolCallSlot>();
+  const responseSlots = new Map<RequestPart, number>();
   let conversationStarted = false;
   const push = (role: RequestContent['role'], parts: RequestPart[]) => {
     conversationStarted = true;
@@ -75,7 +76,7 @@ export async function convertMessages(
         push('model', convertAssistantMessage(message, index, toolNames, context.warnings));
         break;
       case 'tool':
-        push('user', await convertToolMessage(message, index, toolNames, context));
+        push('user', await convertToolMessage(message, index, toolNames, responseSlots, context));
         break;
       default: {
         const exhaustive: never = message;
@@ -83,6 +84,7 @@ export async function convertMessages(
       }
     }
   }
+  if (responseSlots.size > 1) orderFunctionResponses(contents, responseSlots);
   addPlaceholderSignatures(contents, context.warnings);
   return { ...(system.length ? { systemInstruction: { parts: system } } : {}), contents };
 }
@@ -125,7 +127,7 @@ async function imageData(url: string, context: MessageContext): Promise<{ mimeTy
   return { mimeType: fetched.mediaType, data: Buffer.from(fetched.data).toString('base64') };
 }
 
-function convertAssistantMessage(message: AssistantMessage, index: number, toolNames: Map<string, string>, warnings: Warning[]): RequestPart[] {
+function convertAssistantMessage(message: AssistantMessage, index: number, toolNames: Map<string, ToolCallSlot>, warnings: Warning[]): RequestPart[] {
   const parts: RequestPart[] = [];
   // A reasoning part with a signature and no text stands for the signature of the text part
   // before it (convert-response.ts), or of the next part when it comes first.
@@ -148,7 +150,7 @@ function convertAssistantMessage(message: AssistantMessage, index: number, toolN
         else if (part.signature) attachSignature(parts, part.signature, (signature) => (pendingSignature = signature));
         break;
       case 'tool-call': {
-        toolNames.set(part.id, part.name);
+        toolNames.set(part.id, { name: part.name, slot: toolNames.size });
         const signature = signatureFromToolCallId(part.id);
         add({ functionCall: { name: part.name, args: parseArguments(part.arguments, index) }, ...(signature ? { thoughtSignature: signature } : {}) });
         break;
@@ -175,9 +177,15 @@ function parseArguments(text: string, index: number): Record<string, unknown> {
   throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Gemini needs tool call arguments that are a JSON object.', { param: `messages[${index}].tool_calls` });
 }
 
-async function convertToolMessage(message: ToolMessage, index: number, toolNames: Map<string, string>, context: MessageContext): Promise<RequestPart[]> {
-  const name = toolNames.get(message.toolCallId);
-  if (name === undefined) {
+async function convertToolMessage(
+  message: ToolMessage,
+  index: number,
+  toolNames: Map<string, ToolCallSlot>,
+  responseSlots: Map<RequestPart, number>,
+  context: MessageContext,
+): Promise<RequestPart[]> {
+  const call = toolNames.get(message.toolCallId);
+  if (call === undefined) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', 'A tool message answers a tool call no earlier assistant message made; Gemini needs the called function\'s name.', {
       param: `messages[${index}].tool_call_id`,
     });
@@ -186,11 +194,35 @@ async function convertToolMessage(message: ToolMessage, index: number, toolNames
   // (a JSON text followed by another would no longer be JSON).
   const text = message.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('\n');
   // FunctionResponse.response is a Struct; the proto suggests "output", and "error" for failures.
-  const parts: RequestPart[] = [{ functionResponse: { name, response: message.isError ? { error: text } : { output: text } } }];
+  const response: RequestPart = { functionResponse: { name: call.name, response: message.isError ? { error: text } : { output: text } } };
+  responseSlots.set(response, call.slot);
+  const parts: RequestPart[] = [response];
   for (const part of message.content) {
     if (part.type === 'image') parts.push({ inlineData: await imageData(part.url, context) });
   }
   return parts;
+}
+
+/** Which function a tool call id names, and its place among the calls of the conversation. */
+interface ToolCallSlot {
+  name: string;
+  slot: number;
+}
+
+/**
+ * OpenAI pairs a tool message with its call by id, in any order; Gemini, sent no ids
+ * (docs/providers/gemini.md), pairs a turn's function responses with the calls before it by name
+ * and order. So the responses of a turn are put in the order of their calls: answered out of
+ * order, two calls of one function would otherwise each get the other's result. Other parts of
+ * the turn (a result's images, the user's text) keep their places.
+ */
+function orderFunctionResponses(contents: RequestContent[], responseSlots: Map<RequestPart, number>): void {
+  for (const content of contents) {
+    const places = content.parts.flatMap((part, place) => (responseSlots.has(part) ? [place] : []));
+    if (places.length < 2) continue;
+    const ordered = places.map((place) => content.parts[place]!).sort((left, right) => responseSlots.get(left)! - responseSlots.get(right)!);
+    places.forEach((place, index) => (content.parts[place] = ordered[index]!));
+  }
 }
 
 /**

@@ -31,10 +31,27 @@ const thinkingBudgets: Record<string, number> = { none: 0, low: 1024, medium: 81
 
 const noRelayableFields: ReadonlySet<string> = new Set();
 
+const maxStopSequences = 5;
+
+/**
+ * GenerationConfig's seed, max_output_tokens and top_k are int32 (generative_service.proto): the
+ * API's JSON parser answers 400 "Invalid value at 'generation_config.seed' (TYPE_INT32)" to a
+ * larger number, which the OpenAI and Anthropic formats allow.
+ */
+const int32Max = 2 ** 31 - 1;
+const fitsInt32 = (value: number) => value >= -(2 ** 31) && value <= int32Max;
+
+/** A token count for an int32 field, or a 400 naming the caller's field when none holds it. */
+function int32Limit(value: number | undefined, param: string): number | undefined {
+  if (value === undefined || fitsInt32(value)) return value;
+  throw new GatewayError('SB_ERR_INVALID_REQUEST', `Gemini takes a ${param} of at most ${int32Max}; ${value} was given.`, { param });
+}
+
 /**
  * ChatRequest → GenerateContentRequest body. Images given by https URL are fetched here (Gemini
  * takes bytes, not URLs), so the conversion is async. Every field Gemini cannot take is either a
- * warning or, when dropping it would change the answer's shape (n > 1), a 400 before any call.
+ * warning or, when dropping it would change the answer (n > 1, more than 5 stop sequences, a token
+ * limit beyond int32), a 400 before any call.
  */
 export async function convertRequest(request: ChatRequest, dependencies: { images: ImageFetcher; signal: AbortSignalLike }): Promise<ConvertedRequest> {
   const warnings: Warning[] = [];
@@ -100,12 +117,24 @@ function convertGenerationConfig(request: ChatRequest, warnings: Warning[]): Rec
     if (request.n > 1) throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Gemini models answer with one choice here; n must be 1.', { param: 'n' });
     config.candidateCount = request.n;
   }
-  if (request.stop?.length) config.stopSequences = request.stop;
-  setIfDefined(config, 'maxOutputTokens', request.maxOutputTokens);
+  if (request.stop?.length) {
+    // "The set of character sequences (up to 5)" (GenerationConfig.stop_sequences); the Anthropic
+    // format takes more. Sending fewer would let the answer run past a stop the caller set.
+    if (request.stop.length > maxStopSequences) {
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', `Gemini takes at most 5 stop sequences; ${request.stop.length} were given.`, { param: 'stop' });
+    }
+    config.stopSequences = request.stop;
+  }
+  setIfDefined(config, 'maxOutputTokens', int32Limit(request.maxOutputTokens, 'max_tokens'));
   setIfDefined(config, 'temperature', request.temperature);
   setIfDefined(config, 'topP', request.topP);
-  setIfDefined(config, 'topK', request.topK);
-  setIfDefined(config, 'seed', request.seed);
+  setIfDefined(config, 'topK', int32Limit(request.topK, 'top_k'));
+  if (request.seed !== undefined) {
+    // A seed is a hint (neither OpenAI nor Gemini promise determinism): one Gemini cannot hold is
+    // left out with a warning rather than failing a request other providers would answer.
+    if (fitsInt32(request.seed)) config.seed = request.seed;
+    else warnings.push({ type: 'unsupported-setting', setting: 'seed', message: `Gemini's seed is a 32-bit integer; ${request.seed} does not fit, so no seed was sent` });
+  }
   setIfDefined(config, 'presencePenalty', request.presencePenalty);
   setIfDefined(config, 'frequencyPenalty', request.frequencyPenalty);
   if (request.responseFormat) Object.assign(config, convertResponseFormat(request.responseFormat, warnings));

@@ -29,8 +29,18 @@ export function ignoredSchemaKeywords(schema: unknown, path = ''): string[] {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return [];
   const ignored: string[] = [];
   const here = (key: string) => (path === '' ? key : `${path}.${key}`);
-  for (const [key, value] of Object.entries(schema as Record<string, unknown>)) {
+  const entries = Object.entries(schema as Record<string, unknown>);
+  // "If `$ref` is set on a sub-schema, no other properties, except for than those starting as a
+  // `$`, may be set" (generative_service.proto, GenerationConfig.response_json_schema).
+  const besideRef = entries.some(([key]) => key === '$ref');
+  for (const [key, value] of entries) {
+    if (besideRef && !key.startsWith('$') && !harmlessKeywords.has(key)) {
+      ignored.push(here(key));
+      continue;
+    }
     if (!supportedKeywords.has(key) && !harmlessKeywords.has(key)) ignored.push(here(key));
+    // "`enum` (for strings and numbers)", ibid.: an enum of booleans or null is not honoured.
+    else if (key === 'enum' && Array.isArray(value) && value.some((item) => typeof item !== 'string' && typeof item !== 'number')) ignored.push(here(key));
     if (schemaMaps.has(key) && typeof value === 'object' && value !== null) {
       for (const [name, child] of Object.entries(value as Record<string, unknown>)) ignored.push(...ignoredSchemaKeywords(child, here(`${key}.${name}`)));
     } else if (schemaLists.has(key) && Array.isArray(value)) {

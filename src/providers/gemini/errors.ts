@@ -75,8 +75,11 @@ export function errorFromEmptyAnswer(source: UpstreamSource): GatewayError {
   });
 }
 
-/** An `{"error": ...}` message inside a 200 stream → the error event's GatewayError. */
+/**
+ * An `{"error": ...}` message inside a 200 stream → the error event's GatewayError, keeping the
+ * wait a RESOURCE_EXHAUSTED states in its RetryInfo, as errorFromGeminiResponse does.
+ */
 export function errorFromStreamMessage(error: GeminiErrorStatus, source: UpstreamSource): GatewayError {
   const code = typeof error.code === 'number' && error.code >= 400 ? error.code : 500;
-  return errorFromStatus(code, source, readGeminiError({ error }));
+  return errorFromStatus(code, source, readGeminiError({ error }), retryDelaySeconds(error));
 }

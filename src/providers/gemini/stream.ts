@@ -5,7 +5,7 @@ import { createEventJsonReader } from '../_shared/event-json.ts';
 import { failedGeneration } from '../_shared/failed-generation.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
-import { convertPart, type ConvertedPart } from './convert-response.ts';
+import { convertPart, skippedPartWarning, type ConvertedPart } from './convert-response.ts';
 import { convertUsage } from './convert-usage.ts';
 import { errorFromBlockedPrompt, errorFromEmptyAnswer, errorFromStreamMessage } from './errors.ts';
 import { mapFinishReason } from './map-finish-reason.ts';
@@ -30,7 +30,8 @@ type Controller = TransformStreamDefaultController<StreamEvent>;
  * (errorFromEmptyAnswer), never an empty finish. The recorded prompt-block stream ends after a
  * single CRLF (examples/streaming-failure-prompt-blocked-safety.txt): the SSE decoder dispatches
  * a last event that lacks its blank line at the body's end (src/providers/_shared/sse.ts).
- * Parts Switchboard cannot relay (code execution, inline media: never asked for) are skipped.
+ * Parts Switchboard cannot relay (code execution, inline media: never asked for) are skipped, with
+ * a warning for the ledger.
  */
 export function geminiStreamTransformer(options: GeminiStreamOptions): Transformer<SseMessage, StreamEvent> {
   let started = false;
@@ -42,6 +43,7 @@ export function geminiStreamTransformer(options: GeminiStreamOptions): Transform
   let sawCandidate = false;
   let finishReason: string | undefined;
   let usage: GeminiUsageMetadata | undefined;
+  const skipped = new Set<string>();
 
   const close = (controller: Controller) => {
     if (open) controller.enqueue({ type: open.type === 'text' ? 'text-end' : 'reasoning-end', id: open.id });
@@ -122,6 +124,11 @@ export function geminiStreamTransformer(options: GeminiStreamOptions): Transform
       for (const part of candidate?.content?.parts ?? []) {
         const converted = convertPart(part);
         if (Array.isArray(converted)) for (const item of converted) emit(item, controller);
+        else if (!skipped.has(converted.skipped)) {
+          // Said once per kind (code execution streams many such parts), as the unary answer says it.
+          skipped.add(converted.skipped);
+          controller.enqueue({ type: 'warning', warning: skippedPartWarning(converted.skipped) });
+        }
       }
       if (candidate?.finishReason) finishReason = candidate.finishReason;
     },

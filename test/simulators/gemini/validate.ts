@@ -75,6 +75,18 @@ function checkField(schema: ProtoSchema, field: ProtoField, value: unknown, path
 }
 
 const integerTypes = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64']);
+/**
+ * The 32-bit types' bounds: the proto3 JSON parser refuses a number outside them
+ * ("Invalid value at 'generation_config.seed' (TYPE_INT32), 2147483648"). 64-bit ones are not
+ * checked: a JSON number cannot hold more than their range anyway.
+ */
+const integerRanges: Record<string, [number, number]> = {
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  sint32: [-(2 ** 31), 2 ** 31 - 1],
+  sfixed32: [-(2 ** 31), 2 ** 31 - 1],
+  uint32: [0, 2 ** 32 - 1],
+  fixed32: [0, 2 ** 32 - 1],
+};
 
 function checkValue(schema: ProtoSchema, type: string, value: unknown, path: string, violations: FieldViolation[]): void {
   const invalid = (label: string) => violations.push({ field: path, description: `Invalid value at '${path}' (${label}), ${JSON.stringify(value)}` });
@@ -86,7 +98,8 @@ function checkValue(schema: ProtoSchema, type: string, value: unknown, path: str
   }
   if (integerTypes.has(type)) {
     const number = typeof value === 'string' ? Number(value) : value;
-    if (typeof number !== 'number' || !Number.isInteger(number)) invalid(`TYPE_${type.toUpperCase()}`);
+    const [min, max] = integerRanges[type] ?? [-Infinity, Infinity];
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) invalid(`TYPE_${type.toUpperCase()}`);
     return;
   }
   switch (type) {
