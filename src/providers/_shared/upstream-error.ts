@@ -121,7 +121,10 @@ function codeForStatus(status: number, detail: ProviderErrorDetail): ErrorCode {
     const text = `${detail.code ?? ''} ${detail.message ?? ''}`;
     return contextLengthPattern.test(text) ? 'SB_ERR_CONTEXT_LENGTH' : 'SB_ERR_UPSTREAM_BAD_REQUEST';
   }
-  if (status === 401 || status === 403) return 'SB_ERR_UPSTREAM_AUTH';
+  // 402: the account has no credit left (Anthropic's billing_error, Gemini's prepay balance,
+  // DeepSeek's "Insufficient Balance"): like rejected credentials, the deployment cannot serve
+  // anyone until its operator acts, so the next candidate is tried at once.
+  if (status === 401 || status === 402 || status === 403) return 'SB_ERR_UPSTREAM_AUTH';
   if (status === 404) return 'SB_ERR_UPSTREAM_NOT_FOUND';
   if (status === 408 || status === 504) return 'SB_ERR_UPSTREAM_TIMEOUT';
   if (status === 429) return 'SB_ERR_UPSTREAM_RATE_LIMITED';

@@ -29,14 +29,18 @@ function errorStatusOf(body: unknown): GeminiErrorStatus | undefined {
  * quirks: a 429 RESOURCE_EXHAUSTED states its wait as a google.rpc.RetryInfo detail
  * (`"retryDelay": "30s"`) rather than (or besides) a retry-after header; and a wrong API key is a
  * 400 INVALID_ARGUMENT with reason API_KEY_INVALID (examples/unary-failure-api-key.txt), which is
- * the operator's misconfiguration, not the caller's bad request, so it maps like a 401.
+ * the operator's misconfiguration, not the caller's bad request, so it maps like a 401, and so
+ * does a 400 FAILED_PRECONDITION (billing or region, below).
  */
 export async function errorFromGeminiResponse(response: UpstreamResponse, source: UpstreamSource): Promise<GatewayError> {
   const { json: body, textMessage } = await readErrorBody(response, source);
   const status = errorStatusOf(body);
   const detail: ProviderErrorDetail = body === undefined ? { message: textMessage } : readGeminiError(body);
   const retryAfter = parseRetryAfter(response.headers) ?? retryDelaySeconds(status);
-  if (status?.details?.some((item) => item.reason === 'API_KEY_INVALID')) {
+  // A 400 FAILED_PRECONDITION is the project's, not the request's: "Gemini API free tier is not
+  // available in your country. Please enable billing" (ai.google.dev/gemini-api/docs/troubleshooting,
+  // its error codes table). As a rejected key, it fails every request until the operator acts.
+  if (status?.details?.some((item) => item.reason === 'API_KEY_INVALID') || status?.status === 'FAILED_PRECONDITION') {
     return upstreamError('SB_ERR_UPSTREAM_AUTH', source, `Provider "${source.provider}" answered ${response.status}`, detail.message ?? 'API key not valid', {
       upstreamStatus: response.status,
     });

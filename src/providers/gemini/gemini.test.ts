@@ -231,6 +231,17 @@ describe('gemini errors', () => {
     assert.match(auth.message, /API key not valid/);
   });
 
+  it("reads a 400 FAILED_PRECONDITION (billing or region) as the project's failure, which another candidate may not share, and a 402 likewise", async () => {
+    // The error codes table of ai.google.dev/gemini-api/docs/troubleshooting.
+    const body = JSON.stringify({ error: { code: 400, message: 'Gemini API free tier is not available in your country. Please enable billing on your project in Google AI Studio.', status: 'FAILED_PRECONDITION' } });
+    const precondition = await errorFromGeminiResponse(upstream(400, body), testSource('g'));
+    assert.deepEqual([precondition.code, precondition.upstreamStatus, precondition.retryable], ['SB_ERR_UPSTREAM_AUTH', 400, true]);
+    const prepay = JSON.stringify({ error: { code: 402, message: 'Your prepayment credits are depleted.', status: 'RESOURCE_EXHAUSTED' } });
+    assert.equal((await errorFromGeminiResponse(upstream(402, prepay), testSource('g'))).code, 'SB_ERR_UPSTREAM_AUTH');
+    const invalid = JSON.stringify({ error: { code: 400, message: 'Invalid JSON payload received.', status: 'INVALID_ARGUMENT' } });
+    assert.equal((await errorFromGeminiResponse(upstream(400, invalid), testSource('g'))).code, 'SB_ERR_UPSTREAM_BAD_REQUEST', "the request's own fault stays the caller's");
+  });
+
   it('takes a 429 wait from RetryInfo.retryDelay, or from the header first', async () => {
     const body = JSON.stringify({ error: { code: 429, message: 'Quota exceeded', status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '29.2s' }] } });
     const fromBody = await errorFromGeminiResponse(upstream(429, body), testSource('g'));
