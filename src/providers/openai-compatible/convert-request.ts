@@ -1,5 +1,6 @@
 import type { ChatMessage, ChatRequest, FilePart, ImagePart, TextPart } from '../../core/chat-request.ts';
 import type { Warning } from '../../core/chat-result.ts';
+import { GatewayError } from '../../core/errors.ts';
 import { functionToolCalls, imageUrlPart, textContent } from '../_shared/openai-style-content.ts';
 import { countKeys, editTopLevel, type TopLevelEdit } from '../_shared/relay-bytes.ts';
 import { setIfDefined } from '../_shared/set-if-defined.ts';
@@ -14,11 +15,27 @@ export interface OpenAIRequestDialect {
   /**
    * An assistant message's `reasoning_content` (the earlier answer's thinking, which Switchboard
    * returns in that field) is refused by some servers: OpenAI rejects properties a message schema
-   * does not define ("Additional properties are not allowed"), and DeepSeek's reasoning guide
-   * (api-docs.deepseek.com/guides/reasoning_model) answers 400 when it is sent back. `drop`
-   * leaves it out of a relayed body, with a warning; other servers get the body as it came.
+   * does not define ("Additional properties are not allowed"), Groq answers 400 "property
+   * 'reasoning_content' is unsupported" (e.g. janhq/jan#8136). `drop` leaves it out of a relayed
+   * body, with a warning; other servers get the body as it came. `tool-turns` (DeepSeek) keeps it
+   * on assistant messages with tool calls, where api-docs.deepseek.com/guides/thinking_mode
+   * ("Tool calls") requires it in every later request (a 400 without it), and sends a typed
+   * request's reasoning there too; elsewhere it is left out, with a warning, as for `drop` (the
+   * older deepseek-reasoner guide answered 400 to it, thinking mode ignores it).
    */
-  reasoningInHistory?: 'drop';
+  reasoningInHistory?: 'drop' | 'tool-turns';
+  /**
+   * The most stop sequences the server takes: more is a 400 before the call (a request in
+   * another format may carry more; OpenAI's `stop` has "Up to 4 sequences", openapi.yaml
+   * StopConfiguration). Unlimited when absent.
+   */
+  maxStopSequences?: number;
+  /**
+   * A server's own rules for the body about to be sent (relayed or built): returns it, or a new
+   * body with what it left out (each with a warning), or throws the 400 for a field whose absence
+   * would change the answer. Groq's and DeepSeek's (their folders' index.ts).
+   */
+  checkBody?: (body: Record<string, unknown>, warnings: Warning[]) => Record<string, unknown>;
 }
 
 /** The body to send, and whether Switchboard added the usage chunk the caller did not ask for. */
@@ -39,7 +56,8 @@ export interface ConvertedRequest {
 export function convertRequest(request: ChatRequest, model: string, dialect: OpenAIRequestDialect): ConvertedRequest {
   const warnings: Warning[] = [];
   const native = request.native?.format === 'openai-chat' ? request.native : undefined;
-  const body: Record<string, unknown> = native ? relayedBody(native.body, model, dialect, warnings) : buildBody(request, model, dialect, warnings);
+  const converted = native ? relayedBody(native.body, model, dialect, warnings) : buildBody(request, model, dialect, warnings);
+  const body = dialect.checkBody ? dialect.checkBody(converted, warnings) : converted;
   let usageChunkInternal = false;
   if (request.stream) {
     body.stream = true;
@@ -51,7 +69,7 @@ export function convertRequest(request: ChatRequest, model: string, dialect: Ope
     }
   }
   // A body relayed unchanged but for its model (nothing dropped: no warning) goes as the caller's bytes.
-  const bytes = native?.source && warnings.length === 0 ? relayedBytes(native, model, request.stream, usageChunkInternal) : undefined;
+  const bytes = native?.source && warnings.length === 0 && body === converted ? relayedBytes(native, model, request.stream, usageChunkInternal) : undefined;
   return { body, warnings, usageChunkInternal, ...(bytes ? { bytes } : {}) };
 }
 
@@ -77,11 +95,14 @@ function relayedBytes(native: NonNullable<ChatRequest['native']>, model: string,
 /** The caller's own body with `model` replaced and what the dialect refuses left out (with a warning). */
 function relayedBody(native: Record<string, unknown>, model: string, dialect: OpenAIRequestDialect, warnings: Warning[]): Record<string, unknown> {
   const body: Record<string, unknown> = { ...native, model };
-  if (dialect.reasoningInHistory !== 'drop' || !Array.isArray(body.messages)) return body;
+  if (dialect.reasoningInHistory === undefined || !Array.isArray(body.messages)) return body;
+  const keepOnToolTurns = dialect.reasoningInHistory === 'tool-turns';
+  const dropped = (message: unknown): message is Record<string, unknown> & { reasoning_content: unknown } =>
+    hasReasoningContent(message) && !(keepOnToolTurns && hasToolCalls(message));
   const messages = body.messages as unknown[];
-  if (!messages.some(hasReasoningContent)) return body;
+  if (!messages.some(dropped)) return body;
   body.messages = messages.map((message) => {
-    if (!hasReasoningContent(message)) return message;
+    if (!dropped(message)) return message;
     const { reasoning_content: _dropped, ...rest } = message;
     return rest;
   });
@@ -93,8 +114,12 @@ function hasReasoningContent(message: unknown): message is Record<string, unknow
   return typeof message === 'object' && message !== null && 'reasoning_content' in message;
 }
 
+function hasToolCalls(message: Record<string, unknown>): boolean {
+  return Array.isArray(message.tool_calls) && message.tool_calls.length > 0;
+}
+
 function buildBody(request: ChatRequest, model: string, dialect: OpenAIRequestDialect, warnings: Warning[]): Record<string, unknown> {
-  const body: Record<string, unknown> = { model, messages: request.messages.map((message) => convertMessage(message, warnings)) };
+  const body: Record<string, unknown> = { model, messages: request.messages.map((message) => convertMessage(message, dialect, warnings)) };
   if (request.tools?.length) body.tools = convertTools(request.tools);
   if (request.toolChoice !== undefined) body.tool_choice = convertToolChoice(request.toolChoice);
   if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
@@ -102,7 +127,12 @@ function buildBody(request: ChatRequest, model: string, dialect: OpenAIRequestDi
   if (request.maxOutputTokens !== undefined) body[dialect.maxTokensField] = request.maxOutputTokens;
   setIfDefined(body, 'temperature', request.temperature);
   setIfDefined(body, 'top_p', request.topP);
-  if (request.stop?.length) body.stop = request.stop;
+  if (request.stop?.length) {
+    if (dialect.maxStopSequences !== undefined && request.stop.length > dialect.maxStopSequences) {
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', `This model's provider takes at most ${dialect.maxStopSequences} stop sequences; the request has ${request.stop.length}.`, { param: 'stop' });
+    }
+    body.stop = request.stop;
+  }
   setIfDefined(body, 'seed', request.seed);
   setIfDefined(body, 'n', request.n);
   setIfDefined(body, 'presence_penalty', request.presencePenalty);
@@ -129,7 +159,7 @@ function buildBody(request: ChatRequest, model: string, dialect: OpenAIRequestDi
   return body;
 }
 
-function convertMessage(message: ChatMessage, warnings: Warning[]): Record<string, unknown> {
+function convertMessage(message: ChatMessage, dialect: OpenAIRequestDialect, warnings: Warning[]): Record<string, unknown> {
   switch (message.role) {
     case 'system':
       return { role: message.developer ? 'developer' : 'system', content: textContent(message.content) };
@@ -143,12 +173,15 @@ function convertMessage(message: ChatMessage, warnings: Warning[]): Record<strin
     case 'assistant': {
       const text = message.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
       const toolCalls = functionToolCalls(message);
-      if (message.content.some((part) => part.type === 'reasoning')) {
+      const reasoning = message.content.flatMap((part) => (part.type === 'reasoning' ? [part.text] : [])).join('');
+      const sendsReasoning = dialect.reasoningInHistory === 'tool-turns' && toolCalls.length > 0 && reasoning !== '';
+      if (!sendsReasoning && message.content.some((part) => part.type === 'reasoning')) {
         warnings.push({ type: 'dropped-setting', setting: 'reasoning', message: 'Earlier reasoning blocks cannot be sent to an OpenAI-style provider; they were left out' });
       }
       return {
         role: 'assistant',
         content: text === '' && toolCalls.length > 0 ? null : text,
+        ...(sendsReasoning ? { reasoning_content: reasoning } : {}),
         ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
         ...(message.name ? { name: message.name } : {}),
       };

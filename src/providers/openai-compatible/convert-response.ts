@@ -80,11 +80,24 @@ export function completionHeader(
   };
 }
 
-/** OpenAI `finish_reason` → unified reason. */
+/**
+ * OpenAI `finish_reason` → unified reason, with the values compatible servers add: Together's
+ * `eos` (the model's end-of-sequence token, a natural stop: `FinishReason` in
+ * togethercomputer/together-python src/together/types/common.py), DeepSeek's
+ * `insufficient_system_resource` (the request was interrupted because its inference system ran
+ * short: api-docs.deepseek.com/api/create-chat-completion; `FinishReason` of the ds-api crate,
+ * docs.rs/crate/ds-api src/raw/response/non_streaming/finish_reason.rs) and OpenRouter's `error` (the model failed
+ * while answering, openrouter.ai/docs/api/reference/errors-and-debugging). The last two are not
+ * complete answers: `error`, which the response cache does not keep (src/pipeline.ts).
+ */
 export function mapFinishReason(reason: string | null | undefined): FinishReason {
   switch (reason) {
     case 'stop':
+    case 'eos':
       return 'stop';
+    case 'insufficient_system_resource':
+    case 'error':
+      return 'error';
     case 'length':
       return 'length';
     case 'tool_calls':

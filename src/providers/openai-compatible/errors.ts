@@ -10,9 +10,23 @@ export function readOpenAIError(body: unknown): ProviderErrorDetail {
     return { message };
   }
   const code = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : undefined;
+  const message = typeof error.message === 'string' ? error.message : undefined;
   return {
-    message: typeof error.message === 'string' ? error.message : undefined,
+    message: message === undefined ? undefined : withMetadata(message, (error as { metadata?: unknown }).metadata),
     code,
     ...(typeof error.param === 'string' ? { param: error.param } : {}),
   };
+}
+
+/**
+ * OpenRouter's error bodies add `metadata` (openrouter.ai/docs/api/reference/errors-and-debugging):
+ * an upstream provider's own error as `raw` beside its `provider_name` (the message itself is
+ * only "Provider returned error"), or a moderation flag's `reasons`. They are what says why.
+ */
+function withMetadata(message: string, metadata: unknown): string {
+  if (typeof metadata !== 'object' || metadata === null) return message;
+  const { raw, provider_name: providerName, reasons } = metadata as { raw?: unknown; provider_name?: unknown; reasons?: unknown };
+  if (typeof raw === 'string' && raw !== '') return `${message} (${typeof providerName === 'string' ? `${providerName}: ` : ''}${raw})`;
+  if (Array.isArray(reasons) && reasons.length > 0 && reasons.every((reason) => typeof reason === 'string')) return `${message} (reasons: ${reasons.join(', ')})`;
+  return message;
 }

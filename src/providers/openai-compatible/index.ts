@@ -138,7 +138,7 @@ export function createOpenAICompatibleAdapter(
   return adapter;
 }
 
-/** A 200 whose body is an error object (some compatible servers do this). */
+/** A 200 whose body is an error object (some compatible servers do this; OpenRouter's carry `metadata`). */
 function errorFromBodyError(body: { error?: unknown }, source: UpstreamSource): GatewayError {
-  return errorInAnswer(source, (body.error as OpenAIChatBody['error'])?.message ?? undefined);
+  return errorInAnswer(source, readOpenAIError(body).message);
 }

@@ -7,6 +7,7 @@ import { createEventJsonReader } from '../_shared/event-json.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import { errorInAnswer, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { createChoiceEvents } from './choice-events.ts';
+import { readOpenAIError } from './errors.ts';
 import { completionHeader, convertUsage, mapFinishReason } from './convert-response.ts';
 import type { OpenAIChatBody } from './wire-types.ts';
 
@@ -39,6 +40,8 @@ export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMe
   let rawFinishReason: string | undefined;
   let usage: Usage | undefined;
   let done = false;
+  /** Passthrough chunks that came before the one that starts the answer (Azure's prompt annotations). */
+  const held: string[] = [];
   const readJson = createEventJsonReader(options.source.provider);
 
   return {
@@ -51,9 +54,19 @@ export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMe
       }
       const chunk = readJson<OpenAIChatBody>(message.data, controller);
       if (chunk === undefined) return;
-      if (chunk.error) {
-        controller.enqueue({ type: 'error', error: errorInAnswer(options.source, chunk.error.message ?? undefined) });
+      if (chunk.error || chunk.x_groq?.error) {
+        const message = chunk.error ? readOpenAIError(chunk).message : (chunk.x_groq?.error ?? undefined);
+        controller.enqueue({ type: 'error', error: errorInAnswer(options.source, message) });
         done = true;
+        return;
+      }
+      const choices = chunk.choices ?? [];
+      if (!started && !chunk.id && choices.length === 0 && !chunk.usage) {
+        // Azure's first chunk annotates the prompt (`prompt_filter_results`) with `"id": ""`,
+        // `"model": ""`, `"created": 0` and no choices (e.g. AbanteAI/archive-old-cli-mentat#429,
+        // seratch/ChatGPT-in-Slack#49): the answer's header comes from the next chunk, and this
+        // one is relayed after it.
+        if (options.passthrough) held.push(message.data);
         return;
       }
       if (!started) {
@@ -64,14 +77,16 @@ export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMe
           warnings: [],
           ...(options.passthrough ? { nativeFormat: 'openai-chat' as const } : {}),
         });
+        for (const data of held.splice(0)) controller.enqueue({ type: 'native-chunk', format: 'openai-chat', data });
       }
-      const choices = chunk.choices ?? [];
       if (options.passthrough) {
         if (!chunk.usage) controller.enqueue({ type: 'native-chunk', format: 'openai-chat', data: message.data });
         else if (options.usageChunkInternal && choices.length === 0) controller.enqueue({ type: 'native-chunk', format: 'openai-chat', data: message.data, internal: true });
         else controller.enqueue({ type: 'native-chunk', format: 'openai-chat', data: message.data, usage: true });
       }
-      if (chunk.usage) usage = convertUsage(chunk.usage);
+      // Groq reports a stream's usage in its last chunk as `x_groq.usage` (wire-types.ts).
+      const reported = chunk.usage ?? chunk.x_groq?.usage;
+      if (reported) usage = convertUsage(reported);
       const choice = choices.find((candidate) => (candidate.index ?? 0) === 0);
       if (!choice) return;
       const delta = choice.delta ?? {};

@@ -45,6 +45,12 @@ export interface OpenAIChatBody {
   created?: number | null;
   choices?: OpenAIChoice[] | null;
   usage?: OpenAIUsage | null;
+  /**
+   * Groq's extension of a chunk (groq-typescript src/resources/chat/completions.ts,
+   * `ChatCompletionChunk.XGroq`): `usage` "only sent in the final chunk", and `error`, "an error
+   * string indicating why a stream was stopped early".
+   */
+  x_groq?: { usage?: OpenAIUsage | null; error?: string | null } | null;
   error?: { message?: string | null; code?: string | number | null; type?: string | null } | null;
 }
 

@@ -28,8 +28,25 @@ export interface OpenAISimulatorOptions {
    * deployment, which the operator names.
    */
   models?: readonly string[];
-  /** Serve Azure OpenAI's deployment URLs and `api-key` header instead. */
+  /**
+   * Serve Azure OpenAI's deployment URLs and `api-key` header instead, and its v1 API
+   * (`/openai/v1/chat/completions`, the deployment as `model`, no api-version:
+   * learn.microsoft.com/azure/ai-foundry/openai/api-version-lifecycle). Streams start with the
+   * prompt-annotation chunk Azure's content filter sends (`"id": ""`, `"model": ""`,
+   * `"created": 0`, no choices: e.g. AbanteAI/archive-old-cli-mentat#429).
+   */
   azureApiVersion?: string;
+  /**
+   * Be Groq: refuse with a 400 what console.groq.com/docs/openai lists as unsupported
+   * (`logprobs`, `logit_bias`, `top_logprobs`, `messages[].name`, `n` other than 1).
+   */
+  groq?: boolean;
+  /**
+   * Be DeepSeek in thinking mode (api-docs.deepseek.com/guides/thinking_mode): answers carry
+   * `reasoning_content` (in the message, and as the first stream deltas), and an assistant
+   * message with tool calls must send its `reasoning_content` back, or the request is a 400.
+   */
+  deepseek?: boolean;
   /** Delay between streamed chunks. */
   chunkDelayMs?: number;
   /** Delay before answering, per model (a slower model, for latency routing). */
@@ -102,7 +119,7 @@ export class OpenAISimulator extends BaseSimulator {
     if (!operation) return sendError(404, `Invalid URL (${request.method} ${url.pathname})`, 'unknown_url');
     const authError = this.#checkAuth(request);
     if (authError) return sendError(401, authError.message, authError.code);
-    if (this.#options.azureApiVersion && url.searchParams.get('api-version') !== this.#options.azureApiVersion) {
+    if (this.#options.azureApiVersion && !operation.v1 && url.searchParams.get('api-version') !== this.#options.azureApiVersion) {
       return sendError(404, 'Resource not found', '404');
     }
     if (operation.name === 'models') {
@@ -126,7 +143,7 @@ export class OpenAISimulator extends BaseSimulator {
       body = rest;
     }
     const schema = operation.name === 'chat' ? 'CreateChatCompletionRequest' : 'CreateEmbeddingRequest';
-    const invalid = validateAgainstSpec(schema, this.#options.azureApiVersion ? { model: operation.deployment, ...body } : body);
+    const invalid = validateAgainstSpec(schema, operation.deployment !== undefined ? { model: operation.deployment, ...body } : body);
     if (invalid) return sendError(400, `Invalid request: ${invalid}`);
     if (!this.#options.acceptUnknownFields) {
       const unknown = Object.keys(body).find((key) => !knownFields.has(key));
@@ -134,8 +151,13 @@ export class OpenAISimulator extends BaseSimulator {
       const unexpected = operation.name === 'chat' ? unexpectedMessageFields(body.messages as Array<Record<string, unknown>>) : undefined;
       if (unexpected) return sendError(400, unexpected);
     }
+    const groqRefusal = this.#options.groq && operation.name === 'chat' ? groqUnsupported(body) : undefined;
+    if (groqRefusal) return sendError(400, groqRefusal);
+    const lostReasoning = this.#options.deepseek && (body.messages as Array<Record<string, unknown>>).some((message) => Array.isArray(message.tool_calls) && typeof message.reasoning_content !== 'string');
+    if (lostReasoning) return sendError(400, 'The `reasoning_content` in the thinking mode must be passed back to the API.');
     const model = operation.deployment ?? String(body.model);
-    if (!operation.deployment && !this.#models.has(model)) {
+    // The v1 API names the deployment in `model`: the operator names it, as in the URL.
+    if (!operation.deployment && !operation.v1 && !this.#models.has(model)) {
       // The API's answer for a model that does not exist (or that the key may not use), e.g.
       // github.com/Aider-AI/aider/issues/2030: 404 invalid_request_error, code model_not_found.
       return sendError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'model_not_found');
@@ -168,8 +190,10 @@ export class OpenAISimulator extends BaseSimulator {
     response.setHeader('x-ratelimit-reset-requests', `${((60_000 - (now - this.#minute.startedAt)) / 1000).toFixed(1)}s`);
   }
 
-  #operation(url: URL): { name: 'chat' | 'embeddings' | 'models'; deployment?: string } | undefined {
+  #operation(url: URL): { name: 'chat' | 'embeddings' | 'models'; deployment?: string; v1?: boolean } | undefined {
     if (this.#options.azureApiVersion) {
+      const v1 = /^\/openai\/v1\/(chat\/completions|embeddings)$/.exec(url.pathname);
+      if (v1) return { name: v1[1] === 'embeddings' ? 'embeddings' : 'chat', v1: true };
       const match = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(url.pathname);
       if (!match) return undefined;
       return { name: match[2] === 'embeddings' ? 'embeddings' : 'chat', deployment: decodeURIComponent(match[1]!) };
@@ -206,6 +230,7 @@ export class OpenAISimulator extends BaseSimulator {
         content: result.content,
         refusal: null,
         annotations: [],
+        ...(this.#options.deepseek ? { reasoning_content: thinkingOf(result) } : {}),
         ...(result.toolCalls.length
           ? { tool_calls: result.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) }
           : {}),
@@ -228,6 +253,7 @@ export class OpenAISimulator extends BaseSimulator {
     const result = this.#answer(body, model, prefix);
     const base = { id: `chatcmpl-sim${Date.now()}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: `${model}-2024-sim`, system_fingerprint: 'fp_simulator' };
     const deltas: Array<Record<string, unknown>> = [{ role: 'assistant', content: result.toolCalls.length ? null : '', refusal: null }];
+    if (this.#options.deepseek) deltas.push({ reasoning_content: thinkingOf(result) });
     for (const word of result.content?.match(/\S+\s*|\s+/g) ?? []) deltas.push({ content: word });
     result.toolCalls.forEach((call, index) => {
       deltas.push({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] });
@@ -237,7 +263,9 @@ export class OpenAISimulator extends BaseSimulator {
       }
     });
     const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    const chunks: Array<Record<string, unknown>> = deltas.map((delta) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }], ...(includeUsage ? { usage: null } : {}) }));
+    const annotation = { id: '', object: '', created: 0, model: '', choices: [], prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] };
+    const chunks: Array<Record<string, unknown>> = this.#options.azureApiVersion ? [annotation] : [];
+    chunks.push(...deltas.map((delta) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }], ...(includeUsage ? { usage: null } : {}) })));
     chunks.push({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: result.finishReason }], ...(includeUsage ? { usage: null } : {}) });
     if (includeUsage) chunks.push({ ...base, choices: [], usage: usageOf(result.promptTokens, result.completionTokens) });
     const errorFrame = (fault: Extract<Fault, { kind: 'stream-error' }>) =>
@@ -284,4 +312,19 @@ function checkToolPairing(messages: Array<{ role: string; tool_call_id?: string;
     }
   }
   return undefined;
+}
+
+/** What Groq refuses of a chat body that OpenAI takes (console.groq.com/docs/openai), or undefined. */
+function groqUnsupported(body: Record<string, unknown>): string | undefined {
+  for (const field of ['logprobs', 'logit_bias', 'top_logprobs']) {
+    if (field in body) return `property '${field}' is unsupported`;
+  }
+  if (body.n !== undefined && body.n !== 1) return "'n' must be equal to 1";
+  const index = (body.messages as Array<Record<string, unknown>>).findIndex((message) => 'name' in message);
+  return index === -1 ? undefined : `'messages.${index}' : property 'name' is unsupported`;
+}
+
+/** The simulated thinking of an answer (DeepSeek mode). */
+function thinkingOf(result: SimulatedAnswer): string {
+  return result.toolCalls.length ? `I should call ${result.toolCalls.map((call) => call.name).join(' and ')}.` : 'I can answer that.';
 }
