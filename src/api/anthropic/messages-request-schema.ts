@@ -155,9 +155,15 @@ const thinkingSchema = z.discriminatedUnion(
   { error: (issue) => (issue.code === 'invalid_union' ? "thinking.type must be 'enabled', 'disabled' or 'adaptive'" : undefined) },
 );
 
-/** OutputConfig: `format` (JsonOutputFormat) is read; `effort` reaches Anthropic-backed models only. */
+/**
+ * OutputConfig: `format` (JsonOutputFormat) and `effort` (EffortLevel: low, medium, high, xhigh,
+ * max, each one of OpenAI's ReasoningEffort values too) are read.
+ */
 const outputConfigSchema = z
-  .object({ format: z.object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).loose().nullish() })
+  .object({
+    format: z.object({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).loose().nullish(),
+    effort: z.enum(['low', 'medium', 'high', 'xhigh', 'max']).nullish(),
+  })
   .loose();
 
 const required = (issue: { input?: unknown }) => (issue.input === undefined ? 'Field required' : undefined);

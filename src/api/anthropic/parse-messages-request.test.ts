@@ -175,7 +175,7 @@ describe('parseMessagesRequest: Anthropic Messages body → ChatRequest', () => 
         content: [
           { type: 'image', url: 'data:image/png;base64,iVBORw0KGgo=' },
           { type: 'image', url: 'https://example.com/cat.jpg' },
-          { type: 'file', mediaType: 'application/pdf', data: 'JVBERi0x' },
+          { type: 'file', mediaType: 'application/pdf', data: 'JVBERi0x', filename: 'Report' },
           { type: 'text', text: 'Describe these.' },
         ],
       },
@@ -201,6 +201,35 @@ describe('parseMessagesRequest: Anthropic Messages body → ChatRequest', () => 
     assert.deepStrictEqual(parsed.hints, { models: ['fast', 'backup'], provider: { order: ['oai'], allowFallbacks: false, maxPrice: { prompt: 1 } } });
     assert.deepStrictEqual(parsed.native, { format: 'anthropic-messages', body: { ...minimal, container: 'c1' }, nativeOnly: ['container'] });
     assert.ok('models' in body, "the caller's object is not modified");
+  });
+
+  // An outside review: output_config.effort was accepted, then left out for an OpenAI model without a trace.
+  it('maps output_config.effort to the reasoning effort of the same name', () => {
+    for (const effort of ['low', 'medium', 'high', 'xhigh', 'max']) {
+      assert.equal(parseMessagesRequest({ ...minimal, output_config: { effort } }, {}).reasoningEffort, effort);
+    }
+    assert.equal(parseMessagesRequest({ ...minimal, output_config: { effort: null } }, {}).reasoningEffort, undefined);
+    rejects({ ...minimal, output_config: { effort: 'minimal' } }, /effort/);
+  });
+
+  // An outside review: these reached an Anthropic model only, and another model's ledger row did not say so.
+  it('names adaptive thinking, tool fields beyond the definition and document citations/context as Anthropic-only settings', () => {
+    const body = {
+      ...minimal,
+      thinking: { type: 'adaptive' },
+      tools: [{ name: 'lookup', input_schema: { type: 'object' }, input_examples: [{ q: 'x' }], defer_loading: true, strict: true }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0x' }, citations: { enabled: true }, context: 'Q3 figures' },
+            { type: 'text', text: 'Summarise.' },
+          ],
+        },
+      ],
+    };
+    assert.deepStrictEqual(parseMessagesRequest(body, {}).native?.nativeOnly, ['thinking', 'tools.input_examples', 'tools.defer_loading', 'document.citations', 'document.context']);
+    assert.equal(parseMessagesRequest({ ...minimal, thinking: { type: 'disabled' } }, {}).native?.nativeOnly, undefined, 'disabled thinking is every provider\'s default');
   });
 
   it('accepts adaptive and disabled thinking without a budget', () => {

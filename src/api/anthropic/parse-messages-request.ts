@@ -79,13 +79,35 @@ function bodyRoutingMetadata(metadata: AnthropicMessagesBody['metadata']): Recor
  */
 const anthropicOnlyFields = ['mcp_servers', 'container', 'context_management', 'service_tier', 'inference_geo', 'speed', 'compaction', 'fallbacks', 'thread', 'betas', 'billing_policy'];
 
-/** The Anthropic-only settings a body uses: its fields above, and `cache_control` on any block. */
+/**
+ * The Anthropic-only settings a body uses: its fields above, `cache_control` on any block, adaptive
+ * thinking (ThinkingConfigAdaptive: no budget, which the typed request carries), a tool's fields
+ * other than its definition (openapi.json `Tool`: `input_examples`, `defer_loading`,
+ * `eager_input_streaming`, `allowed_callers`) and a document's `citations` and `context`
+ * (`RequestDocumentBlock`).
+ */
 function anthropicOnlySettings(body: Record<string, unknown>, request: AnthropicMessagesBody): string[] {
   const found: string[] = [];
   for (const field of anthropicOnlyFields) if (body[field] !== undefined && body[field] !== null) found.push(field);
   if (body.cache_control !== undefined || usesCacheControl(request)) found.push('cache_control');
+  if (request.thinking?.type === 'adaptive') found.push('thinking');
+  const extras = new Set<string>();
+  for (const tool of request.tools ?? []) {
+    for (const [key, value] of Object.entries(tool)) if (!toolDefinitionFields.has(key) && value != null) extras.add(`tools.${key}`);
+  }
+  for (const message of request.messages) {
+    if (typeof message.content === 'string') continue;
+    for (const block of message.content) {
+      if (block.type !== 'document') continue;
+      for (const key of ['citations', 'context'] as const) if ((block as Record<string, unknown>)[key] != null) extras.add(`document.${key}`);
+    }
+  }
+  found.push(...extras);
   return found;
 }
+
+/** The fields of a Tool the typed request carries (`cache_control` is reported on its own). */
+const toolDefinitionFields: ReadonlySet<string> = new Set(['type', 'name', 'description', 'input_schema', 'strict', 'cache_control']);
 
 /** Whether a system, message or tool block asks for prompt caching (`cache_control`). */
 function usesCacheControl(request: AnthropicMessagesBody): boolean {
@@ -148,6 +170,8 @@ function convertBody(request: AnthropicMessagesBody): ConvertedBody {
     ...(request.stop_sequences?.length ? { stop: request.stop_sequences } : {}),
     ...(request.metadata?.user_id ? { user: request.metadata.user_id } : {}),
     ...(request.thinking?.type === 'enabled' ? { thinkingBudgetTokens: request.thinking.budget_tokens } : {}),
+    // Every EffortLevel is one of OpenAI's ReasoningEffort values (openapi.yaml), under the same name.
+    ...(request.output_config?.effort ? { reasoningEffort: request.output_config.effort } : {}),
   };
 }
 
@@ -292,7 +316,8 @@ function convertUserBlock(block: Exclude<AnthropicUserBlock, { type: 'tool_resul
     case 'image':
       return convertImage(block);
     case 'document':
-      return { type: 'file', mediaType: block.source.media_type, data: block.source.data };
+      // The document's title is what OpenAI-style APIs call the file's name (`file.filename`).
+      return { type: 'file', mediaType: block.source.media_type, data: block.source.data, ...(typeof block.title === 'string' && block.title !== '' ? { filename: block.title } : {}) };
     default: {
       const exhaustive: never = block;
       return exhaustive;

@@ -80,6 +80,37 @@ describe('parseChatRequest: OpenAI Chat Completions body → ChatRequest', () =>
     ]);
   });
 
+  // An outside review: an earlier refusal was left out of the history sent to other providers, without a word.
+  it("keeps an earlier assistant refusal (the refusal field or a refusal part) as the assistant's text", () => {
+    const request = parseChatRequest(
+      {
+        model: 'fast',
+        messages: [
+          { role: 'user', content: 'How do I pick a lock?' },
+          { role: 'assistant', content: null, refusal: "I can't help with that." },
+          { role: 'user', content: 'And this one?' },
+          { role: 'assistant', content: [{ type: 'refusal', refusal: 'No.' }] },
+          { role: 'user', content: 'Fine.' },
+        ],
+      },
+      {},
+    );
+    assert.deepStrictEqual(request.messages.filter((message) => message.role === 'assistant'), [
+      { role: 'assistant', content: [{ type: 'text', text: "I can't help with that." }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'No.' }] },
+    ]);
+  });
+
+  // An outside review: a system message's name was lost on the way to other providers, without a word.
+  it('names the name of a system or developer message as a setting only a provider of this format gets', () => {
+    const request = parseChatRequest(
+      { model: 'fast', messages: [{ role: 'system', name: 'policy', content: 'Be brief.' }, { role: 'developer', content: 'x' }, { role: 'developer', name: 'dev', content: 'y' }, ...hi] },
+      {},
+    );
+    assert.deepStrictEqual(request.native?.nativeOnly, ['messages[0].name', 'messages[2].name']);
+    assert.equal(parseChatRequest(minimal, {}).native?.nativeOnly, undefined);
+  });
+
   it('maps sampling, tools, response format and streaming; max_completion_tokens wins over max_tokens', () => {
     const request = parseChatRequest(
       {

@@ -62,7 +62,13 @@ export function parseChatRequest(body: unknown, headerMetadata: Record<string, s
   if (request.provider) converted.hints.provider = convertProviderHint(request.provider);
   converted.native = { format: 'openai-chat', body: native };
   // Relayed as they are to a provider of this format; another says so if it cannot take them.
-  if (breakpoints.used) converted.native.nativeOnly = [...breakpoints.used];
+  const nativeOnly: string[] = breakpoints.used ? [...breakpoints.used] : [];
+  // A system or developer message's `name` (openapi.yaml ChatCompletionRequestSystemMessage): the
+  // typed system message has none, so only a provider of this format gets it.
+  request.messages.forEach((message, index) => {
+    if ((message.role === 'system' || message.role === 'developer') && message.name) nativeOnly.push(`messages[${index}].name`);
+  });
+  if (nativeOnly.length > 0) converted.native.nativeOnly = nativeOnly;
   if (bodyBytes) converted.native.source = { of: native, bytes: bodyBytes, omit: hintFields };
   return converted;
 }
@@ -186,13 +192,17 @@ function convertMessage(message: OpenAIMessage, breakpoints: Breakpoints): ChatM
     case 'assistant': {
       const content: Extract<ChatMessage, { role: 'assistant' }>['content'] = [];
       if (message.reasoning_content) content.push({ type: 'reasoning', text: message.reasoning_content });
+      // An earlier refusal (openapi.yaml ChatCompletionRequestAssistantMessage: `refusal`, or a
+      // content part of type `refusal`) is what the assistant said: text to providers without one.
       if (typeof message.content === 'string') {
         if (message.content !== '') content.push({ type: 'text', text: message.content });
       } else {
         for (const part of message.content ?? []) {
           if (part.type === 'text') content.push(toTextPart(part, breakpoints));
+          else if (part.refusal !== '') content.push({ type: 'text', text: part.refusal });
         }
       }
+      if (message.refusal) content.push({ type: 'text', text: message.refusal });
       for (const call of message.tool_calls ?? []) {
         content.push({ type: 'tool-call', id: call.id, name: call.function.name, arguments: call.function.arguments });
       }

@@ -254,6 +254,20 @@ describe('anthropic request conversion', () => {
     ]);
   });
 
+  // An outside review: safety_identifier, OpenAI's abuse-tracking id, was dropped though metadata.user_id is Anthropic's.
+  it("sends OpenAI's safety_identifier as metadata.user_id, in place of a different user (reported)", () => {
+    const native = (fields: Record<string, unknown>) => ({ format: 'openai-chat' as const, body: { model: 'smart', messages: [], ...fields } });
+    const alone = convertRequest({ ...base, native: native({ safety_identifier: 'hash-1' }) }, call);
+    assert.deepStrictEqual(alone.body.metadata, { user_id: 'hash-1' });
+    assert.deepStrictEqual(alone.warnings, []);
+    const both = convertRequest({ ...base, user: 'user-42', native: native({ safety_identifier: 'hash-1', user: 'user-42' }) }, call);
+    assert.deepStrictEqual(both.body.metadata, { user_id: 'hash-1' });
+    assert.deepStrictEqual(both.warnings.map((warning) => [warning.type, warning.setting]), [['dropped-setting', 'user']]);
+    const same = convertRequest({ ...base, user: 'u', native: native({ safety_identifier: 'u', user: 'u' }) }, call);
+    assert.deepStrictEqual([same.body.metadata, same.warnings], [{ user_id: 'u' }, []]);
+    assert.deepStrictEqual(convertRequest({ ...base, user: 'user-42' }, call).body.metadata, { user_id: 'user-42' });
+  });
+
   it('rejects before any call what would change the answer\'s shape or cannot be sent', () => {
     rejects({ temperature: 1.5 }, 'temperature', /ranges from 0 to 1/);
     rejects({ n: 2 }, 'n', /one choice/);

@@ -72,7 +72,8 @@ export function convertRequest(request: ChatRequest, call: Pick<ProviderCall, 'm
   setIfDefined(body, 'top_p', request.topP);
   setIfDefined(body, 'top_k', request.topK);
   if (request.stop?.length) body.stop_sequences = request.stop;
-  if (request.user !== undefined) body.metadata = { user_id: request.user };
+  const userId = endUserId(request, warnings);
+  if (userId !== undefined) body.metadata = { user_id: userId };
   if (request.thinkingBudgetTokens !== undefined) body.thinking = { type: 'enabled', budget_tokens: request.thinkingBudgetTokens };
   if (request.stream) body.stream = true;
   warnUnsupported(request, warnings);
@@ -110,11 +111,34 @@ function warnUnsupported(request: ChatRequest, warnings: Warning[]): void {
   // marked ones; mode `implicit` (the default) asks for one more breakpoint OpenAI chooses, which
   // Anthropic has no equivalent of.
   for (const warning of nativeExtras(request, relayableOpenAIFields, 'Anthropic').warnings) {
+    if (warning.setting === 'safety_identifier' && safetyIdentifier(request) !== undefined) continue;
     if (warning.setting === 'prompt_cache_options' && countBreakpoints(request.messages) > 0) {
       const mode = (request.native!.body.prompt_cache_options as { mode?: string }).mode;
       if (mode !== 'explicit') warnings.push({ type: 'dropped-setting', setting: 'prompt_cache_options.mode', message: 'Anthropic has no implicit cache breakpoint (mode "implicit", the default); only the marked breakpoints were sent, as cache_control' });
     } else warnings.push(warning);
   }
+}
+
+/**
+ * Anthropic's `metadata.user_id` ("an external identifier for the user … Anthropic may use this id
+ * to help detect abuse", openapi.json `Metadata`) is what OpenAI's `safety_identifier` is ("used
+ * to help detect users … that may be violating OpenAI's usage policies", openapi.yaml), and its
+ * deprecated `user` was before it. With both, `safety_identifier` is sent and a different `user`
+ * is reported as not sent.
+ */
+function endUserId(request: ChatRequest, warnings: Warning[]): string | undefined {
+  const safety = safetyIdentifier(request);
+  if (safety === undefined) return request.user;
+  if (request.user !== undefined && request.user !== safety) {
+    warnings.push({ type: 'dropped-setting', setting: 'user', message: 'Anthropic takes one end-user id (metadata.user_id); safety_identifier was sent, user was not' });
+  }
+  return safety;
+}
+
+/** An OpenAI-ingress body's `safety_identifier`, when it has one. */
+function safetyIdentifier(request: ChatRequest): string | undefined {
+  const value = request.native?.format === 'openai-chat' ? request.native.body.safety_identifier : undefined;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** openapi.json `Tool`: `input_schema` must be an object schema (`InputSchema.type: "object"`). */

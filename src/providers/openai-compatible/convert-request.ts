@@ -147,6 +147,12 @@ function buildBody(request: ChatRequest, model: string, dialect: OpenAIRequestDi
   if (request.thinkingBudgetTokens !== undefined) {
     warnings.push({ type: 'unsupported-setting', setting: 'thinking', message: 'OpenAI-style providers take no thinking budget; it was not sent' });
   }
+  const last = request.messages.at(-1);
+  if (request.assistantPrefix === undefined && last?.role === 'assistant' && last.content.some((part) => part.type === 'text' && part.text !== '') && !last.content.some((part) => part.type === 'tool-call')) {
+    // A prefill (a final assistant turn, which Anthropic continues: ../shared/specs/anthropic/openapi.json
+    // CreateMessageParams.messages): Chat Completions reads it as an earlier turn and answers afresh.
+    warnings.push({ type: 'other', setting: `messages[${request.messages.length - 1}]`, message: 'OpenAI-style providers do not continue a final assistant message (a prefill); it was sent as an earlier turn, and the answer starts afresh' });
+  }
   if (request.assistantPrefix !== undefined) {
     // A stream resume on a vLLM server (only adapters with `continuation` get a prefix): vLLM's
     // chat API continues a final assistant message with `continue_final_message: true`, which

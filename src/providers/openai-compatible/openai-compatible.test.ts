@@ -124,6 +124,18 @@ describe('openai-compatible request conversion', () => {
     );
   });
 
+  // An outside review: an Anthropic caller's prefill was answered afresh, with nothing on the ledger row.
+  it('says a final assistant text turn (a prefill) is not continued; a stream resume and a final tool call are no prefill', () => {
+    const dialect = { maxTokensField: 'max_completion_tokens', streamUsage: true } as const;
+    const prefill: ChatRequest = { ...baseRequest, messages: [...baseRequest.messages, { role: 'assistant', content: [{ type: 'text', text: '{"answer": ' }] }] };
+    const { body, warnings } = convertRequest(prefill, 'gpt-4o', dialect);
+    assert.deepStrictEqual((body as { messages: unknown[] }).messages.at(-1), { role: 'assistant', content: '{"answer": ' });
+    assert.deepStrictEqual(warnings.map((warning) => [warning.type, warning.setting]), [['other', 'messages[1]']]);
+    const call: ChatRequest = { ...baseRequest, messages: [...baseRequest.messages, { role: 'assistant', content: [{ type: 'text', text: 'Let me look.' }, { type: 'tool-call', id: 'c1', name: 'f', arguments: '{}' }] }] };
+    assert.deepStrictEqual(convertRequest(call, 'gpt-4o', dialect).warnings, []);
+    assert.deepStrictEqual(convertRequest({ ...baseRequest, assistantPrefix: 'So far' }, 'gpt-4o', dialect).warnings, []);
+  });
+
   it('sends the caller\'s OpenAI body as it came, with only the model replaced', () => {
     const native = { model: 'fast', messages: [{ role: 'user', content: 'hi', name: 'ann' }], logit_bias: { '50256': -100 } };
     const { body } = convertRequest({ ...baseRequest, native: { format: 'openai-chat', body: native } }, 'gpt-4o-mini', { maxTokensField: 'max_tokens', streamUsage: true });

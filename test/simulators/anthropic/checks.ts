@@ -72,7 +72,24 @@ export function checkBody(body: unknown, operation: Operation): string | undefin
   if (typeof record.temperature === 'number' && record.temperature > 1) return 'temperature: Input should be less than or equal to 1';
   const schemaProblem = validateAgainstSpec(operation, body);
   if (schemaProblem) return schemaProblem;
-  return checkToolPairing(record.messages as Message[]);
+  return checkThinkingBudget(record) ?? checkNonEmptyContent(record.messages as Message[]) ?? checkToolPairing(record.messages as Message[]);
+}
+
+/** openapi.json `ThinkingConfigEnabled.budget_tokens`: "Must be ≥1024 and less than `max_tokens`" (the schema has the first half only). */
+function checkThinkingBudget(record: Record<string, unknown>): string | undefined {
+  const thinking = record.thinking as { type?: string; budget_tokens?: number } | undefined;
+  if (thinking?.type !== 'enabled' || typeof record.max_tokens !== 'number' || (thinking.budget_tokens ?? 0) < record.max_tokens) return undefined;
+  return '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size';
+}
+
+/**
+ * A string content "is shorthand for an array of one content block of type \"text\"" (openapi.json
+ * `CreateMessageParams.messages`), whose text has `minLength: 1` (`RequestTextBlock`): an empty
+ * message is refused, but for a final assistant one (a prefill the answer continues from).
+ */
+function checkNonEmptyContent(messages: Message[]): string | undefined {
+  const index = messages.findIndex((message, at) => message.content.length === 0 && !(message.role === 'assistant' && at === messages.length - 1));
+  return index < 0 ? undefined : `messages.${index}: all messages must have non-empty content except for the optional final assistant message`;
 }
 
 function validateAgainstSpec(operation: Operation, body: unknown): string | undefined {
