@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { collectStream, openaiClient, textBeforeStreamError } from '../helpers/openai-client.ts';
+import { anthropicClient } from '../helpers/anthropic-client.ts';
 import { CohereSimulator, preambleTokens, simulatedVector } from '../simulators/cohere/server.ts';
 
 const masterKey = 'sb-master-cohere-key';
@@ -158,6 +159,34 @@ describe('OpenAI ingress → Cohere provider → strict Cohere Chat v2 simulator
     const rows = await gateway.ledger();
     assert.ok(rows.some((row) => row.stream && row.status === 'error' && row.errorCode === 'SB_ERR_STREAM_INTERRUPTED'));
     assert.ok(rows.some((row) => row.stream && row.status === 'error' && row.errorCode === 'SB_ERR_UPSTREAM_ERROR'));
+  });
+});
+
+describe('Anthropic ingress → Cohere: a STOP_SEQUENCE finish is a stop_sequence stop', () => {
+  let simulator: CohereSimulator;
+  let gateway: TestGateway;
+  before(async () => {
+    simulator = await new CohereSimulator().start();
+    gateway = await startGateway({
+      server: { master_key: masterKey },
+      providers: [{ id: 'co', type: 'cohere', base_url: simulator.url, api_key: simulator.apiKey, timeout_ms: 2000 }],
+      models: [{ id: 'command', provider: 'co', upstream: 'command-a-03-2025' }],
+    });
+  });
+  after(() => closeAll(gateway, simulator));
+
+  it('names the caller\'s one stop sequence, non-streamed and streamed; with several it cannot tell which', async () => {
+    const anthropic = anthropicClient(gateway, masterKey);
+    const ask = { model: 'command', max_tokens: 100, messages: [{ role: 'user' as const, content: 'stop here please' }] };
+    const answer = await anthropic.messages.create({ ...ask, stop_sequences: ['here'] });
+    assert.equal(simulator.chatCalls().at(-1)?.body?.stop_sequences?.toString(), 'here');
+    assert.deepStrictEqual([answer.stop_reason, answer.stop_sequence], ['stop_sequence', 'here']);
+    assert.deepStrictEqual(answer.content, [{ type: 'text', text: 'Simulated reply from command-a-03-2025: stop ', citations: null }]);
+    const streamed = await anthropic.messages.stream({ ...ask, stop_sequences: ['here'] }).finalMessage();
+    assert.deepStrictEqual([streamed.stop_reason, streamed.stop_sequence], ['stop_sequence', 'here']);
+    // Cohere does not say which of several matched: the answer reads as end_turn (docs/anthropic-ingress.md).
+    const several = await anthropic.messages.create({ ...ask, stop_sequences: ['here', 'nowhere'] });
+    assert.deepStrictEqual([several.stop_reason, several.stop_sequence], ['end_turn', null]);
   });
 });
 

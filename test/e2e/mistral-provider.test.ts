@@ -4,6 +4,7 @@ import OpenAI from 'openai';
 import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { assertCutStreamReported, collectStream, onlyToolCall, openaiClient, textBeforeStreamError } from '../helpers/openai-client.ts';
 import { MistralSimulator, simulatedVector } from '../simulators/mistral/server.ts';
+import { anthropicClient } from '../helpers/anthropic-client.ts';
 
 const masterKey = 'sb-master-mistral-key';
 const toolCallId = /^[a-zA-Z0-9]{9}$/;
@@ -149,6 +150,36 @@ describe('OpenAI ingress → Mistral provider → strict Mistral simulator (offi
     simulator.fail({ kind: 'status', status: 503 });
     const failing = await client.chat.completions.create({ model: 'small', stream: true, messages: [{ role: 'user', content: 'another long story please' }] });
     await textBeforeStreamError(failing, /Service overloaded/);
+  });
+});
+
+describe('Anthropic ingress → Mistral: a prefill is continued, not repeated', () => {
+  let simulator: MistralSimulator;
+  let gateway: TestGateway;
+  before(async () => {
+    simulator = await new MistralSimulator().start();
+    gateway = await startGateway({
+      server: { master_key: masterKey },
+      providers: [{ id: 'mis', type: 'mistral', base_url: simulator.url, api_key: simulator.apiKey, timeout_ms: 2000 }],
+      models: [{ id: 'small', provider: 'mis', upstream: 'mistral-small-latest' }],
+    });
+  });
+  after(() => closeAll(gateway, simulator));
+
+  // Mistral's answer to `prefix: true` starts with the prefix (AssistantMessage.prefix in
+  // ../shared/specs/mistral/openapi.yaml: "force the model to start its answer by the content of
+  // the message"; the simulator answers so); Anthropic's continues after the caller's prefill.
+  it('returns only what follows the prefill, non-streamed and streamed', async () => {
+    const anthropic = anthropicClient(gateway, masterKey);
+    const prefill = 'Simulated reply';
+    const ask = { model: 'small', max_tokens: 100, messages: [{ role: 'user' as const, content: 'colour?' }, { role: 'assistant' as const, content: prefill }] };
+    const answer = await anthropic.messages.create(ask);
+    const sent = simulator.chatCalls().at(-1)!.body!.messages as Array<Record<string, unknown>>;
+    assert.deepStrictEqual(sent.at(-1), { role: 'assistant', content: prefill, prefix: true });
+    const text = answer.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    assert.equal(prefill + text, 'Simulated reply from mistral-small-latest: colour?');
+    const streamed = await anthropic.messages.stream(ask).finalMessage();
+    assert.equal(prefill + streamed.content.map((block) => (block.type === 'text' ? block.text : '')).join(''), 'Simulated reply from mistral-small-latest: colour?');
   });
 });
 

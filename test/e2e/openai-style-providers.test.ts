@@ -59,6 +59,21 @@ describe('OpenAI-style provider types', () => {
     assert.equal(ollama.requests.at(-1)!.path, '/v1/chat/completions');
   });
 
+  it('ollama: the output limit goes as the max_tokens its /v1 reads, other fields as they came (docs/api/openai-compatibility.mdx)', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }];
+    const { response } = await client.chat.completions
+      .create({ model: 'llama', max_completion_tokens: 12, tools, tool_choice: 'required', user: 'u1', messages: [{ role: 'user', content: 'local?' }] })
+      .withResponse();
+    const sent = ollama.requests.at(-1)!.body!;
+    // max_tokens is the only limit Ollama reads: max_completion_tokens was ignored, the answer unbounded.
+    assert.equal(sent.max_tokens, 12);
+    assert.equal('max_completion_tokens' in sent, false);
+    assert.deepStrictEqual([sent.tool_choice, sent.user], ['required', 'u1']);
+    const row = await gateway.ledgerRow(response);
+    assert.deepStrictEqual(row?.warnings, []);
+    await assert.rejects(client.chat.completions.create({ model: 'llama', n: 2, messages: [{ role: 'user', content: 'two?' }] }), (error: unknown) => (error as { status?: number }).status === 400);
+  });
+
   it('groq: Bearer key, model names with a slash', async () => {
     const answer = await client.chat.completions.create({ model: 'oss', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(answer.choices[0]?.message.content, 'Simulated reply from openai/gpt-oss-20b: hi');

@@ -108,6 +108,8 @@ describe('formatMessagesResponse: ChatResult → Anthropic message', () => {
     assert.deepStrictEqual(stop(matched, ['END']), ['stop_sequence', 'END']);
     assert.deepStrictEqual(stop(matched, ['STOP', 'END']), ['end_turn', null]);
     assert.deepStrictEqual(stop(matched), ['end_turn', null]);
+    // A provider whose own reason is not Anthropic's (Cohere's STOP_SEQUENCE) but whose adapter names the sequence.
+    assert.deepStrictEqual(stop({ ...base, finishReason: 'stop', rawFinishReason: 'STOP_SEQUENCE', stopSequence: 'END' }, ['END']), ['stop_sequence', 'END']);
   });
 
   it('formats a refusal as text with stop_reason refusal', () => {

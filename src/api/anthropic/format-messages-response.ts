@@ -40,16 +40,19 @@ function cacheCreation(usage: Usage): { ephemeral_5m_input_tokens: number; ephem
 /**
  * The answer's `stop_reason` and `stop_sequence` (openapi.json `Message`: the sequence is a
  * string whenever the reason is "stop_sequence"). Anthropic names the sequence that matched;
- * Bedrock's Converse says only that one did, which is the caller's when it gave one; with several,
- * which one is unknown and the answer reads as `end_turn`, as other providers' stops do
- * (docs/anthropic-ingress.md).
+ * Bedrock's Converse and Cohere's Chat v2 (STOP_SEQUENCE) say only that one did, which is the
+ * caller's when it gave one; with several, which one is unknown and the answer reads as
+ * `end_turn`, as other providers' stops do (docs/anthropic-ingress.md).
  */
 export function anthropicStop(
   finish: { finishReason: FinishReason; rawFinishReason?: string; stopSequence?: string },
   stops: readonly string[] | undefined,
   refused: boolean,
 ): { reason: string; sequence: string | null } {
-  const reason = anthropicStopReason(finish.finishReason, finish.rawFinishReason, refused);
+  // An adapter that names the matched sequence (Cohere's STOP_SEQUENCE with one stop given)
+  // says the answer stopped on it, whatever its own reason is called.
+  const named = finish.stopSequence !== undefined && finish.finishReason === 'stop' && !refused;
+  const reason = named ? 'stop_sequence' : anthropicStopReason(finish.finishReason, finish.rawFinishReason, refused);
   if (reason !== 'stop_sequence') return { reason, sequence: null };
   const sequence = finish.stopSequence ?? (stops?.length === 1 ? stops[0]! : undefined);
   return sequence === undefined ? { reason: 'end_turn', sequence: null } : { reason, sequence };

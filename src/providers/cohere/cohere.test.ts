@@ -174,6 +174,19 @@ describe('cohere response conversion (golden)', () => {
     assert.deepStrictEqual(result.usage, { inputTokens: 507, outputTokens: 10, billed: { inputTokens: 12, outputTokens: 7 } });
   });
 
+  it('names the stop sequence of a STOP_SEQUENCE finish when the caller gave one, non-streamed and streamed', async () => {
+    const body: CohereChatBody = { id: 'x', finish_reason: 'STOP_SEQUENCE', message: { role: 'assistant', content: [{ type: 'text', text: 'Hi' }] } };
+    assert.equal(convertResponse(body, 'c', ['END']).stopSequence, 'END');
+    assert.equal('stopSequence' in convertResponse(body, 'c', ['END', 'STOP']), false, 'Cohere does not say which of several matched');
+    assert.equal('stopSequence' in convertResponse({ ...body, finish_reason: 'COMPLETE' }, 'c', ['END']), false);
+    const sse = 'event: message-start\ndata: {"id":"x","type":"message-start"}\n\nevent: message-end\ndata: {"type":"message-end","delta":{"finish_reason":"STOP_SEQUENCE"}}\n\n';
+    const events: StreamEvent[] = [];
+    const bytes = new ReadableStream<Uint8Array>({ start: (controller) => (controller.enqueue(new TextEncoder().encode(sse)), controller.close()) });
+    const source = testSource('co');
+    for await (const event of guardStream(decodeServerSentEvents(bytes, cohereEventTransformer({ source, requestedModel: 'c', stops: ['END'] })), source)) events.push(event);
+    assert.deepStrictEqual(events.at(-1), { type: 'finish', finishReason: 'stop', rawFinishReason: 'STOP_SEQUENCE', stopSequence: 'END' });
+  });
+
   it('maps every finish reason', () => {
     assert.deepStrictEqual(
       ['COMPLETE', 'STOP_SEQUENCE', 'MAX_TOKENS', 'TOOL_CALL', 'ERROR', 'TIMEOUT', 'NEW'].map(mapFinishReason),

@@ -20,7 +20,7 @@ export function chatResponseProblem(body: unknown): string | undefined {
  * `thinking` content items do; `citations` have no place in ChatResult and are not kept. The
  * response names no model, so the one called is reported.
  */
-export function convertResponse(body: CohereChatBody, requestedModel: string): Omit<ChatResult, 'warnings'> {
+export function convertResponse(body: CohereChatBody, requestedModel: string, stops?: readonly string[]): Omit<ChatResult, 'warnings'> {
   const message = body.message ?? {};
   const content: ChatResult['content'] = [];
   const thinking = (message.content ?? []).flatMap((item) => (item.type === 'thinking' && item.thinking ? [item.thinking] : [])).join('');
@@ -43,8 +43,18 @@ export function convertResponse(body: CohereChatBody, requestedModel: string): O
     content,
     finishReason: mapFinishReason(body.finish_reason),
     ...(body.finish_reason ? { rawFinishReason: body.finish_reason } : {}),
+    ...stopSequenceOf(body.finish_reason, stops),
     usage: convertUsage(body.usage),
   };
+}
+
+/**
+ * The stop sequence that ended the answer. Cohere says only that one did (`STOP_SEQUENCE`), not
+ * which: with the caller's single `stop_sequences` entry it is that one (an Anthropic caller gets
+ * `stop_reason: "stop_sequence"` with it); with several it cannot be known and is left unset.
+ */
+export function stopSequenceOf(reason: string | null | undefined, stops: readonly string[] | undefined): { stopSequence?: string } {
+  return reason === 'STOP_SEQUENCE' && stops?.length === 1 ? { stopSequence: stops[0]! } : {};
 }
 
 /** Chat v2 `finish_reason` → unified reason. */

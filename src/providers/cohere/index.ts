@@ -63,7 +63,7 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
             const parsed = parseProviderJson(text, provider) as CohereChatBody;
             const problem = chatResponseProblem(parsed);
             if (problem) throw invalidAnswer(provider, 'a chat response', problem, response.status);
-            const result = convertResponse(parsed, call.model);
+            const result = convertResponse(parsed, call.model, request.stop);
             if (result.finishReason === 'error') {
               // ERROR / TIMEOUT: the generation failed; never return it as an answer.
               const code = parsed.finish_reason === 'TIMEOUT' ? 'SB_ERR_UPSTREAM_TIMEOUT' : 'SB_ERR_UPSTREAM_ERROR';
@@ -81,7 +81,7 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
       try {
         const { body, warnings } = convertRequest(withStream(request, true), call.model);
         return post('/v2/chat', body, call, 'text/event-stream').then((response) => {
-          const chunks = cohereEventTransformer({ source, requestedModel: call.model });
+          const chunks = cohereEventTransformer({ source, requestedModel: call.model, stops: request.stop });
           return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
         });
       } catch (error) {

@@ -7,7 +7,7 @@ import { createEventJsonReader } from '../_shared/event-json.ts';
 import { reportedUsage } from '../_shared/failed-generation.ts';
 import type { SseMessage } from '../_shared/sse.ts';
 import { errorFromStatus, type UpstreamSource } from '../_shared/upstream-error.ts';
-import { convertUsage, mapFinishReason } from './convert-response.ts';
+import { convertUsage, mapFinishReason, stopSequenceOf } from './convert-response.ts';
 import type { CohereStreamEvent } from './wire-types.ts';
 
 type Controller = TransformStreamDefaultController<StreamEvent>;
@@ -25,7 +25,7 @@ type Controller = TransformStreamDefaultController<StreamEvent>;
  * - `message-end` → `finish` with finish reason and usage, or `error` when it reports ERROR or
  *   TIMEOUT (with `delta.error`): a failed generation never ends like an answer.
  */
-export function cohereEventTransformer(options: { source: UpstreamSource; requestedModel: string }): Transformer<SseMessage, StreamEvent> {
+export function cohereEventTransformer(options: { source: UpstreamSource; requestedModel: string; stops?: readonly string[] }): Transformer<SseMessage, StreamEvent> {
   let started = false;
   let ended = false;
   const readJson = createEventJsonReader(options.source.provider);
@@ -137,6 +137,6 @@ export function cohereEventTransformer(options: { source: UpstreamSource; reques
     blocks.closeAll(controller);
     for (const id of tools.values()) controller.enqueue({ type: 'tool-input-end', id });
     tools.clear();
-    controller.enqueue({ type: 'finish', finishReason: unified, ...(reason ? { rawFinishReason: reason } : {}), ...(usage ? { usage } : {}) });
+    controller.enqueue({ type: 'finish', finishReason: unified, ...(reason ? { rawFinishReason: reason } : {}), ...stopSequenceOf(reason, options.stops), ...(usage ? { usage } : {}) });
   }
 }

@@ -26,6 +26,8 @@ const maximumTemperature = 1.5;
 export interface ConvertedRequest {
   body: Record<string, unknown>;
   warnings: Warning[];
+  /** The text of the caller's prefill sent with `prefix: true`, which Mistral's answer repeats (prefix.ts). */
+  prefill?: string;
 }
 
 export function convertRequest(request: ChatRequest, model: string): ConvertedRequest {
@@ -34,13 +36,17 @@ export function convertRequest(request: ChatRequest, model: string): ConvertedRe
   // A stream resume: the answer so far as a final assistant message with `prefix: true`, which
   // Mistral continues (openapi.yaml AssistantMessage.prefix: "force the model to start its answer
   // by the content of the message").
+  let prefill: string | undefined;
   if (request.assistantPrefix !== undefined) messages.push({ role: 'assistant', content: request.assistantPrefix, prefix: true });
   else {
     // The caller's own prefill (a final assistant turn, as Anthropic's Messages API takes it):
     // Mistral refuses a last assistant message without `prefix` ("Expected last role User or Tool
     // (or Assistant with prefix True)"), and with it continues that text, as the caller meant.
     const last = messages.at(-1);
-    if (last?.role === 'assistant' && last.tool_calls === undefined) last.prefix = true;
+    if (last?.role === 'assistant' && last.tool_calls === undefined) {
+      last.prefix = true;
+      prefill = prefillText(last.content);
+    }
   }
   const body: Record<string, unknown> = { model, messages };
   if (request.tools?.length) body.tools = convertTools(request.tools);
@@ -80,7 +86,14 @@ export function convertRequest(request: ChatRequest, model: string): ConvertedRe
   const extras = nativeExtras(request, relayable, 'Mistral');
   Object.assign(body, extras.relayed);
   if (request.stream) body.stream = true;
-  return { body, warnings: [...warnings.list, ...extras.warnings] };
+  return { body, warnings: [...warnings.list, ...extras.warnings], ...(prefill ? { prefill } : {}) };
+}
+
+/** The text of a prefix message's content: a string, or its TextChunks (a ThinkChunk is not repeated as text). */
+function prefillText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return (content as Array<{ type?: string; text?: string }>).flatMap((chunk) => (chunk.type === 'text' && chunk.text ? [chunk.text] : [])).join('');
 }
 
 function invalid(message: string, param: string): GatewayError {

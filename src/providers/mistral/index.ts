@@ -15,6 +15,7 @@ import { chatCompletionProblem, embeddingListProblem } from '../openai-compatibl
 import { convertRequest } from './convert-request.ts';
 import { convertResponse, convertUsage } from './convert-response.ts';
 import { readMistralError } from './errors.ts';
+import { dropPrefix } from './prefix.ts';
 import { mistralChunkTransformer } from './stream.ts';
 import type { MistralChatBody, MistralEmbeddingBody } from './wire-types.ts';
 
@@ -60,7 +61,7 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
     // kept for the provider's whole answer time; docs/decisions/0012-hot-path.md).
     chat(request, call): Promise<ChatResult> {
       try {
-        const { body, warnings } = convertRequest(withStream(request, false), call.model);
+        const { body, warnings, prefill } = convertRequest(withStream(request, false), call.model);
         return post('chat/completions', body, call, 'application/json').then((response) =>
           response.text().then((text) => {
             const parsed = parseProviderJson(text, provider) as MistralChatBody;
@@ -68,6 +69,9 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
             const problem = chatCompletionProblem(parsed);
             if (problem) throw invalidAnswer(provider, 'a chat completion', problem, response.status);
             const result = convertResponse(parsed, call.model);
+            // The answer repeats the caller's prefill before continuing it (prefix.ts).
+            const first = result.content.find((part) => part.type === 'text');
+            if (first && prefill) first.text = dropPrefix(first.text, prefill);
             if (result.finishReason === 'error') {
               // finish_reason "error": the generation failed; never return it as an answer.
               throw failedGeneration(source, 'finish_reason', 'error', response.status, reportedUsage(result.usage));
@@ -82,9 +86,9 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
 
     streamChat(request, call) {
       try {
-        const { body, warnings } = convertRequest(withStream(request, true), call.model);
+        const { body, warnings, prefill } = convertRequest(withStream(request, true), call.model);
         return post('chat/completions', body, call, 'text/event-stream').then((response) => {
-          const chunks = mistralChunkTransformer({ source, requestedModel: call.model });
+          const chunks = mistralChunkTransformer({ source, requestedModel: call.model, ...(prefill ? { prefill } : {}) });
           return guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source);
         });
       } catch (error) {

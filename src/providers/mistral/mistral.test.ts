@@ -25,7 +25,7 @@ const testSource = (provider: string): UpstreamSource => ({ provider, redact: cr
 const base: ChatRequest = { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], stream: false, includeUsage: false, metadata: {}, hints: {} };
 
 /** Replays an SSE body split into `chunkSize`-byte pieces (mid-line, mid-UTF-8) through the adapter's stream. */
-async function replay(source: string, chunkSize = 7): Promise<StreamEvent[]> {
+async function replay(source: string, chunkSize = 7, prefill?: string): Promise<StreamEvent[]> {
   const bytes = source.endsWith('.sse') ? await readFile(new URL(`./__fixtures__/${source}`, import.meta.url)) : new TextEncoder().encode(source);
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -34,7 +34,7 @@ async function replay(source: string, chunkSize = 7): Promise<StreamEvent[]> {
     },
   });
   const events: StreamEvent[] = [];
-  for await (const event of guardStream(decodeServerSentEvents(body, mistralChunkTransformer({ source: testSource('mis'), requestedModel: 'asked' })), testSource('mis'))) events.push(event);
+  for await (const event of guardStream(decodeServerSentEvents(body, mistralChunkTransformer({ source: testSource('mis'), requestedModel: 'asked', ...(prefill ? { prefill } : {}) })), testSource('mis'))) events.push(event);
   return events;
 }
 
@@ -136,8 +136,10 @@ describe('mistral request conversion (golden)', () => {
   });
 
   it("continues the caller's prefill (a final assistant turn) with prefix: true, which Mistral requires", () => {
-    const { body } = convertRequest({ ...base, messages: [...base.messages, { role: 'assistant', content: [{ type: 'text', text: 'The colour is' }] }] }, 'm');
+    const { body, prefill } = convertRequest({ ...base, messages: [...base.messages, { role: 'assistant', content: [{ type: 'text', text: 'The colour is' }] }] }, 'm');
     assert.deepStrictEqual((body.messages as unknown[]).at(-1), { role: 'assistant', content: 'The colour is', prefix: true });
+    assert.equal(prefill, 'The colour is', 'which the answer repeats, and the adapter drops');
+    assert.equal(convertRequest({ ...base, assistantPrefix: 'So far' }, 'm').prefill, undefined, "a stream resume's prefix is the router's to drop");
     // A turn before the user's stays as it is.
     const earlier = convertRequest({ ...base, messages: [{ role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] }, ...base.messages] }, 'm');
     assert.deepStrictEqual((earlier.body.messages as unknown[])[0], { role: 'assistant', content: 'Hello.' });
@@ -245,6 +247,15 @@ describe('mistral stream (fixture replay, golden)', () => {
       { type: 'text-end', id: 'text-0' },
       { type: 'finish', finishReason: 'length', rawFinishReason: 'model_length', usage: { inputTokens: 12, outputTokens: 9, cachedInputTokens: 8 } },
     ]);
+  });
+
+  it("drops the repeat of the caller's prefill from the streamed text, across chunks, and nothing else", async () => {
+    const text = async (prefill: string) =>
+      (await replay('mistral-stream-docs.sse', 7, prefill)).flatMap((event) => (event.type === 'text-delta' ? [event.delta] : [])).join('');
+    assert.equal(await text('38'), '44' + '00');
+    assert.equal(await text('3844'), '00');
+    assert.equal(await text('39'), '384400', 'an answer that does not repeat the prefill is kept whole');
+    assert.equal(await text('38440099'), '384400', 'text held back is released at the finish');
   });
 
   it('reports a stream cut before its finish as interrupted', async () => {

@@ -10,6 +10,7 @@ import { createChoiceEvents } from '../openai-compatible/choice-events.ts';
 import { completionHeader } from '../openai-compatible/convert-response.ts';
 import { convertUsage, mapFinishReason, randomToolCallId, splitContent, toolArguments } from './convert-response.ts';
 import { readMistralError } from './errors.ts';
+import { PrefixRepeat } from './prefix.ts';
 import type { MistralChatBody } from './wire-types.ts';
 
 /**
@@ -24,9 +25,15 @@ import type { MistralChatBody } from './wire-types.ts';
  * any `stream_options`. The blocks those deltas open and close are the same as OpenAI's
  * (../openai-compatible/choice-events.ts).
  */
-export function mistralChunkTransformer(options: { source: UpstreamSource; requestedModel: string }): Transformer<SseMessage, StreamEvent> {
+export function mistralChunkTransformer(options: { source: UpstreamSource; requestedModel: string; prefill?: string }): Transformer<SseMessage, StreamEvent> {
   let started = false;
   const blocks = createChoiceEvents();
+  // The answer to a caller's prefill starts by repeating it (prefix.ts).
+  const repeat = new PrefixRepeat(options.prefill);
+  const flushText = (controller: TransformStreamDefaultController<StreamEvent>) => {
+    const held = repeat.flush();
+    if (held) blocks.textDelta(controller, held);
+  };
   /** The call a fragment without an id continues, by `index`. */
   const lastByIndex = new Map<number, string>();
   let finishReason: FinishReason | undefined;
@@ -68,7 +75,9 @@ export function mistralChunkTransformer(options: { source: UpstreamSource; reque
       const delta = choice.delta ?? {};
       const { text, reasoning } = splitContent(delta.content);
       if (reasoning) blocks.reasoningDelta(controller, reasoning);
-      if (text) blocks.textDelta(controller, text);
+      const piece = text ? repeat.take(text) : '';
+      if (piece) blocks.textDelta(controller, piece);
+      if (delta.tool_calls?.length) flushText(controller);
       for (const call of delta.tool_calls ?? []) {
         const index = call.index ?? 0;
         let id = call.id && blocks.toolIds.includes(call.id) ? call.id : call.id ? undefined : lastByIndex.get(index);
@@ -95,6 +104,7 @@ export function mistralChunkTransformer(options: { source: UpstreamSource; reque
 
   function finish(controller: TransformStreamDefaultController<StreamEvent>): void {
     if (!started) return;
+    flushText(controller);
     if (finishReason === 'error') {
       // A generation that failed must not look like a normal end (STYLE rule 3).
       controller.enqueue({ type: 'error', error: failedGeneration(options.source, 'finish_reason', 'error', 200), ...(usage ? { usage } : {}) });

@@ -113,7 +113,15 @@ function simulate(body: Record<string, unknown>, model: string) {
   const choice = body.tool_choice === 'NONE' ? 'none' : body.tool_choice === 'REQUIRED' ? 'required' : undefined;
   const result = answer({ ...body, model, tool_choice: choice });
   const toolCalls = result.toolCalls.map((call, index) => ({ ...call, id: `${call.name}_sim${index}` }));
-  const finishReason = { stop: 'COMPLETE', length: 'MAX_TOKENS', tool_calls: 'TOOL_CALL' }[result.finishReason];
+  let finishReason = { stop: 'COMPLETE', length: 'MAX_TOKENS', tool_calls: 'TOOL_CALL' }[result.finishReason];
+  // A stop sequence in the answer ends it there, without the sequence, as STOP_SEQUENCE
+  // (https://docs.cohere.com/reference/chat: `stop_sequences`, and the response's `finish_reason`).
+  const stopAt = Math.min(...((body.stop_sequences as string[] | undefined) ?? []).map((stop) => result.content?.indexOf(stop) ?? -1).filter((at) => at >= 0));
+  if (result.content !== null && Number.isFinite(stopAt)) {
+    result.content = result.content.slice(0, stopAt);
+    result.completionTokens = simulatedTokens(result.content);
+    finishReason = 'STOP_SEQUENCE';
+  }
   return {
     ...result,
     toolCalls,
