@@ -256,6 +256,28 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
     assert.ok(Math.abs(read.costUsd - readCost) < 1e-9, `${read.costUsd} against ${readCost}`);
   });
 
+  it("sends an Anthropic-format caller's cache_control on text as cachePoint blocks (Claude Code's marks reach Claude on Bedrock), and names the marks it cannot carry", async () => {
+    const anthropic = anthropicClient(gateway, masterKey);
+    const rules = `Rules: ${'answer from the tool results only. '.repeat(40)}`;
+    const { data, response } = await anthropic.messages
+      .create({
+        model: 'sonnet45',
+        max_tokens: 100,
+        system: [{ type: 'text', text: rules, cache_control: { type: 'ephemeral', ttl: '1h' } }],
+        tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } }, cache_control: { type: 'ephemeral' } }],
+        tool_choice: { type: 'none' },
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'Weather in Oslo?', cache_control: { type: 'ephemeral' } }] }],
+      })
+      .withResponse();
+    const sent = simulator.calls('converse', sonnet45).at(-1)!.body as { system: unknown; messages: unknown };
+    assert.deepStrictEqual(sent.system, [{ text: rules }, { cachePoint: { type: 'default', ttl: '1h' } }]);
+    assert.deepStrictEqual(sent.messages, [{ role: 'user', content: [{ text: 'Weather in Oslo?' }, { cachePoint: { type: 'default' } }] }]);
+    assert.ok(data.usage.cache_creation_input_tokens! > 0, 'the write is reported to the Anthropic caller');
+    const row = (await gateway.ledgerRow(response))!;
+    assert.equal(row.cacheWriteTokens, data.usage.cache_creation_input_tokens);
+    assert.deepStrictEqual(row.warnings.map((warning) => warning.setting), ['tools[].cache_control'], 'the mark on the tool is not carried, and the row says so');
+  });
+
   it('sends no cache point to a model Bedrock refuses them for: the call is answered, the row says what was not sent', async () => {
     const messages = [{ role: 'user', content: [{ type: 'text', text: 'Cache me?', cache_control: { type: 'ephemeral' } }] }] as unknown as OpenAI.ChatCompletionMessageParam[];
     const { data, response } = await client.chat.completions.create({ model: 'claude', messages }).withResponse();

@@ -53,7 +53,7 @@ describe('parseMessagesRequest: Anthropic Messages body → ChatRequest', () => 
     const expected: ChatRequest = {
       model: 'smart',
       messages: [
-        { role: 'system', content: [{ type: 'text', text: 'You are terse.' }, { type: 'text', text: 'Answer in French.' }] },
+        { role: 'system', content: [{ type: 'text', text: 'You are terse.', cacheBreakpoint: {} }, { type: 'text', text: 'Answer in French.' }] },
         { role: 'user', content: [{ type: 'text', text: 'Bonjour' }] },
       ],
       temperature: 0.3,
@@ -201,6 +201,33 @@ describe('parseMessagesRequest: Anthropic Messages body → ChatRequest', () => 
     assert.deepStrictEqual(parsed.hints, { models: ['fast', 'backup'], provider: { order: ['oai'], allowFallbacks: false, maxPrice: { prompt: 1 } } });
     assert.deepStrictEqual(parsed.native, { format: 'anthropic-messages', body: { ...minimal, container: 'c1' }, nativeOnly: ['container'] });
     assert.ok('models' in body, "the caller's object is not modified");
+  });
+
+  it('carries cache_control on text (system, turns, tool results) as breakpoints, and names the marks it cannot carry', () => {
+    const request = parseMessagesRequest(
+      {
+        ...minimal,
+        cache_control: { type: 'ephemeral' },
+        system: [{ type: 'text', text: 'Rules.', cache_control: { type: 'ephemeral', ttl: '1h' } }],
+        tools: [{ name: 'lookup', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral' } }],
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'Look it up.', cache_control: { type: 'ephemeral' } }] },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'lookup', input: {} }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'found' }, { type: 'image', source: { type: 'url', url: 'https://x.test/a.png' } }], cache_control: { type: 'ephemeral' } },
+              { type: 'image', source: { type: 'url', url: 'https://x.test/b.png' }, cache_control: { type: 'ephemeral' } },
+            ],
+          },
+        ],
+      },
+      {},
+    );
+    assert.deepStrictEqual(request.messages[0], { role: 'system', content: [{ type: 'text', text: 'Rules.', cacheBreakpoint: { minTtlSeconds: 3600 } }] });
+    assert.deepStrictEqual(request.messages[1], { role: 'user', content: [{ type: 'text', text: 'Look it up.', cacheBreakpoint: {} }] });
+    assert.deepStrictEqual(request.messages[3]?.content[0], { type: 'text', text: 'found', cacheBreakpoint: {} }, "the tool result block's mark on its last text");
+    assert.deepStrictEqual(request.native?.nativeOnly, ['cache_control (top level)', 'tools[].cache_control', 'cache_control', 'cache_control on images, documents and tool calls']);
   });
 
   // An outside review: output_config.effort was accepted, then left out for an OpenAI model without a trace.

@@ -12,6 +12,7 @@ import type {
 import { GatewayError } from '../../core/errors.ts';
 import { checkFieldNames } from '../field-names.ts';
 import { parseBody, quote, shorten } from '../validation.ts';
+import { breakpointOf, cacheMarkSettings, markedText, markLastText } from './cache-marks.ts';
 import {
   countTokensRequestSchema,
   messagesRequestSchema,
@@ -89,7 +90,7 @@ const anthropicOnlyFields = ['mcp_servers', 'container', 'context_management', '
 function anthropicOnlySettings(body: Record<string, unknown>, request: AnthropicMessagesBody): string[] {
   const found: string[] = [];
   for (const field of anthropicOnlyFields) if (body[field] !== undefined && body[field] !== null) found.push(field);
-  if (body.cache_control !== undefined || usesCacheControl(request)) found.push('cache_control');
+  found.push(...cacheMarkSettings(body, request));
   if (request.thinking?.type === 'adaptive') found.push('thinking');
   const extras = new Set<string>();
   for (const tool of request.tools ?? []) {
@@ -108,14 +109,6 @@ function anthropicOnlySettings(body: Record<string, unknown>, request: Anthropic
 
 /** The fields of a Tool the typed request carries (`cache_control` is reported on its own). */
 const toolDefinitionFields: ReadonlySet<string> = new Set(['type', 'name', 'description', 'input_schema', 'strict', 'cache_control']);
-
-/** Whether a system, message or tool block asks for prompt caching (`cache_control`). */
-function usesCacheControl(request: AnthropicMessagesBody): boolean {
-  const marked = (block: unknown) => typeof block === 'object' && block !== null && (block as { cache_control?: unknown }).cache_control != null;
-  if (Array.isArray(request.system) && request.system.some(marked)) return true;
-  if (request.tools?.some(marked)) return true;
-  return request.messages.some((message) => Array.isArray(message.content) && message.content.some(marked));
-}
 
 /**
  * A /v1/messages/count_tokens body (CountMessageTokensParams: the Messages body without
@@ -312,7 +305,7 @@ function convertMessage(message: AnthropicMessage): ChatMessage[] {
 function convertUserBlock(block: Exclude<AnthropicUserBlock, { type: 'tool_result' }>): TextPart | ImagePart | FilePart {
   switch (block.type) {
     case 'text':
-      return { type: 'text', text: block.text };
+      return markedText(block);
     case 'image':
       return convertImage(block);
     case 'document':
@@ -332,23 +325,18 @@ function convertImage(block: Extract<AnthropicUserBlock, { type: 'image' }>): Im
 
 function convertToolResult(block: Extract<AnthropicUserBlock, { type: 'tool_result' }>): ToolMessage {
   const content = block.content;
-  return {
-    role: 'tool',
-    toolCallId: block.tool_use_id,
-    content:
-      content === undefined
-        ? []
-        : typeof content === 'string'
-          ? [{ type: 'text', text: content }]
-          : content.map((part) => (part.type === 'text' ? { type: 'text' as const, text: part.text } : convertImage(part))),
-    ...(block.is_error !== undefined ? { isError: block.is_error } : {}),
-  };
+  const parts: ToolMessage['content'] =
+    content === undefined ? [] : typeof content === 'string' ? [{ type: 'text', text: content }] : content.map((part) => (part.type === 'text' ? markedText(part) : convertImage(part)));
+  // A mark on the tool_result block ends the cached prefix after the result: on its last text.
+  const mark = breakpointOf(block);
+  if (mark) markLastText(parts, mark);
+  return { role: 'tool', toolCallId: block.tool_use_id, content: parts, ...(block.is_error !== undefined ? { isError: block.is_error } : {}) };
 }
 
 function convertAssistantBlock(block: AnthropicAssistantBlock): AssistantMessage['content'][number] {
   switch (block.type) {
     case 'text':
-      return { type: 'text', text: block.text };
+      return markedText(block);
     case 'tool_use':
       return { type: 'tool-call', id: block.id, name: block.name, arguments: JSON.stringify(block.input) };
     case 'thinking':
@@ -363,5 +351,5 @@ function convertAssistantBlock(block: AnthropicAssistantBlock): AssistantMessage
 }
 
 function toTextParts(blocks: ReadonlyArray<{ text: string }>): TextPart[] {
-  return blocks.map((block) => ({ type: 'text', text: block.text }));
+  return blocks.map(markedText);
 }

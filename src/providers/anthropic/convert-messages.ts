@@ -2,6 +2,7 @@ import type { AssistantMessage, ChatMessage, FilePart, ImagePart, TextPart, Tool
 import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { parseToolArguments } from '../_shared/parse-tool-arguments.ts';
+import { countBreakpoints } from '../_shared/cache-breakpoints.ts';
 
 /**
  * ChatRequest messages → Anthropic's top-level `system` and its `messages` (openapi.json
@@ -257,14 +258,6 @@ function isBareText(block: RequestBlock): block is TextBlock {
   return block.type === 'text' && block.cache_control === undefined;
 }
 
-/** The text parts that mark a breakpoint and would be sent (not empty). */
-export function countBreakpoints(messages: readonly ChatMessage[]): number {
-  let count = 0;
-  for (const message of messages) {
-    for (const part of message.content) if (part.type === 'text' && part.cacheBreakpoint !== undefined && part.text !== '') count += 1;
-  }
-  return count;
-}
 
 function dropName(name: string | undefined, index: number, warnings: Warning[]): void {
   if (name) warnings.push({ type: 'unsupported-setting', setting: `messages[${index}].name`, message: `Anthropic messages have no name; the name at messages[${index}] was not sent` });

@@ -4,7 +4,8 @@ import { GatewayError } from '../../core/errors.ts';
 import type { ProviderCall } from '../../core/provider-adapter.ts';
 import { nativeExtras } from '../_shared/native-extras.ts';
 import { setIfDefined } from '../_shared/set-if-defined.ts';
-import { convertMessages, countBreakpoints } from './convert-messages.ts';
+import { countBreakpoints } from '../_shared/cache-breakpoints.ts';
+import { convertMessages } from './convert-messages.ts';
 import { liftSystemMessages } from './lift-system-messages.ts';
 
 /**
