@@ -65,6 +65,20 @@ describe('anthropicStreamFormatter: StreamEvents → Anthropic SSE', () => {
     );
   });
 
+  it("puts the prompt's counts in message_start when the provider gave them at the start (Gemini's first chunk), as Anthropic does", async () => {
+    const events = parseSse(
+      await format([
+        { type: 'stream-start', id: 'g-1', model: 'gemini-2.5-flash', created: 1, warnings: [], inputUsage: { inputTokens: 1200, outputTokens: 0, cachedInputTokens: 1000 } },
+        { type: 'text-start', id: 't' },
+        { type: 'text-delta', id: 't', delta: 'Hi' },
+        { type: 'text-end', id: 't' },
+        { type: 'finish', finishReason: 'stop', usage: { inputTokens: 1200, outputTokens: 1, cachedInputTokens: 1000 } },
+      ]),
+    );
+    const message = events[0]!.data.message as { usage: unknown };
+    assert.deepStrictEqual(message.usage, { input_tokens: 200, cache_creation_input_tokens: 0, cache_read_input_tokens: 1000, output_tokens: 0 });
+  });
+
   it('matches the SDK fixture sdk-messages-stream-tool-use.sse event for event (usage at the end)', async () => {
     const expected = await specExample('sdk-messages-stream-tool-use.sse');
     const id = 'toolu_01NRLabsLyVHZPKxbKvkfSMn';

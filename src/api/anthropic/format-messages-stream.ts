@@ -1,6 +1,7 @@
 import type { Transformer } from 'node:stream/web';
 import { GatewayError } from '../../core/errors.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
+import type { Usage } from '../../core/usage.ts';
 import { formatAnthropicError } from './format-error.ts';
 import { anthropicMessageId, anthropicStop, anthropicUsage } from './format-messages-response.ts';
 
@@ -99,7 +100,7 @@ export function anthropicStreamFormatter(stops?: readonly string[]): Transformer
   const openThinking = (id: string) => open('thinking', id, { type: 'thinking', thinking: '', signature: '' });
   const openTool = (id: string, name: string) => open('tool_use', id, { type: 'tool_use', id, name, input: {} });
 
-  const startMessage = (id: string, model: string) => {
+  const startMessage = (id: string, model: string, inputUsage?: Usage) => {
     started = true;
     write('message_start', {
       type: 'message_start',
@@ -111,8 +112,10 @@ export function anthropicStreamFormatter(stops?: readonly string[]): Transformer
         model,
         stop_reason: null,
         stop_sequence: null,
-        // Other providers report usage only at the end: the counts follow in message_delta.
-        usage: { input_tokens: 0, output_tokens: 0 },
+        // The prompt's counts when the provider gave them at the start (Gemini's first chunk),
+        // as Anthropic's own message_start does; most report usage only at the end: the counts
+        // then follow in message_delta.
+        usage: inputUsage ? { ...anthropicUsage(inputUsage), output_tokens: 0 } : { input_tokens: 0, output_tokens: 0 },
       },
     });
   };
@@ -219,7 +222,7 @@ export function anthropicStreamFormatter(stops?: readonly string[]): Transformer
       if (done) return;
       if (event.type === 'stream-start') {
         native = event.nativeFormat === 'anthropic-messages';
-        if (!native) startMessage(event.id, event.model);
+        if (!native) startMessage(event.id, event.model, event.inputUsage);
         else started = true;
         return;
       }
