@@ -122,7 +122,8 @@ function buildBody(request: ChatRequest, model: string, dialect: OpenAIRequestDi
   const body: Record<string, unknown> = { model, messages: request.messages.map((message) => convertMessage(message, dialect, warnings)) };
   if (request.tools?.length) body.tools = convertTools(request.tools);
   if (request.toolChoice !== undefined) body.tool_choice = convertToolChoice(request.toolChoice);
-  if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+  // Only beside tools: OpenAI answers 400 "parallel_tool_calls is only allowed when tools are specified".
+  if (request.parallelToolCalls !== undefined && request.tools?.length) body.parallel_tool_calls = request.parallelToolCalls;
   if (request.responseFormat) body.response_format = convertResponseFormat(request.responseFormat);
   if (request.maxOutputTokens !== undefined) body[dialect.maxTokensField] = request.maxOutputTokens;
   setIfDefined(body, 'temperature', request.temperature);

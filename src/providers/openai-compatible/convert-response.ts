@@ -37,7 +37,8 @@ export function convertResponse(body: OpenAIChatBody, requestedModel: string): O
   const choice = body.choices?.[0];
   const message = choice?.message ?? {};
   const content: ChatResult['content'] = [];
-  const reasoning = message.reasoning_content ?? message.reasoning;
+  // `||`: a server sending both may leave one empty (an empty reasoning_content beside the reasoning).
+  const reasoning = message.reasoning_content || message.reasoning;
   if (reasoning) content.push({ type: 'reasoning', text: reasoning });
   if (message.content) content.push({ type: 'text', text: message.content });
   if (message.refusal) content.push({ type: 'refusal', text: message.refusal });

@@ -10,6 +10,7 @@ import type { StreamEvent } from '../../core/stream-event.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { convertRequest } from './convert-request.ts';
+import { convertResponse } from './convert-response.ts';
 import { createOpenAICompatibleAdapter } from './index.ts';
 import { chunkTransformer } from './stream.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
@@ -107,6 +108,18 @@ describe('openai-compatible stream (fixture replay)', () => {
 });
 
 describe('openai-compatible request conversion', () => {
+  it('sends parallel_tool_calls only beside tools (OpenAI refuses it alone), and reads a non-empty reasoning when the other field is empty', () => {
+    const dialect = { maxTokensField: 'max_completion_tokens' as const, streamUsage: true };
+    assert.equal('parallel_tool_calls' in convertRequest({ ...baseRequest, parallelToolCalls: false }, 'gpt-4o', dialect).body, false);
+    const tools = [{ name: 'f', parameters: { type: 'object' } }];
+    assert.equal(convertRequest({ ...baseRequest, tools, parallelToolCalls: false }, 'gpt-4o', dialect).body.parallel_tool_calls, false);
+    const answer = convertResponse(
+      { id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'ok', reasoning_content: '', reasoning: 'Thought it through.' } }] } as never,
+      'm',
+    );
+    assert.deepStrictEqual(answer.content[0], { type: 'reasoning', text: 'Thought it through.' });
+  });
+
   it("says a tool result's error flag was not sent (OpenAI tool messages have none)", () => {
     const request: ChatRequest = {
       ...baseRequest,

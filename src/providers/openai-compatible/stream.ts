@@ -90,7 +90,7 @@ export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMe
       const choice = choices.find((candidate) => (candidate.index ?? 0) === 0);
       if (!choice) return;
       const delta = choice.delta ?? {};
-      const reasoning = delta.reasoning_content ?? delta.reasoning;
+      const reasoning = delta.reasoning_content || delta.reasoning;
       if (reasoning) blocks.reasoningDelta(controller, reasoning);
       if (delta.content) blocks.textDelta(controller, delta.content);
       if (delta.refusal) controller.enqueue({ type: 'refusal-delta', delta: delta.refusal });
