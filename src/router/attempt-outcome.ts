@@ -55,6 +55,8 @@ export function allFailed(attempts: readonly AttemptRecord[], lastError: Gateway
     });
   }
   const failed = attempts.filter((attempt) => attempt.outcome === 'error');
+  // One candidate, whose adapter refused the request before calling: its own 400, as it was.
+  if (lastError.code === 'SB_ERR_INVALID_REQUEST' && failed.length === 1) return lastError;
   const summary = failed.map((attempt) => `${attempt.provider}/${attempt.upstreamModel}: ${attempt.message ?? attempt.errorCode}`).join('; ');
   const heading = failed.length === 1 ? '1 attempt failed' : `All ${failed.length} attempts failed`;
   const allRateLimited = failed.length > 0 && failed.every((attempt) => attempt.errorCode === 'SB_ERR_UPSTREAM_RATE_LIMITED');
@@ -78,6 +80,7 @@ export function allFailed(attempts: readonly AttemptRecord[], lastError: Gateway
     provider: lastError.provider,
     upstreamStatus: lastError.upstreamStatus,
     publicCode: last.publicCode,
+    ...(last.param !== undefined ? { param: last.param } : {}),
   });
 }
 

@@ -377,6 +377,11 @@ export class Executor<T> {
     const counts = countsAgainstDeployment(error);
     if (counts) this.#context.state.recordFailure(key, { probe: options.probe });
     else if (options.probe) this.#context.state.releaseProbe(key);
+    // A request this provider's adapter cannot send (n > 1, log probabilities, a file type, a
+    // limit of its own: "not supported by this model's provider"), refused before any call: the
+    // request was checked at the ingress, so another candidate may take it (OpenRouter skips
+    // providers that cannot honour a request's parameters). When none can, it is the answer.
+    if (error.code === 'SB_ERR_INVALID_REQUEST') return { error, stop: false };
     if (!error.retryable) return { error, stop: !options.continuation };
     if (candidate.single || (counts && this.#circuitOpen(key))) return { error, stop: false };
     // A rejected key fails the same way on every retry: move on at once, like a timeout.
