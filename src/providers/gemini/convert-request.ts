@@ -56,6 +56,11 @@ function int32Limit(value: number | undefined, param: string): number | undefine
 export async function convertRequest(request: ChatRequest, dependencies: { images: ImageFetcher; signal: AbortSignalLike }): Promise<ConvertedRequest> {
   const warnings: Warning[] = [];
   const { systemInstruction, contents } = await convertMessages(request.messages, { ...dependencies, warnings });
+  if (contents.length === 0) {
+    // GenerateContentRequest.contents is REQUIRED (generative_service.proto): Gemini answers 400
+    // "contents is not specified" to system instructions alone, which OpenAI-style models answer.
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Gemini needs a user or assistant message besides the system instructions; the request has none.', { param: 'messages' });
+  }
   const body: GenerateContentBody = { contents, ...(systemInstruction ? { systemInstruction } : {}) };
   if (request.tools?.length) {
     body.tools = [{ functionDeclarations: request.tools.map((tool, index) => convertTool(tool, index, warnings)) }];

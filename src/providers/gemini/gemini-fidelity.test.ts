@@ -46,6 +46,10 @@ describe('gemini request fidelity', () => {
     assert.deepEqual(body.generationConfig, { maxOutputTokens: 2 ** 31 - 1, topK: 40 });
   });
 
+  it('refuses, before any call, a conversation of system instructions alone (GenerateContentRequest.contents is required)', async () => {
+    await rejects({ ...base, messages: [{ role: 'system', content: [{ type: 'text', text: 'Be brief.' }] }] }, 'messages', /user or assistant message/);
+  });
+
   it('refuses more than 5 stop sequences (GenerationConfig.stop_sequences: "up to 5") before any call', async () => {
     await rejects({ ...base, stop: ['a', 'b', 'c', 'd', 'e', 'f'] }, 'stop', /at most 5 stop sequences/);
     const { body } = await convertRequest({ ...base, stop: ['a', 'b', 'c', 'd', 'e'] }, dependencies);
