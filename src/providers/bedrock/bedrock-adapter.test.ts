@@ -156,6 +156,19 @@ describe('bedrock adapter: errors', () => {
     assert.match((await failWith(502, {}, '<html>Bad gateway</html>')).message, /answered 502: <html>Bad gateway/);
   });
 
+  it("counts a model id Bedrock cannot call as it is as the deployment's 404, not the caller's 400 (outside review)", async () => {
+    const coral = { 'x-amzn-errortype': 'ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/' };
+    for (const message of [
+      'The provided model identifier is invalid.',
+      "Invocation of model ID anthropic.claude-3-5-sonnet-20241022-v2:0 with on-demand throughput isn’t supported. Retry your request with the ID or ARN of an inference profile that contains this model.",
+      "The provided model doesn't support on-demand throughput.",
+      "This action doesn't support the model that you provided. Try again with a supported text or chat model.",
+    ]) {
+      const error = await failWith(400, coral, JSON.stringify({ message }));
+      assert.deepEqual([error.code, error.retryable], ['SB_ERR_UPSTREAM_NOT_FOUND', true], message);
+    }
+  });
+
   it('finds the error type where the SDK looks for it', () => {
     assert.equal(errorType({ 'x-amzn-errortype': 'ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/' }, {}), 'ThrottlingException');
     assert.equal(errorType({}, { __type: 'com.amazonaws.bedrockruntime#ValidationException' }), 'ValidationException');
@@ -260,5 +273,17 @@ describe('bedrock adapter: embeddings through InvokeModel', () => {
     await rejects('meta.llama3-3-70b-instruct-v1:0', {}, 'model');
     await rejects('cohere.embed-english-v3', { dimensions: 256 }, 'dimensions');
     await rejects('amazon.titan-embed-text-v1', { dimensions: 256 }, 'dimensions');
+  });
+
+  it('refuses sizes and lengths the model refuses, before any call (outside review)', async () => {
+    const rejects = (model: string, input: string[], extra: Record<string, unknown>, param: string) =>
+      assert.rejects(embed(model, input, extra, () => ({ body: '{}' })), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_INVALID_REQUEST' && error.param === param);
+    // Titan v2 takes 256, 512 or 1024 (model-parameters-titan-embed-text.html); Cohere v4 256, 512, 1024 or 1536 (model-parameters-embed-v4.html).
+    await rejects('amazon.titan-embed-text-v2:0', ['x'], { dimensions: 768 }, 'dimensions');
+    await rejects('cohere.embed-v4:0', ['x'], { dimensions: 768 }, 'dimensions');
+    // Cohere v3 takes texts of at most 2048 characters (model-parameters-embed.html).
+    await rejects('cohere.embed-english-v3', ['x', 'y'.repeat(2049)], {}, 'input');
+    const { sent } = await embed('cohere.embed-v4:0', ['y'.repeat(2049)], {}, () => ({ body: '{"embeddings":{"float":[[1]]}}' }));
+    assert.equal(sent.length, 1);
   });
 });

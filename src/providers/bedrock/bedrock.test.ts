@@ -190,6 +190,50 @@ describe('bedrock request conversion (ChatRequest → Converse body)', () => {
   });
 });
 
+describe('bedrock request conversion: what Converse refuses (outside review)', () => {
+  const rejects = (request: Partial<ChatRequest>, param: string) =>
+    assert.rejects(convert(request), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_INVALID_REQUEST' && error.param === param);
+  const toolHistory = (result: ChatRequest['messages'][number]): ChatRequest['messages'] => [
+    { role: 'user', content: [{ type: 'text', text: 'Run it' }] },
+    { role: 'assistant', content: [{ type: 'tool-call', id: 'call_1', name: 'get_weather', arguments: '{}' }] },
+    result,
+  ];
+
+  it('refuses a temperature above 1 before any call (InferenceConfiguration: 0 to 1), and sends 1', async () => {
+    await rejects({ temperature: 1.5 }, 'temperature');
+    assert.deepStrictEqual((await convert({ temperature: 1 })).body.inferenceConfig, { temperature: 1 });
+  });
+
+  it('refuses stop sequences before any call for the models that refuse them (gpt-oss, Qwen3), and sends them to others', async () => {
+    for (const model of ['openai.gpt-oss-120b-1:0', 'qwen.qwen3-32b-v1:0', 'us.qwen.qwen3-coder-480b-a35b-v1:0']) {
+      await assert.rejects(convert({ stop: ['END'] }, model), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_INVALID_REQUEST' && error.param === 'stop', model);
+    }
+    assert.deepStrictEqual((await convert({ stop: ['END'] }, 'meta.llama3-3-70b-instruct-v1:0')).body.inferenceConfig, { stopSequences: ['END'] });
+  });
+
+  it('leaves out empty stop sequences (Bedrock refuses them) with a warning', async () => {
+    const { body, warnings } = await convert({ stop: ['', 'END'] });
+    assert.deepStrictEqual(body.inferenceConfig, { stopSequences: ['END'] });
+    assert.deepStrictEqual(warnings.map((warning) => warning.setting), ['stop']);
+    assert.equal((await convert({ stop: [''] })).body.inferenceConfig, undefined);
+  });
+
+  it('sends an empty tool result without a blank text block, and an empty failed one without its status (warned)', async () => {
+    const empty = await convert({ tools: [weather], messages: toolHistory({ role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: '' }] }) });
+    assert.deepStrictEqual(empty.body.messages[2], { role: 'user', content: [{ toolResult: { toolUseId: 'call_1', content: [] } }] });
+    assert.deepStrictEqual(empty.warnings, []);
+    const failed = await convert({ tools: [weather], messages: toolHistory({ role: 'tool', toolCallId: 'call_1', content: [], isError: true }) });
+    assert.deepStrictEqual(failed.body.messages[2], { role: 'user', content: [{ toolResult: { toolUseId: 'call_1', content: [] } }] });
+    assert.deepStrictEqual(failed.warnings.map((warning) => warning.setting), ['messages[2].is_error']);
+    const said = await convert({ tools: [weather], messages: toolHistory({ role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: '' }, { type: 'text', text: 'boom' }], isError: true }) });
+    assert.deepStrictEqual(said.body.messages[2], { role: 'user', content: [{ toolResult: { toolUseId: 'call_1', content: [{ text: 'boom' }], status: 'error' } }] });
+  });
+
+  it('refuses a history with tool calls but no tools before any call (Bedrock requires a toolConfig then)', async () => {
+    await rejects({ messages: toolHistory({ role: 'tool', toolCallId: 'call_1', content: [{ type: 'text', text: 'sunny' }] }) }, 'tools');
+  });
+});
+
 describe('bedrock prompt-caching breakpoints (cachePoint blocks)', () => {
   const sonnet45 = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
   const marked = (text: string, minTtlSeconds?: number) => ({ type: 'text' as const, text, cacheBreakpoint: minTtlSeconds === undefined ? {} : { minTtlSeconds } });

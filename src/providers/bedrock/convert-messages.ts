@@ -230,13 +230,27 @@ function parseArguments(text: string, index: number): Record<string, unknown> {
   throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Bedrock needs tool call arguments that are a JSON object.', { param: `messages[${index}].tool_calls` });
 }
 
+/**
+ * A tool message → a `toolResult` block. Bedrock refuses blank text there as in a turn ("text
+ * content blocks must be non-empty", NousResearch/hermes-agent#55093), so empty text parts (a
+ * tool that printed nothing) are left out: the result's content is then empty, which Bedrock
+ * takes, except with `status: "error"` ("The content field at messages.N.content.0.toolResult
+ * cannot be empty when status value is error", aws-samples/sample-multi-agent-orchestration-chat-on-agentcore#15).
+ * An empty failed result is sent without its status, with a warning.
+ */
 async function convertToolMessage(message: ToolMessage, index: number, context: MessageContext): Promise<ContentBlock> {
   const content: ToolResultContent[] = [];
   for (const part of message.content) {
-    if (part.type === 'text') content.push({ text: part.text });
-    else content.push({ image: await imageBlock(part.url, index, context) });
+    if (part.type === 'text') {
+      if (part.text !== '') content.push({ text: part.text });
+    } else content.push({ image: await imageBlock(part.url, index, context) });
   }
-  return { toolResult: { toolUseId: toolUseId(message.toolCallId), content, ...(message.isError ? { status: 'error' as const } : {}) } };
+  let failed = message.isError === true;
+  if (failed && content.length === 0) {
+    failed = false;
+    context.warnings.push({ type: 'dropped-setting', setting: `messages[${index}].is_error`, message: 'Bedrock refuses an empty tool result marked as an error; it was sent without the error status' });
+  }
+  return { toolResult: { toolUseId: toolUseId(message.toolCallId), content, ...(failed ? { status: 'error' as const } : {}) } };
 }
 
 // ToolUseBlock.toolUseId: 1-64 characters of [a-zA-Z0-9_-] (API_runtime_ToolUseBlock.html).

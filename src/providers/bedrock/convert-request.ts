@@ -19,7 +19,7 @@ export interface ConvertedRequest {
  * docs/providers/bedrock.md lists every field.
  */
 export async function convertRequest(request: ChatRequest, model: string, context: Omit<MessageContext, 'warnings'>): Promise<ConvertedRequest> {
-  rejectUnsupported(request);
+  rejectUnsupported(request, model);
   const warnings: Warning[] = [];
   const cachePoints = new CachePoints(request.messages, model);
   const { system, messages, hasToolBlocks } = await convertMessages(request.messages, { ...context, warnings, cachePoints });
@@ -29,8 +29,15 @@ export async function convertRequest(request: ChatRequest, model: string, contex
   if (request.maxOutputTokens !== undefined) inferenceConfig.maxTokens = request.maxOutputTokens;
   if (request.temperature !== undefined) inferenceConfig.temperature = request.temperature;
   if (request.topP !== undefined) inferenceConfig.topP = request.topP;
-  if (request.stop?.length) inferenceConfig.stopSequences = request.stop;
+  const stops = stopSequences(request.stop, warnings);
+  if (stops.length > 0) inferenceConfig.stopSequences = stops;
   if (Object.keys(inferenceConfig).length > 0) body.inferenceConfig = inferenceConfig;
+  if (hasToolBlocks && !request.tools?.length) {
+    // "The toolConfig field must be defined when using toolUse and toolResult content blocks."
+    // (Bedrock's 400; OpenAI takes such a history without tools): refused here, so that the
+    // route's next candidate can answer it.
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', "Bedrock needs the tools declared when the conversation holds tool calls or results; send them in tools (with tool_choice \"none\" to forbid new calls).", { param: 'tools' });
+  }
   const toolConfig = convertToolConfig(request.tools ?? [], request.toolChoice, hasToolBlocks, warnings);
   if (toolConfig) body.toolConfig = toolConfig;
   if (request.parallelToolCalls === false && request.tools?.length) {
@@ -45,8 +52,18 @@ export async function convertRequest(request: ChatRequest, model: string, contex
   return { body, warnings };
 }
 
-/** Settings whose absence would change the answer's shape: a 400 before any call. */
-function rejectUnsupported(request: ChatRequest): void {
+/**
+ * Settings whose absence would change the answer's shape, and values Converse refuses: a 400
+ * before any call. InferenceConfiguration (API_runtime_InferenceConfiguration.html) takes a
+ * `temperature` of 0 to 1 (OpenAI's goes to 2), as Anthropic's does.
+ */
+function rejectUnsupported(request: ChatRequest, model: string): void {
+  if (request.stop?.some((sequence) => sequence !== '') && withoutStopSequences.has(modelVendor(model) ?? '')) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock model "${model}" does not take stop sequences; stop is not supported by this model's provider.`, { param: 'stop' });
+  }
+  if (request.temperature !== undefined && request.temperature > 1) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock's temperature ranges from 0 to 1; ${request.temperature} is out of range for this model's provider.`, { param: 'temperature' });
+  }
   if (request.n !== undefined && request.n > 1) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock answers with one choice only; n=${request.n} is not supported by this model's provider.`, { param: 'n' });
   }
@@ -55,6 +72,27 @@ function rejectUnsupported(request: ChatRequest): void {
       param: request.logprobs === true ? 'logprobs' : 'top_logprobs',
     });
   }
+}
+
+/**
+ * Vendors whose Bedrock models refuse `stopSequences` ("This model doesn't support the
+ * stopSequences field. Remove stopSequences and try again.": OpenAI's gpt-oss,
+ * crewAIInc/crewAI#3317; Qwen3, langgenius/dify-official-plugins#1767). Dropping the stops would
+ * change where the answer ends, so the request is refused before the call instead.
+ */
+const withoutStopSequences: ReadonlySet<string> = new Set(['openai', 'qwen']);
+
+/**
+ * InferenceConfiguration.stopSequences: each of length 1 at least
+ * (API_runtime_InferenceConfiguration.html; Bedrock answers 400 for ""). An empty stop sequence
+ * never matches, so leaving it out does not change the answer; the ledger row says so.
+ */
+function stopSequences(stop: readonly string[] | undefined, warnings: Warning[]): string[] {
+  const kept = (stop ?? []).filter((sequence) => sequence !== '');
+  if (kept.length < (stop?.length ?? 0)) {
+    warnings.push({ type: 'dropped-setting', setting: 'stop', message: 'Bedrock refuses an empty stop sequence; the empty ones were not sent' });
+  }
+  return kept;
 }
 
 const noRelayedFields: ReadonlySet<string> = new Set();

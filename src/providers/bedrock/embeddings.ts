@@ -15,6 +15,16 @@ const cohereV4 = /(?:^|[./])cohere\.embed-v4/;
 
 /** Cohere Embed takes at most 96 texts per call (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-embed.html). */
 const cohereBatch = 96;
+/**
+ * The sizes each family takes: Titan v2 `dimensions` 1024, 512 or 256
+ * (model-parameters-titan-embed-text.html), Cohere Embed v4 `output_dimension` 256, 512, 1024 or
+ * 1536 (model-parameters-embed-v4.html). Other values are Bedrock's 400; refused here before
+ * any call, so that the route's next candidate can answer.
+ */
+const titanV2Dimensions: readonly number[] = [256, 512, 1024];
+const cohereV4Dimensions: readonly number[] = [256, 512, 1024, 1536];
+/** Cohere Embed v3 takes texts of 0 to 2048 characters (model-parameters-embed.html, "Characters"). */
+const cohereV3MaxCharacters = 2048;
 /** Titan embeds one text per call; this many calls run at once. */
 const titanConcurrency = 4;
 
@@ -63,6 +73,9 @@ async function embedWithTitan(request: EmbeddingRequest, model: string, invoke: 
   if (!v2 && request.dimensions !== undefined) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock model "${model}" has a fixed size; dimensions is not supported by it (Titan Text Embeddings v2 takes 256, 512 or 1024).`, { param: 'dimensions' });
   }
+  if (v2 && request.dimensions !== undefined && !titanV2Dimensions.includes(request.dimensions)) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Titan Text Embeddings v2 takes dimensions 256, 512 or 1024; ${request.dimensions} is not supported by this model's provider.`, { param: 'dimensions' });
+  }
   const vectors: unknown[] = new Array<unknown>(request.input.length);
   let inputTokens: number | undefined = 0;
   let next = 0;
@@ -87,6 +100,13 @@ async function embedWithCohere(request: EmbeddingRequest, model: string, invoke:
   const v4 = cohereV4.test(model);
   if (!v4 && request.dimensions !== undefined) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock model "${model}" has a fixed size; dimensions is not supported by it (Cohere Embed v4 takes 256, 512, 1024 or 1536).`, { param: 'dimensions' });
+  }
+  if (v4 && request.dimensions !== undefined && !cohereV4Dimensions.includes(request.dimensions)) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Cohere Embed v4 takes dimensions 256, 512, 1024 or 1536; ${request.dimensions} is not supported by this model's provider.`, { param: 'dimensions' });
+  }
+  const tooLong = v4 ? -1 : request.input.findIndex((text) => text.length > cohereV3MaxCharacters);
+  if (tooLong >= 0) {
+    throw new GatewayError('SB_ERR_INVALID_REQUEST', `Cohere Embed v3 on Bedrock takes texts of at most ${cohereV3MaxCharacters} characters; input ${tooLong} has ${request.input[tooLong]!.length}.`, { param: 'input' });
   }
   const vectors: unknown[] = [];
   let inputTokens: number | undefined = 0;

@@ -61,8 +61,24 @@ export async function errorFromBedrockResponse(response: UpstreamResponse, sourc
   const { json: body, textMessage } = await readErrorBody(response, source);
   const type = errorType(response.headers, body);
   const message = body === undefined ? textMessage : errorMessage(body);
-  const status = type?.toLowerCase() === 'servicequotaexceededexception' ? 429 : response.status;
+  const status = type?.toLowerCase() === 'servicequotaexceededexception' ? 429 : unusableModel(response.status, type, message) ? 404 : response.status;
   return errorFromStatus(status, source, detail(message, type), parseRetryAfter(response.headers));
+}
+
+/**
+ * ValidationExceptions that say the configured model id cannot be called as it is, whatever the
+ * request: "The provided model identifier is invalid." (GoogleCloudPlatform/kubectl-ai#515),
+ * "Invocation of model ID … with on-demand throughput isn't supported. Retry your request with
+ * the ID or ARN of an inference profile…" and "The provided model doesn't support on-demand
+ * throughput." (langchain-ai/langchain-aws#1019, mlcommons/modelbench#1654), "This action doesn't
+ * support the model that you provided." (an embedding model asked to chat). They are the
+ * deployment's fault, not the caller's: counted as a 404 (the model is not there), so the route's
+ * next candidate answers instead of the caller getting a 400.
+ */
+const unusableModelPattern = /provided model identifier is invalid|on-demand throughput|action doesn.t support the model/i;
+
+function unusableModel(status: number, type: string | undefined, message: string | undefined): boolean {
+  return status === 400 && type?.toLowerCase() === 'validationexception' && message !== undefined && unusableModelPattern.test(message);
 }
 
 /** An exception frame mid-stream (`:exception-type` and its `{message}` payload) → GatewayError. */

@@ -40,6 +40,12 @@ export function invokeModel(model: string, body: Json): InvokeResult {
       return { error: 'Malformed input request: #: required key [input_type] not found, please reformat your input and try again.' };
     }
     const texts = body.texts as string[];
+    // v3: texts of at most 2048 characters (model-parameters-embed.html); v4: output_dimension 256 | 512 | 1024 | 1536 (model-parameters-embed-v4.html).
+    const long = v4 ? -1 : texts.findIndex((text) => typeof text !== 'string' || text.length > 2048);
+    if (long >= 0) return { error: `Malformed input request: #/texts/${long}: expected maxLength: 2048, actual: ${String(texts[long]?.length)}, please reformat your input and try again.` };
+    if (body.output_dimension !== undefined && ![256, 512, 1024, 1536].includes(Number(body.output_dimension))) {
+      return { error: `Malformed input request: #/output_dimension: ${String(body.output_dimension)} is not a valid enum value, please reformat your input and try again.` };
+    }
     const vectors = texts.map((text) => vector(text, Number(body.output_dimension ?? 1024)));
     const byType = Array.isArray(body.embedding_types);
     return {

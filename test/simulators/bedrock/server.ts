@@ -109,7 +109,7 @@ export class BedrockSimulator extends BaseSimulator<Fault> {
     if (!body) return fail(400, 'SerializationException', 'Could not parse the request body as JSON.');
 
     if (operation !== 'invoke') {
-      const invalid = validateConverse(body);
+      const invalid = validateConverse(body, model);
       if (invalid) return fail(400, 'ValidationException', invalid);
       const cacheProblem = cachePointProblem(body, model);
       // A model without prompt caching is refused as access denied (LiteLLM#39210, strands-agents/harness-sdk#1807 saw a 403).

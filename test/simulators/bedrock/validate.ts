@@ -20,7 +20,13 @@ const unknownKey = (value: Json, allowed: readonly string[], path: string): stri
   return extra === undefined ? undefined : `Malformed input request: extraneous key [${extra}] is not permitted at ${path}, please reformat your input and try again.`;
 };
 
-export function validateConverse(body: Json): string | undefined {
+/** Model families that refuse stopSequences (crewAIInc/crewAI#3317: gpt-oss; langgenius/dify-official-plugins#1767: Qwen3). */
+const withoutStopSequences = /(?:^|[./])(?:openai|qwen)\./;
+
+export function validateConverse(body: Json, model = ''): string | undefined {
+  if (withoutStopSequences.test(model) && isObject(body.inferenceConfig) && body.inferenceConfig.stopSequences !== undefined) {
+    return "This model doesn't support the stopSequences field. Remove stopSequences and try again.";
+  }
   const extra = Object.keys(body).find((key) => !topLevelFields.has(key));
   if (extra !== undefined) return `Malformed input request: extraneous key [${extra}] is not permitted, please reformat your input and try again.`;
   const messages = body.messages;
@@ -29,6 +35,8 @@ export function validateConverse(body: Json): string | undefined {
     if (!isObject(body.inferenceConfig)) return '1 validation error detected: inferenceConfig must be an object';
     const unknown = unknownKey(body.inferenceConfig, [...inferenceFields], 'inferenceConfig');
     if (unknown) return unknown;
+    const problem = validateInference(body.inferenceConfig);
+    if (problem) return problem;
   }
   if (body.system !== undefined) {
     if (!Array.isArray(body.system) || body.system.some((block) => !isObject(block) || (typeof block.text !== 'string' && block.cachePoint === undefined))) {
@@ -94,10 +102,36 @@ function validateBlock(block: unknown, path: string, role: unknown): string | un
         const problem = validateImage(item.image, `${path}.toolResult.content.${position}.image`);
         if (problem) return problem;
       }
+      if ('text' in item && (typeof item.text !== 'string' || item.text.trim() === '')) {
+        return `The text field in the ContentBlock object at ${path}.toolResult.content.${position} is blank. Add text to the text field, and try again.`;
+      }
+    }
+    if (result.status === 'error' && result.content.length === 0) {
+      return `The content field at ${path}.toolResult cannot be empty when status value is error.`;
     }
     return unknownKey(result, ['toolUseId', 'content', 'status', 'type'], `${path}.toolResult`);
   }
   if ('reasoningContent' in block && role !== 'assistant') return `reasoningContent blocks are only allowed in assistant messages (${path}).`;
+  return undefined;
+}
+
+/**
+ * InferenceConfiguration bounds (API_runtime_InferenceConfiguration.html): maxTokens from 1,
+ * temperature and topP from 0 to 1, at most 2500 stop sequences of length 1 or more. Worded as
+ * Bedrock words constraint failures.
+ */
+function validateInference(config: Json): string | undefined {
+  const failed = (field: string, value: unknown, constraint: string) =>
+    `1 validation error detected: Value '${JSON.stringify(value)}' at 'inferenceConfig.${field}' failed to satisfy constraint: ${constraint}`;
+  const { maxTokens, temperature, topP, stopSequences } = config;
+  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || (maxTokens as number) < 1)) return failed('maxTokens', maxTokens, 'Member must have value greater than or equal to 1');
+  for (const [field, value] of [['temperature', temperature], ['topP', topP]] as const) {
+    if (value !== undefined && (typeof value !== 'number' || value < 0 || value > 1)) return failed(field, value, 'Member must have value less than or equal to 1 and greater than or equal to 0');
+  }
+  if (stopSequences !== undefined) {
+    if (!Array.isArray(stopSequences) || stopSequences.length > 2500) return failed('stopSequences', stopSequences, 'Member must have length less than or equal to 2500');
+    if (stopSequences.some((sequence) => typeof sequence !== 'string' || sequence === '')) return failed('stopSequences', stopSequences, 'Member must satisfy constraint: [Member must have length greater than or equal to 1]');
+  }
   return undefined;
 }
 
