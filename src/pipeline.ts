@@ -208,11 +208,13 @@ export class Pipeline {
     });
     const execution = await executeEmbedding(plan, request, this.#executionContext(record, signal, 0));
     record.answered = execution.model;
-    record.usage = execution.value.usage.estimated
-      ? // Routing's count of the inputs (their texts and token ids), made once for every use.
-        { inputTokens: routing.promptTokens(), outputTokens: 0, estimated: true }
-      : execution.value.usage;
-    return { result: execution.value, model: execution.model, plan };
+    const result = execution.value;
+    if (result.warnings) record.warnings.push(...result.warnings);
+    // An estimate gives way to routing's count of the inputs (texts and token ids), made once for
+    // every use: in the answer too, so that its usage is what the ledger row bills.
+    if (result.usage.estimated) result.usage = { inputTokens: routing.promptTokens(), outputTokens: 0, estimated: true };
+    record.usage = result.usage;
+    return { result, model: execution.model, plan };
   }
 
   /** The routing decision a chat request would get, with no provider called (/v1/route/explain). */

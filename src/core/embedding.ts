@@ -1,3 +1,4 @@
+import type { Warning } from './chat-result.ts';
 import type { Usage } from './usage.ts';
 
 /** An embeddings request (OpenAI `/v1/embeddings` shape, parsed). */
@@ -25,6 +26,8 @@ export interface EmbeddingResult {
   /** float vectors, or base64 strings when the caller asked for base64 and the provider gave it. */
   embeddings: Array<number[] | string>;
   usage: Usage;
+  /** The caller's fields the provider could not take (a `dropped-setting` each, for the ledger row). */
+  warnings?: Warning[];
   /** The provider's body as received, when it is already in the OpenAI shape. */
   native?: { format: 'openai-embeddings'; body: string };
 }

@@ -128,6 +128,28 @@ describe('OpenAI ingress → Cohere provider → strict Cohere Chat v2 simulator
     assert.equal(simulator.requests.at(-1)?.body?.input_type, 'search_query');
   });
 
+  it('splits more than 96 texts into calls of 96 (Cohere\'s per-call limit), vectors in input order and usage summed', async () => {
+    const input = Array.from({ length: 100 }, (_, index) => `text ${'x'.repeat(index)}`);
+    const before = simulator.requests.length;
+    const { data, response } = await client.embeddings.create({ model: 'cembed', input, encoding_format: 'float' }).withResponse();
+    const calls = simulator.requests.slice(before);
+    assert.deepStrictEqual(calls.map((call) => (call.body?.texts as string[]).length), [96, 4]);
+    assert.deepStrictEqual(data.data.map((item) => item.index), input.map((_, index) => index));
+    data.data.forEach((item, index) => assert.deepStrictEqual(item.embedding, simulatedVector(input[index]!, 8)));
+    const row = (await gateway.ledgerRow(response))!;
+    assert.equal(row.status, 'ok');
+    assert.equal(data.usage.prompt_tokens, row.inputTokens);
+    assert.equal(row.tokensEstimated, false);
+  });
+
+  it('sends the Cohere fields a caller gave (truncate) and warns of those it has none for', async () => {
+    // @ts-expect-error truncate is Cohere's own field, let through by the ingress
+    const { response } = await client.embeddings.create({ model: 'cembed', input: 'one', truncate: 'NONE', user: 'u-1' }).withResponse();
+    assert.equal(simulator.requests.at(-1)?.body?.truncate, 'NONE');
+    const row = (await gateway.ledgerRow(response))!;
+    assert.deepStrictEqual(row.warnings.map((warning) => warning.setting), ['user']);
+  });
+
   it("keeps a 429 with its retry-after and a Cohere 400's message", async () => {
     simulator.fail({ kind: 'status', status: 429, headers: { 'retry-after': '11' }, body: { id: 'x', message: 'You are using a Trial key, which is limited to 20 API calls / minute.' } });
     await assert.rejects(client.chat.completions.create({ model: 'command', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {

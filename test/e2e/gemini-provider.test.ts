@@ -161,12 +161,34 @@ describe('OpenAI ingress through the Gemini provider (official openai SDK)', () 
     const { data, response } = await client.embeddings.create({ model: 'embed', input: ['one', 'three'], dimensions: 4 }).withResponse();
     assert.equal(data.data.length, 2);
     assert.equal(data.data[1]!.embedding.length, 4);
-    assert.equal(data.usage.prompt_tokens, 3);
     const upstream = simulator.requests.at(-1)!;
     assert.equal(upstream.path, '/v1beta/models/gemini-embedding-001:batchEmbedContents');
     assert.deepEqual((upstream.body?.requests as unknown[])[0], { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'one' }] }, outputDimensionality: 4 });
     const row = (await gateway.ledgerRow(response))!;
     assert.equal(row.tokensEstimated, true);
+    // Gemini reports no usage: the answer gives the count the ledger row bills.
+    assert.deepEqual([data.usage.prompt_tokens, data.usage.total_tokens], [row.inputTokens, row.inputTokens]);
+    assert.ok(row.inputTokens > 0);
+  });
+
+  it('splits more than 100 inputs into batches of 100 (the API refuses more), vectors in input order', async () => {
+    const input = Array.from({ length: 150 }, (_, index) => 'y'.repeat(index + 1));
+    const before = simulator.requests.length;
+    const { data, response } = await client.embeddings.create({ model: 'embed', input, encoding_format: 'float' }).withResponse();
+    const calls = simulator.requests.slice(before);
+    assert.deepStrictEqual(calls.map((call) => (call.body?.requests as unknown[]).length), [100, 50]);
+    assert.deepStrictEqual(data.data.map((item) => item.index), input.map((_, index) => index));
+    // The simulator's vector starts at (text length % 10) / 10.
+    data.data.forEach((item, index) => assert.equal(item.embedding[0], ((index + 1) % 10) / 10));
+    const row = (await gateway.ledgerRow(response))!;
+    assert.equal(row.status, 'ok');
+    assert.equal(data.usage.prompt_tokens, row.inputTokens, 'the answer reports the tokens the ledger counted');
+  });
+
+  it('warns on the ledger row of an OpenAI field Gemini has no equivalent for (user)', async () => {
+    const { response } = await client.embeddings.create({ model: 'embed', input: 'one', user: 'u-1' }).withResponse();
+    const row = (await gateway.ledgerRow(response))!;
+    assert.deepStrictEqual(row.warnings.map((warning) => warning.setting), ['user']);
   });
 
   it('keeps a 429 with the retry delay Gemini states in RetryInfo', async () => {

@@ -117,6 +117,24 @@ describe('OpenAI ingress → Mistral provider → strict Mistral simulator (offi
     assert.deepStrictEqual(floats.data[0]!.embedding, simulatedVector('one', 8));
   });
 
+  it('sends output_dtype as Mistral takes it and warns of user, which it has no field for', async () => {
+    // @ts-expect-error output_dtype is Mistral's own field, let through by the ingress
+    const { response } = await client.embeddings.create({ model: 'membed', input: 'one', encoding_format: 'float', output_dtype: 'int8', user: 'u-1' }).withResponse();
+    assert.equal(simulator.requests.at(-1)?.body?.output_dtype, 'int8');
+    const row = (await gateway.ledgerRow(response))!;
+    assert.deepStrictEqual(row.warnings.map((warning) => warning.setting), ['user']);
+  });
+
+  it('refuses token-id inputs before any call (Mistral embeds strings only)', async () => {
+    const before = simulator.requests.length;
+    await assert.rejects(client.embeddings.create({ model: 'membed', input: [[1, 2, 3]] }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+      assert.match(error.message, /token/);
+      return true;
+    });
+    assert.equal(simulator.requests.length, before);
+  });
+
   it('keeps a 429 with its retry-after, and turns a 422 validation body into a clear 400', async () => {
     simulator.fail({ kind: 'status', status: 429, headers: { 'retry-after': '7' }, body: { object: 'error', message: 'Requests rate limit exceeded', type: 'rate_limited', param: null, code: '1300' } });
     await assert.rejects(client.chat.completions.create({ model: 'small', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {

@@ -31,6 +31,12 @@ describe('parseEmbeddingRequest: OpenAI embeddings body → EmbeddingRequest', (
     });
   });
 
+  it('takes a null option as absent and leaves it out of native (OpenAI refuses null: openapi.yaml types them string / integer)', () => {
+    const parsed = parseEmbeddingRequest({ model: 'embed', input: 'hi', encoding_format: null, dimensions: null, user: null }, {});
+    assert.deepStrictEqual(parsed.native?.body, { model: 'embed', input: 'hi' });
+    assert.equal(parsed.encodingFormat, undefined);
+  });
+
   it('keeps string arrays as inputs, and token-id inputs for OpenAI-style providers only (in native)', () => {
     assert.deepStrictEqual(parseEmbeddingRequest({ model: 'embed', input: ['a', 'b'] }, {}).input, ['a', 'b']);
     const tokens = parseEmbeddingRequest({ model: 'embed', input: [[1, 2], [3]] }, {});

@@ -65,6 +65,9 @@ export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<stri
   const native = { ...(body as Record<string, unknown>) };
   delete native.metadata;
   delete native.input_type;
+  // A null option is taken as absent (the schema's nullish()), and not sent on: OpenAI refuses
+  // it (openapi.yaml CreateEmbeddingRequest types encoding_format, dimensions and user without null).
+  for (const field of ['encoding_format', 'dimensions', 'user'] as const) if (native[field] === null) delete native[field];
   // Token-id inputs are only meaningful to OpenAI-style providers: they stay in `native`.
   const input = typeof request.input === 'string' ? [request.input] : request.input.every((item) => typeof item === 'string') ? (request.input as string[]) : [];
   const tokenIds = typeof request.input === 'string' ? 0 : countTokenIds(request.input);

@@ -298,6 +298,17 @@ describe('cohere adapter: 200 answers of the wrong shape', () => {
     assert.equal(result.finishReason, 'tool-calls');
   });
 
+  it('refuses token-id inputs before any call (Embed v2 takes texts only)', async () => {
+    const { http, sent } = fakeHttp({ body: '{}' });
+    const cohere = createCohereAdapter(
+      { id: 'co', type: 'cohere', baseUrl: 'https://api.cohere.example', apiKey: 'cohere-key-0123456789', headers: {}, timeoutMs: 1000, options: {} },
+      { http, images: { fetch: () => Promise.reject(new Error('not used')) } },
+    );
+    const tokens = { model: 'embed-v4.0', input: [], inputTokenIds: 2, metadata: {}, native: { format: 'openai-embeddings' as const, body: { model: 'e', input: [[1, 2]] } } };
+    await assert.rejects(cohere.embed!(tokens, call), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_INVALID_REQUEST' && error.param === 'input');
+    assert.equal(sent.length, 0);
+  });
+
   it('refuses an embeddings answer without one float vector per text', async () => {
     const request = { model: 'embed-v4.0', input: ['a', 'b'], metadata: {} };
     await assert.rejects(adapter({ foo: 'bar' }).embed!(request, call), invalid(/not an embeddings response: "embeddings.float" is not a non-empty list of vectors/));

@@ -11,6 +11,7 @@ import { errorFromResponse, parseProviderJson, upstreamError, upstreamSource } f
 import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { invalidAnswer, isJsonObject, vectorListProblem } from '../_shared/answer-shape.ts';
+import { embedInBatches, embeddingExtras, embeddingTexts } from '../_shared/embedding-request.ts';
 import { convertRequest } from './convert-request.ts';
 import { chatResponseProblem, convertResponse } from './convert-response.ts';
 import { readCohereError } from './errors.ts';
@@ -27,6 +28,16 @@ export const cohereProvider: ProviderDefinition = {
   catalogType: 'cohere',
   requiresApiKey: true,
 };
+
+/** Embed v2's cap on `texts` (https://docs.cohere.com/reference/embed: "Maximum number of texts per call is 96"). */
+const cohereEmbedBatch = 96;
+
+/**
+ * Embed v2 fields an OpenAI-ingress caller may give under Cohere's own names and meaning
+ * (https://docs.cohere.com/reference/embed; the ingress lets them through, request-fields.ts):
+ * `truncate` (NONE | START | END) and `output_dimension`. The others are warned of.
+ */
+const relayableEmbedFields: ReadonlySet<string> = new Set(['truncate', 'output_dimension']);
 
 /**
  * POST {origin}/v2/chat and {origin}/v2/embed with a Bearer key. The base URL is the bare origin,
@@ -92,26 +103,33 @@ export function createCohereAdapter(settings: ProviderSettings, dependencies: Ad
     async embed(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> {
       // Embed v2 (https://docs.cohere.com/reference/embed): `input_type` is required for v3+
       // models; float vectors are asked for and base64-encoded here when the caller wants base64.
-      const body = {
-        model: call.model,
-        texts: request.input,
-        input_type: request.inputType ?? 'search_document',
-        embedding_types: ['float'],
-        ...(request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
-      };
-      const response = await post('/v2/embed', body, call, 'application/json');
-      const parsed = parseProviderJson(await response.text(), provider) as CohereEmbedBody;
-      // EmbedByTypeResponse: `embeddings.float` holds one vector per text, as asked by embedding_types.
-      const floats = isJsonObject(parsed) && isJsonObject(parsed.embeddings) ? parsed.embeddings.float : undefined;
-      const problem = vectorListProblem(floats, { name: 'embeddings.float', count: request.input.length });
-      if (problem) throw invalidAnswer(provider, 'an embeddings response', problem, response.status);
-      const vectors = floats as number[][];
-      const inputTokens = parsed.meta?.tokens?.input_tokens ?? parsed.meta?.billed_units?.input_tokens;
-      return {
-        model: call.model,
-        embeddings: request.encodingFormat === 'base64' ? vectors.map(float32Base64) : vectors,
-        usage: inputTokens === null || inputTokens === undefined ? { inputTokens: 0, outputTokens: 0, estimated: true } : { inputTokens, outputTokens: 0 },
-      };
+      // "Maximum number of texts per call is 96": more are sent in calls of 96, joined in order.
+      const texts = embeddingTexts(request, 'Cohere');
+      const { relayed, warnings } = embeddingExtras(request, relayableEmbedFields, 'Cohere');
+      const result = await embedInBatches(texts, cohereEmbedBatch, async (batch) => {
+        const body = {
+          ...relayed,
+          model: call.model,
+          texts: batch,
+          input_type: request.inputType ?? 'search_document',
+          embedding_types: ['float'],
+          ...(request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
+        };
+        const response = await post('/v2/embed', body, call, 'application/json');
+        const parsed = parseProviderJson(await response.text(), provider) as CohereEmbedBody;
+        // EmbedByTypeResponse: `embeddings.float` holds one vector per text, as asked by embedding_types.
+        const floats = isJsonObject(parsed) && isJsonObject(parsed.embeddings) ? parsed.embeddings.float : undefined;
+        const problem = vectorListProblem(floats, { name: 'embeddings.float', count: batch.length });
+        if (problem) throw invalidAnswer(provider, 'an embeddings response', problem, response.status);
+        const vectors = floats as number[][];
+        const inputTokens = parsed.meta?.tokens?.input_tokens ?? parsed.meta?.billed_units?.input_tokens;
+        return {
+          model: call.model,
+          embeddings: request.encodingFormat === 'base64' ? vectors.map(float32Base64) : vectors,
+          usage: inputTokens === null || inputTokens === undefined ? { inputTokens: 0, outputTokens: 0, estimated: true } : { inputTokens, outputTokens: 0 },
+        };
+      });
+      return warnings.length > 0 ? { ...result, warnings } : result;
     },
   };
 }

@@ -5,6 +5,8 @@ import type { ChatResult } from '../../core/chat-result.ts';
 import type { ProviderAdapter, ProviderDefinition } from '../../core/provider-adapter.ts';
 import type { StreamEvent } from '../../core/stream-event.ts';
 import { toAbortSignal, type AbortSignalLike } from '../../core/abort.ts';
+import { embeddingTexts } from '../_shared/embedding-request.ts';
+import { float32Base64 } from '../_shared/float32-base64.ts';
 
 /**
  * The demo provider, used when no provider key is configured: it answers in-process, and every
@@ -22,9 +24,11 @@ export const demoProvider: ProviderDefinition = {
       return streamResult(result, call.signal);
     },
     async embed(request, call) {
+      // Floats, base64-encoded when asked (the openai SDK's default, which it decodes as base64).
+      const vectors = embeddingTexts(request, 'The demo provider').map((text) => pseudoEmbedding(text, request.dimensions ?? 256));
       return {
         model: call.model,
-        embeddings: request.input.map((text) => pseudoEmbedding(text, request.dimensions ?? 256)),
+        embeddings: request.encodingFormat === 'base64' ? vectors.map(float32Base64) : vectors,
         usage: { inputTokens: request.input.reduce((sum, text) => sum + approximateTokens(text), 0), outputTokens: 0 },
       };
     },

@@ -13,9 +13,17 @@ const taskTypes: Record<NonNullable<EmbeddingRequest['inputType']>, string> = {
 };
 
 /**
+ * The most EmbedContentRequests one BatchEmbedContentsRequest may hold. Not in the protos: the
+ * API answers 400 "BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch"
+ * (reported in langchain-ai/langchainjs#4491 and weaviate/weaviate#11277; vercel/ai#16575 caps
+ * @ai-sdk/google at 100 for it). Longer input lists are sent in batches of this size.
+ */
+export const geminiEmbedBatch = 100;
+
+/**
  * EmbeddingRequest → BatchEmbedContentsRequest: one EmbedContentRequest per input, each naming
  * the model again (`models/<model>`, which must equal the URL's, per the proto). Token-id inputs
- * (OpenAI-only) cannot be sent: a 400. `user` has no Gemini field and is not sent.
+ * (OpenAI-only) cannot be sent: a 400. `user` has no Gemini field: the adapter warns of it.
  */
 export function convertEmbeddingRequest(request: EmbeddingRequest, modelPath: string): Record<string, unknown> {
   if (request.input.length === 0) {

@@ -10,7 +10,8 @@ import { postJson } from '../_shared/post-json.ts';
 import { invalidAnswer } from '../_shared/answer-shape.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse, generateContentProblem } from './convert-response.ts';
-import { convertEmbeddingRequest, convertEmbeddingResponse } from './embeddings.ts';
+import { convertEmbeddingRequest, convertEmbeddingResponse, geminiEmbedBatch } from './embeddings.ts';
+import { embedInBatches, embeddingExtras, embeddingTexts } from '../_shared/embedding-request.ts';
 import { errorFromBlockedPrompt, errorFromEmptyAnswer, errorFromGeminiResponse } from './errors.ts';
 import { geminiStreamTransformer } from './stream.ts';
 import type { GeminiBatchEmbedResponse, GeminiResponse } from './wire-types.ts';
@@ -23,6 +24,9 @@ export const geminiProvider: ProviderDefinition = {
   catalogType: 'gemini',
   requiresApiKey: true,
 };
+
+/** Gemini's EmbedContentRequest fields are its own (camelCase, per input): none is relayed by name. */
+const noRelayableEmbeddingFields: ReadonlySet<string> = new Set();
 
 type Method = 'generateContent' | 'streamGenerateContent' | 'batchEmbedContents';
 
@@ -96,10 +100,15 @@ export function createGeminiAdapter(settings: ProviderSettings, dependencies: Ad
 
     async embed(request, call) {
       const path = modelPath(call.model);
-      const body = convertEmbeddingRequest(request, path);
-      const response = await post(path, 'batchEmbedContents', body, call, 'application/json');
-      const parsed = parseProviderJson(await response.text(), provider) as GeminiBatchEmbedResponse;
-      return convertEmbeddingResponse(parsed, request, call.model, provider);
+      const { warnings } = embeddingExtras(request, noRelayableEmbeddingFields, 'Gemini');
+      const texts = embeddingTexts(request, 'Gemini');
+      const result = await embedInBatches(texts, geminiEmbedBatch, async (input) => {
+        const batch = { ...request, input };
+        const response = await post(path, 'batchEmbedContents', convertEmbeddingRequest(batch, path), call, 'application/json');
+        const parsed = parseProviderJson(await response.text(), provider) as GeminiBatchEmbedResponse;
+        return convertEmbeddingResponse(parsed, batch, call.model, provider);
+      });
+      return warnings.length > 0 ? { ...result, warnings } : result;
     },
   };
 }

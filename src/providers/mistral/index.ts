@@ -11,6 +11,7 @@ import { errorFromResponse, parseProviderJson, upstreamSource } from '../_shared
 import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { postJson } from '../_shared/post-json.ts';
 import { invalidAnswer } from '../_shared/answer-shape.ts';
+import { embeddingExtras, embeddingTexts } from '../_shared/embedding-request.ts';
 import { chatCompletionProblem, embeddingListProblem } from '../openai-compatible/convert-response.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse, convertUsage } from './convert-response.ts';
@@ -27,6 +28,13 @@ export const mistralProvider: ProviderDefinition = {
   catalogType: 'mistral',
   requiresApiKey: true,
 };
+
+/**
+ * EmbeddingRequest fields (../shared/specs/mistral/openapi.yaml) a caller may give by Mistral's
+ * names, sent as they are: `output_dtype` (float, int8, uint8, binary, ubinary) and
+ * `output_dimension`. Its `encoding_format` is not one: floats are asked for and encoded here.
+ */
+const relayableEmbeddingFields: ReadonlySet<string> = new Set(['output_dtype', 'output_dimension']);
 
 /**
  * POST {base}/chat/completions and {base}/embeddings with a Bearer key
@@ -99,9 +107,13 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
     async embed(request: EmbeddingRequest, call: ProviderCall): Promise<EmbeddingResult> {
       // EmbeddingRequest: float vectors are asked for and base64-encoded here when the caller wants
       // base64, so the bytes are exactly OpenAI's (little-endian float32).
+      // EmbeddingRequest.input is a string or strings: token-id inputs are a 400 before the call.
+      const input = embeddingTexts(request, 'Mistral');
+      const { relayed, warnings } = embeddingExtras(request, relayableEmbeddingFields, 'Mistral');
       const body = {
+        ...relayed,
         model: call.model,
-        input: request.input,
+        input,
         ...(request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
       };
       const response = await post('embeddings', body, call, 'application/json');
@@ -115,6 +127,7 @@ export function createMistralAdapter(settings: ProviderSettings, dependencies: A
         model: parsed.model ?? call.model,
         embeddings: request.encodingFormat === 'base64' ? vectors.map(float32Base64) : vectors,
         usage: { ...convertUsage(parsed.usage), outputTokens: 0 },
+        ...(warnings.length > 0 ? { warnings } : {}),
       };
     },
   };

@@ -9,6 +9,7 @@ import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { warningsTransformer } from '../_shared/with-warnings.ts';
 import { errorFromResponse, parseProviderJson, errorInAnswer, upstreamSource, type UpstreamSource } from '../_shared/upstream-error.ts';
 import { postJson } from '../_shared/post-json.ts';
+import { float32Base64 } from '../_shared/float32-base64.ts';
 import { invalidAnswer, isJsonObject } from '../_shared/answer-shape.ts';
 import { convertRequest, type OpenAIRequestDialect } from './convert-request.ts';
 import { chatCompletionProblem, convertResponse, convertUsage, embeddingListProblem } from './convert-response.ts';
@@ -127,12 +128,16 @@ export function createOpenAICompatibleAdapter(
       if (problem) throw invalidAnswer(provider, 'an embeddings list', problem, response.status);
       const parsed = answer as OpenAIEmbeddingBody;
       const data = [...(parsed.data ?? [])].sort((left, right) => (left.index ?? 0) - (right.index ?? 0));
-      return {
-        model: parsed.model ?? call.model,
-        embeddings: data.map((item) => item.embedding ?? []),
-        usage: convertUsage({ prompt_tokens: parsed.usage?.prompt_tokens ?? 0, completion_tokens: 0 }),
-        native: { format: 'openai-embeddings', body: text },
-      };
+      const vectors = data.map((item) => item.embedding ?? []);
+      // Without usage, the tokens are estimated (routing's count), not billed as none.
+      const usage = convertUsage(parsed.usage ? { prompt_tokens: parsed.usage.prompt_tokens ?? 0, completion_tokens: 0 } : undefined);
+      // A server that ignores `encoding_format: "base64"` (the openai SDK's default) answers
+      // floats, which the SDK would decode as base64 into garbage: they are encoded here
+      // (_shared/float32-base64.ts) and the answer is rebuilt rather than relayed.
+      if (request.encodingFormat === 'base64' && vectors.some((vector) => typeof vector !== 'string')) {
+        return { model: parsed.model ?? call.model, embeddings: vectors.map((vector) => (typeof vector === 'string' ? vector : float32Base64(vector))), usage };
+      }
+      return { model: parsed.model ?? call.model, embeddings: vectors, usage, native: { format: 'openai-embeddings', body: text } };
     };
   }
   return adapter;

@@ -12,6 +12,7 @@ import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { convertRequest } from './convert-request.ts';
 import { convertResponse } from './convert-response.ts';
 import { createOpenAICompatibleAdapter } from './index.ts';
+import { formatEmbeddingResponse } from '../../api/openai/embeddings.ts';
 import { chunkTransformer } from './stream.ts';
 import { createRedactor } from '../_shared/redact-secrets.ts';
 import type { UpstreamSource } from '../_shared/upstream-error.ts';
@@ -280,6 +281,21 @@ describe('openai-compatible adapter: 200 answers that are not completions', () =
         [list([{ index: 0, embedding: [0.1] }, { index: 1, embedding: [] }]), /data\[1\]\.embedding is not a vector/],
       ];
       for (const [body, pattern] of cases) await assert.rejects(adapter({ body }).embed!(request, call), invalid(pattern), body);
+    });
+
+    it('encodes float vectors as base64 when the caller asked for base64 and the server ignored it (the openai SDK would misread them)', async () => {
+      const answer = await adapter({ body: list([{ index: 1, embedding: [1] }, { index: 0, embedding: [0.5] }]) }).embed!({ ...request, encodingFormat: 'base64' }, call);
+      assert.deepEqual(answer.embeddings, ['AAAAPw==', 'AACAPw==']);
+      const body = JSON.parse(formatEmbeddingResponse(answer)) as { data: Array<{ index: number; embedding: unknown }>; model: string; usage: unknown };
+      assert.deepEqual(body.data.map((item) => [item.index, item.embedding]), [[0, 'AAAAPw=='], [1, 'AACAPw==']]);
+      assert.equal(body.model, 'text-embedding-3-small');
+      assert.deepEqual(body.usage, { prompt_tokens: 2, total_tokens: 2 });
+    });
+
+    it('marks usage estimated when the server reports none, so the ledger counts the inputs instead of billing nothing', async () => {
+      const body = JSON.stringify({ object: 'list', data: [{ index: 0, embedding: [0.1] }, { index: 1, embedding: [0.2] }], model: 'nomic-embed-text' });
+      const answer = await adapter({ body }).embed!(request, call);
+      assert.deepEqual(answer.usage, { inputTokens: 0, outputTokens: 0, estimated: true });
     });
 
     it('accepts float and base64 vectors, and any number of them for token-id inputs', async () => {

@@ -136,6 +136,9 @@ function checkEmbedding(body: Record<string, unknown>, method: Method, model: st
   if (method === 'embedContent') return undefined;
   const requests = (body.requests as Array<{ model?: string; content?: unknown }> | undefined) ?? [];
   if (requests.length === 0) return '* BatchEmbedContentsRequest.requests: requests is not specified\n';
+  // Not in the protos: the API's own 400, as reported in langchain-ai/langchainjs#4491 and
+  // weaviate/weaviate#11277 (vercel/ai#16575 caps @ai-sdk/google at 100 for it).
+  if (requests.length > 100) return '* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch\n';
   const index = requests.findIndex((item) => item.model !== `models/${model}`);
   if (index >= 0) return `* BatchEmbedContentsRequest.requests[${index}].model: Model names should be the same as the model in the batch request (models/${model}).\n`;
   if (requests.some((item) => item.content === undefined)) return '* BatchEmbedContentsRequest.requests: content is required\n';

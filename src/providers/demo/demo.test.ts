@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GatewayError } from '../../core/errors.ts';
+import { demoProvider } from './index.ts';
+
+describe('demo provider embeddings', () => {
+  const adapter = demoProvider.create({ id: 'demo', type: 'demo', headers: {}, timeoutMs: 1000, options: {} }, { http: { send: () => Promise.reject(new Error('not used')) }, images: { fetch: () => Promise.reject(new Error('not used')) } });
+  const call = { model: 'demo-1', signal: new AbortController().signal, timeoutMs: 1000, requestId: 'req' };
+
+  it('answers base64 when asked (the openai SDK asks for it by default and decodes what it gets as base64)', async () => {
+    const floats = await adapter.embed!({ model: 'e', input: ['one'], dimensions: 4, metadata: {} }, call);
+    const base64 = await adapter.embed!({ model: 'e', input: ['one'], dimensions: 4, encodingFormat: 'base64', metadata: {} }, call);
+    assert.equal(typeof base64.embeddings[0], 'string');
+    const bytes = Buffer.from(base64.embeddings[0] as string, 'base64');
+    const decoded = Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4));
+    (floats.embeddings[0] as number[]).forEach((value, index) => assert.ok(Math.abs(value - decoded[index]!) < 1e-6));
+  });
+
+  it('refuses token-id inputs rather than answering no vectors', async () => {
+    const tokens = { model: 'e', input: [], inputTokenIds: 2, metadata: {}, native: { format: 'openai-embeddings' as const, body: { model: 'e', input: [[1, 2]] } } };
+    await assert.rejects(adapter.embed!(tokens, call), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_INVALID_REQUEST');
+  });
+});
