@@ -30,6 +30,7 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
       models: [
         { id: 'sonnet', provider: 'claude', upstream: 'claude-sim-sonnet', pricing: { input_per_mtok: 3, output_per_mtok: 15 } },
         { id: 'haiku', provider: 'claude', upstream: 'claude-sim-haiku', max_output_tokens: 2048 },
+        { id: 'sonnet45', provider: 'claude', upstream: 'claude-sonnet-4-5-20250929', pricing: { input_per_mtok: 3, output_per_mtok: 15 } },
         { id: 'cached', provider: 'claude-cached', upstream: 'claude-sim-cached', pricing: { input_per_mtok: 3, output_per_mtok: 15 } },
         { id: 'misconfigured', provider: 'claude-badkey', upstream: 'claude-sim-sonnet' },
         // One model per injected failure: the router cools a model down after it fails.
@@ -91,6 +92,13 @@ describe('OpenAI ingress through an Anthropic provider (official openai SDK, str
     assert.equal(text, plain.choices[0]?.message.content);
     assert.equal(finish, 'stop');
     assert.deepStrictEqual(usage, plain.usage);
+  });
+
+  it('answers temperature and top_p together for a Claude that takes one of them (Sonnet 4.5): temperature sent, the row says top_p was not', async () => {
+    const { response } = await client.chat.completions.create({ model: 'sonnet45', temperature: 0.3, top_p: 0.9, messages: [{ role: 'user', content: 'Both?' }] }).withResponse();
+    const sent = simulator.messageCalls('claude-sonnet-4-5-20250929').at(-1)!.body as Record<string, unknown>;
+    assert.deepStrictEqual([sent.temperature, 'top_p' in sent], [0.3, false]);
+    assert.deepStrictEqual((await gateway.ledgerRow(response))!.warnings.map((warning) => warning.setting), ['top_p']);
   });
 
   it('counts cached prompt tokens into the prompt, and reports them as cached', async () => {

@@ -278,6 +278,13 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
     assert.deepStrictEqual(row.warnings.map((warning) => warning.setting), ['tools[].cache_control'], 'the mark on the tool is not carried, and the row says so');
   });
 
+  it('answers temperature and top_p together for a Claude that takes one of them: temperature sent, the row says top_p was not', async () => {
+    const { data, response } = await client.chat.completions.create({ model: 'sonnet45', temperature: 0.3, top_p: 0.9, messages: [{ role: 'user', content: 'Both?' }] }).withResponse();
+    assert.equal(data.choices[0]?.message.content, `Simulated reply from ${sonnet45}: Both?`);
+    assert.deepStrictEqual((simulator.calls('converse', sonnet45).at(-1)!.body as { inferenceConfig: unknown }).inferenceConfig, { temperature: 0.3 });
+    assert.deepStrictEqual((await gateway.ledgerRow(response))!.warnings.map((warning) => warning.setting), ['top_p']);
+  });
+
   it('sends no cache point to a model Bedrock refuses them for: the call is answered, the row says what was not sent', async () => {
     const messages = [{ role: 'user', content: [{ type: 'text', text: 'Cache me?', cache_control: { type: 'ephemeral' } }] }] as unknown as OpenAI.ChatCompletionMessageParam[];
     const { data, response } = await client.chat.completions.create({ model: 'claude', messages }).withResponse();

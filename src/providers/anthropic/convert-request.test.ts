@@ -110,14 +110,14 @@ describe('anthropic request conversion', () => {
         effort: 'high',
       },
       temperature: 0.3,
-      top_p: 0.9,
       top_k: 40,
       stop_sequences: ['END', '###'],
       metadata: { user_id: 'user-42' },
       thinking: { type: 'enabled', budget_tokens: 2048 },
       stream: true,
     });
-    assert.deepStrictEqual(warnings, []);
+    // Claude Sonnet 4.5 takes temperature or top_p, not both (../_shared/claude-models.ts).
+    assert.deepStrictEqual(warnings.map((warning) => warning.setting), ['top_p']);
   });
 
   it('sends one system message as a string and a lone user text as the string shorthand', () => {

@@ -5,6 +5,7 @@ import type { ProviderCall } from '../../core/provider-adapter.ts';
 import { nativeExtras } from '../_shared/native-extras.ts';
 import { setIfDefined } from '../_shared/set-if-defined.ts';
 import { countBreakpoints } from '../_shared/cache-breakpoints.ts';
+import { takesOneSampler, topPLeftOut } from '../_shared/claude-models.ts';
 import { convertMessages } from './convert-messages.ts';
 import { liftSystemMessages } from './lift-system-messages.ts';
 
@@ -70,7 +71,9 @@ export function convertRequest(request: ChatRequest, call: Pick<ProviderCall, 'm
   const outputConfig = convertOutputConfig(request.responseFormat, request.reasoningEffort, warnings);
   if (outputConfig) body.output_config = outputConfig;
   setIfDefined(body, 'temperature', request.temperature);
-  setIfDefined(body, 'top_p', request.topP);
+  // Both, to a model that takes one (claude-models.ts): temperature, the one callers tune.
+  if (request.topP !== undefined && request.temperature !== undefined && takesOneSampler(call.model)) warnings.push(topPLeftOut(call.model));
+  else setIfDefined(body, 'top_p', request.topP);
   setIfDefined(body, 'top_k', request.topK);
   if (request.stop?.length) body.stop_sequences = request.stop;
   const userId = endUserId(request, warnings);

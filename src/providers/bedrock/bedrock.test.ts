@@ -164,6 +164,15 @@ describe('bedrock request conversion (ChatRequest → Converse body)', () => {
     assert.equal(toolUseId('toolu_01A09q90qw90lq917835lq9'), 'toolu_01A09q90qw90lq917835lq9');
   });
 
+  it('sends temperature alone to a Claude that takes one of temperature and top_p, with a warning; both to the others', async () => {
+    const newer = await convert({ temperature: 0.3, topP: 0.9 }, 'us.anthropic.claude-sonnet-4-5-20250929-v1:0');
+    assert.deepStrictEqual(newer.body.inferenceConfig, { temperature: 0.3 });
+    assert.deepStrictEqual(newer.warnings.map((warning) => warning.setting), ['top_p']);
+    const older = await convert({ temperature: 0.3, topP: 0.9 }, 'anthropic.claude-3-7-sonnet-20250219-v1:0');
+    assert.deepStrictEqual([older.body.inferenceConfig, older.warnings], [{ temperature: 0.3, topP: 0.9 }, []]);
+    assert.deepStrictEqual((await convert({ topP: 0.9 }, 'us.anthropic.claude-sonnet-4-5-20250929-v1:0')).body.inferenceConfig, { topP: 0.9 }, 'top_p alone is sent');
+  });
+
   it('puts top_k where each model family takes it, and warns where none is known', async () => {
     assert.deepStrictEqual((await convert({ topK: 5 }, 'us.amazon.nova-pro-v1:0')).body.additionalModelRequestFields, { inferenceConfig: { topK: 5 } });
     const llama = await convert({ topK: 5, thinkingBudgetTokens: 100 }, 'meta.llama3-3-70b-instruct-v1:0');

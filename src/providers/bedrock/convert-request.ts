@@ -1,6 +1,7 @@
 import type { ChatRequest, ResponseFormat, ToolChoice, ToolDefinition } from '../../core/chat-request.ts';
 import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
+import { takesOneSampler, topPLeftOut } from '../_shared/claude-models.ts';
 import { nativeExtras } from '../_shared/native-extras.ts';
 import { convertMessages, type MessageContext } from './convert-messages.ts';
 import { CachePoints, promptCachingFields } from './prompt-cache.ts';
@@ -28,7 +29,9 @@ export async function convertRequest(request: ChatRequest, model: string, contex
   const inferenceConfig: NonNullable<ConverseRequestBody['inferenceConfig']> = {};
   if (request.maxOutputTokens !== undefined) inferenceConfig.maxTokens = request.maxOutputTokens;
   if (request.temperature !== undefined) inferenceConfig.temperature = request.temperature;
-  if (request.topP !== undefined) inferenceConfig.topP = request.topP;
+  // Both, to a Claude that takes one (../_shared/claude-models.ts): temperature, the one callers tune.
+  if (request.topP !== undefined && request.temperature !== undefined && takesOneSampler(model)) warnings.push(topPLeftOut(model));
+  else if (request.topP !== undefined) inferenceConfig.topP = request.topP;
   const stops = stopSequences(request.stop, warnings);
   if (stops.length > 0) inferenceConfig.stopSequences = stops;
   if (Object.keys(inferenceConfig).length > 0) body.inferenceConfig = inferenceConfig;

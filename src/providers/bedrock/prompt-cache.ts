@@ -1,6 +1,7 @@
 import type { CacheBreakpoint, ChatMessage } from '../../core/chat-request.ts';
 import type { Warning } from '../../core/chat-result.ts';
 import { countBreakpoints } from '../_shared/cache-breakpoints.ts';
+import { atLeast, claudeVersion } from '../_shared/claude-models.ts';
 import type { CachePoint } from './wire-types.ts';
 
 /**
@@ -26,16 +27,12 @@ export const maxCachePoints = 4;
 
 /** Claude models on Bedrock without prompt caching: Claude 2, Instant, the Claude 3 family and 3.5 Sonnet v1. */
 const uncachedClaude = /claude-(?:v2|instant|2|3-(?:opus|sonnet|haiku)|3-5-sonnet-20240620)/;
-const claudeVersion = /claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?=[-:]|$)/;
 
 /** What prompt caching a Bedrock model id takes: cache points at all, and a 1-hour TTL. */
 export function promptCaching(model: string): { points: boolean; hour: boolean } {
   if (/(?:^|[./])amazon\.nova-/.test(model)) return { points: true, hour: false };
   if (!/(?:^|[./])anthropic\.claude-/.test(model) || uncachedClaude.test(model)) return { points: false, hour: false };
-  const version = claudeVersion.exec(model);
-  const major = version ? Number(version[1]) : 0;
-  const minor = version?.[2] !== undefined ? Number(version[2]) : 0;
-  return { points: true, hour: major > 4 || (major === 4 && minor >= 5) };
+  return { points: true, hour: atLeast(claudeVersion(model), 4, 5) };
 }
 
 /**

@@ -70,10 +70,17 @@ export function checkBody(body: unknown, operation: Operation): string | undefin
     }
   }
   if (typeof record.temperature === 'number' && record.temperature > 1) return 'temperature: Input should be less than or equal to 1';
+  if (record.temperature !== undefined && record.top_p !== undefined && oneSamplerModel.test(String(record.model))) {
+    // Claude Opus 4.1, Sonnet and Haiku 4.5 on (open-webui/pipelines#546, BerriAI/litellm#15097).
+    return '`temperature` and `top_p` cannot both be specified for this model. Please use only one.';
+  }
   const schemaProblem = validateAgainstSpec(operation, body);
   if (schemaProblem) return schemaProblem;
   return checkThinkingBudget(record) ?? checkNonEmptyContent(record.messages as Message[]) ?? checkToolPairing(record.messages as Message[]);
 }
+
+/** The models that take one of temperature and top_p: Opus 4.1+, Sonnet and Haiku 4.5+ (4.x listed; 5 and later all). */
+const oneSamplerModel = /claude-(?:opus-4-[1-9]|(?:sonnet|haiku)-4-[5-9]|(?:opus|sonnet|haiku)-(?:[5-9]|\d\d))(?!\d)/;
 
 /** openapi.json `ThinkingConfigEnabled.budget_tokens`: "Must be ≥1024 and less than `max_tokens`" (the schema has the first half only). */
 function checkThinkingBudget(record: Record<string, unknown>): string | undefined {

@@ -23,9 +23,17 @@ const unknownKey = (value: Json, allowed: readonly string[], path: string): stri
 /** Model families that refuse stopSequences (crewAIInc/crewAI#3317: gpt-oss; langgenius/dify-official-plugins#1767: Qwen3). */
 const withoutStopSequences = /(?:^|[./])(?:openai|qwen)\./;
 
+/** The Claude models that take one of temperature and top_p: Opus 4.1+, Sonnet and Haiku 4.5+. */
+const oneSamplerModel = /claude-(?:opus-4-[1-9]|(?:sonnet|haiku)-4-[5-9]|(?:opus|sonnet|haiku)-(?:[5-9]|\d\d))(?!\d)/;
+
 export function validateConverse(body: Json, model = ''): string | undefined {
   if (withoutStopSequences.test(model) && isObject(body.inferenceConfig) && body.inferenceConfig.stopSequences !== undefined) {
     return "This model doesn't support the stopSequences field. Remove stopSequences and try again.";
+  }
+  // Claude Opus 4.1, Sonnet and Haiku 4.5 on take one of the two (Bedrock's Claude request
+  // reference warns of it for Sonnet and Haiku 4.5; aws-samples/aws-genai-llm-chatbot#696).
+  if (oneSamplerModel.test(model) && isObject(body.inferenceConfig) && body.inferenceConfig.temperature !== undefined && body.inferenceConfig.topP !== undefined) {
+    return 'The model returned the following errors: `temperature` and `top_p` cannot both be specified for this model. Please use only one.';
   }
   const extra = Object.keys(body).find((key) => !topLevelFields.has(key));
   if (extra !== undefined) return `Malformed input request: extraneous key [${extra}] is not permitted, please reformat your input and try again.`;
