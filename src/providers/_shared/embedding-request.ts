@@ -1,6 +1,7 @@
 import type { Warning } from '../../core/chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
-import { GatewayError } from '../../core/errors.ts';
+import { GatewayError, toGatewayError, withUsage } from '../../core/errors.ts';
+import type { Usage } from '../../core/usage.ts';
 
 /**
  * Top-level CreateEmbeddingRequest fields EmbeddingRequest models and every adapter translates
@@ -50,12 +51,20 @@ export async function embedInBatches(
   embed: (batch: string[]) => Promise<EmbeddingResult>,
 ): Promise<EmbeddingResult> {
   const results: EmbeddingResult[] = [];
-  for (let offset = 0; offset < texts.length; offset += size) results.push(await embed(texts.slice(offset, offset + size)));
+  try {
+    for (let offset = 0; offset < texts.length; offset += size) results.push(await embed(texts.slice(offset, offset + size)));
+  } catch (error) {
+    // The batches answered before this one were billed: their usage goes with the failure, so
+    // that the attempt's ledger entry and the row count them (src/router/executor.ts `spend`).
+    if (results.length === 0) throw error;
+    throw withUsage(toGatewayError(error), joinedUsage(results));
+  }
   if (results.length === 1) return results[0]!;
+  return { model: results[0]!.model, embeddings: results.flatMap((result) => result.embeddings), usage: joinedUsage(results) };
+}
+
+/** The batches' token counts summed, estimated when any batch's was. */
+function joinedUsage(results: readonly EmbeddingResult[]): Usage {
   const estimated = results.some((result) => result.usage.estimated);
-  return {
-    model: results[0]!.model,
-    embeddings: results.flatMap((result) => result.embeddings),
-    usage: { inputTokens: results.reduce((sum, result) => sum + result.usage.inputTokens, 0), outputTokens: 0, ...(estimated ? { estimated } : {}) },
-  };
+  return { inputTokens: results.reduce((sum, result) => sum + result.usage.inputTokens, 0), outputTokens: 0, ...(estimated ? { estimated } : {}) };
 }
