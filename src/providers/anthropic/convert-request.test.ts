@@ -214,6 +214,17 @@ describe('anthropic request conversion', () => {
     assert.equal(result!.content[0]!.tool_use_id, 'functions_lookup_0');
   });
 
+  it("says a caller's final assistant message is continued (a prefill), and trims the whitespace Anthropic refuses at its end", () => {
+    const ending = (content: string) => convertRequest({ ...base, messages: [{ role: 'user', content: [{ type: 'text', text: 'Name a colour.' }] }, { role: 'assistant', content: [{ type: 'text', text: content }] }] }, call);
+    const trailing = ending('The colour is ');
+    assert.deepStrictEqual((trailing.body.messages as Array<{ content: unknown }>).at(-1), { role: 'assistant', content: 'The colour is' });
+    assert.deepStrictEqual(trailing.warnings.map((warning) => [warning.type, warning.setting]), [['other', 'messages[1]'], ['other', 'messages[1]']]);
+    const clean = ending('The colour is');
+    assert.deepStrictEqual(clean.warnings.map((warning) => warning.setting), ['messages[1]']);
+    const blank = ending('  ');
+    assert.equal((blank.body.messages as unknown[]).length, 1, 'whitespace alone: the turn goes (Anthropic refuses empty text)');
+  });
+
   it('drops what Anthropic has no field for, with one warning each', () => {
     const { body, warnings } = convertRequest(
       {
@@ -239,6 +250,8 @@ describe('anthropic request conversion', () => {
       'messages[1].reasoning',
       'messages[2]',
       'messages[3]',
+      // With the empty user message left out, the conversation ends with the assistant's: continued.
+      'messages[1]',
       'response_format',
       'reasoning_effort',
       'seed',

@@ -6,7 +6,7 @@ import { nativeExtras } from '../_shared/native-extras.ts';
 import { setIfDefined } from '../_shared/set-if-defined.ts';
 import { countBreakpoints } from '../_shared/cache-breakpoints.ts';
 import { takesOneSampler, topPLeftOut } from '../_shared/claude-models.ts';
-import { convertMessages } from './convert-messages.ts';
+import { convertMessages, type ConvertedMessages } from './convert-messages.ts';
 import { liftSystemMessages } from './lift-system-messages.ts';
 
 /**
@@ -59,6 +59,7 @@ export function convertRequest(request: ChatRequest, call: Pick<ProviderCall, 'm
   // in whitespace ("final assistant content cannot end with trailing whitespace"), so that is
   // trimmed off; the resume drops it from the continuation if the model writes it again.
   if (prefill) messages.push({ role: 'assistant', content: [{ type: 'text', text: prefill }] });
+  else finalAssistantTurn(messages, request.messages, warnings);
   const body: Record<string, unknown> = {
     model: call.model,
     max_tokens: request.maxOutputTokens ?? call.maxOutputTokens ?? defaultMaxTokens,
@@ -100,6 +101,32 @@ function rejectUnsupported(request: ChatRequest): void {
       param: 'temperature',
     });
   }
+}
+
+/**
+ * A caller's conversation that ends with an assistant turn of text: Anthropic continues it (the
+ * passage quoted above), where Chat Completions reads it as an earlier turn and answers afresh,
+ * so the row says so; and the API refuses one that ends in whitespace ("final assistant content
+ * cannot end with trailing whitespace"), so that is trimmed off, as the row says too.
+ */
+function finalAssistantTurn(messages: ConvertedMessages['messages'], input: ChatRequest['messages'], warnings: Warning[]): void {
+  const last = messages.at(-1);
+  if (last?.role !== 'assistant') return;
+  const blocks = typeof last.content === 'string' ? undefined : last.content;
+  const text = blocks ? blocks.at(-1) : undefined;
+  if (blocks !== undefined && text?.type !== 'text') return;
+  // The caller's message it came from: the last assistant one (system messages were lifted out).
+  const setting = `messages[${input.findLastIndex((message) => message.role === 'assistant')}]`;
+  warnings.push({ type: 'other', setting, message: 'Anthropic continues a final assistant message (a prefill) where OpenAI answers afresh after it' });
+  const current = typeof last.content === 'string' ? last.content : (text as { text: string }).text;
+  const trimmed = current.trimEnd();
+  if (trimmed === current) return;
+  // Whitespace alone: the block (or the turn) goes, as Anthropic refuses empty text too.
+  if (trimmed === '' && blocks !== undefined && blocks.length > 1) blocks.pop();
+  else if (trimmed === '') messages.pop();
+  else if (typeof last.content === 'string') last.content = trimmed;
+  else (text as { text: string }).text = trimmed;
+  warnings.push({ type: 'other', setting, message: 'Anthropic refuses a final assistant message that ends in whitespace; the whitespace was trimmed off' });
 }
 
 /** Settings Anthropic has no field for, whose absence leaves the answer's shape intact. */
