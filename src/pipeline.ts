@@ -232,6 +232,16 @@ export class Pipeline {
     return scratch.guardrails.length > 0 ? Object.assign(explained, { guardrails: scratch.guardrails }) : explained;
   }
 
+  /**
+   * The refusal `chat` would give the request's model, with no provider called
+   * (/v1/messages/count_tokens): 404 for a name nothing answers to, 403 for one the key may not
+   * use or a rule denies.
+   */
+  checkModel(incoming: ChatRequest, caller: Caller): void {
+    const { requested } = this.#rewrite(incoming, caller, this.#matchRule(incoming, caller));
+    if (!this.#dependencies.planner.knows(requested)) throw modelNotFound(requested);
+  }
+
   /** Known route ids (for /v1/models). */
   routeIds(): string[] {
     return this.#dependencies.planner.routeIds();

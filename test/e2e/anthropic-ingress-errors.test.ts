@@ -81,6 +81,18 @@ describe('Anthropic ingress errors: Anthropic shape, status and SDK error classe
     });
   });
 
+  // An outside review: count_tokens counted any name, a model that does not exist included, where
+  // Anthropic answers 404 not_found_error (openapi.json /v1/messages/count_tokens: `model` as on
+  // /v1/messages) and POST /v1/messages here does too.
+  it('answers count_tokens for an unknown model with 404 not_found_error, as /v1/messages does', async () => {
+    await assert.rejects(client.messages.countTokens({ model: 'nope', messages: message.messages }), (error: unknown) => {
+      assert.ok(error instanceof Anthropic.NotFoundError);
+      assertAnthropicError(error.error as AnthropicErrorBody, 'not_found_error', /nope/);
+      return true;
+    });
+    assert.ok((await client.messages.countTokens({ model: 'fast', messages: message.messages })).input_tokens > 0);
+  });
+
   const badRequests: Array<[string, unknown, RegExp]> = [
     ['no max_tokens', { model: 'fast', messages: message.messages }, /max_tokens/],
     ['an unknown role in messages', { ...message, messages: [{ role: 'wizard', content: 'x' }] }, /role/],

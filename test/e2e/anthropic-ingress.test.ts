@@ -195,6 +195,21 @@ describe('Anthropic ingress (POST /v1/messages) driven by the official @anthropi
     assert.equal(upstream.parallel_tool_calls, false);
   });
 
+  // An outside review: a model cut off by max_tokens in the middle of a tool call (OpenAI's
+  // finish_reason "length", the arguments not valid JSON yet) was a 502 api_error, which the SDK
+  // retries, each retry cut off again. Anthropic answers such a turn with stop_reason
+  // "max_tokens" and the incomplete tool_use block (docs "Handling stop reasons", max_tokens);
+  // the stream already did, the SDK reading the partial input_json_delta.
+  it('answers a tool call cut off by max_tokens as a max_tokens stop, plain and streamed', async () => {
+    const params = { model: 'fast', max_tokens: 4, tools: [weatherTool, timeTool], messages: [{ role: 'user' as const, content: 'Weather and time?' }] };
+    const plain = await client.messages.create(params);
+    assert.equal(plain.stop_reason, 'max_tokens');
+    assert.deepEqual(plain.content, [{ type: 'tool_use', id: 'call_sim_0_get_weather', name: 'get_weather', input: {}, caller: { type: 'direct' } }]);
+    const streamed = await client.messages.stream(params).finalMessage();
+    assert.equal(streamed.stop_reason, 'max_tokens');
+    assert.deepEqual(streamed.content.map((block) => block.type), ['tool_use']);
+  });
+
   it('sends image blocks (base64 and url) to OpenAI as image_url parts', async () => {
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
     await client.messages.create({

@@ -118,6 +118,10 @@ describe('GET /v1/models and the unknown-or-forbidden model answers', () => {
     const messages = (model: string, key: string) => rawPost<{ error: { type: string } }>(gateway.origin, '/v1/messages', { model, max_tokens: 8, messages: hi }, { key });
     assert.deepEqual([(await messages('no-such-model', keys.fastOnly!)).status, (await messages('no-such-model', keys.fastOnly!)).body.error.type], [404, 'not_found_error']);
     assert.equal((await messages('smart', keys.fastOnly!)).status, 403);
+    // count_tokens answers for the model as /v1/messages does (it counted any name).
+    const count = (model: string, key: string) => rawPost<{ input_tokens?: number; error?: { type: string } }>(gateway.origin, '/v1/messages/count_tokens', { model, messages: hi }, { key });
+    assert.deepEqual((await count('no-such-model', keys.fastOnly!)).body.error?.type, 'not_found_error');
+    assert.deepEqual([(await count('smart', keys.fastOnly!)).status, (await count('by-rule', masterKey)).status, (await count('fast', keys.fastOnly!)).status], [403, 200, 200]);
 
     const embeddings = (model: string, key: string) => rawPost(gateway.origin, '/v1/embeddings', { model, input: 'hi' }, { key });
     assert.equal((await embeddings('no-such-embedder', keys.embedOnly!)).status, 404);

@@ -150,6 +150,15 @@ describe('formatMessagesResponse: ChatResult → Anthropic message', () => {
       );
     }
   });
+
+  it('writes a tool call cut off by max_tokens (its arguments unfinished JSON) as a max_tokens stop with an empty input', () => {
+    const cut: ChatResult = { ...base, finishReason: 'length', rawFinishReason: 'length', content: [{ type: 'tool-call', id: 'c', name: 'f', arguments: '{"city": "Par' }] };
+    const answer = parse(cut) as { stop_reason: string; content: unknown };
+    assert.equal(answer.stop_reason, 'max_tokens');
+    assert.deepStrictEqual(answer.content, [{ type: 'tool_use', id: 'c', name: 'f', input: {}, caller: { type: 'direct' } }]);
+    // Complete JSON that is not an object is still refused, cut off or not.
+    assert.throws(() => formatMessagesResponse({ ...cut, content: [{ type: 'tool-call', id: 'c', name: 'f', arguments: '[1,2]' }] }), /not a JSON object/);
+  });
 });
 
 describe('formatAnthropicError: GatewayError → Anthropic error body', () => {

@@ -17,7 +17,7 @@ export function formatMessagesResponse(result: ChatResult, stops?: readonly stri
     type: 'message',
     role: 'assistant',
     model: result.model,
-    content: result.content.map(toContentBlock),
+    content: result.content.map((part) => toContentBlock(part, result.finishReason === 'length')),
     stop_reason: stop.reason,
     stop_sequence: stop.sequence,
     stop_details: null,
@@ -60,7 +60,7 @@ export function anthropicStop(
 
 type ContentPart = ChatResult['content'][number];
 
-function toContentBlock(part: ContentPart): Record<string, unknown> {
+function toContentBlock(part: ContentPart, cutOff: boolean): Record<string, unknown> {
   switch (part.type) {
     case 'text':
       return { type: 'text', text: part.text, citations: null };
@@ -68,7 +68,7 @@ function toContentBlock(part: ContentPart): Record<string, unknown> {
     case 'refusal':
       return { type: 'text', text: part.text, citations: null };
     case 'tool-call':
-      return { type: 'tool_use', id: part.id, name: part.name, input: toolInput(part.name, part.arguments), caller: { type: 'direct' } };
+      return { type: 'tool_use', id: part.id, name: part.name, input: toolInput(part.name, part.arguments, cutOff), caller: { type: 'direct' } };
     case 'reasoning':
       if (part.redacted !== undefined) return { type: 'redacted_thinking', data: part.redacted };
       return { type: 'thinking', thinking: part.text, signature: part.signature ?? '' };
@@ -83,8 +83,12 @@ function toContentBlock(part: ContentPart): Record<string, unknown> {
  * A tool call's JSON argument text → tool_use.input, which must be an object
  * (openapi.json `ResponseToolUseBlock.input`). Empty arguments are the empty object; anything
  * that is not a JSON object cannot be expressed in Anthropic's format and is reported, not guessed.
+ * Except in an answer `cutOff` by max_tokens: the last call's arguments then stop mid-JSON, and
+ * Anthropic answers such a turn with stop_reason "max_tokens" and the incomplete tool_use block
+ * (docs "Handling stop reasons", max_tokens), not an error the SDK would retry into the same cut:
+ * its input is the empty object.
  */
-function toolInput(name: string, text: string): Record<string, unknown> {
+function toolInput(name: string, text: string, cutOff: boolean): Record<string, unknown> {
   if (text.trim() === '') return {};
   let value: unknown;
   try {
@@ -93,6 +97,7 @@ function toolInput(name: string, text: string): Record<string, unknown> {
     value = undefined;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    if (cutOff && value === undefined) return {};
     throw new GatewayError('SB_ERR_UPSTREAM_INVALID_RESPONSE', `The model called the tool "${name}" with arguments that are not a JSON object, which Anthropic's tool_use.input must be.`);
   }
   return value as Record<string, unknown>;

@@ -35,9 +35,11 @@ export function registerMessageRoutes(app: FastifyInstance, context: GatewayCont
   });
 
   // Token counting calls no provider: the prompt is counted locally (o200k_base, an estimate for
-  // non-OpenAI models; src/tokens/count.ts), so it is authenticated but not billable.
+  // non-OpenAI models; src/tokens/count.ts), so it is authenticated but not billable. The model is
+  // checked as /v1/messages checks it: Anthropic answers 404 not_found_error for an unknown one.
   app.post('/v1/messages/count_tokens', { config: { format: 'anthropic', apiKeyHeader: true } }, async (request, reply) => {
     const chatRequest = parseCountTokensRequest(request.body);
+    context.pipeline.checkModel(chatRequest, callerOf(request));
     return reply.code(200).type('application/json').send(JSON.stringify({ input_tokens: countPromptTokens(chatRequest) }));
   });
 }

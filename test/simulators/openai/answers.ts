@@ -44,7 +44,8 @@ function textOf(content: unknown): string {
  * - the last message is a tool result: the answer quotes it;
  * - tools are given (and tool_choice is not "none"): the model calls the first tool (or the
  *   named one), with every required parameter set to "value-<name>"; with parallel calls allowed
- *   and two tools given it calls both;
+ *   and two tools given it calls both; a max_tokens too small for the calls cuts them off
+ *   (finish_reason "length", the last call's arguments not valid JSON);
  * - otherwise: "Simulated reply from <model>: <last user text>".
  */
 export function answer(body: Record<string, unknown>): SimulatedAnswer {
@@ -65,13 +66,14 @@ export function answer(body: Record<string, unknown>): SimulatedAnswer {
         Object.fromEntries((tool.function.parameters?.required ?? []).map((name) => [name, `value-${name}`])),
       ),
     }));
-    return {
-      content: null,
-      toolCalls,
-      finishReason: 'tool_calls',
-      promptTokens,
-      completionTokens: simulatedTokens(toolCalls.map((call) => call.name + call.arguments).join('')),
-    };
+    const completionTokens = simulatedTokens(toolCalls.map((call) => call.name + call.arguments).join(''));
+    const limit = (body.max_completion_tokens ?? body.max_tokens) as number | undefined;
+    if (limit !== undefined && completionTokens > limit) {
+      // As a model cut off mid-call: finish_reason "length", the last call's arguments cut short
+      // (not valid JSON), the calls after it never made.
+      return { content: null, toolCalls: cutToolCalls(toolCalls, limit * 4), finishReason: 'length', promptTokens, completionTokens: limit };
+    }
+    return { content: null, toolCalls, finishReason: 'tool_calls', promptTokens, completionTokens };
   }
   const content =
     last?.role === 'tool'
@@ -83,4 +85,17 @@ export function answer(body: Record<string, unknown>): SimulatedAnswer {
     return { content: cut, toolCalls: [], finishReason: 'length', promptTokens, completionTokens: limit };
   }
   return { content, toolCalls: [], finishReason: 'stop', promptTokens, completionTokens: simulatedTokens(content) };
+}
+
+/** The tool calls a model writes in `characters` (names and arguments), the last one cut short. */
+function cutToolCalls(calls: SimulatedToolCall[], characters: number): SimulatedToolCall[] {
+  const made: SimulatedToolCall[] = [];
+  let left = characters;
+  for (const call of calls) {
+    left -= call.name.length;
+    made.push({ ...call, arguments: call.arguments.slice(0, Math.max(1, left)) });
+    left -= call.arguments.length;
+    if (left < 0) break;
+  }
+  return made;
 }
