@@ -297,8 +297,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const context = {
     pipeline,
     listModels: () => [
-      ...registry.list().map((model) => ({ id: model.id, ownedBy: model.providerId })),
-      ...planner.routeIds().map((id) => ({ id, ownedBy: 'switchboard' })),
+      ...registry.list().map((model) => ({ id: model.id, ownedBy: model.providerId, ...(model.pricing ? {} : { unpriced: true }) })),
+      ...planner.routeIds().map((id) => ({ id, ownedBy: 'switchboard', ...(planner.routeModels(id).some((model) => model.pricing) ? {} : { unpriced: true }) })),
+      // Catalog models all have prices (docs/catalog.md), and self-hosted ones cost $0.
       ...registry.addresses().map((address) => ({ id: address.id, ownedBy: address.providerId })),
     ],
     metricsRegistry: link ? { contentType: metrics.registry.contentType, metrics: () => link.clusterMetrics() } : metrics.registry,

@@ -62,6 +62,9 @@ export type ChatOutcome =
       plan: Plan;
     };
 
+/** What a rule's `when` reads of a request (chats and embeddings). */
+type RuleRequest = Pick<ChatRequest, 'model' | 'metadata' | 'user'>;
+
 /** What a chat keeps from its screening to its execution. */
 interface ChatDispatch {
   record: RequestRecord;
@@ -195,13 +198,18 @@ export class Pipeline {
     this.#checkRecording();
     record.modelRequested = incoming.model;
     record.metadata = incoming.metadata;
-    this.#checkAllowed(incoming.model, caller);
+    // Rules apply as to a chat (an outside probe: a `require: {on_prem: true}` rule let a
+    // sensitive text go to a cloud embeddings model, and deny and route rules did nothing).
+    // `set` has no embeddings parameter to override.
+    const rule = this.#matchRule(incoming, caller);
+    const { requested, requirements } = this.#routeByRule(incoming.model, rule);
+    if (rule) record.reason = `rules[${rule.index}] matched`;
     const screened = this.#dependencies.governance?.screenEmbedding(record, incoming, caller);
     const request = screened?.request ?? incoming;
-    const routing = embeddingRoutingRequest(request, caller, screened?.onPrem ? { onPrem: true } : {});
+    const routing = embeddingRoutingRequest(request, requested, caller, screened?.onPrem ? { ...requirements, onPrem: true } : requirements);
     const plan = this.#plan(record, () => this.#dependencies.planner.plan(routing));
     await this.#dependencies.governance?.admit(record, caller, {
-      requested: request.model,
+      requested,
       candidates: plan.candidates,
       ...promptOf(routing),
       hasOutput: false,
@@ -262,13 +270,13 @@ export class Pipeline {
     return rewritten;
   }
 
-  #matchRule(request: ChatRequest, caller: Caller): RuleMatch | undefined {
+  #matchRule(request: RuleRequest, caller: Caller): RuleMatch | undefined {
     // A rule may route a name that is no model or route: for this key, that name exists.
     if (!caller.allowsModel(request.model)) this.#refuseModel(request.model, () => this.#findRule(request, caller)?.route !== undefined);
     return this.#findRule(request, caller);
   }
 
-  #findRule(request: ChatRequest, caller: Caller): RuleMatch | undefined {
+  #findRule(request: RuleRequest, caller: Caller): RuleMatch | undefined {
     if (this.#dependencies.rules.empty) return undefined;
     return this.#dependencies.rules.match({
       metadata: request.metadata,
@@ -284,10 +292,15 @@ export class Pipeline {
 
   /** A rule's actions: deny (403), another route, data-policy requirements, parameter overrides. */
   #rewrite(incoming: ChatRequest, _caller: Caller, rule: RuleMatch | undefined) {
-    if (rule?.deny) throw new GatewayError('SB_ERR_MODEL_FORBIDDEN', rule.deny, { publicCode: 'denied_by_rule' });
-    const requirements: Requirements = { ...(rule?.require ?? {}) };
+    const { requested, requirements } = this.#routeByRule(incoming.model, rule);
     const overridden = rule?.set ? applyOverrides(incoming, rule.set, rule.index) : { request: incoming, warnings: [] };
-    return { request: overridden.request, requested: rule?.route ?? incoming.model, requirements, warnings: overridden.warnings };
+    return { request: overridden.request, requested, requirements, warnings: overridden.warnings };
+  }
+
+  /** A rule's routing actions, for chats and embeddings alike: deny (403), another route, data-policy requirements. */
+  #routeByRule(model: string, rule: RuleMatch | undefined): { requested: string; requirements: Requirements } {
+    if (rule?.deny) throw new GatewayError('SB_ERR_MODEL_FORBIDDEN', rule.deny, { publicCode: 'denied_by_rule' });
+    return { requested: rule?.route ?? model, requirements: { ...(rule?.require ?? {}) } };
   }
 
   #checkRecording(): void {
@@ -296,10 +309,6 @@ export class Pipeline {
         retryAfterSeconds: 5,
       });
     }
-  }
-
-  #checkAllowed(model: string, caller: Caller): void {
-    if (!caller.allowsModel(model)) this.#refuseModel(model, () => false);
   }
 
   /**

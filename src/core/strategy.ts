@@ -39,6 +39,11 @@ export interface RoutingRequest {
    */
   promptTokensEstimate?(): number;
   /**
+   * What must fit in a model's context window when that is not the whole prompt: an embeddings
+   * request's longest input (each input is embedded on its own). Absent: the prompt.
+   */
+  windowTokens?: { count(): number; atMost(): number };
+  /**
    * Set by /v1/route/explain: strategies compute every score they can show, even where the
    * order is settled without one (the cost strategy then counts the prompt).
    */

@@ -95,6 +95,12 @@ export class Planner {
     return [...this.#routes.keys()];
   }
 
+  /** A route's own models: its candidates, split arms and fallbacks (none for an unknown id). */
+  routeModels(id: string): readonly ModelInfo[] {
+    const route = this.#routes.get(id);
+    return route ? [...route.candidates, ...route.fallbacks] : [];
+  }
+
   /** Whether a name is a route id or resolves to a model. */
   knows(name: string): boolean {
     return this.#routes.has(name) || this.#options.registry.resolve(name) !== undefined;

@@ -29,13 +29,14 @@ export function chatRoutingRequest(request: ChatRequest, requested: string, call
   };
 }
 
-/** What routing needs to know about an embeddings request. */
-export function embeddingRoutingRequest(request: EmbeddingRequest, caller: Caller, requirements: Requirements): RoutingRequest {
+/** What routing needs to know about an embeddings request; `requested` is the model or route after rules. */
+export function embeddingRoutingRequest(request: EmbeddingRequest, requested: string, caller: Caller, requirements: Requirements): RoutingRequest {
   const stickyKey = request.user ?? caller.keyId ?? undefined;
   return {
-    requested: request.model,
+    requested,
     needs: new Set<Capability>(['embeddings']),
     ...promptMeasures(request, embeddingTokens(countTextsTokens), embeddingTokens(textsTokensAtMost), embeddingTokens(textsTokensEstimate)),
+    windowTokens: longestInput(request.input),
     stream: false,
     metadata: request.metadata,
     ...(stickyKey !== undefined ? { stickyKey } : {}),
@@ -49,6 +50,21 @@ export function embeddingRoutingRequest(request: EmbeddingRequest, caller: Calle
 /** A measure of texts, for an embeddings request: its text inputs measured, and its token ids (one token each). */
 function embeddingTokens(measure: (texts: readonly string[]) => number): (request: EmbeddingRequest) => number {
   return (request) => measure(request.input) + (request.inputTokenIds ?? 0);
+}
+
+/**
+ * An embeddings request's longest text input, measured as a prompt is (its bytes first, counted
+ * only when they do not settle it): each input is embedded on its own, so it is each input that
+ * must fit in a model's window, not the batch (an outside probe: 40 inputs of 300 tokens were a
+ * 400, "context window 8191 < 12225 tokens needed", from every candidate of a route). Token-id
+ * inputs are not measured one by one, so they are not held against a window; a provider that
+ * refuses one as too long is failed over like any context-length error.
+ */
+function longestInput(texts: readonly string[]): NonNullable<RoutingRequest['windowTokens']> {
+  const largest = (measure: (texts: readonly string[]) => number) => texts.reduce((most, text) => Math.max(most, measure([text])), 0);
+  let counted: number | undefined;
+  let bound: number | undefined;
+  return { count: () => (counted ??= largest(countTextsTokens)), atMost: () => (bound ??= largest(textsTokensAtMost)) };
 }
 
 /**

@@ -7,9 +7,11 @@ export interface GatewayContext {
   pipeline: Pipeline;
   /**
    * What a caller may name, with the provider that owns each: model ids, route ids, then the
-   * `<provider id>/<upstream model>` addresses of each provider's catalog models.
+   * `<provider id>/<upstream model>` addresses of each provider's catalog models. `unpriced`:
+   * nothing it names has a known price, so a key or team with a budget may not use it
+   * (src/router/filters/unknown-price.ts).
    */
-  listModels(): Array<{ id: string; ownedBy: string }>;
+  listModels(): Array<{ id: string; ownedBy: string; unpriced?: boolean }>;
   /** This process's registry, or (a cluster worker) one that asks the primary for every worker's. */
   metricsRegistry: Pick<Registry, 'metrics' | 'contentType'>;
   /** Resolves when storage answers; rejects otherwise (readiness). */

@@ -65,6 +65,9 @@ describe('GET /v1/models and the unknown-or-forbidden model answers', () => {
       assert.equal(created.status, 201, created.text);
       keys[name] = created.body.key;
     }
+    const budgeted = await admin.post<{ key: string }>('/admin/keys', { name: 'budgeted', models: ['fast', 'local', 'auto'], budget_usd: 5 });
+    assert.equal(budgeted.status, 201, budgeted.text);
+    keys.budgeted = budgeted.body.key;
   });
 
   after(() => closeAll(gateway, simulator, compatible));
@@ -97,6 +100,15 @@ describe('GET /v1/models and the unknown-or-forbidden model answers', () => {
 
   it('lists no address to a key whose globs allow none', async () => {
     assert.deepEqual((await list(keys.fastOnly!)).data.map((model) => model.id), ['fast']);
+  });
+
+  it('lists no model without a known price to a key with a budget, which may not use one', async () => {
+    // Was: `local` (no catalog entry, no pricing) was listed, and naming it was a 403 model_price_unknown.
+    assert.deepEqual((await list(keys.budgeted!)).data.map((model) => model.id), ['fast', 'auto']);
+    const refused = await rawPost<{ error: { code: string } }>(gateway.origin, '/v1/chat/completions', { model: 'local', messages: hi }, { key: keys.budgeted! });
+    assert.deepEqual([refused.status, refused.body.error.code], [403, 'model_price_unknown']);
+    const retrieved = await rawRequest('GET', gateway.origin, '/v1/models/local', undefined, { key: keys.budgeted! });
+    assert.equal(retrieved.status, 404);
   });
 
   it('answers 404 for an unknown model whatever the key, and 403 for a known one the key may not use', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ModelInfo } from '../../core/model.ts';
 import type { RoutingContext } from '../../core/strategy.ts';
-import { chatRoutingRequest } from '../routing-request.ts';
+import { chatRoutingRequest, embeddingRoutingRequest } from '../routing-request.ts';
 import { contextWindowFilter } from './context-window.ts';
 
 /** A routing context for a one-message prompt; `counts` records each exact count asked for. */
@@ -47,5 +47,16 @@ describe('context-window filter', () => {
     assert.equal(request.promptTokensEstimate?.(), 3 + 3 + 250, 'a quarter of the 1,000 bytes, before any count');
     contextWindowFilter.reject(model(500), context);
     assert.equal(request.promptTokensEstimate?.(), request.promptTokens(), 'the count, once made');
+  });
+
+  it('judges an embeddings batch by its longest input: each input is embedded on its own', () => {
+    const caller = { keyId: null, team: null, allowsModel: () => true } as unknown as Parameters<typeof embeddingRoutingRequest>[2];
+    // 40 inputs of about 300 tokens: 12,000 in all, each far inside an 8,191-token window.
+    const input = Array.from({ length: 40 }, (_, index) => `document ${index}: ${'the quick brown fox jumps over the lazy dog. '.repeat(30)}`);
+    const request = embeddingRoutingRequest({ model: 'embed', input, metadata: {} }, 'embed', caller, {});
+    const context = { request } as unknown as RoutingContext;
+    assert.ok(request.promptTokens() > 8191, 'the batch as a whole exceeds the window');
+    assert.equal(contextWindowFilter.reject(model(8191), context), undefined);
+    assert.match(contextWindowFilter.reject(model(100), context) ?? '', /^context window 100 < 3\d\d tokens needed$/);
   });
 });

@@ -11,10 +11,12 @@ export const contextWindowFilter: CandidateFilter = {
   appliesToDirectModel: false,
   reject(model, context) {
     if (model.contextWindow === undefined) return undefined;
-    const output = context.request.maxOutputTokens ?? 0;
-    const bound = context.request.promptTokensAtMost?.();
+    const { request } = context;
+    const output = request.maxOutputTokens ?? 0;
+    // An embeddings batch: each input must fit, not their sum (RoutingRequest.windowTokens).
+    const bound = request.windowTokens ? request.windowTokens.atMost() : request.promptTokensAtMost?.();
     if (bound !== undefined && bound + output <= model.contextWindow) return undefined;
-    const needed = context.request.promptTokens() + output;
+    const needed = (request.windowTokens ? request.windowTokens.count() : request.promptTokens()) + output;
     return needed > model.contextWindow ? `context window ${model.contextWindow} < ${needed} tokens needed` : undefined;
   },
 };

@@ -15,11 +15,15 @@ export function registerModelRoutes(app: FastifyInstance, context: GatewayContex
   // called: a key allowed a route may use the route's own models through it (allowed-models.ts).
   const visible = (request: FastifyRequest) => {
     const allows = request.identity?.allowsModel;
+    // A key or team with a budget may not use a model without a known price (its cost would be
+    // recorded as $0): listing one offered what answers 403 model_price_unknown (an outside probe).
+    const budgeted = request.identity?.governance?.policies.some((policy) => policy.budgetUsd !== undefined) ?? false;
     const seen = new Set<string>();
     // A model id may also be an address (a `models` entry with the id `oai/gpt-4o`): listed once, first.
     return context.listModels().filter((model) => {
       if (seen.has(model.id)) return false;
       seen.add(model.id);
+      if (budgeted && model.unpriced) return false;
       return allows === undefined || allows(model.id);
     });
   };
