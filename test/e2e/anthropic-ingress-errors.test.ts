@@ -160,6 +160,16 @@ describe('Anthropic ingress errors: Anthropic shape, status and SDK error classe
     assertAnthropicError(response.body, 'rate_limit_error', /Rate limit reached/);
   });
 
+  it("words an OpenAI model's context overflow as Anthropic does (prompt is too long: N tokens > M maximum), which Claude Code compacts on", async () => {
+    const overflow = "This model's maximum context length is 128000 tokens. However, your messages resulted in 130123 tokens. Please reduce the length of the messages.";
+    openai.fail({ kind: 'status', status: 400, body: { error: { message: overflow, type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } } }, { model: 'gpt-4o-mini' });
+    await assert.rejects(client.messages.create(message), (error: unknown) => {
+      assert.ok(error instanceof Anthropic.BadRequestError);
+      assertAnthropicError(error.error as AnthropicErrorBody, 'invalid_request_error', /^prompt is too long: 130123 tokens > 128000 maximum \(/);
+      return true;
+    });
+  });
+
   it('cuts a hung provider with a 504 timeout_error', async () => {
     openai.fail({ kind: 'hang' }, { model: 'gpt-4.1-mini' });
     await assert.rejects(client.messages.create({ ...message, model: 'impatient' }), (error: unknown) => {

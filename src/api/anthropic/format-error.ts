@@ -25,7 +25,40 @@ export interface AnthropicErrorBody {
 
 /** GatewayError → Anthropic's error body `{"type": "error", "error": {"type", "message"}}`. */
 export function formatAnthropicError(error: GatewayError): AnthropicErrorBody {
-  return { type: 'error', error: { type: anthropicErrorType(error), message: callerMessage(error) } };
+  const message = callerMessage(error);
+  return { type: 'error', error: { type: anthropicErrorType(error), message: error.code === 'SB_ERR_CONTEXT_LENGTH' ? promptTooLong(message) : message } };
+}
+
+/**
+ * Another provider's context overflow, worded as Anthropic words its own: "prompt is too long: N
+ * tokens > M maximum". Claude Code compacts the conversation on that wording; on another provider's
+ * ("maximum context length is …") it failed the same request again and again
+ * (musistudio/claude-code-router#1799 saw the same through another gateway). The counts come from
+ * the provider's message where it states them in a known form; its words follow in parentheses.
+ */
+function promptTooLong(message: string): string {
+  if (/prompt is too long/i.test(message)) return message;
+  const counts = stateCounts(message);
+  return counts ? `prompt is too long: ${counts.tokens} tokens > ${counts.limit} maximum (${message})` : `prompt is too long (${message})`;
+}
+
+/** The prompt's tokens and the limit, as OpenAI and vLLM, Gemini and Mistral state them. */
+const countForms: ReadonlyArray<{ pattern: RegExp; tokens: number; limit: number }> = [
+  // OpenAI: "maximum context length is 128000 tokens. However, your messages resulted in 130123 tokens";
+  // vLLM: "maximum context length of 262144 tokens. You requested a total of 262462 tokens".
+  { pattern: /maximum context length (?:is|of) (\d+) tokens.*?(?:resulted in|requested a total of) (\d+) tokens/s, tokens: 2, limit: 1 },
+  // Gemini: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)".
+  { pattern: /input token count \((\d+)\) exceeds the maximum number of tokens allowed \((\d+)\)/, tokens: 1, limit: 2 },
+  // Mistral: "Prompt contains 40000 tokens … too large for model with 32768 maximum context length".
+  { pattern: /contains (\d+) tokens.*?with (\d+) maximum context length/s, tokens: 1, limit: 2 },
+];
+
+function stateCounts(message: string): { tokens: string; limit: string } | undefined {
+  for (const form of countForms) {
+    const found = form.pattern.exec(message);
+    if (found) return { tokens: found[form.tokens]!, limit: found[form.limit]! };
+  }
+  return undefined;
 }
 
 /**

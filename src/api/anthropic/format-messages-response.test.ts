@@ -185,9 +185,26 @@ describe('formatAnthropicError: GatewayError → Anthropic error body', () => {
     ];
     for (const [code, type] of cases) {
       // An internal error's own text (a bug's message) is never shown: src/api/validation.ts callerMessage.
-      const message = code === 'SB_ERR_INTERNAL' ? 'Internal error: the gateway failed to handle this request. The server log has the details.' : 'what happened';
+      const message =
+        code === 'SB_ERR_INTERNAL'
+          ? 'Internal error: the gateway failed to handle this request. The server log has the details.'
+          : code === 'SB_ERR_CONTEXT_LENGTH'
+            ? 'prompt is too long (what happened)'
+            : 'what happened';
       assert.deepStrictEqual(formatAnthropicError(new GatewayError(code, 'what happened')), { type: 'error', error: { type, message } }, code);
     }
+  });
+
+  it("words another provider's context overflow as Anthropic does, which Claude Code compacts on", () => {
+    const overflow = (message: string) => formatAnthropicError(new GatewayError('SB_ERR_CONTEXT_LENGTH', message)).error.message;
+    assert.equal(
+      overflow("1 attempt failed: oai/gpt-4o: This model's maximum context length is 128000 tokens. However, your messages resulted in 130123 tokens."),
+      "prompt is too long: 130123 tokens > 128000 maximum (1 attempt failed: oai/gpt-4o: This model's maximum context length is 128000 tokens. However, your messages resulted in 130123 tokens.)",
+    );
+    assert.match(overflow('The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).'), /^prompt is too long: 1200000 tokens > 1048576 maximum \(/);
+    assert.match(overflow('Prompt contains 40000 tokens and 0 draft tokens, too large for model with 32768 maximum context length'), /^prompt is too long: 40000 tokens > 32768 maximum \(/);
+    assert.equal(overflow('too many tokens'), 'prompt is too long (too many tokens)');
+    assert.equal(overflow('prompt is too long: 210000 tokens > 200000 maximum'), 'prompt is too long: 210000 tokens > 200000 maximum', "Anthropic's own, as it came");
   });
 
   it('follows a status override (a provider 529 relayed as such is overloaded)', () => {
