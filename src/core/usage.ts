@@ -32,3 +32,17 @@ export function addUsage(left: Usage, right: Usage): Usage {
     estimated: Boolean(left.estimated) || Boolean(right.estimated),
   };
 }
+
+/** The usage of several calls (a resumed stream's), summed. */
+export function sumUsage(parts: ReadonlyArray<{ usage: Usage }>): Usage {
+  return parts.map((part) => part.usage).reduce((sum, usage) => addUsage(sum, usage));
+}
+
+/**
+ * What a stream that ended unfinished used, when its provider counted the prompt as it started
+ * (`stream-start` inputUsage): that prompt (its cache reads and writes priced as such), and the
+ * output as far as it was streamed, the provider's early count being only a floor.
+ */
+export function promptAsReported(reported: Usage, streamedOutputTokens: number): Usage {
+  return { ...reported, outputTokens: Math.max(reported.outputTokens, streamedOutputTokens), estimated: true };
+}

@@ -3,7 +3,7 @@ import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError, toGatewayError } from '../core/errors.ts';
 import type { ModelInfo } from '../core/model.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
-import { addUsage, type Usage } from '../core/usage.ts';
+import { promptAsReported, sumUsage, type Usage } from '../core/usage.ts';
 import { countPromptTokens } from '../tokens/count.ts';
 import { StreamedText } from '../tokens/streamed-text.ts';
 import type { RequestRecord } from './request-record.ts';
@@ -143,7 +143,7 @@ export class UsageTap {
     }
     const last = { inputTokens: countPromptTokens(this.#request) + resumed.prefixTokens, outputTokens: Math.max(0, this.#output.tokens() - resumed.prefixTokens), estimated: true };
     const parts = [...resumed.spent, { model: resumed.model, usage: last }];
-    this.#record.usage = parts.map((part) => part.usage).reduce((sum, usage) => addUsage(sum, usage));
+    this.#record.usage = sumUsage(parts);
     this.#record.usageByAttempt = parts;
   }
 
@@ -155,8 +155,6 @@ export class UsageTap {
     const reported = this.#inputUsage;
     const output = this.#output.tokens();
     if (reported === undefined) return { inputTokens: countPromptTokens(this.#request), outputTokens: output, estimated: true };
-    // The prompt as the provider counted it (its cache reads and writes priced as such), the
-    // output as far as it was streamed: the provider's early count is only a floor.
-    return { ...reported, outputTokens: Math.max(reported.outputTokens, output), estimated: true };
+    return promptAsReported(reported, output);
   }
 }

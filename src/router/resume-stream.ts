@@ -4,7 +4,7 @@ import type { AttemptRecord } from '../core/ledger.ts';
 import type { ModelInfo } from '../core/model.ts';
 import type { EventReader, FinishEvent, NativeChunkEvent, ReadResult, StreamEvent } from '../core/stream-event.ts';
 import { PullReader, type PullController } from '../streams/event-reader.ts';
-import { addUsage, type Usage } from '../core/usage.ts';
+import { promptAsReported, sumUsage, type Usage } from '../core/usage.ts';
 import { countPromptTokens, countTextTokens } from '../tokens/count.ts';
 import { StreamedText } from '../tokens/streamed-text.ts';
 import { stallTimeout } from './deadlines.ts';
@@ -356,7 +356,7 @@ class ResumableStream {
    */
   #everyAttempt(last: Usage | undefined): { usage: Usage; usageByAttempt: Array<{ model: ModelInfo; usage: Usage }> } {
     const parts = [...this.#spent, { model: this.#attempt.model, usage: last ?? this.#estimate() }];
-    return { usage: parts.map((part) => part.usage).reduce((sum, part) => addUsage(sum, part)), usageByAttempt: parts };
+    return { usage: sumUsage(parts), usageByAttempt: parts };
   }
 
   /**
@@ -366,7 +366,7 @@ class ResumableStream {
    */
   #estimate(): Usage {
     const reported = this.#attemptInput;
-    if (reported !== undefined) return { ...reported, outputTokens: Math.max(reported.outputTokens, this.#attemptText.tokens()), estimated: true };
+    if (reported !== undefined) return promptAsReported(reported, this.#attemptText.tokens());
     const prefix = this.#request.assistantPrefix;
     return {
       inputTokens: countPromptTokens(this.#request) + (prefix ? countTextTokens(prefix) : 0),
