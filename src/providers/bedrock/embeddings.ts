@@ -1,6 +1,7 @@
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { invalidAnswer, isJsonObject, vectorListProblem } from '../_shared/answer-shape.ts';
+import { embeddingTexts } from '../_shared/embedding-request.ts';
 import { float32Base64 } from '../_shared/float32-base64.ts';
 import type { CohereEmbeddingBody, TitanEmbeddingBody } from './wire-types.ts';
 
@@ -39,9 +40,7 @@ const titanConcurrency = 4;
  * family and is not sent.
  */
 export async function embedWithBedrock(request: EmbeddingRequest, model: string, provider: string, invoke: InvokeModel): Promise<EmbeddingResult> {
-  if (request.input.length === 0) {
-    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Bedrock embeds text only; token-id inputs cannot be sent to it.', { param: 'input' });
-  }
+  embeddingTexts(request, 'Bedrock');
   let vectors: unknown[];
   let inputTokens: number | undefined;
   if (titanV2.test(model) || titanV1.test(model)) {

@@ -1,6 +1,6 @@
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
-import { GatewayError } from '../../core/errors.ts';
 import { invalidAnswer, isJsonObject, vectorListProblem } from '../_shared/answer-shape.ts';
+import { embeddingTexts } from '../_shared/embedding-request.ts';
 import { float32Base64 } from '../_shared/float32-base64.ts';
 import type { GeminiBatchEmbedResponse } from './wire-types.ts';
 
@@ -26,9 +26,7 @@ export const geminiEmbedBatch = 100;
  * (OpenAI-only) cannot be sent: a 400. `user` has no Gemini field: the adapter warns of it.
  */
 export function convertEmbeddingRequest(request: EmbeddingRequest, modelPath: string): Record<string, unknown> {
-  if (request.input.length === 0) {
-    throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Gemini embeds text only; token-id inputs cannot be sent to it.', { param: 'input' });
-  }
+  embeddingTexts(request, 'Gemini');
   const taskType = request.inputType ? taskTypes[request.inputType] : undefined;
   return {
     requests: request.input.map((text) => ({
