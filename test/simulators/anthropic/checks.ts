@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import formats from 'ajv-formats';
+import { oneSamplerModel } from '../_shared/claude-models.ts';
 
 const addFormats = formats as unknown as (ajv: Ajv) => Ajv;
 
@@ -78,9 +79,6 @@ export function checkBody(body: unknown, operation: Operation): string | undefin
   if (schemaProblem) return schemaProblem;
   return checkThinkingBudget(record) ?? checkNonEmptyContent(record.messages as Message[]) ?? checkToolPairing(record.messages as Message[]);
 }
-
-/** The models that take one of temperature and top_p: Opus 4.1+, Sonnet and Haiku 4.5+ (4.x listed; 5 and later all). */
-const oneSamplerModel = /claude-(?:opus-4-[1-9]|(?:sonnet|haiku)-4-[5-9]|(?:opus|sonnet|haiku)-(?:[5-9]|\d\d))(?!\d)/;
 
 /** openapi.json `ThinkingConfigEnabled.budget_tokens`: "Must be ≥1024 and less than `max_tokens`" (the schema has the first half only). */
 function checkThinkingBudget(record: Record<string, unknown>): string | undefined {

@@ -1,3 +1,5 @@
+import { oneSamplerModel } from '../_shared/claude-models.ts';
+
 /**
  * Strict checks of a Converse / ConverseStream body, as Bedrock rejects them with a
  * ValidationException (shapes from API_runtime_Converse.html and the SDK's models; messages
@@ -22,9 +24,6 @@ const unknownKey = (value: Json, allowed: readonly string[], path: string): stri
 
 /** Model families that refuse stopSequences (crewAIInc/crewAI#3317: gpt-oss; langgenius/dify-official-plugins#1767: Qwen3). */
 const withoutStopSequences = /(?:^|[./])(?:openai|qwen)\./;
-
-/** The Claude models that take one of temperature and top_p: Opus 4.1+, Sonnet and Haiku 4.5+. */
-const oneSamplerModel = /claude-(?:opus-4-[1-9]|(?:sonnet|haiku)-4-[5-9]|(?:opus|sonnet|haiku)-(?:[5-9]|\d\d))(?!\d)/;
 
 export function validateConverse(body: Json, model = ''): string | undefined {
   if (withoutStopSequences.test(model) && isObject(body.inferenceConfig) && body.inferenceConfig.stopSequences !== undefined) {
