@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../core/chat-request.ts';
+import type { CacheBreakpoint, ChatMessage } from '../../core/chat-request.ts';
 
 /**
  * The prompt-caching breakpoints a conversation marks on text that is sent (not empty): what an
@@ -11,4 +11,36 @@ export function countBreakpoints(messages: readonly ChatMessage[]): number {
     for (const part of message.content) if (part.type === 'text' && part.cacheBreakpoint !== undefined && part.text !== '') count += 1;
   }
   return count;
+}
+
+/**
+ * The breakpoints of one conversion that are sent: the latest `max` of those marked, asked in the
+ * order the blocks are converted. Anthropic refuses more than four; OpenAI writes "up to the
+ * latest four explicit breakpoints" (openapi.yaml `PromptCacheOptionsParam`) and ignores the rest.
+ */
+export class LatestBreakpoints {
+  /** How many breakpoints the conversation marks. */
+  readonly marked: number;
+  /** How many of the earliest are left out. */
+  #skip: number;
+
+  constructor(messages: readonly ChatMessage[], max: number) {
+    this.marked = countBreakpoints(messages);
+    this.#skip = Math.max(0, this.marked - max);
+  }
+
+  /** Whether the next marked block's breakpoint is sent (false for the earliest, over the limit). */
+  take(): boolean {
+    if (this.#skip === 0) return true;
+    this.#skip -= 1;
+    return false;
+  }
+}
+
+/**
+ * The caller asked the prefix to live longer than the 5 minutes Anthropic and Bedrock cache it by
+ * default (OpenAI's `30m`, or `cache_control.ttl: "1h"`): their 1-hour lifetime covers it.
+ */
+export function wantsAnHour(mark: CacheBreakpoint): boolean {
+  return mark.minTtlSeconds !== undefined && mark.minTtlSeconds > 300;
 }

@@ -2,7 +2,7 @@ import type { AssistantMessage, ChatMessage, FilePart, ImagePart, TextPart, Tool
 import type { Warning } from '../../core/chat-result.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { parseToolArguments } from '../_shared/parse-tool-arguments.ts';
-import { countBreakpoints } from '../_shared/cache-breakpoints.ts';
+import { LatestBreakpoints, wantsAnHour } from '../_shared/cache-breakpoints.ts';
 
 /**
  * ChatRequest messages → Anthropic's top-level `system` and its `messages` (openapi.json
@@ -17,17 +17,8 @@ export interface TextBlock {
   cache_control?: { type: 'ephemeral'; ttl?: '1h' };
 }
 
-/**
- * Anthropic takes at most 4 cache breakpoints a request, and refuses more; OpenAI writes "up to
- * the latest four explicit breakpoints" (openapi.yaml `PromptCacheOptionsParam`) and ignores the
- * rest, so the latest four are sent, as OpenAI would use them.
- */
+/** Anthropic takes at most 4 cache breakpoints a request, and refuses more: the latest four are sent. */
 const maxBreakpoints = 4;
-
-/** How many of the request's breakpoints, the earliest, are left out (over `maxBreakpoints`). */
-interface BreakpointBudget {
-  skip: number;
-}
 
 /** The content blocks this adapter sends. */
 export type RequestBlock =
@@ -61,7 +52,7 @@ const imageMediaTypes: ReadonlySet<string> = new Set(['image/jpeg', 'image/png',
  * `CreateMessageParams.messages`: "Consecutive user or assistant turns … will be combined").
  */
 export function convertMessages(messages: readonly ChatMessage[], warnings: Warning[]): ConvertedMessages {
-  budget = { skip: Math.max(0, countBreakpoints(messages) - maxBreakpoints) };
+  budget = new LatestBreakpoints(messages, maxBreakpoints);
   const system: TextBlock[] = [];
   const turns: Array<{ role: 'user' | 'assistant'; content: RequestBlock[] }> = [];
   let conversationStarted = false;
@@ -235,7 +226,7 @@ function nonEmptyText(parts: readonly TextPart[]): TextBlock[] {
 }
 
 /** The breakpoints of the messages being converted (set by `convertMessages`, which is synchronous). */
-let budget: BreakpointBudget = { skip: 0 };
+let budget = new LatestBreakpoints([], maxBreakpoints);
 
 /**
  * A text part as a block (none when empty), with `cache_control` where the caller marked a
@@ -246,10 +237,7 @@ function textBlocks(part: TextPart): TextBlock[] {
   if (part.text === '') return [];
   const block: TextBlock = { type: 'text', text: part.text };
   const mark = part.cacheBreakpoint;
-  if (mark !== undefined) {
-    if (budget.skip > 0) budget.skip -= 1;
-    else block.cache_control = mark.minTtlSeconds !== undefined && mark.minTtlSeconds > 300 ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' };
-  }
+  if (mark !== undefined && budget.take()) block.cache_control = wantsAnHour(mark) ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' };
   return [block];
 }
 

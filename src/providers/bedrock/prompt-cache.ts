@@ -1,6 +1,6 @@
 import type { CacheBreakpoint, ChatMessage } from '../../core/chat-request.ts';
 import type { Warning } from '../../core/chat-result.ts';
-import { countBreakpoints } from '../_shared/cache-breakpoints.ts';
+import { LatestBreakpoints, wantsAnHour } from '../_shared/cache-breakpoints.ts';
 import { atLeast, claudeVersion } from '../_shared/claude-models.ts';
 import type { CachePoint } from './wire-types.ts';
 
@@ -42,14 +42,13 @@ export function promptCaching(model: string): { points: boolean; hour: boolean }
 export class CachePoints {
   readonly #caching: { points: boolean; hour: boolean };
   readonly #marked: boolean;
-  #skip: number;
+  readonly #latest: LatestBreakpoints;
   #shortened = false;
 
   constructor(messages: readonly ChatMessage[], model: string) {
     this.#caching = promptCaching(model);
-    const marked = countBreakpoints(messages);
-    this.#marked = marked > 0;
-    this.#skip = Math.max(0, marked - maxCachePoints);
+    this.#latest = new LatestBreakpoints(messages, maxCachePoints);
+    this.#marked = this.#latest.marked > 0;
   }
 
   /** Some breakpoint went as a cache point. */
@@ -59,12 +58,8 @@ export class CachePoints {
 
   /** The cache point to put after a block of text marked `mark`, if one goes there. */
   after(mark: CacheBreakpoint | undefined): { cachePoint: CachePoint } | undefined {
-    if (mark === undefined || !this.#caching.points) return undefined;
-    if (this.#skip > 0) {
-      this.#skip -= 1;
-      return undefined;
-    }
-    const longer = mark.minTtlSeconds !== undefined && mark.minTtlSeconds > 300;
+    if (mark === undefined || !this.#caching.points || !this.#latest.take()) return undefined;
+    const longer = wantsAnHour(mark);
     if (longer && !this.#caching.hour) this.#shortened = true;
     return { cachePoint: longer && this.#caching.hour ? { type: 'default', ttl: '1h' } : { type: 'default' } };
   }
