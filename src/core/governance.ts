@@ -45,6 +45,11 @@ export interface CallerGovernance {
   metadata: Readonly<Record<string, string>>;
 }
 
+/** A key or its team has a budget: such a caller may not use a model without a known price (its cost would read $0). */
+export function hasBudget(governance: CallerGovernance | undefined): boolean {
+  return governance?.policies.some((policy) => policy.budgetUsd !== undefined) ?? false;
+}
+
 /** What one guardrail did to one request (kept in the ledger row's `guardrails`). */
 export interface GuardrailOutcome {
   name: string;

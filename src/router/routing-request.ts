@@ -2,6 +2,7 @@ import type { Caller } from '../core/caller.ts';
 import type { ChatRequest } from '../core/chat-request.ts';
 import type { EmbeddingRequest } from '../core/embedding.ts';
 import type { Capability } from '../core/model.ts';
+import { hasBudget } from '../core/governance.ts';
 import type { RoutingRequest } from '../core/strategy.ts';
 import { countPromptTokens, countTextsTokens, promptTokensAtMost, promptTokensEstimate, textsTokensAtMost, textsTokensEstimate } from '../tokens/count.ts';
 
@@ -25,7 +26,7 @@ export function chatRoutingRequest(request: ChatRequest, requested: string, call
     requirements,
     hints: request.hints,
     allowsModel: (name) => caller.allowsModel(name),
-    ...(isBudgeted(caller) ? { budgeted: true } : {}),
+    ...(hasBudget(caller.governance) ? { budgeted: true } : {}),
   };
 }
 
@@ -43,7 +44,7 @@ export function embeddingRoutingRequest(request: EmbeddingRequest, requested: st
     requirements,
     hints: {},
     allowsModel: (name) => caller.allowsModel(name),
-    ...(isBudgeted(caller) ? { budgeted: true } : {}),
+    ...(hasBudget(caller.governance) ? { budgeted: true } : {}),
   };
 }
 
@@ -85,10 +86,6 @@ function promptMeasures<Prompt>(
     promptTokensAtMost: () => (bound ??= atMost(prompt)),
     promptTokensEstimate: () => counted ?? (estimated ??= estimate(prompt)),
   };
-}
-
-function isBudgeted(caller: Caller): boolean {
-  return caller.governance?.policies.some((policy) => policy.budgetUsd !== undefined) ?? false;
 }
 
 /** Tools (unless tool_choice is none), vision (an image anywhere), json_schema (structured output). */

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { shorten } from '../../api/validation.ts';
 import { modelNotFound } from '../../core/errors.ts';
+import { hasBudget } from '../../core/governance.ts';
 import type { GatewayContext } from '../context.ts';
 
 /**
@@ -17,7 +18,7 @@ export function registerModelRoutes(app: FastifyInstance, context: GatewayContex
     const allows = request.identity?.allowsModel;
     // A key or team with a budget may not use a model without a known price (its cost would be
     // recorded as $0): listing one offered what answers 403 model_price_unknown (an outside probe).
-    const budgeted = request.identity?.governance?.policies.some((policy) => policy.budgetUsd !== undefined) ?? false;
+    const budgeted = hasBudget(request.identity?.governance);
     const seen = new Set<string>();
     // A model id may also be an address (a `models` entry with the id `oai/gpt-4o`): listed once, first.
     return context.listModels().filter((model) => {
