@@ -64,6 +64,19 @@ export interface GatewayErrorOptions {
    * `error`) is billed. The attempt's ledger entry and the row's tokens and cost include it.
    */
   usage?: Usage;
+  /**
+   * What overflowed a context window, when it is known in numbers: the edge words it for callers
+   * that act on the numbers (Claude Code lowers `max_tokens` or compacts on Anthropic's wording).
+   */
+  contextOverflow?: ContextOverflow;
+}
+
+/** A prompt, plus the output asked for, too long for a context window (tokens). */
+export interface ContextOverflow {
+  promptTokens: number;
+  /** The request's `max_tokens`; 0 when it set none or the limit was on the prompt alone. */
+  outputTokens: number;
+  limit: number;
 }
 
 const brand = Symbol.for('switchboard.GatewayError');
@@ -81,6 +94,7 @@ export class GatewayError extends Error {
   readonly upstreamStatus?: number;
   readonly publicCode?: string;
   readonly usage?: Usage;
+  readonly contextOverflow?: ContextOverflow;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -96,6 +110,7 @@ export class GatewayError extends Error {
     this.upstreamStatus = options.upstreamStatus;
     this.publicCode = options.publicCode;
     this.usage = options.usage;
+    this.contextOverflow = options.contextOverflow;
   }
 
   /** True for any GatewayError, even one from another copy of this module. */

@@ -4,6 +4,7 @@ import type { RoutingStateStore } from '../core/routing-state.ts';
 import type { CandidateFilter, ProviderProfile, RoutingContext, RoutingRequest, RoutingStrategy } from '../core/strategy.ts';
 import type { RouteConfig } from '../config/schema.ts';
 import type { ModelRegistry } from './model-registry.ts';
+import { contextWindowFilter } from './filters/context-window.ts';
 import { orderByHints } from './provider-order.ts';
 import { pickWeighted, stickyRoll } from './split.ts';
 
@@ -176,7 +177,7 @@ export class Planner {
     const hintModels = keep(fresh(this.#resolveHints(request.hints.models ?? [])), 'hint');
     let candidates = [...hinted.ordered, ...fallbacks, ...hintModels];
     if (request.hints.provider?.allowFallbacks === false) candidates = candidates.slice(0, 1);
-    if (candidates.length === 0) throw noCandidate(request.requested, considered);
+    if (candidates.length === 0) throw noCandidate(request, considered);
     return {
       requested: request.requested,
       route: route?.config ?? null,
@@ -237,12 +238,13 @@ export class Planner {
 
 /**
  * Nothing can serve the request. Cooldowns only: 503 with the time left; the key's allow-list,
- * a data policy or a budget that cannot price the model: 403; otherwise (capabilities, context
- * window, quality): 400.
+ * a data policy or a budget that cannot price the model: 403; context windows only: 400
+ * `context_length_exceeded`, with the numbers (tooLongForEvery); otherwise (capabilities,
+ * quality, some windows): 400.
  */
-function noCandidate(requested: string, considered: readonly ConsideredCandidate[]): GatewayError {
+function noCandidate(request: RoutingRequest, considered: readonly ConsideredCandidate[]): GatewayError {
   const reasons = considered.map((entry) => `${entry.model.id}: ${entry.reason ?? 'removed'}`).join('; ');
-  const message = `No model of \`${requested}\` can serve this request (${reasons || 'no candidates'}).`;
+  const message = `No model of \`${request.requested}\` can serve this request (${reasons || 'no candidates'}).`;
   const filters = new Set(considered.map((entry) => entry.removedBy));
   if (filters.size === 1 && filters.has('cooldown')) {
     const waits = considered.map((entry) => /for (\d+) s/.exec(entry.reason ?? '')?.[1]).filter(Boolean).map(Number);
@@ -250,5 +252,22 @@ function noCandidate(requested: string, considered: readonly ConsideredCandidate
   }
   if (filters.has('unknown-price')) return new GatewayError('SB_ERR_MODEL_FORBIDDEN', message, { param: 'model', publicCode: 'model_price_unknown' });
   if (filters.has('key-allow-list') || filters.has('data-policy')) return new GatewayError('SB_ERR_MODEL_FORBIDDEN', message, { param: 'model' });
+  if (filters.size === 1 && filters.has(contextWindowFilter.name)) return tooLongForEvery(request, considered, reasons);
   return new GatewayError('SB_ERR_NO_CANDIDATE', message, { param: 'model' });
+}
+
+/**
+ * Every candidate's window is too small: the caller's context-length error, as a provider's own
+ * would be (OpenAI `context_length_exceeded`), carrying the prompt's tokens, the output asked for
+ * and the largest window. Claude Code acts on those numbers in Anthropic's wording
+ * (src/api/anthropic/format-error.ts): it lowers `max_tokens` or compacts the conversation, where
+ * a bare "cannot serve" failed each retry the same way.
+ */
+function tooLongForEvery(request: RoutingRequest, considered: readonly ConsideredCandidate[], reasons: string): GatewayError {
+  const promptTokens = request.windowTokens ? request.windowTokens.count() : request.promptTokens();
+  const outputTokens = request.maxOutputTokens ?? 0;
+  const limit = Math.max(...considered.map((entry) => entry.model.contextWindow ?? 0));
+  const parts = `${promptTokens} in the ${request.windowTokens ? 'longest input' : 'prompt'}${outputTokens ? `, ${outputTokens} for the completion` : ''}`;
+  const message = `No model of \`${request.requested}\` has a context window for this request: it needs ${promptTokens + outputTokens} tokens (${parts}), and the largest window is ${limit} tokens (${reasons}).`;
+  return new GatewayError('SB_ERR_CONTEXT_LENGTH', message, { param: request.windowTokens ? 'input' : 'messages', contextOverflow: { promptTokens, outputTokens, limit } });
 }

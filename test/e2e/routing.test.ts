@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
+import { anthropicClient } from '../helpers/anthropic-client.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rawPost } from '../helpers/http.ts';
 import { openaiClient } from '../helpers/openai-client.ts';
@@ -109,6 +111,30 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
     assert.equal(short.response.headers.get('x-switchboard-model'), 'tiny');
     const long = await client.chat.completions.create({ model: 'sized', messages: [{ role: 'user', content: 'word '.repeat(200) }] }).withResponse();
     assert.equal(long.response.headers.get('x-switchboard-model'), 'mid');
+  });
+
+  it('context-window filter: when no candidate’s window fits, a context-length error with the numbers, in each ingress’s words', async () => {
+    const calls = east.requests.length + west.requests.length;
+    // About 200 prompt tokens: more than tiny's 30-token window; with 100,000 output tokens asked, more than mid's 100,000.
+    const messages = [{ role: 'user' as const, content: 'word '.repeat(200) }];
+    const openaiError = await client.chat.completions.create({ model: 'sized', messages, max_tokens: 100_000 }).catch((error: unknown) => error);
+    assert.ok(openaiError instanceof OpenAI.BadRequestError, `expected a 400, got ${String(openaiError)}`);
+    assert.equal(openaiError.code, 'context_length_exceeded', 'as OpenAI codes its own: what LiteLLM-style clients test for');
+    assert.equal(openaiError.param, 'messages');
+    assert.match(openaiError.message, /needs 100\d\d\d tokens \(\d+ in the prompt, 100000 for the completion\), and the largest window is 100000 tokens \(tiny: context window 30 < \d+ tokens needed; mid: context window 100000 < 100\d+ tokens needed\)/);
+    // Claude Code lowers max_tokens on Anthropic's wording of the same overflow, and compacts on "prompt is too long".
+    const anthropic = anthropicClient(gateway, masterKey);
+    // Streamed, as Claude Code asks (the SDK refuses a non-streamed call this long).
+    const outputTooLong = await anthropic.messages.create({ model: 'sized', max_tokens: 100_000, messages, stream: true }).catch((error: unknown) => error);
+    assert.ok(outputTooLong instanceof Anthropic.BadRequestError, `expected a 400, got ${String(outputTooLong)}`);
+    const wording = (error: InstanceType<typeof Anthropic.APIError>) => (error.error as { error?: { message?: string } } | undefined)?.error?.message ?? '';
+    const numbers = /^input length and `max_tokens` exceed context limit: (\d+) \+ 100000 > 100000, decrease input length or `max_tokens` and try again/.exec(wording(outputTooLong));
+    assert.ok(numbers, `Anthropic's wording, got ${wording(outputTooLong)}`);
+    assert.ok(Number(numbers[1]) > 30 && Number(numbers[1]) < 1000, 'the prompt as counted');
+    const promptTooLong = await anthropic.messages.create({ model: 'sized', max_tokens: 10, messages: [{ role: 'user', content: 'word '.repeat(100_001) }] }).catch((error: unknown) => error);
+    assert.ok(promptTooLong instanceof Anthropic.BadRequestError, `expected a 400, got ${String(promptTooLong)}`);
+    assert.match(wording(promptTooLong), /^prompt is too long: 100\d{3} tokens > 100000 maximum \(/);
+    assert.equal(east.requests.length + west.requests.length, calls, 'no provider called');
   });
 
   it('a model named directly is not removed for capabilities', async () => {

@@ -1,4 +1,4 @@
-import type { GatewayError } from '../../core/errors.ts';
+import type { ContextOverflow, GatewayError } from '../../core/errors.ts';
 import { callerMessage } from '../validation.ts';
 
 /**
@@ -26,37 +26,73 @@ export interface AnthropicErrorBody {
 /** GatewayError → Anthropic's error body `{"type": "error", "error": {"type", "message"}}`. */
 export function formatAnthropicError(error: GatewayError): AnthropicErrorBody {
   const message = callerMessage(error);
-  return { type: 'error', error: { type: anthropicErrorType(error), message: error.code === 'SB_ERR_CONTEXT_LENGTH' ? promptTooLong(message) : message } };
+  return { type: 'error', error: { type: anthropicErrorType(error), message: error.code === 'SB_ERR_CONTEXT_LENGTH' ? contextOverflowMessage(error, message) : message } };
 }
 
 /**
- * Another provider's context overflow, worded as Anthropic words its own: "prompt is too long: N
- * tokens > M maximum". Claude Code compacts the conversation on that wording; on another provider's
- * ("maximum context length is …") it failed the same request again and again
- * (musistudio/claude-code-router#1799 saw the same through another gateway). The counts come from
- * the provider's message where it states them in a known form; its words follow in parentheses.
+ * A context overflow (another provider's, or every candidate's window too small), worded as
+ * Anthropic words its own, numbers first, the original words after in parentheses:
+ * - the prompt alone too long: "prompt is too long: N tokens > M maximum". Claude Code compacts
+ *   the conversation on that wording; on another provider's ("maximum context length is …") it
+ *   failed the same request again and again (musistudio/claude-code-router#1799 saw the same
+ *   through another gateway);
+ * - the prompt fits but not with the output asked for: "input length and `max_tokens` exceed
+ *   context limit: P + T > M, decrease input length or `max_tokens` and try again", on which
+ *   Claude Code lowers `max_tokens` and sends the request again (anthropics/claude-code#476 and
+ *   others quote Anthropic's message).
+ * The numbers are the error's own (`contextOverflow`), else read from the provider's message
+ * where it states them in a known form.
  */
-function promptTooLong(message: string): string {
-  if (/prompt is too long/i.test(message)) return message;
-  const counts = stateCounts(message);
-  return counts ? `prompt is too long: ${counts.tokens} tokens > ${counts.limit} maximum (${message})` : `prompt is too long (${message})`;
+function contextOverflowMessage(error: GatewayError, message: string): string {
+  if (/prompt is too long|exceed context limit/i.test(message)) return message;
+  const counts = error.contextOverflow ?? stateCounts(message);
+  if (!counts) return `prompt is too long (${message})`;
+  const { promptTokens, outputTokens, limit } = counts;
+  if (outputTokens > 0 && promptTokens < limit) {
+    return `input length and \`max_tokens\` exceed context limit: ${promptTokens} + ${outputTokens} > ${limit}, decrease input length or \`max_tokens\` and try again (${message})`;
+  }
+  return `prompt is too long: ${promptTokens} tokens > ${limit} maximum (${message})`;
 }
 
-/** The prompt's tokens and the limit, as OpenAI and vLLM, Gemini and Mistral state them. */
-const countForms: ReadonlyArray<{ pattern: RegExp; tokens: number; limit: number }> = [
+/** How providers state an overflow's numbers; each reads a match into prompt, output and limit. */
+const countForms: ReadonlyArray<{ pattern: RegExp; read: (found: RegExpExecArray) => ContextOverflow }> = [
+  // OpenAI's older form, OpenRouter's and vLLM's: "maximum context length is 8192 tokens. However,
+  // you requested 8500 tokens (7500 in the messages, 1000 in the completion)"; "… requested about
+  // 132463 tokens (1463 of text input, 131000 in the output)"; "… requested a total of 5000 tokens:
+  // 4000 tokens from the input messages and 1000 tokens for the completion". The prompt is what
+  // was requested less the output (OpenRouter may list text, image and tool input apart).
+  {
+    pattern: /maximum context length (?:is|of) (\d+) tokens.*?requested (?:about |a total of )?(\d+) tokens[ :(].*?(\d+) (?:tokens )?(?:in the completion|for the completion|in the output)/s,
+    read: (found) => ({ limit: Number(found[1]), promptTokens: Number(found[2]) - Number(found[3]), outputTokens: Number(found[3]) }),
+  },
   // OpenAI: "maximum context length is 128000 tokens. However, your messages resulted in 130123 tokens";
   // vLLM: "maximum context length of 262144 tokens. You requested a total of 262462 tokens".
-  { pattern: /maximum context length (?:is|of) (\d+) tokens.*?(?:resulted in|requested a total of) (\d+) tokens/s, tokens: 2, limit: 1 },
+  {
+    pattern: /maximum context length (?:is|of) (\d+) tokens.*?(?:resulted in|requested a total of) (\d+) tokens/s,
+    read: (found) => ({ limit: Number(found[1]), promptTokens: Number(found[2]), outputTokens: 0 }),
+  },
+  // vLLM: "'max_tokens' or 'max_completion_tokens' is too large: 2000. This model's maximum context
+  // length is 4096 tokens and your request has 2104 input tokens (2000 > 4096 - 2104)".
+  {
+    pattern: /is too large: (\d+)\. This model's maximum context length is (\d+) tokens and your request has (\d+) input tokens/,
+    read: (found) => ({ outputTokens: Number(found[1]), limit: Number(found[2]), promptTokens: Number(found[3]) }),
+  },
   // Gemini: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)".
-  { pattern: /input token count \((\d+)\) exceeds the maximum number of tokens allowed \((\d+)\)/, tokens: 1, limit: 2 },
+  {
+    pattern: /input token count \((\d+)\) exceeds the maximum number of tokens allowed \((\d+)\)/,
+    read: (found) => ({ promptTokens: Number(found[1]), limit: Number(found[2]), outputTokens: 0 }),
+  },
   // Mistral: "Prompt contains 40000 tokens … too large for model with 32768 maximum context length".
-  { pattern: /contains (\d+) tokens.*?with (\d+) maximum context length/s, tokens: 1, limit: 2 },
+  {
+    pattern: /contains (\d+) tokens.*?with (\d+) maximum context length/s,
+    read: (found) => ({ promptTokens: Number(found[1]), limit: Number(found[2]), outputTokens: 0 }),
+  },
 ];
 
-function stateCounts(message: string): { tokens: string; limit: string } | undefined {
+function stateCounts(message: string): ContextOverflow | undefined {
   for (const form of countForms) {
     const found = form.pattern.exec(message);
-    if (found) return { tokens: found[form.tokens]!, limit: found[form.limit]! };
+    if (found) return form.read(found);
   }
   return undefined;
 }

@@ -207,6 +207,36 @@ describe('formatAnthropicError: GatewayError → Anthropic error body', () => {
     assert.equal(overflow('prompt is too long: 210000 tokens > 200000 maximum'), 'prompt is too long: 210000 tokens > 200000 maximum', "Anthropic's own, as it came");
   });
 
+  it('words an overflow of the output asked for as Anthropic does, on which Claude Code lowers max_tokens', () => {
+    const overflow = (message: string, options?: ConstructorParameters<typeof GatewayError>[2]) => formatAnthropicError(new GatewayError('SB_ERR_CONTEXT_LENGTH', message, options)).error.message;
+    const claudeCode = /^input length and `max_tokens` exceed context limit: (\d+) \+ (\d+) > (\d+), decrease input length or `max_tokens` and try again/;
+    // OpenAI's older form and vLLM's: the prompt fits, the completion asked for does not.
+    assert.deepEqual(
+      claudeCode.exec(overflow("This model's maximum context length is 8192 tokens. However, you requested 8500 tokens (7500 in the messages, 1000 in the completion). Please reduce the length of the messages or completion."))?.slice(1),
+      ['7500', '1000', '8192'],
+    );
+    assert.deepEqual(
+      claudeCode.exec(overflow("This model's maximum context length is 4096 tokens. However, you requested a total of 5000 tokens: 4000 tokens from the input messages and 1000 tokens for the completion."))?.slice(1),
+      ['4000', '1000', '4096'],
+    );
+    assert.deepEqual(
+      claudeCode.exec(overflow("'max_tokens' or 'max_completion_tokens' is too large: 2000. This model's maximum context length is 4096 tokens and your request has 2104 input tokens (2000 > 4096 - 2104)."))?.slice(1),
+      ['2104', '2000', '4096'],
+    );
+    // OpenRouter lists text, image and tool input apart: the prompt is what was requested less the output.
+    assert.deepEqual(
+      claudeCode.exec(overflow("This endpoint's maximum context length is 131072 tokens. However, you requested about 132463 tokens (1463 of text input, 200 of image input, 130800 in the output)."))?.slice(1),
+      ['1663', '130800', '131072'],
+    );
+    // The gateway's own numbers (every candidate's window too small) come first.
+    assert.match(overflow('No model of `auto` has a context window for this request', { contextOverflow: { promptTokens: 120_000, outputTokens: 32_000, limit: 128_000 } }), /^input length and `max_tokens` exceed context limit: 120000 \+ 32000 > 128000, /);
+    // A prompt that alone does not fit: compacting is what helps, whatever the output asked for.
+    assert.match(overflow('No model of `auto` has a context window for this request', { contextOverflow: { promptTokens: 130_000, outputTokens: 32_000, limit: 128_000 } }), /^prompt is too long: 130000 tokens > 128000 maximum \(/);
+    assert.match(overflow("This model's maximum context length is 8192 tokens. However, you requested 9500 tokens (9000 in the messages, 500 in the completion)."), /^prompt is too long: 9000 tokens > 8192 maximum \(/);
+    const anthropics = 'input length and `max_tokens` exceed context limit: 188240 + 21333 > 200000, decrease input length or `max_tokens` and try again';
+    assert.equal(overflow(anthropics), anthropics, "Anthropic's own, as it came");
+  });
+
   it('follows a status override (a provider 529 relayed as such is overloaded)', () => {
     assert.equal(formatAnthropicError(new GatewayError('SB_ERR_UPSTREAM_ERROR', 'x', { status: 529 })).error.type, 'overloaded_error');
     assert.equal(formatAnthropicError(new GatewayError('SB_ERR_INVALID_REQUEST', 'x', { status: 422 })).error.type, 'invalid_request_error');

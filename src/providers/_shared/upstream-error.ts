@@ -54,9 +54,10 @@ export function errorInAnswer(source: UpstreamSource, message: string | undefine
 /** Reads an error body into a message; each adapter knows its provider's error shape. */
 export type ReadErrorBody = (body: unknown) => ProviderErrorDetail;
 
-// Context-window overflows, as each provider words them. Compiled once.
+// Context-window overflows, as each provider words them (Anthropic: "prompt is too long", and
+// "input length and `max_tokens` exceed context limit" when the output asked for does not fit). Compiled once.
 const contextLengthPattern =
-  /context[_ ]length|context window|maximum context|prompt is too long|too many tokens|exceeds the maximum number of tokens|input is too long|maximum input length|reduce the length/i;
+  /context[_ ]length|context window|maximum context|prompt is too long|exceed context limit|too many tokens|exceeds the maximum number of tokens|input is too long|maximum input length|reduce the length/i;
 
 /**
  * Turns a provider's non-2xx answer into a GatewayError that keeps the provider's message and,

@@ -112,6 +112,9 @@ describe('anthropic adapter over HTTP', () => {
     const long = await failure(400, body('invalid_request_error', 'prompt is too long: 215000 tokens > 200000 maximum'));
     assert.equal(long.code, 'SB_ERR_CONTEXT_LENGTH');
     assert.equal(long.publicCode, 'context_length_exceeded');
+    // The prompt fits, with the max_tokens asked for it does not: a larger window helps too.
+    const withOutput = await failure(400, body('invalid_request_error', 'input length and `max_tokens` exceed context limit: 188240 + 21333 > 200000, decrease input length or `max_tokens` and try again'));
+    assert.equal(withOutput.code, 'SB_ERR_CONTEXT_LENGTH');
 
     const bad = await failure(400, body('invalid_request_error', 'max_tokens: Field required'));
     assert.equal(bad.code, 'SB_ERR_UPSTREAM_BAD_REQUEST');
