@@ -15,14 +15,14 @@ import { UsageTap } from './ledger/usage-tap.ts';
 import type { Transformer } from 'node:stream/web';
 import { readerOf, transformReader } from './streams/event-reader.ts';
 import { fuse } from './streams/fuse.ts';
-import { cacheKey } from './cache/cache-key.ts';
+import { cacheKey, cacheScope } from './cache/cache-key.ts';
 import { ResultCollector } from './cache/collect-result.ts';
 import { replayAsStream } from './cache/replay.ts';
 import type { CachedAnswer, NativeStream, ResponseCache } from './core/response-cache.ts';
 import { executeChat, executeEmbedding, executeStream, type ExecutionContext, type ProviderHandle } from './router/execute.ts';
 import { explainPlan } from './router/explain.ts';
 import { applyOverrides } from './router/overrides.ts';
-import type { Plan, Planner } from './router/plan.ts';
+import { planKeeps, type Plan, type Planner } from './router/plan.ts';
 import { chatRoutingRequest, embeddingRoutingRequest, type Requirements } from './router/routing-request.ts';
 import type { CompiledRules, RuleMatch } from './router/rules.ts';
 import { countPromptTokens, countTextsTokens } from './tokens/count.ts';
@@ -114,7 +114,7 @@ export class Pipeline {
       const { request, requested, requirements } = this.#screen(record, this.#applyRules(record, incoming, caller), caller);
       const routing = chatRoutingRequest(request, requested, caller, requirements);
       const plan = this.#plan(record, () => this.#dependencies.planner.plan(routing));
-      const cache = this.#cacheSlot(record, plan, request);
+      const cache = this.#cacheSlot(record, plan, request, caller);
       const cached = cache?.lookup();
       if (cached) return Promise.resolve(answerFromCache(record, request, cached, plan));
       const admitted = this.#dependencies.governance?.admit(record, caller, {
@@ -177,16 +177,18 @@ export class Pipeline {
   }
 
   /** The response-cache entry of this request, when its route has `cache: {ttl_s}`. */
-  #cacheSlot(record: RequestRecord, plan: Plan, request: ChatRequest): CacheSlot | undefined {
+  #cacheSlot(record: RequestRecord, plan: Plan, request: ChatRequest, caller: Caller): CacheSlot | undefined {
     const ttl = plan.route?.cache?.ttl_s;
     const responses = this.#dependencies.cache;
     if (!ttl || !responses || !plan.route) return undefined;
-    const key = cacheKey(plan.route.id, request);
+    const key = cacheKey(plan.route.id, request, cacheScope(caller));
     return {
       lookup: () => {
+        // Only an answer of a model this request may use (a key of the same team may be allowed fewer).
         const answer = responses.get(key);
-        record.cache = answer ? 'hit' : 'miss';
-        return answer;
+        const usable = answer && planKeeps(plan, answer.model) ? answer : undefined;
+        record.cache = usable ? 'hit' : 'miss';
+        return usable;
       },
       store: (answer: { result: ChatResult; stream?: NativeStream } | undefined, model: ModelInfo) => {
         if (answer && answer.result.finishReason !== 'error') responses.set(key, { result: answer.result, ...(answer.stream ? { stream: answer.stream } : {}), model: model.id, provider: model.providerId, upstream: model.upstream }, ttl * 1000);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Caller } from '../core/caller.ts';
 import type { ChatRequest } from '../core/chat-request.ts';
 
 /** Fields that change how an answer is delivered, not what it says. */
@@ -11,18 +12,37 @@ const deliveryFields = new Set(['stream', 'stream_options']);
  * stored answer converted from one delivery to the other through the typed answer. Where that
  * answer cannot carry all of it (`modeBound`), each delivery has its own entry.
  * Requests without a native body (none today) are keyed by their typed form.
+ *
+ * The routing inputs the native body no longer holds count too: the metadata (header, body and
+ * the key's defaults) and OpenRouter's `models` / `provider` hints (an outside probe: a request
+ * with `provider.order: ["ant"]` got the answer another provider had given a request without
+ * it). `scope` is whose entries these are (src/pipeline.ts: the team, else the key), so a team
+ * never reads another's answers, nor learns from a hit what another asked (docs/routing.md
+ * "Response cache").
  */
-export function cacheKey(route: string, request: ChatRequest): string {
-  const hash = createHash('sha256').update(route).update('\u0000');
+export function cacheKey(route: string, request: ChatRequest, scope: string): string {
+  const hash = createHash('sha256').update(scope).update('\u0000').update(route).update('\u0000');
   if (request.native) {
     hash.update(request.native.format).update('\u0000');
     if (modeBound(request)) hash.update(request.stream ? 'stream\u0000' : 'plain\u0000');
-    hash.update(JSON.stringify(request.native.body, (key, value: unknown) => (deliveryFields.has(key) ? undefined : value)));
+    const body = request.native.body;
+    // Top-level fields only: a tool's or a JSON schema's property named `stream` is content (an
+    // outside probe: two tools differing only in such a property shared an answer).
+    hash.update(JSON.stringify(body, function (this: unknown, key, value: unknown) {
+      return this === body && deliveryFields.has(key) ? undefined : value;
+    }));
+    hash.update('\u0000').update(JSON.stringify([request.metadata, request.hints]));
   } else {
-    const { stream: _stream, includeUsage: _includeUsage, metadata: _metadata, hints: _hints, ...rest } = request;
+    const { stream: _stream, includeUsage: _includeUsage, ...rest } = request;
     hash.update(JSON.stringify(rest));
   }
   return hash.digest('hex');
+}
+
+/** Whose cache entries a caller reads and writes: its key's team, else the key; the master key and open access share one. */
+export function cacheScope(caller: Pick<Caller, 'keyId' | 'team'>): string {
+  if (caller.team !== null) return `team:${caller.team}`;
+  return caller.keyId === null ? '' : `key:${caller.keyId}`;
 }
 
 /**

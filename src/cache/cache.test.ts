@@ -4,7 +4,7 @@ import type { ChatRequest } from '../core/chat-request.ts';
 import type { CachedAnswer } from '../core/response-cache.ts';
 import { createMemoryResponseCache } from '../store/memory/response-cache.ts';
 import type { StreamEvent } from '../core/stream-event.ts';
-import { cacheKey } from './cache-key.ts';
+import { cacheKey, cacheScope } from './cache-key.ts';
 import { ResultCollector } from './collect-result.ts';
 import { replayAsStream } from './replay.ts';
 
@@ -40,9 +40,35 @@ describe('response cache', () => {
       native: { format: 'openai-chat', body },
     });
     const base = { model: 'r', messages: [{ role: 'user', content: 'hi' }], logit_bias: { '1': 2 } };
-    assert.equal(cacheKey('r', request(base)), cacheKey('r', request({ ...base, stream: true, stream_options: { include_usage: true } })));
-    assert.notEqual(cacheKey('r', request(base)), cacheKey('r', request({ ...base, logit_bias: { '1': 3 } })));
-    assert.notEqual(cacheKey('r', request(base)), cacheKey('other', request(base)));
+    assert.equal(cacheKey('r', request(base), ''), cacheKey('r', request({ ...base, stream: true, stream_options: { include_usage: true } }), ''));
+    assert.notEqual(cacheKey('r', request(base), ''), cacheKey('r', request({ ...base, logit_bias: { '1': 3 } }), ''));
+    assert.notEqual(cacheKey('r', request(base), ''), cacheKey('other', request(base), ''));
+  });
+
+  // Outside probes: a tool's property named `stream` was dropped from the key as if it were the
+  // delivery field; the routing inputs the native body does not hold (metadata, OpenRouter's
+  // hints) did not count, so `provider.order: ["ant"]` got another provider's answer; and two
+  // teams shared entries.
+  it('keys on nested fields named like delivery fields, the routing metadata and hints, and the caller scope', () => {
+    const request = (body: Record<string, unknown>, routing: Pick<ChatRequest, 'metadata' | 'hints'> = { metadata: {}, hints: {} }): ChatRequest => ({
+      model: 'r',
+      messages: [],
+      stream: false,
+      includeUsage: false,
+      ...routing,
+      native: { format: 'openai-chat', body },
+    });
+    const tool = (type: string) => ({ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { stream: { type } } } } });
+    const base = { model: 'r', messages: [{ role: 'user', content: 'hi' }] };
+    const key = (body: Record<string, unknown>, routing?: Pick<ChatRequest, 'metadata' | 'hints'>, scope = '') => cacheKey('r', request(body, routing), scope);
+    assert.notEqual(key({ ...base, tools: [tool('string')] }), key({ ...base, tools: [tool('integer')] }));
+    assert.notEqual(key(base), key(base, { metadata: { task: 'code' }, hints: {} }));
+    assert.notEqual(key(base), key(base, { metadata: {}, hints: { provider: { order: ['ant'] } } }));
+    assert.notEqual(key(base), key(base, { metadata: {}, hints: { models: ['smart'] } }));
+    assert.equal(key(base, undefined, cacheScope({ keyId: 'key_a', team: 'red' })), key(base, undefined, cacheScope({ keyId: 'key_b', team: 'red' })));
+    assert.notEqual(key(base, undefined, cacheScope({ keyId: 'key_a', team: 'red' })), key(base, undefined, cacheScope({ keyId: 'key_b', team: 'blue' })));
+    assert.notEqual(key(base, undefined, cacheScope({ keyId: 'key_a', team: null })), key(base, undefined, cacheScope({ keyId: 'key_b', team: null })));
+    assert.notEqual(key(base, undefined, cacheScope({ keyId: null, team: null })), key(base, undefined, cacheScope({ keyId: 'key_a', team: null })));
   });
 
   it('keeps a streamed and a plain delivery apart where the typed answer cannot carry the whole answer', () => {
@@ -56,7 +82,7 @@ describe('response cache', () => {
       native: { format, body: { ...body, stream }, ...(nativeOnly ? { nativeOnly } : {}) },
     });
     const shared = (format: 'openai-chat' | 'anthropic-messages', body: Record<string, unknown>, nativeOnly?: string[]) =>
-      cacheKey('r', request(format, body, true, nativeOnly)) === cacheKey('r', request(format, body, false, nativeOnly));
+      cacheKey('r', request(format, body, true, nativeOnly), '') === cacheKey('r', request(format, body, false, nativeOnly), '');
     const messages = [{ role: 'user', content: 'hi' }];
     assert.ok(shared('openai-chat', { messages }));
     assert.ok(shared('openai-chat', { messages, n: 1, logprobs: false }));

@@ -1,3 +1,4 @@
+import type { RoutingHints } from './chat-request.ts';
 import type { Warning } from './chat-result.ts';
 import type { Usage } from './usage.ts';
 
@@ -17,6 +18,8 @@ export interface EmbeddingRequest {
   /** Task hint for providers that take one (Gemini task_type, Cohere input_type). */
   inputType?: 'search_document' | 'search_query' | 'classification' | 'clustering';
   metadata: Record<string, string>;
+  /** OpenRouter's `models` / `provider`, as on chat: routed like chat (../shared/SPEC.md), never forwarded. */
+  hints?: RoutingHints;
   native?: { format: 'openai-embeddings'; body: Record<string, unknown> };
 }
 

@@ -176,7 +176,9 @@ export class Planner {
     const fallbacks = route ? keep(fresh(route.fallbacks), 'fallback') : [];
     const hintModels = keep(fresh(this.#resolveHints(request.hints.models ?? [])), 'hint');
     let candidates = [...hinted.ordered, ...fallbacks, ...hintModels];
-    if (request.hints.provider?.allowFallbacks === false) candidates = candidates.slice(0, 1);
+    // Without an `order`, the primary alone; with one, the filter kept only the providers it names.
+    const provider = request.hints.provider;
+    if (provider?.allowFallbacks === false && !provider.order?.length) candidates = candidates.slice(0, 1);
     if (candidates.length === 0) throw noCandidate(request, considered);
     return {
       requested: request.requested,
@@ -234,6 +236,14 @@ export class Planner {
       return model ? [model] : [];
     });
   }
+}
+
+/**
+ * Whether the plan's filters left a model to the request (a cooldown aside): the response cache
+ * serves an answer only of a model this caller and these hints and rules may use.
+ */
+export function planKeeps(plan: Plan, modelId: string): boolean {
+  return plan.considered.some((entry) => entry.model.id === modelId && (entry.removedBy === undefined || entry.removedBy === 'cooldown'));
 }
 
 /**

@@ -42,7 +42,7 @@ export function embeddingRoutingRequest(request: EmbeddingRequest, requested: st
     metadata: request.metadata,
     ...(stickyKey !== undefined ? { stickyKey } : {}),
     requirements,
-    hints: {},
+    hints: request.hints ?? {},
     allowsModel: (name) => caller.allowsModel(name),
     ...(hasBudget(caller.governance) ? { budgeted: true } : {}),
   };

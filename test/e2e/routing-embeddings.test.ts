@@ -87,4 +87,17 @@ describe('embeddings routing: rules and context windows (real gateway, official 
     assert.match(long.message, /local-embed: context window 512 < 60\d tokens needed/);
     assert.equal(lab.requests.filter((request) => request.path.endsWith('/embeddings') && JSON.stringify(request.body).includes('word word')).length, 0);
   });
+
+  // An outside probe: OpenRouter's `models` and `provider`, routing hints on chat, were a 400
+  // "Unrecognized request argument supplied: models" here.
+  it('OpenRouter hints: provider and models steer an embeddings request, and reach no provider', async () => {
+    const ordered = await client.embeddings.create({ model: 'embed', input: 'hinted', provider: { order: ['lab'] } } as never).withResponse();
+    assert.equal(ordered.response.headers.get('x-switchboard-model'), 'local-embed');
+    const sent = lab.requests.filter((request) => request.path.endsWith('/embeddings')).at(-1)?.body as Record<string, unknown>;
+    assert.deepEqual(Object.keys(sent).filter((field) => ['models', 'provider', 'metadata'].includes(field)), [], 'a hint reached the provider');
+    cloud.fail({ kind: 'status', status: 500 }, { model: 'text-embedding-3-small' });
+    const fallback = await client.embeddings.create({ model: 'embed', input: 'hinted', models: ['large'], provider: { only: ['cloud'] } } as never).withResponse();
+    assert.equal(fallback.response.headers.get('x-switchboard-model'), 'large');
+    assert.equal(fallback.response.headers.get('x-switchboard-attempts'), '2');
+  });
 });

@@ -46,6 +46,7 @@ describe('OpenRouter provider hints: sort, order, data_collection (real gateway,
         { id: 'timed', strategy: 'ordered', candidates: ['slow', 'quick'] },
         { id: 'private', strategy: 'ordered', candidates: ['pricey', 'sealed'] },
         { id: 'retaining', strategy: 'ordered', candidates: ['pricey', 'budget'] },
+        { id: 'three', strategy: 'ordered', candidates: ['pricey', 'budget', 'sealed'] },
       ],
     });
     client = openaiClient(gateway, masterKey);
@@ -127,5 +128,38 @@ describe('OpenRouter provider hints: sort, order, data_collection (real gateway,
       return true;
     });
     assert.equal(east.requests.length + west.requests.length, calls);
+  });
+
+  // Outside probes: `allow_fallbacks: false` with an `order` of two providers tried only the
+  // first, where OpenRouter uses every provider the order lists ("use only the primary/custom
+  // provider"); and a body with `models` but no `model`, which OpenRouter takes (the first is
+  // the model asked for), was a 400.
+  it('provider.allow_fallbacks false keeps the providers provider.order lists, in that order, and only them', async () => {
+    const body = { model: 'three', messages: [{ role: 'user', content: 'hello' }], provider: { order: ['west', 'vault'], allow_fallbacks: false } };
+    const explained = await rawPost<{ order: string[]; candidates: Array<{ model: string; removed_by?: string }> }>(gateway.origin, '/v1/route/explain', body, { key: masterKey });
+    assert.equal(explained.status, 200, explained.text);
+    assert.deepEqual(explained.body.order, ['budget', 'sealed']);
+    assert.equal(explained.body.candidates.find((candidate) => candidate.model === 'pricey')?.removed_by, 'provider-hints');
+    const eastCalls = east.chatCalls().length;
+    west.fail({ kind: 'status', status: 500 }, { model: 'budget-model' });
+    const { response } = await client.chat.completions.create(body as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
+    assert.equal(response.headers.get('x-switchboard-model'), 'sealed', 'the second provider of the order answers when the first fails');
+    assert.equal(east.chatCalls().length, eastCalls, 'a provider left out of the order was called');
+    // Without an order, the primary alone.
+    const alone = await rawPost<{ order: string[] }>(gateway.origin, '/v1/route/explain', { ...body, provider: { allow_fallbacks: false } }, { key: masterKey });
+    assert.deepEqual(alone.body.order, ['pricey']);
+  });
+
+  it('models without a model: the first is the model asked for, the rest its fallbacks', async () => {
+    const body = { models: ['budget', 'sealed'], messages: [{ role: 'user' as const, content: 'hello' }] };
+    const explained = await rawPost<{ model: string; order: string[] }>(gateway.origin, '/v1/route/explain', body, { key: masterKey });
+    assert.equal(explained.status, 200, explained.text);
+    assert.deepEqual([explained.body.model, ...explained.body.order], ['budget', 'budget', 'sealed']);
+    west.fail({ kind: 'status', status: 500 }, { model: 'budget-model' });
+    const { data, response } = await client.chat.completions.create(body as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
+    assert.equal(response.headers.get('x-switchboard-model'), 'sealed');
+    assert.equal(data.choices[0]?.message.content, 'Simulated reply from sealed-model: hello');
+    const sent = vault.chatCalls().at(-1)?.body as Record<string, unknown>;
+    assert.deepEqual(Object.keys(sent).sort(), ['messages', 'model'], 'a hint reached the provider');
   });
 });

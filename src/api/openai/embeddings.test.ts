@@ -31,6 +31,12 @@ describe('parseEmbeddingRequest: OpenAI embeddings body → EmbeddingRequest', (
     });
   });
 
+  it("reads OpenRouter's models and provider as routing hints, kept out of native", () => {
+    const parsed = parseEmbeddingRequest({ model: 'embed', input: 'hi', models: ['other'], provider: { only: ['lab'], allow_fallbacks: false } }, {});
+    assert.deepStrictEqual(parsed.hints, { models: ['other'], provider: { only: ['lab'], allowFallbacks: false } });
+    assert.deepStrictEqual(parsed.native?.body, { model: 'embed', input: 'hi' });
+  });
+
   it('takes a null option as absent and leaves it out of native (OpenAI refuses null: openapi.yaml types them string / integer)', () => {
     const parsed = parseEmbeddingRequest({ model: 'embed', input: 'hi', encoding_format: null, dimensions: null, user: null }, {});
     assert.deepStrictEqual(parsed.native?.body, { model: 'embed', input: 'hi' });

@@ -4,6 +4,8 @@ import { GatewayError } from '../../core/errors.ts';
 import { checkFieldNames } from '../field-names.ts';
 import { modelName } from '../model-name.ts';
 import { parseBody } from '../validation.ts';
+import { chatRequestSchema } from './chat-request-schema.ts';
+import { convertProviderHint } from './parse-chat-request.ts';
 import { embeddingFieldPolicy } from './request-fields.ts';
 
 /**
@@ -49,6 +51,9 @@ const embeddingRequestSchema = z
     user: z.string().nullish(),
     input_type: z.enum(['search_document', 'search_query', 'classification', 'clustering']).nullish(),
     metadata: z.record(z.string(), z.string()).nullish(),
+    // OpenRouter's routing hints, as on chat (an outside probe: "routed like chat", they were a 400).
+    models: chatRequestSchema.shape.models,
+    provider: chatRequestSchema.shape.provider,
   })
   .loose();
 
@@ -63,8 +68,7 @@ export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<stri
     throw new GatewayError('SB_ERR_INVALID_REQUEST', "'input' must not be an empty string.", { param: 'input' });
   }
   const native = { ...(body as Record<string, unknown>) };
-  delete native.metadata;
-  delete native.input_type;
+  for (const field of ['metadata', 'input_type', 'models', 'provider']) delete native[field];
   // A null option is taken as absent (the schema's nullish()), and not sent on: OpenAI refuses
   // it (openapi.yaml CreateEmbeddingRequest types encoding_format, dimensions and user without null).
   for (const field of ['encoding_format', 'dimensions', 'user'] as const) if (native[field] === null) delete native[field];
@@ -80,6 +84,9 @@ export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<stri
     ...(request.user ? { user: request.user } : {}),
     ...(request.input_type ? { inputType: request.input_type } : {}),
     metadata: { ...headerMetadata, ...(request.metadata ?? {}) },
+    ...(request.models?.length || request.provider
+      ? { hints: { ...(request.models?.length ? { models: request.models } : {}), ...(request.provider ? { provider: convertProviderHint(request.provider) } : {}) } }
+      : {}),
     native: { format: 'openai-embeddings', body: native },
   };
 }

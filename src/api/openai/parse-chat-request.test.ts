@@ -159,6 +159,14 @@ describe('parseChatRequest: OpenAI Chat Completions body → ChatRequest', () =>
     assert.ok('models' in body, "the caller's object is not modified");
   });
 
+  it("takes OpenRouter's models without a model: the first is the model asked for, the rest its fallbacks", () => {
+    const request = parseChatRequest({ messages: hi, models: ['fast', 'smart'] }, {});
+    assert.equal(request.model, 'fast');
+    assert.deepStrictEqual(request.hints, { models: ['smart'] });
+    assert.deepStrictEqual(request.native?.body, { messages: hi, model: 'fast' });
+    rejects({ messages: hi, models: [] }, /you must provide a model parameter/, 'model');
+  });
+
   it('relays fields of OpenAI and of OpenAI-compatible servers it does not model', () => {
     const body = { ...minimal, store: true, service_tier: 'flex', min_p: 0.1, repetition_penalty: 1.1, guided_json: { type: 'object' }, top_a: 0.2, my_server_flag: true };
     assert.deepStrictEqual(parseChatRequest(body, {}).native?.body, body);

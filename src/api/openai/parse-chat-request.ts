@@ -14,10 +14,13 @@ const hintFields = ['metadata', 'models', 'provider'] as const;
  * which the body's `metadata` extends. `bodyBytes`: the bytes `body` was parsed from, kept for
  * relaying them (`native.source`).
  */
-export function parseChatRequest(body: unknown, headerMetadata: Record<string, string>, bodyBytes?: Uint8Array): ChatRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+export function parseChatRequest(given: unknown, headerMetadata: Record<string, string>, givenBytes?: Uint8Array): ChatRequest {
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The request body must be a JSON object.');
   }
+  const body = primaryFromModels(given as Record<string, unknown>);
+  // The caller's bytes have no `model` to replace then: the provider gets the body serialized.
+  const bodyBytes = body === given ? givenBytes : undefined;
   checkFieldNames(body as Record<string, unknown>, chatFieldPolicy);
   const request = parseBody(chatRequestSchema, body);
   checkRelayedFields(body as Record<string, unknown>);
@@ -71,6 +74,17 @@ export function parseChatRequest(body: unknown, headerMetadata: Record<string, s
   if (nativeOnly.length > 0) converted.native.nativeOnly = nativeOnly;
   if (bodyBytes) converted.native.source = { of: native, bytes: bodyBytes, omit: hintFields };
   return converted;
+}
+
+/**
+ * OpenRouter's `models` without a `model`: the first is the model asked for, the rest its
+ * fallbacks, as OpenRouter takes such a body (openrouter.ai/docs, model fallbacks). It was a 400
+ * "you must provide a model parameter" (an outside probe).
+ */
+function primaryFromModels(body: Record<string, unknown>): Record<string, unknown> {
+  const models = body.models;
+  if (body.model !== undefined || !Array.isArray(models) || typeof models[0] !== 'string') return body;
+  return { ...body, model: models[0], models: models.slice(1) };
 }
 
 /** An OpenAI function tool → a ChatRequest tool. */
@@ -290,7 +304,8 @@ function convertResponseFormat(format: NonNullable<OpenAIChatRequestBody['respon
   };
 }
 
-function convertProviderHint(hint: NonNullable<OpenAIChatRequestBody['provider']>): NonNullable<ChatRequest['hints']['provider']> {
+/** OpenRouter's `provider` object → the typed hint (chat and embeddings bodies). */
+export function convertProviderHint(hint: NonNullable<OpenAIChatRequestBody['provider']>): NonNullable<ChatRequest['hints']['provider']> {
   return {
     ...optional('order', hint.order),
     ...optional('only', hint.only),

@@ -55,7 +55,7 @@ export const chatFieldPolicy: FieldPolicy = createFieldPolicy(
  */
 export const embeddingFieldPolicy: FieldPolicy = createFieldPolicy(
   [
-    'input', 'model', 'encoding_format', 'dimensions', 'user', 'metadata', 'input_type',
+    'input', 'model', 'encoding_format', 'dimensions', 'user', 'metadata', 'input_type', 'models', 'provider',
     'truncate_prompt_tokens', 'add_special_tokens', 'priority', 'request_id', 'task', 'late_chunking', 'truncation', 'truncate',
     'output_dimension', 'output_dtype', 'embedding_types', 'normalized', 'embedding_type', 'options', 'keep_alive',
   ],
