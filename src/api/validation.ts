@@ -130,6 +130,16 @@ export function formatParam(path: readonly PropertyKey[]): string {
 }
 
 /**
+ * The `param` of a 400 for an issue: its path, and for an unknown field the field itself (zod
+ * reports it at the object that holds it), so that the client learns which field to remove.
+ * Undefined for an issue of the whole body.
+ */
+export function issueParam(issue: z.core.$ZodIssue): string | undefined {
+  const path = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
+  return path.length > 0 ? formatParam(path) : undefined;
+}
+
+/**
  * A value from the request as a message quotes it: in JSON quotes (so control characters show as
  * escapes, never as raw bytes), cut to `maxQuotedLength` characters.
  */

@@ -218,9 +218,14 @@ export class LimitsEngine implements Admission {
         `Budget exceeded for ${who}: spent $${budget.spentUsd.toFixed(6)} of its $${limit} ${period}. ` +
           (end ? `It resets at ${end.toISOString()}.` : 'Raise the budget to continue.'),
         // Every 429 says when to come back (../shared/SPEC.md); a total budget never resets by
-        // itself, so a day: clients that honour retry-after (the official SDKs wait up to 60 s)
-        // stop retrying instead of spending calls on refusals.
-        { publicCode: 'budget_exceeded', retryAfterSeconds: end ? Math.max(1, Math.ceil((end.getTime() - now) / 1000)) : totalBudgetRetryAfterSeconds },
+        // itself, so a day. The official SDKs sleep for the whole retry-after before retrying a
+        // 429 (openai 6.x: no cap), so a spent budget also says not to retry: the call fails at
+        // once instead of hanging until midnight, or for a day.
+        {
+          publicCode: 'budget_exceeded',
+          retryAfterSeconds: end ? Math.max(1, Math.ceil((end.getTime() - now) / 1000)) : totalBudgetRetryAfterSeconds,
+          noClientRetry: true,
+        },
       );
     }
     if (budget.spentUsd + state.reservedUsd >= limit) {

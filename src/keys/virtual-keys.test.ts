@@ -100,6 +100,18 @@ describe('virtual keys on a real SQLite file', () => {
     await assert.rejects(teams.create({ ...team, name: 'growth' }), /already exists/);
   });
 
+  it('labels the requests of a key created before its team with the team name, not the id it was given', async () => {
+    // The key names a team that does not exist yet; the team is then created with that id.
+    const { record, secret } = await keys.create(settings({ team: 'payments-eu' }));
+    assert.equal(record.team, 'payments-eu');
+    await teams.create({ name: 'Payments EU', models: null, budgetUsd: 5, budgetPeriod: 'total', rpm: null, tpm: null, modelLimits: {}, metadata: {}, guardrails: [] }, 'payments-eu');
+    const resolved = await keys.resolve(secret);
+    assert.ok(resolved.status === 'valid');
+    // The ledger row's team and the team budget's subject must be one label: spend is read back by it.
+    assert.equal(resolved.team, 'Payments EU');
+    assert.equal(resolved.governance.policies[1]?.subject, resolved.team);
+  });
+
   it('compares hashes in constant time', () => {
     const reference = hashSecret('sb-reference');
     assert.equal(hashesEqual(reference, hashSecret('sb-reference')), true);

@@ -37,6 +37,11 @@ export function hashesEqual(left: string, right: string): boolean {
   return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
 }
 
+/** Whether a text has the shape of a secret `generateSecret` makes (an id never has). */
+export function isSecretShaped(text: string): boolean {
+  return /^sb-[A-Za-z0-9_-]{43}$/.test(text);
+}
+
 /** What a listing shows to tell keys apart without revealing them. */
 export function secretHint(secret: string): string {
   return `sb-...${secret.slice(-4)}`;
@@ -44,6 +49,8 @@ export function secretHint(secret: string): string {
 
 interface CachedKey {
   record: VirtualKeyRecord;
+  /** The label the key's requests carry: its team's name when the team exists, else the key's own label. */
+  team: string | null;
   allowsModel: ModelAccess;
   governance: CallerGovernance;
   cachedAt: number;
@@ -98,8 +105,13 @@ export class VirtualKeys implements KeyResolver {
     return this.#keys.list();
   }
 
-  get(id: string): Promise<VirtualKeyRecord | undefined> {
-    return this.#keys.get(id);
+  /**
+   * A key by its id, or by its secret: LiteLLM's key endpoints take the secret, and an admin who
+   * has only the secret at hand must be able to read or revoke its key (found by hash, as
+   * authentication finds it; a rotated-away secret finds nothing).
+   */
+  get(idOrSecret: string): Promise<VirtualKeyRecord | undefined> {
+    return isSecretShaped(idOrSecret) ? this.#keys.findByHash(hashSecret(idOrSecret)) : this.#keys.get(idOrSecret);
   }
 
   update(id: string, changes: Partial<KeySettings>): Promise<VirtualKeyRecord | undefined> {
@@ -120,7 +132,7 @@ export class VirtualKeys implements KeyResolver {
   async rotate(id: string): Promise<IssuedKey | undefined> {
     const secret = generateSecret();
     const rotated = await this.#change(id, (record, updatedAt) => {
-      if (record.revoked) throw conflict(`Key ${id} is revoked; create a new key instead.`);
+      if (record.revoked) throw conflict(`Key ${record.id} is revoked; create a new key instead.`);
       return { ...record, keyHash: hashSecret(secret), keyHint: secretHint(secret), updatedAt };
     });
     return rotated && { record: rotated, secret };
@@ -153,7 +165,7 @@ export class VirtualKeys implements KeyResolver {
     if (!hashesEqual(record.keyHash, presented)) return { status: 'unknown' };
     if (record.revoked) return { status: 'revoked' };
     if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) return { status: 'expired' };
-    return { status: 'valid', keyId: record.id, keyName: record.name, team: record.team, allowsModel: cached.allowsModel, governance: cached.governance };
+    return { status: 'valid', keyId: record.id, keyName: record.name, team: cached.team, allowsModel: cached.allowsModel, governance: cached.governance };
   }
 
   /**
@@ -164,7 +176,7 @@ export class VirtualKeys implements KeyResolver {
     id: string,
     change: (record: VirtualKeyRecord, updatedAt: string) => VirtualKeyRecord | Promise<VirtualKeyRecord>,
   ): Promise<VirtualKeyRecord | undefined> {
-    const record = await this.#keys.get(id);
+    const record = await this.get(id);
     if (!record) return undefined;
     const changed = await change(record, new Date(this.#clock()).toISOString());
     await this.#keys.save(changed);
@@ -182,10 +194,14 @@ export class VirtualKeys implements KeyResolver {
 }
 
 /** The allow-list and policies of a key and its team, compiled once per cache entry. */
-function describe(record: VirtualKeyRecord, team: TeamRecord | undefined): Pick<CachedKey, 'allowsModel' | 'governance'> {
+function describe(record: VirtualKeyRecord, team: TeamRecord | undefined): Pick<CachedKey, 'team' | 'allowsModel' | 'governance'> {
   const policies: SpendPolicy[] = [policyOf('key', record.id, record.name, record)];
   if (team) policies.push(policyOf('team', team.name, team.name, team));
   return {
+    // A key created before its team may name it by the id the team was then given: its rows must
+    // still carry the team's name, the label the team's spend is summed under when it is read
+    // back from the ledger (at a restart) and that /admin/usage?team= looks for.
+    team: team?.name ?? record.team,
     allowsModel: bothAllow(compileModelAccess(record.models), compileModelAccess(team?.models)),
     governance: {
       policies,

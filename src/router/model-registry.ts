@@ -26,6 +26,11 @@ export class ModelRegistry {
   readonly #configs: readonly ModelConfig[];
   /** Models each runtime provider (/admin/providers) added, so removing it removes them. */
   readonly #runtimeModels = new Map<string, string[]>();
+  /**
+   * The catalog models each runtime provider offered, in the order the providers were added (at
+   * start, the order they were stored in): a name goes to the first of them that offers it.
+   */
+  readonly #runtimeOffers = new Map<string, { provider: RegistryProvider; catalogModels: readonly string[] }>();
   #addressList: Array<{ id: string; providerId: string }> | undefined;
 
   constructor(models: readonly ModelConfig[], providers: readonly RegistryProvider[], catalog: Catalog) {
@@ -84,21 +89,49 @@ export class ModelRegistry {
    * Returns the model ids added.
    */
   addProvider(provider: RegistryProvider, catalogModels: readonly string[]): string[] {
-    this.removeProvider(provider.id);
+    // A replaced provider keeps its place among the runtime ones (Map.set on its key), as it
+    // keeps its creation time in the store, which orders them at the next start.
+    const freed = this.#drop(provider.id);
     this.#providers.set(provider.id, provider);
-    const added = catalogModels.filter((name) => !this.#models.has(name));
-    for (const name of added) this.#models.set(name, this.#describe(name, provider, name, undefined));
-    this.#runtimeModels.set(provider.id, added);
-    return added;
+    this.#runtimeOffers.set(provider.id, { provider, catalogModels });
+    this.#runtimeModels.set(provider.id, []);
+    this.#assign([...freed, ...catalogModels]);
+    return this.#runtimeModels.get(provider.id) ?? [];
   }
 
-  /** Removes a runtime provider, its models and its cached addresses. */
+  /**
+   * Removes a runtime provider, its models and its cached addresses. A catalog name it held
+   * goes to the next runtime provider that offers it, as it would at the next start: without
+   * that, removing one of two OpenAI providers left `gpt-4o-mini` a 404 until a restart.
+   */
   removeProvider(id: string): void {
-    for (const name of this.#runtimeModels.get(id) ?? []) this.#models.delete(name);
+    const freed = this.#drop(id);
+    this.#runtimeOffers.delete(id);
+    this.#assign(freed);
+  }
+
+  /** Unregisters a provider and the models it held; returns their names. */
+  #drop(id: string): string[] {
+    const held = this.#runtimeModels.get(id) ?? [];
+    for (const name of held) this.#models.delete(name);
     this.#runtimeModels.delete(id);
     this.#providers.delete(id);
     this.#addressList = undefined;
     for (const [name, model] of this.#addresses) if (model.providerId === id) this.#addresses.delete(name);
+    return held;
+  }
+
+  /** Gives each name nothing holds to the first runtime provider that offers it. */
+  #assign(names: readonly string[]): void {
+    for (const name of names) {
+      if (this.#models.has(name)) continue;
+      for (const [id, offer] of this.#runtimeOffers) {
+        if (!offer.catalogModels.includes(name)) continue;
+        this.#models.set(name, this.#describe(name, offer.provider, name, undefined));
+        this.#runtimeModels.get(id)?.push(name);
+        break;
+      }
+    }
   }
 
   /** The `models` entry (first with pricing, else first) that maps to this provider's upstream. */

@@ -1,6 +1,6 @@
 import type { Catalog } from '../catalog/index.ts';
 import type { KnownNames } from '../config/check-references.ts';
-import { boundMessage, quote, safeParseFirstIssue } from '../api/validation.ts';
+import { boundMessage, issueParam, quote, safeParseFirstIssue } from '../api/validation.ts';
 import { formatIssue } from '../config/load.ts';
 import { providerSchema, type ProviderConfig } from '../config/schema.ts';
 import { GatewayError } from '../core/errors.ts';
@@ -205,7 +205,10 @@ export class RuntimeProviders {
     if (!parsed.success) {
       const first = parsed.error.issues[0];
       const problem = first?.code === 'unrecognized_keys' ? unknownFields(first.keys) : first ? formatIssue(first) : 'invalid value';
-      throw new GatewayError('SB_ERR_INVALID_REQUEST', boundMessage(`Invalid provider: ${problem}`));
+      // `param` names the field as the message does; an unknown field only when its name is short
+      // (unknownFields: a long one may be a pasted secret).
+      const param = first && !(first.code === 'unrecognized_keys' && first.keys.some((key) => key.length > 32)) ? issueParam(first) : undefined;
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', boundMessage(`Invalid provider: ${problem}`), param !== undefined ? { param } : {});
     }
     const config = parsed.data;
     const type = this.#options.providerTypes.get(config.type);

@@ -6,6 +6,7 @@ import type { RequestRecord } from '../ledger/request-record.ts';
 import { utf8Text } from '../text/utf8.ts';
 import type { ApiAnswer, ApiExchange, ApiRoute } from './api-exchange.ts';
 import type { Identity } from './auth-hook.ts';
+import { recordCaller } from './caller.ts';
 import type { FailureAnswer } from './error-handler.ts';
 import { headerList } from './header-list.ts';
 import { parseJsonBody } from './json-body.ts';
@@ -124,8 +125,7 @@ class DirectExchange implements ApiExchange {
   #authenticated(identity: Identity): void {
     try {
       this.identity = identity;
-      this.record.keyId = identity.keyId;
-      this.record.team = identity.team;
+      recordCaller(this.record, identity);
       this.#options.onRequestStarted?.(this.record);
     } catch (error) {
       this.#fail(error);

@@ -33,6 +33,8 @@ export function createFailureAnswerer(shapers: ReadonlyMap<string, ErrorShaper>,
     // ../shared/SPEC.md: every response carries the x-switchboard-* headers; an error, what is known of them.
     const headers = record && row ? failureHeaders(record, row.costUsd) : {};
     if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+    // A header the official OpenAI and Anthropic SDKs obey before retry-after (GatewayErrorOptions).
+    if (error.noClientRetry) headers['x-should-retry'] = 'false';
     // 499 is nginx's "client closed request": nobody reads it, but the log and ledger say what happened.
     return { error, status: error.status, headers, text: JSON.stringify(shape(error)) };
   };

@@ -10,6 +10,7 @@ import { RequestRecord, type FinishedRequest } from '../ledger/request-record.ts
 import { redactUrl } from '../telemetry/redact-url.ts';
 import type { Identity } from './auth-hook.ts';
 import { authenticate, keyMatcher } from './auth-hook.ts';
+import { recordCaller } from './caller.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { createErrorHandler, createFailureAnswerer } from './error-handler.ts';
 import { DirectRoutes } from './direct-routes.ts';
@@ -178,8 +179,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       try {
         request.identity = identity;
         if (request.record) {
-          request.record.keyId = identity.keyId;
-          request.record.team = identity.team;
+          recordCaller(request.record, identity);
           options.onRequestStarted?.(request.record);
         }
       } catch (error) {

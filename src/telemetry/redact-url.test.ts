@@ -9,6 +9,12 @@ describe('redactUrl', () => {
     assert.equal(redactUrl('/x?a=1&Api-Key=s1&access_token=s2&client_secret=s3&X-Amz-Signature=s4&apikey=s5&api%5Fkey=s6#frag'), '/x?a=1&Api-Key=[redacted]&access_token=[redacted]&client_secret=[redacted]&X-Amz-Signature=[redacted]&apikey=[redacted]&api%5Fkey=[redacted]#frag');
   });
 
+  it('replaces a virtual key secret in the path but its last four characters (/admin/keys/{id} takes one)', () => {
+    const secret = `sb-${'A1b2_C3d4-'.repeat(4)}xyz`;
+    assert.equal(redactUrl(`/admin/keys/${secret}`), '/admin/keys/sb-[redacted]-xyz');
+    assert.equal(redactUrl(`/admin/keys/${secret}/rotate?key=${secret}`), '/admin/keys/sb-[redacted]-xyz/rotate?key=[redacted]');
+  });
+
   it('leaves other URLs and parameters as they are', () => {
     for (const url of ['/v1/chat/completions', '/admin/usage?model=fast&limit=10&group_by=key', '/admin/keys/key_123?monkey=1', '/x?%E0%A4%A=1']) assert.equal(redactUrl(url), url);
   });

@@ -14,14 +14,21 @@ const queryParameter = /([?&;])([^=&;#]*)=([^&;#]*)/g;
  */
 const secretName = /(?:^|[-_.])(?:key|apikey|token|secret|password|passwd|sig|signature|credential|auth|authorization)$/i;
 
-/** The URL with the values of its credential parameters replaced by `[redacted]`. */
+/**
+ * A virtual key's secret (`sb-` and 43 base64url characters) in a path: /admin/keys/{id} also
+ * takes the secret, as LiteLLM's key endpoints do. Its last four characters stay, as in its hint.
+ */
+const secretInPath = /\/sb-[A-Za-z0-9_-]{39}([A-Za-z0-9_-]{4})(?=[/?#]|$)/g;
+
+/** The URL with the values of its credential parameters, and key secrets in its path, replaced by `[redacted]`. */
 export function redactUrl(url: string): string {
   const queryStart = url.indexOf('?');
-  if (queryStart < 0) return url;
+  const path = (queryStart < 0 ? url : url.slice(0, queryStart)).replace(secretInPath, '/sb-[redacted]$1');
+  if (queryStart < 0) return path;
   const query = url.slice(queryStart).replace(queryParameter, (pair: string, separator: string, name: string) =>
     secretName.test(decodeName(name)) ? `${separator}${name}=[redacted]` : pair,
   );
-  return url.slice(0, queryStart) + query;
+  return path + query;
 }
 
 function decodeName(name: string): string {

@@ -102,6 +102,33 @@ describe('budgets and rate limits (real gateway, SQLite file)', () => {
     assert.equal(simulator.chatCalls().length > 0, true);
   });
 
+  it('fails an official SDK call at once on a spent budget, instead of the SDK sleeping out retry-after', async () => {
+    // Retries on, as applications run the SDK: it retries a 429 after its retry-after, however
+    // long (openai 6.x), unless the answer says `x-should-retry: false`.
+    for (const budget_period of ['total', 'day'] as const) {
+      const key = await createKey({ name: `spent-${budget_period}`, budget_usd: 0, budget_period });
+      const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: key.key });
+      const started = Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }).then(
+          () => 'answered',
+          (error: unknown) => error,
+        ),
+        new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting'), 10_000))),
+      ]);
+      clearTimeout(timer);
+      assert.ok(outcome instanceof OpenAI.RateLimitError, `${budget_period}: ${String(outcome)} after ${Date.now() - started} ms`);
+      assert.equal(outcome.code, 'budget_exceeded');
+      assert.equal(outcome.headers.get('x-should-retry'), 'false');
+      assert.ok(Number(outcome.headers.get('retry-after')) > 0, 'retry-after still says when the budget comes back');
+      assert.equal((await gateway.ledger()).filter((row) => row.keyId === key.id).length, 1, 'one request, not retried');
+    }
+    // A budget only held by requests in flight is worth retrying soon: no such header.
+    const held = await rawPost(gateway.origin, '/v1/chat/completions', { model: 'fast', messages: [{ role: 'user', content: 'hi' }] }, { key: (await createKey({ name: 'unspent', budget_usd: 1 })).key });
+    assert.equal(held.headers.get('x-should-retry'), null);
+  });
+
   it('counts what a key and its team spent before a budget was set on them (a new budget started from $0)', async () => {
     assert.equal((await admin.post('/admin/teams', { name: 'late-team' })).status, 201);
     const key = await createKey({ name: 'late-budget', team: 'late-team' });

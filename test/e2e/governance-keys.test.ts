@@ -244,9 +244,16 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
     const missing = await admin.post<{ error: { message: string; param: string | null } }>('/admin/keys', { team: 'x' });
     assert.equal(missing.status, 400);
     assert.equal(missing.body.error.param, 'name');
-    const unknownField = await admin.post<{ error: { message: string } }>('/admin/keys', { name: 'x', budget: 5 });
+    const unknownField = await admin.post<{ error: { message: string; param: string | null } }>('/admin/keys', { name: 'x', budget: 5 });
     assert.equal(unknownField.status, 400);
     assert.match(unknownField.body.error.message, /budget/);
+    assert.equal(unknownField.body.error.param, 'budget', 'param names the unknown field, as the message does');
+    const nestedUnknown = await admin.post<{ error: { param: string | null } }>('/admin/keys', { name: 'x', model_limits: { 'gpt-*': { rpd: 5 } } });
+    assert.equal(nestedUnknown.body.error.param, 'model_limits.gpt-*.rpd');
+    const badDate = await admin.post<{ error: { message: string; param: string | null } }>('/admin/keys', { name: 'x', expires_at: 'next week' });
+    assert.equal(badDate.status, 400);
+    assert.equal(badDate.body.error.param, 'expires_at');
+    assert.match(badDate.body.error.message, /ISO-8601 date-time .* or date/, 'the message says what a date must look like');
     const badPeriod = await admin.post('/admin/keys', { name: 'x', budget_usd: 1, budget_period: 'week' });
     assert.equal(badPeriod.status, 400);
     const unknownGuardrail = await admin.post<{ error: { message: string } }>('/admin/keys', { name: 'x', guardrails: ['nope'] });
@@ -276,6 +283,48 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
     assert.equal(response.status, 200);
     const row = await gateway.ledgerRow(response);
     assert.deepEqual(row?.metadata, { env: 'prod', tier: 'silver', task: 'chat' });
+  });
+
+  it("puts the key's metadata on the rows of requests refused for their body, as on its other rows", async () => {
+    const created = await createKey({ name: 'tagged-refused', team: 'ops', metadata: { owner: 'ana' } });
+    const refusals = [
+      await rawPost(gateway.origin, '/v1/chat/completions', '{"model": "fast", "messages": [', { key: created.key }),
+      await rawPost(gateway.origin, '/v1/chat/completions', { model: 'fast', messages: 'hello' }, { key: created.key }),
+      await rawPost(gateway.origin, '/v1/chat/completions', { model: 'fast', messages: [{ role: 'user', content: 'hi' }] }, {
+        key: created.key,
+        headers: { 'x-switchboard-metadata': 'not json' },
+      }),
+      await rawPost(gateway.origin, '/v1/messages', '{"model": ', { headers: { 'x-api-key': created.key, 'anthropic-version': '2023-06-01' } }),
+    ];
+    for (const refusal of refusals) {
+      assert.equal(refusal.status, 400, refusal.text);
+      const row = await gateway.ledgerRow(refusal);
+      assert.equal(row?.keyId, created.id);
+      assert.equal(row?.team, 'ops');
+      assert.deepEqual(row?.metadata, { owner: 'ana' }, `metadata of the row of ${refusal.text.slice(0, 80)}`);
+    }
+  });
+
+  it('finds a key by its secret as by its id (as LiteLLM takes it), and never echoes or logs the secret', async () => {
+    const created = await createKey({ name: 'by-secret' });
+    const read = await admin.get<KeyAnswer>(`/admin/keys/${created.key}`);
+    assert.equal(read.status, 200, read.text);
+    assert.equal(read.body.id, created.id);
+    const patched = await admin.patch<KeyAnswer & { rpm: number }>(`/admin/keys/${created.key}`, { rpm: 7 });
+    assert.equal(patched.body.rpm, 7);
+    const rotated = await admin.post<{ id: string; key: string }>(`/admin/keys/${created.key}/rotate`);
+    assert.equal(rotated.body.id, created.id);
+    secrets.push(rotated.body.key);
+    // The old secret no longer finds the key: a 404 that does not quote it.
+    const gone = await admin.get(`/admin/keys/${created.key}`);
+    assert.equal(gone.status, 404);
+    assert.ok(!gone.text.includes(created.key), gone.text);
+    const revoked = await admin.delete<KeyAnswer>(`/admin/keys/${rotated.body.key}`);
+    assert.equal(revoked.body.revoked, true);
+    assert.equal((await hello(rotated.body.key)).status, 401);
+    for (const answer of [read, patched, revoked]) assert.ok(!answer.text.includes(created.key) && !answer.text.includes(rotated.body.key));
+    const logs = gateway.logs.join('\n');
+    assert.ok(!logs.includes(created.key) && !logs.includes(rotated.body.key), 'a secret in an admin path is in the logs');
   });
 
   it('never writes a virtual key secret or the provider key to logs, metrics or ledger rows', async () => {

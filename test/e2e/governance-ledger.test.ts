@@ -192,3 +192,39 @@ describe('the ledger on shutdown', () => {
     }
   });
 });
+
+describe('a team created after its keys, under the id they named it by', () => {
+  it('keeps its spend across a restart and finds its rows by id: the rows carry the team name', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'switchboard-team-label-'));
+    const simulator = await new OpenAISimulator().start();
+    const config = {
+      server: { master_key: masterKey },
+      providers: [{ id: 'oai', type: 'openai', base_url: simulator.url, api_key: simulator.apiKey }],
+      models: [{ id: 'fast', provider: 'oai', upstream: 'gpt-4o-mini', pricing: { input_per_mtok: 1, output_per_mtok: 2 } }],
+    };
+    const gateways: TestGateway[] = [];
+    try {
+      const first = await startGateway(config, { directory });
+      gateways.push(first);
+      const admin = adminClient(first.origin, masterKey);
+      // The key names a team that does not exist yet (as a script that makes keys first does)...
+      const key = (await admin.post<{ key: string }>('/admin/keys', { name: 'early', team: 'payments-eu' })).body;
+      // ...which is then created with that id and a display name.
+      assert.equal((await admin.post('/admin/teams', { id: 'payments-eu', name: 'Payments EU', budget_usd: 5 })).status, 201);
+      assert.equal((await chat(first.origin, key.key, { model: 'fast', messages: [{ role: 'user', content: 'hello' }] })).status, 200);
+      const rows = (await admin.get<{ data: UsageRow[] }>('/admin/usage?team=payments-eu')).body.data;
+      assert.deepEqual(rows.map((row) => row.team), ['Payments EU'], 'the row is found by the team id and carries its name');
+      const spent = (await admin.get<{ spent_usd: number }>('/admin/teams/payments-eu')).body.spent_usd;
+      assert.ok(spent > 0);
+      await gateways.pop()!.close();
+      // Spend is read back from the ledger at start, by the team's name.
+      const second = await startGateway(config, { directory });
+      gateways.push(second);
+      const again = await adminClient(second.origin, masterKey).get<{ spent_usd: number }>('/admin/teams/payments-eu');
+      assert.equal(again.body.spent_usd, spent, 'the team spend survives a restart');
+    } finally {
+      await closeAll(...gateways, simulator);
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});

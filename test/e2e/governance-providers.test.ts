@@ -134,6 +134,15 @@ describe('providers added at runtime through /admin/providers', () => {
       for (const secret of ['proxypass-secret', 'querysecret123', 'fragsecret']) assert.ok(!answer.text.includes(secret), 'the answer echoes the URL');
     }
     assert.match(withSecrets[0]!.body.error.message, /api_key or headers/);
+    // docs/admin.md: `param` names the offending field, as it does for keys and teams.
+    for (const answer of withSecrets) assert.equal(answer.body.error.param, 'base_url');
+    const unknownField = await admin.post<{ error: { param: string | null } }>('/admin/providers', { id: 'u', type: 'openai', api_key: runtimeKey, timeout: 5 });
+    assert.equal(unknownField.body.error.param, 'timeout');
+    // A long unknown field name may be a pasted secret: neither the message nor param quotes it.
+    const pastedKey = await admin.post<{ error: { param: string | null } }>('/admin/providers', { id: 'u', type: 'openai', [runtimeKey]: true });
+    assert.equal(pastedKey.status, 400);
+    assert.equal(pastedKey.body.error.param, null);
+    assert.ok(!pastedKey.text.includes(runtimeKey));
     const listedAfter = await admin.get('/admin/providers');
     const audited = await admin.get('/admin/audit');
     for (const text of [listedAfter.text, audited.text]) assert.ok(!/proxypass-secret|querysecret123|fragsecret/.test(text), 'a refused URL was kept');

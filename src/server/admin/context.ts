@@ -1,13 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { boundMessage, formatParam, quote, safeParseFirstIssue } from '../../api/validation.ts';
+import { boundMessage, issueParam, quote, safeParseFirstIssue } from '../../api/validation.ts';
 import { formatIssue } from '../../config/load.ts';
 import type { RouteConfig } from '../../config/schema.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { AuditStore, LedgerStore } from '../../core/stores.ts';
 import type { Admission } from '../../keys/limits.ts';
 import type { Teams } from '../../keys/teams.ts';
-import type { VirtualKeys } from '../../keys/virtual-keys.ts';
+import { isSecretShaped, type VirtualKeys } from '../../keys/virtual-keys.ts';
 import type { RuntimeProviders } from '../../router/runtime-providers.ts';
 
 /** What the admin endpoints use; built by app.ts. */
@@ -36,8 +36,9 @@ export function parseWith<Schema extends z.ZodType>(schema: Schema, value: unkno
   const parsed = safeParseFirstIssue(schema, value ?? {});
   if (parsed.success) return parsed.data;
   const first = parsed.error.issues[0];
+  const param = first && issueParam(first);
   throw new GatewayError('SB_ERR_INVALID_REQUEST', boundMessage(`Invalid ${what}: ${first ? formatIssue(first) : 'invalid value'}`), {
-    ...(first?.path.length ? { param: formatParam(first.path) } : {}),
+    ...(param !== undefined ? { param } : {}),
   });
 }
 
@@ -46,8 +47,12 @@ export function idOf(request: FastifyRequest): string {
   return (request.params as { id: string }).id;
 }
 
-/** 404 in the OpenAI shape. */
+/**
+ * 404 in the OpenAI shape. A key addressed by something shaped like a secret is not quoted: that
+ * would put a secret in the answer and the log line of every mistyped or rotated-away one.
+ */
 export function notFound(kind: string, id: string): GatewayError {
+  if (isSecretShaped(id)) return new GatewayError('SB_ERR_NOT_FOUND', `No ${kind} has this secret (sb-...${id.slice(-4)}).`);
   return new GatewayError('SB_ERR_NOT_FOUND', `No ${kind} with id ${quote(id)}.`);
 }
 

@@ -11,7 +11,9 @@ const positiveInteger = z.number().int().positive();
 const rateLimits = z.object({ rpm: positiveInteger.optional(), tpm: positiveInteger.optional() }).strict();
 /** ISO-8601 date-time (with an offset or Z; none means UTC), or a date meaning its UTC midnight. */
 const isoTime = z
-  .union([z.iso.datetime({ offset: true, local: true }), z.iso.date()])
+  .union([z.iso.datetime({ offset: true, local: true }), z.iso.date()], {
+    error: 'expected an ISO-8601 date-time (2025-06-01T12:00:00Z, 2025-06-01T14:00:00+02:00) or date (2025-06-01)',
+  })
   .transform((text) => new Date(/T.*(Z|[+-]\d{2}:?\d{2})$/i.test(text) || !text.includes('T') ? text : `${text}Z`).toISOString());
 
 /** Budgets and limits, as keys and teams both carry them. */
