@@ -206,7 +206,9 @@ export class Pipeline {
     const rule = this.#matchRule(incoming, caller);
     const { requested, requirements } = this.#routeByRule(incoming.model, rule);
     if (rule) record.reason = `rules[${rule.index}] matched`;
-    const screened = this.#dependencies.governance?.screenEmbedding(record, incoming, caller);
+    // The guardrails of the route a rule sent it to, as for a chat (an outside probe: a rule's
+    // route to a guarded embeddings route ran none of that route's guardrails).
+    const screened = this.#dependencies.governance?.screenEmbedding(record, incoming, requested, caller);
     const request = screened?.request ?? incoming;
     const routing = embeddingRoutingRequest(request, requested, caller, screened?.onPrem ? { ...requirements, onPrem: true } : requirements);
     const plan = this.#plan(record, () => this.#dependencies.planner.plan(routing));

@@ -102,12 +102,15 @@ export function checkReferences(config: ReadableConfig, known: KnownNames): { pr
       if (!conditionKey.test(key)) {
         problems.push(`${path}.when.${key}: unknown condition (use metadata.<name>, header.<name>, key, team, model, user or time)`);
       } else if (key === 'time' && !timeWindow.test(String(value))) {
-        problems.push(`${path}.when.time: must look like "09:00-17:00" (UTC)`);
+        problems.push(`${path}.when.time: must look like "09:00-17:00" (UTC, hours 00-23)`);
       }
     }
-    for (const key of Object.keys(rule.set ?? {})) {
+    for (const [key, value] of Object.entries(rule.set ?? {})) {
       if (!overridableParameters.has(key)) {
         problems.push(`${path}.set.${key}: cannot be overridden (use ${[...overridableParameters].join(', ')})`);
+      } else {
+        const problem = overrideValueProblem(key, value);
+        if (problem) problems.push(`${path}.set.${key}: ${problem}`);
       }
     }
     if (rule.route === undefined && rule.require === undefined && rule.deny === undefined && rule.set === undefined) {
@@ -119,12 +122,28 @@ export function checkReferences(config: ReadableConfig, known: KnownNames): { pr
 }
 
 const conditionKey = /^(metadata\.[^.\s]+|header\.[A-Za-z0-9-]+|key|team|model|user|time)$/;
-const timeWindow = /^\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}$/;
+// Hours 0-23 and minutes 0-59: "25:00" would otherwise compile to a window past midnight that never closes.
+const timeWindow = /^([01]?\d|2[0-3]):[0-5]\d\s*-\s*([01]?\d|2[0-3]):[0-5]\d$/;
 
 /** Request parameters a rule's `set` may override (OpenAI names). */
 export const overridableParameters: ReadonlySet<string> = new Set([
   'temperature', 'top_p', 'top_k', 'max_tokens', 'seed', 'stop', 'presence_penalty', 'frequency_penalty', 'reasoning_effort',
 ]);
+
+/**
+ * What is wrong with a `set` value, if anything: a number parameter takes a number (or its text,
+ * as `${VAR}` gives it), `stop` a text or a list of texts, `reasoning_effort` a text. Without this
+ * check `temperature: hot` was sent as null and `"0.5"` as a string, refused by every provider.
+ */
+function overrideValueProblem(key: string, value: unknown): string | undefined {
+  if (key === 'stop') return typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string')) ? undefined : 'must be a text or a list of texts';
+  if (key === 'reasoning_effort') return typeof value === 'string' && value !== '' ? undefined : 'must be a text (e.g. low, medium, high)';
+  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  if (!Number.isFinite(number)) return 'must be a number';
+  if ((key === 'max_tokens' || key === 'seed' || key === 'top_k') && !Number.isInteger(number)) return 'must be a whole number';
+  if ((key === 'max_tokens' || key === 'top_k') && number < 1) return 'must be at least 1';
+  return undefined;
+}
 
 /** `<provider id>/<upstream model>` with a configured provider id. */
 export function isProviderAddress(name: string, providerIds: ReadonlySet<string>): boolean {

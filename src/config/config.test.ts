@@ -60,12 +60,36 @@ describe('config', () => {
           'routes[1].candidates[0]: unknown model "nope"',
           'routes[1].split: weights must add up to more than 0',
           'rules[0].when.colour: unknown condition (use metadata.<name>, header.<name>, key, team, model, user or time)',
-          'rules[1].when.time: must look like "09:00-17:00" (UTC)',
+          'rules[1].when.time: must look like "09:00-17:00" (UTC, hours 00-23)',
           'rules[1].set.model: cannot be overridden (use temperature, top_p, top_k, max_tokens, seed, stop, presence_penalty, frequency_penalty, reasoning_effort)',
         ]);
         return true;
       },
     );
+  });
+
+  // An outside probe: `temperature: "0.5"` (text, as `${VAR}` gives it) reached providers as a
+  // string and `time: "20:00-25:00"` compiled to a window that never closed.
+  it('checks the values of a rule\'s set and the hours of its time window', () => {
+    const rules = (rule: Record<string, unknown>) => () => validateConfig({ rules: [rule] }, 'test', {}, knownNames());
+    assert.doesNotThrow(rules({ set: { temperature: '0.5', max_tokens: 100, stop: ['END'], reasoning_effort: 'low', seed: '7' } }));
+    assert.doesNotThrow(rules({ when: { time: '22:00-06:30' }, deny: true }));
+    const problems = (rule: Record<string, unknown>) => {
+      try {
+        rules(rule)();
+        return [];
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.problems;
+      }
+    };
+    assert.deepEqual(problems({ set: { temperature: 'hot', max_tokens: 0.5, stop: [1], reasoning_effort: 2 } }), [
+      'rules[0].set.temperature: must be a number',
+      'rules[0].set.max_tokens: must be a whole number',
+      'rules[0].set.stop: must be a text or a list of texts',
+      'rules[0].set.reasoning_effort: must be a text (e.g. low, medium, high)',
+    ]);
+    assert.deepEqual(problems({ when: { time: '20:00-25:00' }, deny: true }), ['rules[0].when.time: must look like "09:00-17:00" (UTC, hours 00-23)']);
   });
 
   it('refuses a base_url with credentials (user:password@), a query string or a fragment, without echoing it', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseUrlProblem } from './base-url.ts';
+import { hasNestedQuantifier } from './nested-quantifier.ts';
 
 /**
  * The zod schema of switchboard.yaml (../shared/SPEC.md "Configuration"): the single source of
@@ -199,14 +200,20 @@ const ruleSchema = z
 export const piiEntityNames = ['email', 'phone', 'card_number', 'iban', 'national_id', 'api_key'] as const;
 
 const guardrailName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." and "-" only');
-const regularExpression = z.string().refine((source) => {
-  try {
-    new RegExp(source, 'iu');
-    return true;
-  } catch {
-    return false;
-  }
-}, 'not a valid regular expression');
+const regularExpression = z
+  .string()
+  .refine((source) => {
+    try {
+      new RegExp(source, 'iu');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid regular expression')
+  .refine(
+    (source) => !hasNestedQuantifier(source),
+    'a repeated group holding another unbounded repetition (as in "(\\w+\\s?)+") can take exponential time on a long prompt and stall every request; bound the inner repetition ({1,63}) or write it without the nesting',
+  );
 
 /** A named guardrail (docs/guardrails.md); routes and keys refer to it by name. */
 const guardrailSchema = z.discriminatedUnion('type', [

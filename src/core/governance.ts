@@ -108,7 +108,8 @@ export interface AdmissionRequest {
 export interface RequestGovernance {
   /** Guardrails on a chat request, after rules and before routing: may rewrite it or throw 400. */
   screenChat(record: GovernedRecord, request: ChatRequest, requested: string, caller: Caller): Screened<ChatRequest>;
-  screenEmbedding(record: GovernedRecord, request: EmbeddingRequest, caller: Caller): Screened<EmbeddingRequest>;
+  /** `requested`: the model or route id after rules, whose route's guardrails apply (as for chats). */
+  screenEmbedding(record: GovernedRecord, request: EmbeddingRequest, requested: string, caller: Caller): Screened<EmbeddingRequest>;
   /**
    * Limits and budgets after planning, before any provider call: throws 429 when over, else
    * reserves the estimate and settles it with the real cost when the record finishes.

@@ -104,7 +104,7 @@ describe('guardrails', () => {
   it('screens embedding inputs', () => {
     const target = record();
     const incoming = { model: 'e', input: ['a@b.io', 'plain'], metadata: {} };
-    const screened = guardrails.screenEmbedding(target, incoming, caller(['redact']));
+    const screened = guardrails.screenEmbedding(target, incoming, 'e', caller(['redact']));
     assert.deepEqual(screened.request.input, ['[REDACTED_EMAIL]', 'plain']);
     assert.deepEqual(incoming.input, ['a@b.io', 'plain']);
   });
@@ -112,5 +112,72 @@ describe('guardrails', () => {
   it('rejects invalid deny patterns and unknown names when the config is loaded', () => {
     assert.equal(configSchema.safeParse({ guardrails: [{ name: 'x', type: 'deny', patterns: ['('] }] }).success, false);
     assert.equal(configSchema.safeParse({ guardrails: [{ name: 'x', type: 'pii', entities: ['dna'] }] }).success, false);
+  });
+});
+
+// An outside probe: an email in a tool description, a schema description, `user`, `stop`, a
+// message name or reasoning text passed a block guardrail and reached the provider; so did one in
+// `prediction` (a field only the native body holds), and token-id embedding inputs passed unread.
+describe('guardrails read every text a provider receives', () => {
+  const typed = (): ChatRequest => ({
+    model: 'm',
+    messages: [
+      { role: 'user', name: 'a@b.io', content: [{ type: 'text', text: 'hi' }] },
+      { role: 'assistant', content: [{ type: 'reasoning', text: 'mail a@b.io', signature: 'sig' }] },
+    ],
+    tools: [{ name: 'send', description: 'send to a@b.io', parameters: { type: 'object', properties: { to: { type: 'string', description: 'like a@b.io', format: 'email' } } } }],
+    responseFormat: { type: 'json_schema', name: 'out', description: 'for a@b.io', schema: { type: 'object', enum: ['a@b.io'] } },
+    stop: ['a@b.io'],
+    user: 'a@b.io',
+    stream: false,
+    includeUsage: false,
+    metadata: {},
+    hints: {},
+  });
+
+  it('redacts them all in the typed request, and blocks on each', () => {
+    const target = record();
+    const screened = guardrails.screenChat(target, typed(), 'safe', caller()).request;
+    assert.deepEqual(target.guardrails, [{ name: 'redact', type: 'pii', result: 'redacted', findings: { email: 8 } }]);
+    assert.ok(!JSON.stringify(screened).includes('a@b.io'), JSON.stringify(screened));
+    assert.deepEqual(screened.tools?.[0]?.parameters, { type: 'object', properties: { to: { type: 'string', description: 'like [REDACTED_EMAIL]', format: 'email' } } }, 'schema keywords are not text');
+    const onlyIn = (change: (request: ChatRequest) => void) => {
+      const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], stream: false, includeUsage: false, metadata: {}, hints: {} };
+      change(request);
+      return guardrails.screenChat(record(), request, 'plain', caller(['on-prem'])).onPrem;
+    };
+    const full = typed();
+    assert.equal(onlyIn((request) => (request.tools = full.tools)), true, 'tool description');
+    assert.equal(onlyIn((request) => (request.responseFormat = full.responseFormat)), true, 'response format');
+    assert.equal(onlyIn((request) => (request.stop = full.stop)), true, 'stop');
+    assert.equal(onlyIn((request) => (request.user = full.user)), true, 'user');
+    assert.equal(onlyIn((request) => (request.messages = full.messages.slice(0, 1))), true, 'name');
+    assert.equal(onlyIn((request) => (request.messages = full.messages.slice(1))), true, 'reasoning');
+  });
+
+  it('reads the native body, fields the typed request lacks included', () => {
+    const request: ChatRequest = {
+      model: 'm',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      stream: false,
+      includeUsage: false,
+      metadata: {},
+      hints: {},
+      native: { format: 'openai-chat', body: { model: 'strict', messages: [{ role: 'user', content: 'hi' }], prediction: { type: 'content', content: '4111111111111111' } } },
+    };
+    assert.throws(() => guardrails.screenChat(record(), request, 'strict', caller()), /block-cards/);
+  });
+
+  it('blocks or keeps on-prem token-id embedding inputs, which no pattern can read, and counts them', () => {
+    const tokens = { model: 'e', input: [], inputTokenIds: 50, metadata: {} };
+    const blocked = record();
+    assert.throws(
+      () => guardrails.screenEmbedding(blocked, tokens, 'e', caller(['block-cards'])),
+      (error: unknown) => GatewayError.isInstance(error) && /block-cards.*token-id inputs cannot be read/.test(error.message),
+    );
+    assert.deepEqual(blocked.guardrails, [{ name: 'block-cards', type: 'pii', result: 'blocked', detail: 'token-id inputs cannot be read' }]);
+    assert.throws(() => guardrails.screenEmbedding(record(), tokens, 'e', caller(['deny'])), /deny/);
+    assert.equal(guardrails.screenEmbedding(record(), tokens, 'e', caller(['on-prem'])).onPrem, true);
+    assert.throws(() => guardrails.screenEmbedding(record(), tokens, 'e', caller(['small'])), /small.*50 prompt tokens > 40/);
   });
 });

@@ -6,7 +6,7 @@ import type { GovernedRecord, GuardrailOutcome, Screened } from '../core/governa
 import type { GuardrailConfig, RouteConfig } from '../config/schema.ts';
 import { countPromptTokens, countTextsTokens, promptTokensAtMost, textsTokensAtMost } from '../tokens/count.ts';
 import { findPii, redactFindings, type PiiEntity, type PiiFinding } from './pii.ts';
-import { chatTextSlots, inputTextSlots, rewriteNativeBody, type TextSlot } from './text-slots.ts';
+import { chatTextSlots, embeddingTextSlots, nativeBodyTexts, rewriteNativeBody, type TextSlot } from './text-slots.ts';
 
 /** A guardrail compiled once at startup (regular expressions, entity sets). */
 type CompiledGuardrail =
@@ -16,13 +16,28 @@ type CompiledGuardrail =
 
 /** The request under screening: its text, its prompt size, and how to redact it. */
 interface Subject {
-  slots(): TextSlot[];
+  /**
+   * The caller's text as a provider would receive it: the native body's text values when the
+   * request has one (a same-format provider gets that body; the typed request is parsed from it,
+   * so it holds no caller text the body lacks), else the typed request's.
+   */
+  texts(): readonly string[];
+  /** Inputs given as token ids (embeddings), which no pattern can read. */
+  unreadable: boolean;
   promptTokens(): number;
   /** A bound no lower than `promptTokens()`, without the tokenizer (src/tokens/count.ts). */
   promptTokensAtMost(): number;
-  /** Switches to a private copy before the first rewrite, so the caller's parsed body is untouched. */
-  beginRewrite(): void;
-  rewriteNative(rewrite: (text: string) => string): void;
+  /**
+   * Rewrites every caller text of a private copy of the request, typed and native alike, so the
+   * caller's parsed body is untouched and no path to a provider (passthrough, another format, a
+   * stream's continuation built from the typed request) keeps the original.
+   */
+  redact(rewrite: (text: string) => string): void;
+}
+
+/** The texts of a native body if there is one, else of the typed request's slots. */
+function textsOf(native: { body: Record<string, unknown> } | undefined, slots: () => TextSlot[]): string[] {
+  return native ? nativeBodyTexts(native.body) : slots().map((slot) => slot.get());
 }
 
 /**
@@ -54,35 +69,38 @@ export class Guardrails {
     const selected = this.#select(requested, caller);
     if (selected === null) return { request, onPrem: false };
     let current = request;
-    let slots: TextSlot[] | undefined;
+    let texts: readonly string[] | undefined;
     return this.#run(record, selected, () => current, {
-      slots: () => (slots ??= chatTextSlots(current)),
+      texts: () => (texts ??= textsOf(current.native, () => chatTextSlots(current))),
+      unreadable: false,
       promptTokens: () => countPromptTokens(current),
       promptTokensAtMost: () => promptTokensAtMost(current),
-      beginRewrite: () => {
-        if (current !== request) return;
-        current = structuredClone(request);
-        slots = undefined;
-      },
-      rewriteNative: (rewrite) => {
+      redact: (rewrite) => {
+        if (current === request) current = structuredClone(request);
+        for (const slot of chatTextSlots(current)) slot.set(rewrite(slot.get()));
         if (current.native) current.native = { ...current.native, body: rewriteNativeBody(current.native.body, rewrite) };
+        texts = undefined;
       },
     });
   }
 
-  screenEmbedding(record: GovernedRecord, request: EmbeddingRequest, caller: Caller): Screened<EmbeddingRequest> {
-    const selected = this.#select(request.model, caller);
+  screenEmbedding(record: GovernedRecord, request: EmbeddingRequest, requested: string, caller: Caller): Screened<EmbeddingRequest> {
+    const selected = this.#select(requested, caller);
     if (selected === null) return { request, onPrem: false };
     let current = request;
+    // Token-id inputs count one token each (src/api/openai/embeddings.ts).
+    const tokenIds = request.inputTokenIds ?? 0;
+    let texts: readonly string[] | undefined;
     return this.#run(record, selected, () => current, {
-      slots: () => inputTextSlots(current.input),
-      promptTokens: () => countTextsTokens(current.input),
-      promptTokensAtMost: () => textsTokensAtMost(current.input),
-      beginRewrite: () => {
+      texts: () => (texts ??= textsOf(current.native, () => embeddingTextSlots(current))),
+      unreadable: tokenIds > 0,
+      promptTokens: () => countTextsTokens(current.input) + tokenIds,
+      promptTokensAtMost: () => textsTokensAtMost(current.input) + tokenIds,
+      redact: (rewrite) => {
         if (current === request) current = { ...request, input: [...request.input] };
-      },
-      rewriteNative: (rewrite) => {
+        for (const slot of embeddingTextSlots(current)) slot.set(rewrite(slot.get()));
         if (current.native) current.native = { ...current.native, body: rewriteNativeBody(current.native.body, rewrite) };
+        texts = undefined;
       },
     });
   }
@@ -134,21 +152,18 @@ function apply(guardrail: CompiledGuardrail, subject: Subject): GuardrailOutcome
   const base = { name: guardrail.name, type: guardrail.type };
   switch (guardrail.type) {
     case 'pii': {
-      const found = subject.slots().map((slot) => findPii(slot.get(), guardrail.entities));
-      const findings = countFindings(found.flat());
+      // Token ids cannot be read: the data may be there, so the action is taken as on a finding.
+      if (subject.unreadable) return unreadable(base, guardrail.action);
+      const findings = countFindings(subject.texts().flatMap((text) => findPii(text, guardrail.entities)));
       if (!findings) return { ...base, result: 'passed' };
       if (guardrail.action === 'block') return { ...base, result: 'blocked', findings };
       if (guardrail.action === 'on_prem') return { ...base, result: 'restricted_on_prem', findings };
-      subject.beginRewrite();
-      // Slots are taken again after the copy, in the same order as the findings.
-      subject.slots().forEach((slot, index) => {
-        if (found[index]!.length) slot.set(redactFindings(slot.get(), found[index]!));
-      });
-      subject.rewriteNative((text) => redactFindings(text, findPii(text, guardrail.entities)));
+      subject.redact((text) => redactFindings(text, findPii(text, guardrail.entities)));
       return { ...base, result: 'redacted', findings };
     }
     case 'deny': {
-      const index = guardrail.patterns.findIndex((pattern) => subject.slots().some((slot) => pattern.test(slot.get())));
+      if (subject.unreadable) return unreadable(base, 'block');
+      const index = guardrail.patterns.findIndex((pattern) => subject.texts().some((text) => pattern.test(text)));
       return index < 0 ? { ...base, result: 'passed' } : { ...base, result: 'blocked', detail: `matches denied pattern ${index + 1}` };
     }
     case 'max_prompt_tokens': {
@@ -166,6 +181,13 @@ function apply(guardrail: CompiledGuardrail, subject: Subject): GuardrailOutcome
   }
 }
 
+const unreadableDetail = 'token-id inputs cannot be read';
+
+/** What a guardrail that reads text does with inputs it cannot read: block (a redaction is impossible), or keep them on-prem. */
+function unreadable(base: Pick<GuardrailOutcome, 'name' | 'type'>, action: 'redact' | 'block' | 'on_prem'): GuardrailOutcome {
+  return action === 'on_prem' ? { ...base, result: 'restricted_on_prem', detail: unreadableDetail } : { ...base, result: 'blocked', detail: unreadableDetail };
+}
+
 function countFindings(findings: readonly PiiFinding[]): Record<string, number> | undefined {
   if (findings.length === 0) return undefined;
   const counts: Record<string, number> = {};
@@ -181,10 +203,12 @@ function describeFindings(findings: Record<string, number> | undefined): string 
 
 function blocked(guardrail: CompiledGuardrail, outcome: GuardrailOutcome): GatewayError {
   const why =
-    guardrail.type === 'pii'
-      ? `it contains ${Object.keys(outcome.findings ?? {}).join(', ')}`
-      : guardrail.type === 'deny'
-        ? 'it matches a denied pattern'
-        : `the prompt is too long (${outcome.detail ?? ''})`;
+    outcome.detail === unreadableDetail
+      ? 'its token-id inputs cannot be read (send the inputs as text)'
+      : guardrail.type === 'pii'
+        ? `it contains ${Object.keys(outcome.findings ?? {}).join(', ')}`
+        : guardrail.type === 'deny'
+          ? 'it matches a denied pattern'
+          : `the prompt is too long (${outcome.detail ?? ''})`;
   return new GatewayError('SB_ERR_INVALID_REQUEST', `Request blocked by guardrail "${guardrail.name}": ${why}.`, { publicCode: 'guardrail_blocked' });
 }

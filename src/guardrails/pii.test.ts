@@ -27,6 +27,9 @@ describe('PII detection', () => {
     ['aws AKIAIOSFODNN7EXAMPLE', 'api_key', 'AKIAIOSFODNN7EXAMPLE'],
     ['gh ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'api_key', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789'],
     ['-----BEGIN RSA PRIVATE KEY-----', 'api_key', '-----BEGIN RSA PRIVATE KEY-----'],
+    // Outside probes: a lower-case IBAN and an encrypted PKCS#8 key header were missed.
+    ['my iban is gb82 west 1234 5698 7654 32', 'iban', 'gb82 west 1234 5698 7654 32'],
+    ['-----BEGIN ENCRYPTED PRIVATE KEY-----', 'api_key', '-----BEGIN ENCRYPTED PRIVATE KEY-----'],
   ];
   for (const [text, entity, match] of positives) {
     it(`finds ${entity} in "${text}"`, () => assert.deepEqual(found(text), [[entity, match]]));
@@ -46,6 +49,10 @@ describe('PII detection', () => {
     'a price of $1,234,567.89',
     'sk-short and AKIA123',
     'mixed 123-45-6789-0',
+    // Pass the Luhn check but start as no card network's numbers do: millisecond timestamps and
+    // ids (an outside probe found a tenth of such timestamps redacted as cards).
+    'created 16990000001234 and 1700000000024 ms',
+    'order 1000000000000009',
   ];
   for (const text of negatives) {
     it(`finds nothing in "${text}"`, () => assert.deepEqual(found(text), []));

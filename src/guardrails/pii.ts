@@ -19,6 +19,9 @@ interface Detector {
   accept?(match: string): boolean;
 }
 
+/** The first digits of the card networks' numbers (see the card_number detector). */
+const cardIssuer = /^[2-6]/;
+
 /**
  * Detectors, most specific first: where two overlap the earlier wins, so an API key is not also
  * reported as a phone number. Patterns are compiled once here, never per request.
@@ -28,7 +31,7 @@ const detectors: readonly Detector[] = [
     entity: 'api_key',
     // OpenAI/Anthropic (sk-, sk-proj-, sk-ant-), AWS access key ids, GitHub, Slack, Google, Stripe, Switchboard, PEM private keys.
     pattern:
-      /(?<![A-Za-z0-9])(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|(?:sk|rk)_live_[0-9A-Za-z]{20,}|sb-[A-Za-z0-9_-]{40,}|-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP )?PRIVATE KEY-----)/g,
+      /(?<![A-Za-z0-9])(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|(?:AKIA|ASIA)[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|(?:sk|rk)_live_[0-9A-Za-z]{20,}|sb-[A-Za-z0-9_-]{40,}|-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY-----)/g,
   },
   {
     entity: 'email',
@@ -36,16 +39,21 @@ const detectors: readonly Detector[] = [
   },
   {
     entity: 'iban',
-    pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/g,
+    // Either case ("my iban is de89 3704 …" was missed); the country, length and mod-97 check hold it to real IBANs.
+    pattern: /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])/gi,
     accept: ibanValid,
   },
   {
     entity: 'card_number',
-    // 13 to 19 digits, optionally grouped by spaces or dashes, that pass the Luhn check.
+    // 13 to 19 digits, optionally grouped by spaces or dashes, that pass the Luhn check and start
+    // as the card networks' numbers do (ISO/IEC 7812 major industry identifiers 2 to 6: Mastercard 2
+    // and 5, Amex, Diners and JCB 3, Visa 4, Maestro 5 and 6, Discover and UnionPay 6). The Luhn check
+    // alone passes one digit run in ten: a tenth of millisecond timestamps (13 digits from 1…)
+    // were redacted as cards.
     pattern: /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g,
     accept: (match) => {
       const digits = match.replace(/[ -]/g, '');
-      return digits.length >= 13 && digits.length <= 19 && !/^(\d)\1+$/.test(digits) && luhnValid(digits);
+      return digits.length >= 13 && digits.length <= 19 && cardIssuer.test(digits) && !/^(\d)\1+$/.test(digits) && luhnValid(digits);
     },
   },
   {

@@ -24,8 +24,8 @@ export class Governance implements RequestGovernance {
     return this.#guardrails.screenChat(record, request, requested, caller);
   }
 
-  screenEmbedding(record: GovernedRecord, request: EmbeddingRequest, caller: Caller): Screened<EmbeddingRequest> {
-    return this.#guardrails.screenEmbedding(record, request, caller);
+  screenEmbedding(record: GovernedRecord, request: EmbeddingRequest, requested: string, caller: Caller): Screened<EmbeddingRequest> {
+    return this.#guardrails.screenEmbedding(record, request, requested, caller);
   }
 
   async admit(record: GovernedRecord, caller: Caller, request: AdmissionRequest): Promise<void> {

@@ -1,62 +1,77 @@
 import type { ChatRequest } from '../core/chat-request.ts';
 import type { Warning } from '../core/chat-result.ts';
 
+/** Anthropic Messages' EffortLevel (OutputConfig.effort, ../shared/specs/anthropic/openapi.json). */
+const anthropicEffortLevels: ReadonlySet<string> = new Set(['low', 'medium', 'high', 'xhigh', 'max']);
+
 /**
  * A rule's `set:` applied to a request: the typed fields and, when the request will be passed
  * through in its own wire format, the native body too, so both paths send the same values.
  * Each override is returned as a warning for the ledger: a request is never changed silently.
+ * The native body keeps its protocol headers and Anthropic-only settings (an outside probe: a
+ * rule's `temperature` dropped the caller's `anthropic-beta`).
  */
 export function applyOverrides(request: ChatRequest, set: Readonly<Record<string, unknown>>, ruleIndex: number): { request: ChatRequest; warnings: Warning[] } {
   const next: ChatRequest = { ...request };
-  const native = request.native ? { format: request.native.format, body: { ...request.native.body } } : undefined;
+  // The bytes the body was read from no longer say what it holds (ChatRequest.native.source).
+  const { source: _source, ...kept } = request.native ?? {};
+  const native = request.native ? { ...kept, format: request.native.format, body: { ...request.native.body } } : undefined;
   const warnings: Warning[] = [];
   for (const [key, value] of Object.entries(set)) {
+    let typed: unknown;
     switch (key) {
       case 'temperature':
-        next.temperature = Number(value);
+        typed = next.temperature = Number(value);
         break;
       case 'top_p':
-        next.topP = Number(value);
+        typed = next.topP = Number(value);
         break;
       case 'top_k':
-        next.topK = Number(value);
+        typed = next.topK = Number(value);
         break;
       case 'max_tokens':
-        next.maxOutputTokens = Number(value);
+        typed = next.maxOutputTokens = Number(value);
         break;
       case 'seed':
-        next.seed = Number(value);
+        typed = next.seed = Number(value);
         break;
       case 'presence_penalty':
-        next.presencePenalty = Number(value);
+        typed = next.presencePenalty = Number(value);
         break;
       case 'frequency_penalty':
-        next.frequencyPenalty = Number(value);
+        typed = next.frequencyPenalty = Number(value);
         break;
       case 'reasoning_effort':
-        next.reasoningEffort = String(value);
+        typed = next.reasoningEffort = String(value);
         break;
       case 'stop':
-        next.stop = Array.isArray(value) ? value.map(String) : [String(value)];
+        typed = next.stop = Array.isArray(value) ? value.map(String) : [String(value)];
         break;
       default:
         continue;
     }
-    if (native) setNative(native, key, key === 'stop' ? next.stop : value);
-    warnings.push({ type: 'other', setting: key, message: `rules[${ruleIndex}] set ${key} to ${JSON.stringify(value)}` });
+    // The typed value (a number from YAML text or `${VAR}` is a string) in both: an outside probe
+    // found `temperature: "0.5"` sent as a string, which every provider refuses.
+    const sent = native ? setNative(native, key, typed) : true;
+    const message = `rules[${ruleIndex}] set ${key} to ${JSON.stringify(typed)}`;
+    warnings.push({ type: 'other', setting: key, message: sent ? message : `${message} (an Anthropic Messages body has no ${key}: sent only to providers of other formats)` });
   }
   return { request: native ? { ...next, native } : next, warnings };
 }
 
-/** Writes an override under the field name of the body's own format. */
-function setNative(native: NonNullable<ChatRequest['native']>, key: string, value: unknown): void {
+/** Writes an override under the field name of the body's own format; false where that format has no such field. */
+function setNative(native: NonNullable<ChatRequest['native']>, key: string, value: unknown): boolean {
   const body = native.body;
   if (native.format === 'openai-chat') {
     if (key === 'max_tokens' && 'max_completion_tokens' in body) body.max_completion_tokens = value;
     else body[key] = value;
-    return;
+    return true;
   }
-  // Anthropic Messages names (../shared/specs/anthropic/openapi.json): stop_sequences; no seed or penalties.
+  // Anthropic Messages names (../shared/specs/anthropic/openapi.json): stop_sequences, output_config.effort; no seed or penalties.
   if (key === 'stop') body.stop_sequences = value;
   else if (key === 'temperature' || key === 'top_p' || key === 'top_k' || key === 'max_tokens') body[key] = value;
+  else if (key === 'reasoning_effort' && typeof value === 'string' && anthropicEffortLevels.has(value)) {
+    body.output_config = { ...(body.output_config as Record<string, unknown> | undefined), effort: value };
+  } else return false;
+  return true;
 }
