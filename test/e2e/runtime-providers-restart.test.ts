@@ -36,6 +36,11 @@ describe('stored runtime providers after a restart with --workers 2', () => {
   const serve = async (file: string, encryptionKey: string, workers: string) =>
     startCli(['--config', file, '--port', '0', '--host', '127.0.0.1', '--workers', workers], { env: cleanEnvironment({ SWITCHBOARD_ENCRYPTION_KEY: encryptionKey }) });
   const logs = () => `${server!.stdout()}\n${server!.stderr()}`;
+  /** The logs once they match: a worker's line may reach the pipe after the primary's banner. */
+  const logsMatching = async (pattern: RegExp): Promise<string> => {
+    for (let waited = 0; waited < 5_000 && !pattern.test(logs()); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    return logs();
+  };
 
   before(async () => {
     configured = await new OpenAISimulator().start();
@@ -62,8 +67,8 @@ describe('stored runtime providers after a restart with --workers 2', () => {
     // The config file now has "ui", and the encryption key changed.
     const file = await writeConfig(true);
     server = await serve(file, 'the-second-encryption-key', '2');
-    assert.match(logs(), /runtime provider \\?"ui\\?" is not loaded: the config file has a provider/);
-    assert.match(logs(), /runtime provider \\?"sealed\\?" is not loaded/);
+    assert.match(await logsMatching(/runtime provider \\?"ui\\?" is not loaded/), /runtime provider \\?"ui\\?" is not loaded: the config file has a provider/);
+    assert.match(await logsMatching(/runtime provider \\?"sealed\\?" is not loaded/), /runtime provider \\?"sealed\\?" is not loaded/);
     const answers = await Promise.all(Array.from({ length: 6 }, () => chat(server!.origin, masterKey, { model: 'ui/gpt-4o', messages: [{ role: 'user', content: 'hi' }] })));
     assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 200, 200, 200, 200]);
     assert.equal(stored.chatCalls().length, 0, 'a request went to the stored provider');
