@@ -42,7 +42,7 @@ if (cluster.isPrimary) {
   const peer = new RpcPeer<PrimaryMethods, WorkerMethods>((envelope, sent) => {
     worker.send(envelope, undefined, {}, sent);
   });
-  peer.handle('hello', () => ({ slot: 1, workers: 1, config: {} as never, port: 0, host: '' }));
+  peer.handle('hello', () => ({ slot: 1, workers: 1, config: {} as never, instance: 1, port: 0, host: '' }));
   peer.handle('admit', (params) => arbiter.admit(worker.id, params));
   peer.handle('settle', ({ ticket, usage: used }) => arbiter.settle(worker.id, ticket, used));
   worker.on('message', (message: unknown) => peer.receive(message));

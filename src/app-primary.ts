@@ -6,10 +6,11 @@ import type { EnvironmentProvider } from './config/from-env.ts';
 import type { Config } from './config/schema.ts';
 import { LimitsEngine } from './keys/limits.ts';
 import { isStoredIn } from './ledger/open-ledger.ts';
-import { journalsOnDisk, recoverJournal, removeJournalFiles, slotOf } from './ledger/recovery.ts';
+import { forEachReplayable, recoverJournal, removeJournalFiles, slotOf } from './ledger/recovery.ts';
 import { providerDefinitions } from './providers/index.ts';
 import { strategies } from './router/index.ts';
 import { logMigrations, openStorage } from './store/open.ts';
+import { claimJournalLocks } from './store/sqlite/journal-lock.ts';
 
 /**
  * The composition root of what serves no request: the registries' names the config is checked
@@ -41,27 +42,38 @@ export function environmentProviders(catalog: Catalog): EnvironmentProvider[] {
  * What the primary of `--workers N` holds (src/cluster/primary.ts): the storage, opened (and
  * migrated) once before any worker starts, the one limits engine all workers are admitted by,
  * and the journals of slots no worker will take over (the workers were fewer, or a single
- * process ran last) written to the store.
+ * process ran last) written to the store, with those of other instances on the database whose
+ * process is gone (src/store/sqlite/journal-lock.ts).
  */
 export async function openPrimary(config: Config, logger: Logger, options: { workers: number; flushWorkers(): Promise<void> }): Promise<PrimaryParts> {
   const storage = await openStorage(config.storage.url, { onMigration: logMigrations(logger) });
   const database = sqliteFilePath(config.storage.url);
+  const locks = database ? claimJournalLocks(database) : undefined;
   const owned = (name: string) => (slotOf(name) ?? 0) >= 1 && (slotOf(name) ?? 0) <= options.workers;
-  const recover = async (which: (name: string) => boolean) => {
-    for (const name of database ? journalsOnDisk(database).filter(which) : []) {
-      const { rows, cutOff } = await recoverJournal(database!, name, isStoredIn(storage));
-      try {
-        if (rows.length > 0) await storage.ledger.append(rows);
-        removeJournalFiles(database!, name);
-        if (rows.length > 0) logger.warn({ journal: name, rows: rows.length, cut_off: cutOff }, 'wrote ledger rows journaled by a process that did not finish them');
-      } catch (error) {
-        logger.error({ err: error, journal: name }, 'could not write the ledger rows of a journal; they stay in it for the next start');
-      }
+  const replay = async (name: string) => {
+    const { rows, cutOff } = await recoverJournal(database!, name, isStoredIn(storage));
+    try {
+      if (rows.length > 0) await storage.ledger.append(rows);
+      removeJournalFiles(database!, name);
+      if (rows.length > 0) logger.warn({ journal: name, rows: rows.length, cut_off: cutOff }, 'wrote ledger rows journaled by a process that did not finish them');
+    } catch (error) {
+      logger.error({ err: error, journal: name }, 'could not write the ledger rows of a journal; they stay in it for the next start');
     }
+  };
+  const recover = async (mine: (name: string) => boolean) => {
+    if (locks) await forEachReplayable(database!, locks, mine, replay);
   };
   await recover((name) => !owned(name));
   const limits = new LimitsEngine({ costSince: (subject, from) => storage.ledger.costSince(subject, from), flushLedger: options.flushWorkers });
-  return { admission: limits, recoverJournals: () => recover(() => true), close: () => storage.close() };
+  return {
+    admission: limits,
+    instance: locks?.instance ?? 1,
+    recoverJournals: () => recover(() => true),
+    async close() {
+      await storage.close();
+      locks?.release();
+    },
+  };
 }
 
 /** The database file of an `sqlite://path` URL (none for `:memory:` or another backend). */

@@ -20,6 +20,7 @@ import { createGovernanceParts } from './keys/compose.ts';
 import { CredentialCipher } from './keys/credential-cipher.ts';
 import type { FinishedRequest, RequestRecord } from './ledger/request-record.ts';
 import { openLedger } from './ledger/open-ledger.ts';
+import { journalName } from './ledger/recovery.ts';
 import type { LedgerWriter } from './ledger/writer.ts';
 import { Pipeline } from './pipeline.ts';
 import { providerDefinitions } from './providers/index.ts';
@@ -43,6 +44,7 @@ import { registerRouteExplainRoutes } from './server/routes/route-explain.ts';
 import { registerFeedbackRoutes } from './server/routes/feedback.ts';
 import { createFeedbackRecorder } from './feedback/record-feedback.ts';
 import { logMigrations, openStorage, wantsLedgerThread } from './store/open.ts';
+import { claimJournalLocks } from './store/sqlite/journal-lock.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { createMetrics } from './telemetry/metrics.ts';
 import { createHttpClient } from './upstream/http-client.ts';
@@ -118,7 +120,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Ledger batches in a thread of their own only when a core is left over by the processes
   // serving the port (docs/decisions/0011-ledger-write-path.md).
   const storage = await openStorage(config.storage.url, { ledgerThread: wantsLedgerThread(availableParallelism(), workers), onMigration: logMigrations(logger) });
-  const { writer, inFlight, cutOff } = await openLedger(storage, sqliteFilePath(config.storage.url), logger, link?.slot);
+  const databasePath = sqliteFilePath(config.storage.url);
+  // A worker's instance is its primary's, which holds the lock; a single process claims one.
+  const journalLocks = !link && databasePath ? claimJournalLocks(databasePath) : undefined;
+  const journal = journalName(link?.slot, link?.instance ?? journalLocks?.instance);
+  const { writer, inFlight, cutOff } = await openLedger(storage, databasePath, logger, journal, journalLocks);
   const metrics = createMetrics(instance, { ledger: () => writer.stats() }, link ? { worker: String(link.slot) } : {});
   metrics.countRows(cutOff);
   // Reads that must see every finished request (admin, feedback): with workers, all of them flush.
@@ -398,6 +404,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       metrics.close();
       await http.close();
       await storage.close();
+      journalLocks?.release();
     },
     flushLedger: () => writer.flush(),
   };

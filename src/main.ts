@@ -89,8 +89,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   const { config } = loaded;
   // Read from the config and REDIS_URL, but no part uses it yet (docs/configuration.md): say so,
-  // rather than let an operator believe replicas share their state through it.
-  if (config.storage.redis) notes.push('storage.redis (REDIS_URL) is set but not used yet: keys, limits and budgets are shared through the database, by the processes of one machine');
+  // rather than let an operator believe replicas share their state through it. Separate
+  // processes on one database share keys and the ledger, not rate limits nor budgets' spend in
+  // memory (docs/operations.md "Several replicas").
+  if (config.storage.redis) notes.push('storage.redis (REDIS_URL) is set but not used yet: the workers of this process share limits and budgets; separate replicas do not (docs/operations.md "Several replicas")');
   const host = parsed.values.host ?? config.server.host ?? (config.server.master_key ? '0.0.0.0' : 'localhost');
   const workers = workerCount(config, requestedWorkers ?? config.server.workers, notes);
   if (workers instanceof Error) {

@@ -23,6 +23,8 @@ import { workerMarker } from './worker-link.ts';
 /** What the primary opens for itself (app.ts): the engine over the shared store. */
 export interface PrimaryParts {
   admission: Admission;
+  /** This cluster's instance on the database file (its workers' journals are named by it). */
+  instance: number;
   /** Writes the rows every ledger journal on disk holds (no worker running). */
   recoverJournals(): Promise<void>;
   close(): Promise<void>;
@@ -146,7 +148,7 @@ class Supervisor {
     peer.handle('hello', (): WorkerSetup => {
       member.greeted = true;
       const { workers, config } = this.#options;
-      return { slot, workers, config };
+      return { slot, workers, config, instance: this.#parts!.instance };
     });
     peer.handle('listening', () => {
       member.listening = true;

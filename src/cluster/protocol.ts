@@ -14,6 +14,8 @@ export interface WorkerSetup {
   /** How many workers share the port. */
   workers: number;
   config: Config;
+  /** The primary's instance on the database file: the worker's journal is named by it and the slot (src/ledger/recovery.ts). */
+  instance: number;
 }
 
 /** An admission as a worker asks for it: the estimates are computed there, only when a limit needs them. */

@@ -28,6 +28,8 @@ export interface ClusterLink {
   readonly slot: number;
   /** How many workers share the port. */
   readonly workers: number;
+  /** The primary's instance on the database file, which names this worker's journal. */
+  readonly instance: number;
   /** Limits and budgets, held by the primary for all workers. */
   readonly admission: Admission;
   /** Tells the other workers of an /admin change; resolves once each has applied it. */
@@ -86,6 +88,7 @@ export async function connectToPrimary(): Promise<WorkerConnection> {
   const link: ClusterLink = {
     slot: setup.slot,
     workers: setup.workers,
+    instance: setup.instance,
     admission: new RemoteAdmission(peer),
     announce: (change) => peer.call('announce', change, 10_000),
     flushAllLedgers: () => peer.call('flushAll', undefined, 15_000),

@@ -13,17 +13,30 @@ import { clearJournal, readJournal } from './journal.ts';
  * A process replays its own journal at start; the process that starts first (the single
  * process, or the cluster primary) also replays the journals no running process owns (a slot
  * that no longer exists, or the other mode's). See docs/decisions/0008-workers.md.
+ *
+ * Several instances on one database file (replicas sharing a volume; a new process started while
+ * the old one drains) each have journals of their own: the first instance's names above, the
+ * n-th's `ledger-i<n>` and `ledger-i<n>-w<slot>`. Which instance is whose is a lock each holds
+ * while it runs (src/store/sqlite/journal-lock.ts); another instance's journals are replayed only
+ * once no process holds its lock.
  */
 
-/** The journal name of a single process (undefined) or of a cluster worker's slot. */
-export function journalName(slot: number | undefined): string {
-  return slot === undefined ? 'ledger' : `ledger-w${slot}`;
+/** The journal name of a single process (slot undefined) or of a cluster worker's slot, in instance `instance`. */
+export function journalName(slot: number | undefined, instance = 1): string {
+  const base = instance === 1 ? 'ledger' : `ledger-i${instance}`;
+  return slot === undefined ? base : `${base}-w${slot}`;
 }
 
-/** The slot of a worker journal name; undefined for the single-process journal. */
+/** The slot of a worker journal name; undefined for a single process's journal. */
 export function slotOf(name: string): number | undefined {
-  const match = /^ledger-w(\d+)$/.exec(name);
+  const match = /^ledger(?:-i\d+)?-w(\d+)$/.exec(name);
   return match ? Number(match[1]) : undefined;
+}
+
+/** The instance a journal name belongs to (1 for names without `-i<n>`). */
+export function instanceOf(name: string): number {
+  const match = /^ledger-i(\d+)(?:-w\d+)?$/.exec(name);
+  return match ? Number(match[1]) : 1;
 }
 
 /** Names of the journals whose files are next to the database. */
@@ -38,10 +51,46 @@ export function journalsOnDisk(basePath: string): string[] {
   const names = new Set<string>();
   for (const entry of entries) {
     if (!entry.startsWith(prefix)) continue;
-    const match = /^(ledger(?:-w\d+)?)-(?:a|b|inflight)\.jsonl$/.exec(entry.slice(prefix.length));
+    const match = /^(ledger(?:-i\d+)?(?:-w\d+)?)-(?:a|b|inflight)\.jsonl$/.exec(entry.slice(prefix.length));
     if (match) names.add(match[1]!);
   }
   return [...names].sort();
+}
+
+/** The instance locks as recovery uses them (src/store/sqlite/journal-lock.ts holds them). */
+export interface JournalOwnership {
+  /** This process's instance. */
+  readonly instance: number;
+  /** Runs `work` holding another instance's lock when no live process holds it; false when one does. */
+  ifUnowned(other: number, work: () => Promise<void>): Promise<boolean>;
+}
+
+/**
+ * Runs `replay` for each journal on disk this instance may write: its own instance's that `mine`
+ * accepts, and every journal of another instance whose lock no live process holds (while holding
+ * it, so that two instances starting together do not both replay it). A live instance's journals
+ * are left alone.
+ */
+export async function forEachReplayable(
+  basePath: string,
+  ownership: JournalOwnership,
+  mine: (name: string) => boolean,
+  replay: (name: string) => Promise<void>,
+): Promise<void> {
+  const byInstance = new Map<number, string[]>();
+  for (const name of journalsOnDisk(basePath)) {
+    const instance = instanceOf(name);
+    byInstance.set(instance, [...(byInstance.get(instance) ?? []), name]);
+  }
+  for (const [instance, names] of byInstance) {
+    if (instance === ownership.instance) {
+      for (const name of names.filter(mine)) await replay(name);
+    } else {
+      await ownership.ifUnowned(instance, async () => {
+        for (const name of names) await replay(name);
+      });
+    }
+  }
 }
 
 /** What a journal owes the ledger. */

@@ -129,11 +129,14 @@ describe('switchboard CLI', () => {
     }
   });
 
-  it('says at start that REDIS_URL is set but not used yet', async () => {
+  it('says at start that REDIS_URL is set but not used yet, and that separate replicas do not share limits', async () => {
     const empty = await mkdtemp(join(directory, 'redis-'));
     const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { cwd: empty, env: { ...cleanEnvironment(), REDIS_URL: 'redis://127.0.0.1:6399' } });
     try {
       assert.match(server.stderr(), /storage\.redis \(REDIS_URL\) is set but not used yet/);
+      // Two processes on one database each admit a key's full rpm and budget (docs/operations.md "Several replicas").
+      assert.match(server.stderr(), /separate replicas do not/);
+      assert.doesNotMatch(server.stderr(), /shared through the database/);
     } finally {
       await server.stop();
     }

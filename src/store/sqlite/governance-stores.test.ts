@@ -75,6 +75,28 @@ describe('SQLite governance stores (real files)', () => {
     await again.close();
   });
 
+  it('leaves alone a migration another process applied after this one found it pending (replicas started together)', () => {
+    const path = join(directory, 'two-processes.db');
+    const first = new Database(path);
+    const second = new Database(path);
+    second.pragma('busy_timeout = 5000');
+    applyMigrations(first, migrations.slice(0, 1));
+    let raced = false;
+    // Between the second connection's reading of what is pending and its applying it, the
+    // first applies everything: what another replica starting at the same time does.
+    const applied = applyMigrations(second, migrations, () => {
+      if (raced) return;
+      raced = true;
+      applyMigrations(first, migrations);
+    });
+    assert.ok(raced);
+    assert.equal(applied, 0, 'nothing left for the second');
+    const versions = (second.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map((entry) => entry.version);
+    assert.deepEqual(versions, migrations.map((migration) => migration.version));
+    first.close();
+    second.close();
+  });
+
   it('removes credentials from base_url values that audit rows kept from before they were refused, and nothing else', async () => {
     const path = join(directory, 'audit-upgrade.db');
     const database = new Database(path);

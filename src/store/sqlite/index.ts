@@ -99,11 +99,19 @@ export function assertWritable(database: BetterSqlite3.Database, path: string): 
 }
 
 /**
- * Applies the migrations not yet recorded; safe to call on every start. `report` hears of each
- * one applied to a database that had a schema already (a new database's are instant).
+ * Applies the migrations not yet recorded; safe to call on every start, and from several
+ * processes at once. `report` hears of each one applied to a database that had a schema already
+ * (a new database's are instant).
+ *
+ * Each migration runs in a `BEGIN IMMEDIATE` transaction (the database's write lock, taken before
+ * anything is read) that checks again whether it is recorded: replicas started together on one
+ * database file (a deployment scaled to 3, all processes of a host restarted after an upgrade)
+ * all found the same migrations pending, and every one but the first stopped with "table ledger
+ * already exists" (docs/operations.md "Several replicas").
  */
 export function applyMigrations(database: BetterSqlite3.Database, list: readonly Migration[], report?: (step: MigrationStep) => void): number {
   database.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const recorded = database.prepare('SELECT 1 FROM schema_migrations WHERE version = ?');
   const applied = new Set(
     (database.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map((row) => row.version),
   );
@@ -114,17 +122,39 @@ export function applyMigrations(database: BetterSqlite3.Database, list: readonly
     const step = rows === undefined ? undefined : { version: migration.version, name: migration.name, ledgerRows: rows };
     if (step) report!(step);
     const started = performance.now();
-    database.transaction(() => {
+    const ran = withWriteLock(database, () => {
+      if (recorded.get(migration.version) !== undefined) return false;
       database.exec(migration.sql);
       migration.apply?.(database);
       database
         .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
         .run(migration.version, migration.name, new Date().toISOString());
-    })();
+      return true;
+    });
+    if (!ran) continue;
     if (step) report!({ ...step, ms: Math.round(performance.now() - started) });
     count += 1;
   }
   return count;
+}
+
+/** How long a start waits for another process's migration (one rebuilds indexes for seconds). */
+const migrationLockWaitMs = 120_000;
+
+/**
+ * Runs `work` in an immediate transaction, waiting past the connection's 5 s busy_timeout while
+ * another process holds the write lock: migration 9 takes about 1 s a million ledger rows, and a
+ * replica started beside the one running it would otherwise fail to start with SQLITE_BUSY.
+ */
+function withWriteLock<T>(database: BetterSqlite3.Database, work: () => T): T {
+  const deadline = Date.now() + migrationLockWaitMs;
+  for (;;) {
+    try {
+      return database.transaction(work).immediate();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+    }
+  }
 }
 
 /** The ledger's row count (0 before migration 1 made the table). */
