@@ -6,6 +6,9 @@ import { failureHeaders } from './answer-headers.ts';
 import type { ErrorShaper } from './ingress-format.ts';
 import type { RequestRecord } from '../ledger/request-record.ts';
 
+/** The longest retry-after a client's automatic retry is left to wait out (see createFailureAnswerer). */
+const longestWaitForAutomaticRetrySeconds = 60;
+
 /** An error's answer: status, the headers it adds, and the body in the route's ingress shape. */
 export interface FailureAnswer {
   error: GatewayError;
@@ -34,7 +37,11 @@ export function createFailureAnswerer(shapers: ReadonlyMap<string, ErrorShaper>,
     const headers = record && row ? failureHeaders(record, row.costUsd) : {};
     if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
     // A header the official OpenAI and Anthropic SDKs obey before retry-after (GatewayErrorOptions).
-    if (error.noClientRetry) headers['x-should-retry'] = 'false';
+    // They sleep for the whole retry-after before their automatic retry, however long (client.mjs
+    // `retryRequest`; openai's sleep ignores the abort signal): a provider's own long wait (an
+    // hourly or daily quota, passed through) hung the call as a spent budget's did. Past a minute,
+    // the wait older SDKs capped, they are told not to retry; the retry-after still says when.
+    if (error.noClientRetry || (error.retryAfterSeconds ?? 0) > longestWaitForAutomaticRetrySeconds) headers['x-should-retry'] = 'false';
     // 499 is nginx's "client closed request": nobody reads it, but the log and ledger say what happened.
     return { error, status: error.status, headers, text: JSON.stringify(shape(error)) };
   };

@@ -39,6 +39,11 @@ export interface ProviderErrorDetail {
   code?: string;
   /** The request field the provider faulted (OpenAI's `param`), where it says. */
   param?: string;
+  /**
+   * The account has no credit left, whatever the status says: OpenAI answers it with a 429
+   * whose type is `insufficient_quota`, not a 402 (openai-compatible/errors.ts).
+   */
+  outOfCredit?: boolean;
 }
 
 /**
@@ -123,9 +128,10 @@ function codeForStatus(status: number, detail: ProviderErrorDetail): ErrorCode {
     return contextLengthPattern.test(text) ? 'SB_ERR_CONTEXT_LENGTH' : 'SB_ERR_UPSTREAM_BAD_REQUEST';
   }
   // 402: the account has no credit left (Anthropic's billing_error, Gemini's prepay balance,
-  // DeepSeek's "Insufficient Balance"): like rejected credentials, the deployment cannot serve
-  // anyone until its operator acts, so the next candidate is tried at once.
-  if (status === 401 || status === 402 || status === 403) return 'SB_ERR_UPSTREAM_AUTH';
+  // DeepSeek's "Insufficient Balance"; OpenAI's 429 `insufficient_quota`): like rejected
+  // credentials, the deployment cannot serve anyone until its operator acts, so the next
+  // candidate is tried at once, and a caller is not told to come back in a second.
+  if (status === 401 || status === 402 || status === 403 || detail.outOfCredit) return 'SB_ERR_UPSTREAM_AUTH';
   if (status === 404) return 'SB_ERR_UPSTREAM_NOT_FOUND';
   if (status === 408 || status === 504) return 'SB_ERR_UPSTREAM_TIMEOUT';
   if (status === 429) return 'SB_ERR_UPSTREAM_RATE_LIMITED';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GatewayError } from '../../core/errors.ts';
 import { demoProvider } from './index.ts';
+import { simulatedJson } from './simulated-json.ts';
 
 describe('demo provider embeddings', () => {
   const adapter = demoProvider.create({ id: 'demo', type: 'demo', headers: {}, timeoutMs: 1000, options: {} }, { http: { send: () => Promise.reject(new Error('not used')) }, images: { fetch: () => Promise.reject(new Error('not used')) } });
@@ -19,5 +20,23 @@ describe('demo provider embeddings', () => {
   it('refuses token-id inputs rather than answering no vectors', async () => {
     const tokens = { model: 'e', input: [], inputTokenIds: 2, metadata: {}, native: { format: 'openai-embeddings' as const, body: { model: 'e', input: [[1, 2]] } } };
     await assert.rejects(adapter.embed!(tokens, call), (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_INVALID_REQUEST');
+  });
+});
+
+describe('demo provider JSON of a schema', () => {
+  it('follows $refs, takes the first enum value and branch, and stops a recursive schema', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        kind: { type: 'string', enum: ['tree', 'leaf'] },
+        size: { anyOf: [{ type: 'integer', minimum: 3 }, { type: 'null' }] },
+        root: { $ref: '#/definitions/Node' },
+      },
+      required: ['kind', 'size', 'root'],
+      definitions: { Node: { type: 'object', properties: { name: { type: ['string', 'null'] }, children: { type: 'array', items: { $ref: '#/definitions/Node' } } }, required: ['name', 'children'] } },
+    };
+    const value = simulatedJson(schema) as { kind: string; size: number; root: { name: string; children: unknown[] } };
+    assert.deepEqual([value.kind, value.size, value.root.name], ['tree', 3, 'simulated']);
+    assert.ok(JSON.stringify(value).length < 10_000, 'the recursion was cut short');
   });
 });

@@ -7,6 +7,7 @@ import type { StreamEvent } from '../../core/stream-event.ts';
 import { toAbortSignal, type AbortSignalLike } from '../../core/abort.ts';
 import { embeddingTexts } from '../_shared/embedding-request.ts';
 import { float32Base64 } from '../_shared/float32-base64.ts';
+import { simulatedJson } from './simulated-json.ts';
 
 /**
  * The demo provider, used when no provider key is configured: it answers in-process, and every
@@ -45,26 +46,32 @@ function answer(request: ChatRequest, model: string): ChatResult {
     (sum, message) => sum + message.content.reduce((inner, part) => inner + ('text' in part ? approximateTokens(part.text) : 85), 0),
     0,
   );
+  const choice = request.toolChoice;
   const forcedTool =
-    request.tools?.length && request.toolChoice !== undefined && request.toolChoice !== 'auto' && request.toolChoice !== 'none'
-      ? typeof request.toolChoice === 'object'
-        ? request.toolChoice.name
-        : request.tools[0]!.name
+    request.tools?.length && choice !== undefined && choice !== 'auto' && choice !== 'none'
+      ? typeof choice === 'object'
+        ? request.tools.find((tool) => tool.name === choice.name)
+        : request.tools[0]
       : undefined;
   const base = { id: `chatcmpl-demo-${randomUUID()}`, model, created: Math.floor(Date.now() / 1000), warnings: [] };
   if (forcedTool) {
     return {
       ...base,
-      content: [{ type: 'tool-call', id: `call_demo_${randomUUID().slice(0, 8)}`, name: forcedTool, arguments: '{}' }],
+      content: [{ type: 'tool-call', id: `call_demo_${randomUUID().slice(0, 8)}`, name: forcedTool.name, arguments: JSON.stringify(simulatedJson(forcedTool.parameters)) }],
       finishReason: 'tool-calls',
       rawFinishReason: 'tool_calls',
       usage: { inputTokens, outputTokens: 5 },
     };
   }
-  const text =
+  const notice =
     `This is a simulated answer from Switchboard's demo provider (model ${model}): no provider key is configured. ` +
     `Set OPENAI_API_KEY, ANTHROPIC_API_KEY or another provider key, or write a switchboard.yaml, to reach a real model. ` +
     `You said: "${said.slice(0, 200)}"`;
+  // JSON mode answers JSON, as the models list it (`json_object`, `json_schema`): the notice, or a
+  // value of the schema's shape whose strings say "simulated" (simulated-json.ts).
+  const format = request.responseFormat;
+  const text =
+    format?.type === 'json_schema' ? JSON.stringify(simulatedJson(format.schema)) : format?.type === 'json_object' ? JSON.stringify({ simulated: notice }) : notice;
   return {
     ...base,
     content: [{ type: 'text', text }],

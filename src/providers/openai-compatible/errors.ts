@@ -15,6 +15,10 @@ export function readOpenAIError(body: unknown): ProviderErrorDetail {
     message: message === undefined ? undefined : withMetadata(message, (error as { metadata?: unknown }).metadata),
     code,
     ...(typeof error.param === 'string' ? { param: error.param } : {}),
+    // OpenAI's "You exceeded your current quota, please check your plan and billing details": a
+    // 429 of type (and usually code) `insufficient_quota`, the account out of credit or over its
+    // spend limit (platform.openai.com/docs/guides/error-codes): waiting does not end it.
+    ...(error.type === 'insufficient_quota' || error.code === 'insufficient_quota' ? { outOfCredit: true } : {}),
   };
 }
 

@@ -3,6 +3,8 @@
  * assert exact content, tool calls and token counts.
  */
 
+import { jsonAnswer } from '../_shared/json-answer.ts';
+
 export type SimulatedBlock =
   | { type: 'text'; text: string }
   | { type: 'thinking'; thinking: string; signature: string }
@@ -58,8 +60,8 @@ export function textOf(content: unknown): string {
  * - tools are given and tool_choice is not "none": the model calls the first tool (or the named
  *   one) with every required parameter set to "value-<name>"; unless parallel use is disabled
  *   or a tool is named, it calls the first two;
- * - `output_config.format` is a JSON schema: the answer is a JSON object of its required
- *   properties set to "value-<name>";
+ * - `output_config.format` is a JSON schema: the answer is JSON of its shape, strings
+ *   "value-<name>" (../_shared/json-answer.ts);
  * - otherwise: "Simulated reply from <model>: <last user text>".
  * With `thinking` enabled a thinking block (with a signature) comes first. A stop sequence in
  * the text cuts it there (stop_reason "stop_sequence"); more tokens than max_tokens cut it too.
@@ -92,10 +94,11 @@ export function answer(body: Record<string, unknown>): SimulatedMessage {
     return { content: [...thinking, ...calls], stopReason: 'tool_use', stopSequence: null, inputTokens, outputTokens };
   }
 
-  const format = (body.output_config as { format?: { type?: string; schema?: { required?: string[] } } } | undefined)?.format;
+  const format = (body.output_config as { format?: { type?: string; schema?: unknown } } | undefined)?.format;
   let text: string;
-  if (results.length > 0) text = results.map((block) => `The tool ${block.tool_use_id} said: ${textOf(block.content)}`).join('\n');
-  else if (format?.type === 'json_schema') text = JSON.stringify(Object.fromEntries((format.schema?.required ?? []).map((name) => [name, `value-${name}`])));
+  // Structured output constrains every answer, the one after a tool result too.
+  if (format?.type === 'json_schema') text = JSON.stringify(jsonAnswer(format.schema, ''));
+  else if (results.length > 0) text = results.map((block) => `The tool ${block.tool_use_id} said: ${textOf(block.content)}`).join('\n');
   else text = `Simulated reply from ${model}: ${textOf(lastUser?.content)}`;
 
   let stopReason: SimulatedMessage['stopReason'] = 'end_turn';

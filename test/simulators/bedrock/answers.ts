@@ -3,6 +3,8 @@
  * request, so tests can assert exact content, tool calls and token counts.
  */
 
+import { jsonAnswer } from '../_shared/json-answer.ts';
+
 type Json = Record<string, unknown>;
 
 /** An answer as Converse content blocks, its stop reason and usage. */
@@ -52,7 +54,7 @@ function blockText(block: Json): string {
  * - the last user turn carries tool results: "The tool <toolUseId> said: <result text>";
  * - tools are given: the model calls the named tool (toolChoice.tool) or the first one, every
  *   required parameter set to "value-<name>";
- * - `outputConfig` asks for a JSON schema: a JSON object with every required property "value-<name>";
+ * - `outputConfig` asks for a JSON schema: JSON of its shape, strings "value-<name>" (../_shared/json-answer.ts);
  * - otherwise: "Simulated reply from <model>: <last user text>".
  * With Anthropic's `thinking` in additionalModelRequestFields, a signed reasoning block comes
  * first. `stopSequences` and `maxTokens` cut the text as a model would.
@@ -78,11 +80,10 @@ export function answer(body: Json, model: string): SimulatedAnswer {
   }
   let text: string;
   const schema = (body.outputConfig as { textFormat: { structure: { jsonSchema: { schema: string } } } } | undefined)?.textFormat.structure.jsonSchema.schema;
-  if (results.length > 0) text = results.map((result) => `The tool ${result.toolUseId} said: ${result.content.map(blockText).join(' ')}`).join('\n');
-  else if (schema !== undefined) {
-    const required = (JSON.parse(schema) as { required?: string[] }).required ?? [];
-    text = JSON.stringify(Object.fromEntries(required.map((name) => [name, `value-${name}`])));
-  } else {
+  // Structured output constrains every answer, the one after a tool result too.
+  if (schema !== undefined) text = JSON.stringify(jsonAnswer(JSON.parse(schema), ''));
+  else if (results.length > 0) text = results.map((result) => `The tool ${result.toolUseId} said: ${result.content.map(blockText).join(' ')}`).join('\n');
+  else {
     const lastUser = [...messages].reverse().find((message) => message.role === 'user')!;
     text = `Simulated reply from ${model}: ${lastUser.content.filter((block) => block.cachePoint === undefined).map(blockText).join(' ')}`;
   }

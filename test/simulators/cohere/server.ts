@@ -111,7 +111,10 @@ export function simulatedVector(text: string, dimensions: number): number[] {
 function simulate(body: Record<string, unknown>, model: string) {
   // answers.ts reads OpenAI's names: tool_choice NONE/REQUIRED are `none`/`required` there.
   const choice = body.tool_choice === 'NONE' ? 'none' : body.tool_choice === 'REQUIRED' ? 'required' : undefined;
-  const result = answer({ ...body, model, tool_choice: choice });
+  // Cohere's `response_format: {type: "json_object", json_schema}` is OpenAI's json_schema there.
+  const format = body.response_format as { type?: string; json_schema?: unknown } | undefined;
+  const responseFormat = format?.json_schema !== undefined ? { type: 'json_schema', json_schema: { schema: format.json_schema } } : format;
+  const result = answer({ ...body, model, tool_choice: choice, response_format: responseFormat });
   const toolCalls = result.toolCalls.map((call, index) => ({ ...call, id: `${call.name}_sim${index}` }));
   let finishReason = { stop: 'COMPLETE', length: 'MAX_TOKENS', tool_calls: 'TOOL_CALL' }[result.finishReason];
   // A stop sequence in the answer ends it there, without the sequence, as STOP_SEQUENCE

@@ -1,3 +1,4 @@
+import { jsonAnswer } from '../_shared/json-answer.ts';
 import { signaturePrefix, type GenerateContentBody, type SimulatedContent, type SimulatedPart } from './conversation-rules.ts';
 
 /**
@@ -81,24 +82,4 @@ export function answer(body: GenerateContentBody, model: string, sequence: numbe
 function quote(response: Record<string, unknown> | undefined): string {
   const value = response?.output ?? response?.error ?? response;
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** A value matching a JSON Schema's required shape, or `{"reply": text}` without a schema. */
-function jsonAnswer(schema: unknown, text: string): unknown {
-  if (typeof schema !== 'object' || schema === null) return { reply: text };
-  const node = schema as { type?: string; properties?: Record<string, unknown>; required?: string[]; items?: unknown; enum?: unknown[] };
-  if (node.enum?.length) return node.enum[0];
-  switch (node.type) {
-    case 'object':
-      return Object.fromEntries((node.required ?? Object.keys(node.properties ?? {})).map((name) => [name, jsonAnswer(node.properties?.[name] ?? {}, `value-${name}`)]));
-    case 'array':
-      return [jsonAnswer(node.items, text)];
-    case 'integer':
-    case 'number':
-      return 1;
-    case 'boolean':
-      return true;
-    default:
-      return text;
-  }
 }

@@ -1,3 +1,5 @@
+import { jsonAnswer } from '../_shared/json-answer.ts';
+
 /**
  * How the OpenAI simulator answers: deterministic, derived from the request, so tests can
  * assert exact content, tool calls and token counts.
@@ -46,7 +48,9 @@ function textOf(content: unknown): string {
  *   named one), with every required parameter set to "value-<name>"; with parallel calls allowed
  *   and two tools given it calls both; a max_tokens too small for the calls cuts them off
  *   (finish_reason "length", the last call's arguments not valid JSON);
- * - otherwise: "Simulated reply from <model>: <last user text>".
+ * - otherwise: "Simulated reply from <model>: <last user text>"; with a `response_format` of
+ *   json_schema, JSON of the schema's shape instead, and `{"reply": ...}` for json_object
+ *   (../_shared/json-answer.ts).
  */
 export function answer(body: Record<string, unknown>): SimulatedAnswer {
   const messages = body.messages as Message[];
@@ -75,10 +79,15 @@ export function answer(body: Record<string, unknown>): SimulatedAnswer {
     }
     return { content: null, toolCalls, finishReason: 'tool_calls', promptTokens, completionTokens };
   }
+  const reply = `Simulated reply from ${model}: ${textOf([...messages].reverse().find((message) => message.role === 'user')?.content)}`;
+  const format = body.response_format as { type?: string; json_schema?: { schema?: unknown } } | undefined;
+  // Structured output constrains every answer, the one after a tool result too.
   const content =
-    last?.role === 'tool'
-      ? `The tool ${last.tool_call_id} said: ${textOf(last.content)}`
-      : `Simulated reply from ${model}: ${textOf([...messages].reverse().find((message) => message.role === 'user')?.content)}`;
+    format?.type === 'json_schema' || format?.type === 'json_object'
+      ? JSON.stringify(jsonAnswer(format.json_schema?.schema, reply))
+      : last?.role === 'tool'
+        ? `The tool ${last.tool_call_id} said: ${textOf(last.content)}`
+        : reply;
   const limit = (body.max_completion_tokens ?? body.max_tokens) as number | undefined;
   if (limit !== undefined && simulatedTokens(content) > limit) {
     const cut = content.slice(0, limit * 4);
