@@ -142,9 +142,16 @@ describe('cohere request conversion (golden)', () => {
     ]);
   });
 
-  it('refuses n > 1 and file parts with a 400', () => {
+  it('refuses n > 1, file parts, and JSON mode with tools (Cohere’s own 400, before the call, so a route moves on) with a 400', () => {
     const isBadRequest = (error: unknown) => GatewayError.isInstance(error) && error.code === 'SB_ERR_INVALID_REQUEST';
     assert.throws(() => convertRequest({ ...base, n: 3 }, 'c'), isBadRequest);
+    const tools = [{ name: 'a', parameters: { type: 'object' } }];
+    assert.throws(
+      () => convertRequest({ ...base, tools, responseFormat: { type: 'json_schema', name: 'out', schema: { type: 'object' } } }, 'c'),
+      (error: unknown) => isBadRequest(error) && (error as GatewayError).param === 'response_format',
+    );
+    assert.throws(() => convertRequest({ ...base, tools, responseFormat: { type: 'json_object' } }, 'c'), isBadRequest);
+    assert.deepStrictEqual(convertRequest({ ...base, tools, responseFormat: { type: 'text' } }, 'c').body.response_format, { type: 'text' });
     assert.throws(() => convertRequest({ ...base, messages: [{ role: 'user', content: [{ type: 'file', mediaType: 'application/pdf', data: 'JVBE' }] }] }, 'c'), isBadRequest);
   });
 });

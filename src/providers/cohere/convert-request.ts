@@ -41,6 +41,12 @@ export function convertRequest(request: ChatRequest, model: string): ConvertedRe
   }
   if (request.responseFormat && request.responseFormat.type !== 'text') {
     const format = request.responseFormat;
+    // Cohere refuses JSON mode with tools (its 400 "response_format is not supported with tools";
+    // docs.cohere.com v2 chat, `response_format`): refused here, before the call, so that a route
+    // moves on to a candidate that takes both (docs/routing.md, "Moving on at once").
+    if (request.tools?.length) {
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', 'Cohere does not take response_format (JSON mode) together with tools.', { param: 'response_format' });
+    }
     // ResponseFormatV2: JSON mode is `json_object`, with the schema under `json_schema`.
     body.response_format = format.type === 'json_schema' ? { type: 'json_object', json_schema: format.schema } : { type: 'json_object' };
     if (format.type === 'json_schema' && format.description !== undefined) {
