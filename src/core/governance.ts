@@ -127,7 +127,9 @@ export type KeyResolution =
       allowsModel(name: string): boolean;
       governance: CallerGovernance;
     }
-  | { status: 'revoked' | 'expired' | 'unknown' };
+  /** A key that exists but may not be used: named, so that the refusal's ledger row says whose it was. */
+  | { status: 'revoked' | 'expired'; keyId: string; team: string | null }
+  | { status: 'unknown' };
 
 /** Resolves a presented secret to a virtual key (hash lookup, cached). */
 export interface KeyResolver {

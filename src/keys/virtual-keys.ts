@@ -163,8 +163,8 @@ export class VirtualKeys implements KeyResolver {
     }
     const { record } = cached;
     if (!hashesEqual(record.keyHash, presented)) return { status: 'unknown' };
-    if (record.revoked) return { status: 'revoked' };
-    if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) return { status: 'expired' };
+    if (record.revoked) return { status: 'revoked', keyId: record.id, team: cached.team };
+    if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) return { status: 'expired', keyId: record.id, team: cached.team };
     return { status: 'valid', keyId: record.id, keyName: record.name, team: cached.team, allowsModel: cached.allowsModel, governance: cached.governance };
   }
 

@@ -77,14 +77,30 @@ export function authenticate(
   return keys.resolve(key).then(virtualOrRefused);
 }
 
+/**
+ * A revoked or expired key's 401, naming the key (never its secret): its ledger row carries the
+ * key and team (src/server/error-handler.ts), so `/admin/usage?key_id=` answers "what still uses
+ * the key I revoked?" (an outside review: those rows had no key).
+ */
+export class RefusedKeyError extends GatewayError {
+  readonly keyId: string;
+  readonly team: string | null;
+
+  constructor(message: string, keyId: string, team: string | null) {
+    super('SB_ERR_UNAUTHORIZED', message);
+    this.keyId = keyId;
+    this.team = team;
+  }
+}
+
 function virtualOrRefused(resolved: KeyResolution | undefined): Identity {
   switch (resolved?.status) {
     case 'valid':
       return virtualIdentity(resolved);
     case 'revoked':
-      throw new GatewayError('SB_ERR_UNAUTHORIZED', 'This API key has been revoked.');
+      throw new RefusedKeyError('This API key has been revoked.', resolved.keyId, resolved.team);
     case 'expired':
-      throw new GatewayError('SB_ERR_UNAUTHORIZED', 'This API key has expired.');
+      throw new RefusedKeyError('This API key has expired.', resolved.keyId, resolved.team);
     default:
       throw new GatewayError('SB_ERR_UNAUTHORIZED', 'Incorrect API key provided.');
   }

@@ -4,6 +4,7 @@ import { drainRequestBody, type DrainLimits } from './drain-request-body.ts';
 import { maxModelNameLength } from '../api/model-name.ts';
 import { failureHeaders } from './answer-headers.ts';
 import type { ErrorShaper } from './ingress-format.ts';
+import { RefusedKeyError } from './auth-hook.ts';
 import type { RequestRecord } from '../ledger/request-record.ts';
 
 /** The longest retry-after a client's automatic retry is left to wait out (see createFailureAnswerer). */
@@ -31,6 +32,11 @@ export function createFailureAnswerer(shapers: ReadonlyMap<string, ErrorShaper>,
     const shape = shapers.get(format) ?? fallbackShaper;
     // A request refused before the pipeline read it (a 400 on another field) still names the model it asked for.
     if (record && record.modelRequested === null) record.modelRequested = requestedModel(body);
+    // A revoked or expired key is named on its refusal's row.
+    if (record && thrown instanceof RefusedKeyError) {
+      record.keyId = thrown.keyId;
+      record.team = thrown.team;
+    }
     const row = record?.finish(error.code === 'SB_ERR_CLIENT_CLOSED' ? 'client_aborted' : 'error', error.status, error);
     log(error, requestId, url);
     // ../shared/SPEC.md: every response carries the x-switchboard-* headers; an error, what is known of them.

@@ -208,6 +208,13 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
     assert.equal(answer.status, 401);
     assert.match(answer.json?.error?.message ?? '', /revoked/);
     assert.equal((await admin.get<KeyAnswer>(`/admin/keys/${created.id}`)).body.revoked, true);
+    // What still uses a revoked key: its refusals are on its rows (they had no key).
+    const rows = (await admin.get<{ data: Array<{ key_id: string | null; http_status: number; error_code: string | null }> }>(`/admin/usage?key_id=${created.id}`)).body.data;
+    assert.deepEqual(
+      rows.map((row) => row.http_status),
+      [401, 200],
+      'the refusal, then the request before the revocation (newest first)',
+    );
   });
 
   it('refuses to rotate a revoked key (409): its new secret would never work', async () => {
@@ -224,6 +231,8 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
     const answer = await hello(expired.key);
     assert.equal(answer.status, 401);
     assert.match(answer.json?.error?.message ?? '', /expired/);
+    const expiredRows = (await admin.get<{ data: Array<{ http_status: number }> }>(`/admin/usage?key_id=${expired.id}`)).body.data;
+    assert.deepEqual(expiredRows.map((row) => row.http_status), [401], 'an expired key is named on its refusal’s row');
     const soon = await createKey({ name: 'soon', expires_at: new Date(Date.now() + 1500).toISOString() });
     assert.equal((await hello(soon.key)).status, 200);
     await new Promise((resolve) => setTimeout(resolve, 1600));
