@@ -30,7 +30,7 @@ describe('cluster channel (src/cluster/rpc.ts)', () => {
     const notes: string[] = [];
     right.handle('double', (value) => value * 2);
     right.handle('refuse', () => {
-      throw new GatewayError('SB_ERR_RATE_LIMITED', 'Rate limit reached.', { publicCode: 'rate_limit_exceeded', retryAfterSeconds: 7, noClientRetry: true });
+      throw new GatewayError('SB_ERR_RATE_LIMITED', 'Rate limit reached.', { publicCode: 'rate_limit_exceeded', retryAfterSeconds: 7 });
     });
     right.handle('note', (text) => {
       notes.push(text);
@@ -42,7 +42,6 @@ describe('cluster channel (src/cluster/rpc.ts)', () => {
       assert.equal(error.status, 429);
       assert.equal(error.publicCode, 'rate_limit_exceeded');
       assert.equal(error.retryAfterSeconds, 7);
-      assert.equal(error.noClientRetry, true, 'a worker answers x-should-retry: false as the primary decided');
       return true;
     });
     for (const text of ['a', 'b', 'c']) left.notify('note', text);

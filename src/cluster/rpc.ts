@@ -16,7 +16,6 @@ export interface WireError {
   status?: number;
   publicCode?: string;
   retryAfterSeconds?: number;
-  noClientRetry?: boolean;
 }
 
 export type Envelope =
@@ -160,7 +159,6 @@ export function toWire(error: unknown): WireError {
       status: error.status,
       ...(error.publicCode !== undefined ? { publicCode: error.publicCode } : {}),
       ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
-      ...(error.noClientRetry ? { noClientRetry: true } : {}),
     };
   }
   return { message: error instanceof Error ? error.message : String(error) };
@@ -172,6 +170,5 @@ export function fromWire(error: WireError): Error {
     ...(error.status !== undefined ? { status: error.status } : {}),
     ...(error.publicCode !== undefined ? { publicCode: error.publicCode } : {}),
     ...(error.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
-    ...(error.noClientRetry ? { noClientRetry: true } : {}),
   });
 }

@@ -50,13 +50,6 @@ export interface GatewayErrorOptions {
   status?: number;
   /** Seconds the caller should wait before retrying (from an upstream `retry-after`). */
   retryAfterSeconds?: number;
-  /**
-   * The caller's client should not retry on its own (answered with `x-should-retry: false`): what
-   * refused it lasts until `retryAfterSeconds` is over (a spent budget, until its period resets)
-   * or an operator acts. The official OpenAI and Anthropic SDKs otherwise sleep for the whole
-   * retry-after before retrying a 429, however long: a day for a spent total budget.
-   */
-  noClientRetry?: boolean;
   /** The request field at fault, for 400s (OpenAI `param`). */
   param?: string;
   /** The provider that failed, for upstream errors. */
@@ -96,7 +89,6 @@ export class GatewayError extends Error {
   readonly retryable: boolean;
   readonly type: string;
   readonly retryAfterSeconds?: number;
-  readonly noClientRetry?: boolean;
   readonly param?: string;
   readonly provider?: string;
   readonly upstreamStatus?: number;
@@ -113,7 +105,6 @@ export class GatewayError extends Error {
     this.retryable = kind.retryable;
     this.type = kind.type;
     this.retryAfterSeconds = options.retryAfterSeconds;
-    this.noClientRetry = options.noClientRetry;
     this.param = options.param;
     this.provider = options.provider;
     this.upstreamStatus = options.upstreamStatus;

@@ -218,13 +218,11 @@ export class LimitsEngine implements Admission {
         `Budget exceeded for ${who}: spent $${budget.spentUsd.toFixed(6)} of its $${limit} ${period}. ` +
           (end ? `It resets at ${end.toISOString()}.` : 'Raise the budget to continue.'),
         // Every 429 says when to come back (../shared/SPEC.md); a total budget never resets by
-        // itself, so a day. The official SDKs sleep for the whole retry-after before retrying a
-        // 429 (openai 6.x: no cap), so a spent budget also says not to retry: the call fails at
-        // once instead of hanging until midnight, or for a day.
+        // itself, so a day. A retry-after that long also says not to retry (x-should-retry:
+        // src/server/error-handler.ts): the SDKs would sleep it out before retrying.
         {
           publicCode: 'budget_exceeded',
           retryAfterSeconds: end ? Math.max(1, Math.ceil((end.getTime() - now) / 1000)) : totalBudgetRetryAfterSeconds,
-          noClientRetry: true,
         },
       );
     }

@@ -42,12 +42,13 @@ export function createFailureAnswerer(shapers: ReadonlyMap<string, ErrorShaper>,
     // ../shared/SPEC.md: every response carries the x-switchboard-* headers; an error, what is known of them.
     const headers = record && row ? failureHeaders(record, row.costUsd) : {};
     if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
-    // A header the official OpenAI and Anthropic SDKs obey before retry-after (GatewayErrorOptions).
+    // `x-should-retry`, a header the official OpenAI and Anthropic SDKs obey before retry-after.
     // They sleep for the whole retry-after before their automatic retry, however long (client.mjs
-    // `retryRequest`; openai's sleep ignores the abort signal): a provider's own long wait (an
-    // hourly or daily quota, passed through) hung the call as a spent budget's did. Past a minute,
-    // the wait older SDKs capped, they are told not to retry; the retry-after still says when.
-    if (error.noClientRetry || (error.retryAfterSeconds ?? 0) > longestWaitForAutomaticRetrySeconds) headers['x-should-retry'] = 'false';
+    // `retryRequest`; openai's sleep ignores the abort signal): a spent budget (until its reset, a
+    // day for a total one) or a provider's own long wait (an hourly quota, passed through) hung the
+    // call. Past a minute, the wait older SDKs capped, they are told not to retry; the retry-after
+    // still says when. A budget that resets within the minute is waited out and retried.
+    if ((error.retryAfterSeconds ?? 0) > longestWaitForAutomaticRetrySeconds) headers['x-should-retry'] = 'false';
     // 499 is nginx's "client closed request": nobody reads it, but the log and ledger say what happened.
     return { error, status: error.status, headers, text: JSON.stringify(shape(error)) };
   };
