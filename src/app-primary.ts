@@ -63,15 +63,21 @@ export async function openPrimary(config: Config, logger: Logger, options: { wor
   const recover = async (mine: (name: string) => boolean) => {
     if (locks) await forEachReplayable(database!, locks, mine, replay);
   };
-  await recover((name) => !owned(name));
+  await recover((name) => !owned(name)).catch((error: unknown) => {
+    locks?.release();
+    throw error;
+  });
   const limits = new LimitsEngine({ costSince: (subject, from) => storage.ledger.costSince(subject, from), flushLedger: options.flushWorkers });
   return {
     admission: limits,
     instance: locks?.instance ?? 1,
     recoverJournals: () => recover(() => true),
     async close() {
-      await storage.close();
-      locks?.release();
+      try {
+        await storage.close();
+      } finally {
+        locks?.release();
+      }
     },
   };
 }

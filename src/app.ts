@@ -124,7 +124,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // A worker's instance is its primary's, which holds the lock; a single process claims one.
   const journalLocks = !link && databasePath ? claimJournalLocks(databasePath) : undefined;
   const journal = journalName(link?.slot, link?.instance ?? journalLocks?.instance);
-  const { writer, inFlight, cutOff } = await openLedger(storage, databasePath, logger, journal, journalLocks);
+  // The lock goes with a start that fails here, or this process's next gateway would be another instance.
+  const { writer, inFlight, cutOff } = await openLedger(storage, databasePath, logger, journal, journalLocks).catch((error: unknown) => {
+    journalLocks?.release();
+    throw error;
+  });
   const metrics = createMetrics(instance, { ledger: () => writer.stats() }, link ? { worker: String(link.slot) } : {});
   metrics.countRows(cutOff);
   // Reads that must see every finished request (admin, feedback): with workers, all of them flush.
@@ -403,8 +407,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       inFlight?.close();
       metrics.close();
       await http.close();
-      await storage.close();
-      journalLocks?.release();
+      try {
+        await storage.close();
+      } finally {
+        journalLocks?.release();
+      }
     },
     flushLedger: () => writer.flush(),
   };

@@ -40,8 +40,7 @@ describe('POST /v1/route/explain with an Anthropic Messages body (official @anth
         { id: 'cheap', strategy: 'cost', candidates: ['mini', 'big'] },
       ],
     });
-    // The master key as a Bearer token: /v1/route/explain takes no x-api-key.
-    client = new Anthropic({ baseURL: gateway.origin, apiKey: null, authToken: masterKey, maxRetries: 0 });
+    client = new Anthropic({ baseURL: gateway.origin, apiKey: masterKey, maxRetries: 0 });
   });
   after(() => closeAll(gateway, simulator));
 
@@ -68,6 +67,17 @@ describe('POST /v1/route/explain with an Anthropic Messages body (official @anth
     const plain = await explain({ model: 'cheap', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
     const withSystem = await explain({ model: 'cheap', max_tokens: 16, system: 'word '.repeat(500), messages: [{ role: 'user', content: 'hi' }] });
     assert.ok(withSystem.estimated_input_tokens >= plain.estimated_input_tokens + 500, `${withSystem.estimated_input_tokens} tokens with the system prompt`);
+  });
+
+  it('takes the key in x-api-key, as Anthropic clients (Claude Code) send it', async () => {
+    const body = { model: 'cheap', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+    const answer = await fetch(`${gateway.origin}/v1/route/explain`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': masterKey, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(answer.status, 200, await answer.clone().text());
+    assert.ok(((await answer.json()) as Explanation).pick.model);
   });
 
   it('reads a chat completions body without the header, as before', async () => {

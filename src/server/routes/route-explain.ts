@@ -14,7 +14,8 @@ import { headerMetadata } from '../request-metadata.ts';
  * did not pick the split arm /v1/messages gives (an outside probe).
  */
 export function registerRouteExplainRoutes(app: FastifyInstance, context: GatewayContext): void {
-  app.post('/v1/route/explain', { config: { format: 'openai' } }, async (request) => {
+  // `x-api-key` too: Anthropic's clients authenticate with it (as on /v1/messages).
+  app.post('/v1/route/explain', { config: { format: 'openai', apiKeyHeader: true } }, async (request) => {
     const metadata = headerMetadata(request);
     const anthropic = typeof request.headers['anthropic-version'] === 'string';
     const chatRequest = anthropic ? parseMessagesRequest(request.body, metadata) : parseChatRequest(request.body, metadata);
