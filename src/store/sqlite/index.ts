@@ -120,10 +120,11 @@ export function applyMigrations(database: BetterSqlite3.Database, list: readonly
   let count = 0;
   for (const migration of pending) {
     const step = rows === undefined ? undefined : { version: migration.version, name: migration.name, ledgerRows: rows };
-    if (step) report!(step);
     const started = performance.now();
     const ran = withWriteLock(database, () => {
       if (recorded.get(migration.version) !== undefined) return false;
+      // Said once it is this process's to run: a replica that finds it done says nothing.
+      if (step) report!(step);
       database.exec(migration.sql);
       migration.apply?.(database);
       database
