@@ -5,8 +5,9 @@ import { hasNestedQuantifier } from './nested-quantifier.ts';
 
 describe('deny patterns that backtrack exponentially', () => {
   it('finds a repeated group holding an unbounded repetition', () => {
-    for (const source of ['(\\w+\\s?)+falcon', '(a+)+$', '(a*)*', '(?:x+y)*', '(a{2,})+', '((ab)*c)+']) assert.equal(hasNestedQuantifier(source), true, source);
-    for (const source of ['project\\s+falcon', '\\bQ3 forecast\\b', '(foo|bar)+', '(a+)?', '[(]a+[)]+', '\\(a+\\)+', '(a{1,3})+', '(ab)+c+', 'x(?:\\d{3}-){2}\\d{4}']) {
+    // A bounded inner repetition under an unbounded outer one too (a review: it doubled its time with each character).
+    for (const source of ['(\\w+\\s?)+falcon', '(a+)+$', '(a*)*', '(?:x+y)*', '(a{2,})+', '((ab)*c)+', '(\\w{1,63}\\s?)+falcon', '(a{1,3})+']) assert.equal(hasNestedQuantifier(source), true, source);
+    for (const source of ['project\\s+falcon', '\\bQ3 forecast\\b', '(foo|bar)+', '(a+)?', '[(]a+[)]+', '\\(a+\\)+', '(ab)+c+', 'x(?:\\d{3}-){2}\\d{4}', '[a-z0-9.-]{1,253}\\.internal']) {
       assert.equal(hasNestedQuantifier(source), false, source);
     }
   });

@@ -1,20 +1,23 @@
 /**
- * Whether a regular expression repeats a group that itself holds an unbounded repetition, as in
- * `(\w+\s?)+` or `(a*)*`: the shape whose backtracking grows exponentially with the text when
- * no match is found. Deny patterns run on the event loop over the whole prompt; measured on
- * Node 20, `(\w+\s?)+falcon` took 16 s on 1 MB of ordinary words and did not finish on 5 MB,
- * stalling every request meanwhile, where `project\s+falcon` takes 1 ms. A heuristic (the
- * "star height" test of safe-regex): overlapping alternatives such as `(a|aa)+` are not caught.
+ * Whether a regular expression repeats without bound a group that itself holds a repetition, or
+ * repeats a group holding an unbounded one, as in `(\w+\s?)+`, `(\w{1,63}\s?)+` or `(a*)*`: the
+ * shape whose backtracking grows exponentially with the text when no match is found. Deny
+ * patterns run on the event loop over the whole prompt; measured on Node 20, `(\w+\s?)+falcon`
+ * took 16 s on 1 MB of ordinary words and did not finish on 5 MB, stalling every request
+ * meanwhile, where `project\s+falcon` takes 1 ms; bounding the inner repetition only slows the
+ * growth (a review: `(\w{1,63}\s?)+falcon` doubled its time with each character). A heuristic
+ * (the "star height" test of safe-regex, stricter): it also refuses some safe patterns, such as
+ * `(?:[a-z]+\.)+internal`, and misses overlapping alternatives such as `(a|aa)+`.
  */
 export function hasNestedQuantifier(source: string): boolean {
-  // For each open group: whether it holds an unbounded quantifier.
-  const groups: boolean[] = [];
-  let closedGroupUnbounded: boolean | undefined;
+  // For each open group: whether it holds a repetition, and an unbounded one.
+  const groups: Array<{ repeats: boolean; unbounded: boolean }> = [];
+  let closedGroup: { repeats: boolean; unbounded: boolean } | undefined;
   let index = 0;
   while (index < source.length) {
     const character = source[index]!;
-    const afterGroup = closedGroupUnbounded;
-    closedGroupUnbounded = undefined;
+    const afterGroup = closedGroup;
+    closedGroup = undefined;
     if (character === '\\') {
       index += 2;
       continue;
@@ -24,21 +27,29 @@ export function hasNestedQuantifier(source: string): boolean {
       continue;
     }
     if (character === '(') {
-      groups.push(false);
+      groups.push({ repeats: false, unbounded: false });
       index += 1;
       continue;
     }
     if (character === ')') {
-      const unbounded = groups.pop() ?? false;
-      if (unbounded && groups.length > 0) groups[groups.length - 1] = true;
-      closedGroupUnbounded = unbounded;
+      const group = groups.pop() ?? { repeats: false, unbounded: false };
+      const parent = groups[groups.length - 1];
+      if (parent) {
+        parent.repeats ||= group.repeats;
+        parent.unbounded ||= group.unbounded;
+      }
+      closedGroup = group;
       index += 1;
       continue;
     }
     const quantifier = quantifierAt(source, index);
     if (quantifier) {
-      if (afterGroup && quantifier.repeats) return true;
-      if (quantifier.unbounded && groups.length > 0) groups[groups.length - 1] = true;
+      if (afterGroup && ((quantifier.unbounded && afterGroup.repeats) || (quantifier.repeats && afterGroup.unbounded))) return true;
+      const group = groups[groups.length - 1];
+      if (group) {
+        group.repeats ||= quantifier.repeats;
+        group.unbounded ||= quantifier.unbounded;
+      }
       index += quantifier.length;
       continue;
     }
