@@ -212,7 +212,7 @@ const regularExpression = z
   }, 'not a valid regular expression')
   .refine(
     (source) => !hasNestedQuantifier(source),
-    'a group repeated without bound that holds another repetition (as in "(\\w+\\s?)+") can take exponential time on a long prompt and stall every request; write it without the repeated group (a character class: "[\\w\\s]{1,200}falcon")',
+    'a group repeated without bound that holds another repetition (as in "(\\w+\\s?)+") can take exponential time on a long prompt and stall every request; match the distinctive words alone ("project\\s+falcon")',
   );
 
 /** A named guardrail (docs/guardrails.md); routes and keys refer to it by name. */
