@@ -101,7 +101,7 @@ export function checkReferences(config: ReadableConfig, known: KnownNames): { pr
     for (const [key, value] of Object.entries(rule.when)) {
       if (!conditionKey.test(key)) {
         problems.push(`${path}.when.${key}: unknown condition (use metadata.<name>, header.<name>, key, team, model, user or time)`);
-      } else if (key === 'time' && !timeWindow.test(String(value))) {
+      } else if (key === 'time' && !timeWindowPattern.test(String(value).trim())) {
         problems.push(`${path}.when.time: must look like "09:00-17:00" (UTC, hours 00-23)`);
       }
     }
@@ -122,8 +122,12 @@ export function checkReferences(config: ReadableConfig, known: KnownNames): { pr
 }
 
 const conditionKey = /^(metadata\.[^.\s]+|header\.[A-Za-z0-9-]+|key|team|model|user|time)$/;
-// Hours 0-23 and minutes 0-59: "25:00" would otherwise compile to a window past midnight that never closes.
-const timeWindow = /^([01]?\d|2[0-3]):[0-5]\d\s*-\s*([01]?\d|2[0-3]):[0-5]\d$/;
+/**
+ * A rule's `time` window, "09:00-17:30" (UTC): hours 0-23 and minutes 0-59, or "25:00" would
+ * compile to a window past midnight that never closes. The rule engine reads it with the same
+ * pattern (src/router/rules.ts `compileTimeWindow`).
+ */
+export const timeWindowPattern = /^([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)$/;
 
 /** Request parameters a rule's `set` may override (OpenAI names). */
 export const overridableParameters: ReadonlySet<string> = new Set([

@@ -1,4 +1,5 @@
 import type { RuleConfig } from '../config/schema.ts';
+import { timeWindowPattern } from '../config/check-references.ts';
 
 /** What a rule's `when` can test, for one request. */
 export interface RuleSubject {
@@ -106,7 +107,7 @@ export function globToRegExp(glob: string): RegExp {
 
 /** "09:00-17:30" (UTC) → whether a time falls in it; a window may wrap midnight. */
 export function compileTimeWindow(window: string): Condition {
-  const match = /^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$/.exec(window.trim());
+  const match = timeWindowPattern.exec(window.trim());
   if (!match) throw new Error(`rules: time must look like "09:00-17:00" (got "${window}")`);
   const start = Number(match[1]) * 60 + Number(match[2]);
   const end = Number(match[3]) * 60 + Number(match[4]);
