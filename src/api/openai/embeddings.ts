@@ -57,6 +57,9 @@ const embeddingRequestSchema = z
   })
   .loose();
 
+/** Fields that route the request or say what it is for, never sent to a provider as they are. */
+const routingFields = ['metadata', 'input_type', 'models', 'provider'] as const;
+
 /** OpenAI embeddings body → EmbeddingRequest, or a 400. */
 export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<string, string>): EmbeddingRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -68,7 +71,7 @@ export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<stri
     throw new GatewayError('SB_ERR_INVALID_REQUEST', "'input' must not be an empty string.", { param: 'input' });
   }
   const native = { ...(body as Record<string, unknown>) };
-  for (const field of ['metadata', 'input_type', 'models', 'provider']) delete native[field];
+  for (const field of routingFields) delete native[field];
   // A null option is taken as absent (the schema's nullish()), and not sent on: OpenAI refuses
   // it (openapi.yaml CreateEmbeddingRequest types encoding_format, dimensions and user without null).
   for (const field of ['encoding_format', 'dimensions', 'user'] as const) if (native[field] === null) delete native[field];
