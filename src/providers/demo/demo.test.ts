@@ -39,4 +39,9 @@ describe('demo provider JSON of a schema', () => {
     assert.deepEqual([value.kind, value.size, value.root.name], ['tree', 3, 'simulated']);
     assert.ok(JSON.stringify(value).length < 10_000, 'the recursion was cut short');
   });
+
+  it("answers zod's positive numbers and string formats as they check them", () => {
+    const schema = { type: 'object', properties: { count: { type: 'integer', exclusiveMinimum: 0 }, contact: { type: 'string', format: 'email' }, id: { type: 'string', format: 'uuid' } } };
+    assert.deepEqual(simulatedJson(schema), { count: 1, contact: 'simulated@example.com', id: '00000000-0000-4000-8000-000000000000' });
+  });
 });

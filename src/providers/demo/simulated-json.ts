@@ -32,15 +32,27 @@ export function simulatedJson(schema: unknown, root: unknown = schema, depth = 0
       return node.maxItems === 0 || depth >= maxDepth ? [] : Array.from({ length: Math.max(1, node.minItems ?? 1) }, () => simulatedJson(node.items, root, depth + 1));
     case 'integer':
     case 'number':
-      return typeof node.minimum === 'number' ? node.minimum : 0;
+      // zod's .positive() is `exclusiveMinimum: 0`: one above it (an integer stays whole).
+      return typeof node.minimum === 'number' ? node.minimum : typeof node.exclusiveMinimum === 'number' ? node.exclusiveMinimum + 1 : 0;
     case 'boolean':
       return false;
     case 'null':
       return null;
     default:
-      return simulatedString;
+      return (typeof node.format === 'string' && simulatedFormats[node.format]) || simulatedString;
   }
 }
+
+/** Strings of the formats zod writes into a schema (`.email()`, `.uuid()`…), which parse() checks. */
+const simulatedFormats: Readonly<Record<string, string>> = {
+  email: 'simulated@example.com',
+  uri: 'https://example.com/simulated',
+  url: 'https://example.com/simulated',
+  uuid: '00000000-0000-4000-8000-000000000000',
+  'date-time': '2025-01-01T00:00:00Z',
+  date: '2025-01-01',
+  time: '00:00:00',
+};
 
 interface SchemaNode {
   type?: string | string[];
@@ -55,6 +67,8 @@ interface SchemaNode {
   minItems?: number;
   maxItems?: number;
   minimum?: number;
+  exclusiveMinimum?: number;
+  format?: string;
 }
 
 const simulatedString = 'simulated';
