@@ -90,9 +90,10 @@ export function createMetrics(instance: string, sources: MetricSources, processL
     const { row, instance: from } = message as RequestFinishedMessage;
     if (from === instance) count(row);
   };
+  const modelLabel = boundedLabels(maxModelLabels);
   const count = (row: LedgerRow) => {
     // Unresolved names are not labels: a client sending random model names must not grow the series.
-    const model = row.model ?? 'none';
+    const model = modelLabel(row.model ?? 'none');
     const provider = row.provider ?? 'none';
     requests.add([row.endpoint, model, provider, row.route ?? 'none', row.status, String(row.httpStatus)], 1);
     latency.observe([row.endpoint, model, provider, row.stream ? 'true' : 'false'], row.latencyMs / 1000);
@@ -104,9 +105,10 @@ export function createMetrics(instance: string, sources: MetricSources, processL
     let outputTokens = row.outputTokens;
     let costUsd = row.costUsd;
     for (const attempt of row.attempts) {
-      attempts.add([attempt.model, attempt.provider, attempt.outcome, attempt.errorCode ?? ''], 1);
+      const attemptModel = modelLabel(attempt.model);
+      attempts.add([attemptModel, attempt.provider, attempt.outcome, attempt.errorCode ?? ''], 1);
       if (attempt.inputTokens === undefined) continue;
-      const paid = [attempt.model, attempt.provider];
+      const paid = [attemptModel, attempt.provider];
       if (attempt.inputTokens) tokens.add([...paid, 'input'], attempt.inputTokens);
       if (attempt.outputTokens) tokens.add([...paid, 'output'], attempt.outputTokens);
       if (attempt.costUsd) cost.add(paid, attempt.costUsd);
@@ -152,4 +154,24 @@ function registerLedgerMetrics(registry: Registry, stats: () => WriterStats): vo
   gauge('switchboard_ledger_journal_failures', 'Rows the crash journal failed to write since start', (current) => current.journalFailures);
   gauge('switchboard_ledger_dropped_rows', 'Ledger rows that could be kept nowhere since start (also logged)', (current) => current.dropped);
   gauge('switchboard_ledger_failing', '1 while the ledger store fails to write (readiness is then 503)', (current) => (current.failing ? 1 : 0));
+}
+
+/**
+ * How many model names become labels. Any configured provider's model can be called as
+ * `<provider>/<upstream>` without a models entry (../shared/SPEC.md), so the names a caller sends
+ * are not a closed set: past this many, each new one is counted as `other`, or a client sending
+ * made-up names (the demo provider answers them all) would grow the series, and the memory that
+ * holds them, without end.
+ */
+const maxModelLabels = 1_000;
+
+/** A label for a name: itself while fewer than `limit` names have been seen, else `other`. */
+function boundedLabels(limit: number): (name: string) => string {
+  const seen = new Set<string>();
+  return (name) => {
+    if (seen.has(name)) return name;
+    if (seen.size >= limit) return 'other';
+    seen.add(name);
+    return name;
+  };
 }
