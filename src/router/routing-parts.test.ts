@@ -54,6 +54,14 @@ describe('split', () => {
 });
 
 describe('memory routing state: circuit breaker', () => {
+  it('keeps the state of 10,000 deployments at most: callers name any <provider>/<upstream>', () => {
+    const state = createMemoryRoutingState(() => ({ failureThreshold: 1, cooldownMs: 500, maxCooldownMs: 4000 }), () => 1000);
+    for (let index = 0; index < 10_000; index += 1) state.recordFailure(`p/made-up-${index}`, {});
+    assert.equal(state.snapshot().deployment('p/made-up-0').openUntil, 1500, 'the first ones are remembered');
+    state.recordFailure('p/one-too-many', {});
+    assert.equal(state.snapshot().deployment('p/one-too-many').openUntil, 0, 'past the bound, not remembered');
+  });
+
   it('opens after the threshold, refuses during the cooldown, lets one probe through, closes on success', () => {
     let now = 1000;
     const state = createMemoryRoutingState(() => ({ failureThreshold: 2, cooldownMs: 500, maxCooldownMs: 4000 }), () => now);

@@ -11,6 +11,8 @@ import type {
 /** Weight of the newest latency sample in the decaying average. */
 const smoothing = 0.3;
 const minuteMs = 60_000;
+/** How many deployments (the first used) have their state kept. */
+const maxDeployments = 10_000;
 
 /**
  * Routing state in this process's memory: decaying latency averages, the circuit breaker per
@@ -26,7 +28,10 @@ export function createMemoryRoutingState(policyFor: (deployment: string) => Circ
     let state = deployments.get(key);
     if (!state) {
       state = { samples: 0, consecutiveFailures: 0, openUntil: 0, openings: 0, probing: false };
-      deployments.set(key, state);
+      // Bounded as the registry's addresses are (src/router/model-registry.ts): any
+      // `<provider>/<upstream>` name a caller sends is a deployment; past the bound a new one is
+      // judged afresh each time, not remembered.
+      if (deployments.size < maxDeployments) deployments.set(key, state);
     }
     return state;
   };
