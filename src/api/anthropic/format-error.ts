@@ -17,16 +17,35 @@ export type AnthropicErrorType =
   | 'api_error'
   | 'overloaded_error';
 
-/** openapi.json `ErrorResponse`, as the body of an error answer and the data of an `error` stream event. */
+/**
+ * openapi.json `ErrorResponse`, as the body of an error answer and the data of an `error` stream
+ * event, with the `details` object that @anthropic-ai/sdk 1.x reads besides (`error.details.error_code`
+ * picks the error class in client.ts `makeStatusError`; its helpers act on some codes).
+ */
 export interface AnthropicErrorBody {
   type: 'error';
-  error: { type: AnthropicErrorType; message: string };
+  error: { type: AnthropicErrorType; message: string; details?: { error_code: string } };
 }
+
+/**
+ * The `error_code`s of Anthropic's own that Switchboard answers with, as a GatewayError's
+ * `publicCode`: `thread_unsupported_request` (@anthropic-ai/sdk resources/messages/messages.ts
+ * `ThreadUnsupportedRequestErrorDetails`), on which the SDK's tool runner sends the full
+ * conversation without `thread` (lib/internal/threads/ThreadState.ts `recoversFrom`).
+ */
+const anthropicErrorCodes: ReadonlySet<string> = new Set(['thread_unsupported_request']);
 
 /** GatewayError → Anthropic's error body `{"type": "error", "error": {"type", "message"}}`. */
 export function formatAnthropicError(error: GatewayError): AnthropicErrorBody {
   const message = callerMessage(error);
-  return { type: 'error', error: { type: anthropicErrorType(error), message: error.code === 'SB_ERR_CONTEXT_LENGTH' ? contextOverflowMessage(error, message) : message } };
+  return {
+    type: 'error',
+    error: {
+      type: anthropicErrorType(error),
+      message: error.code === 'SB_ERR_CONTEXT_LENGTH' ? contextOverflowMessage(error, message) : message,
+      ...(error.publicCode !== undefined && anthropicErrorCodes.has(error.publicCode) ? { details: { error_code: error.publicCode } } : {}),
+    },
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatRequest } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
+import { formatAnthropicError } from './format-error.ts';
 import { parseCountTokensRequest, parseMessagesRequest } from './parse-messages-request.ts';
 
 const minimal = { model: 'claude-sonnet-4-5', max_tokens: 1024, messages: [{ role: 'user', content: 'Hello, Claude' }] };
@@ -334,6 +335,25 @@ describe('parseMessagesRequest: Anthropic Messages body → ChatRequest', () => 
       ['a tool_use id with other characters', { ...minimal, messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 'call 1', name: 'f', input: {} }] }] }, /\^\[a-zA-Z0-9_-\]\+\$/],
     ];
     for (const [name, body, pattern] of cases) it(name, () => rejects(body, pattern));
+  });
+});
+
+describe('thread (message threads of @anthropic-ai/sdk 1.x)', () => {
+  it("refuses a thread with Anthropic's thread_unsupported_request, create and continue alike, and takes null as absent", () => {
+    for (const thread of [{ type: 'create' }, { type: 'continue', previous_message_id: 'msg_1' }]) {
+      assert.throws(
+        () => parseMessagesRequest({ ...minimal, thread }, {}),
+        (error: unknown) => {
+          assert.ok(GatewayError.isInstance(error), String(error));
+          assert.equal(error.status, 400);
+          assert.equal(error.param, 'thread');
+          assert.equal(error.publicCode, 'thread_unsupported_request');
+          assert.deepStrictEqual(formatAnthropicError(error).error.details, { error_code: 'thread_unsupported_request' });
+          return true;
+        },
+      );
+    }
+    assert.equal(parseMessagesRequest({ ...minimal, thread: null }, {}).native?.nativeOnly, undefined);
   });
 });
 

@@ -78,7 +78,7 @@ function bodyRoutingMetadata(metadata: AnthropicMessagesBody['metadata']): Recor
  * Fields Switchboard converts (`output_config`, `output_format`, `thinking`...) are not here;
  * those with no effect on the answer (`user_profile_id`, `workspace_id`, `diagnostics`) neither.
  */
-const anthropicOnlyFields = ['mcp_servers', 'container', 'context_management', 'service_tier', 'inference_geo', 'speed', 'compaction', 'fallbacks', 'thread', 'betas', 'billing_policy'];
+const anthropicOnlyFields = ['mcp_servers', 'container', 'context_management', 'service_tier', 'inference_geo', 'speed', 'compaction', 'fallbacks', 'betas', 'billing_policy'];
 
 /**
  * The Anthropic-only settings a body uses: its fields above, `cache_control` on any block, adaptive
@@ -128,7 +128,28 @@ function validate<Schema extends typeof messagesRequestSchema | typeof countToke
     throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The request body must be a JSON object.');
   }
   checkFieldNames(body as Record<string, unknown>, messagesFieldPolicy);
-  return parseBody(schema, body) as AnthropicMessagesBody;
+  const request = parseBody(schema, body) as AnthropicMessagesBody;
+  checkNoThread(body as Record<string, unknown>);
+  return request;
+}
+
+/**
+ * A message thread (`thread`, which @anthropic-ai/sdk 1.x sends from `client.beta.messages.thread()`
+ * and its tool runner: resources/beta/messages/messages.ts `thread`) is conversation state held by
+ * the server, and a `continue` turn sends only the messages the server lacks. Switchboard holds
+ * none and routes each request on its own, to any provider of the route, so it cannot serve one:
+ * relayed, a `continue` reached the model without its history (the tool runner's second turn, a
+ * lone tool_result, failed). Refused as Anthropic refuses a thread it cannot hold
+ * (`ThreadUnsupportedRequestErrorDetails`), on which the SDK's tool runner sends every turn with
+ * the full conversation instead (lib/internal/threads/ThreadState.ts `recoversFrom`).
+ */
+function checkNoThread(body: Record<string, unknown>): void {
+  if (body.thread === undefined || body.thread === null) return;
+  throw new GatewayError(
+    'SB_ERR_INVALID_REQUEST',
+    'Message threads are not supported: Switchboard keeps no conversation between requests. Send the full conversation without `thread`.',
+    { param: 'thread', publicCode: 'thread_unsupported_request' },
+  );
 }
 
 type ConvertedBody = Omit<ChatRequest, 'stream' | 'includeUsage' | 'metadata' | 'hints' | 'native'>;
