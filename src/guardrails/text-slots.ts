@@ -33,14 +33,14 @@ export function chatTextSlots(request: ChatRequest): TextSlot[] {
   }
   for (const tool of request.tools ?? []) {
     if (tool.description !== undefined) slots.push({ get: () => tool.description!, set: (text) => (tool.description = text) });
-    jsonTextSlots(tool.parameters, slots);
+    jsonTextSlots(tool.parameters, slots, noFields);
   }
   const format = request.responseFormat;
   if (format?.type === 'json_schema') {
     if (format.description !== undefined) slots.push({ get: () => format.description!, set: (text) => (format.description = text) });
-    jsonTextSlots(format.schema, slots);
+    jsonTextSlots(format.schema, slots, noFields);
   }
-  if (request.stop) jsonTextSlots(request.stop, slots);
+  if (request.stop) jsonTextSlots(request.stop, slots, opaqueFields);
   if (request.user !== undefined) slots.push({ get: () => request.user!, set: (text) => (request.user = text) });
   return slots;
 }
@@ -64,20 +64,29 @@ const opaqueFields = new Set([
   'authorization_token',
 ]);
 
-/** Slots for the strings of a JSON value (a tool's parameters, a schema), opaque fields excepted. */
-function jsonTextSlots(value: unknown, slots: TextSlot[]): void {
+/**
+ * Fields whose value is a JSON schema the caller wrote (a tool's parameters, a structured output's
+ * schema): its own fields are named by the caller (a property `id`, `url` or `data`, an example
+ * object's `{"id": "jane@example.com"}`), so none of them is opaque. An outside probe found an
+ * email under such a name in a schema's `examples` or `default` passed a block guardrail.
+ */
+const schemaFields = new Set(['parameters', 'input_schema', 'schema']);
+const noFields: ReadonlySet<string> = new Set();
+
+/** Slots for the strings of a JSON value (a tool's parameters, a schema), the `skipped` fields excepted. */
+function jsonTextSlots(value: unknown, slots: TextSlot[], skipped: ReadonlySet<string>): void {
   if (Array.isArray(value)) {
     value.forEach((item, index) => {
       if (typeof item === 'string') slots.push({ get: () => value[index] as string, set: (text) => (value[index] = text) });
-      else jsonTextSlots(item, slots);
+      else jsonTextSlots(item, slots, skipped);
     });
   } else if (typeof value === 'object' && value !== null) {
     const object = value as Record<string, unknown>;
     for (const [key, item] of Object.entries(object)) {
       if (typeof item === 'string') {
-        if (!opaqueFields.has(key)) slots.push({ get: () => object[key] as string, set: (text) => (object[key] = text) });
+        if (!skipped.has(key)) slots.push({ get: () => object[key] as string, set: (text) => (object[key] = text) });
       } else {
-        jsonTextSlots(item, slots);
+        jsonTextSlots(item, slots, skipped);
       }
     }
   }
@@ -90,16 +99,16 @@ function jsonTextSlots(value: unknown, slots: TextSlot[]): void {
  */
 export function nativeBodyTexts(body: Record<string, unknown>): string[] {
   const texts: string[] = [];
-  const walk = (value: unknown, field: string | undefined): void => {
+  const walk = (value: unknown, field: string | undefined, skipped: ReadonlySet<string>): void => {
     if (typeof value === 'string') {
-      if (field === undefined || !opaqueFields.has(field)) texts.push(value);
+      if (field === undefined || !skipped.has(field)) texts.push(value);
     } else if (Array.isArray(value)) {
-      for (const item of value) walk(item, field);
+      for (const item of value) walk(item, field, skipped);
     } else if (typeof value === 'object' && value !== null) {
-      for (const [key, item] of Object.entries(value)) walk(item, key);
+      for (const [key, item] of Object.entries(value)) walk(item, key, schemaFields.has(key) ? noFields : skipped);
     }
   };
-  walk(body, undefined);
+  walk(body, undefined, opaqueFields);
   return texts;
 }
 
@@ -109,13 +118,13 @@ export function nativeBodyTexts(body: Record<string, unknown>): string[] {
  * bypassed by passthrough. Returns a rewritten copy.
  */
 export function rewriteNativeBody(body: Record<string, unknown>, rewrite: (text: string) => string): Record<string, unknown> {
-  const walk = (value: unknown, field: string | undefined): unknown => {
-    if (typeof value === 'string') return field !== undefined && opaqueFields.has(field) ? value : rewrite(value);
-    if (Array.isArray(value)) return value.map((item) => walk(item, field));
+  const walk = (value: unknown, field: string | undefined, skipped: ReadonlySet<string>): unknown => {
+    if (typeof value === 'string') return field !== undefined && skipped.has(field) ? value : rewrite(value);
+    if (Array.isArray(value)) return value.map((item) => walk(item, field, skipped));
     if (typeof value === 'object' && value !== null) {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, key)]));
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item, key, schemaFields.has(key) ? noFields : skipped)]));
     }
     return value;
   };
-  return walk(body, undefined) as Record<string, unknown>;
+  return walk(body, undefined, opaqueFields) as Record<string, unknown>;
 }

@@ -42,6 +42,14 @@ export function isSecretShaped(text: string): boolean {
   return /^sb-[A-Za-z0-9_-]{43}$/.test(text);
 }
 
+/** A secret `generateSecret` makes, within a longer text (a stray character pasted with it). */
+const secretWithin = /sb-[A-Za-z0-9_-]{39,}([A-Za-z0-9_-]{4})/g;
+
+/** The text with every secret-shaped run in it cut to its hint (`sb-...wxyz`), for quoting it. */
+export function hideSecrets(text: string): string {
+  return text.replace(secretWithin, 'sb-...$1');
+}
+
 /** What a listing shows to tell keys apart without revealing them. */
 export function secretHint(secret: string): string {
   return `sb-...${secret.slice(-4)}`;

@@ -274,7 +274,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
-    sendRouteless(reply, path, new GatewayError('SB_ERR_NOT_FOUND', `Unknown endpoint: ${request.method} ${shorten(path)}`));
+    // A path may hold a key secret (/admin/keys/{id} takes one): not echoed.
+    sendRouteless(reply, path, new GatewayError('SB_ERR_NOT_FOUND', `Unknown endpoint: ${request.method} ${shorten(redactUrl(path))}`));
   });
   return app;
 

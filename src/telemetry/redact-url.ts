@@ -15,17 +15,19 @@ const queryParameter = /([?&;])([^=&;#]*)=([^&;#]*)/g;
 const secretName = /(?:^|[-_.])(?:key|apikey|token|secret|password|passwd|sig|signature|credential|auth|authorization)$/i;
 
 /**
- * A virtual key's secret (`sb-` and 43 base64url characters) in a path: /admin/keys/{id} also
+ * A virtual key's secret (`sb-` and 43 base64url characters) in a URL: /admin/keys/{id} also
  * takes the secret, as LiteLLM's key endpoints do. Its last four characters stay, as in its hint.
+ * Anywhere, with its dash percent-encoded too: a secret pasted with a stray character (`%0A`,
+ * `%20`, a quote, `Bearer%20`) or given as `?key_id=` was logged whole (an outside probe).
  */
-const secretInPath = /\/sb-[A-Za-z0-9_-]{39}([A-Za-z0-9_-]{4})(?=[/?#]|$)/g;
+const secretInUrl = /sb(?:-|%2D)[A-Za-z0-9_-]{39,}([A-Za-z0-9_-]{4})/gi;
 
-/** The URL with the values of its credential parameters, and key secrets in its path, replaced by `[redacted]`. */
+/** The URL with the values of its credential parameters, and key secrets anywhere in it, replaced by `[redacted]`. */
 export function redactUrl(url: string): string {
   const queryStart = url.indexOf('?');
-  const path = (queryStart < 0 ? url : url.slice(0, queryStart)).replace(secretInPath, '/sb-[redacted]$1');
+  const path = (queryStart < 0 ? url : url.slice(0, queryStart)).replace(secretInUrl, 'sb-[redacted]$1');
   if (queryStart < 0) return path;
-  const query = url.slice(queryStart).replace(queryParameter, (pair: string, separator: string, name: string) =>
+  const query = url.slice(queryStart).replace(secretInUrl, 'sb-[redacted]$1').replace(queryParameter, (pair: string, separator: string, name: string) =>
     secretName.test(decodeName(name)) ? `${separator}${name}=[redacted]` : pair,
   );
   return path + query;

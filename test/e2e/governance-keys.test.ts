@@ -336,6 +336,22 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
     assert.ok(!logs.includes(created.key) && !logs.includes(rotated.body.key), 'a secret in an admin path is in the logs');
   });
 
+  // An outside probe: a secret pasted with a stray character was quoted whole in the 404 and its log line.
+  it('never echoes or logs a secret addressed with a stray character around it', async () => {
+    const created = await createKey({ name: 'stray' });
+    for (const id of [`${created.key}%0A`, `%20${created.key}`, `Bearer%20${created.key}`, `%22${created.key}%22`, `${created.key}x`, `${created.key}.`]) {
+      for (const path of [`/admin/keys/${id}`, `/admin/teams/${id}`]) {
+        const answer = await admin.get(path);
+        assert.equal(answer.status, 404, answer.text);
+        assert.ok(!answer.text.includes(created.key.slice(3, -4)), answer.text);
+      }
+    }
+    const unrouted = await admin.get(`/admin/keys/${created.key}//`);
+    assert.equal(unrouted.status, 404);
+    assert.ok(!unrouted.text.includes(created.key.slice(3, -4)), unrouted.text);
+    assert.ok(!gateway.logs.join('\n').includes(created.key.slice(3, -4)), 'a secret in an admin path is in the logs');
+  });
+
   it('never writes a virtual key secret or the provider key to logs, metrics or ledger rows', async () => {
     const logs = gateway.logs.join('\n');
     assert.ok(secrets.length >= 8);

@@ -70,10 +70,14 @@ describe('guardrails cover every text a provider receives (real gateway, strict 
     ['user', { model, messages: [user], user: email }],
     ['stop', { model, messages: [user], stop: [email] }],
     ['message name', { model, messages: [{ role: 'user', content: 'hi', name: email }] }],
+    // A schema's fields are the caller's: an example object's `id`, a default's `url` are its text (an outside probe).
+    ['tool schema example', { model, messages: [user], tools: [{ type: 'function', function: { name: 'send', parameters: { type: 'object', properties: { id: { type: 'string' } }, examples: [{ id: email }] } } }] }],
+    ['response_format schema default', { model, messages: [user], response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: { contact: { type: 'object', default: { url: `mailto:${email}` } } } } } } }],
   ];
   const messagesBodies = (model: string): Array<[string, Record<string, unknown>]> => [
     ['thinking', { model, max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [user, { role: 'assistant', content: [{ type: 'thinking', thinking: email, signature: 'sig' }, { type: 'text', text: 'ok' }] }, user] }],
     ['tool description', { model, max_tokens: 10, messages: [user], tools: [{ name: 'f', description: email, input_schema: { type: 'object' } }] }],
+    ['tool schema example', { model, max_tokens: 10, messages: [user], tools: [{ name: 'f', input_schema: { type: 'object', examples: [{ data: email }] } }] }],
     ['document context', { model, max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'document', title: email, context: email, source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' } }, { type: 'text', text: 'x' }] }] }],
   ];
 

@@ -10,6 +10,7 @@ import { AnthropicSimulator } from '../simulators/anthropic/server.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 import { fuzzMasterKey } from './attacks.ts';
 import { fixtureIds } from './endpoints.ts';
+import { allLedgerIds } from './ledger-ids.ts';
 
 /**
  * The gateway under fuzz, in a process of its own (run by run-fuzz.ts with `fork`), so that its
@@ -89,8 +90,8 @@ process.on('message', (message: string) => {
   } else if (message === 'ledger') {
     void gateway
       .flushLedger()
-      .then(() => gateway.storage.ledger.query({ limit: 1_000_000 }))
-      .then((rows) => send({ type: 'ledger', ids: rows.map((row) => row.id) }));
+      .then(() => allLedgerIds(gateway.storage.ledger))
+      .then((ids) => send({ type: 'ledger', ids }));
   } else if (message === 'close') {
     void gateway
       .close()

@@ -7,7 +7,7 @@ import { GatewayError } from '../../core/errors.ts';
 import type { AuditStore, LedgerStore } from '../../core/stores.ts';
 import type { Admission } from '../../keys/limits.ts';
 import type { Teams } from '../../keys/teams.ts';
-import { isSecretShaped, type VirtualKeys } from '../../keys/virtual-keys.ts';
+import { hideSecrets, isSecretShaped, type VirtualKeys } from '../../keys/virtual-keys.ts';
 import type { RuntimeProviders } from '../../router/runtime-providers.ts';
 
 /** What the admin endpoints use; built by app.ts. */
@@ -49,11 +49,13 @@ export function idOf(request: FastifyRequest): string {
 
 /**
  * 404 in the OpenAI shape. A key addressed by something shaped like a secret is not quoted: that
- * would put a secret in the answer and the log line of every mistyped or rotated-away one.
+ * would put a secret in the answer and the log line of every mistyped or rotated-away one. Nor is
+ * a secret within the id (pasted with a newline, a space, a quote or `Bearer `): it is quoted
+ * cut to its hint.
  */
 export function notFound(kind: string, id: string): GatewayError {
   if (isSecretShaped(id)) return new GatewayError('SB_ERR_NOT_FOUND', `No ${kind} has this secret (sb-...${id.slice(-4)}).`);
-  return new GatewayError('SB_ERR_NOT_FOUND', `No ${kind} with id ${quote(id)}.`);
+  return new GatewayError('SB_ERR_NOT_FOUND', `No ${kind} with id ${quote(hideSecrets(id))}.`);
 }
 
 /** Every guardrail a key or team names must be configured. */
