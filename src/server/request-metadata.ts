@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Identity } from './auth-hook.ts';
 import { GatewayError } from '../core/errors.ts';
+import { quote } from '../api/validation.ts';
 
 /**
  * Routing metadata from the `x-switchboard-metadata` header: a JSON object with string values
@@ -25,7 +26,8 @@ export function headerMetadata(request: { identity: Identity | null; headers: In
   const metadata: Record<string, string> = { ...defaults };
   for (const [key, value] of Object.entries(parsed)) {
     if (typeof value !== 'string') {
-      throw new GatewayError('SB_ERR_INVALID_REQUEST', `x-switchboard-metadata values must be strings ("${key}" is not).`, {
+      // The key quoted as every request value is, cut short (a 12 KB key was echoed whole) and escaped.
+      throw new GatewayError('SB_ERR_INVALID_REQUEST', `x-switchboard-metadata values must be strings (${quote(key)} is not).`, {
         param: 'x-switchboard-metadata',
       });
     }
