@@ -32,6 +32,7 @@ export function wantsLedgerThread(cores: number, processes: number): boolean {
 export function logMigrations(logger: Pick<Logger, 'info'>): (step: MigrationStep) => void {
   return (step) => {
     if (step.ms === undefined) logger.info({ version: step.version, ledger_rows: step.ledgerRows }, `migrating the database: ${step.name}`);
+    else if (step.byAnother) logger.info({ version: step.version, ms: step.ms }, `the database was migrated by another process: ${step.name}`);
     else logger.info({ version: step.version, ms: step.ms }, `migrated the database: ${step.name}`);
   };
 }

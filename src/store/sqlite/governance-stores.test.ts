@@ -82,15 +82,18 @@ describe('SQLite governance stores (real files)', () => {
     second.pragma('busy_timeout = 5000');
     applyMigrations(first, migrations.slice(0, 1));
     let raced = false;
+    const ends: Array<boolean | undefined> = [];
     // Between the second connection's reading of what is pending and its applying it, the
     // first applies everything: what another replica starting at the same time does.
-    const applied = applyMigrations(second, migrations, () => {
+    const applied = applyMigrations(second, migrations, (step) => {
+      if (step.ms !== undefined) ends.push(step.byAnother);
       if (raced) return;
       raced = true;
       applyMigrations(first, migrations);
     });
     assert.ok(raced);
     assert.equal(applied, 0, 'nothing left for the second');
+    assert.ok(ends.length > 0 && ends.every((byAnother) => byAnother === true), 'each announced migration ends, said to be done by another');
     const versions = (second.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>).map((entry) => entry.version);
     assert.deepEqual(versions, migrations.map((migration) => migration.version));
     first.close();

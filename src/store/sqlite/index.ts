@@ -36,6 +36,8 @@ export interface MigrationStep {
   /** Rows in the ledger when it started, which is what its time grows with. */
   ledgerRows: number;
   ms?: number;
+  /** Set at its end when another process (a replica started beside this one) applied it first. */
+  byAnother?: boolean;
 }
 
 /**
@@ -120,11 +122,11 @@ export function applyMigrations(database: BetterSqlite3.Database, list: readonly
   let count = 0;
   for (const migration of pending) {
     const step = rows === undefined ? undefined : { version: migration.version, name: migration.name, ledgerRows: rows };
+    // Said before the write lock is asked for (the report runs no code of ours under it).
+    if (step) report!(step);
     const started = performance.now();
     const ran = withWriteLock(database, () => {
       if (recorded.get(migration.version) !== undefined) return false;
-      // Said once it is this process's to run: a replica that finds it done says nothing.
-      if (step) report!(step);
       database.exec(migration.sql);
       migration.apply?.(database);
       database
@@ -132,9 +134,9 @@ export function applyMigrations(database: BetterSqlite3.Database, list: readonly
         .run(migration.version, migration.name, new Date().toISOString());
       return true;
     });
-    if (!ran) continue;
-    if (step) report!({ ...step, ms: Math.round(performance.now() - started) });
-    count += 1;
+    // A replica that found it done says so, so that every "migrating" line has its end.
+    if (step) report!({ ...step, ms: Math.round(performance.now() - started), ...(ran ? {} : { byAnother: true }) });
+    if (ran) count += 1;
   }
   return count;
 }
