@@ -4,7 +4,6 @@ import type {
   ChatRequest,
   FilePart,
   ImagePart,
-  RoutingHints,
   TextPart,
   ToolMessage,
   UserMessage,
@@ -22,6 +21,7 @@ import {
   type AnthropicUserBlock,
 } from './messages-request-schema.ts';
 import { messagesFieldPolicy } from './request-fields.ts';
+import { routingHints } from '../openai/routing-hints.ts';
 
 /** Body fields that are routing hints: read by the router, never sent to a provider. */
 const hintFields = ['models', 'provider'] as const;
@@ -52,7 +52,7 @@ export function parseMessagesRequest(body: unknown, headerMetadata: Record<strin
     // still request usage for the ledger, and message_delta carries it whatever this says.
     includeUsage: false,
     metadata: routingMetadata ? Object.assign({}, headerMetadata, routingMetadata) : { ...headerMetadata },
-    hints: convertHints(request),
+    hints: routingHints(request),
     native: { format: 'anthropic-messages' as const, body: native },
   });
   if (request.max_tokens !== undefined) converted.maxOutputTokens = request.max_tokens;
@@ -204,33 +204,6 @@ function convertToolChoice(choice: NonNullable<AnthropicMessagesBody['tool_choic
       return exhaustive;
     }
   }
-}
-
-function convertHints(request: AnthropicMessagesBody): RoutingHints {
-  const provider = request.provider;
-  return {
-    ...(request.models?.length ? { models: request.models } : {}),
-    ...(provider
-      ? {
-          provider: {
-            ...(provider.order ? { order: provider.order } : {}),
-            ...(provider.only ? { only: provider.only } : {}),
-            ...(provider.ignore ? { ignore: provider.ignore } : {}),
-            ...(provider.sort ? { sort: provider.sort } : {}),
-            ...(provider.allow_fallbacks !== undefined ? { allowFallbacks: provider.allow_fallbacks } : {}),
-            ...(provider.max_price
-              ? {
-                  maxPrice: {
-                    ...(provider.max_price.prompt !== undefined ? { prompt: provider.max_price.prompt } : {}),
-                    ...(provider.max_price.completion !== undefined ? { completion: provider.max_price.completion } : {}),
-                  },
-                }
-              : {}),
-            ...(provider.data_collection ? { dataCollection: provider.data_collection } : {}),
-          },
-        }
-      : {}),
-  };
 }
 
 /** Cross-field rules Anthropic itself enforces, so a bad request is refused here, not upstream. */

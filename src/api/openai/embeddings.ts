@@ -5,8 +5,8 @@ import { checkFieldNames } from '../field-names.ts';
 import { modelName } from '../model-name.ts';
 import { parseBody } from '../validation.ts';
 import { chatRequestSchema } from './chat-request-schema.ts';
-import { convertProviderHint } from './parse-chat-request.ts';
 import { embeddingFieldPolicy } from './request-fields.ts';
+import { routingHints } from './routing-hints.ts';
 
 /**
  * OpenAI's limit on the tokens of one embeddings request, summed over its inputs
@@ -70,6 +70,7 @@ export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<stri
   if (typeof request.input === 'string' && request.input === '') {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', "'input' must not be an empty string.", { param: 'input' });
   }
+  const hints = routingHints(request);
   const native = { ...(body as Record<string, unknown>) };
   for (const field of routingFields) delete native[field];
   // A null option is taken as absent (the schema's nullish()), and not sent on: OpenAI refuses
@@ -87,9 +88,7 @@ export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<stri
     ...(request.user ? { user: request.user } : {}),
     ...(request.input_type ? { inputType: request.input_type } : {}),
     metadata: { ...headerMetadata, ...(request.metadata ?? {}) },
-    ...(request.models?.length || request.provider
-      ? { hints: { ...(request.models?.length ? { models: request.models } : {}), ...(request.provider ? { provider: convertProviderHint(request.provider) } : {}) } }
-      : {}),
+    ...(hints.models || hints.provider ? { hints } : {}),
     native: { format: 'openai-embeddings', body: native },
   };
 }

@@ -4,6 +4,7 @@ import { checkFieldNames } from '../field-names.ts';
 import { parseBody, parseField, quote, shorten } from '../validation.ts';
 import { chatRequestSchema, type OpenAIChatRequestBody, type OpenAIMessage, relayedChatFields } from './chat-request-schema.ts';
 import { chatFieldPolicy } from './request-fields.ts';
+import { routingHints } from './routing-hints.ts';
 
 /** Body fields that are routing hints: read by the router, never sent to a provider. */
 const hintFields = ['metadata', 'models', 'provider'] as const;
@@ -41,7 +42,7 @@ export function parseChatRequest(given: unknown, headerMetadata: Record<string, 
     stream: request.stream === true,
     includeUsage: request.stream === true && request.stream_options?.include_usage === true,
     metadata: Object.assign({}, headerMetadata, request.metadata),
-    hints: {},
+    hints: routingHints(request),
   };
   if (request.tools?.length) converted.tools = request.tools.map(convertTool);
   if (toolChoice != null) converted.toolChoice = typeof toolChoice === 'string' ? toolChoice : { type: 'tool', name: toolChoice.function.name };
@@ -61,8 +62,6 @@ export function parseChatRequest(given: unknown, headerMetadata: Record<string, 
   if (request.top_logprobs != null) converted.topLogprobs = request.top_logprobs;
   if (request.user != null) converted.user = request.user;
   if (request.reasoning_effort != null) converted.reasoningEffort = request.reasoning_effort;
-  if (request.models?.length) converted.hints.models = request.models;
-  if (request.provider) converted.hints.provider = convertProviderHint(request.provider);
   converted.native = { format: 'openai-chat', body: native };
   // Relayed as they are to a provider of this format; another says so if it cannot take them.
   const nativeOnly: string[] = breakpoints.used ? [...breakpoints.used] : [];
@@ -127,10 +126,6 @@ function hasRelayedField(body: Record<string, unknown>): boolean {
     body.functions !== undefined ||
     body.function_call !== undefined
   );
-}
-
-function optional<Key extends string, Value>(key: Key, value: Value | null | undefined): { [K in Key]?: Value } {
-  return (value === null || value === undefined ? {} : { [key]: value }) as { [K in Key]?: Value };
 }
 
 /** Cross-field rules OpenAI itself enforces, so a bad request is refused here, not upstream. */
@@ -304,15 +299,3 @@ function convertResponseFormat(format: NonNullable<OpenAIChatRequestBody['respon
   };
 }
 
-/** OpenRouter's `provider` object → the typed hint (chat and embeddings bodies). */
-export function convertProviderHint(hint: NonNullable<OpenAIChatRequestBody['provider']>): NonNullable<ChatRequest['hints']['provider']> {
-  return {
-    ...optional('order', hint.order),
-    ...optional('only', hint.only),
-    ...optional('ignore', hint.ignore),
-    ...optional('sort', hint.sort),
-    ...optional('allowFallbacks', hint.allow_fallbacks),
-    ...(hint.max_price ? { maxPrice: { ...optional('prompt', hint.max_price.prompt), ...optional('completion', hint.max_price.completion) } } : {}),
-    ...optional('dataCollection', hint.data_collection),
-  };
-}
