@@ -250,7 +250,7 @@ export class Pipeline {
    * use or a rule denies.
    */
   checkModel(incoming: ChatRequest, caller: Caller): void {
-    const { requested } = this.#rewrite(incoming, caller, this.#matchRule(incoming, caller));
+    const { requested } = this.#routeByRule(incoming.model, this.#matchRule(incoming, caller));
     if (!this.#dependencies.planner.knows(requested)) throw modelNotFound(requested);
   }
 
