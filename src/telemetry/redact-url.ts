@@ -24,13 +24,14 @@ const secretInUrl = /sb(?:-|%2D)[A-Za-z0-9_-]{39,}([A-Za-z0-9_-]{4})/gi;
 
 /** The URL with the values of its credential parameters, and key secrets anywhere in it, replaced by `[redacted]`. */
 export function redactUrl(url: string): string {
-  const queryStart = url.indexOf('?');
-  const path = (queryStart < 0 ? url : url.slice(0, queryStart)).replace(secretInUrl, 'sb-[redacted]$1');
-  if (queryStart < 0) return path;
-  const query = url.slice(queryStart).replace(secretInUrl, 'sb-[redacted]$1').replace(queryParameter, (pair: string, separator: string, name: string) =>
+  // A secret has no `?` in it, nor does its replacement: path and query are cut after.
+  const redacted = url.replace(secretInUrl, 'sb-[redacted]$1');
+  const queryStart = redacted.indexOf('?');
+  if (queryStart < 0) return redacted;
+  const query = redacted.slice(queryStart).replace(queryParameter, (pair: string, separator: string, name: string) =>
     secretName.test(decodeName(name)) ? `${separator}${name}=[redacted]` : pair,
   );
-  return path + query;
+  return redacted.slice(0, queryStart) + query;
 }
 
 function decodeName(name: string): string {
