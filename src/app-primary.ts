@@ -9,7 +9,8 @@ import { isStoredIn } from './ledger/open-ledger.ts';
 import { forEachReplayable, recoverJournal, removeJournalFiles, slotOf } from './ledger/recovery.ts';
 import { providerDefinitions } from './providers/index.ts';
 import { strategies } from './router/index.ts';
-import { logMigrations, openStorage } from './store/open.ts';
+import { journalLocation } from './store/journal-location.ts';
+import { openStorage, storageLogging } from './store/open.ts';
 import { claimJournalLocks } from './store/sqlite/journal-lock.ts';
 
 /**
@@ -46,8 +47,8 @@ export function environmentProviders(catalog: Catalog): EnvironmentProvider[] {
  * process is gone (src/store/sqlite/journal-lock.ts).
  */
 export async function openPrimary(config: Config, logger: Logger, options: { workers: number; flushWorkers(): Promise<void> }): Promise<PrimaryParts> {
-  const storage = await openStorage(config.storage.url, { onMigration: logMigrations(logger) });
-  const database = sqliteFilePath(config.storage.url);
+  const storage = await openStorage(config.storage.url, storageLogging(logger));
+  const database = await journalLocation(config.storage.url);
   const locks = database ? claimJournalLocks(database) : undefined;
   const owned = (name: string) => (slotOf(name) ?? 0) >= 1 && (slotOf(name) ?? 0) <= options.workers;
   const replay = async (name: string) => {
@@ -80,11 +81,4 @@ export async function openPrimary(config: Config, logger: Logger, options: { wor
       }
     },
   };
-}
-
-/** The database file of an `sqlite://path` URL (none for `:memory:` or another backend). */
-export function sqliteFilePath(url: string): string | undefined {
-  if (!url.startsWith('sqlite://')) return undefined;
-  const path = url.slice('sqlite://'.length);
-  return path === ':memory:' ? undefined : path;
 }

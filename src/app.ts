@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { formatAnthropicError } from './api/anthropic/format-error.ts';
 import { formatOpenAIError } from './api/openai/format-error.ts';
-import { knownNames, sqliteFilePath } from './app-primary.ts';
+import { knownNames } from './app-primary.ts';
 import { loadCatalog, type Catalog } from './catalog/index.ts';
 import type { ClusterLink } from './cluster/worker-link.ts';
 import type { Config, ProviderConfig } from './config/schema.ts';
@@ -43,7 +43,8 @@ import { registerOperationRoutes } from './server/routes/operations.ts';
 import { registerRouteExplainRoutes } from './server/routes/route-explain.ts';
 import { registerFeedbackRoutes } from './server/routes/feedback.ts';
 import { createFeedbackRecorder } from './feedback/record-feedback.ts';
-import { logMigrations, openStorage, wantsLedgerThread } from './store/open.ts';
+import { journalLocation } from './store/journal-location.ts';
+import { openStorage, storageLogging, wantsLedgerThread } from './store/open.ts';
 import { claimJournalLocks } from './store/sqlite/journal-lock.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { createMetrics } from './telemetry/metrics.ts';
@@ -119,8 +120,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const workers = link?.workers ?? 1;
   // Ledger batches in a thread of their own only when a core is left over by the processes
   // serving the port (docs/decisions/0011-ledger-write-path.md).
-  const storage = await openStorage(config.storage.url, { ledgerThread: wantsLedgerThread(availableParallelism(), workers), onMigration: logMigrations(logger) });
-  const databasePath = sqliteFilePath(config.storage.url);
+  const storage = await openStorage(config.storage.url, { ledgerThread: wantsLedgerThread(availableParallelism(), workers), ...storageLogging(logger) });
+  const databasePath = await journalLocation(config.storage.url, options.environment ?? process.env);
   // A worker's instance is its primary's, which holds the lock; a single process claims one.
   const journalLocks = !link && databasePath ? claimJournalLocks(databasePath) : undefined;
   const journal = journalName(link?.slot, link?.instance ?? journalLocks?.instance);

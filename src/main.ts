@@ -8,6 +8,7 @@ import { loadCatalog } from './catalog/index.ts';
 import { connectToPrimary, isClusterWorker } from './cluster/worker-link.ts';
 import { configFromEnvironment } from './config/from-env.ts';
 import { ConfigError, findConfigFile, loadConfigFile, validateConfig, type LoadedConfig } from './config/load.ts';
+import { describeStorageUrl } from './config/storage-url.ts';
 import type { Config } from './config/schema.ts';
 import { closeLogger, createLogger } from './telemetry/logger.ts';
 
@@ -150,7 +151,6 @@ function listenProblem(error: unknown, port: number, host: string): string {
  * each process's own, so it cannot be shared: one process then (an error if more were asked for).
  */
 function workerCount(config: Config, requested: number | undefined, notes: string[]): number | Error {
-  // Another kind of URL (postgres://) is refused by the config's validation (src/config/storage-url.ts).
   const inMemory = config.storage.url === 'sqlite://:memory:' || config.storage.url === ':memory:';
   if (inMemory && requested !== undefined && requested > 1) {
     return new Error(`--workers ${requested}: storage ${config.storage.url} cannot be shared by several processes; use a database file (sqlite://path) or --workers 1`);
@@ -246,7 +246,7 @@ function printBanner(address: string, loaded: LoadedConfig, notes: readonly stri
     `  config:    ${loaded.file ?? 'none (built from the environment)'}`,
     ...notes.map((note) => `             ${note}`),
     `  workers:   ${workers === 1 ? '1 (a single process)' : `${workers} processes on one port (--workers)`}`,
-    `  storage:   ${config.storage.url}`,
+    `  storage:   ${describeStorageUrl(config.storage.url)}`,
     `  providers: ${config.providers.map((provider) => `${provider.id} (${provider.type})`).join(', ') || 'none'}`,
     `  models:    ${summarize(config.models.map((model) => model.id))}`,
     `  routes:    ${summarize(config.routes.map((route) => `${route.id} (${route.strategy})`))}`,

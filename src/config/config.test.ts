@@ -257,24 +257,29 @@ describe('config', () => {
     };
     const problems = refused({ server: { port: 'abc' }, storage: { url: 'mysql://root:db-secret@db/switchboard' }, models: [{ id: 'm', provider: 'x' }] });
     assert.match(problems[0]!, /^server\.port: /);
-    assert.deepEqual(problems.slice(1), ['storage.url: unsupported URL scheme "mysql:" (use sqlite://path)', 'models[0].provider: unknown provider "x"']);
+    assert.deepEqual(problems.slice(1), ['storage.url: unsupported URL scheme "mysql:" (use sqlite://path or postgres://user@host/database)', 'models[0].provider: unknown provider "x"']);
     assert.ok(!problems.join('\n').includes('db-secret'));
     // Valid otherwise: still refused at validation, not when the store opens.
-    assert.deepEqual(refused({ storage: { url: 'switchboard.db' } }), ['storage.url: not a storage URL (use sqlite://path, e.g. sqlite://./switchboard.db)']);
-    // ../shared/SPEC.md's postgres:// is not built yet: said at once, also from DATABASE_URL.
-    assert.deepEqual(refused({ storage: { url: 'postgres://switchboard@db/switchboard' } }), [
-      'storage.url: the PostgreSQL backend is not part of this build yet; use sqlite://path',
+    assert.deepEqual(refused({ storage: { url: 'switchboard.db' } }), [
+      'storage.url: not a storage URL (use sqlite://path, e.g. sqlite://./switchboard.db, or postgres://user@host/database)',
     ]);
-    assert.deepEqual(refused({ models: [{ id: 'm', provider: 'x' }] }, { DATABASE_URL: 'postgresql://u:pg-secret@db/x' }), [
-      'storage.url: the PostgreSQL backend is not part of this build yet; use sqlite://path (the URL comes from DATABASE_URL)',
+    // A postgres:// URL that does not parse, or names no host, is said at once, also from DATABASE_URL, never quoted.
+    assert.deepEqual(refused({ models: [{ id: 'm', provider: 'x' }] }, { DATABASE_URL: 'postgresql://u:pg secret@/x' }), [
+      'storage.url: not a PostgreSQL URL (postgres://user:password@host:5432/database) (the URL comes from DATABASE_URL)',
       'models[0].provider: unknown provider "x"',
     ]);
-    for (const url of ['sqlite://./x.db', 'sqlite://:memory:', ':memory:']) validateConfig({ storage: { url } }, 'test', {}, knownNames());
+    const accepted = ['sqlite://./x.db', 'sqlite://:memory:', ':memory:', 'postgres://switchboard@db/switchboard', 'postgresql://u:pw@db:6432/x?sslmode=require'];
+    for (const url of accepted) validateConfig({ storage: { url } }, 'test', {}, knownNames());
+    // DATABASE_URL wins over the file's storage.url (../shared/SPEC.md "Running it").
+    const { config } = validateConfig({ storage: { url: 'sqlite://./x.db' } }, 'test', { DATABASE_URL: 'postgres://db/app' }, knownNames());
+    assert.equal(config.storage.url, 'postgres://db/app');
   });
 
   it('keeps the store refusing a URL it cannot open (a caller that did not validate it)', async () => {
-    await assert.rejects(openStorage('mysql://root:db-secret@db/x'), (error: Error) => error.message === 'storage.url: unsupported URL scheme "mysql:" (use sqlite://path)');
-    await assert.rejects(openStorage('postgres://db/x'), /^Error: storage\.url: the PostgreSQL backend is not part of this build yet/);
+    await assert.rejects(
+      openStorage('mysql://root:db-secret@db/x'),
+      (error: Error) => error.message === 'storage.url: unsupported URL scheme "mysql:" (use sqlite://path or postgres://user@host/database)',
+    );
   });
 
   it('refuses header names and values undici cannot send, and credentials with spaces or control characters, never quoting a value', () => {

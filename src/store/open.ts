@@ -1,17 +1,23 @@
 import type { Logger } from 'pino';
-import { storageUrlProblem } from '../config/storage-url.ts';
+import { isPostgresUrl, storageUrlProblem } from '../config/storage-url.ts';
 import type { Storage } from '../core/stores.ts';
+import type { PostgresStorageOptions } from './postgres/index.ts';
 import { openSqliteStorage, type MigrationStep, type SqliteStorageOptions } from './sqlite/index.ts';
 
 /**
- * Opens the backend a `storage.url` names: `sqlite://path` (default) or `:memory:`. A process
- * serving requests asks for `ledgerThread` (ledger batches written beside the event loop). Config
- * validation refuses other URLs already (src/config/storage-url.ts); this check is for callers
- * that did not validate one.
+ * Opens the backend a `storage.url` names: `sqlite://path` (default), `:memory:` or
+ * `postgres://…`. A process serving requests asks SQLite for `ledgerThread` (ledger batches
+ * written beside the event loop). Config validation refuses other URLs already
+ * (src/config/storage-url.ts); this check is for callers that did not validate one. The
+ * PostgreSQL driver is loaded only when a URL names it.
  */
-export async function openStorage(url: string, options: SqliteStorageOptions = {}): Promise<Storage> {
+export async function openStorage(url: string, options: SqliteStorageOptions & PostgresStorageOptions = {}): Promise<Storage> {
   const problem = storageUrlProblem(url);
   if (problem) throw new Error(`storage.url: ${problem}`);
+  if (isPostgresUrl(url)) {
+    const { openPostgresStorage } = await import('./postgres/index.ts');
+    return openPostgresStorage(url, options);
+  }
   if (url === ':memory:' || url === 'sqlite://:memory:') return openSqliteStorage(':memory:', options);
   return openSqliteStorage(url.slice('sqlite://'.length), options);
 }
@@ -34,5 +40,16 @@ export function logMigrations(logger: Pick<Logger, 'info'>): (step: MigrationSte
     if (step.ms === undefined) logger.info({ version: step.version, ledger_rows: step.ledgerRows }, `migrating the database: ${step.name}`);
     else if (step.byAnother) logger.info({ version: step.version, ms: step.ms }, `the database was migrated by another process: ${step.name}`);
     else logger.info({ version: step.version, ms: step.ms }, `migrated the database: ${step.name}`);
+  };
+}
+
+/** What a gateway process tells its log about its storage: migrations, and lost PostgreSQL connections. */
+export function storageLogging(logger: Pick<Logger, 'info' | 'warn'>): SqliteStorageOptions & PostgresStorageOptions {
+  return {
+    onMigration: logMigrations(logger),
+    onMigrated: (count, ms) => logger.info({ migrations: count, ms }, 'migrated the PostgreSQL database'),
+    // The pool replaces the connection at the next query; a query that fails meanwhile is the
+    // ledger writer's to retry (its rows stay queued and journaled).
+    onConnectionError: (error) => logger.warn({ err: error }, 'a PostgreSQL connection was lost; the pool opens another'),
   };
 }

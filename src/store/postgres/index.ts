@@ -1,0 +1,88 @@
+import { userInfo } from 'node:os';
+import type { Pool, PoolConfig } from 'pg';
+import { describeStorageUrl } from '../../config/storage-url.ts';
+import type { Storage } from '../../core/stores.ts';
+import { createPostgresKeyStore, createPostgresTeamStore } from './keys.ts';
+import { createPostgresLedgerStore } from './ledger.ts';
+import { applyPostgresMigrations } from './migrations.ts';
+import { createPostgresAuditStore, createPostgresFeedbackStore, createPostgresProviderStore } from './records.ts';
+
+export interface PostgresStorageOptions {
+  /** Connections a process keeps at most (default 10): ledger batches, key lookups, admin reads. */
+  maxConnections?: number;
+  /** Told of an error on an idle connection (the server restarted, the network dropped it). */
+  onConnectionError?(error: Error): void;
+  /** Told when the migrations applied something, with how many and how long they took. */
+  onMigrated?(count: number, ms: number): void;
+}
+
+/**
+ * The PostgreSQL backend (`storage.url: postgres://…`, ../shared/SPEC.md "Configuration"),
+ * through node-postgres' pool (docs/decisions/0023-postgresql-storage.md). Every store is
+ * asynchronous by nature here, so nothing of SQLite's write path (a writer thread, the WAL
+ * flusher) is needed: a ledger batch is one statement sent off the event loop's back.
+ *
+ * Replicas may share the database: migrations run under an advisory lock, rows are written by
+ * id (a row replayed twice is written once), and keys, teams and runtime providers are read from
+ * it. What they do not share yet (rate-limit windows, the routing state) is in
+ * docs/operations.md "Several replicas".
+ */
+export async function openPostgresStorage(url: string, options: PostgresStorageOptions = {}): Promise<Storage> {
+  const { default: pg } = await import('pg');
+  const config: PoolConfig = {
+    connectionString: withSessionSettings(url),
+    max: options.maxConnections ?? 10,
+    // A database that does not answer fails the start (and readiness) in seconds, not never.
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'switchboard',
+  };
+  const pool: Pool = new pg.Pool(config);
+  // Without a listener an idle connection's error (the server restarted) ends the process.
+  pool.on('error', (error) => options.onConnectionError?.(error));
+  try {
+    const client = await pool.connect();
+    try {
+      const started = performance.now();
+      const count = await applyPostgresMigrations(client);
+      if (count > 0) options.onMigrated?.(count, Math.round(performance.now() - started));
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`storage.url: cannot open the PostgreSQL database ${describeStorageUrl(url)}: ${(error as Error).message}`);
+  }
+  return {
+    kind: 'postgres',
+    ledger: createPostgresLedgerStore(pool),
+    keys: createPostgresKeyStore(pool),
+    teams: createPostgresTeamStore(pool),
+    providers: createPostgresProviderStore(pool),
+    audit: createPostgresAuditStore(pool),
+    feedback: createPostgresFeedbackStore(pool),
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * The URL the pool connects with:
+ * - every session in UTC (`options=-c TimeZone=UTC`, after the URL's own options), so that a
+ *   time without a zone (`/admin/usage?from=2026-12-01`) means UTC, as with SQLite;
+ * - libpq (psql) connects as the login's name when neither the URL nor PGUSER names a user;
+ *   node-postgres reads only $USER, which services and containers often lack ("no PostgreSQL
+ *   user name specified in startup packet"), and a connection string's empty user wins over a
+ *   `user` option, so the name goes into the URL.
+ */
+function withSessionSettings(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const parsed = new URL(url);
+  parsed.searchParams.set('options', `${parsed.searchParams.get('options') ?? ''} -c TimeZone=UTC`.trim());
+  if (!parsed.username && !process.env.PGUSER && !process.env.USER) parsed.username = encodeURIComponent(userInfo().username);
+  return parsed.href;
+}

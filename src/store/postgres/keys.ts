@@ -1,0 +1,142 @@
+import type { Pool } from 'pg';
+import type { BudgetPeriod, RateLimits } from '../../core/governance.ts';
+import type { KeyStore, LimitSettings, TeamRecord, TeamStore, VirtualKeyRecord } from '../../core/stores.ts';
+import { iso, isoOrNull } from './values.ts';
+
+type Row = Record<string, unknown>;
+
+const number = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/** Virtual keys in PostgreSQL: the secret's hash (unique index) and a hint, never the secret. */
+export function createPostgresKeyStore(pool: Pool): KeyStore {
+  const upsert = `
+    INSERT INTO virtual_keys (id, name, team, key_hash, key_hint, models, budget_usd, budget_period, rpm, tpm, model_limits,
+                              expires_at, metadata, guardrails, revoked, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, team = EXCLUDED.team, key_hash = EXCLUDED.key_hash,
+      key_hint = EXCLUDED.key_hint, models = EXCLUDED.models, budget_usd = EXCLUDED.budget_usd,
+      budget_period = EXCLUDED.budget_period, rpm = EXCLUDED.rpm, tpm = EXCLUDED.tpm, model_limits = EXCLUDED.model_limits,
+      expires_at = EXCLUDED.expires_at, metadata = EXCLUDED.metadata, guardrails = EXCLUDED.guardrails,
+      revoked = EXCLUDED.revoked, updated_at = EXCLUDED.updated_at`;
+  return {
+    async save(record) {
+      await pool.query(upsert, [
+        record.id,
+        record.name,
+        record.team,
+        record.keyHash,
+        record.keyHint,
+        ...limitValues(record),
+        record.expiresAt,
+        JSON.stringify(record.metadata),
+        JSON.stringify(record.guardrails),
+        record.revoked,
+        record.createdAt,
+        record.updatedAt,
+      ]);
+    },
+    async get(id) {
+      const { rows } = await pool.query('SELECT * FROM virtual_keys WHERE id = $1', [id]);
+      return rows[0] ? keyFromRow(rows[0]) : undefined;
+    },
+    async findByHash(keyHash) {
+      const { rows } = await pool.query({ name: 'key-by-hash', text: 'SELECT * FROM virtual_keys WHERE key_hash = $1', values: [keyHash] });
+      return rows[0] ? keyFromRow(rows[0]) : undefined;
+    },
+    async list() {
+      const { rows } = await pool.query('SELECT * FROM virtual_keys ORDER BY created_at, id');
+      return rows.map(keyFromRow);
+    },
+  };
+}
+
+function keyFromRow(row: Row): VirtualKeyRecord {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    team: row.team === null ? null : String(row.team),
+    ...limitsFromRow(row),
+    expiresAt: isoOrNull(row.expires_at),
+    metadata: (row.metadata ?? {}) as Record<string, string>,
+    guardrails: (row.guardrails ?? []) as string[],
+    revoked: row.revoked === true,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    keyHash: String(row.key_hash),
+    keyHint: String(row.key_hint),
+  };
+}
+
+/** Teams in PostgreSQL; names are unique so keys can name a team by name. */
+export function createPostgresTeamStore(pool: Pool): TeamStore {
+  const upsert = `
+    INSERT INTO teams (id, name, models, budget_usd, budget_period, rpm, tpm, model_limits, metadata, guardrails, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, models = EXCLUDED.models, budget_usd = EXCLUDED.budget_usd,
+      budget_period = EXCLUDED.budget_period, rpm = EXCLUDED.rpm, tpm = EXCLUDED.tpm, model_limits = EXCLUDED.model_limits,
+      metadata = EXCLUDED.metadata, guardrails = EXCLUDED.guardrails, updated_at = EXCLUDED.updated_at`;
+  return {
+    async save(record) {
+      await pool.query(upsert, [
+        record.id,
+        record.name,
+        ...limitValues(record),
+        JSON.stringify(record.metadata),
+        JSON.stringify(record.guardrails),
+        record.createdAt,
+        record.updatedAt,
+      ]);
+    },
+    async get(id) {
+      const { rows } = await pool.query('SELECT * FROM teams WHERE id = $1', [id]);
+      return rows[0] ? teamFromRow(rows[0]) : undefined;
+    },
+    async findByLabel(label) {
+      const { rows } = await pool.query('SELECT * FROM teams WHERE id = $1 OR name = $1 ORDER BY (id = $1) DESC LIMIT 1', [label]);
+      return rows[0] ? teamFromRow(rows[0]) : undefined;
+    },
+    async list() {
+      const { rows } = await pool.query('SELECT * FROM teams ORDER BY created_at, id');
+      return rows.map(teamFromRow);
+    },
+    async delete(id) {
+      const { rowCount } = await pool.query('DELETE FROM teams WHERE id = $1', [id]);
+      return (rowCount ?? 0) > 0;
+    },
+  };
+}
+
+function teamFromRow(row: Row): TeamRecord {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    ...limitsFromRow(row),
+    metadata: (row.metadata ?? {}) as Record<string, string>,
+    guardrails: (row.guardrails ?? []) as string[],
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+/** models, budget_usd, budget_period, rpm, tpm, model_limits: the columns keys and teams share. */
+function limitValues(record: LimitSettings): unknown[] {
+  return [
+    record.models === null ? null : JSON.stringify(record.models),
+    record.budgetUsd,
+    record.budgetPeriod,
+    record.rpm,
+    record.tpm,
+    JSON.stringify(record.modelLimits),
+  ];
+}
+
+function limitsFromRow(row: Row): LimitSettings {
+  return {
+    models: (row.models ?? null) as string[] | null,
+    budgetUsd: number(row.budget_usd),
+    budgetPeriod: String(row.budget_period) as BudgetPeriod,
+    rpm: number(row.rpm),
+    tpm: number(row.tpm),
+    modelLimits: (row.model_limits ?? {}) as Record<string, RateLimits>,
+  };
+}

@@ -1,0 +1,142 @@
+import type { Pool } from 'pg';
+import type { LedgerRow } from '../../core/ledger.ts';
+import type { LedgerQuery, LedgerStore, SpendSubject, UsageGroup, UsageSummaryQuery, UsageTotals } from '../../core/stores.ts';
+import { iso, whereClause } from './values.ts';
+
+/**
+ * The ledger in PostgreSQL. A batch goes up as one parameter, the JSON array of its rows (the
+ * ledger journal's lines joined, so a row is serialised once, on the request's thread), and the
+ * server takes it apart: one statement and one round trip a batch, whatever its size, and no
+ * limit of 65,535 parameters to split batches by. The same id twice in a batch (a request cut
+ * off in flight, then its row replayed from a journal) keeps the later one, as SQLite's
+ * INSERT OR REPLACE does.
+ */
+const insertRows = `
+  INSERT INTO ledger (id, time, endpoint, key_id, team, model_requested, route, model, provider, upstream_model, attempts,
+    input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, tokens_estimated, cost_usd,
+    latency_ms, ttft_ms, status, http_status, error_code, error_message, stream, reason, metadata, warnings, guardrails)
+  SELECT DISTINCT ON (r->>'id')
+    r->>'id', (r->>'time')::timestamptz, r->>'endpoint', r->>'keyId', r->>'team', r->>'modelRequested', r->>'route',
+    r->>'model', r->>'provider', r->>'upstreamModel', COALESCE(r->'attempts', '[]'),
+    (r->>'inputTokens')::bigint, (r->>'outputTokens')::bigint, COALESCE((r->>'cachedInputTokens')::bigint, 0),
+    -- Absent from the journal lines of a version before the count.
+    COALESCE((r->>'cacheWriteTokens')::bigint, 0), COALESCE((r->>'reasoningTokens')::bigint, 0),
+    COALESCE((r->>'tokensEstimated')::boolean, false), (r->>'costUsd')::double precision,
+    (r->>'latencyMs')::numeric::integer, (r->>'ttftMs')::numeric::integer, r->>'status', (r->>'httpStatus')::integer,
+    r->>'errorCode', r->>'errorMessage', COALESCE((r->>'stream')::boolean, false), r->>'reason',
+    COALESCE(r->'metadata', '{}'), COALESCE(r->'warnings', '[]'), COALESCE(r->'guardrails', '[]')
+  FROM json_array_elements($1::json) WITH ORDINALITY AS batch(r, position)
+  ORDER BY r->>'id', position DESC
+  ON CONFLICT (id) DO UPDATE SET time = EXCLUDED.time, endpoint = EXCLUDED.endpoint, key_id = EXCLUDED.key_id,
+    team = EXCLUDED.team, model_requested = EXCLUDED.model_requested, route = EXCLUDED.route, model = EXCLUDED.model,
+    provider = EXCLUDED.provider, upstream_model = EXCLUDED.upstream_model, attempts = EXCLUDED.attempts,
+    input_tokens = EXCLUDED.input_tokens, output_tokens = EXCLUDED.output_tokens,
+    cached_input_tokens = EXCLUDED.cached_input_tokens, cache_write_tokens = EXCLUDED.cache_write_tokens,
+    reasoning_tokens = EXCLUDED.reasoning_tokens, tokens_estimated = EXCLUDED.tokens_estimated,
+    cost_usd = EXCLUDED.cost_usd, latency_ms = EXCLUDED.latency_ms, ttft_ms = EXCLUDED.ttft_ms, status = EXCLUDED.status,
+    http_status = EXCLUDED.http_status, error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message,
+    stream = EXCLUDED.stream, reason = EXCLUDED.reason, metadata = EXCLUDED.metadata, warnings = EXCLUDED.warnings,
+    guardrails = EXCLUDED.guardrails`;
+
+/** The SQL expression of each grouping; `day` is the UTC date of the row's time. */
+const groupExpressions: Record<UsageGroup, string> = {
+  key: 'key_id',
+  team: 'team',
+  model: 'model',
+  provider: 'provider',
+  day: `to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+};
+
+export function createPostgresLedgerStore(pool: Pool): LedgerStore {
+  const appendLines = async (lines: readonly string[]) => {
+    if (lines.length === 0) return;
+    await pool.query({ name: 'ledger-insert', text: insertRows, values: [`[${lines.join(',')}]`] });
+  };
+  return {
+    async append(rows) {
+      if (rows.length > 0) await pool.query({ name: 'ledger-insert', text: insertRows, values: [JSON.stringify(rows)] });
+    },
+    appendSerialized: appendLines,
+    async query(query: LedgerQuery) {
+      const { where, values } = whereClause([
+        ['id = $?', query.requestId],
+        ['key_id = $?', query.keyId],
+        ['team = $?', query.team],
+        ['(model = $? OR model_requested = $?)', query.model],
+        ['time >= $?::timestamptz', query.from],
+        ['time < $?::timestamptz', query.to],
+      ]);
+      const limit = Math.min(Math.max(query.limit ?? 100, 1), 10_000);
+      const result = await pool.query(`SELECT * FROM ledger ${where} ORDER BY time DESC LIMIT ${limit}`, values);
+      return result.rows.map(fromRecord);
+    },
+    async summary(query: UsageSummaryQuery): Promise<UsageTotals[]> {
+      const { where, values } = whereClause([
+        ['time >= $?::timestamptz', query.from],
+        ['time < $?::timestamptz', query.to],
+        ['key_id = $?', query.keyId],
+        ['team = $?', query.team],
+      ]);
+      const result = await pool.query<{ grouped: string | null; requests: string; errors: string; input_tokens: string; output_tokens: string; cost_usd: number }>(
+        `SELECT ${groupExpressions[query.groupBy]} AS grouped, COUNT(*) AS requests, SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) AS errors,
+                SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cost_usd) AS cost_usd
+         FROM ledger ${where} GROUP BY grouped ORDER BY cost_usd DESC, grouped`,
+        values,
+      );
+      return result.rows.map((row) => ({
+        group: row.grouped,
+        requests: Number(row.requests),
+        errors: Number(row.errors),
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens),
+        // Sums of rounded costs can show float noise; round like costOf does.
+        costUsd: Math.round(Number(row.cost_usd) * 1e8) / 1e8,
+      }));
+    },
+    async costSince(subject: SpendSubject, from: string | undefined): Promise<number> {
+      const [column, value] = 'keyId' in subject ? ['key_id', subject.keyId] : ['team', subject.team];
+      const result = await pool.query<{ total: number }>(
+        `SELECT COALESCE(SUM(cost_usd), 0)::double precision AS total FROM ledger WHERE ${column} = $1 AND ($2::timestamptz IS NULL OR time >= $2::timestamptz)`,
+        [value, from ?? null],
+      );
+      return Number(result.rows[0]?.total ?? 0);
+    },
+  };
+}
+
+type LedgerRecord = Record<string, unknown>;
+
+function fromRecord(record: LedgerRecord): LedgerRow {
+  const text = (value: unknown) => (value === null || value === undefined ? null : String(value));
+  return {
+    id: String(record.id),
+    time: iso(record.time),
+    endpoint: String(record.endpoint) as LedgerRow['endpoint'],
+    keyId: text(record.key_id),
+    team: text(record.team),
+    modelRequested: text(record.model_requested),
+    route: text(record.route),
+    model: text(record.model),
+    provider: text(record.provider),
+    upstreamModel: text(record.upstream_model),
+    attempts: record.attempts as LedgerRow['attempts'],
+    inputTokens: Number(record.input_tokens),
+    outputTokens: Number(record.output_tokens),
+    cachedInputTokens: Number(record.cached_input_tokens),
+    cacheWriteTokens: Number(record.cache_write_tokens),
+    reasoningTokens: Number(record.reasoning_tokens),
+    tokensEstimated: record.tokens_estimated === true,
+    costUsd: Number(record.cost_usd),
+    latencyMs: Number(record.latency_ms),
+    ttftMs: record.ttft_ms === null ? null : Number(record.ttft_ms),
+    status: String(record.status) as LedgerRow['status'],
+    httpStatus: Number(record.http_status),
+    errorCode: text(record.error_code),
+    errorMessage: text(record.error_message),
+    stream: record.stream === true,
+    reason: text(record.reason),
+    metadata: record.metadata as Record<string, string>,
+    warnings: record.warnings as LedgerRow['warnings'],
+    guardrails: record.guardrails as LedgerRow['guardrails'],
+  };
+}
