@@ -116,6 +116,27 @@ describe('PostgreSQL storage (real gateway, real server)', () => {
     }
   });
 
+  it('records a request whose model name holds NUL, and every request after it', async () => {
+    const schema = await createTestSchema();
+    const gateway = await start(schema);
+    try {
+      const odd = await chat(gateway.origin, masterKey, { model: 'fa\u0000st', messages: [{ role: 'user', content: 'x\u0000' }] });
+      // Refused (model names are printable ASCII), and recorded like every request.
+      assert.equal(odd.status, 400, odd.text);
+      const fine = await chat(gateway.origin, masterKey, { model: 'fast', messages: [{ role: 'user', content: 'next' }] });
+      assert.equal(fine.status, 200, fine.text);
+      const oddRow = await gateway.ledgerRow(odd);
+      assert.equal(oddRow?.httpStatus, 400);
+      assert.equal(oddRow?.modelRequested, 'fa\uFFFDst', 'the name as asked, its NUL as U+FFFD');
+      assert.equal((await gateway.ledgerRow(fine))?.status, 'ok');
+      // The writer is not failing (a poisoned batch would keep it failing, and readiness with it).
+      assert.equal((await fetch(`${gateway.origin}/health/ready`)).status, 200);
+    } finally {
+      await gateway.close();
+      await schema.drop();
+    }
+  });
+
   it('kill -9 right after the answers: every answered request is in the database after a restart (journals on local disk)', async () => {
     const schema = await createTestSchema();
     const journals = join(directory, 'kill');

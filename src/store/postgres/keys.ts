@@ -1,7 +1,9 @@
 import type { Pool } from 'pg';
 import type { BudgetPeriod, RateLimits } from '../../core/governance.ts';
 import type { KeyStore, LimitSettings, TeamRecord, TeamStore, VirtualKeyRecord } from '../../core/stores.ts';
-import { iso, isoOrNull } from './values.ts';
+import { iso, isoOrNull, jsonParameter, textParameter } from './values.ts';
+
+const json = (value: unknown): string => jsonParameter(JSON.stringify(value));
 
 type Row = Record<string, unknown>;
 
@@ -21,26 +23,26 @@ export function createPostgresKeyStore(pool: Pool): KeyStore {
   return {
     async save(record) {
       await pool.query(upsert, [
-        record.id,
-        record.name,
-        record.team,
+        textParameter(record.id),
+        textParameter(record.name),
+        textParameter(record.team),
         record.keyHash,
-        record.keyHint,
+        textParameter(record.keyHint),
         ...limitValues(record),
         record.expiresAt,
-        JSON.stringify(record.metadata),
-        JSON.stringify(record.guardrails),
+        json(record.metadata),
+        json(record.guardrails),
         record.revoked,
         record.createdAt,
         record.updatedAt,
       ]);
     },
     async get(id) {
-      const { rows } = await pool.query('SELECT * FROM virtual_keys WHERE id = $1', [id]);
+      const { rows } = await pool.query('SELECT * FROM virtual_keys WHERE id = $1', [textParameter(id)]);
       return rows[0] ? keyFromRow(rows[0]) : undefined;
     },
     async findByHash(keyHash) {
-      const { rows } = await pool.query({ name: 'key-by-hash', text: 'SELECT * FROM virtual_keys WHERE key_hash = $1', values: [keyHash] });
+      const { rows } = await pool.query({ name: 'key-by-hash', text: 'SELECT * FROM virtual_keys WHERE key_hash = $1', values: [textParameter(keyHash)] });
       return rows[0] ? keyFromRow(rows[0]) : undefined;
     },
     async list() {
@@ -78,21 +80,21 @@ export function createPostgresTeamStore(pool: Pool): TeamStore {
   return {
     async save(record) {
       await pool.query(upsert, [
-        record.id,
-        record.name,
+        textParameter(record.id),
+        textParameter(record.name),
         ...limitValues(record),
-        JSON.stringify(record.metadata),
-        JSON.stringify(record.guardrails),
+        json(record.metadata),
+        json(record.guardrails),
         record.createdAt,
         record.updatedAt,
       ]);
     },
     async get(id) {
-      const { rows } = await pool.query('SELECT * FROM teams WHERE id = $1', [id]);
+      const { rows } = await pool.query('SELECT * FROM teams WHERE id = $1', [textParameter(id)]);
       return rows[0] ? teamFromRow(rows[0]) : undefined;
     },
     async findByLabel(label) {
-      const { rows } = await pool.query('SELECT * FROM teams WHERE id = $1 OR name = $1 ORDER BY (id = $1) DESC LIMIT 1', [label]);
+      const { rows } = await pool.query('SELECT * FROM teams WHERE id = $1 OR name = $1 ORDER BY (id = $1) DESC LIMIT 1', [textParameter(label)]);
       return rows[0] ? teamFromRow(rows[0]) : undefined;
     },
     async list() {
@@ -100,7 +102,7 @@ export function createPostgresTeamStore(pool: Pool): TeamStore {
       return rows.map(teamFromRow);
     },
     async delete(id) {
-      const { rowCount } = await pool.query('DELETE FROM teams WHERE id = $1', [id]);
+      const { rowCount } = await pool.query('DELETE FROM teams WHERE id = $1', [textParameter(id)]);
       return (rowCount ?? 0) > 0;
     },
   };
@@ -121,12 +123,12 @@ function teamFromRow(row: Row): TeamRecord {
 /** models, budget_usd, budget_period, rpm, tpm, model_limits: the columns keys and teams share. */
 function limitValues(record: LimitSettings): unknown[] {
   return [
-    record.models === null ? null : JSON.stringify(record.models),
+    record.models === null ? null : json(record.models),
     record.budgetUsd,
     record.budgetPeriod,
     record.rpm,
     record.tpm,
-    JSON.stringify(record.modelLimits),
+    json(record.modelLimits),
   ];
 }
 

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { LedgerRow } from '../../core/ledger.ts';
 import type { LedgerQuery, LedgerStore, SpendSubject, UsageGroup, UsageSummaryQuery, UsageTotals } from '../../core/stores.ts';
-import { iso, whereClause } from './values.ts';
+import { iso, jsonParameter, textParameter, whereClause } from './values.ts';
 
 /**
  * The ledger in PostgreSQL. A batch goes up as one parameter, the JSON array of its rows (the
@@ -50,11 +50,11 @@ const groupExpressions: Record<UsageGroup, string> = {
 export function createPostgresLedgerStore(pool: Pool): LedgerStore {
   const appendLines = async (lines: readonly string[]) => {
     if (lines.length === 0) return;
-    await pool.query({ name: 'ledger-insert', text: insertRows, values: [`[${lines.join(',')}]`] });
+    await pool.query({ name: 'ledger-insert', text: insertRows, values: [jsonParameter(`[${lines.join(',')}]`)] });
   };
   return {
     async append(rows) {
-      if (rows.length > 0) await pool.query({ name: 'ledger-insert', text: insertRows, values: [JSON.stringify(rows)] });
+      if (rows.length > 0) await pool.query({ name: 'ledger-insert', text: insertRows, values: [jsonParameter(JSON.stringify(rows))] });
     },
     appendSerialized: appendLines,
     async query(query: LedgerQuery) {
@@ -97,7 +97,7 @@ export function createPostgresLedgerStore(pool: Pool): LedgerStore {
       const [column, value] = 'keyId' in subject ? ['key_id', subject.keyId] : ['team', subject.team];
       const result = await pool.query<{ total: number }>(
         `SELECT COALESCE(SUM(cost_usd), 0)::double precision AS total FROM ledger WHERE ${column} = $1 AND ($2::timestamptz IS NULL OR time >= $2::timestamptz)`,
-        [value, from ?? null],
+        [textParameter(value), from ?? null],
       );
       return Number(result.rows[0]?.total ?? 0);
     },

@@ -62,6 +62,24 @@ describe('PostgreSQL storage (a real server)', () => {
     assert.equal(rows[0]!.status, 'ok');
   });
 
+  it('writes rows whose text holds NUL or a lone surrogate half (a caller\'s model name, metadata), as U+FFFD, without failing their batch', async () => {
+    const odd = row({ id: 'odd', modelRequested: 'fa\u0000st', metadata: { note: 'a\ud800b', 'k\u0000': 'v' }, errorMessage: 'bad \\u0000 escape kept' });
+    const next = row({ id: 'after-odd' });
+    await storage.ledger.appendSerialized!([JSON.stringify(odd), JSON.stringify(next)]);
+    const [stored] = await storage.ledger.query({ requestId: 'odd' });
+    assert.equal(stored?.modelRequested, 'fa\uFFFDst');
+    assert.deepEqual(stored?.metadata, { note: 'a\uFFFDb', 'k\uFFFD': 'v' });
+    assert.equal(stored?.errorMessage, 'bad \\u0000 escape kept', 'an escaped backslash before u0000 is text, kept');
+    assert.equal((await storage.ledger.query({ requestId: 'after-odd' })).length, 1);
+    await storage.ledger.append([row({ id: 'odd-object', reason: 'x\u0000\udc00' })]);
+    assert.equal((await storage.ledger.query({ requestId: 'odd-object' }))[0]?.reason, 'x\uFFFD\uFFFD');
+    // Lookups by such a value find nothing rather than fail.
+    assert.deepEqual(await storage.ledger.query({ keyId: 'k\u0000' }), []);
+    assert.equal(await storage.keys.get('key\u0000'), undefined);
+    assert.equal(await storage.teams.findByLabel('\ud800'), undefined);
+    assert.equal(await storage.teams.delete('x\u0000'), false);
+  });
+
   it('filters, orders and limits rows, with times with or without a zone read as UTC', async () => {
     await storage.ledger.append([
       row({ id: 'q1', time: '2025-07-01T00:00:00.000Z', keyId: 'key_q', model: 'fast', modelRequested: 'auto' }),

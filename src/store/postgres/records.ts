@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { AuditEntry, AuditQuery, AuditStore, FeedbackRecord, FeedbackStore, ProviderCredentialStore, StoredProvider } from '../../core/stores.ts';
-import { iso, whereClause } from './values.ts';
+import { iso, jsonParameter, textParameter, whereClause } from './values.ts';
 
 /** Runtime providers in PostgreSQL: the config is stored sealed (src/keys/credential-cipher.ts). */
 export function createPostgresProviderStore(pool: Pool): ProviderCredentialStore {
@@ -10,7 +10,7 @@ export function createPostgresProviderStore(pool: Pool): ProviderCredentialStore
         `INSERT INTO runtime_providers (id, type, sealed_config, api_key_hint, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, sealed_config = EXCLUDED.sealed_config,
            api_key_hint = EXCLUDED.api_key_hint, updated_at = EXCLUDED.updated_at`,
-        [record.id, record.type, record.sealedConfig, record.apiKeyHint, record.createdAt, record.updatedAt],
+        [textParameter(record.id), record.type, record.sealedConfig, textParameter(record.apiKeyHint), record.createdAt, record.updatedAt],
       );
     },
     async list() {
@@ -27,7 +27,7 @@ export function createPostgresProviderStore(pool: Pool): ProviderCredentialStore
       );
     },
     async delete(id) {
-      const { rowCount } = await pool.query('DELETE FROM runtime_providers WHERE id = $1', [id]);
+      const { rowCount } = await pool.query('DELETE FROM runtime_providers WHERE id = $1', [textParameter(id)]);
       return (rowCount ?? 0) > 0;
     },
   };
@@ -39,11 +39,11 @@ export function createPostgresAuditStore(pool: Pool): AuditStore {
     async append(entry) {
       await pool.query('INSERT INTO audit_log (time, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6)', [
         entry.time,
-        entry.actor,
+        textParameter(entry.actor),
         entry.action,
         entry.targetType,
-        entry.targetId,
-        JSON.stringify(entry.details),
+        textParameter(entry.targetId),
+        jsonParameter(JSON.stringify(entry.details)),
       ]);
     },
     async list(query: AuditQuery) {
@@ -80,7 +80,7 @@ export function createPostgresFeedbackStore(pool: Pool): FeedbackStore {
          ON CONFLICT (request_id) DO UPDATE SET time = EXCLUDED.time, model = EXCLUDED.model, provider = EXCLUDED.provider,
            key_id = EXCLUDED.key_id, score = EXCLUDED.score
          RETURNING (SELECT score FROM previous) AS previous`,
-        [record.requestId, record.time, record.model, record.provider, record.keyId, record.score],
+        [textParameter(record.requestId), record.time, textParameter(record.model), textParameter(record.provider), textParameter(record.keyId), record.score],
       );
       const previous = rows[0]?.previous;
       return previous === null || previous === undefined ? {} : { replacedScore: Number(previous) };

@@ -12,7 +12,7 @@ export function whereClause(filters: readonly Filter[]): { where: string; values
   const values: string[] = [];
   for (const [condition, value] of filters) {
     if (value === undefined || value === '') continue;
-    values.push(value);
+    values.push(textParameter(value));
     conditions.push(condition.replaceAll('$?', `$${values.length}`));
   }
   return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', values };
@@ -25,4 +25,37 @@ export function iso(value: unknown): string {
 
 export function isoOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : iso(value);
+}
+
+/**
+ * A string as PostgreSQL takes it in a `text` column or parameter: it refuses NUL in text
+ * ("invalid byte sequence for encoding UTF8: 0x00"), which SQLite kept, and a lone surrogate
+ * half (which JavaScript strings may hold) would reach it as U+FFFD anyway; both become U+FFFD.
+ * Without this, `/admin/keys/%00` was a 500 instead of a 404.
+ */
+export function textParameter(value: string): string;
+export function textParameter(value: string | null): string | null;
+export function textParameter(value: string | null): string | null {
+  return value === null ? null : value.replace(unsupportedText, '\uFFFD');
+}
+
+/** NUL, and a surrogate half without its other half. */
+const unsupportedText = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `\u0000` and lone surrogate escapes (`\ud800`) in a JSON text, each not itself escaped (an odd
+ * number of backslashes before the `u`). JSON.stringify writes a paired surrogate as the
+ * character, so every escaped one it writes is lone.
+ */
+const unsupportedEscape = /(?<!\\)((?:\\\\)*)\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/g;
+
+/**
+ * A JSON text as PostgreSQL's `json` type takes it: it refuses a lone surrogate escape at input,
+ * and `\u0000` once a value is read as text (`->>`), which the ledger's insert does; either would
+ * fail the whole batch, and every batch after it, since a failed batch is retried with the next
+ * (src/ledger/writer.ts). Both come from callers (a model name, a metadata value, a provider's
+ * error message), so each becomes `\ufffd`, U+FFFD, in the stored row.
+ */
+export function jsonParameter(text: string): string {
+  return text.includes('\\u') ? text.replace(unsupportedEscape, '$1\\ufffd') : text;
 }
