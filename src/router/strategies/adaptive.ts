@@ -24,7 +24,7 @@ export function learnedQuality(model: ModelInfo, context: RoutingContext): { qua
  * `adaptive`: the cost strategy over learned quality. The cheapest candidate whose learned
  * quality reaches the route's `min_quality`; without a minimum, the best learned quality per
  * dollar. As feedback arrives, a model that disappoints drops below the bar and traffic moves to
- * the next cheapest model that still clears it.
+ * the next cheapest model that still clears it; once none does, to the best learned quality.
  */
 export const adaptiveStrategy: RoutingStrategy = {
   name: 'adaptive',
@@ -42,18 +42,27 @@ export const adaptiveStrategy: RoutingStrategy = {
       return true;
     });
     const value = (model: ModelInfo) => qualities.get(model.id)!.quality / Math.max(costs.get(model.id)!, 1e-12);
-    const ordered =
-      minimum === undefined
+    const byLearnedQuality = (left: ModelInfo, right: ModelInfo) => qualities.get(right.id)!.quality - qualities.get(left.id)!.quality || costs.get(left.id)! - costs.get(right.id)!;
+    // Feedback can take every candidate below the bar at run time (the config check cannot see
+    // it coming): the route then keeps answering with its best learned quality first, as its
+    // reason says, rather than refuse all its traffic with no_candidate.
+    const belowBar = minimum !== undefined && qualifying.length === 0 && candidates.length > 0;
+    const ordered = belowBar
+      ? [...candidates].sort(byLearnedQuality)
+      : minimum === undefined
         ? [...qualifying].sort((left, right) => value(right) - value(left))
         : [...qualifying].sort((left, right) => costs.get(left.id)! - costs.get(right.id)! || qualities.get(right.id)!.quality - qualities.get(left.id)!.quality);
     const scores = Object.fromEntries(candidates.map((model) => [model.id, Math.round(qualities.get(model.id)!.quality * 1000) / 1000]));
     const pick = ordered[0];
     const detail = pick ? `${pick.id} (learned quality ${qualities.get(pick.id)!.quality.toFixed(3)}, ${formatUsd(costs.get(pick.id)!)})` : '';
     const reason = !pick
-      ? `adaptive: no candidate reaches min_quality ${minimum}`
-      : minimum === undefined
-        ? `adaptive: best learned quality per dollar: ${detail}`
-        : `adaptive: cheapest with learned quality >= ${minimum}: ${detail}`;
+      ? 'adaptive: no candidate'
+      : belowBar
+        ? `adaptive: no candidate reaches min_quality ${minimum} after feedback; best learned quality first: ${detail}`
+        : minimum === undefined
+          ? `adaptive: best learned quality per dollar: ${detail}`
+          : `adaptive: cheapest with learned quality >= ${minimum}: ${detail}`;
+    if (belowBar) return { ordered, scores, excluded: {}, reason };
     return { ordered, scores, excluded, reason };
   },
 };

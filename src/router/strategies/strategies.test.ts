@@ -215,6 +215,14 @@ describe('adaptive strategy', () => {
     assert.match(disappointed.excluded?.cheap ?? '', /learned quality 0.450 \(10 feedback\)/);
   });
 
+  it('keeps answering once feedback takes every candidate below min_quality: best learned quality first, said in the reason', () => {
+    const feedback = { cheap: { count: 10, sum: 1 }, premium: { count: 30, sum: 6 } };
+    const ranking = adaptiveStrategy.rank([premium, cheap], context({ minQuality: 0.7, feedback }));
+    // cheap: (0.8×10 + 1) / 20 = 0.45; premium: (0.9×10 + 6) / 40 = 0.375.
+    assert.deepEqual(ranking.ordered.map((candidate) => candidate.id), ['cheap', 'premium']);
+    assert.match(ranking.reason, /^adaptive: no candidate reaches min_quality 0\.7 after feedback; best learned quality first: cheap \(learned quality 0\.450/);
+  });
+
   it('without a minimum, ranks by learned quality per dollar', () => {
     assert.equal(adaptiveStrategy.rank([premium, cheap], context()).ordered[0]!.id, 'cheap');
   });
