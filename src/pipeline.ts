@@ -329,6 +329,7 @@ export class Pipeline {
     const plan = makePlan();
     record.route = plan.route?.id ?? null;
     record.reason = record.reason ? `${record.reason}; ${plan.reason}` : plan.reason;
+    if (plan.warnings) record.warnings.push(...plan.warnings);
     return plan;
   }
 

@@ -140,6 +140,12 @@ export interface RoutingHints {
     maxPrice?: { prompt?: number; completion?: number };
     dataCollection?: 'allow' | 'deny';
   };
+  /**
+   * OpenRouter fields the router does not act on (`provider.require_parameters`,
+   * `provider.max_price.request`), taken without a 400 as OpenRouter takes them, and said in the
+   * request's ledger row rather than ignored silently.
+   */
+  ignored?: string[];
 }
 
 /** A chat request, independent of the format it arrived in. */

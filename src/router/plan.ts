@@ -1,4 +1,5 @@
 import { GatewayError, modelNotFound } from '../core/errors.ts';
+import type { Warning } from '../core/chat-result.ts';
 import type { ModelInfo } from '../core/model.ts';
 import type { RoutingStateStore } from '../core/routing-state.ts';
 import type { CandidateFilter, ProviderProfile, RoutingContext, RoutingRequest, RoutingStrategy } from '../core/strategy.ts';
@@ -50,6 +51,8 @@ export interface Plan {
   /** Continue a stream that breaks after output (the route's `resume_streams`, on by default). */
   resumeStreams: boolean;
   reason: string;
+  /** What the request asked of routing that the router did not act on, for the ledger row. */
+  warnings?: Warning[];
 }
 
 interface CompiledRoute {
@@ -197,6 +200,7 @@ export class Planner {
       ...(route?.config.stall_timeout_ms !== undefined ? { stallTimeoutMs: route.config.stall_timeout_ms } : {}),
       resumeStreams: route?.config.resume_streams ?? true,
       reason,
+      ...(request.hints.ignored ? { warnings: [ignoredHints(request.hints.ignored)] } : {}),
     };
   }
 
@@ -280,4 +284,9 @@ function tooLongForEvery(request: RoutingRequest, considered: readonly Considere
   const parts = `${promptTokens} in the ${request.windowTokens ? 'longest input' : 'prompt'}${outputTokens ? `, ${outputTokens} for the completion` : ''}`;
   const message = `No model of \`${request.requested}\` has a context window for this request: it needs ${promptTokens + outputTokens} tokens (${parts}), and the largest window is ${limit} tokens (${reasons}).`;
   return new GatewayError('SB_ERR_CONTEXT_LENGTH', message, { param: request.windowTokens ? 'input' : 'messages', contextOverflow: { promptTokens, outputTokens, limit } });
+}
+
+/** The warning of OpenRouter hint fields the router does not act on (src/api/openai/routing-hints.ts). */
+function ignoredHints(ignored: readonly string[]): Warning {
+  return { type: 'unsupported-setting', setting: 'provider', message: `Switchboard's router does not act on ${ignored.join(', ')}: the choice of model was made without them` };
 }

@@ -104,6 +104,19 @@ describe('OpenRouter provider hints: sort, order, data_collection (real gateway,
     assert.equal(await answeredBy('priced', { max_price: { prompt: 5, completion: 15 } }), 'pricey', 'a price equal to the cap is under it');
   });
 
+  it('provider fields it does not act on are taken, as OpenRouter takes them, and named in a ledger warning', async () => {
+    const provider = { require_parameters: true, quantizations: ['fp8'], max_price: { prompt: 1, request: 0.01 } };
+    const body = { model: 'priced', messages: [{ role: 'user' as const, content: 'hello' }], provider };
+    const answer = await client.chat.completions.create(body as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
+    assert.equal(answer.response.headers.get('x-switchboard-model'), 'budget', 'the fields it acts on still do');
+    const row = await gateway.ledgerRow(answer.response);
+    const warning = row?.warnings.find((entry) => entry.setting === 'provider');
+    assert.match(warning?.message ?? '', /does not act on provider\.require_parameters, provider\.quantizations, provider\.max_price\.request: /);
+    // Without such fields, no warning.
+    const plain = await client.chat.completions.create({ model: 'priced', messages: [{ role: 'user', content: 'hello' }], provider: { max_price: { prompt: 1 } } } as OpenAI.ChatCompletionCreateParamsNonStreaming).withResponse();
+    assert.equal((await gateway.ledgerRow(plain.response))?.warnings.length, 0);
+  });
+
   it('provider.data_collection "deny" removes candidates whose provider retains data, before any call', async () => {
     const eastCalls = east.chatCalls('pricey-model').length;
     assert.equal(await answeredBy('private', { data_collection: 'deny' }), 'sealed');

@@ -9,8 +9,26 @@ import type { OpenAIChatRequestBody } from './chat-request-schema.ts';
 export function routingHints(body: Pick<OpenAIChatRequestBody, 'models' | 'provider'>): RoutingHints {
   const hints: RoutingHints = {};
   if (body.models?.length) hints.models = body.models;
-  if (body.provider) hints.provider = providerHint(body.provider);
+  if (body.provider) {
+    hints.provider = providerHint(body.provider);
+    const ignored = ignoredFields(body.provider);
+    if (ignored.length > 0) hints.ignored = ignored;
+  }
   return hints;
+}
+
+/** The `provider` fields the router acts on (../shared/SPEC.md "Routing hints"). */
+const providerFields = new Set(['order', 'only', 'ignore', 'sort', 'allow_fallbacks', 'max_price', 'data_collection']);
+const maxPriceFields = new Set(['prompt', 'completion']);
+
+/**
+ * The others, as paths: OpenRouter's `require_parameters`, `quantizations`, `zdr`, and the
+ * `request` and `image` prices of `max_price`, which Switchboard's catalog has no price for.
+ */
+function ignoredFields(hint: NonNullable<OpenAIChatRequestBody['provider']>): string[] {
+  const ignored = Object.keys(hint).filter((field) => !providerFields.has(field)).map((field) => `provider.${field}`);
+  if (hint.max_price) ignored.push(...Object.keys(hint.max_price).filter((field) => !maxPriceFields.has(field)).map((field) => `provider.max_price.${field}`));
+  return ignored;
 }
 
 function providerHint(hint: NonNullable<OpenAIChatRequestBody['provider']>): NonNullable<RoutingHints['provider']> {
