@@ -11,7 +11,12 @@ export interface LedgerQuery {
   from?: string;
   to?: string;
   limit?: number;
+  /** Rows to skip first, for reading on page by page (newest first; equal times by id). */
+  offset?: number;
 }
+
+/** The most rows one query reads: /admin/usage's largest page (10,000), and one to tell whether more follow. */
+export const maxRowsRead = 10_001;
 
 /** Where ledger rows are kept. Implementations: src/store/<backend>/. */
 export interface LedgerStore {

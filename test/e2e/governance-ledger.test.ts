@@ -76,6 +76,23 @@ describe('the ledger and /admin/usage (real gateway, SQLite file)', () => {
     assert.equal((await admin.get('/admin/usage?from=yesterday')).status, 400);
   });
 
+  it('reads the ledger page by page with offset: every row once, has_more until the last page', async () => {
+    const all = (await admin.get<{ data: UsageRow[]; has_more: boolean }>('/admin/usage?limit=10000')).body;
+    assert.equal(all.has_more, false);
+    assert.ok(all.data.length >= 7, `${all.data.length} rows`);
+    const paged: string[] = [];
+    for (let offset = 0; ; offset += 3) {
+      const page = (await admin.get<{ data: UsageRow[]; has_more: boolean }>(`/admin/usage?limit=3&offset=${offset}`)).body;
+      paged.push(...page.data.map((row) => row.id));
+      assert.equal(page.has_more, offset + 3 < all.data.length, `has_more at offset ${offset}`);
+      if (!page.has_more) break;
+    }
+    assert.deepEqual(paged, all.data.map((row) => row.id), 'the pages are the whole list, in its order');
+    const csv = await admin.get('/admin/usage?limit=2&format=csv');
+    assert.equal(csv.headers.get('x-has-more'), 'true');
+    assert.equal((await admin.get('/admin/usage?offset=-1')).status, 400);
+  });
+
   it('sums tokens and cost grouped by key, team, model, provider and day', async () => {
     const rows = (await admin.get<{ data: UsageRow[] }>('/admin/usage?limit=1000')).body.data;
     const totalCost = rows.reduce((sum, row) => sum + row.cost_usd, 0);

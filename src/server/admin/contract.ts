@@ -58,6 +58,7 @@ export const usageQuery = z
     from: isoTime.optional(),
     to: isoTime.optional(),
     limit: z.coerce.number().int().min(1).max(10_000).optional(),
+    offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     format: z.enum(['json', 'csv']).optional(),
   })
   .strict();

@@ -14,6 +14,7 @@ export function registerUsageRoutes(app: FastifyInstance, context: AdminContext)
   app.get('/usage', async (request, reply) => {
     const query = parseWith(usageQuery, request.query, 'usage query');
     const team = await teamLabel(query.team);
+    const limit = query.limit ?? 100;
     await context.flushLedger();
     const rows = await context.ledger.query({
       ...(query.request_id !== undefined ? { requestId: query.request_id } : {}),
@@ -22,15 +23,20 @@ export function registerUsageRoutes(app: FastifyInstance, context: AdminContext)
       ...(query.model !== undefined ? { model: query.model } : {}),
       ...(query.from !== undefined ? { from: query.from } : {}),
       ...(query.to !== undefined ? { to: query.to } : {}),
-      limit: query.limit ?? 100,
+      // One more than asked for tells whether another page follows.
+      limit: limit + 1,
+      ...(query.offset ? { offset: query.offset } : {}),
     });
+    const hasMore = rows.length > limit;
+    if (hasMore) rows.pop();
     if (query.format === 'csv') {
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="switchboard-usage.csv"')
+        .header('x-has-more', String(hasMore))
         .send(ledgerCsv(rows));
     }
-    return { object: 'list', data: rows.map(ledgerRowJson) };
+    return { object: 'list', data: rows.map(ledgerRowJson), has_more: hasMore };
   });
 
   app.get('/usage/summary', async (request) => {

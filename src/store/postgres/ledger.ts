@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { LedgerRow } from '../../core/ledger.ts';
-import type { LedgerQuery, LedgerStore, SpendSubject, UsageGroup, UsageSummaryQuery, UsageTotals } from '../../core/stores.ts';
+import { maxRowsRead, type LedgerQuery, type LedgerStore, type SpendSubject, type UsageGroup, type UsageSummaryQuery, type UsageTotals } from '../../core/stores.ts';
 import { iso, jsonParameter, textParameter, whereClause } from './values.ts';
 
 /**
@@ -66,8 +66,11 @@ export function createPostgresLedgerStore(pool: Pool): LedgerStore {
         ['time >= $?::timestamptz', query.from],
         ['time < $?::timestamptz', query.to],
       ]);
-      const limit = Math.min(Math.max(query.limit ?? 100, 1), 10_000);
-      const result = await pool.query(`SELECT * FROM ledger ${where} ORDER BY time DESC LIMIT ${limit}`, values);
+      // Numbers checked here, so they can be written into the statement.
+      const limit = Math.trunc(Math.min(Math.max(query.limit ?? 100, 1), maxRowsRead));
+      const offset = Math.trunc(Math.max(query.offset ?? 0, 0));
+      // Ordered by id within one time too, so that pages (`offset`) neither repeat nor skip a row.
+      const result = await pool.query(`SELECT * FROM ledger ${where} ORDER BY time DESC, id DESC LIMIT ${limit} OFFSET ${offset}`, values);
       return result.rows.map(fromRecord);
     },
     async summary(query: UsageSummaryQuery): Promise<UsageTotals[]> {

@@ -89,6 +89,9 @@ describe('PostgreSQL storage (a real server)', () => {
     const ids = async (query: Parameters<Storage['ledger']['query']>[0]) => (await storage.ledger.query(query)).map((entry) => entry.id);
     assert.deepEqual(await ids({ keyId: 'key_q' }), ['q3', 'q2', 'q1'], 'newest first');
     assert.deepEqual(await ids({ keyId: 'key_q', limit: 2 }), ['q3', 'q2']);
+    assert.deepEqual(await ids({ keyId: 'key_q', limit: 2, offset: 2 }), ['q1'], 'the next page');
+    await storage.ledger.append(['t2', 't1', 't3'].map((id) => row({ id, time: '2025-07-05T00:00:00.000Z', keyId: 'key_tie' })));
+    assert.deepEqual(await ids({ keyId: 'key_tie' }), ['t3', 't2', 't1'], 'one time: by id, so pages are stable');
     assert.deepEqual(await ids({ keyId: 'key_q', model: 'auto' }), ['q1'], 'the model requested counts');
     assert.deepEqual(await ids({ keyId: 'key_q', model: 'fast' }), ['q3', 'q1']);
     assert.deepEqual(await ids({ keyId: 'key_q', from: '2025-07-02', to: '2025-07-03' }), ['q2'], 'a bare date is midnight UTC');

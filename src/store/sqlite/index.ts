@@ -2,7 +2,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { openConnection } from './driver.ts';
-import type { LedgerQuery, LedgerStore, Storage } from '../../core/stores.ts';
+import { maxRowsRead, type LedgerQuery, type LedgerStore, type Storage } from '../../core/stores.ts';
 import { createAuditStore } from './audit.ts';
 import { createFeedbackStore } from './feedback.ts';
 import { createKeyStore, createTeamStore } from './keys.ts';
@@ -185,8 +185,10 @@ function createLedgerStore(database: BetterSqlite3.Database, thread: LedgerThrea
         ['time >= @from', 'from', query.from],
         ['time < @to', 'to', query.to],
       ]);
-      const limit = Math.min(Math.max(query.limit ?? 100, 1), 10_000);
-      const rows = database.prepare(`SELECT * FROM ledger ${where} ORDER BY time DESC LIMIT @limit`).all({ ...parameters, limit }) as LedgerRecord[];
+      const limit = Math.min(Math.max(query.limit ?? 100, 1), maxRowsRead);
+      const offset = Math.max(query.offset ?? 0, 0);
+      // Ordered by id within one time too, so that pages (`offset`) neither repeat nor skip a row.
+      const rows = database.prepare(`SELECT * FROM ledger ${where} ORDER BY time DESC, id DESC LIMIT @limit OFFSET @offset`).all({ ...parameters, limit, offset }) as LedgerRecord[];
       return rows.map(fromRecord);
     },
   };
