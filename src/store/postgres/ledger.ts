@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { LedgerRow } from '../../core/ledger.ts';
+import { ledgerRowFromColumns } from '../ledger-columns.ts';
 import { maxRowsRead, type LedgerQuery, type LedgerStore, type SpendSubject, type UsageGroup, type UsageSummaryQuery, type UsageTotals } from '../../core/stores.ts';
 import { iso, jsonParameter, textParameter, whereClause } from './values.ts';
 
@@ -107,39 +108,9 @@ export function createPostgresLedgerStore(pool: Pool): LedgerStore {
   };
 }
 
-type LedgerRecord = Record<string, unknown>;
+/** PostgreSQL's columns: `json` parsed by the driver, booleans, `timestamptz` as Dates. */
+const postgresColumns = { json: (value: unknown) => value, flag: (value: unknown) => value === true, time: iso };
 
-function fromRecord(record: LedgerRecord): LedgerRow {
-  const text = (value: unknown) => (value === null || value === undefined ? null : String(value));
-  return {
-    id: String(record.id),
-    time: iso(record.time),
-    endpoint: String(record.endpoint) as LedgerRow['endpoint'],
-    keyId: text(record.key_id),
-    team: text(record.team),
-    modelRequested: text(record.model_requested),
-    route: text(record.route),
-    model: text(record.model),
-    provider: text(record.provider),
-    upstreamModel: text(record.upstream_model),
-    attempts: record.attempts as LedgerRow['attempts'],
-    inputTokens: Number(record.input_tokens),
-    outputTokens: Number(record.output_tokens),
-    cachedInputTokens: Number(record.cached_input_tokens),
-    cacheWriteTokens: Number(record.cache_write_tokens),
-    reasoningTokens: Number(record.reasoning_tokens),
-    tokensEstimated: record.tokens_estimated === true,
-    costUsd: Number(record.cost_usd),
-    latencyMs: Number(record.latency_ms),
-    ttftMs: record.ttft_ms === null ? null : Number(record.ttft_ms),
-    status: String(record.status) as LedgerRow['status'],
-    httpStatus: Number(record.http_status),
-    errorCode: text(record.error_code),
-    errorMessage: text(record.error_message),
-    stream: record.stream === true,
-    reason: text(record.reason),
-    metadata: record.metadata as Record<string, string>,
-    warnings: record.warnings as LedgerRow['warnings'],
-    guardrails: record.guardrails as LedgerRow['guardrails'],
-  };
+function fromRecord(record: Record<string, unknown>): LedgerRow {
+  return ledgerRowFromColumns(record, postgresColumns);
 }

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { LedgerRow } from '../../core/ledger.ts';
+import { ledgerRowFromColumns } from '../ledger-columns.ts';
 
 /**
  * Ledger rows ↔ the `ledger` table, shared by the main thread (reads, and writes without a
@@ -94,37 +95,9 @@ function jsonRecord(record: Record<string, string>): string {
   return '{}';
 }
 
+/** SQLite's columns: JSON as text, flags as 1 or 0, times as ISO-8601 text. */
+const sqliteColumns = { json: (value: unknown) => JSON.parse(String(value)) as unknown, flag: (value: unknown) => value === 1, time: String };
+
 export function fromRecord(record: LedgerRecord): LedgerRow {
-  const text = (value: string | number | null) => (value === null ? null : String(value));
-  return {
-    id: String(record.id),
-    time: String(record.time),
-    endpoint: String(record.endpoint) as LedgerRow['endpoint'],
-    keyId: text(record.key_id),
-    team: text(record.team),
-    modelRequested: text(record.model_requested),
-    route: text(record.route),
-    model: text(record.model),
-    provider: text(record.provider),
-    upstreamModel: text(record.upstream_model),
-    attempts: JSON.parse(String(record.attempts)) as LedgerRow['attempts'],
-    inputTokens: Number(record.input_tokens),
-    outputTokens: Number(record.output_tokens),
-    cachedInputTokens: Number(record.cached_input_tokens),
-    cacheWriteTokens: Number(record.cache_write_tokens ?? 0),
-    reasoningTokens: Number(record.reasoning_tokens),
-    tokensEstimated: record.tokens_estimated === 1,
-    costUsd: Number(record.cost_usd),
-    latencyMs: Number(record.latency_ms),
-    ttftMs: record.ttft_ms === null ? null : Number(record.ttft_ms),
-    status: String(record.status) as LedgerRow['status'],
-    httpStatus: Number(record.http_status),
-    errorCode: text(record.error_code),
-    errorMessage: text(record.error_message),
-    stream: record.stream === 1,
-    reason: text(record.reason),
-    metadata: JSON.parse(String(record.metadata)) as Record<string, string>,
-    warnings: JSON.parse(String(record.warnings)) as LedgerRow['warnings'],
-    guardrails: JSON.parse(String(record.guardrails ?? '[]')) as LedgerRow['guardrails'],
-  };
+  return ledgerRowFromColumns(record, sqliteColumns);
 }
