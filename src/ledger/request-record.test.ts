@@ -86,7 +86,24 @@ describe("a provider's invalid token counts", () => {
     assert.ok(Math.abs(row.costUsd - (4 * 3) / 1e6) < 1e-12);
     assert.deepEqual(
       row.warnings.filter((warning) => warning.setting === 'usage').map((warning) => warning.message),
-      ['the provider reported token counts that are not numbers of 0 or more (inputTokens, cachedInputTokens, reasoningTokens); recorded as 0'],
+      ['the provider reported token counts that are not whole numbers from 0 to 2^53 (inputTokens, cachedInputTokens, reasoningTokens); recorded as 0'],
+    );
+  });
+
+  it('are rounded when fractional, and 0 past 2^53, where their cost would overflow to Infinity', () => {
+    const row = finished((record) => {
+      record.answered = priced;
+      record.usage = { inputTokens: 10.5, outputTokens: 1e21 };
+    });
+    assert.equal(row.inputTokens, 11);
+    assert.equal(row.outputTokens, 0);
+    assert.ok(Number.isFinite(row.costUsd));
+    assert.deepEqual(
+      row.warnings.filter((warning) => warning.setting === 'usage').map((warning) => warning.message),
+      [
+        'the provider reported token counts that are not whole numbers from 0 to 2^53 (outputTokens); recorded as 0',
+        'the provider reported fractional token counts (inputTokens); rounded to whole tokens',
+      ],
     );
   });
 

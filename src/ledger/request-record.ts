@@ -99,16 +99,31 @@ export class RequestRecord implements GovernedRecord {
     this.#usageByAttempt = parts?.map((part) => ({ model: part.model, usage: this.#checked(part.usage) }));
   }
 
+  /**
+   * A provider's counts as the ledger can keep and price them: whole numbers from 0 to 2^53. A
+   * fraction (an OpenAI-compatible server's `10.5`) is rounded; a count that is not a number, is
+   * negative or past 2^53 (whose cost would overflow to Infinity, which PostgreSQL's ledger cannot
+   * store) is recorded as 0. Either is said in a warning.
+   */
   #checked(usage: Usage): Usage {
     let invalid: Array<(typeof usageCounts)[number]> | undefined;
+    let fractional: Array<(typeof usageCounts)[number]> | undefined;
     for (const name of usageCounts) {
       const count = usage[name];
-      if (count !== undefined && !(Number.isFinite(count) && count >= 0)) (invalid ??= []).push(name);
+      if (count === undefined || (Number.isSafeInteger(count) && count >= 0)) continue;
+      if (Number.isFinite(count) && count >= 0 && count <= Number.MAX_SAFE_INTEGER) (fractional ??= []).push(name);
+      else (invalid ??= []).push(name);
     }
-    if (invalid === undefined) return usage;
-    this.warnings.push({ type: 'other', setting: 'usage', message: `the provider reported token counts that are not numbers of 0 or more (${invalid.join(', ')}); recorded as 0` });
+    if (invalid === undefined && fractional === undefined) return usage;
     const checked: Usage = { ...usage };
-    for (const name of invalid) checked[name] = 0;
+    if (invalid) {
+      this.warnings.push({ type: 'other', setting: 'usage', message: `the provider reported token counts that are not whole numbers from 0 to 2^53 (${invalid.join(', ')}); recorded as 0` });
+      for (const name of invalid) checked[name] = 0;
+    }
+    if (fractional) {
+      this.warnings.push({ type: 'other', setting: 'usage', message: `the provider reported fractional token counts (${fractional.join(', ')}); rounded to whole tokens` });
+      for (const name of fractional) checked[name] = Math.round(checked[name]!);
+    }
     return checked;
   }
 

@@ -38,3 +38,13 @@ export function ledgerRow(id: string, overrides: Partial<LedgerRow> = {}): Ledge
     ...overrides,
   };
 }
+
+/**
+ * A row for the stores' tests, which add up its counts: a random id unless given, 10 tokens in,
+ * 5 out, $0.10, key `key_a` of team `red`, no attempts, metadata or warnings.
+ */
+export function storeRow(overrides: Partial<LedgerRow> = {}): LedgerRow {
+  const id = overrides.id ?? `req_${Math.random().toString(16).slice(2)}`;
+  const base = { time: '2025-06-01T10:00:00.000Z', keyId: 'key_a', team: 'red', upstreamModel: 'gpt', attempts: [], inputTokens: 10, outputTokens: 5, costUsd: 0.1, latencyMs: 5, reason: null, metadata: {}, warnings: [] };
+  return ledgerRow(id, { ...base, ...overrides });
+}

@@ -10,6 +10,13 @@ import { createPostgresAuditStore, createPostgresFeedbackStore, createPostgresPr
 export interface PostgresStorageOptions {
   /** Connections a process keeps at most (default 10): ledger batches, key lookups, admin reads. */
   maxConnections?: number;
+  /**
+   * How long a query may wait for its answer (default 60 s) before it fails and its connection is
+   * dropped. Without it, a server that vanishes without closing its connections (a host powered
+   * off, a failover moving an address, a firewall dropping packets) left a query waiting for good:
+   * the ledger writer's batch, and so every batch after it and the SIGTERM drain.
+   */
+  queryTimeoutMillis?: number;
   /** Told of an error on an idle connection (the server restarted, the network dropped it). */
   onConnectionError?(error: Error): void;
   /** Told when the migrations applied something, with how many and how long they took. */
@@ -35,6 +42,9 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
     // A database that does not answer fails the start (and readiness) in seconds, not never.
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    query_timeout: options.queryTimeoutMillis ?? 60_000,
+    // TCP keepalives find a connection whose server is gone while it waits or idles.
+    keepAlive: true,
     application_name: 'switchboard',
   };
   const pool: Pool = new pg.Pool(config);

@@ -5,6 +5,18 @@ import { maxRowsRead, type LedgerQuery, type LedgerStore, type SpendSubject, typ
 import { iso, jsonParameter, textParameter, whereClause } from './values.ts';
 
 /**
+ * A row's token count as a `bigint`: a provider's count is only checked to be finite and not
+ * negative (src/ledger/request-record.ts), so `prompt_tokens: 10.5` or `1e21` reach the row. SQLite
+ * keeps them; a plain `::bigint` refused them ("invalid input syntax for type bigint"), and a batch
+ * refused is retried with every later row, for good (src/ledger/writer.ts). Rounded to a whole
+ * token and held at the largest bigint instead.
+ */
+function tokenCount(field: string): string {
+  // LEAST skips NULLs: an absent count stays NULL (the COALESCE around it makes it 0).
+  return `CASE WHEN r->>'${field}' IS NULL THEN NULL ELSE LEAST(round((r->>'${field}')::numeric), 9223372036854775807)::bigint END`;
+}
+
+/**
  * The ledger in PostgreSQL. A batch goes up as one parameter, the JSON array of its rows (the
  * ledger journal's lines joined, so a row is serialised once, on the request's thread), and the
  * server takes it apart: one statement and one round trip a batch, whatever its size, and no
@@ -19,9 +31,9 @@ const insertRows = `
   SELECT DISTINCT ON (r->>'id')
     r->>'id', (r->>'time')::timestamptz, r->>'endpoint', r->>'keyId', r->>'team', r->>'modelRequested', r->>'route',
     r->>'model', r->>'provider', r->>'upstreamModel', COALESCE(r->'attempts', '[]'),
-    (r->>'inputTokens')::bigint, (r->>'outputTokens')::bigint, COALESCE((r->>'cachedInputTokens')::bigint, 0),
+    ${tokenCount('inputTokens')}, ${tokenCount('outputTokens')}, COALESCE(${tokenCount('cachedInputTokens')}, 0),
     -- Absent from the journal lines of a version before the count.
-    COALESCE((r->>'cacheWriteTokens')::bigint, 0), COALESCE((r->>'reasoningTokens')::bigint, 0),
+    COALESCE(${tokenCount('cacheWriteTokens')}, 0), COALESCE(${tokenCount('reasoningTokens')}, 0),
     COALESCE((r->>'tokensEstimated')::boolean, false), (r->>'costUsd')::double precision,
     (r->>'latencyMs')::numeric::integer, (r->>'ttftMs')::numeric::integer, r->>'status', (r->>'httpStatus')::integer,
     r->>'errorCode', r->>'errorMessage', COALESCE((r->>'stream')::boolean, false), r->>'reason',
@@ -82,9 +94,11 @@ export function createPostgresLedgerStore(pool: Pool): LedgerStore {
         ['team = $?', query.team],
       ]);
       const result = await pool.query<{ grouped: string | null; requests: string; errors: string; input_tokens: string; output_tokens: string; cost_usd: number }>(
-        `SELECT ${groupExpressions[query.groupBy]} AS grouped, COUNT(*) AS requests, SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) AS errors,
+        // SQLite's order where costs tie: the group without a value (NULL) first, names by their
+        // bytes (its BINARY collation), whatever the database's collation (en_US sorts "a" before "B").
+        `SELECT ${groupExpressions[query.groupBy]} COLLATE "C" AS grouped, COUNT(*) AS requests, SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) AS errors,
                 SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cost_usd) AS cost_usd
-         FROM ledger ${where} GROUP BY grouped ORDER BY cost_usd DESC, grouped`,
+         FROM ledger ${where} GROUP BY grouped ORDER BY cost_usd DESC, grouped NULLS FIRST`,
         values,
       );
       return result.rows.map((row) => ({

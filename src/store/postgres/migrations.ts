@@ -123,6 +123,17 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       CREATE INDEX feedback_model ON feedback (model);
     `,
   },
+  {
+    // The admin API takes any positive safe integer as rpm or tpm (src/server/admin/contract.ts),
+    // and SQLite keeps it; `integer` refused past 2,147,483,647 (a 500 on POST /admin/keys with
+    // `"tpm": 10000000000`).
+    version: 2,
+    name: 'rate limits of keys and teams as bigint',
+    sql: `
+      ALTER TABLE virtual_keys ALTER COLUMN rpm TYPE bigint, ALTER COLUMN tpm TYPE bigint;
+      ALTER TABLE teams ALTER COLUMN rpm TYPE bigint, ALTER COLUMN tpm TYPE bigint;
+    `,
+  },
 ];
 
 /**

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { ledgerRow } from '../../../test/helpers/ledger-row.ts';
+import { storeRow as row } from '../../../test/helpers/ledger-row.ts';
 import { createTestSchema, type TestSchema } from '../../../test/helpers/postgres.ts';
-import type { LedgerRow } from '../../core/ledger.ts';
 import type { Storage, TeamRecord, VirtualKeyRecord } from '../../core/stores.ts';
 import { openStorage } from '../open.ts';
 import { applyPostgresMigrations, postgresMigrations } from './migrations.ts';
-
-/** A row with the counts these tests add up (test/helpers/ledger-row.ts's fixture otherwise). */
-function row(overrides: Partial<LedgerRow>): LedgerRow {
-  const id = overrides.id ?? `req_${Math.random().toString(16).slice(2)}`;
-  const base = { time: '2025-06-01T10:00:00.000Z', keyId: 'key_a', team: 'red', upstreamModel: 'gpt', attempts: [], inputTokens: 10, outputTokens: 5, costUsd: 0.1, latencyMs: 5, metadata: {}, warnings: [] };
-  return ledgerRow(id, { ...base, ...overrides });
-}
 
 // The machine's PostgreSQL, each test file in a schema of its own (test/helpers/postgres.ts).
 describe('PostgreSQL storage (a real server)', () => {
