@@ -43,6 +43,14 @@ export interface Execution<T> {
 /** One call of a candidate's provider: its answer (a stream: read up to its first output). */
 export type Attempt<T> = (handle: ProviderHandle, call: ProviderCall) => Promise<T>;
 
+/**
+ * Failures another call of the same deployment would repeat (or, for a timeout, not worth the
+ * wait): the next candidate is tried at once, without the route's retries (docs/routing.md
+ * "Moving on at once"). A 404 is the provider not knowing the configured upstream model, as no
+ * SDK retries it (OpenAI's and Anthropic's retry 408, 409, 429 and 5xx only).
+ */
+const movesOnAtOnce: ReadonlySet<string> = new Set(['SB_ERR_UPSTREAM_TIMEOUT', 'SB_ERR_UPSTREAM_AUTH', 'SB_ERR_UPSTREAM_NOT_FOUND', 'SB_ERR_CONTEXT_LENGTH']);
+
 /** With no other candidate left, a retry-after up to this long is still waited out. */
 const longestRetryWaitMs = 10_000;
 
@@ -384,8 +392,9 @@ export class Executor<T> {
     if (error.code === 'SB_ERR_INVALID_REQUEST') return { error, stop: false };
     if (!error.retryable) return { error, stop: !options.continuation };
     if (candidate.single || (counts && this.#circuitOpen(key))) return { error, stop: false };
-    // A rejected key fails the same way on every retry: move on at once, like a timeout.
-    if (error.code === 'SB_ERR_UPSTREAM_TIMEOUT' || error.code === 'SB_ERR_UPSTREAM_AUTH' || error.code === 'SB_ERR_CONTEXT_LENGTH') return { error, stop: false };
+    // A rejected key, or an upstream model the provider does not know (its 404), fails the same
+    // way on every retry: move on at once, like a timeout.
+    if (movesOnAtOnce.has(error.code)) return { error, stop: false };
     if (retry === candidate.retries) return { error, stop: false };
     if (options.othersLeft && this.#movesOn(error)) return { error, stop: false };
     const waitMs = backoff(this.#plan.retry.backoffMs, retry, error.retryAfterSeconds);

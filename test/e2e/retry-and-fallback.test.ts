@@ -33,11 +33,15 @@ describe('retries and fallback on 429 / 503 (real gateway, official openai SDK)'
         { id: 'limited', provider: 'primary', upstream: 'limited-model' },
         { id: 'busy', provider: 'primary', upstream: 'busy-model' },
         { id: 'spare', provider: 'secondary', upstream: 'spare-model' },
+        // An upstream model the provider does not know: its 404 model_not_found.
+        { id: 'retired', provider: 'primary', upstream: 'retired-model' },
       ],
       routes: [
         { id: 'alone', strategy: 'ordered', candidates: ['patient'], retry: { attempts: 1, backoff_ms: 10 } },
         { id: 'rate-limited', strategy: 'ordered', candidates: ['limited', 'spare'], retry: { attempts: 2, backoff_ms: 10 } },
         { id: 'unavailable', strategy: 'ordered', candidates: ['busy', 'spare'], retry: { attempts: 2, backoff_ms: 10 } },
+        { id: 'retired-first', strategy: 'ordered', candidates: ['retired', 'spare'], retry: { attempts: 2, backoff_ms: 10 } },
+        { id: 'retired-alone', strategy: 'ordered', candidates: ['retired'], retry: { attempts: 2, backoff_ms: 10 } },
       ],
     });
     client = openaiClient(gateway, masterKey);
@@ -106,6 +110,29 @@ describe('retries and fallback on 429 / 503 (real gateway, official openai SDK)'
     assert.equal(response.headers.get('x-switchboard-model'), 'spare');
     assert.ok(performance.now() - started < 1000, 'waited for a long retry-after instead of moving on');
     assert.equal(primary.chatCalls('limited-model').length, before + 1);
+  });
+
+  it("moves on at once from a provider's 404 (an upstream model it does not know): every retry would get it again", async () => {
+    const before = primary.chatCalls('retired-model').length;
+    const { data, response } = await ask('retired-first');
+    assert.equal(response.headers.get('x-switchboard-model'), 'spare');
+    assert.equal(response.headers.get('x-switchboard-attempts'), '2');
+    assert.match(data.choices[0]?.message.content ?? '', /^Simulated reply from spare-model/);
+    assert.equal(primary.chatCalls('retired-model').length, before + 1, 'the unknown upstream model was called again');
+    const row = (await gateway.ledgerRow(response))!;
+    assert.deepEqual(
+      row.attempts.map((attempt) => [attempt.model, attempt.outcome, attempt.errorCode ?? null, attempt.upstreamStatus ?? null]),
+      [['retired', 'error', 'SB_ERR_UPSTREAM_NOT_FOUND', 404], ['spare', 'ok', null, 200]],
+    );
+  });
+
+  it("with no other candidate, answers a provider's 404 after that one attempt, naming it", async () => {
+    const before = primary.chatCalls('retired-model').length;
+    const answer = await ask('retired-alone').catch((error: unknown) => error);
+    assert.ok(answer instanceof Error && 'status' in answer, String(answer));
+    assert.equal((answer as { status: number }).status, 502);
+    assert.match(answer.message, /1 attempt failed: primary\/retired-model: Provider "primary" answered 404/);
+    assert.equal(primary.chatCalls('retired-model').length, before + 1, 'the unknown upstream model was called again');
   });
 
   it('retries the same candidate after a 503 (its retries come before the next candidate)', async () => {

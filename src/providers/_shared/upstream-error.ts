@@ -41,7 +41,8 @@ export interface ProviderErrorDetail {
   param?: string;
   /**
    * The account has no credit left, whatever the status says: OpenAI answers it with a 429
-   * whose type is `insufficient_quota`, not a 402 (openai-compatible/errors.ts).
+   * whose type is `insufficient_quota`, not a 402 (openai-compatible/errors.ts), Anthropic with a
+   * 400 "Your credit balance is too low" (anthropic/errors.ts).
    */
   outOfCredit?: boolean;
 }
@@ -123,6 +124,8 @@ export function errorFromStatus(
 }
 
 function codeForStatus(status: number, detail: ProviderErrorDetail): ErrorCode {
+  // An account out of credit, whatever status the provider words it with (Anthropic: a 400): see below.
+  if (detail.outOfCredit && status >= 400 && status < 500) return 'SB_ERR_UPSTREAM_AUTH';
   if (status === 400 || status === 413 || status === 422) {
     const text = `${detail.code ?? ''} ${detail.message ?? ''}`;
     return contextLengthPattern.test(text) ? 'SB_ERR_CONTEXT_LENGTH' : 'SB_ERR_UPSTREAM_BAD_REQUEST';

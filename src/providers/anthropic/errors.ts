@@ -10,10 +10,25 @@ import type { AnthropicErrorDetail } from './wire-types.ts';
 export function readAnthropicError(body: unknown): ProviderErrorDetail {
   const error = (body as { error?: { type?: unknown; message?: unknown } } | null)?.error;
   if (!error || typeof error !== 'object') return {};
+  const message = typeof error.message === 'string' ? error.message : undefined;
+  const type = typeof error.type === 'string' ? error.type : undefined;
   return {
-    ...(typeof error.message === 'string' ? { message: error.message } : {}),
-    ...(typeof error.type === 'string' ? { code: error.type } : {}),
+    ...(message !== undefined ? { message } : {}),
+    ...(type !== undefined ? { code: type } : {}),
+    ...(isOutOfCredit(type, message) ? { outOfCredit: true } : {}),
   };
+}
+
+/**
+ * The account has no credit left. Anthropic's API answers it with a 400 `invalid_request_error`
+ * "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to
+ * upgrade or purchase credits." (anthropics/claude-code#4684, #34522, #66314), not only with the
+ * 402 `billing_error` its errors page lists: either way no request succeeds until the operator
+ * pays, whatever the caller sent, so it is the deployment's failure (SB_ERR_UPSTREAM_AUTH: the
+ * next candidate at once), not the caller's bad request.
+ */
+function isOutOfCredit(type: string | undefined, message: string | undefined): boolean {
+  return type === 'billing_error' || (message !== undefined && /credit balance is too low/i.test(message));
 }
 
 /**
@@ -41,7 +56,7 @@ const statusByErrorType: Readonly<Record<string, number>> = {
 export function errorFromAnthropicDetail(detail: AnthropicErrorDetail | null | undefined, source: UpstreamSource): GatewayError {
   const type = detail?.type ?? 'api_error';
   const message = detail?.message?.trim() || 'no message';
-  const mapped = errorFromStatus(statusByErrorType[type] ?? 500, source, { message, code: type });
+  const mapped = errorFromStatus(statusByErrorType[type] ?? 500, source, { message, code: type, ...(isOutOfCredit(type, message) ? { outOfCredit: true } : {}) });
   return upstreamError(mapped.code, source, `Provider "${source.provider}" reported an error (${source.redact(type)})`, message, {
     ...(mapped.publicCode ? { publicCode: mapped.publicCode } : {}),
   });
