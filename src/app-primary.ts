@@ -10,7 +10,7 @@ import { forEachReplayable, recoverJournal, removeJournalFiles, slotOf } from '.
 import { providerDefinitions } from './providers/index.ts';
 import { strategies } from './router/index.ts';
 import { journalLocation } from './store/journal-location.ts';
-import { openStorage, storageLogging } from './store/open.ts';
+import { openStorage, storageLimits, storageLogging } from './store/open.ts';
 import { claimJournalLocks } from './store/sqlite/journal-lock.ts';
 
 /**
@@ -47,7 +47,7 @@ export function environmentProviders(catalog: Catalog): EnvironmentProvider[] {
  * process is gone (src/store/sqlite/journal-lock.ts).
  */
 export async function openPrimary(config: Config, logger: Logger, options: { workers: number; flushWorkers(): Promise<void> }): Promise<PrimaryParts> {
-  const storage = await openStorage(config.storage.url, storageLogging(logger));
+  const storage = await openStorage(config.storage.url, { ...storageLogging(logger), ...storageLimits(config) });
   const database = await journalLocation(config.storage.url);
   const locks = database ? claimJournalLocks(database) : undefined;
   const owned = (name: string) => (slotOf(name) ?? 0) >= 1 && (slotOf(name) ?? 0) <= options.workers;

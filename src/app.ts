@@ -44,7 +44,7 @@ import { registerRouteExplainRoutes } from './server/routes/route-explain.ts';
 import { registerFeedbackRoutes } from './server/routes/feedback.ts';
 import { createFeedbackRecorder } from './feedback/record-feedback.ts';
 import { journalLocation } from './store/journal-location.ts';
-import { openStorage, storageLogging, wantsLedgerThread } from './store/open.ts';
+import { openStorage, storageLimits, storageLogging, wantsLedgerThread } from './store/open.ts';
 import { claimJournalLocks } from './store/sqlite/journal-lock.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { createMetrics } from './telemetry/metrics.ts';
@@ -120,7 +120,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const workers = link?.workers ?? 1;
   // Ledger batches in a thread of their own only when a core is left over by the processes
   // serving the port (docs/decisions/0011-ledger-write-path.md).
-  const storage = await openStorage(config.storage.url, { ledgerThread: wantsLedgerThread(availableParallelism(), workers), ...storageLogging(logger) });
+  const storage = await openStorage(config.storage.url, { ledgerThread: wantsLedgerThread(availableParallelism(), workers), ...storageLogging(logger), ...storageLimits(config) });
   const databasePath = await journalLocation(config.storage.url, options.environment ?? process.env);
   // A worker's instance is its primary's, which holds the lock; a single process claims one.
   const journalLocks = !link && databasePath ? claimJournalLocks(databasePath) : undefined;

@@ -117,7 +117,7 @@ function inConfigOrder(problems: readonly string[]): string[] {
 function applyEnvironmentOverrides(config: Config, environment: NodeJS.ProcessEnv): Config {
   const url = environment.DATABASE_URL || config.storage.url;
   const redis = environment.REDIS_URL || config.storage.redis;
-  return { ...config, storage: { url, ...(redis ? { redis } : {}) } };
+  return { ...config, storage: { ...config.storage, url, ...(redis ? { redis } : {}) } };
 }
 
 /** `providers[0].type: Invalid input` from a zod issue. */

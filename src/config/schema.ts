@@ -45,6 +45,8 @@ const storageSchema = z
   .object({
     url: z.string().default('sqlite://./switchboard.db'),
     redis: z.string().optional(),
+    /** PostgreSQL: connections each process keeps at most (src/store/postgres/index.ts). */
+    max_connections: numberFromText(z.number().int().min(1).max(1_000)).optional(),
   })
   .strict();
 

@@ -53,3 +53,8 @@ export function storageLogging(logger: Pick<Logger, 'info' | 'warn'>): SqliteSto
     onConnectionError: (error) => logger.warn({ err: error }, 'a PostgreSQL connection was lost; the pool opens another'),
   };
 }
+
+/** What the config sets of a backend's resources: PostgreSQL's connections a process. */
+export function storageLimits(config: { storage: { max_connections?: number | undefined } }): PostgresStorageOptions {
+  return config.storage.max_connections === undefined ? {} : { maxConnections: config.storage.max_connections };
+}

@@ -8,7 +8,7 @@ import { adminClient, chat } from '../helpers/admin.ts';
 import { cleanEnvironment, startCli } from '../helpers/cli.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { openaiClient } from '../helpers/openai-client.ts';
-import { createTestSchema, type TestSchema } from '../helpers/postgres.ts';
+import { createTestSchema, postgresProxy, type TestSchema } from '../helpers/postgres.ts';
 import { OpenAISimulator } from '../simulators/openai/server.ts';
 
 const masterKey = 'sb-master-storage-postgres';
@@ -131,6 +131,31 @@ describe('PostgreSQL storage (real gateway, real server)', () => {
       assert.equal((await gateway.ledgerRow(fine))?.status, 'ok');
       // The writer is not failing (a poisoned batch would keep it failing, and readiness with it).
       assert.equal((await fetch(`${gateway.origin}/health/ready`)).status, 200);
+    } finally {
+      await gateway.close();
+      await schema.drop();
+    }
+  });
+
+  it('answers 503 with retry-after, not 500, while the database cannot be reached, and readiness says why', async () => {
+    const schema = await createTestSchema();
+    const proxy = await postgresProxy();
+    const url = new URL(schema.url);
+    url.host = `127.0.0.1:${proxy.port}`;
+    const gateway = await startGateway({ ...config(schema), storage: { url: url.href } }, { environment: { SWITCHBOARD_JOURNAL_DIR: directory } });
+    try {
+      const admin = adminClient(gateway.origin, masterKey);
+      const { key } = (await admin.post<{ key: string }>('/admin/keys', { name: 'later' })).body;
+      await proxy.close();
+      const keys = await admin.get('/admin/keys');
+      assert.equal(keys.status, 503, keys.text);
+      assert.equal(keys.headers.get('retry-after'), '5');
+      assert.match(keys.text, /cannot reach its database/);
+      // A key this process has not resolved yet cannot be checked: 503, which the SDKs retry.
+      const unresolved = await chat(gateway.origin, key, { model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(unresolved.status, 503, unresolved.text);
+      const ready = await fetch(`${gateway.origin}/health/ready`);
+      assert.equal(ready.status, 503);
     } finally {
       await gateway.close();
       await schema.drop();

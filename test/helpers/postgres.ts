@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 
 /**
@@ -50,4 +51,39 @@ export async function createTestSchema(): Promise<TestSchema> {
       }
     },
   };
+}
+
+/**
+ * A TCP proxy to the test server, to cut a gateway off from its database without touching the
+ * server other tests use: `freeze` stops passing bytes on while keeping the connections open (a
+ * server gone silent), `close` ends them and stops listening (a server gone).
+ */
+export function postgresProxy(): Promise<{ port: number; freeze(): void; close(): Promise<void> }> {
+  const target = new URL(testPostgresServer);
+  const sockets = new Set<Socket>();
+  let frozen = false;
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.on('data', (data) => void (frozen || upstream.write(data)));
+    upstream.on('data', (data) => void (frozen || client.write(data)));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        port: (server.address() as { port: number }).port,
+        freeze: () => void (frozen = true),
+        close: () => {
+          for (const socket of sockets) socket.destroy();
+          return new Promise((done) => server.close(() => done()));
+        },
+      });
+    });
+  });
 }

@@ -4,11 +4,16 @@ import { describeStorageUrl } from '../../config/storage-url.ts';
 import type { Storage } from '../../core/stores.ts';
 import { createPostgresKeyStore, createPostgresTeamStore } from './keys.ts';
 import { createPostgresLedgerStore } from './ledger.ts';
+import { guardedDatabase } from './database.ts';
 import { applyPostgresMigrations } from './migrations.ts';
 import { createPostgresAuditStore, createPostgresFeedbackStore, createPostgresProviderStore } from './records.ts';
 
 export interface PostgresStorageOptions {
-  /** Connections a process keeps at most (default 10): ledger batches, key lookups, admin reads. */
+  /**
+   * Connections a process keeps at most (`storage.max_connections`, default 5): one ledger batch
+   * at a time, key lookups every 30 s a key, admin reads. With `--workers N` each of the N + 1
+   * processes has its own pool; PostgreSQL allows 100 connections unless told otherwise.
+   */
   maxConnections?: number;
   /**
    * How long a query may wait for its answer (default 60 s) before it fails and its connection is
@@ -37,8 +42,8 @@ export interface PostgresStorageOptions {
 export async function openPostgresStorage(url: string, options: PostgresStorageOptions = {}): Promise<Storage> {
   const { default: pg } = await import('pg');
   const config: PoolConfig = {
-    connectionString: withSessionSettings(url),
-    max: options.maxConnections ?? 10,
+    connectionString: withLoginUser(url),
+    max: options.maxConnections ?? 5,
     // A database that does not answer fails the start (and readiness) in seconds, not never.
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
@@ -63,14 +68,15 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
     await pool.end().catch(() => undefined);
     throw new Error(`storage.url: cannot open the PostgreSQL database ${describeStorageUrl(url)}: ${(error as Error).message}`);
   }
+  const database = guardedDatabase(pool);
   return {
     kind: 'postgres',
-    ledger: createPostgresLedgerStore(pool),
-    keys: createPostgresKeyStore(pool),
-    teams: createPostgresTeamStore(pool),
-    providers: createPostgresProviderStore(pool),
-    audit: createPostgresAuditStore(pool),
-    feedback: createPostgresFeedbackStore(pool),
+    ledger: createPostgresLedgerStore(database),
+    keys: createPostgresKeyStore(database),
+    teams: createPostgresTeamStore(database),
+    providers: createPostgresProviderStore(database),
+    audit: createPostgresAuditStore(database),
+    feedback: createPostgresFeedbackStore(database),
     async ping() {
       await pool.query('SELECT 1');
     },
@@ -81,18 +87,17 @@ export async function openPostgresStorage(url: string, options: PostgresStorageO
 }
 
 /**
- * The URL the pool connects with:
- * - every session in UTC (`options=-c TimeZone=UTC`, after the URL's own options), so that a
- *   time without a zone (`/admin/usage?from=2026-12-01`) means UTC, as with SQLite;
- * - libpq (psql) connects as the login's name when neither the URL nor PGUSER names a user;
- *   node-postgres reads only $USER, which services and containers often lack ("no PostgreSQL
- *   user name specified in startup packet"), and a connection string's empty user wins over a
- *   `user` option, so the name goes into the URL.
+ * The URL with a user: libpq (psql) connects as the login's name when neither the URL nor PGUSER
+ * names one; node-postgres reads only $USER, which services and containers often lack ("no
+ * PostgreSQL user name specified in startup packet"), and a connection string's empty user wins
+ * over a `user` option, so the name goes into the URL. Nothing else is added to it: no startup
+ * `options` (PgBouncer refuses them unless told to ignore them); times are sent with their zone
+ * (./values.ts `utcTime`).
  */
-function withSessionSettings(url: string): string {
-  if (!URL.canParse(url)) return url;
+function withLoginUser(url: string): string {
+  if (!URL.canParse(url) || process.env.PGUSER || process.env.USER) return url;
   const parsed = new URL(url);
-  parsed.searchParams.set('options', `${parsed.searchParams.get('options') ?? ''} -c TimeZone=UTC`.trim());
-  if (!parsed.username && !process.env.PGUSER && !process.env.USER) parsed.username = encodeURIComponent(userInfo().username);
+  if (parsed.username) return url;
+  parsed.username = encodeURIComponent(userInfo().username);
   return parsed.href;
 }

@@ -1,7 +1,7 @@
-import type { Pool } from 'pg';
 import type { BudgetPeriod, RateLimits } from '../../core/governance.ts';
 import type { KeyStore, LimitSettings, TeamRecord, TeamStore, VirtualKeyRecord } from '../../core/stores.ts';
 import { iso, isoOrNull, jsonParameter, textParameter } from './values.ts';
+import type { Database } from './database.ts';
 
 const json = (value: unknown): string => jsonParameter(JSON.stringify(value));
 
@@ -10,7 +10,7 @@ type Row = Record<string, unknown>;
 const number = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 /** Virtual keys in PostgreSQL: the secret's hash (unique index) and a hint, never the secret. */
-export function createPostgresKeyStore(pool: Pool): KeyStore {
+export function createPostgresKeyStore(database: Database): KeyStore {
   const upsert = `
     INSERT INTO virtual_keys (id, name, team, key_hash, key_hint, models, budget_usd, budget_period, rpm, tpm, model_limits,
                               expires_at, metadata, guardrails, revoked, created_at, updated_at)
@@ -22,7 +22,7 @@ export function createPostgresKeyStore(pool: Pool): KeyStore {
       revoked = EXCLUDED.revoked, updated_at = EXCLUDED.updated_at`;
   return {
     async save(record) {
-      await pool.query(upsert, [
+      await database.query(upsert, [
         textParameter(record.id),
         textParameter(record.name),
         textParameter(record.team),
@@ -38,15 +38,15 @@ export function createPostgresKeyStore(pool: Pool): KeyStore {
       ]);
     },
     async get(id) {
-      const { rows } = await pool.query('SELECT * FROM virtual_keys WHERE id = $1', [textParameter(id)]);
+      const { rows } = await database.query('SELECT * FROM virtual_keys WHERE id = $1', [textParameter(id)]);
       return rows[0] ? keyFromRow(rows[0]) : undefined;
     },
     async findByHash(keyHash) {
-      const { rows } = await pool.query({ name: 'key-by-hash', text: 'SELECT * FROM virtual_keys WHERE key_hash = $1', values: [textParameter(keyHash)] });
+      const { rows } = await database.query('SELECT * FROM virtual_keys WHERE key_hash = $1', [textParameter(keyHash)]);
       return rows[0] ? keyFromRow(rows[0]) : undefined;
     },
     async list() {
-      const { rows } = await pool.query('SELECT * FROM virtual_keys ORDER BY created_at, id');
+      const { rows } = await database.query('SELECT * FROM virtual_keys ORDER BY created_at, id');
       return rows.map(keyFromRow);
     },
   };
@@ -70,7 +70,7 @@ function keyFromRow(row: Row): VirtualKeyRecord {
 }
 
 /** Teams in PostgreSQL; names are unique so keys can name a team by name. */
-export function createPostgresTeamStore(pool: Pool): TeamStore {
+export function createPostgresTeamStore(database: Database): TeamStore {
   const upsert = `
     INSERT INTO teams (id, name, models, budget_usd, budget_period, rpm, tpm, model_limits, metadata, guardrails, created_at, updated_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -79,7 +79,7 @@ export function createPostgresTeamStore(pool: Pool): TeamStore {
       metadata = EXCLUDED.metadata, guardrails = EXCLUDED.guardrails, updated_at = EXCLUDED.updated_at`;
   return {
     async save(record) {
-      await pool.query(upsert, [
+      await database.query(upsert, [
         textParameter(record.id),
         textParameter(record.name),
         ...limitValues(record),
@@ -90,19 +90,19 @@ export function createPostgresTeamStore(pool: Pool): TeamStore {
       ]);
     },
     async get(id) {
-      const { rows } = await pool.query('SELECT * FROM teams WHERE id = $1', [textParameter(id)]);
+      const { rows } = await database.query('SELECT * FROM teams WHERE id = $1', [textParameter(id)]);
       return rows[0] ? teamFromRow(rows[0]) : undefined;
     },
     async findByLabel(label) {
-      const { rows } = await pool.query('SELECT * FROM teams WHERE id = $1 OR name = $1 ORDER BY (id = $1) DESC LIMIT 1', [textParameter(label)]);
+      const { rows } = await database.query('SELECT * FROM teams WHERE id = $1 OR name = $1 ORDER BY (id = $1) DESC LIMIT 1', [textParameter(label)]);
       return rows[0] ? teamFromRow(rows[0]) : undefined;
     },
     async list() {
-      const { rows } = await pool.query('SELECT * FROM teams ORDER BY created_at, id');
+      const { rows } = await database.query('SELECT * FROM teams ORDER BY created_at, id');
       return rows.map(teamFromRow);
     },
     async delete(id) {
-      const { rowCount } = await pool.query('DELETE FROM teams WHERE id = $1', [textParameter(id)]);
+      const { rowCount } = await database.query('DELETE FROM teams WHERE id = $1', [textParameter(id)]);
       return (rowCount ?? 0) > 0;
     },
   };

@@ -1,8 +1,8 @@
-import type { Pool } from 'pg';
 import type { LedgerRow } from '../../core/ledger.ts';
 import { ledgerRowFromColumns } from '../ledger-columns.ts';
 import { maxRowsRead, type LedgerQuery, type LedgerStore, type SpendSubject, type UsageGroup, type UsageSummaryQuery, type UsageTotals } from '../../core/stores.ts';
-import { iso, jsonParameter, textParameter, whereClause } from './values.ts';
+import { iso, jsonParameter, textParameter, utcTime, whereClause } from './values.ts';
+import type { Database } from './database.ts';
 
 /**
  * A row's token count as a `bigint`: a provider's count is only checked to be finite and not
@@ -51,6 +51,9 @@ const insertRows = `
     stream = EXCLUDED.stream, reason = EXCLUDED.reason, metadata = EXCLUDED.metadata, warnings = EXCLUDED.warnings,
     guardrails = EXCLUDED.guardrails`;
 
+/** Rows written by one statement at most. */
+const rowsPerStatement = 1_000;
+
 /** The SQL expression of each grouping; `day` is the UTC date of the row's time. */
 const groupExpressions: Record<UsageGroup, string> = {
   key: 'key_id',
@@ -60,15 +63,17 @@ const groupExpressions: Record<UsageGroup, string> = {
   day: `to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
 };
 
-export function createPostgresLedgerStore(pool: Pool): LedgerStore {
+export function createPostgresLedgerStore(database: Database): LedgerStore {
   const appendLines = async (lines: readonly string[]) => {
-    if (lines.length === 0) return;
-    await pool.query({ name: 'ledger-insert', text: insertRows, values: [jsonParameter(`[${lines.join(',')}]`)] });
+    // A journal replayed at a start may hold many thousands of rows: a statement for each
+    // thousand keeps each well inside the query timeout. A batch of the writer is one.
+    for (let start = 0; start < lines.length; start += rowsPerStatement) {
+      const chunk = lines.length <= rowsPerStatement ? lines : lines.slice(start, start + rowsPerStatement);
+      await database.query(insertRows, [jsonParameter(`[${chunk.join(',')}]`)]);
+    }
   };
   return {
-    async append(rows) {
-      if (rows.length > 0) await pool.query({ name: 'ledger-insert', text: insertRows, values: [jsonParameter(JSON.stringify(rows))] });
-    },
+    append: (rows) => appendLines(rows.map((row) => JSON.stringify(row))),
     appendSerialized: appendLines,
     async query(query: LedgerQuery) {
       const { where, values } = whereClause([
@@ -76,24 +81,24 @@ export function createPostgresLedgerStore(pool: Pool): LedgerStore {
         ['key_id = $?', query.keyId],
         ['team = $?', query.team],
         ['(model = $? OR model_requested = $?)', query.model],
-        ['time >= $?::timestamptz', query.from],
-        ['time < $?::timestamptz', query.to],
+        ['time >= $?::timestamptz', utcTime(query.from)],
+        ['time < $?::timestamptz', utcTime(query.to)],
       ]);
       // Numbers checked here, so they can be written into the statement.
       const limit = Math.trunc(Math.min(Math.max(query.limit ?? 100, 1), maxRowsRead));
       const offset = Math.trunc(Math.max(query.offset ?? 0, 0));
       // Ordered by id within one time too, so that pages (`offset`) neither repeat nor skip a row.
-      const result = await pool.query(`SELECT * FROM ledger ${where} ORDER BY time DESC, id DESC LIMIT ${limit} OFFSET ${offset}`, values);
+      const result = await database.query(`SELECT * FROM ledger ${where} ORDER BY time DESC, id DESC LIMIT ${limit} OFFSET ${offset}`, values);
       return result.rows.map(fromRecord);
     },
     async summary(query: UsageSummaryQuery): Promise<UsageTotals[]> {
       const { where, values } = whereClause([
-        ['time >= $?::timestamptz', query.from],
-        ['time < $?::timestamptz', query.to],
+        ['time >= $?::timestamptz', utcTime(query.from)],
+        ['time < $?::timestamptz', utcTime(query.to)],
         ['key_id = $?', query.keyId],
         ['team = $?', query.team],
       ]);
-      const result = await pool.query<{ grouped: string | null; requests: string; errors: string; input_tokens: string; output_tokens: string; cost_usd: number }>(
+      const result = await database.query<{ grouped: string | null; requests: string; errors: string; input_tokens: string; output_tokens: string; cost_usd: number }>(
         // SQLite's order where costs tie: the group without a value (NULL) first, names by their
         // bytes (its BINARY collation), whatever the database's collation (en_US sorts "a" before "B").
         `SELECT ${groupExpressions[query.groupBy]} COLLATE "C" AS grouped, COUNT(*) AS requests, SUM(CASE WHEN status = 'ok' THEN 0 ELSE 1 END) AS errors,
@@ -113,9 +118,9 @@ export function createPostgresLedgerStore(pool: Pool): LedgerStore {
     },
     async costSince(subject: SpendSubject, from: string | undefined): Promise<number> {
       const [column, value] = 'keyId' in subject ? ['key_id', subject.keyId] : ['team', subject.team];
-      const result = await pool.query<{ total: number }>(
+      const result = await database.query<{ total: number }>(
         `SELECT COALESCE(SUM(cost_usd), 0)::double precision AS total FROM ledger WHERE ${column} = $1 AND ($2::timestamptz IS NULL OR time >= $2::timestamptz)`,
-        [textParameter(value), from ?? null],
+        [textParameter(value), utcTime(from) ?? null],
       );
       return Number(result.rows[0]?.total ?? 0);
     },

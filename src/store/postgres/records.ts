@@ -1,12 +1,12 @@
-import type { Pool } from 'pg';
 import type { AuditEntry, AuditQuery, AuditStore, FeedbackRecord, FeedbackStore, ProviderCredentialStore, StoredProvider } from '../../core/stores.ts';
 import { iso, jsonParameter, textParameter, whereClause } from './values.ts';
+import type { Database } from './database.ts';
 
 /** Runtime providers in PostgreSQL: the config is stored sealed (src/keys/credential-cipher.ts). */
-export function createPostgresProviderStore(pool: Pool): ProviderCredentialStore {
+export function createPostgresProviderStore(database: Database): ProviderCredentialStore {
   return {
     async save(record) {
-      await pool.query(
+      await database.query(
         `INSERT INTO runtime_providers (id, type, sealed_config, api_key_hint, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, sealed_config = EXCLUDED.sealed_config,
            api_key_hint = EXCLUDED.api_key_hint, updated_at = EXCLUDED.updated_at`,
@@ -14,30 +14,30 @@ export function createPostgresProviderStore(pool: Pool): ProviderCredentialStore
       );
     },
     async list() {
-      const { rows } = await pool.query('SELECT * FROM runtime_providers ORDER BY created_at, id');
+      const { rows } = await database.query('SELECT * FROM runtime_providers ORDER BY created_at, id');
       return rows.map(
         (row): StoredProvider => ({
           id: String(row.id),
           type: String(row.type),
           sealedConfig: String(row.sealed_config),
-          apiKeyHint: row.api_key_hint ?? null,
+          apiKeyHint: row.api_key_hint === null || row.api_key_hint === undefined ? null : String(row.api_key_hint),
           createdAt: iso(row.created_at),
           updatedAt: iso(row.updated_at),
         }),
       );
     },
     async delete(id) {
-      const { rowCount } = await pool.query('DELETE FROM runtime_providers WHERE id = $1', [textParameter(id)]);
+      const { rowCount } = await database.query('DELETE FROM runtime_providers WHERE id = $1', [textParameter(id)]);
       return (rowCount ?? 0) > 0;
     },
   };
 }
 
 /** The admin audit log in PostgreSQL, append-only. */
-export function createPostgresAuditStore(pool: Pool): AuditStore {
+export function createPostgresAuditStore(database: Database): AuditStore {
   return {
     async append(entry) {
-      await pool.query('INSERT INTO audit_log (time, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6)', [
+      await database.query('INSERT INTO audit_log (time, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6)', [
         entry.time,
         textParameter(entry.actor),
         entry.action,
@@ -52,7 +52,7 @@ export function createPostgresAuditStore(pool: Pool): AuditStore {
         ['target_id = $?', query.targetId],
       ]);
       const limit = Math.min(Math.max(query.limit ?? 100, 1), 10_000);
-      const { rows } = await pool.query(`SELECT * FROM audit_log ${where} ORDER BY id DESC LIMIT ${limit}`, values);
+      const { rows } = await database.query(`SELECT * FROM audit_log ${where} ORDER BY id DESC LIMIT ${limit}`, values);
       return rows.map(
         (row): AuditEntry => ({
           id: Number(row.id),
@@ -69,12 +69,12 @@ export function createPostgresAuditStore(pool: Pool): AuditStore {
 }
 
 /** Feedback in PostgreSQL: one row per request, replaced when feedback is given again. */
-export function createPostgresFeedbackStore(pool: Pool): FeedbackStore {
+export function createPostgresFeedbackStore(database: Database): FeedbackStore {
   return {
     async save(record: FeedbackRecord) {
       // The replaced score read in the same statement: every part of it sees the table as it was
       // before the statement, so `previous` is the old score, not the new one.
-      const { rows } = await pool.query<{ previous: number | null }>(
+      const { rows } = await database.query<{ previous: number | null }>(
         `WITH previous AS (SELECT score FROM feedback WHERE request_id = $1)
          INSERT INTO feedback (request_id, time, model, provider, key_id, score) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (request_id) DO UPDATE SET time = EXCLUDED.time, model = EXCLUDED.model, provider = EXCLUDED.provider,
@@ -86,7 +86,7 @@ export function createPostgresFeedbackStore(pool: Pool): FeedbackStore {
       return previous === null || previous === undefined ? {} : { replacedScore: Number(previous) };
     },
     async totals() {
-      const { rows } = await pool.query<{ model: string; count: string; sum: number }>('SELECT model, COUNT(*) AS count, SUM(score) AS sum FROM feedback GROUP BY model');
+      const { rows } = await database.query<{ model: string; count: string; sum: number }>('SELECT model, COUNT(*) AS count, SUM(score) AS sum FROM feedback GROUP BY model');
       return rows.map((row) => ({ model: row.model, count: Number(row.count), sum: Number(row.sum) }));
     },
   };

@@ -1,43 +1,12 @@
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { storeRow } from '../../../test/helpers/ledger-row.ts';
-import { createTestSchema, testPostgresServer, type TestSchema } from '../../../test/helpers/postgres.ts';
+import { createTestSchema, postgresProxy, type TestSchema } from '../../../test/helpers/postgres.ts';
+import { GatewayError } from '../../core/errors.ts';
 import type { Storage } from '../../core/stores.ts';
 import { openPostgresStorage } from './index.ts';
 
 const row = (id: string) => storeRow({ id, team: null });
-
-/** A TCP proxy to the test server that can stop passing bytes on while keeping its connections open. */
-function freezingProxy(): Promise<{ port: number; freeze(): void; close(): Promise<void> }> {
-  const target = new URL(testPostgresServer);
-  const sockets = new Set<Socket>();
-  let frozen = false;
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => sockets.delete(socket));
-    }
-    client.on('data', (data) => void (frozen || upstream.write(data)));
-    upstream.on('data', (data) => void (frozen || client.write(data)));
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve({
-        port: (server.address() as { port: number }).port,
-        freeze: () => void (frozen = true),
-        close: () => {
-          for (const socket of sockets) socket.destroy();
-          return new Promise((done) => server.close(() => done()));
-        },
-      });
-    });
-  });
-}
 
 /** The promise's outcome, or a rejection naming what was still waiting after `ms`. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -60,7 +29,7 @@ describe('PostgreSQL storage: a server that stops answering', () => {
   });
 
   it('fails a query left unanswered, and closes, instead of waiting for good', async () => {
-    const proxy = await freezingProxy();
+    const proxy = await postgresProxy();
     let storage: Storage | undefined;
     try {
       const url = new URL(schema.url);
@@ -68,12 +37,38 @@ describe('PostgreSQL storage: a server that stops answering', () => {
       storage = await openPostgresStorage(url.href, { queryTimeoutMillis: 1_000 });
       await storage.ledger.append([row('before')]);
       proxy.freeze();
-      await assert.rejects(within(storage.ledger.append([row('unanswered')]), 5_000, 'the ledger batch'), /Query read timeout/);
+      await assert.rejects(within(storage.ledger.append([row('unanswered')]), 5_000, 'the ledger batch'), (error: Error) => {
+        assert.ok(GatewayError.isInstance(error) && error.code === 'SB_ERR_UNAVAILABLE' && error.status === 503, String(error));
+        assert.match(String((error.cause as Error | undefined)?.message), /Query read timeout/);
+        return true;
+      });
       await within(storage.close(), 5_000, 'close');
       storage = undefined;
     } finally {
       await proxy.close();
       await storage?.close().catch(() => undefined);
+    }
+  });
+
+  it('answers a store call while the server cannot be reached with a 503 to retry, not an internal error', async () => {
+    const proxy = await postgresProxy();
+    const url = new URL(schema.url);
+    url.host = `127.0.0.1:${proxy.port}`;
+    const storage = await openPostgresStorage(url.href);
+    try {
+      assert.equal(await storage.keys.get('key_none'), undefined);
+      await proxy.close();
+      for (const call of [() => storage.keys.findByHash('ab'.repeat(32)), () => storage.ledger.query({ limit: 1 }), () => storage.teams.list()]) {
+        await assert.rejects(call(), (error: Error) => {
+          assert.ok(GatewayError.isInstance(error), String(error));
+          assert.equal(error.code, 'SB_ERR_UNAVAILABLE');
+          assert.equal(error.retryAfterSeconds, 5);
+          assert.doesNotMatch(error.message, /127\.0\.0\.1|ECONNREFUSED/, 'the database host is not told to callers');
+          return true;
+        });
+      }
+    } finally {
+      await storage.close().catch(() => undefined);
     }
   });
 });
