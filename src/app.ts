@@ -138,7 +138,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Requests and streams in flight wait on it through one listener (src/server/shared-signal.ts).
   const drainDeadline = new SharedSignal(shutdown.signal);
   const http = createHttpClient();
-  const images = createImageFetcher();
+  const images = createImageFetcher({ allowPrivate: config.server.allow_private_image_urls });
 
   const providers = new Map<string, ProviderHandle>();
   const profiles = new Map<string, ProviderProfile>();

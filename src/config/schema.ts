@@ -38,6 +38,8 @@ const serverSchema = z
     log_requests: z.union([booleanFromText, numberFromText(z.number().min(0).max(1))]).default(false),
     /** Processes serving the port (`--workers`); default: the number of cores. 1: a single process. */
     workers: numberFromText(z.number().int().min(1).max(256)).optional(),
+    /** Image URLs fetched for Gemini and Bedrock may point to private addresses (src/upstream/image-fetcher.ts). */
+    allow_private_image_urls: booleanFromText.default(false),
   })
   .strict();
 
