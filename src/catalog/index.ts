@@ -43,9 +43,24 @@ export function createCatalog(updated: string, entries: readonly CatalogEntry[])
     list.push(entry);
     byProvider.set(entry.provider, list);
   }
+  // An alias the provider documents without a date (Anthropic's `claude-haiku-4-5`) names the
+  // catalog's one dated snapshot of it (`claude-haiku-4-5-20251001`) when the catalog has no row
+  // of its own for the alias and exactly one snapshot: the alias points at that snapshot. Never
+  // the other way (a dated snapshot may be priced apart from its alias: gpt-4o-2024-05-13).
+  const snapshots = new Map<string, CatalogEntry>();
+  const ambiguous = new Set<string>();
+  for (const entry of entries) {
+    const alias = /^(.+)-(?:\d{8}|\d{4}-\d{2}-\d{2})$/.exec(entry.model)?.[1];
+    if (!alias) continue;
+    const key = `${entry.provider}\u0000${alias}`;
+    if (byKey.has(key)) continue;
+    if (snapshots.has(key)) ambiguous.add(key);
+    snapshots.set(key, entry);
+  }
+  for (const key of ambiguous) snapshots.delete(key);
   return {
     updated,
-    lookup: (providerType, model) => byKey.get(`${providerType}\u0000${model}`),
+    lookup: (providerType, model) => byKey.get(`${providerType}\u0000${model}`) ?? snapshots.get(`${providerType}\u0000${model}`),
     entriesFor: (providerType) => byProvider.get(providerType) ?? [],
     size: entries.length,
   };

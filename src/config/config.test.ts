@@ -31,6 +31,21 @@ describe('config', () => {
     assert.equal(config.storage.url, 'sqlite:///tmp/x.db');
   });
 
+  it('names text that is not a number as text, not as NaN (a typo, or a variable holding a word)', () => {
+    assert.throws(
+      () => validateConfig({ server: { port: 'eighty', max_body_mb: 'lots' }, routes: [{ id: 'r', strategy: 'ordered', candidates: [], retry: { attempts: 'two' } }] }, 'test', {}, knownNames()),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const text = String(error.message);
+        assert.doesNotMatch(text, /NaN/);
+        assert.match(text, /server\.max_body_mb: Invalid input: expected number, received string/);
+        assert.match(text, /server\.port: Invalid input: expected number, received string/);
+        assert.match(text, /routes\[0\]\.retry\.attempts: Invalid input: expected number, received string/);
+        return true;
+      },
+    );
+  });
+
   it('takes server.workers as a number (also as text from a variable), and refuses a count below one', () => {
     assert.equal(validateConfig({ server: { workers: '3' } }, 'test', {}, knownNames()).config.server.workers, 3);
     assert.equal(validateConfig({}, 'test', {}, knownNames()).config.server.workers, undefined, 'unset: one per core, decided at start');

@@ -9,7 +9,13 @@ import { hasNestedQuantifier } from './nested-quantifier.ts';
  */
 
 const numberFromText = (schema: z.ZodNumber) =>
-  z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value), schema);
+  z.preprocess((value) => {
+    if (typeof value !== 'string' || value.trim() === '') return value;
+    // Text that is not a number stays text, so the problem reads "expected number, received
+    // string" rather than zod's "received NaN", which names no value the user wrote.
+    const number = Number(value);
+    return Number.isNaN(number) ? value : number;
+  }, schema);
 
 const booleanFromText = z.preprocess(
   (value) => (value === 'true' ? true : value === 'false' ? false : value),
