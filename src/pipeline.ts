@@ -322,7 +322,7 @@ export class Pipeline {
    */
   #refuseModel(model: string, routedByRule: () => boolean): never {
     if (!this.#dependencies.planner.knows(model) && !routedByRule()) throw modelNotFound(model);
-    throw new GatewayError('SB_ERR_MODEL_FORBIDDEN', `This key is not allowed to use the model \`${model}\`.`, { param: 'model', publicCode: 'model_not_allowed' });
+    throw new GatewayError('SB_ERR_MODEL_FORBIDDEN', `This key (or its team) is not allowed to use the model \`${model}\`.`, { param: 'model', publicCode: 'model_not_allowed' });
   }
 
   #plan(record: RequestRecord, makePlan: () => Plan): Plan {

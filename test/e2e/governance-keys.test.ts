@@ -98,6 +98,8 @@ describe('virtual keys through /admin/keys (real gateway, SQLite file, official 
     assert.equal(forbidden.status, 403);
     assert.equal(forbidden.json?.error?.type, 'permission_error');
     assert.equal(forbidden.json?.error?.code, 'model_not_allowed');
+    // The key's list or its team's may be the one that refuses: the message does not blame the key alone.
+    assert.equal(forbidden.json?.error?.message, 'This key (or its team) is not allowed to use the model `smart`.');
     assert.equal(simulator.chatCalls('gpt-4o').length, 0, 'a forbidden model reached the provider');
     assert.equal((await hello(created.key, 'auto')).status, 403, 'a route id is checked against the globs too');
     assert.equal((await hello(created.key, 'gpt-4.1-mini')).status, 200, 'the glob gpt-* allows it');
