@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { quote } from '../api/validation.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { CallerGovernance, KeyResolution, KeyResolver } from '../core/governance.ts';
 
@@ -61,8 +62,17 @@ export function authenticate(
 ): Identity | Promise<Identity> {
   const key = presentedKey(headers, allowApiKeyHeader);
   if (!isMasterKey) {
-    if (key === undefined || !keys) return { kind: 'open', keyId: null, team: null };
-    return keys.resolve(key).then((resolved) => (resolved.status === 'valid' ? virtualIdentity(resolved) : { kind: 'open', keyId: null, team: null }));
+    // A web page of another site gets no open access (see foreignPage); a valid virtual key still works.
+    const foreign = foreignPage(headers.origin);
+    if (key === undefined || !keys) {
+      if (foreign) throw foreign;
+      return { kind: 'open', keyId: null, team: null };
+    }
+    return keys.resolve(key).then((resolved) => {
+      if (resolved.status === 'valid') return virtualIdentity(resolved);
+      if (foreign) throw foreign;
+      return { kind: 'open', keyId: null, team: null };
+    });
   }
   if (key === undefined) {
     throw new GatewayError(
@@ -75,6 +85,34 @@ export function authenticate(
   if (isMasterKey(key)) return { kind: 'master', keyId: null, team: null };
   if (!keys) return virtualOrRefused(undefined);
   return keys.resolve(key).then(virtualOrRefused);
+}
+
+/**
+ * Without a master key the API is open to whatever can reach it, and the gateway listens on
+ * localhost for local programs alone (src/main.ts). A browser reaches localhost too: any site the
+ * user visits can POST to it (a `text/plain` body needs no CORS preflight, and every content type
+ * is read as JSON), or rebind its own name to 127.0.0.1 and read the answers as same-origin (DNS
+ * rebinding), spending the providers' credits of the keys in the environment. Browsers say which
+ * page sends a request in `Origin` (on every POST, same-origin ones included); programs and SDKs
+ * send none. So a request from a page whose origin is not this machine (`localhost`,
+ * `*.localhost`, 127.0.0.0/8, [::1]; `null` included) needs a key. No CORS header is ever sent,
+ * so no page of another origin could read an answer anyway: nothing that worked is refused.
+ */
+function foreignPage(origin: string | string[] | undefined): GatewayError | undefined {
+  if (origin === undefined) return undefined;
+  const value = Array.isArray(origin) ? origin.join(', ') : origin;
+  if (isLoopbackOrigin(value)) return undefined;
+  return new GatewayError(
+    'SB_ERR_UNAUTHORIZED',
+    `A request from a web page (Origin ${quote(value)}) needs an API key: without a master key Switchboard serves programs on this machine only. Set a master key (server.master_key, SWITCHBOARD_MASTER_KEY) and send a key.`,
+  );
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  if (!URL.canParse(origin)) return false;
+  const { protocol, hostname } = new URL(origin);
+  if (protocol !== 'http:' && protocol !== 'https:') return false;
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Identity } from './auth-hook.ts';
 import { GatewayError } from '../core/errors.ts';
 import { quote } from '../api/validation.ts';
+import { checkMetadataLimits } from '../api/metadata-limits.ts';
 
 /**
  * Routing metadata from the `x-switchboard-metadata` header: a JSON object with string values
@@ -23,6 +24,7 @@ export function headerMetadata(request: { identity: Identity | null; headers: In
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', 'The x-switchboard-metadata header must be a JSON object.', { param: 'x-switchboard-metadata' });
   }
+  checkMetadataLimits(parsed as Record<string, unknown>, 'x-switchboard-metadata');
   const metadata: Record<string, string> = { ...defaults };
   for (const [key, value] of Object.entries(parsed)) {
     if (typeof value !== 'string') {

@@ -14,6 +14,14 @@ describe('public addresses (what a caller\'s image URL may reach)', () => {
       '::1', '::', 'fe80::1', 'fd00::1', 'fc12::3', '::ffff:127.0.0.1', '::ffff:10.1.2.3', 'ff02::1', 'localhost', 'not an address',
     ]) assert.ok(!isPublicAddress(address), address);
   });
+
+  it('refuses private IPv4 addresses carried in IPv6 ones that reach them: NAT64 (64:ff9b::/96), SIIT, IPv4-compatible, 6to4', () => {
+    for (const address of ['64:ff9b::808:808', '64:ff9b::1.1.1.1', '2002:808:808::1', '::ffff:0:808:808']) assert.ok(isPublicAddress(address), address);
+    for (const address of [
+      '64:ff9b::a00:5', '64:ff9b::10.0.0.5', '64:ff9b::a9fe:a9fe', '64:ff9b::7f00:1', '64:ff9b::c0a8:101', '::ffff:0:7f00:1', '::7f00:1', '::a9fe:a9fe',
+      '2002:7f00:1::1', '2002:a9fe:a9fe::', '2002:c0a8:101::1',
+    ]) assert.ok(!isPublicAddress(address), address);
+  });
 });
 
 describe('image URLs fetched for Gemini and Bedrock (server-side request forgery)', () => {

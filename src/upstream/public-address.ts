@@ -11,7 +11,18 @@ for (const [network, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
   ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
   ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) notPublic.addSubnet(network, prefix, 'ipv4');
+] as const) {
+  notPublic.addSubnet(network, prefix, 'ipv4');
+  // The same IPv4 networks carried inside IPv6 addresses that reach them: NAT64's well-known
+  // prefix (RFC 6052; an IPv6-only host behind DNS64/NAT64, as on AWS, reaches the private IPv4
+  // addresses of its network through it, and DNS64 makes such an address for any name whose A
+  // record is private), IPv4-translated (SIIT), IPv4-compatible (deprecated), and 6to4.
+  notPublic.addSubnet(`64:ff9b::${network}`, 96 + prefix, 'ipv6');
+  notPublic.addSubnet(`::ffff:0:${network}`, 96 + prefix, 'ipv6');
+  notPublic.addSubnet(`::${network}`, 96 + prefix, 'ipv6');
+  const [a, b, c, d] = network.split('.').map(Number) as [number, number, number, number];
+  notPublic.addSubnet(`2002:${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}::`, 16 + prefix, 'ipv6');
+}
 for (const [network, prefix] of [
   ['::', 128], ['::1', 128], ['64:ff9b:1::', 48], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
 ] as const) notPublic.addSubnet(network, prefix, 'ipv6');

@@ -10,6 +10,7 @@ import type {
 } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { checkFieldNames } from '../field-names.ts';
+import { checkMetadataLimits } from '../metadata-limits.ts';
 import { parseBody, quote, shorten } from '../validation.ts';
 import { breakpointOf, cacheMarkSettings, markedText, markLastText } from './cache-marks.ts';
 import {
@@ -36,6 +37,7 @@ const hintFields = ['models', 'provider'] as const;
 export function parseMessagesRequest(body: unknown, headerMetadata: Record<string, string>): ChatRequest {
   const request = validate(body, messagesRequestSchema);
   checkConsistency(request);
+  checkMetadataLimits(request.metadata, 'metadata');
   const native: Record<string, unknown> = { ...(body as Record<string, unknown>) };
   for (const field of hintFields) delete native[field];
   const routingMetadata = bodyRoutingMetadata(request.metadata);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { checkFieldNames } from '../field-names.ts';
+import { checkMetadataLimits } from '../metadata-limits.ts';
 import { modelName } from '../model-name.ts';
 import { parseBody } from '../validation.ts';
 import { chatRequestSchema } from './chat-request-schema.ts';
@@ -67,6 +68,7 @@ export function parseEmbeddingRequest(body: unknown, headerMetadata: Record<stri
   }
   checkFieldNames(body as Record<string, unknown>, embeddingFieldPolicy);
   const request = parseBody(embeddingRequestSchema, body);
+  checkMetadataLimits(request.metadata, 'metadata');
   if (typeof request.input === 'string' && request.input === '') {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', "'input' must not be an empty string.", { param: 'input' });
   }

@@ -1,6 +1,7 @@
 import type { CacheBreakpoint, ChatMessage, ChatRequest, FilePart, ImagePart, TextPart } from '../../core/chat-request.ts';
 import { GatewayError } from '../../core/errors.ts';
 import { checkFieldNames } from '../field-names.ts';
+import { checkMetadataLimits } from '../metadata-limits.ts';
 import { parseBody, parseField, quote, shorten } from '../validation.ts';
 import { chatRequestSchema, type OpenAIChatRequestBody, type OpenAIMessage, relayedChatFields } from './chat-request-schema.ts';
 import { chatFieldPolicy } from './request-fields.ts';
@@ -26,6 +27,7 @@ export function parseChatRequest(given: unknown, headerMetadata: Record<string, 
   const request = parseBody(chatRequestSchema, body);
   checkRelayedFields(body as Record<string, unknown>);
   checkConsistency(request);
+  checkMetadataLimits(request.metadata, 'metadata');
 
   const native: Record<string, unknown> = { ...(body as Record<string, unknown>) };
   for (const field of hintFields) delete native[field];
