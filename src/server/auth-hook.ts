@@ -95,8 +95,12 @@ export function authenticate(
  * rebinding), spending the providers' credits of the keys in the environment. Browsers say which
  * page sends a request in `Origin` (on every POST, same-origin ones included); programs and SDKs
  * send none. So a request from a page whose origin is not this machine (`localhost`,
- * `*.localhost`, 127.0.0.0/8, [::1]; `null` included) needs a key. No CORS header is ever sent,
- * so no page of another origin could read an answer anyway: nothing that worked is refused.
+ * `*.localhost`, 127.0.0.0/8, [::1]; `null` included) needs a key. A web page's origin is always
+ * http(s) or `null` (RFC 6454 §7; sandboxed frames, file: and data: pages send `null`), so an
+ * origin of another scheme is software installed on this machine, which is not subject to CORS
+ * and worked before: a browser extension (`chrome-extension://<id>`, `moz-extension://`), an
+ * editor's webview (`vscode-webview://`), a desktop app (`app://`, `tauri://`). No CORS header is
+ * ever sent, so no web page of another origin could read an answer anyway.
  */
 function foreignPage(origin: string | string[] | undefined): GatewayError | undefined {
   if (origin === undefined) return undefined;
@@ -111,7 +115,7 @@ function foreignPage(origin: string | string[] | undefined): GatewayError | unde
 function isLoopbackOrigin(origin: string): boolean {
   if (!URL.canParse(origin)) return false;
   const { protocol, hostname } = new URL(origin);
-  if (protocol !== 'http:' && protocol !== 'https:') return false;
+  if (protocol !== 'http:' && protocol !== 'https:') return true;
   return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 

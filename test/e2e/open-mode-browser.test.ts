@@ -44,6 +44,8 @@ describe('open access (no master key) refuses web pages of other sites', () => {
 
   it('still serves programs (no Origin) and pages of this machine', async () => {
     const pages: Array<Record<string, string>> = [{}, { origin: 'http://localhost:3000' }, { origin: 'http://127.0.0.1:5173' }, { origin: 'http://[::1]:8080' }, { origin: 'http://app.localhost' }];
+    // Software installed here names itself with a scheme no web page has: an extension, a webview, an app.
+    pages.push({ origin: 'chrome-extension://abcdefghijklmnopabcdefghijklmnop' }, { origin: 'moz-extension://2b5f1c9e-0000-4000-8000-000000000000' }, { origin: 'vscode-webview://1abc' }, { origin: 'tauri://localhost' });
     for (const headers of pages) {
       const answer = await post('/v1/chat/completions', headers);
       assert.equal(answer.status, 200, `${JSON.stringify(headers)}: ${(await answer.text()).slice(0, 200)}`);

@@ -150,6 +150,17 @@ describe('parseChatRequest: OpenAI Chat Completions body → ChatRequest', () =>
     assert.equal(request.includeUsage, true);
   });
 
+  it('names the provider fields the router does not act on within bounds: 16 at most, each cut short', () => {
+    const provider: Record<string, unknown> = { order: ['oai'], ['k'.repeat(100_000)]: 1 };
+    for (let index = 0; index < 1_000; index += 1) provider[`field${index}`] = true;
+    const { hints } = parseChatRequest({ ...minimal, provider }, {});
+    assert.equal(hints.ignored?.length, 17);
+    assert.ok(hints.ignored!.every((name) => name.length < 200), 'a name not cut short');
+    assert.match(hints.ignored![0]!, /^provider\.k{111}… \(99889 more characters\)$/);
+    assert.equal(hints.ignored!.at(-1), '985 more');
+    assert.deepEqual(parseChatRequest({ ...minimal, provider: { zdr: true, max_price: { request: 1 } } }, {}).hints.ignored, ['provider.zdr', 'provider.max_price.request']);
+  });
+
   it('reads routing hints and metadata (the body extends the header), and keeps them out of native', () => {
     const body = { ...minimal, metadata: { task: 'code' }, models: ['fast', 'oai/gpt-4o'], provider: { order: ['oai'], allow_fallbacks: false }, logit_bias: { '50256': -100 } };
     const request = parseChatRequest(body, { env: 'prod', task: 'chat' });

@@ -1,4 +1,5 @@
 import type { RoutingHints } from '../../core/chat-request.ts';
+import { shorten } from '../validation.ts';
 import type { OpenAIChatRequestBody } from './chat-request-schema.ts';
 
 /**
@@ -28,8 +29,17 @@ const maxPriceFields = new Set(['prompt', 'completion']);
 function ignoredFields(hint: NonNullable<OpenAIChatRequestBody['provider']>): string[] {
   const ignored = Object.keys(hint).filter((field) => !providerFields.has(field)).map((field) => `provider.${field}`);
   if (hint.max_price) ignored.push(...Object.keys(hint.max_price).filter((field) => !maxPriceFields.has(field)).map((field) => `provider.max_price.${field}`));
-  return ignored;
+  if (ignored.length <= maxIgnoredNamed) return ignored.map(shorten);
+  return [...ignored.slice(0, maxIgnoredNamed).map(shorten), `${ignored.length - maxIgnoredNamed} more`];
 }
+
+/**
+ * Fields the ledger warning names at most, each cut to 120 characters: the names are the
+ * caller's keys, and without a bound one body's `provider` of a thousand keys, or one key of a
+ * megabyte, became a ledger row of that size on every request (as metadata did before
+ * ../metadata-limits.ts).
+ */
+const maxIgnoredNamed = 16;
 
 function providerHint(hint: NonNullable<OpenAIChatRequestBody['provider']>): NonNullable<RoutingHints['provider']> {
   const converted: NonNullable<RoutingHints['provider']> = {};

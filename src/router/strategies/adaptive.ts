@@ -43,10 +43,12 @@ export const adaptiveStrategy: RoutingStrategy = {
     });
     const value = (model: ModelInfo) => qualities.get(model.id)!.quality / Math.max(costs.get(model.id)!, 1e-12);
     const byLearnedQuality = (left: ModelInfo, right: ModelInfo) => qualities.get(right.id)!.quality - qualities.get(left.id)!.quality || costs.get(left.id)! - costs.get(right.id)!;
-    // Feedback can take every candidate below the bar at run time (the config check cannot see
-    // it coming): the route then keeps answering with its best learned quality first, as its
-    // reason says, rather than refuse all its traffic with no_candidate.
+    // Feedback can take every candidate below the bar at run time, long after the config was
+    // written: the route then keeps answering with its best learned quality first, as its reason
+    // says, rather than refuse all its traffic with no_candidate.
     const belowBar = minimum !== undefined && qualifying.length === 0 && candidates.length > 0;
+    // A min_quality above every prior is the config's doing, not feedback's: the reason says which.
+    const anyFeedback = (models: readonly ModelInfo[]) => models.some((model) => qualities.get(model.id)!.feedback > 0);
     const ordered = belowBar
       ? [...candidates].sort(byLearnedQuality)
       : minimum === undefined
@@ -58,7 +60,7 @@ export const adaptiveStrategy: RoutingStrategy = {
     const reason = !pick
       ? 'adaptive: no candidate'
       : belowBar
-        ? `adaptive: no candidate reaches min_quality ${minimum} after feedback; best learned quality first: ${detail}`
+        ? `adaptive: no candidate reaches min_quality ${minimum} ${anyFeedback(candidates) ? 'after feedback' : 'even before feedback (every prior quality is below it)'}; best learned quality first: ${detail}`
         : minimum === undefined
           ? `adaptive: best learned quality per dollar: ${detail}`
           : `adaptive: cheapest with learned quality >= ${minimum}: ${detail}`;

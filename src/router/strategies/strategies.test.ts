@@ -223,6 +223,12 @@ describe('adaptive strategy', () => {
     assert.match(ranking.reason, /^adaptive: no candidate reaches min_quality 0\.7 after feedback; best learned quality first: cheap \(learned quality 0\.450/);
   });
 
+  it('says so when min_quality is above every prior, with no feedback yet, rather than blame feedback', () => {
+    const ranking = adaptiveStrategy.rank([premium, cheap], context({ minQuality: 0.95 }));
+    assert.deepEqual(ranking.ordered.map((candidate) => candidate.id), ['premium', 'cheap']);
+    assert.match(ranking.reason, /^adaptive: no candidate reaches min_quality 0\.95 even before feedback \(every prior quality is below it\); best learned quality first: premium/);
+  });
+
   it('without a minimum, ranks by learned quality per dollar', () => {
     assert.equal(adaptiveStrategy.rank([premium, cheap], context()).ordered[0]!.id, 'cheap');
   });
