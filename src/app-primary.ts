@@ -11,7 +11,7 @@ import { providerDefinitions } from './providers/index.ts';
 import { strategies } from './router/index.ts';
 import { journalLocation } from './store/journal-location.ts';
 import { openStorage, storageLimits, storageLogging } from './store/open.ts';
-import { claimJournalLocks } from './store/sqlite/journal-lock.ts';
+import { claimJournalLocks } from './store/journal-lock.ts';
 
 /**
  * The composition root of what serves no request: the registries' names the config is checked
@@ -44,7 +44,7 @@ export function environmentProviders(catalog: Catalog): EnvironmentProvider[] {
  * migrated) once before any worker starts, the one limits engine all workers are admitted by,
  * and the journals of slots no worker will take over (the workers were fewer, or a single
  * process ran last) written to the store, with those of other instances on the database whose
- * process is gone (src/store/sqlite/journal-lock.ts).
+ * process is gone (src/store/journal-lock.ts).
  */
 export async function openPrimary(config: Config, logger: Logger, options: { workers: number; flushWorkers(): Promise<void> }): Promise<PrimaryParts> {
   const storage = await openStorage(config.storage.url, { ...storageLogging(logger), ...storageLimits(config) });

@@ -45,7 +45,7 @@ import { registerFeedbackRoutes } from './server/routes/feedback.ts';
 import { createFeedbackRecorder } from './feedback/record-feedback.ts';
 import { journalLocation } from './store/journal-location.ts';
 import { openStorage, storageLimits, storageLogging, wantsLedgerThread } from './store/open.ts';
-import { claimJournalLocks } from './store/sqlite/journal-lock.ts';
+import { claimJournalLocks } from './store/journal-lock.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { createMetrics } from './telemetry/metrics.ts';
 import { createHttpClient } from './upstream/http-client.ts';

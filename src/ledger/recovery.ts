@@ -17,7 +17,7 @@ import { clearJournal, readJournal } from './journal.ts';
  * Several instances on one database file (replicas sharing a volume; a new process started while
  * the old one drains) each have journals of their own: the first instance's names above, the
  * n-th's `ledger-i<n>` and `ledger-i<n>-w<slot>`. Which instance is whose is a lock each holds
- * while it runs (src/store/sqlite/journal-lock.ts); another instance's journals are replayed only
+ * while it runs (src/store/journal-lock.ts); another instance's journals are replayed only
  * once no process holds its lock.
  */
 
@@ -57,7 +57,7 @@ export function journalsOnDisk(basePath: string): string[] {
   return [...names].sort();
 }
 
-/** The instance locks as recovery uses them (src/store/sqlite/journal-lock.ts holds them). */
+/** The instance locks as recovery uses them (src/store/journal-lock.ts holds them). */
 export interface JournalOwnership {
   /** This process's instance. */
   readonly instance: number;

@@ -5,7 +5,7 @@ import { isPostgresUrl } from '../config/storage-url.ts';
 
 /**
  * Where the ledger's crash journals and their instance locks are kept (src/ledger/journal.ts,
- * src/store/sqlite/journal-lock.ts): the base path their file names start with, or undefined for
+ * src/store/journal-lock.ts): the base path their file names start with, or undefined for
  * a database in memory, which does not outlive the process either.
  *
  * - `sqlite://path`: next to the database file, as before (`<file>-ledger-a.jsonl`, ...).

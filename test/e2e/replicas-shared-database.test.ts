@@ -11,7 +11,7 @@ import { OpenAISimulator } from '../simulators/openai/server.ts';
 /**
  * Several `switchboard serve` processes on one SQLite file (replicas sharing a volume, or a new
  * process started while the old one drains): each keeps its own ledger journals
- * (src/store/sqlite/journal-lock.ts). Before, they shared one set of files: a replica starting
+ * (src/store/journal-lock.ts). Before, they shared one set of files: a replica starting
  * wrote "ended before answering" rows for another's requests still in flight, and one replica's
  * in-flight journal wiped the other's, so the requests of a replica killed with -9 got no row.
  */

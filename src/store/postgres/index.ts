@@ -98,6 +98,11 @@ function withLoginUser(url: string): string {
   if (!URL.canParse(url) || process.env.PGUSER || process.env.USER) return url;
   const parsed = new URL(url);
   if (parsed.username) return url;
-  parsed.username = encodeURIComponent(userInfo().username);
+  try {
+    parsed.username = encodeURIComponent(userInfo().username);
+  } catch {
+    // A container user with no account entry: the driver's own default, as before.
+    return url;
+  }
   return parsed.href;
 }

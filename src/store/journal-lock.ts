@@ -1,8 +1,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { Database } from './driver.ts';
+import { Database } from './sqlite/driver.ts';
 
 /**
- * Which Switchboard instance owns which ledger journals next to one database file. An instance
+ * Which Switchboard instance owns which ledger journals at one journal location (next to an
+ * SQLite file, or in SWITCHBOARD_JOURNAL_DIR for PostgreSQL: ./journal-location.ts), held with
+ * SQLite's file locks whatever the backend. An instance
  * is a single `serve` process or a cluster's primary with its workers; several run on one file
  * when replicas share a volume, or when a new process starts while the old one drains. Each holds
  * an exclusive SQLite lock on a lock file of its own, `<db>-ledger.lock` for the first and
