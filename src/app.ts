@@ -214,6 +214,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   for (const warning of await runtimeProviders.load()) logger.warn(warning);
   state.loadFeedback(await storage.feedback.totals());
   const planner = new Planner({ registry, routes: config.routes, strategies, filters: candidateFilters, providers: (id) => profiles.get(id), state });
+  if (!link || link.slot === 1) for (const warning of planner.warnings) logger.warn(warning);
   const pipeline = new Pipeline({
     planner,
     rules: compileRules(config.rules),

@@ -78,6 +78,8 @@ export interface PlannerOptions {
 export class Planner {
   readonly #options: PlannerOptions;
   readonly #routes = new Map<string, CompiledRoute>();
+  /** What the routes' settings make of the models (a quality bar no candidate reaches), said at start. */
+  readonly warnings: string[] = [];
 
   constructor(options: PlannerOptions) {
     this.#options = options;
@@ -91,6 +93,11 @@ export class Planner {
       const fallbacks = this.#resolveAll(route.fallbacks);
       const models = new Set([...candidates, ...fallbacks].map((model) => model.id));
       this.#routes.set(route.id, { config: route, strategy, candidates, fallbacks, models });
+      const bar = route.min_quality;
+      if (bar !== undefined && candidates.length > 0 && candidates.every((model) => model.quality === undefined || model.quality < bar)) {
+        const qualities = candidates.map((model) => `${model.id} ${model.quality ?? 'unknown'}`).join(', ');
+        this.warnings.push(`routes.${route.id}: min_quality ${bar} is above every candidate's quality (${qualities}): a cost route refuses its requests (no_candidate) unless its fallbacks answer; an adaptive one serves the best learned quality below the bar`);
+      }
     }
   }
 

@@ -59,6 +59,7 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
       ],
       routes: [
         { id: 'thrifty', strategy: 'cost', candidates: ['premium', 'mid', 'cheap'], min_quality: 0.7 },
+        { id: 'too-picky', strategy: 'cost', candidates: ['mid', 'cheap', 'local'], min_quality: 0.99 },
         { id: 'any-cost', strategy: 'cost', candidates: ['premium', 'mid', 'cheap', 'notools'] },
         { id: 'sized', strategy: 'cost', candidates: ['tiny', 'mid'] },
         { id: 'fastest', strategy: 'latency', candidates: ['slow', 'quick'] },
@@ -91,6 +92,14 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
   const explain = (body: Record<string, unknown>) => rawPost<Explanation>(gateway.origin, '/v1/route/explain', body, { key: masterKey });
   const ask = (model: string, extra: Record<string, unknown> = {}, options: { headers?: Record<string, string> } = {}) =>
     client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hello' }], ...extra } as never, options).withResponse();
+
+  it('says at start that a route\'s min_quality is above every candidate\'s quality, and only that route', async () => {
+    const warnings = gateway.logs.filter((line) => line.includes('min_quality') && line.includes('"level":40'));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0]!, /routes\.too-picky: min_quality 0\.99 is above every candidate's quality \(mid 0\.75, cheap 0\.5, local unknown\)/);
+    const refused = await rawPost(gateway.origin, '/v1/chat/completions', { model: 'too-picky', messages: [{ role: 'user', content: 'hi' }] }, { key: masterKey });
+    assert.equal(refused.status, 400, 'what the warning said: a cost route refuses its requests');
+  });
 
   it('cost: picks the cheapest candidate at or above min_quality', async () => {
     const { response } = await ask('thrifty');
