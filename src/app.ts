@@ -1,21 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
-import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
 import { formatAnthropicError } from './api/anthropic/format-error.ts';
 import { formatOpenAIError } from './api/openai/format-error.ts';
 import { knownNames } from './app-primary.ts';
-import { loadCatalog, type Catalog } from './catalog/index.ts';
-import type { ClusterLink } from './cluster/worker-link.ts';
+import { loadCatalog } from './catalog/index.ts';
 import type { Config, ProviderConfig } from './config/schema.ts';
 import { GatewayError } from './core/errors.ts';
 import { requestFinishedChannel, type RequestFinishedMessage } from './core/events.ts';
 import type { LedgerRow } from './core/ledger.ts';
 import type { ProviderSettings } from './core/provider-adapter.ts';
 import type { ProviderProfile } from './core/strategy.ts';
-import type { Storage } from './core/stores.ts';
 import { createGovernanceParts } from './keys/compose.ts';
 import { CredentialCipher } from './keys/credential-cipher.ts';
 import type { FinishedRequest, RequestRecord } from './ledger/request-record.ts';
@@ -43,6 +38,7 @@ import { registerOperationRoutes } from './server/routes/operations.ts';
 import { registerRouteExplainRoutes } from './server/routes/route-explain.ts';
 import { registerFeedbackRoutes } from './server/routes/feedback.ts';
 import { createFeedbackRecorder } from './feedback/record-feedback.ts';
+import type { Gateway, GatewayOptions } from './gateway.ts';
 import { journalLocation } from './store/journal-location.ts';
 import { openStorage, storageLimits, storageLogging, wantsLedgerThread } from './store/open.ts';
 import { claimJournalLocks } from './store/journal-lock.ts';
@@ -64,38 +60,7 @@ import { SharedSignal } from './server/shared-signal.ts';
 // Re-exported: tests and tools build configs against the same names as the CLI.
 export { environmentProviders, knownNames } from './app-primary.ts';
 
-/** Options mostly for tests: where logs go. */
-export interface GatewayOptions {
-  logger?: Logger;
-  catalog?: Catalog;
-  /** Where SWITCHBOARD_ENCRYPTION_KEY is read (default: process.env). */
-  environment?: NodeJS.ProcessEnv;
-  /** Set in a worker of `--workers N`: limits, /admin changes, ledger flushes and metrics go through the primary. */
-  cluster?: ClusterLink;
-}
-
-/** A running gateway's parts and lifecycle. */
-export interface Gateway {
-  server: FastifyInstance;
-  config: Config;
-  logger: Logger;
-  storage: Storage;
-  /** Starts listening; resolves with the bound address. */
-  listen(port: number, host: string): Promise<string>;
-  /**
-   * A worker of `--workers N`: serves the connections its primary hands over instead
-   * (src/server/handed-connections.ts). The function serves one; it returns false, and leaves
-   * the connection untouched, once the gateway drains.
-   */
-  serveHanded(): Promise<(socket: Socket) => boolean>;
-  /**
-   * Stops taking requests, lets in-flight ones (streams too) finish until `drainTimeoutMs`
-   * (default: server.drain_timeout_ms), ends those left with an error, flushes the ledger.
-   */
-  close(drainTimeoutMs?: number): Promise<void>;
-  /** Flushes queued ledger rows now (tests and admin reads). */
-  flushLedger(): Promise<void>;
-}
+export type { Gateway, GatewayOptions };
 
 /** How long connections may stay open after the drain deadline ended their requests. */
 const closeGraceMs = 2_000;
