@@ -12,6 +12,8 @@ export interface AttemptRecord {
   errorCode?: string;
   /** The provider's HTTP status, when it answered. */
   upstreamStatus?: number;
+  /** How long the provider said to wait (its `retry-after`), for a rate limit or an overload. */
+  retryAfterSeconds?: number;
   /**
    * A failed attempt whose provider reported what it used (a generation that failed in its hands,
    * before any output reached the caller): tokens paid for, counted in the row's tokens and cost.

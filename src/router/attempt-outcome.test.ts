@@ -31,4 +31,10 @@ describe('the error of a request whose every attempt failed (../shared/SPEC.md: 
     const withWait = allFailed(attempts, new GatewayError('SB_ERR_UPSTREAM_RATE_LIMITED', 'Provider "p" answered 429', { status: 429, retryAfterSeconds: 20 }));
     assert.deepEqual([withWait.status, withWait.retryAfterSeconds], [429, 20]);
   });
+
+  it('says to come back when the first rate-limited candidate frees up: the shortest wait any gave', () => {
+    const waits = [20, undefined, 5].map((seconds) => ({ ...attempt('SB_ERR_UPSTREAM_RATE_LIMITED', 429), ...(seconds !== undefined ? { retryAfterSeconds: seconds } : {}) }));
+    // The last provider gave no wait: before, the answer said 1 s, though the others had said 20 and 5.
+    assert.equal(allFailed(waits, rateLimited).retryAfterSeconds, 5);
+  });
 });

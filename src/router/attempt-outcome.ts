@@ -17,6 +17,7 @@ export function attemptRecord(model: ModelInfo, outcome: AttemptRecord['outcome'
     latencyMs: Math.round(latencyMs),
     ...(error ? { errorCode: error.code, message: error.message } : {}),
     ...(upstreamStatus !== undefined ? { upstreamStatus } : {}),
+    ...(error?.retryAfterSeconds !== undefined ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
   };
 }
 
@@ -65,7 +66,8 @@ export function allFailed(attempts: readonly AttemptRecord[], lastError: Gateway
     return new GatewayError('SB_ERR_UPSTREAM_RATE_LIMITED', `${heading}: ${summary}`, {
       cause: lastError,
       status: 429,
-      retryAfterSeconds: lastError.retryAfterSeconds ?? defaultRateLimitRetryAfterSeconds,
+      // When the first of them frees up: the shortest wait any provider gave, else the default.
+      retryAfterSeconds: shortestWait(failed) ?? lastError.retryAfterSeconds ?? defaultRateLimitRetryAfterSeconds,
       provider: lastError.provider,
       upstreamStatus: lastError.upstreamStatus,
     });
@@ -82,6 +84,15 @@ export function allFailed(attempts: readonly AttemptRecord[], lastError: Gateway
     publicCode: last.publicCode,
     ...(last.param !== undefined ? { param: last.param } : {}),
   });
+}
+
+/** The shortest retry-after the attempts' providers gave, if any gave one. */
+function shortestWait(attempts: readonly AttemptRecord[]): number | undefined {
+  let shortest: number | undefined;
+  for (const attempt of attempts) {
+    if (attempt.retryAfterSeconds !== undefined && (shortest === undefined || attempt.retryAfterSeconds < shortest)) shortest = attempt.retryAfterSeconds;
+  }
+  return shortest;
 }
 
 /** The retry-after of a 429 when every attempt was rate limited and no provider said how long to wait. */

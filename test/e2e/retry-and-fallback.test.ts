@@ -110,6 +110,9 @@ describe('retries and fallback on 429 / 503 (real gateway, official openai SDK)'
     assert.equal(response.headers.get('x-switchboard-model'), 'spare');
     assert.ok(performance.now() - started < 1000, 'waited for a long retry-after instead of moving on');
     assert.equal(primary.chatCalls('limited-model').length, before + 1);
+    // The row keeps what the provider said (GET /admin/usage: `retry_after_s`).
+    const row = (await gateway.ledgerRow(response))!;
+    assert.deepEqual(row.attempts.map((attempt) => attempt.retryAfterSeconds ?? null), [30, null]);
   });
 
   it("moves on at once from a provider's 404 (an upstream model it does not know): every retry would get it again", async () => {

@@ -22,6 +22,8 @@ export function ledgerRowJson(row: LedgerRow) {
       upstream_status: attempt.upstreamStatus ?? null,
       message: attempt.message ?? null,
       latency_ms: attempt.latencyMs,
+      // Only where the provider said how long to wait (a rate limit, an overload).
+      ...(attempt.retryAfterSeconds !== undefined ? { retry_after_s: attempt.retryAfterSeconds } : {}),
       // Only on an attempt that continued a broken stream (docs/routing.md "Stream resume").
       ...(attempt.resumedFrom !== undefined ? { resumed_from: attempt.resumedFrom } : {}),
       // Only on a failed attempt whose provider reported what it used (docs/routing.md "Usage and cost").
