@@ -51,7 +51,8 @@ const directory = await mkdtemp(join(tmpdir(), 'switchboard-fuzz-'));
 const { config } = validateConfig(
   {
     server: { master_key: fuzzMasterKey, max_body_mb: 4 },
-    storage: { url: `sqlite://${join(directory, 'switchboard.db')}` },
+    // FUZZ_DATABASE_URL: the same cases against another store (a postgres:// schema of its own).
+    storage: { url: process.env.FUZZ_DATABASE_URL || `sqlite://${join(directory, 'switchboard.db')}` },
     providers: [
       { id: 'oai', type: 'openai', base_url: openai.url, api_key: openai.apiKey },
       { id: 'ant', type: 'anthropic', base_url: anthropic.url, api_key: anthropic.apiKey },
@@ -69,7 +70,7 @@ const { config } = validateConfig(
 );
 // Warnings and errors only, to nowhere: 10,000 refusals would otherwise be 10,000 log lines to format.
 const quiet = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-const gateway = await createGateway(config, { logger: createLogger('warn', quiet), environment: {} });
+const gateway = await createGateway(config, { logger: createLogger('warn', quiet), environment: { SWITCHBOARD_JOURNAL_DIR: directory } });
 const origin = await gateway.listen(0, '127.0.0.1');
 
 // Records the attacks' ids point at: a key (its id is generated) and a team (its id is chosen).
