@@ -181,8 +181,9 @@ export class LimitsEngine implements Admission {
     const start = periodStart(period, now);
     const end = periodEnd(period, now);
     return {
-      spentUsd: Math.round(budget.spentUsd * 1e8) / 1e8,
-      reservedUsd: Math.round(state.reservedUsd * 1e8) / 1e8,
+      // Rounded as each row's cost is (src/ledger/cost.ts): the spend is the sum of the rows'.
+      spentUsd: Math.round(budget.spentUsd * 1e12) / 1e12,
+      reservedUsd: Math.round(state.reservedUsd * 1e12) / 1e12,
       inFlight: state.inFlight,
       periodStart: start?.toISOString() ?? null,
       resetsAt: end?.toISOString() ?? null,

@@ -258,6 +258,36 @@ describe('bedrock adapter: embeddings through InvokeModel', () => {
     assert.deepStrictEqual(result.usage, { inputTokens: 100, outputTokens: 0 });
   });
 
+  it('fails with the usage of the calls Bedrock answered beside one that failed, and stops calling', async () => {
+    // Titan: one call per text, four at a time; the third text's call fails.
+    let calls = 0;
+    const titan = embed('amazon.titan-embed-text-v2:0', Array.from({ length: 12 }, (_, index) => `t${index}`), {}, (request) => {
+      const text = (JSON.parse(request.body as string) as { inputText: string }).inputText;
+      calls += 1;
+      if (text === 't2') return { status: 500, body: '{"message":"boom"}' };
+      return { body: JSON.stringify({ embedding: [1, 2], inputTextTokenCount: 5 }) };
+    });
+    await assert.rejects(titan, (error: unknown) => {
+      assert.ok(GatewayError.isInstance(error));
+      // Every other call made was answered and billed; the texts left were not sent.
+      assert.ok(calls < 12, `${calls} calls`);
+      assert.deepStrictEqual(error.usage, { inputTokens: 5 * (calls - 1), outputTokens: 0 });
+      return true;
+    });
+    // Cohere Embed: the first batch of 96 answers, the second fails.
+    let batches = 0;
+    const cohere = embed('cohere.embed-english-v3', Array.from({ length: 100 }, (_, index) => `text ${index}`), {}, (request) => {
+      batches += 1;
+      const texts = (JSON.parse(request.body as string) as { texts: string[] }).texts;
+      if (batches === 2) return { status: 500, body: '{"message":"boom"}' };
+      return { headers: { 'x-amzn-bedrock-input-token-count': String(texts.length * 2) }, body: JSON.stringify({ embeddings: texts.map(() => [1, 2]) }) };
+    });
+    await assert.rejects(cohere, (error: unknown) => GatewayError.isInstance(error) && error.usage?.inputTokens === 192 && error.usage.outputTokens === 0);
+    // A failure of the first call has nothing billed before it.
+    const first = embed('amazon.titan-embed-text-v2:0', ['only'], {}, () => ({ status: 500, body: '{"message":"boom"}' }));
+    await assert.rejects(first, (error: unknown) => GatewayError.isInstance(error) && error.usage === undefined);
+  });
+
   it('refuses answers without one vector per input', async () => {
     const invalid = (pattern: RegExp) => invalidAnswerError(pattern, { provider: 'aws' });
     await assert.rejects(embed('amazon.titan-embed-text-v2:0', ['a', 'b'], {}, () => ({ body: '{"foo":"bar"}' })), invalid(/not an embeddings answer: the embedding of input 0 is not a vector/));

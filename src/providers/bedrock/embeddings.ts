@@ -1,5 +1,5 @@
 import type { EmbeddingRequest, EmbeddingResult } from '../../core/embedding.ts';
-import { GatewayError } from '../../core/errors.ts';
+import { GatewayError, toGatewayError, withUsage } from '../../core/errors.ts';
 import { invalidAnswer, isJsonObject, vectorListProblem } from '../_shared/answer-shape.ts';
 import { embeddingTexts } from '../_shared/embedding-request.ts';
 import { float32Base64 } from '../_shared/float32-base64.ts';
@@ -77,22 +77,49 @@ async function embedWithTitan(request: EmbeddingRequest, model: string, invoke: 
   }
   const vectors: unknown[] = new Array<unknown>(request.input.length);
   let inputTokens: number | undefined = 0;
+  /** Tokens of the calls answered, counted where Bedrock did not say: what a failure leaves billed. */
+  let answeredTokens = 0;
+  let answered = 0;
+  let failure: unknown;
   let next = 0;
   const worker = async () => {
-    while (next < request.input.length) {
+    // A call that fails stops the others from starting new ones: each is a call Bedrock bills.
+    while (next < request.input.length && failure === undefined) {
       const index = next++;
       const body = v2
         ? { inputText: request.input[index]!, ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}), normalize: true }
         : { inputText: request.input[index]! };
-      const answer = await invoke(body);
+      let answer: Awaited<ReturnType<InvokeModel>>;
+      try {
+        answer = await invoke(body);
+      } catch (error) {
+        failure ??= error;
+        return;
+      }
       const parsed: TitanEmbeddingBody = isJsonObject(answer.body) ? answer.body : {};
       vectors[index] = parsed.embedding;
       const tokens = parsed.inputTextTokenCount ?? answer.inputTokens;
       inputTokens = tokens === undefined || inputTokens === undefined ? undefined : inputTokens + tokens;
+      answeredTokens += tokens ?? countedTokens(request.input[index]!);
+      answered += 1;
     }
   };
   await Promise.all(Array.from({ length: Math.min(titanConcurrency, request.input.length) }, worker));
+  // The calls answered before (or beside) the one that failed were billed: their usage goes with
+  // the failure, so that the attempt's ledger entry and the row count them (src/router/executor.ts `spend`).
+  if (failure !== undefined) throw billedSoFar(failure, answered, answeredTokens, inputTokens === undefined);
   return { vectors, ...(inputTokens !== undefined ? { inputTokens } : {}) };
+}
+
+/** Our count of a text's tokens where Bedrock gives none (as embedWithBedrock counts them). */
+function countedTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** The error of a failed call, carrying the usage of the calls of the same request answered before it (none: the error as it is). */
+function billedSoFar(failure: unknown, answered: number, tokens: number, estimated: boolean): unknown {
+  if (answered === 0) return failure;
+  return withUsage(toGatewayError(failure), { inputTokens: tokens, outputTokens: 0, ...(estimated ? { estimated } : {}) });
 }
 
 async function embedWithCohere(request: EmbeddingRequest, model: string, invoke: InvokeModel): Promise<{ vectors: unknown[]; inputTokens?: number }> {
@@ -109,14 +136,25 @@ async function embedWithCohere(request: EmbeddingRequest, model: string, invoke:
   }
   const vectors: unknown[] = [];
   let inputTokens: number | undefined = 0;
+  let answeredTokens = 0;
+  let answered = 0;
   for (let offset = 0; offset < request.input.length; offset += cohereBatch) {
-    const answer = await invoke({
-      texts: request.input.slice(offset, offset + cohereBatch),
-      // input_type is required; documents are the common case when the caller gives no hint.
-      input_type: request.inputType ?? 'search_document',
-      embedding_types: ['float'],
-      ...(v4 && request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
-    });
+    const texts = request.input.slice(offset, offset + cohereBatch);
+    let answer: Awaited<ReturnType<InvokeModel>>;
+    try {
+      answer = await invoke({
+        texts,
+        // input_type is required; documents are the common case when the caller gives no hint.
+        input_type: request.inputType ?? 'search_document',
+        embedding_types: ['float'],
+        ...(v4 && request.dimensions !== undefined ? { output_dimension: request.dimensions } : {}),
+      });
+    } catch (error) {
+      // The batches answered before this one were billed (as embedWithTitan's calls).
+      throw billedSoFar(error, answered, answeredTokens, inputTokens === undefined);
+    }
+    answered += 1;
+    answeredTokens += answer.inputTokens ?? texts.reduce((sum, text) => sum + countedTokens(text), 0);
     const embeddings = isJsonObject(answer.body) ? (answer.body as CohereEmbeddingBody).embeddings : undefined;
     const batch: unknown = Array.isArray(embeddings) ? embeddings : isJsonObject(embeddings) ? embeddings.float : undefined;
     if (Array.isArray(batch)) vectors.push(...(batch as unknown[]));

@@ -21,7 +21,7 @@ export function registerSpendRoutes(app: FastifyInstance, context: AdminContext)
         spent_usd: spend.spentUsd,
         reserved_usd: spend.reservedUsd,
         in_flight: spend.inFlight,
-        remaining_usd: fields.budgetUsd === null ? null : Math.max(0, Math.round((fields.budgetUsd - spend.spentUsd) * 1e8) / 1e8),
+        remaining_usd: fields.budgetUsd === null ? null : Math.max(0, Math.round((fields.budgetUsd - spend.spentUsd) * 1e12) / 1e12),
         period_start: spend.periodStart,
         resets_at: spend.resetsAt,
       };

@@ -73,7 +73,8 @@ export function registerUsageRoutes(app: FastifyInstance, context: AdminContext)
         input_tokens: sum((item) => item.input_tokens),
         output_tokens: sum((item) => item.output_tokens),
         total_tokens: sum((item) => item.total_tokens),
-        cost_usd: Math.round(sum((item) => item.cost_usd) * 1e8) / 1e8,
+        // Rounded as each row's cost is (src/ledger/cost.ts), not coarser: the total is the rows' sum.
+        cost_usd: Math.round(sum((item) => item.cost_usd) * 1e12) / 1e12,
       },
     };
   });

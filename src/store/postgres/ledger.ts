@@ -113,7 +113,7 @@ export function createPostgresLedgerStore(database: Database): LedgerStore {
         inputTokens: Number(row.input_tokens),
         outputTokens: Number(row.output_tokens),
         // Sums of rounded costs can show float noise; round like costOf does.
-        costUsd: Math.round(Number(row.cost_usd) * 1e8) / 1e8,
+        costUsd: Math.round(Number(row.cost_usd) * 1e12) / 1e12,
       }));
     },
     async costSince(subject: SpendSubject, from: string | undefined): Promise<number> {

@@ -38,7 +38,7 @@ export function createLedgerTotals(database: Database.Database) {
         inputTokens: row.input_tokens,
         outputTokens: row.output_tokens,
         // Sums of rounded costs can show float noise; round like costOf does.
-        costUsd: Math.round(row.cost_usd * 1e8) / 1e8,
+        costUsd: Math.round(row.cost_usd * 1e12) / 1e12,
       }));
     },
     async costSince(subject: SpendSubject, from: string | undefined): Promise<number> {
