@@ -177,6 +177,45 @@ describe('PostgreSQL storage (a real server)', () => {
     assert.deepEqual(await storage.feedback.totals(), [{ model: 'fast', count: 2, sum: 1.5 }]);
   });
 
+  // Token counts are a provider's numbers (src/ledger/request-record.ts rounds fractions and
+  // zeroes counts past 2^53, but a journal line of an older version may hold either): a batch
+  // PostgreSQL refuses is retried with every later row forever (src/ledger/writer.ts).
+  it('writes a row whose counts are fractional or beyond bigint, and the rows after it, as lines or as objects', async () => {
+    const fractional = row({ team: null, id: 'fractional', inputTokens: 10.5, outputTokens: 2.4, cachedInputTokens: 1.5, cacheWriteTokens: 0.5, reasoningTokens: 3.7 });
+    const huge = row({ team: null, id: 'huge', inputTokens: 1e21, outputTokens: 1.7976931348623157e308 });
+    const after = row({ team: null, id: 'after-counts' });
+    await storage.ledger.appendSerialized!([JSON.stringify(fractional), JSON.stringify(huge), JSON.stringify(after)]);
+    await storage.ledger.append([row({ team: null, id: 'object-fractional', inputTokens: 7.5 })]);
+    const [stored] = await storage.ledger.query({ requestId: 'fractional' });
+    assert.deepEqual([stored?.inputTokens, stored?.outputTokens, stored?.cachedInputTokens, stored?.cacheWriteTokens, stored?.reasoningTokens], [11, 2, 2, 1, 4], 'rounded to whole tokens');
+    const [big] = await storage.ledger.query({ requestId: 'huge' });
+    assert.equal(big?.inputTokens, Number(9223372036854775807n), 'held at the largest bigint');
+    assert.equal(big?.outputTokens, Number(9223372036854775807n));
+    assert.equal((await storage.ledger.query({ requestId: 'after-counts' })).length, 1);
+    assert.equal((await storage.ledger.query({ requestId: 'object-fractional' }))[0]?.inputTokens, 8);
+    // The summary's sums of such rows are numbers too.
+    const [total] = await storage.ledger.summary({ groupBy: 'key', keyId: 'key_a', to: '2025-06-01T10:00:00.001Z' });
+    assert.equal(typeof total?.inputTokens, 'number');
+  });
+
+  // The admin API takes rpm and tpm as any positive safe integer (src/server/admin/contract.ts),
+  // and SQLite keeps them; a tpm of ten billion must not be a 500 here.
+  it('keeps rpm and tpm of any safe integer on keys and teams', async () => {
+    const key: VirtualKeyRecord = {
+      id: 'key_big', name: 'big', team: null, models: null, budgetUsd: null, budgetPeriod: 'total', rpm: 3_000_000_000, tpm: Number.MAX_SAFE_INTEGER,
+      modelLimits: {}, expiresAt: null, metadata: {}, guardrails: [], revoked: false,
+      createdAt: '2025-06-01T00:00:00.000Z', updatedAt: '2025-06-01T00:00:00.000Z', keyHash: 'ef'.repeat(32), keyHint: 'sb-...efef',
+    };
+    await storage.keys.save(key);
+    assert.deepEqual(await storage.keys.get('key_big'), key);
+    const team: TeamRecord = {
+      id: 'team_big', name: 'big', models: null, budgetUsd: null, budgetPeriod: 'total', rpm: 2_147_483_648, tpm: 10_000_000_000, modelLimits: {}, metadata: {}, guardrails: [],
+      createdAt: '2025-06-01T00:00:00.000Z', updatedAt: '2025-06-01T00:00:00.000Z',
+    };
+    await storage.teams.save(team);
+    assert.deepEqual(await storage.teams.get('team_big'), team);
+  });
+
   it('answers readiness again once the server ended its connections (the pool opens new ones)', async () => {
     await storage.ping();
     const own = await openStorage(schema.url);
