@@ -60,7 +60,7 @@ export async function embedWithBedrock(request: EmbeddingRequest, model: string,
     // base64 is the openai SDK's default; Bedrock returns floats only.
     embeddings: request.encodingFormat === 'base64' ? floats.map(float32Base64) : floats,
     usage: {
-      inputTokens: inputTokens ?? request.input.reduce((sum, text) => sum + Math.ceil(text.length / 4), 0),
+      inputTokens: inputTokens ?? request.input.reduce((sum, text) => sum + countedTokens(text), 0),
       outputTokens: 0,
       ...(estimated ? { estimated } : {}),
     },
