@@ -139,7 +139,7 @@ export class Pipeline {
   #execute(dispatch: ChatDispatch): Promise<ChatOutcome> {
     const { record, request, plan, cache } = dispatch;
     const dispatchTokens = this.#dependencies.countDispatchTokens ? (dispatch.routing.promptTokensEstimate?.() ?? dispatch.routing.promptTokens()) : 0;
-    const context = this.#executionContext(record, dispatch.signal, dispatchTokens);
+    const context = this.#executionContext(record, dispatch.signal, dispatchTokens, dispatch.routing);
     if (request.stream) {
       return executeStream(plan, request, context).then((execution) => {
         record.answered = execution.model;
@@ -218,7 +218,7 @@ export class Pipeline {
       ...promptOf(routing),
       hasOutput: false,
     });
-    const execution = await executeEmbedding(plan, request, this.#executionContext(record, signal, 0));
+    const execution = await executeEmbedding(plan, request, this.#executionContext(record, signal, 0, routing));
     record.answered = execution.model;
     const result = execution.value;
     if (result.warnings) record.warnings.push(...result.warnings);
@@ -333,8 +333,8 @@ export class Pipeline {
     return plan;
   }
 
-  #executionContext(record: RequestRecord, signal: AbortSignalLike, dispatchTokens: number): ExecutionContext {
-    return new RequestExecution(record, signal, this.#dependencies.providers, this.#dependencies.state, dispatchTokens);
+  #executionContext(record: RequestRecord, signal: AbortSignalLike, dispatchTokens: number, routing: Pick<RoutingRequest, 'promptTokens'>): ExecutionContext {
+    return new RequestExecution(record, signal, this.#dependencies.providers, this.#dependencies.state, dispatchTokens, routing);
   }
 }
 
@@ -350,8 +350,9 @@ class RequestExecution implements ExecutionContext {
   readonly dispatchTokens: number;
   readonly #record: RequestRecord;
   readonly #providers: ReadonlyMap<string, ProviderHandle>;
+  readonly #routing: Pick<RoutingRequest, 'promptTokens'>;
 
-  constructor(record: RequestRecord, signal: AbortSignalLike, providers: ReadonlyMap<string, ProviderHandle>, state: RoutingStateStore, dispatchTokens: number) {
+  constructor(record: RequestRecord, signal: AbortSignalLike, providers: ReadonlyMap<string, ProviderHandle>, state: RoutingStateStore, dispatchTokens: number, routing: Pick<RoutingRequest, 'promptTokens'>) {
     this.requestId = record.id;
     this.signal = signal;
     this.attempts = record.attempts;
@@ -359,6 +360,7 @@ class RequestExecution implements ExecutionContext {
     this.dispatchTokens = dispatchTokens;
     this.#record = record;
     this.#providers = providers;
+    this.#routing = routing;
   }
 
   provider(id: string): ProviderHandle | undefined {
@@ -367,6 +369,10 @@ class RequestExecution implements ExecutionContext {
 
   spend(model: ModelInfo, usage: Usage, attempt: AttemptRecord): void {
     this.#record.spend(model, usage, attempt);
+  }
+
+  promptTokens(): number {
+    return this.#routing.promptTokens();
   }
 }
 

@@ -32,6 +32,8 @@ export interface ExecutionContext {
   dispatchTokens?: number;
   /** A failed attempt's provider reported what it used (`GatewayError.usage`): it is paid for. `attempt`: its entry in `attempts`. */
   spend?(model: ModelInfo, usage: Usage, attempt: AttemptRecord): void;
+  /** The prompt's tokens as Switchboard counts them: what a hedged call cancelled in flight was billed for at least. */
+  promptTokens?(): number;
 }
 
 /** What answered. */
@@ -266,7 +268,12 @@ export class Executor<T> {
     lanes.forEach((lane, index) => {
       if (winner.index === index) return;
       if (lane.startedAt !== undefined) {
-        this.#context.attempts.push(attemptRecord(lane.model, 'aborted', performance.now() - lane.startedAt, lost));
+        const record = attemptRecord(lane.model, 'aborted', performance.now() - lane.startedAt, lost);
+        this.#context.attempts.push(record);
+        // The provider had the prompt and began on it: it bills at least the prompt, which the
+        // row counts (estimated, at the lane's model's input price) rather than nothing.
+        const promptTokens = this.#context.promptTokens?.();
+        if (promptTokens) this.#context.spend?.(lane.model, { inputTokens: promptTokens, outputTokens: 0, estimated: true }, record);
         lane.recorded = true;
       }
       lane.controller.abort(lost);

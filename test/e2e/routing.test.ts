@@ -282,6 +282,16 @@ describe('routing engine (two OpenAI-protocol providers)', () => {
     assert.equal(response.headers.get('x-switchboard-attempts'), '2');
     const row = (await gateway.ledgerRow(response))!;
     assert.deepEqual(row.attempts.map((attempt) => [attempt.model, attempt.outcome]).sort(), [['quick', 'ok'], ['slow', 'aborted']]);
+    // The lost call's provider had the prompt: the row counts it (estimated) at the slow model's
+    // input price ($1 per million), on top of the answer, instead of nothing.
+    const lost = row.attempts.find((attempt) => attempt.model === 'slow')!;
+    assert.ok((lost.inputTokens ?? 0) > 0, 'the lost call was billed nothing');
+    assert.equal(lost.outputTokens, 0);
+    assert.ok(Math.abs((lost.costUsd ?? 0) - lost.inputTokens! / 1e6) < 1e-12);
+    assert.ok(row.tokensEstimated);
+    const answered = row.attempts.find((attempt) => attempt.model === 'quick')!;
+    assert.equal(answered.inputTokens, undefined);
+    assert.ok(row.costUsd > lost.costUsd!, 'the answer and the lost call both count');
   });
 
   it('retries a failing candidate with backoff, honouring retry-after', async () => {
