@@ -218,13 +218,19 @@ describe('PostgreSQL storage (a real server)', () => {
 
   it('answers readiness again once the server ended its connections (the pool opens new ones)', async () => {
     await storage.ping();
-    const own = await openStorage(schema.url);
+    // Its connections alone are ended, found by a name of their own (the URL's application_name
+    // wins over the pool's): other test files use the same server at the same time.
+    const name = `${schema.name}_ended`;
+    const url = new URL(schema.url);
+    url.searchParams.set('application_name', name);
+    const own = await openStorage(url.href);
     try {
       await own.ping();
       const admin = new pg.Client({ connectionString: schema.url });
       await admin.connect();
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'switchboard' AND pid <> pg_backend_pid() AND query NOT LIKE '%pg_terminate_backend%'`);
+      const ended = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
       await admin.end();
+      assert.ok(ended.rowCount! >= 1, 'no connection of its pool was found');
       // A terminated connection fails once, then the pool opens another: readiness comes back.
       let answered = false;
       for (let attempt = 0; attempt < 3 && !answered; attempt += 1) answered = await own.ping().then(() => true, () => false);
