@@ -22,6 +22,11 @@ export function explainPlan(plan: Plan, rule: RuleMatch | undefined, request: Ro
     pick: pick ? { model: pick.id, provider: pick.providerId, upstream: pick.upstream } : null,
     order: plan.candidates.map((model) => model.id),
     candidates: plan.considered.map((entry) => {
+      // A model the caller's key may not use (a `models` hint can name one) is named, with why it
+      // was removed, and nothing of how it is deployed: its provider, upstream, prices and limits.
+      if (entry.removedBy === 'key-allow-list') {
+        return { model: entry.model.id, role: entry.role, status: 'removed', removed_by: entry.removedBy, ...(entry.reason ? { reason: entry.reason } : {}) };
+      }
       const cost = estimatedCost(entry.model, costContext);
       return {
         model: entry.model.id,

@@ -142,5 +142,13 @@ describe('GET /v1/models and the unknown-or-forbidden model answers', () => {
 
     const explain = (model: string) => rawPost(gateway.origin, '/v1/route/explain', { model, messages: hi }, { key: keys.fastOnly! });
     assert.deepEqual([(await explain('no-such-model')).status, (await explain('smart')).status], [404, 403]);
+    // A models hint naming a model the key may not use: it is named as removed, and nothing of
+    // its deployment (provider, upstream, prices) is told to this key.
+    const hinted = await rawPost<{ candidates: Array<Record<string, unknown>> }>(gateway.origin, '/v1/route/explain', { model: 'fast', models: ['smart'], messages: hi }, { key: keys.fastOnly! });
+    assert.equal(hinted.status, 200, hinted.text);
+    const smart = hinted.body.candidates.find((candidate) => candidate.model === 'smart');
+    assert.equal(smart?.removed_by, 'key-allow-list');
+    assert.deepEqual(Object.keys(smart!).filter((field) => ['provider', 'upstream', 'estimated_cost_usd', 'context_window', 'quality'].includes(field)), []);
+    assert.equal(hinted.body.candidates.find((candidate) => candidate.model === 'fast')?.upstream, 'gpt-4o-mini');
   });
 });
