@@ -1,6 +1,7 @@
 import { GatewayError } from '../core/errors.ts';
 import type { BudgetPeriod, SpendPolicy } from '../core/governance.ts';
 import type { SpendSubject } from '../core/stores.ts';
+import { roundUsd } from '../ledger/cost.ts';
 import { periodEnd, periodKey, periodStart } from './budget-period.ts';
 import { compileGlob, type ModelAccess } from './model-access.ts';
 import { SlidingWindow, type WindowEntry } from './sliding-window.ts';
@@ -182,8 +183,8 @@ export class LimitsEngine implements Admission {
     const end = periodEnd(period, now);
     return {
       // Rounded as each row's cost is (src/ledger/cost.ts): the spend is the sum of the rows'.
-      spentUsd: Math.round(budget.spentUsd * 1e12) / 1e12,
-      reservedUsd: Math.round(state.reservedUsd * 1e12) / 1e12,
+      spentUsd: roundUsd(budget.spentUsd),
+      reservedUsd: roundUsd(state.reservedUsd),
       inFlight: state.inFlight,
       periodStart: start?.toISOString() ?? null,
       resetsAt: end?.toISOString() ?? null,

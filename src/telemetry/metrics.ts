@@ -5,6 +5,7 @@ import { summedCounter } from './summed-counter.ts';
 import { summedHistogram } from './summed-histogram.ts';
 import { requestFinishedChannel, type RequestFinishedMessage } from '../core/events.ts';
 import type { LedgerRow } from '../core/ledger.ts';
+import { roundUsd } from '../ledger/cost.ts';
 import type { WriterStats } from '../ledger/writer.ts';
 
 /** Prometheus metrics fed by the request-finished channel (served at GET /metrics). */
@@ -119,7 +120,7 @@ export function createMetrics(instance: string, sources: MetricSources, processL
     if (inputTokens > 0) tokens.add([model, provider, 'input'], inputTokens);
     if (outputTokens > 0) tokens.add([model, provider, 'output'], outputTokens);
     // Rounded as costOf rounds (src/ledger/cost.ts): a difference of sums leaves float noise.
-    costUsd = Math.round(costUsd * 1e12) / 1e12;
+    costUsd = roundUsd(costUsd);
     if (costUsd > 0) cost.add([model, provider], costUsd);
   };
   diagnosticsChannel.subscribe(requestFinishedChannel.name, onFinished);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { BudgetPeriod } from '../../core/governance.ts';
+import { roundUsd } from '../../ledger/cost.ts';
 import type { AdminContext } from './context.ts';
 
 /**
@@ -21,7 +22,7 @@ export function registerSpendRoutes(app: FastifyInstance, context: AdminContext)
         spent_usd: spend.spentUsd,
         reserved_usd: spend.reservedUsd,
         in_flight: spend.inFlight,
-        remaining_usd: fields.budgetUsd === null ? null : Math.max(0, Math.round((fields.budgetUsd - spend.spentUsd) * 1e12) / 1e12),
+        remaining_usd: fields.budgetUsd === null ? null : Math.max(0, roundUsd(fields.budgetUsd - spend.spentUsd)),
         period_start: spend.periodStart,
         resets_at: spend.resetsAt,
       };

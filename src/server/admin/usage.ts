@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { roundUsd } from '../../ledger/cost.ts';
 import { parseWith, type AdminContext } from './context.ts';
 import { summaryQuery, usageQuery } from './contract.ts';
 import { ledgerCsv, ledgerRowJson } from './ledger-json.ts';
@@ -74,7 +75,7 @@ export function registerUsageRoutes(app: FastifyInstance, context: AdminContext)
         output_tokens: sum((item) => item.output_tokens),
         total_tokens: sum((item) => item.total_tokens),
         // Rounded as each row's cost is (src/ledger/cost.ts), not coarser: the total is the rows' sum.
-        cost_usd: Math.round(sum((item) => item.cost_usd) * 1e12) / 1e12,
+        cost_usd: roundUsd(sum((item) => item.cost_usd)),
       },
     };
   });

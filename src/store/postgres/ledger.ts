@@ -1,4 +1,5 @@
 import type { LedgerRow } from '../../core/ledger.ts';
+import { roundUsd } from '../../ledger/cost.ts';
 import { ledgerRowFromColumns } from '../ledger-columns.ts';
 import { maxRowsRead, type LedgerQuery, type LedgerStore, type SpendSubject, type UsageGroup, type UsageSummaryQuery, type UsageTotals } from '../../core/stores.ts';
 import { iso, jsonParameter, textParameter, utcTime, whereClause } from './values.ts';
@@ -113,7 +114,7 @@ export function createPostgresLedgerStore(database: Database): LedgerStore {
         inputTokens: Number(row.input_tokens),
         outputTokens: Number(row.output_tokens),
         // Sums of rounded costs can show float noise; round like costOf does.
-        costUsd: Math.round(Number(row.cost_usd) * 1e12) / 1e12,
+        costUsd: roundUsd(Number(row.cost_usd)),
       }));
     },
     async costSince(subject: SpendSubject, from: string | undefined): Promise<number> {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SpendSubject, UsageGroup, UsageSummaryQuery, UsageTotals } from '../../core/stores.ts';
+import { roundUsd } from '../../ledger/cost.ts';
 import { whereClause } from './where-clause.ts';
 
 /** The SQL expression of each grouping; `day` is the UTC date of the row's ISO time. */
@@ -38,7 +39,7 @@ export function createLedgerTotals(database: Database.Database) {
         inputTokens: row.input_tokens,
         outputTokens: row.output_tokens,
         // Sums of rounded costs can show float noise; round like costOf does.
-        costUsd: Math.round(row.cost_usd * 1e12) / 1e12,
+        costUsd: roundUsd(row.cost_usd),
       }));
     },
     async costSince(subject: SpendSubject, from: string | undefined): Promise<number> {
