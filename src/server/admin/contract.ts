@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { utcIsoTime } from '../../core/utc-time.ts';
 
 /**
  * The /admin JSON contract (../shared/SPEC.md "HTTP API", docs/admin.md): request schemas,
@@ -14,7 +15,7 @@ const isoTime = z
   .union([z.iso.datetime({ offset: true, local: true }), z.iso.date()], {
     error: 'expected an ISO-8601 date-time (2025-06-01T12:00:00Z, 2025-06-01T14:00:00+02:00) or date (2025-06-01)',
   })
-  .transform((text) => new Date(/T.*(Z|[+-]\d{2}:?\d{2})$/i.test(text) || !text.includes('T') ? text : `${text}Z`).toISOString());
+  .transform(utcIsoTime);
 
 /** Budgets and limits, as keys and teams both carry them. */
 const limitFields = {

@@ -1,3 +1,5 @@
+import { utcIsoTime } from '../../core/utc-time.ts';
+
 /** What the PostgreSQL stores share: their WHERE clauses and how times are read back. */
 
 /** One optional filter: a condition whose `$?` marks are its value's parameter. */
@@ -18,15 +20,9 @@ export function whereClause(filters: readonly Filter[]): { where: string; values
   return { where: conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', values };
 }
 
-/**
- * A time filter as ISO-8601 in UTC, so that the server's or the session's time zone never moves
- * it: a date (`2026-12-01`) is midnight UTC, a date-time without a zone is UTC (as the admin API
- * reads them, src/server/admin/contract.ts).
- */
+/** A time filter in UTC (`utcIsoTime`): the server's or the session's time zone never moves it. */
 export function utcTime(text: string | undefined): string | undefined {
-  if (text === undefined || text === '') return undefined;
-  const time = new Date(/T.*(Z|[+-]\d{2}:?\d{2})$/i.test(text) || !text.includes('T') ? text : `${text}Z`);
-  return Number.isNaN(time.getTime()) ? text : time.toISOString();
+  return text === undefined || text === '' ? undefined : utcIsoTime(text);
 }
 
 /** A `timestamptz` as the stores' records hold times: ISO-8601 in UTC, as SQLite keeps them. */
