@@ -3,21 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { storeRow as row } from '../../../test/helpers/ledger-row.ts';
 import { Database } from './driver.ts';
-import type { LedgerRow } from '../../core/ledger.ts';
 import type { VirtualKeyRecord } from '../../core/stores.ts';
 import { applyMigrations, openSqliteStorage, type MigrationStep } from './index.ts';
 import { prepareLedgerInsert } from './ledger-rows.ts';
 import { migrations } from './migrations.ts';
-
-function row(overrides: Partial<LedgerRow>): LedgerRow {
-  return {
-    id: `req_${Math.random().toString(16).slice(2)}`, time: '2025-06-01T10:00:00.000Z', endpoint: 'chat', keyId: 'key_a', team: 'red',
-    modelRequested: 'fast', route: null, model: 'fast', provider: 'oai', upstreamModel: 'gpt', attempts: [], inputTokens: 10, outputTokens: 5,
-    cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, tokensEstimated: false, costUsd: 0.1, latencyMs: 5, ttftMs: null, status: 'ok', httpStatus: 200,
-    errorCode: null, errorMessage: null, stream: false, reason: null, metadata: {}, warnings: [], guardrails: [], ...overrides,
-  };
-}
 
 describe('SQLite governance stores (real files)', () => {
   let directory: string;
