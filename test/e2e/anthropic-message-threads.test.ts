@@ -3,10 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { betaZodTool } from '@anthropic-ai/sdk/helpers/beta/zod';
 import { z } from 'zod/v4';
-import { AnthropicSimulator } from '../simulators/anthropic/server.ts';
-import { OpenAISimulator } from '../simulators/openai/server.ts';
+import type { AnthropicSimulator } from '../simulators/anthropic/server.ts';
+import type { OpenAISimulator } from '../simulators/openai/server.ts';
 import { anthropicClient } from '../helpers/anthropic-client.ts';
-import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
+import { startGptAndClaude } from '../helpers/gpt-and-claude.ts';
 
 /**
  * The SDK's tool runner (`client.beta.messages.toolRunner`) runs over a message thread on the
@@ -22,6 +23,7 @@ describe('Anthropic ingress: message threads (the SDK tool runner)', () => {
   let openai: OpenAISimulator;
   let anthropic: AnthropicSimulator;
   let gateway: TestGateway;
+  let close: () => Promise<void>;
   let sdk: Anthropic;
   let runs = 0;
   const weather = betaZodTool({
@@ -35,23 +37,11 @@ describe('Anthropic ingress: message threads (the SDK tool runner)', () => {
   });
 
   before(async () => {
-    openai = await new OpenAISimulator().start();
-    anthropic = await new AnthropicSimulator().start();
-    gateway = await startGateway({
-      server: { master_key: masterKey },
-      providers: [
-        { id: 'oai', type: 'openai', base_url: openai.url, api_key: openai.apiKey },
-        { id: 'ant', type: 'anthropic', base_url: anthropic.url, api_key: anthropic.apiKey },
-      ],
-      models: [
-        { id: 'gpt', provider: 'oai', upstream: 'gpt-4o-mini', pricing: { input_per_mtok: 0.15, output_per_mtok: 0.6 } },
-        { id: 'claude', provider: 'ant', upstream: 'claude-sim-1', pricing: { input_per_mtok: 3, output_per_mtok: 15 } },
-      ],
-    });
+    ({ gateway, openai, anthropic, close } = await startGptAndClaude(masterKey));
     sdk = anthropicClient(gateway, masterKey);
   });
 
-  after(() => closeAll(gateway, openai, anthropic));
+  after(() => close());
 
   for (const stream of [false, true]) {
     it(`runs a two-turn tool loop on an OpenAI model${stream ? ', streamed' : ''}, each turn with the whole conversation`, async () => {

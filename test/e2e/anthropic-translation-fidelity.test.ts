@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import { AnthropicSimulator } from '../simulators/anthropic/server.ts';
-import { OpenAISimulator } from '../simulators/openai/server.ts';
+import type { AnthropicSimulator } from '../simulators/anthropic/server.ts';
+import type { OpenAISimulator } from '../simulators/openai/server.ts';
 import { anthropicClient } from '../helpers/anthropic-client.ts';
-import { closeAll, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
+import { startGptAndClaude } from '../helpers/gpt-and-claude.ts';
 import { openaiClient } from '../helpers/openai-client.ts';
 
 /**
@@ -19,28 +20,17 @@ describe('OpenAI ↔ Anthropic translation fidelity (outside review)', () => {
   let openai: OpenAISimulator;
   let anthropic: AnthropicSimulator;
   let gateway: TestGateway;
+  let close: () => Promise<void>;
   let anthropicSdk: Anthropic;
   let openaiSdk: OpenAI;
 
   before(async () => {
-    openai = await new OpenAISimulator().start();
-    anthropic = await new AnthropicSimulator().start();
-    gateway = await startGateway({
-      server: { master_key: masterKey },
-      providers: [
-        { id: 'oai', type: 'openai', base_url: openai.url, api_key: openai.apiKey },
-        { id: 'ant', type: 'anthropic', base_url: anthropic.url, api_key: anthropic.apiKey },
-      ],
-      models: [
-        { id: 'gpt', provider: 'oai', upstream: 'gpt-4o-mini', pricing: { input_per_mtok: 0.15, output_per_mtok: 0.6 } },
-        { id: 'claude', provider: 'ant', upstream: 'claude-sim-1', pricing: { input_per_mtok: 3, output_per_mtok: 15 } },
-      ],
-    });
+    ({ gateway, openai, anthropic, close } = await startGptAndClaude(masterKey));
     anthropicSdk = anthropicClient(gateway, masterKey);
     openaiSdk = openaiClient(gateway, masterKey);
   });
 
-  after(() => closeAll(gateway, openai, anthropic));
+  after(() => close());
 
   describe('Anthropic ingress → OpenAI provider', () => {
     it("sends output_config.effort as reasoning_effort (every EffortLevel is one of OpenAI's ReasoningEffort values)", async () => {
