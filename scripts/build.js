@@ -47,11 +47,11 @@ try {
     // - native addons, loaded by src/store/sqlite/driver.ts;
     // - CommonJS packages that src/ imports lazily (`await import()`): in a chunk of its own,
     //   esbuild gives such a package only a default export, where Node gives its named exports
-    //   too, which src/ reads (the YAML parser, the PostgreSQL driver, Bedrock's signing and event-stream libraries,
+    //   too, which src/ reads (the YAML parser, the PostgreSQL and Redis clients, Bedrock's signing and event-stream libraries,
     //   undici's request API for image URLs). They load when first needed, as before;
     // - what src/ requires through createRequire (undici's Agent, gpt-tokenizer's ranks):
     //   esbuild does not see those calls.
-    external: ['better-sqlite3', 'better-sqlite3-napi', 'yaml', 'undici', 'pg', '@smithy/*', '@aws-crypto/*'],
+    external: ['better-sqlite3', 'better-sqlite3-napi', 'yaml', 'undici', 'pg', 'ioredis', '@smithy/*', '@aws-crypto/*'],
     // Bundled CommonJS libraries call require() for Node's own modules; an ES module has none.
     banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
     // Less to read and parse at every start (2.1 MB instead of 3.4: 50-60 ms a process here);

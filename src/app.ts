@@ -11,7 +11,9 @@ import { requestFinishedChannel, type RequestFinishedMessage } from './core/even
 import type { LedgerRow } from './core/ledger.ts';
 import type { ProviderSettings } from './core/provider-adapter.ts';
 import type { ProviderProfile } from './core/strategy.ts';
+import type { SharedChange } from './cluster/protocol.ts';
 import { createGovernanceParts } from './keys/compose.ts';
+import type { Admission } from './keys/limits.ts';
 import { CredentialCipher } from './keys/credential-cipher.ts';
 import type { FinishedRequest, RequestRecord } from './ledger/request-record.ts';
 import { openLedger } from './ledger/open-ledger.ts';
@@ -42,6 +44,7 @@ import type { Gateway, GatewayOptions } from './gateway.ts';
 import { journalLocation } from './store/journal-location.ts';
 import { openStorage, storageLimits, storageLogging, wantsLedgerThread } from './store/open.ts';
 import { claimJournalLocks } from './store/journal-lock.ts';
+import { openSharedState, type ReplicaChange } from './store/redis/index.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { createMetrics } from './telemetry/metrics.ts';
 import { createHttpClient } from './upstream/http-client.ts';
@@ -86,7 +89,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Ledger batches in a thread of their own only when a core is left over by the processes
   // serving the port (docs/decisions/0011-ledger-write-path.md).
   const storage = await openStorage(config.storage.url, { ledgerThread: wantsLedgerThread(availableParallelism(), workers), ...storageLogging(logger), ...storageLimits(config) });
-  const databasePath = await journalLocation(config.storage.url, options.environment ?? process.env);
+  const environment = options.environment ?? process.env;
+  const databasePath = await journalLocation(config.storage.url, environment);
   // A worker's instance is its primary's, which holds the lock; a single process claims one.
   const journalLocks = !link && databasePath ? claimJournalLocks(databasePath) : undefined;
   const journal = journalName(link?.slot, link?.instance ?? journalLocks?.instance);
@@ -103,6 +107,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Requests and streams in flight wait on it through one listener (src/server/shared-signal.ts).
   const drainDeadline = new SharedSignal(shutdown.signal);
   const http = createHttpClient();
+  const shared = config.storage.redis ? await openSharedState(config.storage.redis, { prefix: environment.SWITCHBOARD_REDIS_PREFIX || 'switchboard:', logger }) : undefined;
   const images = createImageFetcher({ allowPrivate: config.server.allow_private_image_urls });
 
   const providers = new Map<string, ProviderHandle>();
@@ -157,13 +162,18 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return { id: provider.id, catalogType: built.catalogType, selfHosted: built.profile.onPrem, cachePriceMultipliers: built.cachePriceMultipliers };
   });
   const registry = new ModelRegistry(config.models, registryProviders, catalog);
-  const governed = createGovernanceParts(
-    storage,
-    config,
-    () => writer.flush(),
-    link ? { admission: link.admission, keyChanged: (keyHash) => link.announce({ kind: 'key', keyHash }), teamsChanged: () => link.announce({ kind: 'teams' }) } : {},
-  );
-  const encryptionKey = (options.environment ?? process.env).SWITCHBOARD_ENCRYPTION_KEY || config.server.master_key;
+  // Changes to keys, teams and runtime providers reach this process's other workers, and through Redis the other replicas.
+  const announce = async (change: ReplicaChange) => {
+    await link?.announce(change);
+    await shared?.publish(change);
+  };
+  const shares = link !== undefined || shared !== undefined;
+  const governed = createGovernanceParts(storage, config, () => writer.flush(), {
+    ...(link ? { admission: link.admission } : {}),
+    ...(shared ? { share: (local: Admission) => shared.admission(local, { costSince: (subject, from) => storage.ledger.costSince(subject, from), flushLedger: flushAllLedgers }) } : {}),
+    ...(shares ? { keyChanged: (keyHash: string) => announce({ kind: 'key', keyHash }), teamsChanged: () => announce({ kind: 'teams' }) } : {}),
+  });
+  const encryptionKey = environment.SWITCHBOARD_ENCRYPTION_KEY || config.server.master_key;
   const runtimeProviders = new RuntimeProviders({
     store: storage.providers,
     cipher: encryptionKey ? new CredentialCipher(encryptionKey) : undefined,
@@ -174,7 +184,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     profiles,
     registry,
     catalog,
-    ...(link ? { changed: (id: string) => link.announce({ kind: 'provider', id }) } : {}),
+    ...(shares ? { changed: (id: string) => announce({ kind: 'provider', id }) } : {}),
   });
   for (const warning of await runtimeProviders.load()) logger.warn(warning);
   state.loadFeedback(await storage.feedback.totals());
@@ -311,17 +321,19 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     hasGuardrail: (name) => governed.guardrails.has(name),
     routes: config.routes,
   });
+  // Another worker's or replica's /admin change: drop what this one cached, or load the provider as stored now.
+  const applyChange = async (change: SharedChange) => {
+    if (change.kind === 'key') governed.keys.forget(change.keyHash);
+    else if (change.kind === 'teams') governed.keys.teamsChanged();
+    else if (change.kind === 'feedback') state.recordFeedback(change.model, change.score, change.replaced);
+    else {
+      const warning = await runtimeProviders.refresh(change.id);
+      if (warning) logger.warn(warning);
+    }
+  };
+  await shared?.subscribe(applyChange);
   await link?.serve({
-    // Another worker's /admin change: drop what this one cached, or load the provider as stored now.
-    apply: async (change) => {
-      if (change.kind === 'key') governed.keys.forget(change.keyHash);
-      else if (change.kind === 'teams') governed.keys.teamsChanged();
-      else if (change.kind === 'feedback') state.recordFeedback(change.model, change.score, change.replaced);
-      else {
-        const warning = await runtimeProviders.refresh(change.id);
-        if (warning) logger.warn(warning);
-      }
-    },
+    apply: applyChange,
     flushLedger: () => writer.flush(),
     metrics: () => metrics.registry.getMetricsAsJSON(),
   });
@@ -374,6 +386,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       inFlight?.close();
       metrics.close();
       await http.close();
+      await shared?.close();
       try {
         await storage.close();
       } finally {

@@ -8,7 +8,7 @@ import { loadCatalog } from './catalog/index.ts';
 import { connectToPrimary, isClusterWorker } from './cluster/worker-link.ts';
 import { configFromEnvironment } from './config/from-env.ts';
 import { ConfigError, findConfigFile, loadConfigFile, validateConfig, type LoadedConfig } from './config/load.ts';
-import { describeStorageUrl } from './config/storage-url.ts';
+import { describeRedisUrl, describeStorageUrl } from './config/storage-url.ts';
 import type { Config } from './config/schema.ts';
 import { closeLogger, createLogger } from './telemetry/logger.ts';
 
@@ -89,11 +89,6 @@ export async function main(argv: readonly string[]): Promise<void> {
     throw error;
   }
   const { config } = loaded;
-  // Read from the config and REDIS_URL, but no part uses it yet (docs/configuration.md): say so,
-  // rather than let an operator believe replicas share their state through it. Separate
-  // processes on one database share keys and the ledger, not rate limits nor budgets' spend in
-  // memory (docs/operations.md "Several replicas").
-  if (config.storage.redis) notes.push('storage.redis (REDIS_URL) is set but not used yet: the workers of this process share limits and budgets; separate replicas do not (docs/operations.md "Several replicas")');
   const host = parsed.values.host ?? config.server.host ?? (config.server.master_key ? '0.0.0.0' : 'localhost');
   const workers = workerCount(config, requestedWorkers ?? config.server.workers, notes);
   if (workers instanceof Error) {
@@ -247,6 +242,7 @@ function printBanner(address: string, loaded: LoadedConfig, notes: readonly stri
     ...notes.map((note) => `             ${note}`),
     `  workers:   ${workers === 1 ? '1 (a single process)' : `${workers} processes on one port (--workers)`}`,
     `  storage:   ${describeStorageUrl(config.storage.url)}`,
+    ...(config.storage.redis ? [`  redis:     ${describeRedisUrl(config.storage.redis)} (rate limits, budgets and key changes shared by replicas)`] : []),
     `  providers: ${config.providers.map((provider) => `${provider.id} (${provider.type})`).join(', ') || 'none'}`,
     `  models:    ${summarize(config.models.map((model) => model.id))}`,
     `  routes:    ${summarize(config.routes.map((route) => `${route.id} (${route.strategy})`))}`,

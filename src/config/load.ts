@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { interpolate } from './interpolate.ts';
 import { configSchema, type Config } from './schema.ts';
 import { checkReferences, referenceProblemsBeside, type KnownNames } from './check-references.ts';
-import { storageUrlProblem } from './storage-url.ts';
+import { redisUrlProblem, storageUrlProblem } from './storage-url.ts';
 
 /** A config that cannot be used; `problems` lists each as `path: message`. */
 export class ConfigError extends Error {
@@ -84,7 +84,7 @@ export function validateConfig(
   }
   const config = applyEnvironmentOverrides(parsed.data, environment);
   const { problems, warnings } = checkReferences(config, known);
-  problems.push(...storageProblems(config.storage.url, environment));
+  problems.push(...storageProblems(config.storage.url, environment), ...redisProblems(config.storage.redis, environment));
   if (problems.length > 0) throw new ConfigError(source ?? 'environment', inConfigOrder(problems));
   return { config, file: source, warnings };
 }
@@ -94,6 +94,13 @@ function storageProblems(url: string | undefined, environment: NodeJS.ProcessEnv
   const problem = url === undefined ? undefined : storageUrlProblem(url);
   if (!problem) return [];
   return [`storage.url: ${problem}${environment.DATABASE_URL ? ' (the URL comes from DATABASE_URL)' : ''}`];
+}
+
+/** A Redis URL the client cannot use. */
+function redisProblems(url: string | undefined, environment: NodeJS.ProcessEnv): string[] {
+  const problem = url === undefined ? undefined : redisUrlProblem(url);
+  if (!problem) return [];
+  return [`storage.redis: ${problem}${environment.REDIS_URL ? ' (the URL comes from REDIS_URL)' : ''}`];
 }
 
 const sections: readonly string[] = Object.keys(configSchema.shape);

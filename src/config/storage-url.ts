@@ -35,3 +35,19 @@ export function describeStorageUrl(url: string): string {
   const user = parsed.username ? `${parsed.username}${parsed.password ? ':***' : ''}@` : '';
   return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`;
 }
+
+/** What is wrong with a `storage.redis` URL (after REDIS_URL), or undefined: `redis://…` or `rediss://…` (TLS). */
+export function redisUrlProblem(url: string): string | undefined {
+  if (!/^rediss?:\/\//.test(url) || !URL.canParse(url) || new URL(url).hostname === '') {
+    return 'not a Redis URL (redis://host:6379, redis://:password@host:6379/0, or rediss:// for TLS)';
+  }
+  return undefined;
+}
+
+/** A Redis URL as it may be shown: without its password. */
+export function describeRedisUrl(url: string): string {
+  if (!URL.canParse(url)) return 'redis://…';
+  const parsed = new URL(url);
+  const user = parsed.username || parsed.password ? `${parsed.username}${parsed.password ? ':***' : ''}@` : '';
+  return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+}

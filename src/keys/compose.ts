@@ -19,6 +19,8 @@ export interface GovernanceParts {
 export interface GovernanceOptions {
   /** Admission through the primary's engine instead of one in this process. */
   admission?: Admission;
+  /** Wraps the admission (this process's or the primary's) in one shared by several replicas (Redis). */
+  share?(local: Admission): Admission;
   /** Called once a key's change is saved (other processes drop their cached copy); awaited. */
   keyChanged?(keyHash: string): Promise<void>;
   /** Called once a team's change is saved; awaited. */
@@ -32,7 +34,8 @@ export function createGovernanceParts(storage: Storage, config: Config, flushLed
     keys.teamsChanged();
     await options.teamsChanged?.();
   });
-  const limits = options.admission ?? new LimitsEngine({ costSince: (subject, from) => storage.ledger.costSince(subject, from), flushLedger });
+  const local = options.admission ?? new LimitsEngine({ costSince: (subject, from) => storage.ledger.costSince(subject, from), flushLedger });
+  const limits = options.share ? options.share(local) : local;
   const guardrails = new Guardrails(config.guardrails, config.routes);
   return { keys, teams, limits, guardrails, governance: new Governance(guardrails, limits) };
 }

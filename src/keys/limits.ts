@@ -1,8 +1,9 @@
-import { GatewayError } from '../core/errors.ts';
+import type { GatewayError } from '../core/errors.ts';
 import type { BudgetPeriod, SpendPolicy } from '../core/governance.ts';
 import type { SpendSubject } from '../core/stores.ts';
 import { roundUsd } from '../ledger/cost.ts';
 import { periodEnd, periodKey, periodStart } from './budget-period.ts';
+import { budgetReservedRefusal, budgetSpentRefusal, windowRefusal } from './refusals.ts';
 import { compileGlob, type ModelAccess } from './model-access.ts';
 import { SlidingWindow, type WindowEntry } from './sliding-window.ts';
 
@@ -103,12 +104,6 @@ interface SubjectState extends Windows {
   models: Map<string, Windows>;
 }
 
-/** The retry-after of a spent total budget: it does not reset; an operator raises it. */
-const totalBudgetRetryAfterSeconds = 86_400;
-
-/** A check that failed, as a 429. */
-type Refusal = GatewayError;
-
 export class LimitsEngine implements Admission {
   readonly #options: LimitsOptions;
   readonly #clock: () => number;
@@ -191,51 +186,23 @@ export class LimitsEngine implements Admission {
     };
   }
 
-  #check(policy: SpendPolicy, state: SubjectState, demand: Demand, now: number): Refusal | undefined {
-    const who = `${policy.kind} "${policy.label}"`;
-    const windowRefusal = (windows: Windows, rpm: number | undefined, tpm: number | undefined, scope: string) => {
-      if (rpm !== undefined && windows.requests.total(now) >= rpm) {
-        return rateLimited(`Rate limit reached for ${who}${scope}: ${rpm} requests per minute.`, windows.requests.waitBelow(now, rpm));
-      }
-      if (tpm !== undefined && windows.tokens.total(now) >= tpm) {
-        return rateLimited(`Token rate limit reached for ${who}${scope}: ${tpm} tokens per minute.`, windows.tokens.waitBelow(now, tpm));
-      }
+  #check(policy: SpendPolicy, state: SubjectState, demand: Demand, now: number): GatewayError | undefined {
+    const windowCheck = (windows: Windows, rpm: number | undefined, tpm: number | undefined, scope: string | undefined) => {
+      if (rpm !== undefined && windows.requests.total(now) >= rpm) return windowRefusal(policy, 'requests', rpm, scope, windows.requests.waitBelow(now, rpm));
+      if (tpm !== undefined && windows.tokens.total(now) >= tpm) return windowRefusal(policy, 'tokens', tpm, scope, windows.tokens.waitBelow(now, tpm));
       return undefined;
     };
-    const own = windowRefusal(state, policy.rpm, policy.tpm, '');
+    const own = windowCheck(state, policy.rpm, policy.tpm, undefined);
     if (own) return own;
     for (const [glob, limits] of Object.entries(policy.modelLimits)) {
       if (!this.#glob(glob)(demand.requested)) continue;
-      const refusal = windowRefusal(this.#windows(state, glob), limits.rpm, limits.tpm, ` on models "${glob}"`);
+      const refusal = windowCheck(this.#windows(state, glob), limits.rpm, limits.tpm, glob);
       if (refusal) return refusal;
     }
-    if (policy.budgetUsd === undefined) return undefined;
+    if (!hasBudgetLimit(policy)) return undefined;
     const budget = this.#rollOver(state, policy.budgetPeriod, now);
-    const limit = policy.budgetUsd;
-    const period = policy.budgetPeriod === 'total' ? 'total budget' : `budget per ${policy.budgetPeriod} (UTC)`;
-    if (budget.spentUsd >= limit) {
-      const end = periodEnd(policy.budgetPeriod, now);
-      return new GatewayError(
-        'SB_ERR_BUDGET_EXCEEDED',
-        `Budget exceeded for ${who}: spent $${budget.spentUsd.toFixed(6)} of its $${limit} ${period}. ` +
-          (end ? `It resets at ${end.toISOString()}.` : 'Raise the budget to continue.'),
-        // Every 429 says when to come back (../shared/SPEC.md); a total budget never resets by
-        // itself, so a day. A retry-after that long also says not to retry (x-should-retry:
-        // src/server/error-handler.ts): the SDKs would sleep it out before retrying.
-        {
-          publicCode: 'budget_exceeded',
-          retryAfterSeconds: end ? Math.max(1, Math.ceil((end.getTime() - now) / 1000)) : totalBudgetRetryAfterSeconds,
-        },
-      );
-    }
-    if (budget.spentUsd + state.reservedUsd >= limit) {
-      return new GatewayError(
-        'SB_ERR_BUDGET_EXCEEDED',
-        `Budget of ${who} is held by ${state.inFlight} request(s) in flight: spent $${budget.spentUsd.toFixed(6)} and reserved ` +
-          `$${state.reservedUsd.toFixed(6)} of its $${limit} ${period}. Retry when they finish.`,
-        { publicCode: 'budget_reserved', retryAfterSeconds: 1 },
-      );
-    }
+    if (budget.spentUsd >= policy.budgetUsd) return budgetSpentRefusal(policy, budget.spentUsd, now);
+    if (budget.spentUsd + state.reservedUsd >= policy.budgetUsd) return budgetReservedRefusal(policy, budget.spentUsd, state.reservedUsd, state.inFlight);
     return undefined;
   }
 
@@ -305,9 +272,9 @@ export class LimitsEngine implements Admission {
   }
 }
 
-function rateLimited(message: string, waitMs: number): GatewayError {
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new GatewayError('SB_ERR_RATE_LIMITED', `${message} Retry after ${seconds} s.`, { publicCode: 'rate_limit_exceeded', retryAfterSeconds: seconds });
+/** A policy with a budget to check. */
+export function hasBudgetLimit(policy: SpendPolicy): policy is SpendPolicy & { budgetUsd: number } {
+  return policy.budgetUsd !== undefined;
 }
 
 /** Adds a request's cost to each loaded budget period of a subject it counts in. */

@@ -1,0 +1,127 @@
+import type { Redis } from 'ioredis';
+import type { SpendSubject } from '../../core/stores.ts';
+import type { Admission } from '../../keys/limits.ts';
+import { describeRedisUrl } from '../../config/storage-url.ts';
+import { RedisAdmission } from './admission.ts';
+
+/**
+ * What several replicas share through Redis (`storage.redis`, `REDIS_URL`; ../shared/SPEC.md
+ * "Configuration": "state shared by several replicas"): rate limits and budgets
+ * (src/store/redis/admission.ts), and the news that a key, team or runtime provider changed, so
+ * that every replica drops its cached copy at once instead of after 30 s.
+ *
+ * Redis is not where anything is kept for good: the database holds keys and the ledger. While
+ * Redis cannot be reached each replica falls back to what it does without it, and says so in
+ * its log once, and once again when Redis answers.
+ */
+
+/** A change another replica must apply (src/app.ts applies the same for the workers of one process). */
+export type ReplicaChange = { kind: 'key'; keyHash: string } | { kind: 'teams' } | { kind: 'provider'; id: string };
+
+export interface SharedStateLogger {
+  warn(details: object, message: string): void;
+  info(details: object, message: string): void;
+}
+
+export interface SharedState {
+  /** Shared limits and budgets; `fallback` admits while Redis is unreachable. */
+  admission(fallback: Admission, ledger: { costSince(subject: SpendSubject, from: string | undefined): Promise<number>; flushLedger(): Promise<void> }): Admission;
+  /** Tells the other replicas (best effort: a replica that misses it reads the key again within 30 s). */
+  publish(change: ReplicaChange): Promise<void>;
+  /** Applies the other replicas' changes. */
+  subscribe(apply: (change: ReplicaChange) => void | Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SharedStateOptions {
+  /** Prefix of every key and of the channel (SWITCHBOARD_REDIS_PREFIX, default `switchboard:`). */
+  prefix: string;
+  logger: SharedStateLogger;
+  /** How long the start waits for Redis before going on without it. */
+  connectTimeoutMs?: number;
+}
+
+/** How long a command may take before the request goes on without Redis. */
+const commandTimeoutMs = 1_000;
+
+export async function openSharedState(url: string, options: SharedStateOptions): Promise<SharedState> {
+  // Loaded only when Redis is configured, as the PostgreSQL driver is.
+  const { Redis: Client } = await import('ioredis');
+  const where = describeRedisUrl(url);
+  const connectTimeout = options.connectTimeoutMs ?? 2_000;
+  const settings = {
+    // A command while disconnected fails at once (the fallback admits) instead of waiting in a queue.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout,
+    retryStrategy: (times: number) => Math.min(times * 200, 2_000),
+  };
+  const client: Redis = new Client(url, settings);
+  let subscriber: Redis | undefined;
+  let reachable = true;
+  const reachability = (now: boolean, error?: unknown) => {
+    if (now === reachable) return;
+    reachable = now;
+    if (now) options.logger.info({ redis: where }, 'Redis answers again: rate limits and budgets are shared by the replicas again');
+    else options.logger.warn({ redis: where, err: error instanceof Error ? { message: error.message } : undefined }, 'Redis cannot be reached: rate limits and budgets are counted by each replica alone until it answers');
+  };
+  // ioredis reports each failed reconnection as an 'error' event: the transitions are what the log needs.
+  client.on('error', (error: unknown) => reachability(false, error));
+  client.on('ready', () => reachability(true));
+  await waitReady(client, connectTimeout).catch((error: unknown) => reachability(false, error));
+  const channel = `${options.prefix}changes`;
+  const origin = Math.random().toString(36).slice(2, 12);
+  const admissions: RedisAdmission[] = [];
+  return {
+    admission(fallback, ledger) {
+      const admission = new RedisAdmission({ client, prefix: options.prefix, fallback, ...ledger, reachability });
+      admissions.push(admission);
+      return admission;
+    },
+    async publish(change) {
+      if (client.status !== 'ready') return;
+      await client.publish(channel, JSON.stringify({ origin, change })).catch((error: unknown) => {
+        options.logger.warn({ err: { message: (error as Error).message }, change: change.kind }, 'could not tell the other replicas of a change through Redis; they read it within 30 s');
+      });
+    },
+    async subscribe(apply) {
+      // Its SUBSCRIBE waits for the connection; ioredis subscribes again after each reconnection.
+      subscriber = client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      subscriber.on('error', () => undefined);
+      subscriber.on('message', (_channel: string, message: string) => {
+        let parsed: { origin?: unknown; change?: ReplicaChange };
+        try {
+          parsed = JSON.parse(message) as typeof parsed;
+        } catch {
+          return;
+        }
+        if (parsed.origin === origin || !parsed.change) return;
+        Promise.resolve(apply(parsed.change)).catch((error: unknown) => options.logger.warn({ err: { message: (error as Error).message } }, 'could not apply a change announced by another replica'));
+      });
+      const subscribed = subscriber.subscribe(channel).catch((error: unknown) => reachability(false, error));
+      await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, connectTimeout).unref())]);
+    },
+    async close() {
+      for (const admission of admissions) admission.close();
+      await Promise.allSettled([client.quit(), subscriber?.quit()]);
+      client.disconnect();
+      subscriber?.disconnect();
+    },
+  };
+}
+
+function waitReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('ready', ready);
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const ready = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', ready);
+  });
+}
