@@ -131,17 +131,31 @@ describe('switchboard CLI', () => {
     }
   });
 
-  it('says at start that REDIS_URL is set but not used yet, and that separate replicas do not share limits', async () => {
+  it('starts while REDIS_URL cannot be reached, answers, says so once in its log, and never shows the password', async () => {
     const empty = await mkdtemp(join(directory, 'redis-'));
-    const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { cwd: empty, env: { ...cleanEnvironment(), REDIS_URL: 'redis://127.0.0.1:6399' } });
+    const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { cwd: empty, env: { ...cleanEnvironment(), REDIS_URL: 'redis://:redis-secret-pass@127.0.0.1:6399/3' } });
     try {
-      assert.match(server.stderr(), /storage\.redis \(REDIS_URL\) is set but not used yet/);
-      // Two processes on one database each admit a key's full rpm and budget (docs/operations.md "Several replicas").
-      assert.match(server.stderr(), /separate replicas do not/);
-      assert.doesNotMatch(server.stderr(), /shared through the database/);
+      assert.match(server.stderr(), /redis: +redis:\/\/:\*\*\*@127\.0\.0\.1:6399\/3 \(rate limits, budgets and key changes shared by replicas\)/);
+      const response = await fetch(`${server.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'demo-fast', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      assert.equal(response.status, 200);
+      const warnings = server.stdout().split('\n').filter((line) => line.includes('Redis cannot be reached'));
+      assert.equal(warnings.length, 1, server.stdout());
     } finally {
       await server.stop();
     }
+    assert.doesNotMatch(server.stdout() + server.stderr(), /redis-secret-pass/);
+  });
+
+  it('refuses a REDIS_URL that is not a Redis URL, without quoting it', async () => {
+    const empty = await mkdtemp(join(directory, 'redis-bad-'));
+    const { code, stderr } = await runCli(['serve', '--port', '0', '--host', '127.0.0.1'], { cwd: empty, env: { ...cleanEnvironment(), REDIS_URL: 'http://user:redis-secret@cache:6379' } });
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /storage\.redis: not a Redis URL \(redis:\/\/host:6379, .*\) \(the URL comes from REDIS_URL\)/);
+    assert.doesNotMatch(stderr, /redis-secret/);
   });
 
   it('serves a config file with ${VAR} interpolation and drains a stream in flight on SIGTERM, sent twice', async () => {
