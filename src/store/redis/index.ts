@@ -26,7 +26,10 @@ export interface SharedStateLogger {
 export interface SharedState {
   /** Shared limits and budgets; `fallback` admits while Redis is unreachable. */
   admission(fallback: Admission, ledger: { costSince(subject: SpendSubject, from: string | undefined): Promise<number>; flushLedger(): Promise<void> }): Admission;
-  /** Tells the other replicas (best effort: a replica that misses it reads the key again within 30 s). */
+  /**
+   * Tells the other replicas, and resolves once each has applied it (1 s at most). Best effort: a
+   * replica that misses it (disconnected from Redis) reads the key again within 30 s.
+   */
   publish(change: ReplicaChange): Promise<void>;
   /** Applies the other replicas' changes. */
   subscribe(apply: (change: ReplicaChange) => void | Promise<void>): Promise<void>;
@@ -40,6 +43,9 @@ export interface SharedStateOptions {
   /** How long the start waits for Redis before going on without it. */
   connectTimeoutMs?: number;
 }
+
+/** How long a change's publisher waits for every replica to confirm it applied it. */
+const confirmTimeoutMs = 1_000;
 
 /** How long a command may take before the request goes on without Redis. */
 const commandTimeoutMs = 1_000;
@@ -72,7 +78,39 @@ export async function openSharedState(url: string, options: SharedStateOptions):
   await waitReady(client, connectTimeout).catch((error: unknown) => reachability(false, error));
   const channel = `${options.prefix}changes`;
   const origin = Math.random().toString(36).slice(2, 12);
+  const confirmChannel = `${options.prefix}changes:applied`;
   const admissions: RedisAdmission[] = [];
+  let sequence = 0;
+  const pending = new Map<string, { confirm(): void }>();
+  /** Counts the confirmations of one published change as they arrive (some may before PUBLISH answers). */
+  const awaitConfirmations = (id: string) => {
+    let count = 0;
+    let wake: (() => void) | undefined;
+    pending.set(id, {
+      confirm: () => {
+        count += 1;
+        wake?.();
+      },
+    });
+    return {
+      async reached(expected: number, timeoutMs: number): Promise<boolean> {
+        const deadline = Date.now() + timeoutMs;
+        while (count < expected) {
+          const left = deadline - Date.now();
+          if (left <= 0) return false;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, left);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+        return true;
+      },
+      release: () => pending.delete(id),
+    };
+  };
   return {
     admission(fallback, ledger) {
       const admission = new RedisAdmission({ client, prefix: options.prefix, fallback, ...ledger, reachability });
@@ -81,25 +119,45 @@ export async function openSharedState(url: string, options: SharedStateOptions):
     },
     async publish(change) {
       if (client.status !== 'ready') return;
-      await client.publish(channel, JSON.stringify({ origin, change })).catch((error: unknown) => {
+      const id = `${origin}:${(sequence += 1).toString(36)}`;
+      const confirmations = subscriber ? awaitConfirmations(id) : undefined;
+      try {
+        const receivers = await client.publish(channel, JSON.stringify({ origin, id, change }));
+        // Each subscribed process, this one included, confirms once it has applied the change: the
+        // admin call answers once every replica drops its copy (a revoked key is refused everywhere).
+        if (confirmations && !(await confirmations.reached(receivers, confirmTimeoutMs))) {
+          options.logger.warn({ change: change.kind }, `not every replica confirmed a change within ${confirmTimeoutMs} ms; they read it within 30 s`);
+        }
+      } catch (error) {
         options.logger.warn({ err: { message: (error as Error).message }, change: change.kind }, 'could not tell the other replicas of a change through Redis; they read it within 30 s');
-      });
+      } finally {
+        confirmations?.release();
+      }
     },
     async subscribe(apply) {
       // Its SUBSCRIBE waits for the connection; ioredis subscribes again after each reconnection.
       subscriber = client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
       subscriber.on('error', () => undefined);
-      subscriber.on('message', (_channel: string, message: string) => {
-        let parsed: { origin?: unknown; change?: ReplicaChange };
+      subscriber.on('message', (from: string, message: string) => {
+        let parsed: { origin?: unknown; id?: unknown; change?: ReplicaChange };
         try {
           parsed = JSON.parse(message) as typeof parsed;
         } catch {
           return;
         }
-        if (parsed.origin === origin || !parsed.change) return;
-        Promise.resolve(apply(parsed.change)).catch((error: unknown) => options.logger.warn({ err: { message: (error as Error).message } }, 'could not apply a change announced by another replica'));
+        if (from === confirmChannel) {
+          if (typeof parsed.id === 'string') pending.get(parsed.id)?.confirm();
+          return;
+        }
+        if (!parsed.change || typeof parsed.id !== 'string') return;
+        const applied = parsed.origin === origin ? Promise.resolve() : Promise.resolve(apply(parsed.change));
+        const id = parsed.id;
+        applied
+          .catch((error: unknown) => options.logger.warn({ err: { message: (error as Error).message } }, 'could not apply a change announced by another replica'))
+          .then(() => client.publish(confirmChannel, JSON.stringify({ id })))
+          .catch(() => undefined);
       });
-      const subscribed = subscriber.subscribe(channel).catch((error: unknown) => reachability(false, error));
+      const subscribed = subscriber.subscribe(channel, confirmChannel).catch((error: unknown) => reachability(false, error));
       await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, connectTimeout).unref())]);
     },
     async close() {
