@@ -160,4 +160,22 @@ describe('limits and budgets shared by replicas through Redis', () => {
     assert.deepEqual(reachability, [false]);
     assert.equal((await redis.keys()).some((key) => key.includes('key_down')), false);
   });
+
+  it('the fallback knows what was spent through Redis when Redis stops answering again', async () => {
+    ledger.set('key_outages', 0);
+    // One replica's fallback, used by its admission before, between and after two outages.
+    const local = new LimitsEngine({ costSince: async () => 0, flushLedger: async () => undefined });
+    const down = replica({ url: 'redis://127.0.0.1:1', fallback: local });
+    const up = replica({ fallback: local });
+    await new Promise((resolve) => clients[clients.length - 1]!.status === 'ready' ? resolve(undefined) : clients[clients.length - 1]!.once('ready', resolve));
+    const budgeted = policy({ subject: 'key_outages', budgetUsd: 1 });
+    // First outage: the fallback loads the budget's spend (0) and admits.
+    (await down.admit([budgeted], demand(0.1))).settle(usage(0));
+    // Redis answers: the whole budget is spent through it.
+    for (let index = 0; index < 4; index += 1) (await up.admit([budgeted], demand(0.1))).settle(usage(0.25));
+    await sleep(50);
+    await assert.rejects(up.admit([budgeted], demand(0.1)), refusedWith('SB_ERR_BUDGET_EXCEEDED', /spent \$1\.000000/));
+    // Second outage: the fallback must not start over from what it loaded in the first.
+    await assert.rejects(down.admit([budgeted], demand(0.1)), refusedWith('SB_ERR_BUDGET_EXCEEDED', /spent \$1\.000000/));
+  });
 });

@@ -167,7 +167,7 @@ export class RedisAdmission implements Admission {
       });
       const reply = (await this.#run('admit', keys, [now, this.#windowMs, ticket, now + this.#leaseMs, tokens ?? 0, JSON.stringify({ w: windows, s: subjects })])) as ScriptReply;
       this.#reached();
-      if (reply[0] === 1) return this.#ticket(ticket, tokenWindows, bases);
+      if (reply[0] === 1) return this.#ticket(ticket, tokenWindows, bases, policies);
       if (reply[0] === 2 && attempt < 2) {
         const policy = policies[Number(reply[1]) - 1]!;
         await this.#loadSpent(policy.kind, policy.subject, policy.budgetPeriod, keys[subjects[Number(reply[1]) - 1]![0] + 1]!, now);
@@ -177,7 +177,7 @@ export class RedisAdmission implements Admission {
     }
   }
 
-  #ticket(ticket: string, tokenWindows: readonly string[], bases: readonly string[]): Ticket {
+  #ticket(ticket: string, tokenWindows: readonly string[], bases: readonly string[], policies: readonly SpendPolicy[]): Ticket {
     this.#live.set(ticket, bases);
     let settled = false;
     return {
@@ -185,6 +185,9 @@ export class RedisAdmission implements Admission {
         if (settled) return;
         settled = true;
         this.#live.delete(ticket);
+        // The fallback counts this spend too: when Redis stops answering, the budgets it loaded
+        // before (an earlier outage, an admin read) must not have missed what was spent through Redis.
+        if (usage.costUsd > 0) this.#options.fallback.recordSpend(policies.map((policy) => ({ kind: policy.kind, subject: policy.subject })), usage);
         const time = Date.parse(usage.time);
         const keys = [
           ...tokenWindows.flatMap((name) => [`${name}:ta`, `${name}:ts`]),
