@@ -17,16 +17,26 @@
  */
 
 /**
- * KEYS: 4 per window, then 3 per subject. ARGV: now, window ms, ticket, lease end, tokens,
- * spec (JSON: w = [[first key, rpm, tpm], ...], s = [[first key, budget, reserve], ...]; -1 = none).
+ * The server's clock (ms), the one every replica's windows and leases are measured by: each
+ * replica's own would prune the others' entries early or late by the skew between them, and a
+ * script run after another one may otherwise carry an earlier time than it.
+ */
+const serverNow = `
+local serverTime = redis.call('TIME')
+local now = tonumber(serverTime[1]) * 1000 + math.floor(tonumber(serverTime[2]) / 1000)
+`;
+
+/**
+ * KEYS: 4 per window, then 3 per subject. ARGV: (unused), window ms, ticket, lease ms, tokens,
+ * spec (JSON: w = [[first key, rpm, tpm, subject], ...], s = [[first key, budget, reserve], ...]; -1 = none).
+ * Each subject is checked in turn, its windows then its budget, as src/keys/limits.ts checks its policies.
  * Returns {1} admitted; {2, subject} its spend must be loaded first; {0, 'rpm'|'tpm', window, wait ms};
  * {0, 'spent', subject, spent}; {0, 'reserved', subject, spent, reserved, in flight}.
  */
-export const admitScript = `
-local now = tonumber(ARGV[1])
+export const admitScript = `${serverNow}
 local windowMs = tonumber(ARGV[2])
 local ticket = ARGV[3]
-local leaseUntil = tonumber(ARGV[4])
+local leaseUntil = now + tonumber(ARGV[4])
 local tokens = tonumber(ARGV[5])
 local spec = cjson.decode(ARGV[6])
 local cutoff = now - windowMs
@@ -80,19 +90,20 @@ local function pruneHolds(k)
   end
 end
 
-for i, w in ipairs(spec.w) do
-  pruneWindow(w[1])
-  if w[2] >= 0 then
-    local count = redis.call('ZCARD', KEYS[w[1]])
-    if count >= w[2] then return {0, 'rpm', i, tostring(requestWait(w[1], count, w[2]))} end
-  end
-  if w[3] >= 0 then
-    local total = tonumber(redis.call('GET', KEYS[w[1] + 3]) or '0')
-    if total >= w[3] then return {0, 'tpm', i, tostring(tokenWait(w[1], total, w[3]))} end
-  end
-end
-
 for i, s in ipairs(spec.s) do
+  for j, w in ipairs(spec.w) do
+    if w[4] == i then
+      pruneWindow(w[1])
+      if w[2] >= 0 then
+        local count = redis.call('ZCARD', KEYS[w[1]])
+        if count >= w[2] then return {0, 'rpm', j, tostring(requestWait(w[1], count, w[2]))} end
+      end
+      if w[3] >= 0 then
+        local total = tonumber(redis.call('GET', KEYS[w[1] + 3]) or '0')
+        if total >= w[3] then return {0, 'tpm', j, tostring(tokenWait(w[1], total, w[3]))} end
+      end
+    end
+  end
   pruneHolds(s[1])
   if s[2] >= 0 then
     local spent = redis.call('GET', KEYS[s[1] + 2])
@@ -164,12 +175,10 @@ return 1
 `;
 
 /**
- * KEYS: a subject's :holds, :held and one period's :spent. ARGV: now.
+ * KEYS: a subject's :holds, :held and one period's :spent.
  * Returns {spent or false when not loaded, reserved, in flight}.
  */
-export const statusScript = `
-local now = tonumber(ARGV[1])
-while true do
+export const statusScript = `${serverNow}while true do
   local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now, 'LIMIT', 0, 500)
   if #expired == 0 then break end
   redis.call('HDEL', KEYS[2], unpack(expired))

@@ -27,7 +27,7 @@ describe('limits and budgets shared by replicas through Redis', () => {
   const ledger = new Map<string, number>();
   const reachability: boolean[] = [];
 
-  const replica = (options: { url?: string; leaseMs?: number; fallback?: Admission } = {}) => {
+  const replica = (options: { url?: string; leaseMs?: number; fallback?: Admission; clock?: () => number } = {}) => {
     const client = new Redis(options.url ?? testRedisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1000, lazyConnect: false, retryStrategy: () => null });
     client.on('error', () => undefined);
     clients.push(client);
@@ -40,6 +40,7 @@ describe('limits and budgets shared by replicas through Redis', () => {
       flushLedger: async () => undefined,
       reachability: (reachable) => reachability.push(reachable),
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
     });
     admissions.push(admission);
     return admission;
@@ -177,5 +178,36 @@ describe('limits and budgets shared by replicas through Redis', () => {
     await assert.rejects(up.admit([budgeted], demand(0.1)), refusedWith('SB_ERR_BUDGET_EXCEEDED', /spent \$1\.000000/));
     // Second outage: the fallback must not start over from what it loaded in the first.
     await assert.rejects(down.admit([budgeted], demand(0.1)), refusedWith('SB_ERR_BUDGET_EXCEEDED', /spent \$1\.000000/));
+  });
+
+  it('checks each policy in turn, its windows then its budget, as the engine of one process does', async () => {
+    ledger.set('key_order', 2);
+    const costSince = async (subject: SpendSubject) => ledger.get('keyId' in subject ? subject.keyId : subject.team) ?? 0;
+    const local = new LimitsEngine({ costSince, flushLedger: async () => undefined });
+    const shared = replica();
+    await new Promise((resolve) => (clients.at(-1)!.status === 'ready' ? resolve(undefined) : clients.at(-1)!.once('ready', resolve)));
+    const key = policy({ subject: 'key_order', budgetUsd: 1 });
+    const team = policy({ kind: 'team', subject: 'team_order', label: 'research', rpm: 1 });
+    for (const engine of [local, shared]) {
+      await engine.admit([team], demand(0));
+      // The key's budget is spent and the team's window full: the key, first, says why.
+      await assert.rejects(engine.admit([key, team], demand(0.1)), refusedWith('SB_ERR_BUDGET_EXCEEDED', /Budget exceeded for key "app": spent \$2\.000000/));
+    }
+  });
+
+  it("measures windows by one clock, not by each replica's", async () => {
+    // A replica whose clock is a minute and a half ahead, one whose clock is 5 s behind.
+    const ahead = replica({ clock: () => Date.now() + 90_000 });
+    const behind = replica({ clock: () => Date.now() - 5_000 });
+    const inTime = replica();
+    for (const client of clients.slice(-3)) if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+    const limited = policy({ subject: 'key_clocks', rpm: 1 });
+    await inTime.admit([limited], demand(0));
+    await assert.rejects(ahead.admit([limited], demand(0)), refusedWith('SB_ERR_RATE_LIMITED'), 'the request of a moment ago is still in the window');
+    const refusal = await behind.admit([limited], demand(0)).then(
+      () => assert.fail('admitted over the limit'),
+      (error: unknown) => error as GatewayError,
+    );
+    assert.ok(refusal.retryAfterSeconds! <= 60, `retry after ${refusal.retryAfterSeconds} s, for a window of 60 s`);
   });
 });

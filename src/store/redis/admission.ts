@@ -133,7 +133,8 @@ export class RedisAdmission implements Admission {
     for (let attempt = 0; ; attempt += 1) {
       const now = this.#clock();
       const keys: string[] = [];
-      const windows: Array<[number, number, number]> = [];
+      const windows: Array<[number, number, number, number]> = [];
+      let policyIndex = 0;
       const windowRefs: WindowRef[] = [];
       const tokenWindows: string[] = [];
       const subjects: Array<[number, number, number]> = [];
@@ -142,7 +143,7 @@ export class RedisAdmission implements Admission {
       let cost: number | undefined;
       const addWindow = (policy: SpendPolicy, name: string, rpm: number | undefined, tpm: number | undefined, scope: string | undefined) => {
         if (rpm === undefined && tpm === undefined) return;
-        windows.push([keys.length + 1, rpm ?? -1, tpm ?? -1]);
+        windows.push([keys.length + 1, rpm ?? -1, tpm ?? -1, policyIndex]);
         windowRefs.push({ policy, scope, rpm, tpm });
         keys.push(`${name}:r`, `${name}:t`, `${name}:ta`, `${name}:ts`);
         if (tpm !== undefined) {
@@ -151,6 +152,7 @@ export class RedisAdmission implements Admission {
         }
       };
       for (const policy of policies) {
+        policyIndex += 1;
         const base = this.#subjectKey(policy.kind, policy.subject);
         bases.push(base);
         addWindow(policy, `${base}:w`, policy.rpm, policy.tpm, undefined);
@@ -165,7 +167,7 @@ export class RedisAdmission implements Admission {
         // A subject without a budget never reads its :spent key: the holds key stands in.
         keys.push(`${base}:holds`, `${base}:held`, budgeted ? `${base}:spent:${periodKey(policy.budgetPeriod, now)}` : `${base}:holds`);
       });
-      const reply = (await this.#run('admit', keys, [now, this.#windowMs, ticket, now + this.#leaseMs, tokens ?? 0, JSON.stringify({ w: windows, s: subjects })])) as ScriptReply;
+      const reply = (await this.#run('admit', keys, [now, this.#windowMs, ticket, this.#leaseMs, tokens ?? 0, JSON.stringify({ w: windows, s: subjects })])) as ScriptReply;
       this.#reached();
       if (reply[0] === 1) return this.#ticket(ticket, tokenWindows, bases, policies);
       if (reply[0] === 2 && attempt < 2) {
@@ -230,16 +232,22 @@ export class RedisAdmission implements Admission {
 
   #renewLeases(): void {
     if (this.#live.size === 0 || this.#client.status !== 'ready') return;
-    const leaseUntil = this.#clock() + this.#leaseMs;
-    const pipeline = this.#client.pipeline();
-    for (const [ticket, bases] of this.#live) {
-      for (const base of bases) {
-        pipeline.zadd(`${base}:holds`, 'XX', leaseUntil, ticket);
-        // The keys last two leases past the last renewal, as the admission script sets them.
-        pipeline.pexpire(`${base}:holds`, this.#leaseMs * 2).pexpire(`${base}:held`, this.#leaseMs * 2);
-      }
-    }
-    pipeline.exec().catch((error: unknown) => this.#fallback(error));
+    // Leases end by the server's clock, as the scripts read it, not by this replica's.
+    this.#client
+      .time()
+      .then(([seconds, micros]) => {
+        const leaseUntil = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + this.#leaseMs;
+        const pipeline = this.#client.pipeline();
+        for (const [ticket, bases] of this.#live) {
+          for (const base of bases) {
+            pipeline.zadd(`${base}:holds`, 'XX', leaseUntil, ticket);
+            // The keys last two leases past the last renewal, as the admission script sets them.
+            pipeline.pexpire(`${base}:holds`, this.#leaseMs * 2).pexpire(`${base}:held`, this.#leaseMs * 2);
+          }
+        }
+        return pipeline.exec();
+      })
+      .catch((error: unknown) => this.#fallback(error));
   }
 
   #run(script: 'admit' | 'settle' | 'status', keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
