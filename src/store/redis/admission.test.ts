@@ -210,4 +210,28 @@ describe('limits and budgets shared by replicas through Redis', () => {
     );
     assert.ok(refusal.retryAfterSeconds! <= 60, `retry after ${refusal.retryAfterSeconds} s, for a window of 60 s`);
   });
+
+  it('releases what an admission that got no answer in time reserved, since the fallback admitted it', async () => {
+    ledger.set('key_slow', 0);
+    const slow = replica();
+    const client = clients.at(-1)!;
+    const other = replica();
+    for (const each of clients.slice(-2)) if (each.status !== 'ready') await new Promise((resolve) => each.once('ready', resolve));
+    await slow.spend('key', 'key_slow', 'total');
+    // The next script runs, but its answer comes after the command timeout.
+    const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    let late = true;
+    (client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> }).evalsha = async (...args: unknown[]) => {
+      const result = await evalsha(...args);
+      if (late) {
+        late = false;
+        throw new Error('Command timed out');
+      }
+      return result;
+    };
+    const budgeted = policy({ subject: 'key_slow', budgetUsd: 0.5 });
+    (await slow.admit([budgeted], demand(0.6))).settle(usage(0));
+    await sleep(50);
+    (await other.admit([budgeted], demand(0.6))).settle(usage(0));
+  });
 });

@@ -167,7 +167,12 @@ export class RedisAdmission implements Admission {
         // A subject without a budget never reads its :spent key: the holds key stands in.
         keys.push(`${base}:holds`, `${base}:held`, budgeted ? `${base}:spent:${periodKey(policy.budgetPeriod, now)}` : `${base}:holds`);
       });
-      const reply = (await this.#run('admit', keys, [now, this.#windowMs, ticket, this.#leaseMs, tokens ?? 0, JSON.stringify({ w: windows, s: subjects })])) as ScriptReply;
+      const reply = (await this.#run('admit', keys, [now, this.#windowMs, ticket, this.#leaseMs, tokens ?? 0, JSON.stringify({ w: windows, s: subjects })]).catch((error: unknown) => {
+        // No answer in time (a slow Redis): the script may still have run and reserved. The fallback
+        // admits this request, so its reservations go now rather than hold the budget for a lease.
+        this.#run('settle', [...tokenWindows.flatMap((name) => [`${name}:ta`, `${name}:ts`]), ...bases.flatMap((base) => [`${base}:holds`, `${base}:held`])], [ticket, 0, 0, tokenWindows.length, bases.length]).catch(() => undefined);
+        throw error;
+      })) as ScriptReply;
       this.#reached();
       if (reply[0] === 1) return this.#ticket(ticket, tokenWindows, bases, policies);
       if (reply[0] === 2 && attempt < 2) {
