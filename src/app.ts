@@ -11,7 +11,8 @@ import { requestFinishedChannel, type RequestFinishedMessage } from './core/even
 import type { LedgerRow } from './core/ledger.ts';
 import type { ProviderSettings } from './core/provider-adapter.ts';
 import type { ProviderProfile } from './core/strategy.ts';
-import type { SharedChange } from './cluster/protocol.ts';
+import { createChangeRelay } from './cluster/change-relay.ts';
+import type { SharedChange } from './core/shared-change.ts';
 import { createGovernanceParts } from './keys/compose.ts';
 import type { Admission } from './keys/limits.ts';
 import { CredentialCipher } from './keys/credential-cipher.ts';
@@ -44,7 +45,7 @@ import type { Gateway, GatewayOptions } from './gateway.ts';
 import { journalLocation } from './store/journal-location.ts';
 import { openStorage, storageLimits, storageLogging, wantsLedgerThread } from './store/open.ts';
 import { claimJournalLocks } from './store/journal-lock.ts';
-import { openSharedState, type ReplicaChange } from './store/redis/index.ts';
+import { openSharedState } from './store/redis/index.ts';
 import { createLogger } from './telemetry/logger.ts';
 import { createMetrics } from './telemetry/metrics.ts';
 import { createHttpClient } from './upstream/http-client.ts';
@@ -113,11 +114,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const providers = new Map<string, ProviderHandle>();
   const profiles = new Map<string, ProviderProfile>();
   const cooldowns = new Map(config.providers.map((provider) => [provider.id, provider.cooldown]));
-  const state = createMemoryRoutingState((deployment) => {
-    const cooldown = cooldowns.get(deployment.slice(0, deployment.indexOf('/')));
-    const seconds = cooldown?.seconds ?? 10;
-    return { failureThreshold: cooldown?.failures ?? 5, cooldownMs: seconds * 1000, maxCooldownMs: Math.max(seconds * 1000, 300_000) };
-  });
+  const relay = createChangeRelay(link, shared, logger);
+  // A deployment's failures and recoveries reach every worker and replica: each opens its circuit after the failures in a row of all.
+  const state = createMemoryRoutingState(
+    (deployment) => {
+      const cooldown = cooldowns.get(deployment.slice(0, deployment.indexOf('/')));
+      const seconds = cooldown?.seconds ?? 10;
+      return { failureThreshold: cooldown?.failures ?? 5, cooldownMs: seconds * 1000, maxCooldownMs: Math.max(seconds * 1000, 300_000) };
+    },
+    Date.now,
+    relay ? (news) => relay.spread({ kind: 'health', ...news }) : undefined,
+  );
   // Rate-limit headers are read off every answer only when a route's strategy ranks by them.
   const readsRateLimits = config.routes.some((route) => strategies.get(route.strategy)?.readsRateLimits === true);
   // Config providers at startup and /admin/providers at runtime are built the same way.
@@ -162,16 +169,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return { id: provider.id, catalogType: built.catalogType, selfHosted: built.profile.onPrem, cachePriceMultipliers: built.cachePriceMultipliers };
   });
   const registry = new ModelRegistry(config.models, registryProviders, catalog);
-  // Changes to keys, teams and runtime providers reach this process's other workers, and through Redis the other replicas.
-  const announce = async (change: ReplicaChange) => {
-    await link?.announce(change);
-    await shared?.publish(change);
-  };
-  const shares = link !== undefined || shared !== undefined;
   const governed = createGovernanceParts(storage, config, () => writer.flush(), {
     ...(link ? { admission: link.admission } : {}),
     ...(shared ? { share: (local: Admission) => shared.admission(local, { costSince: (subject, from) => storage.ledger.costSince(subject, from), flushLedger: flushAllLedgers }) } : {}),
-    ...(shares ? { keyChanged: (keyHash: string) => announce({ kind: 'key', keyHash }), teamsChanged: () => announce({ kind: 'teams' }) } : {}),
+    ...(relay ? { keyChanged: (keyHash: string) => relay.announce({ kind: 'key', keyHash }), teamsChanged: () => relay.announce({ kind: 'teams' }) } : {}),
   });
   const encryptionKey = environment.SWITCHBOARD_ENCRYPTION_KEY || config.server.master_key;
   const runtimeProviders = new RuntimeProviders({
@@ -184,7 +185,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     profiles,
     registry,
     catalog,
-    ...(shares ? { changed: (id: string) => announce({ kind: 'provider', id }) } : {}),
+    ...(relay ? { changed: (id: string) => relay.announce({ kind: 'provider', id }) } : {}),
   });
   for (const warning of await runtimeProviders.load()) logger.warn(warning);
   state.loadFeedback(await storage.feedback.totals());
@@ -301,12 +302,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   registerModelRoutes(server, context, Date.now());
   registerOperationRoutes(server, context);
   registerRouteExplainRoutes(server, context);
-  // Learned quality is per process: a score recorded here is applied by every worker.
-  const learned = link
+  // Learned quality is per process: a score recorded here is applied by every worker and replica.
+  const learned = relay
     ? {
         recordFeedback: (model: string, score: number, replaced?: number) => {
           state.recordFeedback(model, score, replaced);
-          void link.announce({ kind: 'feedback', model, score, ...(replaced !== undefined ? { replaced } : {}) }).catch((error: unknown) => logger.warn({ err: error }, 'feedback did not reach every worker'));
+          relay.spread({ kind: 'feedback', model, score, ...(replaced !== undefined ? { replaced } : {}) });
         },
       }
     : state;
@@ -326,6 +327,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     if (change.kind === 'key') governed.keys.forget(change.keyHash);
     else if (change.kind === 'teams') governed.keys.teamsChanged();
     else if (change.kind === 'feedback') state.recordFeedback(change.model, change.score, change.replaced);
+    else if (change.kind === 'health') state.applyHealthNews(change);
     else {
       const warning = await runtimeProviders.refresh(change.id);
       if (warning) logger.warn(warning);

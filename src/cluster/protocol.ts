@@ -30,11 +30,9 @@ export interface AdmitParams {
  * A change made in one worker that the others must see at once: through /admin (a key, the
  * teams, a runtime provider), or a quality score through /v1/feedback (learned quality).
  */
-export type SharedChange =
-  | { kind: 'key'; keyHash: string }
-  | { kind: 'teams' }
-  | { kind: 'provider'; id: string }
-  | { kind: 'feedback'; model: string; score: number; replaced?: number };
+import type { SharedChange } from '../core/shared-change.ts';
+
+export type { SharedChange };
 
 /** One worker's metrics, as prom-client's aggregation takes them. */
 export type WorkerMetrics = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;

@@ -80,6 +80,17 @@ export interface RateLimitHeaders {
  */
 export type Admission = 'closed' | 'probe' | 'refused';
 
+/**
+ * What one process tells the others (its sibling workers, other replicas through Redis) of a
+ * deployment's health, so that a failing provider is avoided by all of them after the failures
+ * in a row the policy allows, not after that many in each process: a call that failed in a way
+ * that counts, or the first success after failures (which closes the circuit everywhere).
+ */
+export interface HealthNews {
+  deployment: string;
+  outcome: 'failed' | 'recovered';
+}
+
 /** The store of learned routing state. */
 export interface RoutingStateStore {
   snapshot(): RoutingSnapshot;
@@ -100,6 +111,11 @@ export interface RoutingStateStore {
   recordRateLimit(provider: string, headers: RateLimitHeaders): void;
   /** A feedback score for an answer of `model`; `replaced` is the score it supersedes, if any. */
   recordFeedback(model: string, score: number, replaced?: number): void;
+  /**
+   * Another process's news: a failure counts as one of this process's own (non-probe) failures; a
+   * recovery closes the circuit and clears the failures, without a latency sample.
+   */
+  applyHealthNews(news: HealthNews): void;
   /** Seeds learned quality from stored feedback totals (at startup). */
   loadFeedback(totals: ReadonlyArray<{ model: string; count: number; sum: number }>): void;
 }

@@ -54,6 +54,29 @@ describe('split', () => {
 });
 
 describe('memory routing state: circuit breaker', () => {
+  it("tells the others of its failures and of the first success after them, and counts theirs as its own", () => {
+    const policy = () => ({ failureThreshold: 3, cooldownMs: 500, maxCooldownMs: 4000 });
+    const told: string[] = [];
+    const here = createMemoryRoutingState(policy, () => 1000, (news) => told.push(`${news.deployment} ${news.outcome}`));
+    here.recordSuccess('p/m', { latencyMs: 10, streamed: false });
+    assert.deepEqual(told, [], 'a success after successes is no news');
+    here.recordFailure('p/m', {});
+    here.recordSuccess('p/m', { latencyMs: 10, streamed: false });
+    here.recordSuccess('p/m', { latencyMs: 10, streamed: false });
+    assert.deepEqual(told, ['p/m failed', 'p/m recovered']);
+
+    const there = createMemoryRoutingState(policy, () => 1000);
+    there.applyHealthNews({ deployment: 'p/m', outcome: 'failed' });
+    there.applyHealthNews({ deployment: 'p/m', outcome: 'failed' });
+    assert.equal(there.admit('p/m'), 'closed');
+    there.recordFailure('p/m', {});
+    assert.equal(there.admit('p/m'), 'refused', "two of another process's failures and one of its own open the circuit");
+    there.applyHealthNews({ deployment: 'p/m', outcome: 'recovered' });
+    assert.equal(there.admit('p/m'), 'closed', "another process's success closes it");
+    assert.equal(there.snapshot().deployment('p/m').consecutiveFailures, 0);
+    assert.equal(there.snapshot().deployment('p/m').samples, 0, 'without a latency sample');
+  });
+
   it('keeps the state of 10,000 deployments at most: callers name any <provider>/<upstream>', () => {
     const state = createMemoryRoutingState(() => ({ failureThreshold: 1, cooldownMs: 500, maxCooldownMs: 4000 }), () => 1000);
     for (let index = 0; index < 10_000; index += 1) state.recordFailure(`p/made-up-${index}`, {});

@@ -1,6 +1,7 @@
 import type {
   CircuitPolicy,
   DeploymentState,
+  HealthNews,
   LearnedQuality,
   ProviderLoad,
   RateLimitHeaders,
@@ -19,7 +20,12 @@ const maxDeployments = 10_000;
  * deployment, and per-minute load per provider. Snapshots are live views (no copy): the
  * in-process store has nothing to fetch.
  */
-export function createMemoryRoutingState(policyFor: (deployment: string) => CircuitPolicy, clock: () => number = Date.now): RoutingStateStore {
+export function createMemoryRoutingState(
+  policyFor: (deployment: string) => CircuitPolicy,
+  clock: () => number = Date.now,
+  /** Tells the other processes of this one's failures and recoveries (src/app.ts: workers, Redis). */
+  tell?: (news: HealthNews) => void,
+): RoutingStateStore {
   const deployments = new Map<string, DeploymentState>();
   const providers = new Map<string, ProviderLoad & { windowStartedAt: number }>();
   const qualities = new Map<string, LearnedQuality>();
@@ -73,6 +79,8 @@ export function createMemoryRoutingState(policyFor: (deployment: string) => Circ
       const previous = state[field];
       state[field] = previous === undefined ? observation.latencyMs : previous + smoothing * (observation.latencyMs - previous);
       state.samples += 1;
+      // Only a success after failures is news: the others' failures in a row end here too.
+      if (tell !== undefined && (state.consecutiveFailures > 0 || state.openUntil !== 0)) tell({ deployment: key, outcome: 'recovered' });
       state.consecutiveFailures = 0;
       state.openUntil = 0;
       state.openings = 0;
@@ -80,6 +88,7 @@ export function createMemoryRoutingState(policyFor: (deployment: string) => Circ
     },
     recordFailure(key, options) {
       const state = deployment(key);
+      tell?.({ deployment: key, outcome: 'failed' });
       state.consecutiveFailures += 1;
       if (options.cooldownMs !== undefined) open(key, state, options.cooldownMs);
       else if (options.probe) {
@@ -88,6 +97,17 @@ export function createMemoryRoutingState(policyFor: (deployment: string) => Circ
         state.openings += 1;
         open(key, state);
       } else if (state.openUntil === 0 && state.consecutiveFailures >= policyFor(key).failureThreshold) open(key, state);
+    },
+    applyHealthNews(news) {
+      const state = deployment(news.deployment);
+      if (news.outcome === 'recovered') {
+        state.consecutiveFailures = 0;
+        state.openUntil = 0;
+        state.openings = 0;
+        return;
+      }
+      state.consecutiveFailures += 1;
+      if (state.openUntil === 0 && state.consecutiveFailures >= policyFor(news.deployment).failureThreshold) open(news.deployment, state);
     },
     admit(key) {
       const state = deployment(key);

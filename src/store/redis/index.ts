@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { SharedChange } from '../../core/shared-change.ts';
 import type { SpendSubject } from '../../core/stores.ts';
 import type { Admission } from '../../keys/limits.ts';
 import { describeRedisUrl } from '../../config/storage-url.ts';
@@ -15,8 +16,8 @@ import { RedisAdmission } from './admission.ts';
  * its log once, and once again when Redis answers.
  */
 
-/** A change another replica must apply (src/app.ts applies the same for the workers of one process). */
-export type ReplicaChange = { kind: 'key'; keyHash: string } | { kind: 'teams' } | { kind: 'provider'; id: string };
+/** A change the other replicas apply (src/app.ts applies the same for the workers of one process). */
+export type ReplicaChange = SharedChange;
 
 export interface SharedStateLogger {
   warn(details: object, message: string): void;
@@ -27,10 +28,13 @@ export interface SharedState {
   /** Shared limits and budgets; `fallback` admits while Redis is unreachable. */
   admission(fallback: Admission, ledger: { costSince(subject: SpendSubject, from: string | undefined): Promise<number>; flushLedger(): Promise<void> }): Admission;
   /**
-   * Tells the other replicas, and resolves once each has applied it (1 s at most). Best effort: a
-   * replica that misses it (disconnected from Redis) reads the key again within 30 s.
+   * Tells every other process subscribed (the replicas, and this one's sibling workers), and
+   * with `confirm` resolves once each has applied it (1 s at most). Best effort: a replica that
+   * misses it (disconnected from Redis) reads a key again within 30 s.
    */
-  publish(change: ReplicaChange): Promise<void>;
+  publish(change: ReplicaChange, options?: { confirm?: boolean }): Promise<void>;
+  /** Whether Redis answers now. */
+  connected(): boolean;
   /** Applies the other replicas' changes. */
   subscribe(apply: (change: ReplicaChange) => void | Promise<void>): Promise<void>;
   close(): Promise<void>;
@@ -117,12 +121,13 @@ export async function openSharedState(url: string, options: SharedStateOptions):
       admissions.push(admission);
       return admission;
     },
-    async publish(change) {
+    connected: () => client.status === 'ready',
+    async publish(change, { confirm = true } = {}) {
       if (client.status !== 'ready') return;
       const id = `${origin}:${(sequence += 1).toString(36)}`;
-      const confirmations = subscriber ? awaitConfirmations(id) : undefined;
+      const confirmations = confirm && subscriber ? awaitConfirmations(id) : undefined;
       try {
-        const receivers = await client.publish(channel, JSON.stringify({ origin, id, change }));
+        const receivers = await client.publish(channel, JSON.stringify({ origin, id, change, confirm }));
         // Each subscribed process, this one included, confirms once it has applied the change: the
         // admin call answers once every replica drops its copy (a revoked key is refused everywhere).
         if (confirmations && !(await confirmations.reached(receivers, confirmTimeoutMs))) {
@@ -139,7 +144,7 @@ export async function openSharedState(url: string, options: SharedStateOptions):
       subscriber = client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
       subscriber.on('error', () => undefined);
       subscriber.on('message', (from: string, message: string) => {
-        let parsed: { origin?: unknown; id?: unknown; change?: ReplicaChange };
+        let parsed: { origin?: unknown; id?: unknown; change?: ReplicaChange; confirm?: unknown };
         try {
           parsed = JSON.parse(message) as typeof parsed;
         } catch {
@@ -150,12 +155,10 @@ export async function openSharedState(url: string, options: SharedStateOptions):
           return;
         }
         if (!parsed.change || typeof parsed.id !== 'string') return;
-        const applied = parsed.origin === origin ? Promise.resolve() : Promise.resolve(apply(parsed.change));
+        const applied = parsed.origin === origin ? Promise.resolve() : Promise.resolve().then(() => apply(parsed.change!));
         const id = parsed.id;
-        applied
-          .catch((error: unknown) => options.logger.warn({ err: { message: (error as Error).message } }, 'could not apply a change announced by another replica'))
-          .then(() => client.publish(confirmChannel, JSON.stringify({ id })))
-          .catch(() => undefined);
+        const settled = applied.catch((error: unknown) => options.logger.warn({ err: { message: (error as Error).message } }, 'could not apply a change announced by another replica'));
+        if (parsed.confirm === true) settled.then(() => client.publish(confirmChannel, JSON.stringify({ id }))).catch(() => undefined);
       });
       const subscribed = subscriber.subscribe(channel, confirmChannel).catch((error: unknown) => reachability(false, error));
       await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, connectTimeout).unref())]);
