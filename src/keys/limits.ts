@@ -4,7 +4,7 @@ import type { SpendSubject } from '../core/stores.ts';
 import { roundUsd } from '../ledger/cost.ts';
 import { periodEnd, periodKey, periodStart } from './budget-period.ts';
 import { budgetReservedRefusal, budgetSpentRefusal, windowRefusal } from './refusals.ts';
-import { compileGlob, type ModelAccess } from './model-access.ts';
+import { globMatchers } from './model-access.ts';
 import { SlidingWindow, type WindowEntry } from './sliding-window.ts';
 
 /**
@@ -108,7 +108,7 @@ export class LimitsEngine implements Admission {
   readonly #options: LimitsOptions;
   readonly #clock: () => number;
   readonly #subjects = new Map<string, SubjectState>();
-  readonly #globs = new Map<string, ModelAccess>();
+  readonly #glob = globMatchers();
 
   constructor(options: LimitsOptions) {
     this.#options = options;
@@ -260,15 +260,6 @@ export class LimitsEngine implements Admission {
       state.models.set(glob, windows);
     }
     return windows;
-  }
-
-  #glob(glob: string): ModelAccess {
-    let matcher = this.#globs.get(glob);
-    if (!matcher) {
-      matcher = compileGlob(glob);
-      this.#globs.set(glob, matcher);
-    }
-    return matcher;
   }
 }
 

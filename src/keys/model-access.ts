@@ -29,6 +29,22 @@ export function compileGlob(glob: string): ModelAccess {
   return (name) => pattern.test(name);
 }
 
+/**
+ * One glob's matcher, compiled at its first use and kept (the globs of `model_limits` are few and
+ * come from keys and teams): no regular expression is compiled per request.
+ */
+export function globMatchers(): (glob: string) => ModelAccess {
+  const compiled = new Map<string, ModelAccess>();
+  return (glob) => {
+    let matcher = compiled.get(glob);
+    if (!matcher) {
+      matcher = compileGlob(glob);
+      compiled.set(glob, matcher);
+    }
+    return matcher;
+  };
+}
+
 function globToSource(glob: string): string {
   let source = '';
   for (const character of glob) {

@@ -4,7 +4,7 @@ import type { BudgetPeriod, SpendPolicy } from '../../core/governance.ts';
 import type { SpendSubject } from '../../core/stores.ts';
 import { periodEnd, periodKey, periodStart } from '../../keys/budget-period.ts';
 import { hasBudgetLimit, type Admission, type Demand, type SpendStatus, type SpendSubjectRef, type Ticket, type Usage } from '../../keys/limits.ts';
-import { compileGlob, type ModelAccess } from '../../keys/model-access.ts';
+import { globMatchers } from '../../keys/model-access.ts';
 import { budgetReservedRefusal, budgetSpentRefusal, windowRefusal } from '../../keys/refusals.ts';
 import { roundUsd } from '../../ledger/cost.ts';
 import { admitScript, settleScript, statusScript } from './admission-scripts.ts';
@@ -60,7 +60,7 @@ export class RedisAdmission implements Admission {
   readonly #leaseMs: number;
   readonly #windowMs: number;
   readonly #scripts: { admit: string; settle: string; status: string };
-  readonly #globs = new Map<string, ModelAccess>();
+  readonly #glob = globMatchers();
   readonly #loading = new Map<string, Promise<void>>();
   /** Tickets in flight here, by ticket: the subjects (key prefixes) their lease is renewed in. */
   readonly #live = new Map<string, readonly string[]>();
@@ -280,15 +280,6 @@ export class RedisAdmission implements Admission {
 
   #spentKeys(base: string, time: number): string[] {
     return periods.map((period) => `${base}:spent:${periodKey(period, time)}`);
-  }
-
-  #glob(glob: string): ModelAccess {
-    let matcher = this.#globs.get(glob);
-    if (!matcher) {
-      matcher = compileGlob(glob);
-      this.#globs.set(glob, matcher);
-    }
-    return matcher;
   }
 }
 
