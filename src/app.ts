@@ -197,7 +197,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     providers,
     state,
     countDispatchTokens: config.providers.some((provider) => provider.limits?.tpm !== undefined),
-    ...(config.routes.some((route) => route.cache) ? { cache: createMemoryResponseCache() } : {}),
+    ...(config.routes.some((route) => route.cache) ? { cache: shared ? shared.responseCache(createMemoryResponseCache()) : createMemoryResponseCache() } : {}),
     governance: governed.governance,
     canRecord: () => !writer.full,
   });

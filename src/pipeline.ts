@@ -78,7 +78,7 @@ interface ChatDispatch {
 
 /** The response-cache entry of a request (Pipeline#cacheSlot). */
 interface CacheSlot {
-  lookup(): CachedAnswer | undefined;
+  lookup(): CachedAnswer | undefined | Promise<CachedAnswer | undefined>;
   /** A streamed answer's verbatim chunks beside it, when it has them (ResultCollector). */
   store(answer: { result: ChatResult; stream?: NativeStream } | undefined, model: ModelInfo): void;
 }
@@ -115,24 +115,34 @@ export class Pipeline {
       const routing = chatRoutingRequest(request, requested, caller, requirements);
       const plan = this.#plan(record, () => this.#dependencies.planner.plan(routing));
       const cache = this.#cacheSlot(record, plan, request, caller);
-      const cached = cache?.lookup();
-      if (cached) return Promise.resolve(answerFromCache(record, request, cached, plan));
-      const admitted = this.#dependencies.governance?.admit(record, caller, {
-        requested,
-        candidates: plan.candidates,
-        ...promptOf(routing),
-        ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
-        hasOutput: true,
-        ...(request.n !== undefined && request.n > 1 ? { choices: request.n } : {}),
-      });
-      // A provider's `limits.tpm` steers balance by the prompt tokens dispatched this minute: an
-      // estimate serves as well as the count, without the tokenizer's 10-27 µs per KB (ADR 0015).
-      // Taken once admitted, which may have counted them.
       const dispatch = { record, request, plan, cache, signal, routing };
-      return admitted ? admitted.then(() => this.#execute(dispatch)) : this.#execute(dispatch);
+      const cached = cache?.lookup();
+      if (cached instanceof Promise) {
+        // A cache shared by replicas (Redis): what this process does not hold is asked there.
+        return cached.then((answer) => (answer ? answerFromCache(record, request, answer, plan) : this.#admit(dispatch, caller, requested)));
+      }
+      if (cached) return Promise.resolve(answerFromCache(record, request, cached, plan));
+      return this.#admit(dispatch, caller, requested);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Limits and budgets (governance), then the chat through the plan's candidates. */
+  #admit(dispatch: ChatDispatch, caller: Caller, requested: string): Promise<ChatOutcome> {
+    const { request, plan, routing } = dispatch;
+    const admitted = this.#dependencies.governance?.admit(dispatch.record, caller, {
+      requested,
+      candidates: plan.candidates,
+      ...promptOf(routing),
+      ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+      hasOutput: true,
+      ...(request.n !== undefined && request.n > 1 ? { choices: request.n } : {}),
+    });
+    // A provider's `limits.tpm` steers balance by the prompt tokens dispatched this minute: an
+    // estimate serves as well as the count, without the tokenizer's 10-27 µs per KB (ADR 0015).
+    // Taken once admitted, which may have counted them.
+    return admitted ? admitted.then(() => this.#execute(dispatch)) : this.#execute(dispatch);
   }
 
   /** An admitted chat through the plan's candidates, and its record once answered. */
@@ -185,10 +195,13 @@ export class Pipeline {
     return {
       lookup: () => {
         // Only an answer of a model this request may use (a key of the same team may be allowed fewer).
+        const usable = (answer: CachedAnswer | undefined) => {
+          const kept = answer && planKeeps(plan, answer.model) ? answer : undefined;
+          record.cache = kept ? 'hit' : 'miss';
+          return kept;
+        };
         const answer = responses.get(key);
-        const usable = answer && planKeeps(plan, answer.model) ? answer : undefined;
-        record.cache = usable ? 'hit' : 'miss';
-        return usable;
+        return answer instanceof Promise ? answer.then(usable) : usable(answer);
       },
       store: (answer: { result: ChatResult; stream?: NativeStream } | undefined, model: ModelInfo) => {
         if (answer && answer.result.finishReason !== 'error') responses.set(key, { result: answer.result, ...(answer.stream ? { stream: answer.stream } : {}), model: model.id, provider: model.providerId, upstream: model.upstream }, ttl * 1000);

@@ -21,10 +21,10 @@ export interface CachedAnswer {
 
 /**
  * The exact-match response cache of routes with `cache: {ttl_s}` (../shared/SPEC.md). The
- * in-process implementation is src/store/memory/response-cache.ts; a shared one (Redis) would
- * implement the same port.
+ * in-process implementation is src/store/memory/response-cache.ts, answering at once; the one
+ * shared by replicas (src/store/redis/response-cache.ts) answers a local miss with a promise.
  */
 export interface ResponseCache {
-  get(key: string): CachedAnswer | undefined;
+  get(key: string): CachedAnswer | undefined | Promise<CachedAnswer | undefined>;
   set(key: string, answer: CachedAnswer, ttlMs: number): void;
 }

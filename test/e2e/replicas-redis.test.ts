@@ -57,6 +57,8 @@ describe('replicas sharing limits, budgets and key changes through Redis', () =>
         `  - { id: oai, type: openai, base_url: "${simulator.url}", api_key: "${simulator.apiKey}" }`,
         'models:',
         '  - { id: quick, provider: oai, upstream: gpt-4o }',
+        'routes:',
+        '  - { id: remembered, strategy: ordered, candidates: [quick], cache: { ttl_s: 60 } }',
       ].join('\n'),
     );
     const env = cleanEnvironment({ REDIS_URL: testRedisUrl, SWITCHBOARD_REDIS_PREFIX: redis.prefix });
@@ -98,5 +100,30 @@ describe('replicas sharing limits, budgets and key changes through Redis', () =>
     }
     await admin(replicas[1]!, 'DELETE', `/keys/${id}`);
     for (const replica of replicas) assert.equal(await chat(replica, key), 401);
+  });
+
+  it("answers from the response cache a request another replica answered, streamed or not", async () => {
+    const ask = async (server: ServerProcess, stream: boolean) => {
+      const response = await fetch(`${server.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${master}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'remembered', stream, messages: [{ role: 'user', content: 'a question asked twice' }] }),
+      });
+      const text = await response.text();
+      assert.equal(response.status, 200, text);
+      return { cache: response.headers.get('x-switchboard-cache'), text };
+    };
+    const calls = simulator.chatCalls().length;
+    const first = await ask(replicas[0]!, false);
+    assert.equal(first.cache, 'miss');
+    const second = await ask(replicas[1]!, false);
+    assert.equal(second.cache, 'hit');
+    const content = (text: string) => (JSON.parse(text) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
+    assert.equal(content(second.text), content(first.text));
+    const streamed = await ask(replicas[2]!, true);
+    assert.equal(streamed.cache, 'hit');
+    assert.match(streamed.text, /data: \[DONE\]/);
+    assert.equal(simulator.chatCalls().length - calls, 1, 'one call to the provider for the three answers');
+    assert.equal((await redis.keys()).filter((key) => key.includes(':cache:')).length, 1);
   });
 });

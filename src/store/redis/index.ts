@@ -1,15 +1,18 @@
 import type { Redis } from 'ioredis';
+import type { ResponseCache } from '../../core/response-cache.ts';
 import type { SharedChange } from '../../core/shared-change.ts';
 import type { SpendSubject } from '../../core/stores.ts';
 import type { Admission } from '../../keys/limits.ts';
 import { describeRedisUrl } from '../../config/storage-url.ts';
 import { RedisAdmission } from './admission.ts';
+import { createSharedResponseCache } from './response-cache.ts';
 
 /**
  * What several replicas share through Redis (`storage.redis`, `REDIS_URL`; ../shared/SPEC.md
  * "Configuration": "state shared by several replicas"): rate limits and budgets
- * (src/store/redis/admission.ts), and the news that a key, team or runtime provider changed, so
- * that every replica drops its cached copy at once instead of after 30 s.
+ * (src/store/redis/admission.ts), the response cache (src/store/redis/response-cache.ts), the
+ * news that a key, team or runtime provider changed, so that every replica drops its cached copy
+ * at once instead of after 30 s, and the news that counts (feedback, a deployment's failures).
  *
  * Redis is not where anything is kept for good: the database holds keys and the ledger. While
  * Redis cannot be reached each replica falls back to what it does without it, and says so in
@@ -25,6 +28,8 @@ export interface SharedStateLogger {
 }
 
 export interface SharedState {
+  /** The response cache of every replica, over this process's `local` one. */
+  responseCache(local: ResponseCache): ResponseCache;
   /** Shared limits and budgets; `fallback` admits while Redis is unreachable. */
   admission(fallback: Admission, ledger: { costSince(subject: SpendSubject, from: string | undefined): Promise<number>; flushLedger(): Promise<void> }): Admission;
   /**
@@ -116,6 +121,7 @@ export async function openSharedState(url: string, options: SharedStateOptions):
     };
   };
   return {
+    responseCache: (local) => createSharedResponseCache({ client, prefix: options.prefix, local }),
     admission(fallback, ledger) {
       const admission = new RedisAdmission({ client, prefix: options.prefix, fallback, ...ledger, reachability });
       admissions.push(admission);
