@@ -104,6 +104,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     process.stderr.write(`Switchboard could not start: ${(error as Error).message}\n`);
     process.exitCode = 1;
+    // A connection opened before the failure (Redis reconnects for good) must not keep the process alive.
+    setTimeout(() => process.exit(1), 1_000).unref();
     return;
   }
   const address = await listenOrSay(gateway, port ?? config.server.port, host, 'Switchboard could not start');
