@@ -47,6 +47,24 @@ describe('the response cache shared by replicas through Redis', () => {
     assert.ok(ttl > 59_000 && ttl <= 60_000, `Redis expires it with the route's TTL: ${ttl} ms`);
   });
 
+  it('misses, without failing the request, on what it cannot read in Redis', async () => {
+    const reader = replica();
+    await ready();
+    const garbage = [
+      'not json',
+      'null',
+      '42',
+      JSON.stringify({ expiresAt: 'later', answer: answer('x') }),
+      JSON.stringify({ expiresAt: Date.now() + 60_000, answer: { model: 'quick' } }),
+      JSON.stringify({ expiresAt: Date.now() + 60_000, answer: { ...answer('x'), result: { id: 'c' } } }),
+    ];
+    for (const [index, text] of garbage.entries()) {
+      await redis.client.set(`${redis.prefix}cache:garbage${index}`, text, 'PX', 60_000);
+      assert.equal(await reader.get(`garbage${index}`), undefined, text);
+      assert.equal(reader.get(`garbage${index}`) instanceof Promise, true, `not kept in memory: ${text}`);
+    }
+  });
+
   it('keeps an answer larger than the bound in memory only, and misses when Redis is unreachable', async () => {
     const small = replica({ maxEntryBytes: 100 });
     await ready();

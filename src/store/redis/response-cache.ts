@@ -40,8 +40,8 @@ export function createSharedResponseCache(options: SharedResponseCacheOptions): 
       });
       const read = client.get(keyOf(key)).then(
         (text) => {
-          if (text === null) return undefined;
-          const entry = JSON.parse(text) as StoredEntry;
+          const entry = text === null ? undefined : readEntry(text);
+          if (entry === undefined) return undefined;
           const left = entry.expiresAt - clock();
           if (left <= 0) return undefined;
           local.set(key, entry.answer, left);
@@ -59,4 +59,28 @@ export function createSharedResponseCache(options: SharedResponseCacheOptions): 
       client.set(keyOf(key), text, 'PX', ttlMs).catch(() => undefined);
     },
   };
+}
+
+/**
+ * What Redis holds under a cache key, if it is an entry this version can answer with: anything
+ * else (not JSON, another shape: a replica of another version, a key written by hand) is a miss,
+ * not a failed request (a SyntaxError here reached the caller as "could not parse the JSON body
+ * of your request", a TypeError as a 500).
+ */
+function readEntry(text: string): StoredEntry | undefined {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const { expiresAt, answer } = entry as Partial<Record<keyof StoredEntry, unknown>>;
+  if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt) || typeof answer !== 'object' || answer === null) return undefined;
+  const { result, model, provider, upstream } = answer as Partial<Record<keyof CachedAnswer, unknown>>;
+  if (typeof model !== 'string' || typeof provider !== 'string' || typeof upstream !== 'string') return undefined;
+  if (typeof result !== 'object' || result === null) return undefined;
+  const { content, usage, warnings } = result as Partial<Record<string, unknown>>;
+  if (!Array.isArray(content) || typeof usage !== 'object' || usage === null || !Array.isArray(warnings)) return undefined;
+  return entry as StoredEntry;
 }
