@@ -201,7 +201,8 @@ export class Pipeline {
           return kept;
         };
         const answer = responses.get(key);
-        return answer instanceof Promise ? answer.then(usable) : usable(answer);
+        // A shared cache that fails is a miss: the request goes to a provider, never fails for it.
+        return answer instanceof Promise ? answer.then(usable, () => usable(undefined)) : usable(answer);
       },
       store: (answer: { result: ChatResult; stream?: NativeStream } | undefined, model: ModelInfo) => {
         if (answer && answer.result.finishReason !== 'error') responses.set(key, { result: answer.result, ...(answer.stream ? { stream: answer.stream } : {}), model: model.id, provider: model.providerId, upstream: model.upstream }, ttl * 1000);
