@@ -26,6 +26,7 @@ import type { ProviderHandle } from './router/execute.ts';
 import { strategies } from './router/index.ts';
 import { ModelRegistry } from './router/model-registry.ts';
 import { candidateFilters } from './router/filters/index.ts';
+import { CircuitPolicies } from './router/circuit-policy.ts';
 import { Planner } from './router/plan.ts';
 import { RuntimeProviders, type BuiltProvider } from './router/runtime-providers.ts';
 import { compileRules } from './router/rules.ts';
@@ -102,35 +103,28 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   const metrics = createMetrics(instance, { ledger: () => writer.stats() }, link ? { worker: String(link.slot) } : {});
   metrics.countRows(cutOff);
-  // Reads that must see every finished request (admin, feedback): with workers, all of them flush.
-  const flushAllLedgers = link ? () => link.flushAllLedgers() : () => writer.flush();
+  const shared = config.storage.redis ? await openSharedState(config.storage.redis, { prefix: environment.SWITCHBOARD_REDIS_PREFIX || 'switchboard:', logger }) : undefined;
+  // Reads that must see every finished request (admin, feedback, a budget's spend): with workers all of them flush, with Redis every replica.
+  const flushOwnLedgers = link ? () => link.flushAllLedgers() : () => writer.flush();
+  const flushAllLedgers = shared ? () => Promise.all([flushOwnLedgers(), shared.publish({ kind: 'ledger-flush' })]).then(() => undefined) : flushOwnLedgers;
   const shutdown = new AbortController();
   // Requests and streams in flight wait on it through one listener (src/server/shared-signal.ts).
   const drainDeadline = new SharedSignal(shutdown.signal);
   const http = createHttpClient();
-  const shared = config.storage.redis ? await openSharedState(config.storage.redis, { prefix: environment.SWITCHBOARD_REDIS_PREFIX || 'switchboard:', logger }) : undefined;
   const images = createImageFetcher({ allowPrivate: config.server.allow_private_image_urls });
 
   const providers = new Map<string, ProviderHandle>();
   const profiles = new Map<string, ProviderProfile>();
-  const cooldowns = new Map(config.providers.map((provider) => [provider.id, provider.cooldown]));
+  const circuits = new CircuitPolicies(config.providers);
   const relay = createChangeRelay(link, shared, logger);
   // A deployment's failures and recoveries reach every worker and replica: each opens its circuit after the failures in a row of all.
-  const state = createMemoryRoutingState(
-    (deployment) => {
-      const cooldown = cooldowns.get(deployment.slice(0, deployment.indexOf('/')));
-      const seconds = cooldown?.seconds ?? 10;
-      return { failureThreshold: cooldown?.failures ?? 5, cooldownMs: seconds * 1000, maxCooldownMs: Math.max(seconds * 1000, 300_000) };
-    },
-    Date.now,
-    relay ? (news) => relay.spread({ kind: 'health', ...news }) : undefined,
-  );
+  const state = createMemoryRoutingState(circuits.policyFor, Date.now, relay ? (news) => relay.spread({ kind: 'health', ...news }) : undefined);
   // Rate-limit headers are read off every answer only when a route's strategy ranks by them.
   const readsRateLimits = config.routes.some((route) => strategies.get(route.strategy)?.readsRateLimits === true);
   // Config providers at startup and /admin/providers at runtime are built the same way.
   const buildProvider = (provider: ProviderConfig): BuiltProvider => {
     const definition = providerDefinitions.get(provider.type)!;
-    cooldowns.set(provider.id, provider.cooldown);
+    circuits.set(provider);
     const settings: ProviderSettings = {
       id: provider.id,
       type: provider.type,
@@ -328,6 +322,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     else if (change.kind === 'teams') governed.keys.teamsChanged();
     else if (change.kind === 'feedback') state.recordFeedback(change.model, change.score, change.replaced);
     else if (change.kind === 'health') state.applyHealthNews(change);
+    else if (change.kind === 'ledger-flush') await writer.flush();
     else {
       const warning = await runtimeProviders.refresh(change.id);
       if (warning) logger.warn(warning);

@@ -87,6 +87,9 @@ describe('replicas sharing limits, budgets and key changes through Redis', () =>
     const { key, id } = (await admin(replicas[0]!, 'POST', '/keys', { name: 'budgeted' })) as { key: string; id: string };
     // One request through each replica: each resolves (and caches) the key.
     for (const replica of replicas) assert.equal(await chat(replica, key), 200);
+    // The other replicas write their rows before the spend is read from the ledger (a flush through Redis).
+    const usage = (await admin(replicas[0]!, 'GET', `/usage?key_id=${id}`)) as { data: unknown[] };
+    assert.equal(usage.data.length, 3, "every replica's row is listed at once");
     const cost = Number((await admin(replicas[0]!, 'GET', `/keys/${id}`)).spent_usd) / 3;
     assert.ok(cost > 0, 'the simulator answers with usage, priced from the catalog');
     // Room for one more request and a half: the 5th request is admitted (4c spent < 4.5c), the 6th is not.

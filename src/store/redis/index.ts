@@ -137,7 +137,7 @@ export async function openSharedState(url: string, options: SharedStateOptions):
         // Each subscribed process, this one included, confirms once it has applied the change: the
         // admin call answers once every replica drops its copy (a revoked key is refused everywhere).
         if (confirmations && !(await confirmations.reached(receivers, confirmTimeoutMs))) {
-          options.logger.warn({ change: change.kind }, `not every replica confirmed a change within ${confirmTimeoutMs} ms; they read it within 30 s`);
+          options.logger.warn({ change: change.kind }, `not every replica confirmed a change within ${confirmTimeoutMs} ms (${change.kind}); a key or team change reaches them within 30 s`);
         }
       } catch (error) {
         options.logger.warn({ err: { message: (error as Error).message }, change: change.kind }, 'could not tell the other replicas of a change through Redis; they read it within 30 s');
