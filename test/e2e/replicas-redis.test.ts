@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { cleanEnvironment, startCli, type ServerProcess } from '../helpers/cli.ts';
 import { createTestRedis, testRedisUrl, type TestRedis } from '../helpers/redis.ts';
@@ -95,7 +96,11 @@ describe('replicas sharing limits, budgets and key changes through Redis', () =>
     // Room for one more request and a half: the 5th request is admitted (4c spent < 4.5c), the 6th is not.
     await admin(replicas[0]!, 'PATCH', `/keys/${id}`, { budget_usd: cost * 4.5 });
     const statuses: number[] = [];
-    for (let index = 0; index < 6; index += 1) statuses.push(await chat(replicas[(index + 1) % 3]!, key));
+    for (let index = 0; index < 6; index += 1) {
+      statuses.push(await chat(replicas[(index + 1) % 3]!, key));
+      // A request's settle reaches Redis just after its answer: until then its hold counts (429 budget_reserved).
+      await sleep(50);
+    }
     assert.deepEqual(statuses, [200, 200, 429, 429, 429, 429]);
     for (const replica of replicas) {
       const spent = Number((await admin(replica, 'GET', `/keys/${id}`)).spent_usd);
