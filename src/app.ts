@@ -101,7 +101,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     journalLocks?.release();
     throw error;
   });
-  const metrics = createMetrics(instance, { ledger: () => writer.stats() }, link ? { worker: String(link.slot) } : {});
+  const metrics = createMetrics(instance, { ledger: () => writer.stats(), ...(config.storage.redis ? { redis: () => shared?.connected() === true } : {}) }, link ? { worker: String(link.slot) } : {});
   metrics.countRows(cutOff);
   const shared = config.storage.redis ? await openSharedState(config.storage.redis, { prefix: environment.SWITCHBOARD_REDIS_PREFIX || 'switchboard:', logger }) : undefined;
   // Reads that must see every finished request (admin, feedback, a budget's spend): with workers all of them flush, with Redis every replica.

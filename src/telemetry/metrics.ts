@@ -22,6 +22,8 @@ export interface Metrics {
 /** State read when /metrics is scraped. */
 export interface MetricSources {
   ledger(): WriterStats;
+  /** Whether Redis answers, when `storage.redis` is set. */
+  redis?(): boolean;
 }
 
 /**
@@ -36,6 +38,19 @@ export function createMetrics(instance: string, sources: MetricSources, processL
   // lag percentiles of a 15 s scrape from 150 samples.
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_process_', labels: processLabels, eventLoopMonitoringPrecision: 100 });
   registerLedgerMetrics(registry, sources.ledger);
+  const redis = sources.redis;
+  if (redis) {
+    new Gauge({
+      name: 'switchboard_redis_connected',
+      help: '1 while Redis (storage.redis) answers; 0 while replicas count limits and budgets alone',
+      registers: [registry],
+      // Across the workers of one process: 0 as soon as one of them has lost Redis.
+      aggregator: 'min',
+      collect() {
+        this.set(redis() ? 1 : 0);
+      },
+    });
+  }
   const requests = summedCounter(registry, {
     name: 'switchboard_requests_total',
     help: 'Requests handled, by endpoint, answering model and provider, route and outcome',

@@ -144,6 +144,7 @@ describe('switchboard CLI', () => {
       assert.equal(response.status, 200);
       const warnings = server.stdout().split('\n').filter((line) => line.includes('Redis cannot be reached'));
       assert.equal(warnings.length, 1, server.stdout());
+      assert.match(await (await fetch(`${server.origin}/metrics`)).text(), /^switchboard_redis_connected 0$/m);
     } finally {
       await server.stop();
     }

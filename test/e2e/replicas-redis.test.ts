@@ -73,8 +73,10 @@ describe('replicas sharing limits, budgets and key changes through Redis', () =>
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('names Redis in the banner, without its password', () => {
+  it('names Redis in the banner, and says in /metrics that every worker reaches it', async () => {
     assert.match(replicas[0]!.stderr(), /redis: +redis:\/\/127\.0\.0\.1:6379 \(rate limits, budgets and key changes shared by replicas\)/);
+    const metrics = await (await fetch(`${replicas[2]!.origin}/metrics`, { headers: { authorization: `Bearer ${master}` } })).text();
+    assert.match(metrics, /^switchboard_redis_connected 1$/m);
   });
 
   it("holds a key's rpm across the replicas: 10 of 30 simultaneous requests", async () => {
