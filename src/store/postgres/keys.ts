@@ -1,13 +1,9 @@
-import type { BudgetPeriod, RateLimits } from '../../core/governance.ts';
-import type { KeyStore, LimitSettings, TeamRecord, TeamStore, VirtualKeyRecord } from '../../core/stores.ts';
-import { iso, isoOrNull, jsonParameter, textParameter } from './values.ts';
+import type { KeyStore, LimitSettings, TeamStore } from '../../core/stores.ts';
+import { keyFromColumns, teamFromColumns } from '../governance-columns.ts';
+import { jsonParameter, postgresColumns, textParameter } from './values.ts';
 import type { Database } from './database.ts';
 
 const json = (value: unknown): string => jsonParameter(JSON.stringify(value));
-
-type Row = Record<string, unknown>;
-
-const number = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 /** Virtual keys in PostgreSQL: the secret's hash (unique index) and a hint, never the secret. */
 export function createPostgresKeyStore(database: Database): KeyStore {
@@ -39,33 +35,16 @@ export function createPostgresKeyStore(database: Database): KeyStore {
     },
     async get(id) {
       const { rows } = await database.query('SELECT * FROM virtual_keys WHERE id = $1', [textParameter(id)]);
-      return rows[0] ? keyFromRow(rows[0]) : undefined;
+      return rows[0] ? keyFromColumns(rows[0], postgresColumns) : undefined;
     },
     async findByHash(keyHash) {
       const { rows } = await database.query('SELECT * FROM virtual_keys WHERE key_hash = $1', [textParameter(keyHash)]);
-      return rows[0] ? keyFromRow(rows[0]) : undefined;
+      return rows[0] ? keyFromColumns(rows[0], postgresColumns) : undefined;
     },
     async list() {
       const { rows } = await database.query('SELECT * FROM virtual_keys ORDER BY created_at, id');
-      return rows.map(keyFromRow);
+      return rows.map((row) => keyFromColumns(row, postgresColumns));
     },
-  };
-}
-
-function keyFromRow(row: Row): VirtualKeyRecord {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    team: row.team === null ? null : String(row.team),
-    ...limitsFromRow(row),
-    expiresAt: isoOrNull(row.expires_at),
-    metadata: (row.metadata ?? {}) as Record<string, string>,
-    guardrails: (row.guardrails ?? []) as string[],
-    revoked: row.revoked === true,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-    keyHash: String(row.key_hash),
-    keyHint: String(row.key_hint),
   };
 }
 
@@ -91,32 +70,20 @@ export function createPostgresTeamStore(database: Database): TeamStore {
     },
     async get(id) {
       const { rows } = await database.query('SELECT * FROM teams WHERE id = $1', [textParameter(id)]);
-      return rows[0] ? teamFromRow(rows[0]) : undefined;
+      return rows[0] ? teamFromColumns(rows[0], postgresColumns) : undefined;
     },
     async findByLabel(label) {
       const { rows } = await database.query('SELECT * FROM teams WHERE id = $1 OR name = $1 ORDER BY (id = $1) DESC LIMIT 1', [textParameter(label)]);
-      return rows[0] ? teamFromRow(rows[0]) : undefined;
+      return rows[0] ? teamFromColumns(rows[0], postgresColumns) : undefined;
     },
     async list() {
       const { rows } = await database.query('SELECT * FROM teams ORDER BY created_at, id');
-      return rows.map(teamFromRow);
+      return rows.map((row) => teamFromColumns(row, postgresColumns));
     },
     async delete(id) {
       const { rowCount } = await database.query('DELETE FROM teams WHERE id = $1', [textParameter(id)]);
       return (rowCount ?? 0) > 0;
     },
-  };
-}
-
-function teamFromRow(row: Row): TeamRecord {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    ...limitsFromRow(row),
-    metadata: (row.metadata ?? {}) as Record<string, string>,
-    guardrails: (row.guardrails ?? []) as string[],
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
   };
 }
 
@@ -130,15 +97,4 @@ function limitValues(record: LimitSettings): unknown[] {
     record.tpm,
     json(record.modelLimits),
   ];
-}
-
-function limitsFromRow(row: Row): LimitSettings {
-  return {
-    models: (row.models ?? null) as string[] | null,
-    budgetUsd: number(row.budget_usd),
-    budgetPeriod: String(row.budget_period) as BudgetPeriod,
-    rpm: number(row.rpm),
-    tpm: number(row.tpm),
-    modelLimits: (row.model_limits ?? {}) as Record<string, RateLimits>,
-  };
 }

@@ -2,7 +2,7 @@ import type { LedgerRow } from '../../core/ledger.ts';
 import { roundUsd } from '../../ledger/cost.ts';
 import { ledgerRowFromColumns } from '../ledger-columns.ts';
 import { maxRowsRead, type LedgerQuery, type LedgerStore, type SpendSubject, type UsageGroup, type UsageSummaryQuery, type UsageTotals } from '../../core/stores.ts';
-import { iso, jsonParameter, textParameter, utcTime, whereClause } from './values.ts';
+import { jsonParameter, postgresColumns, textParameter, utcTime, whereClause } from './values.ts';
 import type { Database } from './database.ts';
 
 /**
@@ -129,8 +129,6 @@ export function createPostgresLedgerStore(database: Database): LedgerStore {
 }
 
 /** PostgreSQL's columns: `json` parsed by the driver, booleans, `timestamptz` as Dates. */
-const postgresColumns = { json: (value: unknown) => value, flag: (value: unknown) => value === true, time: iso };
-
 function fromRecord(record: Record<string, unknown>): LedgerRow {
   return ledgerRowFromColumns(record, postgresColumns);
 }

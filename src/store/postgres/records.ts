@@ -1,5 +1,6 @@
-import type { AuditEntry, AuditQuery, AuditStore, FeedbackRecord, FeedbackStore, ProviderCredentialStore, StoredProvider } from '../../core/stores.ts';
-import { iso, jsonParameter, textParameter, whereClause } from './values.ts';
+import type { AuditQuery, AuditStore, FeedbackRecord, FeedbackStore, ProviderCredentialStore, StoredProvider } from '../../core/stores.ts';
+import { auditEntryFromColumns, auditPageSize } from '../governance-columns.ts';
+import { iso, jsonParameter, postgresColumns, textParameter, whereClause } from './values.ts';
 import type { Database } from './database.ts';
 
 /** Runtime providers in PostgreSQL: the config is stored sealed (src/keys/credential-cipher.ts). */
@@ -51,19 +52,8 @@ export function createPostgresAuditStore(database: Database): AuditStore {
         ['action = $?', query.action],
         ['target_id = $?', query.targetId],
       ]);
-      const limit = Math.min(Math.max(query.limit ?? 100, 1), 10_000);
-      const { rows } = await database.query(`SELECT * FROM audit_log ${where} ORDER BY id DESC LIMIT ${limit}`, values);
-      return rows.map(
-        (row): AuditEntry => ({
-          id: Number(row.id),
-          time: iso(row.time),
-          actor: String(row.actor),
-          action: String(row.action),
-          targetType: String(row.target_type),
-          targetId: row.target_id === null ? null : String(row.target_id),
-          details: row.details as Record<string, unknown>,
-        }),
-      );
+      const { rows } = await database.query(`SELECT * FROM audit_log ${where} ORDER BY id DESC LIMIT ${auditPageSize(query)}`, values);
+      return rows.map((row) => auditEntryFromColumns(row, postgresColumns));
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { ColumnDecoding } from '../ledger-columns.ts';
 import { utcIsoTime } from '../../core/utc-time.ts';
 
 /** What the PostgreSQL stores share: their WHERE clauses and how times are read back. */
@@ -30,9 +31,6 @@ export function iso(value: unknown): string {
   return value instanceof Date ? value.toISOString() : String(value);
 }
 
-export function isoOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : iso(value);
-}
 
 /**
  * A string as PostgreSQL takes it in a `text` column or parameter: it refuses NUL in text
@@ -66,3 +64,6 @@ const unsupportedEscape = /(?<!\\)((?:\\\\)*)\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F
 export function jsonParameter(text: string): string {
   return text.includes('\\u') ? text.replace(unsupportedEscape, '$1\\ufffd') : text;
 }
+
+/** How PostgreSQL's columns read back through node-postgres: JSON parsed, booleans, `timestamptz` as Date. */
+export const postgresColumns: ColumnDecoding = { json: (value) => value, flag: (value) => value === true, time: iso };

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { AuditEntry, AuditQuery, AuditStore } from '../../core/stores.ts';
+import type { AuditQuery, AuditStore } from '../../core/stores.ts';
+import { auditEntryFromColumns, auditPageSize } from '../governance-columns.ts';
+import { sqliteColumns } from './columns.ts';
 
 /** The admin audit log in SQLite, append-only. */
 export function createAuditStore(database: Database.Database): AuditStore {
@@ -19,7 +21,7 @@ export function createAuditStore(database: Database.Database): AuditStore {
     },
     async list(query: AuditQuery) {
       const conditions: string[] = [];
-      const parameters: Record<string, string | number> = { limit: Math.min(Math.max(query.limit ?? 100, 1), 10_000) };
+      const parameters: Record<string, string | number> = { limit: auditPageSize(query) };
       if (query.action) {
         conditions.push('action = @action');
         parameters.action = query.action;
@@ -30,17 +32,7 @@ export function createAuditStore(database: Database.Database): AuditStore {
       }
       const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
       const rows = database.prepare(`SELECT * FROM audit_log ${where} ORDER BY id DESC LIMIT @limit`).all(parameters) as Array<Record<string, string | number | null>>;
-      return rows.map(
-        (row): AuditEntry => ({
-          id: Number(row.id),
-          time: String(row.time),
-          actor: String(row.actor),
-          action: String(row.action),
-          targetType: String(row.target_type),
-          targetId: row.target_id === null ? null : String(row.target_id),
-          details: JSON.parse(String(row.details)) as Record<string, unknown>,
-        }),
-      );
+      return rows.map((row) => auditEntryFromColumns(row, sqliteColumns));
     },
   };
 }

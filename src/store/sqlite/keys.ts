@@ -1,12 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { BudgetPeriod, RateLimits } from '../../core/governance.ts';
-import type { KeyStore, LimitSettings, TeamRecord, TeamStore, VirtualKeyRecord } from '../../core/stores.ts';
+import type { KeyStore, LimitSettings, TeamStore } from '../../core/stores.ts';
+import { keyFromColumns, teamFromColumns } from '../governance-columns.ts';
+import { sqliteColumns } from './columns.ts';
 
 type Row = Record<string, string | number | null>;
-
-const json = <T>(value: string | number | null | undefined, fallback: T): T => (value === null || value === undefined ? fallback : (JSON.parse(String(value)) as T));
-const text = (value: string | number | null | undefined): string | null => (value === null || value === undefined ? null : String(value));
-const number = (value: string | number | null | undefined): number | null => (value === null || value === undefined ? null : Number(value));
 
 /** Virtual keys in SQLite: the secret's hash (unique index) and a hint, never the secret. */
 export function createKeyStore(database: Database.Database): KeyStore {
@@ -42,32 +39,15 @@ export function createKeyStore(database: Database.Database): KeyStore {
     },
     async get(id) {
       const row = byId.get(id) as Row | undefined;
-      return row ? keyFromRow(row) : undefined;
+      return row ? keyFromColumns(row, sqliteColumns) : undefined;
     },
     async findByHash(keyHash) {
       const row = byHash.get(keyHash) as Row | undefined;
-      return row ? keyFromRow(row) : undefined;
+      return row ? keyFromColumns(row, sqliteColumns) : undefined;
     },
     async list() {
-      return (all.all() as Row[]).map(keyFromRow);
+      return (all.all() as Row[]).map((row) => keyFromColumns(row, sqliteColumns));
     },
-  };
-}
-
-function keyFromRow(row: Row): VirtualKeyRecord {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    team: text(row.team),
-    ...limitsFromRow(row),
-    expiresAt: text(row.expires_at),
-    metadata: json<Record<string, string>>(row.metadata, {}),
-    guardrails: json<string[]>(row.guardrails, []),
-    revoked: row.revoked === 1,
-    createdAt: String(row.created_at),
-    updatedAt: String(row.updated_at),
-    keyHash: String(row.key_hash),
-    keyHint: String(row.key_hint),
   };
 }
 
@@ -97,30 +77,18 @@ export function createTeamStore(database: Database.Database): TeamStore {
     },
     async get(id) {
       const row = byId.get(id) as Row | undefined;
-      return row ? teamFromRow(row) : undefined;
+      return row ? teamFromColumns(row, sqliteColumns) : undefined;
     },
     async findByLabel(label) {
       const row = byLabel.get(label, label, label) as Row | undefined;
-      return row ? teamFromRow(row) : undefined;
+      return row ? teamFromColumns(row, sqliteColumns) : undefined;
     },
     async list() {
-      return (all.all() as Row[]).map(teamFromRow);
+      return (all.all() as Row[]).map((row) => teamFromColumns(row, sqliteColumns));
     },
     async delete(id) {
       return remove.run(id).changes > 0;
     },
-  };
-}
-
-function teamFromRow(row: Row): TeamRecord {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    ...limitsFromRow(row),
-    metadata: json<Record<string, string>>(row.metadata, {}),
-    guardrails: json<string[]>(row.guardrails, []),
-    createdAt: String(row.created_at),
-    updatedAt: String(row.updated_at),
   };
 }
 
@@ -133,16 +101,5 @@ function limitColumns(record: LimitSettings): Row {
     rpm: record.rpm,
     tpm: record.tpm,
     model_limits: JSON.stringify(record.modelLimits),
-  };
-}
-
-function limitsFromRow(row: Row): LimitSettings {
-  return {
-    models: json<string[] | null>(row.models, null),
-    budgetUsd: number(row.budget_usd),
-    budgetPeriod: String(row.budget_period) as BudgetPeriod,
-    rpm: number(row.rpm),
-    tpm: number(row.tpm),
-    modelLimits: json<Record<string, RateLimits>>(row.model_limits, {}),
   };
 }

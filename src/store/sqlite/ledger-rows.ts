@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { LedgerRow } from '../../core/ledger.ts';
 import { ledgerRowFromColumns } from '../ledger-columns.ts';
+import { sqliteColumns } from './columns.ts';
 
 /**
  * Ledger rows ↔ the `ledger` table, shared by the main thread (reads, and writes without a
@@ -96,8 +97,6 @@ function jsonRecord(record: Record<string, string>): string {
 }
 
 /** SQLite's columns: JSON as text, flags as 1 or 0, times as ISO-8601 text. */
-const sqliteColumns = { json: (value: unknown) => JSON.parse(String(value)) as unknown, flag: (value: unknown) => value === 1, time: String };
-
 export function fromRecord(record: LedgerRecord): LedgerRow {
   return ledgerRowFromColumns(record, sqliteColumns);
 }
