@@ -1,6 +1,6 @@
 import type { LedgerRow } from '../core/ledger.ts';
 
-/** How a backend's ledger columns read back: its JSON columns, its flags and its times. */
+/** How a backend's columns read back (ledger rows, keys, teams, audit entries): its JSON columns, its flags and its times. */
 export interface ColumnDecoding {
   json(value: unknown): unknown;
   flag(value: unknown): boolean;
