@@ -7,7 +7,8 @@ import type { Admission } from '../keys/limits.ts';
 import { youngGenerationFlags } from '../../scripts/runtime-flags.js';
 import { AdmissionArbiter } from './arbiter.ts';
 import { ConnectionDealer, type Seat } from './connection-dealer.ts';
-import { handedConnection, type PrimaryMethods, type SharedChange, type WorkerMethods, type WorkerMetrics, type WorkerSetup } from './protocol.ts';
+import type { SharedChange } from '../core/shared-change.ts';
+import { handedConnection, type PrimaryMethods, type WorkerMethods, type WorkerMetrics, type WorkerSetup } from './protocol.ts';
 import { RpcPeer } from './rpc.ts';
 import { workerMarker } from './worker-link.ts';
 

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.ts';
 import type { BudgetPeriod, SpendPolicy } from '../core/governance.ts';
+import type { SharedChange } from '../core/shared-change.ts';
 import type { SpendStatus, SpendSubjectRef, Usage } from '../keys/limits.ts';
 
 /**
@@ -25,14 +26,6 @@ export interface AdmitParams {
   costUsd: number;
   tokens: number;
 }
-
-/**
- * A change made in one worker that the others must see at once: through /admin (a key, the
- * teams, a runtime provider), or a quality score through /v1/feedback (learned quality).
- */
-import type { SharedChange } from '../core/shared-change.ts';
-
-export type { SharedChange };
 
 /** One worker's metrics, as prom-client's aggregation takes them. */
 export type WorkerMetrics = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;

@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import { GatewayError } from '../core/errors.ts';
 import type { BudgetPeriod, SpendPolicy } from '../core/governance.ts';
 import type { Admission, Demand, SpendStatus, SpendSubjectRef, Ticket, Usage } from '../keys/limits.ts';
-import { handedConnection, isHandedConnection, type PrimaryMethods, type SharedChange, type WorkerMethods, type WorkerMetrics, type WorkerSetup } from './protocol.ts';
+import type { SharedChange } from '../core/shared-change.ts';
+import { handedConnection, isHandedConnection, type PrimaryMethods, type WorkerMethods, type WorkerMetrics, type WorkerSetup } from './protocol.ts';
 import { RpcPeer } from './rpc.ts';
 
 /** Set in the environment of the workers the primary forks (src/cluster/primary.ts). */

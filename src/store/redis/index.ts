@@ -19,9 +19,6 @@ import { createSharedResponseCache } from './response-cache.ts';
  * its log once, and once again when Redis answers.
  */
 
-/** A change the other replicas apply (src/app.ts applies the same for the workers of one process). */
-export type ReplicaChange = SharedChange;
-
 export interface SharedStateLogger {
   warn(details: object, message: string): void;
   info(details: object, message: string): void;
@@ -37,11 +34,11 @@ export interface SharedState {
    * with `confirm` resolves once each has applied it (1 s at most). Best effort: a replica that
    * misses it (disconnected from Redis) reads a key again within 30 s.
    */
-  publish(change: ReplicaChange, options?: { confirm?: boolean }): Promise<void>;
+  publish(change: SharedChange, options?: { confirm?: boolean }): Promise<void>;
   /** Whether Redis answers now. */
   connected(): boolean;
   /** Applies the other replicas' changes. */
-  subscribe(apply: (change: ReplicaChange) => void | Promise<void>): Promise<void>;
+  subscribe(apply: (change: SharedChange) => void | Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -150,7 +147,7 @@ export async function openSharedState(url: string, options: SharedStateOptions):
       subscriber = client.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
       subscriber.on('error', () => undefined);
       subscriber.on('message', (from: string, message: string) => {
-        let parsed: { origin?: unknown; id?: unknown; change?: ReplicaChange; confirm?: unknown };
+        let parsed: { origin?: unknown; id?: unknown; change?: SharedChange; confirm?: unknown };
         try {
           parsed = JSON.parse(message) as typeof parsed;
         } catch {

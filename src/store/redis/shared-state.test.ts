@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createTestRedis, testRedisUrl, type TestRedis } from '../../../test/helpers/redis.ts';
-import { openSharedState, type ReplicaChange, type SharedState } from './index.ts';
+import type { SharedChange } from '../../core/shared-change.ts';
+import { openSharedState, type SharedState } from './index.ts';
 
 const quiet = { warn: () => undefined, info: () => undefined };
 
@@ -25,7 +26,7 @@ describe('key, team and provider changes told to the other replicas through Redi
 
   it('answers a change once every other replica has applied it, and not to its own process', async () => {
     const [first, second, third] = [await open(), await open(), await open()];
-    const applied: Array<[string, ReplicaChange]> = [];
+    const applied: Array<[string, SharedChange]> = [];
     await first.subscribe((change) => void applied.push(['first', change]));
     // A replica slow to apply (a provider refresh reads the database): the publisher waits for it.
     await second.subscribe(async (change) => {
