@@ -68,6 +68,17 @@ export function createMemoryRoutingState(
     state.openUntil = clock() + (cooldownMs ?? Math.min(policy.cooldownMs * 2 ** state.openings, policy.maxCooldownMs));
     state.probing = false;
   };
+  /** A failure in a row more, this process's or another's: the circuit opens at the policy's threshold. */
+  const countFailure = (key: string, state: DeploymentState) => {
+    state.consecutiveFailures += 1;
+    if (state.openUntil === 0 && state.consecutiveFailures >= policyFor(key).failureThreshold) open(key, state);
+  };
+  /** A success, this process's or another's: the failures in a row end and the circuit closes. */
+  const close = (state: DeploymentState) => {
+    state.consecutiveFailures = 0;
+    state.openUntil = 0;
+    state.openings = 0;
+  };
 
   return {
     snapshot(): RoutingSnapshot {
@@ -81,33 +92,27 @@ export function createMemoryRoutingState(
       state.samples += 1;
       // Only a success after failures is news: the others' failures in a row end here too.
       if (tell !== undefined && (state.consecutiveFailures > 0 || state.openUntil !== 0)) tell({ deployment: key, outcome: 'recovered' });
-      state.consecutiveFailures = 0;
-      state.openUntil = 0;
-      state.openings = 0;
+      close(state);
       state.probing = false;
     },
     recordFailure(key, options) {
       const state = deployment(key);
       tell?.({ deployment: key, outcome: 'failed' });
+      if (options.cooldownMs === undefined && !options.probe) return countFailure(key, state);
       state.consecutiveFailures += 1;
       if (options.cooldownMs !== undefined) open(key, state, options.cooldownMs);
-      else if (options.probe) {
+      else {
         // The cooldown doubles once per failed probe (issue 14): not per failure of the calls
         // that were already in flight when the circuit opened, nor per retry.
         state.openings += 1;
         open(key, state);
-      } else if (state.openUntil === 0 && state.consecutiveFailures >= policyFor(key).failureThreshold) open(key, state);
+      }
     },
     applyHealthNews(news) {
       const state = deployment(news.deployment);
-      if (news.outcome === 'recovered') {
-        state.consecutiveFailures = 0;
-        state.openUntil = 0;
-        state.openings = 0;
-        return;
-      }
-      state.consecutiveFailures += 1;
-      if (state.openUntil === 0 && state.consecutiveFailures >= policyFor(news.deployment).failureThreshold) open(news.deployment, state);
+      // Another process's probe, if any, is its own: this one's `probing` is left as it is.
+      if (news.outcome === 'recovered') close(state);
+      else countFailure(news.deployment, state);
     },
     admit(key) {
       const state = deployment(key);
