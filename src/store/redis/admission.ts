@@ -134,34 +134,30 @@ export class RedisAdmission implements Admission {
       const now = this.#clock();
       const keys: string[] = [];
       const windows: Array<[number, number, number, number]> = [];
-      let policyIndex = 0;
       const windowRefs: WindowRef[] = [];
       const tokenWindows: string[] = [];
       const subjects: Array<[number, number, number]> = [];
       const bases: string[] = [];
       let tokens: number | undefined;
       let cost: number | undefined;
-      const addWindow = (policy: SpendPolicy, name: string, rpm: number | undefined, tpm: number | undefined, scope: string | undefined) => {
-        if (rpm === undefined && tpm === undefined) return;
-        windows.push([keys.length + 1, rpm ?? -1, tpm ?? -1, policyIndex]);
-        windowRefs.push({ policy, scope, rpm, tpm });
-        keys.push(`${name}:r`, `${name}:t`, `${name}:ta`, `${name}:ts`);
-        if (tpm !== undefined) {
-          tokens ??= Math.max(0, Math.round(demand.estimatedTokens()));
-          tokenWindows.push(name);
-        }
-      };
-      for (const policy of policies) {
-        policyIndex += 1;
+      // The script finds each window's and subject's keys by their place in KEYS, so they may interleave.
+      policies.forEach((policy, index) => {
         const base = this.#subjectKey(policy.kind, policy.subject);
         bases.push(base);
-        addWindow(policy, `${base}:w`, policy.rpm, policy.tpm, undefined);
+        const addWindow = (name: string, rpm: number | undefined, tpm: number | undefined, scope: string | undefined) => {
+          if (rpm === undefined && tpm === undefined) return;
+          windows.push([keys.length + 1, rpm ?? -1, tpm ?? -1, index + 1]);
+          windowRefs.push({ policy, scope, rpm, tpm });
+          keys.push(`${name}:r`, `${name}:t`, `${name}:ta`, `${name}:ts`);
+          if (tpm !== undefined) {
+            tokens ??= Math.max(0, Math.round(demand.estimatedTokens()));
+            tokenWindows.push(name);
+          }
+        };
+        addWindow(`${base}:w`, policy.rpm, policy.tpm, undefined);
         for (const [glob, limits] of Object.entries(policy.modelLimits)) {
-          if (this.#glob(glob)(demand.requested)) addWindow(policy, `${base}:m:${encodeURIComponent(glob)}`, limits.rpm, limits.tpm, glob);
+          if (this.#glob(glob)(demand.requested)) addWindow(`${base}:m:${encodeURIComponent(glob)}`, limits.rpm, limits.tpm, glob);
         }
-      }
-      policies.forEach((policy, index) => {
-        const base = bases[index]!;
         const budgeted = hasBudgetLimit(policy);
         subjects.push([keys.length + 1, budgeted ? policy.budgetUsd : -1, budgeted ? (cost ??= demand.estimatedCostUsd()) : 0]);
         // A subject without a budget never reads its :spent key: the holds key stands in.
@@ -170,7 +166,7 @@ export class RedisAdmission implements Admission {
       const reply = (await this.#run('admit', keys, [now, this.#windowMs, ticket, this.#leaseMs, tokens ?? 0, JSON.stringify({ w: windows, s: subjects })]).catch((error: unknown) => {
         // No answer in time (a slow Redis): the script may still have run and reserved. The fallback
         // admits this request, so its reservations go now rather than hold the budget for a lease.
-        this.#run('settle', [...tokenWindows.flatMap((name) => [`${name}:ta`, `${name}:ts`]), ...bases.flatMap((base) => [`${base}:holds`, `${base}:held`])], [ticket, 0, 0, tokenWindows.length, bases.length]).catch(() => undefined);
+        this.#run('settle', holdKeys(tokenWindows, bases), [ticket, 0, 0, tokenWindows.length, bases.length]).catch(() => undefined);
         throw error;
       })) as ScriptReply;
       this.#reached();
@@ -196,11 +192,7 @@ export class RedisAdmission implements Admission {
         // before (an earlier outage, an admin read) must not have missed what was spent through Redis.
         if (usage.costUsd > 0) this.#options.fallback.recordSpend(policies.map((policy) => ({ kind: policy.kind, subject: policy.subject })), usage);
         const time = Date.parse(usage.time);
-        const keys = [
-          ...tokenWindows.flatMap((name) => [`${name}:ta`, `${name}:ts`]),
-          ...bases.flatMap((base) => [`${base}:holds`, `${base}:held`]),
-          ...bases.flatMap((base) => this.#spentKeys(base, time)),
-        ];
+        const keys = [...holdKeys(tokenWindows, bases), ...bases.flatMap((base) => this.#spentKeys(base, time))];
         const tokens = Math.max(0, Math.round(usage.inputTokens + usage.outputTokens));
         // The lease ends the hold if this fails; the ledger still has the cost for the next reconcile.
         this.#run('settle', keys, [ticket, tokens, usage.costUsd, tokenWindows.length, bases.length]).catch((error: unknown) => this.#fallback(error));
@@ -281,6 +273,11 @@ export class RedisAdmission implements Admission {
   #spentKeys(base: string, time: number): string[] {
     return periods.map((period) => `${base}:spent:${periodKey(period, time)}`);
   }
+}
+
+/** The keys the settle script releases a ticket in: each token window's :ta and :ts, then each subject's :holds and :held. */
+function holdKeys(tokenWindows: readonly string[], bases: readonly string[]): string[] {
+  return [...tokenWindows.flatMap((name) => [`${name}:ta`, `${name}:ts`]), ...bases.flatMap((base) => [`${base}:holds`, `${base}:held`])];
 }
 
 const digests = new Map<string, string>();
