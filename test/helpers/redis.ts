@@ -17,6 +17,11 @@ export interface TestRedis {
   drop(): Promise<void>;
 }
 
+/** Resolves once every client is connected (clients made with no offline queue refuse commands before). */
+export async function connected(clients: readonly Redis[]): Promise<void> {
+  for (const client of clients) if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+}
+
 export async function createTestRedis(): Promise<TestRedis> {
   const prefix = `sb_test_${randomBytes(6).toString('hex')}:`;
   const client = new Redis(testRedisUrl, { maxRetriesPerRequest: 1 });

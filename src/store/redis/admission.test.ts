@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { createTestRedis, testRedisUrl, type TestRedis } from '../../../test/helpers/redis.ts';
+import { connected, createTestRedis, testRedisUrl, type TestRedis } from '../../../test/helpers/redis.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { SpendPolicy } from '../../core/governance.ts';
 import type { SpendSubject } from '../../core/stores.ts';
@@ -45,9 +45,7 @@ describe('limits and budgets shared by replicas through Redis', () => {
     admissions.push(admission);
     return admission;
   };
-  const ready = async () => {
-    for (const client of clients) if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
-  };
+  const ready = () => connected(clients);
 
   before(async () => {
     redis = await createTestRedis();

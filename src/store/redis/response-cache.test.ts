@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { createTestRedis, testRedisUrl, type TestRedis } from '../../../test/helpers/redis.ts';
+import { connected, createTestRedis, testRedisUrl, type TestRedis } from '../../../test/helpers/redis.ts';
 import type { CachedAnswer } from '../../core/response-cache.ts';
 import { createMemoryResponseCache } from '../memory/response-cache.ts';
 import { createSharedResponseCache } from './response-cache.ts';
@@ -22,9 +22,7 @@ describe('the response cache shared by replicas through Redis', () => {
     clients.push(client);
     return createSharedResponseCache({ client, prefix: redis.prefix, local: createMemoryResponseCache(), ...(options.maxEntryBytes ? { maxEntryBytes: options.maxEntryBytes } : {}) });
   };
-  const ready = async () => {
-    for (const client of clients) if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
-  };
+  const ready = () => connected(clients);
 
   before(async () => {
     redis = await createTestRedis();
