@@ -25,6 +25,20 @@ export interface UpstreamRequest {
    * with it a key in the query). The adapter's redactor, built once per provider.
    */
   redact?: (text: string) => string;
+  /** Told when body bytes arrive (a stream's stall timer reads it), when the caller wants to know. */
+  progress?: UpstreamProgress;
+}
+
+/**
+ * When the answer's body last brought bytes, written by the transport as they arrive. Bytes that
+ * carry no event still show the provider alive: Anthropic's `ping` events (`Ping` in
+ * ../shared/specs/anthropic/openapi.json's MessageStreamEvent, sent while it works) and SSE comment lines
+ * (WHATWG HTML, "Server-sent events": a line starting with a colon, for keep-alives, as
+ * OpenRouter's `: OPENROUTER PROCESSING`).
+ */
+export interface UpstreamProgress {
+  /** `performance.now()` at the last body bytes; undefined before any. */
+  lastDataAt?: number | undefined;
 }
 
 /** A provider's answer, body not yet read. */

@@ -44,6 +44,12 @@ export interface ProviderCall {
    * carries no status of its own or a status the provider did not send.
    */
   upstreamStatus?: number;
+  /**
+   * `performance.now()` when the provider's answer last brought bytes, written by the transport
+   * (UpstreamProgress, src/core/http-client.ts): a stream's stall timer counts silence from it,
+   * so keep-alives that carry no event (Anthropic's `ping`, SSE comments) are not a stall.
+   */
+  lastDataAt?: number | undefined;
 }
 
 /**

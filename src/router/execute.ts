@@ -75,6 +75,7 @@ function streamOf(success: Success<PeekedStream>, mayRepeatPrefix = false): Stre
     record: live.record,
     startedAt: live.startedAt,
     stallMs: live.stallMs,
+    progress: live.progress,
     abort: live.abort,
     release: live.release,
     mayRepeatPrefix,

@@ -322,8 +322,9 @@ export class Executor<T> {
       // The transport's own limits stay behind ours, so the error names the deadline that passed.
       timeoutMs: deadlines ? Math.max(timeoutMs, deadlines.ttftMs, deadlines.stallMs) : timeoutMs,
       requestId: this.#context.requestId,
-      // Written by the transport when the provider answers; set now so the object keeps one shape.
+      // Written by the transport when the provider answers and as its body comes; set now so the object keeps one shape.
       upstreamStatus: undefined,
+      lastDataAt: undefined,
       ...(model.maxOutputTokens !== undefined ? { maxOutputTokens: model.maxOutputTokens } : {}),
     };
     let answer: Promise<T>;
@@ -362,6 +363,7 @@ export class Executor<T> {
       record,
       startedAt,
       stallMs: candidate.deadlines?.stallMs ?? candidate.timeoutMs,
+      progress: providerCall,
       abort: (reason) => call.abort(reason),
       release: () => call.release(),
     };

@@ -30,6 +30,7 @@ function attempt(providerId: string, buffered: StreamEvent[], rest: StreamEvent[
     record: { model: 'chat', provider: providerId, upstreamModel: `${providerId}-model`, outcome: 'ok', latencyMs: 1 },
     startedAt: 0,
     stallMs: 60_000,
+    progress: {},
     abort: () => undefined,
     release: () => void (released = true),
     released: () => released,

@@ -1,5 +1,6 @@
 import type { ChatRequest } from '../core/chat-request.ts';
 import { GatewayError, toGatewayError } from '../core/errors.ts';
+import type { UpstreamProgress } from '../core/http-client.ts';
 import type { AttemptRecord } from '../core/ledger.ts';
 import type { ModelInfo } from '../core/model.ts';
 import type { EventReader, FinishEvent, NativeChunkEvent, ReadResult, StreamEvent } from '../core/stream-event.ts';
@@ -27,8 +28,10 @@ export interface LiveAttempt {
   /** Its ledger entry, updated if its stream breaks later. */
   record: AttemptRecord;
   startedAt: number;
-  /** Longest silence between two stream events. */
+  /** Longest silence of the provider mid-stream: no event, nor any bytes (keep-alives) since the last. */
   stallMs: number;
+  /** When its answer last brought bytes (its ProviderCall, written by the transport). */
+  progress: UpstreamProgress;
   /** Aborts its upstream call. */
   abort(reason: GatewayError): void;
   /** Stops listening to the request's signals (once its stream has ended). */
@@ -426,16 +429,26 @@ class ResumableStream {
     this.#clearTimer();
   }
 
-  /** Arms the stall timer of the current attempt: it runs only while an upstream read is pending. */
+  /**
+   * Arms the stall timer of the current attempt: it runs only while an upstream read is pending.
+   * Bytes that brought no event (an Anthropic `ping`, an SSE comment) show the provider alive:
+   * when some came within the limit, the timer waits out the rest of it from their arrival.
+   */
   #watch(): void {
     this.#clearTimer();
     this.#stalled = undefined;
-    const attempt = this.#attempt;
+    this.#armStall(this.#attempt, this.#attempt.stallMs);
+  }
+
+  #armStall(attempt: StreamAttempt, waitMs: number): void {
     this.#timer = setTimeout(() => {
       if (!this.#reading || this.#ended || attempt !== this.#attempt) return;
+      const lastDataAt = attempt.progress.lastDataAt;
+      const silentMs = lastDataAt === undefined ? attempt.stallMs : performance.now() - lastDataAt;
+      if (silentMs < attempt.stallMs) return this.#armStall(attempt, attempt.stallMs - silentMs);
       this.#stalled = stallTimeout(attempt.model, attempt.stallMs);
       attempt.abort(this.#stalled);
-    }, attempt.stallMs);
+    }, waitMs);
   }
 
   #clearTimer(): void {

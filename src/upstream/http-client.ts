@@ -82,7 +82,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient & 
           idleTimeoutMs: upstream.idleTimeoutMs,
           ...(upstream.redact ? { redact: upstream.redact } : {}),
         };
-        const call = new UpstreamCall({ signal: upstream.signal, provider: upstream.provider, toError: (error) => transportError(error, described) });
+        const call = new UpstreamCall({ signal: upstream.signal, provider: upstream.provider, progress: upstream.progress, toError: (error) => transportError(error, described) });
         agent.dispatch(
           {
             origin,

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.ts';
-import { answerComplete, type UpstreamResponse } from '../core/http-client.ts';
+import { answerComplete, type UpstreamProgress, type UpstreamResponse } from '../core/http-client.ts';
 import type { AbortSignalLike } from '../core/abort.ts';
 import { sizeText } from '../text/size-text.ts';
 import { utf8Text } from '../text/utf8.ts';
@@ -48,6 +48,8 @@ export interface CallOptions {
   signal: AbortSignalLike;
   /** Provider id, named in the errors the call raises itself (a body over its limit). */
   provider: string;
+  /** Told the time of each body chunk's arrival (UpstreamRequest `progress`). */
+  progress?: UpstreamProgress | undefined;
 }
 
 export class UpstreamCall implements Dispatcher.DispatchHandler {
@@ -125,6 +127,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#ended) return; // closed by its reader
+    const progress = this.#options.progress;
+    if (progress !== undefined) progress.lastDataAt = performance.now();
     if (this.#reader === 'discard') {
       this.#queuedBytes += chunk.length;
       if (this.#queuedBytes > discardLimit) this.#close();

@@ -60,6 +60,7 @@ describe('stream resume (real gateway, official SDKs, strict simulators)', () =>
         { id: 'claude-off', strategy: 'ordered', candidates: ['first', 'second'], resume_streams: false },
         { id: 'openai-only', strategy: 'ordered', candidates: ['gpt'] },
         { id: 'openai-then-vllm', strategy: 'ordered', candidates: ['gpt', 'gpt-vllm'] },
+        { id: 'openai-stall', strategy: 'ordered', candidates: ['gpt', 'gpt-vllm'], stall_timeout_ms: 1000 },
       ],
     });
     client = openaiClient(gateway, masterKey);
@@ -115,6 +116,36 @@ describe('stream resume (real gateway, official SDKs, strict simulators)', () =>
       ['claude-b', 'ok', null, 0],
     ]);
     assert.match(row.attempts[0]!.message ?? '', /stalled: nothing for 1000 ms mid-stream/);
+  });
+
+  it('does not take a provider that sends keep-alives for a stalled one: Anthropic pings through a pause longer than stall_timeout_ms', async () => {
+    // After the first words, 2.5 s of nothing but `ping` events every 200 ms (stall_timeout_ms 1000).
+    claudeA.fail({ kind: 'stall', afterChunks: 7, ms: 2500, keepAliveEveryMs: 200 }, { model: 'claude-shared' });
+    const before = claudeB.messageCalls().length;
+    const started = performance.now();
+    const { answer, response } = await streamed('claude');
+    assert.equal(answer.text, `Simulated reply from claude-shared: ${question}`);
+    assert.equal(answer.finish, 'stop');
+    assert.ok(performance.now() - started >= 2400, 'the answer came before the pause ended');
+    const { attempts, row } = await attemptsOf(response);
+    assert.deepEqual(attempts, [['claude-a', 'ok', null, null]]);
+    assert.equal(row.status, 'ok');
+    assert.equal(claudeB.messageCalls().length, before, 'no second call was made');
+  });
+
+  it('does not take SSE comment keep-alives for a stall either (an OpenAI-compatible provider), and still counts a silence from the last bytes', async () => {
+    openai.fail({ kind: 'stall', afterChunks: 3, ms: 2500, keepAliveEveryMs: 200 }, { model: 'gpt-shared' });
+    const kept = await streamed('openai-stall');
+    assert.equal(kept.answer.finish, 'stop');
+    assert.deepEqual((await attemptsOf(kept.response)).attempts, [['oai', 'ok', null, null]]);
+    // The same pause without keep-alives is a stall (vLLM continues it).
+    openai.fail({ kind: 'stall', afterChunks: 3, ms: 2500 }, { model: 'gpt-shared' });
+    const stalled = await streamed('openai-stall');
+    assert.equal(stalled.answer.text, kept.answer.text);
+    assert.deepEqual((await attemptsOf(stalled.response)).attempts, [
+      ['oai', 'error', 'SB_ERR_UPSTREAM_TIMEOUT', null],
+      ['vllm', 'ok', null, 0],
+    ]);
   });
 
   it('fails over invisibly when the first token does not come within ttft_timeout_ms', async () => {

@@ -31,6 +31,7 @@ export function postJson(http: HttpClient, post: JsonPost, toError: (response: U
     idleTimeoutMs: post.call.timeoutMs,
     provider: post.source.provider,
     redact: post.source.redact,
+    progress: post.call,
   }).then((response) => {
     post.call.upstreamStatus = response.status;
     return response.status < 200 || response.status >= 300 ? toError(response).then(raise) : response;

@@ -59,6 +59,8 @@ export interface StreamAnswer<TFault> {
   end?: StreamPiece;
   /** The `invalid-event` fault's event: well-formed SSE whose data is not JSON (default: an OpenAI-style `data:` line cut short). */
   invalidFrame?: StreamPiece;
+  /** The protocol's keep-alive, which a `stall` fault with `keepAliveEveryMs` sends (none: the fault is refused). */
+  keepAliveFrame?: StreamPiece;
 }
 
 /** What `injectFault` returns when the fault answered the request itself (or never will). */
@@ -218,9 +220,10 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
       }
       if (index === pausesAt && shape?.kind === 'invalid-event') response.write(stream.invalidFrame ?? 'data: {"id": "broken", "choices": [\n\n');
       if (index === pausesAt && shape?.kind === 'stall') {
-        // Nothing more until the pause ends, or the gateway gives up on the connection.
+        // Nothing more (but keep-alives) until the pause ends, or the gateway gives up on the connection.
         const closed = new Promise<void>((resolve) => response.once('close', () => resolve()));
-        await (shape.ms === undefined ? closed : Promise.race([closed, sleep(shape.ms)]));
+        const pause = shape.ms === undefined ? closed : Promise.race([closed, sleep(shape.ms)]);
+        await (shape.keepAliveEveryMs === undefined ? pause : this.#keepAlive(response, pause, shape.keepAliveEveryMs, stream.keepAliveFrame));
         if (response.destroyed) return;
       }
       for (const piece of Array.isArray(frame) ? frame : [frame]) {
@@ -231,6 +234,17 @@ export abstract class BaseSimulator<TFault extends FaultShape = Fault> {
     }
     if (stream.end === undefined) response.end();
     else response.end(stream.end);
+  }
+
+  /** Writes `frame` every `everyMs` until `pause` ends. */
+  async #keepAlive(response: ServerResponse, pause: Promise<void>, everyMs: number, frame: StreamPiece | undefined): Promise<void> {
+    if (frame === undefined) throw new Error('This simulator\'s protocol has no keep-alive frame');
+    let paused = true;
+    void pause.then(() => (paused = false));
+    while (paused) {
+      await Promise.race([pause, sleep(everyMs)]);
+      if (paused && !response.destroyed) response.write(frame);
+    }
   }
 
   /** Destroys a stream's connection mid-answer (the `cut-stream` fault). */

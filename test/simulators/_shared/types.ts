@@ -23,8 +23,12 @@ export type Fault =
    * a server that stops early, or one that sends no usage chunk.
    */
   | { kind: 'end-stream'; afterChunks: number }
-  /** Stream `afterChunks` chunks, then send nothing for `ms` (then go on), or until the connection closes. */
-  | { kind: 'stall'; afterChunks: number; ms?: number }
+  /**
+   * Stream `afterChunks` chunks, then send nothing for `ms` (then go on), or until the connection
+   * closes; with `keepAliveEveryMs`, only the protocol's keep-alive (Anthropic's `ping` event, an
+   * SSE comment line) that often meanwhile: a provider still working, not a stalled one.
+   */
+  | { kind: 'stall'; afterChunks: number; ms?: number; keepAliveEveryMs?: number }
   /** Stream `afterChunks` chunks, then one event whose data is not valid JSON, then the rest. */
   | { kind: 'invalid-event'; afterChunks: number }
   /** A 200 whose body is not JSON. */
@@ -43,7 +47,7 @@ export type FaultShape =
   | { kind: 'invalid-json' }
   | { kind: 'cut-stream' | 'stream-error' | 'end-stream'; afterChunks: number }
   | { kind: 'cut-stream' | 'stream-error'; afterFrames: number }
-  | { kind: 'stall'; afterChunks: number; ms?: number }
+  | { kind: 'stall'; afterChunks: number; ms?: number; keepAliveEveryMs?: number }
   | { kind: 'invalid-event'; afterChunks: number };
 
 /** A request as a simulator received it. */

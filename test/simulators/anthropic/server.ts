@@ -97,7 +97,9 @@ export class AnthropicSimulator extends BaseSimulator<Fault> {
       return sseText({ event: 'error', data: { type: 'error', error: { type, message: streamError.message ?? (type === preset.type ? preset.message : 'Simulated error') } } });
     };
     const invalidFrame = 'event: content_block_delta\ndata: {"type": "content_block_delta", "index": 0, "delta": {\n\n';
-    await this.writeStream(response, { frames: streamEvents(id, model, simulated, this.#cache).map(sseText), fault, errorFrame, invalidFrame });
+    // The keep-alive Anthropic sends while it works (MessageStreamEvent `Ping`, openapi.json).
+    const keepAliveFrame = sseText({ event: 'ping', data: { type: 'ping' } });
+    await this.writeStream(response, { frames: streamEvents(id, model, simulated, this.#cache).map(sseText), fault, errorFrame, invalidFrame, keepAliveFrame });
   }
 
   protected override async cutStream(response: ServerResponse): Promise<void> {

@@ -270,7 +270,10 @@ export class OpenAISimulator extends BaseSimulator {
     if (includeUsage) chunks.push({ ...base, choices: [], usage: usageOf(result.promptTokens, result.completionTokens) });
     const errorFrame = (fault: Extract<Fault, { kind: 'stream-error' }>) =>
       `data: ${JSON.stringify({ error: { message: fault.message ?? 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })}\n\n`;
-    await this.writeStream(response, { frames: chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`), fault, errorFrame, end: 'data: [DONE]\n\n' });
+    // An SSE comment line (WHATWG HTML, "Server-sent events": a line starting with a colon),
+    // as OpenAI-compatible servers send while they work (OpenRouter's `: OPENROUTER PROCESSING`).
+    const keepAliveFrame = ': keep-alive\n\n';
+    await this.writeStream(response, { frames: chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`), fault, errorFrame, end: 'data: [DONE]\n\n', keepAliveFrame });
   }
 
   #embeddings(response: ServerResponse, body: Record<string, unknown>, model: string): void {
