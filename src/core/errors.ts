@@ -20,6 +20,7 @@ export const errorKinds = {
   SB_ERR_UNAUTHORIZED: { status: 401, retryable: false, type: 'authentication_error' },
   SB_ERR_MODEL_FORBIDDEN: { status: 403, retryable: false, type: 'permission_error' },
   SB_ERR_NOT_FOUND: { status: 404, retryable: false, type: 'invalid_request_error' },
+  SB_ERR_METHOD_NOT_ALLOWED: { status: 405, retryable: false, type: 'invalid_request_error' },
   SB_ERR_MODEL_NOT_FOUND: { status: 404, retryable: false, type: 'invalid_request_error' },
   SB_ERR_BODY_TOO_LARGE: { status: 413, retryable: false, type: 'invalid_request_error' },
   SB_ERR_RATE_LIMITED: { status: 429, retryable: false, type: 'rate_limit_error' },

@@ -81,6 +81,9 @@ const drainBodyLimits = 4;
 /** …and for this long, so that the client reads the 413 (src/server/drain-request-body.ts). */
 const drainMs = 10_000;
 
+/** The methods a 405's `Allow` may name (HEAD comes with GET; no route takes OPTIONS). */
+const routeMethods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
 function refuseSchemas(): never {
   throw new Error('Switchboard routes take no Fastify schema: validate in the route (src/api/) instead');
 }
@@ -275,7 +278,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     // A path may hold a key secret (/admin/keys/{id} takes one): not echoed.
-    sendRouteless(reply, path, new GatewayError('SB_ERR_NOT_FOUND', `Unknown endpoint: ${request.method} ${shorten(redactUrl(path))}`));
+    const shown = shorten(redactUrl(path));
+    // A known path asked with another method (GET /v1/chat/completions): 405 and the methods it
+    // takes (RFC 9110 §15.5.6 requires `Allow`), as FastAPI answers LiteLLM's callers.
+    const allowed = routeMethods.filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendRouteless(reply, path, new GatewayError('SB_ERR_METHOD_NOT_ALLOWED', `Method ${request.method} is not allowed on ${shown}; it takes ${allowed.join(', ')}`));
+    }
+    sendRouteless(reply, path, new GatewayError('SB_ERR_NOT_FOUND', `Unknown endpoint: ${request.method} ${shown}`));
   });
   return app;
 

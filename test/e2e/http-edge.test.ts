@@ -165,6 +165,20 @@ describe('the HTTP edge: malformed requests, oversized and empty bodies', () => 
     assert.equal(anthropic.status, 404);
     assert.deepStrictEqual(anthropic.body, { type: 'error', error: { type: 'not_found_error', message: 'Unknown endpoint: POST /v1/messages/batches' } });
 
+    // A known path asked with the wrong method: 405 with the methods it takes, in the path's shape.
+    const wrongMethod = await rawRequest('GET', gateway.origin, '/v1/chat/completions', undefined, { key: masterKey });
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get('allow'), 'POST');
+    assertOpenAIError(wrongMethod.body);
+    assert.equal(wrongMethod.body.error.code, 'method_not_allowed');
+    assert.equal(wrongMethod.body.error.message, 'Method GET is not allowed on /v1/chat/completions; it takes POST');
+    const wrongAnthropic = await rawRequest('GET', gateway.origin, '/v1/messages', undefined, { key: masterKey });
+    assert.equal(wrongAnthropic.status, 405);
+    assert.deepStrictEqual(wrongAnthropic.body, { type: 'error', error: { type: 'invalid_request_error', message: 'Method GET is not allowed on /v1/messages; it takes POST' } });
+    const adminKey = await rawRequest('POST', gateway.origin, '/admin/keys/key_123', {}, { key: masterKey });
+    assert.equal(adminKey.status, 405);
+    assert.deepEqual(adminKey.headers.get('allow')?.split(', ').sort(), ['DELETE', 'GET', 'PATCH']);
+
     const badEncoding = await sendRaw(gateway.origin, `GET /v1/models/%E0%A4%A HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\n\r\n`);
     assert.equal(badEncoding.status, 400);
     assertOpenAIError(JSON.parse(badEncoding.body));

@@ -7,6 +7,7 @@ const openAICodes: Partial<Record<GatewayError['code'], string>> = {
   SB_ERR_MODEL_FORBIDDEN: 'model_not_allowed',
   SB_ERR_MODEL_NOT_FOUND: 'model_not_found',
   SB_ERR_NOT_FOUND: 'not_found',
+  SB_ERR_METHOD_NOT_ALLOWED: 'method_not_allowed',
   SB_ERR_BODY_TOO_LARGE: 'request_too_large',
   SB_ERR_RATE_LIMITED: 'rate_limit_exceeded',
   SB_ERR_BUDGET_EXCEEDED: 'budget_exceeded',
