@@ -1,6 +1,7 @@
-import { closeSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import type { LedgerRow } from '../core/ledger.ts';
 import { LinkedRing, type RingNode } from '../core/linked-ring.ts';
+import { openLineFile, readLines, type LineFile, type LineFileOptions } from './line-file.ts';
 
 /** What a row needs of a request that started and never finished. */
 export interface StartedRequest {
@@ -23,13 +24,15 @@ export interface InFlightJournalOptions {
   compactEvery?: number;
   /** The first failure to write the file (later ones are counted in `failures`). */
   onFailure?(error: unknown): void;
+  /** How lines reach the file (src/ledger/line-file.ts; mapped where possible). */
+  writes?: LineFileOptions['writes'];
 }
 
 /**
  * Requests in flight, in `<db>-<journal>-inflight.jsonl`: a line per request once it is
  * authenticated, written synchronously like the row journal (src/ledger/journal.ts) at the end
- * of the event-loop turn it started in, one `write(2)` for all the requests of that turn (under
- * load, many), before any answer from a provider can arrive for them. A finished request's row
+ * of the event-loop turn it started in, one append for all the requests of that turn (under
+ * load, many; src/ledger/line-file.ts), before any answer from a provider can arrive for them. A finished request's row
  * is in the row journal before it leaves the open set here (one finished within its first turn
  * is never written), so after the process is killed (kill -9, out of memory, a crash) a request
  * listed here with a row neither in the row journal nor in the store was cut off in flight:
@@ -52,7 +55,8 @@ export class InFlightJournal {
   readonly #open = new LinkedRing<InFlightEntry>();
   /** Entries started in this event-loop turn, written at its end. */
   #pending: InFlightEntry[] = [];
-  #descriptor: number;
+  #file: LineFile;
+  readonly #writes: LineFileOptions['writes'];
   #lines = 0;
   #failures = 0;
 
@@ -61,7 +65,8 @@ export class InFlightJournal {
     this.location = inFlightPath(basePath, name);
     this.#compactEvery = options.compactEvery ?? 1024;
     this.#onFailure = options.onFailure;
-    this.#descriptor = openSync(this.location, 'w');
+    this.#writes = options.writes;
+    this.#file = openLineFile(this.location, { truncate: true, writes: this.#writes });
   }
 
   /**
@@ -105,9 +110,9 @@ export class InFlightJournal {
   close(): void {
     this.#flush();
     try {
-      if (this.#open.size === 0) ftruncateSync(this.#descriptor, 0);
+      if (this.#open.size === 0) this.#file.empty();
       else this.#compact();
-      closeSync(this.#descriptor);
+      this.#file.close();
     } catch (error) {
       this.#fail(error);
     }
@@ -119,7 +124,7 @@ export class InFlightJournal {
     this.#pending = [];
     if (lines.length === 0) return;
     try {
-      writeSync(this.#descriptor, lines.join(''));
+      this.#file.append(lines.join(''));
       this.#lines += lines.length;
       // Twice the open set at least, so a rewrite's cost is spread over as many new lines.
       if (this.#lines >= Math.max(this.#compactEvery, 2 * this.#open.size)) this.#compact();
@@ -130,14 +135,15 @@ export class InFlightJournal {
 
   #compact(): void {
     if (this.#open.size === 0) {
-      ftruncateSync(this.#descriptor, 0);
+      this.#file.empty();
     } else {
       // Written aside and renamed over, so a kill in between leaves the old (larger) file whole.
       const aside = `${this.location}.tmp`;
       writeFileSync(aside, Array.from(this.#open, lineOf).join(''));
       renameSync(aside, this.location);
-      closeSync(this.#descriptor);
-      this.#descriptor = openSync(this.location, 'a');
+      // The file renamed over is closed, and the new one opened.
+      this.#file.close();
+      this.#file = openLineFile(this.location, { writes: this.#writes });
     }
     this.#lines = this.#open.size;
   }
@@ -170,15 +176,8 @@ export function inFlightPath(basePath: string, name: string): string {
 
 /** The requests a previous process listed as started (a line torn by the kill is skipped). */
 export function readInFlight(basePath: string, name: string): StartedRequest[] {
-  let text: string;
-  try {
-    text = readFileSync(inFlightPath(basePath, name), 'utf8');
-  } catch {
-    return [];
-  }
   const started = new Map<string, StartedRequest>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
+  for (const line of readLines(inFlightPath(basePath, name)) ?? []) {
     try {
       const request = JSON.parse(line) as StartedRequest;
       if (typeof request.id === 'string') started.set(request.id, request);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { symlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileRowJournal } from './journal.ts';
+import { readLines } from './line-file.ts';
 
 let directory: string;
 before(async () => {
@@ -14,12 +15,14 @@ after(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-const lines = (base: string, segment: 'a' | 'b') => readFileSync(`${base}-ledger-${segment}.jsonl`, 'utf8').split('\n').filter(Boolean);
+const lines = (base: string, segment: 'a' | 'b') => readLines(`${base}-ledger-${segment}.jsonl`) ?? [];
 
-describe('row journal: the lines of a turn written at once (ADR 0011, sixteenth-session addition)', () => {
+// Both ways lines reach the files (src/ledger/line-file.ts): mapped (this machine's ext4), and write(2).
+for (const writes of ['auto', 'written'] as const)
+describe(`row journal: the lines of a turn written at once (ADR 0011, sixteenth-session addition), ${writes}`, () => {
   it('holds lines given a callback until endTurn, writes them together, then calls back in order', () => {
-    const base = join(directory, 'turn');
-    const journal = new FileRowJournal(base);
+    const base = join(directory, `turn-${writes}`);
+    const journal = new FileRowJournal(base, 'ledger', writes);
     const seen: Array<{ id: string; error: unknown; inFile: string[] }> = [];
     const written = (id: string) => (error?: unknown) => seen.push({ id, error, inFile: lines(base, 'a') });
     assert.equal(journal.append('{"id":"r1"}', written('r1')), 0);
@@ -41,8 +44,8 @@ describe('row journal: the lines of a turn written at once (ADR 0011, sixteenth-
   });
 
   it('writes a line without a callback at once, with the lines buffered before it, and leaves their callers to endTurn', () => {
-    const base = join(directory, 'mixed');
-    const journal = new FileRowJournal(base);
+    const base = join(directory, `mixed-${writes}`);
+    const journal = new FileRowJournal(base, 'ledger', writes);
     let told = 0;
     journal.append('{"id":"r1"}', () => (told += 1));
     journal.append('{"id":"r2"}');
@@ -55,8 +58,8 @@ describe('row journal: the lines of a turn written at once (ADR 0011, sixteenth-
   });
 
   it('writes the buffered lines before it rotates, to the segment they were counted in, and tells their callers at endTurn', () => {
-    const base = join(directory, 'rotate');
-    const journal = new FileRowJournal(base);
+    const base = join(directory, `rotate-${writes}`);
+    const journal = new FileRowJournal(base, 'ledger', writes);
     let told = 0;
     assert.equal(journal.append('{"id":"r1"}', () => (told += 1)), 0);
     journal.rotate();
@@ -73,11 +76,11 @@ describe('row journal: the lines of a turn written at once (ADR 0011, sixteenth-
   });
 
   it('gives each caller the error when the write fails, and keeps the lines counted until committed', () => {
-    const base = join(directory, 'full');
+    const base = join(directory, `full-${writes}`);
     // Every write to /dev/full fails with ENOSPC, as a full disk would.
     symlinkSync('/dev/full', `${base}-ledger-a.jsonl`);
     symlinkSync('/dev/full', `${base}-ledger-b.jsonl`);
-    const journal = new FileRowJournal(base);
+    const journal = new FileRowJournal(base, 'ledger', writes);
     const errors: unknown[] = [];
     journal.append('{"id":"r1"}', (error) => errors.push(error));
     journal.append('{"id":"r2"}', (error) => errors.push(error));
@@ -94,7 +97,7 @@ describe('row journal: the lines of a turn written at once (ADR 0011, sixteenth-
   });
 
   it('tells every caller even when one throws, then throws the first error', () => {
-    const journal = new FileRowJournal(join(directory, 'throws'));
+    const journal = new FileRowJournal(join(directory, `throws-${writes}`), 'ledger', writes);
     const told: string[] = [];
     journal.append('{"id":"r1"}', () => {
       told.push('r1');

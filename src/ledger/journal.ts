@@ -1,5 +1,6 @@
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import type { LedgerRow } from '../core/ledger.ts';
+import { openLineFile, readLines, type LineFile, type LineFileOptions } from './line-file.ts';
 
 /**
  * Where the writer keeps each finished row until the store has it, so that an answered request
@@ -16,7 +17,7 @@ export interface RowJournal {
    */
   append(line: string, written?: (error?: unknown) => void): number;
   /**
-   * Writes the buffered lines in one `write(2)`, then calls their `written` callbacks in order
+   * Writes the buffered lines in one append, then calls their `written` callbacks in order
    * (all of them, even if one throws; the first error is thrown after). The writer calls it at
    * the end of each event-loop turn in which lines were buffered.
    */
@@ -45,8 +46,9 @@ export interface RowJournal {
  * whatever kills it (only a crash of the machine itself could lose it; the database's own WAL
  * makes the same trade with `synchronous = NORMAL`). While other requests are in flight, an answer
  * (a stream's end) waits for the end of its event-loop turn, where the rows of every answer
- * finished in that turn go out in one `write(2)`: an append to a file on ext4 cost 12-40 µs of a
- * loaded core, a tenth of a request (ADR 0011, sixteenth-session addition). While the writer
+ * finished in that turn go out in one append: where the file is written rather than mapped
+ * (src/ledger/line-file.ts), a `write(2)` to a file on ext4 cost 12-40 µs of a loaded core, a
+ * tenth of a request (ADR 0011, sixteenth-session addition). While the writer
  * sends a batch to the store, new rows go to the other segment; a segment is emptied once every
  * row in it is in the store, so the files stay small under any load. At start, rows left in
  * either segment are written to the store before anything reads spend (`recoverJournal`); rows
@@ -54,7 +56,7 @@ export interface RowJournal {
  */
 export class FileRowJournal implements RowJournal {
   readonly location: string;
-  readonly #descriptors: [number, number];
+  readonly #files: [LineFile, LineFile];
   readonly #pending: [number, number] = [0, 0];
   #active: 0 | 1 = 0;
   /** Lines appended with a `written` callback this turn, for the active segment (rotating writes them first). */
@@ -64,10 +66,11 @@ export class FileRowJournal implements RowJournal {
   #written: Array<(error?: unknown) => void> = [];
   #errors: unknown[] = [];
 
-  constructor(basePath: string, name = 'ledger') {
+  /** `writes`: how lines reach the files (src/ledger/line-file.ts; mapped where possible). */
+  constructor(basePath: string, name = 'ledger', writes: LineFileOptions['writes'] = 'auto') {
     this.location = `${basePath}-${name}-{a,b}.jsonl`;
     const [first, second] = segmentPaths(basePath, name);
-    this.#descriptors = [openSync(first, 'a'), openSync(second, 'a')];
+    this.#files = [openLineFile(first, { writes }), openLineFile(second, { writes })];
   }
 
   append(line: string, written?: (error?: unknown) => void): number {
@@ -76,7 +79,7 @@ export class FileRowJournal implements RowJournal {
       // Lines buffered this turn go out with this one, in a single write.
       const buffered = this.#bufferedLines;
       try {
-        writeSync(this.#descriptors[segment], buffered > 0 ? this.#takeBuffered(`${line}\n`) : `${line}\n`);
+        this.#files[segment].append(buffered > 0 ? this.#takeBuffered(`${line}\n`) : `${line}\n`);
       } catch (error) {
         if (buffered > 0) this.#failed(buffered, error);
         throw error;
@@ -104,7 +107,7 @@ export class FileRowJournal implements RowJournal {
     if (this.#bufferedLines === 0) return;
     const lines = this.#bufferedLines;
     try {
-      writeSync(this.#descriptors[this.#active], this.#takeBuffered());
+      this.#files[this.#active].append(this.#takeBuffered());
     } catch (error) {
       this.#failed(lines, error);
     }
@@ -146,7 +149,7 @@ export class FileRowJournal implements RowJournal {
     this.#writeBuffered();
     for (const segment of segments) if (segment === 0 || segment === 1) this.#pending[segment] -= 1;
     for (const segment of [0, 1] as const) {
-      if (this.#pending[segment] === 0) ftruncateSync(this.#descriptors[segment], 0);
+      if (this.#pending[segment] === 0) this.#files[segment].empty();
     }
   }
 
@@ -165,7 +168,7 @@ export class FileRowJournal implements RowJournal {
     try {
       this.endTurn();
     } finally {
-      for (const descriptor of this.#descriptors) closeSync(descriptor);
+      for (const file of this.#files) file.close();
     }
   }
 }
@@ -181,14 +184,7 @@ function segmentPaths(basePath: string, name: string): [string, string] {
 export function readJournal(basePath: string, name = 'ledger'): LedgerRow[] {
   const rows = new Map<string, LedgerRow>();
   for (const path of segmentPaths(basePath, name)) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
+    for (const line of readLines(path) ?? []) {
       try {
         const row = JSON.parse(line) as LedgerRow;
         if (typeof row.id === 'string') rows.set(row.id, row);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, symlinkSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { symlinkSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import type { LedgerRow } from '../core/ledger.ts';
 import type { LedgerStore } from '../core/stores.ts';
 import { FileRowJournal, readJournal } from './journal.ts';
+import { readLines } from './line-file.ts';
 import { LedgerWriter } from './writer.ts';
 
 /** A store whose writes take time, like a remote database would. */
@@ -160,7 +161,7 @@ describe('ledger journal (issue 13, defect 9)', () => {
       JSON.stringify = stringify;
     }
     assert.equal(serialisations, 2, 'one serialisation per row on the request thread');
-    const journaled = (await readFile(`${base}-ledger-a.jsonl`, 'utf8')).split('\n').filter(Boolean);
+    const journaled = readLines(`${base}-ledger-a.jsonl`) ?? [];
     await writer.flush();
     assert.deepEqual(given, journaled);
     assert.deepEqual(given.map((line) => JSON.parse(line)), rows);
@@ -200,7 +201,7 @@ describe('ledger journal (issue 13, defect 9)', () => {
     const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));
     const base = join(directory, 'switchboard.db');
     const events: string[] = [];
-    const journaled = () => readFileSync(`${base}-ledger-a.jsonl`, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as LedgerRow).id);
+    const journaled = () => (readLines(`${base}-ledger-a.jsonl`) ?? []).map((line) => (JSON.parse(line) as LedgerRow).id);
     // A store that writes on the loop, as SQLite does without its thread.
     const store: LedgerStore = { ...slowStore([], 0), appendSerialized: async (lines) => void events.push(`store ${lines.length}`) };
     const writer = new LedgerWriter(store, { onFailure: () => undefined, journal: new FileRowJournal(base), batchSize: 2, intervalMs: 10_000 });

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "mapped_file",
+      "sources": ["mapped-file.c"],
+      "cflags": ["-O2"]
+    }
+  ]
+}

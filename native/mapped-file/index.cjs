@@ -1,0 +1,3 @@
+'use strict';
+// The compiled addon (node-gyp rebuild, at install): { map(fd, length): ArrayBuffer }.
+module.exports = require('./build/Release/mapped_file.node');
