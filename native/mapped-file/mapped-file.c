@@ -8,7 +8,10 @@
 //
 // map(fd, length): the file's first `length` bytes (the file must be at least that long: pages
 // past its end fault with SIGBUS), readable and writable; unmapped when the ArrayBuffer is
-// collected. Where mmap is not POSIX's (Windows), there is no addon and the journals write(2).
+// collected. release(buffer): its pages dropped from the process (madvise MADV_DONTNEED; for a
+// shared file mapping they stay in the file and the page cache, and fault back in if touched),
+// for a mapping replaced before the collector gets to it. Where mmap is not POSIX's (Windows),
+// there is no addon and the journals write(2).
 #include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,9 +63,24 @@ static napi_value Map(napi_env env, napi_callback_info info) {
   return buffer;
 }
 
+static napi_value Release(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void* data;
+  size_t length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "release(buffer) takes the ArrayBuffer map() returned");
+    return NULL;
+  }
+  if (length > 0) madvise(data, length, MADV_DONTNEED);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
-  napi_value map;
+  napi_value map, release;
   if (napi_create_function(env, "map", NAPI_AUTO_LENGTH, Map, NULL, &map) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "map", map) != napi_ok) return NULL;
+  if (napi_create_function(env, "release", NAPI_AUTO_LENGTH, Release, NULL, &release) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "release", release) != napi_ok) return NULL;
   return exports;
 }

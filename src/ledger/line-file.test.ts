@@ -43,6 +43,24 @@ describe('journal line files (src/ledger/line-file.ts)', () => {
     assert.ok(statSync(path).size > 1_300_000, 'the file is padded with zeros past its lines');
   });
 
+  it('gives back the pages of a mapping it replaced (it grew) or closed, before the collector unmaps it', () => {
+    const path = join(directory, 'released.jsonl');
+    const resident = () =>
+      readFileSync('/proc/self/smaps', 'utf8')
+        .split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)
+        .filter((mapping) => mapping.split('\n')[0]!.includes(path))
+        .map((mapping) => Number(/\nRss:\s+(\d+) kB/.exec(mapping)![1]));
+    const file = openLineFile(path);
+    const line = `${JSON.stringify({ pad: 'z'.repeat(1000) })}\n`;
+    for (let index = 0; index < 400; index += 1) file.append(line); // 400 KB: grown once
+    const whileOpen = resident();
+    assert.equal(whileOpen.length, 2, 'the first mapping and the grown one');
+    assert.equal(whileOpen.filter((kilobytes) => kilobytes > 0).length, 1, `pages of the replaced mapping kept: ${whileOpen.join(', ')} kB`);
+    file.close();
+    assert.deepEqual(resident().filter((kilobytes) => kilobytes > 0), [], 'pages kept after close');
+    assert.equal(readLines(path)!.length, 400);
+  });
+
   it('appends after the lines a file holds, empties from the start, and closes cut to its lines', () => {
     const path = join(directory, 'reopened.jsonl');
     // What a process killed while emptying a mapped file can leave: zeros, then old lines, then zeros.

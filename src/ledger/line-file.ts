@@ -68,21 +68,26 @@ class WrittenLineFile implements LineFile {
   }
 }
 
-/**
- * The addon's `map(fd, length)` (native/mapped-file: mmap MAP_SHARED as an ArrayBuffer, an
- * optional dependency built at `npm ci`), null where it is not installed.
- */
-let mapFile: ((descriptor: number, length: number) => ArrayBuffer) | null | undefined;
+/** native/mapped-file's functions (an optional dependency built at `npm ci`). */
+interface MappedFileAddon {
+  /** The file's first `length` bytes mapped shared (mmap MAP_SHARED), unmapped when collected. */
+  map(descriptor: number, length: number): ArrayBuffer;
+  /** Drops a mapping's pages from the process (madvise MADV_DONTNEED): one replaced before it is collected. */
+  release(buffer: ArrayBuffer): void;
+}
 
-function mapper(): typeof mapFile {
-  if (mapFile === undefined) {
+/** The addon, null where it is not installed. */
+let addon: MappedFileAddon | null | undefined;
+
+function mapper(): MappedFileAddon | null {
+  if (addon === undefined) {
     try {
-      mapFile = (createRequire(import.meta.url)('switchboard-mapped-file') as { map: NonNullable<typeof mapFile> }).map;
+      addon = createRequire(import.meta.url)('switchboard-mapped-file') as MappedFileAddon;
     } catch {
-      mapFile = null;
+      addon = null;
     }
   }
-  return mapFile;
+  return addon;
 }
 
 /**
@@ -119,22 +124,26 @@ const zeros = Buffer.alloc(64 * 1024);
  * file that reads as empty).
  */
 class MappedLineFile implements LineFile {
+  readonly #addon: MappedFileAddon;
   readonly #descriptor: number;
+  #mapping: ArrayBuffer;
   #buffer: Buffer;
   #size: number;
   #offset: number;
 
-  private constructor(descriptor: number, buffer: Buffer, size: number, offset: number) {
+  private constructor(addon: MappedFileAddon, descriptor: number, size: number, offset: number) {
+    this.#addon = addon;
     this.#descriptor = descriptor;
-    this.#buffer = buffer;
+    this.#mapping = addon.map(descriptor, size);
+    this.#buffer = Buffer.from(this.#mapping);
     this.#size = size;
     this.#offset = offset;
   }
 
   /** The file mapped, or undefined where it cannot be (no addon, another filesystem, not a regular file). */
   static open(path: string, truncate: boolean): MappedLineFile | undefined {
-    const map = mapper();
-    if (map === null || map === undefined) return undefined;
+    const mapped = mapper();
+    if (mapped === null) return undefined;
     let descriptor: number | undefined;
     try {
       descriptor = openSync(path, constants.O_RDWR | constants.O_CREAT | (truncate ? constants.O_TRUNC : 0), 0o644);
@@ -149,7 +158,7 @@ class MappedLineFile implements LineFile {
       // Zeros after the lines, to the end: what a kill while emptying it left there is not read back.
       writeZeros(descriptor, content, Math.max(size, stat.size));
       size = Math.max(size, stat.size);
-      return new MappedLineFile(descriptor, Buffer.from(map(descriptor, size)), size, content);
+      return new MappedLineFile(mapped, descriptor, size, content);
     } catch {
       if (descriptor !== undefined) closeSync(descriptor);
       return undefined;
@@ -171,7 +180,8 @@ class MappedLineFile implements LineFile {
   }
 
   close(): void {
-    // The mapping is left to the collector (the addon unmaps it); nothing reads it from here on.
+    // Its pages leave the process now; the mapping itself goes when the collector frees it.
+    this.#addon.release(this.#mapping);
     this.#buffer = Buffer.alloc(0);
     try {
       ftruncateSync(this.#descriptor, this.#offset);
@@ -184,8 +194,11 @@ class MappedLineFile implements LineFile {
     let size = this.#size * 2;
     while (size < needed) size *= 2;
     writeZeros(this.#descriptor, this.#size, size);
-    this.#buffer = Buffer.from(mapper()!(this.#descriptor, size));
+    const replaced = this.#mapping;
+    this.#mapping = this.#addon.map(this.#descriptor, size);
+    this.#buffer = Buffer.from(this.#mapping);
     this.#size = size;
+    this.#addon.release(replaced);
   }
 }
 
