@@ -92,11 +92,13 @@ function mapper(): MappedFileAddon | null {
 
 /**
  * Filesystems (statfs `f_type`, linux/magic.h) on which a store into a mapped page whose block
- * was written before never allocates: ext2/3/4, XFS, tmpfs. On copy-on-write ones (Btrfs, ZFS)
- * an overwrite allocates, and with the disk full it would fault (SIGBUS) instead of failing a
- * write(2) the journal can report: those, and any other, are written.
+ * was written before never allocates: ext2/3/4, XFS, tmpfs, and overlayfs (a container's own
+ * filesystem: Docker's overlay2 keeps its upper layer on ext4 or XFS only). On copy-on-write ones
+ * (Btrfs, ZFS) an overwrite allocates, and with the disk full it would fault (SIGBUS) instead of
+ * failing a write(2) the journal can report; on network ones (NFS, SMB) what a store does is the
+ * server's: those, and any other, are written.
  */
-const mappableFilesystems = new Set([0xef53, 0x58465342, 0x01021994]);
+const mappableFilesystems = new Set([0xef53, 0x58465342, 0x01021994, 0x794c7630]);
 
 /** Whether files in `path`'s directory can be mapped: the addon is there and the filesystem is one above. */
 export function mappedWrites(path: string): boolean {
