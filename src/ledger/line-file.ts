@@ -100,7 +100,7 @@ function mapper(): MappedFileAddon | null {
  */
 const mappableFilesystems = new Set([0xef53, 0x58465342, 0x01021994, 0x794c7630]);
 
-/** Whether files in `path`'s directory can be mapped: the addon is there and the filesystem is one above. */
+/** Whether a file at `path` (or in that folder) can be mapped: the addon is there and the filesystem is one above. */
 export function mappedWrites(path: string): boolean {
   if (mapper() === null) return false;
   try {
