@@ -5,8 +5,9 @@
  * minutes apart cannot tell a 3% change from the drift; two gateways started side by side on the
  * same core and loaded in turn, the order swapped every round, can.
  *
- * A and B: checkouts (a directory with bin/switchboard.js; build it first: `npm run build` there,
- * `git worktree add` makes one) or bin files; the same one twice compares Node flags (--flags-b).
+ * A and B: checkouts (a directory with bin/switchboard.js, with its node_modules; `git worktree
+ * add` makes one; one whose dist/ is older than its sources is built first) or bin files; the
+ * same one twice compares Node flags (--flags-b).
  * Each round loads A then B (B then A the next round) for --seconds with wrk, or the Node client
  * when wrk is missing, and reads each gateway's CPU time from /proc (all its threads). Prints
  * each figure's median for A and B, the median of the paired differences (B - A), and in how many
@@ -24,6 +25,7 @@
  * streams with). Like `npm run bench`, the upstream (the OpenAI simulator) and the generator run
  * on core 0 and both gateways on core 1 when the machine has two cores and taskset exists.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,9 +76,16 @@ function binOf(path: string): string {
     process.stderr.write(`bench:ab: no gateway at ${bin}\n`);
     process.exit(2);
   }
-  // The bin runs src/ through tsx when its dist/ is missing or older than src/: say so, since
-  // that would measure tsx.
-  const stale = staleReason(resolve(bin, '..', '..'));
+  // The bin runs src/ through tsx when its dist/ is missing or older than src/, which would
+  // measure tsx (a file edited after the last build is enough: docs/performance.md, twenty-eighth
+  // session): such a checkout is built first, as `npm run bench` builds its own.
+  const checkout = resolve(bin, '..', '..');
+  if (staleReason(checkout) !== undefined && existsSync(join(checkout, 'scripts', 'build.js'))) {
+    process.stderr.write(`bench:ab: building ${checkout} (its dist/ is older than its sources)\n`);
+    const build = spawnSync(process.execPath, ['scripts/build.js', '--if-stale'], { cwd: checkout, stdio: 'inherit' });
+    if (build.status !== 0) process.exit(build.status ?? 1);
+  }
+  const stale = staleReason(checkout);
   if (stale !== undefined) process.stderr.write(`bench:ab: ${bin} will run src/ through tsx (${stale}): npm run build there first\n`);
   return bin;
 }
