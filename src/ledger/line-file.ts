@@ -100,7 +100,7 @@ function mapper(): MappedFileAddon | null {
  */
 const mappableFilesystems = new Set([0xef53, 0x58465342, 0x01021994, 0x794c7630]);
 
-/** Whether a file at `path` (or in that folder) can be mapped: the addon is there and the filesystem is one above. */
+/** Whether the file at `path` (or files in that folder) can be mapped: the addon is there and the filesystem is one above. */
 export function mappedWrites(path: string): boolean {
   if (mapper() === null) return false;
   try {
@@ -150,7 +150,7 @@ class MappedLineFile implements LineFile {
     try {
       descriptor = openSync(path, constants.O_RDWR | constants.O_CREAT | (truncate ? constants.O_TRUNC : 0), 0o644);
       const stat = fstatSync(descriptor);
-      if (!stat.isFile() || !mappableFilesystems.has(statfsSync(path).type)) {
+      if (!stat.isFile() || !mappedWrites(path)) {
         closeSync(descriptor);
         return undefined;
       }
