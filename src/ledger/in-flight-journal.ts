@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import type { LedgerRow } from '../core/ledger.ts';
 import { LinkedRing, type RingNode } from '../core/linked-ring.ts';
 import { openLineFile, readLines, type LineFile, type LineFileOptions } from './line-file.ts';
@@ -137,13 +137,18 @@ export class InFlightJournal {
     if (this.#open.size === 0) {
       this.#file.empty();
     } else {
-      // Written aside and renamed over, so a kill in between leaves the old (larger) file whole.
-      const aside = `${this.location}.tmp`;
-      writeFileSync(aside, Array.from(this.#open, lineOf).join(''));
-      renameSync(aside, this.location);
-      // The file renamed over is closed, and the new one opened.
+      // Written aside and renamed over, so a kill in between leaves the old (larger) file whole;
+      // the file written aside is the one appended to from then on.
+      const aside = openLineFile(`${this.location}.tmp`, { truncate: true, writes: this.#writes });
+      try {
+        aside.append(Array.from(this.#open, lineOf).join(''));
+        renameSync(`${this.location}.tmp`, this.location);
+      } catch (error) {
+        aside.close();
+        throw error;
+      }
       this.#file.close();
-      this.#file = openLineFile(this.location, { writes: this.#writes });
+      this.#file = aside;
     }
     this.#lines = this.#open.size;
   }
