@@ -1,7 +1,7 @@
 import type { ChatRequest, WireFormat } from './chat-request.ts';
 import type { ChatResult } from './chat-result.ts';
 import type { EmbeddingRequest, EmbeddingResult } from './embedding.ts';
-import type { HttpClient, ImageFetcher } from './http-client.ts';
+import type { HttpClient, ImageFetcher, UpstreamProgress } from './http-client.ts';
 import type { EventStream } from './stream-event.ts';
 import type { AbortSignalLike } from './abort.ts';
 
@@ -22,8 +22,13 @@ export interface ProviderSettings {
   options: Record<string, unknown>;
 }
 
-/** What one attempt needs besides the request. */
-export interface ProviderCall {
+/**
+ * What one attempt needs besides the request. It is its call's UpstreamProgress too: the
+ * transport writes `lastDataAt` as the answer's bytes come, and a stream's stall timer counts
+ * silence from it, so keep-alives that carry no event (Anthropic's `ping`, SSE comments) are not
+ * a stall.
+ */
+export interface ProviderCall extends UpstreamProgress {
   /** The provider's model name (the models entry's `upstream`). */
   model: string;
   /** Aborted when the caller disconnects, the attempt's deadline passes or a hedge wins. */
@@ -44,12 +49,6 @@ export interface ProviderCall {
    * carries no status of its own or a status the provider did not send.
    */
   upstreamStatus?: number;
-  /**
-   * `performance.now()` when the provider's answer last brought bytes, written by the transport
-   * (UpstreamProgress, src/core/http-client.ts): a stream's stall timer counts silence from it,
-   * so keep-alives that carry no event (Anthropic's `ping`, SSE comments) are not a stall.
-   */
-  lastDataAt?: number | undefined;
 }
 
 /**
