@@ -5,8 +5,8 @@
  */
 import type { BenchResults, Mode, SeriesResult, Target } from './report.ts';
 
-const colors: Record<Target, string> = { direct: '#9aa5b1', proxy: '#4f83cc', nginx: '#3a9e6b', portkey: '#8e6bbf', gateway: '#e07b39' };
-const names: Record<Target, string> = { direct: 'direct to upstream', proxy: 'raw Node proxy', nginx: 'nginx', portkey: "Portkey's gateway", gateway: 'Switchboard' };
+const colors: Record<Target, string> = { direct: '#9aa5b1', proxy: '#4f83cc', nginx: '#3a9e6b', portkey: '#8e6bbf', relay: '#c9a227', gateway: '#e07b39' };
+const names: Record<Target, string> = { direct: 'direct to upstream', proxy: 'raw Node proxy', nginx: 'nginx', portkey: "Portkey's gateway", relay: 'parsing relay', gateway: 'Switchboard' };
 const panelWidth = 440;
 const panelHeight = 190;
 const margin = { left: 56, top: 64, gap: 36 };
@@ -19,22 +19,22 @@ interface Measure {
 }
 
 const measures: Measure[] = [
-  { title: (mode) => `req/s, ${mode === 'chat' ? 'non-streamed' : 'streamed'} (higher is better)`, value: (row) => row.rps, targets: ['direct', 'proxy', 'nginx', 'portkey', 'gateway'], digits: 0 },
+  { title: (mode) => `req/s, ${mode === 'chat' ? 'non-streamed' : 'streamed'} (higher is better)`, value: (row) => row.rps, targets: ['direct', 'proxy', 'nginx', 'portkey', 'relay', 'gateway'], digits: 0 },
   {
     title: (mode) => (mode === 'chat' ? 'p50 latency, ms, non-streamed' : 'p50 time to first byte, ms, streamed'),
     value: (row) => (row.mode === 'stream' ? row.ttfbP50 : row.p50),
-    targets: ['direct', 'proxy', 'nginx', 'portkey', 'gateway'],
+    targets: ['direct', 'proxy', 'nginx', 'portkey', 'relay', 'gateway'],
     digits: 2,
   },
-  { title: (mode) => `CPU µs per request, ${mode === 'chat' ? 'non-streamed' : 'streamed'} (proxies, gateways)`, value: (row) => row.cpuMicrosPerRequest, targets: ['proxy', 'nginx', 'portkey', 'gateway'], digits: 0 },
-  { title: (mode) => `peak RSS, MB, ${mode === 'chat' ? 'non-streamed' : 'streamed'} (proxies, gateways)`, value: (row) => row.peakRssMb, targets: ['proxy', 'nginx', 'portkey', 'gateway'], digits: 0 },
+  { title: (mode) => `CPU µs per request, ${mode === 'chat' ? 'non-streamed' : 'streamed'} (proxies, gateways)`, value: (row) => row.cpuMicrosPerRequest, targets: ['proxy', 'nginx', 'portkey', 'relay', 'gateway'], digits: 0 },
+  { title: (mode) => `peak RSS, MB, ${mode === 'chat' ? 'non-streamed' : 'streamed'} (proxies, gateways)`, value: (row) => row.peakRssMb, targets: ['proxy', 'nginx', 'portkey', 'relay', 'gateway'], digits: 0 },
 ];
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function panel(results: BenchResults, measure: Measure, mode: Mode, x: number, y: number): string {
   const rows = results.series.filter((row) => row.mode === mode && measure.targets.includes(row.target));
-  // nginx and Portkey's gateway run only where they are installed: no empty slot for them otherwise.
+  // nginx, Portkey's gateway and the relay run only where installed or asked: no empty slot otherwise.
   const targets = measure.targets.filter((target) => rows.some((row) => row.target === target));
   const concurrencies = [...new Set(rows.map((row) => row.concurrency))].sort((left, right) => left - right);
   const values = rows.map((row) => measure.value(row) ?? 0).filter((value) => Number.isFinite(value));

@@ -129,6 +129,11 @@ export function startRawProxy(upstreamOrigin: string, core?: number): Promise<Ru
   return startProcess([process.execPath, 'bench/raw-proxy.mjs', upstreamOrigin], /(http:\/\/\S+)\n/, 'stdout', core);
 }
 
+/** The parsing relay (BENCH_RELAY=1) in front of the simulator, as the raw proxy. */
+export function startParsingRelay(upstreamOrigin: string, core?: number): Promise<Running> {
+  return startProcess([process.execPath, 'bench/parsing-relay.mjs', upstreamOrigin], /(http:\/\/\S+)\n/, 'stdout', core);
+}
+
 /** Writes the gateway's config: one OpenAI provider (the simulator), SQLite, default log level. */
 export async function writeGatewayConfig(directory: string, simulatorUrl: string): Promise<string> {
   const file = join(directory, 'bench.yaml');
@@ -166,8 +171,8 @@ export function startGateway(bin: string, config: string, workers: number, core?
 }
 
 /**
- * Where a series sends its requests: to the upstream directly, through the proxy (and nginx and
- * Portkey's gateway, when they run), through the gateway; with the headers a target needs.
+ * Where a series sends its requests: to the upstream directly, through the proxy (and nginx,
+ * Portkey's gateway and the parsing relay, when they run), through the gateway; with the headers a target needs.
  */
 export function benchTargets(
   simulator: Running,
@@ -175,6 +180,7 @@ export function benchTargets(
   gateway: Running,
   nginx?: Running,
   portkey?: Running,
+  relay?: Running,
 ): Partial<Record<Target, { url: string; key: string; process?: Running; headers?: Record<string, string> }>> {
   const simulatorOrigin = new URL(simulator.origin).origin;
   const path = new URL(simulator.origin).pathname.replace(/\/$/, '');
@@ -182,6 +188,7 @@ export function benchTargets(
     direct: { url: `${simulatorOrigin}${path}/chat/completions`, key: upstreamKey },
     proxy: { url: `${proxy.origin}${path}/chat/completions`, key: upstreamKey, process: proxy },
     ...(nginx ? { nginx: { url: `${nginx.origin}${path}/chat/completions`, key: upstreamKey, process: nginx } } : {}),
+    ...(relay ? { relay: { url: `${relay.origin}${path}/chat/completions`, key: upstreamKey, process: relay } } : {}),
     ...(portkey ? { portkey: { url: `${portkey.origin}/v1/chat/completions`, key: upstreamKey, process: portkey, headers: portkeyHeaders(simulator.origin) } } : {}),
     gateway: { url: `${gateway.origin}/v1/chat/completions`, key: masterKey, process: gateway },
   };

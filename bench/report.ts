@@ -9,8 +9,11 @@ import type { GeneratorResult } from './load.ts';
 import type { ProcessCost } from './process-stats.ts';
 import type { StartupResult } from './startup.ts';
 
-/** nginx: when it is installed (bench/nginx.ts); portkey: when BENCH_PORTKEY says where it is (bench/portkey.ts). */
-export type Target = 'direct' | 'proxy' | 'nginx' | 'portkey' | 'gateway';
+/**
+ * nginx: when it is installed (bench/nginx.ts); portkey: when BENCH_PORTKEY says where it is
+ * (bench/portkey.ts); relay: with BENCH_RELAY=1 (bench/parsing-relay.mjs).
+ */
+export type Target = 'direct' | 'proxy' | 'nginx' | 'portkey' | 'relay' | 'gateway';
 export type Mode = 'chat' | 'stream';
 
 /** A series: what the generator measured, and what the process under test (proxy or gateway) spent. */
@@ -44,12 +47,18 @@ export interface Comparison {
   portkeyAddedP99?: number;
   rpsVsPortkey?: number;
   cpuVsPortkey?: number;
+  /** When the parsing relay ran: the same against it. */
+  relayAddedP50?: number;
+  relayAddedP99?: number;
+  rpsVsRelay?: number;
+  cpuVsRelay?: number;
 }
 
 /** The baselines besides the raw proxy, each with its figures in a comparison: req/s ÷, added p50 and p99, CPU ÷ (the gateway's against its). */
 export const baselines: ReadonlyArray<{ name: string; figures: (row: Comparison) => Array<number | undefined> }> = [
   { name: 'nginx', figures: (row) => [row.rpsVsNginx, row.nginxAddedP50, row.nginxAddedP99, row.cpuVsNginx] },
   { name: 'Portkey', figures: (row) => [row.rpsVsPortkey, row.portkeyAddedP50, row.portkeyAddedP99, row.cpuVsPortkey] },
+  { name: 'relay', figures: (row) => [row.rpsVsRelay, row.relayAddedP50, row.relayAddedP99, row.cpuVsRelay] },
 ];
 
 export interface BenchResults {
@@ -70,6 +79,7 @@ export function compare(series: readonly SeriesResult[]): Comparison[] {
     const proxy = find('proxy');
     const nginx = find('nginx');
     const portkey = find('portkey');
+    const relay = find('relay');
     if (!direct || !proxy) continue;
     comparisons.push({
       mode: gateway.mode,
@@ -85,6 +95,8 @@ export function compare(series: readonly SeriesResult[]): Comparison[] {
       ...(nginx && gateway.cpuMicrosPerRequest !== undefined && nginx.cpuMicrosPerRequest ? { cpuVsNginx: gateway.cpuMicrosPerRequest / nginx.cpuMicrosPerRequest } : {}),
       ...(portkey ? { portkeyAddedP50: portkey.p50 - direct.p50, portkeyAddedP99: portkey.p99 - direct.p99, rpsVsPortkey: gateway.rps / portkey.rps } : {}),
       ...(portkey && gateway.cpuMicrosPerRequest !== undefined && portkey.cpuMicrosPerRequest ? { cpuVsPortkey: gateway.cpuMicrosPerRequest / portkey.cpuMicrosPerRequest } : {}),
+      ...(relay ? { relayAddedP50: relay.p50 - direct.p50, relayAddedP99: relay.p99 - direct.p99, rpsVsRelay: gateway.rps / relay.rps } : {}),
+      ...(relay && gateway.cpuMicrosPerRequest !== undefined && relay.cpuMicrosPerRequest ? { cpuVsRelay: gateway.cpuMicrosPerRequest / relay.cpuMicrosPerRequest } : {}),
     });
   }
   return comparisons;

@@ -21,6 +21,8 @@
  * (ms between the chunks of a streamed answer: an event per chunk), BENCH_STARTUP=0 and
  * BENCH_MICRO=0 (skip those parts), BENCH_NGINX=0 (no nginx series where nginx is installed),
  * BENCH_PORTKEY (where Portkey's gateway is installed: its series beside ours; bench/portkey.ts),
+ * BENCH_RELAY=1 (series of the parsing relay too, the least a gateway that reads what it relays
+ * can do: bench/parsing-relay.mjs),
  * BENCH_PROMPT_KB and BENCH_PROMPT_SCRIPT (a long system message in the chat body: bench/processes.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -32,7 +34,7 @@ import { runNodeLoad, runWrkLoad, wrkInstalled, type LoadOptions } from './load.
 import { nginxInstalled, startNginx } from './nginx.ts';
 import { portkeyEntry, portkeyVersion, startPortkey } from './portkey.ts';
 import { measureLoad } from './process-stats.ts';
-import { benchCores, benchTargets, builtGatewayBin, chatBody, gatewayNodeFlags, promptSettings, repository, startGateway, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
+import { benchCores, benchTargets, builtGatewayBin, chatBody, gatewayNodeFlags, promptSettings, repository, startGateway, startParsingRelay, startRawProxy, startSimulator, streamBody, writeGatewayConfig } from './processes.ts';
 import { compare, printResults, writeResults, type Mode, type SeriesResult, type Target } from './report.ts';
 import { measureStartup, workerCounts, type StartupResult } from './startup.ts';
 
@@ -75,8 +77,9 @@ const portkey =
         process.stderr.write(`bench: Portkey's gateway did not start, so it is left out: ${error instanceof Error ? error.message : String(error)}\n`);
         return undefined;
       });
-const targets = benchTargets(simulator, proxy, gateway, nginx, portkey);
-const targetOrder = (['direct', 'proxy', 'nginx', 'portkey', 'gateway'] as const).filter((target) => targets[target] !== undefined);
+const relay = process.env.BENCH_RELAY === '1' ? await startParsingRelay(new URL(simulator.origin).origin, serverCore) : undefined;
+const targets = benchTargets(simulator, proxy, gateway, nginx, portkey, relay);
+const targetOrder = (['direct', 'proxy', 'nginx', 'portkey', 'relay', 'gateway'] as const).filter((target) => targets[target] !== undefined);
 
 async function runSeries(mode: Mode, concurrency: number, target: Target): Promise<SeriesResult> {
   const { url, key, process: underTest, headers } = targets[target]!;
@@ -118,7 +121,7 @@ async function answersStreams(target: Target): Promise<boolean> {
 }
 
 const series: SeriesResult[] = [];
-process.stderr.write(`bench: ${useWrk ? 'wrk' : 'Node client'} for non-streamed series, ${nginx ? 'nginx beside the raw proxy' : 'no nginx'}${portkey ? ", Portkey's gateway" : ''}, ${canPin ? 'proxies and gateway on core 1, upstream and generator on core 0' : 'no pinning'}\n`);
+process.stderr.write(`bench: ${useWrk ? 'wrk' : 'Node client'} for non-streamed series, ${nginx ? 'nginx beside the raw proxy' : 'no nginx'}${portkey ? ", Portkey's gateway" : ''}${relay ? ', the parsing relay' : ''}, ${canPin ? 'proxies and gateway on core 1, upstream and generator on core 0' : 'no pinning'}\n`);
 try {
   for (const target of targetOrder) await warmUp(target);
   const streamTargets = portkey && !(await answersStreams('portkey')) ? targetOrder.filter((target) => target !== 'portkey') : targetOrder;
@@ -128,7 +131,7 @@ try {
     }
   }
 } finally {
-  await Promise.all([gateway.stop(), proxy.stop(), nginx?.stop(), portkey?.stop()]);
+  await Promise.all([gateway.stop(), proxy.stop(), nginx?.stop(), portkey?.stop(), relay?.stop()]);
 }
 
 const startup: StartupResult[] = [];
@@ -145,7 +148,7 @@ const results = {
   date: new Date().toISOString(),
   node: process.version,
   cpus: availableParallelism(),
-  settings: { durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, processWarmupSeconds: processWarmupMs / 1000, requestsCap: requests ?? null, generator: useWrk ? 'wrk (non-streamed), node (streamed)' : 'node', pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: gatewayNodeFlags().join(' '), prompt: promptSettings, nginx: nginx ? (spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim() || 'nginx') : null, portkey: portkeyScript ? portkeyVersion(portkeyScript) : null },
+  settings: { durationSeconds: durationMs / 1000, warmupSeconds: warmupMs / 1000, processWarmupSeconds: processWarmupMs / 1000, requestsCap: requests ?? null, generator: useWrk ? 'wrk (non-streamed), node (streamed)' : 'node', pinned: canPin, gatewayBin: process.env.BENCH_GATEWAY_BIN ?? 'bin/switchboard.js (dist/)', gatewayNodeFlags: gatewayNodeFlags().join(' '), prompt: promptSettings, nginx: nginx ? (spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim() || 'nginx') : null, portkey: portkeyScript ? portkeyVersion(portkeyScript) : null, relay: relay !== undefined },
   series,
   comparisons: compare(series),
   startup,
