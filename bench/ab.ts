@@ -11,7 +11,10 @@
  * Each round loads A then B (B then A the next round) for --seconds with wrk, or the Node client
  * when wrk is missing, and reads each gateway's CPU time from /proc (all its threads). Prints
  * each figure's median for A and B, the median of the paired differences (B - A), and in how many
- * rounds B's was the lower (better, but for req/s); then each process's peak RSS over the whole run.
+ * rounds B's was the lower (better, but for req/s), with that count's two-sided sign-test p (the
+ * chance of a split at least as uneven were A and B the same: 8/10 is 0.11, 14/18 0.03; a lead of
+ * 8/10 and 6/8 rounds at c=1 did not hold in 16 more, docs/performance.md, twenty-ninth session);
+ * then each process's peak RSS over the whole run.
  * With the Node client the time to first byte's median is a figure too (wrk does not read it).
  *
  *   npm run bench:ab -- /tmp/base . --rounds 10 --concurrency 16
@@ -119,6 +122,23 @@ const figures = [
   ['TTFB p50 ms', (sample: Sample) => sample.ttfbP50 ?? Number.NaN],
 ] as const;
 
+/**
+ * Two-sided exact sign test: the chance that, of `lower + higher` rounds without a tie, a split at
+ * least as uneven as this one comes from two builds that cost the same (each round a coin toss).
+ */
+function signTestP(lower: number, higher: number): number {
+  const rounds = lower + higher;
+  if (rounds === 0) return 1;
+  const fewer = Math.min(lower, higher);
+  let tail = 0;
+  let ways = 1; // rounds choose k, for k = 0, 1, ...
+  for (let k = 0; k <= fewer; k += 1) {
+    tail += ways;
+    ways = (ways * (rounds - k)) / (k + 1);
+  }
+  return Math.min(1, (2 * tail) / 2 ** rounds);
+}
+
 const median = (list: readonly number[]): number => {
   const sorted = [...list].sort((left, right) => left - right);
   const middle = sorted.length >> 1;
@@ -149,15 +169,16 @@ try {
     process.stderr.write(`  round ${round + 1}: CPU µs/request A ${cpu[0]}, B ${cpu[1]}${errors.some(Boolean) ? `; errors A ${errors[0]}, B ${errors[1]}` : ''}\n`);
   }
   // "B < A": the rounds where B's figure was the lower (better for all but req/s).
-  console.log(['figure'.padEnd(16), 'A'.padStart(10), 'B'.padStart(10), 'B - A'.padStart(10), 'B < A'.padStart(9)].join(' '));
+  console.log(['figure'.padEnd(16), 'A'.padStart(10), 'B'.padStart(10), 'B - A'.padStart(10), 'B < A'.padStart(9), 'sign p'.padStart(7)].join(' '));
   for (const [label, read] of figures) {
     const a = samples[0]!.map(read);
     const b = samples[1]!.map(read);
     if (a.every(Number.isNaN)) continue;
     const differences = b.map((value, index) => value - a[index]!);
     const lower = differences.filter((difference) => difference < 0).length;
+    const higher = differences.filter((difference) => difference > 0).length;
     const fixed = (value: number) => value.toFixed(label === 'req/s' ? 0 : label === 'CPU µs/request' ? 1 : 3).padStart(10);
-    console.log([label.padEnd(16), fixed(median(a)), fixed(median(b)), fixed(median(differences)), `${lower}/${rounds}`.padStart(9)].join(' '));
+    console.log([label.padEnd(16), fixed(median(a)), fixed(median(b)), fixed(median(differences)), `${lower}/${rounds}`.padStart(9), signTestP(lower, higher).toFixed(2).padStart(7)].join(' '));
   }
   const peaks = gateways.map((gateway) => residentMb(gateway.pid, 'VmHWM')?.toFixed(0) ?? '-');
   console.log(`peak RSS over the run: A ${peaks[0]} MB, B ${peaks[1]} MB`);
