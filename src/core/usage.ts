@@ -16,6 +16,12 @@ export interface Usage {
    * `billed_units`, which leave out the preamble Cohere adds): the cost is priced on it.
    */
   billed?: { inputTokens: number; outputTokens: number };
+  /**
+   * What the call cost in USD as its provider reported it (OpenRouter's `usage.cost`, whose
+   * prices depend on the upstream it routed to): the call is priced at that, not at the model's
+   * prices. A finite number from 0.
+   */
+  costUsd?: number;
   /** True when the numbers were counted by Switchboard because the provider reported none. */
   estimated?: boolean;
 }

@@ -29,6 +29,12 @@ describe('costOf: what a call cost', () => {
     assert.equal(costOf(usage, { inputPerMtok: 1, outputPerMtok: 2 }), (12 * 1 + 9 * 2) / 1_000_000);
   });
 
+  it('takes the cost the provider reported for the call over any price, and over no price', () => {
+    const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000, costUsd: 0.1 + 0.2 };
+    assert.equal(costOf(usage, { inputPerMtok: 3, outputPerMtok: 15 }), 0.3);
+    assert.equal(costOf(usage, undefined), 0.3);
+  });
+
   it('never counts a token twice when a provider reports more cached or written than the prompt', () => {
     assert.equal(costOf({ inputTokens: 100, outputTokens: 0, cachedInputTokens: 80, cacheWriteTokens: 80 }, pricing), (80 * 0.1 + 20 * 1.25) / 1_000_000);
   });

@@ -44,6 +44,24 @@ describe('a request record with failed attempts that reported their usage', () =
   });
 });
 
+describe('a request record of a provider that reports what each call cost (OpenRouter)', () => {
+  it('records that cost, with or without the model\'s prices, and no warning for a model without them', () => {
+    const unpricedRow = finished((record) => {
+      record.answered = unpriced;
+      record.usage = { inputTokens: 194, outputTokens: 2, costUsd: 0.00042 };
+    });
+    assert.equal(unpricedRow.costUsd, 0.00042);
+    assert.deepEqual(pricingWarnings(unpricedRow), []);
+    const pricedRow = finished((record) => {
+      record.spend(priced, { inputTokens: 1_000, outputTokens: 100 });
+      record.answered = priced;
+      record.usage = { inputTokens: 1_000, outputTokens: 1_000, costUsd: 0.5 };
+    });
+    // The failed attempt at its prices, the answer at its reported cost.
+    assert.equal(pricedRow.costUsd, 0.5 + (1_000 * 1 + 100 * 3) / 1e6);
+  });
+});
+
 describe('a request record priced at $0', () => {
   it('warns when the model that answered has no known price', () => {
     const row = finished((record) => {

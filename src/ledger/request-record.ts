@@ -194,7 +194,7 @@ export class RequestRecord implements GovernedRecord {
     const unpriced = new Set<string>();
     for (const { model, usage } of parts) {
       const name = `${model.providerId}/${model.upstream}`;
-      if (model.pricing || usage.inputTokens + usage.outputTokens === 0 || unpriced.has(name)) continue;
+      if (model.pricing || usage.costUsd !== undefined || usage.inputTokens + usage.outputTokens === 0 || unpriced.has(name)) continue;
       unpriced.add(name);
       this.warnings.push({ type: 'other', setting: 'pricing', message: `price unknown for ${name}: its tokens are recorded at $0` });
     }

@@ -10,6 +10,7 @@ describe('OpenAI-style provider types', () => {
   let azure: OpenAISimulator;
   let ollama: OpenAISimulator;
   let groq: OpenAISimulator;
+  let openrouter: OpenAISimulator;
   let gateway: TestGateway;
   let client: OpenAI;
 
@@ -17,6 +18,8 @@ describe('OpenAI-style provider types', () => {
     azure = await new OpenAISimulator({ apiKey: 'azure-key', azureApiVersion: '2024-10-21' }).start();
     ollama = await new OpenAISimulator({ apiKey: 'unused', acceptUnknownFields: true, models: ['llama3.1:8b'] }).start();
     groq = await new OpenAISimulator({ apiKey: 'gsk-key', models: ['openai/gpt-oss-20b'] }).start();
+    // $10 a million tokens, whatever the model: not the catalog's price for gpt-4o.
+    openrouter = await new OpenAISimulator({ apiKey: 'sk-or-key', models: ['openai/gpt-4o'], openrouter: { costPerToken: 0.00001 } }).start();
     gateway = await startGateway({
       providers: [
         { id: 'az', type: 'azure-openai', base_url: azure.url, api_key: 'azure-key' },
@@ -24,19 +27,21 @@ describe('OpenAI-style provider types', () => {
         // Ollama's own origin, as OLLAMA_BASE_URL usually is: /v1 is appended.
         { id: 'local', type: 'ollama', base_url: ollama.url.replace(/\/v1$/, ''), headers: { authorization: 'Bearer unused' } },
         { id: 'fastinfer', type: 'groq', base_url: groq.url, api_key: 'gsk-key' },
+        { id: 'or', type: 'openrouter', base_url: openrouter.url, api_key: 'sk-or-key' },
       ],
       models: [
         { id: 'azure-4o', provider: 'az', upstream: 'my-gpt4o-deployment' },
         { id: 'azure-fixed', provider: 'az-deployment', upstream: 'ignored' },
         { id: 'llama', provider: 'local', upstream: 'llama3.1:8b' },
         { id: 'oss', provider: 'fastinfer', upstream: 'openai/gpt-oss-20b' },
+        { id: 'routed-4o', provider: 'or', upstream: 'openai/gpt-4o', pricing: { input_per_mtok: 1, output_per_mtok: 1 } },
       ],
     });
     client = openaiClient(gateway, 'open');
   });
   after(async () => {
     await gateway.close();
-    await Promise.all([azure.close(), ollama.close(), groq.close()]);
+    await Promise.all([azure.close(), ollama.close(), groq.close(), openrouter.close()]);
   });
 
   it('azure-openai: deployment in the URL, api-version, api-key header', async () => {
@@ -78,6 +83,23 @@ describe('OpenAI-style provider types', () => {
     const answer = await client.chat.completions.create({ model: 'oss', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(answer.choices[0]?.message.content, 'Simulated reply from openai/gpt-oss-20b: hi');
     assert.equal(groq.requests.at(-1)!.headers.authorization, 'Bearer gsk-key');
+  });
+
+  it("openrouter: the ledger and the cost header take the cost its answer reports, not the model's prices", async () => {
+    const { data: answer, response } = await client.chat.completions.create({ model: 'routed-4o', messages: [{ role: 'user', content: 'what does it cost?' }] }).withResponse();
+    const tokens = answer.usage!.prompt_tokens + answer.usage!.completion_tokens;
+    const reported = tokens * 0.00001;
+    const row = await gateway.ledgerRow(response);
+    assert.ok(Math.abs(row!.costUsd - reported) < 1e-12, `${row!.costUsd} against ${reported}`);
+    assert.notEqual(row!.costUsd, tokens / 1e6, "priced at the model's own $1 a million tokens");
+    assert.equal(Number(response.headers.get('x-switchboard-cost-usd')), row!.costUsd);
+    assert.deepStrictEqual(row!.warnings, []);
+
+    const { data: stream, response: streamed } = await client.chat.completions.create({ model: 'routed-4o', stream: true, messages: [{ role: 'user', content: 'and streamed?' }] }).withResponse();
+    await collectStream(stream);
+    const streamRow = await gateway.ledgerRow(streamed);
+    assert.ok(Math.abs(streamRow!.costUsd - (streamRow!.inputTokens + streamRow!.outputTokens) * 0.00001) < 1e-12, JSON.stringify(streamRow));
+    assert.equal(streamRow!.tokensEstimated, false);
   });
 
   it('registers every OpenAI-style type the spec names, with its documented default base URL', () => {

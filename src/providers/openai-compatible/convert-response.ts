@@ -33,7 +33,7 @@ export function embeddingListProblem(body: unknown, inputs: number, base64 = tru
 }
 
 /** OpenAI Chat Completions body → ChatResult (first choice; `native` keeps all choices). */
-export function convertResponse(body: OpenAIChatBody, requestedModel: string): Omit<ChatResult, 'warnings' | 'native'> {
+export function convertResponse(body: OpenAIChatBody, requestedModel: string, reportsCost = false): Omit<ChatResult, 'warnings' | 'native'> {
   const choice = body.choices?.[0];
   const message = choice?.message ?? {};
   const content: ChatResult['content'] = [];
@@ -60,7 +60,7 @@ export function convertResponse(body: OpenAIChatBody, requestedModel: string): O
     created: header.created,
     content,
     finishReason: mapFinishReason(choice?.finish_reason),
-    usage: convertUsage(body.usage),
+    usage: convertUsage(body.usage, reportsCost),
   };
   if (choice?.finish_reason) result.rawFinishReason = choice.finish_reason;
   return result;
@@ -111,17 +111,34 @@ export function mapFinishReason(reason: string | null | undefined): FinishReason
   }
 }
 
-/** OpenAI usage → Usage. Missing numbers are 0 and mark the usage as not reported. */
-export function convertUsage(usage: OpenAIUsage | null | undefined): Usage {
+/**
+ * OpenAI usage → Usage. Missing numbers are 0 and mark the usage as not reported. With
+ * `reportsCost` (OpenRouter), the call's reported cost is read too (`reportedCost`).
+ */
+export function convertUsage(usage: OpenAIUsage | null | undefined, reportsCost = false): Usage {
   if (!usage) return { inputTokens: 0, outputTokens: 0, estimated: true };
   const cached = usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens ?? undefined;
   const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? undefined;
   const written = usage.prompt_tokens_details?.cache_write_tokens ?? undefined;
+  const costUsd = reportsCost ? reportedCost(usage) : undefined;
   return {
     inputTokens: usage.prompt_tokens ?? 0,
     outputTokens: usage.completion_tokens ?? 0,
     ...(cached ? { cachedInputTokens: cached } : {}),
     ...(written ? { cacheWriteTokens: written } : {}),
     ...(reasoning ? { reasoningTokens: reasoning } : {}),
+    ...(costUsd !== undefined ? { costUsd } : {}),
   };
+}
+
+/**
+ * What an OpenRouter call cost in USD (wire-types.ts `OpenAIUsage.cost`): its `cost`, plus the
+ * upstream's bill on a BYOK call; undefined when `cost` is not a finite number from 0 (the call is
+ * then priced at the model's prices, as for any provider).
+ */
+function reportedCost(usage: OpenAIUsage): number | undefined {
+  const cost = usage.cost;
+  if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) return undefined;
+  const upstream = usage.is_byok === true ? usage.cost_details?.upstream_inference_cost : undefined;
+  return typeof upstream === 'number' && Number.isFinite(upstream) && upstream >= 0 ? cost + upstream : cost;
 }

@@ -34,6 +34,8 @@ export interface OpenAIFlavor extends OpenAIRequestDialect {
   embeddings: boolean;
   /** The server takes vLLM's `continue_final_message` (an `openai-compatible` provider's setting). */
   continueFinalMessage?: boolean;
+  /** Answers report what each call cost (OpenRouter's `usage.cost`): the ledger records that. */
+  reportsCost?: boolean;
 }
 
 /** Plain OpenAI behaviour, which compatible servers mostly share. */
@@ -87,7 +89,7 @@ export function createOpenAICompatibleAdapter(
             if (isJsonObject(parsed) && parsed.error) throw errorFromBodyError(parsed, source);
             const problem = chatCompletionProblem(parsed);
             if (problem) throw invalidAnswer(provider, 'a chat completion', problem, response.status);
-            const result: ChatResult = Object.assign(convertResponse(parsed as OpenAIChatBody, call.model), { warnings });
+            const result: ChatResult = Object.assign(convertResponse(parsed as OpenAIChatBody, call.model, flavor.reportsCost), { warnings });
             if (native) result.native = { format: 'openai-chat', body: text };
             return result;
           }),
@@ -100,7 +102,7 @@ export function createOpenAICompatibleAdapter(
     streamChat(request, call) {
       try {
         const { body, bytes, warnings, usageChunkInternal } = convertRequest(withStream(request, true), call.model, flavor);
-        const chunks = chunkTransformer({ source, requestedModel: call.model, passthrough: request.native?.format === 'openai-chat', usageChunkInternal });
+        const chunks = chunkTransformer({ source, requestedModel: call.model, passthrough: request.native?.format === 'openai-chat', usageChunkInternal, reportsCost: flavor.reportsCost === true });
         return post('chat/completions', body, call, 'text/event-stream', bytes).then((response) =>
           guardStream(decodeServerSentEvents(response.body, chunks, warningsTransformer(warnings)), source),
         );

@@ -10,7 +10,9 @@ import type { StreamEvent } from '../../core/stream-event.ts';
 import { guardStream } from '../_shared/guard-stream.ts';
 import { decodeServerSentEvents } from '../_shared/sse.ts';
 import { convertRequest } from './convert-request.ts';
-import { convertResponse } from './convert-response.ts';
+import { convertResponse, convertUsage } from './convert-response.ts';
+import { openRouterProvider } from '../openrouter/index.ts';
+import { readAll } from '../../../test/helpers/events.ts';
 import { createOpenAICompatibleAdapter } from './index.ts';
 import { formatEmbeddingResponse } from '../../api/openai/embeddings.ts';
 import { chunkTransformer } from './stream.ts';
@@ -211,6 +213,47 @@ describe('openai-compatible request conversion', () => {
     const { body, usageChunkInternal } = convertRequest({ ...baseRequest, stream: true }, 'gpt-4o', { maxTokensField: 'max_tokens', streamUsage: true });
     assert.deepEqual(body.stream_options, { include_usage: true });
     assert.equal(usageChunkInternal, true);
+  });
+});
+
+describe('openai-compatible usage: the cost a provider reports (OpenRouter)', () => {
+  // openrouter.ai/docs/use-cases/usage-accounting: `usage.cost` in every answer, in credits (USD).
+  const usage = { prompt_tokens: 194, completion_tokens: 2, total_tokens: 196, cost: 0.00095, is_byok: false, cost_details: { upstream_inference_cost: 0.00095 } };
+
+  it('reads usage.cost only for a provider whose answers carry it, and the upstream bill only on a BYOK call', () => {
+    assert.equal(convertUsage(usage, true).costUsd, 0.00095);
+    assert.equal(convertUsage(usage).costUsd, undefined, 'another OpenAI-style server: a `cost` field of its own is not read');
+    const byok = { ...usage, is_byok: true, cost_details: { upstream_inference_cost: 0.019 } };
+    assert.equal(convertUsage(byok, true).costUsd, 0.00095 + 0.019);
+  });
+
+  it('prices at the model\'s prices when the cost is missing or not a finite number from 0', () => {
+    for (const cost of [undefined, null, -1, '0.1', Number.NaN]) {
+      assert.equal(convertUsage({ ...usage, cost: cost as number | null | undefined }, true).costUsd, undefined, String(cost));
+    }
+    assert.equal(convertUsage({ ...usage, cost: 0 }, true).costUsd, 0, 'a free model costs 0');
+  });
+
+  it("carries it from an OpenRouter adapter's answer and stream, not from a plain OpenAI one's", async () => {
+    const settings = { id: 'or', type: 'openrouter', baseUrl: 'https://openrouter.example/api/v1', apiKey: 'sk-or-test', headers: {}, timeoutMs: 1000, options: {} } as const;
+    const call: ProviderCall = { model: 'openai/gpt-4o', signal: new AbortController().signal, timeoutMs: 1000, requestId: 'req' };
+    const body = JSON.stringify({ id: 'gen-1', object: 'chat.completion', created: 1, model: 'openai/gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }], usage });
+    const dependencies = (answer: CannedAnswer) => ({ http: fakeHttp(answer).http, images: { fetch: () => Promise.reject(new Error('not used')) } });
+    const openRouter = openRouterProvider.create(settings, dependencies({ body }));
+    assert.equal((await openRouter.chat(baseRequest, call)).usage.costUsd, 0.00095);
+    const plain = createOpenAICompatibleAdapter({ ...settings, type: 'openai' }, dependencies({ body }));
+    assert.equal((await plain.chat(baseRequest, call)).usage.costUsd, undefined);
+
+    const chunk = (fields: Record<string, unknown>) => `data: ${JSON.stringify({ id: 'gen-1', object: 'chat.completion.chunk', created: 1, model: 'openai/gpt-4o', ...fields })}\n\n`;
+    const streamed = [
+      chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] }),
+      chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
+      chunk({ choices: [], usage }),
+      'data: [DONE]\n\n',
+    ].join('');
+    const events = await readAll(await openRouterProvider.create(settings, dependencies({ body: streamed, headers: { 'content-type': 'text/event-stream' } })).streamChat({ ...baseRequest, stream: true }, call));
+    const finish = events.at(-1);
+    assert.equal(finish?.type === 'finish' && finish.usage?.costUsd, 0.00095);
   });
 });
 

@@ -19,6 +19,8 @@ export interface ChunkStreamOptions {
   passthrough: boolean;
   /** The final usage chunk was requested only for accounting. */
   usageChunkInternal: boolean;
+  /** The usage holds the call's cost (OpenRouter: `OpenAIFlavor.reportsCost`). */
+  reportsCost?: boolean;
 }
 
 /**
@@ -86,7 +88,7 @@ export function chunkTransformer(options: ChunkStreamOptions): Transformer<SseMe
       }
       // Groq reports a stream's usage in its last chunk as `x_groq.usage` (wire-types.ts).
       const reported = chunk.usage ?? chunk.x_groq?.usage;
-      if (reported) usage = convertUsage(reported);
+      if (reported) usage = convertUsage(reported, options.reportsCost);
       const choice = choices.find((candidate) => (candidate.index ?? 0) === 0);
       if (!choice) return;
       const delta = choice.delta ?? {};

@@ -14,6 +14,16 @@ export interface OpenAIUsage {
   completion_tokens_details?: { reasoning_tokens?: number | null } | null;
   /** DeepSeek reports cache hits here. */
   prompt_cache_hit_tokens?: number | null;
+  /**
+   * OpenRouter's accounting, in every answer (openrouter.ai/docs/use-cases/usage-accounting; its
+   * SDKs' `ChatUsage`): `cost`, "cost of the completion" in credits (USD), what OpenRouter
+   * charged; with `is_byok` (the call went on the user's own provider key), what that provider
+   * charged is `cost_details.upstream_inference_cost` besides. On other calls that field repeats
+   * the cost (it is filled, equal to `cost`, with `is_byok` false), so it is read only for BYOK.
+   */
+  cost?: number | null;
+  is_byok?: boolean | null;
+  cost_details?: { upstream_inference_cost?: number | null } | null;
 }
 
 export interface OpenAIToolCall {

@@ -47,6 +47,13 @@ export interface OpenAISimulatorOptions {
    * message with tool calls must send its `reasoning_content` back, or the request is a 400.
    */
   deepseek?: boolean;
+  /**
+   * Be OpenRouter's accounting (openrouter.ai/docs/use-cases/usage-accounting): every answer's
+   * usage carries `cost` (credits, USD: its tokens at `costPerToken`), `is_byok` false and
+   * `cost_details.upstream_inference_cost` equal to the cost, and a stream's last chunk carries
+   * the usage whether it was asked for or not.
+   */
+  openrouter?: { costPerToken: number };
   /** Delay between streamed chunks. */
   chunkDelayMs?: number;
   /** Delay before answering, per model (a slower model, for latency routing). */
@@ -244,7 +251,7 @@ export class OpenAISimulator extends BaseSimulator {
       created: Math.floor(Date.now() / 1000),
       model: `${model}-2024-sim`,
       choices,
-      usage: usageOf(result.promptTokens, result.completionTokens),
+      usage: this.#usage(result.promptTokens, result.completionTokens),
       system_fingerprint: 'fp_simulator',
     });
   }
@@ -262,18 +269,27 @@ export class OpenAISimulator extends BaseSimulator {
         if (piece) deltas.push({ tool_calls: [{ index, function: { arguments: piece } }] });
       }
     });
-    const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+    const includeUsage = this.#options.openrouter !== undefined || (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
     const annotation = { id: '', object: '', created: 0, model: '', choices: [], prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] };
     const chunks: Array<Record<string, unknown>> = this.#options.azureApiVersion ? [annotation] : [];
     chunks.push(...deltas.map((delta) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }], ...(includeUsage ? { usage: null } : {}) })));
     chunks.push({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: result.finishReason }], ...(includeUsage ? { usage: null } : {}) });
-    if (includeUsage) chunks.push({ ...base, choices: [], usage: usageOf(result.promptTokens, result.completionTokens) });
+    if (includeUsage) chunks.push({ ...base, choices: [], usage: this.#usage(result.promptTokens, result.completionTokens) });
     const errorFrame = (fault: Extract<Fault, { kind: 'stream-error' }>) =>
       `data: ${JSON.stringify({ error: { message: fault.message ?? 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })}\n\n`;
     // An SSE comment line (WHATWG HTML, "Server-sent events": a line starting with a colon),
     // as OpenAI-compatible servers send while they work (OpenRouter's `: OPENROUTER PROCESSING`).
     const keepAliveFrame = ': keep-alive\n\n';
     await this.writeStream(response, { frames: chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`), fault, errorFrame, end: 'data: [DONE]\n\n', keepAliveFrame });
+  }
+
+  /** A completion's usage, with OpenRouter's accounting when the simulator is OpenRouter. */
+  #usage(prompt: number, completion: number): Record<string, unknown> {
+    const usage: Record<string, unknown> = usageOf(prompt, completion);
+    const openrouter = this.#options.openrouter;
+    if (openrouter === undefined) return usage;
+    const cost = (prompt + completion) * openrouter.costPerToken;
+    return { ...usage, cost, is_byok: false, cost_details: { upstream_inference_cost: cost } };
   }
 
   #embeddings(response: ServerResponse, body: Record<string, unknown>, model: string): void {
