@@ -10,6 +10,7 @@
 // Usage: node bench/parsing-relay.mjs UPSTREAM_ORIGIN   (prints its own origin)
 import { createServer } from 'node:http';
 import { Agent } from 'undici';
+import { serveBaseline } from './baseline-server.mjs';
 
 const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:8080');
 const agent = new Agent({ connections: null, keepAliveTimeout: 30_000 });
@@ -78,15 +79,7 @@ const server = createServer((incoming, outgoing) => {
   incoming.on('data', (chunk) => chunks.push(chunk));
   incoming.on('end', () => relay(incoming, outgoing, Buffer.concat(chunks).toString()));
 });
-server.keepAliveTimeout = 30_000;
-
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address();
-  process.stdout.write(`http://127.0.0.1:${port}\n`);
-});
-process.on('SIGTERM', () => {
-  server.close();
+serveBaseline(server, () => {
   agent.destroy();
   process.stderr.write(`parsing relay: ${tokens} tokens read\n`);
-  process.exit(0);
 });

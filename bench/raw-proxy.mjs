@@ -5,6 +5,7 @@
 // no ledger. Plain JavaScript, so no loader runs in it.
 // Usage: node bench/raw-proxy.mjs UPSTREAM_ORIGIN   (prints its own origin)
 import { Agent, createServer, request } from 'node:http';
+import { serveBaseline } from './baseline-server.mjs';
 
 const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:8080');
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
@@ -24,14 +25,4 @@ const server = createServer((incoming, outgoing) => {
   });
   incoming.pipe(forwarded);
 });
-server.keepAliveTimeout = 30_000;
-
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address();
-  process.stdout.write(`http://127.0.0.1:${port}\n`);
-});
-process.on('SIGTERM', () => {
-  server.close();
-  agent.destroy();
-  process.exit(0);
-});
+serveBaseline(server, () => agent.destroy());
