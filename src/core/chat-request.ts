@@ -108,6 +108,11 @@ export interface ToolDefinition {
   description?: string;
   parameters: Record<string, unknown>;
   strict?: boolean;
+  /**
+   * A prompt-caching breakpoint after this tool's definition (Anthropic's `tools[].cache_control`):
+   * tools come first in a cached prefix, before the system prompt and the turns.
+   */
+  cacheBreakpoint?: CacheBreakpoint;
 }
 
 /** How the model must use the tools. */

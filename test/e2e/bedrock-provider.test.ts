@@ -275,7 +275,30 @@ describe('OpenAI ingress through the Bedrock provider (official openai SDK → C
     assert.ok(data.usage.cache_creation_input_tokens! > 0, 'the write is reported to the Anthropic caller');
     const row = (await gateway.ledgerRow(response))!;
     assert.equal(row.cacheWriteTokens, data.usage.cache_creation_input_tokens);
-    assert.deepStrictEqual(row.warnings.map((warning) => warning.setting), ['tools[].cache_control'], 'the mark on the tool is not carried, and the row says so');
+    assert.deepStrictEqual(row.warnings.map((warning) => warning.setting), ['tools[].cache_control'], 'tool_choice "none" leaves the tools out, and the mark after them: the row says so');
+  });
+
+  it("sends an Anthropic-format caller's cache_control on a tool as a cachePoint after it in toolConfig, and reads it back cached", async () => {
+    const anthropic = anthropicClient(gateway, masterKey);
+    const tools = [
+      { name: 'get_weather', description: `Weather for a city. ${'Give the city as the user wrote it. '.repeat(40)}`, input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } },
+      { name: 'get_time', input_schema: { type: 'object' as const, properties: {} }, cache_control: { type: 'ephemeral' as const } },
+    ];
+    const ask = () => anthropic.messages.create({ model: 'sonnet45', max_tokens: 100, tools, messages: [{ role: 'user', content: 'Weather and time in Oslo?' }] }).withResponse();
+    const first = await ask();
+    const sent = simulator.calls('converse', sonnet45).at(-1)!.body as { toolConfig: { tools: unknown[] } };
+    assert.deepStrictEqual(
+      sent.toolConfig.tools.map((tool) => Object.keys(tool as object)[0]),
+      ['toolSpec', 'toolSpec', 'cachePoint'],
+      'the cache point follows the tool the caller marked',
+    );
+    assert.deepStrictEqual(sent.toolConfig.tools[2], { cachePoint: { type: 'default' } });
+    assert.ok(first.data.usage.cache_creation_input_tokens! > 0, 'the tools were written to the cache');
+    const second = await ask();
+    assert.equal(second.data.usage.cache_read_input_tokens, first.data.usage.cache_creation_input_tokens, 'and read from it the next time');
+    const row = (await gateway.ledgerRow(second.response))!;
+    assert.equal(row.cachedInputTokens, second.data.usage.cache_read_input_tokens);
+    assert.deepStrictEqual(row.warnings, []);
   });
 
   it('answers temperature and top_p together for a Claude that takes one of them: temperature sent, the row says top_p was not', async () => {

@@ -6,8 +6,9 @@ import type { AnthropicMessagesBody } from './messages-request-schema.ts';
  * `type: "ephemeral"`, `ttl` `5m` or `1h`) in the typed request. A mark on a text block (system,
  * user, assistant, or a tool result's text) becomes the text part's breakpoint, which adapters
  * that cache by breakpoint send in their own terms (Bedrock's cachePoint; Anthropic's own
- * cache_control when the body is not relayed as it came). Marks the typed request cannot carry
- * (the top-level automatic one, on tools, images, documents or tool calls) are named apart, so
+ * cache_control when the body is not relayed as it came); so does a mark on a tool definition
+ * (the typed tool's breakpoint, named `tools[].cache_control`). Marks the typed request cannot
+ * carry (the top-level automatic one, on images, documents or tool calls) are named apart, so
  * that a provider they do not reach says so on the ledger row.
  */
 

@@ -228,6 +228,7 @@ describe('parseMessagesRequest: Anthropic Messages body → ChatRequest', () => 
     assert.deepStrictEqual(request.messages[0], { role: 'system', content: [{ type: 'text', text: 'Rules.', cacheBreakpoint: { minTtlSeconds: 3600 } }] });
     assert.deepStrictEqual(request.messages[1], { role: 'user', content: [{ type: 'text', text: 'Look it up.', cacheBreakpoint: {} }] });
     assert.deepStrictEqual(request.messages[3]?.content[0], { type: 'text', text: 'found', cacheBreakpoint: {} }, "the tool result block's mark on its last text");
+    assert.deepStrictEqual(request.tools, [{ name: 'lookup', parameters: { type: 'object' }, cacheBreakpoint: {} }], "the tool's mark, which Bedrock sends as a cache point after it");
     assert.deepStrictEqual(request.native?.nativeOnly, ['cache_control (top level)', 'tools[].cache_control', 'cache_control', 'cache_control on images, documents and tool calls']);
   });
 

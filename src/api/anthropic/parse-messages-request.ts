@@ -168,12 +168,16 @@ function convertBody(request: AnthropicMessagesBody): ConvertedBody {
     messages,
     ...(request.tools?.length
       ? {
-          tools: request.tools.map((tool) => ({
-            name: tool.name,
-            ...(tool.description !== undefined ? { description: tool.description } : {}),
-            parameters: tool.input_schema,
-            ...(tool.strict !== undefined ? { strict: tool.strict } : {}),
-          })),
+          tools: request.tools.map((tool) => {
+            const mark = breakpointOf(tool);
+            return {
+              name: tool.name,
+              ...(tool.description !== undefined ? { description: tool.description } : {}),
+              parameters: tool.input_schema,
+              ...(tool.strict !== undefined ? { strict: tool.strict } : {}),
+              ...(mark ? { cacheBreakpoint: mark } : {}),
+            };
+          }),
         }
       : {}),
     ...(choice ? { toolChoice: convertToolChoice(choice) } : {}),

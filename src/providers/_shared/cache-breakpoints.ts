@@ -1,12 +1,13 @@
-import type { CacheBreakpoint, ChatMessage } from '../../core/chat-request.ts';
+import type { CacheBreakpoint, ChatMessage, ToolDefinition } from '../../core/chat-request.ts';
 
 /**
- * The prompt-caching breakpoints a conversation marks on text that is sent (not empty): what an
- * adapter that caches by breakpoint counts to send the latest ones its provider allows (Anthropic
- * and Bedrock take four).
+ * The prompt-caching breakpoints a conversation marks on text that is sent (not empty), and on
+ * `tools` when given: what an adapter that caches by breakpoint counts to send the latest ones its
+ * provider allows (Anthropic and Bedrock take four).
  */
-export function countBreakpoints(messages: readonly ChatMessage[]): number {
+export function countBreakpoints(messages: readonly ChatMessage[], tools: readonly ToolDefinition[] = []): number {
   let count = 0;
+  for (const tool of tools) if (tool.cacheBreakpoint !== undefined) count += 1;
   for (const message of messages) {
     for (const part of message.content) if (part.type === 'text' && part.cacheBreakpoint !== undefined && part.text !== '') count += 1;
   }
@@ -24,8 +25,9 @@ export class LatestBreakpoints {
   /** How many of the earliest are left out. */
   #skip: number;
 
-  constructor(messages: readonly ChatMessage[], max: number) {
-    this.marked = countBreakpoints(messages);
+  /** `tools`: their marks count too, for an adapter that sends them (asked first: tools open the prefix). */
+  constructor(messages: readonly ChatMessage[], max: number, tools: readonly ToolDefinition[] = []) {
+    this.marked = countBreakpoints(messages, tools);
     this.#skip = Math.max(0, this.marked - max);
   }
 

@@ -96,7 +96,7 @@ describe('bedrock request conversion (ChatRequest → Converse body)', () => {
     assert.deepStrictEqual(auto.body.toolConfig, { tools: [{ toolSpec: { name: 'ping', inputSchema: { json: { type: 'object' } } } }], toolChoice: { auto: {} } });
     const required = await convert({ tools: [{ ...weather, strict: true }], toolChoice: 'required' });
     assert.deepStrictEqual(required.body.toolConfig?.toolChoice, { any: {} });
-    assert.equal(required.body.toolConfig?.tools[0]?.toolSpec.strict, true);
+    assert.deepStrictEqual(required.body.toolConfig?.tools[0], { toolSpec: { name: 'get_weather', description: weather.description, inputSchema: { json: weather.parameters }, strict: true } });
   });
 
   it('leaves the tools out for tool_choice "none", unless the history holds tool calls (then warns)', async () => {
@@ -278,6 +278,26 @@ describe('bedrock prompt-caching breakpoints (cachePoint blocks)', () => {
     assert.deepStrictEqual(body.system, [{ text: 'a' }, { text: 'b' }, { cachePoint: { type: 'default' } }]);
     assert.equal(body.messages[0]!.content.filter((block) => 'cachePoint' in block).length, 3);
     assert.deepStrictEqual(warnings.map((warning) => warning.setting), ['cache_ttl']);
+  });
+
+  it("puts a cache point after a marked tool, counted first among the latest four (tools open the prompt's prefix)", async () => {
+    const tool = (name: string, cached: boolean) => ({ name, parameters: { type: 'object' }, ...(cached ? { cacheBreakpoint: {} } : {}) });
+    const anthropic = (fields: string[]) => ({ format: 'anthropic-messages' as const, body: { model: 'claude', messages: [] }, nativeOnly: fields });
+    const three = await convert(
+      { tools: [tool('first', false), tool('second', true)], messages: [{ role: 'user', content: [marked('a'), marked('b'), marked('c')] }], native: anthropic(['tools[].cache_control', 'cache_control']) },
+      sonnet45,
+    );
+    assert.deepStrictEqual(three.body.toolConfig?.tools, [
+      { toolSpec: { name: 'first', inputSchema: { json: { type: 'object' } } } },
+      { toolSpec: { name: 'second', inputSchema: { json: { type: 'object' } } } },
+      { cachePoint: { type: 'default' } },
+    ]);
+    assert.equal(three.body.messages[0]!.content.filter((block) => 'cachePoint' in block).length, 3);
+    assert.deepStrictEqual(three.warnings, []);
+    // A fifth mark: the earliest, the tool's, is the one left out.
+    const four = await convert({ tools: [tool('only', true)], messages: [{ role: 'user', content: [marked('a'), marked('b'), marked('c'), marked('d')] }], native: anthropic(['tools[].cache_control', 'cache_control']) }, sonnet45);
+    assert.deepStrictEqual(four.body.toolConfig?.tools, [{ toolSpec: { name: 'only', inputSchema: { json: { type: 'object' } } } }]);
+    assert.equal(four.body.messages[0]!.content.filter((block) => 'cachePoint' in block).length, 4);
   });
 
   it('sends none to a model Bedrock refuses them for, and says so for each field used', async () => {

@@ -5,7 +5,7 @@ import { takesOneSampler, topPLeftOut } from '../_shared/claude-models.ts';
 import { nativeExtras } from '../_shared/native-extras.ts';
 import { convertMessages, type MessageContext } from './convert-messages.ts';
 import { CachePoints, promptCachingFields } from './prompt-cache.ts';
-import type { ConverseRequestBody } from './wire-types.ts';
+import type { CachePoint, ConverseRequestBody, ToolSpecification } from './wire-types.ts';
 
 /** The body to send, and what of the request it could not carry. */
 export interface ConvertedRequest {
@@ -22,7 +22,11 @@ export interface ConvertedRequest {
 export async function convertRequest(request: ChatRequest, model: string, context: Omit<MessageContext, 'warnings'>): Promise<ConvertedRequest> {
   rejectUnsupported(request, model);
   const warnings: Warning[] = [];
-  const cachePoints = new CachePoints(request.messages, model);
+  // The tools go unless tool_choice "none" leaves them out (convertToolConfig): their marks count
+  // then, and are asked first, as the tools open the prompt's cached prefix.
+  const toolsSent = request.toolChoice !== 'none' || request.messages.some(holdsToolBlocks) ? (request.tools ?? []) : [];
+  const cachePoints = new CachePoints(request.messages, model, toolsSent);
+  const toolPoints = toolsSent.map((tool) => cachePoints.after(tool.cacheBreakpoint));
   const { system, messages, hasToolBlocks } = await convertMessages(request.messages, { ...context, warnings, cachePoints });
   const body: ConverseRequestBody = { messages };
   if (system.length > 0) body.system = system;
@@ -41,7 +45,10 @@ export async function convertRequest(request: ChatRequest, model: string, contex
     // route's next candidate can answer it.
     throw new GatewayError('SB_ERR_INVALID_REQUEST', "Bedrock needs the tools declared when the conversation holds tool calls or results; send them in tools (with tool_choice \"none\" to forbid new calls).", { param: 'tools' });
   }
-  const toolConfig = convertToolConfig(request.tools ?? [], request.toolChoice, hasToolBlocks, warnings);
+  const toolConfig = convertToolConfig(request.tools ?? [], toolPoints, request.toolChoice, hasToolBlocks, warnings);
+  if (!toolConfig && request.tools?.some((tool) => tool.cacheBreakpoint !== undefined)) {
+    warnings.push({ type: 'dropped-setting', setting: 'tools[].cache_control', message: 'Converse has no tool_choice "none", so the tools were left out, and the cache points after them with them' });
+  }
   if (toolConfig) body.toolConfig = toolConfig;
   if (request.parallelToolCalls === false && request.tools?.length) {
     warnings.push({ type: 'unsupported-setting', setting: 'parallel_tool_calls', message: 'Converse cannot forbid parallel tool calls; parallel_tool_calls was not sent' });
@@ -131,12 +138,22 @@ function warnUnsupported(request: ChatRequest, warnings: Warning[], cachePointsS
  * though; then the tools are sent without a choice and a warning says the model may still call
  * one.
  */
-function convertToolConfig(tools: readonly ToolDefinition[], choice: ToolChoice | undefined, hasToolBlocks: boolean, warnings: Warning[]): ConverseRequestBody['toolConfig'] {
+function convertToolConfig(
+  tools: readonly ToolDefinition[],
+  points: ReadonlyArray<{ cachePoint: CachePoint } | undefined>,
+  choice: ToolChoice | undefined,
+  hasToolBlocks: boolean,
+  warnings: Warning[],
+): ConverseRequestBody['toolConfig'] {
   if (tools.length === 0) {
     if (choice === undefined || choice === 'none' || choice === 'auto') return undefined;
     throw new GatewayError('SB_ERR_INVALID_REQUEST', 'tool_choice requires tools.', { param: 'tool_choice' });
   }
-  const specs = tools.map(convertTool);
+  // Each tool's cache point, if it has one, right after it.
+  const specs = tools.flatMap((tool, index) => {
+    const point = points[index];
+    return point ? [convertTool(tool, index), point] : [convertTool(tool, index)];
+  });
   if (choice === 'none') {
     if (!hasToolBlocks) return undefined;
     warnings.push({
@@ -160,8 +177,13 @@ function convertToolConfig(tools: readonly ToolDefinition[], choice: ToolChoice 
   }
 }
 
+/** Whether a message makes a toolUse or toolResult block (as convertMessages finds them). */
+function holdsToolBlocks(message: ChatRequest['messages'][number]): boolean {
+  return message.role === 'tool' || (message.role === 'assistant' && message.content.some((part) => part.type === 'tool-call'));
+}
+
 /** ToolSpecification: `inputSchema.json` must describe an object (as Anthropic's input_schema). */
-function convertTool(tool: ToolDefinition, index: number): NonNullable<ConverseRequestBody['toolConfig']>['tools'][number] {
+function convertTool(tool: ToolDefinition, index: number): { toolSpec: ToolSpecification } {
   const schemaType = tool.parameters.type;
   if (schemaType !== undefined && schemaType !== 'object') {
     throw new GatewayError('SB_ERR_INVALID_REQUEST', `Bedrock tool parameters must be a JSON Schema of type "object"; tool "${tool.name}" has type ${JSON.stringify(schemaType)}.`, {

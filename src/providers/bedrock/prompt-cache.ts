@@ -1,4 +1,4 @@
-import type { CacheBreakpoint, ChatMessage } from '../../core/chat-request.ts';
+import type { CacheBreakpoint, ChatMessage, ToolDefinition } from '../../core/chat-request.ts';
 import type { Warning } from '../../core/chat-result.ts';
 import { LatestBreakpoints, wantsAnHour } from '../_shared/cache-breakpoints.ts';
 import { atLeast, claudeVersion } from '../_shared/claude-models.ts';
@@ -7,7 +7,9 @@ import type { CachePoint } from './wire-types.ts';
 /**
  * Prompt-caching breakpoints as Converse `cachePoint` blocks (API_runtime_CachePointBlock.html:
  * `type: "default"`, optional `ttl` `5m` | `1h`), placed right after the block the caller marked,
- * in `system` or in a turn's content (https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html).
+ * in `toolConfig.tools` (a Tool is a union of toolSpec, systemTool and cachePoint:
+ * API_runtime_Tool.html), in `system` or in a turn's content
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html).
  *
  * Bedrock refuses a request with a cache point for a model without prompt caching ("You invoked
  * an unsupported model or your request did not allow prompt caching", a 400 or 403 that other
@@ -19,8 +21,11 @@ import type { CachePoint } from './wire-types.ts';
  * gets none.
  */
 
-/** The caller's names for prompt-caching breakpoints (src/api/openai/parse-chat-request.ts), which become cache points. */
-export const promptCachingFields: ReadonlySet<string> = new Set(['prompt_cache_breakpoint', 'cache_control']);
+/**
+ * The caller's names for prompt-caching breakpoints (src/api/openai/parse-chat-request.ts; the
+ * Anthropic ingress's src/api/anthropic/cache-marks.ts), which become cache points.
+ */
+export const promptCachingFields: ReadonlySet<string> = new Set(['prompt_cache_breakpoint', 'cache_control', 'tools[].cache_control']);
 
 /** At most four cache points a request (Claude's limit, as Anthropic's own API has it). */
 export const maxCachePoints = 4;
@@ -37,7 +42,7 @@ export function promptCaching(model: string): { points: boolean; hour: boolean }
 
 /**
  * The cache points of one conversion: the latest `maxCachePoints` of the breakpoints marked on
- * text that is sent (not empty), in the order the blocks are converted.
+ * the tools sent and on text that is sent (not empty), asked in prompt order (tools first).
  */
 export class CachePoints {
   readonly #caching: { points: boolean; hour: boolean };
@@ -45,9 +50,9 @@ export class CachePoints {
   readonly #latest: LatestBreakpoints;
   #shortened = false;
 
-  constructor(messages: readonly ChatMessage[], model: string) {
+  constructor(messages: readonly ChatMessage[], model: string, tools: readonly ToolDefinition[] = []) {
     this.#caching = promptCaching(model);
-    this.#latest = new LatestBreakpoints(messages, maxCachePoints);
+    this.#latest = new LatestBreakpoints(messages, maxCachePoints, tools);
     this.#marked = this.#latest.marked > 0;
   }
 
@@ -74,7 +79,7 @@ export class CachePoints {
     if (!this.#marked || !this.#caching.points) {
       const why = this.#marked
         ? `Bedrock model "${model}" is not known to take prompt caching (cachePoint), which Bedrock refuses for models without it`
-        : 'Bedrock takes cache points after blocks of text only';
+        : 'Bedrock takes cache points after tools and blocks of text only';
       return fields.map((setting) => ({ type: 'dropped-setting', setting, message: `${why}; the breakpoints were not sent` }));
     }
     if (!this.#shortened) return [];

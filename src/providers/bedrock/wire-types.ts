@@ -38,13 +38,22 @@ export interface ConverseMessage {
   content: ContentBlock[];
 }
 
+/** ToolSpecification (API_runtime_ToolSpecification.html). */
+export interface ToolSpecification {
+  name: string;
+  description?: string;
+  inputSchema: { json: Record<string, unknown> };
+  strict?: boolean;
+}
+
 /** The Converse / ConverseStream request body (the model id travels in the path). */
 export interface ConverseRequestBody {
   messages: ConverseMessage[];
   system?: SystemBlock[];
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
   toolConfig?: {
-    tools: Array<{ toolSpec: { name: string; description?: string; inputSchema: { json: Record<string, unknown> }; strict?: boolean } }>;
+    /** Tool is a union (API_runtime_Tool.html): a tool's specification, or a cache point after the tools before it. */
+    tools: Array<{ toolSpec: ToolSpecification } | { cachePoint: CachePoint }>;
     toolChoice?: { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
   };
   additionalModelRequestFields?: Record<string, unknown>;

@@ -70,13 +70,15 @@ export function answer(body: Json, model: string): SimulatedAnswer {
     content.push({ reasoningContent: { reasoningText: { text: 'Thinking about the question.', signature: 'c2ltdWxhdGVkLXNpZ25hdHVyZQ==' } } });
   }
   const results = last.content.filter((block) => block.toolResult !== undefined).map((block) => block.toolResult as { toolUseId: string; content: Json[] });
-  const toolConfig = body.toolConfig as { tools: Array<{ toolSpec: { name: string; inputSchema: { json: { required?: string[] } } } }>; toolChoice?: Json } | undefined;
+  const toolConfig = body.toolConfig as { tools: Array<{ toolSpec?: { name: string; inputSchema: { json: { required?: string[] } } } }>; toolChoice?: Json } | undefined;
   if (results.length === 0 && toolConfig) {
     const named = (toolConfig.toolChoice?.tool as { name: string } | undefined)?.name;
-    const tool = toolConfig.tools.find((candidate) => named === undefined || candidate.toolSpec.name === named)!;
-    const input = Object.fromEntries((tool.toolSpec.inputSchema.json.required ?? []).map((name) => [name, `value-${name}`]));
-    content.push({ toolUse: { toolUseId: `tooluse_sim_0_${tool.toolSpec.name}`, name: tool.toolSpec.name, input } });
-    return { content, stopReason: 'tool_use', inputTokens, outputTokens: simulatedTokens(tool.toolSpec.name + JSON.stringify(input)) };
+    // Cache points between the tools are no tools (API_runtime_Tool.html).
+    const specs = toolConfig.tools.flatMap((candidate) => (candidate.toolSpec ? [candidate.toolSpec] : []));
+    const spec = specs.find((candidate) => named === undefined || candidate.name === named)!;
+    const input = Object.fromEntries((spec.inputSchema.json.required ?? []).map((name) => [name, `value-${name}`]));
+    content.push({ toolUse: { toolUseId: `tooluse_sim_0_${spec.name}`, name: spec.name, input } });
+    return { content, stopReason: 'tool_use', inputTokens, outputTokens: simulatedTokens(spec.name + JSON.stringify(input)) };
   }
   let text: string;
   const schema = (body.outputConfig as { textFormat: { structure: { jsonSchema: { schema: string } } } } | undefined)?.textFormat.structure.jsonSchema.schema;

@@ -172,6 +172,10 @@ function validateToolConfig(config: unknown): string | undefined {
   const unknown = unknownKey(config, ['tools', 'toolChoice'], 'toolConfig');
   if (unknown) return unknown;
   for (const [index, tool] of config.tools.entries()) {
+    // Tool is a union (API_runtime_Tool.html): exactly one of toolSpec, systemTool, cachePoint; a
+    // cache point's own fields are checked with the others (prompt-cache.ts).
+    if (isObject(tool) && Object.keys(tool).length !== 1) return `1 validation error detected: toolConfig.tools.${index} must set exactly one of toolSpec, systemTool, cachePoint`;
+    if (isObject(tool) && isObject(tool.cachePoint)) continue;
     const spec = isObject(tool) ? tool.toolSpec : undefined;
     if (!isObject(spec) || typeof spec.name !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(spec.name) || !isObject(spec.inputSchema) || !isObject(spec.inputSchema.json)) {
       return `1 validation error detected: toolConfig.tools.${index}.toolSpec needs a name and inputSchema.json`;
