@@ -298,6 +298,10 @@ describe('bedrock prompt-caching breakpoints (cachePoint blocks)', () => {
     const four = await convert({ tools: [tool('only', true)], messages: [{ role: 'user', content: [marked('a'), marked('b'), marked('c'), marked('d')] }], native: anthropic(['tools[].cache_control', 'cache_control']) }, sonnet45);
     assert.deepStrictEqual(four.body.toolConfig?.tools, [{ toolSpec: { name: 'only', inputSchema: { json: { type: 'object' } } } }]);
     assert.equal(four.body.messages[0]!.content.filter((block) => 'cachePoint' in block).length, 4);
+    // tool_choice "none" leaves the tools out (Converse has no "none"), and their mark: said once.
+    const none = await convert({ tools: [tool('only', true)], toolChoice: 'none', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], native: anthropic(['tools[].cache_control']) }, sonnet45);
+    assert.equal(none.body.toolConfig, undefined);
+    assert.deepStrictEqual(none.warnings.map((warning) => [warning.type, warning.setting]), [['dropped-setting', 'tools[].cache_control']]);
   });
 
   it('sends none to a model Bedrock refuses them for, and says so for each field used', async () => {

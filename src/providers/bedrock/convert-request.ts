@@ -46,7 +46,8 @@ export async function convertRequest(request: ChatRequest, model: string, contex
     throw new GatewayError('SB_ERR_INVALID_REQUEST', "Bedrock needs the tools declared when the conversation holds tool calls or results; send them in tools (with tool_choice \"none\" to forbid new calls).", { param: 'tools' });
   }
   const toolConfig = convertToolConfig(request.tools ?? [], toolPoints, request.toolChoice, hasToolBlocks, warnings);
-  if (!toolConfig && request.tools?.some((tool) => tool.cacheBreakpoint !== undefined)) {
+  const toolMarksLeftOut = !toolConfig && request.tools?.some((tool) => tool.cacheBreakpoint !== undefined) === true;
+  if (toolMarksLeftOut) {
     warnings.push({ type: 'dropped-setting', setting: 'tools[].cache_control', message: 'Converse has no tool_choice "none", so the tools were left out, and the cache points after them with them' });
   }
   if (toolConfig) body.toolConfig = toolConfig;
@@ -58,7 +59,9 @@ export async function convertRequest(request: ChatRequest, model: string, contex
   const additional = additionalFields(request, model, warnings);
   if (additional) body.additionalModelRequestFields = additional;
   warnUnsupported(request, warnings, cachePoints.sent);
-  warnings.push(...cachePoints.warnings(model, request.native?.nativeOnly?.filter((field) => promptCachingFields.has(field)) ?? []));
+  // The tools' marks left out are said above, once.
+  const cachingFields = request.native?.nativeOnly?.filter((field) => promptCachingFields.has(field) && !(toolMarksLeftOut && field === 'tools[].cache_control')) ?? [];
+  warnings.push(...cachePoints.warnings(model, cachingFields));
   return { body, warnings };
 }
 
