@@ -17,11 +17,10 @@ export interface MessageContext {
   cachePoints?: CachePoints;
 }
 
-/** The converted conversation, and whether it holds tool blocks (Bedrock then requires a toolConfig). */
+/** The converted conversation. */
 export interface ConvertedMessages {
   system: SystemBlock[];
   messages: ConverseMessage[];
-  hasToolBlocks: boolean;
 }
 
 /**
@@ -36,7 +35,6 @@ export interface ConvertedMessages {
 export async function convertMessages(input: readonly ChatMessage[], context: MessageContext): Promise<ConvertedMessages> {
   const system: SystemBlock[] = [];
   const messages: ConverseMessage[] = [];
-  let hasToolBlocks = false;
   const push = (role: ConverseMessage['role'], content: ContentBlock[]) => {
     if (content.length === 0) return;
     const last = messages.at(-1);
@@ -65,13 +63,10 @@ export async function convertMessages(input: readonly ChatMessage[], context: Me
       }
       case 'assistant': {
         warnName(message.name, index, context.warnings);
-        const content = convertAssistantMessage(message, index, context.warnings, context.cachePoints);
-        hasToolBlocks ||= content.some((block) => 'toolUse' in block);
-        push('assistant', content);
+        push('assistant', convertAssistantMessage(message, index, context.warnings, context.cachePoints));
         break;
       }
       case 'tool': {
-        hasToolBlocks = true;
         const result: ContentBlock[] = [await convertToolMessage(message, index, context)];
         // Every marked part counts toward the four; one point after the result stands for them.
         let point: ContentBlock | undefined;
@@ -86,7 +81,7 @@ export async function convertMessages(input: readonly ChatMessage[], context: Me
       }
     }
   }
-  return { system, messages, hasToolBlocks };
+  return { system, messages };
 }
 
 function notEmptyText(part: TextPart | ImagePart | FilePart): boolean {

@@ -22,12 +22,14 @@ export interface ConvertedRequest {
 export async function convertRequest(request: ChatRequest, model: string, context: Omit<MessageContext, 'warnings'>): Promise<ConvertedRequest> {
   rejectUnsupported(request, model);
   const warnings: Warning[] = [];
+  // Bedrock then requires a toolConfig.
+  const hasToolBlocks = request.messages.some(holdsToolBlocks);
   // The tools go unless tool_choice "none" leaves them out (convertToolConfig): their marks count
   // then, and are asked first, as the tools open the prompt's cached prefix.
-  const toolsSent = request.toolChoice !== 'none' || request.messages.some(holdsToolBlocks) ? (request.tools ?? []) : [];
+  const toolsSent = request.toolChoice !== 'none' || hasToolBlocks ? (request.tools ?? []) : [];
   const cachePoints = new CachePoints(request.messages, model, toolsSent);
   const toolPoints = toolsSent.map((tool) => cachePoints.after(tool.cacheBreakpoint));
-  const { system, messages, hasToolBlocks } = await convertMessages(request.messages, { ...context, warnings, cachePoints });
+  const { system, messages } = await convertMessages(request.messages, { ...context, warnings, cachePoints });
   const body: ConverseRequestBody = { messages };
   if (system.length > 0) body.system = system;
   const inferenceConfig: NonNullable<ConverseRequestBody['inferenceConfig']> = {};
@@ -180,7 +182,7 @@ function convertToolConfig(
   }
 }
 
-/** Whether a message makes a toolUse or toolResult block (as convertMessages finds them). */
+/** Whether a message becomes a toolUse or toolResult block (convertMessages: every tool call and tool message does). */
 function holdsToolBlocks(message: ChatRequest['messages'][number]): boolean {
   return message.role === 'tool' || (message.role === 'assistant' && message.content.some((part) => part.type === 'tool-call'));
 }
