@@ -37,14 +37,14 @@ export function openLineFile(path: string, options: LineFileOptions = {}): LineF
  * skip (it does not parse). Undefined when the file cannot be read.
  */
 export function readLines(path: string): string[] | undefined {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch {
     return undefined;
   }
-  const end = text.indexOf('\0');
-  return (end < 0 ? text : text.slice(0, end)).split('\n').filter((line) => line !== '');
+  // Only the lines are decoded, not the zeros after them (most of a mapped file's 256 KB).
+  return bytes.toString('utf8', 0, contentLength(bytes)).split('\n').filter((line) => line !== '');
 }
 
 /** A `write(2)` a call, on a descriptor opened for appending. */
@@ -157,9 +157,9 @@ class MappedLineFile implements LineFile {
       const content = stat.size === 0 ? 0 : contentLength(readFileSync(descriptor));
       let size = initialBytes;
       while (size < 2 * content) size *= 2;
-      // Zeros after the lines, to the end: what a kill while emptying it left there is not read back.
-      writeZeros(descriptor, content, Math.max(size, stat.size));
       size = Math.max(size, stat.size);
+      // Zeros after the lines, to the end: what a kill while emptying it left there is not read back.
+      writeZeros(descriptor, content, size);
       return new MappedLineFile(mapped, descriptor, size, content);
     } catch {
       if (descriptor !== undefined) closeSync(descriptor);
