@@ -139,10 +139,11 @@ export class InFlightJournal {
     } else {
       // Written aside and renamed over, so a kill in between leaves the old (larger) file whole;
       // the file written aside is the one appended to from then on.
-      const aside = openLineFile(`${this.location}.tmp`, { truncate: true, writes: this.#writes });
+      const asidePath = `${this.location}.tmp`;
+      const aside = openLineFile(asidePath, { truncate: true, writes: this.#writes });
       try {
         aside.append(Array.from(this.#open, lineOf).join(''));
-        renameSync(`${this.location}.tmp`, this.location);
+        renameSync(asidePath, this.location);
       } catch (error) {
         aside.close();
         throw error;
