@@ -28,7 +28,6 @@
  * streams with). Like `npm run bench`, the upstream (the OpenAI simulator) and the generator run
  * on core 0 and both gateways on core 1 when the machine has two cores and taskset exists.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,7 +36,7 @@ import { parseArgs } from 'node:util';
 import { staleReason } from '../scripts/build-state.js';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type GeneratorResult, type LoadOptions } from './load.ts';
 import { measureLoad, residentMb, type ProcessCost } from './process-stats.ts';
-import { benchCores, chatBody, masterKey, startGateway, startSimulator, streamBody, writeGatewayConfig, type Running } from './processes.ts';
+import { benchCores, buildIfStale, chatBody, masterKey, startGateway, startSimulator, streamBody, writeGatewayConfig, type Running } from './processes.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -85,8 +84,7 @@ function binOf(path: string): string {
   const checkout = resolve(bin, '..', '..');
   if (staleReason(checkout) !== undefined && existsSync(join(checkout, 'scripts', 'build.js'))) {
     process.stderr.write(`bench:ab: building ${checkout} (its dist/ is older than its sources)\n`);
-    const build = spawnSync(process.execPath, ['scripts/build.js', '--if-stale'], { cwd: checkout, stdio: 'inherit' });
-    if (build.status !== 0) process.exit(build.status ?? 1);
+    buildIfStale(checkout);
   }
   const stale = staleReason(checkout);
   if (stale !== undefined) process.stderr.write(`bench:ab: ${bin} will run src/ through tsx (${stale}): npm run build there first\n`);

@@ -60,9 +60,14 @@ export function benchCores(): { pinned: boolean; generatorCore: number | undefin
  */
 export function builtGatewayBin(): string {
   if (process.env.BENCH_GATEWAY_BIN !== undefined) return process.env.BENCH_GATEWAY_BIN;
-  const build = spawnSync(process.execPath, ['scripts/build.js', '--if-stale'], { cwd: repository, stdio: 'inherit' });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+  buildIfStale(repository);
   return join(repository, 'bin', 'switchboard.js');
+}
+
+/** Builds the checkout at `root` when its dist/ is older than its sources (`scripts/build.js --if-stale`); a failed build ends the benchmark. */
+export function buildIfStale(root: string): void {
+  const build = spawnSync(process.execPath, ['scripts/build.js', '--if-stale'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
 export interface Running {
