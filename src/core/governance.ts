@@ -113,8 +113,10 @@ export interface RequestGovernance {
   /**
    * Limits and budgets after planning, before any provider call: throws 429 when over, else
    * reserves the estimate and settles it with the real cost when the record finishes.
+   * `undefined`: admitted at once, nothing to wait for (a caller whose key and team limit
+   * nothing), so the request goes on in the same turn without a promise of its own.
    */
-  admit(record: GovernedRecord, caller: Caller, request: AdmissionRequest): Promise<void>;
+  admit(record: GovernedRecord, caller: Caller, request: AdmissionRequest): Promise<void> | undefined;
 }
 
 /** A virtual key as authentication resolves it. */

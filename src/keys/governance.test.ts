@@ -50,4 +50,27 @@ describe('governance admission', () => {
     assert.equal(demand.estimatedTokens(), 250);
     assert.equal(counted.length, 1);
   });
+
+  it('admits a caller whose key and team limit nothing at once, and still adds their spend when the request finishes', () => {
+    const admitted: unknown[] = [];
+    const spent: unknown[] = [];
+    const limits = { admit: async () => admitted.push(1), recordSpend: (subjects: unknown) => spent.push(subjects) } as unknown as Admission;
+    const governance = new Governance({} as Guardrails, limits);
+    const finishers: Array<(row: never) => void> = [];
+    const finishing = { ...record, onFinish: (finish: (row: never) => void) => finishers.push(finish) } as unknown as GovernedRecord;
+    const request = { requested: 'm', candidates: [model], promptTokens: () => 1, hasOutput: true };
+    assert.equal(governance.admit(finishing, caller([]), request), undefined, 'no policies: nothing to wait for');
+    assert.equal(finishers.length, 0);
+    assert.equal(governance.admit(finishing, caller([policy({})]), request), undefined, 'a policy that limits nothing: nothing to wait for');
+    assert.deepEqual(admitted, [], 'the limits engine was not asked');
+    for (const finish of finishers) finish({ inputTokens: 1, outputTokens: 1 } as never);
+    assert.deepEqual(spent, [[{ kind: 'key', subject: 'key_1' }]], 'the spend of a key without limits still grows');
+  });
+
+  it('waits for the limits engine when a policy limits something', async () => {
+    const limits = { admit: async () => ({ settle: () => undefined }) } as unknown as Admission;
+    const admission = new Governance({} as Guardrails, limits).admit(record, caller([policy({ rpm: 5 })]), { requested: 'm', candidates: [model], promptTokens: () => 1, hasOutput: true });
+    assert.ok(admission instanceof Promise);
+    await admission;
+  });
 });
