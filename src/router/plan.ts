@@ -55,6 +55,9 @@ export interface Plan {
   warnings?: Warning[];
 }
 
+/** What a plan takes from its route's settings, the same for each of its requests. */
+type RouteSettings = Pick<Plan, 'retry' | 'timeoutMs' | 'hedgeAfterMs' | 'ttftTimeoutMs' | 'stallTimeoutMs' | 'resumeStreams'>;
+
 interface CompiledRoute {
   config: RouteConfig;
   strategy: RoutingStrategy;
@@ -62,6 +65,26 @@ interface CompiledRoute {
   fallbacks: ModelInfo[];
   /** Ids of the candidates and fallbacks (RoutingContext.route.models). */
   models: ReadonlySet<string>;
+  settings: Readonly<RouteSettings>;
+}
+
+/** A model named directly: one try, the provider's timeouts, streams resumed. */
+const directSettings: Readonly<RouteSettings> = { retry: { attempts: 0, backoffMs: 200, maxRetryAfterMs: defaultMaxRetryAfterMs }, resumeStreams: true };
+
+/** A route's settings, read once when the planner is built rather than for each request. */
+function routeSettings(route: RouteConfig): RouteSettings {
+  return {
+    retry: {
+      attempts: route.retry?.attempts ?? 0,
+      backoffMs: route.retry?.backoff_ms ?? 200,
+      maxRetryAfterMs: route.retry?.max_retry_after_ms ?? defaultMaxRetryAfterMs,
+    },
+    ...(route.timeout_ms !== undefined ? { timeoutMs: route.timeout_ms } : {}),
+    ...(route.hedge_after_ms !== undefined ? { hedgeAfterMs: route.hedge_after_ms } : {}),
+    ...(route.ttft_timeout_ms !== undefined ? { ttftTimeoutMs: route.ttft_timeout_ms } : {}),
+    ...(route.stall_timeout_ms !== undefined ? { stallTimeoutMs: route.stall_timeout_ms } : {}),
+    resumeStreams: route.resume_streams ?? true,
+  };
 }
 
 /** What the planner is built from; compiled once from the config. */
@@ -92,7 +115,7 @@ export class Planner {
       const candidates = this.#resolveAll([...route.candidates, ...arms]);
       const fallbacks = this.#resolveAll(route.fallbacks);
       const models = new Set([...candidates, ...fallbacks].map((model) => model.id));
-      this.#routes.set(route.id, { config: route, strategy, candidates, fallbacks, models });
+      this.#routes.set(route.id, { config: route, strategy, candidates, fallbacks, models, settings: routeSettings(route) });
       const bar = route.min_quality;
       if (bar !== undefined && candidates.length > 0 && candidates.every((model) => model.quality === undefined || model.quality < bar)) {
         const qualities = candidates.map((model) => `${model.id} ${model.quality ?? 'unknown'}`).join(', ');
@@ -181,34 +204,39 @@ export class Planner {
     }
     const hinted = orderByHints(ordered, context);
     if (hinted.reason) reason += `; ${hinted.reason}`;
-    const seen = new Set(hinted.ordered.map((model) => model.id));
-    const fresh = (models: readonly ModelInfo[]) => models.filter((model) => !seen.has(model.id) && (seen.add(model.id), true));
-    const fallbacks = route ? keep(fresh(route.fallbacks), 'fallback') : [];
-    const hintModels = keep(fresh(this.#resolveHints(request.hints.models ?? [])), 'hint');
-    let candidates = [...hinted.ordered, ...fallbacks, ...hintModels];
+    let candidates = hinted.ordered;
+    const fallbackModels = route?.fallbacks ?? [];
+    const hintNames = request.hints.models ?? [];
+    // Most requests have neither fallbacks nor OpenRouter's `models`: no set or copies for them.
+    if (fallbackModels.length > 0 || hintNames.length > 0) {
+      const seen = new Set(candidates.map((model) => model.id));
+      const fresh = (models: readonly ModelInfo[]) => models.filter((model) => !seen.has(model.id) && (seen.add(model.id), true));
+      const fallbacks = keep(fresh(fallbackModels), 'fallback');
+      const hintModels = keep(fresh(this.#resolveHints(hintNames)), 'hint');
+      candidates = [...candidates, ...fallbacks, ...hintModels];
+    }
     // Without an `order`, the primary alone; with one, the filter kept only the providers it names.
     const provider = request.hints.provider;
     if (provider?.allowFallbacks === false && !provider.order?.length) candidates = candidates.slice(0, 1);
     if (candidates.length === 0) throw noCandidate(request, considered);
-    return {
+    const settings = route?.settings ?? directSettings;
+    // Built by assignment, not spreads of optional parts (ADR 0021).
+    const plan: Plan = {
       requested: request.requested,
       route: route?.config ?? null,
       strategy: route?.strategy.name ?? null,
       candidates,
       considered,
-      retry: {
-        attempts: route?.config.retry?.attempts ?? 0,
-        backoffMs: route?.config.retry?.backoff_ms ?? 200,
-        maxRetryAfterMs: route?.config.retry?.max_retry_after_ms ?? defaultMaxRetryAfterMs,
-      },
-      ...(route?.config.timeout_ms !== undefined ? { timeoutMs: route.config.timeout_ms } : {}),
-      ...(route?.config.hedge_after_ms !== undefined ? { hedgeAfterMs: route.config.hedge_after_ms } : {}),
-      ...(route?.config.ttft_timeout_ms !== undefined ? { ttftTimeoutMs: route.config.ttft_timeout_ms } : {}),
-      ...(route?.config.stall_timeout_ms !== undefined ? { stallTimeoutMs: route.config.stall_timeout_ms } : {}),
-      resumeStreams: route?.config.resume_streams ?? true,
+      retry: settings.retry,
+      resumeStreams: settings.resumeStreams,
       reason,
-      ...(request.hints.ignored ? { warnings: [ignoredHints(request.hints.ignored)] } : {}),
     };
+    if (settings.timeoutMs !== undefined) plan.timeoutMs = settings.timeoutMs;
+    if (settings.hedgeAfterMs !== undefined) plan.hedgeAfterMs = settings.hedgeAfterMs;
+    if (settings.ttftTimeoutMs !== undefined) plan.ttftTimeoutMs = settings.ttftTimeoutMs;
+    if (settings.stallTimeoutMs !== undefined) plan.stallTimeoutMs = settings.stallTimeoutMs;
+    if (request.hints.ignored) plan.warnings = [ignoredHints(request.hints.ignored)];
+    return plan;
   }
 
   /**
