@@ -75,6 +75,23 @@ describe('virtual keys on a real SQLite file', () => {
     assert.equal((await keys.resolve(rotated.secret)).status, 'revoked');
   });
 
+  it('asks the store once about a secret no key has, until the cache time passes', async () => {
+    let queries = 0;
+    const counting = { ...storage.keys, findByHash: (hash: string) => ((queries += 1), storage.keys.findByHash(hash)) };
+    const resolver = new VirtualKeys(counting, storage.teams, { clock: () => now, cacheTtlMs: 30_000 });
+    const unknown = `sb-${'x'.repeat(43)}`;
+    for (let attempt = 0; attempt < 5; attempt++) assert.equal((await resolver.resolve(unknown)).status, 'unknown');
+    assert.equal(queries, 1, 'a wrong secret retried in a loop queried the store each time');
+    now += 30_001;
+    assert.equal((await resolver.resolve(unknown)).status, 'unknown');
+    assert.equal(queries, 2, 'the unknown secret was not asked about again after the cache time');
+    const { secret } = await resolver.create(settings());
+    assert.equal((await resolver.resolve(secret)).status, 'valid', 'a new key resolves at once');
+    resolver.forget(hashSecret(unknown));
+    assert.equal((await resolver.resolve(unknown)).status, 'unknown');
+    assert.equal(queries, 4, 'forget() drops what is known of a hash, unknown or not');
+  });
+
   it('expires keys by the clock, even when cached', async () => {
     const { secret } = await keys.create(settings({ expiresAt: new Date(now + 60_000).toISOString() }));
     assert.equal((await keys.resolve(secret)).status, 'valid');

@@ -83,6 +83,14 @@ export class VirtualKeys implements KeyResolver {
   readonly #ttlMs: number;
   readonly #changed: ((keyHash: string) => Promise<void>) | undefined;
   readonly #cache = new Map<string, CachedKey>();
+  /**
+   * Hashes no key has, and when the store said so. A client left with a wrong or rotated-away
+   * secret retries in a loop, and each try was a store query (with PostgreSQL a round trip that
+   * holds one of the process's few connections, which the ledger and real keys wait for).
+   * Secrets are made here at random (create, rotate), so a hash unknown now stays unknown; the
+   * TTL bounds a key put in the store by other means (a restored backup).
+   */
+  readonly #unknown = new Map<string, number>();
 
   constructor(keys: KeyStore, teams: TeamStore, options: VirtualKeysOptions = {}) {
     this.#keys = keys;
@@ -154,6 +162,7 @@ export class VirtualKeys implements KeyResolver {
   /** Another process changed the key of this hash: read it from the store at its next use. */
   forget(keyHash: string): void {
     this.#cache.delete(keyHash);
+    this.#unknown.delete(keyHash);
   }
 
   async resolve(secret: string): Promise<KeyResolution> {
@@ -161,8 +170,16 @@ export class VirtualKeys implements KeyResolver {
     const now = this.#clock();
     let cached = this.#cache.get(presented);
     if (!cached || now - cached.cachedAt > this.#ttlMs) {
+      const unknownSince = this.#unknown.get(presented);
+      if (unknownSince !== undefined && now - unknownSince <= this.#ttlMs) return { status: 'unknown' };
       const record = await this.#keys.findByHash(presented);
-      if (!record) return { status: 'unknown' };
+      if (!record) {
+        // Bounded as the cache is: random secrets sprayed at the gateway cannot grow it without limit.
+        if (this.#unknown.size >= 10_000) this.#unknown.clear();
+        this.#unknown.set(presented, now);
+        return { status: 'unknown' };
+      }
+      this.#unknown.delete(presented);
       const team = record.team ? await this.#teams.findByLabel(record.team) : undefined;
       cached = { record, ...describe(record, team), cachedAt: now };
       // Bounded: a flood of distinct valid keys cannot grow the cache without limit.
