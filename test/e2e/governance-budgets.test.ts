@@ -105,7 +105,12 @@ describe('budgets and rate limits (real gateway, SQLite file)', () => {
   it('fails an official SDK call at once on a spent budget, instead of the SDK sleeping out retry-after', async () => {
     // Retries on, as applications run the SDK: it retries a 429 after its retry-after, however
     // long (openai 6.x), unless the answer says `x-should-retry: false`.
-    for (const budget_period of ['total', 'day'] as const) {
+    // A day's budget comes back at 00:00 UTC, and one that comes back within the minute is worth
+    // the SDK's wait by design (no x-should-retry: false): in the last two minutes of a UTC day
+    // the day's case is left out, or the test would fail at that hour alone.
+    const now = new Date();
+    const toMidnightMs = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime();
+    for (const budget_period of toMidnightMs > 120_000 ? (['total', 'day'] as const) : (['total'] as const)) {
       const key = await createKey({ name: `spent-${budget_period}`, budget_usd: 0, budget_period });
       const client = new OpenAI({ baseURL: gateway.baseURL, apiKey: key.key });
       const started = Date.now();
