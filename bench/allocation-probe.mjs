@@ -42,6 +42,9 @@ const post = (method, parameters) =>
 
 process.on('SIGUSR2', async () => {
   if (!counting) {
+    requests = 0;
+    resources.clear();
+    promiseStacks.clear();
     if (mode === 'heap') {
       await post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
     }
