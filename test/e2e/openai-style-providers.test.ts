@@ -19,7 +19,7 @@ describe('OpenAI-style provider types', () => {
     ollama = await new OpenAISimulator({ apiKey: 'unused', acceptUnknownFields: true, models: ['llama3.1:8b'] }).start();
     groq = await new OpenAISimulator({ apiKey: 'gsk-key', models: ['openai/gpt-oss-20b'] }).start();
     // $10 a million tokens, whatever the model: not the catalog's price for gpt-4o.
-    openrouter = await new OpenAISimulator({ apiKey: 'sk-or-key', models: ['openai/gpt-4o'], openrouter: { costPerToken: 0.00001 } }).start();
+    openrouter = await new OpenAISimulator({ apiKey: 'sk-or-key', models: ['openai/gpt-4o', 'openai/text-embedding-3-small'], openrouter: { costPerToken: 0.00001 } }).start();
     gateway = await startGateway({
       providers: [
         { id: 'az', type: 'azure-openai', base_url: azure.url, api_key: 'azure-key' },
@@ -35,6 +35,7 @@ describe('OpenAI-style provider types', () => {
         { id: 'llama', provider: 'local', upstream: 'llama3.1:8b' },
         { id: 'oss', provider: 'fastinfer', upstream: 'openai/gpt-oss-20b' },
         { id: 'routed-4o', provider: 'or', upstream: 'openai/gpt-4o', pricing: { input_per_mtok: 1, output_per_mtok: 1 } },
+        { id: 'routed-embed', provider: 'or', upstream: 'openai/text-embedding-3-small', pricing: { input_per_mtok: 1, output_per_mtok: 0 }, capabilities: ['embeddings'] },
       ],
     });
     client = openaiClient(gateway, 'open');
@@ -100,6 +101,14 @@ describe('OpenAI-style provider types', () => {
     const streamRow = await gateway.ledgerRow(streamed);
     assert.ok(Math.abs(streamRow!.costUsd - (streamRow!.inputTokens + streamRow!.outputTokens) * 0.00001) < 1e-12, JSON.stringify(streamRow));
     assert.equal(streamRow!.tokensEstimated, false);
+
+    const { data: embedded, response: embedResponse } = await client.embeddings.create({ model: 'routed-embed', input: ['what does an embedding cost?', 'and two?'] }).withResponse();
+    const embedRow = await gateway.ledgerRow(embedResponse);
+    assert.equal(embedRow!.inputTokens, embedded.usage.prompt_tokens);
+    assert.ok(embedRow!.inputTokens > 0);
+    assert.ok(Math.abs(embedRow!.costUsd - embedRow!.inputTokens * 0.00001) < 1e-12, `${embedRow!.costUsd} against ${embedRow!.inputTokens * 0.00001}`);
+    assert.equal(Number(embedResponse.headers.get('x-switchboard-cost-usd')), embedRow!.costUsd);
+    assert.deepStrictEqual(embedRow!.warnings, []);
   });
 
   it('registers every OpenAI-style type the spec names, with its documented default base URL', () => {

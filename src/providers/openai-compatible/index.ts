@@ -131,8 +131,9 @@ export function createOpenAICompatibleAdapter(
       const parsed = answer as OpenAIEmbeddingBody;
       const data = [...(parsed.data ?? [])].sort((left, right) => (left.index ?? 0) - (right.index ?? 0));
       const vectors = data.map((item) => item.embedding ?? []);
-      // Without usage, the tokens are estimated (routing's count), not billed as none.
-      const usage = convertUsage(parsed.usage ? { prompt_tokens: parsed.usage.prompt_tokens ?? 0, completion_tokens: 0 } : undefined);
+      // Without usage, the tokens are estimated (routing's count), not billed as none. Embeddings
+      // produce no output tokens, whatever a server reports; OpenRouter's cost is read as a chat's.
+      const usage = convertUsage(parsed.usage ? { ...parsed.usage, prompt_tokens: parsed.usage.prompt_tokens ?? 0, completion_tokens: 0 } : undefined, flavor.reportsCost);
       // A server that ignores `encoding_format: "base64"` (the openai SDK's default) answers
       // floats, which the SDK would decode as base64 into garbage: they are encoded here
       // (_shared/float32-base64.ts) and the answer is rebuilt rather than relayed.

@@ -255,6 +255,18 @@ describe('openai-compatible usage: the cost a provider reports (OpenRouter)', ()
     const finish = events.at(-1);
     assert.equal(finish?.type === 'finish' && finish.usage?.costUsd, 0.00095);
   });
+
+  it("carries it from an OpenRouter adapter's embeddings answer, with no output tokens, not from a plain OpenAI one's", async () => {
+    const settings = { id: 'or', type: 'openrouter', baseUrl: 'https://openrouter.example/api/v1', apiKey: 'sk-or-test', headers: {}, timeoutMs: 1000, options: {} } as const;
+    const call: ProviderCall = { model: 'openai/text-embedding-3-small', signal: new AbortController().signal, timeoutMs: 1000, requestId: 'req' };
+    const body = JSON.stringify({ object: 'list', model: 'openai/text-embedding-3-small', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], usage: { prompt_tokens: 8, total_tokens: 8, cost: 0.00000016, completion_tokens: 3 } });
+    const dependencies = { http: fakeHttp({ body }).http, images: { fetch: () => Promise.reject(new Error('not used')) } };
+    const request: EmbeddingRequest = { model: 'embed', input: ['a'], metadata: {} };
+    const routed = await openRouterProvider.create(settings, dependencies).embed!(request, call);
+    assert.deepEqual([routed.usage.inputTokens, routed.usage.outputTokens, routed.usage.costUsd], [8, 0, 0.00000016]);
+    const plain = await createOpenAICompatibleAdapter({ ...settings, type: 'openai' }, { ...dependencies, http: fakeHttp({ body }).http }).embed!(request, call);
+    assert.equal(plain.usage.costUsd, undefined);
+  });
 });
 
 describe('openai-compatible adapter: 200 answers that are not completions', () => {

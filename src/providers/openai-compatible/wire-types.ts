@@ -67,5 +67,6 @@ export interface OpenAIChatBody {
 export interface OpenAIEmbeddingBody {
   model?: string | null;
   data?: Array<{ index?: number | null; embedding?: number[] | string | null }> | null;
-  usage?: { prompt_tokens?: number | null } | null;
+  /** OpenRouter's carry its accounting as a chat's do (`cost`; CreateEmbeddingsUsage in its SDK's reference). */
+  usage?: Pick<OpenAIUsage, 'prompt_tokens' | 'cost' | 'is_byok' | 'cost_details'> | null;
 }

@@ -51,7 +51,8 @@ export interface OpenAISimulatorOptions {
    * Be OpenRouter's accounting (openrouter.ai/docs/use-cases/usage-accounting): every answer's
    * usage carries `cost` (credits, USD: its tokens at `costPerToken`), `is_byok` false and
    * `cost_details.upstream_inference_cost` equal to the cost, and a stream's last chunk carries
-   * the usage whether it was asked for or not.
+   * the usage whether it was asked for or not. An embeddings answer's usage carries `cost`
+   * (CreateEmbeddingsUsage in OpenRouter's SDK reference).
    */
   openrouter?: { costPerToken: number };
   /** Delay between streamed chunks. */
@@ -304,8 +305,15 @@ export class OpenAISimulator extends BaseSimulator {
         return { object: 'embedding', index, embedding };
       }),
       model,
-      usage: { prompt_tokens: inputs.reduce<number>((sum, input) => sum + simulatedTokens(String(input)), 0), total_tokens: inputs.reduce<number>((sum, input) => sum + simulatedTokens(String(input)), 0) },
+      usage: this.#embeddingUsage(inputs.reduce<number>((sum, input) => sum + simulatedTokens(String(input)), 0)),
     });
+  }
+
+  /** An embeddings answer's usage; OpenRouter's carries `cost` too (CreateEmbeddingsUsage in its SDK's reference). */
+  #embeddingUsage(tokens: number): Record<string, unknown> {
+    const usage = { prompt_tokens: tokens, total_tokens: tokens };
+    const openrouter = this.#options.openrouter;
+    return openrouter === undefined ? usage : { ...usage, cost: tokens * openrouter.costPerToken };
   }
 }
 
