@@ -133,7 +133,11 @@ export function createOpenAICompatibleAdapter(
       const vectors = data.map((item) => item.embedding ?? []);
       // Without usage, the tokens are estimated (routing's count), not billed as none. Embeddings
       // produce no output tokens, whatever a server reports; OpenRouter's cost is read as a chat's.
-      const usage = convertUsage(parsed.usage ? { ...parsed.usage, prompt_tokens: parsed.usage.prompt_tokens ?? 0, completion_tokens: 0 } : undefined, flavor.reportsCost);
+      const reported = parsed.usage;
+      const usage = convertUsage(
+        reported ? { prompt_tokens: reported.prompt_tokens ?? 0, completion_tokens: 0, cost: reported.cost, is_byok: reported.is_byok, cost_details: reported.cost_details } : undefined,
+        flavor.reportsCost,
+      );
       // A server that ignores `encoding_format: "base64"` (the openai SDK's default) answers
       // floats, which the SDK would decode as base64 into garbage: they are encoded here
       // (_shared/float32-base64.ts) and the answer is rebuilt rather than relayed.
