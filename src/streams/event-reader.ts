@@ -134,8 +134,8 @@ export class PullReader<T> implements EventReader<T>, AsyncIterable<T> {
   /**
    * Ends the stream for its reader (a pending read gets `done`) and cancels the source; settles
    * when the source's cancel does. Not an async function: every stream is cancelled at its finish
-   * (src/providers/_shared/guard-stream.ts), through three of these, and each async call made two
-   * promises more (`npm run bench:allocations`).
+   * (src/providers/_shared/guard-stream.ts), through several of these, and each async call made a
+   * promise of its own and one for its await (3 a stream in all; `npm run bench:allocations`).
    */
   cancel(reason?: unknown): Promise<void> {
     this.#queue.length = 0;
