@@ -24,9 +24,11 @@ export async function convertRequest(request: ChatRequest, model: string, contex
   const warnings: Warning[] = [];
   // Bedrock then requires a toolConfig.
   const hasToolBlocks = request.messages.some(holdsToolBlocks);
-  // The tools go unless tool_choice "none" leaves them out (convertToolConfig): their marks count
-  // then, and are asked first, as the tools open the prompt's cached prefix.
-  const toolsSent = request.toolChoice !== 'none' || hasToolBlocks ? (request.tools ?? []) : [];
+  // Converse has no tool_choice "none": the tools are left out instead, unless the conversation's
+  // tool blocks need them (convertToolConfig). The marks of the tools sent count, and are asked
+  // first, as the tools open the prompt's cached prefix.
+  const toolsLeftOut = request.toolChoice === 'none' && !hasToolBlocks;
+  const toolsSent = toolsLeftOut ? [] : (request.tools ?? []);
   const cachePoints = new CachePoints(request.messages, model, toolsSent);
   const toolPoints = toolsSent.map((tool) => cachePoints.after(tool.cacheBreakpoint));
   const { system, messages } = await convertMessages(request.messages, { ...context, warnings, cachePoints });
@@ -47,8 +49,8 @@ export async function convertRequest(request: ChatRequest, model: string, contex
     // route's next candidate can answer it.
     throw new GatewayError('SB_ERR_INVALID_REQUEST', "Bedrock needs the tools declared when the conversation holds tool calls or results; send them in tools (with tool_choice \"none\" to forbid new calls).", { param: 'tools' });
   }
-  const toolConfig = convertToolConfig(request.tools ?? [], toolPoints, request.toolChoice, hasToolBlocks, warnings);
-  const toolMarksLeftOut = !toolConfig && request.tools?.some((tool) => tool.cacheBreakpoint !== undefined) === true;
+  const toolConfig = convertToolConfig(toolsSent, toolPoints, request.toolChoice, warnings);
+  const toolMarksLeftOut = toolsLeftOut && request.tools?.some((tool) => tool.cacheBreakpoint !== undefined) === true;
   if (toolMarksLeftOut) {
     warnings.push({ type: 'dropped-setting', setting: 'tools[].cache_control', message: 'Converse has no tool_choice "none", so the tools were left out, and the cache points after them with them' });
   }
@@ -137,17 +139,17 @@ function warnUnsupported(request: ChatRequest, warnings: Warning[], cachePointsS
 }
 
 /**
- * ToolConfiguration (API_runtime_ToolConfiguration.html). ToolChoice has `auto`, `any` and
- * `tool` but no "none": with tool_choice "none" the tools are left out, so the model cannot call
+ * ToolConfiguration (API_runtime_ToolConfiguration.html) of the tools sent, each followed by its
+ * cache point if it has one. ToolChoice has `auto`, `any` and `tool` but no "none": with
+ * tool_choice "none" the caller leaves the tools out (none are sent), so the model cannot call
  * one. Bedrock requires a toolConfig whenever the conversation holds toolUse/toolResult blocks,
- * though; then the tools are sent without a choice and a warning says the model may still call
- * one.
+ * though; then the tools are sent with "none" and go without a choice, and a warning says the
+ * model may still call one.
  */
 function convertToolConfig(
   tools: readonly ToolDefinition[],
   points: ReadonlyArray<{ cachePoint: CachePoint } | undefined>,
   choice: ToolChoice | undefined,
-  hasToolBlocks: boolean,
   warnings: Warning[],
 ): ConverseRequestBody['toolConfig'] {
   if (tools.length === 0) {
@@ -160,7 +162,6 @@ function convertToolConfig(
     return point ? [convertTool(tool, index), point] : [convertTool(tool, index)];
   });
   if (choice === 'none') {
-    if (!hasToolBlocks) return undefined;
     warnings.push({
       type: 'unsupported-setting',
       setting: 'tool_choice',
