@@ -8,7 +8,7 @@
 // Plain JavaScript: it must not depend on the process's loader.
 import { createHook } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
 const mode = process.env.BENCH_PROBE ?? 'heap';
@@ -58,5 +58,7 @@ process.on('SIGUSR2', async () => {
     result.resources = Object.fromEntries(resources);
     result.promiseStacks = [...promiseStacks].sort((left, right) => right[1] - left[1]).slice(0, 40);
   }
-  writeFileSync(out, JSON.stringify(result));
+  // Written aside and renamed, so the runner, which waits for the file, never reads half of it.
+  writeFileSync(`${out}.tmp`, JSON.stringify(result));
+  renameSync(`${out}.tmp`, out);
 });

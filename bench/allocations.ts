@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type LoadOptions } from './load.ts';
-import { benchCores, builtGatewayBin, chatBody, masterKey, startGateway, startProcess, startSimulator, streamBody, upstreamKey, writeGatewayConfig, type Running } from './processes.ts';
+import { benchCores, builtGatewayBin, chatBody, masterKey, startGateway, startParsingRelay, startSimulator, streamBody, upstreamKey, writeGatewayConfig, type Running } from './processes.ts';
 
 const durationMs = Number(process.env.BENCH_DURATION ?? 4) * 1000;
 const warmupMs = Number(process.env.BENCH_WARMUP ?? 4) * 1000;
@@ -93,8 +93,8 @@ async function measure(target: Target, mode: 'heap' | 'async', directory: string
       if (stream || !wrkInstalled()) await runNodeLoad(options, generatorCore, onMeasuring);
       else await runWrkLoad(options, generatorCore, onMeasuring);
       process.kill(running.pid, 'SIGUSR2');
+      // The probe renames its file into place once written whole.
       while (!existsSync(out)) await sleep(50);
-      await sleep(200);
       results.set(name, JSON.parse(await readFile(out, 'utf8')) as ProbeResult);
     }
   } finally {
@@ -120,7 +120,7 @@ try {
   if (process.env.BENCH_RELAY === '1') {
     targets.push({
       name: 'relay',
-      start: (environment) => startProcess([process.execPath, '--import', probe, 'bench/parsing-relay.mjs', simulator.origin], /(http:\/\/\S+)\n/, 'stdout', serverCore, { ...process.env, ...environment }),
+      start: (environment) => startParsingRelay(new URL(simulator.origin).origin, serverCore, { flags: ['--import', probe], environment }),
       url: (origin) => `${origin}${upstreamPath}/chat/completions`,
       key: upstreamKey,
     });

@@ -134,9 +134,13 @@ export function startRawProxy(upstreamOrigin: string, core?: number): Promise<Ru
   return startProcess([process.execPath, 'bench/raw-proxy.mjs', upstreamOrigin], /(http:\/\/\S+)\n/, 'stdout', core);
 }
 
-/** The parsing relay (BENCH_RELAY=1) in front of the simulator, as the raw proxy. */
-export function startParsingRelay(upstreamOrigin: string, core?: number): Promise<Running> {
-  return startProcess([process.execPath, 'bench/parsing-relay.mjs', upstreamOrigin], /(http:\/\/\S+)\n/, 'stdout', core);
+/**
+ * The parsing relay (BENCH_RELAY=1) in front of the simulator, as the raw proxy; `extra`: Node
+ * flags before its script and environment variables besides ours (bench/allocations.ts' probe).
+ */
+export function startParsingRelay(upstreamOrigin: string, core?: number, extra: { flags?: string[]; environment?: Record<string, string> } = {}): Promise<Running> {
+  const environment = extra.environment ? { ...process.env, ...extra.environment } : undefined;
+  return startProcess([process.execPath, ...(extra.flags ?? []), 'bench/parsing-relay.mjs', upstreamOrigin], /(http:\/\/\S+)\n/, 'stdout', core, environment);
 }
 
 /** Writes the gateway's config: one OpenAI provider (the simulator), SQLite, default log level. */
