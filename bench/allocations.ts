@@ -15,14 +15,14 @@
  * the bundle's source maps), and in a second process async resources a request by type.
  * BENCH_PROBE_STACKS=1 also lists where the promises were made.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type LoadOptions } from './load.ts';
+import { sourcePosition } from './source-names.ts';
 import { benchCores, builtGatewayBin, chatBody, masterKey, startGateway, startParsingRelay, startSimulator, streamBody, upstreamKey, writeGatewayConfig, type Running } from './processes.ts';
 
 const durationMs = Number(process.env.BENCH_DURATION ?? 4) * 1000;
@@ -43,19 +43,9 @@ interface ProbeResult {
   promiseStacks?: Array<[string, number]>;
 }
 
-const maps = new Map<string, SourceMap | undefined>();
 /** `name path:line` of a frame: src/ through dist/'s source maps, else the module as V8 names it. */
 function frameName({ functionName, url, lineNumber, columnNumber }: ProfileNode['callFrame']): string {
-  const name = functionName || '(anonymous)';
-  if (url.startsWith('file://') && url.includes('/dist/')) {
-    if (!maps.has(url)) {
-      const file = `${fileURLToPath(url)}.map`;
-      maps.set(url, existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8'))) : undefined);
-    }
-    const entry = maps.get(url)?.findEntry(lineNumber, columnNumber);
-    if (entry && 'originalSource' in entry) return `${name} ${entry.originalSource.replace(/^.*?\/src\//, 'src/')}:${entry.originalLine + 1}`;
-  }
-  return `${name} ${url.replace(/^.*\/node_modules\//, '').replace(/^file:\/\/.*\/bench\//, 'bench/') || '(native)'}:${lineNumber + 1}`;
+  return `${functionName || '(anonymous)'} ${sourcePosition(url, lineNumber, columnNumber)}`;
 }
 
 /** Bytes allocated by each function itself (its inlined callees included, as V8 samples them). */

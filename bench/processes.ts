@@ -136,11 +136,13 @@ export function startRawProxy(upstreamOrigin: string, core?: number): Promise<Ru
 
 /**
  * The parsing relay (BENCH_RELAY=1) in front of the simulator, as the raw proxy; `extra`: Node
- * flags before its script and environment variables besides ours (bench/allocations.ts' probe).
+ * flags before its script and environment variables besides ours (bench/allocations.ts' probe),
+ * a command it runs under (valgrind, bench/instructions.ts).
  */
-export function startParsingRelay(upstreamOrigin: string, core?: number, extra: { flags?: string[]; environment?: Record<string, string> } = {}): Promise<Running> {
+export function startParsingRelay(upstreamOrigin: string, core?: number, extra: { flags?: string[]; environment?: Record<string, string>; wrapper?: string[] } = {}): Promise<Running> {
   const environment = extra.environment ? { ...process.env, ...extra.environment } : undefined;
-  return startProcess([process.execPath, ...(extra.flags ?? []), 'bench/parsing-relay.mjs', upstreamOrigin], /(http:\/\/\S+)\n/, 'stdout', core, environment);
+  const command = [...(extra.wrapper ?? []), process.execPath, ...(extra.flags ?? []), 'bench/parsing-relay.mjs', upstreamOrigin];
+  return startProcess(command, /(http:\/\/\S+)\n/, 'stdout', core, environment);
 }
 
 /** Writes the gateway's config: one OpenAI provider (the simulator), SQLite, default log level. */
@@ -170,10 +172,19 @@ export function gatewayNodeFlags(): string[] {
   return [...startFlags.split(/\s+/), ...(process.env.BENCH_GATEWAY_NODE_FLAGS ?? '').split(' ')].filter(Boolean);
 }
 
-/** `switchboard serve` from `bin` (default: this checkout's, which runs dist/), with `gatewayNodeFlags()` before the bin. */
-export function startGateway(bin: string, config: string, workers: number, core?: number, extra: { flags?: string[]; environment?: Record<string, string>; onStdout?: (text: string) => void } = {}): Promise<Running> {
+/**
+ * `switchboard serve` from `bin` (default: this checkout's, which runs dist/), with
+ * `gatewayNodeFlags()` before the bin; `extra.wrapper`: a command it runs under (valgrind).
+ */
+export function startGateway(
+  bin: string,
+  config: string,
+  workers: number,
+  core?: number,
+  extra: { flags?: string[]; environment?: Record<string, string>; onStdout?: (text: string) => void; wrapper?: string[] } = {},
+): Promise<Running> {
   const flags = [...gatewayNodeFlags(), ...(extra.flags ?? [])];
-  const command = [process.execPath, ...flags, bin, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--workers', String(workers)];
+  const command = [...(extra.wrapper ?? []), process.execPath, ...flags, bin, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--workers', String(workers)];
   // Without the caller's SWITCHBOARD_* or provider keys: the config above is the whole setup.
   const environment = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^SWITCHBOARD_|_API_KEY$/.test(name))), ...extra.environment };
   return startProcess(command, /listening on (http:\/\/\S+)/, 'stderr', core, environment, extra.onStdout);
