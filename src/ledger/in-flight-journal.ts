@@ -2,6 +2,7 @@ import { renameSync } from 'node:fs';
 import type { LedgerRow } from '../core/ledger.ts';
 import { LinkedRing, type RingNode } from '../core/linked-ring.ts';
 import { openLineFile, readLines, type LineFile, type LineFileOptions } from './line-file.ts';
+import { jsonText } from './row-text.ts';
 
 /** What a row needs of a request that started and never finished. */
 export interface StartedRequest {
@@ -173,7 +174,16 @@ export interface InFlightEntry extends RingNode<InFlightEntry> {
 function lineOf(entry: InFlightEntry): string {
   const request = entry.describe!();
   entry.unnamed = request.modelRequested === null || request.modelRequested === undefined;
-  return `${JSON.stringify(request)}\n`;
+  return `${startedText(request)}\n`;
+}
+
+/** The request's JSON text, as JSON.stringify writes it (src/ledger/row-text.ts says why by hand). */
+function startedText(request: StartedRequest): string {
+  let text = `{"id":${jsonText(request.id)},"time":${jsonText(request.time)},"endpoint":${jsonText(request.endpoint)},"keyId":${jsonText(request.keyId)},"team":${jsonText(request.team)}`;
+  if (request.modelRequested !== undefined) text += `,"modelRequested":${jsonText(request.modelRequested)}`;
+  if (request.route !== undefined) text += `,"route":${jsonText(request.route)}`;
+  if (request.stream !== undefined) text += `,"stream":${request.stream ? 'true' : 'false'}`;
+  return `${text}}`;
 }
 
 export function inFlightPath(basePath: string, name: string): string {

@@ -1,6 +1,7 @@
 import type { LedgerRow } from '../core/ledger.ts';
 import type { LedgerStore } from '../core/stores.ts';
 import type { RowJournal } from './journal.ts';
+import { rowText } from './row-text.ts';
 
 /** What the writer reports; the gateway logs it (at most once per `reportEveryMs` for failures). */
 export interface WriterReports {
@@ -108,7 +109,7 @@ export class LedgerWriter {
       try {
         // The one serialisation of the row on the request thread (none without a journal): a
         // store that takes serialised rows is given that text at batch time, another the object.
-        const text = JSON.stringify(row);
+        const text = rowText(row);
         if (this.#store.appendSerialized) {
           entry.line = text;
           entry.entries = entriesOf(row);
@@ -264,7 +265,7 @@ export class LedgerWriter {
   /** Rows in the form the store takes: the journal's text unless the row grew since it was written. */
   async #write(batch: readonly QueuedRow[]): Promise<void> {
     if (!this.#store.appendSerialized) return this.#store.append(batch.map((entry) => entry.row));
-    return this.#store.appendSerialized(batch.map((entry) => (entry.line !== undefined && entriesOf(entry.row) === entry.entries ? entry.line : JSON.stringify(entry.row))));
+    return this.#store.appendSerialized(batch.map((entry) => (entry.line !== undefined && entriesOf(entry.row) === entry.entries ? entry.line : rowText(entry.row))));
   }
 
   #succeeded(batch: readonly QueuedRow[]): void {
