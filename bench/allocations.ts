@@ -23,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runNodeLoad, runWrkLoad, wrkInstalled, type LoadOptions } from './load.ts';
 import { sourcePosition } from './source-names.ts';
-import { benchCores, builtGatewayBin, chatBody, masterKey, startGateway, startParsingRelay, startSimulator, streamBody, upstreamKey, writeGatewayConfig, type Running } from './processes.ts';
+import { benchCores, builtGatewayBin, chatBody, measuredProcesses, startSimulator, streamBody, writeGatewayConfig, type MeasuredProcess } from './processes.ts';
 
 const durationMs = Number(process.env.BENCH_DURATION ?? 4) * 1000;
 const warmupMs = Number(process.env.BENCH_WARMUP ?? 4) * 1000;
@@ -62,18 +62,10 @@ function bytesByFunction(head: ProfileNode): Map<string, number> {
   return totals;
 }
 
-/** A process measured: how to start it with the probe's environment, and where its chat endpoint is. */
-interface Target {
-  name: string;
-  start(environment: Record<string, string>): Promise<Running>;
-  url(origin: string): string;
-  key: string;
-}
-
 /** Starts a process with the probe, loads it for each series, returns what the probe counted per series. */
-async function measure(target: Target, mode: 'heap' | 'async', directory: string): Promise<Map<string, ProbeResult>> {
+async function measure(target: MeasuredProcess, mode: 'heap' | 'async', directory: string): Promise<Map<string, ProbeResult>> {
   const out = join(directory, `probe-${mode}.json`);
-  const running = await target.start({ BENCH_PROBE: mode, BENCH_PROBE_OUT: out });
+  const running = await target.start({ flags: ['--import', probe], environment: { BENCH_PROBE: mode, BENCH_PROBE_OUT: out } });
   const results = new Map<string, ProbeResult>();
   try {
     for (const { name, options, stream } of seriesFor(target.url(running.origin), target.key)) {
@@ -97,24 +89,7 @@ const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-allocations-')
 const simulator = await startSimulator(generatorCore);
 try {
   const config = await writeGatewayConfig(directory, simulator.origin);
-  const bin = builtGatewayBin();
-  const upstreamPath = new URL(simulator.origin).pathname.replace(/\/$/, '');
-  const targets: Target[] = [
-    {
-      name: 'gateway',
-      start: (environment) => startGateway(bin, config, 1, serverCore, { flags: ['--import', probe], environment }),
-      url: (origin) => `${origin}/v1/chat/completions`,
-      key: masterKey,
-    },
-  ];
-  if (process.env.BENCH_RELAY === '1') {
-    targets.push({
-      name: 'relay',
-      start: (environment) => startParsingRelay(new URL(simulator.origin).origin, serverCore, { flags: ['--import', probe], environment }),
-      url: (origin) => `${origin}${upstreamPath}/chat/completions`,
-      key: upstreamKey,
-    });
-  }
+  const targets = measuredProcesses(builtGatewayBin(), config, simulator.origin, serverCore);
   for (const target of targets) {
     const heap = await measure(target, 'heap', directory);
     const asynchronous = await measure(target, 'async', directory);

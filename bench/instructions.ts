@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { readCallgrind, readPerfMap, type FunctionCost, type ThreadCosts } from './callgrind.ts';
-import { builtGatewayBin, chatBody, masterKey, startGateway, startParsingRelay, startSimulator, streamBody, upstreamKey, writeGatewayConfig, type Running } from './processes.ts';
+import { builtGatewayBin, chatBody, measuredProcesses, startSimulator, streamBody, writeGatewayConfig, type MeasuredProcess } from './processes.ts';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 1000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -38,14 +38,6 @@ const top = Number(process.env.BENCH_TOP ?? 25);
 if (spawnSync('valgrind', ['--version']).error !== undefined || spawnSync('callgrind_control', ['-h']).error !== undefined) {
   console.error('bench:instructions needs valgrind and callgrind_control (apt-get install -y valgrind)');
   process.exit(1);
-}
-
-/** A process measured: how to start it under valgrind, and where its chat endpoint is. */
-interface Target {
-  name: string;
-  start(wrapper: string[], flags: string[]): Promise<Running>;
-  url(origin: string): string;
-  key: string;
 }
 
 /** Sends `count` requests, `concurrency` at a time over the pool's kept-alive connections; throws if any was not a 200. */
@@ -154,11 +146,11 @@ function report(target: string, series: string, results: Dump[]): void {
   );
 }
 
-async function measure(target: Target, directory: string): Promise<void> {
+async function measure(target: MeasuredProcess, directory: string): Promise<void> {
   const base = join(directory, `callgrind-${target.name}`);
   const wrapper = ['valgrind', '-q', '--tool=callgrind', '--separate-threads=yes', '--instr-atstart=no', `--callgrind-out-file=${base}`];
   // --perf-basic-prof has V8 log code events too, to isolate-*.log files in the working folder unless told where.
-  const running = await target.start(wrapper, ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${base}-v8.log`]);
+  const running = await target.start({ wrapper, flags: ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${base}-v8.log`] });
   const perfMap = `/tmp/perf-${running.pid}.map`;
   const url = new URL(target.url(running.origin));
   const pool = new Pool(url.origin, { connections: concurrency });
@@ -193,24 +185,7 @@ const directory = await mkdtemp(join(tmpdir(), 'switchboard-bench-instructions-'
 const simulator = await startSimulator();
 try {
   const config = await writeGatewayConfig(directory, simulator.origin);
-  const bin = builtGatewayBin();
-  const upstreamPath = new URL(simulator.origin).pathname.replace(/\/$/, '');
-  const targets: Target[] = [
-    {
-      name: 'gateway',
-      start: (wrapper, flags) => startGateway(bin, config, 1, undefined, { flags, wrapper }),
-      url: (origin) => `${origin}/v1/chat/completions`,
-      key: masterKey,
-    },
-  ];
-  if (process.env.BENCH_RELAY === '1') {
-    targets.push({
-      name: 'relay',
-      start: (wrapper, flags) => startParsingRelay(new URL(simulator.origin).origin, undefined, { flags, wrapper }),
-      url: (origin) => `${origin}${upstreamPath}/chat/completions`,
-      key: upstreamKey,
-    });
-  }
+  const targets = measuredProcesses(builtGatewayBin(), config, simulator.origin, undefined);
   for (const target of targets) await measure(target, directory);
 } finally {
   await simulator.stop();

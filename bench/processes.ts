@@ -139,7 +139,7 @@ export function startRawProxy(upstreamOrigin: string, core?: number): Promise<Ru
  * flags before its script and environment variables besides ours (bench/allocations.ts' probe),
  * a command it runs under (valgrind, bench/instructions.ts).
  */
-export function startParsingRelay(upstreamOrigin: string, core?: number, extra: { flags?: string[]; environment?: Record<string, string>; wrapper?: string[] } = {}): Promise<Running> {
+export function startParsingRelay(upstreamOrigin: string, core?: number, extra: ProcessExtras = {}): Promise<Running> {
   const environment = extra.environment ? { ...process.env, ...extra.environment } : undefined;
   const command = [...(extra.wrapper ?? []), process.execPath, ...(extra.flags ?? []), 'bench/parsing-relay.mjs', upstreamOrigin];
   return startProcess(command, /(http:\/\/\S+)\n/, 'stdout', core, environment);
@@ -181,13 +181,45 @@ export function startGateway(
   config: string,
   workers: number,
   core?: number,
-  extra: { flags?: string[]; environment?: Record<string, string>; onStdout?: (text: string) => void; wrapper?: string[] } = {},
+  extra: ProcessExtras & { onStdout?: (text: string) => void } = {},
 ): Promise<Running> {
   const flags = [...gatewayNodeFlags(), ...(extra.flags ?? [])];
   const command = [...(extra.wrapper ?? []), process.execPath, ...flags, bin, 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--workers', String(workers)];
   // Without the caller's SWITCHBOARD_* or provider keys: the config above is the whole setup.
   const environment = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^SWITCHBOARD_|_API_KEY$/.test(name))), ...extra.environment };
   return startProcess(command, /listening on (http:\/\/\S+)/, 'stderr', core, environment, extra.onStdout);
+}
+
+/** How a measured process is started besides its own command: Node flags, environment variables, a command it runs under. */
+export interface ProcessExtras {
+  flags?: string[];
+  environment?: Record<string, string>;
+  wrapper?: string[];
+}
+
+/** A process bench:allocations and bench:instructions measure, and where its chat endpoint is. */
+export interface MeasuredProcess {
+  name: 'gateway' | 'relay';
+  start(extra: ProcessExtras): Promise<Running>;
+  url(origin: string): string;
+  key: string;
+}
+
+/** The gateway (`bin`, `config`, one worker) and, with BENCH_RELAY=1, the parsing relay, in front of the simulator at `simulatorOrigin`. */
+export function measuredProcesses(bin: string, config: string, simulatorOrigin: string, core: number | undefined): MeasuredProcess[] {
+  const upstreamPath = new URL(simulatorOrigin).pathname.replace(/\/$/, '');
+  const processes: MeasuredProcess[] = [
+    { name: 'gateway', start: (extra) => startGateway(bin, config, 1, core, extra), url: (origin) => `${origin}/v1/chat/completions`, key: masterKey },
+  ];
+  if (process.env.BENCH_RELAY === '1') {
+    processes.push({
+      name: 'relay',
+      start: (extra) => startParsingRelay(new URL(simulatorOrigin).origin, core, extra),
+      url: (origin) => `${origin}${upstreamPath}/chat/completions`,
+      key: upstreamKey,
+    });
+  }
+  return processes;
 }
 
 /**

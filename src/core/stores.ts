@@ -23,10 +23,11 @@ export interface LedgerStore {
   /** Appends rows in one transaction. */
   append(rows: readonly LedgerRow[]): Promise<void>;
   /**
-   * Appends rows given as their JSON text (`JSON.stringify(row)`, the line the ledger journal
-   * already wrote), in one transaction; the ledger writer uses it when present, so a row is
-   * serialised once on the request thread and the store reads it where it writes (a worker
-   * thread, or the database itself). Resolves once the rows are readable through `query`.
+   * Appends rows given as their JSON text (parsing to what `JSON.stringify(row)` would: the
+   * line the ledger journal already wrote), in one transaction; the ledger writer uses it when
+   * present, so a row is serialised once on the request thread and the store reads it where it
+   * writes (a worker thread, or the database itself). Resolves once the rows are readable
+   * through `query`.
    */
   appendSerialized?(rows: readonly string[]): Promise<void>;
   query(query: LedgerQuery): Promise<LedgerRow[]>;

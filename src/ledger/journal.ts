@@ -9,11 +9,12 @@ import { openLineFile, readLines, type LineFile, type LineFileOptions } from './
  */
 export interface RowJournal {
   /**
-   * Records a row given as its JSON text (`JSON.stringify(row)`, which the writer then hands to
-   * the store as it is); returns the segment it went to. Without `written`, the line is in the
-   * file when this returns, and it throws when the file cannot be written. With it, the line is
-   * buffered with the others given one until `endTurn`, which writes them all at once and then
-   * calls each `written`, with the error if that write failed.
+   * Records a row given as its JSON text (src/ledger/row-text.ts: it parses to what
+   * `JSON.stringify(row)` would; the writer then hands it to the store as it is); returns the
+   * segment it went to. Without `written`, the line is in the file when this returns, and it
+   * throws when the file cannot be written. With it, the line is buffered with the others given
+   * one until `endTurn`, which writes them all at once and then calls each `written`, with the
+   * error if that write failed.
    */
   append(line: string, written?: (error?: unknown) => void): number;
   /**

@@ -1,42 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AttemptRecord, LedgerRow } from '../core/ledger.ts';
+import { ledgerRow } from '../../test/helpers/ledger-row.ts';
 import { cutOffRow } from './recovery.ts';
 import { attemptMembers, jsonText, rowMembers, rowText } from './row-text.ts';
 
+/**
+ * The shared fixture with no metadata or warnings, its attempt's members in the order
+ * attemptRecord (src/router/attempt-outcome.ts) makes them, as most rows are.
+ */
 function row(overrides: Partial<LedgerRow> = {}): LedgerRow {
-  return {
-    id: 'req_01a25372c6c2a73aaa4f3280cd9dd20d',
-    time: '2026-12-08T02:19:20.642Z',
-    endpoint: 'chat',
-    keyId: null,
-    team: null,
-    modelRequested: 'gpt-4o-mini',
-    route: null,
-    model: 'gpt-4o-mini',
-    provider: 'oai',
-    upstreamModel: 'gpt-4o-mini',
-    attempts: [{ model: 'gpt-4o-mini', provider: 'oai', upstreamModel: 'gpt-4o-mini', outcome: 'ok', latencyMs: 11, upstreamStatus: 200 }],
-    inputTokens: 10,
-    outputTokens: 15,
-    cachedInputTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    tokensEstimated: false,
-    costUsd: 0.0000105,
-    latencyMs: 13,
-    ttftMs: null,
-    status: 'ok',
-    httpStatus: 200,
-    errorCode: null,
-    errorMessage: null,
-    stream: false,
-    reason: 'model gpt-4o-mini named directly',
-    metadata: {},
-    warnings: [],
-    guardrails: [],
-    ...overrides,
-  };
+  const attempts: AttemptRecord[] = [{ model: 'fast', provider: 'oai', upstreamModel: 'gpt-4o-mini', outcome: 'ok', latencyMs: 312, upstreamStatus: 200 }];
+  return ledgerRow('req_01a25372c6c2a73aaa4f3280cd9dd20d', { attempts, metadata: {}, warnings: [], ...overrides });
 }
 
 /** What a store reads back: the text must parse to what JSON.stringify's text parses to. */

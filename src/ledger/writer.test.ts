@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { LedgerRow } from '../core/ledger.ts';
 import type { LedgerStore } from '../core/stores.ts';
+import { ledgerRow } from '../../test/helpers/ledger-row.ts';
 import { FileRowJournal, readJournal } from './journal.ts';
 import { readLines } from './line-file.ts';
 import { LedgerWriter } from './writer.ts';
@@ -120,37 +121,7 @@ describe('ledger writer under store failures (issue 13, defect 10)', () => {
 });
 
 describe('ledger journal (issue 13, defect 9)', () => {
-  const fullRow = (id: string): LedgerRow => ({
-    id,
-    time: new Date().toISOString(),
-    endpoint: 'chat',
-    keyId: null,
-    team: null,
-    modelRequested: 'm',
-    route: null,
-    model: 'm',
-    provider: 'p',
-    upstreamModel: 'u',
-    attempts: [],
-    inputTokens: 1,
-    outputTokens: 2,
-    cachedInputTokens: 0,
-    cacheWriteTokens: 0,
-    reasoningTokens: 0,
-    tokensEstimated: false,
-    costUsd: 0.001,
-    latencyMs: 3,
-    ttftMs: null,
-    status: 'ok',
-    httpStatus: 200,
-    errorCode: null,
-    errorMessage: null,
-    stream: false,
-    reason: null,
-    metadata: {},
-    warnings: [],
-    guardrails: [],
-  });
+  const fullRow = (id: string): LedgerRow => ledgerRow(id, { time: new Date().toISOString(), attempts: [], costUsd: 0.001 });
 
   it('keeps each row on disk until the store has it, and empties its segments after', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'switchboard-journal-'));

@@ -55,7 +55,7 @@ export type LedgerRecord = Record<(typeof fields)[number][0], Value>;
 /** Inserts rows (objects, or their JSON text as the ledger journal holds it) in one transaction each call. */
 export interface LedgerInsert {
   rows(rows: readonly LedgerRow[]): void;
-  /** Each line is `JSON.stringify(row)`; the transaction takes the write lock at its start (BEGIN IMMEDIATE). */
+  /** Each line is a row's JSON text (src/ledger/row-text.ts); the transaction takes the write lock at its start (BEGIN IMMEDIATE). */
   lines(lines: readonly string[]): void;
 }
 

@@ -52,7 +52,7 @@ export class LedgerThread {
     this.#data = { path };
   }
 
-  /** Inserts the rows (each `JSON.stringify(row)`) in one transaction; resolves once committed. */
+  /** Inserts the rows (each a row's JSON text, src/ledger/row-text.ts) in one transaction; resolves once committed. */
   write(lines: readonly string[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the ledger store is closed'));
     if (lines.length === 0) return Promise.resolve();
