@@ -177,9 +177,12 @@ function lineOf(entry: InFlightEntry): string {
   return `${startedText(request)}\n`;
 }
 
-/** The request's JSON text, as JSON.stringify writes it (src/ledger/row-text.ts says why by hand). */
+/**
+ * The request's JSON text, as JSON.stringify writes it (src/ledger/row-text.ts says why by hand);
+ * the time (toISOString's) and the endpoint are our own words, quoted without the test, as there.
+ */
 function startedText(request: StartedRequest): string {
-  let text = `{"id":${jsonText(request.id)},"time":${jsonText(request.time)},"endpoint":${jsonText(request.endpoint)},"keyId":${jsonText(request.keyId)},"team":${jsonText(request.team)}`;
+  let text = `{"id":${jsonText(request.id)},"time":"${request.time}","endpoint":"${request.endpoint}","keyId":${jsonText(request.keyId)},"team":${jsonText(request.team)}`;
   if (request.modelRequested !== undefined) text += `,"modelRequested":${jsonText(request.modelRequested)}`;
   if (request.route !== undefined) text += `,"route":${jsonText(request.route)}`;
   if (request.stream !== undefined) text += `,"stream":${request.stream ? 'true' : 'false'}`;
